@@ -1,0 +1,103 @@
+// Thin SIMD wrappers so one templated kernel body serves every x86 ISA (XNNPACK / Highway style).
+// Each wrapper is only defined in translation units compiled with the matching -m flags.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#  include <immintrin.h>
+#endif
+
+namespace nn::simd {
+
+#if defined(__AVX2__) && defined(__FMA__)
+// 8 floats in a ymm register.
+struct V256 {
+    using reg = __m256;
+    using ireg = __m256i;
+    static constexpr int width = 8;
+    static reg load(const float* p) { return _mm256_loadu_ps(p); }
+    static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+    static reg set1(float v) { return _mm256_set1_ps(v); }
+    static reg zero() { return _mm256_setzero_ps(); }
+    static reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+    static reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
+    static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+    static reg div(reg a, reg b) { return _mm256_div_ps(a, b); }
+    static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+    static reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
+    static reg sqrt(reg a) { return _mm256_sqrt_ps(a); }
+    static reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }  // a*b+c
+    static reg fnmadd(reg a, reg b, reg c) { return _mm256_fnmadd_ps(a, b, c); }  // c-a*b
+    static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+    static reg neg(reg a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+    static reg round(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+    static reg floor(reg a) { return _mm256_floor_ps(a); }
+    // Mask results are full-width registers on AVX2.
+    using mask = __m256;
+    static mask gt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+    static mask lt(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+    static mask is_nan(reg a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+    static reg select(mask m, reg if_true, reg if_false) { return _mm256_blendv_ps(if_false, if_true, m); }
+    static ireg to_int(reg a) { return _mm256_cvtps_epi32(a); }
+    // 2^n for integer-valued n in [-126, 127], built in the exponent field.
+    static reg pow2i(ireg n) {
+        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+    }
+    static ireg as_int(reg a) { return _mm256_castps_si256(a); }
+    static reg as_float(ireg a) { return _mm256_castsi256_ps(a); }
+    static ireg srli(ireg a, int s) { return _mm256_srli_epi32(a, s); }
+    static ireg and_i(ireg a, int v) { return _mm256_and_si256(a, _mm256_set1_epi32(v)); }
+    static ireg or_i(ireg a, int v) { return _mm256_or_si256(a, _mm256_set1_epi32(v)); }
+    static ireg sub_i(ireg a, int v) { return _mm256_sub_epi32(a, _mm256_set1_epi32(v)); }
+    static ireg sub_int(ireg a, ireg b) { return _mm256_sub_epi32(a, b); }
+    static reg cvt_i(ireg a) { return _mm256_cvtepi32_ps(a); }
+};
+#endif
+
+#if defined(__AVX512F__)
+// 16 floats in a zmm register.
+struct V512 {
+    using reg = __m512;
+    using ireg = __m512i;
+    static constexpr int width = 16;
+    static reg load(const float* p) { return _mm512_loadu_ps(p); }
+    static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+    static reg set1(float v) { return _mm512_set1_ps(v); }
+    static reg zero() { return _mm512_setzero_ps(); }
+    static reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+    static reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
+    static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+    static reg div(reg a, reg b) { return _mm512_div_ps(a, b); }
+    static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
+    static reg min(reg a, reg b) { return _mm512_min_ps(a, b); }
+    static reg sqrt(reg a) { return _mm512_sqrt_ps(a); }
+    static reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+    static reg fnmadd(reg a, reg b, reg c) { return _mm512_fnmadd_ps(a, b, c); }
+    static reg abs(reg a) { return _mm512_abs_ps(a); }
+    static reg neg(reg a) {
+        return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN)));
+    }
+    static reg round(reg a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+    static reg floor(reg a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+    using mask = __mmask16;
+    static mask gt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+    static mask lt(reg a, reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+    static mask is_nan(reg a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+    static reg select(mask m, reg if_true, reg if_false) { return _mm512_mask_blend_ps(m, if_false, if_true); }
+    static ireg to_int(reg a) { return _mm512_cvtps_epi32(a); }
+    static reg pow2i(ireg n) {
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
+    }
+    static ireg as_int(reg a) { return _mm512_castps_si512(a); }
+    static reg as_float(ireg a) { return _mm512_castsi512_ps(a); }
+    static ireg srli(ireg a, int s) { return _mm512_srli_epi32(a, static_cast<unsigned>(s)); }
+    static ireg and_i(ireg a, int v) { return _mm512_and_si512(a, _mm512_set1_epi32(v)); }
+    static ireg or_i(ireg a, int v) { return _mm512_or_si512(a, _mm512_set1_epi32(v)); }
+    static ireg sub_i(ireg a, int v) { return _mm512_sub_epi32(a, _mm512_set1_epi32(v)); }
+    static ireg sub_int(ireg a, ireg b) { return _mm512_sub_epi32(a, b); }
+    static reg cvt_i(ireg a) { return _mm512_cvtepi32_ps(a); }
+};
+#endif
+
+}  // namespace nn::simd

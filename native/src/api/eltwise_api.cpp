@@ -1,0 +1,98 @@
+// Exported element-wise entry points: validate, then split across the pool.
+#include "eltwise/eltwise.h"
+#include "nativenet.h"
+#include "runtime/error.h"
+#include "runtime/threadpool.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace {
+// Below this many elements per thread the pool's wake-up costs more than it saves.
+constexpr int64_t kGrain = 1 << 15;
+
+void check_unary_op(int op) {
+    if (!nn::eltwise::unary_op_valid(op)) nn::invalid_argument("op is not an nn_unary_op. Received: op=", op);
+}
+}  // namespace
+
+extern "C" {
+
+NN_API nn_status nn_unary(nn_unary_op op, const float* x, float* y, int64_t n, float alpha) {
+    return nn::guard(__func__, [&] {
+        check_unary_op(op);
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(x, n, "x");
+        nn::check_buffer(y, n, "y");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t b, int64_t e) { k.unary(op, x + b, y + b, e - b, alpha); });
+    });
+}
+
+NN_API nn_status nn_unary_backward(nn_unary_op op, const float* x, const float* y, const float* dy, float* dx,
+                                   int64_t n, float alpha) {
+    return nn::guard(__func__, [&] {
+        check_unary_op(op);
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(x, n, "x");
+        nn::check_buffer(y, n, "y");
+        nn::check_buffer(dy, n, "dy");
+        nn::check_buffer(dx, n, "dx");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+            k.unary_backward(op, x + b, y + b, dy + b, dx + b, e - b, alpha);
+        });
+    });
+}
+
+NN_API nn_status nn_binary(nn_binary_op op, const float* a, const float* b, float* y, int64_t n) {
+    return nn::guard(__func__, [&] {
+        if (!nn::eltwise::binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(a, n, "a");
+        nn::check_buffer(b, n, "b");
+        nn::check_buffer(y, n, "y");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t s, int64_t e) { k.binary(op, a + s, b + s, y + s, e - s); });
+    });
+}
+
+NN_API nn_status nn_axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(x, n, "x");
+        nn::check_buffer(y, n, "y");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t s, int64_t e) { k.axpby(e - s, alpha, x + s, beta, y + s); });
+    });
+}
+
+NN_API nn_status nn_sum(const float* x, int64_t n, double* out) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(x, n, "x");
+        nn::check_not_null(out, "out");
+        // Fixed 4096-element blocks, each summed in double with 8 independent accumulators, then
+        // the block sums in order: the result depends on n only, never on threads or ISA.
+        constexpr int64_t kBlock = 4096;
+        int64_t blocks = (n + kBlock - 1) / kBlock;
+        std::vector<double> partial(static_cast<size_t>(blocks));
+        nn::parallel_for(blocks, 16, [&](int64_t b0, int64_t b1) {
+            for (int64_t b = b0; b < b1; ++b) {
+                const float* p = x + b * kBlock;
+                int64_t len = std::min(kBlock, n - b * kBlock);
+                double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                int64_t i = 0;
+                for (; i + 8 <= len; i += 8)
+                    for (int j = 0; j < 8; ++j) acc[j] += p[i + j];
+                for (; i < len; ++i) acc[i & 7] += p[i];
+                partial[static_cast<size_t>(b)] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+            }
+        });
+        double s = 0.0;
+        for (double v : partial) s += v;
+        *out = s;
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,205 @@
+#include "threadpool.h"
+
+#include "cpu.h"
+#include "error.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#  include <immintrin.h>
+#  define NN_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#  define NN_PAUSE() __asm__ volatile("yield")
+#else
+#  define NN_PAUSE() ((void)0)
+#endif
+
+namespace nn {
+namespace {
+
+thread_local bool t_inside_pool_task = false;
+
+// Workers spin briefly after each task (kernels often come back to back, e.g. one GEMM per
+// recurrent time step), then sleep on a condition variable so an idle pool costs nothing.
+constexpr int kSpinIterations = 20000;
+
+class Pool {
+public:
+    explicit Pool(int n) { start(n); }
+    ~Pool() { stop(); }
+
+    int size() const noexcept { return size_; }
+
+    void resize(int n) {
+        std::lock_guard<std::mutex> run(run_mutex_);  // wait for running work
+        stop();
+        start(n);
+    }
+
+    int run(int max_threads, function_ref<void(int, int)> fn) {
+        int want = max_threads <= 0 ? size_ : std::min(max_threads, size_);
+        if (want <= 1 || t_inside_pool_task) {
+            fn(0, 1);
+            return 1;
+        }
+        std::unique_lock<std::mutex> run(run_mutex_, std::try_to_lock);
+        if (!run.owns_lock()) {  // another caller owns the pool: do our work alone
+            fn(0, 1);
+            return 1;
+        }
+        task_ = &fn;
+        task_threads_ = want;
+        error_ = nullptr;
+        pending_.store(want - 1, std::memory_order_relaxed);
+        {
+            std::lock_guard<std::mutex> lk(wake_mutex_);
+            generation_.fetch_add(1, std::memory_order_release);
+        }
+        wake_cv_.notify_all();
+        t_inside_pool_task = true;
+        try {
+            fn(0, want);
+        } catch (...) {
+            record_error(std::current_exception());
+        }
+        t_inside_pool_task = false;
+        // Wait for the helpers: spin first, then sleep.
+        for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+            if (i < kSpinIterations) {
+                NN_PAUSE();
+            } else {
+                std::unique_lock<std::mutex> lk(done_mutex_);
+                done_cv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+            }
+        }
+        task_ = nullptr;
+        if (error_) std::rethrow_exception(error_);
+        return want;
+    }
+
+private:
+    void start(int n) {
+        size_ = std::max(1, n);
+        quit_ = false;
+        // Workers start from the generation current now, so a stop() that races their start-up
+        // is still seen.
+        uint64_t start_generation = generation_.load(std::memory_order_acquire);
+        for (int t = 1; t < size_; ++t)
+            workers_.emplace_back([this, t, start_generation] { worker(t, start_generation); });
+    }
+
+    void stop() {
+        {
+            std::lock_guard<std::mutex> lk(wake_mutex_);
+            quit_ = true;
+            generation_.fetch_add(1, std::memory_order_release);
+        }
+        wake_cv_.notify_all();
+        for (auto& w : workers_) w.join();
+        workers_.clear();
+    }
+
+    void record_error(std::exception_ptr e) {
+        std::lock_guard<std::mutex> lk(error_mutex_);
+        if (!error_) error_ = e;
+    }
+
+    void worker(int tid, uint64_t seen) {
+        t_inside_pool_task = true;
+        for (;;) {
+            // Wait for a new generation: spin, then sleep.
+            uint64_t g;
+            int spins = 0;
+            while ((g = generation_.load(std::memory_order_acquire)) == seen) {
+                if (++spins < kSpinIterations) {
+                    NN_PAUSE();
+                    continue;
+                }
+                std::unique_lock<std::mutex> lk(wake_mutex_);
+                wake_cv_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+            }
+            seen = g;
+            if (quit_) return;
+            int n = task_threads_;
+            if (tid < n) {
+                try {
+                    (*task_)(tid, n);
+                } catch (...) {
+                    record_error(std::current_exception());
+                }
+                if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    std::lock_guard<std::mutex> lk(done_mutex_);
+                    done_cv_.notify_one();
+                }
+            }
+        }
+    }
+
+    int size_ = 1;
+    std::vector<std::thread> workers_;
+    std::mutex run_mutex_;  // one parallel region at a time
+    std::mutex wake_mutex_, done_mutex_, error_mutex_;
+    std::condition_variable wake_cv_, done_cv_;
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int> pending_{0};
+    function_ref<void(int, int)>* task_ = nullptr;
+    int task_threads_ = 1;
+    std::atomic<bool> quit_{false};
+    std::exception_ptr error_;
+};
+
+int default_threads() noexcept {
+    if (const char* env = std::getenv("NATIVENET_NUM_THREADS")) {
+        char* end = nullptr;
+        long v = std::strtol(env, &end, 10);
+        if (end != env && *end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
+    }
+    return std::max(1, cpu_features().num_cores);
+}
+
+std::mutex g_pool_mutex;  // serializes resizing
+
+Pool& pool() {
+    // Leaked on purpose: joining workers during static destruction can deadlock at exit.
+    static Pool* p = new Pool(default_threads());
+    return *p;
+}
+
+}  // namespace
+
+int num_threads() noexcept { return pool().size(); }
+
+void set_num_threads(int n) {
+    if (n < 1 || n > 1024)
+        invalid_argument("num_threads must be in [1, 1024]. Received: num_threads=", n);
+    if (t_inside_pool_task)
+        throw status_error(NN_ERR_INVALID_ARGUMENT, "num_threads cannot change from inside a parallel task");
+    std::lock_guard<std::mutex> lk(g_pool_mutex);
+    if (pool().size() != n) pool().resize(n);
+}
+
+int parallel_run(int max_threads, function_ref<void(int, int)> fn) { return pool().run(max_threads, fn); }
+
+void parallel_for(int64_t n, int64_t grain, function_ref<void(int64_t, int64_t)> fn) {
+    if (n <= 0) return;
+    grain = std::max<int64_t>(1, grain);
+    int64_t max_chunks = n / grain;
+    if (max_chunks < 2) {
+        fn(0, n);
+        return;
+    }
+    int want = static_cast<int>(std::min<int64_t>(max_chunks, num_threads()));
+    parallel_run(want, [&](int tid, int nt) {
+        int64_t begin = n * tid / nt, end = n * (tid + 1) / nt;
+        if (begin < end) fn(begin, end);
+    });
+}
+
+}  // namespace nn

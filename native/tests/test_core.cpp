@@ -1,0 +1,108 @@
+// The C ABI's core: errors never escape as exceptions, CPU info honours the ISA cap, threads.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/threadpool.h"
+#include "test_util.h"
+
+TEST(Core, VersionMatchesProject) {
+    EXPECT_STREQ(nn_version(), NN_VERSION_STRING);
+    EXPECT_GE(nn_abi_version(), 1);
+}
+
+TEST(Core, CpuInfoHonoursIsaCap) {
+    nn_cpu_info_t info;
+    ASSERT_EQ(nn_cpu_info(&info), NN_OK);
+    EXPECT_GE(info.num_cores, 1);
+    EXPECT_GE(info.num_threads, 1);
+    const char* cap = std::getenv("NATIVENET_MAX_ISA");
+    if (cap && std::strcmp(cap, "scalar") == 0) EXPECT_EQ(info.chosen_isa, NN_ISA_SCALAR);
+    if (cap && std::strcmp(cap, "avx2") == 0 && info.avx2 && info.fma) EXPECT_EQ(info.chosen_isa, NN_ISA_AVX2);
+    if (!cap || std::strcmp(cap, "avx512") == 0) EXPECT_EQ(info.chosen_isa, info.best_isa);
+    if (info.best_isa == NN_ISA_AVX512) {
+        EXPECT_TRUE(info.avx512f && info.avx512bw && info.avx512vl && info.avx512dq);
+    }
+    EXPECT_LE(static_cast<int>(info.chosen_isa), static_cast<int>(info.best_isa));
+    EXPECT_STREQ(nn_isa_name(info.chosen_isa), nn::isa_name(info.chosen_isa));
+}
+
+TEST(Core, NullInfoIsAnInvalidArgumentNamingIt) {
+    EXPECT_EQ(nn_cpu_info(nullptr), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("info"), std::string::npos) << nn_last_error();
+}
+
+TEST(Core, EveryExceptionBecomesAStatus) {
+    EXPECT_EQ(nn_debug_throw(0), NN_ERR_INTERNAL);
+    EXPECT_NE(std::string(nn_last_error()).find("test exception"), std::string::npos);
+    EXPECT_EQ(nn_debug_throw(1), NN_ERR_OUT_OF_MEMORY);
+    EXPECT_EQ(nn_debug_throw(2), NN_ERR_INTERNAL);
+    EXPECT_NE(std::string(nn_last_error()).find("unknown exception"), std::string::npos);
+    EXPECT_EQ(nn_debug_throw(3), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_debug_throw(9), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("kind=9"), std::string::npos);
+}
+
+TEST(Core, LastErrorIsThreadLocalAndClearedOnSuccess) {
+    ASSERT_EQ(nn_cpu_info(nullptr), NN_ERR_INVALID_ARGUMENT);
+    std::string other;
+    std::thread t([&] { other = nn_last_error(); });
+    t.join();
+    EXPECT_EQ(other, "");
+    nn_cpu_info_t info;
+    ASSERT_EQ(nn_cpu_info(&info), NN_OK);
+    EXPECT_STREQ(nn_last_error(), "");
+}
+
+TEST(Core, ThreadCountIsValidatedAndApplied) {
+    int saved = nn_get_num_threads();
+    EXPECT_EQ(nn_set_num_threads(0), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("num_threads=0"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_set_num_threads(-3), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_set_num_threads(3), NN_OK);
+    EXPECT_EQ(nn_get_num_threads(), 3);
+    EXPECT_EQ(nn_set_num_threads(saved), NN_OK);
+}
+
+TEST(ThreadPool, EveryThreadRunsOnceAndExceptionsComeBack) {
+    nn_test::ThreadScope threads(4);
+    std::vector<std::atomic<int>> hits(4);
+    int used = nn::parallel_run(0, [&](int tid, int n) {
+        EXPECT_LT(tid, n);
+        hits[static_cast<size_t>(tid)]++;
+    });
+    EXPECT_GE(used, 1);
+    for (int t = 0; t < used; ++t) EXPECT_EQ(hits[static_cast<size_t>(t)].load(), 1) << "thread " << t;
+    EXPECT_THROW(nn::parallel_run(0, [&](int tid, int) { if (tid == used - 1) throw std::runtime_error("x"); }),
+                 std::runtime_error);
+}
+
+TEST(ThreadPool, ParallelForCoversTheRangeOnce) {
+    nn_test::ThreadScope threads(2);
+    for (int64_t n : {0, 1, 7, 1000, 100003}) {
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
+        nn::parallel_for(n, 100, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) seen[static_cast<size_t>(i)]++;
+        });
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)].load(), 1) << "n=" << n << " i=" << i;
+    }
+}
+
+TEST(ThreadPool, ConcurrentCallersAndNestedCallsAreSafe) {
+    nn_test::ThreadScope threads(2);
+    std::atomic<int64_t> total{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 4; ++c)
+        callers.emplace_back([&] {
+            for (int rep = 0; rep < 200; ++rep)
+                nn::parallel_for(1000, 10, [&](int64_t b, int64_t e) {
+                    // A nested call must run inline, not deadlock.
+                    nn::parallel_for(e - b, 1, [&](int64_t b2, int64_t e2) { total += e2 - b2; });
+                });
+        });
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(total.load(), 4 * 200 * 1000);
+}
