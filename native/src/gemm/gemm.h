@@ -1,0 +1,29 @@
+// Internal SGEMM interface: every layer kernel (linear, convolution, recurrent) multiplies
+// through here. Row-major: C[M,N] = act(alpha * op(A)[M,K] * op(B)[K,N] + beta * C + bias).
+// beta == 0 never reads C. Threads come from the native pool (max_threads 0 = pool size).
+#pragma once
+#include <cstdint>
+
+namespace nn::gemm {
+
+enum class bias_mode : int { none = 0, per_row = 1 /* bias[M] */, per_col = 2 /* bias[N] */ };
+enum class activation : int { none = 0, relu = 1, sigmoid = 2, tanh = 3, gelu = 4 };
+
+// Applied to each tile of C while it is in cache, after alpha/beta.
+struct epilogue {
+    const float* bias = nullptr;
+    bias_mode mode = bias_mode::none;
+    activation act = activation::none;
+};
+
+// No argument validation here (the API layer validates); sizes may be 0.
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const epilogue& ep = epilogue{},
+           int max_threads = 0);
+
+// The scalar reference (kernels/ref/gemm_ref.cpp): double accumulation, the tests' ground truth.
+void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+               const epilogue& ep = epilogue{});
+
+}  // namespace nn::gemm
