@@ -1,13 +1,16 @@
 // SGEMM micro-benchmark through the public C ABI, timed like /work/shared/anchors/gemm_anchor.c
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
-// Usage: bench_gemm [THREADS] [MxNxK ...]   (THREADS default: NATIVENET_NUM_THREADS or the pool)
-// Prints one JSON line per shape.
+// Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
+//                   --b-in-place=N] [MxNxK ...]
+// THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
+// driver's tuning (nn::gemm::tuning) for experiments. Prints one JSON line per shape.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "gemm/gemm.h"
 #include "nativenet.h"
 
 namespace {
@@ -32,7 +35,27 @@ int main(int argc, char** argv) {
         arg = 2;
     }
     std::vector<std::string> cases;
-    for (int i = arg; i < argc; ++i) cases.emplace_back(argv[i]);
+    auto& tune = nn::gemm::tuning_params();
+    for (int i = arg; i < argc; ++i) {
+        std::string a = argv[i];
+        long long v = 0;
+        auto opt = [&](const char* name) {
+            std::string p = std::string("--") + name + "=";
+            if (a.rfind(p, 0) != 0) return false;
+            v = std::atoll(a.c_str() + p.size());
+            return true;
+        };
+        if (opt("kc")) tune.kc = v;
+        else if (opt("nc")) tune.nc = v;
+        else if (opt("small")) tune.small_work = v;
+        else if (opt("per-thread")) tune.work_per_thread = v;
+        else if (opt("a-in-place")) tune.a_in_place_max_cols = v;
+        else if (opt("b-in-place")) tune.b_in_place_max_rows = v;
+        else if (a.rfind("--", 0) == 0) {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        } else cases.push_back(a);
+    }
     if (cases.empty())
         for (const char* c : kDefaults) cases.emplace_back(c);
     nn_cpu_info_t info;

@@ -34,14 +34,23 @@ inline __m256i first_n(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-template <int R, bool AP, bool BP>
+// Element (r, current k) of A: row r sits at r * rs, split as (r / 3) * 3 * rs + (r % 3) * rs.
+inline const float& a_at(const float* a, int r, int64_t rs) {
+    return (a + (r / 3) * 3 * rs)[(r % 3) * rs];
+}
+
+// A_RS1: A's rows are adjacent (packed panel, or transposed A read in place), so the R
+// broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
+// four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
+// registers, so nothing spills in the k loop.
+template <int R, bool A_RS1, bool BP>
 void tile_impl(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
     const float* a = t.a;
     const float* b = t.b;
-    const int64_t ars = AP ? 1 : t.a_rs, acs = AP ? MR : t.a_cs, brs = BP ? NR : t.b_rs;
+    const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
     const int64_t k = t.k;
     if (BP) {
 #pragma GCC unroll 4
@@ -49,7 +58,7 @@ void tile_impl(const tile_args& t) {
             __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
-                __m256 av = _mm256_broadcast_ss(a + r * ars);
+                __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
                 c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
@@ -62,7 +71,7 @@ void tile_impl(const tile_args& t) {
             __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = _mm256_maskload_ps(b + 8, bm1);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
-                __m256 av = _mm256_broadcast_ss(a + r * ars);
+                __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
                 c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
@@ -114,17 +123,17 @@ void tile_impl(const tile_args& t) {
 
 using tile_fn = void (*)(const tile_args&);
 
-template <bool AP, bool BP, int... R>
+template <bool A_RS1, bool BP, int... R>
 constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, AP, BP>...};
+    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
 }
 
-template <bool AP, bool BP>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<AP, BP>(std::make_integer_sequence<int, MR>{});
+template <bool A_RS1, bool BP>
+constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
 
 void tile(const tile_args& t) {
     const int i = t.m - 1;
-    if (t.a_packed) {
+    if (t.a_rs == 1) {
         if (t.b_packed) kRows<true, true>[i](t);
         else kRows<true, false>[i](t);
     } else {

@@ -20,11 +20,7 @@
 namespace nn::gemm {
 namespace {
 
-// Below this many multiply-adds the pool's wake-up and the packing cost more than they save:
-// run on the caller, read A and B in place (B is packed only when transposed).
-constexpr int64_t kSmallWork = 1 << 16;
-// Below this many multiply-adds per extra thread, stay single-threaded.
-constexpr int64_t kWorkPerThread = 1 << 17;
+tuning g_tuning;
 
 // Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
 // calls never allocate.
@@ -119,9 +115,13 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const kernels& K = *pr.kt;
     const int64_t MR = K.mr, NR = K.nr;
     // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
-    const bool b_in_place = pr.prepacked == nullptr && pr.small && pr.b_cs == 1;
-    const bool a_in_place = pr.small;
-    const int64_t NC = b_in_place ? n1 - n0 : K.nc;
+    // Packing pays off when the packed panel is reused: A panels across the thread's N range,
+    // the B block across its M range. Short ranges read row-major operands in place.
+    const tuning& T = g_tuning;
+    const bool b_in_place =
+        pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || m1 - m0 <= T.b_in_place_max_rows);
+    const bool a_in_place = pr.small || (pr.a_cs == 1 && n1 - n0 <= T.a_in_place_max_cols);
+    const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
         bbuf = t_pack_b.get(static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
@@ -201,8 +201,8 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
 
 void run(problem& pr, int max_threads) {
     const int64_t work = pr.m * pr.n * std::max<int64_t>(pr.k, 1);
-    pr.small = work <= kSmallWork;
-    int want = pr.small ? 1 : static_cast<int>(std::min<int64_t>(work / kWorkPerThread + 1, 1 << 20));
+    pr.small = work <= g_tuning.small_work;
+    int want = pr.small ? 1 : static_cast<int>(std::clamp<int64_t>(work / g_tuning.work_per_thread, 1, 1 << 20));
     if (max_threads > 0) want = std::min(want, max_threads);
     if (want <= 1) {
         run_block(pr, 0, pr.m, 0, pr.n);
@@ -234,11 +234,13 @@ problem make_problem(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
     pr.ldc = ldc;
     pr.ep = ep;
     pr.kt = &active_kernels();
-    pr.kcb = k_block(k, pr.kt->kc);
+    pr.kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : pr.kt->kc);
     return pr;
 }
 
 }  // namespace
+
+tuning& tuning_params() noexcept { return g_tuning; }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {
@@ -254,7 +256,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
     kt = &active_kernels();
-    kcb = k_block(k, kt->kc);
+    kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = ceil_div(n, kt->nr) * kt->nr;
     size_t count = static_cast<size_t>(std::max<int64_t>(1, k * npad));
     data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));

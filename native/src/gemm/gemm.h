@@ -23,6 +23,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
 struct kernels;
 
+// Driver thresholds, exposed so native/bench can tune them; the library never changes them.
+struct tuning {
+    int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
+    int64_t work_per_thread = 1 << 18;   // m*n*k per extra thread before another one is used
+    int64_t a_in_place_max_cols = 0;     // a thread's N range at or below: row-major A not packed
+    int64_t b_in_place_max_rows = 0;     // a thread's M range at or below: row-major B not packed
+    int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
+};
+tuning& tuning_params() noexcept;
+
 // B packed once for many products (weights): the layout the active ISA's micro-kernel reads,
 // K blocks of whole column panels. Valid only in this process (the layout depends on the ISA).
 struct packed_b {
