@@ -57,6 +57,31 @@ internal enum nn_binary_op : int
     NN_BINARY_MIN = 5,
 }
 
+/// <summary>Single-precision matrix multiply, row-major: C[m x n] = act(alpha * op(A)[m x k] * op(B)[k x n] + beta * C + bias) op(X) = X or its transpose. A is stored m x k (lda &gt;= max(1, k)) or, transposed, k x m (lda &gt;= max(1, m)); B is k x n (ldb &gt;= max(1, n)) or, transposed, n x k (ldb &gt;= max(1, k)); ldc &gt;= max(1, n). Zero sizes are valid: m == 0 or n == 0 does nothing, k == 0 gives C = act(beta * C + bias). beta == 0 never reads C (NaN there is overwritten). A pointer may be null only when nothing is read or written through it. Results are bitwise identical for any thread count (K is never split across threads).</summary>
+internal enum nn_transpose : int
+{
+    NN_NO_TRANS = 0,
+    NN_TRANS = 1,
+}
+
+/// <summary>Bias added after alpha/beta: none, one value per row of C (m values) or per column (n).</summary>
+internal enum nn_bias_mode : int
+{
+    NN_BIAS_NONE = 0,
+    NN_BIAS_ROW = 1,
+    NN_BIAS_COL = 2,
+}
+
+/// <summary>Activation applied last (PyTorch semantics; gelu is the exact erf form).</summary>
+internal enum nn_activation : int
+{
+    NN_ACT_NONE = 0,
+    NN_ACT_RELU = 1,
+    NN_ACT_SIGMOID = 2,
+    NN_ACT_TANH = 3,
+    NN_ACT_GELU = 4,
+}
+
 /// <summary>What the CPU offers (1 = yes) and what NativeNet chose.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct nn_cpu_info_t
@@ -163,4 +188,34 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_sum(float* x, long n, double* @out);
+
+    /// <summary>C = alpha * op(A) * op(B) + beta * C.</summary>
+    // C: nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc);
+
+    /// <summary>C = act(alpha * op(A) * op(B) + beta * C + bias), the epilogue fused on each tile of C. bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE.</summary>
+    // C: nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+
+    /// <summary>Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after the call. Free with nn_packed_matrix_destroy.</summary>
+    // C: nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float * b, int64_t ldb, nn_packed_matrix ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_sgemm_pack_b(nn_transpose trans_b, long k, long n, float* b, long ldb, nint* @out);
+
+    /// <summary>nn_sgemm_ex with a packed B; k and n must equal the packed matrix's. Bitwise equal to the unpacked call.</summary>
+    // C: nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_packed_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_sgemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+
+    /// <summary>Frees a packed matrix. NULL is a no-op. Always NN_OK.</summary>
+    // C: nn_status nn_packed_matrix_destroy(nn_packed_matrix * packed)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_packed_matrix_destroy(nint packed);
 }
