@@ -16,6 +16,7 @@ public static class CliApp
         root.Options.Add(CommonOptions.Backend);
         root.Options.Add(CommonOptions.Threads);
         root.Subcommands.Add(InfoCommand.Create(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
