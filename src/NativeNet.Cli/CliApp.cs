@@ -28,7 +28,7 @@ public static class CliApp
         try
         {
             CommonOptions.Apply(parsed);
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (CliInputException e)
         {
