@@ -44,6 +44,14 @@
 #  define NN_API __attribute__((visibility("default")))
 #endif
 
+/* Enums have a fixed 32-bit underlying type in C++, so any int32_t a caller passes is a valid
+ * value to check (not undefined behaviour); C compilers use int, which is the same size. */
+#ifdef __cplusplus
+#  define NN_ENUM(name) enum name : int32_t
+#else
+#  define NN_ENUM(name) enum name
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,7 +59,7 @@ extern "C" {
 /* ===================================================================================== core == */
 
 /** Result of every fallible call. Any value but NN_OK means nn_last_error() has the details. */
-typedef enum nn_status {
+typedef NN_ENUM(nn_status) {
     NN_OK = 0,
     NN_ERR_INVALID_ARGUMENT = 1, /* an argument is null, negative, too large or inconsistent */
     NN_ERR_OUT_OF_MEMORY = 2,    /* a native allocation failed */
@@ -60,7 +68,7 @@ typedef enum nn_status {
 } nn_status;
 
 /** Instruction-set paths a kernel can take. Ordered: a cap admits every value below it. */
-typedef enum nn_isa {
+typedef NN_ENUM(nn_isa) {
     NN_ISA_SCALAR = 0,
     NN_ISA_AVX2 = 1,   /* AVX2 + FMA */
     NN_ISA_AVX512 = 2, /* AVX-512 F, BW, VL, DQ */
@@ -115,7 +123,7 @@ NN_API nn_status nn_debug_throw(int32_t kind);
 /* =============================================================================== element-wise == */
 
 /** Unary element-wise functions, PyTorch semantics (gelu is the exact erf form). */
-typedef enum nn_unary_op {
+typedef NN_ENUM(nn_unary_op) {
     NN_UNARY_IDENTITY = 0,
     NN_UNARY_RELU = 1,
     NN_UNARY_SIGMOID = 2,
@@ -133,7 +141,7 @@ typedef enum nn_unary_op {
 } nn_unary_op;
 
 /** Binary element-wise functions on equal-length arrays. */
-typedef enum nn_binary_op {
+typedef NN_ENUM(nn_binary_op) {
     NN_BINARY_ADD = 0,
     NN_BINARY_SUB = 1,
     NN_BINARY_MUL = 2,
@@ -173,13 +181,13 @@ NN_API nn_status nn_sum(const float* x, int64_t n, double* out);
  * null only when nothing is read or written through it. Results are bitwise identical for any
  * thread count (K is never split across threads).
  */
-typedef enum nn_transpose { NN_NO_TRANS = 0, NN_TRANS = 1 } nn_transpose;
+typedef NN_ENUM(nn_transpose) { NN_NO_TRANS = 0, NN_TRANS = 1 } nn_transpose;
 
 /** Bias added after alpha/beta: none, one value per row of C (m values) or per column (n). */
-typedef enum nn_bias_mode { NN_BIAS_NONE = 0, NN_BIAS_ROW = 1, NN_BIAS_COL = 2 } nn_bias_mode;
+typedef NN_ENUM(nn_bias_mode) { NN_BIAS_NONE = 0, NN_BIAS_ROW = 1, NN_BIAS_COL = 2 } nn_bias_mode;
 
 /** Activation applied last (PyTorch semantics; gelu is the exact erf form). */
-typedef enum nn_activation {
+typedef NN_ENUM(nn_activation) {
     NN_ACT_NONE = 0,
     NN_ACT_RELU = 1,
     NN_ACT_SIGMOID = 2,
