@@ -109,10 +109,7 @@ void scale_only(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
 // Packs B rows [p0, p0 + kc) x columns [j0, j0 + nc) as ceil(nc / NR) panels of kc x NR.
 void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, int64_t p0, int64_t kc, int64_t j0,
                   int64_t nc, float* dst) {
-    for (int64_t j = 0; j < nc; j += K.nr) {
-        int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - j));
-        K.pack_b(b + p0 * b_rs + (j0 + j) * b_cs, b_rs, b_cs, cols, kc, dst + j * kc);
-    }
+    K.pack_b(b + p0 * b_rs + j0 * b_cs, b_rs, b_cs, kc, nc, dst);
 }
 
 // One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
