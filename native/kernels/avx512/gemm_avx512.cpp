@@ -56,6 +56,12 @@ void tile_impl(const tile_args& t) {
     const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
     const __mmask16 bm0 = BP ? 0xFFFF : first_n(t.n), bm1 = BP ? 0xFFFF : first_n(t.n - 16);
     int64_t k = t.k;
+    // Fetch the C tile during the k loop so the epilogue does not wait on it.
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 31), _MM_HINT_T0);
+    }
 #pragma GCC unroll 4
     for (int64_t p = 0; p < k; ++p) {
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
@@ -128,8 +134,8 @@ void tile(const tile_args& t) {
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
     pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
 }
-void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, cols, kc, dst);
+void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
+    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
 }
 
 const kernels table = {"avx512", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};

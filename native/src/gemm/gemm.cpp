@@ -76,6 +76,16 @@ tile_args base_args(const problem& pr) {
     return t;
 }
 
+// Packing pays off when the packed panel is reused: A panels across a thread's N range, the
+// B block across its M range. Short ranges read the operand in place. (Transposed B always
+// packs: the kernel wants rows of B contiguous. A is read in place in any layout.)
+bool reads_b_in_place(const problem& pr, int64_t rows) {
+    return pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || rows <= g_tuning.b_in_place_max_rows);
+}
+bool reads_a_in_place(const problem& pr, int64_t cols) {
+    return pr.small || cols <= g_tuning.a_in_place_max_cols;
+}
+
 // C = beta * C + epilogue over [m0, m1) x [n0, n1): the k == 0 / alpha == 0 case.
 void scale_only(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     const kernels& K = *pr.kt;
@@ -99,10 +109,7 @@ void scale_only(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
 // Packs B rows [p0, p0 + kc) x columns [j0, j0 + nc) as ceil(nc / NR) panels of kc x NR.
 void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, int64_t p0, int64_t kc, int64_t j0,
                   int64_t nc, float* dst) {
-    for (int64_t j = 0; j < nc; j += K.nr) {
-        int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - j));
-        K.pack_b(b + p0 * b_rs + (j0 + j) * b_cs, b_rs, b_cs, cols, kc, dst + j * kc);
-    }
+    K.pack_b(b + p0 * b_rs + j0 * b_cs, b_rs, b_cs, kc, nc, dst);
 }
 
 // One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
@@ -115,12 +122,8 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const kernels& K = *pr.kt;
     const int64_t MR = K.mr, NR = K.nr;
     // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
-    // Packing pays off when the packed panel is reused: A panels across the thread's N range,
-    // the B block across its M range. Short ranges read row-major operands in place.
     const tuning& T = g_tuning;
-    const bool b_in_place =
-        pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || m1 - m0 <= T.b_in_place_max_rows);
-    const bool a_in_place = pr.small || (pr.a_cs == 1 && n1 - n0 <= T.a_in_place_max_cols);
+    const bool b_in_place = reads_b_in_place(pr, m1 - m0), a_in_place = reads_a_in_place(pr, n1 - n0);
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
@@ -188,9 +191,11 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
         const double rows = static_cast<double>(ceil_div(mt, ctm) * K.mr);
         const double cols = static_cast<double>(ceil_div(ntl, ctn) * K.nr);
         const double kk = static_cast<double>(pr.k);
-        double cost = rows * cols * kk / 16.0                              // FMAs in zmm units
-                      + kk * cols                                           // packing B
-                      + kk * rows * std::ceil(cols / static_cast<double>(K.nc));  // packing A
+        // Roughly cycles: 32 multiply-adds per cycle, half a cycle per packed float.
+        double cost = rows * cols * kk / 32.0;
+        if (!reads_b_in_place(pr, static_cast<int64_t>(rows))) cost += 0.5 * kk * cols;
+        if (!reads_a_in_place(pr, static_cast<int64_t>(cols)))
+            cost += 0.5 * kk * rows * std::ceil(cols / static_cast<double>(K.nc));
         if (best < 0 || cost < best * 0.999) {
             best = cost;
             tm = ctm;
