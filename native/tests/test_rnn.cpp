@@ -299,7 +299,7 @@ TEST(Rnn, GateKernelsMatchScalarKernels) {
 // Element-wise work split over the pool and SGEMM's threads must not change a single bit.
 TEST(Rnn, OneAndTwoThreadsAreBitwiseEqual) {
     for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU}) {
-        // Big enough gate work per step (B * G * H >= 2 * 32768) that the gate kernels go parallel.
+        // Enough work per step that the time loop splits the batch across both threads.
         Case c{cell, 3, 64, 5, cell == NN_RNN_LSTM ? 256 : 352, true, false, true, true, true};
         Data s = make_data(c, 77);
         Result one, two;

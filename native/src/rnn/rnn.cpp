@@ -1,10 +1,16 @@
 // Recurrent layer driver: SGEMM for everything that is a matrix product, the fused per-ISA gate
 // kernels for the rest.
 //   forward : one GEMM projects every step's input (x W_ih^T + b_ih); per step one GEMM
-//             h W_hh^T + b_hh for the whole batch, then one fused gate kernel per batch row.
+//             h W_hh^T + b_hh (W_hh packed once, rnn_step_gemm.h), then one fused gate kernel
+//             per batch row.
 //   backward: per step the fused gate-gradient kernel, then one GEMM dh_{t-1} = dG_h W_hh;
 //             after the loop dx, dW_ih, dW_hh are each one GEMM over all T*B rows (the gate
 //             gradients overwrite the stored activations row by row) and db a column sum.
+// Threads: sequences are independent through time, so the time loop runs once per thread on a
+// contiguous block of batch rows, with no barrier per step (a per-step fork/join costs more
+// than a step of a small layer, and stalls badly when another process holds a core). Each
+// GEMM row depends only on its own inputs and K, so any split gives bitwise equal results.
+// The whole-sequence GEMMs before and after the loop use the pool as usual.
 // Rows of every [T*B, *] matrix follow x's layout (time-major or batch-first), so x, y and the
 // workspace matrices share one row index and the weight gradients need no reordering.
 #include "rnn/rnn.h"
@@ -13,14 +19,15 @@
 #include <cstring>
 
 #include "gemm/gemm.h"
+#include "rnn/rnn_step_gemm.h"
 #include "runtime/threadpool.h"
 
 namespace nn::rnn {
 namespace {
 
-// Gate work below this many floats per thread runs on the calling thread: waking the pool
-// costs more than the transcendental math of a small batch.
-constexpr int64_t kGateGrain = 32768;
+// A thread's block of batch rows must carry at least this many multiply-adds per step of
+// the recurrent GEMM, else one thread runs the whole loop.
+constexpr int64_t kStepWorkPerThread = 1 << 16;
 
 struct plan {
     int64_t T, B, I, H, G, GH, R;
@@ -55,13 +62,13 @@ struct plan {
         for (int64_t b = 0; b < B; ++b) m = std::max(m, len(b));
         return m;
     }
-    // Batch rows [0, n) hold every sequence still running at step s.
-    int64_t active_rows(int64_t s) const {
-        if (!lengths) return B;
-        int64_t n = 0;
-        for (int64_t b = 0; b < B; ++b)
-            if (lengths[b] > s) n = b + 1;
-        return n;
+    // Rows [b0, end) of the block [b0, b1) hold every sequence of the block running at step s.
+    int64_t active_end(int64_t s, int64_t b0, int64_t b1) const {
+        if (!lengths) return b1;
+        int64_t e = b0;
+        for (int64_t b = b0; b < b1; ++b)
+            if (lengths[b] > s) e = b + 1;
+        return e;
     }
     // Zeroes the rows of an [R, cols] matrix that lie past their sequence's length.
     void zero_padding(float* m, int64_t cols) const {
@@ -69,16 +76,14 @@ struct plan {
         for (int64_t b = 0; b < B; ++b)
             for (int64_t t = lengths[b]; t < T; ++t) std::memset(m + row(t, b) * cols, 0, sizeof(float) * cols);
     }
-    // Runs fn(b) for b in [0, n): on the pool only when the step has enough gate work.
+    // Runs fn(b0, b1) once per thread on contiguous blocks of batch rows.
     template <class Fn>
-    void rows(int64_t n, Fn&& fn) const {
-        const int64_t grain = std::max<int64_t>(1, kGateGrain / GH);
-        if (n < 2 * grain) {
-            for (int64_t b = 0; b < n; ++b) fn(b);
-            return;
-        }
-        nn::parallel_for(n, grain, [&](int64_t lo, int64_t hi) {
-            for (int64_t b = lo; b < hi; ++b) fn(b);
+    void batch_blocks(Fn&& fn) const {
+        const int64_t per_row = GH * H;
+        const int64_t most = std::max<int64_t>(1, std::min<int64_t>(B, (B * per_row) / kStepWorkPerThread));
+        nn::parallel_run(static_cast<int>(std::min<int64_t>(most, 1024)), [&](int tid, int n) {
+            const int64_t b0 = B * tid / n, b1 = B * (tid + 1) / n;
+            if (b0 < b1) fn(b0, b1);
         });
     }
 };
@@ -118,24 +123,27 @@ void forward(const nn_rnn_desc& d, const float* x, const float* w_ih, const floa
     }
     p.zero_padding(y, H);
     const int64_t steps = p.max_len();
-    for (int64_t s = 0; s < steps; ++s) {
-        const int64_t nb = p.active_rows(s);
-        gemm::sgemm(false, true, nb, GH, H, 1.0f, p.h, H, w_hh, H, 0.0f, p.hh, GH, ep_hh);
-        p.rows(nb, [&](int64_t b) {
-            if (p.len(b) <= s) return;  // finished: its state stays frozen
-            const int64_t r = p.step_row(s, b);
-            float* g = p.gates + r * GH;
-            float* hb = p.h + b * H;
-            std::memcpy(p.h_prev + r * H, hb, sizeof(float) * H);
-            if (p.lstm) {
-                float* cb = p.c + b * H;
-                std::memcpy(p.c_prev + r * H, cb, sizeof(float) * H);
-                k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * H, H);
-            } else {
-                k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * H, H);
+    const step_weight w(true, H, GH, w_hh, H);
+    p.batch_blocks([&](int64_t b0, int64_t b1) {
+        for (int64_t s = 0; s < steps; ++s) {
+            const int64_t e = p.active_end(s, b0, b1);
+            w.multiply(e - b0, p.h + b0 * H, H, 0.0f, p.hh + b0 * GH, GH, ep_hh);
+            for (int64_t b = b0; b < e; ++b) {
+                if (p.len(b) <= s) continue;  // finished: its state stays frozen
+                const int64_t r = p.step_row(s, b);
+                float* g = p.gates + r * GH;
+                float* hb = p.h + b * H;
+                std::memcpy(p.h_prev + r * H, hb, sizeof(float) * H);
+                if (p.lstm) {
+                    float* cb = p.c + b * H;
+                    std::memcpy(p.c_prev + r * H, cb, sizeof(float) * H);
+                    k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * H, H);
+                } else {
+                    k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * H, H);
+                }
             }
-        });
-    }
+        }
+    });
     if (h_n) std::memcpy(h_n, p.h, state_bytes);
     if (c_n && p.lstm) std::memcpy(c_n, p.c, state_bytes);
 }
@@ -153,31 +161,41 @@ void backward(const nn_rnn_desc& d, const float* x, const float* w_ih, const flo
     if (p.lstm) {
         if (dc_n) std::memcpy(p.dc, dc_n, state_bytes); else std::memset(p.dc, 0, state_bytes);
     }
-    for (int64_t s = p.max_len() - 1; s >= 0; --s) {
-        const int64_t nb = p.active_rows(s);
-        p.rows(p.B, [&](int64_t b) {
-            float* dhb = p.dh + b * H;
-            float* dh2b = p.dh2 + b * H;
-            if (p.len(b) <= s) {  // not running at this step: its gradient passes through untouched
-                if (b < nb) std::memset(p.dgh + b * GH, 0, sizeof(float) * GH);
-                std::memcpy(dh2b, dhb, sizeof(float) * H);
-                return;
+    const step_weight w(false, GH, H, w_hh, H);
+    const int64_t steps = p.max_len();
+    // Per block, dh / dh2 alternate as the carried gradient; after an odd number of steps the
+    // result sits in dh2 (same parity for every block, steps is global).
+    p.batch_blocks([&](int64_t b0, int64_t b1) {
+        float* dh = p.dh;
+        float* dh2 = p.dh2;
+        for (int64_t s = steps - 1; s >= 0; --s) {
+            const int64_t e = p.active_end(s, b0, b1);
+            for (int64_t b = b0; b < b1; ++b) {
+                float* dhb = dh + b * H;
+                float* dh2b = dh2 + b * H;
+                if (p.len(b) <= s) {  // not running at this step: its gradient passes through untouched
+                    if (b < e) std::memset(p.dgh + b * GH, 0, sizeof(float) * GH);
+                    std::memcpy(dh2b, dhb, sizeof(float) * H);
+                    continue;
+                }
+                const int64_t r = p.step_row(s, b);
+                float* g = p.gates + r * GH;
+                const float* dyr = dy ? dy + r * H : nullptr;
+                if (p.lstm) {
+                    k.lstm_backward(g, p.c_prev + r * H, p.aux + r * H, dhb, dyr, p.dc + b * H, g, p.dgh + b * GH,
+                                    H);
+                    std::memset(dh2b, 0, sizeof(float) * H);
+                } else {
+                    k.gru_backward(g, p.aux + r * H, p.h_prev + r * H, dhb, dyr, g, p.dgh + b * GH, p.aux + r * H,
+                                   dh2b, H);
+                }
             }
-            const int64_t r = p.step_row(s, b);
-            float* g = p.gates + r * GH;
-            const float* dyr = dy ? dy + r * H : nullptr;
-            if (p.lstm) {
-                k.lstm_backward(g, p.c_prev + r * H, p.aux + r * H, dhb, dyr, p.dc + b * H, g, p.dgh + b * GH, H);
-                std::memset(dh2b, 0, sizeof(float) * H);
-            } else {
-                k.gru_backward(g, p.aux + r * H, p.h_prev + r * H, dhb, dyr, g, p.dgh + b * GH, p.aux + r * H,
-                               dh2b, H);
-            }
-        });
-        // dh_{t-1} += dG_h W_hh for the running rows.
-        gemm::sgemm(false, false, nb, H, GH, 1.0f, p.dgh, GH, w_hh, H, 1.0f, p.dh2, H);
-        std::swap(p.dh, p.dh2);
-    }
+            // dh_{t-1} += dG_h W_hh for the running rows.
+            w.multiply(e - b0, p.dgh + b0 * GH, GH, 1.0f, dh2 + b0 * H, H);
+            std::swap(dh, dh2);
+        }
+    });
+    if (steps % 2 == 1) std::swap(p.dh, p.dh2);
     if (dh0) std::memcpy(dh0, p.dh, state_bytes);
     if (dc0 && p.lstm) std::memcpy(dc0, p.dc, state_bytes);
     // Padded rows carry no gradient; clear what forward never wrote there.
