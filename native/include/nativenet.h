@@ -198,8 +198,7 @@ typedef struct nn_rnn_desc {
 /**
  * Floats of workspace one nn_rnn_forward call needs; the same buffer, untouched in between,
  * carries the gate activations to nn_rnn_backward (which consumes it: its contents are
- * overwritten). Equals (T*B*(G+3) + B*(2*G+6)) * H floats; the stack functions need
- * L * D times the single-layer size of the widest layer plus T*B*H*D*2 (see nn_rnn_stack_workspace_size).
+ * overwritten). Equals (T*B*(G+3) + B*(2*G+5)) * H floats (independent of input_size).
  */
 NN_API nn_status nn_rnn_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
 
@@ -226,6 +225,33 @@ NN_API nn_status nn_rnn_backward(const nn_rnn_desc* desc, const float* x, const 
                                  const float* h0, const float* c0, const int64_t* lengths, float* workspace,
                                  const float* dy, const float* dh_n, const float* dc_n, float* dx, float* dh0,
                                  float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+/**
+ * A whole nn.LSTM / nn.GRU: desc->num_layers >= 1, desc->bidirectional 0 or 1, desc->reverse 0.
+ * Composes the single-layer primitive; results equal calling it per layer and direction.
+ * Workspace: L*D*nn_rnn_workspace_size(one layer) + (L > 1 ? (L+1)*T*B*D*H : 0) floats.
+ */
+NN_API nn_status nn_rnn_stack_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
+
+/**
+ * params: 4*L*D pointers in PyTorch's parameter order (layer-major, forward direction before
+ * reverse): w_ih, w_hh, b_ih, b_hh of each; b_* nullable. Layer l > 0 has input size D*H.
+ * x [T, B, I] or [B, T, I]; y [.., D*H] (forward half first); h0, c0, h_n, c_n [L*D, B, H]
+ * (nullable as in nn_rnn_forward). lengths as in nn_rnn_forward, for every layer.
+ */
+NN_API nn_status nn_rnn_stack_forward(const nn_rnn_desc* desc, const float* x, const float* const* params,
+                                      const float* h0, const float* c0, const int64_t* lengths, float* y, float* h_n,
+                                      float* c_n, float* workspace);
+
+/**
+ * Backward of nn_rnn_stack_forward (same desc, x, params, h0, c0, lengths, workspace).
+ * dy [like y], dh_n, dc_n [L*D, B, H] nullable (zeros). grads: 4*L*D pointers laid out like
+ * params (dw_ih, dw_hh required, db_* nullable = not wanted). Every gradient overwrites.
+ */
+NN_API nn_status nn_rnn_stack_backward(const nn_rnn_desc* desc, const float* x, const float* const* params,
+                                       const float* h0, const float* c0, const int64_t* lengths, float* workspace,
+                                       const float* dy, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                                       float* dc0, float* const* grads);
 
 /* ================================================================================== optimizer == */
 

@@ -318,6 +318,150 @@ TEST(Rnn, OneAndTwoThreadsAreBitwiseEqual) {
     }
 }
 
+// The native stack (2 layers, bidirectional, variable lengths, batch-first) against the same
+// composition of the scalar reference, layer by layer and direction by direction.
+TEST(Rnn, StackMatchesComposedReference) {
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int bf = 0; bf < 2; ++bf) {
+            const bool lstm = cell == NN_RNN_LSTM;
+            const int64_t T = 5, B = 3, I = 4, H = 19, L = 2, D = 2, R = T * B, DH = D * H;
+            const int64_t GH = nn::rnn::gate_count(cell) * H;
+            nn_rnn_desc sd = make_desc(cell, T, B, I, H, bf != 0, false);
+            sd.num_layers = static_cast<int32_t>(L);
+            sd.bidirectional = 1;
+            const std::string ctx = std::string(lstm ? "lstm" : "gru") + " stack bf=" + std::to_string(bf) +
+                                    " isa=" + nn_test::active_isa_name();
+            uint32_t seed = 5000u + 100u * static_cast<uint32_t>(bf);
+            std::vector<fvec> w;  // 4 per (layer, direction)
+            for (int64_t l = 0; l < L; ++l)
+                for (int64_t dir = 0; dir < D; ++dir) {
+                    const int64_t in = l == 0 ? I : DH;
+                    w.push_back(nn_test::random_vector(GH * in, ++seed, -0.4f, 0.4f));
+                    w.push_back(nn_test::random_vector(GH * H, ++seed, -0.4f, 0.4f));
+                    w.push_back(nn_test::random_vector(GH, ++seed, -0.4f, 0.4f));
+                    w.push_back(nn_test::random_vector(GH, ++seed, -0.4f, 0.4f));
+                }
+            fvec x = nn_test::random_vector(R * I, ++seed), h0 = nn_test::random_vector(L * D * B * H, ++seed);
+            fvec c0 = nn_test::random_vector(L * D * B * H, ++seed), dy = nn_test::random_vector(R * DH, ++seed);
+            fvec dhn = nn_test::random_vector(L * D * B * H, ++seed), dcn = nn_test::random_vector(L * D * B * H, ++seed);
+            const std::vector<int64_t> len = {3, 5, 1};
+            // Reference composition.
+            std::vector<fvec> layer_in = {x};
+            fvec rhn(h0.size()), rcn(h0.size());
+            for (int64_t l = 0; l < L; ++l) {
+                fvec out(static_cast<size_t>(R * DH));
+                for (int64_t dir = 0; dir < D; ++dir) {
+                    nn_rnn_desc d = make_desc(cell, T, B, l == 0 ? I : DH, H, bf != 0, dir == 1);
+                    const size_t k = static_cast<size_t>(4 * (l * D + dir)), s = static_cast<size_t>((l * D + dir) * B * H);
+                    fvec y(static_cast<size_t>(R * H));
+                    nn::rnn::ref::forward<float>(d, layer_in[l].data(), w[k].data(), w[k + 1].data(), w[k + 2].data(),
+                                                 w[k + 3].data(), h0.data() + s, lstm ? c0.data() + s : nullptr,
+                                                 len.data(), y.data(), rhn.data() + s, rcn.data() + s);
+                    for (int64_t r = 0; r < R; ++r)
+                        std::copy(y.begin() + r * H, y.begin() + (r + 1) * H, out.begin() + r * DH + dir * H);
+                }
+                layer_in.push_back(out);
+            }
+            std::vector<fvec> rg(w.size());
+            fvec dout = dy, rdh0(h0.size()), rdc0(h0.size());
+            for (int64_t l = L - 1; l >= 0; --l) {
+                const int64_t in = l == 0 ? I : DH;
+                fvec din(static_cast<size_t>(R * in), 0.0f);
+                for (int64_t dir = 0; dir < D; ++dir) {
+                    nn_rnn_desc d = make_desc(cell, T, B, in, H, bf != 0, dir == 1);
+                    const size_t k = static_cast<size_t>(4 * (l * D + dir)), s = static_cast<size_t>((l * D + dir) * B * H);
+                    fvec dyd(static_cast<size_t>(R * H)), dx(static_cast<size_t>(R * in));
+                    for (int64_t r = 0; r < R; ++r)
+                        std::copy(dout.begin() + r * DH + dir * H, dout.begin() + r * DH + (dir + 1) * H, dyd.begin() + r * H);
+                    for (size_t q = 0; q < 4; ++q) rg[k + q].resize(w[k + q].size());
+                    nn::rnn::ref::backward<float>(d, layer_in[l].data(), w[k].data(), w[k + 1].data(), w[k + 2].data(),
+                                                  w[k + 3].data(), h0.data() + s, lstm ? c0.data() + s : nullptr,
+                                                  len.data(), dyd.data(), dhn.data() + s, lstm ? dcn.data() + s : nullptr,
+                                                  dx.data(), rdh0.data() + s, rdc0.data() + s, rg[k].data(),
+                                                  rg[k + 1].data(), rg[k + 2].data(), rg[k + 3].data());
+                    for (size_t i = 0; i < din.size(); ++i) din[i] += dx[i];
+                }
+                dout = din;
+            }
+            // Native stack.
+            std::vector<const float*> params;
+            for (auto& v : w) params.push_back(v.data());
+            std::vector<fvec> g(w.size());
+            std::vector<float*> gp;
+            for (size_t i = 0; i < w.size(); ++i) {
+                g[i].assign(w[i].size(), NAN);
+                gp.push_back(g[i].data());
+            }
+            int64_t n = 0;
+            ASSERT_EQ(nn_rnn_stack_workspace_size(&sd, &n), NN_OK) << nn_last_error();
+            fvec ws(static_cast<size_t>(n), NAN), y(static_cast<size_t>(R * DH), NAN), hn(h0.size()), cn(h0.size());
+            fvec dx(x.size(), NAN), dh0(h0.size()), dc0(h0.size());
+            ASSERT_EQ(nn_rnn_stack_forward(&sd, x.data(), params.data(), h0.data(), lstm ? c0.data() : nullptr,
+                                           len.data(), y.data(), hn.data(), lstm ? cn.data() : nullptr, ws.data()),
+                      NN_OK)
+                << nn_last_error();
+            ASSERT_EQ(nn_rnn_stack_backward(&sd, x.data(), params.data(), h0.data(), lstm ? c0.data() : nullptr,
+                                            len.data(), ws.data(), dy.data(), dhn.data(), lstm ? dcn.data() : nullptr,
+                                            dx.data(), dh0.data(), lstm ? dc0.data() : nullptr, gp.data()),
+                      NN_OK)
+                << nn_last_error();
+            auto cmp = [&](const fvec& got, const fvec& want, const std::string& what) {
+                EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), static_cast<int64_t>(want.size()), 1e-4f,
+                                               1e-5f, ctx + " " + what));
+            };
+            cmp(y, layer_in.back(), "y");
+            cmp(hn, rhn, "h_n");
+            cmp(dx, dout, "dx");
+            cmp(dh0, rdh0, "dh0");
+            if (lstm) {
+                cmp(cn, rcn, "c_n");
+                cmp(dc0, rdc0, "dc0");
+            }
+            for (size_t i = 0; i < g.size(); ++i) cmp(g[i], rg[i], "param grad " + std::to_string(i));
+        }
+}
+
+TEST(Rnn, StackBadArguments) {
+    nn_rnn_desc d = make_desc(NN_RNN_LSTM, 3, 2, 4, 5, false, false);
+    d.num_layers = 2;
+    d.bidirectional = 1;
+    int64_t n = 0;
+    ASSERT_EQ(nn_rnn_stack_workspace_size(&d, &n), NN_OK) << nn_last_error();
+    // 2 layers x 2 directions of single-layer workspace + 3 [T*B, D*H] matrices.
+    EXPECT_EQ(n, 4 * ((3 * 2 * 7 + 2 * 13) * 5) + 3 * 3 * 2 * 10);
+    nn_rnn_desc bad = d;
+    bad.reverse = 1;
+    EXPECT_EQ(nn_rnn_stack_workspace_size(&bad, &n), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("desc->reverse=1"), std::string::npos) << nn_last_error();
+    bad = d;
+    bad.num_layers = 0;
+    EXPECT_EQ(nn_rnn_stack_workspace_size(&bad, &n), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("desc->num_layers=0"), std::string::npos) << nn_last_error();
+    bad = d;
+    bad.bidirectional = 3;
+    EXPECT_EQ(nn_rnn_stack_workspace_size(&bad, &n), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("desc->bidirectional=3"), std::string::npos) << nn_last_error();
+    ASSERT_EQ(nn_rnn_stack_workspace_size(&d, &n), NN_OK);
+    fvec x(3 * 2 * 4), y(3 * 2 * 10), ws(static_cast<size_t>(n)), w(20 * 10, 0.1f);
+    std::vector<const float*> params(16, w.data());
+    params[9] = nullptr;  // w_hh of layer 1, forward direction
+    EXPECT_EQ(nn_rnn_stack_forward(&d, x.data(), params.data(), nullptr, nullptr, nullptr, y.data(), nullptr, nullptr,
+                                   ws.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("params[9]"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_rnn_stack_forward(&d, x.data(), nullptr, nullptr, nullptr, nullptr, y.data(), nullptr, nullptr,
+                                   ws.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("params"), std::string::npos) << nn_last_error();
+    params[9] = w.data();
+    std::vector<float*> grads(16, nullptr);
+    fvec dx(x.size());
+    EXPECT_EQ(nn_rnn_stack_backward(&d, x.data(), params.data(), nullptr, nullptr, nullptr, ws.data(), nullptr,
+                                    nullptr, nullptr, dx.data(), nullptr, nullptr, grads.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("grads[0]"), std::string::npos) << nn_last_error();
+}
+
 TEST(Rnn, WorkspaceSizeFollowsTheDocumentedFormula) {
     nn_rnn_desc d = make_desc(NN_RNN_LSTM, 7, 3, 5, 11, false, false);
     int64_t n = 0;
@@ -514,6 +658,46 @@ void check_parity_file(const std::string& path) {
     cmp(dout, "grad_input");
     cmp(dh0, "grad_h0");
     if (lstm) cmp(dc0, "grad_c0");
+
+    // The same through the native stack.
+    nn_rnn_desc sd = make_desc(cell, T, B, in.shape[2], H, bf, false);
+    sd.num_layers = L;
+    sd.bidirectional = D == 2;
+    std::vector<const float*> params;
+    std::vector<fvec> grads;
+    std::vector<float*> gptr;
+    for (int l = 0; l < L; ++l)
+        for (int dir = 0; dir < D; ++dir)
+            for (const char* base : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+                params.push_back(f.at(name(base, l, dir)).data.data());
+                grads.emplace_back(f.at(name(base, l, dir)).data.size(), NAN);
+            }
+    for (auto& g : grads) gptr.push_back(g.data());
+    int64_t n = 0;
+    ASSERT_EQ(nn_rnn_stack_workspace_size(&sd, &n), NN_OK) << nn_last_error();
+    fvec sws(static_cast<size_t>(n), NAN), sy(f.at("output").data.size()), shn(h_n.size()), scn(h_n.size());
+    fvec sdx(in.data.size()), sdh0(h_n.size()), sdc0(h_n.size());
+    ASSERT_EQ(nn_rnn_stack_forward(&sd, in.data.data(), params.data(), h0->data(), lstm ? c0->data() : nullptr,
+                                   nullptr, sy.data(), shn.data(), lstm ? scn.data() : nullptr, sws.data()),
+              NN_OK)
+        << nn_last_error();
+    ASSERT_EQ(nn_rnn_stack_backward(&sd, in.data.data(), params.data(), h0->data(), lstm ? c0->data() : nullptr,
+                                    nullptr, sws.data(), f.at("grad_output").data.data(), nullptr, nullptr,
+                                    sdx.data(), sdh0.data(), lstm ? sdc0.data() : nullptr, gptr.data()),
+              NN_OK)
+        << nn_last_error();
+    cmp(sy, "output");
+    cmp(shn, "h_n");
+    cmp(sdx, "grad_input");
+    cmp(sdh0, "grad_h0");
+    if (lstm) {
+        cmp(scn, "c_n");
+        cmp(sdc0, "grad_c0");
+    }
+    size_t gi = 0;
+    for (int l = 0; l < L; ++l)
+        for (int dir = 0; dir < D; ++dir)
+            for (const char* base : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) cmp(grads[gi++], "grad_" + name(base, l, dir));
 }
 
 }  // namespace

@@ -71,10 +71,10 @@ struct plan {
         return e;
     }
     // Zeroes the rows of an [R, cols] matrix that lie past their sequence's length.
-    void zero_padding(float* m, int64_t cols) const {
+    void zero_padding(float* m, int64_t cols, int64_t ld) const {
         if (!lengths) return;
         for (int64_t b = 0; b < B; ++b)
-            for (int64_t t = lengths[b]; t < T; ++t) std::memset(m + row(t, b) * cols, 0, sizeof(float) * cols);
+            for (int64_t t = lengths[b]; t < T; ++t) std::memset(m + row(t, b) * ld, 0, sizeof(float) * cols);
     }
     // Runs fn(b0, b1) once per thread on contiguous blocks of batch rows.
     template <class Fn>
@@ -106,22 +106,22 @@ int64_t workspace_floats(const nn_rnn_desc& d) {
     return (d.seq_len * B * (G + 3) + B * (2 * G + 5)) * H;
 }
 
-void forward(const nn_rnn_desc& d, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
-             const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y, float* h_n,
-             float* c_n, float* ws) {
+void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh, const float* b_ih,
+             const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y, int64_t ldy,
+             float* h_n, float* c_n, float* ws) {
     const kernels& k = active();
     plan p(d, lengths, ws);
     const int64_t H = p.H, GH = p.GH;
     gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
     gemm::epilogue ep_hh{b_hh, b_hh ? gemm::bias_mode::per_col : gemm::bias_mode::none};
     // Input projection of every step at once.
-    gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, p.I, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+    gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
     const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
     if (h0) std::memcpy(p.h, h0, state_bytes); else std::memset(p.h, 0, state_bytes);
     if (p.lstm) {
         if (c0) std::memcpy(p.c, c0, state_bytes); else std::memset(p.c, 0, state_bytes);
     }
-    p.zero_padding(y, H);
+    p.zero_padding(y, H, ldy);
     const int64_t steps = p.max_len();
     const step_weight w(true, H, GH, w_hh, H);
     p.batch_blocks([&](int64_t b0, int64_t b1) {
@@ -137,9 +137,9 @@ void forward(const nn_rnn_desc& d, const float* x, const float* w_ih, const floa
                 if (p.lstm) {
                     float* cb = p.c + b * H;
                     std::memcpy(p.c_prev + r * H, cb, sizeof(float) * H);
-                    k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * H, H);
+                    k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * ldy, H);
                 } else {
-                    k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * H, H);
+                    k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * ldy, H);
                 }
             }
         }
@@ -148,9 +148,9 @@ void forward(const nn_rnn_desc& d, const float* x, const float* w_ih, const floa
     if (c_n && p.lstm) std::memcpy(c_n, p.c, state_bytes);
 }
 
-void backward(const nn_rnn_desc& d, const float* x, const float* w_ih, const float* w_hh, const float* h0,
-              const float* c0, const int64_t* lengths, float* ws, const float* dy, const float* dh_n,
-              const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
+void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+              const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,
+              const float* dh_n, const float* dc_n, float* dx, bool dx_accumulate, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
               float* db_hh) {
     (void)h0, (void)c0;  // their values live in the workspace (h_prev / c_prev of each first step)
     const kernels& k = active();
@@ -180,7 +180,7 @@ void backward(const nn_rnn_desc& d, const float* x, const float* w_ih, const flo
                 }
                 const int64_t r = p.step_row(s, b);
                 float* g = p.gates + r * GH;
-                const float* dyr = dy ? dy + r * H : nullptr;
+                const float* dyr = dy ? dy + r * ldy : nullptr;
                 if (p.lstm) {
                     k.lstm_backward(g, p.c_prev + r * H, p.aux + r * H, dhb, dyr, p.dc + b * H, g, p.dgh + b * GH,
                                     H);
@@ -199,11 +199,11 @@ void backward(const nn_rnn_desc& d, const float* x, const float* w_ih, const flo
     if (dh0) std::memcpy(dh0, p.dh, state_bytes);
     if (dc0 && p.lstm) std::memcpy(dc0, p.dc, state_bytes);
     // Padded rows carry no gradient; clear what forward never wrote there.
-    p.zero_padding(p.gates, GH);
-    p.zero_padding(p.h_prev, H);
-    if (!p.lstm) p.zero_padding(p.aux, H);
-    gemm::sgemm(false, false, p.R, p.I, GH, 1.0f, p.gates, GH, w_ih, p.I, 0.0f, dx, p.I);
-    gemm::sgemm(true, false, GH, p.I, p.R, 1.0f, p.gates, GH, x, p.I, 0.0f, dw_ih, p.I);
+    p.zero_padding(p.gates, GH, GH);
+    p.zero_padding(p.h_prev, H, H);
+    if (!p.lstm) p.zero_padding(p.aux, H, H);
+    gemm::sgemm(false, false, p.R, p.I, GH, 1.0f, p.gates, GH, w_ih, p.I, dx_accumulate ? 1.0f : 0.0f, dx, ldx);
+    gemm::sgemm(true, false, GH, p.I, p.R, 1.0f, p.gates, GH, x, ldx, 0.0f, dw_ih, p.I);
     if (p.lstm) {
         gemm::sgemm(true, false, GH, H, p.R, 1.0f, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
         if (db_ih) column_sum(p.gates, p.R, GH, GH, db_ih);

@@ -44,13 +44,24 @@ inline int64_t gate_count(nn_rnn_cell cell) { return cell == NN_RNN_LSTM ? 4 : 3
 // Floats of workspace for one layer and direction (see nn_rnn_workspace_size).
 int64_t workspace_floats(const nn_rnn_desc& d);
 
-// The drivers; arguments already validated (single layer, one direction).
-void forward(const nn_rnn_desc& d, const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
-             const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y, float* h_n,
-             float* c_n, float* ws);
-void backward(const nn_rnn_desc& d, const float* x, const float* w_ih, const float* w_hh, const float* h0,
-              const float* c0, const int64_t* lengths, float* ws, const float* dy, const float* dh_n,
-              const float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
-              float* db_hh);
+// The drivers; arguments already validated (single layer, one direction). Rows of x / dx are
+// ldx floats apart, rows of y / dy ldy apart (a direction's half of a bidirectional output).
+// dx_accumulate: dx += instead of dx = (the second direction of a bidirectional layer).
+void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+             const float* b_ih, const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y,
+             int64_t ldy, float* h_n, float* c_n, float* ws);
+void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+              const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,
+              const float* dh_n, const float* dc_n, float* dx, bool dx_accumulate, float* dh0, float* dc0,
+              float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+// Multi-layer / bidirectional composition (PyTorch nn.LSTM / nn.GRU) over the primitives.
+// params: 4 pointers per (layer, direction), layer-major, forward first: w_ih, w_hh, b_ih, b_hh.
+int64_t stack_workspace_floats(const nn_rnn_desc& d);
+void stack_forward(const nn_rnn_desc& d, const float* x, const float* const* params, const float* h0,
+                   const float* c0, const int64_t* lengths, float* y, float* h_n, float* c_n, float* ws);
+void stack_backward(const nn_rnn_desc& d, const float* x, const float* const* params, const float* h0,
+                    const float* c0, const int64_t* lengths, float* ws, const float* dy, const float* dh_n,
+                    const float* dc_n, float* dx, float* dh0, float* dc0, float* const* grads);
 
 }  // namespace nn::rnn
