@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -486,7 +487,11 @@ TEST(Rnn, BadArgumentsReportTheArgument) {
         const char* needle;
     };
     const Bad bads[] = {
-        {[](nn_rnn_desc& d) { d.cell = static_cast<nn_rnn_cell>(7); }, "desc->cell=7"},
+        {[](nn_rnn_desc& d) {  // as a C# caller could pass it; an out-of-range enum value is UB in C++
+             const int32_t seven = 7;
+             std::memcpy(&d.cell, &seven, sizeof seven);
+         },
+         "desc->cell=7"},
         {[](nn_rnn_desc& d) { d.seq_len = 0; }, "desc->seq_len=0"},
         {[](nn_rnn_desc& d) { d.batch = -2; }, "desc->batch=-2"},
         {[](nn_rnn_desc& d) { d.input_size = 0; }, "desc->input_size=0"},

@@ -1,4 +1,5 @@
 // Exported recurrent entry points: validate the descriptor and buffers, then run the driver.
+#include <cstring>
 #include <string>
 
 #include "nativenet.h"
@@ -15,9 +16,12 @@ void check_flag(int32_t v, const char* name) {
 // Returns the single-layer workspace size in floats.
 int64_t check_desc(const nn_rnn_desc* d, bool stack = false) {
     nn::check_not_null(d, "desc");
-    if (d->cell != NN_RNN_LSTM && d->cell != NN_RNN_GRU)
-        nn::invalid_argument("desc->cell must be NN_RNN_LSTM (0) or NN_RNN_GRU (1). Received: desc->cell=",
-                             static_cast<int>(d->cell));
+    // Read the enum as the int32 the caller stored: an out-of-range enum load is undefined in C++.
+    int32_t cell = 0;
+    static_assert(sizeof(d->cell) == sizeof(cell), "nn_rnn_cell must be 32-bit");
+    std::memcpy(&cell, &d->cell, sizeof cell);
+    if (cell != NN_RNN_LSTM && cell != NN_RNN_GRU)
+        nn::invalid_argument("desc->cell must be NN_RNN_LSTM (0) or NN_RNN_GRU (1). Received: desc->cell=", cell);
     nn::check_positive(d->seq_len, "desc->seq_len");
     nn::check_positive(d->batch, "desc->batch");
     nn::check_positive(d->input_size, "desc->input_size");
