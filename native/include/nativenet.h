@@ -230,6 +230,92 @@ NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
 
 /* ================================================================================== recurrent == */
 
+/**
+ * Recurrent cells, PyTorch semantics and layouts. G = 4 gates for LSTM (order i, f, g, o),
+ * 3 for GRU (order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1-z)*n + z*h).
+ * Weights: w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] (both nullable = no bias).
+ */
+typedef enum nn_rnn_cell { NN_RNN_LSTM = 0, NN_RNN_GRU = 1 } nn_rnn_cell;
+
+/**
+ * Shape of one recurrent layer run (56 bytes, blittable).
+ *   x [T, B, I] (batch_first = 0) or [B, T, I] (batch_first = 1); y likewise with H for I.
+ *   h0 / h_n / c0 / c_n: [B, H] for the single-layer primitives; [L * D, B, H] (D = 2 when
+ *   bidirectional, PyTorch order: layer-major, forward before reverse) for the stack functions.
+ *   num_layers and bidirectional must be 1 and 0 for the single-layer primitives, which run the
+ *   direction `reverse` says; the stack functions require reverse = 0. reserved must be 0.
+ */
+typedef struct nn_rnn_desc {
+    nn_rnn_cell cell;
+    int32_t batch_first;   /* 0: time-major [T, B, *]; 1: [B, T, *] */
+    int64_t seq_len;       /* T >= 1 */
+    int64_t batch;         /* B >= 1 */
+    int64_t input_size;    /* I >= 1 */
+    int64_t hidden_size;   /* H >= 1 */
+    int32_t num_layers;    /* L >= 1 */
+    int32_t bidirectional; /* 0 or 1 */
+    int32_t reverse;       /* 0 or 1: process each sequence from its last valid step back to 0 */
+    int32_t reserved;      /* must be 0 */
+} nn_rnn_desc;
+
+/**
+ * Floats of workspace one nn_rnn_forward call needs; the same buffer, untouched in between,
+ * carries the gate activations to nn_rnn_backward (which consumes it: its contents are
+ * overwritten). Equals (T*B*(G+3) + B*(2*G+5)) * H floats (independent of input_size).
+ */
+NN_API nn_status nn_rnn_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
+
+/**
+ * One layer, one direction. lengths (nullable = every sequence has T steps) gives each
+ * sequence's length in [0, T]: sequence b runs only its first lengths[b] steps (reverse: from step
+ * lengths[b]-1 down to 0), y past its length is 0, and h_n/c_n are its state after its last valid
+ * step (PyTorch packed-sequence semantics). h0, c0 nullable = zeros; c0/c_n are used by LSTM only
+ * (c_n may be null for LSTM when not wanted; must be ignored for GRU). Outputs overwrite.
+ * workspace: nn_rnn_workspace_size floats, caller-owned, no alignment required.
+ */
+NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
+                                const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+                                const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace);
+
+/**
+ * Backward through time of the nn_rnn_forward call that filled `workspace`, with the same desc,
+ * x, weights, lengths and h0/c0 (nullable as in forward). dy [like y], dh_n [B, H], dc_n [B, H]
+ * are nullable (= zeros). Every gradient OVERWRITES its output: dx [like x], dh0, dc0 [B, H]
+ * (nullable = not wanted; dc0 LSTM only), dw_ih, dw_hh, db_ih, db_hh (db_* nullable = not wanted).
+ * Gradients at padded steps (t >= lengths[b]) of dx are 0.
+ */
+NN_API nn_status nn_rnn_backward(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
+                                 const float* h0, const float* c0, const int64_t* lengths, float* workspace,
+                                 const float* dy, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                                 float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+/**
+ * A whole nn.LSTM / nn.GRU: desc->num_layers >= 1, desc->bidirectional 0 or 1, desc->reverse 0.
+ * Composes the single-layer primitive; results equal calling it per layer and direction.
+ * Workspace: L*D*nn_rnn_workspace_size(one layer) + (L > 1 ? (L+1)*T*B*D*H : 0) floats.
+ */
+NN_API nn_status nn_rnn_stack_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
+
+/**
+ * params: 4*L*D pointers in PyTorch's parameter order (layer-major, forward direction before
+ * reverse): w_ih, w_hh, b_ih, b_hh of each; b_* nullable. Layer l > 0 has input size D*H.
+ * x [T, B, I] or [B, T, I]; y [.., D*H] (forward half first); h0, c0, h_n, c_n [L*D, B, H]
+ * (nullable as in nn_rnn_forward). lengths as in nn_rnn_forward, for every layer.
+ */
+NN_API nn_status nn_rnn_stack_forward(const nn_rnn_desc* desc, const float* x, const float* const* params,
+                                      const float* h0, const float* c0, const int64_t* lengths, float* y, float* h_n,
+                                      float* c_n, float* workspace);
+
+/**
+ * Backward of nn_rnn_stack_forward (same desc, x, params, h0, c0, lengths, workspace).
+ * dy [like y], dh_n, dc_n [L*D, B, H] nullable (zeros). grads: 4*L*D pointers laid out like
+ * params (dw_ih, dw_hh required, db_* nullable = not wanted). Every gradient overwrites.
+ */
+NN_API nn_status nn_rnn_stack_backward(const nn_rnn_desc* desc, const float* x, const float* const* params,
+                                       const float* h0, const float* c0, const int64_t* lengths, float* workspace,
+                                       const float* dy, const float* dh_n, const float* dc_n, float* dx, float* dh0,
+                                       float* dc0, float* const* grads);
+
 /* ================================================================================== optimizer == */
 
 #ifdef __cplusplus

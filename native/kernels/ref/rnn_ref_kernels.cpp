@@ -1,0 +1,74 @@
+// Scalar reference of the recurrent gate kernels (<cmath> in float): the fallback path and
+// the ground truth the SIMD tables are compared with. Same in-place contract as rnn.h.
+#include <cmath>
+
+#include "rnn/rnn.h"
+
+namespace nn::rnn {
+namespace {
+
+float sigm(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+void lstm_forward(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
+                  float* h_state, float* y, int64_t h) {
+    for (int64_t j = 0; j < h; ++j) {
+        float i = sigm(px[j] + ph[j]);
+        float f = sigm(px[h + j] + ph[h + j]);
+        float g = std::tanh(px[2 * h + j] + ph[2 * h + j]);
+        float o = sigm(px[3 * h + j] + ph[3 * h + j]);
+        float c = f * c_prev[j] + i * g;
+        float hv = o * std::tanh(c);
+        gates[j] = i, gates[h + j] = f, gates[2 * h + j] = g, gates[3 * h + j] = o;
+        c_out[j] = c, c_state[j] = c, h_state[j] = hv;
+        if (y) y[j] = hv;
+    }
+}
+
+void lstm_backward(const float* gates, const float* c_prev, const float* c, const float* dh_carry, const float* dy,
+                   float* dc, float* dgates, float* dgates_copy, int64_t h) {
+    for (int64_t j = 0; j < h; ++j) {
+        float i = gates[j], f = gates[h + j], g = gates[2 * h + j], o = gates[3 * h + j];
+        float dh = dh_carry[j] + (dy ? dy[j] : 0.0f);
+        float tc = std::tanh(c[j]);
+        float dct = dc[j] + dh * o * (1.0f - tc * tc);
+        float d[4] = {dct * g * i * (1.0f - i), dct * c_prev[j] * f * (1.0f - f), dct * i * (1.0f - g * g),
+                      dh * tc * o * (1.0f - o)};
+        dc[j] = dct * f;
+        for (int q = 0; q < 4; ++q) dgates[q * h + j] = d[q], dgates_copy[q * h + j] = d[q];
+    }
+}
+
+void gru_forward(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
+                 float* y, int64_t h) {
+    for (int64_t j = 0; j < h; ++j) {
+        float r = sigm(px[j] + ph[j]);
+        float z = sigm(px[h + j] + ph[h + j]);
+        float phn = ph[2 * h + j];
+        float n = std::tanh(px[2 * h + j] + r * phn);
+        float hv = (1.0f - z) * n + z * h_prev[j];
+        gates[j] = r, gates[h + j] = z, gates[2 * h + j] = n;
+        hn[j] = phn, h_state[j] = hv;
+        if (y) y[j] = hv;
+    }
+}
+
+void gru_backward(const float* gates, const float* hn, const float* h_prev, const float* dh_carry, const float* dy,
+                  float* dgates, float* dgates_h, float* dhn, float* dh_prev, int64_t h) {
+    for (int64_t j = 0; j < h; ++j) {
+        float r = gates[j], z = gates[h + j], n = gates[2 * h + j], phn = hn[j];
+        float dh = dh_carry[j] + (dy ? dy[j] : 0.0f);
+        float dn = dh * (1.0f - z) * (1.0f - n * n);
+        float dz = dh * (h_prev[j] - n) * z * (1.0f - z);
+        float dr = dn * phn * r * (1.0f - r);
+        dh_prev[j] = dh * z;
+        dgates[j] = dr, dgates[h + j] = dz, dgates[2 * h + j] = dn;
+        dgates_h[j] = dr, dgates_h[h + j] = dz, dgates_h[2 * h + j] = dn * r;
+        dhn[j] = dn * r;
+    }
+}
+
+}  // namespace
+
+const kernels ref_kernels = {"scalar", &lstm_forward, &lstm_backward, &gru_forward, &gru_backward};
+
+}  // namespace nn::rnn

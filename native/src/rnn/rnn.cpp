@@ -1,0 +1,227 @@
+// Recurrent layer driver: SGEMM for everything that is a matrix product, the fused per-ISA gate
+// kernels for the rest.
+//   forward : one GEMM projects every step's input (x W_ih^T + b_ih); per step one GEMM
+//             h W_hh^T + b_hh (W_hh packed once, rnn_step_gemm.h), then one fused gate kernel
+//             per batch row.
+//   backward: per step the fused gate-gradient kernel, then one GEMM dh_{t-1} = dG_h W_hh;
+//             after the loop dx, dW_ih, dW_hh are each one GEMM over all T*B rows (the gate
+//             gradients overwrite the stored activations row by row) and db a column sum.
+// Threads: sequences are independent through time, so the time loop runs once per thread on a
+// contiguous block of batch rows, with no barrier per step (a per-step fork/join costs more
+// than a step of a small layer, and stalls badly when another process holds a core). Each
+// GEMM row depends only on its own inputs and K, so any split gives bitwise equal results.
+// The whole-sequence GEMMs before and after the loop use the pool as usual.
+// Rows of every [T*B, *] matrix follow x's layout (time-major or batch-first), so x, y and the
+// workspace matrices share one row index and the weight gradients need no reordering.
+#include "rnn/rnn.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "gemm/gemm.h"
+#include "rnn/rnn_step_gemm.h"
+#include "runtime/threadpool.h"
+
+namespace nn::rnn {
+namespace {
+
+// A thread's block of batch rows must carry at least this many multiply-adds per step of
+// the recurrent GEMM, else one thread runs the whole loop.
+constexpr int64_t kStepWorkPerThread = 1 << 16;
+
+struct plan {
+    int64_t T, B, I, H, G, GH, R;
+    bool lstm, batch_first, reverse;
+    const int64_t* lengths;
+    // Workspace: the [R, *] matrices carried from forward to backward, then per-step buffers.
+    float *gates, *h_prev, *aux, *c_prev;  // aux: LSTM c_t, GRU W_hn h + b_hn (bwd: dn * r)
+    float *hh, *dgh, *h, *c, *dh, *dh2, *dc;
+
+    plan(const nn_rnn_desc& d, const int64_t* len, float* ws)
+        : T(d.seq_len), B(d.batch), I(d.input_size), H(d.hidden_size), G(gate_count(d.cell)), GH(G * H),
+          R(T * B), lstm(d.cell == NN_RNN_LSTM), batch_first(d.batch_first != 0), reverse(d.reverse != 0),
+          lengths(len) {
+        gates = ws;
+        h_prev = gates + R * GH;
+        aux = h_prev + R * H;
+        c_prev = aux + R * H;
+        hh = c_prev + R * H;
+        dgh = hh + B * GH;
+        h = dgh + B * GH;
+        c = h + B * H;
+        dh = c + B * H;
+        dh2 = dh + B * H;
+        dc = dh2 + B * H;
+    }
+    int64_t len(int64_t b) const { return lengths ? lengths[b] : T; }
+    int64_t row(int64_t t, int64_t b) const { return batch_first ? b * T + t : t * B + b; }
+    // Row that sequence b processes at step s (s < len(b)).
+    int64_t step_row(int64_t s, int64_t b) const { return row(reverse ? len(b) - 1 - s : s, b); }
+    int64_t max_len() const {
+        int64_t m = 0;
+        for (int64_t b = 0; b < B; ++b) m = std::max(m, len(b));
+        return m;
+    }
+    // Rows [b0, end) of the block [b0, b1) hold every sequence of the block running at step s.
+    int64_t active_end(int64_t s, int64_t b0, int64_t b1) const {
+        if (!lengths) return b1;
+        int64_t e = b0;
+        for (int64_t b = b0; b < b1; ++b)
+            if (lengths[b] > s) e = b + 1;
+        return e;
+    }
+    // Zeroes the rows of an [R, cols] matrix that lie past their sequence's length.
+    void zero_padding(float* m, int64_t cols, int64_t ld) const {
+        if (!lengths) return;
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t t = lengths[b]; t < T; ++t) std::memset(m + row(t, b) * ld, 0, sizeof(float) * cols);
+    }
+    // Runs fn(b0, b1) once per thread on contiguous blocks of batch rows.
+    template <class Fn>
+    void batch_blocks(Fn&& fn) const {
+        const int64_t per_row = GH * H;
+        const int64_t most = std::max<int64_t>(1, std::min<int64_t>(B, (B * per_row) / kStepWorkPerThread));
+        nn::parallel_run(static_cast<int>(std::min<int64_t>(most, 1024)), [&](int tid, int n) {
+            const int64_t b0 = B * tid / n, b1 = B * (tid + 1) / n;
+            if (b0 < b1) fn(b0, b1);
+        });
+    }
+};
+
+// out[j] = sum over rows r of m[r * ld + j], j < cols; fixed summation order, any thread count.
+void column_sum(const float* m, int64_t rows, int64_t cols, int64_t ld, float* out) {
+    nn::parallel_for(cols, 256, [&](int64_t lo, int64_t hi) {
+        for (int64_t j = lo; j < hi; ++j) out[j] = 0.0f;
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* p = m + r * ld;
+            for (int64_t j = lo; j < hi; ++j) out[j] += p[j];
+        }
+    });
+}
+
+}  // namespace
+
+int64_t workspace_floats(const nn_rnn_desc& d) {
+    const int64_t G = gate_count(d.cell), H = d.hidden_size, B = d.batch;
+    return (d.seq_len * B * (G + 3) + B * (2 * G + 5)) * H;
+}
+
+void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh, const float* b_ih,
+             const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y, int64_t ldy,
+             float* h_n, float* c_n, float* ws) {
+    const kernels& k = active();
+    plan p(d, lengths, ws);
+    const int64_t H = p.H, GH = p.GH;
+    gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
+    gemm::epilogue ep_hh{b_hh, b_hh ? gemm::bias_mode::per_col : gemm::bias_mode::none};
+    // Input projection of every step at once.
+    gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+    const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
+    if (h0) std::memcpy(p.h, h0, state_bytes); else std::memset(p.h, 0, state_bytes);
+    if (p.lstm) {
+        if (c0) std::memcpy(p.c, c0, state_bytes); else std::memset(p.c, 0, state_bytes);
+    }
+    p.zero_padding(y, H, ldy);
+    const int64_t steps = p.max_len();
+    const step_weight w(true, H, GH, w_hh, H);
+    p.batch_blocks([&](int64_t b0, int64_t b1) {
+        for (int64_t s = 0; s < steps; ++s) {
+            const int64_t e = p.active_end(s, b0, b1);
+            w.multiply(e - b0, p.h + b0 * H, H, 0.0f, p.hh + b0 * GH, GH, ep_hh);
+            for (int64_t b = b0; b < e; ++b) {
+                if (p.len(b) <= s) continue;  // finished: its state stays frozen
+                const int64_t r = p.step_row(s, b);
+                float* g = p.gates + r * GH;
+                float* hb = p.h + b * H;
+                std::memcpy(p.h_prev + r * H, hb, sizeof(float) * H);
+                if (p.lstm) {
+                    float* cb = p.c + b * H;
+                    std::memcpy(p.c_prev + r * H, cb, sizeof(float) * H);
+                    k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * ldy, H);
+                } else {
+                    k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * ldy, H);
+                }
+            }
+        }
+    });
+    if (h_n) std::memcpy(h_n, p.h, state_bytes);
+    if (c_n && p.lstm) std::memcpy(c_n, p.c, state_bytes);
+}
+
+void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+              const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,
+              const float* dh_n, const float* dc_n, float* dx, bool dx_accumulate, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih,
+              float* db_hh) {
+    (void)h0, (void)c0;  // their values live in the workspace (h_prev / c_prev of each first step)
+    const kernels& k = active();
+    plan p(d, lengths, ws);
+    const int64_t H = p.H, GH = p.GH;
+    const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
+    if (dh_n) std::memcpy(p.dh, dh_n, state_bytes); else std::memset(p.dh, 0, state_bytes);
+    if (p.lstm) {
+        if (dc_n) std::memcpy(p.dc, dc_n, state_bytes); else std::memset(p.dc, 0, state_bytes);
+    }
+    const step_weight w(false, GH, H, w_hh, H);
+    const int64_t steps = p.max_len();
+    // Per block, dh / dh2 alternate as the carried gradient; after an odd number of steps the
+    // result sits in dh2 (same parity for every block, steps is global).
+    p.batch_blocks([&](int64_t b0, int64_t b1) {
+        float* dh = p.dh;
+        float* dh2 = p.dh2;
+        for (int64_t s = steps - 1; s >= 0; --s) {
+            const int64_t e = p.active_end(s, b0, b1);
+            for (int64_t b = b0; b < b1; ++b) {
+                float* dhb = dh + b * H;
+                float* dh2b = dh2 + b * H;
+                if (p.len(b) <= s) {  // not running at this step: its gradient passes through untouched
+                    if (b < e) std::memset(p.dgh + b * GH, 0, sizeof(float) * GH);
+                    std::memcpy(dh2b, dhb, sizeof(float) * H);
+                    continue;
+                }
+                const int64_t r = p.step_row(s, b);
+                float* g = p.gates + r * GH;
+                const float* dyr = dy ? dy + r * ldy : nullptr;
+                if (p.lstm) {
+                    k.lstm_backward(g, p.c_prev + r * H, p.aux + r * H, dhb, dyr, p.dc + b * H, g, p.dgh + b * GH,
+                                    H);
+                    std::memset(dh2b, 0, sizeof(float) * H);
+                } else {
+                    k.gru_backward(g, p.aux + r * H, p.h_prev + r * H, dhb, dyr, g, p.dgh + b * GH, p.aux + r * H,
+                                   dh2b, H);
+                }
+            }
+            // dh_{t-1} += dG_h W_hh for the running rows.
+            w.multiply(e - b0, p.dgh + b0 * GH, GH, 1.0f, dh2 + b0 * H, H);
+            std::swap(dh, dh2);
+        }
+    });
+    if (steps % 2 == 1) std::swap(p.dh, p.dh2);
+    if (dh0) std::memcpy(dh0, p.dh, state_bytes);
+    if (dc0 && p.lstm) std::memcpy(dc0, p.dc, state_bytes);
+    // Padded rows carry no gradient; clear what forward never wrote there.
+    p.zero_padding(p.gates, GH, GH);
+    p.zero_padding(p.h_prev, H, H);
+    if (!p.lstm) p.zero_padding(p.aux, H, H);
+    gemm::sgemm(false, false, p.R, p.I, GH, 1.0f, p.gates, GH, w_ih, p.I, dx_accumulate ? 1.0f : 0.0f, dx, ldx);
+    gemm::sgemm(true, false, GH, p.I, p.R, 1.0f, p.gates, GH, x, ldx, 0.0f, dw_ih, p.I);
+    if (p.lstm) {
+        gemm::sgemm(true, false, GH, H, p.R, 1.0f, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
+        if (db_ih) column_sum(p.gates, p.R, GH, GH, db_ih);
+        if (db_hh) {
+            if (db_ih) std::memcpy(db_hh, db_ih, sizeof(float) * GH);
+            else column_sum(p.gates, p.R, GH, GH, db_hh);
+        }
+    } else {
+        // Hidden side: r and z gradients equal the input side's; the n block is dn * r (in aux).
+        gemm::sgemm(true, false, 2 * H, H, p.R, 1.0f, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
+        gemm::sgemm(true, false, H, H, p.R, 1.0f, p.aux, H, p.h_prev, H, 0.0f, dw_hh + 2 * H * H, H);
+        if (db_ih) column_sum(p.gates, p.R, GH, GH, db_ih);
+        if (db_hh) {
+            if (db_ih) std::memcpy(db_hh, db_ih, sizeof(float) * 2 * H);
+            else column_sum(p.gates, p.R, 2 * H, GH, db_hh);
+            column_sum(p.aux, p.R, H, H, db_hh + 2 * H);
+        }
+    }
+}
+
+}  // namespace nn::rnn

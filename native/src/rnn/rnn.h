@@ -1,0 +1,67 @@
+// Recurrent layers: the per-ISA fused gate kernels (one batch row of one time step) and the
+// time-loop driver that wraps them around SGEMM. See nativenet.h (recurrent) for the ABI.
+#pragma once
+#include "nativenet.h"
+
+#include <cstdint>
+
+namespace nn::rnn {
+
+// Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a
+// gate block: G*h). In-place is allowed where noted: each SIMD lane loads all its inputs
+// before it stores.
+struct kernels {
+    const char* isa;
+    // LSTM forward. px: x W_ih^T + b_ih (4h), ph: h W_hh^T + b_hh (4h). Writes the activated
+    // gates i, f, g, o to gates (may alias px), c' to c_out and c_state (c_state may alias c_prev),
+    // h' = o * tanh(c') to h_state and y (y may be null).
+    void (*lstm_forward)(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out,
+                         float* c_state, float* h_state, float* y, int64_t h);
+    // LSTM backward. gates: activations from forward; c: c' of this step; dh = dh_carry + dy
+    // (dy may be null); dc: carried dc' in, dc_prev out (in place). Writes the pre-activation
+    // gate gradients to dgates (may alias gates) and to dgates_copy (dense per-step copy).
+    void (*lstm_backward)(const float* gates, const float* c_prev, const float* c, const float* dh_carry,
+                          const float* dy, float* dc, float* dgates, float* dgates_copy, int64_t h);
+    // GRU forward. px: x W_ih^T + b_ih (3h), ph: h W_hh^T + b_hh (3h), h_prev. Writes gates r, z, n
+    // (may alias px), ph_n (the n block of ph, needed by backward) to hn, h' to h_state (may alias
+    // h_prev) and y (nullable).
+    void (*gru_forward)(const float* px, const float* ph, const float* h_prev, float* gates, float* hn,
+                        float* h_state, float* y, int64_t h);
+    // GRU backward. dh = dh_carry + dy (dy nullable). Writes input-side gate gradients
+    // (dr, dz, dn) to dgates (may alias gates), hidden-side (dr, dz, dn * r) to dgates_h (3h,
+    // dense per step), dn * r also to dhn (may alias hn), and z * dh to dh_prev.
+    void (*gru_backward)(const float* gates, const float* hn, const float* h_prev, const float* dh_carry,
+                         const float* dy, float* dgates, float* dgates_h, float* dhn, float* dh_prev, int64_t h);
+};
+
+extern const kernels ref_kernels;
+const kernels* avx2_kernels() noexcept;
+const kernels* avx512_kernels() noexcept;
+const kernels& active() noexcept;
+
+inline int64_t gate_count(nn_rnn_cell cell) { return cell == NN_RNN_LSTM ? 4 : 3; }
+
+// Floats of workspace for one layer and direction (see nn_rnn_workspace_size).
+int64_t workspace_floats(const nn_rnn_desc& d);
+
+// The drivers; arguments already validated (single layer, one direction). Rows of x / dx are
+// ldx floats apart, rows of y / dy ldy apart (a direction's half of a bidirectional output).
+// dx_accumulate: dx += instead of dx = (the second direction of a bidirectional layer).
+void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+             const float* b_ih, const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y,
+             int64_t ldy, float* h_n, float* c_n, float* ws);
+void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+              const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,
+              const float* dh_n, const float* dc_n, float* dx, bool dx_accumulate, float* dh0, float* dc0,
+              float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+// Multi-layer / bidirectional composition (PyTorch nn.LSTM / nn.GRU) over the primitives.
+// params: 4 pointers per (layer, direction), layer-major, forward first: w_ih, w_hh, b_ih, b_hh.
+int64_t stack_workspace_floats(const nn_rnn_desc& d);
+void stack_forward(const nn_rnn_desc& d, const float* x, const float* const* params, const float* h0,
+                   const float* c0, const int64_t* lengths, float* y, float* h_n, float* c_n, float* ws);
+void stack_backward(const nn_rnn_desc& d, const float* x, const float* const* params, const float* h0,
+                    const float* c0, const int64_t* lengths, float* ws, const float* dy, const float* dh_n,
+                    const float* dc_n, float* dx, float* dh0, float* dc0, float* const* grads);
+
+}  // namespace nn::rnn
