@@ -219,13 +219,16 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     const int64_t rows = band_rows(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    // Chunk 0 accumulates straight into dw; the others into partials added in chunk order.
-    std::vector<float> part(static_cast<size_t>((chunks - 1) * wsize));
+    // Both operands carry the pixel (reduction) axis contiguously, so one of them is packed
+    // transposed whichever way round; the GEMM runs best with the longer of kg and crs as M.
+    // Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
+    const bool transposed = p.crs > p.kg;
+    std::vector<float> part(static_cast<size_t>(chunks * wsize));
     std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
     run_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = (chunk == 0 ? dw : part.data() + (chunk - 1) * wsize) + grp * p.kg * p.crs;
+        float* acc = part.data() + chunk * wsize + grp * p.kg * p.crs;
         bool first = true;
         for (int64_t img = i0; img < i1; ++img) {
             const float* xg = x + (img * p.c + grp * p.cg) * hw;
@@ -243,8 +246,13 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                     b = col;
                     ldb = cols;
                 }
-                gemm::sgemm(false, true, p.kg, p.crs, cols, 1.0f, dyg + oh0 * p.ow, ohw, b, ldb, first ? 0.0f : 1.0f,
-                            acc, p.crs, gemm::epilogue{}, 1);
+                const float beta = first ? 0.0f : 1.0f;
+                if (transposed)
+                    gemm::sgemm(false, true, p.crs, p.kg, cols, 1.0f, b, ldb, dyg + oh0 * p.ow, ohw, beta, acc, p.kg,
+                                gemm::epilogue{}, 1);
+                else
+                    gemm::sgemm(false, true, p.kg, p.crs, cols, 1.0f, dyg + oh0 * p.ow, ohw, b, ldb, beta, acc, p.crs,
+                                gemm::epilogue{}, 1);
                 first = false;
             }
             if (db)
@@ -252,7 +260,19 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                     bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + m)] += kt.sum(dyg + m * ohw, ohw);
         }
     });
-    for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + (c - 1) * wsize, dw, wsize);
+    // Chunk partials summed in chunk order: the same bits for any thread count.
+    float* total = part.data();
+    for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + c * wsize, total, wsize);
+    if (transposed) {
+        for (int64_t grp = 0; grp < p.groups; ++grp) {
+            const float* src = total + grp * p.kg * p.crs;
+            float* dst = dw + grp * p.kg * p.crs;
+            for (int64_t q = 0; q < p.crs; ++q)
+                for (int64_t m = 0; m < p.kg; ++m) dst[m * p.crs + q] = src[q * p.kg + m];
+        }
+    } else {
+        std::memcpy(dw, total, sizeof(float) * static_cast<size_t>(wsize));
+    }
     if (db)
         for (int64_t k = 0; k < p.k; ++k) {
             double s = 0.0;
