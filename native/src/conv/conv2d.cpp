@@ -29,9 +29,9 @@ bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
 
-// Output rows per im2col band.
+// Output rows per band: the band's im2col block and its dY / Y block together fit the budget.
 int64_t band_rows(const shape& p) {
-    int64_t rows = kBandFloats / std::max<int64_t>(1, p.crs * p.ow);
+    int64_t rows = kBandFloats / std::max<int64_t>(1, (p.crs + p.kg) * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
 }
 
@@ -254,10 +254,12 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                     gemm::sgemm(false, true, p.kg, p.crs, cols, 1.0f, dyg + oh0 * p.ow, ohw, b, ldb, beta, acc, p.crs,
                                 gemm::epilogue{}, 1);
                 first = false;
+                // Bias gradient from the dY band the GEMM just brought into cache.
+                if (db)
+                    for (int64_t m = 0; m < p.kg; ++m)
+                        bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + m)] +=
+                            kt.sum(dyg + m * ohw + oh0 * p.ow, cols);
             }
-            if (db)
-                for (int64_t m = 0; m < p.kg; ++m)
-                    bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + m)] += kt.sum(dyg + m * ohw, ohw);
         }
     });
     // Chunk partials summed in chunk order: the same bits for any thread count.
