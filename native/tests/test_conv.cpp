@@ -34,6 +34,10 @@ const nn_conv2d_desc kCases[] = {
     make(2, 3, 12, 12, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),     // C=3 first layer
     make(1, 3, 6, 40, 3, 1, 5, 1, 1, 0, 0, 2, 2, 1, 3, 3),      // depthwise 1x5 dilated rows
     make(2, 1, 9, 8, 3, 3, 3, 1, 2, 1, 1, 0, 1, 1, 1, 1),       // c=1, few outputs (direct)
+    make(2, 3, 20, 70, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),     // stride 2, wide rows (vector im2col)
+    make(1, 4, 11, 75, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise stride 2, wide rows
+    make(1, 2, 9, 80, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2),      // depthwise stride 2, dilated
+    make(1, 2, 6, 67, 3, 1, 4, 1, 2, 0, 0, 0, 1, 1, 1, 1),      // stride 2, even kernel, right pad only
 };
 
 std::string describe(const nn_conv2d_desc& d) {

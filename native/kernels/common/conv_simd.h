@@ -43,6 +43,14 @@ void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_
                     std::memset(row, 0, sizeof(float) * static_cast<size_t>(lo));
                     if (g.sw == 1) {
                         std::memcpy(row + lo, src + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+                    } else if (g.sw == 2) {
+                        // Even lanes of two vectors; a vector may start at ow while its last read,
+                        // src[2 * (ow + width) - 1], stays inside the row.
+                        const int64_t last = g.w - 1 - off;  // src[last] is the row's end
+                        int64_t ow = lo;
+                        for (; ow + V::width <= hi && 2 * (ow + V::width) - 1 <= last; ow += V::width)
+                            V::store(row + ow, V::load_even(src + 2 * ow));
+                        for (; ow < hi; ++ow) row[ow] = src[2 * ow];
                     } else {
                         for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
                     }
@@ -102,6 +110,16 @@ void dw_forward(const float* xp, int64_t wp, const float* w, float bias, const g
                 R a0 = V::set1(bias);
                 for (int64_t t = 0; t < taps; ++t)
                     a0 = V::fmadd(V::set1(w[t]), V::load(base + (t / g.s) * g.dh * wp + (t % g.s) * g.dw + ow), a0);
+                V::store(yr + ow, a0);
+            }
+        } else if (g.sw == 2) {
+            // The padded row holds wp floats; the last tap's vector reads up to
+            // 2 * (ow + width) - 1 + (s - 1) * dw, which must stay below wp.
+            for (; ow + V::width <= g.ow && 2 * (ow + V::width) - 1 + (g.s - 1) * g.dw < wp; ow += V::width) {
+                R a0 = V::set1(bias);
+                for (int64_t t = 0; t < taps; ++t)
+                    a0 = V::fmadd(V::set1(w[t]), V::load_even(base + (t / g.s) * g.dh * wp + (t % g.s) * g.dw + 2 * ow),
+                                  a0);
                 V::store(yr + ow, a0);
             }
         }
