@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "conv/pool.h"
 #include "simd.h"
@@ -138,7 +139,10 @@ template <class V>
 void avg_backward(const float* dy, const geom& g, float* dx) {
     std::memset(dx, 0, sizeof(float) * static_cast<size_t>(g.h * g.w));
     int64_t lo = 0, hi = 0;
-    if (g.sw == 1) interior_cols(g, V::width, &lo, &hi);
+    interior_cols(g, V::width, &lo, &hi);
+    thread_local std::vector<float> row_buffer;
+    if (row_buffer.size() < static_cast<size_t>(g.ow + V::width)) row_buffer.resize(static_cast<size_t>(g.ow + V::width));
+    float* vrow = row_buffer.data();
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         const avg_rows r = rows_of(g, oh);
         auto scalar = [&](int64_t ow) {
@@ -153,16 +157,23 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
         int64_t ow = 0;
         for (; ow < lo; ++ow) scalar(ow);
         if (hi > lo) {
-            // Unit stride: the lanes of one vector touch distinct inputs, so a vector add is a
-            // race-free scatter.
+            // Interior columns share one divisor per output row: scale them into a row buffer,
+            // then add it once per (input row, tap) as a streaming pass. (Adding tap after tap
+            // at the same columns would reload each store one float later and stall on
+            // store-to-load forwarding.)
             const auto div = V::set1(static_cast<float>(g.include_pad ? r.hpool * g.kw : (r.h1 - r.h0) * g.kw));
-            for (; ow < hi; ow += V::width) {
-                const auto v = V::div(V::load(dy + oh * g.ow + ow), div);
-                for (int64_t ih = r.h0; ih < r.h1; ++ih)
-                    for (int64_t j = 0; j < g.kw; ++j) {
-                        float* p = dx + ih * g.w + ow - g.pw + j;
-                        V::store(p, V::add(V::load(p), v));
-                    }
+            const int64_t o0 = ow;
+            for (; ow < hi; ow += V::width) V::store(vrow + ow, V::div(V::load(dy + oh * g.ow + ow), div));
+            for (int64_t ih = r.h0; ih < r.h1; ++ih) {
+                float* drow = dx + ih * g.w - g.pw;
+                if (g.sw == 1) {
+                    for (int64_t j = 0; j < g.kw; ++j)
+                        for (int64_t o = o0; o < ow; o += V::width)
+                            V::store(drow + o + j, V::add(V::load(drow + o + j), V::load(vrow + o)));
+                } else {
+                    for (int64_t o = o0; o < ow; ++o)
+                        for (int64_t j = 0; j < g.kw; ++j) drow[o * g.sw + j] += vrow[o];
+                }
             }
         }
         for (; ow < g.ow; ++ow) scalar(ow);
