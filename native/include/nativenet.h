@@ -228,6 +228,184 @@ NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
 
 /* ================================================================================ convolution == */
 
+/*
+ * Convolution, pooling, normalization and dropout. Activations are NCHW (NCL in 1-D), dense,
+ * float32; weights use PyTorch's layout [k, c / groups, r, s]. Results do not depend on the
+ * thread count (reductions run in an order fixed by the shapes alone).
+ *
+ * Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation).
+ * The numbering is shared with the GEMM section's activation codes.
+ */
+enum {
+    NN_CONV_ACTIVATION_NONE = 0,
+    NN_CONV_ACTIVATION_RELU = 1,
+    NN_CONV_ACTIVATION_SIGMOID = 2,
+    NN_CONV_ACTIVATION_TANH = 3,
+    NN_CONV_ACTIVATION_GELU = 4 /* exact erf form */
+};
+
+/**
+ * A 2-D convolution: input x [n, c, h, w], weight [k, c / groups, r, s], output y [n, k, oh, ow]
+ * with oh = (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1 (ow alike).
+ * Padding may be asymmetric ("same" padding with an even kernel). groups must divide c and k;
+ * groups == c is depthwise (k a multiple of c). All fields must be set: sizes, strides,
+ * dilations and groups >= 1, paddings >= 0.
+ */
+typedef struct nn_conv2d_desc {
+    int64_t n, c, h, w;
+    int64_t k, r, s;
+    int64_t stride_h, stride_w;
+    int64_t pad_top, pad_bottom, pad_left, pad_right;
+    int64_t dilation_h, dilation_w;
+    int64_t groups;
+} nn_conv2d_desc;
+
+/** A 1-D convolution: x [n, c, l], weight [k, c / groups, kernel_size], y [n, k, ol]. */
+typedef struct nn_conv1d_desc {
+    int64_t n, c, l;
+    int64_t k, kernel_size;
+    int64_t stride;
+    int64_t pad_left, pad_right;
+    int64_t dilation;
+    int64_t groups;
+} nn_conv1d_desc;
+
+/** Validates *desc and writes the output height and width. */
+NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, int64_t* ow);
+
+/**
+ * y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_CONV_ACTIVATION_*.
+ * y must not overlap x or weight.
+ */
+NN_API nn_status nn_conv2d_forward(const nn_conv2d_desc* desc, const float* x, const float* weight,
+                                   const float* bias, int32_t activation, float* y);
+
+/**
+ * dx = d(loss)/dx given dy = d(loss)/d(pre-activation output) [n, k, oh, ow]. dx is overwritten.
+ * (For a fused activation, turn the output gradient into dy with nn_unary_backward first.)
+ */
+NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float* dy, const float* weight,
+                                         float* dx);
+
+/**
+ * dweight [k, c / groups, r, s] and dbias [k] (NULL to skip) from x and dy, summed over the batch.
+ * Both are overwritten, not accumulated.
+ */
+NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
+                                            float* dweight, float* dbias);
+
+/** Validates *desc and writes the output length. */
+NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol);
+
+/** 1-D forms of the three conv2d calls above, same semantics. */
+NN_API nn_status nn_conv1d_forward(const nn_conv1d_desc* desc, const float* x, const float* weight,
+                                   const float* bias, int32_t activation, float* y);
+NN_API nn_status nn_conv1d_backward_data(const nn_conv1d_desc* desc, const float* dy, const float* weight,
+                                         float* dx);
+NN_API nn_status nn_conv1d_backward_weights(const nn_conv1d_desc* desc, const float* x, const float* dy,
+                                            float* dweight, float* dbias);
+
+/**
+ * A 2-D pooling window over x [n, c, h, w] -> y [n, c, oh, ow] with PyTorch's floor mode:
+ * oh = (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1. pad_h <= kernel_h / 2
+ * (as PyTorch). Max pooling treats padding as -inf; dilation applies to max pooling only
+ * (average pooling requires 1). count_include_pad (0 or 1) is read by average pooling only:
+ * 1 divides by kernel_h * kernel_w (window clipped to the padded input), 0 by the number of
+ * input elements in the window.
+ */
+typedef struct nn_pool2d_desc {
+    int64_t n, c, h, w;
+    int64_t kernel_h, kernel_w;
+    int64_t stride_h, stride_w;
+    int64_t pad_h, pad_w;
+    int64_t dilation_h, dilation_w;
+    int32_t count_include_pad;
+} nn_pool2d_desc;
+
+/** Validates *desc and writes the output height and width. */
+NN_API nn_status nn_pool2d_output_size(const nn_pool2d_desc* desc, int64_t* oh, int64_t* ow);
+
+/**
+ * Max pooling. indices [n, c, oh, ow] (may be NULL) receives, as PyTorch, the flat index
+ * ih * w + iw of each maximum within its input plane (the first one on ties; NaN wins).
+ */
+NN_API nn_status nn_max_pool2d_forward(const nn_pool2d_desc* desc, const float* x, float* y, int64_t* indices);
+
+/** dx (overwritten) = scatter-add of dy through the indices of the forward pass. */
+NN_API nn_status nn_max_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, const int64_t* indices,
+                                        float* dx);
+
+/** Average pooling (see nn_pool2d_desc for the divisor). */
+NN_API nn_status nn_avg_pool2d_forward(const nn_pool2d_desc* desc, const float* x, float* y);
+
+/** dx (overwritten) from dy of nn_avg_pool2d_forward with the same desc. */
+NN_API nn_status nn_avg_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, float* dx);
+
+/**
+ * Adaptive average pooling x [n, c, h, w] -> y [n, c, oh, ow], PyTorch's windows:
+ * rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.
+ */
+NN_API nn_status nn_adaptive_avg_pool2d_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh,
+                                                int64_t ow, const float* x, float* y);
+
+/** dx (overwritten) from dy [n, c, oh, ow]. */
+NN_API nn_status nn_adaptive_avg_pool2d_backward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh,
+                                                 int64_t ow, const float* dy, float* dx);
+
+/**
+ * Batch normalization, training mode, over x [n, c, spatial] (spatial = h * w for NCHW, l for NCL,
+ * 1 for NC): per channel, mean and biased variance over n * spatial values;
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta. gamma / beta may be NULL (1 / 0).
+ * running_mean / running_var (both or neither may be NULL) are updated in place as PyTorch:
+ * r = (1 - momentum) * r + momentum * batch_value, with the UNBIASED variance (n * spatial >= 2
+ * required when they are given). save_mean / save_invstd [c] (may be NULL) receive mean and
+ * 1 / sqrt(var + eps) for nn_batch_norm_backward.
+ */
+NN_API nn_status nn_batch_norm_forward_training(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                const float* gamma, const float* beta, float* running_mean,
+                                                float* running_var, float momentum, float eps, float* y,
+                                                float* save_mean, float* save_invstd);
+
+/** Batch normalization, inference mode: normalizes with the running statistics. */
+NN_API nn_status nn_batch_norm_forward_inference(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                 const float* gamma, const float* beta,
+                                                 const float* running_mean, const float* running_var, float eps,
+                                                 float* y);
+
+/**
+ * Training-mode backward from the forward's x, save_mean and save_invstd: dx (overwritten),
+ * dgamma and dbeta [c] (overwritten; each may be NULL). gamma may be NULL (1).
+ */
+NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, const float* x, const float* dy,
+                                        const float* gamma, const float* save_mean, const float* save_invstd,
+                                        float* dx, float* dgamma, float* dbeta);
+
+/**
+ * Layer normalization over the last d elements of each of `rows` rows:
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance). gamma / beta [d] may be NULL.
+ * save_mean / save_invstd [rows] may be NULL.
+ */
+NN_API nn_status nn_layer_norm_forward(int64_t rows, int64_t d, const float* x, const float* gamma,
+                                       const float* beta, float eps, float* y, float* save_mean,
+                                       float* save_invstd);
+
+/** dx (overwritten), dgamma / dbeta [d] (overwritten, summed over rows; may be NULL). */
+NN_API nn_status nn_layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* dy,
+                                        const float* gamma, const float* save_mean, const float* save_invstd,
+                                        float* dx, float* dgamma, float* dbeta);
+
+/**
+ * Inverted dropout: mask[i] = 1 keeps x[i] (y = x / (1 - p)), 0 drops it (y = 0); keep
+ * probability 1 - p (to 2^-24). mask[i] is a pure function of (seed, offset + i) (a counter-based
+ * hash), so the result does not depend on threads or ISA, and a long tensor can be processed in
+ * pieces by advancing offset. p in [0, 1]; p = 1 drops everything. mask may be NULL.
+ */
+NN_API nn_status nn_dropout_forward(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
+                                    uint64_t offset);
+
+/** dx = dy * mask / (1 - p) (0 where p = 1). dx may alias dy. */
+NN_API nn_status nn_dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, float p);
+
 /* ================================================================================== recurrent == */
 
 /**

@@ -52,6 +52,13 @@ struct V256 {
     static ireg sub_i(ireg a, int v) { return _mm256_sub_epi32(a, _mm256_set1_epi32(v)); }
     static ireg sub_int(ireg a, ireg b) { return _mm256_sub_epi32(a, b); }
     static reg cvt_i(ireg a) { return _mm256_cvtepi32_ps(a); }
+    static mask or_mask(mask a, mask b) { return _mm256_or_ps(a, b); }
+    // p[0], p[2], ..., p[14]: the even elements of 16 floats (stride-2 windows).
+    static reg load_even(const float* p) {
+        __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+        __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));  // a0 a2 b0 b2 | a4 a6 b4 b6
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
 };
 #endif
 
@@ -97,6 +104,12 @@ struct V512 {
     static ireg sub_i(ireg a, int v) { return _mm512_sub_epi32(a, _mm512_set1_epi32(v)); }
     static ireg sub_int(ireg a, ireg b) { return _mm512_sub_epi32(a, b); }
     static reg cvt_i(ireg a) { return _mm512_cvtepi32_ps(a); }
+    static mask or_mask(mask a, mask b) { return static_cast<mask>(a | b); }
+    // p[0], p[2], ..., p[30]: the even elements of 32 floats (stride-2 windows).
+    static reg load_even(const float* p) {
+        const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
+    }
 };
 #endif
 

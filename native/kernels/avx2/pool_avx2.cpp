@@ -1,0 +1,9 @@
+// avx2 instantiation of the pooling micro-kernels (kernels/common/pool_simd.h).
+#include "../common/pool_simd.h"
+
+namespace nn::pool {
+namespace {
+const kernels table = simd_impl::make_table<nn::simd::V256>("avx2");
+}
+const kernels* avx2_kernels() noexcept { return &table; }
+}  // namespace nn::pool

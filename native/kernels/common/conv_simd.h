@@ -1,0 +1,230 @@
+// Convolution micro-kernels written once over a simd.h wrapper V (instantiated per ISA in
+// kernels/avx2 and kernels/avx512). Unit-stride rows take the vector paths; other strides fall
+// back to scalar loops inside the same kernels.
+#pragma once
+#include <algorithm>
+#include <cstring>
+
+#include "conv/conv.h"
+#include "simd.h"
+
+namespace nn::conv::simd_impl {
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// Output columns [lo, hi) whose tap j lands inside the input row.
+inline void valid_cols(const geom& g, int64_t j, int64_t* lo, int64_t* hi) {
+    const int64_t off = j * g.dw - g.pl;  // iw = ow * sw + off
+    int64_t l = std::max<int64_t>(0, ceil_div(-off, g.sw));
+    int64_t h = (g.w - 1 - off) >= 0 ? (g.w - 1 - off) / g.sw + 1 : 0;
+    h = std::min(h, g.ow);
+    l = std::min(l, h);
+    *lo = l;
+    *hi = h;
+}
+
+template <class V>
+void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col) {
+    const int64_t L = (oh1 - oh0) * g.ow;
+    for (int64_t j = 0; j < g.s; ++j) {
+        int64_t lo, hi;
+        valid_cols(g, j, &lo, &hi);
+        const int64_t off = j * g.dw - g.pl;
+        for (int64_t c = 0; c < channels; ++c)
+            for (int64_t i = 0; i < g.r; ++i) {
+                float* row = col + ((c * g.r + i) * g.s + j) * L;
+                for (int64_t oh = oh0; oh < oh1; ++oh, row += g.ow) {
+                    const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+                    if (ih < 0 || ih >= g.h) {
+                        std::memset(row, 0, sizeof(float) * static_cast<size_t>(g.ow));
+                        continue;
+                    }
+                    const float* src = x + (c * g.h + ih) * g.w + off;
+                    std::memset(row, 0, sizeof(float) * static_cast<size_t>(lo));
+                    if (g.sw == 1) {
+                        std::memcpy(row + lo, src + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+                    } else if (g.sw == 2) {
+                        // Even lanes of two vectors; a vector may start at ow while its last read,
+                        // src[2 * (ow + width) - 1], stays inside the row.
+                        const int64_t last = g.w - 1 - off;  // src[last] is the row's end
+                        int64_t ow = lo;
+                        for (; ow + V::width <= hi && 2 * (ow + V::width) - 1 <= last; ow += V::width)
+                            V::store(row + ow, V::load_even(src + 2 * ow));
+                        for (; ow < hi; ++ow) row[ow] = src[2 * ow];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
+                    }
+                    std::memset(row + hi, 0, sizeof(float) * static_cast<size_t>(g.ow - hi));
+                }
+            }
+    }
+}
+
+template <class V>
+void col2im(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx) {
+    const int64_t L = (oh1 - oh0) * g.ow;
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < g.r; ++i)
+            for (int64_t j = 0; j < g.s; ++j) {
+                int64_t lo, hi;
+                valid_cols(g, j, &lo, &hi);
+                const int64_t off = j * g.dw - g.pl;
+                const float* row = col + ((c * g.r + i) * g.s + j) * L;
+                for (int64_t oh = oh0; oh < oh1; ++oh, row += g.ow) {
+                    const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+                    if (ih < 0 || ih >= g.h) continue;
+                    float* dst = dx + (c * g.h + ih) * g.w + off;
+                    if (g.sw == 1) {
+                        int64_t ow = lo;
+                        for (; ow + V::width <= hi; ow += V::width)
+                            V::store(dst + ow, V::add(V::load(dst + ow), V::load(row + ow)));
+                        for (; ow < hi; ++ow) dst[ow] += row[ow];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += row[ow];
+                    }
+                }
+            }
+}
+
+template <class V>
+void dw_forward(const float* xp, int64_t wp, const float* w, float bias, const geom& g, float* y) {
+    using R = typename V::reg;
+    const int64_t taps = g.r * g.s;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* base = xp + oh * g.sh * wp;
+        float* yr = y + oh * g.ow;
+        int64_t ow = 0;
+        if (g.sw == 1) {
+            for (; ow + 2 * V::width <= g.ow; ow += 2 * V::width) {
+                R a0 = V::set1(bias), a1 = a0;
+                for (int64_t t = 0; t < taps; ++t) {
+                    const float* p = base + (t / g.s) * g.dh * wp + (t % g.s) * g.dw + ow;
+                    const R wv = V::set1(w[t]);
+                    a0 = V::fmadd(wv, V::load(p), a0);
+                    a1 = V::fmadd(wv, V::load(p + V::width), a1);
+                }
+                V::store(yr + ow, a0);
+                V::store(yr + ow + V::width, a1);
+            }
+            for (; ow + V::width <= g.ow; ow += V::width) {
+                R a0 = V::set1(bias);
+                for (int64_t t = 0; t < taps; ++t)
+                    a0 = V::fmadd(V::set1(w[t]), V::load(base + (t / g.s) * g.dh * wp + (t % g.s) * g.dw + ow), a0);
+                V::store(yr + ow, a0);
+            }
+        } else if (g.sw == 2) {
+            // The padded row holds wp floats; the last tap's vector reads up to
+            // 2 * (ow + width) - 1 + (s - 1) * dw, which must stay below wp.
+            for (; ow + V::width <= g.ow && 2 * (ow + V::width) - 1 + (g.s - 1) * g.dw < wp; ow += V::width) {
+                R a0 = V::set1(bias);
+                for (int64_t t = 0; t < taps; ++t)
+                    a0 = V::fmadd(V::set1(w[t]), V::load_even(base + (t / g.s) * g.dh * wp + (t % g.s) * g.dw + 2 * ow),
+                                  a0);
+                V::store(yr + ow, a0);
+            }
+        }
+        for (; ow < g.ow; ++ow) {
+            float acc = bias;
+            for (int64_t t = 0; t < taps; ++t)
+                acc = __builtin_fmaf(w[t], base[(t / g.s) * g.dh * wp + (t % g.s) * g.dw + ow * g.sw], acc);
+            yr[ow] = acc;
+        }
+    }
+}
+
+template <class V>
+void dw_backward_data(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* d = dy + oh * g.ow;
+        for (int64_t i = 0; i < g.r; ++i)
+            for (int64_t j = 0; j < g.s; ++j) {
+                float* row = dxp + (oh * g.sh + i * g.dh) * wp + j * g.dw;
+                const float wt = w[i * g.s + j];
+                int64_t ow = 0;
+                if (g.sw == 1) {
+                    const auto wv = V::set1(wt);
+                    for (; ow + V::width <= g.ow; ow += V::width)
+                        V::store(row + ow, V::fmadd(wv, V::load(d + ow), V::load(row + ow)));
+                }
+                for (; ow < g.ow; ++ow) row[ow * g.sw] = __builtin_fmaf(wt, d[ow], row[ow * g.sw]);
+            }
+    }
+}
+
+template <class V>
+double hsum(typename V::reg v) {
+    alignas(64) float t[V::width];
+    V::store(t, v);
+    double s = 0.0;
+    for (int i = 0; i < V::width; ++i) s += t[i];
+    return s;
+}
+
+template <class V>
+void dw_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
+    using R = typename V::reg;
+    for (int64_t i = 0; i < g.r; ++i)
+        for (int64_t j = 0; j < g.s; ++j) {
+            double total = 0.0;
+            for (int64_t oh = 0; oh < g.oh; ++oh) {
+                const float* xr = xp + (oh * g.sh + i * g.dh) * wp + j * g.dw;
+                const float* d = dy + oh * g.ow;
+                int64_t ow = 0;
+                if (g.sw == 1) {
+                    R a0 = V::zero(), a1 = V::zero();
+                    for (; ow + 2 * V::width <= g.ow; ow += 2 * V::width) {
+                        a0 = V::fmadd(V::load(d + ow), V::load(xr + ow), a0);
+                        a1 = V::fmadd(V::load(d + ow + V::width), V::load(xr + ow + V::width), a1);
+                    }
+                    for (; ow + V::width <= g.ow; ow += V::width) a0 = V::fmadd(V::load(d + ow), V::load(xr + ow), a0);
+                    total += hsum<V>(V::add(a0, a1));
+                }
+                for (; ow < g.ow; ++ow) total += static_cast<double>(d[ow]) * xr[ow * g.sw];
+            }
+            dw[i * g.s + j] = static_cast<float>(total);
+        }
+}
+
+// Blocks of 4096 summed in float with 4 accumulators, blocks added in double: accurate and in a
+// fixed order for a given n.
+template <class V>
+double sum(const float* x, int64_t n) {
+    using R = typename V::reg;
+    double total = 0.0;
+    for (int64_t b = 0; b < n; b += 4096) {
+        const int64_t e = std::min(n, b + 4096);
+        R a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+        int64_t i = b;
+        for (; i + 4 * V::width <= e; i += 4 * V::width) {
+            a0 = V::add(a0, V::load(x + i));
+            a1 = V::add(a1, V::load(x + i + V::width));
+            a2 = V::add(a2, V::load(x + i + 2 * V::width));
+            a3 = V::add(a3, V::load(x + i + 3 * V::width));
+        }
+        for (; i + V::width <= e; i += V::width) a0 = V::add(a0, V::load(x + i));
+        total += hsum<V>(V::add(V::add(a0, a1), V::add(a2, a3)));
+        for (; i < e; ++i) total += x[i];
+    }
+    return total;
+}
+
+template <class V>
+void add(const float* x, float* y, int64_t n) {
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(y + i, V::add(V::load(y + i), V::load(x + i)));
+    for (; i < n; ++i) y[i] += x[i];
+}
+
+template <class V>
+kernels make_table(const char* isa) {
+    return kernels{isa,
+                   &im2col<V>,
+                   &col2im<V>,
+                   &dw_forward<V>,
+                   &dw_backward_data<V>,
+                   &dw_backward_weights<V>,
+                   &sum<V>,
+                   &add<V>};
+}
+
+}  // namespace nn::conv::simd_impl

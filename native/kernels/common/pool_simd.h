@@ -1,0 +1,188 @@
+// Pooling micro-kernels over a simd.h wrapper V. Output columns whose whole window lies inside
+// the input row take the vector path (stride 1 and 2, in the scalar reference's scan order, so
+// results match it exactly); border columns and other strides use the scalar loop.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "conv/pool.h"
+#include "simd.h"
+
+namespace nn::pool::simd_impl {
+
+// Vector-safe output columns [lo, hi): every element a vector of `width` outputs reads
+// (including load_even's one extra) lies inside the row.
+inline void interior_cols(const geom& g, int width, int64_t* lo, int64_t* hi) {
+    const int64_t l = (g.pw + g.sw - 1) / g.sw;  // first ow with ow*sw - pw >= 0
+    // last lane of a vector starting at ow reads (ow + width - 1) * sw + (sw - 1) - pw + (kw - 1) * dw
+    const int64_t lim = g.w - 1 - (g.sw - 1) + g.pw - (g.kw - 1) * g.dw;  // >= (ow+width-1)*sw
+    int64_t h = lim >= 0 ? lim / g.sw + 1 - (width - 1) : 0;                // vector starts < h
+    *lo = std::min(l, g.ow);
+    *hi = std::max(*lo, std::min(h, g.ow - width + 1));
+}
+
+template <class V>
+inline typename V::reg load_s(const float* p, int64_t sw) {
+    return sw == 1 ? V::load(p) : V::load_even(p);
+}
+
+inline void max_one(const float* x, const geom& g, int64_t oh, int64_t ow, float* y, int64_t* idx) {
+    int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
+    const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
+    while (h0 < 0) h0 += g.dh;
+    while (w0 < 0) w0 += g.dw;
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t bi = h0 * g.w + w0;
+    for (int64_t ih = h0; ih < h1; ih += g.dh)
+        for (int64_t iw = w0; iw < w1; iw += g.dw) {
+            const float v = x[ih * g.w + iw];
+            if (v > best || std::isnan(v)) {
+                best = v;
+                bi = ih * g.w + iw;
+            }
+        }
+    y[oh * g.ow + ow] = best;
+    if (idx) idx[oh * g.ow + ow] = bi;
+}
+
+template <class V>
+void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
+    using R = typename V::reg;
+    int64_t lo = 0, hi = 0;
+    // Indices ride in float lanes: exact below 2^24.
+    const bool vec = (g.sw == 1 || g.sw == 2) && g.h * g.w < (int64_t{1} << 24);
+    if (vec) interior_cols(g, V::width, &lo, &hi);
+    alignas(64) float iota[V::width], ti[V::width];
+    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(i * g.sw);
+    const R viota = V::load(iota);
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        int64_t ow = 0;
+        if (vec) {
+            for (; ow < lo; ++ow) max_one(x, g, oh, ow, y, idx);
+            int64_t h0 = oh * g.sh - g.ph;
+            const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
+            while (h0 < 0) h0 += g.dh;
+            for (; ow < hi; ow += V::width) {
+                const int64_t w0 = ow * g.sw - g.pw;
+                R best = V::set1(-std::numeric_limits<float>::infinity());
+                R bi = V::add(V::set1(static_cast<float>(h0 * g.w + w0)), viota);
+                for (int64_t ih = h0; ih < h1; ih += g.dh)
+                    for (int64_t j = 0; j < g.kw; ++j) {
+                        const int64_t at = ih * g.w + w0 + j * g.dw;
+                        const R v = load_s<V>(x + at, g.sw);
+                        const auto upd = V::or_mask(V::gt(v, best), V::is_nan(v));
+                        best = V::select(upd, v, best);
+                        bi = V::select(upd, V::add(V::set1(static_cast<float>(at)), viota), bi);
+                    }
+                V::store(y + oh * g.ow + ow, best);
+                if (idx) {
+                    V::store(ti, bi);
+                    for (int l = 0; l < V::width; ++l) idx[oh * g.ow + ow + l] = static_cast<int64_t>(ti[l]);
+                }
+            }
+        }
+        for (; ow < g.ow; ++ow) max_one(x, g, oh, ow, y, idx);
+    }
+}
+
+struct avg_rows {
+    int64_t h0, h1, hpool;
+};
+inline avg_rows rows_of(const geom& g, int64_t oh) {
+    int64_t h0 = oh * g.sh - g.ph;
+    int64_t h1 = std::min(h0 + g.kh, g.h + g.ph);
+    const int64_t hp = h1 - h0;
+    return {std::max<int64_t>(h0, 0), std::min(h1, g.h), hp};
+}
+
+inline float avg_one(const float* x, const geom& g, int64_t oh, int64_t ow) {
+    const avg_rows r = rows_of(g, oh);
+    int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
+    const int64_t wp = w1 - w0;
+    w0 = std::max<int64_t>(w0, 0), w1 = std::min(w1, g.w);
+    const float div = static_cast<float>(g.include_pad ? r.hpool * wp : (r.h1 - r.h0) * (w1 - w0));
+    float s = 0.0f;
+    for (int64_t ih = r.h0; ih < r.h1; ++ih)
+        for (int64_t iw = w0; iw < w1; ++iw) s += x[ih * g.w + iw];
+    return s / div;
+}
+
+template <class V>
+void avg_forward(const float* x, const geom& g, float* y) {
+    using R = typename V::reg;
+    int64_t lo = 0, hi = 0;
+    const bool vec = g.sw == 1 || g.sw == 2;
+    if (vec) interior_cols(g, V::width, &lo, &hi);
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        int64_t ow = 0;
+        if (vec) {
+            for (; ow < lo; ++ow) y[oh * g.ow + ow] = avg_one(x, g, oh, ow);
+            const avg_rows r = rows_of(g, oh);
+            // Interior columns: the window is never clipped horizontally.
+            const R div = V::set1(static_cast<float>(g.include_pad ? r.hpool * g.kw : (r.h1 - r.h0) * g.kw));
+            for (; ow < hi; ow += V::width) {
+                const int64_t w0 = ow * g.sw - g.pw;
+                R s = V::zero();
+                for (int64_t ih = r.h0; ih < r.h1; ++ih)
+                    for (int64_t j = 0; j < g.kw; ++j) s = V::add(s, load_s<V>(x + ih * g.w + w0 + j, g.sw));
+                V::store(y + oh * g.ow + ow, V::div(s, div));
+            }
+        }
+        for (; ow < g.ow; ++ow) y[oh * g.ow + ow] = avg_one(x, g, oh, ow);
+    }
+}
+
+template <class V>
+void avg_backward(const float* dy, const geom& g, float* dx) {
+    std::memset(dx, 0, sizeof(float) * static_cast<size_t>(g.h * g.w));
+    int64_t lo = 0, hi = 0;
+    interior_cols(g, V::width, &lo, &hi);
+    thread_local std::vector<float> row_buffer;
+    if (row_buffer.size() < static_cast<size_t>(g.ow + V::width)) row_buffer.resize(static_cast<size_t>(g.ow + V::width));
+    float* vrow = row_buffer.data();
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const avg_rows r = rows_of(g, oh);
+        auto scalar = [&](int64_t ow) {
+            int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
+            const int64_t wp = w1 - w0;
+            w0 = std::max<int64_t>(w0, 0), w1 = std::min(w1, g.w);
+            const float div = static_cast<float>(g.include_pad ? r.hpool * wp : (r.h1 - r.h0) * (w1 - w0));
+            const float v = dy[oh * g.ow + ow] / div;
+            for (int64_t ih = r.h0; ih < r.h1; ++ih)
+                for (int64_t iw = w0; iw < w1; ++iw) dx[ih * g.w + iw] += v;
+        };
+        int64_t ow = 0;
+        for (; ow < lo; ++ow) scalar(ow);
+        if (hi > lo) {
+            // Interior columns share one divisor per output row: scale them into a row buffer,
+            // then add it once per (input row, tap) as a streaming pass. (Adding tap after tap
+            // at the same columns would reload each store one float later and stall on
+            // store-to-load forwarding.)
+            const auto div = V::set1(static_cast<float>(g.include_pad ? r.hpool * g.kw : (r.h1 - r.h0) * g.kw));
+            const int64_t o0 = ow;
+            for (; ow < hi; ow += V::width) V::store(vrow + ow, V::div(V::load(dy + oh * g.ow + ow), div));
+            for (int64_t ih = r.h0; ih < r.h1; ++ih) {
+                float* drow = dx + ih * g.w - g.pw;
+                if (g.sw == 1) {
+                    for (int64_t j = 0; j < g.kw; ++j)
+                        for (int64_t o = o0; o < ow; o += V::width)
+                            V::store(drow + o + j, V::add(V::load(drow + o + j), V::load(vrow + o)));
+                } else {
+                    for (int64_t o = o0; o < ow; ++o)
+                        for (int64_t j = 0; j < g.kw; ++j) drow[o * g.sw + j] += vrow[o];
+                }
+            }
+        }
+        for (; ow < g.ow; ++ow) scalar(ow);
+    }
+}
+
+template <class V>
+kernels make_table(const char* isa) {
+    return kernels{isa, &max_forward<V>, &avg_forward<V>, &avg_backward<V>};
+}
+
+}  // namespace nn::pool::simd_impl

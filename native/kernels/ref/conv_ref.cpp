@@ -1,0 +1,183 @@
+// Scalar convolution: the ground truth (direct loops, double accumulation) and the scalar kernel
+// table the drivers use when NATIVENET_MAX_ISA=scalar.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "conv/conv.h"
+
+namespace nn::conv {
+
+namespace {
+
+float activate(int act, float v) {
+    switch (act) {
+        case 1: return v > 0.0f ? v : (v != v ? v : 0.0f);
+        case 2: return 1.0f / (1.0f + std::exp(-v));
+        case 3: return std::tanh(v);
+        case 4: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
+        default: return v;
+    }
+}
+
+// Input coordinate of output o through tap t, or -1 when it falls in the padding.
+inline int64_t in_coord(int64_t o, int64_t t, int64_t stride, int64_t pad, int64_t dil, int64_t n) {
+    int64_t i = o * stride - pad + t * dil;
+    return (i >= 0 && i < n) ? i : -1;
+}
+
+void im2col_ref(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col) {
+    const int64_t L = (oh1 - oh0) * g.ow;
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < g.r; ++i)
+            for (int64_t j = 0; j < g.s; ++j) {
+                float* row = col + ((c * g.r + i) * g.s + j) * L;
+                for (int64_t oh = oh0; oh < oh1; ++oh) {
+                    int64_t ih = in_coord(oh, i, g.sh, g.pt, g.dh, g.h);
+                    for (int64_t ow = 0; ow < g.ow; ++ow) {
+                        int64_t iw = in_coord(ow, j, g.sw, g.pl, g.dw, g.w);
+                        *row++ = (ih >= 0 && iw >= 0) ? x[(c * g.h + ih) * g.w + iw] : 0.0f;
+                    }
+                }
+            }
+}
+
+void col2im_ref(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx) {
+    const int64_t L = (oh1 - oh0) * g.ow;
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < g.r; ++i)
+            for (int64_t j = 0; j < g.s; ++j) {
+                const float* row = col + ((c * g.r + i) * g.s + j) * L;
+                for (int64_t oh = oh0; oh < oh1; ++oh) {
+                    int64_t ih = in_coord(oh, i, g.sh, g.pt, g.dh, g.h);
+                    for (int64_t ow = 0; ow < g.ow; ++ow, ++row) {
+                        int64_t iw = in_coord(ow, j, g.sw, g.pl, g.dw, g.w);
+                        if (ih >= 0 && iw >= 0) dx[(c * g.h + ih) * g.w + iw] += *row;
+                    }
+                }
+            }
+}
+
+void dw_forward_ref(const float* xp, int64_t wp, const float* w, float bias, const geom& g, float* y) {
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+            float acc = bias;
+            for (int64_t i = 0; i < g.r; ++i)
+                for (int64_t j = 0; j < g.s; ++j)
+                    acc += w[i * g.s + j] * xp[(oh * g.sh + i * g.dh) * wp + ow * g.sw + j * g.dw];
+            y[oh * g.ow + ow] = acc;
+        }
+}
+
+void dw_backward_data_ref(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t i = 0; i < g.r; ++i)
+            for (int64_t j = 0; j < g.s; ++j)
+                for (int64_t ow = 0; ow < g.ow; ++ow)
+                    dxp[(oh * g.sh + i * g.dh) * wp + ow * g.sw + j * g.dw] += w[i * g.s + j] * dy[oh * g.ow + ow];
+}
+
+void dw_backward_weights_ref(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
+    for (int64_t i = 0; i < g.r; ++i)
+        for (int64_t j = 0; j < g.s; ++j) {
+            double acc = 0.0;
+            for (int64_t oh = 0; oh < g.oh; ++oh)
+                for (int64_t ow = 0; ow < g.ow; ++ow)
+                    acc += static_cast<double>(dy[oh * g.ow + ow]) *
+                           xp[(oh * g.sh + i * g.dh) * wp + ow * g.sw + j * g.dw];
+            dw[i * g.s + j] = static_cast<float>(acc);
+        }
+}
+
+double sum_ref(const float* x, int64_t n) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; ++i) s += x[i];
+    return s;
+}
+
+void add_ref(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+}  // namespace
+
+const kernels ref_kernels = {"scalar",          im2col_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
+                             dw_backward_weights_ref, sum_ref,    add_ref};
+
+void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    for (int64_t n = 0; n < p.n; ++n)
+        for (int64_t k = 0; k < p.k; ++k) {
+            const int64_t g = k / p.kg;
+            for (int64_t oh = 0; oh < p.oh; ++oh)
+                for (int64_t ow = 0; ow < p.ow; ++ow) {
+                    double acc = 0.0;
+                    for (int64_t c = 0; c < p.cg; ++c)
+                        for (int64_t i = 0; i < p.r; ++i) {
+                            int64_t ih = in_coord(oh, i, p.sh, p.pt, p.dh, p.h);
+                            if (ih < 0) continue;
+                            for (int64_t j = 0; j < p.s; ++j) {
+                                int64_t iw = in_coord(ow, j, p.sw, p.pl, p.dw, p.w);
+                                if (iw < 0) continue;
+                                acc += static_cast<double>(x[((n * p.c + g * p.cg + c) * p.h + ih) * p.w + iw]) *
+                                       w[((k * p.cg + c) * p.r + i) * p.s + j];
+                            }
+                        }
+                    float v = static_cast<float>(acc);
+                    if (bias) v += bias[k];
+                    y[((n * p.k + k) * p.oh + oh) * p.ow + ow] = activate(act, v);
+                }
+        }
+}
+
+void backward_data_ref(const shape& p, const float* dy, const float* w, float* dx) {
+    std::vector<double> acc(static_cast<size_t>(p.n * p.c * p.h * p.w), 0.0);
+    for (int64_t n = 0; n < p.n; ++n)
+        for (int64_t k = 0; k < p.k; ++k) {
+            const int64_t g = k / p.kg;
+            for (int64_t oh = 0; oh < p.oh; ++oh)
+                for (int64_t ow = 0; ow < p.ow; ++ow) {
+                    const double d = dy[((n * p.k + k) * p.oh + oh) * p.ow + ow];
+                    for (int64_t c = 0; c < p.cg; ++c)
+                        for (int64_t i = 0; i < p.r; ++i) {
+                            int64_t ih = in_coord(oh, i, p.sh, p.pt, p.dh, p.h);
+                            if (ih < 0) continue;
+                            for (int64_t j = 0; j < p.s; ++j) {
+                                int64_t iw = in_coord(ow, j, p.sw, p.pl, p.dw, p.w);
+                                if (iw < 0) continue;
+                                acc[static_cast<size_t>(((n * p.c + g * p.cg + c) * p.h + ih) * p.w + iw)] +=
+                                    d * w[((k * p.cg + c) * p.r + i) * p.s + j];
+                            }
+                        }
+                }
+        }
+    for (size_t i = 0; i < acc.size(); ++i) dx[i] = static_cast<float>(acc[i]);
+}
+
+void backward_weights_ref(const shape& p, const float* x, const float* dy, float* dw, float* db) {
+    std::vector<double> acc(static_cast<size_t>(p.k * p.crs), 0.0);
+    for (int64_t k = 0; k < p.k; ++k) {
+        const int64_t g = k / p.kg;
+        double bsum = 0.0;
+        for (int64_t n = 0; n < p.n; ++n)
+            for (int64_t oh = 0; oh < p.oh; ++oh)
+                for (int64_t ow = 0; ow < p.ow; ++ow) {
+                    const double d = dy[((n * p.k + k) * p.oh + oh) * p.ow + ow];
+                    bsum += d;
+                    for (int64_t c = 0; c < p.cg; ++c)
+                        for (int64_t i = 0; i < p.r; ++i) {
+                            int64_t ih = in_coord(oh, i, p.sh, p.pt, p.dh, p.h);
+                            if (ih < 0) continue;
+                            for (int64_t j = 0; j < p.s; ++j) {
+                                int64_t iw = in_coord(ow, j, p.sw, p.pl, p.dw, p.w);
+                                if (iw < 0) continue;
+                                acc[static_cast<size_t>(((k * p.cg + c) * p.r + i) * p.s + j)] +=
+                                    d * x[((n * p.c + g * p.cg + c) * p.h + ih) * p.w + iw];
+                            }
+                        }
+                }
+        if (db) db[k] = static_cast<float>(bsum);
+    }
+    for (size_t i = 0; i < acc.size(); ++i) dw[i] = static_cast<float>(acc[i]);
+}
+
+}  // namespace nn::conv

@@ -1,0 +1,312 @@
+// Exported convolution, pooling, normalization and dropout entry points: validate every
+// argument (messages name it and its value), then hand over to the drivers in src/conv/.
+#include <cmath>
+
+#include "conv/conv.h"
+#include "conv/norm.h"
+#include "conv/pool.h"
+#include "nativenet.h"
+#include "runtime/error.h"
+
+namespace {
+
+void check_activation(int32_t act) {
+    if (act < NN_CONV_ACTIVATION_NONE || act > NN_CONV_ACTIVATION_GELU)
+        nn::invalid_argument("activation must be one of NN_CONV_ACTIVATION_* (0..4). Received: activation=", act);
+}
+
+template <class Desc>
+nn::conv::shape conv_shape(const Desc* desc) {
+    nn::check_not_null(desc, "desc");
+    return nn::conv::validate(*desc);
+}
+
+
+template <class Desc>
+nn_status conv_forward(const char* fn, const Desc* desc, const float* x, const float* weight, const float* bias,
+                       int32_t activation, float* y) {
+    return nn::guard(fn, [&] {
+        auto p = conv_shape(desc);
+        check_activation(activation);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(weight, "weight");
+        nn::check_not_null(y, "y");
+        nn::conv::forward(p, x, weight, bias, activation, y);
+    });
+}
+
+template <class Desc>
+nn_status conv_backward_data(const char* fn, const Desc* desc, const float* dy, const float* weight, float* dx) {
+    return nn::guard(fn, [&] {
+        auto p = conv_shape(desc);
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(weight, "weight");
+        nn::check_not_null(dx, "dx");
+        nn::conv::backward_data(p, dy, weight, dx);
+    });
+}
+
+template <class Desc>
+nn_status conv_backward_weights(const char* fn, const Desc* desc, const float* x, const float* dy, float* dweight,
+                                float* dbias) {
+    return nn::guard(fn, [&] {
+        auto p = conv_shape(desc);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(dweight, "dweight");
+        nn::conv::backward_weights(p, x, dy, dweight, dbias);
+    });
+}
+
+nn::pool::shape pool_shape(const nn_pool2d_desc* desc, bool avg) {
+    nn::check_not_null(desc, "desc");
+    return nn::pool::validate(*desc, avg);
+}
+
+void check_adaptive(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+    nn::check_positive(n, "n");
+    nn::check_positive(c, "c");
+    nn::check_positive(h, "h");
+    nn::check_positive(w, "w");
+    nn::check_positive(oh, "oh");
+    nn::check_positive(ow, "ow");
+    nn::checked_mul(nn::checked_mul(nn::checked_mul(n, c, "input size"), h, "input size"), w, "input size");
+    nn::checked_mul(nn::checked_mul(nn::checked_mul(n, c, "output size"), oh, "output size"), ow, "output size");
+    // (i + 1) * h in the window bounds must not overflow.
+    nn::checked_mul(h, oh, "h * oh");
+    nn::checked_mul(w, ow, "w * ow");
+}
+
+void check_finite_eps(float eps) {
+    if (!(eps >= 0.0f) || std::isinf(eps)) nn::invalid_argument("eps must be finite and >= 0. Received: eps=", eps);
+}
+
+void check_norm_sizes(int64_t n, int64_t c, int64_t spatial) {
+    nn::check_positive(n, "n");
+    nn::check_positive(c, "c");
+    nn::check_positive(spatial, "spatial");
+    nn::checked_mul(nn::checked_mul(n, c, "n * c * spatial"), spatial, "n * c * spatial");
+}
+
+}  // namespace
+
+extern "C" {
+
+NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, int64_t* ow) {
+    return nn::guard(__func__, [&] {
+        auto p = conv_shape(desc);
+        nn::check_not_null(oh, "oh");
+        nn::check_not_null(ow, "ow");
+        *oh = p.oh;
+        *ow = p.ow;
+    });
+}
+
+NN_API nn_status nn_conv2d_forward(const nn_conv2d_desc* desc, const float* x, const float* weight, const float* bias,
+                                   int32_t activation, float* y) {
+    return conv_forward(__func__, desc, x, weight, bias, activation, y);
+}
+
+NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float* dy, const float* weight, float* dx) {
+    return conv_backward_data(__func__, desc, dy, weight, dx);
+}
+
+NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
+                                            float* dweight, float* dbias) {
+    return conv_backward_weights(__func__, desc, x, dy, dweight, dbias);
+}
+
+NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol) {
+    return nn::guard(__func__, [&] {
+        auto p = conv_shape(desc);
+        nn::check_not_null(ol, "ol");
+        *ol = p.ow;
+    });
+}
+
+NN_API nn_status nn_conv1d_forward(const nn_conv1d_desc* desc, const float* x, const float* weight, const float* bias,
+                                   int32_t activation, float* y) {
+    return conv_forward(__func__, desc, x, weight, bias, activation, y);
+}
+
+NN_API nn_status nn_conv1d_backward_data(const nn_conv1d_desc* desc, const float* dy, const float* weight, float* dx) {
+    return conv_backward_data(__func__, desc, dy, weight, dx);
+}
+
+NN_API nn_status nn_conv1d_backward_weights(const nn_conv1d_desc* desc, const float* x, const float* dy,
+                                            float* dweight, float* dbias) {
+    return conv_backward_weights(__func__, desc, x, dy, dweight, dbias);
+}
+
+NN_API nn_status nn_pool2d_output_size(const nn_pool2d_desc* desc, int64_t* oh, int64_t* ow) {
+    return nn::guard(__func__, [&] {
+        auto p = pool_shape(desc, false);
+        nn::check_not_null(oh, "oh");
+        nn::check_not_null(ow, "ow");
+        *oh = p.g.oh;
+        *ow = p.g.ow;
+    });
+}
+
+NN_API nn_status nn_max_pool2d_forward(const nn_pool2d_desc* desc, const float* x, float* y, int64_t* indices) {
+    return nn::guard(__func__, [&] {
+        auto p = pool_shape(desc, false);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::pool::max_forward(p, x, y, indices);
+    });
+}
+
+NN_API nn_status nn_max_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, const int64_t* indices,
+                                        float* dx) {
+    return nn::guard(__func__, [&] {
+        auto p = pool_shape(desc, false);
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(indices, "indices");
+        nn::check_not_null(dx, "dx");
+        nn::pool::max_backward(p, dy, indices, dx);
+    });
+}
+
+NN_API nn_status nn_avg_pool2d_forward(const nn_pool2d_desc* desc, const float* x, float* y) {
+    return nn::guard(__func__, [&] {
+        auto p = pool_shape(desc, true);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::pool::avg_forward(p, x, y);
+    });
+}
+
+NN_API nn_status nn_avg_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, float* dx) {
+    return nn::guard(__func__, [&] {
+        auto p = pool_shape(desc, true);
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(dx, "dx");
+        nn::pool::avg_backward(p, dy, dx);
+    });
+}
+
+NN_API nn_status nn_adaptive_avg_pool2d_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                                const float* x, float* y) {
+    return nn::guard(__func__, [&] {
+        check_adaptive(n, c, h, w, oh, ow);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::pool::adaptive_forward(n, c, h, w, oh, ow, x, y);
+    });
+}
+
+NN_API nn_status nn_adaptive_avg_pool2d_backward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                                 const float* dy, float* dx) {
+    return nn::guard(__func__, [&] {
+        check_adaptive(n, c, h, w, oh, ow);
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(dx, "dx");
+        nn::pool::adaptive_backward(n, c, h, w, oh, ow, dy, dx);
+    });
+}
+
+NN_API nn_status nn_batch_norm_forward_training(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                const float* gamma, const float* beta, float* running_mean,
+                                                float* running_var, float momentum, float eps, float* y,
+                                                float* save_mean, float* save_invstd) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        check_finite_eps(eps);
+        if ((running_mean == nullptr) != (running_var == nullptr))
+            nn::invalid_argument("running_mean and running_var must both be given or both be NULL. Received: ",
+                                 running_mean ? "running_var=NULL" : "running_mean=NULL");
+        if (running_mean) {
+            if (!(momentum >= 0.0f && momentum <= 1.0f))
+                nn::invalid_argument("momentum must be in [0, 1]. Received: momentum=", momentum);
+            if (n * spatial < 2)
+                nn::invalid_argument("the unbiased running variance needs n * spatial >= 2. Received: n=", n,
+                                     ", spatial=", spatial);
+        }
+        nn::norm::batch_norm_training(n, c, spatial, x, gamma, beta, running_mean, running_var, momentum, eps, y,
+                                      save_mean, save_invstd);
+    });
+}
+
+NN_API nn_status nn_batch_norm_forward_inference(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                 const float* gamma, const float* beta, const float* running_mean,
+                                                 const float* running_var, float eps, float* y) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(running_mean, "running_mean");
+        nn::check_not_null(running_var, "running_var");
+        nn::check_not_null(y, "y");
+        check_finite_eps(eps);
+        nn::norm::batch_norm_inference(n, c, spatial, x, gamma, beta, running_mean, running_var, eps, y);
+    });
+}
+
+NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, const float* x, const float* dy,
+                                        const float* gamma, const float* save_mean, const float* save_invstd,
+                                        float* dx, float* dgamma, float* dbeta) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(save_mean, "save_mean");
+        nn::check_not_null(save_invstd, "save_invstd");
+        nn::check_not_null(dx, "dx");
+        nn::norm::batch_norm_backward(n, c, spatial, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+    });
+}
+
+NN_API nn_status nn_layer_norm_forward(int64_t rows, int64_t d, const float* x, const float* gamma, const float* beta,
+                                       float eps, float* y, float* save_mean, float* save_invstd) {
+    return nn::guard(__func__, [&] {
+        nn::check_positive(rows, "rows");
+        nn::check_positive(d, "d");
+        nn::checked_mul(rows, d, "rows * d");
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        check_finite_eps(eps);
+        nn::norm::layer_norm(rows, d, x, gamma, beta, eps, y, save_mean, save_invstd);
+    });
+}
+
+NN_API nn_status nn_layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* dy, const float* gamma,
+                                        const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
+                                        float* dbeta) {
+    return nn::guard(__func__, [&] {
+        nn::check_positive(rows, "rows");
+        nn::check_positive(d, "d");
+        nn::checked_mul(rows, d, "rows * d");
+        nn::check_not_null(x, "x");
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(save_mean, "save_mean");
+        nn::check_not_null(save_invstd, "save_invstd");
+        nn::check_not_null(dx, "dx");
+        nn::norm::layer_norm_backward(rows, d, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+    });
+}
+
+NN_API nn_status nn_dropout_forward(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed,
+                                    uint64_t offset) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(x, n, "x");
+        nn::check_buffer(y, n, "y");
+        if (!(p >= 0.0f && p <= 1.0f)) nn::invalid_argument("p must be in [0, 1]. Received: p=", p);
+        nn::norm::dropout(x, y, mask, n, p, seed, offset);
+    });
+}
+
+NN_API nn_status nn_dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n, float p) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(dy, n, "dy");
+        nn::check_buffer(mask, n, "mask");
+        nn::check_buffer(dx, n, "dx");
+        if (!(p >= 0.0f && p <= 1.0f)) nn::invalid_argument("p must be in [0, 1]. Received: p=", p);
+        nn::norm::dropout_backward(dy, mask, dx, n, p);
+    });
+}
+
+}  // extern "C"

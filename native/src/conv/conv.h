@@ -1,0 +1,67 @@
+// Convolution internals: the validated shape, the per-ISA kernel table the drivers call, and the
+// scalar ground truth (kernels/ref/conv_ref.cpp) the tests compare against.
+#pragma once
+#include "nativenet.h"
+
+#include <cstdint>
+
+namespace nn::conv {
+
+// A validated 2-D convolution (1-D maps onto it with h = 1). Derived sizes filled by validate().
+struct shape {
+    int64_t n, c, h, w, k, r, s, sh, sw, pt, pb, pl, pr, dh, dw, groups;
+    int64_t oh, ow;
+    int64_t cg, kg;  // channels per group: input, output
+    int64_t crs;     // cg * r * s: the GEMM reduction length
+};
+
+// Geometry of one input plane -> output plane mapping, what the micro-kernels need.
+struct geom {
+    int64_t h, w, oh, ow, r, s, sh, sw, pt, pl, dh, dw;
+};
+inline geom geom_of(const shape& p) {
+    return geom{p.h, p.w, p.oh, p.ow, p.r, p.s, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw};
+}
+
+// Validates a descriptor (throws naming the field and value) and fills the derived sizes.
+// `prefix` names the C argument, e.g. "desc->".
+shape validate(const nn_conv2d_desc& d);
+shape validate(const nn_conv1d_desc& d);
+
+// The exported operations on a validated shape (src/conv/conv2d.cpp).
+void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+void backward_data(const shape& p, const float* dy, const float* w, float* dx);
+void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
+
+// Micro-kernels, one table per ISA.
+struct kernels {
+    const char* isa;
+    // col[((ci * r + i) * s + j) * L + (oh - oh0) * ow + ow] = x[ci, oh*sh - pt + i*dh, ow*sw - pl + j*dw]
+    // (0 outside the input) for ci < channels and output rows [oh0, oh1); L = (oh1 - oh0) * ow.
+    void (*im2col)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col);
+    // The adjoint: dx[ci, ...] += col[...] for the same index map (dx accumulated, not cleared).
+    void (*col2im)(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx);
+    // Depthwise (one input plane per output plane) on a zero-padded input xp with row pitch wp
+    // ((h + pt + pb) rows): y[oh, ow] = bias + sum_ij w[i*s + j] * xp[oh*sh + i*dh, ow*sw + j*dw].
+    void (*dw_forward)(const float* xp, int64_t wp, const float* w, float bias, const geom& g, float* y);
+    // dxp[oh*sh + i*dh, ow*sw + j*dw] += w[i*s + j] * dy[oh, ow] on the padded plane.
+    void (*dw_backward_data)(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp);
+    // dw[i*s + j] = sum_{oh,ow} dy[oh, ow] * xp[oh*sh + i*dh, ow*sw + j*dw] (overwrites r*s values).
+    void (*dw_backward_weights)(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw);
+    // Sum of n floats (the bias gradient of one plane); fixed order for a given n.
+    double (*sum)(const float* x, int64_t n);
+    // y[i] += x[i] (reducing per-chunk weight-gradient partials).
+    void (*add)(const float* x, float* y, int64_t n);
+};
+
+extern const kernels ref_kernels;
+const kernels* avx2_kernels() noexcept;
+const kernels* avx512_kernels() noexcept;
+const kernels& active() noexcept;
+
+// Ground truth: direct loops with double accumulation, no tiling, no threads.
+void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+void backward_data_ref(const shape& p, const float* dy, const float* w, float* dx);
+void backward_weights_ref(const shape& p, const float* x, const float* dy, float* dw, float* db);
+
+}  // namespace nn::conv

@@ -1,0 +1,60 @@
+// Pooling internals: validated window, per-plane micro-kernel table, scalar ground truth.
+#pragma once
+#include "nativenet.h"
+
+#include <cstdint>
+
+namespace nn::pool {
+
+struct geom {
+    int64_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
+    bool include_pad;
+};
+
+struct shape {
+    int64_t n, c;
+    geom g;
+};
+
+// Validates a descriptor (messages name desc->field and the value). avg: dilation must be 1.
+shape validate(const nn_pool2d_desc& d, bool avg);
+
+// Drivers over whole tensors (src/conv/pool.cpp). idx may be null in max_forward.
+void max_forward(const shape& p, const float* x, float* y, int64_t* idx);
+void max_backward(const shape& p, const float* dy, const int64_t* idx, float* dx);
+void avg_forward(const shape& p, const float* x, float* y);
+void avg_backward(const shape& p, const float* dy, float* dx);
+void adaptive_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x, float* y);
+void adaptive_backward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy,
+                       float* dx);
+
+struct kernels {
+    const char* isa;
+    // One plane each. idx (may be null) receives ih * w + iw of the maximum (PyTorch's rule: a larger value or a
+    // NaN replaces the current one, the window scanned row by row).
+    void (*max_forward)(const float* x, const geom& g, float* y, int64_t* idx);
+    void (*avg_forward)(const float* x, const geom& g, float* y);
+    // dx (one plane, overwritten) from dy.
+    void (*avg_backward)(const float* dy, const geom& g, float* dx);
+};
+
+extern const kernels ref_kernels;
+const kernels* avx2_kernels() noexcept;
+const kernels* avx512_kernels() noexcept;
+const kernels& active() noexcept;
+
+// Ground truth over whole tensors (n * c planes).
+void max_forward_ref(const shape& p, const float* x, float* y, int64_t* idx);
+void max_backward_ref(const shape& p, const float* dy, const int64_t* idx, float* dx);
+void avg_forward_ref(const shape& p, const float* x, float* y);
+void avg_backward_ref(const shape& p, const float* dy, float* dx);
+void adaptive_avg_forward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x,
+                              float* y);
+void adaptive_avg_backward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy,
+                               float* dx);
+
+// PyTorch's adaptive window [start, end) for output index i of o over an input of n.
+inline int64_t adaptive_start(int64_t i, int64_t n, int64_t o) { return (i * n) / o; }
+inline int64_t adaptive_end(int64_t i, int64_t n, int64_t o) { return ((i + 1) * n + o - 1) / o; }
+
+}  // namespace nn::pool

@@ -1,0 +1,29 @@
+#include "conv/scratch.h"
+
+#include <algorithm>
+
+namespace nn::conv {
+
+float* thread_scratch(int slot, int64_t n) {
+    thread_local std::vector<float> buffers[4];
+    auto& b = buffers[slot];
+    // 16 spare floats so SIMD tails may read (never use) a little past the end.
+    size_t want = static_cast<size_t>(n) + 16;
+    if (b.size() < want) {
+        b.clear();
+        b.shrink_to_fit();
+        b.resize(want);
+    }
+    return b.data();
+}
+
+void run_tasks(int64_t ntasks, function_ref<void(int64_t)> task) {
+    if (ntasks <= 0) return;
+    int max_threads = static_cast<int>(std::min<int64_t>(ntasks, 1024));
+    parallel_run(max_threads, [&](int tid, int nt) {
+        int64_t b = ntasks * tid / nt, e = ntasks * (tid + 1) / nt;
+        for (int64_t t = b; t < e; ++t) task(t);
+    });
+}
+
+}  // namespace nn::conv
