@@ -413,7 +413,7 @@ NN_API nn_status nn_dropout_backward(const float* dy, const uint8_t* mask, float
  * 3 for GRU (order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1-z)*n + z*h).
  * Weights: w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] (both nullable = no bias).
  */
-typedef enum nn_rnn_cell { NN_RNN_LSTM = 0, NN_RNN_GRU = 1 } nn_rnn_cell;
+typedef NN_ENUM(nn_rnn_cell) { NN_RNN_LSTM = 0, NN_RNN_GRU = 1 } nn_rnn_cell;
 
 /**
  * Shape of one recurrent layer run (56 bytes, blittable).

@@ -82,6 +82,13 @@ internal enum nn_activation : int
     NN_ACT_GELU = 4,
 }
 
+/// <summary>Recurrent cells, PyTorch semantics and layouts. G = 4 gates for LSTM (order i, f, g, o), 3 for GRU (order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1-z)*n + z*h). Weights: w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] (both nullable = no bias).</summary>
+internal enum nn_rnn_cell : int
+{
+    NN_RNN_LSTM = 0,
+    NN_RNN_GRU = 1,
+}
+
 /// <summary>What the CPU offers (1 = yes) and what NativeNet chose.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct nn_cpu_info_t
@@ -99,6 +106,79 @@ internal struct nn_cpu_info_t
     public nn_isa chosen_isa;
     public int num_cores;
     public int num_threads;
+}
+
+/// <summary>A 2-D convolution: input x [n, c, h, w], weight [k, c / groups, r, s], output y [n, k, oh, ow] with oh = (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1 (ow alike). Padding may be asymmetric ("same" padding with an even kernel). groups must divide c and k; groups == c is depthwise (k a multiple of c). All fields must be set: sizes, strides, dilations and groups &gt;= 1, paddings &gt;= 0.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct nn_conv2d_desc
+{
+    public long n;
+    public long c;
+    public long h;
+    public long w;
+    public long k;
+    public long r;
+    public long s;
+    public long stride_h;
+    public long stride_w;
+    public long pad_top;
+    public long pad_bottom;
+    public long pad_left;
+    public long pad_right;
+    public long dilation_h;
+    public long dilation_w;
+    public long groups;
+}
+
+/// <summary>A 1-D convolution: x [n, c, l], weight [k, c / groups, kernel_size], y [n, k, ol].</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct nn_conv1d_desc
+{
+    public long n;
+    public long c;
+    public long l;
+    public long k;
+    public long kernel_size;
+    public long stride;
+    public long pad_left;
+    public long pad_right;
+    public long dilation;
+    public long groups;
+}
+
+/// <summary>A 2-D pooling window over x [n, c, h, w] -&gt; y [n, c, oh, ow] with PyTorch's floor mode: oh = (h + 2 * pad_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1. pad_h &lt; = kernel_h / 2 (as PyTorch). Max pooling treats padding as -inf; dilation applies to max pooling only (average pooling requires 1). count_include_pad (0 or 1) is read by average pooling only: 1 divides by kernel_h * kernel_w (window clipped to the padded input), 0 by the number of input elements in the window.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct nn_pool2d_desc
+{
+    public long n;
+    public long c;
+    public long h;
+    public long w;
+    public long kernel_h;
+    public long kernel_w;
+    public long stride_h;
+    public long stride_w;
+    public long pad_h;
+    public long pad_w;
+    public long dilation_h;
+    public long dilation_w;
+    public int count_include_pad;
+}
+
+/// <summary>Shape of one recurrent layer run (56 bytes, blittable). x [T, B, I] (batch_first = 0) or [B, T, I] (batch_first = 1); y likewise with H for I. h0 / h_n / c0 / c_n: [B, H] for the single-layer primitives; [L * D, B, H] (D = 2 when bidirectional, PyTorch order: layer-major, forward before reverse) for the stack functions. num_layers and bidirectional must be 1 and 0 for the single-layer primitives, which run the direction `reverse` says; the stack functions require reverse = 0. reserved must be 0.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct nn_rnn_desc
+{
+    public nn_rnn_cell cell;
+    public int batch_first;
+    public long seq_len;
+    public long batch;
+    public long input_size;
+    public long hidden_size;
+    public int num_layers;
+    public int bidirectional;
+    public int reverse;
+    public int reserved;
 }
 
 /// <summary>Every exported function of the native core, one blittable import each.</summary>
@@ -218,4 +298,170 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_packed_matrix_destroy(nint packed);
+
+    /// <summary>Validates *desc and writes the output height and width.</summary>
+    // C: nn_status nn_conv2d_output_size(const nn_conv2d_desc * desc, int64_t * oh, int64_t * ow)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_output_size(nn_conv2d_desc* desc, long* oh, long* ow);
+
+    /// <summary>y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_CONV_ACTIVATION_*. y must not overlap x or weight.</summary>
+    // C: nn_status nn_conv2d_forward(const nn_conv2d_desc * desc, const float * x, const float * weight, const float * bias, int32_t activation, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_forward(nn_conv2d_desc* desc, float* x, float* weight, float* bias, int activation, float* y);
+
+    /// <summary>dx = d(loss)/dx given dy = d(loss)/d(pre-activation output) [n, k, oh, ow]. dx is overwritten. (For a fused activation, turn the output gradient into dy with nn_unary_backward first.)</summary>
+    // C: nn_status nn_conv2d_backward_data(const nn_conv2d_desc * desc, const float * dy, const float * weight, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_backward_data(nn_conv2d_desc* desc, float* dy, float* weight, float* dx);
+
+    /// <summary>dweight [k, c / groups, r, s] and dbias [k] (NULL to skip) from x and dy, summed over the batch. Both are overwritten, not accumulated.</summary>
+    // C: nn_status nn_conv2d_backward_weights(const nn_conv2d_desc * desc, const float * x, const float * dy, float * dweight, float * dbias)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_backward_weights(nn_conv2d_desc* desc, float* x, float* dy, float* dweight, float* dbias);
+
+    /// <summary>Validates *desc and writes the output length.</summary>
+    // C: nn_status nn_conv1d_output_size(const nn_conv1d_desc * desc, int64_t * ol)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv1d_output_size(nn_conv1d_desc* desc, long* ol);
+
+    /// <summary>1-D forms of the three conv2d calls above, same semantics.</summary>
+    // C: nn_status nn_conv1d_forward(const nn_conv1d_desc * desc, const float * x, const float * weight, const float * bias, int32_t activation, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv1d_forward(nn_conv1d_desc* desc, float* x, float* weight, float* bias, int activation, float* y);
+
+    // C: nn_status nn_conv1d_backward_data(const nn_conv1d_desc * desc, const float * dy, const float * weight, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv1d_backward_data(nn_conv1d_desc* desc, float* dy, float* weight, float* dx);
+
+    // C: nn_status nn_conv1d_backward_weights(const nn_conv1d_desc * desc, const float * x, const float * dy, float * dweight, float * dbias)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv1d_backward_weights(nn_conv1d_desc* desc, float* x, float* dy, float* dweight, float* dbias);
+
+    /// <summary>Validates *desc and writes the output height and width.</summary>
+    // C: nn_status nn_pool2d_output_size(const nn_pool2d_desc * desc, int64_t * oh, int64_t * ow)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_pool2d_output_size(nn_pool2d_desc* desc, long* oh, long* ow);
+
+    /// <summary>Max pooling. indices [n, c, oh, ow] (may be NULL) receives, as PyTorch, the flat index ih * w + iw of each maximum within its input plane (the first one on ties; NaN wins).</summary>
+    // C: nn_status nn_max_pool2d_forward(const nn_pool2d_desc * desc, const float * x, float * y, int64_t * indices)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_max_pool2d_forward(nn_pool2d_desc* desc, float* x, float* y, long* indices);
+
+    /// <summary>dx (overwritten) = scatter-add of dy through the indices of the forward pass.</summary>
+    // C: nn_status nn_max_pool2d_backward(const nn_pool2d_desc * desc, const float * dy, const int64_t * indices, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_max_pool2d_backward(nn_pool2d_desc* desc, float* dy, long* indices, float* dx);
+
+    /// <summary>Average pooling (see nn_pool2d_desc for the divisor).</summary>
+    // C: nn_status nn_avg_pool2d_forward(const nn_pool2d_desc * desc, const float * x, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_avg_pool2d_forward(nn_pool2d_desc* desc, float* x, float* y);
+
+    /// <summary>dx (overwritten) from dy of nn_avg_pool2d_forward with the same desc.</summary>
+    // C: nn_status nn_avg_pool2d_backward(const nn_pool2d_desc * desc, const float * dy, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_avg_pool2d_backward(nn_pool2d_desc* desc, float* dy, float* dx);
+
+    /// <summary>Adaptive average pooling x [n, c, h, w] -&gt; y [n, c, oh, ow], PyTorch's windows: rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.</summary>
+    // C: nn_status nn_adaptive_avg_pool2d_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float * x, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_adaptive_avg_pool2d_forward(long n, long c, long h, long w, long oh, long ow, float* x, float* y);
+
+    /// <summary>dx (overwritten) from dy [n, c, oh, ow].</summary>
+    // C: nn_status nn_adaptive_avg_pool2d_backward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float * dy, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_adaptive_avg_pool2d_backward(long n, long c, long h, long w, long oh, long ow, float* dy, float* dx);
+
+    /// <summary>Batch normalization, training mode, over x [n, c, spatial] (spatial = h * w for NCHW, l for NCL, 1 for NC): per channel, mean and biased variance over n * spatial values; y = (x - mean) / sqrt(var + eps) * gamma + beta. gamma / beta may be NULL (1 / 0). running_mean / running_var (both or neither may be NULL) are updated in place as PyTorch: r = (1 - momentum) * r + momentum * batch_value, with the UNBIASED variance (n * spatial &gt;= 2 required when they are given). save_mean / save_invstd [c] (may be NULL) receive mean and 1 / sqrt(var + eps) for nn_batch_norm_backward.</summary>
+    // C: nn_status nn_batch_norm_forward_training(int64_t n, int64_t c, int64_t spatial, const float * x, const float * gamma, const float * beta, float * running_mean, float * running_var, float momentum, float eps, float * y, float * save_mean, float * save_invstd)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_forward_training(long n, long c, long spatial, float* x, float* gamma, float* beta, float* running_mean, float* running_var, float momentum, float eps, float* y, float* save_mean, float* save_invstd);
+
+    /// <summary>Batch normalization, inference mode: normalizes with the running statistics.</summary>
+    // C: nn_status nn_batch_norm_forward_inference(int64_t n, int64_t c, int64_t spatial, const float * x, const float * gamma, const float * beta, const float * running_mean, const float * running_var, float eps, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_forward_inference(long n, long c, long spatial, float* x, float* gamma, float* beta, float* running_mean, float* running_var, float eps, float* y);
+
+    /// <summary>Training-mode backward from the forward's x, save_mean and save_invstd: dx (overwritten), dgamma and dbeta [c] (overwritten; each may be NULL). gamma may be NULL (1).</summary>
+    // C: nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, const float * x, const float * dy, const float * gamma, const float * save_mean, const float * save_invstd, float * dx, float * dgamma, float * dbeta)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_backward(long n, long c, long spatial, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
+
+    /// <summary>Layer normalization over the last d elements of each of `rows` rows: y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance). gamma / beta [d] may be NULL. save_mean / save_invstd [rows] may be NULL.</summary>
+    // C: nn_status nn_layer_norm_forward(int64_t rows, int64_t d, const float * x, const float * gamma, const float * beta, float eps, float * y, float * save_mean, float * save_invstd)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_layer_norm_forward(long rows, long d, float* x, float* gamma, float* beta, float eps, float* y, float* save_mean, float* save_invstd);
+
+    /// <summary>dx (overwritten), dgamma / dbeta [d] (overwritten, summed over rows; may be NULL).</summary>
+    // C: nn_status nn_layer_norm_backward(int64_t rows, int64_t d, const float * x, const float * dy, const float * gamma, const float * save_mean, const float * save_invstd, float * dx, float * dgamma, float * dbeta)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_layer_norm_backward(long rows, long d, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
+
+    /// <summary>Inverted dropout: mask[i] = 1 keeps x[i] (y = x / (1 - p)), 0 drops it (y = 0); keep probability 1 - p (to 2^-24). mask[i] is a pure function of (seed, offset + i) (a counter-based hash), so the result does not depend on threads or ISA, and a long tensor can be processed in pieces by advancing offset. p in [0, 1]; p = 1 drops everything. mask may be NULL.</summary>
+    // C: nn_status nn_dropout_forward(const float * x, float * y, uint8_t * mask, int64_t n, float p, uint64_t seed, uint64_t offset)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_dropout_forward(float* x, float* y, byte* mask, long n, float p, ulong seed, ulong offset);
+
+    /// <summary>dx = dy * mask / (1 - p) (0 where p = 1). dx may alias dy.</summary>
+    // C: nn_status nn_dropout_backward(const float * dy, const uint8_t * mask, float * dx, int64_t n, float p)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_dropout_backward(float* dy, byte* mask, float* dx, long n, float p);
+
+    /// <summary>Floats of workspace one nn_rnn_forward call needs; the same buffer, untouched in between, carries the gate activations to nn_rnn_backward (which consumes it: its contents are overwritten). Equals (T*B*(G+3) + B*(2*G+5)) * H floats (independent of input_size).</summary>
+    // C: nn_status nn_rnn_workspace_size(const nn_rnn_desc * desc, int64_t * floats)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_workspace_size(nn_rnn_desc* desc, long* floats);
+
+    /// <summary>One layer, one direction. lengths (nullable = every sequence has T steps) gives each sequence's length in [0, T]: sequence b runs only its first lengths[b] steps (reverse: from step lengths[b]-1 down to 0), y past its length is 0, and h_n/c_n are its state after its last valid step (PyTorch packed-sequence semantics). h0, c0 nullable = zeros; c0/c_n are used by LSTM only (c_n may be null for LSTM when not wanted; must be ignored for GRU). Outputs overwrite. workspace: nn_rnn_workspace_size floats, caller-owned, no alignment required.</summary>
+    // C: nn_status nn_rnn_forward(const nn_rnn_desc * desc, const float * x, const float * w_ih, const float * w_hh, const float * b_ih, const float * b_hh, const float * h0, const float * c0, const int64_t * lengths, float * y, float * h_n, float * c_n, float * workspace)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_forward(nn_rnn_desc* desc, float* x, float* w_ih, float* w_hh, float* b_ih, float* b_hh, float* h0, float* c0, long* lengths, float* y, float* h_n, float* c_n, float* workspace);
+
+    /// <summary>Backward through time of the nn_rnn_forward call that filled `workspace`, with the same desc, x, weights, lengths and h0/c0 (nullable as in forward). dy [like y], dh_n [B, H], dc_n [B, H] are nullable (= zeros). Every gradient OVERWRITES its output: dx [like x], dh0, dc0 [B, H] (nullable = not wanted; dc0 LSTM only), dw_ih, dw_hh, db_ih, db_hh (db_* nullable = not wanted). Gradients at padded steps (t &gt;= lengths[b]) of dx are 0.</summary>
+    // C: nn_status nn_rnn_backward(const nn_rnn_desc * desc, const float * x, const float * w_ih, const float * w_hh, const float * h0, const float * c0, const int64_t * lengths, float * workspace, const float * dy, const float * dh_n, const float * dc_n, float * dx, float * dh0, float * dc0, float * dw_ih, float * dw_hh, float * db_ih, float * db_hh)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_backward(nn_rnn_desc* desc, float* x, float* w_ih, float* w_hh, float* h0, float* c0, long* lengths, float* workspace, float* dy, float* dh_n, float* dc_n, float* dx, float* dh0, float* dc0, float* dw_ih, float* dw_hh, float* db_ih, float* db_hh);
+
+    /// <summary>A whole nn.LSTM / nn.GRU: desc-&gt;num_layers &gt;= 1, desc-&gt;bidirectional 0 or 1, desc-&gt;reverse 0. Composes the single-layer primitive; results equal calling it per layer and direction. Workspace: L*D*nn_rnn_workspace_size(one layer) + (L &gt; 1 ? (L+1)*T*B*D*H : 0) floats.</summary>
+    // C: nn_status nn_rnn_stack_workspace_size(const nn_rnn_desc * desc, int64_t * floats)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_stack_workspace_size(nn_rnn_desc* desc, long* floats);
+
+    /// <summary>params: 4*L*D pointers in PyTorch's parameter order (layer-major, forward direction before reverse): w_ih, w_hh, b_ih, b_hh of each; b_* nullable. Layer l &gt; 0 has input size D*H. x [T, B, I] or [B, T, I]; y [.., D*H] (forward half first); h0, c0, h_n, c_n [L*D, B, H] (nullable as in nn_rnn_forward). lengths as in nn_rnn_forward, for every layer.</summary>
+    // C: nn_status nn_rnn_stack_forward(const nn_rnn_desc * desc, const float * x, const float *const * params, const float * h0, const float * c0, const int64_t * lengths, float * y, float * h_n, float * c_n, float * workspace)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_stack_forward(nn_rnn_desc* desc, float* x, float** @params, float* h0, float* c0, long* lengths, float* y, float* h_n, float* c_n, float* workspace);
+
+    /// <summary>Backward of nn_rnn_stack_forward (same desc, x, params, h0, c0, lengths, workspace). dy [like y], dh_n, dc_n [L*D, B, H] nullable (zeros). grads: 4*L*D pointers laid out like params (dw_ih, dw_hh required, db_* nullable = not wanted). Every gradient overwrites.</summary>
+    // C: nn_status nn_rnn_stack_backward(const nn_rnn_desc * desc, const float * x, const float *const * params, const float * h0, const float * c0, const int64_t * lengths, float * workspace, const float * dy, const float * dh_n, const float * dc_n, float * dx, float * dh0, float * dc0, float *const * grads)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rnn_stack_backward(nn_rnn_desc* desc, float* x, float** @params, float* h0, float* c0, long* lengths, float* workspace, float* dy, float* dh_n, float* dc_n, float* dx, float* dh0, float* dc0, float** grads);
 }
