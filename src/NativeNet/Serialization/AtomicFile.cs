@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace NativeNet.Serialization;
+
+/// <summary>
+/// Writes a file so that readers see either the old contents or the complete new contents, never
+/// a torn file: write a temporary file in the same folder, flush it to disk, rename it over the
+/// target (rename is atomic within one file system), then flush the folder entry on Unix.
+/// </summary>
+internal static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)
+            ?? throw new ArgumentException($"'{path}' has no parent folder.", nameof(path));
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Cannot write '{path}': folder '{folder}' does not exist.");
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        FlushFolder(folder);
+    }
+
+    private static void TryDelete(string temp)
+    {
+        try { File.Delete(temp); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Makes the rename itself durable across power loss (POSIX needs an fsync of the folder).</summary>
+    private static void FlushFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Posix.open(folder, 0 /* O_RDONLY */);
+        if (fd < 0) return; // best effort: the data is already complete and renamed
+        Posix.fsync(fd);
+        Posix.close(fd);
+    }
+
+    private static class Posix
+    {
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fsync(int fd);
+
+        [DllImport("libc")]
+        public static extern int close(int fd);
+    }
+}
