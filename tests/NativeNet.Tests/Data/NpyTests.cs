@@ -84,7 +84,7 @@ public class NpyTests
             Assert.Equal([3f, 1f], s.Train.Targets);
             // pixel (y=0,x=1) of channel 2 of image 0 is element 0*12 + (0*2+1)*3 + 2 = 5
             Assert.Equal(5f / 255, s.Train.Features[2 * 4 + 1], 6);
-            Assert.Equal([0f, 0.2f, 0.4f, 1f], s.Test!.Features);
+            Assert.Equal([0.0, 0.2, 0.4, 1.0], s.Test!.Features.Select(v => Math.Round(v, 6)));
             Assert.Equal([1, 2, 2], s.Test.SampleShape);
         }
         finally { File.Delete(path); }
