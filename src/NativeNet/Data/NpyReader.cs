@@ -90,7 +90,10 @@ public static partial class NpyReader
                     using var es = entry.Open();
                     result[name] = ReadNpy(es, $"{path}[{entry.FullName}]");
                 }
-                catch (InvalidDataException) { throw; }
+                catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be decompressed: {e.Message}", e);
+                }
                 catch (IOException e) { throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be read: {e.Message}", e); }
             }
             if (result.Count == 0) throw new InvalidDataException($"{path}: the archive holds no .npy entry.");
