@@ -77,11 +77,140 @@ public interface IKernels
 
     /// <summary>The sum of x, accumulated in double.</summary>
     double Sum(ReadOnlySpan<float> x);
+
+    /// <summary>y[i] = a[i] op b for a scalar b.</summary>
+    void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y);
+
+    /// <summary>
+    /// Row-major C[m×n] = act(alpha·op(A)·op(B) + beta·C + bias). A is m×k (lda ≥ k) or, transposed,
+    /// k×m (lda ≥ m); B is k×n (ldb ≥ n) or n×k (ldb ≥ k); ldc ≥ n. beta = 0 never reads C.
+    /// bias: m values for <see cref="BiasMode.Row"/>, n for <see cref="BiasMode.Column"/>.
+    /// </summary>
+    void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+              ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+              ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None);
+
+    /// <summary>output = conv2d(input, weight) + bias (bias may be empty).</summary>
+    void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
+
+    /// <summary>gradInput (overwritten) from gradOutput and weight.</summary>
+    void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput);
+
+    /// <summary>gradWeight and gradBias (overwritten; gradBias may be empty) from input and gradOutput.</summary>
+    void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias);
+
+    /// <summary>Max pooling; argmax receives, per output, the index of the winner within its input plane.</summary>
+    void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax);
+
+    /// <summary>gradInput (overwritten) routes each output gradient to its argmax.</summary>
+    void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput);
+
+    /// <summary>Average pooling (PyTorch divisor rules for count_include_pad).</summary>
+    void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>gradInput (overwritten) of average pooling.</summary>
+    void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
+
+    /// <summary>Adaptive average pooling of [planes, inH, inW] to [planes, outH, outW] (PyTorch bin edges).</summary>
+    void AdaptiveAvgPool2dForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>gradInput (overwritten) of adaptive average pooling.</summary>
+    void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
+
+    /// <summary>
+    /// Batch normalization of x [n, c, spatial]. Training: batch statistics, saved as mean and 1/√(var+eps),
+    /// running stats updated with momentum (unbiased variance). Inference: running stats. weight/bias may be empty (affine off).
+    /// </summary>
+    void BatchNormForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                          Span<float> runningMean, Span<float> runningVar, bool training, float momentum, float eps,
+                          Span<float> y, Span<float> saveMean, Span<float> saveInvStd);
+
+    /// <summary>Gradients of batch normalization (dWeight/dBias may be empty; overwritten).</summary>
+    void BatchNormBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> weight,
+                           ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, bool training,
+                           Span<float> dx, Span<float> dWeight, Span<float> dBias);
+
+    /// <summary>Layer normalization over the last <paramref name="cols"/> elements of each row (weight/bias may be empty).</summary>
+    void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps,
+                          Span<float> y, Span<float> saveMean, Span<float> saveInvStd);
+
+    /// <summary>Gradients of layer normalization (dWeight/dBias may be empty; overwritten).</summary>
+    void LayerNormBackward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> weight,
+                           ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, Span<float> dx, Span<float> dWeight, Span<float> dBias);
+
+    /// <summary>Floats of workspace one <see cref="RnnForward"/> needs (kept untouched for <see cref="RnnBackward"/>).</summary>
+    long RnnWorkspaceSize(in RnnDescriptor d);
+
+    /// <summary>
+    /// One recurrent layer, one direction, time-major x [T, B, I]; w_ih [G·H, I], w_hh [G·H, H], biases [G·H]
+    /// (empty = none); h0/c0 [B, H] (empty = zeros; c0/cN LSTM only). Writes y [T, B, H], hN, cN and the workspace.
+    /// </summary>
+    void RnnForward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh,
+                    ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+                    Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace);
+
+    /// <summary>
+    /// Backward through time of the <see cref="RnnForward"/> call that filled workspace. dy/dhN/dcN may be empty (zeros).
+    /// Every gradient is overwritten; dh0/dc0/dbIh/dbHh may be empty (not wanted).
+    /// </summary>
+    void RnnBackward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh,
+                     ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<float> y, Span<float> workspace,
+                     ReadOnlySpan<float> dy, ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN,
+                     Span<float> dx, Span<float> dh0, Span<float> dc0, Span<float> dWIh, Span<float> dWHh, Span<float> dbIh, Span<float> dbHh);
+
+    /// <summary>Softmax (or log-softmax) of x viewed as [outer, dim, inner] along the middle axis.</summary>
+    void Softmax(int outer, int dim, int inner, ReadOnlySpan<float> x, Span<float> y, bool log);
+
+    /// <summary>dx from the softmax (or log-softmax) output y and dy.</summary>
+    void SoftmaxBackward(int outer, int dim, int inner, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log);
+
+    /// <summary>
+    /// Cross-entropy of logits [rows, classes] with class-index targets: per row the loss
+    /// −w_t((1−ε)·lsm_t) − (ε/C)·Σ_c w_c·lsm_c, its weight w_t, and the gradient of that row loss w.r.t. the logits.
+    /// classWeights may be empty (all 1). Rows whose target equals ignoreIndex get loss, weight and gradient 0.
+    /// </summary>
+    void CrossEntropy(int rows, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, ReadOnlySpan<float> classWeights,
+                      float labelSmoothing, int ignoreIndex, Span<float> rowLoss, Span<float> rowWeight, Span<float> gradLogits);
+
+    /// <summary>One PyTorch SGD step (momentum buffer initialised to the gradient on the first step).</summary>
+    void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, float lr, float momentum, float dampening,
+                 float weightDecay, bool nesterov, bool maximize, bool firstStep);
+
+    /// <summary>One PyTorch Adam / AdamW step (decoupledWeightDecay = AdamW); step counts from 1. maxExpAvgSq used only with amsgrad.</summary>
+    void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq,
+                  float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step);
+
+    /// <summary>One PyTorch RMSprop step (momentumBuffer used when momentum &gt; 0, gradAvg when centered).</summary>
+    void RmspropStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> squareAvg, Span<float> momentumBuffer, Span<float> gradAvg,
+                     float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize);
 }
 
 /// <summary>Shared argument checks, so both backends reject the same inputs the same way.</summary>
 internal static class KernelChecks
 {
+    public static void Gemm(bool ta, bool tb, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int biasLen, BiasMode biasMode, GemmActivation activation)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"m, n and k must be non-negative. Received: m={m}, n={n}, k={k}");
+        int aCols = ta ? m : k, aRows = ta ? k : m;
+        int bCols = tb ? k : n, bRows = tb ? n : k;
+        if (lda < Math.Max(1, aCols)) throw new ArgumentException($"lda must be at least {Math.Max(1, aCols)}. Received: lda={lda}", nameof(lda));
+        if (ldb < Math.Max(1, bCols)) throw new ArgumentException($"ldb must be at least {Math.Max(1, bCols)}. Received: ldb={ldb}", nameof(ldb));
+        if (ldc < Math.Max(1, n)) throw new ArgumentException($"ldc must be at least {Math.Max(1, n)}. Received: ldc={ldc}", nameof(ldc));
+        if (m == 0 || n == 0) return;
+        if (k > 0 && aLen < (long)(aRows - 1) * lda + aCols) throw new ArgumentException($"a is too short for a {aRows}x{aCols} matrix with lda={lda}. Received: a.Length={aLen}", "a");
+        if (k > 0 && bLen < (long)(bRows - 1) * ldb + bCols) throw new ArgumentException($"b is too short for a {bRows}x{bCols} matrix with ldb={ldb}. Received: b.Length={bLen}", "b");
+        if (cLen < (long)(m - 1) * ldc + n) throw new ArgumentException($"c is too short for a {m}x{n} matrix with ldc={ldc}. Received: c.Length={cLen}", "c");
+        if (biasMode == BiasMode.Row && biasLen < m) throw new ArgumentException($"bias must have m={m} values for BiasMode.Row. Received: bias.Length={biasLen}", "bias");
+        if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
+        if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
+        if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
+    }
+
+    public static void AtLeast(long needed, int actual, string name)
+    {
+        if (actual < needed) throw new ArgumentException($"{name} must have at least {needed} elements. Received: {name}.Length={actual}", name);
+    }
+
     public static void SameLength(int expected, int actual, string name, string reference)
     {
         if (actual != expected)

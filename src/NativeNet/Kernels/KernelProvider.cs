@@ -32,12 +32,37 @@ public static class KernelProvider
         }
     }
 
-    /// <summary>The kernels in use, resolved on first access.</summary>
+    [ThreadStatic] private static IKernels? _threadOverride;
+
+    /// <summary>
+    /// Makes <paramref name="kernels"/> the kernels of the calling thread until the returned scope is
+    /// disposed (tests run both backends side by side this way); other threads are unaffected.
+    /// </summary>
+    public static KernelScope Use(IKernels kernels)
+    {
+        ArgumentNullException.ThrowIfNull(kernels);
+        var previous = _threadOverride;
+        _threadOverride = kernels;
+        return new KernelScope(previous);
+    }
+
+    /// <summary>Restores the previous per-thread kernels when disposed.</summary>
+    public readonly struct KernelScope : IDisposable
+    {
+        private readonly IKernels? _previous;
+
+        internal KernelScope(IKernels? previous) => _previous = previous;
+
+        /// <summary>Restores the previous kernels.</summary>
+        public void Dispose() => _threadOverride = _previous;
+    }
+
+    /// <summary>The kernels in use on this thread: a <see cref="Use"/> override, else the process-wide choice (resolved on first access).</summary>
     public static IKernels Current
     {
         get
         {
-            var k = _current;
+            var k = _threadOverride ?? _current;
             if (k is not null) return k;
             lock (Gate)
             {

@@ -8,7 +8,7 @@ namespace NativeNet.Kernels;
 /// native-vs-managed benchmark. Vectorized through System.Numerics.Tensors (which uses
 /// Vector512/256 as the CPU allows) and Vector&lt;float&gt; loops.
 /// </summary>
-public sealed class ManagedKernels : IKernels
+public sealed partial class ManagedKernels : IKernels
 {
     /// <summary>The one instance.</summary>
     public static ManagedKernels Instance { get; } = new();

@@ -3,7 +3,7 @@ using NativeNet.Interop;
 namespace NativeNet.Kernels;
 
 /// <summary>The C++ kernels through the generated bindings. Stateless; safe from any thread.</summary>
-public sealed unsafe class NativeKernels : IKernels
+public sealed unsafe partial class NativeKernels : IKernels
 {
     /// <summary>The one instance. Loading the native library happens on first use.</summary>
     public static NativeKernels Instance { get; } = new();

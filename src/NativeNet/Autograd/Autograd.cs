@@ -1,0 +1,211 @@
+namespace NativeNet;
+
+/// <summary>
+/// Reverse-mode automatic differentiation: a tape of <see cref="Node"/>s built as ops run on tensors
+/// that require grad, walked backwards by <see cref="Tensor.Backward(Tensor?)"/>. The graph is freed
+/// by the backward pass (a second backward through it throws), so nothing leaks across training steps.
+/// </summary>
+public static class Autograd
+{
+    [ThreadStatic] private static int _noGradDepth;
+    [ThreadStatic] private static int _inBackward;
+
+    /// <summary>True while this thread runs a backward pass.</summary>
+    internal static bool InBackward => _inBackward != 0;
+
+    /// <summary>Whether ops record on this thread (false inside <see cref="NoGrad"/>).</summary>
+    public static bool IsEnabled => _noGradDepth == 0;
+
+    /// <summary>Disables recording on this thread until the returned scope is disposed: <c>using (Autograd.NoGrad()) { … }</c>.</summary>
+    public static NoGradScope NoGrad()
+    {
+        _noGradDepth++;
+        return new NoGradScope(true);
+    }
+
+    /// <summary>Restores recording when disposed.</summary>
+    public readonly struct NoGradScope : IDisposable
+    {
+        private readonly bool _active;
+
+        internal NoGradScope(bool active) => _active = active;
+
+        /// <summary>Ends the no-grad region.</summary>
+        public void Dispose()
+        {
+            if (_active) _noGradDepth--;
+        }
+    }
+
+    internal static bool Needs(Tensor a) => _noGradDepth == 0 && a.RequiresGrad;
+
+    internal static bool Needs(Tensor a, Tensor b) => _noGradDepth == 0 && (a.RequiresGrad || b.RequiresGrad);
+
+    internal static bool Needs(Tensor[] ts)
+    {
+        if (_noGradDepth != 0) return false;
+        foreach (var t in ts) if (t is not null && t.RequiresGrad) return true;
+        return false;
+    }
+
+    /// <summary>Records a single-output op.</summary>
+    internal static Node Record(string name, Tensor output, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        var node = new Node(name, inputs, 1, g => g[0] is null ? new Tensor?[inputs.Length] : backward(g[0]!));
+        output.GradFn = node;
+        output.OutputIndex = 0;
+        output.MarkRequiresGrad();
+        node.SetOutputs(new[] { output });
+        return node;
+    }
+
+    /// <summary>Records a multi-output op.</summary>
+    internal static Node RecordMulti(string name, Tensor[] outputs, Tensor[] inputs, Func<Tensor?[], Tensor?[]> backward)
+    {
+        var node = new Node(name, inputs, outputs.Length, backward);
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            outputs[i].GradFn = node;
+            outputs[i].OutputIndex = i;
+            outputs[i].MarkRequiresGrad();
+        }
+        node.SetOutputs(outputs);
+        return node;
+    }
+
+    internal static void RunBackward(Tensor root, Tensor? gradient)
+    {
+        root.ThrowIfDisposed();
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("Backward() was called on a tensor that does not require grad (no input of the computation has RequiresGrad = true, or it was computed under Autograd.NoGrad()).");
+        Tensor seed;
+        if (gradient is null)
+        {
+            if (root.Count != 1)
+                throw new InvalidOperationException($"Backward() without a gradient needs a one-element (scalar) tensor. Received: shape={Tensor.ShapeString(root.ShapeRef)}; pass the gradient explicitly.");
+            seed = Tensor.Empty(root.ShapeChecked(), register: false);
+            seed.AsSpan()[0] = 1f;
+        }
+        else
+        {
+            if (gradient.Count != root.Count)
+                throw new ArgumentException($"gradient must have the shape of the tensor. Received: gradient shape={Tensor.ShapeString(gradient.ShapeRef)}, tensor shape={Tensor.ShapeString(root.ShapeRef)}", nameof(gradient));
+            seed = Tensor.Empty(root.ShapeChecked(), register: false);
+            seed.CopyFrom(gradient);
+        }
+
+        DisposeScope.Suspend();
+        _noGradDepth++;
+        _inBackward++;
+        try
+        {
+            if (root.GradFn is null)
+            {
+                AccumulateLeaf(root, seed);
+                return;
+            }
+            var order = TopologicalOrder(root.GradFn);
+            root.GradFn.OutGrads = new Tensor?[root.GradFn.OutputCount];
+            root.GradFn.OutGrads[root.OutputIndex] = seed;
+            for (int n = order.Count - 1; n >= 0; n--)
+            {
+                var node = order[n];
+                var outGrads = node.OutGrads;
+                node.OutGrads = null;
+                var inputs = node.Inputs;
+                Tensor?[] inGrads;
+                try
+                {
+                    inGrads = outGrads is null ? new Tensor?[inputs.Length] : node.BackwardFn!(outGrads);
+                }
+                finally
+                {
+                    if (outGrads is not null) foreach (var g in outGrads) g?.Dispose();
+                }
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    var g = inGrads[i];
+                    if (g is null) continue;
+                    var input = inputs[i];
+                    if (!input.RequiresGrad) { g.Dispose(); continue; }
+                    var producer = input.GradFn;
+                    if (producer is null)
+                    {
+                        AccumulateLeaf(input, g);
+                        continue;
+                    }
+                    producer.OutGrads ??= new Tensor?[producer.OutputCount];
+                    ref var slot = ref producer.OutGrads[input.OutputIndex];
+                    if (slot is null) slot = g;
+                    else
+                    {
+                        // Out of place: either gradient may be a view shared with another consumer.
+                        var sum = Tensor.Empty(slot.ShapeChecked(), register: false);
+                        Tensor.K.Binary(Kernels.BinaryOp.Add, slot.Data, g.Data, sum.AsSpan());
+                        slot.Dispose();
+                        g.Dispose();
+                        slot = sum;
+                    }
+                }
+                node.Release();
+            }
+        }
+        finally
+        {
+            _inBackward--;
+            _noGradDepth--;
+            DisposeScope.Resume();
+        }
+    }
+
+    private static void AccumulateLeaf(Tensor leaf, Tensor g)
+    {
+        var existing = leaf.Grad;
+        if (existing is null || existing.IsDisposed)
+        {
+            if (!g.OwnsStorageExclusively || g.Rank != leaf.Rank)
+            {
+                var copy = Tensor.Empty(leaf.ShapeChecked(), register: false);
+                copy.CopyFrom(g);
+                g.Dispose();
+                g = copy;
+            }
+            leaf.Grad = g;
+            return;
+        }
+        Tensor.K.Binary(Kernels.BinaryOp.Add, existing.Data, g.Data, existing.AsSpan());
+        g.Dispose();
+    }
+
+    private static List<Node> TopologicalOrder(Node root)
+    {
+        var order = new List<Node>();
+        var visited = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Node node, int next)>();
+        if (root.Freed) throw SecondBackward(root);
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            var inputs = node.Inputs;
+            bool pushed = false;
+            for (int i = next; i < inputs.Length; i++)
+            {
+                var p = inputs[i].GradFn;
+                if (p is null || !inputs[i].RequiresGrad || visited.Contains(p)) continue;
+                if (p.Freed) throw SecondBackward(p);
+                visited.Add(p);
+                stack.Push((node, i + 1));
+                stack.Push((p, 0));
+                pushed = true;
+                break;
+            }
+            if (!pushed) order.Add(node);
+        }
+        return order;
+    }
+
+    private static InvalidOperationException SecondBackward(Node n) =>
+        new($"Trying to backward through the graph a second time (node '{n.Name}'): its saved values were freed by the first Backward(). Recompute the forward pass.");
+}

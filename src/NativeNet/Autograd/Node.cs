@@ -1,0 +1,56 @@
+namespace NativeNet;
+
+/// <summary>
+/// One recorded op on the tape: its inputs, how many outputs it made, and the function that maps
+/// output gradients (null = zero) to input gradients (null = none). Backward functions return
+/// tensors the engine owns (it disposes them); they may be views of other gradients.
+/// </summary>
+internal sealed class Node
+{
+    public Node(string name, Tensor[] inputs, int outputCount, Func<Tensor?[], Tensor?[]> backward)
+    {
+        Name = name;
+        Inputs = inputs;
+        foreach (var t in inputs) t.Pin();
+        OutputCount = outputCount;
+        BackwardFn = backward;
+    }
+
+    public string Name { get; }
+
+    public Tensor[] Inputs { get; private set; }
+
+    public int OutputCount { get; }
+
+    public Func<Tensor?[], Tensor?[]>? BackwardFn { get; private set; }
+
+    /// <summary>Disposes tensors the node saved for backward (run once, when the graph is freed).</summary>
+    public Action? OnRelease { get; set; }
+
+    /// <summary>Gradients of the outputs collected during one backward pass.</summary>
+    public Tensor?[]? OutGrads { get; set; }
+
+    public bool Freed => BackwardFn is null;
+
+    private Tensor[] _outputs = Array.Empty<Tensor>();
+
+    /// <summary>Pins the outputs too (backward functions may read them).</summary>
+    public void SetOutputs(Tensor[] outputs)
+    {
+        _outputs = outputs;
+        foreach (var t in outputs) t.Pin();
+    }
+
+    public void Release()
+    {
+        if (BackwardFn is null) return;
+        BackwardFn = null;
+        foreach (var t in Inputs) t.Unpin();
+        foreach (var t in _outputs) t.Unpin();
+        _outputs = Array.Empty<Tensor>();
+        Inputs = Array.Empty<Tensor>();
+        var r = OnRelease;
+        OnRelease = null;
+        r?.Invoke();
+    }
+}

@@ -1,0 +1,57 @@
+using System.Numerics.Tensors;
+
+namespace NativeNet.Kernels;
+
+public sealed partial class ManagedKernels
+{
+    /// <inheritdoc />
+    public void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y)
+    {
+        KernelChecks.Defined(op);
+        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        switch (op)
+        {
+            case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
+            case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
+            case BinaryOp.Max: for (int i = 0; i < a.Length; i++) y[i] = a[i] > b ? a[i] : b; break;
+            case BinaryOp.Min: for (int i = 0; i < a.Length; i++) y[i] = a[i] < b ? a[i] : b; break;
+        }
+    }
+
+    /// <inheritdoc />
+    public unsafe void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+                            ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+                            ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None)
+    {
+        KernelChecks.Gemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+            ManagedGemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        GemmEpilogue(this, m, n, c, ldc, bias, biasMode, activation);
+    }
+
+    /// <summary>Bias then activation over C, row by row.</summary>
+    internal static void GemmEpilogue(IKernels kernels, int m, int n, Span<float> c, int ldc, ReadOnlySpan<float> bias, BiasMode biasMode, GemmActivation activation)
+    {
+        if (biasMode == BiasMode.None && activation == GemmActivation.None) return;
+        var op = activation switch
+        {
+            GemmActivation.Relu => UnaryOp.Relu,
+            GemmActivation.Sigmoid => UnaryOp.Sigmoid,
+            GemmActivation.Tanh => UnaryOp.Tanh,
+            GemmActivation.Gelu => UnaryOp.Gelu,
+            _ => UnaryOp.Identity,
+        };
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * ldc, n);
+            if (biasMode == BiasMode.Column) TensorPrimitives.Add(row, bias[..n], row);
+            else if (biasMode == BiasMode.Row) TensorPrimitives.Add(row, bias[i], row);
+            if (op != UnaryOp.Identity) kernels.Unary(op, row, row);
+        }
+    }
+}

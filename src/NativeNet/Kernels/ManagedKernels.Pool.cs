@@ -1,0 +1,171 @@
+namespace NativeNet.Kernels;
+
+public sealed partial class ManagedKernels
+{
+    /// <inheritdoc />
+    public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
+    {
+        g.Validate();
+        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
+        KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
+        KernelChecks.AtLeast((long)planes * oh * ow, argmax.Length, nameof(argmax));
+        for (int p = 0; p < planes; p++)
+        {
+            var x = input.Slice(p * ihw, ihw);
+            for (int y = 0; y < oh; y++)
+            {
+                int h0 = y * g.StrideH - g.PadH, h1 = Math.Min(h0 + g.KernelHeight, g.InHeight);
+                h0 = Math.Max(h0, 0);
+                for (int xo = 0; xo < ow; xo++)
+                {
+                    int w0 = xo * g.StrideW - g.PadW, w1 = Math.Min(w0 + g.KernelWidth, g.InWidth);
+                    w0 = Math.Max(w0, 0);
+                    float best = float.NegativeInfinity;
+                    int bi = h0 * g.InWidth + w0;
+                    for (int iy = h0; iy < h1; iy++)
+                        for (int ix = w0; ix < w1; ix++)
+                        {
+                            float v = x[iy * g.InWidth + ix];
+                            if (v > best || float.IsNaN(v)) { best = v; bi = iy * g.InWidth + ix; if (float.IsNaN(v)) goto done; }
+                        }
+                    done:
+                    int o = (p * oh + y) * ow + xo;
+                    output[o] = best;
+                    argmax[o] = bi;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput)
+    {
+        g.Validate();
+        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
+        KernelChecks.AtLeast((long)planes * ohw, gradOutput.Length, nameof(gradOutput));
+        KernelChecks.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
+        KernelChecks.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
+        gradInput[..(planes * ihw)].Clear();
+        for (int p = 0; p < planes; p++)
+        {
+            var dx = gradInput.Slice(p * ihw, ihw);
+            for (int o = 0; o < ohw; o++)
+            {
+                int i = argmax[p * ohw + o];
+                if ((uint)i >= (uint)ihw) throw new ArgumentException($"argmax holds an index outside the input plane. Received: argmax[{p * ohw + o}]={i}", nameof(argmax));
+                dx[i] += gradOutput[p * ohw + o];
+            }
+        }
+    }
+
+    private static int AvgDivisor(in Pool2dGeometry g, int y, int xo, out int h0, out int h1, out int w0, out int w1)
+    {
+        h0 = y * g.StrideH - g.PadH;
+        w0 = xo * g.StrideW - g.PadW;
+        h1 = Math.Min(h0 + g.KernelHeight, g.InHeight + g.PadH);
+        w1 = Math.Min(w0 + g.KernelWidth, g.InWidth + g.PadW);
+        int padded = (h1 - h0) * (w1 - w0);
+        h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
+        h1 = Math.Min(h1, g.InHeight); w1 = Math.Min(w1, g.InWidth);
+        return g.CountIncludePad ? padded : (h1 - h0) * (w1 - w0);
+    }
+
+    /// <inheritdoc />
+    public void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output)
+    {
+        g.Validate();
+        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
+        KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
+        for (int p = 0; p < planes; p++)
+        {
+            var x = input.Slice(p * ihw, ihw);
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                {
+                    int div = AvgDivisor(g, y, xo, out int h0, out int h1, out int w0, out int w1);
+                    float s = 0;
+                    for (int iy = h0; iy < h1; iy++)
+                        for (int ix = w0; ix < w1; ix++) s += x[iy * g.InWidth + ix];
+                    output[(p * oh + y) * ow + xo] = s / div;
+                }
+        }
+    }
+
+    /// <inheritdoc />
+    public void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+    {
+        g.Validate();
+        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        KernelChecks.AtLeast((long)planes * oh * ow, gradOutput.Length, nameof(gradOutput));
+        KernelChecks.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
+        gradInput[..(planes * ihw)].Clear();
+        for (int p = 0; p < planes; p++)
+        {
+            var dx = gradInput.Slice(p * ihw, ihw);
+            for (int y = 0; y < oh; y++)
+                for (int xo = 0; xo < ow; xo++)
+                {
+                    int div = AvgDivisor(g, y, xo, out int h0, out int h1, out int w0, out int w1);
+                    float v = gradOutput[(p * oh + y) * ow + xo] / div;
+                    for (int iy = h0; iy < h1; iy++)
+                        for (int ix = w0; ix < w1; ix++) dx[iy * g.InWidth + ix] += v;
+                }
+        }
+    }
+
+    private static void CheckAdaptive(int planes, int inH, int inW, int outH, int outW)
+    {
+        if (planes < 0 || inH <= 0 || inW <= 0 || outH <= 0 || outW <= 0)
+            throw new ArgumentException($"adaptive pooling sizes must be positive. Received: planes={planes}, input={inH}x{inW}, output={outH}x{outW}");
+    }
+
+    /// <inheritdoc />
+    public void AdaptiveAvgPool2dForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> input, Span<float> output)
+    {
+        CheckAdaptive(planes, inH, inW, outH, outW);
+        KernelChecks.AtLeast((long)planes * inH * inW, input.Length, nameof(input));
+        KernelChecks.AtLeast((long)planes * outH * outW, output.Length, nameof(output));
+        for (int p = 0; p < planes; p++)
+        {
+            var x = input.Slice(p * inH * inW, inH * inW);
+            for (int y = 0; y < outH; y++)
+            {
+                int h0 = y * inH / outH, h1 = ((y + 1) * inH + outH - 1) / outH;
+                for (int xo = 0; xo < outW; xo++)
+                {
+                    int w0 = xo * inW / outW, w1 = ((xo + 1) * inW + outW - 1) / outW;
+                    float s = 0;
+                    for (int iy = h0; iy < h1; iy++)
+                        for (int ix = w0; ix < w1; ix++) s += x[iy * inW + ix];
+                    output[(p * outH + y) * outW + xo] = s / ((h1 - h0) * (w1 - w0));
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+    {
+        CheckAdaptive(planes, inH, inW, outH, outW);
+        KernelChecks.AtLeast((long)planes * outH * outW, gradOutput.Length, nameof(gradOutput));
+        KernelChecks.AtLeast((long)planes * inH * inW, gradInput.Length, nameof(gradInput));
+        gradInput[..(planes * inH * inW)].Clear();
+        for (int p = 0; p < planes; p++)
+        {
+            var dx = gradInput.Slice(p * inH * inW, inH * inW);
+            for (int y = 0; y < outH; y++)
+            {
+                int h0 = y * inH / outH, h1 = ((y + 1) * inH + outH - 1) / outH;
+                for (int xo = 0; xo < outW; xo++)
+                {
+                    int w0 = xo * inW / outW, w1 = ((xo + 1) * inW + outW - 1) / outW;
+                    float v = gradOutput[(p * outH + y) * outW + xo] / ((h1 - h0) * (w1 - w0));
+                    for (int iy = h0; iy < h1; iy++)
+                        for (int ix = w0; ix < w1; ix++) dx[iy * inW + ix] += v;
+                }
+            }
+        }
+    }
+}

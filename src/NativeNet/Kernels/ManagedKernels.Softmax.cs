@@ -1,0 +1,105 @@
+namespace NativeNet.Kernels;
+
+public sealed partial class ManagedKernels
+{
+    /// <inheritdoc />
+    public void Softmax(int outer, int dim, int inner, ReadOnlySpan<float> x, Span<float> y, bool log)
+    {
+        if (outer < 0 || dim <= 0 || inner <= 0) throw new ArgumentException($"softmax sizes must be positive. Received: outer={outer}, dim={dim}, inner={inner}");
+        long total = (long)outer * dim * inner;
+        KernelChecks.AtLeast(total, x.Length, nameof(x));
+        KernelChecks.AtLeast(total, y.Length, nameof(y));
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * dim * inner + i;
+                float max = float.NegativeInfinity;
+                for (int d = 0; d < dim; d++) max = Math.Max(max, x[b + d * inner]);
+                double s = 0;
+                for (int d = 0; d < dim; d++) s += Math.Exp(x[b + d * inner] - max);
+                if (log)
+                {
+                    float lse = max + (float)Math.Log(s);
+                    for (int d = 0; d < dim; d++) y[b + d * inner] = x[b + d * inner] - lse;
+                }
+                else
+                {
+                    double inv = 1.0 / s;
+                    for (int d = 0; d < dim; d++) y[b + d * inner] = (float)(Math.Exp(x[b + d * inner] - max) * inv);
+                }
+            }
+    }
+
+    /// <inheritdoc />
+    public void SoftmaxBackward(int outer, int dim, int inner, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log)
+    {
+        long total = (long)outer * dim * inner;
+        KernelChecks.AtLeast(total, y.Length, nameof(y));
+        KernelChecks.AtLeast(total, dy.Length, nameof(dy));
+        KernelChecks.AtLeast(total, dx.Length, nameof(dx));
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * dim * inner + i;
+                double s = 0;
+                if (log)
+                {
+                    for (int d = 0; d < dim; d++) s += dy[b + d * inner];
+                    for (int d = 0; d < dim; d++) { int j = b + d * inner; dx[j] = dy[j] - MathF.Exp(y[j]) * (float)s; }
+                }
+                else
+                {
+                    for (int d = 0; d < dim; d++) { int j = b + d * inner; s += dy[j] * y[j]; }
+                    for (int d = 0; d < dim; d++) { int j = b + d * inner; dx[j] = y[j] * (dy[j] - (float)s); }
+                }
+            }
+    }
+
+    /// <inheritdoc />
+    public void CrossEntropy(int rows, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, ReadOnlySpan<float> classWeights,
+                             float labelSmoothing, int ignoreIndex, Span<float> rowLoss, Span<float> rowWeight, Span<float> gradLogits)
+    {
+        if (rows < 0 || classes <= 0) throw new ArgumentException($"cross_entropy sizes must be positive. Received: rows={rows}, classes={classes}");
+        KernelChecks.AtLeast((long)rows * classes, logits.Length, nameof(logits));
+        KernelChecks.AtLeast(rows, targets.Length, nameof(targets));
+        KernelChecks.AtLeast(rows, rowLoss.Length, nameof(rowLoss));
+        KernelChecks.AtLeast(rows, rowWeight.Length, nameof(rowWeight));
+        if (!classWeights.IsEmpty) KernelChecks.AtLeast(classes, classWeights.Length, nameof(classWeights));
+        if (labelSmoothing < 0f || labelSmoothing > 1f) throw new ArgumentException($"label_smoothing must be in [0, 1]. Received: label_smoothing={labelSmoothing}", nameof(labelSmoothing));
+        float wSum = 0;
+        if (!classWeights.IsEmpty) for (int c = 0; c < classes; c++) wSum += classWeights[c];
+        else wSum = classes;
+        Span<float> lsm = classes <= 1024 ? stackalloc float[classes] : new float[classes];
+        bool wantGrad = !gradLogits.IsEmpty;
+        for (int r = 0; r < rows; r++)
+        {
+            int t = targets[r];
+            var grow = wantGrad ? gradLogits.Slice(r * classes, classes) : default;
+            if (t == ignoreIndex)
+            {
+                rowLoss[r] = 0; rowWeight[r] = 0;
+                if (wantGrad) grow.Clear();
+                continue;
+            }
+            if ((uint)t >= (uint)classes)
+                throw new ArgumentException($"Target {t} is out of bounds for {classes} classes (row {r}).", nameof(targets));
+            var row = logits.Slice(r * classes, classes);
+            Softmax(1, classes, 1, row, lsm, log: true);
+            float wt = classWeights.IsEmpty ? 1f : classWeights[t];
+            double smooth = 0;
+            if (labelSmoothing > 0)
+                for (int c = 0; c < classes; c++) smooth += (classWeights.IsEmpty ? 1f : classWeights[c]) * lsm[c];
+            rowLoss[r] = -wt * (1 - labelSmoothing) * lsm[t] - (float)(labelSmoothing / classes * smooth);
+            rowWeight[r] = wt;
+            if (!wantGrad) continue;
+            float a = (1 - labelSmoothing) * wt, e = labelSmoothing / classes;
+            for (int c = 0; c < classes; c++)
+            {
+                float p = MathF.Exp(lsm[c]);
+                float wc = classWeights.IsEmpty ? 1f : classWeights[c];
+                grow[c] = a * p + e * (wSum * p - wc);
+            }
+            grow[t] -= a;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace NativeNet.Nn;
+
+/// <summary>Registers the spec factories of every built-in module once.</summary>
+internal static class BuiltinModules
+{
+    private static int _done;
+
+    public static void EnsureRegistered()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 1) return;
+        ModuleSpec.Register("Linear", Linear.Create);
+        ModuleSpec.Register("Conv1d", Conv1d.Create);
+        ModuleSpec.Register("Conv2d", Conv2d.Create);
+        ModuleSpec.Register("MaxPool2d", MaxPool2d.Create);
+        ModuleSpec.Register("AvgPool2d", AvgPool2d.Create);
+        ModuleSpec.Register("AdaptiveAvgPool2d", AdaptiveAvgPool2d.Create);
+        ModuleSpec.Register("Flatten", Flatten.Create);
+        ModuleSpec.Register("Dropout", Dropout.Create);
+        ModuleSpec.Register("Identity", _ => new Identity());
+        ModuleSpec.Register("Embedding", Embedding.Create);
+        ModuleSpec.Register("BatchNorm1d", BatchNorm1d.Create);
+        ModuleSpec.Register("BatchNorm2d", BatchNorm2d.Create);
+        ModuleSpec.Register("LayerNorm", LayerNorm.Create);
+        ModuleSpec.Register("LSTM", LSTM.Create);
+        ModuleSpec.Register("GRU", GRU.Create);
+        ModuleSpec.Register("ReLU", _ => new ReLU());
+        ModuleSpec.Register("LeakyReLU", LeakyReLU.Create);
+        ModuleSpec.Register("ELU", ELU.Create);
+        ModuleSpec.Register("GELU", _ => new GELU());
+        ModuleSpec.Register("Sigmoid", _ => new Sigmoid());
+        ModuleSpec.Register("Tanh", _ => new Tanh());
+        ModuleSpec.Register("Softmax", Softmax.Create);
+        ModuleSpec.Register("LogSoftmax", LogSoftmax.Create);
+        ModuleSpec.Register("Sequential", Sequential.Create);
+    }
+}

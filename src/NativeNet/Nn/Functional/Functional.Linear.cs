@@ -1,0 +1,137 @@
+using NativeNet.Kernels;
+
+namespace NativeNet.Nn;
+
+/// <summary>
+/// Stateless layer ops with fused autograd nodes (one node per call, backward in one place).
+/// Modules call these; they are public for users who build models by hand.
+/// </summary>
+public static partial class Functional
+{
+    private static IKernels K => KernelProvider.Current;
+
+    /// <summary>y = x·Wᵀ + b for x [.., in], weight [out, in], bias [out] (optional). One autograd node.</summary>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2) throw new ArgumentException($"weight must be 2-D [out_features, in_features]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        int outF = weight.ShapeRef[0], inF = weight.ShapeRef[1];
+        if (input.Rank == 0 || input.ShapeRef[^1] != inF)
+            throw new ArgumentException($"input's last dimension must be in_features={inF}. Received: input shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        if (bias is not null && (bias.Rank != 1 || bias.ShapeRef[0] != outF))
+            throw new ArgumentException($"bias must have shape [{outF}]. Received: shape={Tensor.ShapeString(bias.ShapeRef)}", nameof(bias));
+        int m = inF == 0 ? 1 : input.Count / inF;
+        for (int i = 0; i < input.Rank - 1 && inF == 0; i++) m *= input.ShapeRef[i];
+        var shape = input.ShapeChecked();
+        shape[^1] = outF;
+        var y = Tensor.Empty(shape);
+        K.Gemm(false, true, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), weight.Data, Math.Max(inF, 1), 0f, y.AsSpan(), Math.Max(outF, 1),
+               bias is null ? default : bias.Data, bias is null ? BiasMode.None : BiasMode.Column);
+        var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
+        if (Autograd.Needs(inputs))
+        {
+            Autograd.Record("Linear", y, inputs, g =>
+            {
+                var k = K;
+                Tensor? gx = null, gw = null, gb = null;
+                if (input.RequiresGrad)
+                {
+                    gx = Tensor.Empty(input.ShapeChecked(), register: false);
+                    k.Gemm(false, false, m, inF, outF, 1f, g.Data, Math.Max(outF, 1), weight.Data, Math.Max(inF, 1), 0f, gx.AsSpan(), Math.Max(inF, 1));
+                }
+                if (weight.RequiresGrad)
+                {
+                    gw = Tensor.Empty(weight.ShapeChecked(), register: false);
+                    k.Gemm(true, false, outF, inF, m, 1f, g.Data, Math.Max(outF, 1), input.Data, Math.Max(inF, 1), 0f, gw.AsSpan(), Math.Max(inF, 1));
+                }
+                if (bias is not null && bias.RequiresGrad)
+                {
+                    gb = Tensor.Empty(new[] { outF }, register: false);
+                    ColumnSums(g.Data, m, outF, gb.AsSpan());
+                }
+                return bias is null ? new[] { gx, gw } : new[] { gx, gw, gb };
+            });
+        }
+        GC.KeepAlive(input);
+        GC.KeepAlive(weight);
+        GC.KeepAlive(bias);
+        return y;
+    }
+
+    /// <summary>dst[j] = Σ_i src[i, j] for src [rows, cols].</summary>
+    internal static void ColumnSums(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        dst.Clear();
+        var k = K;
+        for (int i = 0; i < rows; i++) k.Binary(BinaryOp.Add, dst, src.Slice(i * cols, cols), dst);
+    }
+
+    /// <summary>Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1−p).</summary>
+    public static Tensor Dropout(Tensor input, double p, bool training, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (p < 0 || p > 1) throw new ArgumentOutOfRangeException(nameof(p), p, $"dropout probability must be in [0, 1]. Received: p={p}");
+        if (!training || p == 0) return input.Clone();
+        var keep = Tensor.Empty(input.ShapeChecked(), register: false);
+        (generator ?? Generator.Default).FillBernoulli(keep.AsSpan(), 1 - p);
+        if (p < 1) K.BinaryScalar(BinaryOp.Mul, keep.Data, (float)(1.0 / (1 - p)), keep.AsSpan());
+        var y = Tensor.Empty(input.ShapeChecked());
+        K.Binary(BinaryOp.Mul, input.Data, keep.Data, y.AsSpan());
+        if (Autograd.Needs(input))
+        {
+            var node = Autograd.Record("Dropout", y, new[] { input }, g =>
+            {
+                var gx = Tensor.Empty(g.ShapeChecked(), register: false);
+                K.Binary(BinaryOp.Mul, g.Data, keep.Data, gx.AsSpan());
+                return new Tensor?[] { gx };
+            });
+            node.OnRelease = keep.Dispose;
+        }
+        else keep.Dispose();
+        GC.KeepAlive(input);
+        return y;
+    }
+
+    /// <summary>Rows of <paramref name="weight"/> [num, dim] picked by integer-valued <paramref name="indices"/> (any shape) → [.., dim].</summary>
+    public static Tensor Embedding(Tensor indices, Tensor weight, int? paddingIdx = null)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2) throw new ArgumentException($"weight must be 2-D [num_embeddings, embedding_dim]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        int num = weight.ShapeRef[0], dim = weight.ShapeRef[1];
+        var idxData = indices.Data;
+        var idx = new int[idxData.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            float v = idxData[i];
+            int r = (int)v;
+            if (r != v || r < 0 || r >= num)
+                throw new ArgumentException($"Embedding indices must be integers in [0, {num}). Received: indices[{i}]={v}", nameof(indices));
+            idx[i] = r;
+        }
+        var shape = new int[indices.Rank + 1];
+        indices.ShapeRef.CopyTo(shape, 0);
+        shape[^1] = dim;
+        var y = Tensor.Empty(shape);
+        var w = weight.Data;
+        var dst = y.AsSpan();
+        for (int i = 0; i < idx.Length; i++) w.Slice(idx[i] * dim, dim).CopyTo(dst.Slice(i * dim, dim));
+        if (Autograd.Needs(weight))
+        {
+            Autograd.Record("Embedding", y, new[] { weight }, g =>
+            {
+                var gw = Tensor.Zeros(weight.ShapeChecked());
+                var gd = gw.AsSpan();
+                var gs = g.Data;
+                for (int i = 0; i < idx.Length; i++)
+                {
+                    if (paddingIdx.HasValue && idx[i] == paddingIdx.Value) continue;
+                    K.Binary(BinaryOp.Add, gd.Slice(idx[i] * dim, dim), gs.Slice(i * dim, dim), gd.Slice(idx[i] * dim, dim));
+                }
+                return new Tensor?[] { gw };
+            });
+        }
+        return y;
+    }
+}

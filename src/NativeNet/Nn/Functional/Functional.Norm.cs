@@ -1,0 +1,87 @@
+namespace NativeNet.Nn;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Batch normalization over [N, C] or [N, C, *]. In training, batch statistics are used and the
+    /// running statistics (if given) are updated in place with <paramref name="momentum"/> (unbiased
+    /// variance); otherwise the running statistics are used.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank < 2) throw new ArgumentException($"batch_norm input must be at least 2-D [N, C, *]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        var x = input.ShapeRef;
+        int n = x[0], c = x[1], spatial = n * c == 0 ? 0 : input.Count / (n * c);
+        if (!training && (runningMean is null || runningVar is null))
+            throw new ArgumentException("batch_norm in evaluation mode needs running_mean and running_var.");
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
+            if (t is not null && t.Count != c)
+                throw new ArgumentException($"{name} must have {c} elements (the channel count). Received: shape={Tensor.ShapeString(t.ShapeRef)}");
+        var y = Tensor.Empty(input.ShapeChecked());
+        var mean = new float[c];
+        var invStd = new float[c];
+        K.BatchNormForward(n, c, spatial, input.Data, weight is null ? default : weight.Data, bias is null ? default : bias.Data,
+                           runningMean is null ? default : runningMean.AsSpan(), runningVar is null ? default : runningVar.AsSpan(),
+                           training, momentum, eps, y.AsSpan(), mean, invStd);
+        var list = new List<Tensor>(3) { input };
+        if (weight is not null) list.Add(weight);
+        if (bias is not null) list.Add(bias);
+        var inputs = list.ToArray();
+        if (Autograd.Needs(inputs))
+        {
+            Autograd.Record("BatchNorm", y, inputs, g =>
+            {
+                var gx = Tensor.Empty(input.ShapeChecked(), register: false);
+                var gw = weight is null ? null : Tensor.Empty(new[] { c }, register: false);
+                var gb = bias is null ? null : Tensor.Empty(new[] { c }, register: false);
+                K.BatchNormBackward(n, c, spatial, input.Data, g.Data, weight is null ? default : weight.Data, mean, invStd, training,
+                                    gx.AsSpan(), gw is null ? default : gw.AsSpan(), gb is null ? default : gb.AsSpan());
+                var r = new Tensor?[inputs.Length];
+                r[0] = gx;
+                int i = 1;
+                if (weight is not null) r[i++] = gw;
+                if (bias is not null) r[i] = gb;
+                return r;
+            });
+        }
+        GC.KeepAlive(input);
+        return y;
+    }
+
+    /// <summary>Layer normalization over the last <paramref name="normalizedSize"/> elements of each row (weight/bias of that size, optional).</summary>
+    public static Tensor LayerNorm(Tensor input, int normalizedSize, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (normalizedSize <= 0 || input.Count % normalizedSize != 0)
+            throw new ArgumentException($"normalized size {normalizedSize} does not divide the input shape {Tensor.ShapeString(input.ShapeRef)}.", nameof(normalizedSize));
+        int rows = input.Count / normalizedSize, cols = normalizedSize;
+        var y = Tensor.Empty(input.ShapeChecked());
+        var mean = new float[rows];
+        var invStd = new float[rows];
+        K.LayerNormForward(rows, cols, input.Data, weight is null ? default : weight.Data, bias is null ? default : bias.Data, eps, y.AsSpan(), mean, invStd);
+        var list = new List<Tensor>(3) { input };
+        if (weight is not null) list.Add(weight);
+        if (bias is not null) list.Add(bias);
+        var inputs = list.ToArray();
+        if (Autograd.Needs(inputs))
+        {
+            Autograd.Record("LayerNorm", y, inputs, g =>
+            {
+                var gx = Tensor.Empty(input.ShapeChecked(), register: false);
+                var gw = weight is null ? null : Tensor.Empty(weight.ShapeChecked(), register: false);
+                var gb = bias is null ? null : Tensor.Empty(bias.ShapeChecked(), register: false);
+                K.LayerNormBackward(rows, cols, input.Data, g.Data, weight is null ? default : weight.Data, mean, invStd,
+                                    gx.AsSpan(), gw is null ? default : gw.AsSpan(), gb is null ? default : gb.AsSpan());
+                var r = new Tensor?[inputs.Length];
+                r[0] = gx;
+                int i = 1;
+                if (weight is not null) r[i++] = gw;
+                if (bias is not null) r[i] = gb;
+                return r;
+            });
+        }
+        GC.KeepAlive(input);
+        return y;
+    }
+}

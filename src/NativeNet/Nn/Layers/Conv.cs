@@ -1,0 +1,114 @@
+namespace NativeNet.Nn;
+
+/// <summary>2-D convolution over NCHW. weight [out, in/groups, kh, kw], bias [out]; PyTorch init.</summary>
+public sealed class Conv2d : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
+                  (int H, int W)? dilation = null, int groups = 1, bool bias = true, Generator? generator = null)
+    {
+        if (inChannels <= 0) throw new ArgumentException($"in_channels must be positive. Received: in_channels={inChannels}", nameof(inChannels));
+        if (outChannels <= 0) throw new ArgumentException($"out_channels must be positive. Received: out_channels={outChannels}", nameof(outChannels));
+        if (kernelSize.H <= 0 || kernelSize.W <= 0) throw new ArgumentException($"kernel_size must be positive. Received: kernel_size=({kernelSize.H}, {kernelSize.W})", nameof(kernelSize));
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"in_channels and out_channels must be divisible by groups. Received: in_channels={inChannels}, out_channels={outChannels}, groups={groups}", nameof(groups));
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize;
+        Stride = stride ?? (1, 1); Padding = padding ?? (0, 0); Dilation = dilation ?? (1, 1); Groups = groups;
+        if (Stride.H <= 0 || Stride.W <= 0) throw new ArgumentException($"stride must be positive. Received: stride=({Stride.H}, {Stride.W})", nameof(stride));
+        if (Padding.H < 0 || Padding.W < 0) throw new ArgumentException($"padding must be non-negative. Received: padding=({Padding.H}, {Padding.W})", nameof(padding));
+        int fanIn = inChannels / groups * kernelSize.H * kernelSize.W;
+        var w = Tensor.Empty(new[] { outChannels, inChannels / groups, kernelSize.H, kernelSize.W }, register: false);
+        var b = bias ? Tensor.Empty(new[] { outChannels }, register: false) : null;
+        Init.DefaultLinear(w, b, fanIn, generator);
+        RegisterParameter("weight", w);
+        RegisterParameter("bias", b);
+    }
+
+    /// <summary>Square kernel convenience constructor.</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true, Generator? generator = null)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), (dilation, dilation), groups, bias, generator) { }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+    /// <summary>Kernel size.</summary>
+    public (int H, int W) KernelSize { get; }
+    /// <summary>Stride.</summary>
+    public (int H, int W) Stride { get; }
+    /// <summary>Zero padding.</summary>
+    public (int H, int W) Padding { get; }
+    /// <summary>Dilation.</summary>
+    public (int H, int W) Dilation { get; }
+    /// <summary>Groups.</summary>
+    public int Groups { get; }
+    /// <summary>The weight.</summary>
+    public Tensor Weight => GetParameter("weight")!;
+    /// <summary>The bias or null.</summary>
+    public Tensor? Bias => GetParameter("bias");
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new ModuleSpec("Conv2d").With("in_channels", InChannels).With("out_channels", OutChannels)
+        .With("kernel_size", ModuleSpec.Pair(KernelSize)).With("stride", ModuleSpec.Pair(Stride)).With("padding", ModuleSpec.Pair(Padding))
+        .With("dilation", ModuleSpec.Pair(Dilation)).With("groups", Groups).With("bias", Bias is not null);
+
+    internal static Module Create(ModuleSpec s) => new Conv2d(s.GetInt("in_channels"), s.GetInt("out_channels"), s.GetPair("kernel_size", (1, 1)),
+        s.GetPair("stride", (1, 1)), s.GetPair("padding", (0, 0)), s.GetPair("dilation", (1, 1)), s.GetInt("groups", 1), s.GetBool("bias", true));
+
+    /// <inheritdoc />
+    public override string ToString() => $"Conv2d({InChannels}, {OutChannels}, kernel_size=({KernelSize.H}, {KernelSize.W}), stride=({Stride.H}, {Stride.W}), padding=({Padding.H}, {Padding.W}))";
+}
+
+/// <summary>1-D convolution over [N, C, L]. weight [out, in/groups, k], bias [out]; PyTorch init.</summary>
+public sealed class Conv1d : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true, Generator? generator = null)
+    {
+        if (inChannels <= 0) throw new ArgumentException($"in_channels must be positive. Received: in_channels={inChannels}", nameof(inChannels));
+        if (outChannels <= 0) throw new ArgumentException($"out_channels must be positive. Received: out_channels={outChannels}", nameof(outChannels));
+        if (kernelSize <= 0) throw new ArgumentException($"kernel_size must be positive. Received: kernel_size={kernelSize}", nameof(kernelSize));
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"in_channels and out_channels must be divisible by groups. Received: in_channels={inChannels}, out_channels={outChannels}, groups={groups}", nameof(groups));
+        if (stride <= 0) throw new ArgumentException($"stride must be positive. Received: stride={stride}", nameof(stride));
+        if (padding < 0) throw new ArgumentException($"padding must be non-negative. Received: padding={padding}", nameof(padding));
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize; Stride = stride; Padding = padding; Dilation = dilation; Groups = groups;
+        var w = Tensor.Empty(new[] { outChannels, inChannels / groups, kernelSize }, register: false);
+        var b = bias ? Tensor.Empty(new[] { outChannels }, register: false) : null;
+        Init.DefaultLinear(w, b, inChannels / groups * kernelSize, generator);
+        RegisterParameter("weight", w);
+        RegisterParameter("bias", b);
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+    /// <summary>Kernel size.</summary>
+    public int KernelSize { get; }
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+    /// <summary>Padding.</summary>
+    public int Padding { get; }
+    /// <summary>Dilation.</summary>
+    public int Dilation { get; }
+    /// <summary>Groups.</summary>
+    public int Groups { get; }
+    /// <summary>The weight.</summary>
+    public Tensor Weight => GetParameter("weight")!;
+    /// <summary>The bias or null.</summary>
+    public Tensor? Bias => GetParameter("bias");
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => Functional.Conv1d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new ModuleSpec("Conv1d").With("in_channels", InChannels).With("out_channels", OutChannels)
+        .With("kernel_size", KernelSize).With("stride", Stride).With("padding", Padding).With("dilation", Dilation).With("groups", Groups).With("bias", Bias is not null);
+
+    internal static Module Create(ModuleSpec s) => new Conv1d(s.GetInt("in_channels"), s.GetInt("out_channels"), s.GetInt("kernel_size"),
+        s.GetInt("stride", 1), s.GetInt("padding", 0), s.GetInt("dilation", 1), s.GetInt("groups", 1), s.GetBool("bias", true));
+}

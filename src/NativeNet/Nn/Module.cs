@@ -1,0 +1,232 @@
+namespace NativeNet.Nn;
+
+/// <summary>
+/// Base of every layer and model, with PyTorch's naming: parameters, buffers and child modules are
+/// registered under names (<see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
+/// <see cref="RegisterModule{T}"/> — explicit registration, no reflection), which give the dotted
+/// state-dict keys ("encoder.0.weight"). A user-defined model subclasses Module, registers its
+/// children in the constructor and overrides <see cref="Forward"/>.
+/// Parameters and buffers are never registered in a <see cref="DisposeScope"/>; <see cref="Dispose"/> frees them.
+/// </summary>
+public abstract class Module : IDisposable
+{
+    private readonly List<string> _paramNames = new();
+    private readonly Dictionary<string, Tensor?> _params = new();
+    private readonly List<string> _bufferNames = new();
+    private readonly Dictionary<string, Tensor?> _buffers = new();
+    private readonly List<string> _childNames = new();
+    private readonly Dictionary<string, Module> _children = new();
+
+    /// <summary>True in training mode (the default); affects Dropout and BatchNorm.</summary>
+    public bool Training { get; private set; } = true;
+
+    /// <summary>Runs the module.</summary>
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Same as <see cref="Forward"/>.</summary>
+    public Tensor Call(Tensor input) => Forward(input);
+
+    private static void CheckName(string name, string what)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"{what} name must be non-empty and contain no '.'. Received: '{name}'", nameof(name));
+    }
+
+    /// <summary>Registers (or replaces) a trainable parameter; null registers an absent optional one (e.g. no bias).</summary>
+    protected internal Tensor? RegisterParameter(string name, Tensor? parameter)
+    {
+        CheckName(name, "Parameter");
+        if (_buffers.ContainsKey(name) || _children.ContainsKey(name))
+            throw new ArgumentException($"'{name}' is already registered as a buffer or module.", nameof(name));
+        if (parameter is not null)
+        {
+            parameter.DetachFromDisposeScope();
+            if (!parameter.IsLeaf) throw new ArgumentException($"Parameter '{name}' must be a leaf tensor (use Detach()).", nameof(parameter));
+            parameter.RequiresGrad = true;
+        }
+        if (!_params.ContainsKey(name)) _paramNames.Add(name);
+        _params[name] = parameter;
+        return parameter;
+    }
+
+    /// <summary>Registers (or replaces) a non-trainable state tensor saved in the state dict (e.g. running statistics).</summary>
+    protected internal Tensor? RegisterBuffer(string name, Tensor? buffer)
+    {
+        CheckName(name, "Buffer");
+        if (_params.ContainsKey(name) || _children.ContainsKey(name))
+            throw new ArgumentException($"'{name}' is already registered as a parameter or module.", nameof(name));
+        buffer?.DetachFromDisposeScope();
+        if (!_buffers.ContainsKey(name)) _bufferNames.Add(name);
+        _buffers[name] = buffer;
+        return buffer;
+    }
+
+    /// <summary>Registers (or replaces) a child module under <paramref name="name"/> and returns it.</summary>
+    public T RegisterModule<T>(string name, T module) where T : Module
+    {
+        CheckName(name, "Module");
+        ArgumentNullException.ThrowIfNull(module);
+        if (ReferenceEquals(module, this)) throw new ArgumentException("A module cannot be its own child.", nameof(module));
+        if (_params.ContainsKey(name) || _buffers.ContainsKey(name))
+            throw new ArgumentException($"'{name}' is already registered as a parameter or buffer.", nameof(name));
+        if (!_children.ContainsKey(name)) _childNames.Add(name);
+        _children[name] = module;
+        return module;
+    }
+
+    /// <summary>A registered parameter by local name (null if absent).</summary>
+    protected Tensor? GetParameter(string name) => _params.TryGetValue(name, out var t) ? t : null;
+
+    /// <summary>A registered buffer by local name (null if absent).</summary>
+    protected Tensor? GetBuffer(string name) => _buffers.TryGetValue(name, out var t) ? t : null;
+
+    /// <summary>The direct children in registration order.</summary>
+    public IEnumerable<Module> Children()
+    {
+        foreach (var n in _childNames) yield return _children[n];
+    }
+
+    /// <summary>The direct children with their names.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedChildren()
+    {
+        foreach (var n in _childNames) yield return (n, _children[n]);
+    }
+
+    /// <summary>This module and every descendant with dotted names ("" for this one).</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix, this);
+        foreach (var n in _childNames)
+            foreach (var m in _children[n].NamedModules(prefix.Length == 0 ? n : prefix + "." + n))
+                yield return m;
+    }
+
+    /// <summary>Every parameter (recursively, registration order); frozen ones included.</summary>
+    public IEnumerable<Tensor> Parameters(bool recurse = true)
+    {
+        foreach (var (_, p) in NamedParameters(recurse)) yield return p;
+    }
+
+    /// <summary>Parameters with dotted names ("0.weight", "encoder.lstm.weight_ih_l0").</summary>
+    public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(bool recurse = true, string prefix = "")
+    {
+        foreach (var n in _paramNames)
+        {
+            var p = _params[n];
+            if (p is not null) yield return (prefix.Length == 0 ? n : prefix + "." + n, p);
+        }
+        if (!recurse) yield break;
+        foreach (var c in _childNames)
+            foreach (var x in _children[c].NamedParameters(true, prefix.Length == 0 ? c : prefix + "." + c))
+                yield return x;
+    }
+
+    /// <summary>Buffers with dotted names (e.g. "bn.running_mean", "bn.num_batches_tracked").</summary>
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(bool recurse = true, string prefix = "")
+    {
+        foreach (var n in _bufferNames)
+        {
+            var b = _buffers[n];
+            if (b is not null) yield return (prefix.Length == 0 ? n : prefix + "." + n, b);
+        }
+        if (!recurse) yield break;
+        foreach (var c in _childNames)
+            foreach (var x in _children[c].NamedBuffers(true, prefix.Length == 0 ? c : prefix + "." + c))
+                yield return x;
+    }
+
+    /// <summary>Sets training mode on this module and every descendant; returns this.</summary>
+    public Module Train(bool mode = true)
+    {
+        Training = mode;
+        foreach (var c in Children()) c.Train(mode);
+        return this;
+    }
+
+    /// <summary>Sets evaluation mode (same as Train(false)); returns this.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>Sets RequiresGrad on every parameter (false freezes the module).</summary>
+    public Module RequiresGrad(bool requiresGrad = true)
+    {
+        foreach (var p in Parameters()) p.RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>Drops (disposes) the gradient of every parameter.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters())
+        {
+            p.Grad?.Dispose();
+            p.Grad = null;
+        }
+    }
+
+    /// <summary>Parameters then buffers of each module, in PyTorch's order, as name → tensor (the live tensors, not copies).</summary>
+    public OrderedDictionary<string, Tensor> StateDict()
+    {
+        var d = new OrderedDictionary<string, Tensor>();
+        AddState(d, "");
+        return d;
+    }
+
+    private void AddState(OrderedDictionary<string, Tensor> d, string prefix)
+    {
+        foreach (var n in _paramNames) if (_params[n] is { } p) d.Add(prefix + n, p);
+        foreach (var n in _bufferNames) if (_buffers[n] is { } b) d.Add(prefix + n, b);
+        foreach (var c in _childNames) _children[c].AddState(d, prefix + c + ".");
+    }
+
+    /// <summary>
+    /// Copies tensors from <paramref name="state"/> into this module's parameters and buffers by name.
+    /// Shapes must match (element counts for a differently-ranked but equal-sized buffer such as a
+    /// scalar num_batches_tracked). strict: every key must match (missing and unexpected keys are
+    /// listed in the exception). Returns the missing and unexpected keys.
+    /// </summary>
+    public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var own = StateDict();
+        var missing = new List<string>();
+        var unexpected = new List<string>();
+        var mismatched = new List<string>();
+        foreach (var (name, t) in own)
+        {
+            if (!state.TryGetValue(name, out var src)) { missing.Add(name); continue; }
+            bool isBufferScalar = src.Count == t.Count && (src.Rank == 0 || t.Rank == 0);
+            if (!Tensor.SameShape(src.ShapeRef, t.ShapeRef) && !isBufferScalar)
+                mismatched.Add($"{name}: checkpoint {Tensor.ShapeString(src.ShapeRef)} vs model {Tensor.ShapeString(t.ShapeRef)}");
+        }
+        foreach (var key in state.Keys) if (!own.ContainsKey(key)) unexpected.Add(key);
+        if (mismatched.Count > 0)
+            throw new ArgumentException("LoadStateDict: shape mismatch for " + string.Join("; ", mismatched), nameof(state));
+        if (strict && (missing.Count > 0 || unexpected.Count > 0))
+            throw new ArgumentException("LoadStateDict (strict): " +
+                (missing.Count > 0 ? "missing keys: " + string.Join(", ", missing) : "") +
+                (missing.Count > 0 && unexpected.Count > 0 ? "; " : "") +
+                (unexpected.Count > 0 ? "unexpected keys: " + string.Join(", ", unexpected) : ""), nameof(state));
+        foreach (var (name, t) in own)
+            if (state.TryGetValue(name, out var src)) t.CopyFrom(src);
+        return (missing, unexpected);
+    }
+
+    /// <summary>The architecture (type, hyper-parameters, children) as a JSON-serializable spec.</summary>
+    public virtual ModuleSpec ToSpec() =>
+        throw new NotSupportedException($"{GetType().Name} does not describe its architecture: override ToSpec() and register a factory with ModuleSpec.Register(\"{GetType().Name}\", …).");
+
+    /// <summary>Rebuilds a module (freshly initialized) from its spec; see <see cref="ModuleSpec.Register"/>.</summary>
+    public static Module FromSpec(ModuleSpec spec) => ModuleSpec.Build(spec);
+
+    /// <summary>A one-line description such as "Linear(in_features=30, out_features=64, bias=True)".</summary>
+    public override string ToString() => GetType().Name;
+
+    /// <summary>Disposes every parameter, buffer and child.</summary>
+    public void Dispose()
+    {
+        foreach (var n in _paramNames) { var p = _params[n]; p?.Grad?.Dispose(); p?.Dispose(); }
+        foreach (var n in _bufferNames) _buffers[n]?.Dispose();
+        foreach (var c in _childNames) _children[c].Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+
+namespace NativeNet;
+
+/// <summary>
+/// A size-bucketed cache of 64-byte-aligned native blocks, so a training loop that allocates the
+/// same shapes every step reuses memory instead of calling the allocator. Blocks are rounded up to
+/// a power of two bytes (minimum 64); a released block is kept for reuse while the cache holds less
+/// than <see cref="MaxCachedBytes"/>, otherwise it is freed at once. Thread-safe.
+/// </summary>
+public static unsafe class TensorMemoryPool
+{
+    private const int MinShift = 6;  // 64 bytes
+    private const int Buckets = 48;
+    private static readonly Stack<nint>[] Free = CreateBuckets();
+    private static long _cachedBytes;
+    private static long _liveBytes;
+    private static long _hits;
+    private static long _misses;
+
+    /// <summary>The most bytes kept cached for reuse (default 1 GiB). Lowering it does not free blocks already cached; call <see cref="Trim"/>.</summary>
+    public static long MaxCachedBytes { get; set; } = 1L << 30;
+
+    /// <summary>Bytes currently cached (released but kept for reuse).</summary>
+    public static long CachedBytes => Interlocked.Read(ref _cachedBytes);
+
+    /// <summary>Bytes currently handed out to live tensors (rounded to bucket sizes).</summary>
+    public static long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>How many rents were served from the cache.</summary>
+    public static long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>How many rents had to allocate.</summary>
+    public static long Misses => Interlocked.Read(ref _misses);
+
+    private static Stack<nint>[] CreateBuckets()
+    {
+        var b = new Stack<nint>[Buckets];
+        for (int i = 0; i < Buckets; i++) b[i] = new Stack<nint>();
+        return b;
+    }
+
+    internal static int BucketOf(long bytes)
+    {
+        if (bytes <= 1L << MinShift) return 0;
+        int shift = 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(bytes - 1));
+        return shift - MinShift;
+    }
+
+    internal static long BucketBytes(int bucket) => 1L << (bucket + MinShift);
+
+    /// <summary>Rents a block of at least <paramref name="bytes"/> bytes (contents undefined). Returns the pointer and its bucket.</summary>
+    internal static void* Rent(long bytes, out int bucket)
+    {
+        if (bytes < 0) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, $"bytes must be non-negative. Received: bytes={bytes}");
+        bucket = BucketOf(bytes);
+        if (bucket >= Buckets) throw new OutOfMemoryException($"A tensor of {bytes} bytes is larger than NativeNet supports.");
+        long size = BucketBytes(bucket);
+        var stack = Free[bucket];
+        lock (stack)
+        {
+            if (stack.Count > 0)
+            {
+                nint p = stack.Pop();
+                Interlocked.Add(ref _cachedBytes, -size);
+                Interlocked.Add(ref _liveBytes, size);
+                Interlocked.Increment(ref _hits);
+                return (void*)p;
+            }
+        }
+        Interlocked.Increment(ref _misses);
+        void* mem;
+        try
+        {
+            mem = NativeMemory.AlignedAlloc((nuint)size, 64);
+        }
+        catch (OutOfMemoryException)
+        {
+            Trim();
+            mem = NativeMemory.AlignedAlloc((nuint)size, 64);
+        }
+        Interlocked.Add(ref _liveBytes, size);
+        return mem;
+    }
+
+    /// <summary>Gives a block back: cached when there is room, freed otherwise.</summary>
+    internal static void Return(void* p, int bucket)
+    {
+        long size = BucketBytes(bucket);
+        Interlocked.Add(ref _liveBytes, -size);
+        if (Interlocked.Read(ref _cachedBytes) + size <= MaxCachedBytes)
+        {
+            var stack = Free[bucket];
+            lock (stack) stack.Push((nint)p);
+            Interlocked.Add(ref _cachedBytes, size);
+            return;
+        }
+        NativeMemory.AlignedFree(p);
+    }
+
+    /// <summary>Frees a block without caching it (finalizer path).</summary>
+    internal static void FreeNow(void* p, int bucket)
+    {
+        Interlocked.Add(ref _liveBytes, -BucketBytes(bucket));
+        NativeMemory.AlignedFree(p);
+    }
+
+    /// <summary>Frees every cached block.</summary>
+    public static void Trim()
+    {
+        for (int i = 0; i < Buckets; i++)
+        {
+            var stack = Free[i];
+            lock (stack)
+            {
+                while (stack.Count > 0)
+                {
+                    NativeMemory.AlignedFree((void*)stack.Pop());
+                    Interlocked.Add(ref _cachedBytes, -BucketBytes(i));
+                }
+            }
+        }
+    }
+}
