@@ -42,7 +42,7 @@ internal sealed class Axis
         }
         double rough = (hi - lo) / Math.Max(1, targetTicks - 1);
         double mag = Math.Pow(10, Math.Floor(Math.Log10(rough)));
-        double r = rough / mag;
+        double r = rough / mag * (1 - 1e-9); // 0.1 / 5 is 0.020000000000000004: still a step of 2
         double step = (r <= 1 ? 1 : r <= 2 ? 2 : r <= 2.5 ? 2.5 : r <= 5 ? 5 : 10) * mag;
         double min = Math.Floor(lo / step + 1e-9) * step;
         double max = Math.Ceiling(hi / step - 1e-9) * step;
