@@ -1,8 +1,8 @@
 namespace NativeNet.Reporting.Rendering;
 
 /// <summary>The reliability diagram: observed fraction of positives per bin against the mean
-/// predicted probability, the diagonal of perfect calibration, and the bin counts as a
-/// histogram along the bottom.</summary>
+/// predicted probability, the diagonal of perfect calibration, and the rows per bin as a
+/// histogram in a strip under the plot (as scikit-learn's calibration display does).</summary>
 internal static class CalibrationChart
 {
     public static Chart Draw(CalibrationCurve calibration)
@@ -18,21 +18,30 @@ internal static class CalibrationChart
         }
         long total = bins.Sum(b => b.Count);
         string brier = calibration.BrierScore is { } bs ? $"; Brier score {Text.G(bs)}" : "";
-        var svg = new Svg(ReportChartIds.Calibration, Plot.DefaultWidth, Plot.DefaultHeight, "Calibration (reliability) plot",
-            $"Observed fraction of positives against mean predicted probability in {bins.Count} bins of {Text.Int(total)} predictions{brier}.");
+        const double strip = 62; // the bin-count histogram sits in its own strip under the plot
+        var svg = new Svg(ReportChartIds.Calibration, Plot.DefaultWidth, Plot.DefaultHeight + strip, "Calibration (reliability) plot",
+            $"Observed fraction of positives against mean predicted probability in {bins.Count} bins of {Text.Int(total)} predictions{brier}; the strip below counts the rows per bin.");
         var unit = Axis.Fixed(0, 1, 0.2);
-        var plot = new Plot(svg, unit, unit);
-        plot.DrawAxes("Mean predicted probability", "Observed fraction of positives");
+        var plot = new Plot(svg, unit, unit, bottom: 52 + strip);
+        plot.DrawAxes("Mean predicted probability", "Observed fraction of positives", strip);
 
-        // Bin counts: a histogram in the bottom fifth of the plot, scaled to the fullest bin.
+        // Rows per bin: bars scaled to the fullest bin, count above each bar.
+        double stripTop = plot.Bottom + 16, stripHeight = strip - 30;
+        svg.Line(plot.Left, stripTop + stripHeight, plot.Right, stripTop + stripHeight, Palette.AxisLine);
+        svg.Label(plot.Left - 8, stripTop + stripHeight - 2, "rows", "end", "note");
         long max = bins.Max(b => b.Count);
-        double barWidth = Math.Max(4, plot.PlotWidth / Math.Max(10, bins.Count) * 0.6);
+        double barWidth = Math.Clamp(plot.PlotWidth / Math.Max(10, bins.Count) * 0.7, 4, 40);
+        double lastLabelX = double.NegativeInfinity;
         foreach (var b in bins)
         {
-            double h = plot.PlotHeight * 0.2 * b.Count / max;
+            double h = Math.Max(1, stripHeight * b.Count / max);
             double cx = plot.X(Math.Clamp(b.MeanPredicted, 0, 1));
-            svg.Rect(cx - barWidth / 2, plot.Bottom - h, barWidth, h, Palette.Negative, opacity: 0.45,
+            svg.Rect(cx - barWidth / 2, stripTop + stripHeight - h, barWidth, h, Palette.Negative,
                 tooltip: $"{Text.Int(b.Count)} predictions");
+            string count = Text.Int(b.Count);
+            if (cx - lastLabelX < count.Length * 6.5 + 4) continue; // too close to the previous count
+            svg.Label(cx, stripTop + stripHeight - h - 3, count, "middle", "note");
+            lastLabelX = cx;
         }
         svg.Line(plot.X(0), plot.Y(0), plot.X(1), plot.Y(1), Palette.Reference, 1.2, "5 4");
         var pts = bins.Select(b => plot.P(Math.Clamp(b.MeanPredicted, 0, 1), Math.Clamp(b.FractionPositive, 0, 1))).ToList();
@@ -42,8 +51,6 @@ internal static class CalibrationChart
             var b = bins[i];
             svg.Circle(pts[i].X, pts[i].Y, 4.5, "#ffffff", Palette.Series[2],
                 tooltip: $"mean predicted {Text.Metric(b.MeanPredicted)}, observed {Text.Metric(b.FractionPositive)}, n = {Text.Int(b.Count)}");
-            bool above = pts[i].Y > plot.Top + 24;
-            svg.Label(pts[i].X, above ? pts[i].Y - 9 : pts[i].Y + 18, $"n={Text.Int(b.Count)}", "middle", "note");
         }
         var legend = new List<LegendEntry> { new("Model", Palette.Series[2]), new("Perfectly calibrated", Palette.Reference, "5 4") };
         if (calibration.BrierScore is { } s)

@@ -24,11 +24,13 @@ internal static class ConfusionChart
         foreach (int c in cm.Counts) total += c;
         if (total == 0) return Chart.NotAvailable("the matrix holds no predictions (all counts are 0)");
 
-        const double labelWidth = 118, top = 52, bottomPad = 20, right = 20;
-        double cell = Math.Clamp(360.0 / k, 14, 120);
+        const double top = 52, bottomPad = 20, right = 20;
+        // Row labels are right-aligned against the grid; the axis title sits just left of them.
+        double labelWidth = Math.Min(16, cm.Labels.Max(l => (l ?? "").Length)) * 7.2 + 12;
+        double cell = Math.Clamp(400.0 / k, 14, 130);
         double width = labelWidth + 30 + cell * k + right;
         double height = top + cell * k + bottomPad + 16;
-        var svg = new Svg(ReportChartIds.Confusion, Math.Max(width, 320), height, "Confusion matrix",
+        var svg = new Svg(ReportChartIds.Confusion, width, height, "Confusion matrix",
             $"Confusion matrix of {Text.Int(total)} predictions over {k} classes: rows are the actual class, columns the predicted class.", naturalSize: true);
         double x0 = labelWidth + 30;
         svg.Label(x0 + cell * k / 2, 16, "Predicted class", "middle", "axis-title");

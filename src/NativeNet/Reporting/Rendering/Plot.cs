@@ -43,7 +43,7 @@ internal sealed class Plot
     public (double X, double Y) P(double x, double y) => (X(x), Y(y));
 
     /// <summary>Grid lines, tick labels and axis titles.</summary>
-    public void DrawAxes(string xTitle, string yTitle)
+    public void DrawAxes(string xTitle, string yTitle, double stripBelow = 0)
     {
         _svg.Rect(Left, Top, PlotWidth, PlotHeight, "#ffffff");
         foreach (double t in YAxis.Ticks)
@@ -56,12 +56,12 @@ internal sealed class Plot
         {
             double x = X(t);
             _svg.Line(x, Top, x, Bottom, Palette.Grid);
-            _svg.Line(x, Bottom, x, Bottom + 5, Palette.AxisLine);
-            _svg.Label(x, Bottom + 18, XAxis.Format(t), "middle");
+            _svg.Line(x, Bottom + stripBelow, x, Bottom + stripBelow + 5, Palette.AxisLine);
+            _svg.Label(x, Bottom + stripBelow + 18, XAxis.Format(t), "middle");
         }
         _svg.Line(Left, Bottom, Right, Bottom, Palette.AxisLine);
         _svg.Line(Left, Top, Left, Bottom, Palette.AxisLine);
-        _svg.Label(Left + PlotWidth / 2, Bottom + 40, xTitle, "middle", "axis-title");
+        _svg.Label(Left + PlotWidth / 2, Bottom + stripBelow + 40, xTitle, "middle", "axis-title");
         double yMid = Top + PlotHeight / 2;
         _svg.Label(16, yMid, yTitle, "middle", "axis-title", rotate: -90);
     }
@@ -73,22 +73,26 @@ internal sealed class Plot
             ? P(xs[i], ys[i]) : (double.NaN, double.NaN)), color, width, dash);
     }
 
+    /// <summary>The width of a legend box: padding, swatch and the longest label (12 px text).</summary>
+    public static double LegendWidth(IReadOnlyList<LegendEntry> entries) =>
+        8 * 2 + 22 + 6 + (entries.Count == 0 ? 0 : entries.Max(e => e.Label.Length)) * 6.4;
+
     /// <summary>A legend box; <paramref name="corner"/> is "top-right", "bottom-right", "bottom-left" or
     /// "outside-right" (in the right margin).</summary>
     public void Legend(IReadOnlyList<LegendEntry> entries, string corner)
     {
         if (entries.Count == 0) return;
-        const double row = 18, pad = 8, swatch = 22;
-        double textWidth = entries.Max(e => e.Label.Length) * 6.6;
-        double w = pad * 2 + swatch + 6 + textWidth;
+        const double row = 18, pad = 8;
+        double w = LegendWidth(entries);
         double h = pad * 2 + row * entries.Count - 4;
-        double x = corner == "outside-right" ? Right + 12 : corner.EndsWith("left", StringComparison.Ordinal) ? Left + 8 : Right - w - 8;
+        double x = corner == "outside-right" ? Right + 10 : corner.EndsWith("left", StringComparison.Ordinal) ? Left + 8 : Right - w - 8;
         double y = corner.StartsWith("bottom", StringComparison.Ordinal) ? Bottom - h - 8 : Top + 8;
         _svg.Rect(x, y, w, h, "#ffffff", "#d1d5db", rx: 4, opacity: 0.92);
         for (int i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
             double cy = y + pad + row * i + 6;
+            const double swatch = 22;
             if (e.Marker) _svg.Circle(x + pad + swatch / 2, cy, 4, e.Color);
             else _svg.Line(x + pad, cy, x + pad + swatch, cy, e.Color, e.Dash is null ? 2.5 : 2, e.Dash);
             _svg.Label(x + pad + swatch + 6, cy + 4, e.Label, "start", "legend");

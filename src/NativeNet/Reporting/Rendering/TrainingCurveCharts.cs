@@ -29,10 +29,18 @@ internal static class TrainingCurveCharts
         bool hasValidation = runs.Any(r => validation(r) is { Count: > 0 });
         bool hasTrain = runs.Any(r => train(r) is { Count: > 0 });
 
+        var legend = new List<LegendEntry>();
+        if (runs.Count > 1)
+            legend.AddRange(runs.Select((r, i) => new LegendEntry(Text.Truncate(r.Label ?? $"Run {i + 1}", 14), Palette.SeriesColor(i))));
+        if (hasTrain) legend.Add(new LegendEntry("training", runs.Count > 1 ? Palette.Reference : Palette.SeriesColor(0)));
+        if (hasValidation) legend.Add(new LegendEntry("validation", runs.Count > 1 ? Palette.Reference : Palette.SeriesColor(0), ValidationDash));
+
+        // Several runs: the legend goes in the right margin, where it cannot hide a line.
         bool outsideLegend = runs.Count > 1;
         var svg = new Svg(id, Plot.DefaultWidth, Plot.DefaultHeight, title,
             $"{title} for {runs.Count} run(s) over {epochs} epoch(s); solid lines are training, dashed lines validation.");
-        var plot = new Plot(svg, Axis.Epochs(epochs), Axis.Nice(all.Min(), all.Max()), right: outsideLegend ? 112 : 18);
+        var plot = new Plot(svg, Axis.Epochs(epochs), Axis.Nice(all.Min(), all.Max()),
+            right: outsideLegend ? Plot.LegendWidth(legend) + 20 : 18);
         plot.DrawAxes("Epoch", yTitle);
         for (int i = 0; i < runs.Count; i++)
         {
@@ -46,11 +54,6 @@ internal static class TrainingCurveCharts
             }
         }
 
-        var legend = new List<LegendEntry>();
-        if (runs.Count > 1)
-            legend.AddRange(runs.Select((r, i) => new LegendEntry(Text.Truncate(r.Label ?? $"Run {i + 1}", 14), Palette.SeriesColor(i))));
-        if (hasTrain) legend.Add(new LegendEntry("training", runs.Count > 1 ? Palette.Reference : Palette.SeriesColor(0)));
-        if (hasValidation) legend.Add(new LegendEntry("validation", runs.Count > 1 ? Palette.Reference : Palette.SeriesColor(0), ValidationDash));
         plot.Legend(legend, outsideLegend ? "outside-right" : "top-right");
         if (nonFinite > 0)
             svg.Label(plot.Right, plot.Top - 4, $"{nonFinite} non-finite value(s) not drawn", "end", "note");
