@@ -19,7 +19,7 @@ internal static class ReportSamples
         var y = Enumerable.Range(0, rows).Select(i => i < positives ? 1 : 0).OrderBy(_ => rng.Next()).ToArray();
         // Binormal scores, separation chosen to match the data set's published quality
         // (README: MLP accuracy ≈ 0.98, ROC-AUC ≈ 0.99).
-        var p = y.Select(t => Sigmoid(Normal(rng, t == 1 ? 2.7 : -2.9, 1.45))).ToArray();
+        var p = y.Select(t => Sigmoid(Normal(rng, t == 1 ? 2.4 : -2.6, 1.45))).ToArray();
         var fold = Enumerable.Range(0, rows).Select(i => i % folds).OrderBy(_ => rng.Next()).ToArray();
 
         var foldResults = new List<FoldResult>();
@@ -114,7 +114,7 @@ internal static class ReportSamples
             Settings = new Dictionary<string, string> { ["Model"] = "MLP 10 → 32 → 1", ["Epochs"] = "60", ["Folds"] = "5" },
             Folds = foldResults,
             Summary = foldResults[0].Metrics.Keys.Select(n => Summarize(n, foldResults.Select(r => r.Metrics[n]).ToArray())).ToList(),
-            Curves = Curves(rng, folds, 60, MetricNames.Mae, scale: 3000),
+            Curves = Curves(rng, folds, 60, MetricNames.Mae),
             Regression = new RegressionResults(actual, predicted) { TargetName = "progression" },
             FeatureImportance = new FeatureImportanceResult(features.Select((n, i) =>
                 new FeatureImportance(n, Math.Max(-0.01, 0.25 / (1 + i * i * 0.4) + Normal(rng, 0, 0.01)), 0.01 + rng.NextDouble() * 0.02)).ToList())
@@ -235,7 +235,8 @@ internal static class ReportSamples
             double speed = 5 + rng.NextDouble() * 3;
             var train = Enumerable.Range(1, epochs).Select(e => scale * (0.06 + 0.62 * Math.Exp(-e / speed) + Normal(rng, 0, 0.006))).ToArray();
             var val = Enumerable.Range(1, epochs).Select(e => scale * (0.09 + 0.58 * Math.Exp(-e / speed) + 0.0009 * e + Normal(rng, 0, 0.012))).ToArray();
-            double[] M(double[] loss) => loss.Select(l => lowerIsBetter ? Math.Sqrt(l * scale) * 0.8 : Math.Clamp(1.02 - l / scale * 0.9, 0, 1)).ToArray();
+            // Regression: loss is the MSE of the standardized target; MAE in target units (σ ≈ 77, MAE ≈ 0.8 RMSE).
+            double[] M(double[] loss) => loss.Select(l => lowerIsBetter ? 0.8 * 77 * Math.Sqrt(l / 0.36 * 0.55) : Math.Clamp(1.02 - l / scale * 0.9, 0, 1)).ToArray();
             return new EpochSeries($"Fold {f}", train) { ValidationLoss = val, TrainMetric = M(train), ValidationMetric = M(val) };
         }).ToList();
         return new TrainingCurves(runs) { MetricName = metric };

@@ -18,7 +18,7 @@ internal static class CalibrationChart
         }
         long total = bins.Sum(b => b.Count);
         string brier = calibration.BrierScore is { } bs ? $"; Brier score {Text.G(bs)}" : "";
-        const double strip = 62; // the bin-count histogram sits in its own strip under the plot
+        const double strip = 72; // the bin-count histogram sits in its own strip under the plot
         var svg = new Svg(ReportChartIds.Calibration, Plot.DefaultWidth, Plot.DefaultHeight + strip, "Calibration (reliability) plot",
             $"Observed fraction of positives against mean predicted probability in {bins.Count} bins of {Text.Int(total)} predictions{brier}; the strip below counts the rows per bin.");
         var unit = Axis.Fixed(0, 1, 0.2);
@@ -26,7 +26,7 @@ internal static class CalibrationChart
         plot.DrawAxes("Mean predicted probability", "Observed fraction of positives", strip);
 
         // Rows per bin: bars scaled to the fullest bin, count above each bar.
-        double stripTop = plot.Bottom + 16, stripHeight = strip - 30;
+        double stripTop = plot.Bottom + 10, stripHeight = strip - 26;
         svg.Line(plot.Left, stripTop + stripHeight, plot.Right, stripTop + stripHeight, Palette.AxisLine);
         svg.Label(plot.Left - 8, stripTop + stripHeight - 2, "rows", "end", "note");
         long max = bins.Max(b => b.Count);
@@ -34,7 +34,7 @@ internal static class CalibrationChart
         double lastLabelX = double.NegativeInfinity;
         foreach (var b in bins)
         {
-            double h = Math.Max(1, stripHeight * b.Count / max);
+            double h = Math.Max(1, (stripHeight - 14) * b.Count / max); // headroom for the count
             double cx = plot.X(Math.Clamp(b.MeanPredicted, 0, 1));
             svg.Rect(cx - barWidth / 2, stripTop + stripHeight - h, barWidth, h, Palette.Negative,
                 tooltip: $"{Text.Int(b.Count)} predictions");

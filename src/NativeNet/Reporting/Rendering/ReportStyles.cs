@@ -42,9 +42,10 @@ svg .node-detail{font-size:11.5px;fill:#4b5563;font-variant-numeric:tabular-nums
 .na{display:flex;align-items:center;justify-content:center;min-height:120px;background:#f9fafb;border:1px dashed #d1d5db;border-radius:8px;color:var(--muted);padding:16px;text-align:center;font-size:13px}
 .na strong{color:#374151;margin-right:4px}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:baseline;overflow-wrap:anywhere}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;background:#f9fafb}
 td.num,th.num{text-align:right}
+tbody th{text-transform:none;letter-spacing:0;font-size:13px;color:#374151;width:34%}
 tr.mean td{font-weight:600;background:#f8fafc}
 .ci{color:var(--muted);font-size:12.5px}
 .notes{background:#eff6ff;border:1px solid #bfdbfe;color:#1e3a8a;border-radius:10px;padding:12px 16px;margin-top:20px;white-space:pre-wrap}
@@ -54,7 +55,7 @@ summary{cursor:pointer;color:var(--accent);font-weight:600}
 .mini{display:flex;flex-wrap:wrap;gap:16px;margin-top:10px}
 .mini table{width:auto}
 .mini td,.mini th{padding:3px 8px;font-size:12.5px}
-footer{color:var(--muted);font-size:12px;padding:18px 0 28px;border-top:1px solid var(--line)}
+footer{color:var(--muted);font-size:12px;padding:18px 0 28px;border-top:1px solid var(--line);margin-top:8px;background:#fff}
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
 @media print{body{background:#fff}.card{box-shadow:none;break-inside:avoid}header.hero{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """;
