@@ -46,18 +46,25 @@ internal static class AtomicFile
     private static void FlushFolder(string folder)
     {
         if (OperatingSystem.IsWindows()) return;
-        int fd = Posix.open(folder, 0 /* O_RDONLY */);
+        int fd = Posix.Open(folder, 0 /* O_RDONLY */);
         if (fd < 0) return; // best effort: the data is already complete and renamed
         Posix.fsync(fd);
         Posix.close(fd);
     }
 
-    private static class Posix
+    // Blittable signatures only: the assembly disables runtime marshalling (Interop/AssemblyInterop.cs).
+    private static unsafe class Posix
     {
-        [DllImport("libc", SetLastError = true)]
-        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+        public static int Open(string path, int flags)
+        {
+            byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+            fixed (byte* p = utf8) return open(p, flags);
+        }
 
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc")]
+        private static extern int open(byte* path, int flags);
+
+        [DllImport("libc")]
         public static extern int fsync(int fd);
 
         [DllImport("libc")]
