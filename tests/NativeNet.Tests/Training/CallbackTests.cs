@@ -60,11 +60,11 @@ public class CallbackTests
     [Fact]
     public void ReduceLROnPlateauHonoursPatienceCooldownAndFloor()
     {
-        var r = new ReduceLROnPlateau("val_loss", factor: 0.5, patience: 1, minDelta: 0, cooldown: 1, minLearningRate: 0.03);
+        var r = new ReduceLROnPlateauCallback("val_loss", factor: 0.5, patience: 1, minDelta: 0, cooldown: 1, minLearningRate: 0.03);
         // e1 best; e2 no gain → 0.05, cooldown 1; e3 cooldown ends → 0.025, floored at 0.03
         Assert.Equal(0.05, Run(r, "val_loss", [1, 1]).Lr, 12);
         Assert.Equal(0.03, Run(r, "val_loss", [1, 1, 1, 1, 1]).Lr, 12);
-        var slow = new ReduceLROnPlateau("val_loss", factor: 0.5, patience: 2, minDelta: 0);
+        var slow = new ReduceLROnPlateauCallback("val_loss", factor: 0.5, patience: 2, minDelta: 0);
         Assert.Equal(0.1, Run(slow, "val_loss", [1, 0.9, 1, 0.8, 1]).Lr, 12); // never 2 epochs without gain
         Assert.Equal(0.05, Run(slow, "val_loss", [1, 0.9, 1, 1]).Lr, 12);
     }

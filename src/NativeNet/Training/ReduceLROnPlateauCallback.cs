@@ -3,16 +3,18 @@ namespace NativeNet.Training;
 /// <summary>
 /// Multiplies the optimizer's learning rate by <see cref="Factor"/> when the monitored value has
 /// not improved for <see cref="Patience"/> epochs, then waits <see cref="Cooldown"/> epochs
-/// before watching again; never goes below <see cref="MinLearningRate"/>.
+/// before watching again; never goes below <see cref="MinLearningRate"/>. Keras semantics
+/// (absolute <c>minDelta</c>); <see cref="NativeNet.Optim.ReduceLROnPlateau"/> is the PyTorch-style
+/// scheduler you step yourself in a manual loop.
 /// </summary>
-public sealed class ReduceLROnPlateau : Callback
+public sealed class ReduceLROnPlateauCallback : Callback
 {
     private readonly Monitor _monitor;
     private int _wait;
     private int _cooldownLeft;
 
     /// <summary>Creates the callback.</summary>
-    public ReduceLROnPlateau(string monitor = "val_loss", double factor = 0.1, int patience = 10, double minDelta = 1e-4,
+    public ReduceLROnPlateauCallback(string monitor = "val_loss", double factor = 0.1, int patience = 10, double minDelta = 1e-4,
         int cooldown = 0, double minLearningRate = 0, MonitorMode mode = MonitorMode.Auto)
     {
         if (!(factor > 0 && factor < 1)) throw new ArgumentOutOfRangeException(nameof(factor), factor, $"factor must be in (0, 1). Received: factor={factor}");
@@ -39,7 +41,7 @@ public sealed class ReduceLROnPlateau : Callback
     public override void OnEpochEnd(TrainingContext context, IReadOnlyDictionary<string, double> logs)
     {
         ArgumentNullException.ThrowIfNull(context);
-        double value = _monitor.Read(logs, nameof(ReduceLROnPlateau));
+        double value = _monitor.Read(logs, nameof(ReduceLROnPlateauCallback));
         // Keras semantics: cooldown epochs count down and reset the wait; reduce after `patience` epochs without improvement.
         if (_cooldownLeft > 0) { _cooldownLeft--; _wait = 0; }
         if (_monitor.Improved(value)) { _wait = 0; return; }

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using NativeNet.Data;
+using NativeNet.Nn;
+using NativeNet.Optim;
+
+namespace NativeNet.Training;
+
+/// <summary>
+/// A module bound to an optimizer, a loss and metrics — Keras's compiled model, made with
+/// <see cref="TrainingExtensions.Compile(Module, Optimizer, Loss, string[])"/>. It adds
+/// <see cref="Fit"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
+/// module stays yours (dispose it yourself), and you can keep calling it directly.
+/// </summary>
+/// <example>
+/// <code>
+/// Generator.ManualSeed(42);
+/// var model = new Sequential(new Linear(30, 64), new ReLU(), new Dropout(0.2), new Linear(64, 1));
+/// var compiled = model.Compile(new Adam(model.Parameters(), lr: 1e-3), new BCEWithLogitsLoss(), "accuracy", "auc");
+/// var history = compiled.Fit(train, epochs: 100, batchSize: 32, validationData: val,
+///     callbacks: [new EarlyStopping("val_auc", patience: 10, restoreBestWeights: true)],
+///     progress: new ConsoleProgress(), seed: 42);
+/// float[] probabilities = compiled.Predict(test);   // sigmoid applied: P(malignant)
+/// </code>
+/// The same training by hand is as short:
+/// <code>
+/// var loader = new DataLoader(train, batchSize: 32, seed: 42);
+/// for (int epoch = 0; epoch &lt; 100; epoch++)
+///     foreach (var batch in loader.GetEpoch(epoch))
+///     {
+///         using var scope = Tensor.NewDisposeScope();
+///         var loss = lossFn.Forward(model.Forward(Tensor.FromArray(batch.Features, batch.Shape)),
+///                                   Tensor.FromArray(batch.Targets, batch.Count, 1));
+///         optimizer.ZeroGrad();
+///         loss.Backward();
+///         optimizer.Step();
+///     }
+/// </code>
+/// </example>
+public sealed class CompiledModel
+{
+    private readonly LossAdapter _adapter;
+
+    internal CompiledModel(Module model, Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics)
+    {
+        Model = model; Optimizer = optimizer; Loss = loss; Metrics = metrics;
+        _adapter = new LossAdapter(loss);
+        var dup = metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"Metric '{dup.Key}' is given twice.", nameof(metrics));
+        if (metrics.Any(m => m.Name == "loss" || m.Name == "lr")) throw new ArgumentException("A metric may not be named 'loss' or 'lr'.", nameof(metrics));
+    }
+
+    /// <summary>The module trained.</summary>
+    public Module Model { get; }
+    /// <summary>The optimizer (its LearningRate is what ReduceLROnPlateau changes).</summary>
+    public Optimizer Optimizer { get; }
+    /// <summary>The loss; it also decides what <see cref="Predict"/> returns (softmax for cross-entropy, sigmoid for BCE with logits).</summary>
+    public Loss Loss { get; }
+    /// <summary>Metrics computed each epoch on training and validation data.</summary>
+    public IReadOnlyList<Metric> Metrics { get; }
+
+    /// <summary>
+    /// Trains for up to <paramref name="epochs"/> epochs and returns the per-epoch logs.
+    /// Each epoch: shuffled mini-batches (seeded: one seed gives bitwise-identical runs on a
+    /// fixed thread count), then metrics on the epoch's training outputs, then validation in eval
+    /// mode, then callbacks. Cancellation stops after the current batch; the model keeps the
+    /// weights of the last completed step, callbacks' OnTrainEnd still run (so EarlyStopping
+    /// can restore its best weights), and Fit returns the history so far with
+    /// <see cref="History.Cancelled"/> set — it does not throw, so a Stop button needs no try/catch.
+    /// </summary>
+    /// <param name="data">Training samples.</param>
+    /// <param name="epochs">Maximum epochs.</param>
+    /// <param name="batchSize">Samples per step.</param>
+    /// <param name="validationSplit">Fraction of <paramref name="data"/> held out for validation — the last samples, before shuffling, as Keras does.</param>
+    /// <param name="validationData">Explicit validation samples (takes precedence over the split).</param>
+    /// <param name="shuffle">Shuffle every epoch.</param>
+    /// <param name="classWeights">Loss weight per class label (e.g. {0: 1, 1: 1.7} for a rarer positive class); the batch loss is Σ wᵢ·lᵢ / n.</param>
+    /// <param name="callbacks">Callbacks, called in order.</param>
+    /// <param name="progress">Receives batch and epoch reports (e.g. <see cref="ConsoleProgress"/>).</param>
+    /// <param name="seed">Seeds the shuffles and, through <see cref="Generator.ManualSeed"/>, this thread's default generator (dropout).</param>
+    /// <param name="cancellationToken">Stops training early.</param>
+    public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, Dataset? validationData = null,
+        bool shuffle = true, IReadOnlyDictionary<int, double>? classWeights = null, IEnumerable<ICallback>? callbacks = null,
+        IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (epochs <= 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be positive. Received: epochs={epochs}");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be positive. Received: batchSize={batchSize}");
+        if (!(validationSplit >= 0 && validationSplit < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, $"validationSplit must be in [0, 1). Received: validationSplit={validationSplit}");
+        if (classWeights is not null && !_adapter.IsClassification)
+            throw new ArgumentException($"classWeights apply to classification losses only. Received: {Loss.GetType().Name}.", nameof(classWeights));
+
+        var train = data;
+        var val = validationData;
+        if (val is null && validationSplit > 0)
+        {
+            int nVal = (int)Math.Round(data.Count * validationSplit);
+            if (nVal == 0 || nVal == data.Count) throw new ArgumentException($"validationSplit={validationSplit} of {data.Count} samples leaves an empty part.", nameof(validationSplit));
+            train = data.Subset(Enumerable.Range(0, data.Count - nVal).ToArray());
+            val = data.Subset(Enumerable.Range(data.Count - nVal, nVal).ToArray());
+        }
+        if (train.Count == 0) throw new ArgumentException("data holds no samples.", nameof(data));
+
+        Generator.ManualSeed((ulong)(uint)seed);
+        var loader = new DataLoader(train, batchSize, shuffle, seed);
+        var cbs = callbacks?.ToList() ?? [];
+        var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs };
+        var history = context.History;
+        foreach (var cb in cbs) cb.OnTrainBegin(context);
+        try
+        {
+            for (int epoch = 1; epoch <= epochs; epoch++)
+            {
+                context.Epoch = epoch;
+                foreach (var cb in cbs) cb.OnEpochBegin(context);
+                var logs = TrainEpoch(loader, epoch, epochs, classWeights, cbs, context, progress, cancellationToken);
+                if (logs is null) { history.Cancelled = true; break; }
+                if (val is not null)
+                    foreach (var (k, v) in Evaluate(val, Math.Max(batchSize, 256))) logs["val_" + k] = v;
+                logs["lr"] = Optimizer.LearningRate;
+                foreach (var cb in cbs) cb.OnEpochEnd(context, logs);
+                history.Add(logs);
+                progress?.Report(new TrainingProgress
+                {
+                    Kind = ProgressKind.EpochEnd, Epoch = epoch, Epochs = epochs, Batch = loader.BatchCount, Batches = loader.BatchCount,
+                    Loss = logs["loss"], Metrics = logs.Where(kv => kv.Key is not "loss" and not "lr").ToDictionary(), Elapsed = _epochWatch.Elapsed,
+                });
+                if (context.StopTraining) { history.StoppedEarly = true; break; }
+                if (cancellationToken.IsCancellationRequested) { history.Cancelled = true; break; }
+            }
+        }
+        finally
+        {
+            Model.Train();
+            Optimizer.ZeroGrad();
+        }
+        foreach (var cb in cbs) cb.OnTrainEnd(context);
+        return history;
+    }
+
+    private readonly Stopwatch _epochWatch = new();
+
+    // One epoch of training; null when cancelled before it finished.
+    private Dictionary<string, double>? TrainEpoch(DataLoader loader, int epoch, int epochs, IReadOnlyDictionary<int, double>? classWeights,
+        List<ICallback> cbs, TrainingContext context, IProgress<TrainingProgress>? progress, CancellationToken token)
+    {
+        Model.Train();
+        _epochWatch.Restart();
+        double lossSum = 0;
+        int seen = 0, batchNo = 0;
+        var outputs = new List<float[]>();
+        var targets = new List<float[]>();
+        IEnumerator<Batch> it;
+        try { it = loader.GetEpoch(epoch - 1, token).GetEnumerator(); }
+        catch (OperationCanceledException) { return null; }
+        using (it)
+        {
+            while (true)
+            {
+                if (token.IsCancellationRequested) return null;
+                try { if (!it.MoveNext()) break; }
+                catch (OperationCanceledException) { return null; }
+                var batch = it.Current;
+                double loss = Step(batch, classWeights, out var probabilities);
+                lossSum += loss * batch.Count;
+                seen += batch.Count;
+                outputs.Add(probabilities);
+                targets.Add(batch.Targets);
+                batchNo++;
+                foreach (var cb in cbs) cb.OnBatchEnd(context, batchNo, loss);
+                progress?.Report(new TrainingProgress
+                {
+                    Kind = ProgressKind.BatchEnd, Epoch = epoch, Epochs = epochs, Batch = batchNo, Batches = loader.BatchCount,
+                    Loss = lossSum / seen, Elapsed = _epochWatch.Elapsed,
+                });
+            }
+        }
+        var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
+        AddMetrics(logs, "", Concat(outputs), Concat(targets), loader.Data.Count, loader.Data.TargetWidth);
+        return logs;
+    }
+
+    // One optimizer step on a batch; returns the batch loss and the batch's probabilities.
+    private double Step(Batch batch, IReadOnlyDictionary<int, double>? classWeights, out float[] probabilities)
+    {
+        using var scope = Tensor.NewDisposeScope();
+        var x = Tensor.FromArray(batch.Features, batch.Shape);
+        var output = Model.Forward(x);
+        var loss = _adapter.Compute(output, batch.Targets, batch.TargetWidth, SampleWeights(batch, classWeights));
+        float value = loss.Item();
+        if (!float.IsFinite(value))
+            throw new InvalidOperationException($"The loss became {value} at batch {batch.Index}; lower the learning rate or check the inputs for NaN.");
+        Optimizer.ZeroGrad();
+        loss.Backward();
+        Optimizer.Step();
+        probabilities = _adapter.ToProbabilities(output);
+        return value;
+    }
+
+    private static float[]? SampleWeights(Batch batch, IReadOnlyDictionary<int, double>? classWeights)
+    {
+        if (classWeights is null) return null;
+        var w = new float[batch.Count];
+        for (int i = 0; i < w.Length; i++)
+            w[i] = classWeights.TryGetValue((int)batch.Targets[i * batch.TargetWidth], out var cw) ? (float)cw : 1f;
+        return w;
+    }
+
+    /// <summary>Loss and metrics on <paramref name="data"/> in eval mode without gradients ("loss" plus each metric's name).</summary>
+    public IReadOnlyDictionary<string, double> Evaluate(Dataset data, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException("data holds no samples.", nameof(data));
+        var (probabilities, lossSum) = Run(data, batchSize, withLoss: true);
+        var logs = new Dictionary<string, double> { ["loss"] = lossSum / data.Count };
+        AddMetrics(logs, "", probabilities, data.Targets, data.Count, data.TargetWidth);
+        return logs;
+    }
+
+    /// <summary>
+    /// Outputs for every sample, row-major [n, outputs], in eval mode without gradients:
+    /// probabilities for classification losses (softmax rows for cross-entropy, sigmoid for
+    /// BCE with logits), raw values otherwise. The module's training mode is restored afterwards.
+    /// </summary>
+    public float[] Predict(Dataset data, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Run(data, batchSize, withLoss: false).Outputs;
+    }
+
+    private (float[] Outputs, double LossSum) Run(Dataset data, int batchSize, bool withLoss)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be positive. Received: batchSize={batchSize}");
+        bool wasTraining = Model.Training;
+        Model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            var parts = new List<float[]>();
+            double lossSum = 0;
+            foreach (var batch in new DataLoader(data, batchSize, shuffle: false, prefetch: 0).GetEpoch(0))
+            {
+                using var scope = Tensor.NewDisposeScope();
+                var output = Model.Forward(Tensor.FromArray(batch.Features, batch.Shape));
+                if (withLoss) lossSum += _adapter.Compute(output, batch.Targets, batch.TargetWidth, null).Item() * (double)batch.Count;
+                parts.Add(_adapter.ToProbabilities(output));
+            }
+            return (Concat(parts), lossSum);
+        }
+        finally { Model.Train(wasTraining); }
+    }
+
+    private void AddMetrics(Dictionary<string, double> logs, string prefix, float[] outputs, float[] targets, int n, int targetWidth)
+    {
+        if (Metrics.Count == 0) return;
+        int width = outputs.Length / n;
+        foreach (var m in Metrics) logs[prefix + m.Name] = m.Compute(outputs, width, targets, targetWidth);
+    }
+
+    private static float[] Concat(List<float[]> parts)
+    {
+        var r = new float[parts.Sum(p => (long)p.Length)];
+        long o = 0;
+        foreach (var p in parts) { Array.Copy(p, 0, r, o, p.Length); o += p.Length; }
+        return r;
+    }
+}
