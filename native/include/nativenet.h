@@ -236,13 +236,13 @@ NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
  * Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation).
  * The numbering is shared with the GEMM section's activation codes.
  */
-enum {
+typedef enum nn_conv_activation {
     NN_CONV_ACTIVATION_NONE = 0,
     NN_CONV_ACTIVATION_RELU = 1,
     NN_CONV_ACTIVATION_SIGMOID = 2,
     NN_CONV_ACTIVATION_TANH = 3,
     NN_CONV_ACTIVATION_GELU = 4 /* exact erf form */
-};
+} nn_conv_activation;
 
 /**
  * A 2-D convolution: input x [n, c, h, w], weight [k, c / groups, r, s], output y [n, k, oh, ow]

@@ -23,6 +23,20 @@ inline void valid_cols(const geom& g, int64_t j, int64_t* lo, int64_t* hi) {
     *hi = h;
 }
 
+// dst[o] = src[o] for o in [lo, hi). Rows are short (tens of floats), so instead of a tail loop
+// the last vector overlaps the previous one (storing the same values twice is harmless).
+template <class V>
+inline void copy_row(const float* src, float* dst, int64_t lo, int64_t hi) {
+    const int64_t n = hi - lo;
+    if (n < V::width) {
+        for (int64_t o = lo; o < hi; ++o) dst[o] = src[o];
+        return;
+    }
+    int64_t o = lo;
+    for (; o + V::width <= hi; o += V::width) V::store(dst + o, V::load(src + o));
+    if (o < hi) V::store(dst + hi - V::width, V::load(src + hi - V::width));
+}
+
 template <class V>
 void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col) {
     const int64_t L = (oh1 - oh0) * g.ow;
@@ -40,9 +54,9 @@ void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_
                         continue;
                     }
                     const float* src = x + (c * g.h + ih) * g.w + off;
-                    std::memset(row, 0, sizeof(float) * static_cast<size_t>(lo));
+                    for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;  // padding: a few columns
                     if (g.sw == 1) {
-                        std::memcpy(row + lo, src + lo, sizeof(float) * static_cast<size_t>(hi - lo));
+                        copy_row<V>(src, row, lo, hi);
                     } else if (g.sw == 2) {
                         // Even lanes of two vectors; a vector may start at ow while its last read,
                         // src[2 * (ow + width) - 1], stays inside the row.
@@ -54,7 +68,7 @@ void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_
                     } else {
                         for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
                     }
-                    std::memset(row + hi, 0, sizeof(float) * static_cast<size_t>(g.ow - hi));
+                    for (int64_t o = hi; o < g.ow; ++o) row[o] = 0.0f;
                 }
             }
     }
