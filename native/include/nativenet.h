@@ -236,7 +236,7 @@ NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
  * Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation).
  * The numbering is shared with the GEMM section's activation codes.
  */
-typedef enum nn_conv_activation {
+typedef NN_ENUM(nn_conv_activation) {
     NN_CONV_ACTIVATION_NONE = 0,
     NN_CONV_ACTIVATION_RELU = 1,
     NN_CONV_ACTIVATION_SIGMOID = 2,

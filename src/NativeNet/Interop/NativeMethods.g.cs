@@ -82,6 +82,16 @@ internal enum nn_activation : int
     NN_ACT_GELU = 4,
 }
 
+/// <summary>Convolution, pooling, normalization and dropout. Activations are NCHW (NCL in 1-D), dense, float32; weights use PyTorch's layout [k, c / groups, r, s]. Results do not depend on the thread count (reductions run in an order fixed by the shapes alone). Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation). The numbering is shared with the GEMM section's activation codes.</summary>
+internal enum nn_conv_activation : int
+{
+    NN_CONV_ACTIVATION_NONE = 0,
+    NN_CONV_ACTIVATION_RELU = 1,
+    NN_CONV_ACTIVATION_SIGMOID = 2,
+    NN_CONV_ACTIVATION_TANH = 3,
+    NN_CONV_ACTIVATION_GELU = 4,
+}
+
 /// <summary>Recurrent cells, PyTorch semantics and layouts. G = 4 gates for LSTM (order i, f, g, o), 3 for GRU (order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1-z)*n + z*h). Weights: w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] (both nullable = no bias).</summary>
 internal enum nn_rnn_cell : int
 {
