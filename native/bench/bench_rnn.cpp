@@ -2,7 +2,8 @@
 // batch_first, one layer, one direction, with biases). fwd_ms: forward only; fwd_bwd_ms:
 // forward + backward of output.sum() w.r.t. input and every parameter (dy = 1, h0 = c0 = 0 as
 // in PyTorch's call without a state). gemm_ms replays just the SGEMM calls the driver makes for
-// one fwd+bwd (same shapes, same order) so the GEMM share of the time can be read off.
+// one fwd+bwd (same shapes, same order, same packing and thread split) so the GEMM share of
+// the time can be read off.
 // Threads: NATIVENET_NUM_THREADS. Timing as the anchor: 3 warm-ups, calibrated repetitions,
 // best of 5 windows. Prints one JSON line per case.
 #include <algorithm>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "gemm/gemm.h"
+#include "rnn/rnn_step_gemm.h"
+#include "runtime/threadpool.h"
 #include "nativenet.h"
 
 namespace {
@@ -100,10 +103,15 @@ int main() {
             using nn::gemm::sgemm;
             nn::gemm::epilogue ep{bi.data(), nn::gemm::bias_mode::per_col};
             sgemm(false, true, R, GH, c.I, 1.0f, x.data(), c.I, wi.data(), c.I, 0.0f, proj.data(), GH, ep);
-            for (int64_t t = 0; t < c.T; ++t)
-                sgemm(false, true, c.B, GH, c.H, 1.0f, hst.data(), c.H, wh.data(), c.H, 0.0f, hh.data(), GH, ep);
-            for (int64_t t = 0; t < c.T; ++t)
-                sgemm(false, false, c.B, c.H, GH, 1.0f, hh.data(), GH, wh.data(), c.H, 1.0f, hst.data(), c.H);
+            // Per step, as the driver: W_hh packed once, batch rows split in blocks across the pool.
+            const nn::rnn::step_weight wf(true, c.H, GH, wh.data(), c.H), wb(false, GH, c.H, wh.data(), c.H);
+            nn::parallel_run(0, [&](int tid, int n) {
+                const int64_t b0 = c.B * tid / n, b1 = c.B * (tid + 1) / n;
+                for (int64_t t = 0; t < c.T; ++t)
+                    wf.multiply(b1 - b0, hst.data() + b0 * c.H, c.H, 0.0f, hh.data() + b0 * GH, GH, ep);
+                for (int64_t t = 0; t < c.T; ++t)
+                    wb.multiply(b1 - b0, hh.data() + b0 * GH, GH, 1.0f, hst.data() + b0 * c.H, c.H);
+            });
             sgemm(false, false, R, c.I, GH, 1.0f, proj.data(), GH, wi.data(), c.I, 0.0f, dx.data(), c.I);
             sgemm(true, false, GH, c.I, R, 1.0f, proj.data(), GH, x.data(), c.I, 0.0f, dwi.data(), c.I);
             sgemm(true, false, GH, c.H, R, 1.0f, proj.data(), GH, hp.data(), c.H, 0.0f, dwh.data(), c.H);

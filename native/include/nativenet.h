@@ -444,12 +444,17 @@ typedef struct nn_rnn_desc {
 NN_API nn_status nn_rnn_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
 
 /**
- * One layer, one direction. lengths (nullable = every sequence has T steps) gives each
- * sequence's length in [0, T]: sequence b runs only its first lengths[b] steps (reverse: from step
- * lengths[b]-1 down to 0), y past its length is 0, and h_n/c_n are its state after its last valid
- * step (PyTorch packed-sequence semantics). h0, c0 nullable = zeros; c0/c_n are used by LSTM only
- * (c_n may be null for LSTM when not wanted; must be ignored for GRU). Outputs overwrite.
- * workspace: nn_rnn_workspace_size floats, caller-owned, no alignment required.
+ * One layer, one direction (desc->reverse picks it). Outputs overwrite.
+ *   lengths (nullable = every sequence has T steps): each sequence's length in [0, T]. Sequence b
+ *     runs only its first lengths[b] steps (reverse: from step lengths[b]-1 down to 0), y past its
+ *     length is 0, and h_n/c_n are its state after its last valid step: PyTorch's packed-sequence
+ *     semantics. Lengths need not be sorted.
+ *   h0, c0 nullable = zeros; h_n, c_n nullable = not wanted. c0/c_n are read/written by LSTM only.
+ *   b_ih, b_hh nullable = no bias.
+ *   workspace: nn_rnn_workspace_size floats, caller-owned, no alignment required; keep it
+ *     untouched until nn_rnn_backward when training.
+ * Threads: sequences are split across the pool in blocks of batch rows (no barrier per step);
+ * results are bitwise identical for any thread count.
  */
 NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
                                 const float* b_ih, const float* b_hh, const float* h0, const float* c0,
@@ -457,10 +462,12 @@ NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const f
 
 /**
  * Backward through time of the nn_rnn_forward call that filled `workspace`, with the same desc,
- * x, weights, lengths and h0/c0 (nullable as in forward). dy [like y], dh_n [B, H], dc_n [B, H]
- * are nullable (= zeros). Every gradient OVERWRITES its output: dx [like x], dh0, dc0 [B, H]
- * (nullable = not wanted; dc0 LSTM only), dw_ih, dw_hh, db_ih, db_hh (db_* nullable = not wanted).
- * Gradients at padded steps (t >= lengths[b]) of dx are 0.
+ * x, weights and lengths. h0 / c0 may be passed as given to forward or null: the values forward
+ * used are read back from the workspace. The workspace is consumed (overwritten).
+ *   dy [like y], dh_n [B, H], dc_n [B, H] (LSTM): nullable = zeros.
+ *   Every gradient OVERWRITES its output: dx [like x] (required; 0 at padded steps),
+ *   dw_ih [G*H, I], dw_hh [G*H, H] (required), dh0, dc0 [B, H], db_ih, db_hh [G*H] (nullable =
+ *   not wanted). Callers that accumulate over several calls add the results themselves.
  */
 NN_API nn_status nn_rnn_backward(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
                                  const float* h0, const float* c0, const int64_t* lengths, float* workspace,

@@ -1,10 +1,16 @@
 // Exported recurrent entry points: validate the descriptor and buffers, then run the driver.
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 #include "nativenet.h"
 #include "rnn/rnn.h"
 #include "runtime/error.h"
+
+// The C# side mirrors this struct field by field; its layout is part of the ABI.
+static_assert(sizeof(nn_rnn_desc) == 56, "nn_rnn_desc layout changed");
+static_assert(offsetof(nn_rnn_desc, seq_len) == 8 && offsetof(nn_rnn_desc, num_layers) == 40,
+              "nn_rnn_desc layout changed");
 
 namespace {
 
