@@ -27,6 +27,22 @@ public static class BenchCommand
             return 0;
         });
         cmd.Subcommands.Add(gemm);
+
+        foreach (var (name, description, run) in new (string, string, Action<BenchContext>)[]
+        {
+            ("conv", "Conv2d 3x3 forward and forward+backward (torch_anchor.py cases)", LayerBench.RunConv),
+            ("rnn", "LSTM/GRU forward and forward+backward (torch_anchor.py cases)", LayerBench.RunRnn),
+            ("models", "Five reference models: inference and one Adam training step", LayerBench.RunModels),
+        })
+        {
+            var sub = new Command(name, description);
+            sub.SetAction(p =>
+            {
+                run(new BenchContext(stdout, p.GetValue(json)));
+                return 0;
+            });
+            cmd.Subcommands.Add(sub);
+        }
         return cmd;
     }
 }
