@@ -51,7 +51,7 @@ public sealed class CompiledModel
 
     /// <summary>The module trained.</summary>
     public Module Model { get; }
-    /// <summary>The optimizer (its LearningRate is what ReduceLROnPlateau changes).</summary>
+    /// <summary>The optimizer (its LearningRate is what ReduceLROnPlateauCallback changes).</summary>
     public Optimizer Optimizer { get; }
     /// <summary>The loss; it also decides what <see cref="Predict"/> returns (softmax for cross-entropy, sigmoid for BCE with logits).</summary>
     public Loss Loss { get; }

