@@ -79,8 +79,10 @@ tile_args base_args(const problem& pr) {
 // Packing pays off when the packed panel is reused: A panels across a thread's N range, the
 // B block across its M range. Short ranges read the operand in place. (Transposed B always
 // packs: the kernel wants rows of B contiguous. A is read in place in any layout.)
-bool reads_b_in_place(const problem& pr, int64_t rows) {
-    return pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || rows <= g_tuning.b_in_place_max_rows);
+bool reads_b_in_place(const problem& pr, int64_t rows, int64_t cols) {
+    if (pr.prepacked != nullptr || pr.b_cs != 1) return false;
+    return pr.small || (rows <= g_tuning.b_in_place_max_rows &&
+                        pr.k * cols * static_cast<int64_t>(sizeof(float)) <= g_tuning.b_in_place_max_bytes);
 }
 bool reads_a_in_place(const problem& pr, int64_t cols) {
     return pr.small || cols <= g_tuning.a_in_place_max_cols;
@@ -123,7 +125,7 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const int64_t MR = K.mr, NR = K.nr;
     // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
     const tuning& T = g_tuning;
-    const bool b_in_place = reads_b_in_place(pr, m1 - m0), a_in_place = reads_a_in_place(pr, n1 - n0);
+    const bool b_in_place = reads_b_in_place(pr, m1 - m0, n1 - n0), a_in_place = reads_a_in_place(pr, n1 - n0);
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
@@ -193,7 +195,7 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
         const double kk = static_cast<double>(pr.k);
         // Roughly cycles: 32 multiply-adds per cycle, half a cycle per packed float.
         double cost = rows * cols * kk / 32.0;
-        if (!reads_b_in_place(pr, static_cast<int64_t>(rows))) cost += 0.5 * kk * cols;
+        if (!reads_b_in_place(pr, static_cast<int64_t>(rows), static_cast<int64_t>(cols))) cost += 0.5 * kk * cols;
         if (!reads_a_in_place(pr, static_cast<int64_t>(cols)))
             cost += 0.5 * kk * rows * std::ceil(cols / static_cast<double>(K.nc));
         if (best < 0 || cost < best * 0.999) {
