@@ -11,10 +11,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
 #include "gemm_kernels.h"
+#include "runtime/error.h"
 #include "runtime/threadpool.h"
 
 namespace nn::gemm {
@@ -123,7 +125,7 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     }
     const kernels& K = *pr.kt;
     const int64_t MR = K.mr, NR = K.nr;
-    // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
+    // B read in place needs no NC blocks (nothing is packed into L2).
     const tuning& T = g_tuning;
     const bool b_in_place = reads_b_in_place(pr, m1 - m0, n1 - n0), a_in_place = reads_a_in_place(pr, n1 - n0);
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
@@ -265,7 +267,8 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     kt = &active_kernels();
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = ceil_div(n, kt->nr) * kt->nr;
-    size_t count = static_cast<size_t>(std::max<int64_t>(1, k * npad));
+    size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));
+    if (count > SIZE_MAX / sizeof(float) - 64) throw std::bad_alloc();
     data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));
     if (!data) throw std::bad_alloc();
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
