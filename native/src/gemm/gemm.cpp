@@ -24,6 +24,15 @@ namespace {
 
 tuning g_tuning;
 
+// 64-byte aligned float buffers. Aligned operator new is portable (MSVC and MinGW have no
+// std::aligned_alloc) and throws std::bad_alloc, which the API guard reports.
+float* alloc_floats(size_t n) {
+    return static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t(64)));
+}
+void free_floats(float* p) noexcept {
+    if (p) ::operator delete(p, std::align_val_t(64));
+}
+
 // Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
 // calls never allocate.
 struct scratch {
@@ -31,17 +40,15 @@ struct scratch {
     size_t cap = 0;
     float* get(size_t n) {
         if (n > cap) {
-            std::free(p);
+            free_floats(p);
             p = nullptr;
             cap = 0;
-            size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-            p = static_cast<float*>(std::aligned_alloc(64, bytes));
-            if (!p) throw std::bad_alloc();
+            p = alloc_floats(n);
             cap = n;
         }
         return p;
     }
-    ~scratch() { std::free(p); }
+    ~scratch() { free_floats(p); }
 };
 thread_local scratch t_pack_a, t_pack_b;
 
@@ -269,8 +276,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     npad = ceil_div(n, kt->nr) * kt->nr;
     size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));
     if (count > SIZE_MAX / sizeof(float) - 64) throw std::bad_alloc();
-    data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));
-    if (!data) throw std::bad_alloc();
+    data = alloc_floats(count);
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
     // Each K block holds every column panel: offset pc * npad + j * kc (see run_block).
     for (int64_t pc = 0; pc < k; pc += kcb) {
@@ -279,7 +285,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     }
 }
 
-packed_b::~packed_b() { std::free(data); }
+packed_b::~packed_b() { free_floats(data); }
 
 void sgemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                   const packed_b& pb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {
