@@ -150,7 +150,7 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
 }
 
 // KC x NC = 384 x 1024 floats = 1.5 MB would overflow L2; 384 x 512 = 768 KB does not.
-const kernels table = {"avx2", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};
+const kernels table = {"avx2", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
 
 }  // namespace
 

@@ -138,7 +138,7 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
     pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
 }
 
-const kernels table = {"avx512", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};
+const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
 
 }  // namespace
 
