@@ -57,7 +57,7 @@ internal enum nn_binary_op : int
     NN_BINARY_MIN = 5,
 }
 
-/// <summary>Single-precision matrix multiply, row-major: C[m x n] = act(alpha * op(A)[m x k] * op(B)[k x n] + beta * C + bias) op(X) = X or its transpose. A is stored m x k (lda &gt;= max(1, k)) or, transposed, k x m (lda &gt;= max(1, m)); B is k x n (ldb &gt;= max(1, n)) or, transposed, n x k (ldb &gt;= max(1, k)); ldc &gt;= max(1, n). Zero sizes are valid: m == 0 or n == 0 does nothing, k == 0 gives C = act(beta * C + bias). beta == 0 never reads C (NaN there is overwritten). A pointer may be null only when nothing is read or written through it. Results are bitwise identical for any thread count (K is never split across threads).</summary>
+/// <summary>Single-precision matrix multiply, row-major: C[m x n] = act(alpha * op(A)[m x k] * op(B)[k x n] + beta * C + bias) op(X) = X or its transpose. A is stored m x k (lda &gt;= max(1, k)) or, transposed, k x m (lda &gt;= max(1, m)); B is k x n (ldb &gt;= max(1, n)) or, transposed, n x k (ldb &gt;= max(1, k)); ldc &gt;= max(1, n). Zero sizes are valid: m == 0 or n == 0 does nothing, k == 0 gives C = act(beta * C + bias), as does alpha == 0 (A and B are then not read, BLAS semantics). beta == 0 never reads C (NaN there is overwritten). A pointer may be null only when nothing is read or written through it. Results are bitwise identical for any thread count (K is never split across threads) and between the packed and unpacked forms.</summary>
 internal enum nn_transpose : int
 {
     NN_NO_TRANS = 0,
@@ -291,7 +291,7 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
 
-    /// <summary>Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after the call. Free with nn_packed_matrix_destroy.</summary>
+    /// <summary>Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after the call. The layout belongs to the instruction set chosen in this process: do not persist it. Free with nn_packed_matrix_destroy.</summary>
     // C: nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float * b, int64_t ldb, nn_packed_matrix ** out)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
