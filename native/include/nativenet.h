@@ -163,6 +163,61 @@ NN_API nn_status nn_sum(const float* x, int64_t n, double* out);
 
 /* ======================================================================================= gemm == */
 
+/*
+ * Single-precision matrix multiply, row-major:
+ *     C[m x n] = act(alpha * op(A)[m x k] * op(B)[k x n] + beta * C + bias)
+ * op(X) = X or its transpose. A is stored m x k (lda >= max(1, k)) or, transposed, k x m
+ * (lda >= max(1, m)); B is k x n (ldb >= max(1, n)) or, transposed, n x k (ldb >= max(1, k));
+ * ldc >= max(1, n). Zero sizes are valid: m == 0 or n == 0 does nothing, k == 0 gives
+ * C = act(beta * C + bias). beta == 0 never reads C (NaN there is overwritten). A pointer may be
+ * null only when nothing is read or written through it. Results are bitwise identical for any
+ * thread count (K is never split across threads).
+ */
+typedef enum nn_transpose { NN_NO_TRANS = 0, NN_TRANS = 1 } nn_transpose;
+
+/** Bias added after alpha/beta: none, one value per row of C (m values) or per column (n). */
+typedef enum nn_bias_mode { NN_BIAS_NONE = 0, NN_BIAS_ROW = 1, NN_BIAS_COL = 2 } nn_bias_mode;
+
+/** Activation applied last (PyTorch semantics; gelu is the exact erf form). */
+typedef enum nn_activation {
+    NN_ACT_NONE = 0,
+    NN_ACT_RELU = 1,
+    NN_ACT_SIGMOID = 2,
+    NN_ACT_TANH = 3,
+    NN_ACT_GELU = 4
+} nn_activation;
+
+/** C = alpha * op(A) * op(B) + beta * C. */
+NN_API nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
+                          float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                          float* c, int64_t ldc);
+
+/** C = act(alpha * op(A) * op(B) + beta * C + bias), the epilogue fused on each tile of C.
+ *  bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE. */
+NN_API nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
+                             float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                             float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
+                             nn_activation activation);
+
+/** A right-hand operand packed once into the micro-kernel's layout (e.g. a layer's weights). */
+typedef struct nn_packed_matrix nn_packed_matrix;
+
+/** Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after
+ *  the call. Free with nn_packed_matrix_destroy. */
+NN_API nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float* b, int64_t ldb,
+                                 nn_packed_matrix** out);
+
+/** nn_sgemm_ex with a packed B; k and n must equal the packed matrix's. Bitwise equal to the
+ *  unpacked call. */
+NN_API nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                                 const float* a, int64_t lda, const nn_packed_matrix* packed_b, float beta,
+                                 float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
+                                 nn_activation activation);
+
+/** Frees a packed matrix. NULL is a no-op. Always NN_OK. */
+NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
+
+
 /* ================================================================================ convolution == */
 
 /* ================================================================================== recurrent == */

@@ -1,13 +1,293 @@
-// SGEMM driver. Until the blocked SIMD path lands (issue #3) this calls the reference, so the
-// layers built on it are correct from day one.
+// SGEMM driver, BLIS style (row-major view):
+//   for jc over N by NC:              B block kc x nc packed once, stays in L2
+//     for pc over K by KC:
+//       for ic over M by MR:          A micro-panel mr x kc packed, stays in L1
+//         for jr over nc by NR:       micro-kernel, C tile updated while hot
+// Threads split the (M, N) plane into rectangles of whole micro-tiles; each thread packs its
+// own B columns (Zen 4's L2 is private) and its own A panels. K is never split, and every
+// element's arithmetic depends only on K and the K blocking (a function of k alone), so any
+// thread count, the small path and the pre-packed path produce bitwise identical C.
 #include "gemm.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <new>
+
+#include "gemm_kernels.h"
+#include "runtime/threadpool.h"
+
 namespace nn::gemm {
+namespace {
+
+tuning g_tuning;
+
+// Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
+// calls never allocate.
+struct scratch {
+    float* p = nullptr;
+    size_t cap = 0;
+    float* get(size_t n) {
+        if (n > cap) {
+            std::free(p);
+            p = nullptr;
+            cap = 0;
+            size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+            p = static_cast<float*>(std::aligned_alloc(64, bytes));
+            if (!p) throw std::bad_alloc();
+            cap = n;
+        }
+        return p;
+    }
+    ~scratch() { std::free(p); }
+};
+thread_local scratch t_pack_a, t_pack_b;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct problem {
+    int64_t m, n, k;
+    float alpha, beta;
+    const float* a;
+    int64_t a_rs, a_cs;  // A(i, p) = a[i * a_rs + p * a_cs]
+    const float* b;
+    int64_t b_rs, b_cs;  // B(p, j) = b[p * b_rs + j * b_cs]
+    float* c;
+    int64_t ldc;
+    epilogue ep;
+    const kernels* kt;
+    int64_t kcb;             // K block length (the last block may be shorter)
+    const float* prepacked;  // whole B packed by pack_b_full, or null
+    int64_t npad;            // N rounded up to NR (layout of prepacked)
+    bool small;              // read A in place; B in place unless transposed
+};
+
+// Blocks of at most KC, balanced so the last is not a sliver. Depends on k and KC only.
+int64_t k_block(int64_t k, int64_t kc) {
+    if (k <= kc) return std::max<int64_t>(k, 1);
+    int64_t nb = ceil_div(k, kc);
+    return ceil_div(k, nb);
+}
+
+tile_args base_args(const problem& pr) {
+    tile_args t{};
+    t.alpha = pr.alpha;
+    t.ldc = pr.ldc;
+    return t;
+}
+
+// Packing pays off when the packed panel is reused: A panels across a thread's N range, the
+// B block across its M range. Short ranges read the operand in place. (Transposed B always
+// packs: the kernel wants rows of B contiguous. A is read in place in any layout.)
+bool reads_b_in_place(const problem& pr, int64_t rows) {
+    return pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || rows <= g_tuning.b_in_place_max_rows);
+}
+bool reads_a_in_place(const problem& pr, int64_t cols) {
+    return pr.small || cols <= g_tuning.a_in_place_max_cols;
+}
+
+// C = beta * C + epilogue over [m0, m1) x [n0, n1): the k == 0 / alpha == 0 case.
+void scale_only(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    const kernels& K = *pr.kt;
+    tile_args t = base_args(pr);
+    t.k = 0;
+    t.alpha = 0.0f;
+    t.beta = pr.beta;
+    t.act = static_cast<int>(pr.ep.act);
+    t.a_packed = t.b_packed = true;
+    for (int64_t i = m0; i < m1; i += K.mr)
+        for (int64_t j = n0; j < n1; j += K.nr) {
+            t.m = static_cast<int>(std::min<int64_t>(K.mr, m1 - i));
+            t.n = static_cast<int>(std::min<int64_t>(K.nr, n1 - j));
+            t.c = pr.c + i * pr.ldc + j;
+            t.bias_row = pr.ep.mode == bias_mode::per_row ? pr.ep.bias + i : nullptr;
+            t.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j : nullptr;
+            K.tile(t);
+        }
+}
+
+// Packs B rows [p0, p0 + kc) x columns [j0, j0 + nc) as ceil(nc / NR) panels of kc x NR.
+void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, int64_t p0, int64_t kc, int64_t j0,
+                  int64_t nc, float* dst) {
+    for (int64_t j = 0; j < nc; j += K.nr) {
+        int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - j));
+        K.pack_b(b + p0 * b_rs + (j0 + j) * b_cs, b_rs, b_cs, cols, kc, dst + j * kc);
+    }
+}
+
+// One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
+void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    if (m0 >= m1 || n0 >= n1) return;
+    if (pr.k == 0 || pr.alpha == 0.0f) {
+        scale_only(pr, m0, m1, n0, n1);
+        return;
+    }
+    const kernels& K = *pr.kt;
+    const int64_t MR = K.mr, NR = K.nr;
+    // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
+    const tuning& T = g_tuning;
+    const bool b_in_place = reads_b_in_place(pr, m1 - m0), a_in_place = reads_a_in_place(pr, n1 - n0);
+    const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
+    float* bbuf = nullptr;
+    if (pr.prepacked == nullptr && !b_in_place)
+        bbuf = t_pack_b.get(static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
+    float* abuf = a_in_place ? nullptr : t_pack_a.get(static_cast<size_t>(pr.kcb * MR));
+
+    tile_args t = base_args(pr);
+    t.a_packed = !a_in_place;
+    t.a_rs = a_in_place ? pr.a_rs : 1;
+    t.a_cs = a_in_place ? pr.a_cs : MR;
+    t.b_packed = !b_in_place;
+    t.b_rs = b_in_place ? pr.b_rs : NR;
+
+    for (int64_t jc = n0; jc < n1; jc += NC) {
+        const int64_t nc = std::min(NC, n1 - jc);
+        for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
+            const int64_t kc = std::min(pr.kcb, pr.k - pc);
+            const bool last = pc + kc == pr.k;
+            const float* bblk;
+            if (pr.prepacked) {
+                bblk = pr.prepacked + pc * pr.npad + jc * kc;
+            } else if (b_in_place) {
+                bblk = pr.b + pc * pr.b_rs + jc;
+            } else {
+                pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, jc, nc, bbuf);
+                bblk = bbuf;
+            }
+            t.k = kc;
+            t.beta = pc == 0 ? pr.beta : 1.0f;  // later K blocks accumulate onto C
+            t.act = last ? static_cast<int>(pr.ep.act) : 0;
+            for (int64_t ic = m0; ic < m1; ic += MR) {
+                const int mr = static_cast<int>(std::min(MR, m1 - ic));
+                const float* asrc = pr.a + ic * pr.a_rs + pc * pr.a_cs;
+                if (a_in_place) {
+                    t.a = asrc;
+                } else {
+                    K.pack_a(asrc, pr.a_rs, pr.a_cs, mr, kc, abuf);
+                    t.a = abuf;
+                }
+                t.m = mr;
+                t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + ic : nullptr;
+                for (int64_t jr = 0; jr < nc; jr += NR) {
+                    t.n = static_cast<int>(std::min(NR, nc - jr));
+                    t.b = b_in_place ? bblk + jr : bblk + jr * kc;
+                    t.c = pr.c + ic * pr.ldc + jc + jr;
+                    t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + jc + jr : nullptr;
+                    K.tile(t);
+                }
+            }
+        }
+    }
+}
+
+// Chooses a tm x tn grid of threads (tm * tn = nt) minimizing the largest thread's work:
+// multiply-adds over whole tiles plus packing (B per thread, A once per NC block).
+void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
+    const kernels& K = *pr.kt;
+    const int64_t mt = ceil_div(pr.m, K.mr), ntl = ceil_div(pr.n, K.nr);
+    double best = -1.0;
+    tm = nt;
+    tn = 1;
+    for (int cand = 1; cand <= nt; ++cand) {
+        if (nt % cand) continue;
+        const int ctn = cand, ctm = nt / cand;
+        const double rows = static_cast<double>(ceil_div(mt, ctm) * K.mr);
+        const double cols = static_cast<double>(ceil_div(ntl, ctn) * K.nr);
+        const double kk = static_cast<double>(pr.k);
+        // Roughly cycles: 32 multiply-adds per cycle, half a cycle per packed float.
+        double cost = rows * cols * kk / 32.0;
+        if (!reads_b_in_place(pr, static_cast<int64_t>(rows))) cost += 0.5 * kk * cols;
+        if (!reads_a_in_place(pr, static_cast<int64_t>(cols)))
+            cost += 0.5 * kk * rows * std::ceil(cols / static_cast<double>(K.nc));
+        if (best < 0 || cost < best * 0.999) {
+            best = cost;
+            tm = ctm;
+            tn = ctn;
+        }
+    }
+}
+
+void run(problem& pr, int max_threads) {
+    const int64_t work = pr.m * pr.n * std::max<int64_t>(pr.k, 1);
+    pr.small = work <= g_tuning.small_work;
+    int want = pr.small ? 1 : static_cast<int>(std::clamp<int64_t>(work / g_tuning.work_per_thread, 1, 1 << 20));
+    if (max_threads > 0) want = std::min(want, max_threads);
+    if (want <= 1) {
+        run_block(pr, 0, pr.m, 0, pr.n);
+        return;
+    }
+    parallel_run(want, [&](int tid, int nt) {
+        int tm, tn;
+        choose_grid(pr, nt, tm, tn);
+        const int im = tid / tn, in = tid % tn;
+        const int64_t mt = ceil_div(pr.m, pr.kt->mr), ntl = ceil_div(pr.n, pr.kt->nr);
+        const int64_t m0 = std::min(pr.m, mt * im / tm * pr.kt->mr), m1 = std::min(pr.m, mt * (im + 1) / tm * pr.kt->mr);
+        const int64_t n0 = std::min(pr.n, ntl * in / tn * pr.kt->nr), n1 = std::min(pr.n, ntl * (in + 1) / tn * pr.kt->nr);
+        run_block(pr, m0, m1, n0, n1);
+    });
+}
+
+problem make_problem(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                     float beta, float* c, int64_t ldc, const epilogue& ep) {
+    problem pr{};
+    pr.m = m;
+    pr.n = n;
+    pr.k = k;
+    pr.alpha = alpha;
+    pr.beta = beta;
+    pr.a = a;
+    pr.a_rs = trans_a ? 1 : lda;
+    pr.a_cs = trans_a ? lda : 1;
+    pr.c = c;
+    pr.ldc = ldc;
+    pr.ep = ep;
+    pr.kt = &active_kernels();
+    pr.kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : pr.kt->kc);
+    return pr;
+}
+
+}  // namespace
+
+tuning& tuning_params() noexcept { return g_tuning; }
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {
-    (void)max_threads;
-    sgemm_ref(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep);
+    if (m <= 0 || n <= 0) return;
+    problem pr = make_problem(trans_a, m, n, k, alpha, a, lda, beta, c, ldc, ep);
+    pr.b = b;
+    pr.b_rs = trans_b ? 1 : ldb;
+    pr.b_cs = trans_b ? ldb : 1;
+    run(pr, max_threads);
+}
+
+// ------------------------------------------------------------------------------ packed B --
+
+packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
+    kt = &active_kernels();
+    kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
+    npad = ceil_div(n, kt->nr) * kt->nr;
+    size_t count = static_cast<size_t>(std::max<int64_t>(1, k * npad));
+    data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));
+    if (!data) throw std::bad_alloc();
+    const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
+    // Each K block holds every column panel: offset pc * npad + j * kc (see run_block).
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+        const int64_t kc = std::min(kcb, k - pc);
+        if (n > 0) pack_b_block(*kt, b, b_rs, b_cs, pc, kc, 0, n, data + pc * npad);
+    }
+}
+
+packed_b::~packed_b() { std::free(data); }
+
+void sgemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                  const packed_b& pb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {
+    if (m <= 0 || n <= 0) return;
+    problem pr = make_problem(trans_a, m, n, k, alpha, a, lda, beta, c, ldc, ep);
+    pr.prepacked = pb.data;
+    pr.npad = pb.npad;
+    pr.kt = pb.kt;
+    pr.kcb = pb.kcb;
+    run(pr, max_threads);
 }
 
 }  // namespace nn::gemm

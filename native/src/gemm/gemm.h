@@ -21,6 +21,38 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const epilogue& ep = epilogue{},
            int max_threads = 0);
 
+struct kernels;
+
+// Driver thresholds, exposed so native/bench can tune them; the library never changes them.
+struct tuning {
+    int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
+    int64_t work_per_thread = 1 << 18;   // m*n*k per extra thread before another one is used
+    int64_t a_in_place_max_cols = 0;     // a thread's N range at or below: A not packed
+    int64_t b_in_place_max_rows = 48;    // a thread's M range at or below: row-major B not packed
+    int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
+};
+tuning& tuning_params() noexcept;
+
+// B packed once for many products (weights): the layout the active ISA's micro-kernel reads,
+// K blocks of whole column panels. Valid only in this process (the layout depends on the ISA).
+struct packed_b {
+    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb);
+    ~packed_b();
+    packed_b(const packed_b&) = delete;
+    packed_b& operator=(const packed_b&) = delete;
+
+    int64_t k, n;
+    int64_t kcb = 0, npad = 0;  // K block length and N rounded up to the tile width
+    const kernels* kt = nullptr;
+    float* data = nullptr;
+};
+
+// sgemm with B pre-packed (pb.k == k and pb.n == n are the caller's to check). Bitwise equal to
+// sgemm on the same B.
+void sgemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                  const packed_b& pb, float beta, float* c, int64_t ldc, const epilogue& ep = epilogue{},
+                  int max_threads = 0);
+
 // The scalar reference (kernels/ref/gemm_ref.cpp): double accumulation, the tests' ground truth.
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,

@@ -1,0 +1,94 @@
+// SGEMM micro-benchmark through the public C ABI, timed like /work/shared/anchors/gemm_anchor.c
+// (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
+// Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
+//                   --b-in-place=N] [MxNxK ...]
+// THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
+// driver's tuning (nn::gemm::tuning) for experiments. Prints one JSON line per shape.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gemm/gemm.h"
+#include "nativenet.h"
+
+namespace {
+
+const char* kDefaults[] = {"64x64x64",       "128x128x128",    "256x256x256", "512x512x512", "1024x1024x1024",
+                           "2048x2048x2048", "64x256x784",     "256x512x512", "32x1024x128", "128x4096x1024"};
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int arg = 1;
+    if (argc > 1 && std::string(argv[1]).find('x') == std::string::npos) {
+        int th = std::atoi(argv[1]);
+        if (th < 1 || nn_set_num_threads(th) != NN_OK) {
+            std::fprintf(stderr, "bad thread count %s\n", argv[1]);
+            return 2;
+        }
+        arg = 2;
+    }
+    std::vector<std::string> cases;
+    auto& tune = nn::gemm::tuning_params();
+    for (int i = arg; i < argc; ++i) {
+        std::string a = argv[i];
+        long long v = 0;
+        auto opt = [&](const char* name) {
+            std::string p = std::string("--") + name + "=";
+            if (a.rfind(p, 0) != 0) return false;
+            v = std::atoll(a.c_str() + p.size());
+            return true;
+        };
+        if (opt("kc")) tune.kc = v;
+        else if (opt("nc")) tune.nc = v;
+        else if (opt("small")) tune.small_work = v;
+        else if (opt("per-thread")) tune.work_per_thread = v;
+        else if (opt("a-in-place")) tune.a_in_place_max_cols = v;
+        else if (opt("b-in-place")) tune.b_in_place_max_rows = v;
+        else if (a.rfind("--", 0) == 0) {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        } else cases.push_back(a);
+    }
+    if (cases.empty())
+        for (const char* c : kDefaults) cases.emplace_back(c);
+    nn_cpu_info_t info;
+    nn_cpu_info(&info);
+    const char* isa = nn_isa_name(info.chosen_isa);
+    for (const auto& s : cases) {
+        long long M, N, K;
+        if (std::sscanf(s.c_str(), "%lldx%lldx%lld", &M, &N, &K) != 3) {
+            std::fprintf(stderr, "bad shape %s\n", s.c_str());
+            return 2;
+        }
+        std::vector<float> A(M * K), B(K * N), C(M * N);
+        for (long long i = 0; i < M * K; ++i) A[i] = static_cast<float>(i % 7) * 0.1f;
+        for (long long i = 0; i < K * N; ++i) B[i] = static_cast<float>(i % 5) * 0.1f;
+        auto gemm = [&] {
+            if (nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N) != NN_OK) {
+                std::fprintf(stderr, "nn_sgemm failed: %s\n", nn_last_error());
+                std::exit(1);
+            }
+        };
+        const double flop = 2.0 * M * N * K;
+        const int reps = static_cast<int>(4e9 / flop) + 1;
+        gemm();
+        double best = 1e30;
+        for (int r = 0; r < 7; ++r) {
+            double t0 = now();
+            for (int i = 0; i < reps; ++i) gemm();
+            double t = (now() - t0) / reps;
+            if (t < best) best = t;
+        }
+        std::printf("{\"suite\":\"gemm\",\"case\":\"%s\",\"threads\":%d,\"isa\":\"%s\",\"ms\":%.4f,\"gflops\":%.2f}\n",
+                    s.c_str(), nn_get_num_threads(), isa, best * 1e3, flop / best / 1e9);
+        std::fflush(stdout);
+    }
+    return 0;
+}

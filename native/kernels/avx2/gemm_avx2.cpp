@@ -1,0 +1,159 @@
+// AVX2 + FMA SGEMM micro-kernel: 6 x 16 tile (12 ymm accumulators, 2 ymm of B, 1 broadcast).
+// Two FMA pipes at 4 cycles latency need >= 8 independent accumulators; 12 + 3 = 15 of the 16
+// ymm registers. Per k step: 2 B loads + 6 broadcasts for 12 FMAs (6 cycles), under the load
+// ports' limit. Blocking as for AVX-512: A micro-panel (6 x KC) in L1, B block (KC x NC) in L2.
+#include <immintrin.h>
+
+#include <array>
+#include <utility>
+
+#include "../common/gemm_pack.h"
+#include "../common/vecmath.h"
+#include "gemm/gemm.h"
+#include "gemm/gemm_kernels.h"
+
+namespace nn::gemm {
+namespace {
+
+using V = nn::simd::V256;
+constexpr int MR = 6;
+constexpr int NR = 16;
+
+__attribute__((noinline)) __m256 apply_act(int act, __m256 x) {
+    switch (static_cast<activation>(act)) {
+        case activation::relu: return _mm256_max_ps(_mm256_setzero_ps(), x);  // NaN stays NaN
+        case activation::sigmoid: return vecmath::sigmoid<V>(x);
+        case activation::tanh: return vecmath::tanh<V>(x);
+        case activation::gelu: return vecmath::gelu<V>(x);
+        default: return x;
+    }
+}
+
+// Lanes [0, n) set (n clamped to [0, 8]).
+inline __m256i first_n(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Element (r, current k) of A: row r sits at r * rs, split as (r / 3) * 3 * rs + (r % 3) * rs.
+inline const float& a_at(const float* a, int r, int64_t rs) {
+    return (a + (r / 3) * 3 * rs)[(r % 3) * rs];
+}
+
+// A_RS1: A's rows are adjacent (packed panel, or transposed A read in place), so the R
+// broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
+// four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
+// registers, so nothing spills in the k loop.
+template <int R, bool A_RS1, bool BP>
+void tile_impl(const tile_args& t) {
+    __m256 c0[R], c1[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+    const float* a = t.a;
+    const float* b = t.b;
+    const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
+    const int64_t k = t.k;
+    if (BP) {
+#pragma GCC unroll 4
+        for (int64_t p = 0; p < k; ++p) {
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; ++r) {
+                __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
+                c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+            }
+            a += acs;
+            b += brs;
+        }
+    } else {
+        const __m256i bm0 = first_n(t.n), bm1 = first_n(t.n - 8);
+        for (int64_t p = 0; p < k; ++p) {
+            __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = _mm256_maskload_ps(b + 8, bm1);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; ++r) {
+                __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
+                c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+            }
+            a += acs;
+            b += brs;
+        }
+    }
+    const __m256 va = _mm256_set1_ps(t.alpha), vb = _mm256_set1_ps(t.beta);
+    const bool use_beta = t.beta != 0.0f;
+    const bool full = t.n == NR, has1 = t.n > 8;
+    const __m256i sm0 = first_n(t.n), sm1 = first_n(t.n - 8);
+    __m256 bc0 = _mm256_setzero_ps(), bc1 = _mm256_setzero_ps();
+    if (t.bias_col) {
+        bc0 = _mm256_maskload_ps(t.bias_col, sm0);
+        bc1 = _mm256_maskload_ps(t.bias_col + 8, sm1);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+        float* cr = t.c + r * t.ldc;
+        __m256 x0 = _mm256_mul_ps(c0[r], va), x1 = _mm256_mul_ps(c1[r], va);
+        if (use_beta) {
+            __m256 o0 = full ? _mm256_loadu_ps(cr) : _mm256_maskload_ps(cr, sm0);
+            __m256 o1 = full ? _mm256_loadu_ps(cr + 8) : _mm256_maskload_ps(cr + 8, sm1);
+            x0 = _mm256_fmadd_ps(vb, o0, x0);
+            x1 = _mm256_fmadd_ps(vb, o1, x1);
+        }
+        if (t.bias_row) {
+            __m256 br = _mm256_broadcast_ss(t.bias_row + r);
+            x0 = _mm256_add_ps(x0, br);
+            x1 = _mm256_add_ps(x1, br);
+        }
+        if (t.bias_col) {
+            x0 = _mm256_add_ps(x0, bc0);
+            x1 = _mm256_add_ps(x1, bc1);
+        }
+        if (t.act != 0) {
+            x0 = apply_act(t.act, x0);
+            if (has1) x1 = apply_act(t.act, x1);
+        }
+        if (full) {
+            _mm256_storeu_ps(cr, x0);
+            _mm256_storeu_ps(cr + 8, x1);
+        } else {
+            _mm256_maskstore_ps(cr, sm0, x0);
+            if (has1) _mm256_maskstore_ps(cr + 8, sm1, x1);
+        }
+    }
+}
+
+using tile_fn = void (*)(const tile_args&);
+
+template <bool A_RS1, bool BP, int... R>
+constexpr auto make_row_table(std::integer_sequence<int, R...>) {
+    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
+}
+
+template <bool A_RS1, bool BP>
+constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
+
+void tile(const tile_args& t) {
+    const int i = t.m - 1;
+    if (t.a_rs == 1) {
+        if (t.b_packed) kRows<true, true>[i](t);
+        else kRows<true, false>[i](t);
+    } else {
+        if (t.b_packed) kRows<false, true>[i](t);
+        else kRows<false, false>[i](t);
+    }
+}
+
+void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
+    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
+}
+void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
+    pack_impl::pack_b<NR>(src, rs, cs, cols, kc, dst);
+}
+
+// KC x NC = 384 x 1024 floats = 1.5 MB would overflow L2; 384 x 512 = 768 KB does not.
+const kernels table = {"avx2", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};
+
+}  // namespace
+
+const kernels* avx2_gemm_kernels() noexcept { return &table; }
+
+}  // namespace nn::gemm

@@ -1,0 +1,147 @@
+// AVX-512 SGEMM micro-kernel: 12 x 32 tile (24 zmm accumulators, 2 zmm of B, broadcast A).
+// Why this shape on Zen 4: AVX-512 FMAs run as 2 x 256-bit on the two FMA pipes, i.e. one zmm
+// FMA per cycle at 4 cycles latency, so >= 4 independent accumulators keep the pipes full; 24
+// give ample slack and the tile needs only 14 loads (2 B vectors + 12 broadcasts) per 24 FMAs,
+// well within the 2 loads per cycle. 32 columns = two zmm, the width of one 128-byte B row.
+// Blocking: the A micro-panel (12 x KC = 18 KB at KC = 384) stays in L1 while the B block
+// (KC x NC = 384 x 512 x 4 = 768 KB) streams from the 1 MB L2.
+#include <immintrin.h>
+
+#include <array>
+#include <utility>
+
+#include "../common/gemm_pack.h"
+#include "../common/vecmath.h"
+#include "gemm/gemm.h"
+#include "gemm/gemm_kernels.h"
+
+namespace nn::gemm {
+namespace {
+
+using V = nn::simd::V512;
+constexpr int MR = 12;
+constexpr int NR = 32;
+
+// Kept out of line: activations are rare in the hot loop's instruction cache and large.
+__attribute__((noinline)) __m512 apply_act(int act, __m512 x) {
+    switch (static_cast<activation>(act)) {
+        case activation::relu: return _mm512_max_ps(_mm512_setzero_ps(), x);  // NaN stays NaN
+        case activation::sigmoid: return vecmath::sigmoid<V>(x);
+        case activation::tanh: return vecmath::tanh<V>(x);
+        case activation::gelu: return vecmath::gelu<V>(x);
+        default: return x;
+    }
+}
+
+inline __mmask16 first_n(int n) {
+    return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+// Element (r, current k) of A: row r sits at r * rs, split as (r / 3) * 3 * rs + (r % 3) * rs.
+inline const float& a_at(const float* a, int r, int64_t rs) {
+    return (a + (r / 3) * 3 * rs)[(r % 3) * rs];
+}
+
+// A_RS1: A's rows are adjacent (packed panel, or transposed A read in place), so the R
+// broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
+// four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
+// registers, so nothing spills in the k loop.
+template <int R, bool A_RS1, bool BP>
+void tile_impl(const tile_args& t) {
+    __m512 c0[R], c1[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+    const float* a = t.a;
+    const float* b = t.b;
+    const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
+    const __mmask16 bm0 = BP ? 0xFFFF : first_n(t.n), bm1 = BP ? 0xFFFF : first_n(t.n - 16);
+    int64_t k = t.k;
+    // Fetch the C tile during the k loop so the epilogue does not wait on it.
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 31), _MM_HINT_T0);
+    }
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < k; ++p) {
+        __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
+        __m512 b1 = BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+            __m512 av = _mm512_set1_ps(a_at(a, r, ars));
+            c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+        a += acs;
+        b += brs;
+    }
+    // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
+    const __m512 va = _mm512_set1_ps(t.alpha), vb = _mm512_set1_ps(t.beta);
+    const bool use_beta = t.beta != 0.0f;
+    const __mmask16 sm0 = first_n(t.n), sm1 = first_n(t.n - 16);
+    __m512 bc0 = _mm512_setzero_ps(), bc1 = _mm512_setzero_ps();
+    if (t.bias_col) {
+        bc0 = _mm512_maskz_loadu_ps(sm0, t.bias_col);
+        bc1 = _mm512_maskz_loadu_ps(sm1, t.bias_col + 16);
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+        float* cr = t.c + r * t.ldc;
+        __m512 x0 = _mm512_mul_ps(c0[r], va), x1 = _mm512_mul_ps(c1[r], va);
+        if (use_beta) {
+            x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(sm0, cr), x0);
+            x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(sm1, cr + 16), x1);
+        }
+        if (t.bias_row) {
+            __m512 br = _mm512_set1_ps(t.bias_row[r]);
+            x0 = _mm512_add_ps(x0, br);
+            x1 = _mm512_add_ps(x1, br);
+        }
+        if (t.bias_col) {
+            x0 = _mm512_add_ps(x0, bc0);
+            x1 = _mm512_add_ps(x1, bc1);
+        }
+        if (t.act != 0) {
+            x0 = apply_act(t.act, x0);
+            if (sm1) x1 = apply_act(t.act, x1);
+        }
+        _mm512_mask_storeu_ps(cr, sm0, x0);
+        if (sm1) _mm512_mask_storeu_ps(cr + 16, sm1, x1);
+    }
+}
+
+using tile_fn = void (*)(const tile_args&);
+
+template <bool A_RS1, bool BP, int... R>
+constexpr auto make_row_table(std::integer_sequence<int, R...>) {
+    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
+}
+
+template <bool A_RS1, bool BP>
+constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
+
+void tile(const tile_args& t) {
+    const int i = t.m - 1;
+    if (t.a_rs == 1) {
+        if (t.b_packed) kRows<true, true>[i](t);
+        else kRows<true, false>[i](t);
+    } else {
+        if (t.b_packed) kRows<false, true>[i](t);
+        else kRows<false, false>[i](t);
+    }
+}
+
+void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
+    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
+}
+void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
+    pack_impl::pack_b<NR>(src, rs, cs, cols, kc, dst);
+}
+
+const kernels table = {"avx512", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};
+
+}  // namespace
+
+const kernels* avx512_gemm_kernels() noexcept { return &table; }
+
+}  // namespace nn::gemm

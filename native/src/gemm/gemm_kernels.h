@@ -1,0 +1,53 @@
+// SGEMM kernel table (registration as data): one struct per ISA holding the micro-kernel, its
+// tile shape, the cache blocking the driver uses with it, and the packing routines.
+//
+// Micro-kernel contract (BLIS style, row-major): one call computes an m x n tile of C
+// (m <= mr, n <= nr) over k steps:
+//     acc[i][j] = sum_{p < k} A(i, p) * B(p, j)      (FMA, p in increasing order, from 0)
+//     C[i][j]   = act(alpha * acc + beta * C + bias)  (beta == 0: C is never read)
+// The order of operations for one element depends only on k, never on the tile's position,
+// m, n, the packing or the thread count: this is what makes 1 vs N threads and packed vs
+// unpacked B bitwise equal.
+#pragma once
+#include <cstdint>
+
+namespace nn::gemm {
+
+struct tile_args {
+    int64_t k;
+    // A(i, p) = a[i * a_rs + p * a_cs]. Packed A: a_rs = 1, a_cs = mr.
+    const float* a;
+    int64_t a_rs, a_cs;
+    // B(p, j) = b[p * b_rs + j]. Packed B: b_rs = nr and columns >= n are zero (full-width
+    // loads); unpacked B: only columns < n are read (masked loads).
+    const float* b;
+    int64_t b_rs;
+    float* c;
+    int64_t ldc;
+    int m, n;
+    bool a_packed, b_packed;
+    float alpha, beta;
+    const float* bias_row;  // m values (bias per row of C), or null
+    const float* bias_col;  // n values (bias per column of C), or null
+    int act;                // nn::gemm::activation
+};
+
+struct kernels {
+    const char* isa;
+    int mr, nr;      // micro-tile
+    int64_t kc, nc;  // K block (A micro-panel in L1, B block in L2), N block (B block kc x nc in L2)
+    void (*tile)(const tile_args& t);
+    // dst[p * mr + i] = src[i * rs + p * cs] for i < rows (<= mr), p < kc.
+    void (*pack_a)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst);
+    // dst[p * nr + j] = src[p * rs + j * cs] for j < cols (<= nr), zero for cols <= j < nr.
+    void (*pack_b)(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst);
+};
+
+extern const kernels ref_gemm_kernels;
+const kernels* avx2_gemm_kernels() noexcept;    // null when not compiled
+const kernels* avx512_gemm_kernels() noexcept;  // null when not compiled
+
+// The table for the active ISA, resolved once.
+const kernels& active_kernels() noexcept;
+
+}  // namespace nn::gemm

@@ -1,0 +1,337 @@
+// SGEMM: the active ISA path (through the C ABI) against the scalar reference sgemm_ref (called
+// directly), over odd sizes, all transposes, alpha/beta, padded leading dimensions whose padding
+// must stay untouched, unaligned pointers, NaN in C with beta = 0, every epilogue, pre-packed B,
+// 1 vs 2 threads, and bad arguments.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gemm/gemm.h"
+#include "test_util.h"
+
+namespace {
+
+using nn::gemm::activation;
+using nn::gemm::bias_mode;
+
+const int64_t kSizes[] = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129, 257};
+const float kSentinel = -12345.0f;
+
+struct Case {
+    bool ta = false, tb = false;
+    int64_t m = 1, n = 1, k = 1;
+    float alpha = 1.0f, beta = 0.0f;
+    int64_t pad = 0;     // extra elements per row of A, B and C (sentinel-filled)
+    int64_t offset = 0;  // floats the operands start after an aligned allocation
+    nn_bias_mode bias = NN_BIAS_NONE;
+    nn_activation act = NN_ACT_NONE;
+    uint32_t seed = 1;
+};
+
+std::string describe(const Case& c) {
+    return "m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) + " k=" + std::to_string(c.k) +
+           " ta=" + std::to_string(c.ta) + " tb=" + std::to_string(c.tb) + " alpha=" + std::to_string(c.alpha) +
+           " beta=" + std::to_string(c.beta) + " pad=" + std::to_string(c.pad) + " offset=" +
+           std::to_string(c.offset) + " bias=" + std::to_string(c.bias) + " act=" + std::to_string(c.act) +
+           " isa=" + nn_test::active_isa_name();
+}
+
+// A stored rows x cols matrix with leading dimension cols + pad inside a sentinel-filled buffer.
+struct Operand {
+    std::vector<float> buf;
+    int64_t rows, cols, ld, offset;
+    Operand(int64_t r, int64_t c, int64_t pad, int64_t off, uint32_t seed)
+        : buf(static_cast<size_t>(off + r * (c + pad) + 1), kSentinel), rows(r), cols(c), ld(c + pad), offset(off) {
+        if (ld < 1) ld = 1;
+        buf.resize(static_cast<size_t>(off + r * ld + 1), kSentinel);
+        auto v = nn_test::random_vector(r * c, seed);
+        for (int64_t i = 0; i < r; ++i)
+            for (int64_t j = 0; j < c; ++j) buf[static_cast<size_t>(off + i * ld + j)] = v[static_cast<size_t>(i * c + j)];
+    }
+    float* data() { return buf.data() + offset; }
+    // True when everything outside the rows x cols window still holds the sentinel.
+    ::testing::AssertionResult padding_intact() const {
+        for (size_t idx = 0; idx < buf.size(); ++idx) {
+            int64_t rel = static_cast<int64_t>(idx) - offset;
+            bool inside = rel >= 0 && rel / ld < rows && rel % ld < cols;
+            if (!inside && !(buf[idx] == kSentinel))
+                return ::testing::AssertionFailure() << "padding overwritten at buffer index " << idx << ": " << buf[idx];
+        }
+        return ::testing::AssertionSuccess();
+    }
+};
+
+// Runs one case through nn_sgemm_ex and checks it against the reference. Returns C (dense).
+std::vector<float> check_case(const Case& c, bool use_packed = false) {
+    Operand a(c.ta ? c.k : c.m, c.ta ? c.m : c.k, c.pad, c.offset, c.seed);
+    Operand b(c.tb ? c.n : c.k, c.tb ? c.k : c.n, c.pad, c.offset, c.seed + 1);
+    Operand out(c.m, c.n, c.pad, c.offset, c.seed + 2);
+    if (c.beta == 0.0f)  // beta = 0 must never read C
+        for (int64_t i = 0; i < c.m; ++i)
+            for (int64_t j = 0; j < c.n; ++j) out.data()[i * out.ld + j] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> want(static_cast<size_t>(c.m * c.n));
+    for (int64_t i = 0; i < c.m; ++i)
+        for (int64_t j = 0; j < c.n; ++j) want[static_cast<size_t>(i * c.n + j)] = out.data()[i * out.ld + j];
+    const int64_t bias_len = c.bias == NN_BIAS_ROW ? c.m : c.bias == NN_BIAS_COL ? c.n : 0;
+    auto bias = nn_test::random_vector(bias_len, c.seed + 3);
+    const float* bias_ptr = bias_len ? bias.data() : nullptr;
+
+    const nn_transpose ta = c.ta ? NN_TRANS : NN_NO_TRANS, tb = c.tb ? NN_TRANS : NN_NO_TRANS;
+    if (use_packed) {
+        nn_packed_matrix* pb = nullptr;
+        EXPECT_EQ(nn_sgemm_pack_b(tb, c.k, c.n, b.data(), b.ld, &pb), NN_OK) << nn_last_error();
+        EXPECT_EQ(nn_sgemm_packed(ta, c.m, c.n, c.k, c.alpha, a.data(), a.ld, pb, c.beta, out.data(), out.ld,
+                                  bias_ptr, c.bias, c.act),
+                  NN_OK)
+            << nn_last_error();
+        nn_packed_matrix_destroy(pb);
+    } else {
+        EXPECT_EQ(nn_sgemm_ex(ta, tb, c.m, c.n, c.k, c.alpha, a.data(), a.ld, b.data(), b.ld, c.beta, out.data(),
+                              out.ld, bias_ptr, c.bias, c.act),
+                  NN_OK)
+            << nn_last_error() << " " << describe(c);
+    }
+    nn::gemm::epilogue ep{bias_ptr, static_cast<bias_mode>(c.bias), static_cast<activation>(c.act)};
+    nn::gemm::sgemm_ref(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a.data(), a.ld, b.data(), b.ld, c.beta, want.data(),
+                        c.n, ep);
+    std::vector<float> got(static_cast<size_t>(c.m * c.n));
+    for (int64_t i = 0; i < c.m; ++i)
+        for (int64_t j = 0; j < c.n; ++j) got[static_cast<size_t>(i * c.n + j)] = out.data()[i * out.ld + j];
+    // Float accumulation over k terms of magnitude <= 1 (FMA or not) against double: the error
+    // grows with k; a missing or doubled term is >> this bound.
+    const float atol = 2e-6f * static_cast<float>(c.k + 2) * std::max(1.0f, std::fabs(c.alpha)) + 1e-6f;
+    EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), c.m * c.n, 2e-6f, atol, describe(c)));
+    EXPECT_TRUE(a.padding_intact()) << "A " << describe(c);
+    EXPECT_TRUE(b.padding_intact()) << "B " << describe(c);
+    EXPECT_TRUE(out.padding_intact()) << "C " << describe(c);
+    return got;
+}
+
+}  // namespace
+
+// m and n over the odd sizes (every edge tile shape), k from a smaller set, all transposes.
+TEST(Gemm, SweepMN) {
+    uint32_t seed = 1;
+    for (int64_t m : kSizes)
+        for (int64_t n : kSizes)
+            for (int64_t k : {0, 1, 7, 64})
+                for (int t = 0; t < 4; ++t) {
+                    Case c;
+                    c.ta = t & 1;
+                    c.tb = t & 2;
+                    c.m = m;
+                    c.n = n;
+                    c.k = k;
+                    c.pad = (m + n + t) % 3;
+                    c.offset = (m + k + t) % 2;
+                    c.beta = (t == 3) ? 1.3f : 0.0f;
+                    c.seed = seed++;
+                    check_case(c);
+                    if (::testing::Test::HasFailure()) return;
+                }
+}
+
+// k over the odd sizes and past the K block (several blocks, uneven), m and n small.
+TEST(Gemm, SweepK) {
+    uint32_t seed = 1000;
+    std::vector<int64_t> ks(std::begin(kSizes), std::end(kSizes));
+    for (int64_t k : {300, 385, 513, 800, 1100}) ks.push_back(k);
+    for (int64_t k : ks)
+        for (int64_t mn : {1, 13, 33})
+            for (int t = 0; t < 4; ++t) {
+                Case c;
+                c.ta = t & 1;
+                c.tb = t & 2;
+                c.m = mn;
+                c.n = mn + 4;
+                c.k = k;
+                c.pad = t % 2;
+                c.offset = 1 - t % 2;
+                c.beta = (t == 1) ? 1.0f : 0.0f;
+                c.seed = seed++;
+                check_case(c);
+                if (::testing::Test::HasFailure()) return;
+            }
+}
+
+// alpha in {0, 1, -1, 0.7} x beta in {0, 1, 1.3} on the small path, the threaded blocked path
+// and a K-split blocked path.
+TEST(Gemm, AlphaBeta) {
+    struct Shape {
+        int64_t m, n, k;
+    };
+    uint32_t seed = 2000;
+    for (Shape s : {Shape{17, 33, 9}, Shape{65, 140, 129}, Shape{130, 70, 400}})
+        for (float alpha : {0.0f, 1.0f, -1.0f, 0.7f})
+            for (float beta : {0.0f, 1.0f, 1.3f})
+                for (int t = 0; t < 4; ++t) {
+                    Case c;
+                    c.ta = t & 1;
+                    c.tb = t & 2;
+                    c.m = s.m;
+                    c.n = s.n;
+                    c.k = s.k;
+                    c.alpha = alpha;
+                    c.beta = beta;
+                    c.pad = 2;
+                    c.offset = 1;
+                    c.seed = seed++;
+                    check_case(c);
+                    if (::testing::Test::HasFailure()) return;
+                }
+}
+
+// Every bias mode x activation, applied once after the last K block, with k = 0 too.
+TEST(Gemm, Epilogues) {
+    struct Shape {
+        int64_t m, n, k;
+    };
+    uint32_t seed = 3000;
+    for (Shape s : {Shape{1, 1, 1}, Shape{13, 37, 0}, Shape{13, 37, 50}, Shape{100, 70, 800}})
+        for (int bias = NN_BIAS_NONE; bias <= NN_BIAS_COL; ++bias)
+            for (int act = NN_ACT_NONE; act <= NN_ACT_GELU; ++act)
+                for (float beta : {0.0f, 0.5f}) {
+                    Case c;
+                    c.m = s.m;
+                    c.n = s.n;
+                    c.k = s.k;
+                    c.ta = act % 2;
+                    c.tb = bias % 2;
+                    c.alpha = 0.7f;
+                    c.beta = beta;
+                    c.pad = 1;
+                    c.bias = static_cast<nn_bias_mode>(bias);
+                    c.act = static_cast<nn_activation>(act);
+                    c.seed = seed++;
+                    check_case(c);
+                    if (::testing::Test::HasFailure()) return;
+                }
+}
+
+// The pre-packed form is bitwise equal to the unpacked call (small and blocked paths).
+TEST(Gemm, PackedEqualsUnpacked) {
+    struct Shape {
+        int64_t m, n, k;
+    };
+    uint32_t seed = 4000;
+    for (Shape s : {Shape{1, 1, 1}, Shape{5, 30, 64}, Shape{64, 30, 64}, Shape{97, 131, 385}, Shape{33, 600, 70},
+                    Shape{8, 9, 0}})
+        for (int t = 0; t < 4; ++t)
+            for (int epi = 0; epi < 2; ++epi) {
+                Case c;
+                c.ta = t & 1;
+                c.tb = t & 2;
+                c.m = s.m;
+                c.n = s.n;
+                c.k = s.k;
+                c.alpha = 0.7f;
+                c.beta = epi ? 1.3f : 0.0f;
+                c.bias = epi ? NN_BIAS_COL : NN_BIAS_NONE;
+                c.act = epi ? NN_ACT_TANH : NN_ACT_NONE;
+                c.pad = 1;
+                c.offset = t % 2;
+                c.seed = seed++;
+                auto plain = check_case(c);
+                auto packed = check_case(c, true);
+                ASSERT_EQ(0, std::memcmp(plain.data(), packed.data(), plain.size() * sizeof(float))) << describe(c);
+            }
+}
+
+// Threads split M and N only: 1 and 2 threads give bitwise equal C.
+TEST(Gemm, ThreadsBitwiseEqual) {
+    struct Shape {
+        int64_t m, n, k;
+    };
+    uint32_t seed = 5000;
+    for (Shape s : {Shape{200, 300, 500}, Shape{31, 1000, 70}, Shape{1000, 31, 70}, Shape{129, 129, 129}})
+        for (bool packed : {false, true}) {
+            Case c;
+            c.m = s.m;
+            c.n = s.n;
+            c.k = s.k;
+            c.tb = packed;
+            c.alpha = -1.0f;
+            c.beta = 1.3f;
+            c.bias = NN_BIAS_ROW;
+            c.act = NN_ACT_GELU;
+            c.seed = seed++;
+            std::vector<float> one, two;
+            {
+                nn_test::ThreadScope ts(1);
+                one = check_case(c, packed);
+            }
+            {
+                nn_test::ThreadScope ts(2);
+                two = check_case(c, packed);
+            }
+            ASSERT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << describe(c);
+        }
+}
+
+// Zero sizes are no-ops that accept null pointers for what they do not touch.
+TEST(Gemm, ZeroSizes) {
+    float c[4] = {1, 2, 3, 4};
+    EXPECT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 0, 0, 0, 1.0f, nullptr, 1, nullptr, 1, 0.0f, nullptr, 1), NN_OK);
+    EXPECT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 0, 5, 3, 1.0f, nullptr, 3, nullptr, 5, 0.0f, nullptr, 5), NN_OK);
+    EXPECT_EQ(nn_sgemm(NN_TRANS, NN_TRANS, 4, 0, 3, 1.0f, nullptr, 4, nullptr, 3, 0.0f, nullptr, 1), NN_OK);
+    // k == 0: C = beta * C, A and B untouched.
+    EXPECT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 2, 2, 0, 1.0f, nullptr, 1, nullptr, 2, 2.0f, c, 2), NN_OK)
+        << nn_last_error();
+    EXPECT_EQ(c[0], 2.0f);
+    EXPECT_EQ(c[3], 8.0f);
+    EXPECT_EQ(nn_packed_matrix_destroy(nullptr), NN_OK);
+}
+
+// Bad arguments: a status and a message naming the argument and the value received.
+TEST(Gemm, BadArguments) {
+    std::vector<float> a(64, 1.0f), b(64, 1.0f), c(64, 0.0f);
+    auto expect_error = [](nn_status s, const char* needle) {
+        EXPECT_EQ(s, NN_ERR_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(nn_last_error()).find(needle), std::string::npos) << nn_last_error();
+    };
+    const auto N = NN_NO_TRANS, T = NN_TRANS;
+    expect_error(nn_sgemm(N, N, -1, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4), "m=-1");
+    expect_error(nn_sgemm(N, N, 4, -2, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4), "n=-2");
+    expect_error(nn_sgemm(N, N, 4, 4, -3, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4), "k=-3");
+    expect_error(nn_sgemm(N, N, 4, 4, 5, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4), "lda=4");
+    expect_error(nn_sgemm(T, N, 6, 4, 4, 1, a.data(), 5, b.data(), 4, 0, c.data(), 4), "lda=5");
+    expect_error(nn_sgemm(N, N, 4, 6, 4, 1, a.data(), 4, b.data(), 5, 0, c.data(), 6), "ldb=5");
+    expect_error(nn_sgemm(N, T, 4, 4, 6, 1, a.data(), 6, b.data(), 5, 0, c.data(), 4), "ldb=5");
+    expect_error(nn_sgemm(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 3), "ldc=3");
+    expect_error(nn_sgemm(N, N, 1, 1, 1, 1, a.data(), 1, b.data(), 1, 0, c.data(), 0), "ldc=0");
+    expect_error(nn_sgemm(N, N, 4, 4, 4, 1, nullptr, 4, b.data(), 4, 0, c.data(), 4), "a=NULL");
+    expect_error(nn_sgemm(N, N, 4, 4, 4, 1, a.data(), 4, nullptr, 4, 0, c.data(), 4), "b=NULL");
+    expect_error(nn_sgemm(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, nullptr, 4), "c=NULL");
+    expect_error(nn_sgemm(static_cast<nn_transpose>(2), N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4),
+                 "trans_a=2");
+    expect_error(nn_sgemm(N, static_cast<nn_transpose>(-1), 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4),
+                 "trans_b=-1");
+    expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr, NN_BIAS_ROW,
+                             NN_ACT_NONE),
+                 "bias=NULL");
+    expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr,
+                             static_cast<nn_bias_mode>(3), NN_ACT_NONE),
+                 "bias_mode=3");
+    expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr, NN_BIAS_NONE,
+                             static_cast<nn_activation>(9)),
+                 "activation=9");
+    // Packed form: handle checks and k / n consistency.
+    nn_packed_matrix* pb = nullptr;
+    expect_error(nn_sgemm_pack_b(N, 4, 4, b.data(), 4, nullptr), "out=NULL");
+    expect_error(nn_sgemm_pack_b(N, 4, 4, b.data(), 3, &pb), "ldb=3");
+    EXPECT_EQ(pb, nullptr);
+    expect_error(nn_sgemm_pack_b(N, -1, 4, b.data(), 4, &pb), "k=-1");
+    ASSERT_EQ(nn_sgemm_pack_b(N, 4, 4, b.data(), 4, &pb), NN_OK) << nn_last_error();
+    expect_error(nn_sgemm_packed(N, 4, 4, 5, 1, a.data(), 5, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+                 "k=5");
+    expect_error(nn_sgemm_packed(N, 4, 3, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+                 "n=3");
+    expect_error(nn_sgemm_packed(N, 4, 4, 4, 1, a.data(), 4, nullptr, 0, c.data(), 4, nullptr, NN_BIAS_NONE,
+                                 NN_ACT_NONE),
+                 "packed_b=NULL");
+    expect_error(nn_sgemm_packed(N, 4, 4, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_COL, NN_ACT_NONE),
+                 "bias=NULL");
+    nn_packed_matrix_destroy(pb);
+}
