@@ -1,6 +1,5 @@
 // Element-wise family: the active ISA path (through the C ABI) against the scalar reference
 // (called directly), over odd sizes, special values, aliasing and 1 vs 2 threads.
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -41,17 +40,6 @@ std::string ctx(const char* what, int64_t n) {
 }
 
 }  // namespace
-
-// The table in use is the one for the chosen ISA: on arm64 the NEON kernels unless capped to
-// scalar, so the comparisons below really exercise the SIMD path of each architecture.
-TEST(Eltwise, ActiveTableIsTheChosenIsa) {
-    EXPECT_STREQ(nn::eltwise::active().isa, nn::isa_name(nn::active_isa()));
-#if defined(__aarch64__)
-    const char* cap = std::getenv("NATIVENET_MAX_ISA");
-    bool scalar_cap = cap && std::string(cap) == "scalar";
-    EXPECT_STREQ(nn::eltwise::active().isa, scalar_cap ? "scalar" : "neon");
-#endif
-}
 
 TEST(Eltwise, UnaryMatchesReference) {
     const auto& ref = nn::eltwise::ref_kernels;

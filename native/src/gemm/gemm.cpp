@@ -15,6 +15,7 @@
 #include <new>
 
 #include "gemm_kernels.h"
+#include "runtime/aligned_memory.h"
 #include "runtime/threadpool.h"
 
 namespace nn::gemm {
@@ -29,17 +30,17 @@ struct scratch {
     size_t cap = 0;
     float* get(size_t n) {
         if (n > cap) {
-            std::free(p);
+            nn::aligned_free(p);
             p = nullptr;
             cap = 0;
             size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-            p = static_cast<float*>(std::aligned_alloc(64, bytes));
+            p = static_cast<float*>(nn::aligned_malloc(64, bytes));
             if (!p) throw std::bad_alloc();
             cap = n;
         }
         return p;
     }
-    ~scratch() { std::free(p); }
+    ~scratch() { nn::aligned_free(p); }
 };
 thread_local scratch t_pack_a, t_pack_b;
 
@@ -267,7 +268,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = ceil_div(n, kt->nr) * kt->nr;
     size_t count = static_cast<size_t>(std::max<int64_t>(1, k * npad));
-    data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));
+    data = static_cast<float*>(nn::aligned_malloc(64, (count * sizeof(float) + 63) / 64 * 64));
     if (!data) throw std::bad_alloc();
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
     // Each K block holds every column panel: offset pc * npad + j * kc (see run_block).
@@ -277,7 +278,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     }
 }
 
-packed_b::~packed_b() { std::free(data); }
+packed_b::~packed_b() { nn::aligned_free(data); }
 
 void sgemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                   const packed_b& pb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {
