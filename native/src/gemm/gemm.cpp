@@ -16,6 +16,7 @@
 
 #include "gemm_kernels.h"
 #include "runtime/aligned_memory.h"
+#include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
 
 namespace nn::gemm {
@@ -24,25 +25,13 @@ namespace {
 tuning g_tuning;
 
 // Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
-// calls never allocate.
+// calls never allocate. (runtime/thread_scratch.h: no thread_local destructors, which MinGW
+// runs after freeing their storage.)
 struct scratch {
-    float* p = nullptr;
-    size_t cap = 0;
-    float* get(size_t n) {
-        if (n > cap) {
-            nn::aligned_free(p);
-            p = nullptr;
-            cap = 0;
-            size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-            p = static_cast<float*>(nn::aligned_malloc(64, bytes));
-            if (!p) throw std::bad_alloc();
-            cap = n;
-        }
-        return p;
-    }
-    ~scratch() { nn::aligned_free(p); }
+    int slot;
+    float* get(size_t n) const { return nn::thread_scratch(slot, n); }
 };
-thread_local scratch t_pack_a, t_pack_b;
+const scratch t_pack_a{0}, t_pack_b{1};
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
