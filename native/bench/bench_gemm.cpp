@@ -1,12 +1,14 @@
 // SGEMM micro-benchmark through the public C ABI, timed like /work/shared/anchors/gemm_anchor.c
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
-//                   --b-in-place=N] [MxNxK ...]
+//                   --b-in-place=N --b-in-place-bytes=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
-// driver's tuning (nn::gemm::tuning) for experiments. Prints one JSON line per shape.
+// driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
+// (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,14 @@ namespace {
 const char* kDefaults[] = {"64x64x64",       "128x128x128",    "256x256x256", "512x512x512", "1024x1024x1024",
                            "2048x2048x2048", "64x256x784",     "256x512x512", "32x1024x128", "128x4096x1024"};
 
+bool g_cpu_clock = false;  // --clock=cpu: process CPU time, for A/B tuning on a loaded machine
+
 double now() {
+    if (g_cpu_clock) {
+        timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    }
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
@@ -51,6 +60,8 @@ int main(int argc, char** argv) {
         else if (opt("per-thread")) tune.work_per_thread = v;
         else if (opt("a-in-place")) tune.a_in_place_max_cols = v;
         else if (opt("b-in-place")) tune.b_in_place_max_rows = v;
+        else if (opt("b-in-place-bytes")) tune.b_in_place_max_bytes = v;
+        else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;

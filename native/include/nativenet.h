@@ -169,9 +169,10 @@ NN_API nn_status nn_sum(const float* x, int64_t n, double* out);
  * op(X) = X or its transpose. A is stored m x k (lda >= max(1, k)) or, transposed, k x m
  * (lda >= max(1, m)); B is k x n (ldb >= max(1, n)) or, transposed, n x k (ldb >= max(1, k));
  * ldc >= max(1, n). Zero sizes are valid: m == 0 or n == 0 does nothing, k == 0 gives
- * C = act(beta * C + bias). beta == 0 never reads C (NaN there is overwritten). A pointer may be
- * null only when nothing is read or written through it. Results are bitwise identical for any
- * thread count (K is never split across threads).
+ * C = act(beta * C + bias), as does alpha == 0 (A and B are then not read, BLAS semantics).
+ * beta == 0 never reads C (NaN there is overwritten). A pointer may be null only when nothing is
+ * read or written through it. Results are bitwise identical for any thread count (K is never
+ * split across threads) and between the packed and unpacked forms.
  */
 typedef enum nn_transpose { NN_NO_TRANS = 0, NN_TRANS = 1 } nn_transpose;
 
@@ -203,7 +204,8 @@ NN_API nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t
 typedef struct nn_packed_matrix nn_packed_matrix;
 
 /** Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after
- *  the call. Free with nn_packed_matrix_destroy. */
+ *  the call. The layout belongs to the instruction set chosen in this process: do not persist it.
+ *  Free with nn_packed_matrix_destroy. */
 NN_API nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float* b, int64_t ldb,
                                  nn_packed_matrix** out);
 

@@ -335,3 +335,70 @@ TEST(Gemm, BadArguments) {
                  "bias=NULL");
     nn_packed_matrix_destroy(pb);
 }
+
+namespace {
+// Overrides the driver's tuning for one scope (tests reach the internals through the static lib).
+class TuningScope {
+public:
+    explicit TuningScope(const nn::gemm::tuning& t) : saved_(nn::gemm::tuning_params()) {
+        nn::gemm::tuning_params() = t;
+    }
+    ~TuningScope() { nn::gemm::tuning_params() = saved_; }
+
+private:
+    nn::gemm::tuning saved_;
+};
+}  // namespace
+
+// Every driver path on small sizes: all operands packed or read in place, tiny K and N blocks
+// (many blocks, uneven last ones), each with transposes, beta, epilogues and packed B.
+TEST(Gemm, BlockingVariants) {
+    struct Variant {
+        const char* name;
+        int64_t small, a_cols, b_rows, kc, nc, per_thread;
+    };
+    const Variant variants[] = {
+        {"all packed", 0, 0, 0, 16, 64, 1 << 10},
+        {"all in place", int64_t{1} << 40, 0, 0, 16, 64, 1 << 10},
+        {"A in place, B packed", 0, int64_t{1} << 40, 0, 24, 32, 1 << 10},
+        {"A packed, B in place", 0, 0, int64_t{1} << 40, 7, 96, 1 << 10},
+    };
+    uint32_t seed = 6000;
+    for (const auto& v : variants) {
+        nn::gemm::tuning t;
+        t.small_work = v.small;
+        t.a_in_place_max_cols = v.a_cols;
+        t.b_in_place_max_rows = v.b_rows;
+        t.kc = v.kc;
+        t.nc = v.nc;
+        t.work_per_thread = v.per_thread;
+        TuningScope scope(t);
+        nn_test::ThreadScope threads(2);
+        for (int64_t m : {1, 13, 40})
+            for (int64_t n : {1, 17, 70, 130})
+                for (int64_t k : {0, 1, 16, 41})
+                    for (int tr = 0; tr < 4; ++tr) {
+                        Case c;
+                        c.ta = tr & 1;
+                        c.tb = tr & 2;
+                        c.m = m;
+                        c.n = n;
+                        c.k = k;
+                        c.alpha = (tr == 1) ? -1.0f : 0.7f;
+                        c.beta = (tr == 2) ? 1.3f : 0.0f;
+                        c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
+                        c.act = static_cast<nn_activation>((m + k + tr) % 5);
+                        c.pad = tr % 2;
+                        c.offset = (n + tr) % 2;
+                        c.seed = seed++;
+                        auto plain = check_case(c);
+                        auto packed = check_case(c, true);
+                        ASSERT_EQ(0, std::memcmp(plain.data(), packed.data(), plain.size() * sizeof(float)))
+                            << v.name << " " << describe(c);
+                        if (::testing::Test::HasFailure()) {
+                            ADD_FAILURE() << "variant: " << v.name;
+                            return;
+                        }
+                    }
+    }
+}

@@ -145,12 +145,12 @@ void tile(const tile_args& t) {
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
     pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
 }
-void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, cols, kc, dst);
+void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
+    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
 }
 
 // KC x NC = 384 x 1024 floats = 1.5 MB would overflow L2; 384 x 512 = 768 KB does not.
-const kernels table = {"avx2", MR, NR, /*kc=*/384, /*nc=*/512, &tile, &pack_a, &pack_b};
+const kernels table = {"avx2", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
 
 }  // namespace
 

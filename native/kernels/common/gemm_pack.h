@@ -1,6 +1,7 @@
 // Packing routines shared by every ISA's SGEMM table (instantiated per translation unit, so each
 // copy is compiled with that ISA's flags and auto-vectorized accordingly).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -59,30 +60,47 @@ inline void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t k
     }
 }
 
-// B micro-panel: kc x cols into p-major rows of NR floats, zero-padded beyond cols so the
-// micro-kernel can always load full vectors.
+// B block: kc x nc (B(p, j) = src[p * rs + j * cs]) into ceil(nc / NR) panels of kc x NR,
+// panel j at dst + j * kc * NR, zero-padded beyond nc so the micro-kernel always loads full
+// vectors.
 template <int NR>
-inline void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
+inline void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
+    const int64_t full = nc / NR, rem = nc % NR, panel = kc * NR;
     if (cs == 1) {
-        if (cols == NR) {
-            for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * NR, src + p * rs, sizeof(float) * NR);
-        } else {
-            for (int64_t p = 0; p < kc; ++p) {
-                float* d = dst + p * NR;
-                const float* s = src + p * rs;
-                for (int j = 0; j < cols; ++j) d[j] = s[j];
-                for (int j = cols; j < NR; ++j) d[j] = 0.0f;
+        // Row-major B: walk each source row left to right across every panel, so the reads are
+        // sequential (the hardware prefetcher streams them; a panel-at-a-time walk would touch
+        // one 128-byte piece per row and page, and wait on memory for each).
+        for (int64_t p = 0; p < kc; ++p) {
+            const float* s = src + p * rs;
+            float* d = dst + p * NR;
+#if defined(NN_GEMM_PACK_SSE)
+            // Rows are often a page or more apart, which stops the hardware prefetcher at each
+            // row: request a row a few iterations ahead explicitly.
+            const float* ahead = src + std::min<int64_t>(p + 4, kc - 1) * rs;
+            for (int64_t j = 0; j < full; ++j) {
+                for (int q = 0; q < NR; q += 16) _mm_prefetch(reinterpret_cast<const char*>(ahead + j * NR + q), _MM_HINT_T0);
+                std::memcpy(d + j * panel, s + j * NR, sizeof(float) * NR);
+            }
+#else
+            for (int64_t j = 0; j < full; ++j) std::memcpy(d + j * panel, s + j * NR, sizeof(float) * NR);
+#endif
+            if (rem) {
+                float* dr = d + full * panel;
+                const float* sr = s + full * NR;
+                for (int64_t j = 0; j < rem; ++j) dr[j] = sr[j];
+                for (int64_t j = rem; j < NR; ++j) dr[j] = 0.0f;
             }
         }
     } else {
-        // Transposed B: column j of the panel is a contiguous run of source row j.
-        for (int j = 0; j < cols; ++j) {
-            const float* s = src + j * cs;
-            for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = s[p * rs];
+        // Transposed B: a panel is the transpose of NR source rows, the same reshuffle as A.
+        for (int64_t j = 0; j * NR < nc; ++j) {
+            const int cols = static_cast<int>(j < full ? NR : rem);
+            float* d = dst + j * panel;
+            pack_a<NR>(src + j * NR * cs, cs, rs, cols, kc, d);
+            if (cols < NR)
+                for (int64_t p = 0; p < kc; ++p)
+                    for (int c = cols; c < NR; ++c) d[p * NR + c] = 0.0f;
         }
-        if (cols < NR)
-            for (int64_t p = 0; p < kc; ++p)
-                for (int j = cols; j < NR; ++j) dst[p * NR + j] = 0.0f;
     }
 }
 

@@ -11,11 +11,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
 #include "gemm_kernels.h"
-#include "runtime/aligned_memory.h"
+#include "runtime/error.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
 
@@ -23,6 +24,15 @@ namespace nn::gemm {
 namespace {
 
 tuning g_tuning;
+
+// 64-byte aligned float buffers. Aligned operator new is portable (MSVC and MinGW have no
+// std::aligned_alloc) and throws std::bad_alloc, which the API guard reports.
+float* alloc_floats(size_t n) {
+    return static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t(64)));
+}
+void free_floats(float* p) noexcept {
+    if (p) ::operator delete(p, std::align_val_t(64));
+}
 
 // Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
 // calls never allocate. (runtime/thread_scratch.h: no thread_local destructors, which MinGW
@@ -69,8 +79,10 @@ tile_args base_args(const problem& pr) {
 // Packing pays off when the packed panel is reused: A panels across a thread's N range, the
 // B block across its M range. Short ranges read the operand in place. (Transposed B always
 // packs: the kernel wants rows of B contiguous. A is read in place in any layout.)
-bool reads_b_in_place(const problem& pr, int64_t rows) {
-    return pr.prepacked == nullptr && pr.b_cs == 1 && (pr.small || rows <= g_tuning.b_in_place_max_rows);
+bool reads_b_in_place(const problem& pr, int64_t rows, int64_t cols) {
+    if (pr.prepacked != nullptr || pr.b_cs != 1) return false;
+    return pr.small || (rows <= g_tuning.b_in_place_max_rows &&
+                        pr.k * cols * static_cast<int64_t>(sizeof(float)) <= g_tuning.b_in_place_max_bytes);
 }
 bool reads_a_in_place(const problem& pr, int64_t cols) {
     return pr.small || cols <= g_tuning.a_in_place_max_cols;
@@ -99,10 +111,7 @@ void scale_only(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n
 // Packs B rows [p0, p0 + kc) x columns [j0, j0 + nc) as ceil(nc / NR) panels of kc x NR.
 void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, int64_t p0, int64_t kc, int64_t j0,
                   int64_t nc, float* dst) {
-    for (int64_t j = 0; j < nc; j += K.nr) {
-        int cols = static_cast<int>(std::min<int64_t>(K.nr, nc - j));
-        K.pack_b(b + p0 * b_rs + (j0 + j) * b_cs, b_rs, b_cs, cols, kc, dst + j * kc);
-    }
+    K.pack_b(b + p0 * b_rs + j0 * b_cs, b_rs, b_cs, kc, nc, dst);
 }
 
 // One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
@@ -114,9 +123,9 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     }
     const kernels& K = *pr.kt;
     const int64_t MR = K.mr, NR = K.nr;
-    // The small path reads B in place when it is not transposed; then nothing needs NC blocks.
+    // B read in place needs no NC blocks (nothing is packed into L2).
     const tuning& T = g_tuning;
-    const bool b_in_place = reads_b_in_place(pr, m1 - m0), a_in_place = reads_a_in_place(pr, n1 - n0);
+    const bool b_in_place = reads_b_in_place(pr, m1 - m0, n1 - n0), a_in_place = reads_a_in_place(pr, n1 - n0);
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
@@ -186,7 +195,7 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
         const double kk = static_cast<double>(pr.k);
         // Roughly cycles: 32 multiply-adds per cycle, half a cycle per packed float.
         double cost = rows * cols * kk / 32.0;
-        if (!reads_b_in_place(pr, static_cast<int64_t>(rows))) cost += 0.5 * kk * cols;
+        if (!reads_b_in_place(pr, static_cast<int64_t>(rows), static_cast<int64_t>(cols))) cost += 0.5 * kk * cols;
         if (!reads_a_in_place(pr, static_cast<int64_t>(cols)))
             cost += 0.5 * kk * rows * std::ceil(cols / static_cast<double>(K.nc));
         if (best < 0 || cost < best * 0.999) {
@@ -256,9 +265,9 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     kt = &active_kernels();
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = ceil_div(n, kt->nr) * kt->nr;
-    size_t count = static_cast<size_t>(std::max<int64_t>(1, k * npad));
-    data = static_cast<float*>(nn::aligned_malloc(64, (count * sizeof(float) + 63) / 64 * 64));
-    if (!data) throw std::bad_alloc();
+    size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));
+    if (count > SIZE_MAX / sizeof(float) - 64) throw std::bad_alloc();
+    data = alloc_floats(count);
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
     // Each K block holds every column panel: offset pc * npad + j * kc (see run_block).
     for (int64_t pc = 0; pc < k; pc += kcb) {
@@ -267,7 +276,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     }
 }
 
-packed_b::~packed_b() { nn::aligned_free(data); }
+packed_b::~packed_b() { free_floats(data); }
 
 void sgemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                   const packed_b& pb, float beta, float* c, int64_t ldc, const epilogue& ep, int max_threads) {

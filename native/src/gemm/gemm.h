@@ -27,8 +27,10 @@ struct kernels;
 struct tuning {
     int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
     int64_t work_per_thread = 1 << 18;   // m*n*k per extra thread before another one is used
-    int64_t a_in_place_max_cols = 0;     // a thread's N range at or below: A not packed
-    int64_t b_in_place_max_rows = 48;    // a thread's M range at or below: row-major B not packed
+    int64_t a_in_place_max_cols = 256;   // a thread's N range at or below: A not packed
+    int64_t b_in_place_max_rows = 128;   // a thread's M range at or below: row-major B not packed,
+    int64_t b_in_place_max_bytes = 1 << 20;  // ... if its B range is this small (else it may sit in
+                                             // DRAM, where rows a page apart defeat prefetching)
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;

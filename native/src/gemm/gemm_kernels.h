@@ -39,8 +39,9 @@ struct kernels {
     void (*tile)(const tile_args& t);
     // dst[p * mr + i] = src[i * rs + p * cs] for i < rows (<= mr), p < kc.
     void (*pack_a)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst);
-    // dst[p * nr + j] = src[p * rs + j * cs] for j < cols (<= nr), zero for cols <= j < nr.
-    void (*pack_b)(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst);
+    // B block kc x nc as ceil(nc / nr) panels: dst[(j / nr) * kc * nr + p * nr + j % nr] =
+    // src[p * rs + j * cs] for j < nc, zero up to the next multiple of nr.
+    void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst);
 };
 
 extern const kernels ref_gemm_kernels;

@@ -2,8 +2,6 @@
 
 #include <new>
 
-#include "aligned_memory.h"
-
 #if defined(_WIN32)
 #  ifndef WIN32_LEAN_AND_MEAN
 #    define WIN32_LEAN_AND_MEAN
@@ -21,10 +19,18 @@ struct buffers {
     std::size_t cap[kThreadScratchSlots] = {};
 };
 
+// Aligned operator new: portable (Windows has no std::aligned_alloc), throws std::bad_alloc.
+float* alloc_floats(std::size_t n) {
+    return static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t(64)));
+}
+void free_floats(float* p) noexcept {
+    if (p) ::operator delete(p, std::align_val_t(64));
+}
+
 void release(void* v) noexcept {
     auto* b = static_cast<buffers*>(v);
     if (!b) return;
-    for (float* p : b->p) aligned_free(p);
+    for (float* p : b->p) free_floats(p);
     delete b;
 }
 
@@ -67,13 +73,10 @@ float* thread_scratch(int slot, std::size_t count) {
         t_buffers = b;
     }
     if (count > b->cap[slot] || !b->p[slot]) {
-        aligned_free(b->p[slot]);
+        free_floats(b->p[slot]);
         b->p[slot] = nullptr;
         b->cap[slot] = 0;
-        const std::size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
-        float* p = static_cast<float*>(aligned_malloc(64, bytes == 0 ? 64 : bytes));
-        if (!p) throw std::bad_alloc();
-        b->p[slot] = p;
+        b->p[slot] = alloc_floats(count == 0 ? 1 : count);
         b->cap[slot] = count;
     }
     return b->p[slot];
