@@ -153,8 +153,8 @@ void tile(const tile_args& t) {
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
     pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
 }
-void pack_b(const float* src, int64_t rs, int64_t cs, int cols, int64_t kc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, cols, kc, dst);
+void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
+    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
 }
 
 const kernels table = {"neon", MR, NR, /*kc=*/256, /*nc=*/384, &tile, &pack_a, &pack_b};
