@@ -1,11 +1,15 @@
-// Thin SIMD wrappers so one templated kernel body serves every x86 ISA (XNNPACK / Highway style).
-// Each wrapper is only defined in translation units compiled with the matching -m flags.
+// Thin SIMD wrappers so one templated kernel body serves every ISA (XNNPACK / Highway style):
+// V256 (AVX2+FMA), V512 (AVX-512) and V128 (AArch64 NEON). Each x86 wrapper is only defined in
+// translation units compiled with the matching -m flags; NEON is baseline on AArch64.
 #pragma once
 #include <cstdint>
 #include <cstring>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
 #  include <immintrin.h>
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+#  include <arm_neon.h>
 #endif
 
 namespace nn::simd {
@@ -110,6 +114,53 @@ struct V512 {
         const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
         return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
     }
+};
+#endif
+
+#if defined(__aarch64__) || defined(_M_ARM64)
+// 4 floats in a NEON q register. Semantics follow the x86 wrappers bit for bit where the
+// kernels depend on them: max/min are `a > b ? a : b` (maxps/minps NaN rules, not vmaxq's NaN
+// propagation), round is to nearest even, to_int rounds to nearest (cvtps default MXCSR).
+struct V128 {
+    using reg = float32x4_t;
+    using ireg = int32x4_t;
+    static constexpr int width = 4;
+    static reg load(const float* p) { return vld1q_f32(p); }
+    static void store(float* p, reg v) { vst1q_f32(p, v); }
+    static reg set1(float v) { return vdupq_n_f32(v); }
+    static reg zero() { return vdupq_n_f32(0.0f); }
+    static reg add(reg a, reg b) { return vaddq_f32(a, b); }
+    static reg sub(reg a, reg b) { return vsubq_f32(a, b); }
+    static reg mul(reg a, reg b) { return vmulq_f32(a, b); }
+    static reg div(reg a, reg b) { return vdivq_f32(a, b); }
+    static reg max(reg a, reg b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+    static reg min(reg a, reg b) { return vbslq_f32(vcltq_f32(a, b), a, b); }
+    static reg sqrt(reg a) { return vsqrtq_f32(a); }
+    static reg fmadd(reg a, reg b, reg c) { return vfmaq_f32(c, a, b); }  // a*b+c, one rounding
+    static reg fnmadd(reg a, reg b, reg c) { return vfmsq_f32(c, a, b); }  // c-a*b, one rounding
+    static reg abs(reg a) { return vabsq_f32(a); }
+    static reg neg(reg a) { return vnegq_f32(a); }
+    static reg round(reg a) { return vrndnq_f32(a); }
+    static reg floor(reg a) { return vrndmq_f32(a); }
+    // Comparisons give all-ones / all-zeros lanes, as on AVX2.
+    using mask = uint32x4_t;
+    static mask gt(reg a, reg b) { return vcgtq_f32(a, b); }
+    static mask lt(reg a, reg b) { return vcltq_f32(a, b); }
+    static mask is_nan(reg a) { return vmvnq_u32(vceqq_f32(a, a)); }
+    static reg select(mask m, reg if_true, reg if_false) { return vbslq_f32(m, if_true, if_false); }
+    static ireg to_int(reg a) { return vcvtnq_s32_f32(a); }
+    static reg pow2i(ireg n) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n, vdupq_n_s32(127)), 23)); }
+    static ireg as_int(reg a) { return vreinterpretq_s32_f32(a); }
+    static reg as_float(ireg a) { return vreinterpretq_f32_s32(a); }
+    // Logical shift right by a run-time count: USHL shifts right for negative counts.
+    static ireg srli(ireg a, int s) {
+        return vreinterpretq_s32_u32(vshlq_u32(vreinterpretq_u32_s32(a), vdupq_n_s32(-s)));
+    }
+    static ireg and_i(ireg a, int v) { return vandq_s32(a, vdupq_n_s32(v)); }
+    static ireg or_i(ireg a, int v) { return vorrq_s32(a, vdupq_n_s32(v)); }
+    static ireg sub_i(ireg a, int v) { return vsubq_s32(a, vdupq_n_s32(v)); }
+    static ireg sub_int(ireg a, ireg b) { return vsubq_s32(a, b); }
+    static reg cvt_i(ireg a) { return vcvtq_f32_s32(a); }
 };
 #endif
 

@@ -17,6 +17,7 @@
 
 #include "gemm_kernels.h"
 #include "runtime/error.h"
+#include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
 
 namespace nn::gemm {
@@ -34,23 +35,13 @@ void free_floats(float* p) noexcept {
 }
 
 // Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
-// calls never allocate.
+// calls never allocate. (runtime/thread_scratch.h: no thread_local destructors, which MinGW
+// runs after freeing their storage.)
 struct scratch {
-    float* p = nullptr;
-    size_t cap = 0;
-    float* get(size_t n) {
-        if (n > cap) {
-            free_floats(p);
-            p = nullptr;
-            cap = 0;
-            p = alloc_floats(n);
-            cap = n;
-        }
-        return p;
-    }
-    ~scratch() { free_floats(p); }
+    int slot;
+    float* get(size_t n) const { return nn::thread_scratch(slot, n); }
 };
-thread_local scratch t_pack_a, t_pack_b;
+const scratch t_pack_a{0}, t_pack_b{1};
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

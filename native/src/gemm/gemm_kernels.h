@@ -47,6 +47,7 @@ struct kernels {
 extern const kernels ref_gemm_kernels;
 const kernels* avx2_gemm_kernels() noexcept;    // null when not compiled
 const kernels* avx512_gemm_kernels() noexcept;  // null when not compiled
+const kernels* neon_gemm_kernels() noexcept;    // null when not compiled (non-arm64 builds)
 
 // The table for the active ISA, resolved once.
 const kernels& active_kernels() noexcept;

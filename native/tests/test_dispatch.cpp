@@ -1,0 +1,41 @@
+// Kernel tables follow the chosen ISA on every architecture: on arm64 the NEON kernels unless
+// NATIVENET_MAX_ISA=scalar, on x86-64 the AVX2 / AVX-512 ones as capped. This is what makes the
+// reference comparisons in the other test files exercise each architecture's SIMD path.
+#include <cstdlib>
+#include <string>
+
+#include "eltwise/eltwise.h"
+#include "gemm/gemm_kernels.h"
+#include "test_util.h"
+
+namespace {
+
+bool capped_to_scalar() {
+    const char* cap = std::getenv("NATIVENET_MAX_ISA");
+    return cap && std::string(cap) == "scalar";
+}
+
+}  // namespace
+
+TEST(Dispatch, TablesAreTheChosenIsa) {
+    const std::string chosen = nn::isa_name(nn::active_isa());
+    EXPECT_EQ(nn::eltwise::active().isa, chosen);
+    EXPECT_EQ(nn::gemm::active_kernels().isa, chosen);
+    if (capped_to_scalar()) EXPECT_EQ(chosen, "scalar");
+}
+
+TEST(Dispatch, Arm64UsesNeonUnlessCappedToScalar) {
+#if defined(__aarch64__) || defined(_M_ARM64)
+    // x86 caps (avx2, avx512) and "neon" leave NEON on; only "scalar" turns it off.
+    const std::string want = capped_to_scalar() ? "scalar" : "neon";
+    EXPECT_EQ(nn::isa_name(nn::active_isa()), want);
+    EXPECT_EQ(nn::eltwise::active().isa, want);
+    EXPECT_EQ(nn::gemm::active_kernels().isa, want);
+    nn_cpu_info_t info;
+    ASSERT_EQ(nn_cpu_info(&info), NN_OK);
+    EXPECT_EQ(info.neon, 1);
+    EXPECT_EQ(info.best_isa, NN_ISA_NEON);
+#else
+    GTEST_SKIP() << "not an arm64 build";
+#endif
+}
