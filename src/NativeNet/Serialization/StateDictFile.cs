@@ -97,7 +97,7 @@ public static class StateDictFile
     /// <summary>
     /// Loads a safetensors state dict (for instance one PyTorch saved) into <paramref name="module"/>
     /// by name. strict: every key must match (the exception lists missing and unexpected keys).
-    /// <paramref name="prefix"/> selects and strips a key prefix (e.g. "state_dict.").
+    /// <paramref name="prefix"/> selects and strips a key prefix (e.g. "state_dict."); tensors without it are ignored.
     /// </summary>
     /// <returns>The missing and unexpected keys.</returns>
     /// <exception cref="InvalidDataException">The file is malformed, or its tensors do not fit the module (names the file).</exception>
