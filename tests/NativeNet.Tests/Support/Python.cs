@@ -9,11 +9,16 @@ namespace NativeNet.Tests.Support;
 /// </summary>
 internal static class Python
 {
-    public const string Executable = "/usr/bin/python3";
+    /// <summary>/usr/bin/python3, or the interpreter named by NATIVENET_PYTHON.</summary>
+    public static readonly string Executable = Environment.GetEnvironmentVariable("NATIVENET_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
     private static readonly ConcurrentDictionary<string, string?> Probes = new();
 
-    /// <summary>Null when every module imports; otherwise why not.</summary>
+    /// <summary>
+    /// Null when every module is installed; otherwise why not. Probed with importlib.util.find_spec
+    /// (no import), because attributes are constructed at discovery, on every test run: importing
+    /// torch there would slow every filtered run by seconds.
+    /// </summary>
     public static string? Unavailable(params string[] modules)
     {
         string key = string.Join(",", modules);
@@ -22,9 +27,10 @@ internal static class Python
             if (!File.Exists(Executable)) return $"{Executable} not found";
             try
             {
-                var r = Run(TimeSpan.FromSeconds(120), "-c", "import " + key);
+                string probe = "import importlib.util, sys; missing = [m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]; print(' '.join(missing)); sys.exit(1 if missing else 0)";
+                var r = Run(TimeSpan.FromSeconds(60), ["-c", probe, .. modules]);
                 return r.ExitCode == 0 ? null
-                    : $"{Executable} cannot import {key} (apt-get install python3-torch python3-onnx): {r.StdErr.Trim().Split('\n')[^1]}";
+                    : $"{Executable} lacks the Python module(s) {r.StdOut.Trim()} (apt-get install python3-torch python3-onnx)";
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException)
             {
@@ -69,6 +75,6 @@ public sealed class PythonFactAttribute : FactAttribute
 {
     public PythonFactAttribute(params string[] modules)
     {
-        if (Python.Unavailable(modules) is { } reason) Skip = "Skipped: " + reason;
+        if (Python.Unavailable(modules) is { } reason) Skip = reason;
     }
 }
