@@ -46,15 +46,15 @@ public static partial class ArchitectureParser
         {
             "Linear" => new Linear(I(0), I(1), a.Length < 3 || a[2] != "False"),
             "ReLU" => new ReLU(),
-            "Tanh" => new Nn.Tanh(),
-            "Sigmoid" => new Nn.Sigmoid(),
+            "Tanh" => new global::NativeNet.Nn.Tanh(),
+            "Sigmoid" => new global::NativeNet.Nn.Sigmoid(),
             "GELU" => new GELU(),
             "ELU" => new ELU(a.Length > 0 ? D(0) : 1.0),
             "LeakyReLU" => new LeakyReLU(a.Length > 0 ? D(0) : 0.01),
             "Dropout" => new Dropout(a.Length > 0 ? D(0) : 0.5),
             "Flatten" => new Flatten(),
             "BatchNorm1d" => new BatchNorm1d(I(0)),
-            "Softmax" => new Nn.Softmax(a.Length > 0 ? I(0) : -1),
+            "Softmax" => new global::NativeNet.Nn.Softmax(a.Length > 0 ? I(0) : -1),
             "LogSoftmax" => new LogSoftmax(a.Length > 0 ? I(0) : -1),
             _ => throw new FormatException($"Unknown layer '{name}' in architecture text."),
         };
@@ -100,8 +100,8 @@ public static partial class ArchitectureParser
                 chain.Add($"{p}_{i}", p switch
                 {
                     "relu" => new ReLU(),
-                    "tanh" => new Nn.Tanh(),
-                    "sigmoid" => new Nn.Sigmoid(),
+                    "tanh" => new global::NativeNet.Nn.Tanh(),
+                    "sigmoid" => new global::NativeNet.Nn.Sigmoid(),
                     "gelu" => new GELU(),
                     "gap" => new AdaptiveAvgPool2d(1),
                     _ => new Flatten(),
