@@ -6,6 +6,8 @@ namespace NativeNet.Serialization;
 /// Writes a file so that readers see either the old contents or the complete new contents, never
 /// a torn file: write a temporary file in the same folder, flush it to disk, rename it over the
 /// target (rename is atomic within one file system), then flush the folder entry on Unix.
+/// Temporary files are named ".&lt;file&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp"; ones left by a process that
+/// was killed mid-save (its pid no longer running) are removed after the next successful save.
 /// </summary>
 internal static class AtomicFile
 {
@@ -33,6 +35,33 @@ internal static class AtomicFile
             throw;
         }
         FlushFolder(folder);
+        RemoveStaleTemporaries(folder, Path.GetFileName(full));
+    }
+
+    private static void RemoveStaleTemporaries(string folder, string fileName)
+    {
+        string[] candidates;
+        try { candidates = Directory.GetFiles(folder, $".{fileName}.*.tmp", new EnumerationOptions { AttributesToSkip = 0 }); }
+        catch (IOException) { return; }
+        catch (UnauthorizedAccessException) { return; }
+        foreach (var candidate in candidates)
+        {
+            // ".<file>.<pid>.<guid>.tmp": the pid is the second-to-last dotted part before "tmp".
+            var parts = Path.GetFileName(candidate).Split('.');
+            if (parts.Length < 4 || !int.TryParse(parts[^3], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            TryDelete(candidate);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     private static void TryDelete(string temp)

@@ -38,6 +38,9 @@ public class AtomicSaveKillTests
                 Assert.True(bad < 0, $"element {bad} is {(bad < 0 ? 0 : values[bad])}, expected {iteration}: a torn file");
             }
             Console.WriteLine($"AtomicSaveKillTests: {interrupted} of 3 kills interrupted a save in progress.");
+            // The next successful save removes the temporaries the killed processes left behind.
+            SafetensorsWriter.Write(path, [SafetensorsTensor.FromFloat32("payload", [1], [1f])]);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
         }
         finally { Directory.Delete(dir, true); }
     }
