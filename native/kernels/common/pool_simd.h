@@ -2,6 +2,7 @@
 // the input row take the vector path (stride 1 and 2, in the scalar reference's scan order, so
 // results match it exactly); border columns and other strides use the scalar loop.
 #pragma once
+#include "runtime/thread_scratch.h"
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -140,9 +141,8 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
     std::memset(dx, 0, sizeof(float) * static_cast<size_t>(g.h * g.w));
     int64_t lo = 0, hi = 0;
     interior_cols(g, V::width, &lo, &hi);
-    thread_local std::vector<float> row_buffer;
-    if (row_buffer.size() < static_cast<size_t>(g.ow + V::width)) row_buffer.resize(static_cast<size_t>(g.ow + V::width));
-    float* vrow = row_buffer.data();
+    // Per-thread, no thread_local destructor (runtime/thread_scratch.h explains why).
+    float* vrow = nn::thread_scratch(nn::kScratchSlotPoolRow, static_cast<size_t>(g.ow + V::width));
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         const avg_rows r = rows_of(g, oh);
         auto scalar = [&](int64_t ow) {

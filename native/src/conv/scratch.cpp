@@ -2,19 +2,14 @@
 
 #include <algorithm>
 
+#include "runtime/thread_scratch.h"
+
 namespace nn::conv {
 
 float* thread_scratch(int slot, int64_t n) {
-    thread_local std::vector<float> buffers[4];
-    auto& b = buffers[slot];
-    // 16 spare floats so SIMD tails may read (never use) a little past the end.
-    size_t want = static_cast<size_t>(n) + 16;
-    if (b.size() < want) {
-        b.clear();
-        b.shrink_to_fit();
-        b.resize(want);
-    }
-    return b.data();
+    // Backed by runtime/thread_scratch (no thread_local destructors: see there why). 16 spare
+    // floats so SIMD tails may read (never use) a little past the end.
+    return nn::thread_scratch(kScratchSlotConvBase + slot, static_cast<size_t>(n) + 16);
 }
 
 void run_tasks(int64_t ntasks, function_ref<void(int64_t)> task) {

@@ -10,8 +10,11 @@
 
 namespace nn {
 
-// Number of independent buffers per thread (e.g. SGEMM's packed A and packed B panels).
-inline constexpr int kThreadScratchSlots = 4;
+// Number of independent buffers per thread, assigned by area so nested users never share one:
+// 0-1 SGEMM packed A/B, 2-5 convolution (im2col, partial sums), 6 pooling row buffer.
+inline constexpr int kThreadScratchSlots = 8;
+inline constexpr int kScratchSlotConvBase = 2;
+inline constexpr int kScratchSlotPoolRow = 6;
 
 // This thread's buffer `slot` (0 <= slot < kThreadScratchSlots) with room for at least `count`
 // floats; the contents are unspecified. Steady-state calls do not allocate. Throws
