@@ -37,9 +37,12 @@ internal static unsafe class ManagedGemm
             Serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
+        // More chunks than threads: the calling thread claims chunks dynamically, so a helper thread
+        // that starts late (a busy machine) delays the call by one chunk, not by half the work.
+        int pieces = threads * 4;
         if (n >= m)
         {
-            int chunk = RoundUp((n + threads - 1) / threads, NR);
+            int chunk = RoundUp((n + pieces - 1) / pieces, NR);
             int parts = (n + chunk - 1) / chunk;
             Parallel.For(0, parts, p =>
             {
@@ -50,7 +53,7 @@ internal static unsafe class ManagedGemm
         }
         else
         {
-            int chunk = RoundUp((m + threads - 1) / threads, MR);
+            int chunk = RoundUp((m + pieces - 1) / pieces, MR);
             int parts = (m + chunk - 1) / chunk;
             Parallel.For(0, parts, p =>
             {
