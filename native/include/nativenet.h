@@ -163,6 +163,9 @@ NN_API nn_status nn_unary_backward(nn_unary_op op, const float* x, const float* 
 /** y[i] = a[i] op b[i] for i < n. y may alias a or b. */
 NN_API nn_status nn_binary(nn_binary_op op, const float* a, const float* b, float* y, int64_t n);
 
+/** y[i] = a[i] op b for i < n, one scalar b (same semantics as nn_binary). y may alias a. */
+NN_API nn_status nn_binary_scalar(nn_binary_op op, const float* a, float b, float* y, int64_t n);
+
 /** y[i] = alpha * x[i] + beta * y[i]; beta = 0 never reads y (NaN in y is overwritten). */
 NN_API nn_status nn_axpby(int64_t n, float alpha, const float* x, float beta, float* y);
 
@@ -383,6 +386,16 @@ NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, c
                                         float* dx, float* dgamma, float* dbeta);
 
 /**
+ * Inference-mode backward (the statistics are constants, e.g. a frozen layer): mean / invstd [c]
+ * are what normalized the forward pass (running_mean and 1 / sqrt(running_var + eps)).
+ * dx = dy * gamma * invstd (overwritten); dgamma = sum dy * (x - mean) * invstd and dbeta = sum dy
+ * [c] (overwritten; each may be NULL). gamma may be NULL (1).
+ */
+NN_API nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                  const float* dy, const float* gamma, const float* mean,
+                                                  const float* invstd, float* dx, float* dgamma, float* dbeta);
+
+/**
  * Layer normalization over the last d elements of each of `rows` rows:
  * y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance). gamma / beta [d] may be NULL.
  * save_mean / save_invstd [rows] may be NULL.
@@ -504,6 +517,64 @@ NN_API nn_status nn_rnn_stack_backward(const nn_rnn_desc* desc, const float* x, 
                                        float* dc0, float* const* grads);
 
 /* ================================================================================== optimizer == */
+
+/*
+ * Optimizer updates, one parameter tensor of n floats per call, in place, PyTorch's formulas and
+ * operation order (torch.optim, foreach=False). Every element is independent: results are
+ * bitwise identical for any thread count and ISA. State arrays must not alias param or grad.
+ * Softmax / log-softmax (the loss heads) live here as well.
+ */
+
+/**
+ * SGD: d = grad (negated if maximize) + weight_decay * param; with momentum != 0,
+ * buf = first_step ? d : momentum * buf + (1 - dampening) * d, d = nesterov ? d + momentum * buf : buf;
+ * param -= lr * d. momentum_buf [n] may be NULL only when momentum == 0. Flags are 0 or 1.
+ */
+NN_API nn_status nn_sgd_update(int64_t n, float* param, const float* grad, float* momentum_buf, float lr,
+                               float momentum, float dampening, float weight_decay, int32_t nesterov,
+                               int32_t maximize, int32_t first_step);
+
+/** Options of nn_adam_update, OR-ed together. */
+typedef NN_ENUM(nn_adam_flags) {
+    NN_ADAM_NONE = 0,
+    NN_ADAM_DECOUPLED_WEIGHT_DECAY = 1, /* AdamW: param *= 1 - lr * weight_decay before the step */
+    NN_ADAM_AMSGRAD = 2,                /* keep the running max of exp_avg_sq in max_exp_avg_sq */
+    NN_ADAM_MAXIMIZE = 4                /* ascend: the gradient is negated */
+} nn_adam_flags;
+
+/**
+ * Adam / AdamW step number `step` (>= 1; the caller counts): m = beta1-lerp of grad,
+ * v = beta2 * v + (1 - beta2) * g^2, param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+ * max_exp_avg_sq [n] is required with NN_ADAM_AMSGRAD and ignored (may be NULL) without.
+ * flags: nn_adam_flags values OR-ed (an int32_t so that combinations are valid values).
+ */
+NN_API nn_status nn_adam_update(int64_t n, float* param, const float* grad, float* exp_avg, float* exp_avg_sq,
+                                float* max_exp_avg_sq, float lr, float beta1, float beta2, float eps,
+                                float weight_decay, int64_t step, int32_t flags);
+
+/**
+ * RMSprop: square_avg = alpha * square_avg + (1 - alpha) * g^2; centered also tracks grad_avg and
+ * uses sqrt(square_avg - grad_avg^2) + eps as the denominator; momentum > 0 accumulates
+ * g / denom in momentum_buf. momentum_buf (momentum > 0) and grad_avg (centered) are required
+ * exactly when used, else may be NULL. Flags are 0 or 1.
+ */
+NN_API nn_status nn_rmsprop_update(int64_t n, float* param, const float* grad, float* square_avg,
+                                   float* momentum_buf, float* grad_avg, float lr, float alpha, float eps,
+                                   float weight_decay, float momentum, int32_t centered, int32_t maximize);
+
+/**
+ * Softmax (log_softmax = 0) or log-softmax (1) of x viewed as [outer, dim, inner] along the middle
+ * axis (inner = 1: contiguous rows). Max-subtracted, so large logits do not overflow. y may alias x.
+ */
+NN_API nn_status nn_softmax_forward(int64_t outer, int64_t dim, int64_t inner, const float* x, float* y,
+                                    int32_t log_softmax);
+
+/**
+ * dx from the forward output y and dy: softmax dx = y * (dy - sum(dy * y)); log-softmax
+ * dx = dy - exp(y) * sum(dy) (sums along dim). dx may alias dy.
+ */
+NN_API nn_status nn_softmax_backward(int64_t outer, int64_t dim, int64_t inner, const float* y, const float* dy,
+                                     float* dx, int32_t log_softmax);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -119,6 +119,26 @@ void unary_backward(nn_unary_op op, const float* x, const float* y, const float*
 }
 
 template <class V>
+inline typename V::reg binary_op(nn_binary_op op, typename V::reg u, typename V::reg v) {
+    typename V::reg r = u;
+    switch (op) {
+        case NN_BINARY_ADD: r = V::add(u, v); break;
+        case NN_BINARY_SUB: r = V::sub(u, v); break;
+        case NN_BINARY_MUL: r = V::mul(u, v); break;
+        case NN_BINARY_DIV: r = V::div(u, v); break;
+        case NN_BINARY_MAX: r = V::select(V::gt(u, v), u, v); break;
+        case NN_BINARY_MIN: r = V::select(V::lt(u, v), u, v); break;
+    }
+    return r;
+}
+
+template <class V>
+void binary_scalar(nn_binary_op op, const float* a, float b, float* y, int64_t n) {
+    const auto v = V::set1(b);
+    for_vectors<V>(n, [&](int64_t i, int c) { store_n<V>(y + i, binary_op<V>(op, load_n<V>(a + i, c), v), c); });
+}
+
+template <class V>
 void binary(nn_binary_op op, const float* a, const float* b, float* y, int64_t n) {
     for_vectors<V>(n, [&](int64_t i, int c) {
         auto u = load_n<V>(a + i, c), v = load_n<V>(b + i, c);
@@ -151,7 +171,7 @@ void axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
 
 template <class V>
 constexpr kernels make_table(const char* isa) {
-    return kernels{isa, unary<V>, unary_backward<V>, binary<V>, axpby<V>};
+    return kernels{isa, unary<V>, unary_backward<V>, binary<V>, axpby<V>, binary_scalar<V>};
 }
 
 }  // namespace nn::eltwise::simd_impl

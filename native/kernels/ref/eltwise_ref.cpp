@@ -76,6 +76,11 @@ void binary(nn_binary_op op, const float* a, const float* b, float* y, int64_t n
     }
 }
 
+void binary_scalar(nn_binary_op op, const float* a, float b, float* y, int64_t n) {
+    // The same switch as binary with b broadcast (one definition of each op's semantics).
+    for (int64_t i = 0; i < n; ++i) binary(op, a + i, &b, y + i, 1);
+}
+
 void axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
     if (beta == 0.0f) {
         for (int64_t i = 0; i < n; ++i) y[i] = alpha * x[i];
@@ -86,6 +91,6 @@ void axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
 
 }  // namespace
 
-const kernels ref_kernels = {"scalar", unary, unary_backward, binary, axpby};
+const kernels ref_kernels = {"scalar", unary, unary_backward, binary, axpby, binary_scalar};
 
 }  // namespace nn::eltwise

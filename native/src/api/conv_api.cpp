@@ -258,6 +258,20 @@ NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, c
     });
 }
 
+NN_API nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                  const float* dy, const float* gamma, const float* mean,
+                                                  const float* invstd, float* dx, float* dgamma, float* dbeta) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(mean, "mean");
+        nn::check_not_null(invstd, "invstd");
+        nn::check_not_null(dx, "dx");
+        nn::norm::batch_norm_backward(n, c, spatial, x, dy, gamma, mean, invstd, dx, dgamma, dbeta, false);
+    });
+}
+
 NN_API nn_status nn_layer_norm_forward(int64_t rows, int64_t d, const float* x, const float* gamma, const float* beta,
                                        float eps, float* y, float* save_mean, float* save_invstd) {
     return nn::guard(__func__, [&] {

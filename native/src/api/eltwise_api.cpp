@@ -57,6 +57,17 @@ NN_API nn_status nn_binary(nn_binary_op op, const float* a, const float* b, floa
     });
 }
 
+NN_API nn_status nn_binary_scalar(nn_binary_op op, const float* a, float b, float* y, int64_t n) {
+    return nn::guard(__func__, [&] {
+        if (!nn::eltwise::binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(a, n, "a");
+        nn::check_buffer(y, n, "y");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t s, int64_t e) { k.binary_scalar(op, a + s, b, y + s, e - s); });
+    });
+}
+
 NN_API nn_status nn_axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
     return nn::guard(__func__, [&] {
         nn::check_non_negative(n, "n");

@@ -100,7 +100,8 @@ void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, cons
 }
 
 void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const float* dy, const float* gamma,
-                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta) {
+                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                         bool training) {
     const auto& k = active();
     const double m = static_cast<double>(n * sp);
     std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0);
@@ -130,10 +131,10 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
     for (int64_t ci = 0; ci < c; ++ci) {
         const size_t u = static_cast<size_t>(ci);
         const double inv = save_invstd[ci], g = gamma ? gamma[ci] : 1.0;
-        const double a = g * inv, b = -a * inv * inv * sdyx[u] / m;
+        const double a = g * inv, b = training ? -a * inv * inv * sdyx[u] / m : 0.0;
         ca[u] = static_cast<float>(a);
         cb[u] = static_cast<float>(b);
-        cc[u] = static_cast<float>(-a * sdy[u] / m - b * save_mean[ci]);
+        cc[u] = training ? static_cast<float>(-a * sdy[u] / m - b * save_mean[ci]) : 0.0f;
         if (dbeta) dbeta[ci] = static_cast<float>(sdy[u]);
         if (dgamma) dgamma[ci] = static_cast<float>(sdyx[u] * inv);
     }

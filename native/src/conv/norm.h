@@ -10,8 +10,10 @@ void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const
                          float* save_mean, float* save_invstd);
 void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, const float* gamma, const float* beta,
                           const float* running_mean, const float* running_var, float eps, float* y);
+// training = false: mean / invstd are constants (running statistics), so dx = dy * gamma * invstd.
 void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const float* dy, const float* gamma,
-                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta);
+                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                         bool training = true);
 void layer_norm(int64_t rows, int64_t d, const float* x, const float* gamma, const float* beta, float eps, float* y,
                 float* save_mean, float* save_invstd);
 void layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* dy, const float* gamma,

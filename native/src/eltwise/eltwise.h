@@ -14,6 +14,8 @@ struct kernels {
                            int64_t n, float alpha);
     void (*binary)(nn_binary_op op, const float* a, const float* b, float* y, int64_t n);
     void (*axpby)(int64_t n, float alpha, const float* x, float beta, float* y);
+    // y[i] = a[i] op b for one scalar b.
+    void (*binary_scalar)(nn_binary_op op, const float* a, float b, float* y, int64_t n);
 };
 
 // The scalar reference: plain loops over <cmath>. Always present; the tests' ground truth.

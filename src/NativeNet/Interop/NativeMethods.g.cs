@@ -99,6 +99,15 @@ internal enum nn_rnn_cell : int
     NN_RNN_GRU = 1,
 }
 
+/// <summary>Options of nn_adam_update, OR-ed together.</summary>
+internal enum nn_adam_flags : int
+{
+    NN_ADAM_NONE = 0,
+    NN_ADAM_DECOUPLED_WEIGHT_DECAY = 1,
+    NN_ADAM_AMSGRAD = 2,
+    NN_ADAM_MAXIMIZE = 4,
+}
+
 /// <summary>What the CPU offers (1 = yes) and what NativeNet chose.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct nn_cpu_info_t
@@ -267,6 +276,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_binary(nn_binary_op op, float* a, float* b, float* y, long n);
 
+    /// <summary>y[i] = a[i] op b for i &lt; n, one scalar b (same semantics as nn_binary). y may alias a.</summary>
+    // C: nn_status nn_binary_scalar(nn_binary_op op, const float * a, float b, float * y, int64_t n)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_binary_scalar(nn_binary_op op, float* a, float b, float* y, long n);
+
     /// <summary>y[i] = alpha * x[i] + beta * y[i]; beta = 0 never reads y (NaN in y is overwritten).</summary>
     // C: nn_status nn_axpby(int64_t n, float alpha, const float * x, float beta, float * y)
     [LibraryImport(LibraryName)]
@@ -415,6 +430,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_batch_norm_backward(long n, long c, long spatial, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
 
+    /// <summary>Inference-mode backward (the statistics are constants, e.g. a frozen layer): mean / invstd [c] are what normalized the forward pass (running_mean and 1 / sqrt(running_var + eps)). dx = dy * gamma * invstd (overwritten); dgamma = sum dy * (x - mean) * invstd and dbeta = sum dy [c] (overwritten; each may be NULL). gamma may be NULL (1).</summary>
+    // C: nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float * x, const float * dy, const float * gamma, const float * mean, const float * invstd, float * dx, float * dgamma, float * dbeta)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_backward_inference(long n, long c, long spatial, float* x, float* dy, float* gamma, float* mean, float* invstd, float* dx, float* dgamma, float* dbeta);
+
     /// <summary>Layer normalization over the last d elements of each of `rows` rows: y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance). gamma / beta [d] may be NULL. save_mean / save_invstd [rows] may be NULL.</summary>
     // C: nn_status nn_layer_norm_forward(int64_t rows, int64_t d, const float * x, const float * gamma, const float * beta, float eps, float * y, float * save_mean, float * save_invstd)
     [LibraryImport(LibraryName)]
@@ -474,4 +495,34 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_rnn_stack_backward(nn_rnn_desc* desc, float* x, float** @params, float* h0, float* c0, long* lengths, float* workspace, float* dy, float* dh_n, float* dc_n, float* dx, float* dh0, float* dc0, float** grads);
+
+    /// <summary>SGD: d = grad (negated if maximize) + weight_decay * param; with momentum != 0, buf = first_step ? d : momentum * buf + (1 - dampening) * d, d = nesterov ? d + momentum * buf : buf; param -= lr * d. momentum_buf [n] may be NULL only when momentum == 0. Flags are 0 or 1.</summary>
+    // C: nn_status nn_sgd_update(int64_t n, float * param, const float * grad, float * momentum_buf, float lr, float momentum, float dampening, float weight_decay, int32_t nesterov, int32_t maximize, int32_t first_step)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_sgd_update(long n, float* param, float* grad, float* momentum_buf, float lr, float momentum, float dampening, float weight_decay, int nesterov, int maximize, int first_step);
+
+    /// <summary>Adam / AdamW step number `step` (&gt;= 1; the caller counts): m = beta1-lerp of grad, v = beta2 * v + (1 - beta2) * g^2, param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps). max_exp_avg_sq [n] is required with NN_ADAM_AMSGRAD and ignored (may be NULL) without. flags: nn_adam_flags values OR-ed (an int32_t so that combinations are valid values).</summary>
+    // C: nn_status nn_adam_update(int64_t n, float * param, const float * grad, float * exp_avg, float * exp_avg_sq, float * max_exp_avg_sq, float lr, float beta1, float beta2, float eps, float weight_decay, int64_t step, int32_t flags)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_adam_update(long n, float* param, float* grad, float* exp_avg, float* exp_avg_sq, float* max_exp_avg_sq, float lr, float beta1, float beta2, float eps, float weight_decay, long step, int flags);
+
+    /// <summary>RMSprop: square_avg = alpha * square_avg + (1 - alpha) * g^2; centered also tracks grad_avg and uses sqrt(square_avg - grad_avg^2) + eps as the denominator; momentum &gt; 0 accumulates g / denom in momentum_buf. momentum_buf (momentum &gt; 0) and grad_avg (centered) are required exactly when used, else may be NULL. Flags are 0 or 1.</summary>
+    // C: nn_status nn_rmsprop_update(int64_t n, float * param, const float * grad, float * square_avg, float * momentum_buf, float * grad_avg, float lr, float alpha, float eps, float weight_decay, float momentum, int32_t centered, int32_t maximize)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_rmsprop_update(long n, float* param, float* grad, float* square_avg, float* momentum_buf, float* grad_avg, float lr, float alpha, float eps, float weight_decay, float momentum, int centered, int maximize);
+
+    /// <summary>Softmax (log_softmax = 0) or log-softmax (1) of x viewed as [outer, dim, inner] along the middle axis (inner = 1: contiguous rows). Max-subtracted, so large logits do not overflow. y may alias x.</summary>
+    // C: nn_status nn_softmax_forward(int64_t outer, int64_t dim, int64_t inner, const float * x, float * y, int32_t log_softmax)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_softmax_forward(long outer, long dim, long inner, float* x, float* y, int log_softmax);
+
+    /// <summary>dx from the forward output y and dy: softmax dx = y * (dy - sum(dy * y)); log-softmax dx = dy - exp(y) * sum(dy) (sums along dim). dx may alias dy.</summary>
+    // C: nn_status nn_softmax_backward(int64_t outer, int64_t dim, int64_t inner, const float * y, const float * dy, float * dx, int32_t log_softmax)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_softmax_backward(long outer, long dim, long inner, float* y, float* dy, float* dx, int log_softmax);
 }

@@ -99,11 +99,11 @@ public interface IKernels
     /// <summary>gradWeight and gradBias (overwritten; gradBias may be empty) from input and gradOutput.</summary>
     void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias);
 
-    /// <summary>Max pooling; argmax receives, per output, the index of the winner within its input plane.</summary>
-    void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax);
+    /// <summary>Max pooling; argmax receives, per output, the flat index ih·W + iw of the winner within its input plane (int64 as PyTorch).</summary>
+    void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax);
 
     /// <summary>gradInput (overwritten) routes each output gradient to its argmax.</summary>
-    void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput);
+    void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> argmax, Span<float> gradInput);
 
     /// <summary>Average pooling (PyTorch divisor rules for count_include_pad).</summary>
     void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output);
@@ -204,6 +204,26 @@ internal static class KernelChecks
         if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
         if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
         if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
+    }
+
+    /// <summary>
+    /// The memory-safety half of <see cref="Gemm"/>: each span must hold the matrix its sizes and
+    /// leading dimension describe. Sizes and leading dimensions themselves are left to the callee
+    /// (the native library names them); a negative value only makes a bound smaller, and the
+    /// callee rejects it before touching memory.
+    /// </summary>
+    public static void GemmBuffers(bool ta, bool tb, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int biasLen, BiasMode biasMode, GemmActivation activation)
+    {
+        if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
+        if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
+        if (m <= 0 || n <= 0) return;
+        long aCols = ta ? m : k, aRows = ta ? k : m;
+        long bCols = tb ? k : n, bRows = tb ? n : k;
+        if (k > 0 && aLen < (aRows - 1) * lda + aCols) throw new ArgumentException($"a is too short for a {aRows}x{aCols} matrix with lda={lda}. Received: a.Length={aLen}", "a");
+        if (k > 0 && bLen < (bRows - 1) * ldb + bCols) throw new ArgumentException($"b is too short for a {bRows}x{bCols} matrix with ldb={ldb}. Received: b.Length={bLen}", "b");
+        if (cLen < (long)(m - 1) * ldc + n) throw new ArgumentException($"c is too short for a {m}x{n} matrix with ldc={ldc}. Received: c.Length={cLen}", "c");
+        if (biasMode == BiasMode.Row && biasLen < m) throw new ArgumentException($"bias must have m={m} values for BiasMode.Row. Received: bias.Length={biasLen}", "bias");
+        if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
     }
 
     public static void AtLeast(long needed, int actual, string name)

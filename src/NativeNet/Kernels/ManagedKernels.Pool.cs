@@ -3,7 +3,7 @@ namespace NativeNet.Kernels;
 public sealed partial class ManagedKernels
 {
     /// <inheritdoc />
-    public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<int> argmax)
+    public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax)
     {
         g.Validate();
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
@@ -39,7 +39,7 @@ public sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
-    public void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<int> argmax, Span<float> gradInput)
+    public void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> argmax, Span<float> gradInput)
     {
         g.Validate();
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
@@ -52,9 +52,9 @@ public sealed partial class ManagedKernels
             var dx = gradInput.Slice(p * ihw, ihw);
             for (int o = 0; o < ohw; o++)
             {
-                int i = argmax[p * ohw + o];
-                if ((uint)i >= (uint)ihw) throw new ArgumentException($"argmax holds an index outside the input plane. Received: argmax[{p * ohw + o}]={i}", nameof(argmax));
-                dx[i] += gradOutput[p * ohw + o];
+                long i = argmax[p * ohw + o];
+                if ((ulong)i >= (ulong)ihw) throw new ArgumentException($"argmax holds an index outside the input plane. Received: argmax[{p * ohw + o}]={i}", nameof(argmax));
+                dx[(int)i] += gradOutput[p * ohw + o];
             }
         }
     }
@@ -115,7 +115,7 @@ public sealed partial class ManagedKernels
         }
     }
 
-    private static void CheckAdaptive(int planes, int inH, int inW, int outH, int outW)
+    internal static void CheckAdaptive(int planes, int inH, int inW, int outH, int outW)
     {
         if (planes < 0 || inH <= 0 || inW <= 0 || outH <= 0 || outW <= 0)
             throw new ArgumentException($"adaptive pooling sizes must be positive. Received: planes={planes}, input={inH}x{inW}, output={outH}x{outW}");

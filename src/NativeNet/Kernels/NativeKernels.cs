@@ -62,6 +62,16 @@ public sealed unsafe partial class NativeKernels : IKernels
     }
 
     /// <inheritdoc />
+    public void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y)
+    {
+        KernelChecks.Defined(op);
+        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        fixed (float* pa = a)
+        fixed (float* py = y)
+            NativeStatus.Check(NativeMethods.nn_binary_scalar((nn_binary_op)op, pa, b, py, a.Length));
+    }
+
+    /// <inheritdoc />
     public double Sum(ReadOnlySpan<float> x)
     {
         double s;

@@ -71,7 +71,7 @@ public static partial class Functional
     {
         var geo = PoolGeometry(input, kernel, stride ?? kernel, padding ?? (0, 0), true);
         var y = Tensor.Empty(new[] { geo.Batch, geo.Channels, geo.OutHeight, geo.OutWidth });
-        var arg = new int[y.Count];
+        var arg = new long[y.Count];
         K.MaxPool2dForward(geo, input.Data, y.AsSpan(), arg);
         if (Autograd.Needs(input))
         {

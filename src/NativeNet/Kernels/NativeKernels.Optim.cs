@@ -1,0 +1,53 @@
+using NativeNet.Interop;
+
+namespace NativeNet.Kernels;
+
+public sealed unsafe partial class NativeKernels
+{
+    /// <inheritdoc />
+    public void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
+    {
+        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
+        if (momentum != 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        fixed (float* pp = param)
+        fixed (float* pg = grad)
+        fixed (float* pb = momentumBuffer)
+            NativeStatus.Check(NativeMethods.nn_sgd_update(param.Length, pp, pg, momentum != 0 ? pb : null, lr, momentum, dampening, weightDecay,
+                                                           nesterov ? 1 : 0, maximize ? 1 : 0, firstStep ? 1 : 0));
+    }
+
+    /// <inheritdoc />
+    public void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq, float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step)
+    {
+        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelChecks.SameLength(param.Length, expAvg.Length, "expAvg", "param");
+        KernelChecks.SameLength(param.Length, expAvgSq.Length, "expAvgSq", "param");
+        if (amsgrad) KernelChecks.SameLength(param.Length, maxExpAvgSq.Length, "maxExpAvgSq", "param");
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, $"step counts from 1. Received: step={step}");
+        int flags = (decoupledWeightDecay ? (int)nn_adam_flags.NN_ADAM_DECOUPLED_WEIGHT_DECAY : 0)
+                  | (amsgrad ? (int)nn_adam_flags.NN_ADAM_AMSGRAD : 0)
+                  | (maximize ? (int)nn_adam_flags.NN_ADAM_MAXIMIZE : 0);
+        fixed (float* pp = param)
+        fixed (float* pg = grad)
+        fixed (float* pm = expAvg)
+        fixed (float* pv = expAvgSq)
+        fixed (float* pmax = maxExpAvgSq)
+            NativeStatus.Check(NativeMethods.nn_adam_update(param.Length, pp, pg, pm, pv, amsgrad ? pmax : null, lr, beta1, beta2, eps, weightDecay, step, flags));
+    }
+
+    /// <inheritdoc />
+    public void RmspropStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> squareAvg, Span<float> momentumBuffer, Span<float> gradAvg, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
+    {
+        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelChecks.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
+        if (momentum > 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        if (centered) KernelChecks.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
+        fixed (float* pp = param)
+        fixed (float* pg = grad)
+        fixed (float* psq = squareAvg)
+        fixed (float* pb = momentumBuffer)
+        fixed (float* pga = gradAvg)
+            NativeStatus.Check(NativeMethods.nn_rmsprop_update(param.Length, pp, pg, psq, momentum > 0 ? pb : null, centered ? pga : null,
+                                                               lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0, maximize ? 1 : 0));
+    }
+}

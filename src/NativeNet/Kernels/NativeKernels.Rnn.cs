@@ -1,0 +1,103 @@
+using NativeNet.Interop;
+
+namespace NativeNet.Kernels;
+
+public sealed unsafe partial class NativeKernels
+{
+    // One layer, one direction, time-major: the single-layer primitive of the native API.
+    private static nn_rnn_desc RnnDesc(in RnnDescriptor d) => new()
+    {
+        cell = d.Cell == RnnCell.Lstm ? nn_rnn_cell.NN_RNN_LSTM : nn_rnn_cell.NN_RNN_GRU,
+        batch_first = 0,
+        seq_len = d.SeqLen, batch = d.Batch, input_size = d.InputSize, hidden_size = d.HiddenSize,
+        num_layers = 1, bidirectional = 0, reverse = d.Reverse ? 1 : 0, reserved = 0,
+    };
+
+    private static void RnnChecks(in RnnDescriptor d, int x, int wIh, int wHh, int bIh, int bHh, int h0, int c0, int ws, long wsNeeded)
+    {
+        long gh = (long)d.Gates * d.HiddenSize, bh = (long)d.Batch * d.HiddenSize;
+        KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x, "x");
+        KernelChecks.AtLeast(gh * d.InputSize, wIh, "wIh");
+        KernelChecks.AtLeast(gh * d.HiddenSize, wHh, "wHh");
+        if (bIh != 0) KernelChecks.AtLeast(gh, bIh, "bIh");
+        if (bHh != 0) KernelChecks.AtLeast(gh, bHh, "bHh");
+        if (h0 != 0) KernelChecks.AtLeast(bh, h0, "h0");
+        if (c0 != 0) KernelChecks.AtLeast(bh, c0, "c0");
+        KernelChecks.AtLeast(wsNeeded, ws, "workspace");
+    }
+
+    /// <inheritdoc />
+    public long RnnWorkspaceSize(in RnnDescriptor d)
+    {
+        d.Validate();
+        var desc = RnnDesc(d);
+        long floats;
+        NativeStatus.Check(NativeMethods.nn_rnn_workspace_size(&desc, &floats));
+        return floats;
+    }
+
+    /// <inheritdoc />
+    public void RnnForward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
+    {
+        bool lstm = d.Cell == RnnCell.Lstm;
+        // c0 / cN belong to LSTM only: the native call must not see them for GRU.
+        if (!lstm) { c0 = default; cN = default; }
+        RnnChecks(d, x.Length, wIh.Length, wHh.Length, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnWorkspaceSize(d));
+        long bh = (long)d.Batch * d.HiddenSize;
+        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
+        KernelChecks.AtLeast(bh, hN.Length, nameof(hN));
+        if (!cN.IsEmpty) KernelChecks.AtLeast(bh, cN.Length, nameof(cN));
+        var desc = RnnDesc(d);
+        fixed (float* px = x)
+        fixed (float* pwi = wIh)
+        fixed (float* pwh = wHh)
+        fixed (float* pbi = bIh)
+        fixed (float* pbh = bHh)
+        fixed (float* ph0 = h0)
+        fixed (float* pc0 = c0)
+        fixed (float* py = y)
+        fixed (float* phn = hN)
+        fixed (float* pcn = cN)
+        fixed (float* pws = workspace)
+            NativeStatus.Check(NativeMethods.nn_rnn_forward(&desc, px, pwi, pwh, pbi, pbh, ph0, pc0, null, py, phn, pcn, pws));
+    }
+
+    /// <inheritdoc />
+    public void RnnBackward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<float> y, Span<float> workspace, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN, Span<float> dx, Span<float> dh0, Span<float> dc0, Span<float> dWIh, Span<float> dWHh, Span<float> dbIh, Span<float> dbHh)
+    {
+        bool lstm = d.Cell == RnnCell.Lstm;
+        if (!lstm) { c0 = default; dcN = default; dc0 = default; }
+        RnnChecks(d, x.Length, wIh.Length, wHh.Length, 0, 0, h0.Length, c0.Length, workspace.Length, RnnWorkspaceSize(d));
+        long bh = (long)d.Batch * d.HiddenSize, gh = (long)d.Gates * d.HiddenSize;
+        // y is not needed: the native workspace already holds every hidden state.
+        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
+        if (!dy.IsEmpty) KernelChecks.AtLeast((long)d.SeqLen * bh, dy.Length, nameof(dy));
+        if (!dhN.IsEmpty) KernelChecks.AtLeast(bh, dhN.Length, nameof(dhN));
+        if (!dcN.IsEmpty) KernelChecks.AtLeast(bh, dcN.Length, nameof(dcN));
+        KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, dx.Length, nameof(dx));
+        if (!dh0.IsEmpty) KernelChecks.AtLeast(bh, dh0.Length, nameof(dh0));
+        if (!dc0.IsEmpty) KernelChecks.AtLeast(bh, dc0.Length, nameof(dc0));
+        KernelChecks.AtLeast(gh * d.InputSize, dWIh.Length, nameof(dWIh));
+        KernelChecks.AtLeast(gh * d.HiddenSize, dWHh.Length, nameof(dWHh));
+        if (!dbIh.IsEmpty) KernelChecks.AtLeast(gh, dbIh.Length, nameof(dbIh));
+        if (!dbHh.IsEmpty) KernelChecks.AtLeast(gh, dbHh.Length, nameof(dbHh));
+        var desc = RnnDesc(d);
+        fixed (float* px = x)
+        fixed (float* pwi = wIh)
+        fixed (float* pwh = wHh)
+        fixed (float* ph0 = h0)
+        fixed (float* pc0 = c0)
+        fixed (float* pws = workspace)
+        fixed (float* pdy = dy)
+        fixed (float* pdhn = dhN)
+        fixed (float* pdcn = dcN)
+        fixed (float* pdx = dx)
+        fixed (float* pdh0 = dh0)
+        fixed (float* pdc0 = dc0)
+        fixed (float* pdwi = dWIh)
+        fixed (float* pdwh = dWHh)
+        fixed (float* pdbi = dbIh)
+        fixed (float* pdbh = dbHh)
+            NativeStatus.Check(NativeMethods.nn_rnn_backward(&desc, px, pwi, pwh, ph0, pc0, null, pws, pdy, pdhn, pdcn, pdx, pdh0, pdc0, pdwi, pdwh, pdbi, pdbh));
+    }
+}
