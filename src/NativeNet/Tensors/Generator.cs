@@ -112,4 +112,17 @@ public sealed class Generator
         }
         return p;
     }
+    /// <summary>The complete state (xoshiro words, cached normal), for checkpoints: restoring it with <see cref="SetState"/> resumes the exact stream.</summary>
+    public ulong[] GetState() => [_s0, _s1, _s2, _s3, BitConverter.DoubleToUInt64Bits(_spare), _hasSpare ? 1UL : 0UL];
+
+    /// <summary>Restores a state returned by <see cref="GetState"/>.</summary>
+    /// <exception cref="ArgumentException">The state does not have 6 words, its flag is not 0/1, or its xoshiro words are all zero.</exception>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 6 || state[5] > 1 || (state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException($"A generator state has 6 words (4 non-zero xoshiro words, the cached normal, a 0/1 flag). Received: {state.Length} words", nameof(state));
+        _s0 = state[0]; _s1 = state[1]; _s2 = state[2]; _s3 = state[3];
+        _spare = BitConverter.UInt64BitsToDouble(state[4]);
+        _hasSpare = state[5] == 1;
+    }
 }
