@@ -17,6 +17,10 @@ public static class CliApp
         root.Options.Add(CommonOptions.Threads);
         root.Subcommands.Add(InfoCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
+        root.Subcommands.Add(TrainCommand.Create(stdout));
+        root.Subcommands.Add(EvaluateCommand.Create(stdout));
+        root.Subcommands.Add(PredictCommand.Create(stdout));
+        root.Subcommands.Add(ExportCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

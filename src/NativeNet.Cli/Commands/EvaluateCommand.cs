@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using NativeNet.Cli.Tabular;
+
+namespace NativeNet.Cli.Commands;
+
+/// <summary>`nativenet evaluate --model M --data D`: the trained model's metrics on labelled rows.</summary>
+public static class EvaluateCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(TextWriter stdout)
+    {
+        var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled CSV with the model's feature columns and target", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print a JSON summary as the last line" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap intervals", DefaultValueFactory = _ => 42 };
+        var cmd = new Command("evaluate", "Metrics of a trained model on labelled CSV data (with bootstrap 95% intervals)");
+        foreach (var o in new Option[] { model, data, json, seed }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            using var runner = ModelRunner.Load(p.GetValue(model)!);
+            string path = p.GetValue(data)!;
+            var table = runner.LoadData(path, labelled: true);
+            var outputs = runner.Predict(table.Dataset);
+            bool cls = runner.Schema.IsClassification;
+            var targets = table.Dataset.Targets;
+            var values = TabularMetrics.All(cls, targets, outputs);
+            var rows = new List<(string, double, double?, double?)>();
+            stdout.WriteLine($"{path}: {table.Dataset.Count} rows, model {runner.Path} ({runner.Schema.Task}, target '{runner.Schema.Target}')");
+            foreach (var (name, v) in values)
+            {
+                var (lo, hi) = TabularMetrics.Interval(cls, name, targets, outputs, 1000, p.GetValue(seed));
+                rows.Add((name, v, lo, hi));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-12} {v:F4}  95% CI {lo:F4}–{hi:F4}"));
+            }
+            if (p.GetValue(json)) stdout.WriteLine(TrainCommand.JsonSummary(rows, null, null));
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using NativeNet.Cli.Tabular;
+using NativeNet.Reporting;
+using NativeNet.Serialization;
+
+namespace NativeNet.Cli.Commands;
+
+/// <summary>
+/// `nativenet train`: cross-validates an MLP on a CSV table, trains the final model on all rows,
+/// writes the model file (with its input schema) and the HTML report. With no arguments it runs
+/// the bundled breast-cancer diagnosis example.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary>The model file name inside --out.</summary>
+    public const string ModelFile = "model.safetensors";
+
+    /// <summary>The report file name inside --out.</summary>
+    public const string ReportFile = "report.html";
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(TextWriter stdout)
+    {
+        var data = new Option<string?>("--data") { Description = $"CSV file (default: data/{DataLocator.DefaultFile}, the breast-cancer example)" };
+        var target = new Option<string?>("--target") { Description = "Target column (default: diagnosis for the example, else the last column)" };
+        var task = new Option<string>("--task") { Description = "classification (binary) or regression", DefaultValueFactory = _ => "classification" };
+        var model = new Option<string>("--model") { Description = "mlp (hidden 64,32) or mlp:H1,H2,… ; cnn/lstm need .npz data", DefaultValueFactory = _ => NetworkSpec.Default };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per fit", DefaultValueFactory = _ => 60 };
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds (≥ 2)", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Seed of splits, initialization, shuffles, dropout and bootstrap", DefaultValueFactory = _ => 42 };
+        var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON summary as the last line" };
+        var cmd = new Command("train", "Cross-validate and train a model on a CSV table; write the model file and an HTML report");
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            string? dataArg = p.GetValue(data);
+            string dataPath = dataArg ?? DataLocator.Find(DataLocator.DefaultFile);
+            string taskName = (p.GetValue(task) ?? "classification").ToLowerInvariant();
+            if (taskName is not ("classification" or "regression"))
+                throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
+            var settings = new TrainSettings
+            {
+                DataPath = dataPath,
+                Target = p.GetValue(target) ?? (dataArg is null ? "diagnosis" : LastColumn(dataPath)),
+                Classification = taskName == "classification",
+                Network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.Default, dataPath),
+                Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000),
+                BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
+                LearningRate = CheckRate(p.GetValue(lr)),
+                Folds = Check(p.GetValue(folds), "--folds", 2, 1000),
+                Seed = p.GetValue(seed),
+                OutDir = p.GetValue(outDir) ?? "out",
+            };
+            return Run(settings, stdout, p.GetValue(json));
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs training and writes the outputs; returns the exit code.</summary>
+    public static int Run(TrainSettings settings, TextWriter stdout, bool json)
+    {
+        bool live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+        using var outcome = TabularTrainer.Run(settings, stdout, live);
+        PrintSummary(outcome, stdout);
+
+        // Everything is computed before anything is written: a failed run leaves no files.
+        var report = ReportBuilder.Build(outcome);
+        Directory.CreateDirectory(settings.OutDir);
+        string modelPath = Path.Combine(settings.OutDir, ModelFile);
+        string reportPath = Path.Combine(settings.OutDir, ReportFile);
+        Model.Save(outcome.FinalModel, modelPath, new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson() });
+        HtmlReportWriter.WriteAtomic(report, reportPath);
+        stdout.WriteLine($"Model:  {modelPath}");
+        stdout.WriteLine($"Report: {reportPath}");
+        if (json) stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath));
+        return 0;
+    }
+
+    /// <summary>The one-line JSON summary: each metric {mean, ci95?}, then model_path and report_path.</summary>
+    public static string JsonSummary(IEnumerable<(string Name, double Mean, double? Low, double? High)> metrics, string? modelPath, string? reportPath)
+    {
+        var o = new JsonObject();
+        foreach (var (name, mean, low, high) in metrics)
+        {
+            var m = new JsonObject { ["mean"] = Num(mean) };
+            if (low is { } l && high is { } h && double.IsFinite(l) && double.IsFinite(h)) m["ci95"] = new JsonArray(Num(l), Num(h));
+            o[name] = m;
+        }
+        if (modelPath is not null) o["model_path"] = Path.GetFullPath(modelPath);
+        if (reportPath is not null) o["report_path"] = Path.GetFullPath(reportPath);
+        return o.ToJsonString();
+    }
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : null;
+
+    private static void PrintSummary(TrainOutcome o, TextWriter w)
+    {
+        var names = o.Summary.Select(m => m.Name).ToList();
+        w.WriteLine();
+        w.WriteLine($"Cross-validation ({o.Settings.Folds} folds, held-out rows):");
+        w.WriteLine("fold    " + string.Join("", names.Select(n => n.PadLeft(17))));
+        foreach (var f in o.Folds)
+            w.WriteLine($"{f.Index + 1,-8}" + string.Join("", names.Select(n => F(f.Metrics[n]).PadLeft(17))));
+        w.WriteLine("mean    " + string.Join("", o.Summary.Select(m => F(m.Mean).PadLeft(17))));
+        w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap, pooled out-of-fold)");
+        if (o.Classes is { } classes)
+        {
+            var y = Tabular.TabularMetrics.Labels(o.Table.Dataset.Targets);
+            var cm = new int[2, 2];
+            for (int i = 0; i < y.Length; i++) cm[y[i], o.OutOfFold[i] >= 0.5f ? 1 : 0]++;
+            int width = Math.Max(12, classes.Max(c => c.Length) + 2);
+            w.WriteLine("Confusion matrix (pooled out-of-fold; rows actual, columns predicted):");
+            w.WriteLine(new string(' ', width) + string.Join("", classes.Select(c => c.PadLeft(width))));
+            for (int a = 0; a < 2; a++)
+                w.WriteLine(classes[a].PadRight(width) + cm[a, 0].ToString(CultureInfo.InvariantCulture).PadLeft(width) + cm[a, 1].ToString(CultureInfo.InvariantCulture).PadLeft(width));
+        }
+        var top = o.Importance.OrderByDescending(i => i.MeanDrop).Take(5).Select(i => $"{i.Name} {F(i.MeanDrop)}");
+        w.WriteLine($"Most important features (permutation, final model): {string.Join(", ", top)}");
+    }
+
+    private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static int Check(int v, string name, int min, int max) =>
+        v >= min && v <= max ? v : throw new CliInputException($"{name} must be in [{min}, {max}]. Received: {v}");
+
+    private static double CheckRate(double v) =>
+        double.IsFinite(v) && v > 0 && v <= 10 ? v : throw new CliInputException($"--lr must be in (0, 10]. Received: {v.ToString(CultureInfo.InvariantCulture)}");
+
+    private static string LastColumn(string path)
+    {
+        if (!File.Exists(path)) throw new CliInputException($"Data file not found: {path}");
+        using var reader = new StreamReader(path);
+        var header = NativeNet.Data.CsvParser.Read(reader, path).FirstOrDefault();
+        if (header.Fields is null || header.Fields.Length == 0) throw new CliInputException($"{path}: the file is empty (no header and no rows).");
+        return header.Fields[^1].Trim();
+    }
+}

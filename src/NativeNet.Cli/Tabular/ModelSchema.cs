@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NativeNet.Data;
+using NativeNet.Serialization;
+
+namespace NativeNet.Cli.Tabular;
+
+/// <summary>
+/// What a model trained by `nativenet train` expects of its input, stored as JSON under
+/// <see cref="Model.SchemaKey"/> in the model file: feature columns in order, the target and its
+/// classes, and the standardization fitted on the training data (applied again by predict/evaluate).
+/// </summary>
+public sealed record ModelSchema
+{
+    /// <summary>"classification" or "regression".</summary>
+    [JsonPropertyName("task")] public string Task { get; init; } = "classification";
+    /// <summary>Feature column names, in the model's input order.</summary>
+    [JsonPropertyName("features")] public IReadOnlyList<string> Features { get; init; } = [];
+    /// <summary>Target column name.</summary>
+    [JsonPropertyName("target")] public string Target { get; init; } = "";
+    /// <summary>Class labels, index = label; the last one is the positive class (classification).</summary>
+    [JsonPropertyName("classes")] public IReadOnlyList<string>? Classes { get; init; }
+    /// <summary>Per-feature means of the standardization.</summary>
+    [JsonPropertyName("scaler_mean")] public IReadOnlyList<double> ScalerMean { get; init; } = [];
+    /// <summary>Per-feature scales (standard deviations) of the standardization.</summary>
+    [JsonPropertyName("scaler_std")] public IReadOnlyList<double> ScalerStd { get; init; } = [];
+    /// <summary>Mean of the target (regression: the network predicts the standardized target).</summary>
+    [JsonPropertyName("target_mean")] public double? TargetMean { get; init; }
+    /// <summary>Standard deviation of the target (regression).</summary>
+    [JsonPropertyName("target_std")] public double? TargetStd { get; init; }
+    /// <summary>The --model argument the network was built from.</summary>
+    [JsonPropertyName("model")] public string ModelDescription { get; init; } = "";
+
+    /// <summary>True for classification.</summary>
+    [JsonIgnore] public bool IsClassification => Task == "classification";
+
+    /// <summary>The schema as JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>The scaler stored in the schema.</summary>
+    public StandardScaler Scaler() => StandardScaler.FromDictionary(new Dictionary<string, string>
+    {
+        ["mean"] = string.Join(",", ScalerMean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+        ["scale"] = string.Join(",", ScalerStd.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
+    });
+
+    /// <summary>Reads the schema from a model file's metadata; a clear error when it has none.</summary>
+    public static ModelSchema Read(string modelPath, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(Model.SchemaKey, out var json))
+            throw new CliInputException($"Model file '{modelPath}' has no input schema ('{Model.SchemaKey}'); it was not written by `nativenet train`.");
+        ModelSchema? schema;
+        try { schema = JsonSerializer.Deserialize<ModelSchema>(json); }
+        catch (JsonException e) { throw new CliInputException($"Model file '{modelPath}': the input schema is not valid JSON: {e.Message}"); }
+        if (schema is null || schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count)
+            throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (features and scaler must have the same length).");
+        return schema;
+    }
+}

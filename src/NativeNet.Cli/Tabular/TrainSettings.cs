@@ -1,0 +1,30 @@
+namespace NativeNet.Cli.Tabular;
+
+/// <summary>Everything `nativenet train` was asked to do.</summary>
+public sealed record TrainSettings
+{
+    /// <summary>The CSV file.</summary>
+    public required string DataPath { get; init; }
+    /// <summary>Target column.</summary>
+    public required string Target { get; init; }
+    /// <summary>True for classification, false for regression.</summary>
+    public required bool Classification { get; init; }
+    /// <summary>The network.</summary>
+    public required NetworkSpec Network { get; init; }
+    /// <summary>Epochs per fit.</summary>
+    public int Epochs { get; init; } = 60;
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Adam L2 weight decay (the breast-cancer recipe's 0.03).</summary>
+    public double WeightDecay { get; init; } = 0.03;
+    /// <summary>Cross-validation folds.</summary>
+    public int Folds { get; init; } = 5;
+    /// <summary>Seed of splits, initialization, shuffles, dropout and bootstrap.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>Bootstrap resamples for the 95% intervals.</summary>
+    public int BootstrapResamples { get; init; } = 1000;
+    /// <summary>Output folder.</summary>
+    public required string OutDir { get; init; }
+}
