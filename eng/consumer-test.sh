@@ -29,7 +29,7 @@ echo "size: $size bytes"
 ((size <= 10 * 1024 * 1024)) || fail "package is $size bytes (> 10 MB)"
 listing=$(unzip -Z1 "$nupkg")
 for f in README.md LICENSE \
-         lib/net8.0/NativeNet.dll lib/net8.0/NativeNet.xml lib/net10.0/NativeNet.dll lib/net10.0/NativeNet.xml \
+         lib/net10.0/NativeNet.dll lib/net10.0/NativeNet.xml \
          runtimes/linux-x64/native/libnativenet.so runtimes/linux-arm64/native/libnativenet.so \
          runtimes/win-x64/native/nativenet.dll; do
   grep -qx "$f" <<<"$listing" || fail "package lacks $f"
