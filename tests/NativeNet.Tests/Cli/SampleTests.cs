@@ -10,6 +10,7 @@ public class SampleTests
     [InlineData("DiabetesProgression", new[] { "r2", "rmse", "mae" })]
     [InlineData("RetinopathyCnn", new[] { "SYNTHETIC", "3×112×112", "Test accuracy" })]
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
+    [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
