@@ -11,6 +11,7 @@ public class SampleTests
     [InlineData("RetinopathyCnn", new[] { "SYNTHETIC", "3×112×112", "Test accuracy" })]
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
+    [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
