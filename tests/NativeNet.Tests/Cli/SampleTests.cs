@@ -12,6 +12,7 @@ public class SampleTests
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
+    [InlineData("TransferLearning", new[] { "Frozen extractor", "from scratch" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
