@@ -27,7 +27,7 @@ if (args.Length > 0)
 }
 else
 {
-    var (signals, labels) = SyntheticEcg.Generate(small ? 64 : 640, seed);
+    var (signals, labels) = SyntheticEcg.Generate(small ? 64 : 400, seed);
     all = new Dataset(signals, [SyntheticEcg.Length, 1], labels, 1, null, ["regular", "irregular"]);
     Console.WriteLine($"SYNTHETIC ECG-like signals (generated, not recorded): {all.Count} windows of {SyntheticEcg.Length} samples at {SyntheticEcg.Hz} Hz");
 }
@@ -37,8 +37,8 @@ var test = all.Subset(split.Test);
 
 Generator.ManualSeed(seed);
 using var model = new MeanPoolClassifier(new LSTM(1, 48, batchFirst: true), new Linear(48, 2));
-var compiled = model.Compile(new Adam(model.Parameters(), lr: 2e-3), new CrossEntropyLoss(), "accuracy");
-compiled.Fit(train, epochs: small ? 1 : 20, batchSize: 16, progress: new ConsoleProgress(), seed: seed);
+var compiled = model.Compile(new Adam(model.Parameters(), lr: 1e-3), new CrossEntropyLoss(), "accuracy");
+compiled.Fit(train, epochs: small ? 1 : 15, batchSize: 16, progress: new ConsoleProgress(), seed: seed);
 
 float[] p = compiled.Predict(test);
 int[] y = test.GetLabels();
