@@ -48,7 +48,11 @@ void dropout_avx2(const float* x, float* y, uint8_t* mask, int64_t n, float p, u
     }
 }
 
-const kernels table = simd_impl::make_table<nn::simd::V256>("avx2", &dropout_avx2);
 }  // namespace
-const kernels* avx2_kernels() noexcept { return &table; }
+const kernels* avx2_kernels() noexcept {
+    // Built on first call, never at load: a namespace-scope initializer in this file would be
+    // compiled with this ISA's flags and run on every CPU when the library is loaded.
+    static const kernels table = simd_impl::make_table<nn::simd::V256>("avx2", &dropout_avx2);
+    return &table;
+}
 }  // namespace nn::norm

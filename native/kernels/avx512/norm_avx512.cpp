@@ -44,7 +44,11 @@ void dropout_avx512(const float* x, float* y, uint8_t* mask, int64_t n, float p,
     }
 }
 
-const kernels table = simd_impl::make_table<nn::simd::V512>("avx512", &dropout_avx512);
 }  // namespace
-const kernels* avx512_kernels() noexcept { return &table; }
+const kernels* avx512_kernels() noexcept {
+    // Built on first call, never at load: a namespace-scope initializer in this file would be
+    // compiled with this ISA's flags and run on every CPU when the library is loaded.
+    static const kernels table = simd_impl::make_table<nn::simd::V512>("avx512", &dropout_avx512);
+    return &table;
+}
 }  // namespace nn::norm

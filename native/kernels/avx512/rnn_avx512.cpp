@@ -4,8 +4,10 @@
 #include "../common/rnn_simd.h"
 
 namespace nn::rnn {
-namespace {
-const kernels table = simd_impl::make_table<nn::simd::V512>("avx512");
+const kernels* avx512_kernels() noexcept {
+    // Built on first call, never at load: a namespace-scope initializer in this file would be
+    // compiled with this ISA's flags and run on every CPU when the library is loaded.
+    static const kernels table = simd_impl::make_table<nn::simd::V512>("avx512");
+    return &table;
 }
-const kernels* avx512_kernels() noexcept { return &table; }
 }  // namespace nn::rnn
