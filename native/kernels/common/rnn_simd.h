@@ -14,19 +14,18 @@ using nn::eltwise::simd_impl::load_n;
 using nn::eltwise::simd_impl::store_n;
 
 // Gate activations, the bulk of the gate kernels' arithmetic (5 per LSTM unit and step): over
-// exp_clamped, about half the instructions of vecmath's sigmoid / tanh. sigmoid within 2 ulp;
-// tanh = 2 sigmoid(2x) - 1 within 3e-7 absolute (no small-|x| branch: the gates' consumers
+// exp_clamped and V::recip (no division), about a third of vecmath's sigmoid / tanh cost.
+// sigmoid within ~4 ulp; tanh = 2 sigmoid(2x) - 1 within ~5e-7 absolute (no small-|x| branch: the gates' consumers
 // add and multiply, so absolute error is what propagates). Max error vs std:: is printed by
 // test_rnn's gate kernel test.
 template <class V>
 inline typename V::reg gate_sigmoid(typename V::reg x) {
-    return V::div(V::set1(1.0f), V::add(V::set1(1.0f), nn::vecmath::exp_clamped<V>(V::neg(x))));
+    return V::recip(V::add(V::set1(1.0f), nn::vecmath::exp_clamped<V>(V::neg(x))));
 }
 template <class V>
 inline typename V::reg gate_tanh(typename V::reg x) {
-    const auto two = V::set1(2.0f);
     auto e = nn::vecmath::exp_clamped<V>(V::mul(x, V::set1(-2.0f)));
-    return V::sub(V::div(two, V::add(V::set1(1.0f), e)), V::set1(1.0f));
+    return V::fmadd(V::set1(2.0f), V::recip(V::add(V::set1(1.0f), e)), V::set1(-1.0f));
 }
 
 template <class V, class Body>
