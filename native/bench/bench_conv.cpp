@@ -17,45 +17,11 @@
 #include "conv/scratch.h"
 #include "nativenet.h"
 #include "runtime/cpu.h"
+#include "bench_timer.h"
 
 namespace {
 
-// NN_BENCH_CLOCK=cpu times process CPU time instead of wall time: on a shared, oversubscribed
-// machine this is what a 1-thread run would take alone (for N threads it is N x wall).
-bool cpu_clock() {
-    static const bool v = [] {
-        const char* e = std::getenv("NN_BENCH_CLOCK");
-        return e && std::string(e) == "cpu";
-    }();
-    return v;
-}
-double now_ms() {
-    if (cpu_clock()) {
-        timespec ts;
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-    }
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// Best of 5 windows after a warm-up, each window >= ~min_ms/5 (PyTorch anchor's method).
-double bench(const std::function<void()>& fn, double min_ms = 300.0) {
-    fn();
-    int reps = 1;
-    for (;;) {
-        double t = now_ms();
-        for (int i = 0; i < reps; ++i) fn();
-        if (now_ms() - t >= min_ms / 5 || reps >= 64) break;
-        reps *= 2;
-    }
-    double best = 1e300;
-    for (int w = 0; w < 5; ++w) {
-        double t = now_ms();
-        for (int i = 0; i < reps; ++i) fn();
-        best = std::min(best, (now_ms() - t) / reps);
-    }
-    return best;
-}
+using nn::bench::best_ms;
 
 }  // namespace
 
@@ -93,15 +59,15 @@ int main() {
         };
         auto bwd_data = [&] { nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()); };
         auto bwd_weights = [&] { nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), db.data()); };
-        const double f = bench(fwd), fb = bench(fwd_bwd), bd = bench(bwd_data), bw = bench(bwd_weights);
-        const double ic = bench(im2col, 100), ci = bench(col2im, 100);
+        const double f = best_ms(fwd), fb = best_ms(fwd_bwd), bd = best_ms(bwd_data), bw = best_ms(bwd_weights);
+        const double ic = best_ms(im2col, 100), ci = best_ms(col2im, 100);
         const double flops = 2.0 * t.n * t.k * p.oh * p.ow * p.crs;
         std::printf("{\"lib\": \"nativenet\", \"suite\": \"conv\", \"case\": \"n%ldc%ldh%ldw%ldk%ldr3s1p1\", "
                     "\"threads\": %d, \"isa\": \"%s\", \"fwd_ms\": %.4f, \"fwd_bwd_ms\": %.4f, \"fwd_gflops\": %.2f, "
                     "\"fwd_bwd_gflops\": %.2f, \"bwd_data_ms\": %.4f, \"bwd_weights_ms\": %.4f, \"im2col_ms\": %.4f, "
                     "\"col2im_ms\": %.4f, \"clock\": \"%s\"}\n",
                     (long)t.n, (long)t.c, (long)t.hw, (long)t.hw, (long)t.k, nn_get_num_threads(),
-                    nn::isa_name(nn::active_isa()), f, fb, flops / f / 1e6, 3 * flops / fb / 1e6, bd, bw, ic, ci, cpu_clock() ? "cpu" : "wall");
+                    nn::isa_name(nn::active_isa()), f, fb, flops / f / 1e6, 3 * flops / fb / 1e6, bd, bw, ic, ci, nn::bench::cpu_clock() ? "cpu" : "wall");
         std::fflush(stdout);
     }
     return 0;

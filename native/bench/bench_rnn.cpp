@@ -4,8 +4,7 @@
 // in PyTorch's call without a state). gemm_ms replays just the SGEMM calls the driver makes for
 // one fwd+bwd (same shapes, same order, same packing and thread split) so the GEMM share of
 // the time can be read off.
-// Threads: NATIVENET_NUM_THREADS. Timing as the anchor: 3 warm-ups, calibrated repetitions,
-// best of 5 windows. Prints one JSON line per case.
+// Threads: NATIVENET_NUM_THREADS. Timing: bench_timer.h (NN_BENCH_CLOCK=cpu for CPU time). Prints one JSON line per case.
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -18,27 +17,11 @@
 #include "rnn/rnn_step_gemm.h"
 #include "runtime/threadpool.h"
 #include "nativenet.h"
+#include "bench_timer.h"
 
 namespace {
 
-double bench_ms(const std::function<void()>& fn, double min_time = 0.3) {
-    using clk = std::chrono::steady_clock;
-    for (int i = 0; i < 3; ++i) fn();
-    int reps = 1;
-    for (;;) {
-        auto t = clk::now();
-        for (int i = 0; i < reps; ++i) fn();
-        if (std::chrono::duration<double>(clk::now() - t).count() >= min_time / 5) break;
-        reps *= 2;
-    }
-    double best = 1e30;
-    for (int w = 0; w < 5; ++w) {
-        auto t = clk::now();
-        for (int i = 0; i < reps; ++i) fn();
-        best = std::min(best, std::chrono::duration<double>(clk::now() - t).count() / reps);
-    }
-    return best * 1e3;
-}
+using nn::bench::best_ms;
 
 std::vector<float> rnd(int64_t n, uint32_t seed, float a) {
     std::mt19937 g(seed);
@@ -116,7 +99,7 @@ int main() {
             sgemm(true, false, GH, c.I, R, 1.0f, proj.data(), GH, x.data(), c.I, 0.0f, dwi.data(), c.I);
             sgemm(true, false, GH, c.H, R, 1.0f, proj.data(), GH, hp.data(), c.H, 0.0f, dwh.data(), c.H);
         };
-        const double f_ms = bench_ms(fwd), fb_ms = bench_ms(fwdbwd), g_ms = bench_ms(gemms);
+        const double f_ms = best_ms(fwd), fb_ms = best_ms(fwdbwd), g_ms = best_ms(gemms);
         const double flops_f = 2.0 * R * GH * (c.I + c.H);
         std::printf("{\"lib\": \"nativenet\", \"suite\": \"rnn\", \"case\": \"%s\", \"threads\": %d, \"isa\": \"%s\", "
                     "\"fwd_ms\": %.4f, \"fwd_bwd_ms\": %.4f, \"gemm_ms\": %.4f, \"fwd_gflops\": %.2f, "

@@ -16,6 +16,7 @@
 
 #include "ref/rnn_ref.h"
 #include "rnn/rnn.h"
+#include "rnn/rnn_step_gemm.h"
 #include "safetensors_reader_rnn.h"
 #include "test_util.h"
 
@@ -316,6 +317,30 @@ TEST(Rnn, OneAndTwoThreadsAreBitwiseEqual) {
                        &Result::db_ih, &Result::db_hh})
             EXPECT_TRUE(bitwise_equal(one.*m, two.*m)) << describe(c);
         if (cell == NN_RNN_LSTM) EXPECT_TRUE(bitwise_equal(one.c_n, two.c_n) && bitwise_equal(one.dc0, two.dc0));
+    }
+}
+
+// The per-step product (rnn_step_gemm.cpp: its own loop order over SGEMM's micro-kernel and
+// packed weight) must give SGEMM's bits: short and tail row counts, one and several K blocks,
+// column tails, both weight layouts, beta 0 / 1 and the per-column bias epilogue.
+TEST(Rnn, StepProductIsBitwiseSgemm) {
+    struct Shape { int64_t m, n, k; bool trans; };
+    for (const Shape sh : {Shape{1, 40, 24, true}, Shape{7, 512, 128, true}, Shape{13, 136, 1100, false},
+                           Shape{32, 100, 600, false}}) {
+        const int64_t ldw = sh.trans ? sh.k : sh.n;
+        auto a = nn_test::random_vector(sh.m * sh.k, 5), w = nn_test::random_vector(sh.n * sh.k, 6);
+        auto bias = nn_test::random_vector(sh.n, 7), c0 = nn_test::random_vector(sh.m * sh.n, 8);
+        const nn::rnn::step_weight sw(sh.trans, sh.k, sh.n, w.data(), ldw);
+        for (float beta : {0.0f, 1.0f}) {
+            const nn::gemm::epilogue ep{beta == 0.0f ? bias.data() : nullptr,
+                                        beta == 0.0f ? nn::gemm::bias_mode::per_col : nn::gemm::bias_mode::none};
+            std::vector<float> got = c0, want = c0;
+            sw.multiply(sh.m, a.data(), sh.k, beta, got.data(), sh.n, ep);
+            nn::gemm::sgemm(false, sh.trans, sh.m, sh.n, sh.k, 1.0f, a.data(), sh.k, w.data(), ldw, beta, want.data(),
+                            sh.n, ep, 1);
+            EXPECT_TRUE(bitwise_equal(got, want)) << sh.m << "x" << sh.n << "x" << sh.k << " beta " << beta << " isa "
+                                                  << nn_test::active_isa_name();
+        }
     }
 }
 

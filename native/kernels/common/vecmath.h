@@ -6,15 +6,12 @@
 
 namespace nn::vecmath {
 
-// exp(x): x = n*ln2 + r with |r| <= ln2/2 (Cody-Waite split), exp(r) by a degree-6 polynomial.
+// exp(x) = 2^n * p: n = round(x / ln2), p = exp(r) for r = x - n*ln2, |r| <= ln2/2 (Cody-Waite
+// split), by a degree-6 polynomial. The shared core of exp and exp_clamped.
 template <class V>
-inline typename V::reg exp(typename V::reg x) {
+inline typename V::reg exp_reduced(typename V::reg x, typename V::reg& n) {
     using R = typename V::reg;
-    // hi = ln(FLT_MAX); below lo the result is 0 even as a denormal.
-    const R hi = V::set1(88.72283935546875f), lo = V::set1(-103.972084045410f);
-    R over = x;  // remember inputs beyond range to fix up after
-    x = V::min(V::max(x, lo), hi);
-    R n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
+    n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
     R r = V::fnmadd(n, V::set1(0.693359375f), x);
     r = V::fnmadd(n, V::set1(-2.12194440e-4f), r);
     R p = V::set1(1.9875691500e-4f);
@@ -24,7 +21,19 @@ inline typename V::reg exp(typename V::reg x) {
     p = V::fmadd(p, r, V::set1(1.6666665459e-1f));
     p = V::fmadd(p, r, V::set1(5.0000001201e-1f));
     R r2 = V::mul(r, r);
-    p = V::fmadd(p, r2, V::add(r, V::set1(1.0f)));
+    return V::fmadd(p, r2, V::add(r, V::set1(1.0f)));
+}
+
+// exp(x), x = n*ln2 + r: see exp_reduced.
+template <class V>
+inline typename V::reg exp(typename V::reg x) {
+    using R = typename V::reg;
+    // hi = ln(FLT_MAX); below lo the result is 0 even as a denormal.
+    const R hi = V::set1(88.72283935546875f), lo = V::set1(-103.972084045410f);
+    R over = x;  // remember inputs beyond range to fix up after
+    x = V::min(V::max(x, lo), hi);
+    R n;
+    R p = exp_reduced<V>(x, n);
     // n spans [-150, 128]: scale by 2^a * 2^(n-a), a = n/2, so neither factor leaves the normal
     // range and results that are denormal or near FLT_MAX come out right.
     typename V::ireg ni = V::to_int(n);
@@ -33,6 +42,17 @@ inline typename V::reg exp(typename V::reg x) {
     result = V::select(V::lt(over, lo), V::zero(), result);
     result = V::select(V::gt(over, hi), V::set1(__builtin_inff()), result);
     return V::select(V::is_nan(over), over, result);
+}
+
+// exp(min(max(x, -87), 88)): normal results only, so one power-of-two scale and no fix-ups
+// (about half exp's instructions). For activations whose value is settled long before the
+// clamp bites (sigmoid, tanh). NaN passes through (max/min return their second operand then).
+template <class V>
+inline typename V::reg exp_clamped(typename V::reg x) {
+    x = V::min(V::set1(88.0f), V::max(V::set1(-87.0f), x));
+    typename V::reg n;
+    typename V::reg p = exp_reduced<V>(x, n);
+    return V::mul(p, V::pow2i(V::to_int(n)));
 }
 
 // log(x) for x > 0 (NaN for x < 0, -inf for 0): mantissa in [sqrt(1/2), sqrt(2)), Cephes-style polynomial.

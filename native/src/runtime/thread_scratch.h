@@ -11,10 +11,12 @@
 namespace nn {
 
 // Number of independent buffers per thread, assigned by area so nested users never share one:
-// 0-1 SGEMM packed A/B, 2-5 convolution (im2col, partial sums), 6 pooling row buffer.
+// 0-1 SGEMM packed A/B, 2-5 convolution (im2col, partial sums), 6 pooling row buffer,
+// 7 the recurrent step product's packed A (rnn/rnn_step_gemm.cpp).
 inline constexpr int kThreadScratchSlots = 8;
 inline constexpr int kScratchSlotConvBase = 2;
 inline constexpr int kScratchSlotPoolRow = 6;
+inline constexpr int kScratchSlotRnnStep = 7;
 
 // This thread's buffer `slot` (0 <= slot < kThreadScratchSlots) with room for at least `count`
 // floats; the contents are unspecified. Steady-state calls do not allocate. Throws
