@@ -14,10 +14,16 @@ public static partial class BenchTimer
     private static readonly bool CpuClock =
         Environment.GetEnvironmentVariable("NN_BENCH_CLOCK") == "cpu" && OperatingSystem.IsLinux();
 
-    /// <summary>Median milliseconds of <paramref name="body"/>.</summary>
-    public static double MedianMs(Action body, int warmup = 2, int minReps = 5, double minTotalMs = 300)
+    /// <summary>
+    /// Median milliseconds of <paramref name="body"/>. The warm-up runs at least
+    /// <paramref name="warmup"/> times and at least <paramref name="warmupMs"/> of wall time, so a
+    /// microsecond-scale body is measured on the JIT's optimized (tier-1) code, not the quick first
+    /// compilation it starts on.
+    /// </summary>
+    public static double MedianMs(Action body, int warmup = 2, int minReps = 5, double minTotalMs = 300, double warmupMs = 500)
     {
-        for (int i = 0; i < warmup; i++) body();
+        var wall = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || wall.Elapsed.TotalMilliseconds < warmupMs; i++) body();
         var times = new List<double>();
         double total = 0;
         while (times.Count < minReps || (total < minTotalMs && times.Count < 1000))

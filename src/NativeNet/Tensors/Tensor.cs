@@ -84,7 +84,7 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>True when no recorded op produced this tensor.</summary>
     public bool IsLeaf => GradFn is null;
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?)"/> (null until then). Never registered in a dispose scope.</summary>
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool)"/> (null until then). Never registered in a dispose scope.</summary>
     public Tensor? Grad { get; set; }
 
     // A disposed tensor that a recorded op still needs for its backward keeps its memory (it is

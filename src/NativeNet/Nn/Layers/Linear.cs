@@ -78,6 +78,12 @@ public sealed class Linear : Module
         }
     }
 
+    /// <summary>True while a packed copy of the present weight is cached (for tests).</summary>
+    internal bool HasPackedWeight
+    {
+        get { lock (_packLock) return _packed is not null; }
+    }
+
     private protected override void DisposeCaches()
     {
         lock (_packLock)
