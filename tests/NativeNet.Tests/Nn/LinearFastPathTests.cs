@@ -30,7 +30,7 @@ public class LinearFastPathTests
         using var _ = Backends.Use(backend);
         using var lin = new Linear(37, 19, generator: new Generator(3));
         using var x = Tensor.Normal(new[] { 5, 37 }, generator: new Generator(4));
-        using var noGrad = Autograd.NoGrad();
+        using var noGrad = global::NativeNet.Autograd.NoGrad();
 
         Assert.Equal(Reference(x, lin), Run(lin, x));
         Assert.False(lin.HasPackedWeight); // first sighting only remembers the weight's version
@@ -67,14 +67,14 @@ public class LinearFastPathTests
         var opt = new SGD(lin.Parameters(), lr: 0.1);
         for (int step = 0; step < 3; step++)
         {
-            using (Autograd.NoGrad()) { Run(lin, x); Run(lin, x); }
+            using (global::NativeNet.Autograd.NoGrad()) { Run(lin, x); Run(lin, x); }
             Assert.True(lin.HasPackedWeight);
             opt.ZeroGrad();
             using (var y = lin.Forward(x))
             using (var s = y.Sum())
                 s.Backward();
             opt.Step();
-            using (Autograd.NoGrad()) Assert.Equal(Reference(x, lin), Run(lin, x));
+            using (global::NativeNet.Autograd.NoGrad()) Assert.Equal(Reference(x, lin), Run(lin, x));
         }
     }
 
