@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "conv/band_gemm.h"
 #include "conv/conv.h"
 #include "conv/scratch.h"
 #include "eltwise/eltwise.h"
@@ -32,6 +33,13 @@ bool is_pointwise(const shape& p) {
 // Output rows per band: the band's im2col block and its dY / Y block together fit the budget.
 int64_t band_rows(const shape& p) {
     int64_t rows = kBandFloats / std::max<int64_t>(1, (p.crs + p.kg) * p.ow);
+    return std::clamp<int64_t>(rows, 1, p.oh);
+}
+
+// Output rows per band of the implicit GEMM: the band's packed B block and its C block, per_col
+// floats a column together, take `budget` floats of Zen 3's 512 KiB (128 Ki floats) L2.
+int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
+    int64_t rows = budget / std::max<int64_t>(1, per_col * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
 }
 
@@ -141,72 +149,84 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
-    const int64_t rows = band_rows(p), bands = (p.oh + rows - 1) / rows;
-    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow;
-    gemm::epilogue ep;
-    ep.act = static_cast<gemm::activation>(act);
+    const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    // K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
+    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs);
+    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, 48 * 1024), bands = (p.oh + rows - 1) / rows;
+    // Weights packed once for every band (the caller's scratch; the tasks only read it).
+    const int64_t mp = padded_rows(K, p.kg);
+    float* apack = thread_scratch(3, p.groups * mp * p.crs);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
     run_tasks(p.n * p.groups * bands, [&](int64_t t) {
         const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
         const float* xg = x + (img * p.c + grp * p.cg) * hw;
-        float* yg = y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow;
-        const float* b;
-        int64_t ldb;
-        if (pointwise) {
-            b = xg + oh0 * p.ow;
-            ldb = hw;
-        } else {
-            float* col = thread_scratch(0, p.crs * cols);
-            kt.im2col(xg, p.cg, g, oh0, oh1, col);
-            b = col;
-            ldb = cols;
-        }
-        gemm::epilogue e = ep;
-        if (bias) {
-            e.bias = bias + grp * p.kg;
-            e.mode = gemm::bias_mode::per_row;
-        }
-        gemm::sgemm(false, false, p.kg, cols, p.crs, 1.0f, w + grp * p.kg * p.crs, p.crs, b, ldb, 0.0f, yg, ohw, e,
-                    1);
+        band_gemm(
+            K, apack + grp * mp * p.crs, p.kg, kb, cols,
+            [&](int64_t k0, int64_t kc, float* dst) {
+                if (pointwise) {
+                    K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
+                    return;
+                }
+                // im2col of the block's channels for this band (L2-sized), then into panels.
+                float* col = thread_scratch(0, kc * cols);
+                kt.im2col(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, col);
+                K.pack_b(col, cols, 1, kc, cols, dst);
+            },
+            y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, bias ? bias + grp * p.kg : nullptr, act);
     });
 }
 
 void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
-    const int64_t rows = band_rows(p), bands = (p.oh + rows - 1) / rows;
+    const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
-    if (is_pointwise(p)) {
-        // dx = W^T dy per band of pixels: bands are disjoint, no col2im.
-        run_tasks(p.n * p.groups * bands, [&](int64_t t) {
-            const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
-            const int64_t c0 = band * rows * p.ow, cols = std::min(p.oh, (band + 1) * rows) * p.ow - c0;
-            gemm::sgemm(true, false, p.cg, cols, p.kg, 1.0f, w + grp * p.kg * p.crs, p.crs,
-                        dy + (img * p.k + grp * p.kg) * ohw + c0, ohw, 0.0f, dx + (img * p.c + grp * p.cg) * hw + c0,
-                        hw, gemm::epilogue{}, 1);
-        });
-        return;
-    }
-    // Bands of one image overlap in dx, so a task owns whole planes: (image, group, channel chunk).
-    // Small batches split the channels so both threads have work; the split depends on shape only.
-    const int64_t chunks = (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
-    run_tasks(p.n * p.groups * chunks, [&](int64_t t) {
-        const int64_t chunk = t % chunks, ng = t / chunks, img = ng / p.groups, grp = ng % p.groups;
-        const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks;
-        if (c1 == c0) return;
-        float* dxg = dx + (img * p.c + grp * p.cg + c0) * hw;
-        std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
+    const kblocking kb = make_kblocking(p.kg, 1);
+    // dcol = W^T dY per band, then col2im. Bands of one image overlap in dx (not in the
+    // pointwise case, where dcol is dx itself), so a task owns whole planes: (image, group,
+    // channel chunk). Small batches split the channels so both threads have work; the split
+    // depends on the shape only.
+    const int64_t chunks = pointwise ? 1 : (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
+    const int64_t mchunk = (p.cg + chunks - 1) / chunks * rs;  // rows of W^T per chunk, at most
+    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, 96 * 1024), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
+    // W^T packed once per (group, chunk): A(i, q) = w[q * crs + c0 * rs + i].
+    const int64_t mp = padded_rows(K, mchunk), apsize = mp * p.kg;
+    float* apack = thread_scratch(3, p.groups * chunks * apsize);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+            const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks;
+            pack_a_blocks(K, w + grp * p.kg * p.crs + c0 * rs, 1, p.crs, (c1 - c0) * rs, kb,
+                          apack + (grp * chunks + chunk) * apsize);
+        }
+    run_tasks(p.n * p.groups * chunks * bands, [&](int64_t t) {
+        const int64_t band = t % bands, chunk = t / bands % chunks, ng = t / bands / chunks;
+        const int64_t img = ng / p.groups, grp = ng % p.groups;
+        const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks, m = (c1 - c0) * rs;
+        if (m == 0) return;
+        const float* ap = apack + (grp * chunks + chunk) * apsize;
         const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
-        const float* wg = w + grp * p.kg * p.crs + c0 * rs;
-        for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows) {
-            const int64_t oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
-            float* dcol = thread_scratch(0, (c1 - c0) * rs * cols);
-            gemm::sgemm(true, false, (c1 - c0) * rs, cols, p.kg, 1.0f, wg, p.crs, dyg + oh0 * p.ow, ohw, 0.0f, dcol,
-                        cols, gemm::epilogue{}, 1);
-            kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+        float* dxg = dx + (img * p.c + grp * p.cg + c0) * hw;
+        const int64_t b0 = pointwise ? band * rows : 0, b1 = pointwise ? std::min(p.oh, b0 + rows) : p.oh;
+        if (!pointwise) std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
+        for (int64_t oh0 = b0; oh0 < b1; oh0 += rows) {
+            const int64_t oh1 = std::min(b1, oh0 + rows), cols = (oh1 - oh0) * p.ow;
+            auto pack_dy = [&](int64_t k0, int64_t kc, float* dst) {
+                K.pack_b(dyg + k0 * ohw + oh0 * p.ow, ohw, 1, kc, cols, dst);
+            };
+            if (pointwise) {
+                band_gemm(K, ap, m, kb, cols, pack_dy, dxg + oh0 * p.ow, hw, nullptr, 0);
+            } else {
+                float* dcol = thread_scratch(0, m * cols);
+                band_gemm(K, ap, m, kb, cols, pack_dy, dcol, cols, nullptr, 0);
+                kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+            }
         }
     });
 }
