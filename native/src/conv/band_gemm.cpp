@@ -32,33 +32,37 @@ void pack_a_blocks(const gemm::kernels& K, const float* a, int64_t rs, int64_t c
     }
 }
 
-void band_gemm(const gemm::kernels& K, const float* apack, int64_t m, const kblocking& kb, int64_t n,
-               function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc,
+void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
+               function_ref<a_view(int64_t k0, int64_t kc)> a_block,
+               function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc, bool accumulate,
                const float* bias_row, int act) {
     if (m <= 0 || n <= 0) return;
-    const int64_t MR = K.mr, NR = K.nr, mp = padded_rows(K, m);
+    const int64_t MR = K.mr, NR = K.nr;
     float* bp = thread_scratch(1, kb.step * ceil_div(n, NR) * NR);
     gemm::tile_args t{};
     t.alpha = 1.0f;
     t.ldc = ldc;
-    t.a_packed = t.b_packed = true;
-    t.a_rs = 1;
-    t.a_cs = MR;
+    t.b_packed = true;
     t.b_rs = NR;
     const int64_t blocks = kb.count();
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t k0 = kb.begin(b), kc = kb.len(b);
         const bool last = b + 1 == blocks;
+        const a_view av = a_block(k0, kc);
+        t.a_packed = av.rs == 0;
+        t.a_rs = t.a_packed ? 1 : av.rs;
+        t.a_cs = t.a_packed ? MR : 1;
+        const int64_t a_step = t.a_packed ? kc : av.rs;  // from one micro-panel (mr rows) to the next
         pack_b(k0, kc, bp);
         t.k = kc;
-        t.beta = b == 0 ? 0.0f : 1.0f;  // later K blocks accumulate onto C
+        t.beta = b == 0 && !accumulate ? 0.0f : 1.0f;  // later K blocks accumulate onto C
         t.act = last ? act : 0;
         // Rows outer, panels inner (BLIS order): A's kc x mr micro-panel stays in L1, B's block
         // streams from L2, and C is written row by row (its rows are a plane apart: walking C a
         // panel at a time would touch a new page per row).
         for (int64_t i = 0; i < m; i += MR) {
             t.m = static_cast<int>(std::min(MR, m - i));
-            t.a = apack + k0 * mp + i * kc;
+            t.a = av.p + i * a_step;
             t.bias_row = last && bias_row ? bias_row + i : nullptr;
             t.bias_col = nullptr;
             for (int64_t j = 0; j < n; j += NR) {

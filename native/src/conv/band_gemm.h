@@ -33,11 +33,21 @@ int64_t padded_rows(const gemm::kernels& K, int64_t m);
 void pack_a_blocks(const gemm::kernels& K, const float* a, int64_t rs, int64_t cs, int64_t m, const kblocking& kb,
                    float* dst);
 
-// C[m x n] = act(A * B + bias_row) with A packed by pack_a_blocks and B produced per K block by
-// pack_b(k0, kc, dst): rows [k0, k0 + kc) of B, n columns, as gemm::kernels::pack_b lays them out
-// (dst holds kb.step * n rounded up to nr floats). Uses conv scratch slot 1 for B.
-void band_gemm(const gemm::kernels& K, const float* apack, int64_t m, const kblocking& kb, int64_t n,
-               function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc,
+// One K block of A as the micro-kernel reads it: packed micro-panels (padded_rows(m) x kc, as
+// pack_a_blocks lays out one block), or in place, A(i, p) = p[i * rs + p] (rows contiguous and
+// L2-resident: packing would cost a pass over them for little gain).
+struct a_view {
+    const float* p;
+    int64_t rs;  // in place: row stride; 0: packed
+};
+
+// C[m x n] = act(A * B + bias_row), or C += A * B with `accumulate`, one K block at a time:
+// a_block(k0, kc) returns A's columns [k0, k0 + kc) and pack_b(k0, kc, dst) writes B's rows [k0, k0 + kc), n
+// columns, as gemm::kernels::pack_b lays them out (dst: kb.step * n rounded up to nr floats,
+// conv scratch slot 1).
+void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
+               function_ref<a_view(int64_t k0, int64_t kc)> a_block,
+               function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc, bool accumulate,
                const float* bias_row, int act);
 
 }  // namespace nn::conv

@@ -1,9 +1,11 @@
 // Convolution drivers: pick the algorithm per shape, split work into tasks whose results do not
-// depend on the thread that runs them, and call the micro-kernels and the internal SGEMM.
+// depend on the thread that runs them, and call the micro-kernels and the SGEMM micro-kernel
+// through band_gemm (implicit GEMM: operands packed per L2-sized block, see band_gemm.h).
 //
 //   depthwise (one input channel per group, few outputs each): direct SIMD kernel per plane.
 //   1x1, stride 1, no padding: the input already is the GEMM operand (no im2col).
-//   otherwise: im2col of a band of output rows into per-thread scratch (kept L2-sized), GEMM.
+//   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
+//   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
 // chunk and the chunks summed in order, so 1 and 2 threads give the same bits.
 #include <algorithm>
@@ -20,20 +22,12 @@ namespace nn::conv {
 
 namespace {
 
-// im2col band budget: 128 Ki floats (512 KiB) stays in Zen 4's 1 MiB L2 next to GEMM packing.
-constexpr int64_t kBandFloats = 128 * 1024;
 // Batch chunks of the weight gradient: fixed by the shape, never by the thread count.
 constexpr int64_t kMaxWeightChunks = 8;
 
 bool is_depthwise(const shape& p) { return p.cg == 1 && p.kg <= 4; }
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
-}
-
-// Output rows per band: the band's im2col block and its dY / Y block together fit the budget.
-int64_t band_rows(const shape& p) {
-    int64_t rows = kBandFloats / std::max<int64_t>(1, (p.crs + p.kg) * p.ow);
-    return std::clamp<int64_t>(rows, 1, p.oh);
 }
 
 // Output rows per band of the implicit GEMM: the band's packed B block and its C block, per_col
@@ -165,8 +159,9 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
         const float* xg = x + (img * p.c + grp * p.cg) * hw;
+        const float* ap = apack + grp * mp * p.crs;
         band_gemm(
-            K, apack + grp * mp * p.crs, p.kg, kb, cols,
+            K, p.kg, kb, cols, [&](int64_t k0, int64_t) { return a_view{ap + k0 * mp, 0}; },
             [&](int64_t k0, int64_t kc, float* dst) {
                 if (pointwise) {
                     K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
@@ -177,7 +172,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
                 kt.im2col(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, col);
                 K.pack_b(col, cols, 1, kc, cols, dst);
             },
-            y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, bias ? bias + grp * p.kg : nullptr, act);
+            y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
     });
 }
 
@@ -217,14 +212,15 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
         if (!pointwise) std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
         for (int64_t oh0 = b0; oh0 < b1; oh0 += rows) {
             const int64_t oh1 = std::min(b1, oh0 + rows), cols = (oh1 - oh0) * p.ow;
+            auto a_block = [&](int64_t k0, int64_t) { return a_view{ap + k0 * mp, 0}; };
             auto pack_dy = [&](int64_t k0, int64_t kc, float* dst) {
                 K.pack_b(dyg + k0 * ohw + oh0 * p.ow, ohw, 1, kc, cols, dst);
             };
             if (pointwise) {
-                band_gemm(K, ap, m, kb, cols, pack_dy, dxg + oh0 * p.ow, hw, nullptr, 0);
+                band_gemm(K, m, kb, cols, a_block, pack_dy, dxg + oh0 * p.ow, hw, false, nullptr, 0);
             } else {
                 float* dcol = thread_scratch(0, m * cols);
-                band_gemm(K, ap, m, kb, cols, pack_dy, dcol, cols, nullptr, 0);
+                band_gemm(K, m, kb, cols, a_block, pack_dy, dcol, cols, false, nullptr, 0);
                 kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
             }
         }
@@ -234,15 +230,18 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
-    const int64_t rows = band_rows(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    // Both operands carry the pixel (reduction) axis contiguously, so one of them is packed
-    // transposed whichever way round; the GEMM runs best with the longer of kg and crs as M.
-    // Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
-    const bool transposed = p.crs > p.kg;
+    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, 128 * 1024);
+    // dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so
+    // either can be A; pick the orientation whose tiles waste less (M rounds up to mr, N to
+    // nr). Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
+    const auto tiles = [&](int64_t m, int64_t n) { return padded_rows(K, m) * ((n + K.nr - 1) / K.nr * K.nr); };
+    const bool transposed = tiles(p.crs, p.kg) <= tiles(p.kg, p.crs);
+    const int64_t m = transposed ? p.crs : p.kg, ncols = transposed ? p.kg : p.crs;
     std::vector<float> part(static_cast<size_t>(chunks * wsize));
     std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
     run_tasks(chunks * p.groups, [&](int64_t t) {
@@ -255,30 +254,30 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
             const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
             for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows) {
                 const int64_t oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
-                const float* b;
-                int64_t ldb;
-                if (pointwise) {
-                    b = xg + oh0 * p.ow;
-                    ldb = hw;
-                } else {
+                // col(q, pixel) = colp[q * col_rs + pixel]; dY(k, pixel) likewise with ohw.
+                const float* colp = xg + oh0 * p.ow;
+                int64_t col_rs = hw;
+                if (!pointwise) {
                     float* col = thread_scratch(0, p.crs * cols);
                     kt.im2col(xg, p.cg, g, oh0, oh1, col);
-                    b = col;
-                    ldb = cols;
+                    colp = col;
+                    col_rs = cols;
                 }
-                const float beta = first ? 0.0f : 1.0f;
-                if (transposed)
-                    gemm::sgemm(false, true, p.crs, p.kg, cols, 1.0f, b, ldb, dyg + oh0 * p.ow, ohw, beta, acc, p.kg,
-                                gemm::epilogue{}, 1);
-                else
-                    gemm::sgemm(false, true, p.kg, p.crs, cols, 1.0f, dyg + oh0 * p.ow, ohw, b, ldb, beta, acc, p.crs,
-                                gemm::epilogue{}, 1);
+                const float* dyp = dyg + oh0 * p.ow;
+                const float* a = transposed ? colp : dyp;
+                const float* b = transposed ? dyp : colp;
+                const int64_t a_rs = transposed ? col_rs : ohw, b_cs = transposed ? ohw : col_rs;
+                band_gemm(
+                    K, m, make_kblocking(cols, 1), ncols,
+                    [&](int64_t k0, int64_t) { return a_view{a + k0, a_rs}; },
+                    [&](int64_t k0, int64_t kc, float* dst) { K.pack_b(b + k0, 1, b_cs, kc, ncols, dst); }, acc, ncols,
+                    !first, nullptr, 0);
                 first = false;
                 // Bias gradient from the dY band the GEMM just brought into cache.
                 if (db)
-                    for (int64_t m = 0; m < p.kg; ++m)
-                        bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + m)] +=
-                            kt.sum(dyg + m * ohw + oh0 * p.ow, cols);
+                    for (int64_t mm = 0; mm < p.kg; ++mm)
+                        bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + mm)] +=
+                            kt.sum(dyg + mm * ohw + oh0 * p.ow, cols);
             }
         }
     });
