@@ -167,10 +167,8 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
                     K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
                     return;
                 }
-                // im2col of the block's channels for this band (L2-sized), then into panels.
-                float* col = thread_scratch(0, kc * cols);
-                kt.im2col(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, col);
-                K.pack_b(col, cols, 1, kc, cols, dst);
+                // im2col of the block's channels for this band, straight into panels.
+                kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(0, cols + K.nr), dst);
             },
             y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
     });
