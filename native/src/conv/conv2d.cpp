@@ -174,8 +174,51 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     });
 }
 
+namespace {
+
+// Stride 1 with padding no wider than the kernel's extent: dx is the forward convolution of dY
+// with the weights flipped and transposed, under "full" padding (extent - pad). That runs on the
+// forward's implicit GEMM (im2col straight into panels, whole bands) instead of dcol = W^T dY
+// plus a col2im pass. Few input channels keep the dcol path: M = cg would waste most of a tile.
+bool backward_data_as_forward(const shape& p) {
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    return !is_pointwise(p) && p.sh == 1 && p.sw == 1 && p.cg >= 32 && p.pt <= eh && p.pb <= eh && p.pl <= ew &&
+           p.pr <= ew;
+}
+
+void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx) {
+    const int64_t rs = p.r * p.s, eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    shape q = p;
+    q.c = p.k;
+    q.h = p.oh;
+    q.w = p.ow;
+    q.k = p.c;
+    q.pt = eh - p.pt;
+    q.pb = eh - p.pb;
+    q.pl = ew - p.pl;
+    q.pr = ew - p.pr;
+    q.oh = p.h;
+    q.ow = p.w;
+    q.cg = p.kg;
+    q.kg = p.cg;
+    q.crs = p.kg * rs;
+    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j]
+    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t m = 0; m < p.kg; ++m)
+            for (int64_t c = 0; c < p.cg; ++c) {
+                const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
+                float* dst = wt.data() + ((grp * p.cg + c) * p.kg + m) * rs;
+                for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
+            }
+    forward(q, dy, wt.data(), nullptr, 0, dx);
+}
+
+}  // namespace
+
 void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
+    if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
