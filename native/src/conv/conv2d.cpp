@@ -16,7 +16,6 @@
 #include "conv/conv.h"
 #include "conv/scratch.h"
 #include "eltwise/eltwise.h"
-#include "gemm/gemm.h"
 
 namespace nn::conv {
 
