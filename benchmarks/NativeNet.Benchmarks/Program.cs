@@ -1,5 +1,9 @@
-// BenchmarkDotNet entry point. Categories: interop, eltwise (and gemm, conv, rnn, models as the
-// kernels land). Native is the baseline in every native-vs-managed comparison.
+// BenchmarkDotNet entry point. Categories: gemm, conv, rnn, models, eltwise (native is the
+// baseline, managed the other column) and interop. `--quick` selects the short in-process job;
+// threads come from NATIVENET_NUM_THREADS for both backends.
 using BenchmarkDotNet.Running;
+using NativeNet.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+bool quick = args.Contains("--quick");
+BenchmarkSwitcher.FromAssembly(typeof(QuickConfig).Assembly)
+    .Run(args.Where(a => a != "--quick").ToArray(), quick ? QuickConfig.Create() : null);

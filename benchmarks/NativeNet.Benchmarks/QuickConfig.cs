@@ -1,0 +1,23 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Horology;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace NativeNet.Benchmarks;
+
+/// <summary>
+/// `--quick`: the whole suite in a few minutes on a 2-core machine. In-process (no per-benchmark
+/// project build), 2 warm-up and 5 measured iterations of ~100 ms. Good enough for native/managed
+/// ratios measured back to back; drop --quick for publication-grade statistics.
+/// </summary>
+public static class QuickConfig
+{
+    public static IConfig Create() => ManualConfig.Create(DefaultConfig.Instance)
+        .AddJob(Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithLaunchCount(1)
+            .WithWarmupCount(2)
+            .WithIterationCount(5)
+            .WithIterationTime(TimeInterval.FromMilliseconds(100))
+            .WithId("Quick"));
+}
