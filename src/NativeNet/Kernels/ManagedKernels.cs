@@ -9,7 +9,7 @@ namespace NativeNet.Kernels;
 /// native-vs-managed benchmark. Vectorized through System.Numerics.Tensors (which uses
 /// Vector512/256 as the CPU allows) and Vector&lt;float&gt; loops.
 /// </summary>
-public sealed unsafe partial class ManagedKernels : IKernels
+public sealed partial class ManagedKernels : IKernels
 {
     /// <summary>The one instance.</summary>
     public static ManagedKernels Instance { get; } = new();
@@ -55,7 +55,7 @@ public sealed unsafe partial class ManagedKernels : IKernels
         switch (op)
         {
             case UnaryOp.Identity: x.CopyTo(y); break;
-            case UnaryOp.Relu: Map(x, y, alpha, &Relu); break;
+            case UnaryOp.Relu: Map<Relu>(x, y, alpha); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
             case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
             case UnaryOp.Exp: TensorPrimitives.Exp(x, y); break;
@@ -65,9 +65,9 @@ public sealed unsafe partial class ManagedKernels : IKernels
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, y); break;
             case UnaryOp.Square: TensorPrimitives.Multiply(x, x, y); break;
             case UnaryOp.Scale: TensorPrimitives.Multiply(x, alpha, y); break;
-            case UnaryOp.LeakyRelu: Map(x, y, alpha, &LeakyRelu); break;
-            case UnaryOp.Elu: Map(x, y, alpha, &Elu); break;
-            case UnaryOp.Gelu: Map(x, y, alpha, &Gelu); break;
+            case UnaryOp.LeakyRelu: Map<LeakyRelu>(x, y, alpha); break;
+            case UnaryOp.Elu: Map<Elu>(x, y, alpha); break;
+            case UnaryOp.Gelu: Map<Gelu>(x, y, alpha); break;
         }
     }
 
@@ -86,21 +86,18 @@ public sealed unsafe partial class ManagedKernels : IKernels
             case UnaryOp.Neg: TensorPrimitives.Negate(dy, dx); return;
             case UnaryOp.Log: TensorPrimitives.Divide(dy, x, dx); return;
         }
-        delegate*<Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>> derivative = op switch
+        switch (op)
         {
-            UnaryOp.Relu => &ReluBackward,
-            UnaryOp.Sigmoid => &SigmoidBackward,
-            UnaryOp.Tanh => &TanhBackward,
-            UnaryOp.Gelu => &GeluBackward,
-            UnaryOp.LeakyRelu => &LeakyReluBackward,
-            UnaryOp.Elu => &EluBackward,
-            UnaryOp.Abs => &AbsBackward,
-            UnaryOp.Sqrt => &SqrtBackward,
-            _ => &SquareBackward,
-        };
-        var va = new Vector<float>(alpha);
-        for (int i = 0; i < x.Length; i += ManagedVector.Width)
-            ManagedVector.Store(derivative(ManagedVector.Load(x, i), ManagedVector.Load(y, i), ManagedVector.Load(dy, i), va), dx, i);
+            case UnaryOp.Relu: MapBackward<ReluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Sigmoid: MapBackward<SigmoidBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Tanh: MapBackward<TanhBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Gelu: MapBackward<GeluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.LeakyRelu: MapBackward<LeakyReluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Elu: MapBackward<EluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Abs: MapBackward<AbsBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Sqrt: MapBackward<SqrtBackward>(x, y, dy, dx, alpha); break;
+            default: MapBackward<SquareBackward>(x, y, dy, dx, alpha); break;
+        }
     }
 
     /// <inheritdoc />
@@ -179,51 +176,98 @@ public sealed unsafe partial class ManagedKernels : IKernels
         }
     }
 
-    private static unsafe void Map(ReadOnlySpan<float> x, Span<float> y, float alpha, delegate*<Vector<float>, Vector<float>, Vector<float>> f)
+    private static void Map<TFunction>(ReadOnlySpan<float> x, Span<float> y, float alpha) where TFunction : IVectorFunction
     {
         var va = new Vector<float>(alpha);
         for (int i = 0; i < x.Length; i += ManagedVector.Width)
-            ManagedVector.Store(f(ManagedVector.Load(x, i), va), y, i);
+            ManagedVector.Store(TFunction.Apply(ManagedVector.Load(x, i), va), y, i);
+    }
+
+    private static void MapBackward<TDerivative>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha)
+        where TDerivative : IVectorDerivative
+    {
+        var va = new Vector<float>(alpha);
+        for (int i = 0; i < x.Length; i += ManagedVector.Width)
+            ManagedVector.Store(TDerivative.Apply(ManagedVector.Load(x, i), ManagedVector.Load(y, i), ManagedVector.Load(dy, i), va), dx, i);
     }
 
     // Forward functions f(x, alpha). Comparisons with NaN are false, so NaN propagates as in PyTorch.
-    private static Vector<float> Relu(Vector<float> x, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, x);
+    private struct Relu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, x);
+    }
 
-    private static Vector<float> LeakyRelu(Vector<float> x, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * x);
+    private struct LeakyRelu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * x);
+    }
 
-    private static Vector<float> Elu(Vector<float> x, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One));
+    private struct Elu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One));
+    }
 
-    private static Vector<float> Gelu(Vector<float> x, Vector<float> alpha) => x * ManagedVector.NormalCdf(x);
+    private struct Gelu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * ManagedVector.NormalCdf(x);
+    }
 
     // Backward functions dx(x, y, dy, alpha) given the forward input x and output y.
-    private static Vector<float> ReluBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, Vector<float>.Zero);
+    private struct ReluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, Vector<float>.Zero);
+    }
 
-    private static Vector<float> SigmoidBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        dy * y * (Vector<float>.One - y);
+    private struct SigmoidBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * y * (Vector<float>.One - y);
+    }
 
-    private static Vector<float> TanhBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        dy * (Vector<float>.One - y * y);
+    private struct TanhBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * (Vector<float>.One - y * y);
+    }
 
-    private static Vector<float> GeluBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        dy * (ManagedVector.NormalCdf(x) + x * ManagedVector.NormalPdf(x));
+    private struct GeluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * (ManagedVector.NormalCdf(x) + x * ManagedVector.NormalPdf(x));
+    }
 
-    private static Vector<float> LeakyReluBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * alpha);
+    private struct LeakyReluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * alpha);
+    }
 
-    private static Vector<float> EluBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * (y + alpha));
+    private struct EluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * (y + alpha));
+    }
 
-    private static Vector<float> AbsBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy,
-            ManagedVector.Select(Vector.LessThan(x, Vector<float>.Zero), -dy, Vector<float>.Zero));
+    private struct AbsBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy,
+                ManagedVector.Select(Vector.LessThan(x, Vector<float>.Zero), -dy, Vector<float>.Zero));
+    }
 
-    private static Vector<float> SqrtBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        dy * new Vector<float>(0.5f) / y;
+    private struct SqrtBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * new Vector<float>(0.5f) / y;
+    }
 
-    private static Vector<float> SquareBackward(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
-        dy * new Vector<float>(2f) * x;
+    private struct SquareBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * new Vector<float>(2f) * x;
+    }
 }

@@ -3,6 +3,18 @@ using System.Runtime.CompilerServices;
 
 namespace NativeNet.Kernels;
 
+/// <summary>An element-wise forward function y = f(x, alpha), as a type so the JIT inlines it into the loop.</summary>
+internal interface IVectorFunction
+{
+    static abstract Vector<float> Apply(Vector<float> x, Vector<float> alpha);
+}
+
+/// <summary>An element-wise derivative dx = f(x, y, dy, alpha) given the forward input and output.</summary>
+internal interface IVectorDerivative
+{
+    static abstract Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha);
+}
+
 /// <summary>
 /// Vector&lt;float&gt; (AVX2: 8 lanes, AVX-512 with DOTNET_PreferredVectorBitWidth=512: 16) loads and
 /// stores that handle the tail of a span by zero padding, so each managed element-wise kernel is
@@ -14,20 +26,30 @@ internal static class ManagedVector
 
     /// <summary>The lanes of s from i on; lanes past the end read 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Load(ReadOnlySpan<float> s, int i)
+    public static Vector<float> Load(ReadOnlySpan<float> s, int i) =>
+        s.Length - i >= Vector<float>.Count ? new Vector<float>(s[i..]) : LoadTail(s, i);
+
+    /// <summary>Writes the lanes of v to s from i on, as many as fit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector<float> v, Span<float> s, int i)
     {
-        if (s.Length - i >= Vector<float>.Count) return new Vector<float>(s[i..]);
+        if (s.Length - i >= Vector<float>.Count) v.CopyTo(s[i..]);
+        else StoreTail(v, s, i);
+    }
+
+    // The tails live in their own methods: a stackalloc would keep Load/Store from being inlined.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector<float> LoadTail(ReadOnlySpan<float> s, int i)
+    {
         Span<float> pad = stackalloc float[Vector<float>.Count];
         pad.Clear();
         s[i..].CopyTo(pad);
         return new Vector<float>(pad);
     }
 
-    /// <summary>Writes the lanes of v to s from i on, as many as fit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector<float> v, Span<float> s, int i)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreTail(Vector<float> v, Span<float> s, int i)
     {
-        if (s.Length - i >= Vector<float>.Count) { v.CopyTo(s[i..]); return; }
         Span<float> pad = stackalloc float[Vector<float>.Count];
         v.CopyTo(pad);
         pad[..(s.Length - i)].CopyTo(s[i..]);
