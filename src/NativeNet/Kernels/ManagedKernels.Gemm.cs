@@ -15,8 +15,8 @@ public sealed partial class ManagedKernels
             case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
             case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
             case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            case BinaryOp.Max: for (int i = 0; i < a.Length; i++) y[i] = a[i] > b ? a[i] : b; break;
-            case BinaryOp.Min: for (int i = 0; i < a.Length; i++) y[i] = a[i] < b ? a[i] : b; break;
+            case BinaryOp.Max: MaxMin(a, new ReadOnlySpan<float>(in b), y, max: true, broadcastB: true); break;
+            case BinaryOp.Min: MaxMin(a, new ReadOnlySpan<float>(in b), y, max: false, broadcastB: true); break;
         }
     }
 
