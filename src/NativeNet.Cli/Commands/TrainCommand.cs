@@ -44,12 +44,14 @@ public static class TrainCommand
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
             string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
+            var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
             {
                 DataPath = dataPath,
                 Target = p.GetValue(target) ?? (dataArg is null ? "diagnosis" : input == InputKinds.Table ? LastColumn(dataPath) : "labels"),
                 Classification = taskName == "classification",
-                Network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input),
+                Network = network,
+                WeightDecay = network.WeightDecay,
                 Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000),
                 BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
                 LearningRate = CheckRate(p.GetValue(lr)),

@@ -153,7 +153,7 @@ public class TrainNpzTests
 
         string other = WriteNpz(tmp.File("other.npz"), ("weights", "<f4", [2], Floats([1f, 2f])));
         Bad("'train_images'/'train_labels' (MedMNIST layout)", "train", "--data", other, "--out", outDir);
-        Bad("'weights'", "train", "--data", other, "--out", outDir);
+        Bad("Entries: weights", "train", "--data", other, "--out", outDir);
         Bad("--model cnn needs images", "train", "--data", csv, "--model", "cnn", "--out", outDir);
         Bad("--model lstm needs signals", "train", "--data", images, "--model", "lstm", "--out", outDir);
         Bad("--model mlp needs a CSV table", "train", "--data", signals, "--model", "mlp", "--out", outDir);
