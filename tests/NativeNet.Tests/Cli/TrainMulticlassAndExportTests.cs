@@ -33,11 +33,7 @@ public class TrainMulticlassAndExportTests
         return tmp.Write("three.csv", sb.ToString());
     }
 
-    private static JsonElement Json(CliRun r)
-    {
-        Assert.True(r.ExitCode == 0, r.StdErr);
-        return JsonDocument.Parse(r.LastLine).RootElement.Clone();
-    }
+    private static JsonElement Json(CliRun r) => r.Json();
 
     [Fact]
     public void ThreeClassTargetGivesMacroMetricsPerClassRatesAndAThreeByThreeConfusionMatrix()

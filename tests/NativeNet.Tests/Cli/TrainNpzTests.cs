@@ -74,11 +74,7 @@ public class TrainNpzTests
         return WriteNpz(path, ("signals", "<f4", [n, t], Floats(x)), ("labels", "<i8", [n], Longs(labels)));
     }
 
-    private static JsonElement Json(CliRun r)
-    {
-        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
-        return JsonDocument.Parse(r.LastLine).RootElement.Clone();
-    }
+    private static JsonElement Json(CliRun r) => r.Json();
 
     private static void TrainEvaluatePredictExport(TempFolder tmp, string data, string model, string input, int[] shape, params string[] extra)
     {
