@@ -29,7 +29,7 @@ public sealed class TrainOutcome : IDisposable
     public required ModelSchema Schema { get; init; }
     /// <summary>Permutation importance on the held-out rows of every fold (tables only; null for images and signals).</summary>
     public IReadOnlyList<NativeNet.Training.FeatureImportance>? Importance { get; init; }
-    /// <summary>Importance shuffles per feature and fold.</summary>
+    /// <summary>Importance shuffles per feature, all folds together.</summary>
     public int ImportanceRepeats { get; init; }
     /// <summary>Final model's training history.</summary>
     public required History FinalHistory { get; init; }
@@ -144,7 +144,7 @@ public static class TabularTrainer
             return new TrainOutcome
             {
                 Settings = s, Data = loaded, Folds = results, OutOfFold = oof, Summary = summary,
-                FinalModel = final, Schema = schema, Importance = table ? Pool(foldImportance) : null, ImportanceRepeats = ImportanceRepeats, FinalHistory = finalHistory,
+                FinalModel = final, Schema = schema, Importance = table ? Pool(foldImportance) : null, ImportanceRepeats = ImportanceRepeats * foldImportance.Count, FinalHistory = finalHistory,
             };
         }
         catch
