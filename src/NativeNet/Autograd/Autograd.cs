@@ -5,7 +5,7 @@ namespace NativeNet;
 /// that require grad, walked backwards by <see cref="Tensor.Backward(Tensor?)"/>. The graph is freed
 /// by the backward pass (a second backward through it throws), so nothing leaks across training steps.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static int _noGradDepth;
     [ThreadStatic] private static int _inBackward;
@@ -56,6 +56,7 @@ public static class Autograd
         output.OutputIndex = 0;
         output.MarkRequiresGrad();
         node.SetOutputs(new[] { output });
+        if (_anomalyDepth != 0) CheckForward(node, inputs, [output]);
         return node;
     }
 
@@ -70,6 +71,7 @@ public static class Autograd
             outputs[i].MarkRequiresGrad();
         }
         node.SetOutputs(outputs);
+        if (_anomalyDepth != 0) CheckForward(node, inputs, outputs);
         return node;
     }
 
@@ -122,6 +124,7 @@ public static class Autograd
                 {
                     if (outGrads is not null) foreach (var g in outGrads) g?.Dispose();
                 }
+                if (_anomalyDepth != 0) CheckBackward(node, inGrads);
                 for (int i = 0; i < inputs.Length; i++)
                 {
                     var g = inGrads[i];

@@ -69,16 +69,7 @@ public static class Model
     {
         using var file = SafetensorsFile.Open(path);
         metadata = Verify(file);
-        var spec = ParseSpec(file, metadata[ArchitectureKey]);
-        Module module;
-        try
-        {
-            module = Module.FromSpec(spec);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException)
-        {
-            throw new InvalidDataException($"Model file '{file.SourceName}': cannot rebuild the architecture: {e.Message}", e);
-        }
+        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName);
         try
         {
             StateDictFile.LoadInto(module, file, strict: true, prefix: "");
@@ -119,15 +110,25 @@ public static class Model
         return md;
     }
 
-    private static ModuleSpec ParseSpec(SafetensorsFile file, string json)
+    /// <summary>Builds the module an architecture JSON describes; every problem is an InvalidDataException naming <paramref name="source"/>.</summary>
+    internal static Module BuildArchitecture(string json, string source)
     {
+        ModuleSpec spec;
         try
         {
-            return ModuleSpec.FromJson(json);
+            spec = ModuleSpec.FromJson(json);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"Model file '{file.SourceName}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
+            throw new InvalidDataException($"Model file '{source}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
+        }
+        try
+        {
+            return Module.FromSpec(spec);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"Model file '{source}': cannot rebuild the architecture: {e.Message}", e);
         }
     }
 

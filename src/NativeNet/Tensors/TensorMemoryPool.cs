@@ -15,6 +15,7 @@ public static unsafe class TensorMemoryPool
     private static readonly Stack<nint>[] Free = CreateBuckets();
     private static long _cachedBytes;
     private static long _liveBytes;
+    private static long _liveBlocks;
     private static long _hits;
     private static long _misses;
 
@@ -26,6 +27,9 @@ public static unsafe class TensorMemoryPool
 
     /// <summary>Bytes currently handed out to live tensors (rounded to bucket sizes).</summary>
     public static long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>Blocks currently handed out (one per live tensor storage; a tensor and its views share one).</summary>
+    public static long LiveBlocks => Interlocked.Read(ref _liveBlocks);
 
     /// <summary>How many rents were served from the cache.</summary>
     public static long Hits => Interlocked.Read(ref _hits);
@@ -64,6 +68,7 @@ public static unsafe class TensorMemoryPool
                 nint p = stack.Pop();
                 Interlocked.Add(ref _cachedBytes, -size);
                 Interlocked.Add(ref _liveBytes, size);
+                Interlocked.Increment(ref _liveBlocks);
                 Interlocked.Increment(ref _hits);
                 return (void*)p;
             }
@@ -80,6 +85,7 @@ public static unsafe class TensorMemoryPool
             mem = NativeMemory.AlignedAlloc((nuint)size, 64);
         }
         Interlocked.Add(ref _liveBytes, size);
+        Interlocked.Increment(ref _liveBlocks);
         return mem;
     }
 
@@ -88,6 +94,7 @@ public static unsafe class TensorMemoryPool
     {
         long size = BucketBytes(bucket);
         Interlocked.Add(ref _liveBytes, -size);
+        Interlocked.Decrement(ref _liveBlocks);
         if (Interlocked.Read(ref _cachedBytes) + size <= MaxCachedBytes)
         {
             var stack = Free[bucket];
@@ -102,6 +109,7 @@ public static unsafe class TensorMemoryPool
     internal static void FreeNow(void* p, int bucket)
     {
         Interlocked.Add(ref _liveBytes, -BucketBytes(bucket));
+        Interlocked.Decrement(ref _liveBlocks);
         NativeMemory.AlignedFree(p);
     }
 
