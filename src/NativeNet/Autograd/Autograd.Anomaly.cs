@@ -90,12 +90,13 @@ public static partial class Autograd
     // The stack without NativeNet's own frames: where the user's code called the op.
     private static string ForwardCallSite()
     {
-        var lines = Environment.StackTrace.Split('\n')
-            .Select(l => l.TrimEnd())
-            .Where(l => l.Contains(" at ", StringComparison.Ordinal) && !l.Contains(" NativeNet.", StringComparison.Ordinal)
-                        && !l.Contains(" System.Environment", StringComparison.Ordinal))
-            .Take(4);
-        return "\n" + string.Join("\n", lines);
+        var own = typeof(Autograd).Assembly;
+        var frames = new System.Diagnostics.StackTrace(1, fNeedFileInfo: true).GetFrames()
+            .Where(f => f.GetMethod() is { } m && m.DeclaringType?.Assembly != own)
+            .Take(4)
+            .Select(f => $"\n   at {f.GetMethod()!.DeclaringType?.FullName}.{f.GetMethod()!.Name}" +
+                         (f.GetFileName() is { } file ? $" in {file}:line {f.GetFileLineNumber()}" : ""));
+        return string.Concat(frames);
     }
 }
 

@@ -73,7 +73,7 @@ public static partial class NpyReader
     // 100-byte file cannot make the reader allocate gigabytes.
     private static byte[] ReadData(Stream stream, long bytes, out int got)
     {
-        const int DirectLimit = 64 << 20;
+        const int DirectLimit = 1 << 20;
         if (bytes <= DirectLimit)
         {
             var all = new byte[bytes];
@@ -111,12 +111,23 @@ public static partial class NpyReader
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ZipArchive zip;
+        // ZipArchive reports a corrupt directory with several exception types (found by the mutation harness).
         try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e); }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e);
+        }
         using (zip)
         {
             var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
-            foreach (var entry in zip.Entries)
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            // The central directory is read lazily, on first access to Entries.
+            try { entries = zip.Entries; }
+            catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException)
+            {
+                throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e);
+            }
+            foreach (var entry in entries)
             {
                 if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal)) continue;
                 string name = entry.FullName[..^4];
@@ -129,7 +140,10 @@ public static partial class NpyReader
                 {
                     throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be decompressed: {e.Message}", e);
                 }
-                catch (IOException e) { throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be read: {e.Message}", e); }
+                catch (Exception e) when (e is IOException or NotSupportedException or ArgumentException)
+                {
+                    throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be read: {e.Message}", e);
+                }
             }
             if (result.Count == 0) throw new InvalidDataException($"{path}: the archive holds no .npy entry.");
             return result;

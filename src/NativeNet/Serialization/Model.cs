@@ -69,7 +69,10 @@ public static class Model
     {
         using var file = SafetensorsFile.Open(path);
         metadata = Verify(file);
-        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName);
+        // The strict load below needs every parameter and buffer in the file, so the module cannot
+        // hold more elements than the file; the slack covers bucket rounding and init temporaries.
+        long fileElements = file.Entries.Sum(e => e.ElementCount);
+        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName, 4 * fileElements * sizeof(float) + (16L << 20));
         try
         {
             StateDictFile.LoadInto(module, file, strict: true, prefix: "");
@@ -110,8 +113,11 @@ public static class Model
         return md;
     }
 
-    /// <summary>Builds the module an architecture JSON describes; every problem is an InvalidDataException naming <paramref name="source"/>.</summary>
-    internal static Module BuildArchitecture(string json, string source)
+    /// <summary>
+    /// Builds the module an architecture JSON describes, with at most <paramref name="maxBytes"/> of
+    /// tensors; every problem is an InvalidDataException naming <paramref name="source"/>.
+    /// </summary>
+    internal static Module BuildArchitecture(string json, string source, long maxBytes)
     {
         ModuleSpec spec;
         try
@@ -124,7 +130,12 @@ public static class Model
         }
         try
         {
-            return Module.FromSpec(spec);
+            using (TensorMemoryPool.LimitAllocations(maxBytes))
+                return Module.FromSpec(spec);
+        }
+        catch (AllocationBudgetExceededException e)
+        {
+            throw new InvalidDataException($"Model file '{source}': the architecture declares more parameters than the file holds ({e.Message}).", e);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {

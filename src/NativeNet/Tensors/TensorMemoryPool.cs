@@ -60,6 +60,11 @@ public static unsafe class TensorMemoryPool
         bucket = BucketOf(bytes);
         if (bucket >= Buckets) throw new OutOfMemoryException($"A tensor of {bytes} bytes is larger than NativeNet supports.");
         long size = BucketBytes(bucket);
+        if (_budgeted)
+        {
+            _budgetLeft -= size;
+            if (_budgetLeft < 0) throw new AllocationBudgetExceededException(_budgetLimit);
+        }
         var stack = Free[bucket];
         lock (stack)
         {
@@ -87,6 +92,34 @@ public static unsafe class TensorMemoryPool
         Interlocked.Add(ref _liveBytes, size);
         Interlocked.Increment(ref _liveBlocks);
         return mem;
+    }
+
+    // A per-thread cap on tensor memory while untrusted input is turned into tensors (a model
+    // file's architecture), so a tampered "hidden_size": 2147483647 fails fast instead of
+    // allocating and initializing gigabytes.
+    [ThreadStatic] private static bool _budgeted;
+    [ThreadStatic] private static long _budgetLeft;
+    [ThreadStatic] private static long _budgetLimit;
+
+    /// <summary>Until disposed, rents on this thread beyond <paramref name="bytes"/> in total throw <see cref="AllocationBudgetExceededException"/>.</summary>
+    internal static AllocationBudget LimitAllocations(long bytes)
+    {
+        var saved = new AllocationBudget(_budgeted, _budgetLeft, _budgetLimit);
+        _budgeted = true;
+        _budgetLeft = bytes;
+        _budgetLimit = bytes;
+        return saved;
+    }
+
+    /// <summary>Restores the enclosing budget (or none) when disposed.</summary>
+    internal readonly struct AllocationBudget(bool budgeted, long left, long limit) : IDisposable
+    {
+        public void Dispose()
+        {
+            _budgeted = budgeted;
+            _budgetLeft = left;
+            _budgetLimit = limit;
+        }
     }
 
     /// <summary>Gives a block back: cached when there is room, freed otherwise.</summary>
@@ -129,4 +162,11 @@ public static unsafe class TensorMemoryPool
             }
         }
     }
+}
+
+/// <summary>Thrown when tensors built under an allocation budget would exceed it.</summary>
+internal sealed class AllocationBudgetExceededException(long limit)
+    : InvalidOperationException($"more than {limit} bytes of tensors would be allocated")
+{
+    public long Limit { get; } = limit;
 }

@@ -80,6 +80,8 @@ public class MemoryTests(ITestOutputHelper output)
                 }
             }
         }
+        // The optimizer's state (Adam's moments) is freed when the optimizer is collected.
+        SettleGarbage();
         var end = Memory.Snapshot();
         output.WriteLine($"baseline live {baseline.LiveBytes} B / {baseline.LiveTensors} tensors; after warm-up {warm.LiveBytes} B / {warm.LiveTensors}; " +
                          $"after 10,000 steps and dispose {end.LiveBytes} B / {end.LiveTensors}; pool misses {warm.PoolMisses - baseline.PoolMisses} in warm-up, {end.PoolMisses - warm.PoolMisses} after");

@@ -35,14 +35,15 @@ public class MutationHarnessTests(ITestOutputHelper output)
         foreach (var seed in seeds) read(seed);
 
         int accepted = 0, rejected = 0;
-        string? failure = null;
+        // Distinct failures (exception type and throwing method), one example each: one run shows every bug.
+        var failures = new Dictionary<string, string>();
         string current = "";
         var watch = Stopwatch.StartNew();
         // A dedicated thread, so a hang shows up as a failed join naming the input instead of a stuck test run.
         var worker = new Thread(() =>
         {
-            var mutator = new Mutator(20261123 ^ format.GetHashCode(StringComparison.Ordinal) & 0x7FFF, format);
-            for (int i = 0; i < perReader && failure is null; i++)
+            var mutator = new Mutator(20261123 + 7919 * format.Length + format[0], format); // string.GetHashCode is randomized per process
+            for (int i = 0; i < perReader && failures.Count < 20; i++)
             {
                 var input = mutator.Next(seeds[i % seeds.Length], out string what);
                 current = $"mutation {i} of seed {i % seeds.Length} ({what})";
@@ -58,16 +59,18 @@ public class MutationHarnessTests(ITestOutputHelper output)
                 }
                 catch (Exception e)
                 {
-                    failure = $"{current} threw {e.GetType().FullName}: {e.Message}";
+                    failures.TryAdd($"{e.GetType().FullName} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}", $"{current}: {e.Message}");
+                    continue;
                 }
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                if (failure is null && allocated > AllocationLimit + 64L * input.Length)
-                    failure = $"{current} allocated {allocated:N0} bytes for a {input.Length}-byte input";
+                if (allocated > AllocationLimit + 64L * input.Length)
+                    failures.TryAdd($"allocation {allocated / (1 << 20)} MiB", $"{current}: {allocated:N0} bytes for a {input.Length}-byte input");
             }
         }, 16 << 20);
         worker.Start();
         Assert.True(worker.Join(TimeSpan.FromMinutes(10)), $"{format}: hung at {current}");
-        Assert.Null(failure);
+        if (failures.Count > 0)
+            Assert.Fail($"{format}: {failures.Count} kind(s) of failure:\n" + string.Join("\n", failures.Select(kv => $"- {kv.Key}: {kv.Value}")));
         string line = $"{format}: {perReader:N0} mutations of {seeds.Length} seeds, {accepted:N0} loaded, {rejected:N0} rejected, {watch.Elapsed.TotalSeconds:F1} s";
         output.WriteLine(line);
         var report = Environment.GetEnvironmentVariable("NATIVENET_MUTATION_REPORT");
@@ -118,7 +121,7 @@ public class MutationHarnessTests(ITestOutputHelper output)
                 source = "fuzz.json";
                 return bytes =>
                 {
-                    using var module = Model.BuildArchitecture(Encoding.UTF8.GetString(bytes), "fuzz.json");
+                    using var module = Model.BuildArchitecture(Encoding.UTF8.GetString(bytes), "fuzz.json", 64L << 20);
                     Assert.NotNull(module.ToSpec());
                 };
             default: throw new ArgumentOutOfRangeException(nameof(format), format, null);
