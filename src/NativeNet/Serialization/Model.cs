@@ -72,7 +72,8 @@ public static class Model
         // The strict load below needs every parameter and buffer in the file, so the module cannot
         // hold more elements than the file; the slack covers bucket rounding and init temporaries.
         long fileElements = file.Entries.Sum(e => e.ElementCount);
-        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName, 4 * fileElements * sizeof(float) + (16L << 20));
+        long budget = 4 * fileElements * sizeof(float) + 4 * file.Entries.Count * TensorMemoryPool.BudgetChargePerTensor + (16L << 20);
+        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName, budget);
         try
         {
             StateDictFile.LoadInto(module, file, strict: true, prefix: "");

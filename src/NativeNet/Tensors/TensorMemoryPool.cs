@@ -62,7 +62,7 @@ public static unsafe class TensorMemoryPool
         long size = BucketBytes(bucket);
         if (_budgeted)
         {
-            _budgetLeft -= size;
+            _budgetLeft -= size + BudgetChargePerTensor;
             if (_budgetLeft < 0) throw new AllocationBudgetExceededException(_budgetLimit);
         }
         var stack = Free[bucket];
@@ -97,6 +97,9 @@ public static unsafe class TensorMemoryPool
     // A per-thread cap on tensor memory while untrusted input is turned into tensors (a model
     // file's architecture), so a tampered "hidden_size": 2147483647 fails fast instead of
     // allocating and initializing gigabytes.
+    // Each rent also costs this much of the budget: the managed objects around a tensor (a module,
+    // its dictionaries) are the real cost when a tampered file declares millions of tiny layers.
+    internal const long BudgetChargePerTensor = 4096;
     [ThreadStatic] private static bool _budgeted;
     [ThreadStatic] private static long _budgetLeft;
     [ThreadStatic] private static long _budgetLimit;
