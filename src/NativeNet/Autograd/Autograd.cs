@@ -6,7 +6,7 @@ namespace NativeNet;
 /// by the backward pass (a second backward through it throws, unless the first retained it), so
 /// nothing leaks across training steps.
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static int _noGradDepth;
     [ThreadStatic] private static int _inBackward;
@@ -57,6 +57,7 @@ public static class Autograd
         output.OutputIndex = 0;
         output.MarkRequiresGrad();
         node.SetOutputs(new[] { output });
+        if (_anomalyDepth != 0) CheckForward(node, inputs, [output]);
         return node;
     }
 
@@ -71,6 +72,7 @@ public static class Autograd
             outputs[i].MarkRequiresGrad();
         }
         node.SetOutputs(outputs);
+        if (_anomalyDepth != 0) CheckForward(node, inputs, outputs);
         return node;
     }
 
@@ -123,6 +125,7 @@ public static class Autograd
                 {
                     if (outGrads is not null) foreach (var g in outGrads) g?.Dispose();
                 }
+                if (_anomalyDepth != 0) CheckBackward(node, inGrads);
                 for (int i = 0; i < inputs.Length; i++)
                 {
                     var g = inGrads[i];

@@ -60,8 +60,7 @@ public static partial class NpyReader
             if (count * item > MaxBytes) throw new InvalidDataException($"{source}: array of shape ({string.Join(", ", shape)}) is larger than 2 GiB.");
         }
         long bytes = count * item;
-        var data = new byte[bytes];
-        int got = ReadFully(stream, data);
+        var data = ReadData(stream, bytes, out int got);
         if (got < bytes) throw new InvalidDataException($"{source}: truncated data: the header promises {bytes} bytes (shape ({string.Join(", ", shape)}), {dtype}) but only {got} follow.");
         if (bigEndian && item > 1)
             for (long i = 0; i < bytes; i += item) Array.Reverse(data, (int)i, item);
@@ -69,19 +68,66 @@ public static partial class NpyReader
         return new NpyArray(dtype, shape, data);
     }
 
+    // A header may promise up to 2 GiB; allocate it all only once the stream is known to hold it
+    // (seekable: its length says so; otherwise grow as the bytes actually arrive), so a corrupt
+    // 100-byte file cannot make the reader allocate gigabytes.
+    private static byte[] ReadData(Stream stream, long bytes, out int got)
+    {
+        const int DirectLimit = 1 << 20;
+        if (bytes <= DirectLimit)
+        {
+            var all = new byte[bytes];
+            got = ReadFully(stream, all);
+            return all;
+        }
+        if (stream.CanSeek && stream.Length - stream.Position < bytes)
+        {
+            got = (int)Math.Max(0, stream.Length - stream.Position);
+            return [];
+        }
+        var data = new byte[DirectLimit];
+        got = 0;
+        while (true)
+        {
+            int n = ReadFully(stream, data.AsSpan(got));
+            got += n;
+            if (got == bytes || got < data.Length) return data;
+            Array.Resize(ref data, (int)Math.Min(bytes, 2L * data.Length));
+        }
+    }
+
     /// <summary>Reads every array of a .npz archive, keyed by entry name without ".npy".</summary>
     public static IReadOnlyDictionary<string, NpyArray> ReadNpz(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"NPZ file not found: {path}", path);
+        using var fs = File.OpenRead(path);
+        return ReadNpz(fs, path);
+    }
+
+    /// <summary>Reads every array of a .npz archive from <paramref name="stream"/> (left open); <paramref name="path"/> names it in errors.</summary>
+    public static IReadOnlyDictionary<string, NpyArray> ReadNpz(Stream stream, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         ZipArchive zip;
-        var fs = File.OpenRead(path);
-        try { zip = new ZipArchive(fs, ZipArchiveMode.Read); }
-        catch (InvalidDataException e) { fs.Dispose(); throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e); }
+        // ZipArchive reports a corrupt directory with several exception types (found by the mutation harness).
+        try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true); }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e);
+        }
         using (zip)
         {
             var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
-            foreach (var entry in zip.Entries)
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            // The central directory is read lazily, on first access to Entries.
+            try { entries = zip.Entries; }
+            catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException)
+            {
+                throw new InvalidDataException($"{path}: not a .npz (zip) archive: {e.Message}", e);
+            }
+            foreach (var entry in entries)
             {
                 if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal)) continue;
                 string name = entry.FullName[..^4];
@@ -94,7 +140,10 @@ public static partial class NpyReader
                 {
                     throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be decompressed: {e.Message}", e);
                 }
-                catch (IOException e) { throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be read: {e.Message}", e); }
+                catch (Exception e) when (e is IOException or NotSupportedException or ArgumentException)
+                {
+                    throw new InvalidDataException($"{path}[{entry.FullName}]: the entry cannot be read: {e.Message}", e);
+                }
             }
             if (result.Count == 0) throw new InvalidDataException($"{path}: the archive holds no .npy entry.");
             return result;

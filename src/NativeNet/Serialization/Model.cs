@@ -69,16 +69,11 @@ public static class Model
     {
         using var file = SafetensorsFile.Open(path);
         metadata = Verify(file);
-        var spec = ParseSpec(file, metadata[ArchitectureKey]);
-        Module module;
-        try
-        {
-            module = Module.FromSpec(spec);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException)
-        {
-            throw new InvalidDataException($"Model file '{file.SourceName}': cannot rebuild the architecture: {e.Message}", e);
-        }
+        // The strict load below needs every parameter and buffer in the file, so the module cannot
+        // hold more elements than the file; the slack covers bucket rounding and init temporaries.
+        long fileElements = file.Entries.Sum(e => e.ElementCount);
+        long budget = 4 * fileElements * sizeof(float) + 4 * file.Entries.Count * TensorMemoryPool.BudgetChargePerTensor + (16L << 20);
+        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName, budget);
         try
         {
             StateDictFile.LoadInto(module, file, strict: true, prefix: "");
@@ -119,15 +114,33 @@ public static class Model
         return md;
     }
 
-    private static ModuleSpec ParseSpec(SafetensorsFile file, string json)
+    /// <summary>
+    /// Builds the module an architecture JSON describes, with at most <paramref name="maxBytes"/> of
+    /// tensors; every problem is an InvalidDataException naming <paramref name="source"/>.
+    /// </summary>
+    internal static Module BuildArchitecture(string json, string source, long maxBytes)
     {
+        ModuleSpec spec;
         try
         {
-            return ModuleSpec.FromJson(json);
+            spec = ModuleSpec.FromJson(json);
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"Model file '{file.SourceName}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
+            throw new InvalidDataException($"Model file '{source}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
+        }
+        try
+        {
+            using (TensorMemoryPool.LimitAllocations(maxBytes))
+                return Module.FromSpec(spec);
+        }
+        catch (AllocationBudgetExceededException e)
+        {
+            throw new InvalidDataException($"Model file '{source}': the architecture declares more parameters than the file holds ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"Model file '{source}': cannot rebuild the architecture: {e.Message}", e);
         }
     }
 

@@ -15,6 +15,7 @@ public static unsafe class TensorMemoryPool
     private static readonly Stack<nint>[] Free = CreateBuckets();
     private static long _cachedBytes;
     private static long _liveBytes;
+    private static long _liveBlocks;
     private static long _hits;
     private static long _misses;
 
@@ -26,6 +27,9 @@ public static unsafe class TensorMemoryPool
 
     /// <summary>Bytes currently handed out to live tensors (rounded to bucket sizes).</summary>
     public static long LiveBytes => Interlocked.Read(ref _liveBytes);
+
+    /// <summary>Blocks currently handed out (one per live tensor storage; a tensor and its views share one).</summary>
+    public static long LiveBlocks => Interlocked.Read(ref _liveBlocks);
 
     /// <summary>How many rents were served from the cache.</summary>
     public static long Hits => Interlocked.Read(ref _hits);
@@ -56,6 +60,11 @@ public static unsafe class TensorMemoryPool
         bucket = BucketOf(bytes);
         if (bucket >= Buckets) throw new OutOfMemoryException($"A tensor of {bytes} bytes is larger than NativeNet supports.");
         long size = BucketBytes(bucket);
+        if (_budgeted)
+        {
+            _budgetLeft -= size + BudgetChargePerTensor;
+            if (_budgetLeft < 0) throw new AllocationBudgetExceededException(_budgetLimit);
+        }
         var stack = Free[bucket];
         lock (stack)
         {
@@ -64,6 +73,7 @@ public static unsafe class TensorMemoryPool
                 nint p = stack.Pop();
                 Interlocked.Add(ref _cachedBytes, -size);
                 Interlocked.Add(ref _liveBytes, size);
+                Interlocked.Increment(ref _liveBlocks);
                 Interlocked.Increment(ref _hits);
                 return (void*)p;
             }
@@ -80,7 +90,39 @@ public static unsafe class TensorMemoryPool
             mem = NativeMemory.AlignedAlloc((nuint)size, 64);
         }
         Interlocked.Add(ref _liveBytes, size);
+        Interlocked.Increment(ref _liveBlocks);
         return mem;
+    }
+
+    // A per-thread cap on tensor memory while untrusted input is turned into tensors (a model
+    // file's architecture), so a tampered "hidden_size": 2147483647 fails fast instead of
+    // allocating and initializing gigabytes.
+    // Each rent also costs this much of the budget: the managed objects around a tensor (a module,
+    // its dictionaries) are the real cost when a tampered file declares millions of tiny layers.
+    internal const long BudgetChargePerTensor = 4096;
+    [ThreadStatic] private static bool _budgeted;
+    [ThreadStatic] private static long _budgetLeft;
+    [ThreadStatic] private static long _budgetLimit;
+
+    /// <summary>Until disposed, rents on this thread beyond <paramref name="bytes"/> in total throw <see cref="AllocationBudgetExceededException"/>.</summary>
+    internal static AllocationBudget LimitAllocations(long bytes)
+    {
+        var saved = new AllocationBudget(_budgeted, _budgetLeft, _budgetLimit);
+        _budgeted = true;
+        _budgetLeft = bytes;
+        _budgetLimit = bytes;
+        return saved;
+    }
+
+    /// <summary>Restores the enclosing budget (or none) when disposed.</summary>
+    internal readonly struct AllocationBudget(bool budgeted, long left, long limit) : IDisposable
+    {
+        public void Dispose()
+        {
+            _budgeted = budgeted;
+            _budgetLeft = left;
+            _budgetLimit = limit;
+        }
     }
 
     /// <summary>Gives a block back: cached when there is room, freed otherwise.</summary>
@@ -88,6 +130,7 @@ public static unsafe class TensorMemoryPool
     {
         long size = BucketBytes(bucket);
         Interlocked.Add(ref _liveBytes, -size);
+        Interlocked.Decrement(ref _liveBlocks);
         if (Interlocked.Read(ref _cachedBytes) + size <= MaxCachedBytes)
         {
             var stack = Free[bucket];
@@ -102,6 +145,7 @@ public static unsafe class TensorMemoryPool
     internal static void FreeNow(void* p, int bucket)
     {
         Interlocked.Add(ref _liveBytes, -BucketBytes(bucket));
+        Interlocked.Decrement(ref _liveBlocks);
         NativeMemory.AlignedFree(p);
     }
 
@@ -121,4 +165,11 @@ public static unsafe class TensorMemoryPool
             }
         }
     }
+}
+
+/// <summary>Thrown when tensors built under an allocation budget would exceed it.</summary>
+internal sealed class AllocationBudgetExceededException(long limit)
+    : InvalidOperationException($"more than {limit} bytes of tensors would be allocated")
+{
+    public long Limit { get; } = limit;
 }

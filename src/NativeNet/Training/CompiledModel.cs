@@ -104,6 +104,7 @@ public sealed class CompiledModel
         Generator.ManualSeed((ulong)(uint)seed);
         var loader = new DataLoader(train, batchSize, shuffle, seed);
         var cbs = callbacks?.ToList() ?? [];
+        _watchdog = cbs.OfType<NanWatchdog>().FirstOrDefault();
         var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs };
         var history = context.History;
         foreach (var cb in cbs) cb.OnTrainBegin(context);
@@ -131,6 +132,7 @@ public sealed class CompiledModel
         }
         finally
         {
+            _watchdog = null;
             Model.Train();
             Optimizer.ZeroGrad();
         }
@@ -139,6 +141,9 @@ public sealed class CompiledModel
     }
 
     private readonly Stopwatch _epochWatch = new();
+
+    // Checked inside each step (between backward and the optimizer step), which callbacks cannot reach.
+    private NanWatchdog? _watchdog;
 
     // One epoch of training; null when cancelled before it finished.
     private Dictionary<string, double>? TrainEpoch(DataLoader loader, int epoch, int epochs, IReadOnlyDictionary<int, double>? classWeights,
@@ -189,10 +194,15 @@ public sealed class CompiledModel
         var loss = _adapter.Compute(output, batch.Targets, batch.TargetWidth, SampleWeights(batch, classWeights));
         float value = loss.Item();
         if (!float.IsFinite(value))
+        {
+            _watchdog?.CheckLoss(value);
             throw new InvalidOperationException($"The loss became {value} at batch {batch.Index}; lower the learning rate or check the inputs for NaN.");
+        }
         Optimizer.ZeroGrad();
         loss.Backward();
+        _watchdog?.CheckGradients();
         Optimizer.Step();
+        _watchdog?.CheckParameters();
         probabilities = _adapter.ToProbabilities(output);
         return value;
     }
