@@ -116,15 +116,15 @@ public sealed partial class ManagedKernels
         if (d.BatchFirst)
         {
             var tm = d with { BatchFirst = false };
-            int T = d.SeqLen, B = d.Batch, I = d.InputSize, H = d.HiddenSize;
-            KernelChecks.AtLeast((long)T * B * I, x.Length, nameof(x));
-            KernelChecks.AtLeast((long)T * B * H, y.Length, nameof(y));
-            if (!dy.IsEmpty) KernelChecks.AtLeast((long)T * B * H, dy.Length, nameof(dy));
-            KernelChecks.AtLeast((long)T * B * I, dx.Length, nameof(dx));
-            var dxt = new float[T * B * I];
-            RnnBackward(tm, SwapLeadingDims(x, B, T, I), wIh, wHh, h0, c0, SwapLeadingDims(y, B, T, H), workspace,
-                        dy.IsEmpty ? default : SwapLeadingDims(dy, B, T, H), dhN, dcN, dxt, dh0, dc0, dWIh, dWHh, dbIh, dbHh);
-            SwapLeadingDims(dxt, T, B, I).CopyTo(dx);
+            int sT = d.SeqLen, sB = d.Batch, sI = d.InputSize, sH = d.HiddenSize;
+            KernelChecks.AtLeast((long)sT * sB * sI, x.Length, nameof(x));
+            KernelChecks.AtLeast((long)sT * sB * sH, y.Length, nameof(y));
+            if (!dy.IsEmpty) KernelChecks.AtLeast((long)sT * sB * sH, dy.Length, nameof(dy));
+            KernelChecks.AtLeast((long)sT * sB * sI, dx.Length, nameof(dx));
+            var dxt = new float[sT * sB * sI];
+            RnnBackward(tm, SwapLeadingDims(x, sB, sT, sI), wIh, wHh, h0, c0, SwapLeadingDims(y, sB, sT, sH), workspace,
+                        dy.IsEmpty ? default : SwapLeadingDims(dy, sB, sT, sH), dhN, dcN, dxt, dh0, dc0, dWIh, dWHh, dbIh, dbHh);
+            SwapLeadingDims(dxt, sT, sB, sI).CopyTo(dx);
             return;
         }
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, 0, 0, h0.Length, d.Cell == RnnCell.Lstm ? c0.Length : 0, workspace.Length, RnnWorkspaceSize(d));
