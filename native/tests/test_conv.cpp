@@ -38,6 +38,9 @@ const nn_conv2d_desc kCases[] = {
     make(1, 4, 11, 75, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise stride 2, wide rows
     make(1, 2, 9, 80, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2),      // depthwise stride 2, dilated
     make(1, 2, 6, 67, 3, 1, 4, 1, 2, 0, 0, 0, 1, 1, 1, 1),      // stride 2, even kernel, right pad only
+    make(2, 40, 13, 37, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),   // several K blocks and bands, k % 6 != 0
+    make(1, 4, 6, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),     // dx: several K blocks (k > 256), chunks
+    make(2, 64, 9, 11, 6, 3, 3, 1, 1, 2, 1, 0, 3, 2, 2, 2),     // dx as a forward conv: dilated, uneven pads
 };
 
 std::string describe(const nn_conv2d_desc& d) {

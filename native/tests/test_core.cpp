@@ -80,6 +80,25 @@ TEST(ThreadPool, EveryThreadRunsOnceAndExceptionsComeBack) {
                  std::runtime_error);
 }
 
+// Back-to-back runs of different sizes: a helper that wakes late for one run must not take a
+// piece of the next (pieces are claimed per run), and every piece runs exactly once even when
+// the caller claims the pieces its helpers have not started.
+TEST(ThreadPool, BackToBackRunsRunEveryPieceOnce) {
+    nn_test::ThreadScope threads(4);
+    std::vector<std::atomic<int>> hits(4);
+    for (int rep = 0; rep < 3000; ++rep) {
+        const int want = 2 + rep % 3;
+        for (auto& h : hits) h = 0;
+        const int used = nn::parallel_run(want, [&](int tid, int n) {
+            EXPECT_EQ(n, want);
+            hits[static_cast<size_t>(tid)]++;
+        });
+        ASSERT_EQ(used, want);
+        for (int t = 0; t < 4; ++t)
+            ASSERT_EQ(hits[static_cast<size_t>(t)].load(), t < want ? 1 : 0) << "rep " << rep << " piece " << t;
+    }
+}
+
 TEST(ThreadPool, ParallelForCoversTheRangeOnce) {
     nn_test::ThreadScope threads(2);
     for (int64_t n : {0, 1, 7, 1000, 100003}) {

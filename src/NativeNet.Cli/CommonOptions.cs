@@ -17,7 +17,7 @@ public static class CommonOptions
     /// <summary>--threads N.</summary>
     public static readonly Option<int?> Threads = new("--threads")
     {
-        Description = "Threads of the native pool (default: NATIVENET_NUM_THREADS or all cores)",
+        Description = "Threads of the kernels, native pool or managed (default: NATIVENET_NUM_THREADS or all cores)",
         Recursive = true,
     };
 
@@ -37,6 +37,7 @@ public static class CommonOptions
         if (threads is { } t)
         {
             if (t < 1 || t > 1024) throw new CliInputException($"--threads must be in [1, 1024]. Received: {t}");
+            ManagedKernels.Threads = t;
             if (KernelProvider.Current.Backend == NativeNet.Backend.Native) NativeNetRuntime.Threads = t;
         }
     }

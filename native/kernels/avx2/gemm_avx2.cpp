@@ -48,6 +48,13 @@ void tile_impl(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+    // C's rows are usually far apart (cold lines the epilogue would stall on): request them now,
+    // hidden behind the k loop. Both lines of a row when it is not 64-byte aligned.
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + NR - 1), _MM_HINT_T0);
+    }
     const float* a = t.a;
     const float* b = t.b;
     const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;

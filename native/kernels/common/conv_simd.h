@@ -37,40 +37,65 @@ inline void copy_row(const float* src, float* dst, int64_t lo, int64_t hi) {
     if (o < hi) V::store(dst + hi - V::width, V::load(src + hi - V::width));
 }
 
+// One row of im2col: row[o] = x[c, ih, o * sw + off] for output column o, 0 in the padding
+// (columns outside [lo, hi) or ih outside the input).
+template <class V>
+inline void im2col_row(const float* x, int64_t c, int64_t ih, int64_t off, int64_t lo, int64_t hi, const geom& g,
+                       float* row) {
+    if (ih < 0 || ih >= g.h) {
+        std::memset(row, 0, sizeof(float) * static_cast<size_t>(g.ow));
+        return;
+    }
+    const float* src = x + (c * g.h + ih) * g.w + off;
+    for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;  // padding: a few columns
+    if (g.sw == 1) {
+        copy_row<V>(src, row, lo, hi);
+    } else if (g.sw == 2) {
+        // Even lanes of two vectors; a vector may start at ow while its last read,
+        // src[2 * (ow + width) - 1], stays inside the row.
+        const int64_t last = g.w - 1 - off;  // src[last] is the row's end
+        int64_t ow = lo;
+        for (; ow + V::width <= hi && 2 * (ow + V::width) - 1 <= last; ow += V::width)
+            V::store(row + ow, V::load_even(src + 2 * ow));
+        for (; ow < hi; ++ow) row[ow] = src[2 * ow];
+    } else {
+        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
+    }
+    for (int64_t o = hi; o < g.ow; ++o) row[o] = 0.0f;
+}
+
+// All output rows [oh0, oh1) of im2col row q = (c, i, j), back to back (L floats).
+template <class V>
+inline void im2col_band_row(const float* x, int64_t q, const geom& g, int64_t oh0, int64_t oh1, float* row) {
+    const int64_t c = q / (g.r * g.s), i = q / g.s % g.r, j = q % g.s;
+    int64_t lo, hi;
+    valid_cols(g, j, &lo, &hi);
+    const int64_t off = j * g.dw - g.pl;
+    for (int64_t oh = oh0; oh < oh1; ++oh, row += g.ow) im2col_row<V>(x, c, oh * g.sh - g.pt + i * g.dh, off, lo, hi, g, row);
+}
+
 template <class V>
 void im2col(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col) {
     const int64_t L = (oh1 - oh0) * g.ow;
-    for (int64_t j = 0; j < g.s; ++j) {
-        int64_t lo, hi;
-        valid_cols(g, j, &lo, &hi);
-        const int64_t off = j * g.dw - g.pl;
-        for (int64_t c = 0; c < channels; ++c)
-            for (int64_t i = 0; i < g.r; ++i) {
-                float* row = col + ((c * g.r + i) * g.s + j) * L;
-                for (int64_t oh = oh0; oh < oh1; ++oh, row += g.ow) {
-                    const int64_t ih = oh * g.sh - g.pt + i * g.dh;
-                    if (ih < 0 || ih >= g.h) {
-                        std::memset(row, 0, sizeof(float) * static_cast<size_t>(g.ow));
-                        continue;
-                    }
-                    const float* src = x + (c * g.h + ih) * g.w + off;
-                    for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;  // padding: a few columns
-                    if (g.sw == 1) {
-                        copy_row<V>(src, row, lo, hi);
-                    } else if (g.sw == 2) {
-                        // Even lanes of two vectors; a vector may start at ow while its last read,
-                        // src[2 * (ow + width) - 1], stays inside the row.
-                        const int64_t last = g.w - 1 - off;  // src[last] is the row's end
-                        int64_t ow = lo;
-                        for (; ow + V::width <= hi && 2 * (ow + V::width) - 1 <= last; ow += V::width)
-                            V::store(row + ow, V::load_even(src + 2 * ow));
-                        for (; ow < hi; ++ow) row[ow] = src[2 * ow];
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
-                    }
-                    for (int64_t o = hi; o < g.ow; ++o) row[o] = 0.0f;
-                }
-            }
+    for (int64_t q = 0; q < channels * g.r * g.s; ++q) im2col_band_row<V>(x, q, g, oh0, oh1, col + q * L);
+}
+
+// im2col written straight into the SGEMM's packed-B layout (no col matrix in between): each
+// row goes to tmp (L1) and from there in nr-wide pieces into its panels.
+template <class V>
+void im2col_panels(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, int64_t nr, float* tmp,
+                   float* dst) {
+    const int64_t L = (oh1 - oh0) * g.ow, kc = channels * g.r * g.s, panels = (L + nr - 1) / nr;
+    for (int64_t p = L; p < panels * nr; ++p) tmp[p] = 0.0f;  // the last panel's columns past L
+    for (int64_t q = 0; q < kc; ++q) {
+        im2col_band_row<V>(x, q, g, oh0, oh1, tmp);
+        float* d = dst + q * nr;
+        for (int64_t pn = 0; pn < panels; ++pn, d += kc * nr) {
+            const float* s = tmp + pn * nr;
+            int64_t o = 0;
+            for (; o + V::width <= nr; o += V::width) V::store(d + o, V::load(s + o));
+            for (; o < nr; ++o) d[o] = s[o];
+        }
     }
 }
 
@@ -233,6 +258,7 @@ template <class V>
 kernels make_table(const char* isa) {
     return kernels{isa,
                    &im2col<V>,
+                   &im2col_panels<V>,
                    &col2im<V>,
                    &dw_forward<V>,
                    &dw_backward_data<V>,

@@ -42,6 +42,23 @@ void im2col_ref(const float* x, int64_t channels, const geom& g, int64_t oh0, in
             }
 }
 
+void im2col_panels_ref(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, int64_t nr,
+                       float* /*tmp*/, float* dst) {
+    const int64_t L = (oh1 - oh0) * g.ow, kc = channels * g.r * g.s, panels = (L + nr - 1) / nr;
+    for (int64_t q = 0; q < kc; ++q) {
+        const int64_t c = q / (g.r * g.s), i = q / g.s % g.r, j = q % g.s;
+        for (int64_t p = 0; p < panels * nr; ++p) {
+            float v = 0.0f;
+            if (p < L) {
+                const int64_t ih = in_coord(oh0 + p / g.ow, i, g.sh, g.pt, g.dh, g.h);
+                const int64_t iw = in_coord(p % g.ow, j, g.sw, g.pl, g.dw, g.w);
+                if (ih >= 0 && iw >= 0) v = x[(c * g.h + ih) * g.w + iw];
+            }
+            dst[(p / nr) * kc * nr + q * nr + p % nr] = v;
+        }
+    }
+}
+
 void col2im_ref(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx) {
     const int64_t L = (oh1 - oh0) * g.ow;
     for (int64_t c = 0; c < channels; ++c)
@@ -101,7 +118,7 @@ void add_ref(const float* x, float* y, int64_t n) {
 
 }  // namespace
 
-const kernels ref_kernels = {"scalar",          im2col_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
+const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
                              dw_backward_weights_ref, sum_ref,    add_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {

@@ -39,6 +39,11 @@ struct kernels {
     // col[((ci * r + i) * s + j) * L + (oh - oh0) * ow + ow] = x[ci, oh*sh - pt + i*dh, ow*sw - pl + j*dw]
     // (0 outside the input) for ci < channels and output rows [oh0, oh1); L = (oh1 - oh0) * ow.
     void (*im2col)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col);
+    // The same values in the SGEMM's packed-B layout (panels of nr columns, zero past L):
+    // dst[(p / nr) * kc * nr + q * nr + p % nr] = col[q * L + p], kc = channels * r * s.
+    // tmp: scratch for L + nr floats.
+    void (*im2col_panels)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, int64_t nr,
+                          float* tmp, float* dst);
     // The adjoint: dx[ci, ...] += col[...] for the same index map (dx accumulated, not cleared).
     void (*col2im)(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx);
     // Depthwise (one input plane per output plane) on a zero-padded input xp with row pitch wp

@@ -1,26 +1,26 @@
 // Convolution drivers: pick the algorithm per shape, split work into tasks whose results do not
-// depend on the thread that runs them, and call the micro-kernels and the internal SGEMM.
+// depend on the thread that runs them, and call the micro-kernels and the SGEMM micro-kernel
+// through band_gemm (implicit GEMM: operands packed per L2-sized block, see band_gemm.h).
 //
 //   depthwise (one input channel per group, few outputs each): direct SIMD kernel per plane.
 //   1x1, stride 1, no padding: the input already is the GEMM operand (no im2col).
-//   otherwise: im2col of a band of output rows into per-thread scratch (kept L2-sized), GEMM.
+//   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
+//   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
 // chunk and the chunks summed in order, so 1 and 2 threads give the same bits.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "conv/band_gemm.h"
 #include "conv/conv.h"
 #include "conv/scratch.h"
 #include "eltwise/eltwise.h"
-#include "gemm/gemm.h"
 
 namespace nn::conv {
 
 namespace {
 
-// im2col band budget: 128 Ki floats (512 KiB) stays in Zen 4's 1 MiB L2 next to GEMM packing.
-constexpr int64_t kBandFloats = 128 * 1024;
 // Batch chunks of the weight gradient: fixed by the shape, never by the thread count.
 constexpr int64_t kMaxWeightChunks = 8;
 
@@ -29,9 +29,10 @@ bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
 
-// Output rows per band: the band's im2col block and its dY / Y block together fit the budget.
-int64_t band_rows(const shape& p) {
-    int64_t rows = kBandFloats / std::max<int64_t>(1, (p.crs + p.kg) * p.ow);
+// Output rows per band of the implicit GEMM: the band's packed B block and its C block, per_col
+// floats a column together, take `budget` floats of Zen 3's 512 KiB (128 Ki floats) L2.
+int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
+    int64_t rows = budget / std::max<int64_t>(1, per_col * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
 }
 
@@ -141,72 +142,127 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
-    const int64_t rows = band_rows(p), bands = (p.oh + rows - 1) / rows;
-    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow;
-    gemm::epilogue ep;
-    ep.act = static_cast<gemm::activation>(act);
+    const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    // K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
+    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs);
+    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, 48 * 1024), bands = (p.oh + rows - 1) / rows;
+    // Weights packed once for every band (the caller's scratch; the tasks only read it).
+    const int64_t mp = padded_rows(K, p.kg);
+    float* apack = thread_scratch(3, p.groups * mp * p.crs);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
     run_tasks(p.n * p.groups * bands, [&](int64_t t) {
         const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
         const float* xg = x + (img * p.c + grp * p.cg) * hw;
-        float* yg = y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow;
-        const float* b;
-        int64_t ldb;
-        if (pointwise) {
-            b = xg + oh0 * p.ow;
-            ldb = hw;
-        } else {
-            float* col = thread_scratch(0, p.crs * cols);
-            kt.im2col(xg, p.cg, g, oh0, oh1, col);
-            b = col;
-            ldb = cols;
-        }
-        gemm::epilogue e = ep;
-        if (bias) {
-            e.bias = bias + grp * p.kg;
-            e.mode = gemm::bias_mode::per_row;
-        }
-        gemm::sgemm(false, false, p.kg, cols, p.crs, 1.0f, w + grp * p.kg * p.crs, p.crs, b, ldb, 0.0f, yg, ohw, e,
-                    1);
+        const float* ap = apack + grp * mp * p.crs;
+        band_gemm(
+            K, p.kg, kb, cols, [&](int64_t k0, int64_t) { return a_view{ap + k0 * mp, 0}; },
+            [&](int64_t k0, int64_t kc, float* dst) {
+                if (pointwise) {
+                    K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
+                    return;
+                }
+                // im2col of the block's channels for this band, straight into panels.
+                kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(0, cols + K.nr), dst);
+            },
+            y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
     });
 }
 
+namespace {
+
+// Stride 1 with padding no wider than the kernel's extent: dx is the forward convolution of dY
+// with the weights flipped and transposed, under "full" padding (extent - pad). That runs on the
+// forward's implicit GEMM (im2col straight into panels, whole bands) instead of dcol = W^T dY
+// plus a col2im pass. Few input channels keep the dcol path: M = cg would waste most of a tile.
+bool backward_data_as_forward(const shape& p) {
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    return !is_pointwise(p) && p.sh == 1 && p.sw == 1 && p.cg >= 32 && p.pt <= eh && p.pb <= eh && p.pl <= ew &&
+           p.pr <= ew;
+}
+
+void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx) {
+    const int64_t rs = p.r * p.s, eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    shape q = p;
+    q.c = p.k;
+    q.h = p.oh;
+    q.w = p.ow;
+    q.k = p.c;
+    q.pt = eh - p.pt;
+    q.pb = eh - p.pb;
+    q.pl = ew - p.pl;
+    q.pr = ew - p.pr;
+    q.oh = p.h;
+    q.ow = p.w;
+    q.cg = p.kg;
+    q.kg = p.cg;
+    q.crs = p.kg * rs;
+    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j]
+    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t m = 0; m < p.kg; ++m)
+            for (int64_t c = 0; c < p.cg; ++c) {
+                const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
+                float* dst = wt.data() + ((grp * p.cg + c) * p.kg + m) * rs;
+                for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
+            }
+    forward(q, dy, wt.data(), nullptr, 0, dx);
+}
+
+}  // namespace
+
 void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
+    if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
-    const int64_t rows = band_rows(p), bands = (p.oh + rows - 1) / rows;
+    const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
-    if (is_pointwise(p)) {
-        // dx = W^T dy per band of pixels: bands are disjoint, no col2im.
-        run_tasks(p.n * p.groups * bands, [&](int64_t t) {
-            const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
-            const int64_t c0 = band * rows * p.ow, cols = std::min(p.oh, (band + 1) * rows) * p.ow - c0;
-            gemm::sgemm(true, false, p.cg, cols, p.kg, 1.0f, w + grp * p.kg * p.crs, p.crs,
-                        dy + (img * p.k + grp * p.kg) * ohw + c0, ohw, 0.0f, dx + (img * p.c + grp * p.cg) * hw + c0,
-                        hw, gemm::epilogue{}, 1);
-        });
-        return;
-    }
-    // Bands of one image overlap in dx, so a task owns whole planes: (image, group, channel chunk).
-    // Small batches split the channels so both threads have work; the split depends on shape only.
-    const int64_t chunks = (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
-    run_tasks(p.n * p.groups * chunks, [&](int64_t t) {
-        const int64_t chunk = t % chunks, ng = t / chunks, img = ng / p.groups, grp = ng % p.groups;
-        const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks;
-        if (c1 == c0) return;
-        float* dxg = dx + (img * p.c + grp * p.cg + c0) * hw;
-        std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
+    const kblocking kb = make_kblocking(p.kg, 1);
+    // dcol = W^T dY per band, then col2im. Bands of one image overlap in dx (not in the
+    // pointwise case, where dcol is dx itself), so a task owns whole planes: (image, group,
+    // channel chunk). Small batches split the channels so both threads have work; the split
+    // depends on the shape only.
+    const int64_t chunks = pointwise ? 1 : (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
+    const int64_t mchunk = (p.cg + chunks - 1) / chunks * rs;  // rows of W^T per chunk, at most
+    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, 96 * 1024), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
+    // W^T packed once per (group, chunk): A(i, q) = w[q * crs + c0 * rs + i].
+    const int64_t mp = padded_rows(K, mchunk), apsize = mp * p.kg;
+    float* apack = thread_scratch(3, p.groups * chunks * apsize);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+            const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks;
+            pack_a_blocks(K, w + grp * p.kg * p.crs + c0 * rs, 1, p.crs, (c1 - c0) * rs, kb,
+                          apack + (grp * chunks + chunk) * apsize);
+        }
+    run_tasks(p.n * p.groups * chunks * bands, [&](int64_t t) {
+        const int64_t band = t % bands, chunk = t / bands % chunks, ng = t / bands / chunks;
+        const int64_t img = ng / p.groups, grp = ng % p.groups;
+        const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks, m = (c1 - c0) * rs;
+        if (m == 0) return;
+        const float* ap = apack + (grp * chunks + chunk) * apsize;
         const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
-        const float* wg = w + grp * p.kg * p.crs + c0 * rs;
-        for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows) {
-            const int64_t oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
-            float* dcol = thread_scratch(0, (c1 - c0) * rs * cols);
-            gemm::sgemm(true, false, (c1 - c0) * rs, cols, p.kg, 1.0f, wg, p.crs, dyg + oh0 * p.ow, ohw, 0.0f, dcol,
-                        cols, gemm::epilogue{}, 1);
-            kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+        float* dxg = dx + (img * p.c + grp * p.cg + c0) * hw;
+        const int64_t b0 = pointwise ? band * rows : 0, b1 = pointwise ? std::min(p.oh, b0 + rows) : p.oh;
+        if (!pointwise) std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
+        for (int64_t oh0 = b0; oh0 < b1; oh0 += rows) {
+            const int64_t oh1 = std::min(b1, oh0 + rows), cols = (oh1 - oh0) * p.ow;
+            auto a_block = [&](int64_t k0, int64_t) { return a_view{ap + k0 * mp, 0}; };
+            auto pack_dy = [&](int64_t k0, int64_t kc, float* dst) {
+                K.pack_b(dyg + k0 * ohw + oh0 * p.ow, ohw, 1, kc, cols, dst);
+            };
+            if (pointwise) {
+                band_gemm(K, m, kb, cols, a_block, pack_dy, dxg + oh0 * p.ow, hw, false, nullptr, 0);
+            } else {
+                float* dcol = thread_scratch(0, m * cols);
+                band_gemm(K, m, kb, cols, a_block, pack_dy, dcol, cols, false, nullptr, 0);
+                kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+            }
         }
     });
 }
@@ -214,15 +270,18 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
     const auto& kt = active();
+    const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
-    const int64_t rows = band_rows(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    // Both operands carry the pixel (reduction) axis contiguously, so one of them is packed
-    // transposed whichever way round; the GEMM runs best with the longer of kg and crs as M.
-    // Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
-    const bool transposed = p.crs > p.kg;
+    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, 128 * 1024);
+    // dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so
+    // either can be A; pick the orientation whose tiles waste less (M rounds up to mr, N to
+    // nr). Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
+    const auto tiles = [&](int64_t m, int64_t n) { return padded_rows(K, m) * ((n + K.nr - 1) / K.nr * K.nr); };
+    const bool transposed = tiles(p.crs, p.kg) <= tiles(p.kg, p.crs);
+    const int64_t m = transposed ? p.crs : p.kg, ncols = transposed ? p.kg : p.crs;
     std::vector<float> part(static_cast<size_t>(chunks * wsize));
     std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
     run_tasks(chunks * p.groups, [&](int64_t t) {
@@ -235,30 +294,30 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
             const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
             for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows) {
                 const int64_t oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
-                const float* b;
-                int64_t ldb;
-                if (pointwise) {
-                    b = xg + oh0 * p.ow;
-                    ldb = hw;
-                } else {
+                // col(q, pixel) = colp[q * col_rs + pixel]; dY(k, pixel) likewise with ohw.
+                const float* colp = xg + oh0 * p.ow;
+                int64_t col_rs = hw;
+                if (!pointwise) {
                     float* col = thread_scratch(0, p.crs * cols);
                     kt.im2col(xg, p.cg, g, oh0, oh1, col);
-                    b = col;
-                    ldb = cols;
+                    colp = col;
+                    col_rs = cols;
                 }
-                const float beta = first ? 0.0f : 1.0f;
-                if (transposed)
-                    gemm::sgemm(false, true, p.crs, p.kg, cols, 1.0f, b, ldb, dyg + oh0 * p.ow, ohw, beta, acc, p.kg,
-                                gemm::epilogue{}, 1);
-                else
-                    gemm::sgemm(false, true, p.kg, p.crs, cols, 1.0f, dyg + oh0 * p.ow, ohw, b, ldb, beta, acc, p.crs,
-                                gemm::epilogue{}, 1);
+                const float* dyp = dyg + oh0 * p.ow;
+                const float* a = transposed ? colp : dyp;
+                const float* b = transposed ? dyp : colp;
+                const int64_t a_rs = transposed ? col_rs : ohw, b_cs = transposed ? ohw : col_rs;
+                band_gemm(
+                    K, m, make_kblocking(cols, 1), ncols,
+                    [&](int64_t k0, int64_t) { return a_view{a + k0, a_rs}; },
+                    [&](int64_t k0, int64_t kc, float* dst) { K.pack_b(b + k0, 1, b_cs, kc, ncols, dst); }, acc, ncols,
+                    !first, nullptr, 0);
                 first = false;
                 // Bias gradient from the dY band the GEMM just brought into cache.
                 if (db)
-                    for (int64_t m = 0; m < p.kg; ++m)
-                        bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + m)] +=
-                            kt.sum(dyg + m * ohw + oh0 * p.ow, cols);
+                    for (int64_t mm = 0; mm < p.kg; ++mm)
+                        bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + mm)] +=
+                            kt.sum(dyg + mm * ohw + oh0 * p.ow, cols);
             }
         }
     });

@@ -118,6 +118,15 @@ void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, 
     K.pack_b(b + p0 * b_rs + j0 * b_cs, b_rs, b_cs, kc, nc, dst);
 }
 
+// Rows of the next micro-tile when `left` rows remain. A last tile of 1..MR/2 rows has too few
+// accumulators to hide the FMA latency (it costs about as much as a 4-row tile), so the last
+// MR + r rows are split into two near-equal tiles instead: M = 32 with MR = 6 runs as
+// 6,6,6,6,4,4 rather than 6,6,6,6,6,2.
+int64_t tile_rows(int64_t left, int64_t MR) {
+    if (left > MR && left - MR <= MR / 2) return (left + 1) / 2;
+    return std::min(MR, left);
+}
+
 // One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
 void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     if (m0 >= m1 || n0 >= n1) return;
@@ -160,16 +169,16 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
             t.k = kc;
             t.beta = pc == 0 ? pr.beta : 1.0f;  // later K blocks accumulate onto C
             t.act = last ? static_cast<int>(pr.ep.act) : 0;
-            for (int64_t ic = m0; ic < m1; ic += MR) {
-                const int mr = static_cast<int>(std::min(MR, m1 - ic));
+            for (int64_t ic = m0, mr; ic < m1; ic += mr) {
+                mr = tile_rows(m1 - ic, MR);
                 const float* asrc = pr.a + ic * pr.a_rs + pc * pr.a_cs;
                 if (a_in_place) {
                     t.a = asrc;
                 } else {
-                    K.pack_a(asrc, pr.a_rs, pr.a_cs, mr, kc, abuf);
+                    K.pack_a(asrc, pr.a_rs, pr.a_cs, static_cast<int>(mr), kc, abuf);
                     t.a = abuf;
                 }
-                t.m = mr;
+                t.m = static_cast<int>(mr);
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + ic : nullptr;
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     t.n = static_cast<int>(std::min(NR, nc - jr));

@@ -26,11 +26,15 @@ struct kernels;
 // Driver thresholds, exposed so native/bench can tune them; the library never changes them.
 struct tuning {
     int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
-    int64_t work_per_thread = 1 << 18;   // m*n*k per extra thread before another one is used
+    int64_t work_per_thread = 1 << 17;   // m*n*k per extra thread before another one is used (64^3
+                                         // splits: a spinning helper joins within ~1 us)
     int64_t a_in_place_max_cols = 256;   // a thread's N range at or below: A not packed
     int64_t b_in_place_max_rows = 128;   // a thread's M range at or below: row-major B not packed,
-    int64_t b_in_place_max_bytes = 1 << 20;  // ... if its B range is this small (else it may sit in
-                                             // DRAM, where rows a page apart defeat prefetching)
+    int64_t b_in_place_max_bytes = 1 << 16;  // ... if its B range is this small: larger ranges
+                                             // miss L1/L2 (rows a power of two apart share cache
+                                             // sets; Zen 3: 32x1024x128 ran at 39 in place, 65
+                                             // packed) or sit in DRAM, where page-apart rows
+                                             // defeat prefetching
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;

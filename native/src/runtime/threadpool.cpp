@@ -60,17 +60,19 @@ public:
         pending_.store(want - 1, std::memory_order_relaxed);
         {
             std::lock_guard<std::mutex> lk(wake_mutex_);
-            generation_.fetch_add(1, std::memory_order_release);
+            const uint64_t g = generation_.load(std::memory_order_relaxed) + 1;
+            // Pieces 1..want-1 are up for claiming, tagged with this run's generation.
+            claim_.store(tagged(g, want, 1), std::memory_order_release);
+            generation_.store(g, std::memory_order_release);
         }
         wake_cv_.notify_all();
         t_inside_pool_task = true;
-        try {
-            fn(0, want);
-        } catch (...) {
-            record_error(std::current_exception());
-        }
+        run_piece(0, want);
+        // Then whatever no helper has started: a helper that is descheduled or still waking
+        // never holds the caller up for more than the piece it has already begun.
+        for (int tid; (tid = claim(generation_.load(std::memory_order_relaxed))) >= 0;) finish_piece(tid);
         t_inside_pool_task = false;
-        // Wait for the helpers: spin first, then sleep.
+        // Wait for the pieces helpers did claim: spin first, then sleep.
         for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
             if (i < kSpinIterations) {
                 NN_PAUSE();
@@ -127,18 +129,43 @@ private:
             }
             seen = g;
             if (quit_) return;
-            int n = task_threads_;
-            if (tid < n) {
-                try {
-                    (*task_)(tid, n);
-                } catch (...) {
-                    record_error(std::current_exception());
-                }
-                if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                    std::lock_guard<std::mutex> lk(done_mutex_);
-                    done_cv_.notify_one();
-                }
-            }
+            for (int t; (t = claim(g)) >= 0;) finish_piece(t);
+        }
+    }
+
+    // Work claiming: claim_ packs (generation: 32 bits | piece count: 16 | next piece: 16). A
+    // claim succeeds only for the current run's generation, so a helper that wakes late can
+    // never take a piece of a later run; task_ and task_threads_ are read only after a
+    // successful claim (the run cannot finish while a claimed piece is outstanding). Returns the
+    // piece, or -1 when none is left.
+    static uint64_t tagged(uint64_t generation, int count, int piece) {
+        return (generation << 32) | (static_cast<uint64_t>(count) << 16) | static_cast<uint64_t>(piece);
+    }
+    int claim(uint64_t generation) {
+        uint64_t v = claim_.load(std::memory_order_acquire);
+        for (;;) {
+            if ((v >> 32) != (generation & 0xffffffffu)) return -1;
+            const int count = static_cast<int>((v >> 16) & 0xffffu), piece = static_cast<int>(v & 0xffffu);
+            if (piece >= count) return -1;
+            if (claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+                return piece;
+        }
+    }
+
+    void run_piece(int tid, int n) {
+        try {
+            (*task_)(tid, n);
+        } catch (...) {
+            record_error(std::current_exception());
+        }
+    }
+
+    // A claimed piece (1..n-1): run it and count it done.
+    void finish_piece(int tid) {
+        run_piece(tid, task_threads_);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            std::lock_guard<std::mutex> lk(done_mutex_);
+            done_cv_.notify_one();
         }
     }
 
@@ -149,6 +176,7 @@ private:
     std::condition_variable wake_cv_, done_cv_;
     std::atomic<uint64_t> generation_{0};
     std::atomic<int> pending_{0};
+    std::atomic<uint64_t> claim_{0};  // see claim()
     function_ref<void(int, int)>* task_ = nullptr;
     int task_threads_ = 1;
     std::atomic<bool> quit_{false};

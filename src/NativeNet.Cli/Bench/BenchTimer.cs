@@ -1,26 +1,36 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace NativeNet.Cli.Bench;
 
 /// <summary>
 /// Times one case: warm-up runs, then repetitions until both a minimum count and a minimum total
 /// time are reached; reports the median, which shrugs off the odd slow run on a shared machine.
+/// NN_BENCH_CLOCK=cpu (Linux) times process CPU time instead of wall time, as the native benches
+/// do: on an oversubscribed machine that is what a 1-thread run would take alone (N threads: N × wall).
 /// </summary>
-public static class BenchTimer
+public static partial class BenchTimer
 {
-    /// <summary>Median milliseconds of <paramref name="body"/>.</summary>
-    public static double MedianMs(Action body, int warmup = 2, int minReps = 5, double minTotalMs = 300)
+    private static readonly bool CpuClock =
+        Environment.GetEnvironmentVariable("NN_BENCH_CLOCK") == "cpu" && OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// Median milliseconds of <paramref name="body"/>. The warm-up runs at least
+    /// <paramref name="warmup"/> times and at least <paramref name="warmupMs"/> of wall time, so a
+    /// microsecond-scale body is measured on the JIT's optimized (tier-1) code, not the quick first
+    /// compilation it starts on.
+    /// </summary>
+    public static double MedianMs(Action body, int warmup = 2, int minReps = 5, double minTotalMs = 300, double warmupMs = 500)
     {
-        for (int i = 0; i < warmup; i++) body();
+        var wall = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || wall.Elapsed.TotalMilliseconds < warmupMs; i++) body();
         var times = new List<double>();
         double total = 0;
-        var sw = new Stopwatch();
         while (times.Count < minReps || (total < minTotalMs && times.Count < 1000))
         {
-            sw.Restart();
+            double start = NowMs();
             body();
-            sw.Stop();
-            double ms = sw.Elapsed.TotalMilliseconds;
+            double ms = NowMs() - start;
             times.Add(ms);
             total += ms;
         }
@@ -28,4 +38,24 @@ public static class BenchTimer
         int n = times.Count;
         return n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
     }
+
+    private static double NowMs()
+    {
+        if (!CpuClock) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
+        var ts = default(TimeSpec);
+        if (ClockGetTime(ProcessCpuTimeId, ref ts) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+        return ts.Seconds * 1e3 + ts.Nanoseconds * 1e-6;
+    }
+
+    private const int ProcessCpuTimeId = 2; // CLOCK_PROCESS_CPUTIME_ID on Linux
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clockId, ref TimeSpec ts);
 }

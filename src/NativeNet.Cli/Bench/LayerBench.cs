@@ -7,7 +7,8 @@ namespace NativeNet.Cli.Bench;
 /// `nativenet bench conv|rnn|models`: the cases of ../shared/anchors/torch_anchor.py, built with
 /// the same architectures and batch shapes and timed the same way (forward under no-grad; forward
 /// plus backward of output.sum(), or a full Adam training step), so each line sits beside PyTorch's.
-/// Everything goes through the public C# layer, framework overhead included.
+/// Everything goes through the public C# layer, framework overhead included. The BenchmarkDotNet
+/// suite (benchmarks/NativeNet.Benchmarks) times the same workloads.
 /// </summary>
 public static class LayerBench
 {
@@ -30,65 +31,81 @@ public static class LayerBench
         ("lstm_ecg", () => new LastStepClassifier(new LSTM(12, 128, batchFirst: true), new Linear(128, 5)), new[] { 32, 100, 12 }, 5),
     };
 
-    /// <summary>Runs the convolution cases.</summary>
-    public static void RunConv(BenchContext ctx)
+    /// <summary>Runs the given convolution cases (default: <see cref="ConvCases"/>).</summary>
+    public static void RunConv(BenchContext ctx, IEnumerable<(int N, int C, int H, int K)>? cases = null) =>
+        Run(ctx, (cases ?? ConvCases).Select(c => (Func<LayerWorkload>)(() => Conv(c))));
+
+    /// <summary>Runs the given recurrent cases (default: <see cref="RnnCases"/>).</summary>
+    public static void RunRnn(BenchContext ctx, IEnumerable<(string Cell, int B, int T, int I, int H)>? cases = null) =>
+        Run(ctx, (cases ?? RnnCases).Select(c => (Func<LayerWorkload>)(() => Rnn(c))));
+
+    /// <summary>Runs the named reference models (default: all five).</summary>
+    public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null) =>
+        Run(ctx, (names ?? Models.Select(m => m.Name)).Select(n => (Func<LayerWorkload>)(() => Model(n))));
+
+    // One case at a time, so only one case's tensors are alive while it is timed.
+    private static void Run(BenchContext ctx, IEnumerable<Func<LayerWorkload>> cases)
     {
-        foreach (var (n, c, h, k) in ConvCases)
+        foreach (var create in cases)
         {
-            using var conv = new Conv2d(c, k, 3, padding: 1);
-            using var x = Tensor.Randn(n, c, h, h);
-            x.RequiresGrad = true;
-            double fwd = Time(() => { using (Autograd.NoGrad()) conv.Forward(x); });
-            double fwdBwd = Time(() => { conv.Forward(x).Sum().Backward(); ClearGrads(conv, x); });
-            ctx.Report("conv", $"n{n}c{c}h{h}w{h}k{k}r3s1p1", new Dictionary<string, double> { ["fwd_ms"] = fwd, ["fwd_bwd_ms"] = fwdBwd });
+            using var w = create();
+            double first = Time(w.First);
+            double second = Time(w.Second);
+            ctx.Report(w.Suite, w.Name, new Dictionary<string, double> { [w.FirstFigure] = first, [w.SecondFigure] = second });
         }
     }
 
-    /// <summary>Runs the recurrent cases.</summary>
-    public static void RunRnn(BenchContext ctx)
+    /// <summary>A convolution case: 3×3, stride 1, padding 1; passes forward (no-grad) and forward+backward.</summary>
+    public static LayerWorkload Conv((int N, int C, int H, int K) c)
     {
-        foreach (var (cell, b, t, i, hid) in RnnCases)
-        {
-            using Module rnn = cell == "lstm" ? new LSTM(i, hid, batchFirst: true) : new GRU(i, hid, batchFirst: true);
-            using var x = Tensor.Randn(b, t, i);
-            x.RequiresGrad = true;
-            double fwd = Time(() => { using (Autograd.NoGrad()) rnn.Forward(x); });
-            double fwdBwd = Time(() => { rnn.Forward(x).Sum().Backward(); ClearGrads(rnn, x); });
-            ctx.Report("rnn", $"{cell}_b{b}t{t}i{i}h{hid}", new Dictionary<string, double> { ["fwd_ms"] = fwd, ["fwd_bwd_ms"] = fwdBwd });
-        }
+        var (n, ch, h, k) = c;
+        var conv = new Conv2d(ch, k, 3, padding: 1);
+        var x = Tensor.Randn(n, ch, h, h);
+        x.RequiresGrad = true;
+        return new LayerWorkload("conv", $"n{n}c{ch}h{h}w{h}k{k}r3s1p1", conv, x,
+            "fwd_ms", () => { using (Autograd.NoGrad()) conv.Forward(x); },
+            "fwd_bwd_ms", () => { conv.Forward(x).Sum().Backward(); ClearGrads(conv, x); });
     }
 
-    /// <summary>Runs the model cases: inference and one Adam training step.</summary>
-    public static void RunModels(BenchContext ctx)
+    /// <summary>A recurrent case (batch-first, one layer); passes forward (no-grad) and forward+backward.</summary>
+    public static LayerWorkload Rnn((string Cell, int B, int T, int I, int H) c)
     {
-        foreach (var (name, create, shape, classes) in Models)
-        {
-            using var model = create();
-            using var x = Tensor.Randn(shape);
-            var rnd = new Random(0);
-            int[] y = Enumerable.Range(0, shape[0]).Select(_ => rnd.Next(classes)).ToArray();
-            var opt = new Adam(model.Parameters(), lr: 1e-3);
-            var lossFn = new CrossEntropyLoss();
-            model.Eval();
-            double infer = Time(() => { using (Autograd.NoGrad()) model.Forward(x); });
-            model.Train();
-            double step = Time(() =>
+        var (cell, b, t, i, hid) = c;
+        Module rnn = cell == "lstm" ? new LSTM(i, hid, batchFirst: true) : new GRU(i, hid, batchFirst: true);
+        var x = Tensor.Randn(b, t, i);
+        x.RequiresGrad = true;
+        return new LayerWorkload("rnn", $"{cell}_b{b}t{t}i{i}h{hid}", rnn, x,
+            "fwd_ms", () => { using (Autograd.NoGrad()) rnn.Forward(x); },
+            "fwd_bwd_ms", () => { rnn.Forward(x).Sum().Backward(); ClearGrads(rnn, x); });
+    }
+
+    /// <summary>A reference model by name; passes inference (eval, no-grad) and one Adam training step.</summary>
+    public static LayerWorkload Model(string name)
+    {
+        int index = Array.FindIndex(Models, m => m.Name == name);
+        if (index < 0)
+            throw new CliInputException($"--model must be one of {string.Join(", ", Models.Select(m => m.Name))}. Received: '{name}'");
+        var (_, create, shape, classes) = Models[index];
+        var model = create();
+        var x = Tensor.Randn(shape);
+        var rnd = new Random(0);
+        int[] y = Enumerable.Range(0, shape[0]).Select(_ => rnd.Next(classes)).ToArray();
+        var opt = new Adam(model.Parameters(), lr: 1e-3);
+        var lossFn = new CrossEntropyLoss();
+        return new LayerWorkload("models", name, model, x,
+            "infer_ms", () => { model.Eval(); using (Autograd.NoGrad()) model.Forward(x); },
+            "train_step_ms", () =>
             {
+                model.Train();
                 opt.ZeroGrad();
                 lossFn.Forward(model.Forward(x), y).Backward();
                 opt.Step();
             });
-            ctx.Report("models", name, new Dictionary<string, double> { ["infer_ms"] = infer, ["train_step_ms"] = step });
-        }
     }
 
-    // Every iteration runs in its own dispose scope, so temporaries go back to the pool as in a
-    // real training loop.
-    private static double Time(Action body) => BenchTimer.MedianMs(() =>
-    {
-        using var scope = Tensor.NewDisposeScope();
-        body();
-    }, warmup: 3, minReps: 5, minTotalMs: 300);
+    // Every iteration runs in its own dispose scope (see LayerWorkload), so temporaries go back to
+    // the pool as in a real training loop.
+    private static double Time(Action pass) => BenchTimer.MedianMs(pass, warmup: 3, minReps: 5, minTotalMs: 300);
 
     private static void ClearGrads(Module m, Tensor x)
     {
@@ -114,5 +131,60 @@ public static class LayerBench
             var output = _lstm.ForwardWithState(input).Output;
             return _fc.Forward(output.Select(1, output.Shape[1] - 1));
         }
+    }
+}
+
+/// <summary>
+/// One bench case, built once (module, input, optimizer) and run many times: two timed passes,
+/// each inside its own dispose scope. Runs on whatever kernels are current on the calling thread.
+/// </summary>
+public sealed class LayerWorkload : IDisposable
+{
+    private readonly Module _module;
+    private readonly Tensor _input;
+    private readonly Action _first;
+    private readonly Action _second;
+
+    internal LayerWorkload(string suite, string name, Module module, Tensor input, string firstFigure, Action first, string secondFigure, Action second)
+    {
+        Suite = suite;
+        Name = name;
+        _module = module;
+        _input = input;
+        FirstFigure = firstFigure;
+        SecondFigure = secondFigure;
+        _first = first;
+        _second = second;
+    }
+
+    /// <summary>conv, rnn or models.</summary>
+    public string Suite { get; }
+
+    /// <summary>The case name as the bench JSON prints it.</summary>
+    public string Name { get; }
+
+    /// <summary>The JSON key of <see cref="First"/> (fwd_ms, infer_ms).</summary>
+    public string FirstFigure { get; }
+
+    /// <summary>The JSON key of <see cref="Second"/> (fwd_bwd_ms, train_step_ms).</summary>
+    public string SecondFigure { get; }
+
+    /// <summary>Forward only (inference).</summary>
+    public void First() => InScope(_first);
+
+    /// <summary>Forward and backward (a training step).</summary>
+    public void Second() => InScope(_second);
+
+    private static void InScope(Action body)
+    {
+        using var scope = Tensor.NewDisposeScope();
+        body();
+    }
+
+    /// <summary>Frees the module and input.</summary>
+    public void Dispose()
+    {
+        _input.Dispose();
+        _module.Dispose();
     }
 }

@@ -6,6 +6,9 @@ namespace NativeNet.Cli.Commands;
 /// <summary>`nativenet bench gemm|conv|rnn|models`: quick figures, one JSON object per case with --json.</summary>
 public static class BenchCommand
 {
+    private static Option<string[]> Repeatable(string name, string description) =>
+        new(name) { Description = description, AllowMultipleArgumentsPerToken = true };
+
     /// <summary>Creates the command and its suites.</summary>
     public static Command Create(TextWriter stdout)
     {
@@ -13,11 +16,7 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per case and line", Recursive = true };
         cmd.Options.Add(json);
 
-        var shapes = new Option<string[]>("--shape")
-        {
-            Description = "GEMM shapes MxNxK (repeatable); default: the anchor's ten shapes",
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var shapes = Repeatable("--shape", "GEMM shapes MxNxK (repeatable); default: the anchor's ten shapes");
         var gemm = new Command("gemm", "SGEMM C = A·B, FLOPs = 2MNK");
         gemm.Options.Add(shapes);
         gemm.SetAction(p =>
@@ -28,21 +27,38 @@ public static class BenchCommand
         });
         cmd.Subcommands.Add(gemm);
 
-        foreach (var (name, description, run) in new (string, string, Action<BenchContext>)[]
+        var convShapes = Repeatable("--shape", "Conv cases NxCxHxK (3x3, stride 1, padding 1; repeatable); default: the anchor's cases");
+        var conv = new Command("conv", "Conv2d 3x3 forward and forward+backward (torch_anchor.py cases)");
+        conv.Options.Add(convShapes);
+        conv.SetAction(p =>
         {
-            ("conv", "Conv2d 3x3 forward and forward+backward (torch_anchor.py cases)", LayerBench.RunConv),
-            ("rnn", "LSTM/GRU forward and forward+backward (torch_anchor.py cases)", LayerBench.RunRnn),
-            ("models", "Five reference models: inference and one Adam training step", LayerBench.RunModels),
-        })
+            var list = p.GetValue(convShapes) is { Length: > 0 } s ? s.Select(BenchShape.Conv).ToList() : null;
+            LayerBench.RunConv(new BenchContext(stdout, p.GetValue(json)), list);
+            return 0;
+        });
+        cmd.Subcommands.Add(conv);
+
+        var rnnShapes = Repeatable("--shape", "Recurrent cases lstm:BxTxIxH or gru:BxTxIxH (repeatable); default: the anchor's cases");
+        var rnn = new Command("rnn", "LSTM/GRU forward and forward+backward (torch_anchor.py cases)");
+        rnn.Options.Add(rnnShapes);
+        rnn.SetAction(p =>
         {
-            var sub = new Command(name, description);
-            sub.SetAction(p =>
-            {
-                run(new BenchContext(stdout, p.GetValue(json)));
-                return 0;
-            });
-            cmd.Subcommands.Add(sub);
-        }
+            var list = p.GetValue(rnnShapes) is { Length: > 0 } s ? s.Select(BenchShape.Rnn).ToList() : null;
+            LayerBench.RunRnn(new BenchContext(stdout, p.GetValue(json)), list);
+            return 0;
+        });
+        cmd.Subcommands.Add(rnn);
+
+        var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all five");
+        var models = new Command("models", "Five reference models: inference and one Adam training step");
+        models.Options.Add(modelNames);
+        models.SetAction(p =>
+        {
+            var names = p.GetValue(modelNames) is { Length: > 0 } s ? s : null;
+            LayerBench.RunModels(new BenchContext(stdout, p.GetValue(json)), names);
+            return 0;
+        });
+        cmd.Subcommands.Add(models);
         return cmd;
     }
 }

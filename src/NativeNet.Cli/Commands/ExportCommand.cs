@@ -1,10 +1,17 @@
 using System.CommandLine;
 using NativeNet.Cli.Tabular;
+using NativeNet.Nn;
 using NativeNet.Serialization.Onnx;
 
 namespace NativeNet.Cli.Commands;
 
-/// <summary>`nativenet export --model M --onnx OUT.onnx`: the trained network as ONNX (opset 13, dynamic batch).</summary>
+/// <summary>
+/// `nativenet export --model M --onnx OUT.onnx`: the trained model as ONNX (opset 13, dynamic
+/// batch) that computes what `nativenet predict` writes: table models take the raw columns (the
+/// standardization is folded into the graph as Sub/Div before the first layer) and output
+/// P(positive class) for two classes, class probabilities for more, or the prediction in target
+/// units for regression.
+/// </summary>
 public static class ExportCommand
 {
     /// <summary>Creates the command.</summary>
@@ -12,17 +19,50 @@ public static class ExportCommand
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
         var onnx = new Option<string>("--onnx") { Description = "ONNX file to write", Required = true };
-        var cmd = new Command("export", "Export a trained model to ONNX (raw network output: logits; standardize inputs as the schema says)");
+        var cmd = new Command("export", "Export a trained model to ONNX: raw inputs (columns in the schema's order, or images/signals) in, the values `predict` writes out");
         cmd.Options.Add(model);
         cmd.Options.Add(onnx);
         cmd.SetAction(p =>
         {
             using var runner = ModelRunner.Load(p.GetValue(model)!);
             string path = p.GetValue(onnx)!;
-            OnnxExporter.Export(runner.Module, [1, runner.Schema.Features.Count], path);
-            stdout.WriteLine($"Wrote {path} (input [batch, {runner.Schema.Features.Count}] standardized features, output {(runner.Schema.IsClassification ? "logit" : "standardized prediction")})");
+            var s = runner.Schema;
+            int[] inputShape = s.IsTable ? [1, s.Features.Count] : [1, .. s.InputShape];
+            InputStandardization? standardize = s.IsTable
+                ? new InputStandardization(s.ScalerMean.Select(v => (float)v).ToList(), s.ScalerStd.Select(v => (float)v).ToList())
+                : null;
+            // The head maps network outputs to predict's units; the wrapper only borrows the trained network (the runner disposes it).
+            var (head, output) = Head(s);
+            var full = new Sequential(runner.Module, head);
+            try
+            {
+                OnnxExporter.Export(full, inputShape, path, standardize: standardize);
+            }
+            catch (NotSupportedException e)
+            {
+                throw new CliInputException($"{runner.Path}: cannot be exported to ONNX: {e.Message}");
+            }
+            finally
+            {
+                head.Dispose();
+            }
+            string inputs = s.IsTable ? $"[batch, {s.Features.Count}] raw columns {string.Join(", ", s.Features.Take(3))}{(s.Features.Count > 3 ? ", …" : "")}" : $"[batch, {string.Join(", ", s.InputShape)}] {s.Input}";
+            stdout.WriteLine($"Wrote {path} (input {inputs}; output {output})");
             return 0;
         });
         return cmd;
+    }
+
+    // Sigmoid (two classes), Softmax (more), or value · std + mean (regression, as a 1×1 Linear).
+    private static (Module Head, string Description) Head(ModelSchema s)
+    {
+        if (s.IsClassification)
+            return s.Classes!.Count > 2
+                ? (new Softmax(-1), $"[batch, {s.Classes.Count}] probabilities of {string.Join(", ", s.Classes)}")
+                : (new Sigmoid(), $"[batch, 1] probability of '{s.Classes[1]}'");
+        var toUnits = new Linear(1, 1);
+        toUnits.Weight.AsSpan()[0] = (float)s.TargetStd!.Value;
+        toUnits.Bias!.AsSpan()[0] = (float)s.TargetMean!.Value;
+        return (toUnits, $"[batch, 1] {s.Target} in target units");
     }
 }

@@ -11,20 +11,29 @@ public static class PredictCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present)", Required = true };
-        var output = new Option<string>("--out") { Description = "Output CSV (row, probability, class — or row, prediction)", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), or .npz images/signals for cnn/lstm models (labels are read but not used)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output CSV: row, probability_<positive class>, class (two classes); row, probability_<class> for each class, class (more); row, <target> (regression)", Required = true };
         var cmd = new Command("predict", "Predict each row of a CSV file with a trained model");
         foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             using var runner = ModelRunner.Load(p.GetValue(model)!);
-            var table = runner.LoadData(p.GetValue(data)!, labelled: false);
+            string dataPath = p.GetValue(data)!;
+            var table = runner.LoadData(dataPath, labelled: !runner.Schema.IsTable);
             var outputs = runner.Predict(table.Dataset);
             var s = runner.Schema;
             string outPath = p.GetValue(output)!;
             AtomicText.Write(outPath, w =>
             {
-                if (s.IsClassification)
+                if (s.IsClassification && s.Classes!.Count > 2)
+                {
+                    int k = s.Classes.Count;
+                    var predicted = TabularMetrics.Predicted(outputs, k);
+                    w.WriteLine($"row,{string.Join(",", s.Classes.Select(c => "probability_" + c))},class");
+                    for (int i = 0; i < predicted.Length; i++)
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{s.Classes[predicted[i]]}"));
+                }
+                else if (s.IsClassification)
                 {
                     w.WriteLine($"row,probability_{s.Classes![1]},class");
                     for (int i = 0; i < outputs.Length; i++)
@@ -36,7 +45,7 @@ public static class PredictCommand
                     for (int i = 0; i < outputs.Length; i++) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R}"));
                 }
             });
-            stdout.WriteLine($"Wrote {outputs.Length} predictions to {outPath}");
+            stdout.WriteLine($"Wrote {table.Dataset.Count} predictions to {outPath}");
             return 0;
         });
         return cmd;

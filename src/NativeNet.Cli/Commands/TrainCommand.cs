@@ -8,9 +8,9 @@ using NativeNet.Serialization;
 namespace NativeNet.Cli.Commands;
 
 /// <summary>
-/// `nativenet train`: cross-validates an MLP on a CSV table, trains the final model on all rows,
-/// writes the model file (with its input schema) and the HTML report. With no arguments it runs
-/// the bundled breast-cancer diagnosis example.
+/// `nativenet train`: cross-validates an MLP on a CSV table (or the seed's CNN on .npz images, an
+/// LSTM on .npz signals), trains the final model on all rows, writes the model file (with its input
+/// schema) and the HTML report. With no arguments it runs the bundled breast-cancer diagnosis example.
 /// </summary>
 public static class TrainCommand
 {
@@ -23,18 +23,18 @@ public static class TrainCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(TextWriter stdout)
     {
-        var data = new Option<string?>("--data") { Description = $"CSV file (default: data/{DataLocator.DefaultFile}, the breast-cancer example)" };
+        var data = new Option<string?>("--data") { Description = $"CSV file (default: data/{DataLocator.DefaultFile}, the breast-cancer example), or .npz images (MedMNIST layout: train_images/train_labels, val_*, test_*, pooled; or images/labels) or signals (signals [N, T], labels [N])" };
         var target = new Option<string?>("--target") { Description = "Target column (default: diagnosis for the example, else the last column)" };
-        var task = new Option<string>("--task") { Description = "classification (binary) or regression", DefaultValueFactory = _ => "classification" };
-        var model = new Option<string>("--model") { Description = "mlp (hidden 64,32) or mlp:H1,H2,… ; cnn/lstm need .npz data", DefaultValueFactory = _ => NetworkSpec.Default };
+        var task = new Option<string>("--task") { Description = "classification (two or more classes: text labels or integers 0…K−1) or regression", DefaultValueFactory = _ => "classification" };
+        var model = new Option<string?>("--model") { Description = "mlp (hidden 64,32) or mlp:H1,H2,… for CSV; cnn for .npz images; lstm or lstm:H for .npz signals (default: by data)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per fit", DefaultValueFactory = _ => 60 };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds (≥ 2)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "Seed of splits, initialization, shuffles, dropout and bootstrap", DefaultValueFactory = _ => 42 };
         var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
-        var json = new Option<bool>("--json") { Description = "Print a JSON summary as the last line" };
-        var cmd = new Command("train", "Cross-validate and train a model on a CSV table; write the model file and an HTML report");
+        var json = new Option<bool>("--json") { Description = JsonHelp };
+        var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals; write the model file and an HTML report");
         foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
@@ -43,12 +43,15 @@ public static class TrainCommand
             string taskName = (p.GetValue(task) ?? "classification").ToLowerInvariant();
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
+            string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
+            var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
             {
                 DataPath = dataPath,
-                Target = p.GetValue(target) ?? (dataArg is null ? "diagnosis" : LastColumn(dataPath)),
+                Target = p.GetValue(target) ?? (dataArg is null ? "diagnosis" : input == InputKinds.Table ? LastColumn(dataPath) : "labels"),
                 Classification = taskName == "classification",
-                Network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.Default, dataPath),
+                Network = network,
+                WeightDecay = network.WeightDecay,
                 Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000),
                 BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
                 LearningRate = CheckRate(p.GetValue(lr)),
@@ -77,12 +80,44 @@ public static class TrainCommand
         HtmlReportWriter.WriteAtomic(report, reportPath);
         stdout.WriteLine($"Model:  {modelPath}");
         stdout.WriteLine($"Report: {reportPath}");
-        if (json) stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath));
+        if (json)
+        {
+            var extra = outcome.Classes is { } classes ? ClassJson(classes, TabularMetrics.Confusion(TabularMetrics.Labels(outcome.Data.Dataset.Targets), outcome.OutOfFold, classes.Count)) : null;
+            stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath, extra));
+        }
         return 0;
     }
 
+    /// <summary>What --json prints (train and evaluate).</summary>
+    public const string JsonHelp =
+        "Print a JSON summary as the last line: accuracy, sensitivity, specificity, roc_auc (classification) or r2, rmse, mae (regression), " +
+        "each {mean, ci95: [low, high]}; with more than two classes sensitivity/specificity are macro averages over classes and roc_auc is the macro one-vs-rest ROC-AUC. " +
+        "Classification also gives per_class {label: {sensitivity, specificity, support}} and confusion_matrix {labels, counts} " +
+        "(counts[actual][predicted]), both on the pooled out-of-fold predictions; then model_path and report_path";
+
+    /// <summary>The classification extras of the JSON summary: per_class and confusion_matrix.</summary>
+    public static JsonObject ClassJson(IReadOnlyList<string> classes, int[,] confusion)
+    {
+        var perClass = new JsonObject();
+        var rates = TabularMetrics.PerClass(confusion);
+        var counts = new JsonArray();
+        for (int a = 0; a < classes.Count; a++)
+        {
+            var row = new JsonArray();
+            int support = 0;
+            for (int b = 0; b < classes.Count; b++) { row.Add(confusion[a, b]); support += confusion[a, b]; }
+            counts.Add(row);
+            perClass[classes[a]] = new JsonObject { ["sensitivity"] = Num(rates[a].Sensitivity), ["specificity"] = Num(rates[a].Specificity), ["support"] = support };
+        }
+        return new JsonObject
+        {
+            ["per_class"] = perClass,
+            ["confusion_matrix"] = new JsonObject { ["labels"] = new JsonArray(classes.Select(c => (JsonNode?)c).ToArray()), ["counts"] = counts },
+        };
+    }
+
     /// <summary>The one-line JSON summary: each metric {mean, ci95?}, then model_path and report_path.</summary>
-    public static string JsonSummary(IEnumerable<(string Name, double Mean, double? Low, double? High)> metrics, string? modelPath, string? reportPath)
+    public static string JsonSummary(IEnumerable<(string Name, double Mean, double? Low, double? High)> metrics, string? modelPath, string? reportPath, JsonObject? extra = null)
     {
         var o = new JsonObject();
         foreach (var (name, mean, low, high) in metrics)
@@ -91,6 +126,8 @@ public static class TrainCommand
             if (low is { } l && high is { } h && double.IsFinite(l) && double.IsFinite(h)) m["ci95"] = new JsonArray(Num(l), Num(h));
             o[name] = m;
         }
+        if (extra is not null)
+            foreach (var (key, value) in extra.ToList()) { extra.Remove(key); o[key] = value; }
         if (modelPath is not null) o["model_path"] = Path.GetFullPath(modelPath);
         if (reportPath is not null) o["report_path"] = Path.GetFullPath(reportPath);
         return o.ToJsonString();
@@ -110,17 +147,23 @@ public static class TrainCommand
         w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap, pooled out-of-fold)");
         if (o.Classes is { } classes)
         {
-            var y = Tabular.TabularMetrics.Labels(o.Table.Dataset.Targets);
-            var cm = new int[2, 2];
-            for (int i = 0; i < y.Length; i++) cm[y[i], o.OutOfFold[i] >= 0.5f ? 1 : 0]++;
+            var cm = TabularMetrics.Confusion(TabularMetrics.Labels(o.Data.Dataset.Targets), o.OutOfFold, classes.Count);
             int width = Math.Max(12, classes.Max(c => c.Length) + 2);
             w.WriteLine("Confusion matrix (pooled out-of-fold; rows actual, columns predicted):");
             w.WriteLine(new string(' ', width) + string.Join("", classes.Select(c => c.PadLeft(width))));
-            for (int a = 0; a < 2; a++)
-                w.WriteLine(classes[a].PadRight(width) + cm[a, 0].ToString(CultureInfo.InvariantCulture).PadLeft(width) + cm[a, 1].ToString(CultureInfo.InvariantCulture).PadLeft(width));
+            for (int a = 0; a < classes.Count; a++)
+                w.WriteLine(classes[a].PadRight(width) + string.Concat(Enumerable.Range(0, classes.Count).Select(b => cm[a, b].ToString(CultureInfo.InvariantCulture).PadLeft(width))));
+            if (classes.Count > 2)
+            {
+                var rates = TabularMetrics.PerClass(cm);
+                w.WriteLine("Per class (one vs rest): " + string.Join(", ", classes.Select((c, i) => $"{c} sensitivity {F(rates[i].Sensitivity)} specificity {F(rates[i].Specificity)}")));
+            }
         }
-        var top = o.Importance.OrderByDescending(i => i.MeanDrop).Take(5).Select(i => $"{i.Name} {F(i.MeanDrop)}");
-        w.WriteLine($"Most important features (permutation, final model): {string.Join(", ", top)}");
+        if (o.Importance is { Count: > 0 } importance)
+        {
+            var top = importance.OrderByDescending(i => i.MeanDrop).Take(5).Select(i => $"{i.Name} {F(i.MeanDrop)}");
+            w.WriteLine($"Most important features (permutation, held-out rows of each fold): {string.Join(", ", top)}");
+        }
     }
 
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);

@@ -25,29 +25,67 @@ public sealed class ModelRunner : IDisposable
         catch { module.Dispose(); throw; }
     }
 
-    /// <summary>Loads the feature columns of <paramref name="csv"/> (checked against the schema) and, when <paramref name="labelled"/>, the target.</summary>
-    public CsvTable LoadData(string csv, bool labelled)
+    /// <summary>
+    /// Loads the model's kind of input from <paramref name="path"/>: a CSV (columns checked against
+    /// the schema; the target too when <paramref name="labelled"/>) or an .npz archive whose
+    /// samples must have the shape the model was trained on.
+    /// </summary>
+    public LabelledData LoadData(string path, bool labelled)
     {
-        TabularData.CheckColumns(csv, Schema, needTarget: labelled);
-        return labelled
-            ? TabularData.Load(csv, Schema.Target, Schema.IsClassification, Schema.Classes, Schema.Features)
-            : CsvLoader.Load(csv, new CsvLoadOptions { FeatureColumns = Schema.Features });
+        if (!Schema.IsTable)
+        {
+            if (!ArrayData.IsNpz(path) || ArrayData.Kind(path) != Schema.Input)
+                throw new CliInputException($"{path}: the model reads {Schema.Input} [{string.Join(", ", Schema.InputShape)}] from an .npz archive ({(Schema.Input == InputKinds.Images ? "train_images/train_labels or images/labels" : "signals/labels")}).");
+            var arrays = ArrayData.Load(path, Schema.Classes);
+            if (!arrays.Dataset.SampleShape.SequenceEqual(Schema.InputShape))
+                throw new CliInputException($"{path}: samples are [{string.Join(", ", arrays.Dataset.SampleShape)}] but the model was trained on [{string.Join(", ", Schema.InputShape)}].");
+            return arrays;
+        }
+        if (ArrayData.IsNpz(path)) throw new CliInputException($"{path}: the model reads CSV columns ({string.Join(", ", Schema.Features.Take(3))}, …), not an .npz archive.");
+        TabularData.CheckColumns(path, Schema, needTarget: labelled);
+        var table = labelled
+            ? TabularData.Load(path, Schema.Target, Schema.IsClassification, Schema.Classes, Schema.Features)
+            : CsvLoader.Load(path, new CsvLoadOptions { FeatureColumns = Schema.Features });
+        return new LabelledData(InputKinds.Table, table.Dataset, Schema.Classes, table.FeatureNames.ToList());
     }
 
-    /// <summary>Outputs per row: P(positive class) for classification, the prediction in target units for regression.</summary>
+    /// <summary>
+    /// Outputs per row, row-major: P(positive class) for two classes, one probability per class
+    /// for more, the prediction in target units for regression.
+    /// </summary>
     public float[] Predict(Dataset data)
     {
         var x = (float[])data.Features.Clone();
-        Schema.Scaler().TransformInPlace(x);
-        var outputs = new float[data.Count];
+        if (Schema.IsTable) Schema.Scaler().TransformInPlace(x);
+        int width = Schema.OutputWidth;
+        var outputs = new float[data.Count * width];
+        const int batch = 256;
         using (Autograd.NoGrad())
-        using (var scope = Tensor.NewDisposeScope())
-        {
-            var y = Module.Forward(Tensor.FromArray(x, data.Count, data.SampleSize)).ToArray();
-            for (int i = 0; i < outputs.Length; i++)
-                outputs[i] = Schema.IsClassification ? 1f / (1f + MathF.Exp(-y[i])) : (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value);
-        }
+            for (int start = 0; start < data.Count; start += batch)
+            {
+                using var scope = Tensor.NewDisposeScope();
+                int n = Math.Min(batch, data.Count - start);
+                var y = Module.Forward(Tensor.FromArray(x.AsSpan(start * data.SampleSize, n * data.SampleSize).ToArray(), [n, .. data.SampleShape])).ToArray();
+                if (width > 1) Softmax(y, width);
+                for (int i = 0; i < y.Length; i++)
+                    outputs[start * width + i] = !Schema.IsClassification ? (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value)
+                        : width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
+            }
         return outputs;
+    }
+
+    // Row-wise softmax of [n, k] logits, in place.
+    private static void Softmax(float[] logits, int k)
+    {
+        for (int r = 0; r < logits.Length; r += k)
+        {
+            var row = logits.AsSpan(r, k);
+            float max = float.NegativeInfinity;
+            foreach (var v in row) max = MathF.Max(max, v);
+            float sum = 0;
+            for (int j = 0; j < k; j++) { row[j] = MathF.Exp(row[j] - max); sum += row[j]; }
+            for (int j = 0; j < k; j++) row[j] /= sum;
+        }
     }
 
     /// <inheritdoc />

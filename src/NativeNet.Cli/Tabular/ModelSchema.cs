@@ -12,13 +12,17 @@ namespace NativeNet.Cli.Tabular;
 /// </summary>
 public sealed record ModelSchema
 {
+    /// <summary>What the model reads: "table" (CSV columns), "images" ([C, H, W] from .npz) or "signals" ([T, 1] from .npz).</summary>
+    [JsonPropertyName("input")] public string Input { get; init; } = InputKinds.Table;
+    /// <summary>Shape of one sample for "images"/"signals" ([C, H, W] or [T, 1]); empty for tables.</summary>
+    [JsonPropertyName("input_shape")] public IReadOnlyList<int> InputShape { get; init; } = [];
     /// <summary>"classification" or "regression".</summary>
     [JsonPropertyName("task")] public string Task { get; init; } = "classification";
     /// <summary>Feature column names, in the model's input order.</summary>
     [JsonPropertyName("features")] public IReadOnlyList<string> Features { get; init; } = [];
     /// <summary>Target column name.</summary>
     [JsonPropertyName("target")] public string Target { get; init; } = "";
-    /// <summary>Class labels, index = label; the last one is the positive class (classification).</summary>
+    /// <summary>Class labels, index = label; with two classes the second is the positive class (classification).</summary>
     [JsonPropertyName("classes")] public IReadOnlyList<string>? Classes { get; init; }
     /// <summary>Per-feature means of the standardization.</summary>
     [JsonPropertyName("scaler_mean")] public IReadOnlyList<double> ScalerMean { get; init; } = [];
@@ -33,6 +37,12 @@ public sealed record ModelSchema
 
     /// <summary>True for classification.</summary>
     [JsonIgnore] public bool IsClassification => Task == "classification";
+
+    /// <summary>True when the model reads CSV columns (and standardizes them).</summary>
+    [JsonIgnore] public bool IsTable => Input == InputKinds.Table;
+
+    /// <summary>Values the network produces per row: one (binary logit, regression value) or one per class.</summary>
+    [JsonIgnore] public int OutputWidth => Classes is { Count: > 2 } c ? c.Count : 1;
 
     /// <summary>The schema as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -52,8 +62,24 @@ public sealed record ModelSchema
         ModelSchema? schema;
         try { schema = JsonSerializer.Deserialize<ModelSchema>(json); }
         catch (JsonException e) { throw new CliInputException($"Model file '{modelPath}': the input schema is not valid JSON: {e.Message}"); }
-        if (schema is null || schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count)
+        if (schema is null) throw new CliInputException($"Model file '{modelPath}': the input schema is empty.");
+        if (schema.IsTable && (schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (features and scaler must have the same length).");
+        if (!schema.IsTable && (schema.Input is not (InputKinds.Images or InputKinds.Signals) || schema.InputShape.Count == 0 || schema.InputShape.Any(d => d <= 0)))
+            throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (input '{schema.Input}' needs a positive input_shape).");
+        if (schema.IsClassification && schema.Classes is not { Count: >= 2 })
+            throw new CliInputException($"Model file '{modelPath}': the input schema of a classifier lists fewer than two classes.");
         return schema;
     }
+}
+
+/// <summary>The kinds of input `nativenet train` handles.</summary>
+public static class InputKinds
+{
+    /// <summary>CSV columns.</summary>
+    public const string Table = "table";
+    /// <summary>Images from a MedMNIST-layout (or images/labels) .npz.</summary>
+    public const string Images = "images";
+    /// <summary>1-D signals from an .npz with 'signals' [N, T] and 'labels' [N].</summary>
+    public const string Signals = "signals";
 }

@@ -4,46 +4,94 @@ using NativeNet.Nn;
 namespace NativeNet.Cli.Tabular;
 
 /// <summary>
-/// The --model argument: <c>mlp</c> (hidden 64,32) or <c>mlp:H1,H2,…</c>. The MLP is the recipe of
-/// the breast-cancer test: Linear → ReLU → Dropout(0.5) after the first hidden layer, Linear →
-/// ReLU for the others, then a linear output (one logit, or one value for regression).
+/// The --model argument. For CSV tables: <c>mlp</c> (hidden 64,32) or <c>mlp:H1,H2,…</c>, the
+/// recipe of the breast-cancer test: Linear → ReLU → Dropout(0.5) after the first hidden layer,
+/// Linear → ReLU for the others, then a linear output. For .npz images: <c>cnn</c>, the seed's
+/// network (conv 16 → pool → conv 32 → pool → fc 128, for any C×H×W with H, W ≥ 4). For .npz
+/// signals: <c>lstm</c> or <c>lstm:H</c> (an LSTM with H = 48 units whose outputs are averaged over
+/// time, then a linear output). The output is one logit (two classes), one logit per class, or one
+/// value (regression).
 /// </summary>
 public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double Dropout)
 {
-    /// <summary>Default --model.</summary>
+    /// <summary>Default --model for CSV tables.</summary>
     public const string Default = "mlp";
 
-    /// <summary>Parses --model; <paramref name="dataPath"/> decides which presets apply.</summary>
-    public static NetworkSpec Parse(string text, string dataPath)
+    /// <summary>The default --model for an input kind: mlp, cnn or lstm.</summary>
+    public static string DefaultFor(string input) => input switch
+    {
+        InputKinds.Images => "cnn",
+        InputKinds.Signals => "lstm",
+        _ => Default,
+    };
+
+    /// <summary>Parses --model for data of <paramref name="input"/> kind (<see cref="InputKinds"/>) read from <paramref name="dataPath"/>.</summary>
+    public static NetworkSpec Parse(string text, string dataPath, string input = InputKinds.Table)
     {
         string t = text.Trim().ToLowerInvariant();
-        if (t is "cnn" or "lstm")
-            throw new CliInputException($"--model {t} needs image or signal data (.npz); it is not supported for CSV data ('{dataPath}'). Use --model mlp or mlp:H1,H2 (see samples/RetinopathyCnn and samples/EcgLstm for {t} training).");
-        if (t == "mlp") return new NetworkSpec("mlp", [64, 32], 0.5);
-        if (t.StartsWith("mlp:", StringComparison.Ordinal))
+        string kind = t.Split(':')[0];
+        string needs = kind switch { "mlp" => InputKinds.Table, "cnn" => InputKinds.Images, "lstm" => InputKinds.Signals, _ => "" };
+        if (needs.Length == 0)
+            throw new CliInputException($"--model must be mlp, mlp:H1,H2,… (hidden sizes), cnn or lstm[:H]. Received: '{text}'");
+        if (needs != input)
+            throw new CliInputException($"--model {kind} needs {Describe(needs)}; '{dataPath}' holds {Describe(input)}. Use --model {DefaultFor(input)}.");
+        if (t == "cnn") return new NetworkSpec("cnn", [16, 32, 128], 0.3);
+        if (t is "mlp" or "lstm") return new NetworkSpec(t, t == "mlp" ? [64, 32] : [48], t == "mlp" ? 0.5 : 0);
+        if (kind == "cnn" || !t.Contains(':')) throw new CliInputException($"--model cnn takes no sizes. Received: '{text}'");
+        var hidden = new List<int>();
+        foreach (var p in t[(kind.Length + 1)..].Split(',', StringSplitOptions.TrimEntries))
         {
-            var parts = t[4..].Split(',', StringSplitOptions.TrimEntries);
-            var hidden = new List<int>();
-            foreach (var p in parts)
-            {
-                if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int h) || h < 1 || h > 65536)
-                    throw new CliInputException($"--model: hidden sizes must be integers in [1, 65536]. Received: '{text}'");
-                hidden.Add(h);
-            }
-            return new NetworkSpec("mlp", hidden, 0.5);
+            if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int h) || h < 1 || h > 65536)
+                throw new CliInputException($"--model: hidden sizes must be integers in [1, 65536]. Received: '{text}'");
+            hidden.Add(h);
         }
-        throw new CliInputException($"--model must be mlp, mlp:H1,H2,… (hidden sizes), cnn or lstm. Received: '{text}'");
+        if (kind == "lstm" && hidden.Count != 1) throw new CliInputException($"--model lstm:H takes one hidden size. Received: '{text}'");
+        return new NetworkSpec(kind, hidden, kind == "mlp" ? 0.5 : 0);
     }
 
-    /// <summary>"mlp:64,32".</summary>
-    public override string ToString() => $"{Kind}:{string.Join(",", Hidden)}";
+    private static string Describe(string input) => input switch
+    {
+        InputKinds.Images => "images (.npz: train_images/train_labels or images/labels)",
+        InputKinds.Signals => "signals (.npz: signals/labels)",
+        _ => "a CSV table",
+    };
 
-    /// <summary>Builds the network with seeded initialization.</summary>
-    public Sequential Build(int inputs, int outputs, int seed)
+    /// <summary>"mlp:64,32", "cnn", "lstm:48".</summary>
+    public override string ToString() => Kind == "cnn" ? "cnn" : $"{Kind}:{string.Join(",", Hidden)}";
+
+    /// <summary>Adam's L2 penalty: the breast-cancer recipe's 0.03 for the MLP; none for cnn/lstm, as in the samples (a penalty that size stalls their training).</summary>
+    public double WeightDecay => Kind == "mlp" ? 0.03 : 0;
+
+    /// <summary>One line for the report.</summary>
+    public string Description => Kind switch
+    {
+        "cnn" => $"cnn: conv 3×3 16 → ReLU → max-pool 2 → conv 3×3 32 → ReLU → max-pool 2 → fc 128 → ReLU → dropout {Dropout.ToString(CultureInfo.InvariantCulture)} → output",
+        "lstm" => $"lstm: LSTM {Hidden[0]} units → mean over time → linear output",
+        _ => $"{this} (ReLU, dropout {Dropout.ToString(CultureInfo.InvariantCulture)} after the first hidden layer)",
+    };
+
+    /// <summary>Builds the network for samples of <paramref name="sampleShape"/> with seeded initialization.</summary>
+    public Sequential Build(IReadOnlyList<int> sampleShape, int outputs, int seed)
     {
         Generator.ManualSeed((ulong)(uint)seed);
         var net = new Sequential();
-        int width = inputs;
+        switch (Kind)
+        {
+            case "cnn":
+                if (sampleShape.Count != 3 || sampleShape[1] < 4 || sampleShape[2] < 4)
+                    throw new CliInputException($"--model cnn needs images [C, H, W] with H, W ≥ 4. Received: [{string.Join(", ", sampleShape)}]");
+                int c = sampleShape[0], h = sampleShape[1], w = sampleShape[2];
+                net.Add(new Conv2d(c, Hidden[0], 3, padding: 1)).Add(new ReLU()).Add(new MaxPool2d(2))
+                   .Add(new Conv2d(Hidden[0], Hidden[1], 3, padding: 1)).Add(new ReLU()).Add(new MaxPool2d(2))
+                   .Add(new Flatten()).Add(new Linear(Hidden[1] * (h / 4) * (w / 4), Hidden[2])).Add(new ReLU())
+                   .Add(new Dropout(Dropout)).Add(new Linear(Hidden[2], outputs));
+                return net;
+            case "lstm":
+                if (sampleShape.Count != 2) throw new CliInputException($"--model lstm needs signals [T, F]. Received: [{string.Join(", ", sampleShape)}]");
+                net.Add(new LSTM(sampleShape[1], Hidden[0], batchFirst: true)).Add(new ReduceMean(1)).Add(new Linear(Hidden[0], outputs));
+                return net;
+        }
+        int width = sampleShape.Aggregate(1, (a, b) => a * b);
         for (int i = 0; i < Hidden.Count; i++)
         {
             net.Add(new Linear(width, Hidden[i])).Add(new ReLU());

@@ -14,10 +14,11 @@ public static class ReportBuilder
     public static TrainingReport Build(TrainOutcome o)
     {
         var s = o.Settings;
-        var data = o.Table.Dataset;
+        var data = o.Data.Dataset;
         var (what, source) = Provenance.Find(s.DataPath);
-        bool cls = s.Classification;
-        var report = new TrainingReport(cls ? $"{Title(s)} — binary classification of '{s.Target}'" : $"{Title(s)} — regression of '{s.Target}'")
+        bool cls = s.Classification, binary = o.ClassCount == 2, table = o.Data.Input == InputKinds.Table;
+        string kind = binary ? "binary classification" : $"{o.ClassCount}-class classification";
+        var report = new TrainingReport(cls ? $"{Title(s)} — {kind} of '{s.Target}'" : $"{Title(s)} — regression of '{s.Target}'")
         {
             Task = cls ? ReportTask.Classification : ReportTask.Regression,
             Timestamp = DateTimeOffset.Now,
@@ -44,17 +45,26 @@ public static class ReportBuilder
                 TrainMetric = f.History[cls ? "accuracy" : "r2"],
                 ValidationMetric = f.History[cls ? "val_accuracy" : "val_r2"],
             }).ToList()) { MetricName = cls ? MetricNames.Accuracy : MetricNames.R2 },
-            FeatureImportance = new FeatureImportanceResult(o.Importance.Select(i => new R.FeatureImportance(i.Name, i.MeanDrop, i.StdDrop)).ToList())
-            {
-                ScoreName = cls ? MetricNames.RocAuc : MetricNames.R2, Repeats = o.ImportanceRepeats,
-            },
-            Architecture = Graph(o.FinalModel, data.SampleSize),
-            Notes = (cls
-                ? $"Metrics are out-of-fold: each row is predicted by the model of the fold that held it out; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed}). Positive class: '{o.Classes![1]}', threshold 0.5."
-                : $"Metrics are out-of-fold in target units; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed}).")
-                + " Feature importance: permutation importance of the final model (trained on all rows) on the training rows. Research software: not a medical device.",
+            FeatureImportance = o.Importance is { Count: > 0 } importance
+                ? new FeatureImportanceResult(importance.Select(i => new R.FeatureImportance(i.Name, i.MeanDrop, i.StdDrop)).ToList())
+                {
+                    ScoreName = cls ? MetricNames.RocAuc : MetricNames.R2, Repeats = o.ImportanceRepeats,
+                }
+                : null,
+            Architecture = Graph(o.FinalModel, data.SampleShape),
+            Notes = (!cls
+                ? $"Metrics are out-of-fold in target units; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed})."
+                : $"Metrics are out-of-fold: each row is predicted by the model of the fold that held it out; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed}). " +
+                  (binary ? $"Positive class: '{o.Classes![1]}', threshold 0.5."
+                          : $"Predicted class: the most probable of {o.ClassCount}; sensitivity and specificity are macro averages of the one-vs-rest values per class ({PerClassText(o)}), ROC-AUC the macro one-vs-rest average."))
+                + (table
+                    ? " Feature importance: permutation importance on held-out rows — each fold's model scored on the rows it never saw, the drops averaged over folds (so it measures generalization, not memorization)."
+                    : $" Input: {o.Data.Input} [{string.Join(", ", data.SampleShape)}]; no per-feature importance for {o.Data.Input}.")
+                + " Research software: not a medical device.",
         };
         if (cls)
+            report = report with { Confusion = new R.ConfusionMatrix(o.Classes!, TabularMetrics.Confusion(TabularMetrics.Labels(data.Targets), o.OutOfFold, o.ClassCount)) };
+        if (binary)
         {
             var y = TabularMetrics.Labels(data.Targets);
             var p = o.OutOfFold;
@@ -62,8 +72,6 @@ public static class ReportBuilder
             var auc = o.Summary.First(m => m.Name == "roc_auc");
             var pr = RankingMetrics.PrecisionRecallCurve(y, p);
             var bins = CalibrationMetrics.CalibrationCurve(y, p, 10);
-            var cm = new int[2, 2];
-            for (int i = 0; i < y.Length; i++) cm[y[i], p[i] >= 0.5f ? 1 : 0]++;
             report = report with
             {
                 Roc = new RocCurve(roc.Select(r => r.FalsePositiveRate).ToList(), roc.Select(r => r.TruePositiveRate).ToList(), RankingMetrics.RocAuc(y, p))
@@ -74,14 +82,13 @@ public static class ReportBuilder
                 {
                     Prevalence = y.Average(),
                 },
-                Confusion = new R.ConfusionMatrix(o.Classes!, cm),
                 Calibration = new CalibrationCurve(bins.Where(b => b.Count > 0).Select(b => new R.CalibrationBin(b.MeanPredicted, b.FractionPositive, b.Count)).ToList())
                 {
                     BrierScore = CalibrationMetrics.BrierScore(y, p),
                 },
             };
         }
-        else
+        else if (!cls)
         {
             report = report with
             {
@@ -104,12 +111,12 @@ public static class ReportBuilder
         var kernels = KernelProvider.Current;
         var d = new Dictionary<string, string>
         {
-            ["Model"] = $"{s.Network} (ReLU, dropout {s.Network.Dropout.ToString(CultureInfo.InvariantCulture)} after the first hidden layer)",
-            ["Loss"] = s.Classification ? "BCE with logits" : "MSE (standardized target)",
+            ["Model"] = s.Network.Description,
+            ["Loss"] = o.ClassCount switch { 0 => "MSE (standardized target)", 2 => "BCE with logits", _ => $"cross-entropy ({o.ClassCount} classes, softmax)" },
             ["Optimizer"] = $"Adam, lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)}, L2 {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}",
             ["Epochs"] = s.Epochs.ToString(CultureInfo.InvariantCulture),
             ["Batch size"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}, standardization fitted per training fold",
+            ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}" + (o.Data.Input == InputKinds.Table ? ", standardization fitted per training fold" : ""),
             ["Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
             ["Backend"] = kernels.Backend.ToString().ToLowerInvariant(),
         };
@@ -122,22 +129,35 @@ public static class ReportBuilder
         return d;
     }
 
-    /// <summary>The network as a top-to-bottom graph: input, each layer with output shape and parameter count, output.</summary>
-    public static ArchitectureGraph Graph(Sequential model, int inputs)
+    /// <summary>The network as a top-to-bottom graph: input, each layer with output shape (found by running it on zeros) and parameter count.</summary>
+    public static ArchitectureGraph Graph(Sequential model, IReadOnlyList<int> sampleShape)
     {
-        var nodes = new List<LayerNode> { new("input", "input", "Input") { OutputShape = $"[N, {inputs}]" } };
-        int width = inputs;
-        for (int i = 0; i < model.Count; i++)
+        string Shape(IEnumerable<int> dims) => $"[N, {string.Join(", ", dims)}]";
+        var nodes = new List<LayerNode> { new("input", "input", "Input") { OutputShape = Shape(sampleShape) } };
+        bool wasTraining = model.Training;
+        model.Eval();
+        try
         {
-            var layer = model[i];
-            string details = layer.ToString();
-            if (layer is Linear lin) width = lin.OutFeatures;
-            long parameters = layer.Parameters().Sum(p => (long)p.Count);
-            nodes.Add(new LayerNode($"l{i}", i.ToString(CultureInfo.InvariantCulture), layer.GetType().Name)
+            using var noGrad = Autograd.NoGrad();
+            using var scope = Tensor.NewDisposeScope();
+            var x = Tensor.Zeros([1, .. sampleShape]);
+            for (int i = 0; i < model.Count; i++)
             {
-                OutputShape = $"[N, {width}]", Parameters = parameters, Details = details,
-            });
+                var layer = model[i];
+                x = layer.Forward(x);
+                nodes.Add(new LayerNode($"l{i}", i.ToString(CultureInfo.InvariantCulture), layer.GetType().Name)
+                {
+                    OutputShape = Shape(x.Shape.Skip(1)), Parameters = layer.Parameters().Sum(p => (long)p.Count), Details = layer.ToString(),
+                });
+            }
         }
+        finally { model.Train(wasTraining); }
         return ArchitectureGraph.Sequential(nodes);
+    }
+
+    private static string PerClassText(TrainOutcome o)
+    {
+        var rates = TabularMetrics.PerClass(TabularMetrics.Confusion(TabularMetrics.Labels(o.Data.Dataset.Targets), o.OutOfFold, o.ClassCount));
+        return string.Join("; ", o.Classes!.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"{c}: sensitivity {rates[i].Sensitivity:F3}, specificity {rates[i].Specificity:F3}")));
     }
 }

@@ -5,7 +5,7 @@ namespace NativeNet.Cli.Tabular;
 /// <summary>Loads a labelled CSV for training or evaluation and checks it fits the task.</summary>
 public static class TabularData
 {
-    /// <summary>Loads <paramref name="path"/> with <paramref name="target"/> as target; classification needs exactly two classes.</summary>
+    /// <summary>Loads <paramref name="path"/> with <paramref name="target"/> as target; classification needs at least two classes (text labels or integers 0…K−1).</summary>
     public static CsvTable Load(string path, string target, bool classification, IReadOnlyList<string>? classes = null, IReadOnlyList<string>? features = null)
     {
         if (!File.Exists(path)) throw new CliInputException($"Data file not found: {path}");
@@ -16,22 +16,30 @@ public static class TabularData
         {
             if (table.TargetMapping is null)
             {
-                // A numeric target is a class label only when it is 0 or 1.
+                // A numeric target is a class label only when it is a small non-negative integer.
                 for (int i = 0; i < data.Count; i++)
-                    if (data.Targets[i] is not (0f or 1f))
-                        throw new CliInputException($"{path}: target column '{target}' holds {data.Targets[i]} (row {i + 2}); classification needs two classes (text labels or 0/1). Use --task regression for a numeric target.");
+                    if (!(data.Targets[i] >= 0 && data.Targets[i] < 1000 && data.Targets[i] == MathF.Floor(data.Targets[i])))
+                        throw new CliInputException($"{path}: target column '{target}' holds {data.Targets[i]} (row {i + 2}); classification needs class labels (text, or integers 0, 1, 2, …). Use --task regression for a numeric target.");
+                if (data.Targets.Max() < 1)
+                    throw new CliInputException($"{path}: target column '{target}' holds one class only; classification needs at least two.");
             }
-            else if (table.TargetMapping.Count != 2)
-                throw new CliInputException($"{path}: target column '{target}' has {table.TargetMapping.Count} classes ({string.Join(", ", table.TargetMapping.Keys)}); the CLI trains binary classifiers (two classes).");
+            else if (table.TargetMapping.Count < 2)
+                throw new CliInputException($"{path}: target column '{target}' holds one class only ('{table.TargetMapping.Keys.First()}'); classification needs at least two.");
         }
         else if (table.TargetMapping is not null)
             throw new CliInputException($"{path}: target column '{target}' holds text ('{table.TargetMapping.Keys.First()}'); regression needs a numeric target. Use --task classification.");
         return table;
     }
 
-    /// <summary>The class labels of a loaded classification table (index = label).</summary>
+    /// <summary>The table as <see cref="LabelledData"/>.</summary>
+    public static LabelledData Labelled(CsvTable table, bool classification) =>
+        new(InputKinds.Table, table.Dataset, classification ? Classes(table) : null, table.FeatureNames.ToList());
+
+    /// <summary>The class labels of a loaded classification table (index = label): text labels sorted, or 0…max for integers.</summary>
     public static IReadOnlyList<string> Classes(CsvTable table) =>
-        table.TargetMapping is null ? ["0", "1"] : table.TargetMapping.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList();
+        table.TargetMapping is null
+            ? Enumerable.Range(0, (int)table.Dataset.Targets.Max() + 1).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList()
+            : table.TargetMapping.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList();
 
     /// <summary>
     /// Checks the CSV header of <paramref name="path"/> against the schema's feature columns (and

@@ -10,13 +10,16 @@ public sealed class TrainOutcome : IDisposable
 {
     /// <summary>The settings.</summary>
     public required TrainSettings Settings { get; init; }
-    /// <summary>The loaded table.</summary>
-    public required CsvTable Table { get; init; }
+    /// <summary>The loaded data (CSV table or .npz images/signals).</summary>
+    public required LabelledData Data { get; init; }
     /// <summary>Class labels (classification).</summary>
-    public IReadOnlyList<string>? Classes { get; init; }
+    public IReadOnlyList<string>? Classes => Data.Classes;
     /// <summary>Per-fold results.</summary>
     public required IReadOnlyList<FoldOutcome> Folds { get; init; }
-    /// <summary>Pooled out-of-fold outputs (probability of the positive class, or the prediction in target units), by row.</summary>
+    /// <summary>
+    /// Pooled out-of-fold outputs, row-major: P(positive class) per row for two classes, one
+    /// probability per class for more, the prediction in target units for regression.
+    /// </summary>
     public required float[] OutOfFold { get; init; }
     /// <summary>Metric summaries, in display order.</summary>
     public required IReadOnlyList<MetricOutcome> Summary { get; init; }
@@ -24,101 +27,124 @@ public sealed class TrainOutcome : IDisposable
     public required Sequential FinalModel { get; init; }
     /// <summary>The schema stored with the final model.</summary>
     public required ModelSchema Schema { get; init; }
-    /// <summary>Permutation importance of the final model.</summary>
-    public required IReadOnlyList<NativeNet.Training.FeatureImportance> Importance { get; init; }
-    /// <summary>Importance repeats.</summary>
+    /// <summary>Permutation importance on the held-out rows of every fold (tables only; null for images and signals).</summary>
+    public IReadOnlyList<NativeNet.Training.FeatureImportance>? Importance { get; init; }
+    /// <summary>Importance shuffles per feature, all folds together.</summary>
     public int ImportanceRepeats { get; init; }
     /// <summary>Final model's training history.</summary>
     public required History FinalHistory { get; init; }
+    /// <summary>Number of classes (0 for regression).</summary>
+    public int ClassCount => Classes?.Count ?? 0;
 
     /// <inheritdoc />
     public void Dispose() => FinalModel.Dispose();
 }
 
 /// <summary>
-/// Cross-validates an MLP on a CSV table and trains the final model: per fold, standardization
-/// fitted on the training part only (and, for regression, the target too), the recipe of the
-/// breast-cancer test (Adam with L2, BCE-with-logits or MSE), then a model on all rows.
+/// Cross-validates a network on a CSV table (MLP) or an .npz archive (CNN on images, LSTM on
+/// signals) and trains the final model: per fold, standardization of table columns fitted on the
+/// training part only (and, for regression, the target too), Adam with L2 and the task's loss
+/// (BCE with logits for two classes, cross-entropy for more, MSE for regression), then permutation
+/// importance on the fold's held-out rows; finally a model on all rows.
 /// </summary>
 public static class TabularTrainer
 {
-    /// <summary>Importance shuffles per feature.</summary>
+    /// <summary>Importance shuffles per feature and fold.</summary>
     public const int ImportanceRepeats = 5;
+
+    /// <summary>Loads the data of <paramref name="s"/>: an .npz archive or a CSV table.</summary>
+    public static LabelledData Load(TrainSettings s)
+    {
+        if (ArrayData.IsNpz(s.DataPath))
+        {
+            if (!s.Classification) throw new CliInputException($"{s.DataPath}: images and signals are classified; --task regression needs a CSV table.");
+            return ArrayData.Load(s.DataPath);
+        }
+        return TabularData.Labelled(TabularData.Load(s.DataPath, s.Target, s.Classification), s.Classification);
+    }
 
     /// <summary>Runs cross-validation and the final fit; writes progress to <paramref name="log"/>.</summary>
     public static TrainOutcome Run(TrainSettings s, TextWriter log, bool live)
     {
-        var table = TabularData.Load(s.DataPath, s.Target, s.Classification);
-        var data = table.Dataset;
+        var loaded = Load(s);
+        var data = loaded.Dataset;
         if (s.Folds > data.Count) throw new CliInputException($"--folds {s.Folds} exceeds the {data.Count} rows of {s.DataPath}.");
-        IReadOnlyList<string>? classes = s.Classification ? TabularData.Classes(table) : null;
+        var classes = loaded.Classes;
+        int k = classes?.Count ?? 0, width = k > 0 ? TabularMetrics.Width(k) : 1;
         if (classes is not null)
         {
-            var labels = data.GetLabels();
-            int positives = labels.Count(l => l == 1), negatives = labels.Length - positives;
-            if (Math.Min(positives, negatives) < s.Folds)
-                throw new CliInputException($"{s.DataPath}: class '{(positives < negatives ? classes[1] : classes[0])}' has {Math.Min(positives, negatives)} rows, fewer than --folds {s.Folds}.");
+            var counts = new int[k];
+            foreach (var l in data.GetLabels()) counts[l]++;
+            int rarest = Array.IndexOf(counts, counts.Min());
+            if (counts[rarest] < s.Folds)
+                throw new CliInputException($"{s.DataPath}: class '{classes[rarest]}' has {counts[rarest]} rows, fewer than --folds {s.Folds}.");
         }
-        log.WriteLine($"Data: {s.DataPath} ({data.Count} rows, {data.SampleSize} features, target '{s.Target}'" +
-            (classes is null ? ", regression)" : $", classes {classes[0]} / {classes[1]}, positive class '{classes[1]}')"));
+        string what = loaded.Input == InputKinds.Table ? $"{data.SampleSize} features, target '{s.Target}'" : $"{loaded.Input} [{string.Join(", ", data.SampleShape)}]";
+        log.WriteLine($"Data: {s.DataPath} ({data.Count} rows, {what}" + (classes is null ? ", regression)"
+            : k == 2 ? $", classes {classes[0]} / {classes[1]}, positive class '{classes[1]}')" : $", {k} classes: {string.Join(", ", classes)})"));
         log.WriteLine($"Model: {s.Network} | {s.Folds}-fold {(s.Classification ? "stratified " : "")}cross-validation, {s.Epochs} epochs, batch {s.BatchSize}, lr {s.LearningRate}, seed {s.Seed}");
 
         var folds = s.Classification
             ? Splits.StratifiedKFold(data.GetLabels(), s.Folds, s.Seed)
             : RandomKFold(data.Count, s.Folds, s.Seed);
-        var oof = new float[data.Count];
+        bool table = loaded.Input == InputKinds.Table;
+        var importanceMetric = new TaskMetric(k);
+        var oof = new float[data.Count * width];
         var results = new List<FoldOutcome>();
+        var foldImportance = new List<IReadOnlyList<NativeNet.Training.FeatureImportance>>();
         foreach (var fold in folds)
         {
             log.WriteLine($"Fold {fold.Index + 1}/{s.Folds}: train {fold.Train.Length} rows, test {fold.Test.Length} rows");
-            var (train, test, scaler, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification);
-            using var model = s.Network.Build(data.SampleSize, 1, s.Seed + fold.Index);
-            var compiled = Compile(model, s);
+            var (train, test, _, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification, table);
+            using var model = s.Network.Build(data.SampleShape, Outputs(k), s.Seed + fold.Index);
+            var compiled = Compile(model, s, k);
             var history = compiled.Fit(train, s.Epochs, s.BatchSize, validationData: test, progress: new ConsoleProgress(log, live), seed: s.Seed + fold.Index);
             var outputs = ToTargetUnits(compiled.Predict(test), tMean, tStd);
             var actual = data.Subset(fold.Test).Targets;
-            for (int i = 0; i < fold.Test.Length; i++) oof[fold.Test[i]] = outputs[i];
-            var metrics = TabularMetrics.All(s.Classification, actual, outputs);
-            int[,]? confusion = s.Classification ? Confusion(TabularMetrics.Labels(actual), outputs) : null;
+            for (int i = 0; i < fold.Test.Length; i++) Array.Copy(outputs, (long)i * width, oof, (long)fold.Test[i] * width, width);
+            var metrics = TabularMetrics.All(k, actual, outputs);
+            int[,]? confusion = s.Classification ? TabularMetrics.Confusion(TabularMetrics.Labels(actual), outputs, k) : null;
             results.Add(new FoldOutcome(fold.Index, fold.Train.Length, fold.Test.Length, metrics, history, confusion));
             log.WriteLine($"Fold {fold.Index + 1}/{s.Folds}: " + string.Join("  ", metrics.Select(kv => $"{kv.Key} {kv.Value:F4}")));
+            // Importance on the rows this fold's model never saw (on training rows it measures memorization).
+            if (table && test.Count >= 2)
+                foldImportance.Add(PermutationImportance.Compute(d => compiled.Predict(d), test, importanceMetric, ImportanceRepeats, s.Seed + fold.Index));
         }
 
-        var names = s.Classification ? TabularMetrics.ClassificationNames : TabularMetrics.RegressionNames;
         var summary = new List<MetricOutcome>();
-        foreach (var n in names)
+        foreach (var n in s.Classification ? TabularMetrics.ClassificationNames : TabularMetrics.RegressionNames)
         {
-            double mean = results.Select(r => r.Metrics[n]).Average();
-            var (lo, hi) = TabularMetrics.Interval(s.Classification, n, data.Targets, oof, s.BootstrapResamples, s.Seed);
+            double mean = results.Select(r => r.Metrics[n]).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+            var (lo, hi) = TabularMetrics.Interval(k, n, data.Targets, oof, s.BootstrapResamples, s.Seed);
             summary.Add(new MetricOutcome(n, mean, lo, hi));
         }
 
         log.WriteLine($"Final model: training on all {data.Count} rows");
         var all = Enumerable.Range(0, data.Count).ToArray();
-        var (full, _, finalScaler, fMean, fStd) = Prepare(data, all, [], s.Classification);
-        var final = s.Network.Build(data.SampleSize, 1, s.Seed);
+        var (full, _, finalScaler, fMean, fStd) = Prepare(data, all, [], s.Classification, table);
+        var final = s.Network.Build(data.SampleShape, Outputs(k), s.Seed);
         try
         {
-            var finalCompiled = Compile(final, s);
+            var finalCompiled = Compile(final, s, k);
             var finalHistory = finalCompiled.Fit(full, s.Epochs, s.BatchSize, progress: new ConsoleProgress(log, live), seed: s.Seed);
-            var importance = PermutationImportance.Compute(d => finalCompiled.Predict(d), full,
-                s.Classification ? Metric.Auc : Metric.R2, ImportanceRepeats, s.Seed);
             var schema = new ModelSchema
             {
+                Input = loaded.Input,
+                InputShape = table ? [] : data.SampleShape.ToList(),
                 Task = s.Classification ? "classification" : "regression",
-                Features = table.FeatureNames.ToList(),
-                Target = s.Target,
+                Features = table ? loaded.FeatureNames.ToList() : [],
+                Target = table ? s.Target : "labels",
                 Classes = classes?.ToList(),
-                ScalerMean = finalScaler.Mean.ToList(),
-                ScalerStd = finalScaler.Scale.ToList(),
+                ScalerMean = finalScaler?.Mean.ToList() ?? [],
+                ScalerStd = finalScaler?.Scale.ToList() ?? [],
                 TargetMean = s.Classification ? null : fMean,
                 TargetStd = s.Classification ? null : fStd,
                 ModelDescription = s.Network.ToString(),
             };
             return new TrainOutcome
             {
-                Settings = s, Table = table, Classes = classes, Folds = results, OutOfFold = oof, Summary = summary,
-                FinalModel = final, Schema = schema, Importance = importance, ImportanceRepeats = ImportanceRepeats, FinalHistory = finalHistory,
+                Settings = s, Data = loaded, Folds = results, OutOfFold = oof, Summary = summary,
+                FinalModel = final, Schema = schema, Importance = table ? Pool(foldImportance) : null, ImportanceRepeats = ImportanceRepeats * foldImportance.Count, FinalHistory = finalHistory,
             };
         }
         catch
@@ -128,10 +154,20 @@ public static class TabularTrainer
         }
     }
 
+    /// <summary>Network outputs for <paramref name="classes"/> classes: one logit for two (or a value for regression), else one per class.</summary>
+    public static int Outputs(int classes) => classes > 2 ? classes : 1;
+
     /// <summary>Adam with L2 and the task's loss; metrics for the learning curves.</summary>
-    public static CompiledModel Compile(Module model, TrainSettings s) => s.Classification
-        ? model.Compile(new Adam(model.Parameters(), lr: s.LearningRate, weightDecay: s.WeightDecay), new BCEWithLogitsLoss(), "accuracy", "auc")
-        : model.Compile(new Adam(model.Parameters(), lr: s.LearningRate, weightDecay: s.WeightDecay), new MSELoss(), "r2");
+    public static CompiledModel Compile(Module model, TrainSettings s, int classes)
+    {
+        var adam = new Adam(model.Parameters(), lr: s.LearningRate, weightDecay: s.WeightDecay);
+        return classes switch
+        {
+            0 => model.Compile(adam, new MSELoss(), "r2"),
+            2 => model.Compile(adam, new BCEWithLogitsLoss(), "accuracy", "auc"),
+            _ => model.Compile(adam, new CrossEntropyLoss(), "accuracy"),
+        };
+    }
 
     /// <summary>Maps network outputs to target units (regression undoes the target standardization).</summary>
     public static float[] ToTargetUnits(float[] outputs, double? mean, double? std)
@@ -140,27 +176,33 @@ public static class TabularTrainer
         return outputs.Select(o => (float)(o * sd + m)).ToArray();
     }
 
-    // Standardizes features (fitted on the training rows) and, for regression, the target.
-    private static (Dataset Train, Dataset Test, StandardScaler Scaler, double? TargetMean, double? TargetStd) Prepare(
-        Dataset data, int[] trainIdx, int[] testIdx, bool classification)
+    // Per feature: the mean of the folds' mean drops; the spread of every drop of every fold.
+    private static IReadOnlyList<NativeNet.Training.FeatureImportance> Pool(List<IReadOnlyList<NativeNet.Training.FeatureImportance>> folds)
+    {
+        if (folds.Count == 0) return [];
+        return folds[0].Select(f =>
+        {
+            var drops = folds.SelectMany(fold => fold[f.Feature].Drops).ToArray();
+            double mean = folds.Average(fold => fold[f.Feature].MeanDrop);
+            double sd = Math.Sqrt(drops.Sum(d => (d - mean) * (d - mean)) / drops.Length);
+            return new NativeNet.Training.FeatureImportance(f.Feature, f.Name, mean, sd, drops);
+        }).ToList();
+    }
+
+    // Standardizes table features (fitted on the training rows) and, for regression, the target.
+    private static (Dataset Train, Dataset Test, StandardScaler? Scaler, double? TargetMean, double? TargetStd) Prepare(
+        Dataset data, int[] trainIdx, int[] testIdx, bool classification, bool table)
     {
         var trainRaw = data.Subset(trainIdx);
-        var scaler = StandardScaler.Fit(trainRaw);
-        var train = scaler.Transform(trainRaw);
-        var test = testIdx.Length > 0 ? scaler.Transform(data.Subset(testIdx)) : train;
+        var scaler = table ? StandardScaler.Fit(trainRaw) : null;
+        var train = scaler?.Transform(trainRaw) ?? trainRaw;
+        var test = testIdx.Length == 0 ? train : scaler?.Transform(data.Subset(testIdx)) ?? data.Subset(testIdx);
         if (classification) return (train, test, scaler, null, null);
         double mean = train.Targets.Average(t => (double)t);
         double sd = Math.Sqrt(train.Targets.Average(t => (t - mean) * (t - mean)));
         if (sd < 1e-12) sd = 1;
         Dataset Z(Dataset d) => new(d.Features, [d.SampleSize], d.Targets.Select(t => (float)((t - mean) / sd)).ToArray(), 1, d.FeatureNames);
         return (Z(train), testIdx.Length > 0 ? Z(test) : Z(train), scaler, mean, sd);
-    }
-
-    private static int[,] Confusion(int[] y, float[] p)
-    {
-        var c = new int[2, 2];
-        for (int i = 0; i < y.Length; i++) c[y[i], p[i] >= 0.5f ? 1 : 0]++;
-        return c;
     }
 
     // Plain k-fold for regression: shuffled once (seeded), dealt out round-robin.
@@ -177,5 +219,15 @@ public static class TabularTrainer
             folds.Add(new Fold(f, Enumerable.Range(0, count).Where(i => !set.Contains(i)).ToArray(), test));
         }
         return folds;
+    }
+
+    /// <summary>The task's headline score for permutation importance: ROC-AUC (macro one-vs-rest for more than two classes) or R².</summary>
+    private sealed class TaskMetric(int classes) : Metric
+    {
+        public override string Name => classes > 0 ? "roc_auc" : "r2";
+
+        public override double Compute(ReadOnlySpan<float> outputs, int outputWidth, ReadOnlySpan<float> targets, int targetWidth) => classes > 0
+            ? TabularMetrics.Classification("roc_auc", TabularMetrics.Labels(targets.ToArray()), outputs.ToArray(), classes)
+            : TabularMetrics.Regression("r2", targets.ToArray(), outputs.ToArray());
     }
 }

@@ -2,8 +2,9 @@ namespace NativeNet;
 
 /// <summary>
 /// Reverse-mode automatic differentiation: a tape of <see cref="Node"/>s built as ops run on tensors
-/// that require grad, walked backwards by <see cref="Tensor.Backward(Tensor?)"/>. The graph is freed
-/// by the backward pass (a second backward through it throws), so nothing leaks across training steps.
+/// that require grad, walked backwards by <see cref="Tensor.Backward(Tensor?, bool)"/>. The graph is freed
+/// by the backward pass (a second backward through it throws, unless the first retained it), so
+/// nothing leaks across training steps.
 /// </summary>
 public static class Autograd
 {
@@ -73,7 +74,7 @@ public static class Autograd
         return node;
     }
 
-    internal static void RunBackward(Tensor root, Tensor? gradient)
+    internal static void RunBackward(Tensor root, Tensor? gradient, bool retainGraph = false)
     {
         root.ThrowIfDisposed();
         if (!root.RequiresGrad)
@@ -147,7 +148,7 @@ public static class Autograd
                         slot = sum;
                     }
                 }
-                node.Release();
+                if (!retainGraph) node.Release();
             }
         }
         finally
@@ -207,5 +208,5 @@ public static class Autograd
     }
 
     private static InvalidOperationException SecondBackward(Node n) =>
-        new($"Trying to backward through the graph a second time (node '{n.Name}'): its saved values were freed by the first Backward(). Recompute the forward pass.");
+        new($"Trying to backward through the graph a second time (node '{n.Name}'): its saved values were freed by the first Backward(). Pass retainGraph: true to the first Backward() to keep them, or recompute the forward pass.");
 }

@@ -90,6 +90,18 @@ public interface IKernels
               ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
               ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None);
 
+    /// <summary>
+    /// Packs op(B) (k×n; B is k×n, or n×k when <paramref name="transB"/>) once for repeated
+    /// <see cref="GemmPacked"/> calls with the same right-hand operand, e.g. a layer's weights at
+    /// inference. The packed copy does not follow later writes to B.
+    /// </summary>
+    PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb);
+
+    /// <summary><see cref="Gemm"/> with op(B) taken from <paramref name="packedB"/> (made by this backend's <see cref="PackB"/>; k and n must match it). Bitwise equal to the unpacked call.</summary>
+    void GemmPacked(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix packedB,
+                    float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
+                    GemmActivation activation = GemmActivation.None);
+
     /// <summary>output = conv2d(input, weight) + bias (bias may be empty).</summary>
     void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
 

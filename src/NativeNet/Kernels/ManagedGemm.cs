@@ -31,7 +31,7 @@ internal static unsafe class ManagedGemm
         ScaleC(m, n, beta, c, ldc);
         if (k == 0 || alpha == 0f) return;
         long work = (long)m * n * k;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, (int)Math.Min(64, work / (ParallelThreshold / 2)));
+        int threads = work < ParallelThreshold ? 1 : Math.Min(ManagedKernels.Threads, (int)Math.Min(64, work / (ParallelThreshold / 2)));
         if (threads <= 1)
         {
             Serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
@@ -40,11 +40,12 @@ internal static unsafe class ManagedGemm
         // More chunks than threads: the calling thread claims chunks dynamically, so a helper thread
         // that starts late (a busy machine) delays the call by one chunk, not by half the work.
         int pieces = threads * 4;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
         if (n >= m)
         {
             int chunk = RoundUp((n + pieces - 1) / pieces, NR);
             int parts = (n + chunk - 1) / chunk;
-            Parallel.For(0, parts, p =>
+            Parallel.For(0, parts, options, p =>
             {
                 int j0 = p * chunk, nj = Math.Min(chunk, n - j0);
                 float* bj = tb ? b + (long)j0 * ldb : b + j0;
@@ -55,7 +56,7 @@ internal static unsafe class ManagedGemm
         {
             int chunk = RoundUp((m + pieces - 1) / pieces, MR);
             int parts = (m + chunk - 1) / chunk;
-            Parallel.For(0, parts, p =>
+            Parallel.For(0, parts, options, p =>
             {
                 int i0 = p * chunk, mi = Math.Min(chunk, m - i0);
                 float* ai = ta ? a + i0 : a + (long)i0 * lda;

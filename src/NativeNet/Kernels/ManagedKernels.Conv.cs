@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 
 namespace NativeNet.Kernels;
 
@@ -166,6 +167,13 @@ public sealed partial class ManagedKernels
                         var d = dx.Slice((c * ih + iy) * iw, iw);
                         var s = srcRow.Slice(y * ow, ow);
                         int off = kw * g.DilationW - g.PadW;
+                        if (g.StrideW == 1)
+                        {
+                            // One vector add over the valid range 0 <= xo + off < iw.
+                            int lo = Math.Max(0, -off), hi = Math.Min(ow, iw - off);
+                            if (hi > lo) TensorPrimitives.Add(d.Slice(lo + off, hi - lo), s.Slice(lo, hi - lo), d.Slice(lo + off, hi - lo));
+                            continue;
+                        }
                         for (int xo = 0; xo < ow; xo++)
                         {
                             int ix = xo * g.StrideW + off;

@@ -15,8 +15,8 @@ public sealed partial class ManagedKernels
             case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
             case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
             case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            case BinaryOp.Max: for (int i = 0; i < a.Length; i++) y[i] = a[i] > b ? a[i] : b; break;
-            case BinaryOp.Min: for (int i = 0; i < a.Length; i++) y[i] = a[i] < b ? a[i] : b; break;
+            case BinaryOp.Max: MaxMin(a, new ReadOnlySpan<float>(in b), y, max: true, broadcastB: true); break;
+            case BinaryOp.Min: MaxMin(a, new ReadOnlySpan<float>(in b), y, max: false, broadcastB: true); break;
         }
     }
 
@@ -53,5 +53,41 @@ public sealed partial class ManagedKernels
             else if (biasMode == BiasMode.Row) TensorPrimitives.Add(row, bias[i], row);
             if (op != UnaryOp.Identity) kernels.Unary(op, row, row);
         }
+    }
+}
+
+public sealed partial class ManagedKernels
+{
+    /// <inheritdoc />
+    public PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb)
+    {
+        PackedMatrix.CheckOperand(transB, k, n, b.Length, ldb);
+        // The managed GEMM has no packed layout of its own: "packing" makes op(B) a dense k×n
+        // row-major copy, which GemmPacked multiplies without a transpose.
+        var dense = new float[(long)k * n];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < n; j++)
+                dense[(long)i * n + j] = transB ? b[j * ldb + i] : b[i * ldb + j];
+        return new Packed(dense, k, n);
+    }
+
+    /// <inheritdoc />
+    public void GemmPacked(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix packedB,
+                           float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
+                           GemmActivation activation = GemmActivation.None)
+    {
+        ArgumentNullException.ThrowIfNull(packedB);
+        packedB.CheckUsable(typeof(ManagedKernels), k, n);
+        Gemm(transA, false, m, n, k, alpha, a, lda, ((Packed)packedB).Dense, Math.Max(n, 1), beta, c, ldc, bias, biasMode, activation);
+    }
+
+    /// <summary>op(B) as a dense row-major array.</summary>
+    private sealed class Packed : PackedMatrix
+    {
+        public Packed(float[] dense, int k, int n) : base(k, n) => Dense = dense;
+
+        public float[] Dense { get; }
+
+        protected override void Free() { }
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace NativeNet.Kernels;
 
 public sealed partial class ManagedKernels
@@ -52,7 +54,8 @@ public sealed partial class ManagedKernels
             {
                 var src = x.Slice((b * c + ch) * spatial, spatial);
                 var dst = y.Slice((b * c + ch) * spatial, spatial);
-                for (int i = 0; i < src.Length; i++) dst[i] = src[i] * scale + shift;
+                TensorPrimitives.Multiply(src, scale, dst);
+                TensorPrimitives.Add(dst, shift, dst);
             }
         }
     }

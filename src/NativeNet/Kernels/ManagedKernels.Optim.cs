@@ -1,5 +1,10 @@
+using System.Numerics;
+using static NativeNet.Kernels.ManagedVector;
+
 namespace NativeNet.Kernels;
 
+// The optimizer steps, Vector<float> wide; per element the same float operations, in the same
+// order, as PyTorch's foreach=False loops.
 public sealed partial class ManagedKernels
 {
     /// <inheritdoc />
@@ -8,17 +13,23 @@ public sealed partial class ManagedKernels
     {
         KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
         if (momentum != 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
-        for (int i = 0; i < param.Length; i++)
+        var vLr = new Vector<float>(lr);
+        var vWd = new Vector<float>(weightDecay);
+        var vMom = new Vector<float>(momentum);
+        var vDamp = new Vector<float>(1 - dampening);
+        for (int i = 0; i < param.Length; i += Width)
         {
-            float d = maximize ? -grad[i] : grad[i];
-            if (weightDecay != 0) d += weightDecay * param[i];
+            var p = Load(param, i);
+            var d = Load(grad, i);
+            if (maximize) d = -d;
+            if (weightDecay != 0) d += vWd * p;
             if (momentum != 0)
             {
-                float buf = firstStep ? d : momentum * momentumBuffer[i] + (1 - dampening) * d;
-                momentumBuffer[i] = buf;
-                d = nesterov ? d + momentum * buf : buf;
+                var buf = firstStep ? d : vMom * Load(momentumBuffer, i) + vDamp * d;
+                Store(buf, momentumBuffer, i);
+                d = nesterov ? d + vMom * buf : buf;
             }
-            param[i] -= lr * d;
+            Store(p - vLr * d, param, i);
         }
     }
 
@@ -35,23 +46,32 @@ public sealed partial class ManagedKernels
         float bc2 = 1 - MathF.Pow(beta2, step);
         float stepSize = lr / bc1;
         float bc2Sqrt = MathF.Sqrt(bc2);
-        for (int i = 0; i < param.Length; i++)
+        var vStep = new Vector<float>(stepSize);
+        var vBc2Sqrt = new Vector<float>(bc2Sqrt);
+        var vEps = new Vector<float>(eps);
+        var vB1 = new Vector<float>(1 - beta1);
+        var vB2 = new Vector<float>(beta2);
+        var vOneMinusB2 = new Vector<float>(1 - beta2);
+        var vDecay = new Vector<float>(decoupledWeightDecay ? 1 - lr * weightDecay : weightDecay);
+        for (int i = 0; i < param.Length; i += Width)
         {
-            float g = maximize ? -grad[i] : grad[i];
-            float p = param[i];
+            var g = Load(grad, i);
+            if (maximize) g = -g;
+            var p = Load(param, i);
             if (weightDecay != 0)
             {
-                if (decoupledWeightDecay) p *= 1 - lr * weightDecay;
-                else g += weightDecay * p;
+                if (decoupledWeightDecay) p *= vDecay;
+                else g += vDecay * p;
             }
-            float m = expAvg[i] + (g - expAvg[i]) * (1 - beta1);
-            float v = expAvgSq[i] * beta2 + (1 - beta2) * g * g;
-            expAvg[i] = m;
-            expAvgSq[i] = v;
-            float vm = v;
-            if (amsgrad) { vm = Math.Max(maxExpAvgSq[i], v); maxExpAvgSq[i] = vm; }
-            float denom = MathF.Sqrt(vm) / bc2Sqrt + eps;
-            param[i] = p - stepSize * (m / denom);
+            var m0 = Load(expAvg, i);
+            var m = m0 + (g - m0) * vB1;
+            var v = Load(expAvgSq, i) * vB2 + vOneMinusB2 * g * g;
+            Store(m, expAvg, i);
+            Store(v, expAvgSq, i);
+            var vm = v;
+            if (amsgrad) { vm = Vector.Max(Load(maxExpAvgSq, i), v); Store(vm, maxExpAvgSq, i); }
+            var denom = Vector.SquareRoot(vm) / vBc2Sqrt + vEps;
+            Store(p - vStep * (m / denom), param, i);
         }
     }
 
@@ -63,27 +83,35 @@ public sealed partial class ManagedKernels
         KernelChecks.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
         if (momentum > 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
         if (centered) KernelChecks.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
-        for (int i = 0; i < param.Length; i++)
+        var vLr = new Vector<float>(lr);
+        var vAlpha = new Vector<float>(alpha);
+        var vOneMinusAlpha = new Vector<float>(1 - alpha);
+        var vEps = new Vector<float>(eps);
+        var vWd = new Vector<float>(weightDecay);
+        var vMom = new Vector<float>(momentum);
+        for (int i = 0; i < param.Length; i += Width)
         {
-            float g = maximize ? -grad[i] : grad[i];
-            if (weightDecay != 0) g += weightDecay * param[i];
-            float sq = squareAvg[i] * alpha + (1 - alpha) * g * g;
-            squareAvg[i] = sq;
-            float avg;
+            var p = Load(param, i);
+            var g = Load(grad, i);
+            if (maximize) g = -g;
+            if (weightDecay != 0) g += vWd * p;
+            var sq = Load(squareAvg, i) * vAlpha + vOneMinusAlpha * g * g;
+            Store(sq, squareAvg, i);
+            Vector<float> avg;
             if (centered)
             {
-                float ga = gradAvg[i] * alpha + (1 - alpha) * g;
-                gradAvg[i] = ga;
-                avg = MathF.Sqrt(sq - ga * ga) + eps;
+                var ga = Load(gradAvg, i) * vAlpha + vOneMinusAlpha * g;
+                Store(ga, gradAvg, i);
+                avg = Vector.SquareRoot(sq - ga * ga) + vEps;
             }
-            else avg = MathF.Sqrt(sq) + eps;
+            else avg = Vector.SquareRoot(sq) + vEps;
             if (momentum > 0)
             {
-                float buf = momentumBuffer[i] * momentum + g / avg;
-                momentumBuffer[i] = buf;
-                param[i] -= lr * buf;
+                var buf = Load(momentumBuffer, i) * vMom + g / avg;
+                Store(buf, momentumBuffer, i);
+                Store(p - vLr * buf, param, i);
             }
-            else param[i] -= lr * (g / avg);
+            else Store(p - vLr * (g / avg), param, i);
         }
     }
 }

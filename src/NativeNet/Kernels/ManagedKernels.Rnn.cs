@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using static NativeNet.Kernels.ManagedVector;
+
 namespace NativeNet.Kernels;
 
 public sealed partial class ManagedKernels
@@ -24,8 +28,6 @@ public sealed partial class ManagedKernels
         if (c0 != 0) KernelChecks.AtLeast((long)d.Batch * d.HiddenSize, c0, "c0");
         KernelChecks.AtLeast(wsNeeded, ws, "workspace");
     }
-
-    private static float Sig(float v) => 1f / (1f + MathF.Exp(-v));
 
     /// <inheritdoc />
     public void RnnForward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh,
@@ -56,7 +58,7 @@ public sealed partial class ManagedKernels
         Gemm(false, true, T * B, GH, I, 1f, x, I, wIh, I, 0f, gates, GH, bIh, bIh.IsEmpty ? BiasMode.None : BiasMode.Column);
         bool lstm = d.Cell == RnnCell.Lstm;
         if (lstm && !bHh.IsEmpty)
-            for (int r = 0; r < T * B; r++) System.Numerics.Tensors.TensorPrimitives.Add(gates.Slice(r * GH, GH), bHh[..GH], gates.Slice(r * GH, GH));
+            for (int r = 0; r < T * B; r++) TensorPrimitives.Add(gates.Slice(r * GH, GH), bHh[..GH], gates.Slice(r * GH, GH));
         for (int s = 0; s < T; s++)
         {
             int t = d.Reverse ? T - 1 - s : s, tp = d.Reverse ? t + 1 : t - 1;
@@ -70,15 +72,17 @@ public sealed partial class ManagedKernels
                 var ct = extra.Slice(t * BH, BH);
                 for (int b = 0; b < B; b++)
                 {
+                    // Gate rows i, f, g, o: activate in place, then c = f·c_prev + i·g and h = o·tanh(c).
                     var g = gt.Slice(b * GH, GH);
-                    for (int j = 0; j < H; j++)
-                    {
-                        float ig = Sig(g[j]), fg = Sig(g[H + j]), gg = MathF.Tanh(g[2 * H + j]), og = Sig(g[3 * H + j]);
-                        g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og;
-                        float c = fg * cPrev[b * H + j] + ig * gg;
-                        ct[b * H + j] = c;
-                        ht[b * H + j] = og * MathF.Tanh(c);
-                    }
+                    var c = ct.Slice(b * H, H);
+                    var h = ht.Slice(b * H, H);
+                    TensorPrimitives.Sigmoid(g[..(2 * H)], g[..(2 * H)]);
+                    TensorPrimitives.Tanh(g.Slice(2 * H, H), g.Slice(2 * H, H));
+                    TensorPrimitives.Sigmoid(g.Slice(3 * H, H), g.Slice(3 * H, H));
+                    TensorPrimitives.Multiply(g.Slice(H, H), cPrev.Slice(b * H, H), c);
+                    TensorPrimitives.MultiplyAdd(g[..H], g.Slice(2 * H, H), c, c);
+                    TensorPrimitives.Tanh(c, h);
+                    TensorPrimitives.Multiply(h, g.Slice(3 * H, H), h);
                 }
             }
             else
@@ -87,17 +91,19 @@ public sealed partial class ManagedKernels
                 var hn = extra.Slice(t * BH, BH);
                 for (int b = 0; b < B; b++)
                 {
+                    // r, z = σ(x-part + h-part); n = tanh(x-part + r·(W_hn·h + b_hn)); h = n + z·(h_prev − n).
                     var g = gt.Slice(b * GH, GH);
                     var hw = scratch.Slice(b * GH, GH);
-                    for (int j = 0; j < H; j++)
-                    {
-                        float r = Sig(g[j] + hw[j]), z = Sig(g[H + j] + hw[H + j]);
-                        float hnj = hw[2 * H + j];
-                        float n = MathF.Tanh(g[2 * H + j] + r * hnj);
-                        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-                        hn[b * H + j] = hnj;
-                        ht[b * H + j] = (1 - z) * n + z * hPrev[b * H + j];
-                    }
+                    var rz = g[..(2 * H)];
+                    var n = g.Slice(2 * H, H);
+                    var h = ht.Slice(b * H, H);
+                    TensorPrimitives.Add(rz, hw[..(2 * H)], rz);
+                    TensorPrimitives.Sigmoid(rz, rz);
+                    hw.Slice(2 * H, H).CopyTo(hn.Slice(b * H, H));
+                    TensorPrimitives.MultiplyAdd(g[..H], hw.Slice(2 * H, H), n, n);
+                    TensorPrimitives.Tanh(n, n);
+                    TensorPrimitives.Subtract(hPrev.Slice(b * H, H), n, h);
+                    TensorPrimitives.MultiplyAdd(h, g.Slice(H, H), n, h);
                 }
             }
         }
@@ -154,22 +160,26 @@ public sealed partial class ManagedKernels
             if (lstm)
             {
                 ReadOnlySpan<float> cPrev = s == 0 ? (c0.IsEmpty ? zeros : c0[..BH]) : extra.Slice(tp * BH, BH);
-                var ct = extra.Slice(t * BH, BH);
+                var tanhC = scratch[..BH];
+                TensorPrimitives.Tanh(extra.Slice(t * BH, BH), tanhC);
                 for (int b = 0; b < B; b++)
                 {
+                    // Overwrites the activated gates with the pre-activation gradients.
                     var g = gt.Slice(b * GH, GH);
-                    for (int j = 0; j < H; j++)
+                    Span<float> gi = g[..H], gf = g.Slice(H, H), gg = g.Slice(2 * H, H), go = g.Slice(3 * H, H);
+                    var dhRow = dhNext.Slice(b * H, H);
+                    var dcRow = dcNext.Slice(b * H, H);
+                    ReadOnlySpan<float> dyRow = dy.IsEmpty ? default : dyt.Slice(b * H, H), tc = tanhC.Slice(b * H, H), cp = cPrev.Slice(b * H, H);
+                    for (int j = 0; j < H; j += Width)
                     {
-                        int k = b * H + j;
-                        float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-                        float dh = dhNext[k] + (dy.IsEmpty ? 0f : dyt[k]);
-                        float tc = MathF.Tanh(ct[k]);
-                        float dc = dcNext[k] + dh * og * (1 - tc * tc);
-                        g[j] = dc * gg * ig * (1 - ig);
-                        g[H + j] = dc * cPrev[k] * fg * (1 - fg);
-                        g[2 * H + j] = dc * ig * (1 - gg * gg);
-                        g[3 * H + j] = dh * tc * og * (1 - og);
-                        dcNext[k] = dc * fg;
+                        Vector<float> ig = Load(gi, j), fg = Load(gf, j), gv = Load(gg, j), og = Load(go, j), tcj = Load(tc, j);
+                        var dh = dy.IsEmpty ? Load(dhRow, j) : Load(dhRow, j) + Load(dyRow, j);
+                        var dc = Load(dcRow, j) + dh * og * (Vector<float>.One - tcj * tcj);
+                        Store(dc * gv * ig * (Vector<float>.One - ig), gi, j);
+                        Store(dc * Load(cp, j) * fg * (Vector<float>.One - fg), gf, j);
+                        Store(dc * ig * (Vector<float>.One - gv * gv), gg, j);
+                        Store(dh * tcj * og * (Vector<float>.One - og), go, j);
+                        Store(dc * fg, dcRow, j);
                     }
                 }
                 Gemm(true, false, GH, H, B, 1f, gt, GH, hPrev, H, 1f, dWHh, H);
@@ -180,24 +190,31 @@ public sealed partial class ManagedKernels
                 var hn = extra.Slice(t * BH, BH);
                 for (int b = 0; b < B; b++)
                 {
+                    // g receives the input-side pre-activation gradients, dhw the hidden-side ones.
                     var g = gt.Slice(b * GH, GH);
                     var dhw = scratch.Slice(b * GH, GH);
-                    for (int j = 0; j < H; j++)
+                    Span<float> gr = g[..H], gz = g.Slice(H, H), gn = g.Slice(2 * H, H);
+                    var dhRow = dhNext.Slice(b * H, H);
+                    ReadOnlySpan<float> dyRow = dy.IsEmpty ? default : dyt.Slice(b * H, H), hp = hPrev.Slice(b * H, H), hnRow = hn.Slice(b * H, H);
+                    for (int j = 0; j < H; j += Width)
                     {
-                        int k = b * H + j;
-                        float r = g[j], z = g[H + j], n = g[2 * H + j];
-                        float dh = dhNext[k] + (dy.IsEmpty ? 0f : dyt[k]);
-                        float dnPre = dh * (1 - z) * (1 - n * n);
-                        float dzPre = dh * (hPrev[k] - n) * z * (1 - z);
-                        float drPre = dnPre * hn[k] * r * (1 - r);
-                        g[j] = drPre; g[H + j] = dzPre; g[2 * H + j] = dnPre;
-                        dhw[j] = drPre; dhw[H + j] = dzPre; dhw[2 * H + j] = dnPre * r;
-                        dhNext[k] = dh * z;
+                        Vector<float> r = Load(gr, j), z = Load(gz, j), nv = Load(gn, j);
+                        var dh = dy.IsEmpty ? Load(dhRow, j) : Load(dhRow, j) + Load(dyRow, j);
+                        var dnPre = dh * (Vector<float>.One - z) * (Vector<float>.One - nv * nv);
+                        var dzPre = dh * (Load(hp, j) - nv) * z * (Vector<float>.One - z);
+                        var drPre = dnPre * Load(hnRow, j) * r * (Vector<float>.One - r);
+                        Store(drPre, gr, j);
+                        Store(dzPre, gz, j);
+                        Store(dnPre, gn, j);
+                        Store(drPre, dhw[..H], j);
+                        Store(dzPre, dhw.Slice(H, H), j);
+                        Store(dnPre * r, dhw.Slice(2 * H, H), j);
+                        Store(dh * z, dhRow, j);
                     }
                 }
                 Gemm(true, false, GH, H, B, 1f, scratch, GH, hPrev, H, 1f, dWHh, H);
                 if (!dbHh.IsEmpty)
-                    for (int b = 0; b < B; b++) System.Numerics.Tensors.TensorPrimitives.Add(dbHh[..GH], scratch.Slice(b * GH, GH), dbHh[..GH]);
+                    for (int b = 0; b < B; b++) TensorPrimitives.Add(dbHh[..GH], scratch.Slice(b * GH, GH), dbHh[..GH]);
                 Gemm(false, false, B, H, GH, 1f, scratch, GH, wHh, H, 1f, dhNext, H);
             }
         }
@@ -208,12 +225,12 @@ public sealed partial class ManagedKernels
         if (!dbIh.IsEmpty)
         {
             dbIh[..GH].Clear();
-            for (int r = 0; r < T * B; r++) System.Numerics.Tensors.TensorPrimitives.Add(dbIh[..GH], gates.Slice(r * GH, GH), dbIh[..GH]);
+            for (int r = 0; r < T * B; r++) TensorPrimitives.Add(dbIh[..GH], gates.Slice(r * GH, GH), dbIh[..GH]);
             if (lstm && !dbHh.IsEmpty) dbIh[..GH].CopyTo(dbHh);
         }
         else if (lstm && !dbHh.IsEmpty)
         {
-            for (int r = 0; r < T * B; r++) System.Numerics.Tensors.TensorPrimitives.Add(dbHh[..GH], gates.Slice(r * GH, GH), dbHh[..GH]);
+            for (int r = 0; r < T * B; r++) TensorPrimitives.Add(dbHh[..GH], gates.Slice(r * GH, GH), dbHh[..GH]);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace NativeNet.Kernels;
 
 public sealed partial class ManagedKernels
@@ -9,6 +11,23 @@ public sealed partial class ManagedKernels
         long total = (long)outer * dim * inner;
         KernelChecks.AtLeast(total, x.Length, nameof(x));
         KernelChecks.AtLeast(total, y.Length, nameof(y));
+        if (inner == 1 && !y.Overlaps(x))
+        {
+            // Contiguous rows (the usual last-axis softmax): whole-row vector passes (which would
+            // read overwritten values if y aliased x; that case takes the loop below).
+            for (int o = 0; o < outer; o++)
+            {
+                var xs = x.Slice(o * dim, dim);
+                var ys = y.Slice(o * dim, dim);
+                float max = TensorPrimitives.Max(xs);
+                TensorPrimitives.Subtract(xs, max, ys);
+                TensorPrimitives.Exp(ys, ys);
+                double sum = Sum(ys);
+                if (log) TensorPrimitives.Subtract(xs, max + (float)Math.Log(sum), ys);
+                else TensorPrimitives.Multiply(ys, (float)(1.0 / sum), ys);
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
@@ -37,6 +56,30 @@ public sealed partial class ManagedKernels
         KernelChecks.AtLeast(total, y.Length, nameof(y));
         KernelChecks.AtLeast(total, dy.Length, nameof(dy));
         KernelChecks.AtLeast(total, dx.Length, nameof(dx));
+        if (inner == 1 && !dx.Overlaps(y) && !dx.Overlaps(dy))
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                var ys = y.Slice(o * dim, dim);
+                var dys = dy.Slice(o * dim, dim);
+                var dxs = dx.Slice(o * dim, dim);
+                if (log)
+                {
+                    // dx = dy − exp(y)·Σdy
+                    float s = (float)Sum(dys);
+                    TensorPrimitives.Exp(ys, dxs);
+                    TensorPrimitives.MultiplyAdd(dxs, -s, dys, dxs);
+                }
+                else
+                {
+                    // dx = y·(dy − Σ dy·y)
+                    float s = TensorPrimitives.Dot(dys, ys);
+                    TensorPrimitives.Subtract(dys, s, dxs);
+                    TensorPrimitives.Multiply(dxs, ys, dxs);
+                }
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace NativeNet.Kernels;
 
@@ -14,6 +15,30 @@ public sealed partial class ManagedKernels : IKernels
     public static ManagedKernels Instance { get; } = new();
 
     private ManagedKernels() { }
+
+    private static int _threads = DefaultThreads();
+
+    /// <summary>
+    /// The most threads one managed kernel call uses (default: NATIVENET_NUM_THREADS, as the native
+    /// pool, else all logical processors), so both backends can be compared at equal thread counts.
+    /// Setting a value outside 1..1024 throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public static int Threads
+    {
+        get => Volatile.Read(ref _threads);
+        set
+        {
+            if (value < 1 || value > 1024)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"Threads must be in [1, 1024]. Received: Threads={value}");
+            Volatile.Write(ref _threads, value);
+        }
+    }
+
+    private static int DefaultThreads()
+    {
+        string? env = Environment.GetEnvironmentVariable("NATIVENET_NUM_THREADS");
+        return int.TryParse(env, out int t) && t >= 1 && t <= 1024 ? t : Environment.ProcessorCount;
+    }
 
     /// <inheritdoc />
     public Backend Backend => Backend.Managed;
@@ -30,7 +55,7 @@ public sealed partial class ManagedKernels : IKernels
         switch (op)
         {
             case UnaryOp.Identity: x.CopyTo(y); break;
-            case UnaryOp.Relu: TensorPrimitives.Max(x, 0f, y); FixNaN(x, y); break;
+            case UnaryOp.Relu: Map<Relu>(x, y, alpha); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
             case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
             case UnaryOp.Exp: TensorPrimitives.Exp(x, y); break;
@@ -40,13 +65,9 @@ public sealed partial class ManagedKernels : IKernels
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, y); break;
             case UnaryOp.Square: TensorPrimitives.Multiply(x, x, y); break;
             case UnaryOp.Scale: TensorPrimitives.Multiply(x, alpha, y); break;
-            case UnaryOp.LeakyRelu: LeakyRelu(x, y, alpha); break;
-            case UnaryOp.Elu:
-                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * ExpM1(v); }
-                break;
-            case UnaryOp.Gelu:
-                for (int i = 0; i < x.Length; i++) y[i] = Gelu(x[i]);
-                break;
+            case UnaryOp.LeakyRelu: Map<LeakyRelu>(x, y, alpha); break;
+            case UnaryOp.Elu: Map<Elu>(x, y, alpha); break;
+            case UnaryOp.Gelu: Map<Gelu>(x, y, alpha); break;
         }
     }
 
@@ -62,12 +83,21 @@ public sealed partial class ManagedKernels : IKernels
             case UnaryOp.Identity: dy.CopyTo(dx); return;
             case UnaryOp.Exp: TensorPrimitives.Multiply(dy, y, dx); return;
             case UnaryOp.Scale: TensorPrimitives.Multiply(dy, alpha, dx); return;
-            case UnaryOp.Tanh:
-                // dx = dy * (1 - y^2) = dy - dy*y*y
-                for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
-                return;
+            case UnaryOp.Neg: TensorPrimitives.Negate(dy, dx); return;
+            case UnaryOp.Log: TensorPrimitives.Divide(dy, x, dx); return;
         }
-        for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * Derivative(op, x[i], y[i], alpha);
+        switch (op)
+        {
+            case UnaryOp.Relu: MapBackward<ReluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Sigmoid: MapBackward<SigmoidBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Tanh: MapBackward<TanhBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Gelu: MapBackward<GeluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.LeakyRelu: MapBackward<LeakyReluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Elu: MapBackward<EluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Abs: MapBackward<AbsBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Sqrt: MapBackward<SqrtBackward>(x, y, dy, dx, alpha); break;
+            default: MapBackward<SquareBackward>(x, y, dy, dx, alpha); break;
+        }
     }
 
     /// <inheritdoc />
@@ -82,8 +112,8 @@ public sealed partial class ManagedKernels : IKernels
             case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
             case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
             case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
-            case BinaryOp.Max: for (int i = 0; i < a.Length; i++) y[i] = a[i] > b[i] ? a[i] : b[i]; break;
-            case BinaryOp.Min: for (int i = 0; i < a.Length; i++) y[i] = a[i] < b[i] ? a[i] : b[i]; break;
+            case BinaryOp.Max: MaxMin(a, b, y, max: true, broadcastB: false); break;
+            case BinaryOp.Min: MaxMin(a, b, y, max: false, broadcastB: false); break;
         }
     }
 
@@ -108,61 +138,136 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public double Sum(ReadOnlySpan<float> x)
     {
-        // Same blocking as the native nn_sum: 4096-element blocks, 8 accumulators, blocks in order.
+        // Same blocking as the native nn_sum: 4096-element blocks, 8 double accumulators (lane j takes
+        // elements i with i % 8 == j), blocks in order; the two Vector256<double> halves are exactly
+        // those 8 accumulators, so the result is bit-identical to the scalar definition.
         double total = 0;
         Span<double> acc = stackalloc double[8];
         for (int start = 0; start < x.Length; start += 4096)
         {
             var block = x.Slice(start, Math.Min(4096, x.Length - start));
-            acc.Clear();
+            var lo = Vector256<double>.Zero;
+            var hi = Vector256<double>.Zero;
             int i = 0;
             for (; i + 8 <= block.Length; i += 8)
-                for (int j = 0; j < 8; j++) acc[j] += block[i + j];
+            {
+                var (l, h) = Vector256.Widen(Vector256.Create(block.Slice(i, 8)));
+                lo += l;
+                hi += h;
+            }
+            lo.CopyTo(acc);
+            hi.CopyTo(acc[4..]);
             for (; i < block.Length; i++) acc[i & 7] += block[i];
             total += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
         }
         return total;
     }
 
-    private static void FixNaN(ReadOnlySpan<float> x, Span<float> y)
+    // y = a > b ? a : b (Max) or a < b ? a : b (Min): a NaN in a yields b, as the native kernel.
+    // broadcastB: b holds one value used for every element.
+    private static void MaxMin(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, bool max, bool broadcastB)
     {
-        // PyTorch's relu propagates NaN; Max(x, 0) may not.
-        for (int i = 0; i < x.Length; i++) if (float.IsNaN(x[i])) y[i] = x[i];
+        for (int i = 0; i < a.Length; i += ManagedVector.Width)
+        {
+            var va = ManagedVector.Load(a, i);
+            var vb = broadcastB ? new Vector<float>(b[0]) : ManagedVector.Load(b, i);
+            var pick = max ? Vector.GreaterThan(va, vb) : Vector.LessThan(va, vb);
+            ManagedVector.Store(ManagedVector.Select(pick, va, vb), y, i);
+        }
     }
 
-    private static void LeakyRelu(ReadOnlySpan<float> x, Span<float> y, float alpha)
+    private static void Map<TFunction>(ReadOnlySpan<float> x, Span<float> y, float alpha) where TFunction : IVectorFunction
     {
-        for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * v; }
+        var va = new Vector<float>(alpha);
+        for (int i = 0; i < x.Length; i += ManagedVector.Width)
+            ManagedVector.Store(TFunction.Apply(ManagedVector.Load(x, i), va), y, i);
     }
 
-    private static float ExpM1(float v) => (float)(Math.Exp(v) - 1.0);
-
-    private static float Gelu(float v) => (float)(0.5 * v * Erfc(-v * 0.70710678118654752));
-
-    private static float NormalPdf(float v) => (float)(0.39894228040143268 * Math.Exp(-0.5 * v * v));
-
-    // erfc with fractional error < 1.2e-7 (Chebyshev fit, Numerical Recipes §6.2), in double.
-    private static double Erfc(double z)
+    private static void MapBackward<TDerivative>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha)
+        where TDerivative : IVectorDerivative
     {
-        double az = Math.Abs(z);
-        double t = 1.0 / (1.0 + 0.5 * az);
-        double r = t * Math.Exp(-az * az - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-                   t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return z >= 0 ? r : 2.0 - r;
+        var va = new Vector<float>(alpha);
+        for (int i = 0; i < x.Length; i += ManagedVector.Width)
+            ManagedVector.Store(TDerivative.Apply(ManagedVector.Load(x, i), ManagedVector.Load(y, i), ManagedVector.Load(dy, i), va), dx, i);
     }
 
-    private static float Derivative(UnaryOp op, float x, float y, float alpha) => op switch
+    // Forward functions f(x, alpha). Comparisons with NaN are false, so NaN propagates as in PyTorch.
+    private struct Relu : IVectorFunction
     {
-        UnaryOp.Relu => x > 0 ? 1f : 0f,
-        UnaryOp.Sigmoid => y * (1f - y),
-        UnaryOp.Gelu => (float)(0.5 * Erfc(-x * 0.70710678118654752)) + x * NormalPdf(x),
-        UnaryOp.LeakyRelu => x > 0 ? 1f : alpha,
-        UnaryOp.Elu => x > 0 ? 1f : y + alpha,
-        UnaryOp.Log => 1f / x,
-        UnaryOp.Neg => -1f,
-        UnaryOp.Abs => x > 0 ? 1f : x < 0 ? -1f : 0f,
-        UnaryOp.Sqrt => 0.5f / y,
-        UnaryOp.Square => 2f * x,
-        _ => 1f,
-    };
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, x);
+    }
+
+    private struct LeakyRelu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * x);
+    }
+
+    private struct Elu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, alpha * (Vector.Exp(Vector.Min(x, Vector<float>.Zero)) - Vector<float>.One));
+    }
+
+    private struct Gelu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * ManagedVector.NormalCdf(x);
+    }
+
+    // Backward functions dx(x, y, dy, alpha) given the forward input x and output y.
+    private struct ReluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, Vector<float>.Zero);
+    }
+
+    private struct SigmoidBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * y * (Vector<float>.One - y);
+    }
+
+    private struct TanhBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * (Vector<float>.One - y * y);
+    }
+
+    private struct GeluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * (ManagedVector.NormalCdf(x) + x * ManagedVector.NormalPdf(x));
+    }
+
+    private struct LeakyReluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * alpha);
+    }
+
+    private struct EluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * (y + alpha));
+    }
+
+    private struct AbsBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), dy,
+                ManagedVector.Select(Vector.LessThan(x, Vector<float>.Zero), -dy, Vector<float>.Zero));
+    }
+
+    private struct SqrtBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * new Vector<float>(0.5f) / y;
+    }
+
+    private struct SquareBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            dy * new Vector<float>(2f) * x;
+    }
 }

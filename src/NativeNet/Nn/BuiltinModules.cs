@@ -15,6 +15,7 @@ internal static class BuiltinModules
         ModuleSpec.Register("AvgPool2d", AvgPool2d.Create);
         ModuleSpec.Register("AdaptiveAvgPool2d", AdaptiveAvgPool2d.Create);
         ModuleSpec.Register("Flatten", Flatten.Create);
+        ModuleSpec.Register("ReduceMean", ReduceMean.Create);
         ModuleSpec.Register("Dropout", Dropout.Create);
         ModuleSpec.Register("Identity", _ => new Identity());
         ModuleSpec.Register("Embedding", Embedding.Create);

@@ -227,6 +227,10 @@ public abstract class Module : IDisposable
         foreach (var n in _paramNames) { var p = _params[n]; p?.Grad?.Dispose(); p?.Dispose(); }
         foreach (var n in _bufferNames) _buffers[n]?.Dispose();
         foreach (var c in _childNames) _children[c].Dispose();
+        DisposeCaches();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Frees what a module derived from its parameters (e.g. <see cref="Linear"/>'s packed weight); called by <see cref="Dispose"/>.</summary>
+    private protected virtual void DisposeCaches() { }
 }

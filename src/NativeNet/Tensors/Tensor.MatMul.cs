@@ -108,7 +108,9 @@ public sealed partial class Tensor
     /// <summary>
     /// Runs reverse-mode autograd from this tensor: gradients accumulate into <see cref="Grad"/> of every
     /// leaf that requires grad. A scalar needs no <paramref name="gradient"/> (seed 1); otherwise pass
-    /// dLoss/dThis with this tensor's shape. The graph is freed afterwards.
+    /// dLoss/dThis with this tensor's shape. The graph is freed afterwards unless
+    /// <paramref name="retainGraph"/> (PyTorch's retain_graph): then its saved values stay, so a
+    /// later Backward() can run through it again (the last one should not retain, to free it).
     /// </summary>
-    public void Backward(Tensor? gradient = null) => Autograd.RunBackward(this, gradient);
+    public void Backward(Tensor? gradient = null, bool retainGraph = false) => Autograd.RunBackward(this, gradient, retainGraph);
 }

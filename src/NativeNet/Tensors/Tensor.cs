@@ -84,7 +84,7 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>True when no recorded op produced this tensor.</summary>
     public bool IsLeaf => GradFn is null;
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?)"/> (null until then). Never registered in a dispose scope.</summary>
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool)"/> (null until then). Never registered in a dispose scope.</summary>
     public Tensor? Grad { get; set; }
 
     // A disposed tensor that a recorded op still needs for its backward keeps its memory (it is
@@ -121,7 +121,18 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>The elements as a span over the native memory (valid while the tensor is alive and not disposed).</summary>
-    public Span<float> AsSpan() => new(Pointer, _count);
+    public Span<float> AsSpan()
+    {
+        float* p = Pointer;
+        _storage!.Version++; // writable access may change the values: caches of them (packed weights) go stale
+        return new(p, _count);
+    }
+
+    /// <summary>
+    /// Changes whenever the memory may have been written (every <see cref="AsSpan"/> on this tensor or
+    /// a view sharing its storage). Caches derived from the values compare it to see if they are stale.
+    /// </summary>
+    internal int Version => _storage?.Version ?? -1;
 
     internal ReadOnlySpan<float> Data => new(Pointer, _count);
 

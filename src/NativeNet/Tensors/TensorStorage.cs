@@ -20,6 +20,9 @@ internal sealed unsafe class TensorStorage
 
     public long Capacity { get; }
 
+    /// <summary>Bumped on each writable access to the block (see <see cref="Tensor.Version"/>).</summary>
+    public int Version;
+
     public float* Pointer => (float*)_ptr;
 
     public int RefCount => Volatile.Read(ref _refs);

@@ -11,6 +11,13 @@ internal sealed class CliRun
 
     public string LastLine => StdOut.TrimEnd().Split('\n')[^1].Trim();
 
+    /// <summary>The --json summary (the last line) of a run that must have succeeded.</summary>
+    public System.Text.Json.JsonElement Json()
+    {
+        Assert.True(ExitCode == 0, StdErr + StdOut);
+        return System.Text.Json.JsonDocument.Parse(LastLine).RootElement.Clone();
+    }
+
     public static CliRun Run(params string[] args)
     {
         var o = new StringWriter();

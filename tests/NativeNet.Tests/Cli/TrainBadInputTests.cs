@@ -16,7 +16,7 @@ public class TrainBadInputTests
     [InlineData("unknown-target", Header + "1.0,2.0,benign\n3.0,4.0,malignant\n", "outcome", new[] { "'outcome'", "not found", "radius, texture, diagnosis" })]
     [InlineData("nan", Header + "1.0,2.0,benign\n3.0,NaN,malignant\n", "diagnosis", new[] { "row 3", "'texture'", "NaN" })]
     [InlineData("header-only", Header, "diagnosis", new[] { "no data rows" })]
-    [InlineData("three-classes", Header + "1,2,benign\n3,4,malignant\n5,6,unknown\n", "diagnosis", new[] { "3 classes", "binary" })]
+    [InlineData("one-class", Header + "1,2,benign\n3,4,benign\n5,6,benign\n", "diagnosis", new[] { "one class only ('benign')", "at least two" })]
     public void BadDataExitsWithTwoAndOneClearLineAndWritesNothing(string name, string csv, string target, string[] expected)
     {
         using var tmp = new TempFolder();
@@ -32,8 +32,8 @@ public class TrainBadInputTests
     }
 
     [Theory]
-    [InlineData(new[] { "--model", "cnn" }, "not supported for CSV")]
-    [InlineData(new[] { "--model", "lstm" }, "not supported for CSV")]
+    [InlineData(new[] { "--model", "cnn" }, "--model cnn needs images (.npz")]
+    [InlineData(new[] { "--model", "lstm" }, "--model lstm needs signals (.npz")]
     [InlineData(new[] { "--model", "mlp:64,x" }, "hidden sizes")]
     [InlineData(new[] { "--model", "resnet" }, "--model must be")]
     [InlineData(new[] { "--epochs", "0" }, "--epochs")]

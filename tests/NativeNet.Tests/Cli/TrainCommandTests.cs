@@ -11,11 +11,7 @@ public class TrainCommandTests
 {
     private static readonly string BreastCancer = TestData.Path("breast_cancer_wisconsin.csv");
 
-    private static JsonElement Json(CliRun r)
-    {
-        Assert.True(r.ExitCode == 0, r.StdErr);
-        return JsonDocument.Parse(r.LastLine).RootElement.Clone();
-    }
+    private static JsonElement Json(CliRun r) => r.Json();
 
     [Fact]
     public void ClassificationJsonSummaryHasEveryMetricWithIntervalAndBothFiles()

@@ -28,6 +28,11 @@ public class OnnxExportTests(ITestOutputHelper output)
             var g = new Generator(33);
             return new Sequential(new Conv1d(2, 4, 5, padding: 2, generator: g), new BatchNorm1d(4), new ReLU(), new Flatten(), new Linear(4 * 16, 3, generator: g));
         }, [2, 2, 16]);
+        yield return ("lstm_time_mean", () =>
+        {
+            var g = new Generator(35);
+            return new Sequential(new LSTM(3, 5, batchFirst: true, generator: g), new ReduceMean(1), new Linear(5, 2, generator: g));
+        }, [2, 4, 3]);
         yield return ("linear_3d", () => new Sequential(new Linear(5, 3, generator: new Generator(34)), new Flatten(0, 1)), [2, 4, 5]);
     }
 

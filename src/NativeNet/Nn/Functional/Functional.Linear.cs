@@ -11,7 +11,15 @@ public static partial class Functional
     private static IKernels K => KernelProvider.Current;
 
     /// <summary>y = x·Wᵀ + b for x [.., in], weight [out, in], bias [out] (optional). One autograd node.</summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, GemmActivation.None, null);
+
+    /// <summary>
+    /// act(x·Wᵀ + b) as one GEMM with the bias and activation fused into its epilogue and one
+    /// autograd node. <paramref name="activation"/> is None or Relu (the fusions whose backward
+    /// needs only the output). <paramref name="packedWeight"/>, when given, is Wᵀ packed by the
+    /// current backend from the weight's present values (see <see cref="NativeNet.Nn.Linear"/>).
+    /// </summary>
+    internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation, PackedMatrix? packedWeight)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -21,20 +29,34 @@ public static partial class Functional
             throw new ArgumentException($"input's last dimension must be in_features={inF}. Received: input shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         if (bias is not null && (bias.Rank != 1 || bias.ShapeRef[0] != outF))
             throw new ArgumentException($"bias must have shape [{outF}]. Received: shape={Tensor.ShapeString(bias.ShapeRef)}", nameof(bias));
+        if (activation != GemmActivation.None && activation != GemmActivation.Relu)
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Linear fuses only None or Relu.");
         int m = inF == 0 ? 1 : input.Count / inF;
         for (int i = 0; i < input.Rank - 1 && inF == 0; i++) m *= input.ShapeRef[i];
         var shape = input.ShapeChecked();
         shape[^1] = outF;
         var y = Tensor.Empty(shape);
-        K.Gemm(false, true, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), weight.Data, Math.Max(inF, 1), 0f, y.AsSpan(), Math.Max(outF, 1),
-               bias is null ? default : bias.Data, bias is null ? BiasMode.None : BiasMode.Column);
+        var biasData = bias is null ? default : bias.Data;
+        var biasMode = bias is null ? BiasMode.None : BiasMode.Column;
+        if (packedWeight is not null)
+            K.GemmPacked(false, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), packedWeight, 0f, y.AsSpan(), Math.Max(outF, 1), biasData, biasMode, activation);
+        else
+            K.Gemm(false, true, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), weight.Data, Math.Max(inF, 1), 0f, y.AsSpan(), Math.Max(outF, 1), biasData, biasMode, activation);
         var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
         if (Autograd.Needs(inputs))
         {
-            Autograd.Record("Linear", y, inputs, g =>
+            Autograd.Record(activation == GemmActivation.Relu ? "LinearRelu" : "Linear", y, inputs, gy =>
             {
                 var k = K;
-                Tensor? gx = null, gw = null, gb = null;
+                Tensor? gx = null, gw = null, gb = null, masked = null;
+                var g = gy;
+                if (activation == GemmActivation.Relu)
+                {
+                    // y = relu(z) > 0 exactly where z > 0, so the output alone masks the gradient.
+                    masked = Tensor.Empty(gy.ShapeChecked(), register: false);
+                    k.UnaryBackward(UnaryOp.Relu, y.Data, y.Data, gy.Data, masked.AsSpan(), 0f);
+                    g = masked;
+                }
                 if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.ShapeChecked(), register: false);
@@ -50,6 +72,7 @@ public static partial class Functional
                     gb = Tensor.Empty(new[] { outF }, register: false);
                     ColumnSums(g.Data, m, outF, gb.AsSpan());
                 }
+                masked?.Dispose();
                 return bias is null ? new[] { gx, gw } : new[] { gx, gw, gb };
             });
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NativeNet.Kernels;
 
 namespace NativeNet.Nn;
 
@@ -32,7 +33,66 @@ public sealed class Linear : Module
     public Tensor? Bias => GetParameter("bias");
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+    public override Tensor Forward(Tensor input) => Forward(input, GemmActivation.None);
+
+    /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following ReLU this way).</summary>
+    internal Tensor Forward(Tensor input, GemmActivation activation)
+    {
+        var w = Weight;
+        return Functional.Linear(input, w, Bias, activation, PackedWeight(w));
+    }
+
+    // Packed-weight cache. Inference runs the same weights through the GEMM again and again, and
+    // packing Wᵀ into the micro-kernel layout on every call costs a pass over the weights. The
+    // weight is packed on the second forward that finds it unchanged (same tensor, same storage
+    // Version, same backend) and reused while it stays so; a training step writes the weight, which
+    // bumps the Version, so training never packs. A stale pack is left to its finalizer rather than
+    // disposed, so a forward on another thread that still holds it stays memory-safe.
+    private readonly object _packLock = new();
+    private Tensor? _seenWeight;
+    private int _seenVersion;
+    private IKernels? _seenKernels;
+    private PackedMatrix? _packed;
+
+    private PackedMatrix? PackedWeight(Tensor w)
+    {
+        var kernels = KernelProvider.Current;
+        int version = w.Version;
+        lock (_packLock)
+        {
+            if (ReferenceEquals(w, _seenWeight) && version == _seenVersion && ReferenceEquals(kernels, _seenKernels))
+            {
+                if (_packed is null)
+                {
+                    // transB: the GEMM computes x·Wᵀ, so op(B) = Wᵀ is in_features × out_features.
+                    _packed = kernels.PackB(true, InFeatures, OutFeatures, w.Data, InFeatures);
+                    GC.KeepAlive(w);
+                }
+                return _packed;
+            }
+            _seenWeight = w;
+            _seenVersion = version;
+            _seenKernels = kernels;
+            _packed = null;
+            return null;
+        }
+    }
+
+    /// <summary>True while a packed copy of the present weight is cached (for tests).</summary>
+    internal bool HasPackedWeight
+    {
+        get { lock (_packLock) return _packed is not null; }
+    }
+
+    private protected override void DisposeCaches()
+    {
+        lock (_packLock)
+        {
+            _packed?.Dispose();
+            _packed = null;
+            _seenWeight = null;
+        }
+    }
 
     /// <inheritdoc />
     public override ModuleSpec ToSpec() => new ModuleSpec("Linear").With("in_features", InFeatures).With("out_features", OutFeatures).With("bias", Bias is not null);

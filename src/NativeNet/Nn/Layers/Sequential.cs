@@ -1,3 +1,5 @@
+using NativeNet.Kernels;
+
 namespace NativeNet.Nn;
 
 /// <summary>Runs its children in order; they are named "0", "1", … as in PyTorch.</summary>
@@ -41,7 +43,18 @@ public sealed class Sequential : Module
         ArgumentNullException.ThrowIfNull(input);
         if (_layers.Count == 0) return input.Clone();
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            // Linear then ReLU: one GEMM with the activation in its epilogue, one autograd node, no
+            // intermediate tensor (the pre-activation is never visible outside this call).
+            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU)
+            {
+                x = linear.Forward(x, GemmActivation.Relu);
+                i++;
+                continue;
+            }
+            x = _layers[i].Forward(x);
+        }
         return x;
     }
 

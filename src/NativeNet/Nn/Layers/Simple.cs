@@ -87,3 +87,20 @@ public sealed class Embedding : Module
     internal static Module Create(ModuleSpec s) =>
         new Embedding(s.GetInt("num_embeddings"), s.GetInt("embedding_dim"), s.Config.ContainsKey("padding_idx") ? s.GetInt("padding_idx") : null);
 }
+
+/// <summary>
+/// Mean over one dimension, which is removed: e.g. dim 1 of an LSTM's batch-first [N, T, H]
+/// output gives [N, H], a summary of the whole sequence whatever its length.
+/// </summary>
+public sealed class ReduceMean : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public ReduceMean(int dim) { Dim = dim; }
+    /// <summary>The averaged (and removed) dimension.</summary>
+    public int Dim { get; }
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Mean(Dim);
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new ModuleSpec("ReduceMean").With("dim", Dim);
+    internal static Module Create(ModuleSpec s) => new ReduceMean(s.GetInt("dim"));
+}

@@ -9,7 +9,7 @@ namespace NativeNet.Serialization.Onnx;
 /// <summary>
 /// Exports a module for inference as an ONNX model (opset <see cref="OpsetVersion"/>, float32):
 /// Linear, Conv1d/Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
-/// ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, Dropout, Identity,
+/// ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
 /// Embedding, LSTM and GRU (stacked, bidirectional, batch_first), nested in Sequential. The graph
 /// has one input "input" and one output "output"; dimension 0 is symbolic ("batch") by default.
 /// Evaluation-mode semantics: dropout is the identity, batch norm uses the running statistics.
@@ -32,21 +32,24 @@ public static class OnnxExporter
     /// <param name="inputShape">A full input shape including the batch dimension, e.g. [1, 3, 224, 224].</param>
     /// <param name="path">The .onnx file to write.</param>
     /// <param name="dynamicBatch">Whether dimension 0 of input and output is symbolic ("batch").</param>
+    /// <param name="standardize">Optional per-feature standardization folded into the graph before the module (so the ONNX model takes raw features).</param>
     /// <exception cref="NotSupportedException">A module type has no ONNX mapping.</exception>
-    /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension.</exception>
-    public static void Export(Module module, int[] inputShape, string path, bool dynamicBatch = true)
+    /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension, or the standardization does not match its last dimension.</exception>
+    public static void Export(Module module, int[] inputShape, string path, bool dynamicBatch = true, InputStandardization? standardize = null)
     {
-        byte[] bytes = ExportToBytes(module, inputShape, dynamicBatch);
+        byte[] bytes = ExportToBytes(module, inputShape, dynamicBatch, standardize);
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
     /// <summary>The serialized ONNX ModelProto (see <see cref="Export"/>).</summary>
-    public static byte[] ExportToBytes(Module module, int[] inputShape, bool dynamicBatch = true)
+    public static byte[] ExportToBytes(Module module, int[] inputShape, bool dynamicBatch = true, InputStandardization? standardize = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(inputShape);
         if (inputShape.Length == 0 || inputShape.Any(d => d <= 0))
             throw new ArgumentException($"inputShape must be non-empty with positive dimensions. Received: inputShape=[{string.Join(", ", inputShape)}]", nameof(inputShape));
+        if (standardize is not null && (standardize.Mean.Count != inputShape[^1] || standardize.Scale.Count != inputShape[^1]))
+            throw new ArgumentException($"standardize must have one mean and one scale per feature ({inputShape[^1]}). Received: {standardize.Mean.Count} means, {standardize.Scale.Count} scales", nameof(standardize));
         bool wasTraining = module.Training;
         module.Eval();
         try
@@ -54,7 +57,8 @@ public static class OnnxExporter
             var b = new OnnxGraphBuilder();
             string input = b.Fresh("input");
             b.Graph.Input.Add(Value(input, inputShape, dynamicBatch));
-            var (last, shape) = Emit(b, module, "", input, inputShape);
+            string first = standardize is null ? input : Standardize(b, standardize, input);
+            var (last, shape) = Emit(b, module, "", first, inputShape);
             // The graph output gets a stable name whatever the last node was.
             string output = b.Fresh("output");
             b.Node("Identity", [last], output);
@@ -74,6 +78,13 @@ public static class OnnxExporter
         {
             module.Train(wasTraining);
         }
+    }
+
+    /// <summary>(x − mean) / scale over the last axis: Sub and Div with [features] initializers (broadcast).</summary>
+    private static string Standardize(OnnxGraphBuilder b, InputStandardization st, string x)
+    {
+        string centered = b.Node("Sub", [x, b.Initializer("input_mean", st.Mean.ToArray(), st.Mean.Count)], "input_centered");
+        return b.Node("Div", [centered, b.Initializer("input_scale", st.Scale.ToArray(), st.Scale.Count)], "input_standardized");
     }
 
     private static (string Output, int[] Shape) Emit(OnnxGraphBuilder b, Module module, string prefix, string x, int[] shape)
@@ -109,6 +120,7 @@ public static class OnnxExporter
             "Softmax" => b.Node("Softmax", [x], hint, Int("axis", spec.GetInt("dim", -1))),
             "LogSoftmax" => b.Node("LogSoftmax", [x], hint, Int("axis", spec.GetInt("dim", -1))),
             "Flatten" => Flatten(b, spec, x, shape, hint),
+            "ReduceMean" => b.Node("ReduceMean", [x], hint, Ints("axes", spec.GetInt("dim")), Int("keepdims", 0)),
             "Dropout" or "Identity" => b.Node("Identity", [x], hint),
             "Embedding" => b.Node("Gather", [Param(b, state, prefix, "weight"), b.Node("Cast", [x], hint + "_indices", Int("to", (int)TensorProto.Types.DataType.Int64))], hint, Int("axis", 0)),
             "LSTM" or "GRU" => Recurrent(b, spec, state, prefix, x, hint),
@@ -288,3 +300,8 @@ public static class OnnxExporter
     }
 
 }
+
+/// <summary>A standardization the exporter puts in front of the network: input = (raw − Mean) / Scale, per feature.</summary>
+/// <param name="Mean">Per-feature means.</param>
+/// <param name="Scale">Per-feature scales (non-zero).</param>
+public sealed record InputStandardization(IReadOnlyList<float> Mean, IReadOnlyList<float> Scale);

@@ -1,0 +1,78 @@
+#include "conv/band_gemm.h"
+
+#include <algorithm>
+
+#include "conv/scratch.h"
+
+namespace nn::conv {
+
+namespace {
+// A block of kc x mr (A) and kc x nr (B) micro-panels stays within Zen 3's 32 KiB L1D.
+constexpr int64_t kMaxBlock = 256;
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+kblocking make_kblocking(int64_t k, int64_t unit) {
+    const int64_t units = ceil_div(k, unit);
+    const int64_t per = std::max<int64_t>(1, kMaxBlock / unit);
+    const int64_t blocks = ceil_div(units, per);
+    return kblocking{k, std::max<int64_t>(1, ceil_div(units, blocks) * unit)};
+}
+
+int64_t padded_rows(const gemm::kernels& K, int64_t m) { return ceil_div(m, K.mr) * K.mr; }
+
+void pack_a_blocks(const gemm::kernels& K, const float* a, int64_t rs, int64_t cs, int64_t m, const kblocking& kb,
+                   float* dst) {
+    const int64_t mp = padded_rows(K, m);
+    for (int64_t b = 0; b < kb.count(); ++b) {
+        const int64_t k0 = kb.begin(b), kc = kb.len(b);
+        for (int64_t i = 0; i < m; i += K.mr)
+            K.pack_a(a + i * rs + k0 * cs, rs, cs, static_cast<int>(std::min<int64_t>(K.mr, m - i)), kc,
+                     dst + k0 * mp + i * kc);
+    }
+}
+
+void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
+               function_ref<a_view(int64_t k0, int64_t kc)> a_block,
+               function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc, bool accumulate,
+               const float* bias_row, int act) {
+    if (m <= 0 || n <= 0) return;
+    const int64_t MR = K.mr, NR = K.nr;
+    float* bp = thread_scratch(1, kb.step * ceil_div(n, NR) * NR);
+    gemm::tile_args t{};
+    t.alpha = 1.0f;
+    t.ldc = ldc;
+    t.b_packed = true;
+    t.b_rs = NR;
+    const int64_t blocks = kb.count();
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t k0 = kb.begin(b), kc = kb.len(b);
+        const bool last = b + 1 == blocks;
+        const a_view av = a_block(k0, kc);
+        t.a_packed = av.rs == 0;
+        t.a_rs = t.a_packed ? 1 : av.rs;
+        t.a_cs = t.a_packed ? MR : 1;
+        const int64_t a_step = t.a_packed ? kc : av.rs;  // from one micro-panel (mr rows) to the next
+        pack_b(k0, kc, bp);
+        t.k = kc;
+        t.beta = b == 0 && !accumulate ? 0.0f : 1.0f;  // later K blocks accumulate onto C
+        t.act = last ? act : 0;
+        // Rows outer, panels inner (BLIS order): A's kc x mr micro-panel stays in L1, B's block
+        // streams from L2, and C is written row by row (its rows are a plane apart: walking C a
+        // panel at a time would touch a new page per row).
+        for (int64_t i = 0; i < m; i += MR) {
+            t.m = static_cast<int>(std::min(MR, m - i));
+            t.a = av.p + i * a_step;
+            t.bias_row = last && bias_row ? bias_row + i : nullptr;
+            t.bias_col = nullptr;
+            for (int64_t j = 0; j < n; j += NR) {
+                t.n = static_cast<int>(std::min(NR, n - j));
+                t.b = bp + j * kc;
+                t.c = c + i * ldc + j;
+                K.tile(t);
+            }
+        }
+    }
+}
+
+}  // namespace nn::conv
