@@ -99,8 +99,11 @@ public enum RnnCell
     Gru = 1,
 }
 
-/// <summary>One recurrent layer in one direction over time-major x [SeqLen, Batch, InputSize].</summary>
-public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch, int InputSize, int HiddenSize, bool Reverse = false)
+/// <summary>
+/// One recurrent layer in one direction over x [SeqLen, Batch, InputSize] (time-major), or
+/// [Batch, SeqLen, InputSize] with <c>BatchFirst</c>; y, dy and dx follow the same layout.
+/// </summary>
+public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch, int InputSize, int HiddenSize, bool Reverse = false, bool BatchFirst = false)
 {
     /// <summary>Gates per cell: 4 for LSTM, 3 for GRU.</summary>
     public int Gates => Cell == RnnCell.Lstm ? 4 : 3;

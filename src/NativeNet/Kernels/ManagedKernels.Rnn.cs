@@ -35,6 +35,17 @@ public sealed partial class ManagedKernels
                            Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
     {
         d.Validate();
+        if (d.BatchFirst)
+        {
+            // Reference backend: run time-major on transposed copies.
+            var tm = d with { BatchFirst = false };
+            KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x.Length, nameof(x));
+            KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.HiddenSize, y.Length, nameof(y));
+            var yt = new float[d.SeqLen * d.Batch * d.HiddenSize];
+            RnnForward(tm, SwapLeadingDims(x, d.Batch, d.SeqLen, d.InputSize), wIh, wHh, bIh, bHh, h0, c0, yt, hN, cN, workspace);
+            SwapLeadingDims(yt, d.SeqLen, d.Batch, d.HiddenSize).CopyTo(y);
+            return;
+        }
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, bIh.Length, bHh.Length, h0.Length, d.Cell == RnnCell.Lstm ? c0.Length : 0, workspace.Length, RnnWorkspaceSize(d));
         int T = d.SeqLen, B = d.Batch, I = d.InputSize, H = d.HiddenSize, G = d.Gates, GH = G * H, BH = B * H;
         KernelChecks.AtLeast((long)T * BH, y.Length, nameof(y));
@@ -108,6 +119,20 @@ public sealed partial class ManagedKernels
                             Span<float> dx, Span<float> dh0, Span<float> dc0, Span<float> dWIh, Span<float> dWHh, Span<float> dbIh, Span<float> dbHh)
     {
         d.Validate();
+        if (d.BatchFirst)
+        {
+            var tm = d with { BatchFirst = false };
+            int sT = d.SeqLen, sB = d.Batch, sI = d.InputSize, sH = d.HiddenSize;
+            KernelChecks.AtLeast((long)sT * sB * sI, x.Length, nameof(x));
+            KernelChecks.AtLeast((long)sT * sB * sH, y.Length, nameof(y));
+            if (!dy.IsEmpty) KernelChecks.AtLeast((long)sT * sB * sH, dy.Length, nameof(dy));
+            KernelChecks.AtLeast((long)sT * sB * sI, dx.Length, nameof(dx));
+            var dxt = new float[sT * sB * sI];
+            RnnBackward(tm, SwapLeadingDims(x, sB, sT, sI), wIh, wHh, h0, c0, SwapLeadingDims(y, sB, sT, sH), workspace,
+                        dy.IsEmpty ? default : SwapLeadingDims(dy, sB, sT, sH), dhN, dcN, dxt, dh0, dc0, dWIh, dWHh, dbIh, dbHh);
+            SwapLeadingDims(dxt, sT, sB, sI).CopyTo(dx);
+            return;
+        }
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, 0, 0, h0.Length, d.Cell == RnnCell.Lstm ? c0.Length : 0, workspace.Length, RnnWorkspaceSize(d));
         int T = d.SeqLen, B = d.Batch, I = d.InputSize, H = d.HiddenSize, G = d.Gates, GH = G * H, BH = B * H;
         KernelChecks.AtLeast((long)T * BH, y.Length, nameof(y));
@@ -207,5 +232,15 @@ public sealed partial class ManagedKernels
         {
             for (int r = 0; r < T * B; r++) TensorPrimitives.Add(dbHh[..GH], gates.Slice(r * GH, GH), dbHh[..GH]);
         }
+    }
+
+    // [a, b, c] → a new [b, a, c] array (batch-first ↔ time-major).
+    private static float[] SwapLeadingDims(ReadOnlySpan<float> src, int a, int b, int c)
+    {
+        var dst = new float[a * b * c];
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                src.Slice((i * b + j) * c, c).CopyTo(dst.AsSpan((j * a + i) * c, c));
+        return dst;
     }
 }

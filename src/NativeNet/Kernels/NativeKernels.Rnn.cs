@@ -4,11 +4,12 @@ namespace NativeNet.Kernels;
 
 public sealed unsafe partial class NativeKernels
 {
-    // One layer, one direction, time-major: the single-layer primitive of the native API.
+    // One layer, one direction: the single-layer primitive of the native API, which reads x and
+    // writes y batch-first itself (no transposed copies on the managed side).
     private static nn_rnn_desc RnnDesc(in RnnDescriptor d) => new()
     {
         cell = d.Cell == RnnCell.Lstm ? nn_rnn_cell.NN_RNN_LSTM : nn_rnn_cell.NN_RNN_GRU,
-        batch_first = 0,
+        batch_first = d.BatchFirst ? 1 : 0,
         seq_len = d.SeqLen, batch = d.Batch, input_size = d.InputSize, hidden_size = d.HiddenSize,
         num_layers = 1, bidirectional = 0, reverse = d.Reverse ? 1 : 0, reserved = 0,
     };

@@ -122,11 +122,13 @@ public class NativeWiringTests
     }
 
     [Theory]
-    [InlineData(RnnCell.Lstm, false)]
-    [InlineData(RnnCell.Gru, true)]
-    public void RecurrentAgrees(RnnCell cell, bool reverse)
+    [InlineData(RnnCell.Lstm, false, false)]
+    [InlineData(RnnCell.Gru, true, false)]
+    [InlineData(RnnCell.Lstm, true, true)]
+    [InlineData(RnnCell.Gru, false, true)]
+    public void RecurrentAgrees(RnnCell cell, bool reverse, bool batchFirst)
     {
-        var d = new RnnDescriptor(cell, 5, 3, 4, 6, reverse);
+        var d = new RnnDescriptor(cell, 5, 3, 4, 6, reverse, batchFirst);
         int gh = d.Gates * d.HiddenSize, bh = d.Batch * d.HiddenSize, tbh = d.SeqLen * bh, tbi = d.SeqLen * d.Batch * d.InputSize;
         float[] x = Data(tbi, 23), wih = Data(gh * d.InputSize, 24, -0.4f, 0.4f), whh = Data(gh * d.HiddenSize, 25, -0.4f, 0.4f);
         float[] bih = Data(gh, 26), bhh = Data(gh, 27), h0 = Data(bh, 28), c0 = Data(bh, 29), dy = Data(tbh, 30), dhN = Data(bh, 31), dcN = Data(bh, 32);
@@ -142,6 +144,28 @@ public class NativeWiringTests
         }
         Assert.Equal(N.RnnWorkspaceSize(d), (long)(d.SeqLen * d.Batch * (d.Gates + 3) + d.Batch * (2 * d.Gates + 5)) * d.HiddenSize);
         for (int i = 0; i < results[0].Length; i++) Close(results[0][i], results[1][i], 1e-4f, 1e-5f, $"{cell} output {i}");
+        if (!batchFirst) return;
+        // Batch-first must be the time-major run on transposed x / dy, with y / dx transposed back.
+        var tm = d with { BatchFirst = false };
+        var wsT = new float[M.RnnWorkspaceSize(tm)];
+        float[] yT = new float[tbh], hT = new float[bh], cT = new float[bh], dxT = new float[tbi];
+        M.RnnForward(tm, SwapLeading(x, d.Batch, d.SeqLen), wih, whh, bih, bhh, h0, c0, yT, hT, cT, wsT);
+        M.RnnBackward(tm, SwapLeading(x, d.Batch, d.SeqLen), wih, whh, h0, c0, yT, wsT, SwapLeading(dy, d.Batch, d.SeqLen), dhN, dcN, dxT,
+                      new float[bh], new float[bh], new float[wih.Length], new float[whh.Length], new float[gh], new float[gh]);
+        Close(SwapLeading(yT, d.SeqLen, d.Batch), results[1][0], 1e-4f, 1e-5f, $"{cell} batch-first y");
+        Close(hT, results[1][1], 1e-4f, 1e-5f, $"{cell} batch-first h_n");
+        Close(SwapLeading(dxT, d.SeqLen, d.Batch), results[1][cell == RnnCell.Lstm ? 3 : 2], 1e-4f, 1e-5f, $"{cell} batch-first dx");
+    }
+
+    // [a, b, rest] → [b, a, rest] for a flat array holding a·b rows of equal length.
+    private static float[] SwapLeading(float[] src, int a, int b)
+    {
+        int c = src.Length / (a * b);
+        var dst = new float[src.Length];
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                Array.Copy(src, (i * b + j) * c, dst, (j * a + i) * c, c);
+        return dst;
     }
 
     [Fact]

@@ -5,18 +5,20 @@ namespace NativeNet.Nn;
 public static partial class Functional
 {
     /// <summary>
-    /// One recurrent layer in one direction over time-major input [T, B, I], as a single autograd node
-    /// with three outputs: y [T, B, H], h_n [B, H], c_n [B, H] (c_n only for LSTM; null for GRU).
-    /// h0/c0 [B, H] may be null (zeros). Biases may be null.
+    /// One recurrent layer in one direction over time-major input [T, B, I] (or [B, T, I] with
+    /// <paramref name="batchFirst"/>), as a single autograd node with three outputs: y [T, B, H]
+    /// ([B, T, H] batch-first), h_n [B, H], c_n [B, H] (c_n only for LSTM; null for GRU).
+    /// h0/c0 [B, H] may be null (zeros). Biases may be null. The kernel reads and writes the
+    /// batch-first layout itself, so no transposed copies are made.
     /// </summary>
     public static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
-                                                                   Tensor? h0, Tensor? c0, bool reverse)
+                                                                   Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(wIh);
         ArgumentNullException.ThrowIfNull(wHh);
-        if (input.Rank != 3) throw new ArgumentException($"recurrent input must be 3-D [T, B, I]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
-        int T = input.ShapeRef[0], B = input.ShapeRef[1], I = input.ShapeRef[2];
+        if (input.Rank != 3) throw new ArgumentException($"recurrent input must be 3-D {(batchFirst ? "[B, T, I]" : "[T, B, I]")}. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        int T = input.ShapeRef[batchFirst ? 1 : 0], B = input.ShapeRef[batchFirst ? 0 : 1], I = input.ShapeRef[2];
         int gates = cell == RnnCell.Lstm ? 4 : 3;
         if (wIh.Rank != 2 || wIh.ShapeRef[1] != I || wIh.ShapeRef[0] % gates != 0)
             throw new ArgumentException($"weight_ih must be [{gates}·hidden, {I}]. Received: shape={Tensor.ShapeString(wIh.ShapeRef)}", nameof(wIh));
@@ -26,11 +28,11 @@ public static partial class Functional
         if (h0 is not null && h0.Count != B * H) throw new ArgumentException($"h0 must have shape [{B}, {H}]. Received: shape={Tensor.ShapeString(h0.ShapeRef)}", nameof(h0));
         if (c0 is not null && c0.Count != B * H) throw new ArgumentException($"c0 must have shape [{B}, {H}]. Received: shape={Tensor.ShapeString(c0.ShapeRef)}", nameof(c0));
         bool lstm = cell == RnnCell.Lstm;
-        var desc = new RnnDescriptor(cell, T, B, I, H, reverse);
+        var desc = new RnnDescriptor(cell, T, B, I, H, reverse, batchFirst);
         var k = K;
         long wsSize = k.RnnWorkspaceSize(desc);
         var ws = Tensor.Empty(new[] { checked((int)wsSize) }, register: false);
-        var y = Tensor.Empty(new[] { T, B, H });
+        var y = Tensor.Empty(batchFirst ? new[] { B, T, H } : new[] { T, B, H });
         var hN = Tensor.Empty(new[] { B, H });
         var cN = lstm ? Tensor.Empty(new[] { B, H }) : null;
         k.RnnForward(desc, input.Data, wIh.Data, wHh.Data, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,

@@ -70,7 +70,9 @@ public abstract class RecurrentBase : Module
         foreach (var (s, name) in new[] { (h0, "h0"), (c0, "c0") })
             if (s is not null && (s.Rank != 3 || s.Size(0) != NumLayers * dirs || s.Size(1) != batch || s.Size(2) != HiddenSize))
                 throw new ArgumentException($"{name} must have shape [{NumLayers * dirs}, {batch}, {HiddenSize}]. Received: shape={Tensor.ShapeString(s.ShapeRef)}", name);
-        var x = BatchFirst ? input.Transpose(0, 1) : input;
+        // Every layer runs in the module's own layout (the kernels take batch-first directly), and
+        // concatenating directions along the feature dim is the same in both layouts.
+        var x = input;
         var hs = new List<Tensor>(NumLayers * dirs);
         var cs = new List<Tensor>(NumLayers * dirs);
         var outs = new Tensor[dirs];
@@ -83,7 +85,7 @@ public abstract class RecurrentBase : Module
                 using var h0i = h0?.Select(0, idx);
                 using var c0i = c0?.Select(0, idx);
                 var (y, hn, cn) = Functional.RnnLayer(_cell, x, GetParameter("weight_ih" + sfx)!, GetParameter("weight_hh" + sfx)!,
-                                                      GetParameter("bias_ih" + sfx), GetParameter("bias_hh" + sfx), h0i, c0i, reverse: d == 1);
+                                                      GetParameter("bias_ih" + sfx), GetParameter("bias_hh" + sfx), h0i, c0i, reverse: d == 1, batchFirst: BatchFirst);
                 outs[d] = y;
                 hs.Add(hn);
                 if (cn is not null) cs.Add(cn);
@@ -91,7 +93,7 @@ public abstract class RecurrentBase : Module
             x = dirs == 2 ? Tensor.Concat(outs, 2) : outs[0];
             if (DropoutP > 0 && Training && l < NumLayers - 1) x = Functional.Dropout(x, DropoutP, true, _generator);
         }
-        var output = BatchFirst ? x.Transpose(0, 1) : x;
+        var output = x;
         var hN = Tensor.Stack(hs, 0);
         var cN = cs.Count > 0 ? Tensor.Stack(cs, 0) : null;
         return new RnnResult(output, hN, cN);
