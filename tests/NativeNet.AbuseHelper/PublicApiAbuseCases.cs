@@ -56,6 +56,17 @@ internal static class PublicApiAbuseCases
             ("Item", t => t.Item()),
             ("Linear.Forward", t => new Linear(3, 2).Forward(t)),
             ("Conv2d.Forward", t => new Conv2d(2, 2, 1).Forward(t)),
+            ("Functional.Conv1d", t => Functional.Conv1d(t, Tensor.Ones(1, 3, 1))),
+            ("Functional.MaxPool2d", t => Functional.MaxPool2d(t, (1, 1))),
+            ("Functional.AvgPool2d", t => Functional.AvgPool2d(t, (1, 1))),
+            ("Functional.AdaptiveAvgPool2d", t => Functional.AdaptiveAvgPool2d(t, (1, 1))),
+            ("Functional.BatchNorm", t => Functional.BatchNorm(t, null, null, null, null, true)),
+            ("Functional.LayerNorm", t => Functional.LayerNorm(t, 4)),
+            ("Functional.Dropout", t => Functional.Dropout(t, 0.5, true)),
+            ("Functional.Embedding", t => Functional.Embedding(Tensor.Zeros(2), t)),
+            ("Functional.MseLoss", t => Functional.MseLoss(t, Tensor.Ones(3))),
+            ("Functional.CrossEntropy", t => Functional.CrossEntropy(t, new[] { 0, 1, 2 })),
+            ("Functional.NllLoss", t => Functional.NllLoss(t, new[] { 0 })),
         };
         foreach (var (name, op) in disposedOps)
             yield return Throws<ObjectDisposedException>("public:disposed", name, () => op(Disposed()));
