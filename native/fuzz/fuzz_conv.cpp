@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool depthwise = in.choice(4) == 0;
     int64_t c = in.size(1, 4), k = in.size(1, 4);
     if (in.choice(8) != 0 && groups > 0 && groups < 64) {
-        c = depthwise ? groups : c * groups;
-        k = k * groups;
+        c = depthwise ? groups : sat_mul(c, groups);
+        k = sat_mul(k, groups);
     }
     nn_conv2d_desc d2{};
     d2.n = in.size(1, 3), d2.c = c, d2.k = k, d2.groups = groups;

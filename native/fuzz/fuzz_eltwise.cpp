@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int fn = in.choice(6);
     static const char* names[] = {"nn_unary", "nn_unary_backward", "nn_binary", "nn_binary_scalar", "nn_axpby", "nn_sum"};
     const char* call = names[fn];
-    const int64_t n = in.choice(4) == 0 ? in.size(0, 255) * 97 : in.size(0, 80);
+    const int64_t n = in.choice(4) == 0 ? sat_mul(in.size(0, 255), 97) : in.size(0, 80);
     const int32_t op = fn <= 1 ? in.code(14) : in.code(6);
     static const float usual[] = {0.0f, 1.0f, -0.7f, 0.01f, 1.3f, 2.0f};
     const float alpha = in.real(usual, 6), beta = in.real(usual, 6);

@@ -38,9 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int32_t ta = in.code(2), tb = in.code(2);
     const int64_t m = in.size(0, 64), n = in.size(0, 64), k = in.size(0, 64);
     const bool ta_t = ta == 1, tb_t = tb == 1;
-    const int64_t lda = (ta_t ? m : k) + in.size(0, 3) * (in.choice(4) == 0 ? -1 : 1);
-    const int64_t ldb = (tb_t ? k : n) + in.size(0, 3) * (in.choice(4) == 0 ? -1 : 1);
-    const int64_t ldc = n + in.size(0, 3) * (in.choice(4) == 0 ? -1 : 1);
+    // Leading dimensions near the minimum: a little above (valid) or below (invalid).
+    auto near = [&](int64_t base) { return sat_add(base, sat_mul(in.size(0, 3), in.choice(4) == 0 ? -1 : 1)); };
+    const int64_t lda = near(ta_t ? m : k);
+    const int64_t ldb = near(tb_t ? k : n);
+    const int64_t ldc = near(n);
     static const float alphas[] = {1.0f, 0.0f, -1.0f, 0.5f, 2.0f};
     const float alpha = in.real(alphas, 5), beta = in.real(alphas, 5);
     const int32_t bias_mode = in.code(3), act = in.code(5);

@@ -84,6 +84,19 @@ private:
     const uint8_t* end_;
 };
 
+// Saturating arithmetic for the fuzzer's own derived parameters (a hostile operand stays hostile
+// instead of wrapping, which would be undefined behaviour in the harness itself).
+inline int64_t sat_add(int64_t a, int64_t b) {
+    int64_t r;
+    if (!__builtin_add_overflow(a, b, &r)) return r;
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+inline int64_t sat_mul(int64_t a, int64_t b) {
+    int64_t r;
+    if (!__builtin_mul_overflow(a, b, &r)) return r;
+    return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
 // Products of sizes with overflow detection: the fuzzer's own idea of how big a buffer is.
 struct count {
     int64_t value = 1;

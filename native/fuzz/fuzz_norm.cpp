@@ -29,12 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string why;
     const bool bn = op < 4, ln = op == 4 || op == 5, dropout = op >= 6;
     const int64_t dn = dropout ? in.size(0, 300) : 0;
-    if (!dropout && (n < 1 || c < 1 || sp < 1)) why = "a size < 1";
+    // Layer norm is called with rows = n * c (saturated), so that is what its validity depends on.
+    const int64_t rows = sat_mul(n, c);
+    if (bn && (n < 1 || c < 1 || sp < 1)) why = "a size < 1";
+    if (ln && (rows < 1 || sp < 1)) why = "rows or d < 1";
     if (dropout && dn < 0) why = "n < 0";
-    const count total = dropout ? count(dn) : count(n) * c * sp;
+    const count total = dropout ? count(dn) : ln ? count(rows) * sp : count(n) * c * sp;
     if (why.empty() && total.overflow) why = "n * c * spatial overflows int64";
     const int64_t ch = ln ? sp : c;          // per-channel (bn) / per-feature (ln) arrays
-    const int64_t stats = ln ? n * c : c;    // save_mean / save_invstd length
+    const int64_t stats = ln ? rows : c;    // save_mean / save_invstd length
     if (why.empty() && !dropout && !(eps >= 0.0f && !std::isinf(eps)) && (op == 0 || op == 1 || op == 4))
         why = "eps not finite and >= 0";
     if (why.empty() && op == 0 && running_on && null_arg != 4 && !(momentum >= 0.0f && momentum <= 1.0f))
@@ -62,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case 1: s = nn_batch_norm_forward_inference(n, c, sp, pa, g.get(), e.get(), ps1, s2.get(), eps, pb); break;
         case 2: s = nn_batch_norm_backward(n, c, sp, a.get(), pa, g.get(), ps1, s2.get(), pb, nullptr, nullptr); break;
         case 3: s = nn_batch_norm_backward_inference(n, c, sp, a.get(), pa, g.get(), ps1, s2.get(), pb, nullptr, nullptr); break;
-        case 4: s = nn_layer_norm_forward(n * c, sp, pa, g.get(), e.get(), eps, pb, s1.get(), s2.get()); break;
-        case 5: s = nn_layer_norm_backward(n * c, sp, a.get(), pa, g.get(), ps1, s2.get(), pb, nullptr, nullptr); break;
+        case 4: s = nn_layer_norm_forward(rows, sp, pa, g.get(), e.get(), eps, pb, s1.get(), s2.get()); break;
+        case 5: s = nn_layer_norm_backward(rows, sp, a.get(), pa, g.get(), ps1, s2.get(), pb, nullptr, nullptr); break;
         case 6: s = nn_dropout_forward(pa, pb, m.get(), dn, p, seed64, offset); break;
         default: s = nn_dropout_backward(pa, null_arg == 3 ? nullptr : m.get(), pb, dn, p); break;
         }
@@ -126,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             nn::norm::batch_norm_training_ref(n, c, sp, x.get(), gamma.get(), beta.get(), nullptr, nullptr, 0.1f, eps,
                                               y.get(), sm.get(), si.get());
         else
-            nn::norm::layer_norm_ref(n * c, sp, x.get(), gamma.get(), beta.get(), eps, y.get(), sm.get(), si.get());
+            nn::norm::layer_norm_ref(rows, sp, x.get(), gamma.get(), beta.get(), eps, y.get(), sm.get(), si.get());
         buffer<float> got(t, 1), want(t), dg(grads_on ? ch : 0, 2), db(grads_on ? ch : 0, 3), wdg(ch), wdb(ch);
         if (op == 2) {
             nn::norm::batch_norm_backward_ref(n, c, sp, x.get(), dy.get(), gamma.get(), sm.get(), si.get(), want.get(),
@@ -135,9 +138,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                              dg.get(), db.get()),
                       call);
         } else {
-            nn::norm::layer_norm_backward_ref(n * c, sp, x.get(), dy.get(), gamma.get(), sm.get(), si.get(), want.get(),
+            nn::norm::layer_norm_backward_ref(rows, sp, x.get(), dy.get(), gamma.get(), sm.get(), si.get(), want.get(),
                                               wdg.get(), wdb.get());
-            expect_ok(nn_layer_norm_backward(n * c, sp, x.get(), dy.get(), gamma.get(), sm.get(), si.get(), got.get(),
+            expect_ok(nn_layer_norm_backward(rows, sp, x.get(), dy.get(), gamma.get(), sm.get(), si.get(), got.get(),
                                              dg.get(), db.get()),
                       call);
         }
@@ -148,7 +151,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         expect_close(dg.get(), wdg.get(), dg.size(), rtol, atol * float(t / ch + 1), "norm dgamma");
         expect_close(db.get(), wdb.get(), db.size(), rtol, atol * float(t / ch + 1), "norm dbeta");
     } else if (op == 4) {
-        const int64_t rows = n * c;
         buffer<float> got(t, 1), want(t), sm(save_on ? rows : 0), si(save_on ? rows : 0), wsm(rows), wsi(rows);
         nn::norm::layer_norm_ref(rows, sp, x.get(), gamma.get(), beta.get(), eps, want.get(), wsm.get(), wsi.get());
         expect_ok(nn_layer_norm_forward(rows, sp, x.get(), gamma.get(), beta.get(), eps, got.get(), sm.get(), si.get()),

@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (fn == 3) return softmax(in);
     static const char* names[] = {"nn_sgd_update", "nn_adam_update", "nn_rmsprop_update"};
     const char* call = names[fn];
-    const int64_t n = in.choice(4) == 0 ? in.size(0, 64) * 61 : in.size(0, 70);
+    const int64_t n = in.choice(4) == 0 ? sat_mul(in.size(0, 64), 61) : in.size(0, 70);
     static const float lrs[] = {0.01f, 0.1f, 0.0f, 1e-3f};
     static const float moms[] = {0.9f, 0.0f, 0.5f, 0.99f};
     static const float decays[] = {0.0f, 0.01f, 0.1f};

@@ -15,6 +15,30 @@ int64_t out_len(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t dil) {
     return (padded.value - extent.value) / s + 1;
 }
 
+// True when some window of the axis has no tap inside [0, in) (possible only with dilation).
+// Checks every window when there are few, else the first and last (the only candidates).
+bool window_misses_input(int64_t in, int64_t out, int64_t k, int64_t s, int64_t pad, int64_t dil) {
+    auto misses = [&](int64_t o) {
+        const count start_c = count(o) * s;
+        if (start_c.overflow) return false;
+        const int64_t start = start_c.value - pad;
+        for (int64_t i = 0; i < k && i < 64; ++i) {
+            const count tap = count(i) * dil;
+            if (tap.overflow) return true;
+            const int64_t t = start + tap.value;
+            if (t >= in) return true;
+            if (t >= 0) return false;
+        }
+        return k > 64 ? false : true;
+    };
+    if (out <= 64) {
+        for (int64_t o = 0; o < out; ++o)
+            if (misses(o)) return true;
+        return false;
+    }
+    return misses(0) || misses(out - 1);
+}
+
 int adaptive(input& in) {
     const int64_t n = in.size(1, 2), c = in.size(1, 3), h = in.size(1, 12), w = in.size(1, 12);
     const int64_t oh = in.size(1, 8), ow = in.size(1, 8);
@@ -85,6 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         oh = out_len(d.h, d.kernel_h, d.stride_h, d.pad_h, d.dilation_h);
         ow = out_len(d.w, d.kernel_w, d.stride_w, d.pad_w, d.dilation_w);
         if (oh < 0 || ow < 0) why = "window does not fit";
+        else if (window_misses_input(d.h, oh, d.kernel_h, d.stride_h, d.pad_h, d.dilation_h) ||
+                 window_misses_input(d.w, ow, d.kernel_w, d.stride_w, d.pad_w, d.dilation_w))
+            why = "a window lies entirely in the padding";
     }
     const count x_n = count(d.n) * d.c * d.h * d.w, y_n = count(d.n) * d.c * oh * ow;
     if (why.empty() && (x_n.overflow || y_n.overflow)) why = "a tensor size overflows int64";

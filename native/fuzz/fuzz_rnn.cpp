@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     d.batch = in.size(1, 4);
     d.input_size = in.size(1, 6);
     d.hidden_size = in.size(1, 9);
-    d.num_layers = stack ? static_cast<int32_t>(in.code(3)) + (in.choice(8) ? 1 : 0) : (in.choice(16) ? 1 : 2);
+    d.num_layers = stack ? static_cast<int32_t>(int64_t{in.code(3)} + (in.choice(8) ? 1 : 0)) : (in.choice(16) ? 1 : 2);
     d.bidirectional = stack ? in.code(2) : (in.choice(16) ? 0 : 1);
     d.reverse = stack ? (in.choice(16) ? 0 : 1) : in.code(2);
     d.reserved = in.choice(32) ? 0 : 7;
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             y_n = count(T) * B * D * H;
             state_n = count(L) * D * B * H;
             ws_n = one_ws * (L * D) + (L > 1 ? count(L + 1) * T * B * D * H : count(0));
-            for (int64_t l = 0; l < L; ++l) w_ih_n.push_back(count(G) * H * (l == 0 ? I : D * H));
+            for (int64_t l = 0; l < L; ++l) w_ih_n.push_back(count(G) * H * (l == 0 ? count(I) : count(D) * H));
         } else {
             y_n = count(T) * B * H;
             state_n = count(B) * H;

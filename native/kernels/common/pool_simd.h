@@ -57,7 +57,8 @@ void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
     const bool vec = (g.sw == 1 || g.sw == 2) && g.h * g.w < (int64_t{1} << 24);
     if (vec) interior_cols(g, V::width, &lo, &hi);
     alignas(64) float iota[V::width], ti[V::width];
-    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(i * g.sw);
+    // Only the vector path reads iota (sw <= 2 there); any stride up to INT64_MAX is valid.
+    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(vec ? i * g.sw : i);
     const R viota = V::load(iota);
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         int64_t ow = 0;
