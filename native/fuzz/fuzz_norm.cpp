@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (dropout && dn < 0) why = "n < 0";
     const count total = dropout ? count(dn) : ln ? count(rows) * sp : count(n) * c * sp;
     if (why.empty() && total.overflow) why = "n * c * spatial overflows int64";
-    const int64_t ch = ln ? sp : c;          // per-channel (bn) / per-feature (ln) arrays
+    const int64_t ch = ln ? sp : bn ? c : 0;  // per-channel (bn) / per-feature (ln) arrays; none for dropout
     const int64_t stats = ln ? rows : c;    // save_mean / save_invstd length
     if (why.empty() && !dropout && !(eps >= 0.0f && !std::isinf(eps)) && (op == 0 || op == 1 || op == 4))
         why = "eps not finite and >= 0";
