@@ -39,6 +39,16 @@ TEST(FuzzRegression, DepthwiseConvWithHugePaddingAndStride) {
     EXPECT_TRUE(nn_test::all_close(db.data(), want_db.data(), 2, 1e-6f, 1e-6f, "bias gradient"));
 }
 
+// fuzz_gemm: lda near INT64_MAX is a valid leading dimension, but (m - 1) * lda + k overflowed
+// (signed overflow, reported by UBSan) instead of being refused.
+TEST(FuzzRegression, SgemmOperandSpanOverflowIsRefused) {
+    float a[2] = {1, 2}, b[1] = {3}, c[2] = {0, 0};
+    const int64_t huge = std::numeric_limits<int64_t>::max() - 1;
+    EXPECT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 2, 1, 1, 1.0f, a, huge, b, 1, 0.0f, c, 1), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::strstr(nn_last_error(), "overflows int64"), nullptr) << nn_last_error();
+    EXPECT_EQ(c[0], 0.0f);
+}
+
 nn_pool2d_desc pool_desc() {
     nn_pool2d_desc d{};
     d.n = 1, d.c = 1, d.h = 4, d.w = 4, d.kernel_h = d.kernel_w = 2, d.stride_h = d.stride_w = 2;
