@@ -49,6 +49,23 @@ TEST(FuzzRegression, SgemmOperandSpanOverflowIsRefused) {
     EXPECT_EQ(c[0], 0.0f);
 }
 
+// fuzz_conv: a stride near INT64_MAX (valid: one output) overflowed ceil_div's a + b - 1 when
+// the im2col kernels computed which output columns a tap lands in.
+TEST(FuzzRegression, ConvWithHugeStride) {
+    nn_conv2d_desc d{};
+    d.n = 1, d.c = 2, d.h = 5, d.w = 5, d.k = 2, d.r = 3, d.s = 3, d.groups = 1;
+    d.stride_h = d.stride_w = std::numeric_limits<int64_t>::max();
+    d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = 2;
+    d.dilation_h = d.dilation_w = 1;
+    const auto p = nn::conv::validate(d);
+    ASSERT_EQ(p.oh, 1);
+    auto x = nn_test::random_vector(50, 6), w = nn_test::random_vector(36, 7);
+    std::vector<float> y(2), want(2);
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+    nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
+    EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 2, 1e-6f, 1e-6f, "forward"));
+}
+
 nn_pool2d_desc pool_desc() {
     nn_pool2d_desc d{};
     d.n = 1, d.c = 1, d.h = 4, d.w = 4, d.kernel_h = d.kernel_w = 2, d.stride_h = d.stride_w = 2;
