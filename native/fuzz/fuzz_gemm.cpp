@@ -134,7 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Hostile alpha / beta (inf, NaN, 1e30) are run for memory safety only: near overflow the
     // two roundings may land on either side of FLT_MAX.
     const bool ordinary = std::fabs(alpha) <= 2.0f && std::fabs(beta) <= 2.0f;
-    const float atol = 2e-6f * static_cast<float>(k + 4) * std::max(1.0f, std::fabs(alpha));
+    const float atol = 2e-6f * (static_cast<float>(k) + 4.0f) * std::max(1.0f, std::fabs(alpha));
     if (ordinary) expect_close(got.get(), want.get(), c_n.value, 1e-5f, atol, call);
 
     if (form == 2) {
@@ -148,7 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             fail("nn_sgemm_packed is not bitwise equal to nn_sgemm_ex");
         // A packed matrix of another k must be refused, not read past.
         buffer<float> c2 = c.copy();
-        expect_error(nn_sgemm_packed((nn_transpose)ta, m, n, k + 1, alpha, a.get(), lda, packed, beta, c2.get(), ldc,
+        expect_error(nn_sgemm_packed((nn_transpose)ta, m, n, k == std::numeric_limits<int64_t>::max() ? k - 1 : k + 1, alpha, a.get(), lda, packed, beta, c2.get(), ldc,
                                      bias.get(), (nn_bias_mode)bias_mode, (nn_activation)act),
                      "nn_sgemm_packed", "k differs from the packed matrix's");
         nn_packed_matrix_destroy(packed);
