@@ -86,6 +86,22 @@ TEST(FuzzRegression, MaxPoolWithHugeStride) {
     EXPECT_EQ(x[static_cast<size_t>(idx)], y);
 }
 
+// fuzz_pool: a valid padding near INT64_MAX / 2 (kernel near INT64_MAX) made max pooling step
+// to the first tap one dilation at a time, ~2^61 iterations (a hang). Now O(1).
+TEST(FuzzRegression, MaxPoolWithHugePaddingFinishes) {
+    auto d = pool_desc();
+    d.h = d.w = 1, d.stride_h = d.stride_w = 1;
+    d.kernel_h = d.kernel_w = int64_t{1} << 62;
+    d.pad_h = d.pad_w = int64_t{1} << 61;
+    int64_t oh = 0, ow = 0;
+    ASSERT_EQ(nn_pool2d_output_size(&d, &oh, &ow), NN_OK) << nn_last_error();
+    ASSERT_EQ(oh, 2);
+    std::vector<float> x{0.5f}, y(4);
+    std::vector<int64_t> idx(4, -1);
+    ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), idx.data()), NN_OK) << nn_last_error();
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(idx[i], 0);
+}
+
 // fuzz_pool: kernel and padding near INT64_MAX overflowed `h + 2 * pad` while validating.
 TEST(FuzzRegression, PoolPaddingOverflowIsRefused) {
     auto d = pool_desc();

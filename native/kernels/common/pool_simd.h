@@ -33,8 +33,10 @@ inline typename V::reg load_s(const float* p, int64_t sw) {
 inline void max_one(const float* x, const geom& g, int64_t oh, int64_t ow, float* y, int64_t* idx) {
     int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
     const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-    while (h0 < 0) h0 += g.dh;
-    while (w0 < 0) w0 += g.dw;
+    // First tap inside the input, in O(1): a padding near INT64_MAX / 2 made the old
+    // step-by-step loop spin for ~2^61 iterations (found by fuzz_pool).
+    h0 = first_tap(h0, g.dh);
+    w0 = first_tap(w0, g.dw);
     float best = -std::numeric_limits<float>::infinity();
     int64_t bi = h0 * g.w + w0;
     for (int64_t ih = h0; ih < h1; ih += g.dh)
@@ -66,7 +68,7 @@ void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
             for (; ow < lo; ++ow) max_one(x, g, oh, ow, y, idx);
             int64_t h0 = oh * g.sh - g.ph;
             const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
-            while (h0 < 0) h0 += g.dh;
+            h0 = first_tap(h0, g.dh);
             for (; ow < hi; ow += V::width) {
                 const int64_t w0 = ow * g.sw - g.pw;
                 R best = V::set1(-std::numeric_limits<float>::infinity());
