@@ -102,6 +102,22 @@ TEST(FuzzRegression, MaxPoolWithHugePaddingFinishes) {
     for (int i = 0; i < 4; ++i) EXPECT_EQ(idx[i], 0);
 }
 
+// fuzz_pool: a 1-tap window with dilation INT64_MAX (valid) overflowed `ih += dilation` after
+// its only tap.
+TEST(FuzzRegression, MaxPoolWithHugeDilation) {
+    auto d = pool_desc();
+    d.kernel_h = d.kernel_w = 1, d.stride_h = d.stride_w = 1;
+    d.dilation_h = d.dilation_w = std::numeric_limits<int64_t>::max();
+    auto x = nn_test::random_vector(16, 8);
+    std::vector<float> y(16);
+    std::vector<int64_t> idx(16);
+    ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), idx.data()), NN_OK) << nn_last_error();
+    for (int i = 0; i < 16; ++i) {
+        EXPECT_EQ(y[i], x[i]);
+        EXPECT_EQ(idx[i], i);
+    }
+}
+
 // fuzz_pool: kernel and padding near INT64_MAX overflowed `h + 2 * pad` while validating.
 TEST(FuzzRegression, PoolPaddingOverflowIsRefused) {
     auto d = pool_desc();

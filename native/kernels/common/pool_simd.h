@@ -39,8 +39,8 @@ inline void max_one(const float* x, const geom& g, int64_t oh, int64_t ow, float
     w0 = first_tap(w0, g.dw);
     float best = -std::numeric_limits<float>::infinity();
     int64_t bi = h0 * g.w + w0;
-    for (int64_t ih = h0; ih < h1; ih += g.dh)
-        for (int64_t iw = w0; iw < w1; iw += g.dw) {
+    for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
+        for (int64_t iw = w0; iw < w1; iw = next_tap(iw, w1, g.dw)) {
             const float v = x[ih * g.w + iw];
             if (v > best || std::isnan(v)) {
                 best = v;
@@ -73,7 +73,7 @@ void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
                 const int64_t w0 = ow * g.sw - g.pw;
                 R best = V::set1(-std::numeric_limits<float>::infinity());
                 R bi = V::add(V::set1(static_cast<float>(h0 * g.w + w0)), viota);
-                for (int64_t ih = h0; ih < h1; ih += g.dh)
+                for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
                     for (int64_t j = 0; j < g.kw; ++j) {
                         const int64_t at = ih * g.w + w0 + j * g.dw;
                         const R v = load_s<V>(x + at, g.sw);

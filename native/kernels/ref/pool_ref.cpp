@@ -22,8 +22,8 @@ void max_plane(const float* x, const geom& g, float* y, int64_t* idx) {
             w0 = first_tap(w0, g.dw);
             float best = -std::numeric_limits<float>::infinity();
             int64_t bi = h0 * g.w + w0;
-            for (int64_t ih = h0; ih < h1; ih += g.dh)
-                for (int64_t iw = w0; iw < w1; iw += g.dw) {
+            for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
+                for (int64_t iw = w0; iw < w1; iw = next_tap(iw, w1, g.dw)) {
                     const float v = x[ih * g.w + iw];
                     if (v > best || std::isnan(v)) {
                         best = v;

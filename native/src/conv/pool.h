@@ -60,6 +60,9 @@ inline int64_t first_tap(int64_t start, int64_t dil) {
     return start + steps * dil;
 }
 
+// The tap after i in a window ending before `end`, without forming i + dil past INT64_MAX.
+inline int64_t next_tap(int64_t i, int64_t end, int64_t dil) { return end - i <= dil ? end : i + dil; }
+
 // PyTorch's adaptive window [start, end) for output index i of o over an input of n.
 inline int64_t adaptive_start(int64_t i, int64_t n, int64_t o) { return (i * n) / o; }
 inline int64_t adaptive_end(int64_t i, int64_t n, int64_t o) { return ((i + 1) * n + o - 1) / o; }
