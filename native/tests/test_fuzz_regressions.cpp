@@ -43,7 +43,7 @@ TEST(FuzzRegression, DepthwiseConvWithHugePaddingAndStride) {
 // (signed overflow, reported by UBSan) instead of being refused.
 TEST(FuzzRegression, SgemmOperandSpanOverflowIsRefused) {
     float a[2] = {1, 2}, b[1] = {3}, c[2] = {0, 0};
-    const int64_t huge = std::numeric_limits<int64_t>::max() - 1;
+    const int64_t huge = std::numeric_limits<int64_t>::max();  // (m - 1) * lda + k = MAX + 1
     EXPECT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 2, 1, 1, 1.0f, a, huge, b, 1, 0.0f, c, 1), NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::strstr(nn_last_error(), "overflows int64"), nullptr) << nn_last_error();
     EXPECT_EQ(c[0], 0.0f);
