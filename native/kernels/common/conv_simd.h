@@ -10,7 +10,8 @@
 
 namespace nn::conv::simd_impl {
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+// Without forming a + b - 1, which overflows for a stride near INT64_MAX (found by fuzz_conv).
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? a / b + (a % b != 0) : -((-a) / b); }
 
 // Output columns [lo, hi) whose tap j lands inside the input row.
 inline void valid_cols(const geom& g, int64_t j, int64_t* lo, int64_t* hi) {

@@ -33,12 +33,14 @@ inline typename V::reg load_s(const float* p, int64_t sw) {
 inline void max_one(const float* x, const geom& g, int64_t oh, int64_t ow, float* y, int64_t* idx) {
     int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
     const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-    while (h0 < 0) h0 += g.dh;
-    while (w0 < 0) w0 += g.dw;
+    // First tap inside the input, in O(1): a padding near INT64_MAX / 2 made the old
+    // step-by-step loop spin for ~2^61 iterations (found by fuzz_pool).
+    h0 = first_tap(h0, g.dh);
+    w0 = first_tap(w0, g.dw);
     float best = -std::numeric_limits<float>::infinity();
     int64_t bi = h0 * g.w + w0;
-    for (int64_t ih = h0; ih < h1; ih += g.dh)
-        for (int64_t iw = w0; iw < w1; iw += g.dw) {
+    for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
+        for (int64_t iw = w0; iw < w1; iw = next_tap(iw, w1, g.dw)) {
             const float v = x[ih * g.w + iw];
             if (v > best || std::isnan(v)) {
                 best = v;
@@ -57,7 +59,8 @@ void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
     const bool vec = (g.sw == 1 || g.sw == 2) && g.h * g.w < (int64_t{1} << 24);
     if (vec) interior_cols(g, V::width, &lo, &hi);
     alignas(64) float iota[V::width], ti[V::width];
-    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(i * g.sw);
+    // Only the vector path reads iota (sw <= 2 there); any stride up to INT64_MAX is valid.
+    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(vec ? i * g.sw : i);
     const R viota = V::load(iota);
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         int64_t ow = 0;
@@ -65,12 +68,12 @@ void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
             for (; ow < lo; ++ow) max_one(x, g, oh, ow, y, idx);
             int64_t h0 = oh * g.sh - g.ph;
             const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
-            while (h0 < 0) h0 += g.dh;
+            h0 = first_tap(h0, g.dh);
             for (; ow < hi; ow += V::width) {
                 const int64_t w0 = ow * g.sw - g.pw;
                 R best = V::set1(-std::numeric_limits<float>::infinity());
                 R bi = V::add(V::set1(static_cast<float>(h0 * g.w + w0)), viota);
-                for (int64_t ih = h0; ih < h1; ih += g.dh)
+                for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
                     for (int64_t j = 0; j < g.kw; ++j) {
                         const int64_t at = ih * g.w + w0 + j * g.dw;
                         const R v = load_s<V>(x + at, g.sw);

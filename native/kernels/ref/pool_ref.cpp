@@ -16,12 +16,14 @@ void max_plane(const float* x, const geom& g, float* y, int64_t* idx) {
         for (int64_t ow = 0; ow < g.ow; ++ow) {
             int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
             const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h), w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-            while (h0 < 0) h0 += g.dh;
-            while (w0 < 0) w0 += g.dw;
+            // First tap inside the input, in O(1): a padding near INT64_MAX / 2 made the old
+            // step-by-step loop spin for ~2^61 iterations (found by fuzz_pool).
+            h0 = first_tap(h0, g.dh);
+            w0 = first_tap(w0, g.dw);
             float best = -std::numeric_limits<float>::infinity();
             int64_t bi = h0 * g.w + w0;
-            for (int64_t ih = h0; ih < h1; ih += g.dh)
-                for (int64_t iw = w0; iw < w1; iw += g.dw) {
+            for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh))
+                for (int64_t iw = w0; iw < w1; iw = next_tap(iw, w1, g.dw)) {
                     const float v = x[ih * g.w + iw];
                     if (v > best || std::isnan(v)) {
                         best = v;

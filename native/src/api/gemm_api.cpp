@@ -27,7 +27,8 @@ void check_ld(int64_t ld, int64_t width, const char* name) {
 // Elements a stored rows x cols operand with leading dimension ld spans (0 when empty).
 int64_t span(int64_t rows, int64_t cols, int64_t ld, const char* what) {
     if (rows == 0 || cols == 0) return 0;
-    return nn::checked_mul(rows - 1, ld, what) + cols;
+    // Both steps checked: a valid ld near INT64_MAX overflowed the "+ cols" (found by fuzz_gemm).
+    return nn::checked_add(nn::checked_mul(rows - 1, ld, what), cols, what);
 }
 
 nn::gemm::epilogue check_epilogue(int64_t m, int64_t n, const float* bias, int mode, int act) {

@@ -24,7 +24,6 @@ namespace {
 // Batch chunks of the weight gradient: fixed by the shape, never by the thread count.
 constexpr int64_t kMaxWeightChunks = 8;
 
-bool is_depthwise(const shape& p) { return p.cg == 1 && p.kg <= 4; }
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
@@ -42,6 +41,18 @@ struct padded {
 };
 padded padded_of(const shape& p) {
     return {(p.oh - 1) * p.sh + (p.r - 1) * p.dh + 1, (p.ow - 1) * p.sw + (p.s - 1) * p.dw + 1};
+}
+
+// The depthwise kernels read a zero-padded copy of each plane (hp x wp), worth it (and bounded)
+// only when that copy is not much larger than the plane. Huge paddings, strides or dilations,
+// valid as they are, take the im2col path, whose buffer is bounded by the output size (found by
+// native/fuzz/fuzz_conv: a 2^40 padding allocated and cleared a 2^80-float plane).
+bool is_depthwise(const shape& p) {
+    if (p.cg != 1 || p.kg > 4) return false;
+    const padded pd = padded_of(p);
+    int64_t area;
+    if (__builtin_mul_overflow(pd.hp, pd.wp, &area)) return false;
+    return area / 4 <= p.h * p.w + 1024;
 }
 
 // Copies plane x (h x w) into xp (hp x wp) shifted by (pt, pl), zero elsewhere. The padded

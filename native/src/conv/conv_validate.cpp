@@ -6,12 +6,6 @@ namespace nn::conv {
 
 namespace {
 
-int64_t checked_add(int64_t a, int64_t b, const char* what) {
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r)) invalid_argument(what, " overflows int64. Received: ", a, " + ", b);
-    return r;
-}
-
 // Output length along one axis; throws when the dilated kernel does not fit the padded input.
 int64_t out_len(int64_t in, int64_t kernel, int64_t stride, int64_t pad0, int64_t pad1, int64_t dil,
                 const char* in_name, const char* k_name, const char* p0_name, const char* p1_name,

@@ -13,13 +13,30 @@ namespace nn::pool {
 namespace {
 int64_t out_len(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t dil, const char* in_name, const char* k_name,
                 const char* p_name, const char* d_name) {
-    int64_t extent = checked_mul(dil, k - 1, "dilation * (kernel - 1)") + 1;
-    int64_t padded = in + 2 * pad;
+    // Checked: a valid window (pad <= kernel / 2) may still be near INT64_MAX.
+    int64_t extent = checked_add(checked_mul(dil, k - 1, "dilation * (kernel - 1)"), 1, "dilated window");
+    int64_t padded = checked_add(in, checked_mul(2, pad, "2 * padding"), "padded input");
     if (extent > padded)
         invalid_argument("the dilated window (", d_name, " * (", k_name, " - 1) + 1 = ", extent,
                          ") must fit the padded input (", in_name, " + 2 * ", p_name, " = ", padded, "). Received: ",
                          in_name, "=", in, ", ", k_name, "=", k, ", ", p_name, "=", pad, ", ", d_name, "=", dil);
     return (padded - extent) / s + 1;
+}
+// With dilation a max-pooling window can miss the input entirely (h = 1, kernel 2, pad 1,
+// dilation 2 reads rows -1 and 1): it has no maximum and no index that backward could use
+// (found by native/fuzz/fuzz_pool). pad <= kernel / 2 rules this out unless the input is
+// shorter than the dilation, and then there are at most two windows to look at.
+void check_windows_touch_input(int64_t in, int64_t out, int64_t k, int64_t s, int64_t pad, int64_t dil,
+                               const char* in_name, const char* d_name) {
+    if (dil == 1 || in >= dil) return;
+    for (int64_t o = 0; o < out; ++o) {
+        const int64_t start = o * s - pad;
+        const int64_t first = start >= 0 ? 0 : (-start + dil - 1) / dil;  // first tap at row >= 0
+        if (first >= k || start + first * dil >= in)
+            invalid_argument("pooling window ", o, " lies entirely in the padding (", d_name, " larger than ", in_name,
+                             "). Received: ", in_name, "=", in, ", ", d_name, "=", dil, ", padding=", pad,
+                             ", kernel=", k);
+    }
 }
 void check_pad(int64_t pad, int64_t k, const char* p_name, const char* k_name) {
     if (pad > k / 2)
@@ -58,6 +75,8 @@ shape validate(const nn_pool2d_desc& d, bool avg) {
     g.ph = d.pad_h, g.pw = d.pad_w, g.dh = d.dilation_h, g.dw = d.dilation_w, g.include_pad = d.count_include_pad != 0;
     g.oh = out_len(g.h, g.kh, g.sh, g.ph, g.dh, "desc->h", "desc->kernel_h", "desc->pad_h", "desc->dilation_h");
     g.ow = out_len(g.w, g.kw, g.sw, g.pw, g.dw, "desc->w", "desc->kernel_w", "desc->pad_w", "desc->dilation_w");
+    check_windows_touch_input(g.h, g.oh, g.kh, g.sh, g.ph, g.dh, "desc->h", "desc->dilation_h");
+    check_windows_touch_input(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, "desc->w", "desc->dilation_w");
     checked_mul(checked_mul(checked_mul(p.n, p.c, "input size"), g.h, "input size"), g.w, "input size");
     checked_mul(checked_mul(p.n * p.c, g.oh, "output size"), g.ow, "output size");
     return p;

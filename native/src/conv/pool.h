@@ -53,6 +53,16 @@ void adaptive_avg_forward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_
 void adaptive_avg_backward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy,
                                float* dx);
 
+// The first tap start + i * dil (i >= 0) that is >= 0, for a window starting at `start`.
+inline int64_t first_tap(int64_t start, int64_t dil) {
+    if (start >= 0) return start;
+    const int64_t steps = -start / dil + (-start % dil != 0);
+    return start + steps * dil;
+}
+
+// The tap after i in a window ending before `end`, without forming i + dil past INT64_MAX.
+inline int64_t next_tap(int64_t i, int64_t end, int64_t dil) { return end - i <= dil ? end : i + dil; }
+
 // PyTorch's adaptive window [start, end) for output index i of o over an input of n.
 inline int64_t adaptive_start(int64_t i, int64_t n, int64_t o) { return (i * n) / o; }
 inline int64_t adaptive_end(int64_t i, int64_t n, int64_t o) { return ((i + 1) * n + o - 1) / o; }

@@ -56,6 +56,13 @@ inline int64_t checked_mul(int64_t a, int64_t b, const char* what) {
     return r;
 }
 
+// a+b without signed overflow; throws naming `what` when it would overflow.
+inline int64_t checked_add(int64_t a, int64_t b, const char* what) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) invalid_argument(what, " overflows int64. Received: ", a, " + ", b);
+    return r;
+}
+
 // Runs `body` and converts any exception into a status plus a last-error message.
 // Every exported function goes through this: no C++ exception crosses the C ABI.
 template <class Body>

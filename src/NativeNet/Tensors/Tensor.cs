@@ -234,6 +234,7 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>The value of a one-element tensor.</summary>
     public float Item()
     {
+        ThrowIfDisposed();
         if (_count != 1)
             throw new InvalidOperationException($"Item() needs a tensor with one element. Received: shape=[{string.Join(", ", _shape)}]");
         return Pointer[0];

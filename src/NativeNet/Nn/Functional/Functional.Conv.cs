@@ -10,6 +10,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed(input, weight, bias);
         if (input.Rank != 4) throw new ArgumentException($"conv2d input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         if (weight.Rank != 4) throw new ArgumentException($"conv2d weight must be 4-D [out, in/groups, kh, kw]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
         var s = stride ?? (1, 1);
@@ -58,6 +59,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed(input, weight, bias);
         if (input.Rank != 3) throw new ArgumentException($"conv1d input must be 3-D [N, C, L]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         if (weight.Rank != 3) throw new ArgumentException($"conv1d weight must be 3-D [out, in/groups, k]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
         using var x4 = input.Unsqueeze(2);
@@ -109,6 +111,7 @@ public static partial class Functional
     public static Tensor AdaptiveAvgPool2d(Tensor input, (int H, int W) outputSize)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed(input);
         if (input.Rank != 4) throw new ArgumentException($"adaptive_avg_pool2d input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         var x = input.ShapeRef;
         int planes = x[0] * x[1], ih = x[2], iw = x[3], oh = outputSize.H, ow = outputSize.W;
@@ -130,6 +133,7 @@ public static partial class Functional
     private static Pool2dGeometry PoolGeometry(Tensor input, (int H, int W) k, (int H, int W) s, (int H, int W) p, bool countIncludePad)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed(input);
         if (input.Rank != 4) throw new ArgumentException($"pooling input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         var x = input.ShapeRef;
         var geo = new Pool2dGeometry(x[0], x[1], x[2], x[3], k.H, k.W, s.H, s.W, p.H, p.W, countIncludePad);

@@ -23,6 +23,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed(input, weight, bias);
         if (weight.Rank != 2) throw new ArgumentException($"weight must be 2-D [out_features, in_features]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
         int outF = weight.ShapeRef[0], inF = weight.ShapeRef[1];
         if (input.Rank == 0 || input.ShapeRef[^1] != inF)
@@ -94,6 +95,7 @@ public static partial class Functional
     public static Tensor Dropout(Tensor input, double p, bool training, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed(input);
         if (p < 0 || p > 1) throw new ArgumentOutOfRangeException(nameof(p), p, $"dropout probability must be in [0, 1]. Received: p={p}");
         if (!training || p == 0) return input.Clone();
         var keep = Tensor.Empty(input.ShapeChecked(), register: false);
@@ -121,6 +123,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed(indices, weight);
         if (weight.Rank != 2) throw new ArgumentException($"weight must be 2-D [num_embeddings, embedding_dim]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
         int num = weight.ShapeRef[0], dim = weight.ShapeRef[1];
         var idxData = indices.Data;

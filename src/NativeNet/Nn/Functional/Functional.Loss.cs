@@ -28,6 +28,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        ThrowIfDisposed(input, target);
         if (!Tensor.SameShape(input.ShapeRef, target.ShapeRef))
             throw new ArgumentException($"{loss}: target must have the input's shape. Received: input {Tensor.ShapeString(input.ShapeRef)}, target {Tensor.ShapeString(target.ShapeRef)}", nameof(target));
     }
@@ -170,6 +171,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        ThrowIfDisposed(input, weight);
         if (input.Rank > 2)
         {
             // [N, C, d…] → [N·d…, C]
@@ -234,6 +236,7 @@ public static partial class Functional
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
+        ThrowIfDisposed(input, weight);
         if (input.Rank != 2) throw new ArgumentException($"nll_loss input must be [N, C]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         int rows = input.ShapeRef[0], classes = input.ShapeRef[1];
         if (target.Length != rows) throw new ArgumentException($"nll_loss: expected {rows} targets. Received: {target.Length}", nameof(target));

@@ -10,6 +10,7 @@ public static partial class Functional
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, float momentum = 0.1f, float eps = 1e-5f)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed(input, runningMean, runningVar, weight, bias);
         if (input.Rank < 2) throw new ArgumentException($"batch_norm input must be at least 2-D [N, C, *]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         var x = input.ShapeRef;
         int n = x[0], c = x[1], spatial = n * c == 0 ? 0 : input.Count / (n * c);
@@ -53,6 +54,7 @@ public static partial class Functional
     public static Tensor LayerNorm(Tensor input, int normalizedSize, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed(input, weight, bias);
         if (normalizedSize <= 0 || input.Count % normalizedSize != 0)
             throw new ArgumentException($"normalized size {normalizedSize} does not divide the input shape {Tensor.ShapeString(input.ShapeRef)}.", nameof(normalizedSize));
         int rows = input.Count / normalizedSize, cols = normalizedSize;
