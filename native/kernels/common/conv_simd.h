@@ -47,20 +47,26 @@ inline void im2col_row(const float* x, int64_t c, int64_t ih, int64_t off, int64
         std::memset(row, 0, sizeof(float) * static_cast<size_t>(g.ow));
         return;
     }
-    const float* src = x + (c * g.h + ih) * g.w + off;
+    // Input column of output column o is o * sw + off; off < 0 inside the left padding, so
+    // pointers are formed from the first valid column (x + ... + off alone could point before
+    // the buffer, which is undefined behaviour even unread: found by fuzz_conv under UBSan).
+    const float* xrow = x + (c * g.h + ih) * g.w;
     for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;  // padding: a few columns
-    if (g.sw == 1) {
-        copy_row<V>(src, row, lo, hi);
-    } else if (g.sw == 2) {
-        // Even lanes of two vectors; a vector may start at ow while its last read,
-        // src[2 * (ow + width) - 1], stays inside the row.
-        const int64_t last = g.w - 1 - off;  // src[last] is the row's end
-        int64_t ow = lo;
-        for (; ow + V::width <= hi && 2 * (ow + V::width) - 1 <= last; ow += V::width)
-            V::store(row + ow, V::load_even(src + 2 * ow));
-        for (; ow < hi; ++ow) row[ow] = src[2 * ow];
-    } else {
-        for (int64_t ow = lo; ow < hi; ++ow) row[ow] = src[ow * g.sw];
+    if (lo < hi) {
+        const float* first = xrow + lo * g.sw + off;  // input of output column lo
+        if (g.sw == 1) {
+            copy_row<V>(first, row + lo, 0, hi - lo);
+        } else if (g.sw == 2) {
+            // Even lanes of two vectors; a vector may start at ow while its last read,
+            // first[2 * (ow - lo + width) - 1], stays inside the row.
+            const int64_t last = g.w - 1 - (lo * 2 + off);  // first[last] is the row's end
+            int64_t ow = lo;
+            for (; ow + V::width <= hi && 2 * (ow - lo + V::width) - 1 <= last; ow += V::width)
+                V::store(row + ow, V::load_even(first + 2 * (ow - lo)));
+            for (; ow < hi; ++ow) row[ow] = first[2 * (ow - lo)];
+        } else {
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow] = first[(ow - lo) * g.sw];
+        }
     }
     for (int64_t o = hi; o < g.ow; ++o) row[o] = 0.0f;
 }
@@ -112,15 +118,18 @@ void col2im(const float* col, int64_t channels, const geom& g, int64_t oh0, int6
                 const float* row = col + ((c * g.r + i) * g.s + j) * L;
                 for (int64_t oh = oh0; oh < oh1; ++oh, row += g.ow) {
                     const int64_t ih = oh * g.sh - g.pt + i * g.dh;
-                    if (ih < 0 || ih >= g.h) continue;
-                    float* dst = dx + (c * g.h + ih) * g.w + off;
+                    if (ih < 0 || ih >= g.h || lo >= hi) continue;
+                    // First valid column's input (see im2col_row: never form x + off < x).
+                    float* dst = dx + (c * g.h + ih) * g.w + lo * g.sw + off;
+                    const float* src = row + lo;
+                    const int64_t n = hi - lo;
                     if (g.sw == 1) {
-                        int64_t ow = lo;
-                        for (; ow + V::width <= hi; ow += V::width)
-                            V::store(dst + ow, V::add(V::load(dst + ow), V::load(row + ow)));
-                        for (; ow < hi; ++ow) dst[ow] += row[ow];
+                        int64_t o = 0;
+                        for (; o + V::width <= n; o += V::width)
+                            V::store(dst + o, V::add(V::load(dst + o), V::load(src + o)));
+                        for (; o < n; ++o) dst[o] += src[o];
                     } else {
-                        for (int64_t ow = lo; ow < hi; ++ow) dst[ow * g.sw] += row[ow];
+                        for (int64_t o = 0; o < n; ++o) dst[o * g.sw] += src[o];
                     }
                 }
             }

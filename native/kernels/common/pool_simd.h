@@ -142,8 +142,8 @@ void avg_forward(const float* x, const geom& g, float* y) {
 template <class V>
 void avg_backward(const float* dy, const geom& g, float* dx) {
     std::memset(dx, 0, sizeof(float) * static_cast<size_t>(g.h * g.w));
-    int64_t lo = 0, hi = 0;
-    interior_cols(g, V::width, &lo, &hi);
+    int64_t lo = 0, hi = 0;  // other strides: every column takes the scalar path
+    if (g.sw == 1 || g.sw == 2) interior_cols(g, V::width, &lo, &hi);
     // Per-thread, no thread_local destructor (runtime/thread_scratch.h explains why).
     float* vrow = nn::thread_scratch(nn::kScratchSlotPoolRow, static_cast<size_t>(g.ow + V::width));
     for (int64_t oh = 0; oh < g.oh; ++oh) {
@@ -168,14 +168,16 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
             const int64_t o0 = ow;
             for (; ow < hi; ow += V::width) V::store(vrow + ow, V::div(V::load(dy + oh * g.ow + ow), div));
             for (int64_t ih = r.h0; ih < r.h1; ++ih) {
-                float* drow = dx + ih * g.w - g.pw;
+                // Input column of interior output o0's first tap (>= 0; a pointer formed as
+                // row - pw could precede dx, undefined behaviour even unread).
+                float* drow = dx + ih * g.w + (o0 * g.sw - g.pw);
                 if (g.sw == 1) {
                     for (int64_t j = 0; j < g.kw; ++j)
                         for (int64_t o = o0; o < ow; o += V::width)
-                            V::store(drow + o + j, V::add(V::load(drow + o + j), V::load(vrow + o)));
+                            V::store(drow + (o - o0) + j, V::add(V::load(drow + (o - o0) + j), V::load(vrow + o)));
                 } else {
                     for (int64_t o = o0; o < ow; ++o)
-                        for (int64_t j = 0; j < g.kw; ++j) drow[o * g.sw + j] += vrow[o];
+                        for (int64_t j = 0; j < g.kw; ++j) drow[(o - o0) * g.sw + j] += vrow[o];
                 }
             }
         }
