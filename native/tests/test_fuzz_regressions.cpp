@@ -49,6 +49,17 @@ TEST(FuzzRegression, SgemmOperandSpanOverflowIsRefused) {
     EXPECT_EQ(c[0], 0.0f);
 }
 
+// fuzz_gemm (long run): packing an empty (k = 0) B with n = INT64_MAX rounded n up to whole
+// panels as n + nr - 1 (signed overflow); the rounding is now overflow-free and checked.
+TEST(FuzzRegression, PackBWithHugeNIsRefused) {
+    const int64_t huge = std::numeric_limits<int64_t>::max();
+    float b[1] = {0};
+    nn_packed_matrix* packed = nullptr;
+    EXPECT_EQ(nn_sgemm_pack_b(NN_NO_TRANS, 0, huge, b, huge, &packed), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::strstr(nn_last_error(), "overflows int64"), nullptr) << nn_last_error();
+    EXPECT_EQ(packed, nullptr);
+}
+
 // fuzz_conv: a stride near INT64_MAX (valid: one output) overflowed ceil_div's a + b - 1 when
 // the im2col kernels computed which output columns a tap lands in.
 TEST(FuzzRegression, ConvWithHugeStride) {
@@ -64,6 +75,30 @@ TEST(FuzzRegression, ConvWithHugeStride) {
     ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
     nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
     EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 2, 1e-6f, 1e-6f, "forward"));
+}
+
+// fuzz_conv (CI run): with a stride and left padding of 2^62 - 1, im2col and col2im formed
+// x + lo * stride (past the buffer: 4 bytes * 2^62 wraps the address) before adding the
+// negative offset that brings it back; the index is now summed before the pointer is formed.
+TEST(FuzzRegression, ConvWithHugeStrideAndPaddingBackward) {
+    nn_conv2d_desc d{};
+    d.n = 1, d.c = 1, d.h = 1, d.w = 5, d.k = 1, d.r = 1, d.s = 2, d.groups = 1;
+    d.stride_h = 1, d.stride_w = (int64_t{1} << 62) - 1;
+    d.pad_left = (int64_t{1} << 62) - 1;
+    d.dilation_h = 1, d.dilation_w = 2;
+    const auto p = nn::conv::validate(d);
+    ASSERT_EQ(p.ow, 2);
+    auto x = nn_test::random_vector(5, 8), w = nn_test::random_vector(2, 9), dy = nn_test::random_vector(2, 10);
+    std::vector<float> y(2), want(2), dx(5), want_dx(5), dw(2), want_dw(2), db(1), want_db(1);
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+    nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
+    EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 2, 1e-6f, 1e-6f, "forward"));
+    ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
+    nn::conv::backward_data_ref(p, dy.data(), w.data(), want_dx.data());
+    EXPECT_TRUE(nn_test::all_close(dx.data(), want_dx.data(), 5, 1e-6f, 1e-6f, "backward data"));
+    ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), db.data()), NN_OK) << nn_last_error();
+    nn::conv::backward_weights_ref(p, x.data(), dy.data(), want_dw.data(), want_db.data());
+    EXPECT_TRUE(nn_test::all_close(dw.data(), want_dw.data(), 2, 1e-6f, 1e-6f, "backward weights"));
 }
 
 nn_pool2d_desc pool_desc() {
@@ -139,6 +174,35 @@ TEST(FuzzRegression, MaxPoolWindowInsidePaddingIsRefused) {
     d.h = 2;  // rows -1 and 1: row 1 exists, so the window is valid
     int64_t oh, ow;
     EXPECT_EQ(nn_pool2d_output_size(&d, &oh, &ow), NN_OK) << nn_last_error();
+}
+
+// fuzz_pool (long run): an average window of INT64_MAX rows (kernel INT64_MAX, padding half of
+// it, h = 1: valid) by 3 columns overflowed the int64 divisor rows * cols; it is now a float
+// product taken in double. Without count_include_pad the divisor is the valid part (1 x n).
+TEST(FuzzRegression, AvgPoolWithHugeWindowDivisor) {
+    for (int include_pad : {0, 1}) {
+        auto d = pool_desc();
+        d.h = 1, d.w = 3, d.stride_h = d.stride_w = 1;
+        d.kernel_h = std::numeric_limits<int64_t>::max(), d.kernel_w = 3;
+        d.pad_h = d.kernel_h / 2, d.pad_w = 1;
+        d.count_include_pad = include_pad;
+        int64_t oh = 0, ow = 0;
+        ASSERT_EQ(nn_pool2d_output_size(&d, &oh, &ow), NN_OK) << nn_last_error();
+        ASSERT_EQ(oh, 1);
+        ASSERT_EQ(ow, 3);
+        std::vector<float> x{1.0f, 2.0f, 4.0f}, y(3), dx(3);
+        ASSERT_EQ(nn_avg_pool2d_forward(&d, x.data(), y.data()), NN_OK) << nn_last_error();
+        if (include_pad) {
+            for (float v : y) EXPECT_TRUE(v >= 0.0f && v < 1e-15f) << v;
+        } else {
+            EXPECT_FLOAT_EQ(y[0], 1.5f);
+            EXPECT_FLOAT_EQ(y[1], 7.0f / 3.0f);
+            EXPECT_FLOAT_EQ(y[2], 3.0f);
+        }
+        std::vector<float> dy{1.0f, 1.0f, 1.0f};
+        ASSERT_EQ(nn_avg_pool2d_backward(&d, dy.data(), dx.data()), NN_OK) << nn_last_error();
+        if (!include_pad) EXPECT_FLOAT_EQ(dx[0], 0.5f + 1.0f / 3.0f);
+    }
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ inline void im2col_row(const float* x, int64_t c, int64_t ih, int64_t off, int64
     const float* xrow = x + (c * g.h + ih) * g.w;
     for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;  // padding: a few columns
     if (lo < hi) {
-        const float* first = xrow + lo * g.sw + off;  // input of output column lo
+        const float* first = xrow + (lo * g.sw + off);  // input of output column lo (index first: lo * sw alone may pass the buffer's end)
         if (g.sw == 1) {
             copy_row<V>(first, row + lo, 0, hi - lo);
         } else if (g.sw == 2) {
@@ -120,7 +120,8 @@ void col2im(const float* col, int64_t channels, const geom& g, int64_t oh0, int6
                     const int64_t ih = oh * g.sh - g.pt + i * g.dh;
                     if (ih < 0 || ih >= g.h || lo >= hi) continue;
                     // First valid column's input (see im2col_row: never form x + off < x).
-                    float* dst = dx + (c * g.h + ih) * g.w + lo * g.sw + off;
+                    // The index is summed first: dx + lo * sw alone can overflow the pointer for a huge stride.
+                    float* dst = dx + ((c * g.h + ih) * g.w + lo * g.sw + off);
                     const float* src = row + lo;
                     const int64_t n = hi - lo;
                     if (g.sw == 1) {

@@ -107,7 +107,7 @@ inline float avg_one(const float* x, const geom& g, int64_t oh, int64_t ow) {
     int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
     const int64_t wp = w1 - w0;
     w0 = std::max<int64_t>(w0, 0), w1 = std::min(w1, g.w);
-    const float div = static_cast<float>(g.include_pad ? r.hpool * wp : (r.h1 - r.h0) * (w1 - w0));
+    const float div = g.include_pad ? window_divisor(r.hpool, wp) : window_divisor(r.h1 - r.h0, w1 - w0);
     float s = 0.0f;
     for (int64_t ih = r.h0; ih < r.h1; ++ih)
         for (int64_t iw = w0; iw < w1; ++iw) s += x[ih * g.w + iw];
@@ -126,7 +126,7 @@ void avg_forward(const float* x, const geom& g, float* y) {
             for (; ow < lo; ++ow) y[oh * g.ow + ow] = avg_one(x, g, oh, ow);
             const avg_rows r = rows_of(g, oh);
             // Interior columns: the window is never clipped horizontally.
-            const R div = V::set1(static_cast<float>(g.include_pad ? r.hpool * g.kw : (r.h1 - r.h0) * g.kw));
+            const R div = V::set1(window_divisor(g.include_pad ? r.hpool : r.h1 - r.h0, g.kw));
             for (; ow < hi; ow += V::width) {
                 const int64_t w0 = ow * g.sw - g.pw;
                 R s = V::zero();
@@ -152,7 +152,7 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
             int64_t w0 = ow * g.sw - g.pw, w1 = std::min(w0 + g.kw, g.w + g.pw);
             const int64_t wp = w1 - w0;
             w0 = std::max<int64_t>(w0, 0), w1 = std::min(w1, g.w);
-            const float div = static_cast<float>(g.include_pad ? r.hpool * wp : (r.h1 - r.h0) * (w1 - w0));
+            const float div = g.include_pad ? window_divisor(r.hpool, wp) : window_divisor(r.h1 - r.h0, w1 - w0);
             const float v = dy[oh * g.ow + ow] / div;
             for (int64_t ih = r.h0; ih < r.h1; ++ih)
                 for (int64_t iw = w0; iw < w1; ++iw) dx[ih * g.w + iw] += v;
@@ -164,7 +164,7 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
             // then add it once per (input row, tap) as a streaming pass. (Adding tap after tap
             // at the same columns would reload each store one float later and stall on
             // store-to-load forwarding.)
-            const auto div = V::set1(static_cast<float>(g.include_pad ? r.hpool * g.kw : (r.h1 - r.h0) * g.kw));
+            const auto div = V::set1(window_divisor(g.include_pad ? r.hpool : r.h1 - r.h0, g.kw));
             const int64_t o0 = ow;
             for (; ow < hi; ow += V::width) V::store(vrow + ow, V::div(V::load(dy + oh * g.ow + ow), div));
             for (int64_t ih = r.h0; ih < r.h1; ++ih) {

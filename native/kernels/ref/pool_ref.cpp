@@ -44,11 +44,10 @@ struct window {
 window avg_window(const geom& g, int64_t oh, int64_t ow) {
     int64_t h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
     int64_t h1 = std::min(h0 + g.kh, g.h + g.ph), w1 = std::min(w0 + g.kw, g.w + g.pw);
-    const int64_t pool = (h1 - h0) * (w1 - w0);
+    const float pool = window_divisor(h1 - h0, w1 - w0);
     h0 = std::max<int64_t>(h0, 0), w0 = std::max<int64_t>(w0, 0);
     h1 = std::min(h1, g.h), w1 = std::min(w1, g.w);
-    const int64_t div = g.include_pad ? pool : (h1 - h0) * (w1 - w0);
-    return {h0, h1, w0, w1, static_cast<float>(div)};
+    return {h0, h1, w0, w1, g.include_pad ? pool : window_divisor(h1 - h0, w1 - w0)};
 }
 
 void avg_plane(const float* x, const geom& g, float* y) {

@@ -53,6 +53,12 @@ void adaptive_avg_forward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_
 void adaptive_avg_backward_ref(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy,
                                float* dx);
 
+// An average window's divisor rows * cols as a float, the product taken in double: a valid
+// window may be INT64_MAX rows by 3 columns (found by fuzz_pool), which overflows int64.
+inline float window_divisor(int64_t rows, int64_t cols) {
+    return static_cast<float>(static_cast<double>(rows) * static_cast<double>(cols));
+}
+
 // The first tap start + i * dil (i >= 0) that is >= 0, for a window starting at `start`.
 inline int64_t first_tap(int64_t start, int64_t dil) {
     if (start >= 0) return start;

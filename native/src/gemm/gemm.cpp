@@ -43,7 +43,8 @@ struct scratch {
 };
 const scratch t_pack_a{0}, t_pack_b{1};
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// a >= 0, b > 0; never forms a + b - 1, which overflows for n near INT64_MAX (fuzz_gemm).
+int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
 
 struct problem {
     int64_t m, n, k;
@@ -277,7 +278,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
     kt = &active_kernels();
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
-    npad = ceil_div(n, kt->nr) * kt->nr;
+    npad = checked_mul(ceil_div(n, kt->nr), kt->nr, "n rounded up to whole panels (packed B)");
     size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));
     if (count > SIZE_MAX / sizeof(float) - 64) throw std::bad_alloc();
     data = alloc_floats(count);
