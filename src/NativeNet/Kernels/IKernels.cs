@@ -111,7 +111,7 @@ public interface IKernels
     /// <summary>gradWeight and gradBias (overwritten; gradBias may be empty) from input and gradOutput.</summary>
     void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias);
 
-    /// <summary>Max pooling; argmax receives, per output, the flat index ih·W + iw of the winner within its input plane (int64 as PyTorch).</summary>
+    /// <summary>Max pooling; argmax receives, per output, the flat index ih·W + iw of the winner within its input plane (int64 as PyTorch), or is empty when no backward pass will need it (inference).</summary>
     void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax);
 
     /// <summary>gradInput (overwritten) routes each output gradient to its argmax.</summary>

@@ -9,7 +9,8 @@ public sealed partial class ManagedKernels
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
         KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
         KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
-        KernelChecks.AtLeast((long)planes * oh * ow, argmax.Length, nameof(argmax));
+        bool withIndices = !argmax.IsEmpty;
+        if (withIndices) KernelChecks.AtLeast((long)planes * oh * ow, argmax.Length, nameof(argmax));
         for (int p = 0; p < planes; p++)
         {
             var x = input.Slice(p * ihw, ihw);
@@ -32,7 +33,7 @@ public sealed partial class ManagedKernels
                     done:
                     int o = (p * oh + y) * ow + xo;
                     output[o] = best;
-                    argmax[o] = bi;
+                    if (withIndices) argmax[o] = bi;
                 }
             }
         }

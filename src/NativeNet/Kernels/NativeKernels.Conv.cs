@@ -84,7 +84,7 @@ public sealed unsafe partial class NativeKernels
         long planes = (long)g.Batch * g.Channels, outs = planes * g.OutHeight * g.OutWidth;
         KernelChecks.AtLeast(planes * g.InHeight * g.InWidth, input.Length, nameof(input));
         KernelChecks.AtLeast(outs, output.Length, nameof(output));
-        KernelChecks.AtLeast(outs, argmax.Length, nameof(argmax));
+        if (!argmax.IsEmpty) KernelChecks.AtLeast(outs, argmax.Length, nameof(argmax));  // empty: no indices (null)
         if (planes == 0) return;
         var desc = PoolDesc(g);
         fixed (float* px = input)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NativeNet.Kernels;
 
 namespace NativeNet.Nn;
@@ -73,17 +74,24 @@ public static partial class Functional
     {
         var geo = PoolGeometry(input, kernel, stride ?? kernel, padding ?? (0, 0), true);
         var y = Tensor.Empty(new[] { geo.Batch, geo.Channels, geo.OutHeight, geo.OutWidth });
-        var arg = new long[y.Count];
-        K.MaxPool2dForward(geo, input.Data, y.AsSpan(), arg);
-        if (Autograd.Needs(input))
+        // Indices only when a backward pass will read them (inference skips them), kept in pooled
+        // native memory (two floats per int64 index) that the graph node releases: a managed
+        // long[] per call was megabytes of garbage per training step for a CNN.
+        if (!Autograd.Needs(input))
         {
-            Autograd.Record("MaxPool2d", y, new[] { input }, g =>
-            {
-                var gx = Tensor.Empty(input.ShapeChecked(), register: false);
-                K.MaxPool2dBackward(geo, g.Data, arg, gx.AsSpan());
-                return new Tensor?[] { gx };
-            });
+            K.MaxPool2dForward(geo, input.Data, y.AsSpan(), Span<long>.Empty);
+            GC.KeepAlive(input);
+            return y;
         }
+        var arg = Tensor.Empty(new[] { 2 * y.Count }, register: false);
+        K.MaxPool2dForward(geo, input.Data, y.AsSpan(), MemoryMarshal.Cast<float, long>(arg.AsSpan()));
+        var node = Autograd.Record("MaxPool2d", y, new[] { input }, g =>
+        {
+            var gx = Tensor.Empty(input.ShapeChecked(), register: false);
+            K.MaxPool2dBackward(geo, g.Data, MemoryMarshal.Cast<float, long>(arg.AsSpan()), gx.AsSpan());
+            return new Tensor?[] { gx };
+        });
+        node.OnRelease = arg.Dispose;
         GC.KeepAlive(input);
         return y;
     }
