@@ -49,6 +49,19 @@ TEST(FuzzRegression, SgemmOperandSpanOverflowIsRefused) {
     EXPECT_EQ(c[0], 0.0f);
 }
 
+// fuzz_gemm (CI run): a transposed A with lda near INT64_MAX (valid for k = 1) overflowed
+// lda * sizeof(float) in the driver's "pack A or read it in place" choice.
+TEST(FuzzRegression, SgemmTransposedAWithHugeLda) {
+    const int64_t huge = std::numeric_limits<int64_t>::max() / 2;
+    float a[2] = {2, 3}, b[2] = {5, 7}, c[4] = {0, 0, 0, 0};
+    // C (2 x 2) = A^T B with A stored k x m = 1 x 2 (lda huge), B 1 x 2.
+    ASSERT_EQ(nn_sgemm(NN_TRANS, NN_NO_TRANS, 2, 2, 1, 1.0f, a, huge, b, 2, 0.0f, c, 2), NN_OK) << nn_last_error();
+    EXPECT_EQ(c[0], 10.0f);
+    EXPECT_EQ(c[1], 14.0f);
+    EXPECT_EQ(c[2], 15.0f);
+    EXPECT_EQ(c[3], 21.0f);
+}
+
 // fuzz_gemm (long run): packing an empty (k = 0) B with n = INT64_MAX rounded n up to whole
 // panels as n + nr - 1 (signed overflow); the rounding is now overflow-free and checked.
 TEST(FuzzRegression, PackBWithHugeNIsRefused) {

@@ -82,14 +82,15 @@ tile_args base_args(const problem& pr) {
 // packs: the kernel wants rows of B contiguous. A is read in place in any layout.)
 bool reads_b_in_place(const problem& pr, int64_t rows, int64_t cols) {
     if (pr.prepacked != nullptr || pr.b_cs != 1) return false;
-    return pr.small || (rows <= g_tuning.b_in_place_max_rows &&
-                        pr.k * cols * static_cast<int64_t>(sizeof(float)) <= g_tuning.b_in_place_max_bytes);
+    // k * cols * 4 <= max_bytes, written as a division: k and cols may each be near INT64_MAX.
+    const int64_t max_floats = g_tuning.b_in_place_max_bytes / static_cast<int64_t>(sizeof(float));
+    return pr.small || (rows <= g_tuning.b_in_place_max_rows && (cols == 0 || pr.k <= max_floats / cols));
 }
 // Transposed A whose k steps lie a page or more apart (e.g. dW = dG^T X over T*B rows of a
 // wide dG) is always packed: read in place, each k step of a micro-panel is a new page and
 // the lines of a panel all fall in one L1 set (measured 1.5x slower at 1024x256x3200).
 bool reads_a_in_place(const problem& pr, int64_t cols) {
-    if (pr.a_rs == 1 && pr.a_cs * static_cast<int64_t>(sizeof(float)) >= 4096) return false;
+    if (pr.a_rs == 1 && pr.a_cs >= 4096 / static_cast<int64_t>(sizeof(float))) return false;  // lda near INT64_MAX: no product (fuzz_gemm)
     return pr.small || cols <= g_tuning.a_in_place_max_cols;
 }
 
@@ -221,9 +222,11 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
 }
 
 void run(problem& pr, int max_threads) {
-    const int64_t work = pr.m * pr.n * std::max<int64_t>(pr.k, 1);
-    pr.small = work <= g_tuning.small_work;
-    int want = pr.small ? 1 : static_cast<int>(std::clamp<int64_t>(work / g_tuning.work_per_thread, 1, 1 << 20));
+    // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
+    const double work = static_cast<double>(pr.m) * static_cast<double>(pr.n) * static_cast<double>(std::max<int64_t>(pr.k, 1));
+    pr.small = work <= static_cast<double>(g_tuning.small_work);
+    int want = pr.small ? 1
+                        : static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
     if (max_threads > 0) want = std::min(want, max_threads);
     if (want <= 1) {
         run_block(pr, 0, pr.m, 0, pr.n);
