@@ -60,6 +60,14 @@ TEST(FuzzRegression, SgemmTransposedAWithHugeLda) {
     EXPECT_EQ(c[1], 14.0f);
     EXPECT_EQ(c[2], 15.0f);
     EXPECT_EQ(c[3], 21.0f);
+    // fuzz_gemm (longer gemm run): B read in place with ldb near INT64_MAX (k = 1): the
+    // micro-kernels stepped b += ldb after the last k step, past the end of the address space.
+    float c2[2] = {0, 0};
+    ASSERT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 2, 2, 1, 1.0f, a, 1, b, huge, 0.0f, c2, 1), NN_ERR_INVALID_ARGUMENT);
+    float c3[4] = {0, 0, 0, 0};
+    ASSERT_EQ(nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, 2, 2, 1, 1.0f, a, 1, b, huge, 0.0f, c3, 2), NN_OK) << nn_last_error();
+    EXPECT_EQ(c3[0], 10.0f);
+    EXPECT_EQ(c3[3], 21.0f);
 }
 
 // fuzz_gemm (long run): packing an empty (k = 0) B with n = INT64_MAX rounded n up to whole

@@ -55,13 +55,17 @@ void tile_impl(const tile_args& t) {
         _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + NR - 1), _MM_HINT_T0);
     }
-    const float* a = t.a;
-    const float* b = t.b;
+    // Step p's operands are formed as base + p * stride, never by stepping a pointer past the
+    // last step: with a stride near INT64_MAX (k = 1) that step overflows (UBSan, fuzz_gemm).
+    const float* const a_base = t.a;
+    const float* const b_base = t.b;
     const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
     const int64_t k = t.k;
     if (BP) {
 #pragma GCC unroll 4
         for (int64_t p = 0; p < k; ++p) {
+            const float* a = a_base + p * acs;
+            const float* b = b_base + p * brs;
             __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
@@ -69,12 +73,12 @@ void tile_impl(const tile_args& t) {
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
                 c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
-            a += acs;
-            b += brs;
         }
     } else {
         const __m256i bm0 = first_n(t.n), bm1 = first_n(t.n - 8);
         for (int64_t p = 0; p < k; ++p) {
+            const float* a = a_base + p * acs;
+            const float* b = b_base + p * brs;
             __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = _mm256_maskload_ps(b + 8, bm1);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
@@ -82,8 +86,6 @@ void tile_impl(const tile_args& t) {
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
                 c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
-            a += acs;
-            b += brs;
         }
     }
     const __m256 va = _mm256_set1_ps(t.alpha), vb = _mm256_set1_ps(t.beta);

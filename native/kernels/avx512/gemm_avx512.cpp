@@ -51,8 +51,10 @@ void tile_impl(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
-    const float* a = t.a;
-    const float* b = t.b;
+    // Step p's operands are formed as base + p * stride, never by stepping a pointer past the
+    // last step: with a stride near INT64_MAX (k = 1) that step overflows (UBSan, fuzz_gemm).
+    const float* const a_base = t.a;
+    const float* const b_base = t.b;
     const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
     const __mmask16 bm0 = BP ? 0xFFFF : first_n(t.n), bm1 = BP ? 0xFFFF : first_n(t.n - 16);
     int64_t k = t.k;
@@ -64,6 +66,8 @@ void tile_impl(const tile_args& t) {
     }
 #pragma GCC unroll 4
     for (int64_t p = 0; p < k; ++p) {
+        const float* a = a_base + p * acs;
+        const float* b = b_base + p * brs;
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
         __m512 b1 = BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
 #pragma GCC unroll 16
@@ -72,8 +76,6 @@ void tile_impl(const tile_args& t) {
             c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
             c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
         }
-        a += acs;
-        b += brs;
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
     const __m512 va = _mm512_set1_ps(t.alpha), vb = _mm512_set1_ps(t.beta);

@@ -61,11 +61,15 @@ void tile_impl(const tile_args& t) {
     float32x4_t c[R][NV];
     for (int r = 0; r < R; ++r)
         for (int v = 0; v < NV; ++v) c[r][v] = vdupq_n_f32(0.0f);
-    const float* a = t.a;
-    const float* b = t.b;
+    // Step p's operands are formed as base + p * stride, never by stepping a pointer past the
+    // last step: with a stride near INT64_MAX (k = 1) that step overflows (UBSan, fuzz_gemm).
+    const float* const a_base = t.a;
+    const float* const b_base = t.b;
     const int64_t ars = t.a_rs, acs = APACK ? MR : t.a_cs, brs = t.b_rs;
     float bbuf[NR] = {};  // partial B row, zero beyond n
     for (int64_t p = 0; p < t.k; ++p) {
+        const float* a = a_base + p * acs;
+        const float* b = b_base + p * brs;
         const float* brow = b;
         if (!FULLB) {
             std::memcpy(bbuf, b, sizeof(float) * static_cast<size_t>(t.n));
@@ -82,8 +86,6 @@ void tile_impl(const tile_args& t) {
                 for (int v = 0; v < NV; ++v) c[r][v] = vfmaq_n_f32(c[r][v], bv[v], av);
             }
         }
-        a += acs;
-        b += brs;
     }
 
     // Epilogue on the hot tile: alpha, beta (fused, as on x86), bias, activation, store.
