@@ -24,7 +24,7 @@ if (args.Length > 0)
 }
 else
 {
-    int n = small ? 48 : 160;
+    int n = small ? 48 : 640;
     var (images, labels) = SyntheticFundus.Generate(n, seed);
     var all = new Dataset(images, [3, SyntheticFundus.Size, SyntheticFundus.Size], labels, 1, null, ["no referable DR", "referable DR"]);
     var split = Splits.StratifiedTrainValidationTest(all.GetLabels(), 0, 0.25, seed);
@@ -40,8 +40,8 @@ using var model = new Sequential(
     new Conv2d(c, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2),
     new Conv2d(16, 32, 3, padding: 1), new ReLU(), new MaxPool2d(2),
     new Flatten(), new Linear(32 * (h / 4) * (w / 4), 128), new ReLU(), new Dropout(0.3), new Linear(128, 2));
-var compiled = model.Compile(new Adam(model.Parameters(), lr: 2e-3), new CrossEntropyLoss(), "accuracy");
-compiled.Fit(train, epochs: small ? 1 : 4, batchSize: 16, progress: new ConsoleProgress(), seed: seed);
+var compiled = model.Compile(new Adam(model.Parameters(), lr: 1e-3), new CrossEntropyLoss(), "accuracy");
+compiled.Fit(train, epochs: small ? 1 : 8, batchSize: 16, progress: new ConsoleProgress(), seed: seed);
 
 float[] p = compiled.Predict(test);
 var pPositive = Enumerable.Range(0, test.Count).Select(i => p[2 * i + 1]).ToArray();
