@@ -81,6 +81,17 @@ TEST(FuzzRegression, PackBWithHugeNIsRefused) {
     EXPECT_EQ(packed, nullptr);
 }
 
+// fuzz_gemm (gemm-only run): packing B with n = 0 and k near INT64_MAX walked ~2^55 empty K
+// blocks (a hang); an empty B packs at once and multiplies to nothing.
+TEST(FuzzRegression, PackEmptyBWithHugeKFinishes) {
+    const int64_t huge = std::numeric_limits<int64_t>::max();
+    float b[1] = {0};
+    nn_packed_matrix* packed = nullptr;
+    ASSERT_EQ(nn_sgemm_pack_b(NN_TRANS, huge, 0, b, huge, &packed), NN_OK) << nn_last_error();
+    ASSERT_NE(packed, nullptr);
+    nn_packed_matrix_destroy(packed);
+}
+
 // fuzz_conv: a stride near INT64_MAX (valid: one output) overflowed ceil_div's a + b - 1 when
 // the im2col kernels computed which output columns a tap lands in.
 TEST(FuzzRegression, ConvWithHugeStride) {

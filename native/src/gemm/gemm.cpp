@@ -287,9 +287,11 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     data = alloc_floats(count);
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
     // Each K block holds every column panel: offset pc * npad + j * kc (see run_block).
+    // n == 0: nothing to pack, and no walk over K blocks (k may be near INT64_MAX: a hang, fuzz_gemm).
+    if (n == 0) return;
     for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = std::min(kcb, k - pc);
-        if (n > 0) pack_b_block(*kt, b, b_rs, b_cs, pc, kc, 0, n, data + pc * npad);
+        pack_b_block(*kt, b, b_rs, b_cs, pc, kc, 0, n, data + pc * npad);
     }
 }
 
