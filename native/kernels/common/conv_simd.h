@@ -265,6 +265,133 @@ void add(const float* x, float* y, int64_t n) {
     for (; i < n; ++i) y[i] += x[i];
 }
 
+// Direct weight gradient (kernels::bww_direct): tiles of ROWS taps x NV vectors of output
+// channels whose accumulators stay in registers over a whole block of output rows. Each pixel
+// step loads NV vectors of dY (one pixel, the tile's channels) and broadcasts one input value per
+// tap: ROWS * NV FMAs for ROWS + NV loads.
+template <class V, int NV, int ROWS>
+void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+              const float* dyt, int64_t kp, float* dwt) {
+    using R = typename V::reg;
+    R acc[ROWS][NV];
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v] = V::load(dwt + r * kp + v * V::width);
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+        const float* x[ROWS];
+#pragma GCC unroll 16
+        for (int r = 0; r < ROWS; ++r) x[r] = xp + (off[r] + oh * wp);  // index first (see im2col_row)
+        const float* b = dyt + oh * ow * kp;
+        for (int64_t o = 0; o < ow; ++o, b += kp) {
+            R bv[NV];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * V::width);
+#pragma GCC unroll 16
+            for (int r = 0; r < ROWS; ++r) {
+                const R a = V::set1(x[r][o]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) acc[r][v] = V::fmadd(a, bv[v], acc[r][v]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) V::store(dwt + r * kp + v * V::width, acc[r][v]);
+}
+
+// The last m % ROWS taps: the tile of exactly that height.
+template <class V, int NV, int ROWS>
+void bww_tail(int64_t rem, const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+              const float* dyt, int64_t kp, float* dwt) {
+    if constexpr (ROWS > 0) {
+        if (rem == ROWS) return bww_tile<V, NV, ROWS>(xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
+        bww_tail<V, NV, ROWS - 1>(rem, xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
+    }
+}
+
+// Tile heights: accumulators + NV dY vectors + the broadcast within the vector registers (32
+// zmm, 16 ymm), and at most 9 taps: their row pointers, the pixel index, the dY pointer and the
+// loop bound must fit the 15 usable general registers, or the inner loop spills.
+template <class V, int NV>
+constexpr int bww_rows() {
+    constexpr int regs = V::width == 16 ? 32 : 16;
+    constexpr int fit = (regs - NV - 1) / NV;
+    return fit < 9 ? fit : 9;
+}
+
+template <class V, int NV>
+void bww_columns(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                 const float* dyt, int64_t kp, float* dwt) {
+    constexpr int ROWS = bww_rows<V, NV>();
+    int64_t q = 0;
+    for (; q + ROWS <= m; q += ROWS) bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+    if (q < m) bww_tail<V, NV, ROWS - 1>(m - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+}
+
+template <class V>
+void bww_direct(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                const float* dyt, int64_t kp, float* dwt) {
+    // kp is a multiple of 16: whole vectors. Groups of up to 4 (zmm) / 2 (ymm) vectors.
+    constexpr int maxv = V::width == 16 ? 4 : 2;
+    const int64_t nv = kp / V::width;
+    for (int64_t v0 = 0; v0 < nv; v0 += maxv) {
+        const int64_t g = std::min<int64_t>(maxv, nv - v0), k0 = v0 * V::width;
+        switch (g) {
+            case 4: bww_columns<V, (maxv >= 4 ? 4 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            case 3: bww_columns<V, (maxv >= 3 ? 3 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            case 2: bww_columns<V, 2>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            default: bww_columns<V, 1>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+        }
+    }
+}
+
+#if defined(__AVX2__)
+// dst[p * ldd + k] = src[k * lds + p] for an 8 x 8 block.
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
+           r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds),
+           r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    r1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    r2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    r3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    r4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    r5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    r6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    r7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(r0, r4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(r1, r5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(r2, r6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(r3, r7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(r0, r4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(r1, r5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(r2, r6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(r3, r7, 0x31));
+}
+#endif
+
+template <class V>
+void transpose_pad(const float* src, int64_t kk, int64_t np, int64_t kp, float* dst) {
+    int64_t k0 = 0;
+#if defined(__AVX2__)
+    for (; k0 + 8 <= kk; k0 += 8) {
+        int64_t p = 0;
+        for (; p + 8 <= np; p += 8) transpose8x8(src + (k0 * np + p), np, dst + (p * kp + k0), kp);
+        for (; p < np; ++p)
+            for (int64_t k = k0; k < k0 + 8; ++k) dst[p * kp + k] = src[k * np + p];
+    }
+#endif
+    // The last kk % 8 channels and the zero padding, pixel by pixel (a few columns).
+    if (k0 < kp)
+        for (int64_t p = 0; p < np; ++p)
+            for (int64_t k = k0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * np + p] : 0.0f;
+}
+
 template <class V>
 kernels make_table(const char* isa) {
     return kernels{isa,
@@ -275,7 +402,9 @@ kernels make_table(const char* isa) {
                    &dw_backward_data<V>,
                    &dw_backward_weights<V>,
                    &sum<V>,
-                   &add<V>};
+                   &add<V>,
+                   &bww_direct<V>,
+                   &transpose_pad<V>};
 }
 
 }  // namespace nn::conv::simd_impl

@@ -116,10 +116,27 @@ void add_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                    const float* dyt, int64_t kp, float* dwt) {
+    for (int64_t q = 0; q < m; ++q)
+        for (int64_t k = 0; k < kp; ++k) {
+            float acc = dwt[q * kp + k];
+            for (int64_t oh = oh0; oh < oh1; ++oh)
+                for (int64_t o = 0; o < ow; ++o)
+                    acc = std::fma(xp[off[q] + oh * wp + o], dyt[(oh * ow + o) * kp + k], acc);
+            dwt[q * kp + k] = acc;
+        }
+}
+
+void transpose_pad_ref(const float* src, int64_t kk, int64_t np, int64_t kp, float* dst) {
+    for (int64_t p = 0; p < np; ++p)
+        for (int64_t k = 0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * np + p] : 0.0f;
+}
+
 }  // namespace
 
 const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
-                             dw_backward_weights_ref, sum_ref,    add_ref};
+                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     for (int64_t n = 0; n < p.n; ++n)

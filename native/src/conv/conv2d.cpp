@@ -278,8 +278,80 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     });
 }
 
+namespace {
+
+// Output channels per group below which the direct weight gradient's vectors of output channels
+// would be mostly padding (the GEMM path pads them too, but its tiles run both ways).
+constexpr int64_t kMinDirectWeightChannels = 12;
+
+// Stride-1 weight gradient without im2col: the rows of col are shifted views of a zero-padded
+// copy of each input plane (tap (i, j) of channel c starts at c * plane + i * dh * wp + j * dw,
+// and with stride 1 the padded row pitch wp is exactly ow + (s - 1) * dw), so the kernel reads the
+// input in place and accumulates dW^T over whole vectors of output channels (dY transposed once
+// per image). The padded copy must stay small: huge paddings or dilations keep the im2col path,
+// as in is_depthwise.
+bool backward_weights_direct_ok(const shape& p) {
+    if (p.sh != 1 || p.sw != 1 || is_pointwise(p) || p.kg < kMinDirectWeightChannels) return false;
+    const padded pd = padded_of(p);
+    int64_t area, all;
+    if (__builtin_mul_overflow(pd.hp, pd.wp, &area) || __builtin_mul_overflow(area, p.cg, &all)) return false;
+    return area / 4 <= p.h * p.w + 1024;
+}
+
+void backward_weights_direct(const shape& p, const float* x, const float* dy, float* dw, float* db) {
+    const auto& kt = active();
+    const padded pd = padded_of(p);
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, plane = pd.hp * pd.wp;
+    const int64_t kp = (p.kg + 15) / 16 * 16, tsize = p.crs * kp;  // dW^T of one group, rows padded to kp
+    const int64_t chunks = std::min(p.n, kMaxWeightChunks);
+    std::vector<int64_t> off(static_cast<size_t>(p.crs));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * plane + i * p.dh * pd.wp + j * p.dw;
+    // Output rows per block: the block's dY^T (ow * kp floats a row) stays in L1 while every tap
+    // of every channel streams over it.
+    const int64_t rows = std::clamp<int64_t>(8192 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
+    std::vector<float> part(static_cast<size_t>(chunks * p.groups * tsize), 0.0f);
+    std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
+    run_tasks(chunks * p.groups, [&](int64_t t) {
+        const int64_t chunk = t / p.groups, grp = t % p.groups;
+        const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
+        float* acc = part.data() + t * tsize;
+        float* xp = thread_scratch(0, p.cg * plane);
+        float* dyt = thread_scratch(1, ohw * kp);
+        for (int64_t img = i0; img < i1; ++img) {
+            for (int64_t c = 0; c < p.cg; ++c) pad_plane(x + (img * p.c + grp * p.cg + c) * hw, p, pd, xp + c * plane);
+            const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
+            kt.transpose_pad(dyg, p.kg, ohw, kp, dyt);
+            for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows)
+                kt.bww_direct(xp, off.data(), p.crs, oh0, std::min(p.oh, oh0 + rows), p.ow, pd.wp, dyt, kp, acc);
+            if (db)
+                for (int64_t mm = 0; mm < p.kg; ++mm)
+                    bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + mm)] += kt.sum(dyg + mm * ohw, ohw);
+        }
+    });
+    // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
+    for (int64_t grp = 0; grp < p.groups; ++grp) {
+        float* total = part.data() + grp * tsize;
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + (c * p.groups + grp) * tsize, total, tsize);
+        float* dst = dw + grp * p.kg * p.crs;
+        for (int64_t q = 0; q < p.crs; ++q)
+            for (int64_t m = 0; m < p.kg; ++m) dst[m * p.crs + q] = total[q * kp + m];
+    }
+    if (db)
+        for (int64_t k = 0; k < p.k; ++k) {
+            double s = 0.0;
+            for (int64_t c = 0; c < chunks; ++c) s += bpart[static_cast<size_t>(c * p.k + k)];
+            db[k] = static_cast<float>(s);
+        }
+}
+
+}  // namespace
+
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
+    if (backward_weights_direct_ok(p)) return backward_weights_direct(p, x, dy, dw, db);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
