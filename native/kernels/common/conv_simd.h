@@ -282,7 +282,7 @@ void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int
         const float* x[ROWS];
 #pragma GCC unroll 16
         for (int r = 0; r < ROWS; ++r) x[r] = xp + (off[r] + oh * wp);  // index first (see im2col_row)
-        const float* b = dyt + oh * ow * kp;
+        const float* b = dyt + (oh - oh0) * ow * kp;
         for (int64_t o = 0; o < ow; ++o, b += kp) {
             R bv[NV];
 #pragma GCC unroll 4
@@ -376,20 +376,20 @@ inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd)
 #endif
 
 template <class V>
-void transpose_pad(const float* src, int64_t kk, int64_t np, int64_t kp, float* dst) {
+void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
     int64_t k0 = 0;
 #if defined(__AVX2__)
     for (; k0 + 8 <= kk; k0 += 8) {
         int64_t p = 0;
-        for (; p + 8 <= np; p += 8) transpose8x8(src + (k0 * np + p), np, dst + (p * kp + k0), kp);
+        for (; p + 8 <= np; p += 8) transpose8x8(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
         for (; p < np; ++p)
-            for (int64_t k = k0; k < k0 + 8; ++k) dst[p * kp + k] = src[k * np + p];
+            for (int64_t k = k0; k < k0 + 8; ++k) dst[p * kp + k] = src[k * lds + p];
     }
 #endif
     // The last kk % 8 channels and the zero padding, pixel by pixel (a few columns).
     if (k0 < kp)
         for (int64_t p = 0; p < np; ++p)
-            for (int64_t k = k0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * np + p] : 0.0f;
+            for (int64_t k = k0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * lds + p] : 0.0f;
 }
 
 template <class V>

@@ -123,14 +123,14 @@ void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0,
             float acc = dwt[q * kp + k];
             for (int64_t oh = oh0; oh < oh1; ++oh)
                 for (int64_t o = 0; o < ow; ++o)
-                    acc = std::fma(xp[off[q] + oh * wp + o], dyt[(oh * ow + o) * kp + k], acc);
+                    acc = std::fma(xp[off[q] + oh * wp + o], dyt[((oh - oh0) * ow + o) * kp + k], acc);
             dwt[q * kp + k] = acc;
         }
 }
 
-void transpose_pad_ref(const float* src, int64_t kk, int64_t np, int64_t kp, float* dst) {
+void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
     for (int64_t p = 0; p < np; ++p)
-        for (int64_t k = 0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * np + p] : 0.0f;
+        for (int64_t k = 0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * lds + p] : 0.0f;
 }
 
 }  // namespace

@@ -58,14 +58,15 @@ struct kernels {
     // y[i] += x[i] (reducing per-chunk weight-gradient partials).
     void (*add)(const float* x, float* y, int64_t n);
     // Direct stride-1 weight gradient (no im2col), on a zero-padded input xp (row pitch wp) and
-    // dY transposed to pixel-major dyt (kp floats per output pixel, kp a multiple of 16):
-    //   dwt[q * kp + k] += sum_{oh in [oh0, oh1), o < ow} xp[off[q] + oh * wp + o] * dyt[(oh * ow + o) * kp + k]
+    // output rows [oh0, oh1) of dY transposed to pixel-major dyt (kp floats per output pixel, kp
+    // a multiple of 16):
+    //   dwt[q * kp + k] += sum_{oh in [oh0, oh1), o < ow} xp[off[q] + oh * wp + o] * dyt[((oh - oh0) * ow + o) * kp + k]
     // for q < m, k < kp; off[q] = the tap's offset (channel plane + i * dh * wp + j * dw).
     void (*bww_direct)(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow,
                        int64_t wp, const float* dyt, int64_t kp, float* dwt);
-    // dst[p * kp + k] = src[k * np + p] for k < kk, 0 for kk <= k < kp (p < np): dY planes to
+    // dst[p * kp + k] = src[k * lds + p] for k < kk, 0 for kk <= k < kp (p < np): dY planes to
     // pixel-major rows, zero-padded to whole vectors.
-    void (*transpose_pad)(const float* src, int64_t kk, int64_t np, int64_t kp, float* dst);
+    void (*transpose_pad)(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst);
 };
 
 extern const kernels ref_kernels;

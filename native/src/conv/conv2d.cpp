@@ -298,37 +298,126 @@ bool backward_weights_direct_ok(const shape& p) {
     return area / 4 <= p.h * p.w + 1024;
 }
 
+// Rows [y0, y1) of pad_plane's output, so the padded copy is built block by block just ahead of
+// its use.
+void pad_plane_rows(const float* x, const shape& p, const padded& pd, int64_t y0, int64_t y1, float* xp) {
+    for (int64_t y = y0; y < y1; ++y) {
+        float* row = xp + y * pd.wp;
+        const int64_t ih = y - p.pt;
+        if (ih < 0 || ih >= p.h) {
+            std::memset(row, 0, sizeof(float) * static_cast<size_t>(pd.wp));
+            continue;
+        }
+        // Plain loops, not memset/memcpy: rows are a few dozen floats, and three library calls a
+        // row cost more than the copy.
+        const int64_t lo = std::min(p.pl, pd.wp), n = std::max<int64_t>(0, std::min(p.w, pd.wp - p.pl));
+        const float* src = x + ih * p.w;
+        for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;
+        for (int64_t o = 0; o < n; ++o) row[lo + o] = src[o];
+        for (int64_t o = lo + n; o < pd.wp; ++o) row[o] = 0.0f;
+    }
+}
+
+// Software prefetch of the next block's inputs into L2, spread over the current block's compute:
+// issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
+class spread_prefetch {
+public:
+    void clear() {
+        ranges_.clear();
+        r_ = 0;
+        off_ = 0;
+        lines_ = 0;
+    }
+    void add(const float* s, int64_t floats) {
+        if (floats <= 0) return;
+        ranges_.push_back({reinterpret_cast<const char*>(s), floats * 4});
+        lines_ += (floats * 4 + 63) / 64;
+    }
+    int64_t lines() const { return lines_; }
+    void issue(int64_t lines) {
+        for (; lines > 0 && r_ < ranges_.size(); --lines) {
+            __builtin_prefetch(ranges_[r_].p + off_, 0, 3);
+            off_ += 64;
+            if (off_ >= ranges_[r_].bytes) {
+                ++r_;
+                off_ = 0;
+            }
+        }
+    }
+
+private:
+    struct range {
+        const char* p;
+        int64_t bytes;
+    };
+    std::vector<range> ranges_;
+    size_t r_ = 0;
+    int64_t off_ = 0, lines_ = 0;
+};
+
 void backward_weights_direct(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const auto& kt = active();
     const padded pd = padded_of(p);
-    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, plane = pd.hp * pd.wp;
-    const int64_t kp = (p.kg + 15) / 16 * 16, tsize = p.crs * kp;  // dW^T of one group, rows padded to kp
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, plane = pd.hp * pd.wp, ext = (p.r - 1) * p.dh;
+    // dW^T of one group, rows padded to kp, and one more row: the bias gradient, as the weight
+    // gradient of a tap that reads an input of ones (plane cg of xp), fused into the same pass.
+    const int64_t kp = (p.kg + 15) / 16 * 16, taps = p.crs + 1, tsize = taps * kp;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    std::vector<int64_t> off(static_cast<size_t>(p.crs));
+    std::vector<int64_t> off(static_cast<size_t>(taps));
     for (int64_t c = 0; c < p.cg; ++c)
         for (int64_t i = 0; i < p.r; ++i)
             for (int64_t j = 0; j < p.s; ++j)
                 off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * plane + i * p.dh * pd.wp + j * p.dw;
-    // Output rows per block: the block's dY^T (ow * kp floats a row) stays in L1 while every tap
-    // of every channel streams over it.
-    const int64_t rows = std::clamp<int64_t>(8192 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
+    off[static_cast<size_t>(p.crs)] = p.cg * plane;
+    // Output rows per block: the block's dY^T (ow * kp floats a row, L2-resident) is read once per
+    // tile of taps; longer blocks amortize loading and storing the tiles' accumulators.
+    const int64_t rows = std::clamp<int64_t>(32768 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
+    const int64_t blocks = (p.oh + rows - 1) / rows;
     std::vector<float> part(static_cast<size_t>(chunks * p.groups * tsize), 0.0f);
-    std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
+    const int64_t m = db ? taps : p.crs;  // taps computed
     run_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
         float* acc = part.data() + t * tsize;
-        float* xp = thread_scratch(0, p.cg * plane);
-        float* dyt = thread_scratch(1, ohw * kp);
+        float* xp = thread_scratch(0, (p.cg + 1) * plane);
+        if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
+        float* dyt = thread_scratch(1, rows * p.ow * kp);
+        // Block b of image img reads dY rows [oh0, oh1) and pads input rows up to oh1 + ext.
+        spread_prefetch pf;
+        const auto next_inputs = [&](int64_t img, int64_t b) {
+            pf.clear();
+            if (img >= i1) return;
+            const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows);
+            for (int64_t mm = 0; mm < p.kg; ++mm)
+                pf.add(dy + ((img * p.k + grp * p.kg + mm) * ohw + oh0 * p.ow), (oh1 - oh0) * p.ow);
+            const int64_t ih0 = std::max<int64_t>(0, (b == 0 ? 0 : oh0 + ext) - p.pt);
+            const int64_t ih1 = std::min(p.h, (b + 1 == blocks ? pd.hp : oh1 + ext) - p.pt);
+            if (ih0 < ih1)
+                for (int64_t c = 0; c < p.cg; ++c)
+                    pf.add(x + ((img * p.c + grp * p.cg + c) * hw + ih0 * p.w), (ih1 - ih0) * p.w);
+        };
+        // The taps in pieces of whole tiles (18 rows: a multiple of every tile height), a share of
+        // the prefetches before each.
+        const int64_t piece = 18, pieces = (m + piece - 1) / piece;
         for (int64_t img = i0; img < i1; ++img) {
-            for (int64_t c = 0; c < p.cg; ++c) pad_plane(x + (img * p.c + grp * p.cg + c) * hw, p, pd, xp + c * plane);
+            const float* xg = x + (img * p.c + grp * p.cg) * hw;
             const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
-            kt.transpose_pad(dyg, p.kg, ohw, kp, dyt);
-            for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows)
-                kt.bww_direct(xp, off.data(), p.crs, oh0, std::min(p.oh, oh0 + rows), p.ow, pd.wp, dyt, kp, acc);
-            if (db)
-                for (int64_t mm = 0; mm < p.kg; ++mm)
-                    bpart[static_cast<size_t>(chunk * p.k + grp * p.kg + mm)] += kt.sum(dyg + mm * ohw, ohw);
+            int64_t done = 0;  // padded rows built so far
+            for (int64_t b = 0; b < blocks; ++b) {
+                const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows), npx = (oh1 - oh0) * p.ow;
+                const int64_t hi = b + 1 == blocks ? pd.hp : oh1 + ext;
+                for (int64_t c = 0; c < p.cg; ++c) pad_plane_rows(xg + c * hw, p, pd, done, hi, xp + c * plane);
+                done = hi;
+                kt.transpose_pad(dyg + oh0 * p.ow, ohw, p.kg, npx, kp, dyt);
+                if (b + 1 < blocks) next_inputs(img, b + 1);
+                else next_inputs(img + 1, 0);
+                const int64_t share = (pf.lines() + pieces - 1) / pieces;
+                for (int64_t q0 = 0; q0 < m; q0 += piece) {
+                    pf.issue(share);
+                    kt.bww_direct(xp, off.data() + q0, std::min(piece, m - q0), oh0, oh1, p.ow, pd.wp, dyt, kp,
+                                  acc + q0 * kp);
+                }
+            }
         }
     });
     // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
@@ -337,14 +426,10 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
         for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + (c * p.groups + grp) * tsize, total, tsize);
         float* dst = dw + grp * p.kg * p.crs;
         for (int64_t q = 0; q < p.crs; ++q)
-            for (int64_t m = 0; m < p.kg; ++m) dst[m * p.crs + q] = total[q * kp + m];
+            for (int64_t mm = 0; mm < p.kg; ++mm) dst[mm * p.crs + q] = total[q * kp + mm];
+        if (db)
+            for (int64_t mm = 0; mm < p.kg; ++mm) db[grp * p.kg + mm] = total[p.crs * kp + mm];
     }
-    if (db)
-        for (int64_t k = 0; k < p.k; ++k) {
-            double s = 0.0;
-            for (int64_t c = 0; c < chunks; ++c) s += bpart[static_cast<size_t>(c * p.k + k)];
-            db[k] = static_cast<float>(s);
-        }
 }
 
 }  // namespace
