@@ -277,7 +277,7 @@ void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int
 #pragma GCC unroll 16
     for (int r = 0; r < ROWS; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[r][v] = V::load(dwt + r * kp + v * V::width);
+        for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
     for (int64_t oh = oh0; oh < oh1; ++oh) {
         const float* x[ROWS];
 #pragma GCC unroll 16
@@ -298,7 +298,12 @@ void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int
 #pragma GCC unroll 16
     for (int r = 0; r < ROWS; ++r)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) V::store(dwt + r * kp + v * V::width, acc[r][v]);
+        for (int v = 0; v < NV; ++v) {
+            // Each block sums from zero and is then added: long reductions (many pixels, many
+            // images) lose less than one running float sum.
+            float* d = dwt + r * kp + v * V::width;
+            V::store(d, V::add(V::load(d), acc[r][v]));
+        }
 }
 
 // The last m % ROWS taps: the tile of exactly that height.
