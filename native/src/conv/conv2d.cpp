@@ -373,12 +373,15 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     // tile of taps; longer blocks amortize loading and storing the tiles' accumulators.
     const int64_t rows = std::clamp<int64_t>(32768 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
     const int64_t blocks = (p.oh + rows - 1) / rows;
-    std::vector<float> part(static_cast<size_t>(chunks * p.groups * tsize), 0.0f);
+    // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use): a
+    // fresh vector here would page-fault its megabytes in on every call.
+    float* part = thread_scratch(2, chunks * p.groups * tsize);
     const int64_t m = db ? taps : p.crs;  // taps computed
     run_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part.data() + t * tsize;
+        float* acc = part + t * tsize;
+        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(tsize));
         float* xp = thread_scratch(0, (p.cg + 1) * plane);
         if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
         float* dyt = thread_scratch(1, rows * p.ow * kp);
@@ -422,8 +425,8 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     });
     // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
     for (int64_t grp = 0; grp < p.groups; ++grp) {
-        float* total = part.data() + grp * tsize;
-        for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + (c * p.groups + grp) * tsize, total, tsize);
+        float* total = part + grp * tsize;
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, tsize);
         float* dst = dw + grp * p.kg * p.crs;
         for (int64_t q = 0; q < p.crs; ++q)
             for (int64_t mm = 0; mm < p.kg; ++mm) dst[mm * p.crs + q] = total[q * kp + mm];
