@@ -352,6 +352,27 @@ void bww_direct(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int
     }
 }
 
+template <class V>
+void pad_rows(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+              int64_t plane, int64_t y0, int64_t y1, float* xp) {
+    // Columns [lo, lo + n) of a padded row come from the input row; the rest are zeros.
+    const int64_t lo = std::min(pl, wp), n = std::max<int64_t>(0, std::min(w, wp - pl));
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = y0; y < y1; ++y) {
+            float* row = xp + (c * plane + y * wp);
+            const int64_t ih = y - pt;
+            if (ih < 0 || ih >= h) {
+                int64_t o = 0;
+                for (; o + V::width <= wp; o += V::width) V::store(row + o, V::zero());
+                for (; o < wp; ++o) row[o] = 0.0f;
+                continue;
+            }
+            for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;
+            copy_row<V>(x + (c * h + ih) * w, row + lo, 0, n);
+            for (int64_t o = lo + n; o < wp; ++o) row[o] = 0.0f;
+        }
+}
+
 #if defined(__AVX2__)
 // dst[p * ldd + k] = src[k * lds + p] for an 8 x 8 block.
 inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
@@ -409,6 +430,7 @@ kernels make_table(const char* isa) {
                    &sum<V>,
                    &add<V>,
                    &bww_direct<V>,
+                   &pad_rows<V>,
                    &transpose_pad<V>};
 }
 

@@ -128,6 +128,16 @@ void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0,
         }
 }
 
+void pad_rows_ref(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+                  int64_t plane, int64_t y0, int64_t y1, float* xp) {
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = y0; y < y1; ++y)
+            for (int64_t xx = 0; xx < wp; ++xx) {
+                const int64_t ih = y - pt, iw = xx - pl;
+                xp[c * plane + y * wp + xx] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[(c * h + ih) * w + iw] : 0.0f;
+            }
+}
+
 void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
     for (int64_t p = 0; p < np; ++p)
         for (int64_t k = 0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * lds + p] : 0.0f;
@@ -136,7 +146,7 @@ void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, in
 }  // namespace
 
 const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
-                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, transpose_pad_ref};
+                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, pad_rows_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     for (int64_t n = 0; n < p.n; ++n)

@@ -65,6 +65,10 @@ struct kernels {
     // for q < m, k < kp; off[q] = the tap's offset (channel plane + i * dh * wp + j * dw).
     void (*bww_direct)(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow,
                        int64_t wp, const float* dyt, int64_t kp, float* dwt);
+    // Rows [y0, y1) of zero-padded copies of `channels` planes (h x w, plane stride h * w) into
+    // xp (row pitch wp, plane stride `plane`): xp[c][y][xx] = x[c][y - pt][xx - pl], 0 outside.
+    void (*pad_rows)(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+                     int64_t plane, int64_t y0, int64_t y1, float* xp);
     // dst[p * kp + k] = src[k * lds + p] for k < kk, 0 for kk <= k < kp (p < np): dY planes to
     // pixel-major rows, zero-padded to whole vectors.
     void (*transpose_pad)(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst);

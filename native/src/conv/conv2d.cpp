@@ -298,26 +298,6 @@ bool backward_weights_direct_ok(const shape& p) {
     return area / 4 <= p.h * p.w + 1024;
 }
 
-// Rows [y0, y1) of pad_plane's output, so the padded copy is built block by block just ahead of
-// its use.
-void pad_plane_rows(const float* x, const shape& p, const padded& pd, int64_t y0, int64_t y1, float* xp) {
-    for (int64_t y = y0; y < y1; ++y) {
-        float* row = xp + y * pd.wp;
-        const int64_t ih = y - p.pt;
-        if (ih < 0 || ih >= p.h) {
-            std::memset(row, 0, sizeof(float) * static_cast<size_t>(pd.wp));
-            continue;
-        }
-        // Plain loops, not memset/memcpy: rows are a few dozen floats, and three library calls a
-        // row cost more than the copy.
-        const int64_t lo = std::min(p.pl, pd.wp), n = std::max<int64_t>(0, std::min(p.w, pd.wp - p.pl));
-        const float* src = x + ih * p.w;
-        for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;
-        for (int64_t o = 0; o < n; ++o) row[lo + o] = src[o];
-        for (int64_t o = lo + n; o < pd.wp; ++o) row[o] = 0.0f;
-    }
-}
-
 // Software prefetch of the next block's inputs into L2, spread over the current block's compute:
 // issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
 class spread_prefetch {
@@ -409,7 +389,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
             for (int64_t b = 0; b < blocks; ++b) {
                 const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows), npx = (oh1 - oh0) * p.ow;
                 const int64_t hi = b + 1 == blocks ? pd.hp : oh1 + ext;
-                for (int64_t c = 0; c < p.cg; ++c) pad_plane_rows(xg + c * hw, p, pd, done, hi, xp + c * plane);
+                kt.pad_rows(xg, p.cg, p.h, p.w, p.pt, p.pl, pd.wp, plane, done, hi, xp);
                 done = hi;
                 kt.transpose_pad(dyg + oh0 * p.ow, ohw, p.kg, npx, kp, dyt);
                 if (b + 1 < blocks) next_inputs(img, b + 1);
