@@ -330,9 +330,17 @@ template <class V, int NV>
 void bww_columns(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
                  const float* dyt, int64_t kp, float* dwt) {
     constexpr int ROWS = bww_rows<V, NV>();
-    int64_t q = 0;
-    for (; q + ROWS <= m; q += ROWS) bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
-    if (q < m) bww_tail<V, NV, ROWS - 1>(m - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+    // Balanced tile heights (145 taps: 9 x 9 + 8 x 8, not 16 x 9 + 1): a short tile is
+    // load-bound, and a one-row one waits on its own FMA chain every pixel.
+    const int64_t tiles = (m + ROWS - 1) / ROWS;
+    for (int64_t t = 0, q = 0; t < tiles; ++t) {
+        const int64_t q1 = m * (t + 1) / tiles;
+        if (q1 - q == ROWS)
+            bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+        else
+            bww_tail<V, NV, ROWS - 1>(q1 - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+        q = q1;
+    }
 }
 
 template <class V>
@@ -401,9 +409,51 @@ inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd)
 }
 #endif
 
+#if defined(__AVX512F__)
+// GCC 12's avx512fintrin.h passes _mm512_undefined_ps() to the masked builtins behind these
+// intrinsics and then warns about it (-Wuninitialized, not only the "maybe" form).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// dst[p * ldd + k] = src[k * lds + p] for a 16 x 16 block: 64 shuffles, whole-line stores.
+inline void transpose16x16(const float* src, int64_t lds, float* dst, int64_t ldd) {
+    __m512 r[16], t[16], u[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // u[4g + c] lane L: column 4L + c of rows 4g..4g+3.
+    for (int g = 0; g < 16; g += 4) {
+        u[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+        u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+        u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+        const __m512 v = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), vv = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+        const __m512 w = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88),
+                     ww = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+        _mm512_storeu_ps(dst + c * ldd, _mm512_shuffle_f32x4(v, w, 0x88));
+        _mm512_storeu_ps(dst + (8 + c) * ldd, _mm512_shuffle_f32x4(v, w, 0xDD));
+        _mm512_storeu_ps(dst + (4 + c) * ldd, _mm512_shuffle_f32x4(vv, ww, 0x88));
+        _mm512_storeu_ps(dst + (12 + c) * ldd, _mm512_shuffle_f32x4(vv, ww, 0xDD));
+    }
+}
+#pragma GCC diagnostic pop
+#endif
+
 template <class V>
 void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
     int64_t k0 = 0;
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16)
+        for (; k0 + 16 <= kk; k0 += 16) {
+            int64_t p = 0;
+            for (; p + 16 <= np; p += 16) transpose16x16(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
+            for (; p < np; ++p)
+                for (int64_t k = k0; k < k0 + 16; ++k) dst[p * kp + k] = src[k * lds + p];
+        }
+#endif
 #if defined(__AVX2__)
     for (; k0 + 8 <= kk; k0 += 8) {
         int64_t p = 0;
