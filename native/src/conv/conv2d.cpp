@@ -351,8 +351,8 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     off[static_cast<size_t>(p.crs)] = p.cg * plane;
     // Output rows per block: the block's dY^T (ow * kp floats a row, L2-resident) is read once per
     // tile of taps; longer blocks amortize loading and storing the tiles' accumulators.
-    const int64_t rows = std::clamp<int64_t>(32768 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
-    const int64_t blocks = (p.oh + rows - 1) / rows;
+    const int64_t most = std::clamp<int64_t>(32768 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
+    const int64_t blocks = (p.oh + most - 1) / most, rows = (p.oh + blocks - 1) / blocks;  // balanced
     // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use): a
     // fresh vector here would page-fault its megabytes in on every call.
     float* part = thread_scratch(2, chunks * p.groups * tsize);
