@@ -1,8 +1,9 @@
-// The direct stride-1 weight gradient (conv2d.cpp backward_weights_direct: padded input views x
-// dY^T, bias as a ones tap) at its edges: output channels not a multiple of the vector tile, odd
-// widths, dilation, asymmetric and over-wide padding, groups, one input channel, tiny planes,
-// uneven batch chunks, blocks of output rows; and the shapes that must fall back (huge padding).
-// Against the scalar reference at every ISA cap (CTest), 1 vs 2 threads bitwise.
+// The direct stride-1 gradients (conv2d.cpp backward_weights_direct: padded input views x dY^T,
+// bias as a ones tap; backward_data_direct: padded dY x broadcast weights, for few input
+// channels) at their edges: channel counts not a multiple of the tiles, odd widths, dilation,
+// asymmetric and over-wide padding, groups, one input channel, tiny planes, uneven batch chunks,
+// blocks of output rows; and the shapes that must fall back (huge padding). Against the scalar
+// reference at every ISA cap (CTest), 1 vs 2 threads bitwise.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -42,6 +43,15 @@ const nn_conv2d_desc kCases[] = {
     make(1, 2, 40, 1100, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // one output row per block
     make(2, 2, 3, 3, 16, 3, 3, 200, 200, 150, 150, 1, 1, 1),  // huge padding: the im2col path
     make(2, 2, 6, 5, 16, 2, 2, 30, 30, 0, 1, 50, 1, 1),    // large dilation over large padding
+    // Data-gradient edges (input channels 4..31 take the direct data path).
+    make(2, 16, 12, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // the benchmark's C = 16 shape, small
+    make(2, 13, 9, 23, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // 13 channels: balanced 7 + 6 (zmm) tiles
+    make(1, 31, 7, 50, 9, 3, 3, 0, 2, 2, 0, 1, 1, 1),      // 31 channels, pad only bottom / left
+    make(2, 12, 10, 9, 7, 3, 3, 1, 4, 0, 5, 1, 1, 1),      // bottom / right pads wider than the kernel
+    make(2, 5, 13, 12, 6, 5, 5, 4, 4, 4, 4, 2, 2, 1),      // 5 x 5 dilated, full padding
+    make(2, 8, 6, 40, 10, 1, 3, 0, 0, 0, 0, 1, 1, 2),      // 1 x 3, no padding, groups
+    make(1, 4, 1, 3, 3, 1, 3, 0, 0, 2, 2, 1, 1, 1),        // one row, 3 pixels
+    make(2, 6, 5, 6, 8, 3, 3, 3, 1, 1, 3, 1, 1, 1),        // top pad wider than the kernel: dcol path
 };
 
 std::string describe(const nn_conv2d_desc& d) {
@@ -54,12 +64,16 @@ std::string describe(const nn_conv2d_desc& d) {
 }
 
 struct Grads {
-    std::vector<float> dw, db;
+    std::vector<float> dw, db, dx;
 };
 
 Grads weight_grads(const nn_conv2d_desc& d, const std::vector<float>& x, const std::vector<float>& dy, int64_t ws,
                    bool with_db) {
     Grads g;
+    // The data gradient too, with the weights' values standing in for w (any values do).
+    std::vector<float> w = nn_test::random_vector(ws, 77);
+    g.dx.assign(x.size(), -7.0f);
+    EXPECT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), g.dx.data()), NN_OK) << nn_last_error();
     g.dw.assign(static_cast<size_t>(ws), -7.0f);
     g.db.assign(with_db ? static_cast<size_t>(d.k) : 0, -7.0f);
     EXPECT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), g.dw.data(), with_db ? g.db.data() : nullptr), NN_OK)
@@ -69,24 +83,27 @@ Grads weight_grads(const nn_conv2d_desc& d, const std::vector<float>& x, const s
 
 }  // namespace
 
-TEST(Conv2dWeightsDirect, MatchesReference) {
+TEST(Conv2dBackwardDirect, MatchesReference) {
     uint32_t seed = 100;
     for (const auto& d : kCases) {
         const auto p = nn::conv::validate(d);
         const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
         auto x = nn_test::random_vector(xs, seed++), dy = nn_test::random_vector(ys, seed++);
-        std::vector<float> dw(ws), db(p.k);
+        std::vector<float> dw(ws), db(p.k), dx(xs);
         nn::conv::backward_weights_ref(p, x.data(), dy.data(), dw.data(), db.data());
+        const std::vector<float> w = nn_test::random_vector(ws, 77);
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), dx.data());
         const std::string ctx = describe(d);
         for (bool with_db : {true, false}) {
             Grads got = weight_grads(d, x, dy, ws, with_db);
+            EXPECT_TRUE(nn_test::all_close(got.dx.data(), dx.data(), xs, 1e-4f, 1e-5f, "dx " + ctx));
             EXPECT_TRUE(nn_test::all_close(got.dw.data(), dw.data(), ws, 1e-4f, 2e-5f, "dW " + ctx));
             if (with_db) EXPECT_TRUE(nn_test::all_close(got.db.data(), db.data(), p.k, 1e-4f, 2e-5f, "db " + ctx));
         }
     }
 }
 
-TEST(Conv2dWeightsDirect, OneAndTwoThreadsAreBitwiseEqual) {
+TEST(Conv2dBackwardDirect, OneAndTwoThreadsAreBitwiseEqual) {
     uint32_t seed = 300;
     for (const auto& d : kCases) {
         const auto p = nn::conv::validate(d);
@@ -101,13 +118,14 @@ TEST(Conv2dWeightsDirect, OneAndTwoThreadsAreBitwiseEqual) {
             nn_test::ThreadScope t(2);
             two = weight_grads(d, x, dy, p.k * p.crs, true);
         }
+        EXPECT_EQ(0, std::memcmp(one.dx.data(), two.dx.data(), one.dx.size() * 4)) << "dx " << describe(d);
         EXPECT_EQ(0, std::memcmp(one.dw.data(), two.dw.data(), one.dw.size() * 4)) << "dW " << describe(d);
         EXPECT_EQ(0, std::memcmp(one.db.data(), two.db.data(), one.db.size() * 4)) << "db " << describe(d);
     }
 }
 
 // conv1d maps onto h = 1: a single output row per image.
-TEST(Conv2dWeightsDirect, Conv1dMatchesReference) {
+TEST(Conv2dBackwardDirect, Conv1dMatchesReference) {
     const nn_conv1d_desc d{3, 5, 37, 24, 3, 1, 2, 1, 2, 1};
     const auto p = nn::conv::validate(d);
     auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 500), dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 501);

@@ -360,6 +360,67 @@ void bww_direct(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int
     }
 }
 
+// Direct data gradient (kernels::bwd_data_direct): tiles of ROWS input channels x PV vectors of
+// pixels, accumulated in registers over every (output channel, tap); each step loads PV shifted
+// vectors of padded dY and broadcasts ROWS weights.
+template <class V, int ROWS, int PV>
+void bwd_tile(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps, const float* wt,
+              int64_t cc, int64_t m, float* dxq, int64_t cstride) {
+    using R = typename V::reg;
+    R acc[ROWS][PV];
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < PV; ++v) acc[r][v] = V::zero();
+    for (int64_t k = 0; k < kk; ++k)
+        for (int64_t t = 0; t < taps; ++t) {
+            const float* src = dyp + (k * kstride + toff[t] + m);
+            const float* wr = wt + (k * taps + t) * cc;
+            R xv[PV];
+#pragma GCC unroll 4
+            for (int v = 0; v < PV; ++v) xv[v] = V::load(src + v * V::width);
+#pragma GCC unroll 16
+            for (int r = 0; r < ROWS; ++r) {
+                const R a = V::set1(wr[r]);
+#pragma GCC unroll 4
+                for (int v = 0; v < PV; ++v) acc[r][v] = V::fmadd(a, xv[v], acc[r][v]);
+            }
+        }
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < PV; ++v) V::store(dxq + (r * cstride + m + v * V::width), acc[r][v]);
+}
+
+template <class V, int ROWS, int PV>
+void bwd_tail(int64_t rows, const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+              const float* wt, int64_t cc, int64_t m, float* dxq, int64_t cstride) {
+    if constexpr (ROWS > 0) {
+        if (rows == ROWS) return bwd_tile<V, ROWS, PV>(dyp, kk, kstride, toff, taps, wt, cc, m, dxq, cstride);
+        bwd_tail<V, ROWS - 1, PV>(rows, dyp, kk, kstride, toff, taps, wt, cc, m, dxq, cstride);
+    }
+}
+
+template <class V>
+void bwd_data_direct(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+                     const float* wt, int64_t cc, int64_t mlen, float* dxq, int64_t cstride) {
+    // 8 x 3 zmm (24 accumulators, 11 loads per 24 FMAs) or 6 x 2 ymm: within the register file.
+    constexpr int ROWS = V::width == 16 ? 8 : 6, PV = V::width == 16 ? 3 : 2, TW = PV * V::width;
+    static_assert(TW <= 64, "bwd_data_direct promises at most 64 floats of slack");
+    const int64_t tiles = (cc + ROWS - 1) / ROWS;
+    // Pixels outer: the tiles of channels reuse the same rows of dY from L1.
+    for (int64_t m = 0; m < mlen; m += TW)
+        for (int64_t t = 0, c = 0; t < tiles; ++t) {
+            const int64_t c1 = cc * (t + 1) / tiles;  // balanced heights
+            if (c1 - c == ROWS)
+                bwd_tile<V, ROWS, PV>(dyp, kk, kstride, toff, taps, wt + c, cc, m, dxq + c * cstride, cstride);
+            else
+                bwd_tail<V, ROWS - 1, PV>(c1 - c, dyp, kk, kstride, toff, taps, wt + c, cc, m, dxq + c * cstride,
+                                          cstride);
+            c = c1;
+        }
+}
+
 template <class V>
 void pad_rows(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
               int64_t plane, int64_t y0, int64_t y1, float* xp) {
@@ -480,6 +541,7 @@ kernels make_table(const char* isa) {
                    &sum<V>,
                    &add<V>,
                    &bww_direct<V>,
+                   &bwd_data_direct<V>,
                    &pad_rows<V>,
                    &transpose_pad<V>};
 }

@@ -128,6 +128,18 @@ void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0,
         }
 }
 
+void bwd_data_direct_ref(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+                         const float* wt, int64_t cc, int64_t mlen, float* dxq, int64_t cstride) {
+    for (int64_t c = 0; c < cc; ++c)
+        for (int64_t m = 0; m < mlen; ++m) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < kk; ++k)
+                for (int64_t t = 0; t < taps; ++t)
+                    acc = std::fma(wt[(k * taps + t) * cc + c], dyp[k * kstride + toff[t] + m], acc);
+            dxq[c * cstride + m] = acc;
+        }
+}
+
 void pad_rows_ref(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
                   int64_t plane, int64_t y0, int64_t y1, float* xp) {
     for (int64_t c = 0; c < channels; ++c)
@@ -146,7 +158,7 @@ void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, in
 }  // namespace
 
 const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
-                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, pad_rows_ref, transpose_pad_ref};
+                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, bwd_data_direct_ref, pad_rows_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     for (int64_t n = 0; n < p.n; ++n)

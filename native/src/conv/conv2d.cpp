@@ -226,9 +226,69 @@ void backward_data_by_forward(const shape& p, const float* dy, const float* w, f
 
 }  // namespace
 
+namespace {
+
+// The data gradient for the shapes backward_data_as_forward leaves to dcol + col2im (few input
+// channels), stride 1: dx[c][ih][iw] = sum_{k,i,j} w[k][c][i][j] * dyp[k][ih + (r-1-i)*dh][iw + (s-1-j)*dw]
+// on dY zero-padded by (extent - pad), i.e. a "full" correlation, computed directly per image with
+// pixels (on the padded row pitch) along the vectors and input channels as broadcast weights: no
+// dcol matrix, no col2im pass, and the short reduction (kg) no longer bounds a GEMM tile.
+// Needs pt <= extent and pl <= extent (dY is then only cropped or shifted right/down), a padded
+// copy that stays small (as is_depthwise), and enough input channels to fill a tile.
+constexpr int64_t kMinDirectDataChannels = 4;
+
+bool backward_data_direct_ok(const shape& p) {
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    if (p.sh != 1 || p.sw != 1 || is_pointwise(p) || p.cg < kMinDirectDataChannels || p.pt > eh || p.pl > ew)
+        return false;
+    int64_t hq, wq, plane, all;
+    if (__builtin_add_overflow(p.h, eh, &hq) || __builtin_add_overflow(p.w, ew, &wq) ||
+        __builtin_mul_overflow(hq, wq, &plane) || __builtin_mul_overflow(plane + 64, std::max(p.kg, p.cg), &all))
+        return false;
+    return plane / 4 <= p.h * p.w + 1024;
+}
+
+void backward_data_direct(const shape& p, const float* dy, const float* w, float* dx) {
+    const auto& kt = active();
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1), rs = p.r * p.s;
+    const int64_t wq = p.w + ew, plane = (p.h + eh) * wq, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t mlen = p.h * wq, cstride = mlen + 64;  // dx rows on the padded pitch, + tile slack
+    std::vector<int64_t> toff(static_cast<size_t>(rs));
+    for (int64_t i = 0; i < p.r; ++i)
+        for (int64_t j = 0; j < p.s; ++j)
+            toff[static_cast<size_t>(i * p.s + j)] = (p.r - 1 - i) * p.dh * wq + (p.s - 1 - j) * p.dw;
+    // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent.
+    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t k = 0; k < p.kg; ++k)
+            for (int64_t c = 0; c < p.cg; ++c)
+                for (int64_t t = 0; t < rs; ++t)
+                    wt[static_cast<size_t>(grp * p.kg * p.crs + (k * rs + t) * p.cg + c)] =
+                        w[((grp * p.kg + k) * p.cg + c) * rs + t];
+    run_tasks(p.n * p.groups, [&](int64_t task) {
+        const int64_t img = task / p.groups, grp = task % p.groups;
+        float* dyp = thread_scratch(0, p.kg * plane + 64);
+        float* dxq = thread_scratch(1, p.cg * cstride);
+        // dyp[k][y][x] = dy[k][y - (eh - pt)][x - (ew - pl)]; the slack past the last plane only
+        // feeds the columns and rows past the image, which are dropped.
+        kt.pad_rows(dy + (img * p.k + grp * p.kg) * ohw, p.kg, p.oh, p.ow, eh - p.pt, ew - p.pl, wq, plane, 0,
+                    p.h + eh, dyp);
+        std::memset(dyp + p.kg * plane, 0, sizeof(float) * 64);
+        kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.data() + grp * p.kg * p.crs, p.cg, mlen, dxq,
+                           cstride);
+        float* dxg = dx + (img * p.c + grp * p.cg) * hw;
+        for (int64_t c = 0; c < p.cg; ++c)
+            for (int64_t ih = 0; ih < p.h; ++ih)
+                std::memcpy(dxg + (c * hw + ih * p.w), dxq + (c * cstride + ih * wq), sizeof(float) * static_cast<size_t>(p.w));
+    });
+}
+
+}  // namespace
+
 void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
+    if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
