@@ -403,13 +403,13 @@ void bwd_tail(int64_t rows, const float* dyp, int64_t kk, int64_t kstride, const
 
 template <class V>
 void bwd_data_direct(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
-                     const float* wt, int64_t cc, int64_t mlen, float* dxq, int64_t cstride) {
+                     const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride) {
     // 8 x 3 zmm (24 accumulators, 11 loads per 24 FMAs) or 6 x 2 ymm: within the register file.
     constexpr int ROWS = V::width == 16 ? 8 : 6, PV = V::width == 16 ? 3 : 2, TW = PV * V::width;
-    static_assert(TW <= 64, "bwd_data_direct promises at most 64 floats of slack");
+    static_assert(TW <= 64 && 192 % TW == 0, "bwd_data_direct promises at most 64 floats of slack");
     const int64_t tiles = (cc + ROWS - 1) / ROWS;
     // Pixels outer: the tiles of channels reuse the same rows of dY from L1.
-    for (int64_t m = 0; m < mlen; m += TW)
+    for (int64_t m = m0; m < m1; m += TW)
         for (int64_t t = 0, c = 0; t < tiles; ++t) {
             const int64_t c1 = cc * (t + 1) / tiles;  // balanced heights
             if (c1 - c == ROWS)

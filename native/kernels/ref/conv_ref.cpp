@@ -129,9 +129,9 @@ void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0,
 }
 
 void bwd_data_direct_ref(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
-                         const float* wt, int64_t cc, int64_t mlen, float* dxq, int64_t cstride) {
+                         const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride) {
     for (int64_t c = 0; c < cc; ++c)
-        for (int64_t m = 0; m < mlen; ++m) {
+        for (int64_t m = m0; m < m1; ++m) {
             float acc = 0.0f;
             for (int64_t k = 0; k < kk; ++k)
                 for (int64_t t = 0; t < taps; ++t)

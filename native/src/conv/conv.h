@@ -68,10 +68,10 @@ struct kernels {
     // Direct stride-1 data gradient (no dcol / col2im), on dY zero-padded per plane (kstride
     // floats a plane) and weights packed as wt[(k * taps + t) * cc + c]:
     //   dxq[c * cstride + m] = sum_{k < kk, t < taps} wt[(k * taps + t) * cc + c] * dyp[k * kstride + toff[t] + m]
-    // for c < cc and m from 0 up to mlen rounded up to the kernel's tile (at most 64 floats): dxq
-    // and the last plane of dyp need that much slack past their ends.
+    // for c < cc and m from m0 (a multiple of 192) up to m1 rounded up to the kernel's tile (at
+    // most 64 floats, dividing 192): dxq and the last plane of dyp need that much slack past their ends.
     void (*bwd_data_direct)(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
-                            const float* wt, int64_t cc, int64_t mlen, float* dxq, int64_t cstride);
+                            const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride);
     // Rows [y0, y1) of zero-padded copies of `channels` planes (h x w, plane stride h * w) into
     // xp (row pitch wp, plane stride `plane`): xp[c][y][xx] = x[c][y - pt][xx - pl], 0 outside.
     void (*pad_rows)(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,

@@ -228,6 +228,43 @@ void backward_data_by_forward(const shape& p, const float* dy, const float* w, f
 
 namespace {
 
+// Software prefetch of the next block's (or task's) inputs, spread over the current one's compute:
+// issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
+class spread_prefetch {
+public:
+    void clear() {
+        ranges_.clear();
+        r_ = 0;
+        off_ = 0;
+        lines_ = 0;
+    }
+    void add(const float* s, int64_t floats) {
+        if (floats <= 0) return;
+        ranges_.push_back({reinterpret_cast<const char*>(s), floats * 4});
+        lines_ += (floats * 4 + 63) / 64;
+    }
+    int64_t lines() const { return lines_; }
+    void issue(int64_t lines) {
+        for (; lines > 0 && r_ < ranges_.size(); --lines) {
+            __builtin_prefetch(ranges_[r_].p + off_, 0, 3);
+            off_ += 64;
+            if (off_ >= ranges_[r_].bytes) {
+                ++r_;
+                off_ = 0;
+            }
+        }
+    }
+
+private:
+    struct range {
+        const char* p;
+        int64_t bytes;
+    };
+    std::vector<range> ranges_;
+    size_t r_ = 0;
+    int64_t off_ = 0, lines_ = 0;
+};
+
 // The data gradient for the shapes backward_data_as_forward leaves to dcol + col2im (few input
 // channels), stride 1: dx[c][ih][iw] = sum_{k,i,j} w[k][c][i][j] * dyp[k][ih + (r-1-i)*dh][iw + (s-1-j)*dw]
 // on dY zero-padded by (extent - pad), i.e. a "full" correlation, computed directly per image with
@@ -265,7 +302,11 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
                 for (int64_t t = 0; t < rs; ++t)
                     wt[static_cast<size_t>(grp * p.kg * p.crs + (k * rs + t) * p.cg + c)] =
                         w[((grp * p.kg + k) * p.cg + c) * rs + t];
-    run_tasks(p.n * p.groups, [&](int64_t task) {
+    // Pixel pieces of the kernel (multiples of 192), a share of the next task's dY prefetched
+    // before each (see spread_prefetch).
+    const int64_t piece = 192 * std::max<int64_t>(1, mlen / (192 * 16)), pieces = (mlen + piece - 1) / piece;
+    const int64_t tasks = p.n * p.groups;
+    run_tasks(tasks, [&](int64_t task) {
         const int64_t img = task / p.groups, grp = task % p.groups;
         float* dyp = thread_scratch(0, p.kg * plane + 64);
         float* dxq = thread_scratch(1, p.cg * cstride);
@@ -274,12 +315,24 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
         kt.pad_rows(dy + (img * p.k + grp * p.kg) * ohw, p.kg, p.oh, p.ow, eh - p.pt, ew - p.pl, wq, plane, 0,
                     p.h + eh, dyp);
         std::memset(dyp + p.kg * plane, 0, sizeof(float) * 64);
-        kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.data() + grp * p.kg * p.crs, p.cg, mlen, dxq,
-                           cstride);
+        // The next task (usually this thread's: run_tasks hands out contiguous ranges) reads the
+        // next kg planes of dY.
+        spread_prefetch pf;
+        if (task + 1 < tasks) pf.add(dy + (task + 1) * p.kg * ohw, p.kg * ohw);
+        const int64_t share = (pf.lines() + pieces - 1) / pieces;
+        for (int64_t m0 = 0; m0 < mlen; m0 += piece) {
+            pf.issue(share);
+            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.data() + grp * p.kg * p.crs, p.cg, m0,
+                               std::min(mlen, m0 + piece), dxq, cstride);
+        }
+        // Plain loops, not a library call a row (rows are a few dozen floats).
         float* dxg = dx + (img * p.c + grp * p.cg) * hw;
         for (int64_t c = 0; c < p.cg; ++c)
-            for (int64_t ih = 0; ih < p.h; ++ih)
-                std::memcpy(dxg + (c * hw + ih * p.w), dxq + (c * cstride + ih * wq), sizeof(float) * static_cast<size_t>(p.w));
+            for (int64_t ih = 0; ih < p.h; ++ih) {
+                float* d = dxg + (c * hw + ih * p.w);
+                const float* q = dxq + (c * cstride + ih * wq);
+                for (int64_t iw = 0; iw < p.w; ++iw) d[iw] = q[iw];
+            }
     });
 }
 
@@ -357,43 +410,6 @@ bool backward_weights_direct_ok(const shape& p) {
     if (__builtin_mul_overflow(pd.hp, pd.wp, &area) || __builtin_mul_overflow(area, p.cg, &all)) return false;
     return area / 4 <= p.h * p.w + 1024;
 }
-
-// Software prefetch of the next block's inputs into L2, spread over the current block's compute:
-// issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
-class spread_prefetch {
-public:
-    void clear() {
-        ranges_.clear();
-        r_ = 0;
-        off_ = 0;
-        lines_ = 0;
-    }
-    void add(const float* s, int64_t floats) {
-        if (floats <= 0) return;
-        ranges_.push_back({reinterpret_cast<const char*>(s), floats * 4});
-        lines_ += (floats * 4 + 63) / 64;
-    }
-    int64_t lines() const { return lines_; }
-    void issue(int64_t lines) {
-        for (; lines > 0 && r_ < ranges_.size(); --lines) {
-            __builtin_prefetch(ranges_[r_].p + off_, 0, 3);
-            off_ += 64;
-            if (off_ >= ranges_[r_].bytes) {
-                ++r_;
-                off_ = 0;
-            }
-        }
-    }
-
-private:
-    struct range {
-        const char* p;
-        int64_t bytes;
-    };
-    std::vector<range> ranges_;
-    size_t r_ = 0;
-    int64_t off_ = 0, lines_ = 0;
-};
 
 void backward_weights_direct(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const auto& kt = active();
