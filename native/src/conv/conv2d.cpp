@@ -455,9 +455,9 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
                 for (int64_t c = 0; c < p.cg; ++c)
                     pf.add(x + ((img * p.c + grp * p.cg + c) * hw + ih0 * p.w), (ih1 - ih0) * p.w);
         };
-        // The taps in pieces of whole tiles (18 rows: a multiple of every tile height), a share of
-        // the prefetches before each.
-        const int64_t piece = 18, pieces = (m + piece - 1) / piece;
+        // The taps in balanced pieces of about 18 (two 9-row or three 6-row tiles), a share of the
+        // prefetches before each; the kernel balances its tiles within a piece.
+        const int64_t pieces = (m + 17) / 18;
         for (int64_t img = i0; img < i1; ++img) {
             const float* xg = x + (img * p.c + grp * p.cg) * hw;
             const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
@@ -471,10 +471,10 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
                 if (b + 1 < blocks) next_inputs(img, b + 1);
                 else next_inputs(img + 1, 0);
                 const int64_t share = (pf.lines() + pieces - 1) / pieces;
-                for (int64_t q0 = 0; q0 < m; q0 += piece) {
+                for (int64_t pc = 0; pc < pieces; ++pc) {
+                    const int64_t q0 = m * pc / pieces, q1 = m * (pc + 1) / pieces;
                     pf.issue(share);
-                    kt.bww_direct(xp, off.data() + q0, std::min(piece, m - q0), oh0, oh1, p.ow, pd.wp, dyt, kp,
-                                  acc + q0 * kp);
+                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp);
                 }
             }
         }
