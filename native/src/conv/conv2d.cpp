@@ -7,7 +7,9 @@
 //   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
 //   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
-// chunk and the chunks summed in order, so 1 and 2 threads give the same bits.
+// chunk and the chunks summed in order, so 1 and 2 threads give the same bits. With stride 1 both
+// gradients skip the col matrix where they can: register-tiled kernels read shifted views of a
+// zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
 #include <vector>
