@@ -265,6 +265,270 @@ void add(const float* x, float* y, int64_t n) {
     for (; i < n; ++i) y[i] += x[i];
 }
 
+// Direct weight gradient (kernels::bww_direct): tiles of ROWS taps x NV vectors of output
+// channels whose accumulators stay in registers over a whole block of output rows. Each pixel
+// step loads NV vectors of dY (one pixel, the tile's channels) and broadcasts one input value per
+// tap: ROWS * NV FMAs for ROWS + NV loads.
+template <class V, int NV, int ROWS>
+void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+              const float* dyt, int64_t kp, float* dwt) {
+    using R = typename V::reg;
+    R acc[ROWS][NV];
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+        const float* x[ROWS];
+#pragma GCC unroll 16
+        for (int r = 0; r < ROWS; ++r) x[r] = xp + (off[r] + oh * wp);  // index first (see im2col_row)
+        const float* b = dyt + (oh - oh0) * ow * kp;
+        for (int64_t o = 0; o < ow; ++o, b += kp) {
+            R bv[NV];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * V::width);
+#pragma GCC unroll 16
+            for (int r = 0; r < ROWS; ++r) {
+                const R a = V::set1(x[r][o]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) acc[r][v] = V::fmadd(a, bv[v], acc[r][v]);
+            }
+        }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            // Each block sums from zero and is then added: long reductions (many pixels, many
+            // images) lose less than one running float sum.
+            float* d = dwt + r * kp + v * V::width;
+            V::store(d, V::add(V::load(d), acc[r][v]));
+        }
+}
+
+// The last m % ROWS taps: the tile of exactly that height.
+template <class V, int NV, int ROWS>
+void bww_tail(int64_t rem, const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+              const float* dyt, int64_t kp, float* dwt) {
+    if constexpr (ROWS > 0) {
+        if (rem == ROWS) return bww_tile<V, NV, ROWS>(xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
+        bww_tail<V, NV, ROWS - 1>(rem, xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
+    }
+}
+
+// Tile heights: accumulators + NV dY vectors + the broadcast within the vector registers (32
+// zmm, 16 ymm), and at most 9 taps: their row pointers, the pixel index, the dY pointer and the
+// loop bound must fit the 15 usable general registers, or the inner loop spills.
+template <class V, int NV>
+constexpr int bww_rows() {
+    constexpr int regs = V::width == 16 ? 32 : 16;
+    constexpr int fit = (regs - NV - 1) / NV;
+    return fit < 9 ? fit : 9;
+}
+
+template <class V, int NV>
+void bww_columns(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                 const float* dyt, int64_t kp, float* dwt) {
+    constexpr int ROWS = bww_rows<V, NV>();
+    // Balanced tile heights (145 taps: 9 x 9 + 8 x 8, not 16 x 9 + 1): a short tile is
+    // load-bound, and a one-row one waits on its own FMA chain every pixel.
+    const int64_t tiles = (m + ROWS - 1) / ROWS;
+    for (int64_t t = 0, q = 0; t < tiles; ++t) {
+        const int64_t q1 = m * (t + 1) / tiles;
+        if (q1 - q == ROWS)
+            bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+        else
+            bww_tail<V, NV, ROWS - 1>(q1 - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+        q = q1;
+    }
+}
+
+template <class V>
+void bww_direct(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                const float* dyt, int64_t kp, float* dwt) {
+    // kp is a multiple of 16: whole vectors. Groups of up to 4 (zmm) / 2 (ymm) vectors.
+    constexpr int maxv = V::width == 16 ? 4 : 2;
+    const int64_t nv = kp / V::width;
+    for (int64_t v0 = 0; v0 < nv; v0 += maxv) {
+        const int64_t g = std::min<int64_t>(maxv, nv - v0), k0 = v0 * V::width;
+        switch (g) {
+            case 4: bww_columns<V, (maxv >= 4 ? 4 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            case 3: bww_columns<V, (maxv >= 3 ? 3 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            case 2: bww_columns<V, 2>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            default: bww_columns<V, 1>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+        }
+    }
+}
+
+// Direct data gradient (kernels::bwd_data_direct): tiles of ROWS input channels x PV vectors of
+// pixels, accumulated in registers over every (output channel, tap); each step loads PV shifted
+// vectors of padded dY and broadcasts ROWS weights.
+template <class V, int ROWS, int PV>
+void bwd_tile(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps, const float* wt,
+              int64_t cc, int64_t m, float* dxq, int64_t cstride) {
+    using R = typename V::reg;
+    R acc[ROWS][PV];
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < PV; ++v) acc[r][v] = V::zero();
+    for (int64_t k = 0; k < kk; ++k)
+        for (int64_t t = 0; t < taps; ++t) {
+            const float* src = dyp + (k * kstride + toff[t] + m);
+            const float* wr = wt + (k * taps + t) * cc;
+            R xv[PV];
+#pragma GCC unroll 4
+            for (int v = 0; v < PV; ++v) xv[v] = V::load(src + v * V::width);
+#pragma GCC unroll 16
+            for (int r = 0; r < ROWS; ++r) {
+                const R a = V::set1(wr[r]);
+#pragma GCC unroll 4
+                for (int v = 0; v < PV; ++v) acc[r][v] = V::fmadd(a, xv[v], acc[r][v]);
+            }
+        }
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < PV; ++v) V::store(dxq + (r * cstride + m + v * V::width), acc[r][v]);
+}
+
+template <class V, int ROWS, int PV>
+void bwd_tail(int64_t rows, const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+              const float* wt, int64_t cc, int64_t m, float* dxq, int64_t cstride) {
+    if constexpr (ROWS > 0) {
+        if (rows == ROWS) return bwd_tile<V, ROWS, PV>(dyp, kk, kstride, toff, taps, wt, cc, m, dxq, cstride);
+        bwd_tail<V, ROWS - 1, PV>(rows, dyp, kk, kstride, toff, taps, wt, cc, m, dxq, cstride);
+    }
+}
+
+template <class V>
+void bwd_data_direct(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+                     const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride) {
+    // 8 x 3 zmm (24 accumulators, 11 loads per 24 FMAs) or 6 x 2 ymm: within the register file.
+    constexpr int ROWS = V::width == 16 ? 8 : 6, PV = V::width == 16 ? 3 : 2, TW = PV * V::width;
+    static_assert(TW <= 64 && 192 % TW == 0, "bwd_data_direct promises at most 64 floats of slack");
+    const int64_t tiles = (cc + ROWS - 1) / ROWS;
+    // Pixels outer: the tiles of channels reuse the same rows of dY from L1.
+    for (int64_t m = m0; m < m1; m += TW)
+        for (int64_t t = 0, c = 0; t < tiles; ++t) {
+            const int64_t c1 = cc * (t + 1) / tiles;  // balanced heights
+            if (c1 - c == ROWS)
+                bwd_tile<V, ROWS, PV>(dyp, kk, kstride, toff, taps, wt + c, cc, m, dxq + c * cstride, cstride);
+            else
+                bwd_tail<V, ROWS - 1, PV>(c1 - c, dyp, kk, kstride, toff, taps, wt + c, cc, m, dxq + c * cstride,
+                                          cstride);
+            c = c1;
+        }
+}
+
+template <class V>
+void pad_rows(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+              int64_t plane, int64_t y0, int64_t y1, float* xp) {
+    // Columns [lo, lo + n) of a padded row come from the input row; the rest are zeros.
+    const int64_t lo = std::min(pl, wp), n = std::max<int64_t>(0, std::min(w, wp - pl));
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = y0; y < y1; ++y) {
+            float* row = xp + (c * plane + y * wp);
+            const int64_t ih = y - pt;
+            if (ih < 0 || ih >= h) {
+                int64_t o = 0;
+                for (; o + V::width <= wp; o += V::width) V::store(row + o, V::zero());
+                for (; o < wp; ++o) row[o] = 0.0f;
+                continue;
+            }
+            for (int64_t o = 0; o < lo; ++o) row[o] = 0.0f;
+            copy_row<V>(x + (c * h + ih) * w, row + lo, 0, n);
+            for (int64_t o = lo + n; o < wp; ++o) row[o] = 0.0f;
+        }
+}
+
+#if defined(__AVX2__)
+// dst[p * ldd + k] = src[k * lds + p] for an 8 x 8 block.
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds), r2 = _mm256_loadu_ps(src + 2 * lds),
+           r3 = _mm256_loadu_ps(src + 3 * lds), r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds),
+           r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    r1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    r2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    r3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    r4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    r5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    r6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    r7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(r0, r4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(r1, r5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(r2, r6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(r3, r7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(r0, r4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(r1, r5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(r2, r6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(r3, r7, 0x31));
+}
+#endif
+
+#if defined(__AVX512F__)
+// GCC 12's avx512fintrin.h passes _mm512_undefined_ps() to the masked builtins behind these
+// intrinsics and then warns about it (-Wuninitialized, not only the "maybe" form).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// dst[p * ldd + k] = src[k * lds + p] for a 16 x 16 block: 64 shuffles, whole-line stores.
+inline void transpose16x16(const float* src, int64_t lds, float* dst, int64_t ldd) {
+    __m512 r[16], t[16], u[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    // u[4g + c] lane L: column 4L + c of rows 4g..4g+3.
+    for (int g = 0; g < 16; g += 4) {
+        u[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+        u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+        u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+        const __m512 v = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), vv = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+        const __m512 w = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88),
+                     ww = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+        _mm512_storeu_ps(dst + c * ldd, _mm512_shuffle_f32x4(v, w, 0x88));
+        _mm512_storeu_ps(dst + (8 + c) * ldd, _mm512_shuffle_f32x4(v, w, 0xDD));
+        _mm512_storeu_ps(dst + (4 + c) * ldd, _mm512_shuffle_f32x4(vv, ww, 0x88));
+        _mm512_storeu_ps(dst + (12 + c) * ldd, _mm512_shuffle_f32x4(vv, ww, 0xDD));
+    }
+}
+#pragma GCC diagnostic pop
+#endif
+
+template <class V>
+void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
+    int64_t k0 = 0;
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16)
+        for (; k0 + 16 <= kk; k0 += 16) {
+            int64_t p = 0;
+            for (; p + 16 <= np; p += 16) transpose16x16(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
+            for (; p < np; ++p)
+                for (int64_t k = k0; k < k0 + 16; ++k) dst[p * kp + k] = src[k * lds + p];
+        }
+#endif
+#if defined(__AVX2__)
+    for (; k0 + 8 <= kk; k0 += 8) {
+        int64_t p = 0;
+        for (; p + 8 <= np; p += 8) transpose8x8(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
+        for (; p < np; ++p)
+            for (int64_t k = k0; k < k0 + 8; ++k) dst[p * kp + k] = src[k * lds + p];
+    }
+#endif
+    // The last kk % 8 channels and the zero padding, pixel by pixel (a few columns).
+    if (k0 < kp)
+        for (int64_t p = 0; p < np; ++p)
+            for (int64_t k = k0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * lds + p] : 0.0f;
+}
+
 template <class V>
 kernels make_table(const char* isa) {
     return kernels{isa,
@@ -275,7 +539,11 @@ kernels make_table(const char* isa) {
                    &dw_backward_data<V>,
                    &dw_backward_weights<V>,
                    &sum<V>,
-                   &add<V>};
+                   &add<V>,
+                   &bww_direct<V>,
+                   &bwd_data_direct<V>,
+                   &pad_rows<V>,
+                   &transpose_pad<V>};
 }
 
 }  // namespace nn::conv::simd_impl

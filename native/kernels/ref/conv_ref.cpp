@@ -116,10 +116,49 @@ void add_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
+                    const float* dyt, int64_t kp, float* dwt) {
+    for (int64_t q = 0; q < m; ++q)
+        for (int64_t k = 0; k < kp; ++k) {
+            float acc = 0.0f;  // the block's sum, then added (as the SIMD kernels do)
+            for (int64_t oh = oh0; oh < oh1; ++oh)
+                for (int64_t o = 0; o < ow; ++o)
+                    acc = std::fma(xp[off[q] + oh * wp + o], dyt[((oh - oh0) * ow + o) * kp + k], acc);
+            dwt[q * kp + k] += acc;
+        }
+}
+
+void bwd_data_direct_ref(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+                         const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride) {
+    for (int64_t c = 0; c < cc; ++c)
+        for (int64_t m = m0; m < m1; ++m) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < kk; ++k)
+                for (int64_t t = 0; t < taps; ++t)
+                    acc = std::fma(wt[(k * taps + t) * cc + c], dyp[k * kstride + toff[t] + m], acc);
+            dxq[c * cstride + m] = acc;
+        }
+}
+
+void pad_rows_ref(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+                  int64_t plane, int64_t y0, int64_t y1, float* xp) {
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = y0; y < y1; ++y)
+            for (int64_t xx = 0; xx < wp; ++xx) {
+                const int64_t ih = y - pt, iw = xx - pl;
+                xp[c * plane + y * wp + xx] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[(c * h + ih) * w + iw] : 0.0f;
+            }
+}
+
+void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
+    for (int64_t p = 0; p < np; ++p)
+        for (int64_t k = 0; k < kp; ++k) dst[p * kp + k] = k < kk ? src[k * lds + p] : 0.0f;
+}
+
 }  // namespace
 
 const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
-                             dw_backward_weights_ref, sum_ref,    add_ref};
+                             dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, bwd_data_direct_ref, pad_rows_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     for (int64_t n = 0; n < p.n; ++n)

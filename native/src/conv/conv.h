@@ -57,6 +57,28 @@ struct kernels {
     double (*sum)(const float* x, int64_t n);
     // y[i] += x[i] (reducing per-chunk weight-gradient partials).
     void (*add)(const float* x, float* y, int64_t n);
+    // Direct stride-1 weight gradient (no im2col), on a zero-padded input xp (row pitch wp) and
+    // output rows [oh0, oh1) of dY transposed to pixel-major dyt (kp floats per output pixel, kp
+    // a multiple of 16):
+    //   dwt[q * kp + k] += sum_{oh in [oh0, oh1), o < ow} xp[off[q] + oh * wp + o] * dyt[((oh - oh0) * ow + o) * kp + k]
+    // (the block's sum formed from zero, then added)
+    // for q < m, k < kp; off[q] = the tap's offset (channel plane + i * dh * wp + j * dw).
+    void (*bww_direct)(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow,
+                       int64_t wp, const float* dyt, int64_t kp, float* dwt);
+    // Direct stride-1 data gradient (no dcol / col2im), on dY zero-padded per plane (kstride
+    // floats a plane) and weights packed as wt[(k * taps + t) * cc + c]:
+    //   dxq[c * cstride + m] = sum_{k < kk, t < taps} wt[(k * taps + t) * cc + c] * dyp[k * kstride + toff[t] + m]
+    // for c < cc and m from m0 (a multiple of 192) up to m1 rounded up to the kernel's tile (at
+    // most 64 floats, dividing 192): dxq and the last plane of dyp need that much slack past their ends.
+    void (*bwd_data_direct)(const float* dyp, int64_t kk, int64_t kstride, const int64_t* toff, int64_t taps,
+                            const float* wt, int64_t cc, int64_t m0, int64_t m1, float* dxq, int64_t cstride);
+    // Rows [y0, y1) of zero-padded copies of `channels` planes (h x w, plane stride h * w) into
+    // xp (row pitch wp, plane stride `plane`): xp[c][y][xx] = x[c][y - pt][xx - pl], 0 outside.
+    void (*pad_rows)(const float* x, int64_t channels, int64_t h, int64_t w, int64_t pt, int64_t pl, int64_t wp,
+                     int64_t plane, int64_t y0, int64_t y1, float* xp);
+    // dst[p * kp + k] = src[k * lds + p] for k < kk, 0 for kk <= k < kp (p < np): dY planes to
+    // pixel-major rows, zero-padded to whole vectors.
+    void (*transpose_pad)(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst);
 };
 
 extern const kernels ref_kernels;

@@ -7,7 +7,9 @@
 //   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
 //   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
-// chunk and the chunks summed in order, so 1 and 2 threads give the same bits.
+// chunk and the chunks summed in order, so 1 and 2 threads give the same bits. With stride 1 both
+// gradients skip the col matrix where they can: register-tiled kernels read shifted views of a
+// zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -226,9 +228,122 @@ void backward_data_by_forward(const shape& p, const float* dy, const float* w, f
 
 }  // namespace
 
+namespace {
+
+// Software prefetch of the next block's (or task's) inputs, spread over the current one's compute:
+// issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
+class spread_prefetch {
+public:
+    void clear() {
+        ranges_.clear();
+        r_ = 0;
+        off_ = 0;
+        lines_ = 0;
+    }
+    void add(const float* s, int64_t floats) {
+        if (floats <= 0) return;
+        ranges_.push_back({reinterpret_cast<const char*>(s), floats * 4});
+        lines_ += (floats * 4 + 63) / 64;
+    }
+    int64_t lines() const { return lines_; }
+    void issue(int64_t lines) {
+        for (; lines > 0 && r_ < ranges_.size(); --lines) {
+            __builtin_prefetch(ranges_[r_].p + off_, 0, 3);
+            off_ += 64;
+            if (off_ >= ranges_[r_].bytes) {
+                ++r_;
+                off_ = 0;
+            }
+        }
+    }
+
+private:
+    struct range {
+        const char* p;
+        int64_t bytes;
+    };
+    std::vector<range> ranges_;
+    size_t r_ = 0;
+    int64_t off_ = 0, lines_ = 0;
+};
+
+// The data gradient for the shapes backward_data_as_forward leaves to dcol + col2im (few input
+// channels), stride 1: dx[c][ih][iw] = sum_{k,i,j} w[k][c][i][j] * dyp[k][ih + (r-1-i)*dh][iw + (s-1-j)*dw]
+// on dY zero-padded by (extent - pad), i.e. a "full" correlation, computed directly per image with
+// pixels (on the padded row pitch) along the vectors and input channels as broadcast weights: no
+// dcol matrix, no col2im pass, and the short reduction (kg) no longer bounds a GEMM tile.
+// Needs pt <= extent and pl <= extent (dY is then only cropped or shifted right/down), a padded
+// copy that stays small (as is_depthwise), and enough input channels to fill a tile.
+constexpr int64_t kMinDirectDataChannels = 4;
+
+bool backward_data_direct_ok(const shape& p) {
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1);
+    if (p.sh != 1 || p.sw != 1 || is_pointwise(p) || p.cg < kMinDirectDataChannels || p.pt > eh || p.pl > ew)
+        return false;
+    int64_t hq, wq, plane, all;
+    if (__builtin_add_overflow(p.h, eh, &hq) || __builtin_add_overflow(p.w, ew, &wq) ||
+        __builtin_mul_overflow(hq, wq, &plane) || __builtin_mul_overflow(plane + 64, std::max(p.kg, p.cg), &all))
+        return false;
+    return plane / 4 <= p.h * p.w + 1024;
+}
+
+void backward_data_direct(const shape& p, const float* dy, const float* w, float* dx) {
+    const auto& kt = active();
+    const int64_t eh = p.dh * (p.r - 1), ew = p.dw * (p.s - 1), rs = p.r * p.s;
+    const int64_t wq = p.w + ew, plane = (p.h + eh) * wq, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t mlen = p.h * wq, cstride = mlen + 64;  // dx rows on the padded pitch, + tile slack
+    std::vector<int64_t> toff(static_cast<size_t>(rs));
+    for (int64_t i = 0; i < p.r; ++i)
+        for (int64_t j = 0; j < p.s; ++j)
+            toff[static_cast<size_t>(i * p.s + j)] = (p.r - 1 - i) * p.dh * wq + (p.s - 1 - j) * p.dw;
+    // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent.
+    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t k = 0; k < p.kg; ++k)
+            for (int64_t c = 0; c < p.cg; ++c)
+                for (int64_t t = 0; t < rs; ++t)
+                    wt[static_cast<size_t>(grp * p.kg * p.crs + (k * rs + t) * p.cg + c)] =
+                        w[((grp * p.kg + k) * p.cg + c) * rs + t];
+    // Pixel pieces of the kernel (multiples of 192), a share of the next task's dY prefetched
+    // before each (see spread_prefetch).
+    const int64_t piece = 192 * std::max<int64_t>(1, mlen / (192 * 16)), pieces = (mlen + piece - 1) / piece;
+    const int64_t tasks = p.n * p.groups;
+    run_tasks(tasks, [&](int64_t task) {
+        const int64_t img = task / p.groups, grp = task % p.groups;
+        float* dyp = thread_scratch(0, p.kg * plane + 64);
+        float* dxq = thread_scratch(1, p.cg * cstride);
+        // dyp[k][y][x] = dy[k][y - (eh - pt)][x - (ew - pl)]; the slack past the last plane only
+        // feeds the columns and rows past the image, which are dropped.
+        kt.pad_rows(dy + (img * p.k + grp * p.kg) * ohw, p.kg, p.oh, p.ow, eh - p.pt, ew - p.pl, wq, plane, 0,
+                    p.h + eh, dyp);
+        std::memset(dyp + p.kg * plane, 0, sizeof(float) * 64);
+        // The next task (usually this thread's: run_tasks hands out contiguous ranges) reads the
+        // next kg planes of dY.
+        spread_prefetch pf;
+        if (task + 1 < tasks) pf.add(dy + (task + 1) * p.kg * ohw, p.kg * ohw);
+        const int64_t share = (pf.lines() + pieces - 1) / pieces;
+        for (int64_t m0 = 0; m0 < mlen; m0 += piece) {
+            pf.issue(share);
+            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.data() + grp * p.kg * p.crs, p.cg, m0,
+                               std::min(mlen, m0 + piece), dxq, cstride);
+        }
+        // Plain loops, not a library call a row (rows are a few dozen floats).
+        float* dxg = dx + (img * p.c + grp * p.cg) * hw;
+        for (int64_t c = 0; c < p.cg; ++c)
+            for (int64_t ih = 0; ih < p.h; ++ih) {
+                float* d = dxg + (c * hw + ih * p.w);
+                const float* q = dxq + (c * cstride + ih * wq);
+                for (int64_t iw = 0; iw < p.w; ++iw) d[iw] = q[iw];
+            }
+    });
+}
+
+}  // namespace
+
 void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
+    if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
@@ -278,8 +393,111 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     });
 }
 
+namespace {
+
+// Output channels per group below which the direct weight gradient's vectors of output channels
+// would be mostly padding (the GEMM path pads them too, but its tiles run both ways).
+constexpr int64_t kMinDirectWeightChannels = 12;
+
+// Stride-1 weight gradient without im2col: the rows of col are shifted views of a zero-padded
+// copy of each input plane (tap (i, j) of channel c starts at c * plane + i * dh * wp + j * dw,
+// and with stride 1 the padded row pitch wp is exactly ow + (s - 1) * dw), so the kernel reads the
+// input in place and accumulates dW^T over whole vectors of output channels (dY transposed once
+// per image). The padded copy must stay small: huge paddings or dilations keep the im2col path,
+// as in is_depthwise.
+bool backward_weights_direct_ok(const shape& p) {
+    if (p.sh != 1 || p.sw != 1 || is_pointwise(p) || p.kg < kMinDirectWeightChannels) return false;
+    const padded pd = padded_of(p);
+    int64_t area, all;
+    if (__builtin_mul_overflow(pd.hp, pd.wp, &area) || __builtin_mul_overflow(area, p.cg, &all)) return false;
+    return area / 4 <= p.h * p.w + 1024;
+}
+
+void backward_weights_direct(const shape& p, const float* x, const float* dy, float* dw, float* db) {
+    const auto& kt = active();
+    const padded pd = padded_of(p);
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, plane = pd.hp * pd.wp, ext = (p.r - 1) * p.dh;
+    // dW^T of one group, rows padded to kp, and one more row: the bias gradient, as the weight
+    // gradient of a tap that reads an input of ones (plane cg of xp), fused into the same pass.
+    const int64_t kp = (p.kg + 15) / 16 * 16, taps = p.crs + 1, tsize = taps * kp;
+    const int64_t chunks = std::min(p.n, kMaxWeightChunks);
+    std::vector<int64_t> off(static_cast<size_t>(taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * plane + i * p.dh * pd.wp + j * p.dw;
+    off[static_cast<size_t>(p.crs)] = p.cg * plane;
+    // Output rows per block: the block's dY^T (ow * kp floats a row, L2-resident) is read once per
+    // tile of taps; longer blocks amortize loading and storing the tiles' accumulators.
+    const int64_t most = std::clamp<int64_t>(32768 / std::max<int64_t>(1, p.ow * kp), 1, p.oh);
+    const int64_t blocks = (p.oh + most - 1) / most, rows = (p.oh + blocks - 1) / blocks;  // balanced
+    // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use): a
+    // fresh vector here would page-fault its megabytes in on every call.
+    float* part = thread_scratch(2, chunks * p.groups * tsize);
+    const int64_t m = db ? taps : p.crs;  // taps computed
+    run_tasks(chunks * p.groups, [&](int64_t t) {
+        const int64_t chunk = t / p.groups, grp = t % p.groups;
+        const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
+        float* acc = part + t * tsize;
+        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(tsize));
+        float* xp = thread_scratch(0, (p.cg + 1) * plane);
+        if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
+        float* dyt = thread_scratch(1, rows * p.ow * kp);
+        // Block b of image img reads dY rows [oh0, oh1) and pads input rows up to oh1 + ext.
+        spread_prefetch pf;
+        const auto next_inputs = [&](int64_t img, int64_t b) {
+            pf.clear();
+            if (img >= i1) return;
+            const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows);
+            for (int64_t mm = 0; mm < p.kg; ++mm)
+                pf.add(dy + ((img * p.k + grp * p.kg + mm) * ohw + oh0 * p.ow), (oh1 - oh0) * p.ow);
+            const int64_t ih0 = std::max<int64_t>(0, (b == 0 ? 0 : oh0 + ext) - p.pt);
+            const int64_t ih1 = std::min(p.h, (b + 1 == blocks ? pd.hp : oh1 + ext) - p.pt);
+            if (ih0 < ih1)
+                for (int64_t c = 0; c < p.cg; ++c)
+                    pf.add(x + ((img * p.c + grp * p.cg + c) * hw + ih0 * p.w), (ih1 - ih0) * p.w);
+        };
+        // The taps in balanced pieces of about 18 (two 9-row or three 6-row tiles), a share of the
+        // prefetches before each; the kernel balances its tiles within a piece.
+        const int64_t pieces = (m + 17) / 18;
+        for (int64_t img = i0; img < i1; ++img) {
+            const float* xg = x + (img * p.c + grp * p.cg) * hw;
+            const float* dyg = dy + (img * p.k + grp * p.kg) * ohw;
+            int64_t done = 0;  // padded rows built so far
+            for (int64_t b = 0; b < blocks; ++b) {
+                const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows), npx = (oh1 - oh0) * p.ow;
+                const int64_t hi = b + 1 == blocks ? pd.hp : oh1 + ext;
+                kt.pad_rows(xg, p.cg, p.h, p.w, p.pt, p.pl, pd.wp, plane, done, hi, xp);
+                done = hi;
+                kt.transpose_pad(dyg + oh0 * p.ow, ohw, p.kg, npx, kp, dyt);
+                if (b + 1 < blocks) next_inputs(img, b + 1);
+                else next_inputs(img + 1, 0);
+                const int64_t share = (pf.lines() + pieces - 1) / pieces;
+                for (int64_t pc = 0; pc < pieces; ++pc) {
+                    const int64_t q0 = m * pc / pieces, q1 = m * (pc + 1) / pieces;
+                    pf.issue(share);
+                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp);
+                }
+            }
+        }
+    });
+    // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
+    for (int64_t grp = 0; grp < p.groups; ++grp) {
+        float* total = part + grp * tsize;
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, tsize);
+        float* dst = dw + grp * p.kg * p.crs;
+        for (int64_t q = 0; q < p.crs; ++q)
+            for (int64_t mm = 0; mm < p.kg; ++mm) dst[mm * p.crs + q] = total[q * kp + mm];
+        if (db)
+            for (int64_t mm = 0; mm < p.kg; ++mm) db[grp * p.kg + mm] = total[p.crs * kp + mm];
+    }
+}
+
+}  // namespace
+
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
+    if (backward_weights_direct_ok(p)) return backward_weights_direct(p, x, dy, dw, db);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);
