@@ -14,6 +14,7 @@
 
 #include "conv/band_gemm.h"
 #include "conv/conv.h"
+#include "conv/conv_direct.h"
 #include "conv/scratch.h"
 #include "eltwise/eltwise.h"
 
@@ -152,6 +153,7 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
 
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
+    if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
     const geom g = geom_of(p);

@@ -1,0 +1,142 @@
+// The direct forward tile (src/conv/conv_direct.h) written once over a simd.h wrapper V and
+// instantiated per ISA (kernels/avx2, kernels/avx512).
+//
+// MR output channels x NV vectors of consecutive flat positions: MR * NV accumulators, per tap
+// NV unaligned loads of the padded input and MR weight broadcasts (AVX-512 8 x 3: 24 zmm
+// accumulators, 11 loads per 24 FMAs; AVX2 4 x 3: 12 ymm). Bias is the accumulators' start,
+// the activation is applied on the registers, and each vector is stored straight into y, split
+// at row ends (the columns past ow are dropped).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "conv/conv_direct.h"
+#include "simd.h"
+#include "vecmath.h"
+
+namespace nn::conv::direct_impl {
+
+// Stores lanes [lo, hi) of v to dst[0, hi - lo).
+template <class V>
+struct lanes {
+    static void store(float* dst, typename V::reg v, int lo, int hi) {
+        if (lo == 0 && hi == V::width) {
+            V::store(dst, v);
+            return;
+        }
+        alignas(64) float tmp[V::width];
+        V::store(tmp, v);
+        for (int l = lo; l < hi; ++l) dst[l - lo] = tmp[l];
+    }
+};
+
+#if defined(__AVX512F__)
+template <>
+struct lanes<nn::simd::V512> {
+    static void store(float* dst, __m512 v, int lo, int hi) {
+        const __mmask16 m = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+        // Lane 0's address may lie before dst (and before the buffer): formed as an integer, the
+        // masked-off lanes are never touched.
+        auto* base = reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(dst) - sizeof(float) * static_cast<unsigned>(lo));
+        _mm512_mask_storeu_ps(base, m, v);
+    }
+};
+#endif
+
+// Out of line: activations are rare and large, the tile loop stays small.
+template <class V>
+__attribute__((noinline)) typename V::reg activate(int act, typename V::reg x) {
+    switch (act) {
+        case NN_ACT_RELU: return V::max(V::zero(), x);  // maxps(0, NaN) = NaN, like the reference
+        case NN_ACT_SIGMOID: return vecmath::sigmoid<V>(x);
+        case NN_ACT_TANH: return vecmath::tanh<V>(x);
+        case NN_ACT_GELU: return vecmath::gelu<V>(x);
+        default: return x;
+    }
+}
+
+// One run of a vector's lanes that lands in one output row: lanes [lo, hi) go to y + dst.
+struct segment {
+    int lo, hi;
+    int64_t dst;
+};
+
+// The valid runs of the vector at flat position n (positions past end are dropped).
+template <class V>
+inline int segments_of(int64_t n, int64_t end, int64_t wp, int64_t ow, segment* seg) {
+    int64_t row = n / wp, col = n - row * wp;
+    int count = 0;
+    const int last = static_cast<int>(std::min<int64_t>(V::width, end - n));
+    for (int lane = 0; lane < last;) {
+        const int run = static_cast<int>(std::min<int64_t>(last - lane, wp - col));
+        const int valid = static_cast<int>(std::clamp<int64_t>(ow - col, 0, run));
+        if (valid > 0) seg[count++] = segment{lane, lane + valid, row * ow + col};
+        lane += run;
+        ++row;
+        col = 0;
+    }
+    return count;
+}
+
+template <class V, int KMR, int MR, int NV>
+void tile(const direct_tile& t) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    R acc[MR][NV];
+    for (int m = 0; m < MR; ++m) {
+        const R b = t.bias ? V::set1(t.bias[m]) : V::zero();
+        for (int v = 0; v < NV; ++v) acc[m][v] = b;
+    }
+    const float* w = t.w;
+    const float* xc = t.x;
+    for (int64_t c = 0; c < t.channels; ++c, xc += t.cstride) {
+        for (int64_t k = 0; k < t.taps; ++k, w += KMR) {
+            const float* s = xc + t.off[k];
+            R xv[NV];
+            for (int v = 0; v < NV; ++v) xv[v] = V::load(s + v * W);
+            for (int m = 0; m < MR; ++m) {
+                const R wv = V::set1(w[m]);
+                for (int v = 0; v < NV; ++v) acc[m][v] = V::fmadd(wv, xv[v], acc[m][v]);
+            }
+        }
+    }
+    if (t.act != 0)
+        for (int m = 0; m < MR; ++m)
+            for (int v = 0; v < NV; ++v) acc[m][v] = activate<V>(t.act, acc[m][v]);
+    const int64_t end = t.n0 + t.np;
+    segment seg[W + 1];
+    for (int v = 0; v < NV; ++v) {
+        const int count = segments_of<V>(t.n0 + v * W, end, t.wp, t.ow, seg);
+        for (int m = 0; m < MR; ++m)
+            for (int q = 0; q < count; ++q)
+                lanes<V>::store(t.y + (m * t.ldy + seg[q].dst), acc[m][v], seg[q].lo, seg[q].hi);
+    }
+}
+
+// (mr, vectors) -> the instantiation; mr in [1, KMR], vectors in [1, NVMAX].
+template <class V, int KMR, int NVMAX>
+struct tile_table {
+    using fn = void (*)(const direct_tile&);
+    fn f[KMR][NVMAX];
+    template <int M, int N>
+    void fill_one() {
+        f[M - 1][N - 1] = &tile<V, KMR, M, N>;
+        if constexpr (N < NVMAX) fill_one<M, N + 1>();
+        else if constexpr (M < KMR) fill_one<M + 1, 1>();
+    }
+    tile_table() { fill_one<1, 1>(); }
+};
+
+template <class V, int KMR, int NVMAX>
+void dispatch(const direct_tile& t) {
+    static const tile_table<V, KMR, NVMAX> table;
+    const int nv = static_cast<int>((t.np + V::width - 1) / V::width);
+    table.f[t.mr - 1][nv - 1](t);
+}
+
+template <class V, int KMR, int NVMAX>
+direct_kernels make_table(const char* isa) {
+    return direct_kernels{isa, KMR, NVMAX * V::width, &dispatch<V, KMR, NVMAX>};
+}
+
+}  // namespace nn::conv::direct_impl

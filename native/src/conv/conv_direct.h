@@ -1,0 +1,52 @@
+// Direct ("flat padded") forward convolution for stride 1, any dilation: no im2col, no GEMM.
+//
+// Each input plane of a band of output rows is copied once into a zero-padded band of row pitch
+// wp = w + max(pl, pr) (the right padding of one row shares the zeros of the next row's left
+// padding). Output position n = oh * wp + ow then reads xp[n + i*dh*wp + j*dw] for tap (i, j):
+// one contiguous vector load per tap for a run of consecutive positions, across row ends. The
+// columns ow >= OW of each row are computed and dropped at the store.
+#pragma once
+#include <cstdint>
+
+#include "conv/conv.h"
+
+namespace nn::conv {
+
+// One tile: output channels [0, mr) x flat positions [n0, n0 + np) of a band.
+//   y[m * ldy + oh * ow + col] = act(bias[m] + sum_c sum_t w[(c * taps + t) * kmr + m] *
+//                                    x[c * cstride + (n - n0) + off[t]])
+// for n = oh * wp + col in the tile with col < ow. x points at the band's position n0.
+struct direct_tile {
+    const float* x;
+    int64_t cstride, channels;
+    const int64_t* off;
+    int64_t taps;
+    const float* w;     // [channels][taps][kmr], rows past mr unread
+    const float* bias;  // mr values, or null
+    int act;            // nn_activation
+    int mr;             // 1..kmr
+    int64_t n0, np;     // np <= tile positions (nr)
+    int64_t wp, ow;
+    float* y;  // the band's (oh = 0 of the band, channel 0) output
+    int64_t ldy;
+};
+
+struct direct_kernels {
+    const char* isa;
+    int kmr;  // output channels per tile (weights packed in blocks of kmr)
+    int nr;   // positions per tile
+    void (*tile)(const direct_tile& t);
+};
+
+extern const direct_kernels direct_ref_kernels;
+const direct_kernels* avx2_direct_kernels() noexcept;
+const direct_kernels* avx512_direct_kernels() noexcept;
+// The table for the active ISA, or null where the direct path is not used (no x86 kernels:
+// arm64 keeps the im2col path on its NEON GEMM).
+const direct_kernels* active_direct() noexcept;
+
+// Whether forward(p) takes the direct path.
+bool takes_direct(const shape& p);
+void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+
+}  // namespace nn::conv
