@@ -61,12 +61,9 @@ struct segment {
     int64_t dst;
 };
 
-// The valid runs of the vector at flat position n (positions past end are dropped).
-template <class V>
-inline int segments_of(int64_t n, int64_t end, int64_t wp, int64_t ow, segment* seg) {
-    int64_t row = n / wp, col = n - row * wp;
+// The kept runs of the vector whose lane 0 is flat position (row, col), lanes [0, last).
+inline int segments_of(int64_t row, int64_t col, int last, int64_t wp, int64_t ow, segment* seg) {
     int count = 0;
-    const int last = static_cast<int>(std::min<int64_t>(V::width, end - n));
     for (int lane = 0; lane < last;) {
         const int run = static_cast<int>(std::min<int64_t>(last - lane, wp - col));
         const int valid = static_cast<int>(std::clamp<int64_t>(ow - col, 0, run));
@@ -78,14 +75,33 @@ inline int segments_of(int64_t n, int64_t end, int64_t wp, int64_t ow, segment* 
     return count;
 }
 
+// Stores MR rows of vector v (flat position (row, col)) into y, dropping the lanes past the
+// tile's end and the columns past ow. The common case, a vector inside one row's kept columns,
+// is one plain store per row.
+template <class V, int MR>
+inline void store_vector(const direct_tile& t, const typename V::reg* acc, int v, int64_t row, int64_t col) {
+    constexpr int W = V::width;
+    const int last = static_cast<int>(std::min<int64_t>(W, t.np - v * W));
+    if (last == W && col + W <= t.ow) {
+        float* dst = t.y + (row * t.ow + col);
+        for (int m = 0; m < MR; ++m) V::store(dst + m * t.ldy, acc[m]);
+        return;
+    }
+    segment seg[W + 1];
+    const int count = segments_of(row, col, last, t.wp, t.ow, seg);
+    for (int m = 0; m < MR; ++m)
+        for (int q = 0; q < count; ++q)
+            lanes<V>::store(t.y + (m * t.ldy + seg[q].dst), acc[m], seg[q].lo, seg[q].hi);
+}
+
 template <class V, int KMR, int MR, int NV>
 void tile(const direct_tile& t) {
     using R = typename V::reg;
     constexpr int W = V::width;
-    R acc[MR][NV];
+    R acc[NV][MR];
     for (int m = 0; m < MR; ++m) {
         const R b = t.bias ? V::set1(t.bias[m]) : V::zero();
-        for (int v = 0; v < NV; ++v) acc[m][v] = b;
+        for (int v = 0; v < NV; ++v) acc[v][m] = b;
     }
     const float* w = t.w;
     const float* xc = t.x;
@@ -96,20 +112,68 @@ void tile(const direct_tile& t) {
             for (int v = 0; v < NV; ++v) xv[v] = V::load(s + v * W);
             for (int m = 0; m < MR; ++m) {
                 const R wv = V::set1(w[m]);
-                for (int v = 0; v < NV; ++v) acc[m][v] = V::fmadd(wv, xv[v], acc[m][v]);
+                for (int v = 0; v < NV; ++v) acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]);
             }
         }
     }
-    if (t.act != 0)
-        for (int m = 0; m < MR; ++m)
-            for (int v = 0; v < NV; ++v) acc[m][v] = activate<V>(t.act, acc[m][v]);
-    const int64_t end = t.n0 + t.np;
-    segment seg[W + 1];
+    if (t.act != 0) {
+        // The activation's calls would clobber the registers: only this path goes via memory.
+        alignas(64) R buf[NV][MR];
+        for (int v = 0; v < NV; ++v)
+            for (int m = 0; m < MR; ++m) buf[v][m] = acc[v][m];
+        for (int v = 0; v < NV; ++v)
+            for (int m = 0; m < MR; ++m) buf[v][m] = activate<V>(t.act, buf[v][m]);
+        for (int v = 0; v < NV; ++v)
+            for (int m = 0; m < MR; ++m) acc[v][m] = buf[v][m];
+    }
+    int64_t row = t.row0, col = t.col0;
     for (int v = 0; v < NV; ++v) {
-        const int count = segments_of<V>(t.n0 + v * W, end, t.wp, t.ow, seg);
-        for (int m = 0; m < MR; ++m)
-            for (int q = 0; q < count; ++q)
-                lanes<V>::store(t.y + (m * t.ldy + seg[q].dst), acc[m][v], seg[q].lo, seg[q].hi);
+        store_vector<V, MR>(t, acc[v], v, row, col);
+        for (col += W; col >= t.wp; col -= t.wp) ++row;
+    }
+}
+
+// Copies n floats (vectors, the last one overlapping when n is not a multiple of the width).
+template <class V>
+inline void copy_floats(const float* s, float* d, int64_t n) {
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(d + i, V::load(s + i));
+    if (i < n) {
+        if (n >= V::width) V::store(d + n - V::width, V::load(s + n - V::width));
+        else
+            for (; i < n; ++i) d[i] = s[i];
+    }
+}
+
+template <class V>
+inline void zero_floats(float* d, int64_t n) {
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(d + i, V::zero());
+    if (i < n) {
+        if (n >= V::width) V::store(d + n - V::width, V::zero());
+        else
+            for (; i < n; ++i) d[i] = 0.0f;
+    }
+}
+
+// See direct_kernels::pad.
+template <class V>
+void pad(const float* x, const direct_pad& a, float* xp) {
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xp + c * a.cstride;
+        const float* src = x + c * a.h * a.w;
+        for (int64_t yy = 0; yy < a.rows; ++yy) {
+            float* row = dst + yy * a.wp;
+            const int64_t ih = a.ih0 + yy;
+            if (ih < 0 || ih >= a.h) {
+                zero_floats<V>(row, a.wp);
+                continue;
+            }
+            zero_floats<V>(row, a.pl);
+            copy_floats<V>(src + ih * a.w, row + a.pl, a.w);
+            zero_floats<V>(row + a.pl + a.w, a.wp - a.pl - a.w);
+        }
+        zero_floats<V>(dst + a.rows * a.wp, a.cstride - a.rows * a.wp);
     }
 }
 
@@ -136,7 +200,7 @@ void dispatch(const direct_tile& t) {
 
 template <class V, int KMR, int NVMAX>
 direct_kernels make_table(const char* isa) {
-    return direct_kernels{isa, KMR, NVMAX * V::width, &dispatch<V, KMR, NVMAX>};
+    return direct_kernels{isa, KMR, NVMAX * V::width, &dispatch<V, KMR, NVMAX>, &pad<V>};
 }
 
 }  // namespace nn::conv::direct_impl

@@ -33,8 +33,17 @@ void tile_ref(const direct_tile& t) {
         }
 }
 
+void pad_ref(const float* x, const direct_pad& a, float* xp) {
+    for (int64_t c = 0; c < a.channels; ++c)
+        for (int64_t q = 0; q < a.cstride; ++q) {
+            const int64_t yy = q / a.wp, iw = q % a.wp - a.pl, ih = a.ih0 + yy;
+            const bool inside = yy < a.rows && ih >= 0 && ih < a.h && iw >= 0 && iw < a.w;
+            xp[c * a.cstride + q] = inside ? x[(c * a.h + ih) * a.w + iw] : 0.0f;
+        }
+}
+
 }  // namespace
 
-const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, &tile_ref};
+const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, &tile_ref, &pad_ref};
 
 }  // namespace nn::conv

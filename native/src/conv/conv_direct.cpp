@@ -68,29 +68,6 @@ flat flat_of(const shape& p) {
     return f;
 }
 
-// Copies the input rows band [oh0, oh1) reads (padded rows oh0 .. oh1 - 1 + ext) of `channels`
-// planes into xp, zero padded; the tail of each channel's stride is zeroed too.
-void pad_band(const float* x, const shape& p, const flat& f, int64_t oh0, int64_t oh1, float* xp) {
-    const int64_t rows_in = oh1 - oh0 + f.ext, hw = p.h * p.w;
-    const size_t fsz = sizeof(float);
-    for (int64_t c = 0; c < p.cg; ++c) {
-        float* dst = xp + c * f.cstride;
-        const float* src = x + c * hw;
-        for (int64_t yy = 0; yy < rows_in; ++yy) {
-            float* row = dst + yy * f.wp;
-            const int64_t ih = oh0 + yy - p.pt;
-            if (ih < 0 || ih >= p.h) {
-                std::memset(row, 0, fsz * static_cast<size_t>(f.wp));
-                continue;
-            }
-            std::memset(row, 0, fsz * static_cast<size_t>(p.pl));
-            std::memcpy(row + p.pl, src + ih * p.w, fsz * static_cast<size_t>(p.w));
-            std::memset(row + p.pl + p.w, 0, fsz * static_cast<size_t>(f.wp - p.pl - p.w));
-        }
-        std::memset(dst + rows_in * f.wp, 0, fsz * static_cast<size_t>(f.cstride - rows_in * f.wp));
-    }
-}
-
 }  // namespace
 
 bool takes_direct(const shape& p) {
@@ -132,7 +109,9 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
         const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
         float* xp = thread_scratch(0, p.cg * f.cstride);
-        pad_band(x + (img * p.c + grp * p.cg) * hw, p, f, oh0, oh1, xp);
+        // The input rows the band reads: padded rows oh0 .. oh1 - 1 + ext.
+        const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
+        K.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
         const int64_t len = (oh1 - oh0 - 1) * f.wp + p.ow;  // flat positions up to the band's last output
         float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * p.ow);
         direct_tile d{};
@@ -149,11 +128,14 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
             d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
             d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
             d.y = yb + kb * kmr * ohw;
+            d.row0 = 0;
+            d.col0 = 0;
             for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
                 d.x = xp + n0;
                 d.n0 = n0;
                 d.np = std::min<int64_t>(K.nr, len - n0);
                 K.tile(d);
+                for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
             }
         }
     });

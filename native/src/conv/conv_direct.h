@@ -26,9 +26,17 @@ struct direct_tile {
     int act;            // nn_activation
     int mr;             // 1..kmr
     int64_t n0, np;     // np <= tile positions (nr)
+    int64_t row0, col0; // n0 = row0 * wp + col0
     int64_t wp, ow;
     float* y;  // the band's (oh = 0 of the band, channel 0) output
     int64_t ldy;
+};
+
+// Padded band of `channels` planes (h x w each, x[c * h * w]): for yy < rows, xp[c * cstride +
+// yy * wp + pl + iw] = x[c, ih0 + yy, iw], zero elsewhere in [0, cstride) (rows outside the input,
+// the pl columns before and the wp - pl - w after each row, the tail past rows * wp).
+struct direct_pad {
+    int64_t channels, h, w, ih0, rows, wp, pl, cstride;
 };
 
 struct direct_kernels {
@@ -36,6 +44,7 @@ struct direct_kernels {
     int kmr;  // output channels per tile (weights packed in blocks of kmr)
     int nr;   // positions per tile
     void (*tile)(const direct_tile& t);
+    void (*pad)(const float* x, const direct_pad& a, float* xp);
 };
 
 extern const direct_kernels direct_ref_kernels;
