@@ -94,6 +94,15 @@ inline void store_vector(const direct_tile& t, const typename V::reg* acc, int v
             lanes<V>::store(t.y + (m * t.ldy + seg[q].dst), acc[m], seg[q].lo, seg[q].hi);
 }
 
+template <class V, int MR, int NV>
+inline void store_tile(const direct_tile& t, const typename V::reg (*acc)[MR]) {
+    int64_t row = t.row0, col = t.col0;
+    for (int v = 0; v < NV; ++v) {
+        store_vector<V, MR>(t, acc[v], v, row, col);
+        for (col += V::width; col >= t.wp; col -= t.wp) ++row;
+    }
+}
+
 template <class V, int KMR, int MR, int NV>
 void tile(const direct_tile& t) {
     using R = typename V::reg;
@@ -103,34 +112,27 @@ void tile(const direct_tile& t) {
         const R b = t.bias ? V::set1(t.bias[m]) : V::zero();
         for (int v = 0; v < NV; ++v) acc[v][m] = b;
     }
+    // One loop over (channel, tap) pairs: a nested tap loop costs a mispredicted exit per channel.
     const float* w = t.w;
-    const float* xc = t.x;
-    for (int64_t c = 0; c < t.channels; ++c, xc += t.cstride) {
-        for (int64_t k = 0; k < t.taps; ++k, w += KMR) {
-            const float* s = xc + t.off[k];
-            R xv[NV];
-            for (int v = 0; v < NV; ++v) xv[v] = V::load(s + v * W);
-            for (int m = 0; m < MR; ++m) {
-                const R wv = V::set1(w[m]);
-                for (int v = 0; v < NV; ++v) acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]);
-            }
+    const int64_t steps = t.channels * t.taps;
+    for (int64_t k = 0; k < steps; ++k, w += KMR) {
+        const float* s = t.x + t.off[k];
+        R xv[NV];
+        for (int v = 0; v < NV; ++v) xv[v] = V::load(s + v * W);
+        for (int m = 0; m < MR; ++m) {
+            const R wv = V::set1(w[m]);
+            for (int v = 0; v < NV; ++v) acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]);
         }
     }
-    if (t.act != 0) {
-        // The activation's calls would clobber the registers: only this path goes via memory.
-        alignas(64) R buf[NV][MR];
-        for (int v = 0; v < NV; ++v)
-            for (int m = 0; m < MR; ++m) buf[v][m] = acc[v][m];
-        for (int v = 0; v < NV; ++v)
-            for (int m = 0; m < MR; ++m) buf[v][m] = activate<V>(t.act, buf[v][m]);
-        for (int v = 0; v < NV; ++v)
-            for (int m = 0; m < MR; ++m) acc[v][m] = buf[v][m];
+    if (t.act == 0) {
+        store_tile<V, MR, NV>(t, acc);
+        return;
     }
-    int64_t row = t.row0, col = t.col0;
-    for (int v = 0; v < NV; ++v) {
-        store_vector<V, MR>(t, acc[v], v, row, col);
-        for (col += W; col >= t.wp; col -= t.wp) ++row;
-    }
+    // The activation's calls would clobber the registers: only this path goes via memory.
+    alignas(64) R buf[NV][MR];
+    for (int v = 0; v < NV; ++v)
+        for (int m = 0; m < MR; ++m) buf[v][m] = activate<V>(t.act, acc[v][m]);
+    store_tile<V, MR, NV>(t, buf);
 }
 
 // Copies n floats (vectors, the last one overlapping when n is not a multiple of the width).

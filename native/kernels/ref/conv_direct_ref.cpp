@@ -28,7 +28,7 @@ void tile_ref(const direct_tile& t) {
             float acc = t.bias ? t.bias[m] : 0.0f;
             for (int64_t c = 0; c < t.channels; ++c)
                 for (int64_t k = 0; k < t.taps; ++k)
-                    acc = std::fma(t.w[(c * t.taps + k) * kMr + m], t.x[c * t.cstride + q + t.off[k]], acc);
+                    acc = std::fma(t.w[(c * t.taps + k) * kMr + m], t.x[q + t.off[c * t.taps + k]], acc);
             t.y[m * t.ldy + row * t.ow + col] = activate(t.act, acc);
         }
 }

@@ -89,9 +89,11 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
     const flat f = flat_of(p);
     const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
-    std::vector<int64_t> off(static_cast<size_t>(taps));
-    for (int64_t i = 0; i < p.r; ++i)
-        for (int64_t j = 0; j < p.s; ++j) off[static_cast<size_t>(i * p.s + j)] = i * p.dh * f.wp + j * p.dw;
+    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
     // Weights packed once (the caller's scratch; tasks only read it): per group and block of kmr
     // output channels, [c][tap][kmr], rows past kg zero.
     float* wpk = thread_scratch(3, p.groups * kblocks * blk);
@@ -115,7 +117,6 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
         const int64_t len = (oh1 - oh0 - 1) * f.wp + p.ow;  // flat positions up to the band's last output
         float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * p.ow);
         direct_tile d{};
-        d.cstride = f.cstride;
         d.channels = p.cg;
         d.off = off.data();
         d.taps = taps;

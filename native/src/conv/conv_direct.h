@@ -14,12 +14,12 @@ namespace nn::conv {
 
 // One tile: output channels [0, mr) x flat positions [n0, n0 + np) of a band.
 //   y[m * ldy + oh * ow + col] = act(bias[m] + sum_c sum_t w[(c * taps + t) * kmr + m] *
-//                                    x[c * cstride + (n - n0) + off[t]])
+//                                    x[(n - n0) + off[c * taps + t]])
 // for n = oh * wp + col in the tile with col < ow. x points at the band's position n0.
 struct direct_tile {
     const float* x;
-    int64_t cstride, channels;
-    const int64_t* off;
+    int64_t channels;
+    const int64_t* off;  // channels * taps: c * (the channel stride) + the tap's offset
     int64_t taps;
     const float* w;     // [channels][taps][kmr], rows past mr unread
     const float* bias;  // mr values, or null
