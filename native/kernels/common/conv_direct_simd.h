@@ -16,30 +16,28 @@
 
 namespace nn::conv::direct_impl {
 
-// Stores lanes [lo, hi) of v to dst[0, hi - lo).
+// Stores of lanes [lo, hi) of a vector to the address of its lane 0 (an integer: that address
+// may lie before the buffer, only the stored lanes must be inside).
 template <class V>
 struct lanes {
-    static void store(float* dst, typename V::reg v, int lo, int hi) {
-        if (lo == 0 && hi == V::width) {
-            V::store(dst, v);
-            return;
-        }
+    struct part {
+        int lo, hi;
+    };
+    static part make(int lo, int hi) { return part{lo, hi}; }
+    static void store(uintptr_t lane0, part p, typename V::reg v) {
         alignas(64) float tmp[V::width];
         V::store(tmp, v);
-        for (int l = lo; l < hi; ++l) dst[l - lo] = tmp[l];
+        float* dst = reinterpret_cast<float*>(lane0 + sizeof(float) * static_cast<unsigned>(p.lo));
+        for (int l = p.lo; l < p.hi; ++l) dst[l - p.lo] = tmp[l];
     }
 };
 
 #if defined(__AVX512F__)
 template <>
 struct lanes<nn::simd::V512> {
-    static void store(float* dst, __m512 v, int lo, int hi) {
-        const __mmask16 m = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-        // Lane 0's address may lie before dst (and before the buffer): formed as an integer, the
-        // masked-off lanes are never touched.
-        auto* base = reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(dst) - sizeof(float) * static_cast<unsigned>(lo));
-        _mm512_mask_storeu_ps(base, m, v);
-    }
+    using part = __mmask16;
+    static part make(int lo, int hi) { return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+    static void store(uintptr_t lane0, part m, __m512 v) { _mm512_mask_storeu_ps(reinterpret_cast<float*>(lane0), m, v); }
 };
 #endif
 
@@ -89,9 +87,17 @@ inline void store_vector(const direct_tile& t, const typename V::reg* acc, int v
     }
     segment seg[W + 1];
     const int count = segments_of(row, col, last, t.wp, t.ow, seg);
+    typename lanes<V>::part part[W + 1];
+    uintptr_t lane0[W + 1];
+    for (int q = 0; q < count; ++q) {
+        part[q] = lanes<V>::make(seg[q].lo, seg[q].hi);
+        // Unsigned arithmetic: dst - lo may be "negative" (the integer wraps back at the store).
+        lane0[q] = reinterpret_cast<uintptr_t>(t.y) + sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) -
+                                                                       static_cast<uintptr_t>(seg[q].lo));
+    }
+    const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(t.ldy);
     for (int m = 0; m < MR; ++m)
-        for (int q = 0; q < count; ++q)
-            lanes<V>::store(t.y + (m * t.ldy + seg[q].dst), acc[m], seg[q].lo, seg[q].hi);
+        for (int q = 0; q < count; ++q) lanes<V>::store(lane0[q] + m * ldy, part[q], acc[m]);
 }
 
 template <class V, int MR, int NV>
@@ -194,15 +200,15 @@ struct tile_table {
 };
 
 template <class V, int KMR, int NVMAX>
-void dispatch(const direct_tile& t) {
+auto pick(int mr, int64_t np) -> void (*)(const direct_tile&) {
     static const tile_table<V, KMR, NVMAX> table;
-    const int nv = static_cast<int>((t.np + V::width - 1) / V::width);
-    table.f[t.mr - 1][nv - 1](t);
+    const int nv = static_cast<int>((np + V::width - 1) / V::width);
+    return table.f[mr - 1][nv - 1];
 }
 
 template <class V, int KMR, int NVMAX>
 direct_kernels make_table(const char* isa) {
-    return direct_kernels{isa, KMR, NVMAX * V::width, &dispatch<V, KMR, NVMAX>, &pad<V>};
+    return direct_kernels{isa, KMR, NVMAX * V::width, &pick<V, KMR, NVMAX>, &pad<V>};
 }
 
 }  // namespace nn::conv::direct_impl

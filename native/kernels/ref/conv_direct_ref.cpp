@@ -42,8 +42,10 @@ void pad_ref(const float* x, const direct_pad& a, float* xp) {
         }
 }
 
+auto pick_ref(int, int64_t) -> void (*)(const direct_tile&) { return &tile_ref; }
+
 }  // namespace
 
-const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, &tile_ref, &pad_ref};
+const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, &pick_ref, &pad_ref};
 
 }  // namespace nn::conv

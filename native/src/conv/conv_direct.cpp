@@ -131,11 +131,12 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
             d.y = yb + kb * kmr * ohw;
             d.row0 = 0;
             d.col0 = 0;
+            const auto full = K.pick(d.mr, K.nr);
             for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
                 d.x = xp + n0;
                 d.n0 = n0;
                 d.np = std::min<int64_t>(K.nr, len - n0);
-                K.tile(d);
+                (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
                 for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
             }
         }

@@ -43,7 +43,8 @@ struct direct_kernels {
     const char* isa;
     int kmr;  // output channels per tile (weights packed in blocks of kmr)
     int nr;   // positions per tile
-    void (*tile)(const direct_tile& t);
+    // The tile function for mr output channels and np positions (chosen once per run of tiles).
+    void (*(*pick)(int mr, int64_t np))(const direct_tile& t);
     void (*pad)(const float* x, const direct_pad& a, float* xp);
 };
 
