@@ -68,6 +68,37 @@ flat flat_of(const shape& p) {
     return f;
 }
 
+// The input the next task (usually this thread's next) pads, fetched into L2 a few lines per
+// tile while this band computes: the padding pass then copies from cache instead of memory.
+struct input_prefetch {
+    const char* p = nullptr;  // the current channel's rows
+    int64_t bytes = 0, at = 0, plane = 0, channels = 0, per_step = 0;
+
+    static input_prefetch of(const shape& s, const flat& f, const float* x, int64_t t, int64_t steps) {
+        const int64_t band = t % f.bands, ng = t / f.bands, img = ng / s.groups, grp = ng % s.groups;
+        const int64_t oh0 = band * f.rows, oh1 = std::min(s.oh, oh0 + f.rows);
+        const int64_t ih0 = std::max<int64_t>(0, oh0 - s.pt), ih1 = std::min(s.h, oh1 + f.ext - s.pt);
+        input_prefetch q;
+        if (ih0 >= ih1) return q;
+        q.p = reinterpret_cast<const char*>(x + ((img * s.c + grp * s.cg) * s.h + ih0) * s.w);
+        q.bytes = static_cast<int64_t>(sizeof(float)) * (ih1 - ih0) * s.w;
+        q.plane = static_cast<int64_t>(sizeof(float)) * s.h * s.w;
+        q.channels = s.cg;
+        q.per_step = (s.cg * q.bytes / 64 + steps - 1) / steps + 1;
+        return q;
+    }
+    void step() {
+        for (int64_t i = 0; i < per_step && channels > 0; ++i) {
+            __builtin_prefetch(p + at, 0, 2);
+            at += 64;
+            if (at >= bytes) {
+                at = 0;
+                if (--channels > 0) p += plane;  // formed only while a channel is left
+            }
+        }
+    }
+};
+
 }  // namespace
 
 bool takes_direct(const shape& p) {
@@ -107,9 +138,13 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                         dst[(c * taps + t) * kmr + m] = k < p.kg ? w[((grp * p.kg + k) * p.cg + c) * taps + t] : 0.0f;
                     }
         }
-    run_tasks(p.n * p.groups * f.bands, [&](int64_t t) {
+    const int64_t ntasks = p.n * p.groups * f.bands;
+    const int64_t tiles = kblocks * ((f.rows * f.wp + K.nr - 1) / K.nr);  // tile calls per band, at most
+    run_tasks(ntasks, [&](int64_t t) {
         const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
+        input_prefetch next{};
+        if (t + 1 < ntasks) next = input_prefetch::of(p, f, x, t + 1, tiles);
         float* xp = thread_scratch(0, p.cg * f.cstride);
         // The input rows the band reads: padded rows oh0 .. oh1 - 1 + ext.
         const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
@@ -137,6 +172,7 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                 d.n0 = n0;
                 d.np = std::min<int64_t>(K.nr, len - n0);
                 (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
+                next.step();
                 for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
             }
         }
