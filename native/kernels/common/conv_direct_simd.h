@@ -73,39 +73,47 @@ inline int segments_of(int64_t row, int64_t col, int last, int64_t wp, int64_t o
     return count;
 }
 
+// Where a tile's vectors go, copied out of the tile arguments: the vector stores may alias
+// anything, and would make the compiler reload every field after each one.
+struct out_view {
+    float* y;
+    int64_t ldy, wp, ow, np;
+};
+
 // Stores MR rows of vector v (flat position (row, col)) into y, dropping the lanes past the
 // tile's end and the columns past ow. The common case, a vector inside one row's kept columns,
 // is one plain store per row.
 template <class V, int MR>
-inline void store_vector(const direct_tile& t, const typename V::reg* acc, int v, int64_t row, int64_t col) {
+inline void store_vector(const out_view o, const typename V::reg* acc, int v, int64_t row, int64_t col) {
     constexpr int W = V::width;
-    const int last = static_cast<int>(std::min<int64_t>(W, t.np - v * W));
-    if (last == W && col + W <= t.ow) {
-        float* dst = t.y + (row * t.ow + col);
-        for (int m = 0; m < MR; ++m) V::store(dst + m * t.ldy, acc[m]);
+    const int last = static_cast<int>(std::min<int64_t>(W, o.np - v * W));
+    if (last == W && col + W <= o.ow) {
+        float* dst = o.y + (row * o.ow + col);
+        for (int m = 0; m < MR; ++m) V::store(dst + m * o.ldy, acc[m]);
         return;
     }
     segment seg[W + 1];
-    const int count = segments_of(row, col, last, t.wp, t.ow, seg);
+    const int count = segments_of(row, col, last, o.wp, o.ow, seg);
     typename lanes<V>::part part[W + 1];
     uintptr_t lane0[W + 1];
     for (int q = 0; q < count; ++q) {
         part[q] = lanes<V>::make(seg[q].lo, seg[q].hi);
         // Unsigned arithmetic: dst - lo may be "negative" (the integer wraps back at the store).
-        lane0[q] = reinterpret_cast<uintptr_t>(t.y) + sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) -
+        lane0[q] = reinterpret_cast<uintptr_t>(o.y) + sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) -
                                                                        static_cast<uintptr_t>(seg[q].lo));
     }
-    const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(t.ldy);
+    const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(o.ldy);
     for (int m = 0; m < MR; ++m)
         for (int q = 0; q < count; ++q) lanes<V>::store(lane0[q] + m * ldy, part[q], acc[m]);
 }
 
 template <class V, int MR, int NV>
 inline void store_tile(const direct_tile& t, const typename V::reg (*acc)[MR]) {
+    const out_view o{t.y, t.ldy, t.wp, t.ow, t.np};
     int64_t row = t.row0, col = t.col0;
     for (int v = 0; v < NV; ++v) {
-        store_vector<V, MR>(t, acc[v], v, row, col);
-        for (col += V::width; col >= t.wp; col -= t.wp) ++row;
+        store_vector<V, MR>(o, acc[v], v, row, col);
+        for (col += V::width; col >= o.wp; col -= o.wp) ++row;
     }
 }
 
