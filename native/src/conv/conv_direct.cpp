@@ -143,7 +143,7 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                     }
         }
     const int64_t ntasks = p.n * p.groups * f.bands;
-    const int64_t tiles = kblocks * ((f.rows * f.wp + K.nr - 1) / K.nr);  // tile calls per band, at most
+    const int64_t tiles = (f.rows * f.wp + K.nr - 1) / K.nr;  // tiles per block of a band, at most
     run_tasks(ntasks, [&](int64_t t) {
         const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
@@ -176,7 +176,7 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                 d.n0 = n0;
                 d.np = std::min<int64_t>(K.nr, len - n0);
                 (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
-                next.step();
+                if (kb + 1 == kblocks) next.step();  // late: earlier lines would leave the L2 again
                 for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
             }
         }
