@@ -29,6 +29,10 @@ const nn_conv2d_desc kDirect[] = {
     make(3, 16, 12, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // dx as a direct forward with cg < 32
     make(1, 4, 5, 33, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // dx as a direct forward, cg = 4; wide k
     make(2, 32, 6, 6, 16, 4, 2, 2, 1, 0, 1, 1, 2, 1),     // 4x2 kernel, dilated columns, pad > 0 only right
+    // Padding on both sides beyond the kernel's width extent: rows share no (or fewer) zeros,
+    // or they would overlap (found by fuzz_conv: a 1-wide kernel wrote past y).
+    make(1, 11, 9, 5, 3, 3, 1, 1, 1, 2, 1, 1, 1, 1),      // s = 1, pl = 2, pr = 1: no shared zeros
+    make(2, 8, 6, 10, 9, 3, 2, 1, 1, 3, 3, 1, 1, 1),      // s = 2, pads 3: one shared zero, ow = wp
 };
 
 std::string describe(const nn_conv2d_desc& d) {

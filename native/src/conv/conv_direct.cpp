@@ -53,18 +53,24 @@ struct flat {
     int64_t cstride;  // floats per channel of the padded band
 };
 
+// Zero columns a row's right padding shares with the next row's left padding. At most the
+// kernel's width extent: an output row (w + pl + pr - (s - 1) * dw columns) must fit in wp
+// (found by fuzz_conv: 1-wide kernels with padding on both sides wrote rows over each other).
+int64_t shared_zeros(const shape& p) { return std::min({p.pl, p.pr, (p.s - 1) * p.dw}); }
+int64_t pitch_of(const shape& p) { return p.w + p.pl + p.pr - shared_zeros(p); }
+
 flat flat_of(const shape& p) {
     flat f{};
-    f.wp = p.w + std::max(p.pl, p.pr);
+    f.wp = pitch_of(p);
     f.ext = (p.r - 1) * p.dh;
     const int64_t per_row = p.cg * f.wp;
     int64_t rows = std::clamp<int64_t>(kBandFloats / per_row - f.ext, 1, p.oh);
     f.bands = (p.oh + rows - 1) / rows;
     f.rows = (p.oh + f.bands - 1) / f.bands;  // balanced: no sliver band
-    // Reads for kept outputs stay below (rows + ext) * wp + min(pl, pr) (a row's last taps wrap
+    // Reads for kept outputs stay below (rows + ext) * wp + shared zeros (a row's last taps wrap
     // into the next row's left padding); discarded lanes of a tile's last vector read up to 15
     // floats further. Rounded to 16 floats so every channel starts 64-byte aligned.
-    f.cstride = ((f.rows + f.ext) * f.wp + std::min(p.pl, p.pr) + 16 + 15) / 16 * 16;
+    f.cstride = ((f.rows + f.ext) * f.wp + shared_zeros(p) + 16 + 15) / 16 * 16;
     return f;
 }
 
@@ -111,8 +117,8 @@ bool takes_direct(const shape& p) {
     if (p.crs < 32) return false;
     // The padded band must stay near the input's size: huge paddings or dilations (valid as they
     // are, found by fuzzing) keep the im2col path.
-    if (std::max(p.pl, p.pr) > p.w + 64 || p.pt > p.h + 64 || p.pb > p.h + 64) return false;
-    const int64_t wp = p.w + std::max(p.pl, p.pr);
+    if (p.pl > p.w + 64 || p.pr > p.w + 64 || p.pt > p.h + 64 || p.pb > p.h + 64) return false;
+    const int64_t wp = pitch_of(p);
     int64_t band;
     if (__builtin_mul_overflow(p.cg, wp, &band) || __builtin_mul_overflow(band, (p.r - 1) * p.dh + 1, &band))
         return false;

@@ -1,8 +1,9 @@
 // Direct ("flat padded") forward convolution for stride 1, any dilation: no im2col, no GEMM.
 //
 // Each input plane of a band of output rows is copied once into a zero-padded band of row pitch
-// wp = w + max(pl, pr) (the right padding of one row shares the zeros of the next row's left
-// padding). Output position n = oh * wp + ow then reads xp[n + i*dh*wp + j*dw] for tap (i, j):
+// wp = w + pl + pr - min(pl, pr, (s - 1) * dw) (the right padding of one row shares zeros with
+// the next row's left padding, as far as an output row still fits in wp). Output position
+// n = oh * wp + ow then reads xp[n + i*dh*wp + j*dw] for tap (i, j):
 // one contiguous vector load per tap for a run of consecutive positions, across row ends. The
 // columns ow >= OW of each row are computed and dropped at the store.
 #pragma once
