@@ -112,3 +112,41 @@ TEST(ConvDirect, WritesOnlyTheOutput) {
         EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "guarded " + describe(d)));
     }
 }
+
+// Random small stride-1 shapes (the fuzzer's space, minus hostile values): forward and backward
+// data against the reference, y inside a guarded buffer. Covers the AVX-512 masked stores,
+// which ASan does not see.
+TEST(ConvDirect, RandomShapesMatchReference) {
+    uint32_t state = 12345;
+    auto next = [&](int64_t lo, int64_t hi) {
+        state = state * 1664525u + 1013904223u;
+        return lo + static_cast<int64_t>((state >> 8) % static_cast<uint32_t>(hi - lo + 1));
+    };
+    int tried = 0;
+    for (int it = 0; it < 400; ++it) {
+        const int64_t g = next(1, 2);
+        nn_conv2d_desc d = make(next(1, 2), g * next(1, 12), next(1, 12), next(1, 14), g * next(1, 19), next(1, 4),
+                                next(1, 4), next(0, 4), next(0, 4), next(0, 4), next(0, 4), next(1, 3), next(1, 3), g);
+        int64_t oh = 0, ow = 0;
+        if (nn_conv2d_output_size(&d, &oh, &ow) != NN_OK) continue;
+        const auto p = nn::conv::validate(d);
+        ++tried;
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs, guard = 32;
+        auto x = nn_test::random_vector(xs, 41 + it), w = nn_test::random_vector(ws, 42 + it);
+        auto b = nn_test::random_vector(p.k, 43 + it), dy = nn_test::random_vector(ys, 44 + it);
+        std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys), dx(xs), rdx(xs);
+        const int act = it % 5;
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
+        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        for (int64_t i = 0; i < guard; ++i) {
+            ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
+            ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;
+        }
+        ASSERT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "forward " + ctx));
+        ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
+        ASSERT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 1e-5f, "backward_data " + ctx));
+    }
+    EXPECT_GT(tried, 100);
+}
