@@ -75,7 +75,9 @@ flat flat_of(const shape& p) {
 }
 
 // The input the next task (usually this thread's next) pads, fetched into L2 a few lines per
-// tile while this band computes: the padding pass then copies from cache instead of memory.
+// tile of this band's last channel block: the padding pass then copies from cache instead of
+// memory (input, output and padded band together about fill the L2: fetched earlier, the
+// lines were evicted again before use).
 struct input_prefetch {
     const char* p = nullptr;  // the current channel's rows
     int64_t bytes = 0, at = 0, plane = 0, channels = 0, per_step = 0;
