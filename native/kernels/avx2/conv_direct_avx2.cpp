@@ -5,7 +5,7 @@
 namespace nn::conv {
 const direct_kernels* avx2_direct_kernels() noexcept {
     // Built on first call, never at load (see conv_avx2.cpp).
-    static const direct_kernels table = direct_impl::make_table<nn::simd::V256, 4, 3>("avx2");
+    static const direct_kernels table = direct_impl::make_table<nn::simd::V256, 4, 3>("avx2", 16);
     return &table;
 }
 }  // namespace nn::conv

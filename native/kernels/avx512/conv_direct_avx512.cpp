@@ -5,7 +5,7 @@
 namespace nn::conv {
 const direct_kernels* avx512_direct_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const direct_kernels table = direct_impl::make_table<nn::simd::V512, 8, 3>("avx512");
+    static const direct_kernels table = direct_impl::make_table<nn::simd::V512, 8, 3>("avx512", 1);
     return &table;
 }
 }  // namespace nn::conv

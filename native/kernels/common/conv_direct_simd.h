@@ -9,6 +9,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "conv/conv_direct.h"
 #include "simd.h"
@@ -80,41 +81,18 @@ struct out_view {
     int64_t ldy, wp, ow, np;
 };
 
-// Stores MR rows of vector v (flat position (row, col)) into y, dropping the lanes past the
-// tile's end and the columns past ow. The common case, a vector inside one row's kept columns,
-// is one plain store per row.
-template <class V, int MR>
-inline void store_vector(const out_view o, const typename V::reg* acc, int v, int64_t row, int64_t col) {
-    constexpr int W = V::width;
-    const int last = static_cast<int>(std::min<int64_t>(W, o.np - v * W));
-    if (last == W && col + W <= o.ow) {
-        float* dst = o.y + (row * o.ow + col);
-        for (int m = 0; m < MR; ++m) V::store(dst + m * o.ldy, acc[m]);
-        return;
-    }
-    segment seg[W + 1];
-    const int count = segments_of(row, col, last, o.wp, o.ow, seg);
-    typename lanes<V>::part part[W + 1];
-    uintptr_t lane0[W + 1];
-    for (int q = 0; q < count; ++q) {
-        part[q] = lanes<V>::make(seg[q].lo, seg[q].hi);
-        // Unsigned arithmetic: dst - lo may be "negative" (the integer wraps back at the store).
-        lane0[q] = reinterpret_cast<uintptr_t>(o.y) + sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) -
-                                                                       static_cast<uintptr_t>(seg[q].lo));
-    }
-    const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(o.ldy);
-    for (int m = 0; m < MR; ++m)
-        for (int q = 0; q < count; ++q) lanes<V>::store(lane0[q] + m * ldy, part[q], acc[m]);
-}
+#define NN_INLINE __attribute__((always_inline)) inline
 
-template <class V, int MR, int NV>
-inline void store_tile(const direct_tile& t, const typename V::reg (*acc)[MR]) {
-    const out_view o{t.y, t.ldy, t.wp, t.ow, t.np};
-    int64_t row = t.row0, col = t.col0;
-    for (int v = 0; v < NV; ++v) {
-        store_vector<V, MR>(o, acc[v], v, row, col);
-        for (col += V::width; col >= o.wp; col -= o.wp) ++row;
-    }
+// f(integral_constant<0>), ..., f(integral_constant<N - 1>), all inlined before the compiler
+// decides where acc lives: with constant indices it keeps the accumulators in registers (with
+// plain loops it kept the array on the stack, stored and reloaded around the main loop).
+template <class F, int... I>
+NN_INLINE void static_for_impl(F& f, std::integer_sequence<int, I...>) {
+    (f(std::integral_constant<int, I>{}), ...);
+}
+template <int N, class F>
+NN_INLINE void static_for(F&& f) {
+    static_for_impl(f, std::make_integer_sequence<int, N>{});
 }
 
 template <class V, int KMR, int MR, int NV>
@@ -122,32 +100,54 @@ void tile(const direct_tile& t) {
     using R = typename V::reg;
     constexpr int W = V::width;
     R acc[NV][MR];
-    for (int m = 0; m < MR; ++m) {
+    static_for<MR>([&](auto m) __attribute__((always_inline)) {
         const R b = t.bias ? V::set1(t.bias[m]) : V::zero();
-        for (int v = 0; v < NV; ++v) acc[v][m] = b;
-    }
+        static_for<NV>([&](auto v) __attribute__((always_inline)) { acc[v][m] = b; });
+    });
     // One loop over (channel, tap) pairs: a nested tap loop costs a mispredicted exit per channel.
     const float* w = t.w;
     const int64_t steps = t.channels * t.taps;
     for (int64_t k = 0; k < steps; ++k, w += KMR) {
         const float* s = t.x + t.off[k];
         R xv[NV];
-        for (int v = 0; v < NV; ++v) xv[v] = V::load(s + v * W);
-        for (int m = 0; m < MR; ++m) {
+        static_for<NV>([&](auto v) __attribute__((always_inline)) { xv[v] = V::load(s + v * W); });
+        static_for<MR>([&](auto m) __attribute__((always_inline)) {
             const R wv = V::set1(w[m]);
-            for (int v = 0; v < NV; ++v) acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]);
+            static_for<NV>([&](auto v) __attribute__((always_inline)) { acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]); });
+        });
+    }
+    if (t.act != 0) {
+        const int act = t.act;
+        static_for<NV>([&](auto v) __attribute__((always_inline)) {
+            static_for<MR>([&](auto m) __attribute__((always_inline)) { acc[v][m] = activate<V>(act, acc[v][m]); });
+        });
+    }
+    // Vector v of row m to y, dropping the lanes past the tile's end and the columns past ow.
+    // The common case, a vector inside one row's kept columns, is one plain store per row.
+    const out_view o{t.y, t.ldy, t.wp, t.ow, t.np};
+    int64_t row = t.row0, col = t.col0;
+    static_for<NV>([&](auto v) __attribute__((always_inline)) {
+        const int last = static_cast<int>(std::min<int64_t>(W, o.np - v * W));
+        if (last == W && col + W <= o.ow) {
+            float* dst = o.y + (row * o.ow + col);
+            static_for<MR>([&](auto m) __attribute__((always_inline)) { V::store(dst + m * o.ldy, acc[v][m]); });
+        } else {
+            segment seg[W + 1];
+            const int count = segments_of(row, col, last, o.wp, o.ow, seg);
+            const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(o.ldy);
+            for (int q = 0; q < count; ++q) {
+                const auto part = lanes<V>::make(seg[q].lo, seg[q].hi);
+                // Unsigned arithmetic: dst - lo may be "negative" (the integer wraps back at the store).
+                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(o.y) +
+                                        sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) - static_cast<uintptr_t>(seg[q].lo));
+                static_for<MR>([&](auto m) __attribute__((always_inline)) { lanes<V>::store(lane0 + m * ldy, part, acc[v][m]); });
+            }
         }
-    }
-    if (t.act == 0) {
-        store_tile<V, MR, NV>(t, acc);
-        return;
-    }
-    // The activation's calls would clobber the registers: only this path goes via memory.
-    alignas(64) R buf[NV][MR];
-    for (int v = 0; v < NV; ++v)
-        for (int m = 0; m < MR; ++m) buf[v][m] = activate<V>(t.act, acc[v][m]);
-    store_tile<V, MR, NV>(t, buf);
+        for (col += W; col >= o.wp; col -= o.wp) ++row;
+    });
 }
+
+#undef NN_INLINE
 
 // Copies n floats (vectors, the last one overlapping when n is not a multiple of the width).
 template <class V>
@@ -215,8 +215,8 @@ auto pick(int mr, int64_t np) -> void (*)(const direct_tile&) {
 }
 
 template <class V, int KMR, int NVMAX>
-direct_kernels make_table(const char* isa) {
-    return direct_kernels{isa, KMR, NVMAX * V::width, &pick<V, KMR, NVMAX>, &pad<V>};
+direct_kernels make_table(const char* isa, int64_t min_crs) {
+    return direct_kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
 }
 
 }  // namespace nn::conv::direct_impl

@@ -110,13 +110,10 @@ struct input_prefetch {
 }  // namespace
 
 bool takes_direct(const shape& p) {
-    if (!active_direct() || p.sh != 1 || p.sw != 1) return false;
+    const direct_kernels* K = active_direct();
+    if (!K || p.sh != 1 || p.sw != 1 || p.crs < K->min_crs) return false;
     // 1x1 without padding: the input already is the GEMM operand.
     if (p.r == 1 && p.s == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0) return false;
-    // Short reductions (C = 1..3 at 3x3, C = 1 at 5x5): a tile's fixed costs (bias, split stores)
-    // outweigh its few FMAs, and the im2col GEMM measured faster (LeNet's first layer: 0.23 vs
-    // 0.32 ms; C = 3 first layers at 32..56 pixels too).
-    if (p.crs < 32) return false;
     // The padded band must stay near the input's size: huge paddings or dilations (valid as they
     // are, found by fuzzing) keep the im2col path.
     if (p.pl > p.w + 64 || p.pr > p.w + 64 || p.pt > p.h + 64 || p.pb > p.h + 64) return false;
