@@ -1,0 +1,11 @@
+// avx2 instantiation of the direct forward tile (kernels/common/conv_direct_simd.h):
+// 4 output channels x 24 positions (12 of the 16 ymm registers accumulate).
+#include "../common/conv_direct_simd.h"
+
+namespace nn::conv {
+const direct_kernels* avx2_direct_kernels() noexcept {
+    // Built on first call, never at load (see conv_avx2.cpp).
+    static const direct_kernels table = direct_impl::make_table<nn::simd::V256, 4, 3>("avx2", 16);
+    return &table;
+}
+}  // namespace nn::conv

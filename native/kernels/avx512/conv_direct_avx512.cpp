@@ -1,0 +1,11 @@
+// avx512 instantiation of the direct forward tile (kernels/common/conv_direct_simd.h):
+// 8 output channels x 48 positions (24 zmm accumulators).
+#include "../common/conv_direct_simd.h"
+
+namespace nn::conv {
+const direct_kernels* avx512_direct_kernels() noexcept {
+    // Built on first call, never at load (see conv_avx512.cpp).
+    static const direct_kernels table = direct_impl::make_table<nn::simd::V512, 8, 3>("avx512", 1);
+    return &table;
+}
+}  // namespace nn::conv

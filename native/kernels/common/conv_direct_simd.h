@@ -1,0 +1,222 @@
+// The direct forward tile (src/conv/conv_direct.h) written once over a simd.h wrapper V and
+// instantiated per ISA (kernels/avx2, kernels/avx512).
+//
+// MR output channels x NV vectors of consecutive flat positions: MR * NV accumulators, per tap
+// NV unaligned loads of the padded input and MR weight broadcasts (AVX-512 8 x 3: 24 zmm
+// accumulators, 11 loads per 24 FMAs; AVX2 4 x 3: 12 ymm). Bias is the accumulators' start,
+// the activation is applied on the registers, and each vector is stored straight into y, split
+// at row ends (the columns past ow are dropped).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "conv/conv_direct.h"
+#include "simd.h"
+#include "vecmath.h"
+
+namespace nn::conv::direct_impl {
+
+// Stores of lanes [lo, hi) of a vector to the address of its lane 0 (an integer: that address
+// may lie before the buffer, only the stored lanes must be inside).
+template <class V>
+struct lanes {
+    struct part {
+        int lo, hi;
+    };
+    static part make(int lo, int hi) { return part{lo, hi}; }
+    static void store(uintptr_t lane0, part p, typename V::reg v) {
+        alignas(64) float tmp[V::width];
+        V::store(tmp, v);
+        float* dst = reinterpret_cast<float*>(lane0 + sizeof(float) * static_cast<unsigned>(p.lo));
+        for (int l = p.lo; l < p.hi; ++l) dst[l - p.lo] = tmp[l];
+    }
+};
+
+#if defined(__AVX512F__)
+template <>
+struct lanes<nn::simd::V512> {
+    using part = __mmask16;
+    static part make(int lo, int hi) { return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+    static void store(uintptr_t lane0, part m, __m512 v) { _mm512_mask_storeu_ps(reinterpret_cast<float*>(lane0), m, v); }
+};
+#endif
+
+// Out of line: activations are rare and large, the tile loop stays small.
+template <class V>
+__attribute__((noinline)) typename V::reg activate(int act, typename V::reg x) {
+    switch (act) {
+        case NN_ACT_RELU: return V::max(V::zero(), x);  // maxps(0, NaN) = NaN, like the reference
+        case NN_ACT_SIGMOID: return vecmath::sigmoid<V>(x);
+        case NN_ACT_TANH: return vecmath::tanh<V>(x);
+        case NN_ACT_GELU: return vecmath::gelu<V>(x);
+        default: return x;
+    }
+}
+
+// One run of a vector's lanes that lands in one output row: lanes [lo, hi) go to y + dst.
+struct segment {
+    int lo, hi;
+    int64_t dst;
+};
+
+// The kept runs of the vector whose lane 0 is flat position (row, col), lanes [0, last).
+inline int segments_of(int64_t row, int64_t col, int last, int64_t wp, int64_t ow, segment* seg) {
+    int count = 0;
+    for (int lane = 0; lane < last;) {
+        const int run = static_cast<int>(std::min<int64_t>(last - lane, wp - col));
+        const int valid = static_cast<int>(std::clamp<int64_t>(ow - col, 0, run));
+        if (valid > 0) seg[count++] = segment{lane, lane + valid, row * ow + col};
+        lane += run;
+        ++row;
+        col = 0;
+    }
+    return count;
+}
+
+// Where a tile's vectors go, copied out of the tile arguments: the vector stores may alias
+// anything, and would make the compiler reload every field after each one.
+struct out_view {
+    float* y;
+    int64_t ldy, wp, ow, np;
+};
+
+#define NN_INLINE __attribute__((always_inline)) inline
+
+// f(integral_constant<0>), ..., f(integral_constant<N - 1>), all inlined before the compiler
+// decides where acc lives: with constant indices it keeps the accumulators in registers (with
+// plain loops it kept the array on the stack, stored and reloaded around the main loop).
+template <class F, int... I>
+NN_INLINE void static_for_impl(F& f, std::integer_sequence<int, I...>) {
+    (f(std::integral_constant<int, I>{}), ...);
+}
+template <int N, class F>
+NN_INLINE void static_for(F&& f) {
+    static_for_impl(f, std::make_integer_sequence<int, N>{});
+}
+
+template <class V, int KMR, int MR, int NV>
+void tile(const direct_tile& t) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    R acc[NV][MR];
+    static_for<MR>([&](auto m) __attribute__((always_inline)) {
+        const R b = t.bias ? V::set1(t.bias[m]) : V::zero();
+        static_for<NV>([&](auto v) __attribute__((always_inline)) { acc[v][m] = b; });
+    });
+    // One loop over (channel, tap) pairs: a nested tap loop costs a mispredicted exit per channel.
+    const float* w = t.w;
+    const int64_t steps = t.channels * t.taps;
+    for (int64_t k = 0; k < steps; ++k, w += KMR) {
+        const float* s = t.x + t.off[k];
+        R xv[NV];
+        static_for<NV>([&](auto v) __attribute__((always_inline)) { xv[v] = V::load(s + v * W); });
+        static_for<MR>([&](auto m) __attribute__((always_inline)) {
+            const R wv = V::set1(w[m]);
+            static_for<NV>([&](auto v) __attribute__((always_inline)) { acc[v][m] = V::fmadd(wv, xv[v], acc[v][m]); });
+        });
+    }
+    if (t.act != 0) {
+        const int act = t.act;
+        static_for<NV>([&](auto v) __attribute__((always_inline)) {
+            static_for<MR>([&](auto m) __attribute__((always_inline)) { acc[v][m] = activate<V>(act, acc[v][m]); });
+        });
+    }
+    // Vector v of row m to y, dropping the lanes past the tile's end and the columns past ow.
+    // The common case, a vector inside one row's kept columns, is one plain store per row.
+    const out_view o{t.y, t.ldy, t.wp, t.ow, t.np};
+    int64_t row = t.row0, col = t.col0;
+    static_for<NV>([&](auto v) __attribute__((always_inline)) {
+        const int last = static_cast<int>(std::min<int64_t>(W, o.np - v * W));
+        if (last == W && col + W <= o.ow) {
+            float* dst = o.y + (row * o.ow + col);
+            static_for<MR>([&](auto m) __attribute__((always_inline)) { V::store(dst + m * o.ldy, acc[v][m]); });
+        } else {
+            segment seg[W + 1];
+            const int count = segments_of(row, col, last, o.wp, o.ow, seg);
+            const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(o.ldy);
+            for (int q = 0; q < count; ++q) {
+                const auto part = lanes<V>::make(seg[q].lo, seg[q].hi);
+                // Unsigned arithmetic: dst - lo may be "negative" (the integer wraps back at the store).
+                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(o.y) +
+                                        sizeof(float) * (static_cast<uintptr_t>(seg[q].dst) - static_cast<uintptr_t>(seg[q].lo));
+                static_for<MR>([&](auto m) __attribute__((always_inline)) { lanes<V>::store(lane0 + m * ldy, part, acc[v][m]); });
+            }
+        }
+        for (col += W; col >= o.wp; col -= o.wp) ++row;
+    });
+}
+
+#undef NN_INLINE
+
+// Copies n floats (vectors, the last one overlapping when n is not a multiple of the width).
+template <class V>
+inline void copy_floats(const float* s, float* d, int64_t n) {
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(d + i, V::load(s + i));
+    if (i < n) {
+        if (n >= V::width) V::store(d + n - V::width, V::load(s + n - V::width));
+        else
+            for (; i < n; ++i) d[i] = s[i];
+    }
+}
+
+template <class V>
+inline void zero_floats(float* d, int64_t n) {
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(d + i, V::zero());
+    if (i < n) {
+        if (n >= V::width) V::store(d + n - V::width, V::zero());
+        else
+            for (; i < n; ++i) d[i] = 0.0f;
+    }
+}
+
+// See direct_kernels::pad.
+template <class V>
+void pad(const float* x, const direct_pad& a, float* xp) {
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xp + c * a.cstride;
+        const float* src = x + c * a.h * a.w;
+        for (int64_t yy = 0; yy < a.rows; ++yy) {
+            float* row = dst + yy * a.wp;
+            const int64_t ih = a.ih0 + yy;
+            if (ih < 0 || ih >= a.h) {
+                zero_floats<V>(row, a.wp);
+                continue;
+            }
+            zero_floats<V>(row, a.pl);
+            copy_floats<V>(src + ih * a.w, row + a.pl, a.w);
+            zero_floats<V>(row + a.pl + a.w, a.wp - a.pl - a.w);
+        }
+        zero_floats<V>(dst + a.rows * a.wp, a.cstride - a.rows * a.wp);
+    }
+}
+
+// (mr, vectors) -> the instantiation; mr in [1, KMR], vectors in [1, NVMAX].
+template <class V, int KMR, int NVMAX>
+struct tile_table {
+    using fn = void (*)(const direct_tile&);
+    fn f[KMR][NVMAX];
+    template <int M, int N>
+    void fill_one() {
+        f[M - 1][N - 1] = &tile<V, KMR, M, N>;
+        if constexpr (N < NVMAX) fill_one<M, N + 1>();
+        else if constexpr (M < KMR) fill_one<M + 1, 1>();
+    }
+    tile_table() { fill_one<1, 1>(); }
+};
+
+template <class V, int KMR, int NVMAX>
+auto pick(int mr, int64_t np) -> void (*)(const direct_tile&) {
+    static const tile_table<V, KMR, NVMAX> table;
+    const int nv = static_cast<int>((np + V::width - 1) / V::width);
+    return table.f[mr - 1][nv - 1];
+}
+
+template <class V, int KMR, int NVMAX>
+direct_kernels make_table(const char* isa, int64_t min_crs) {
+    return direct_kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
+}
+
+}  // namespace nn::conv::direct_impl

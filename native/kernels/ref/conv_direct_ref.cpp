@@ -1,0 +1,54 @@
+// Scalar direct forward tile (the contract in src/conv/conv_direct.h), used under
+// NATIVENET_MAX_ISA=scalar so the tests walk the direct driver on every ISA cap.
+#include <cmath>
+
+#include "conv/conv_direct.h"
+
+namespace nn::conv {
+
+namespace {
+
+constexpr int kMr = 4, kNr = 16;
+
+float activate(int act, float v) {
+    switch (act) {
+        case NN_ACT_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
+        case NN_ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
+        case NN_ACT_TANH: return std::tanh(v);
+        case NN_ACT_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
+        default: return v;
+    }
+}
+
+void tile_ref(const direct_tile& t) {
+    for (int m = 0; m < t.mr; ++m)
+        for (int64_t q = 0; q < t.np; ++q) {
+            const int64_t n = t.n0 + q, row = n / t.wp, col = n - row * t.wp;
+            if (col >= t.ow) continue;
+            // Double sums: long reductions (k = 300 at 3x3, backward data) stay well inside the
+            // tests' tolerance whatever the platform's float rounding (MinGW's fmaf differs).
+            double acc = 0.0;
+            for (int64_t c = 0; c < t.channels; ++c)
+                for (int64_t k = 0; k < t.taps; ++k)
+                    acc += static_cast<double>(t.w[(c * t.taps + k) * kMr + m]) * t.x[q + t.off[c * t.taps + k]];
+            const float v = static_cast<float>(acc) + (t.bias ? t.bias[m] : 0.0f);
+            t.y[m * t.ldy + row * t.ow + col] = activate(t.act, v);
+        }
+}
+
+void pad_ref(const float* x, const direct_pad& a, float* xp) {
+    for (int64_t c = 0; c < a.channels; ++c)
+        for (int64_t q = 0; q < a.cstride; ++q) {
+            const int64_t yy = q / a.wp, iw = q % a.wp - a.pl, ih = a.ih0 + yy;
+            const bool inside = yy < a.rows && ih >= 0 && ih < a.h && iw >= 0 && iw < a.w;
+            xp[c * a.cstride + q] = inside ? x[(c * a.h + ih) * a.w + iw] : 0.0f;
+        }
+}
+
+auto pick_ref(int, int64_t) -> void (*)(const direct_tile&) { return &tile_ref; }
+
+}  // namespace
+
+const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, 1, &pick_ref, &pad_ref};
+
+}  // namespace nn::conv

@@ -1,0 +1,191 @@
+// Direct forward convolution for stride 1 (see conv_direct.h): per task (image, group, band of
+// output rows) the band's input rows are padded once into per-thread scratch, then tiles of
+// kmr output channels x nr flat positions run the ISA's tile over all of the group's input
+// channels. The band height and the tiles depend on the shape only, and every output element
+// is summed in one tile call in a fixed order, so any thread count gives the same bits.
+#include "conv/conv_direct.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "conv/scratch.h"
+#include "runtime/cpu.h"
+
+namespace nn::conv {
+
+#if !defined(NN_HAVE_X86_KERNELS)
+const direct_kernels* avx2_direct_kernels() noexcept { return nullptr; }
+#endif
+#if !defined(NN_HAVE_AVX512_KERNELS)
+const direct_kernels* avx512_direct_kernels() noexcept { return nullptr; }
+#endif
+
+const direct_kernels* active_direct() noexcept {
+    static const direct_kernels* chosen = []() -> const direct_kernels* {
+#if defined(NN_HAVE_X86_KERNELS)
+        if (isa_enabled(NN_ISA_AVX512))
+            if (const direct_kernels* t = avx512_direct_kernels()) return t;
+        if (isa_enabled(NN_ISA_AVX2))
+            if (const direct_kernels* t = avx2_direct_kernels()) return t;
+        return &direct_ref_kernels;
+#else
+        return nullptr;
+#endif
+    }();
+    return chosen;
+}
+
+namespace {
+
+// Padded input floats per band: a band's rows of every channel of the group stay in the 1 MB
+// L2 (Zen 4/5) next to the weights while all its output-channel blocks read them.
+constexpr int64_t kBandFloats = 96 * 1024;
+// A band's padded input larger than this (a huge dilation or channel count) takes the im2col
+// path instead, whose scratch is bounded by the output size.
+constexpr int64_t kMaxBandFloats = int64_t{1} << 22;
+
+struct flat {
+    int64_t wp;       // row pitch of the padded band
+    int64_t ext;      // extra input rows a band reads: (r - 1) * dh
+    int64_t rows;     // output rows per band
+    int64_t bands;
+    int64_t cstride;  // floats per channel of the padded band
+};
+
+// Zero columns a row's right padding shares with the next row's left padding. At most the
+// kernel's width extent: an output row (w + pl + pr - (s - 1) * dw columns) must fit in wp
+// (found by fuzz_conv: 1-wide kernels with padding on both sides wrote rows over each other).
+int64_t shared_zeros(const shape& p) { return std::min({p.pl, p.pr, (p.s - 1) * p.dw}); }
+int64_t pitch_of(const shape& p) { return p.w + p.pl + p.pr - shared_zeros(p); }
+
+flat flat_of(const shape& p) {
+    flat f{};
+    f.wp = pitch_of(p);
+    f.ext = (p.r - 1) * p.dh;
+    const int64_t per_row = p.cg * f.wp;
+    int64_t rows = std::clamp<int64_t>(kBandFloats / per_row - f.ext, 1, p.oh);
+    f.bands = (p.oh + rows - 1) / rows;
+    f.rows = (p.oh + f.bands - 1) / f.bands;  // balanced: no sliver band
+    // Reads for kept outputs stay below (rows + ext) * wp + shared zeros (a row's last taps wrap
+    // into the next row's left padding); discarded lanes of a tile's last vector read up to 15
+    // floats further. Rounded to 16 floats so every channel starts 64-byte aligned.
+    f.cstride = ((f.rows + f.ext) * f.wp + shared_zeros(p) + 16 + 15) / 16 * 16;
+    return f;
+}
+
+// The input the next task (usually this thread's next) pads, fetched into L2 a few lines per
+// tile of this band's last channel block: the padding pass then copies from cache instead of
+// memory (input, output and padded band together about fill the L2: fetched earlier, the
+// lines were evicted again before use).
+struct input_prefetch {
+    const char* p = nullptr;  // the current channel's rows
+    int64_t bytes = 0, at = 0, plane = 0, channels = 0, per_step = 0;
+
+    static input_prefetch of(const shape& s, const flat& f, const float* x, int64_t t, int64_t steps) {
+        const int64_t band = t % f.bands, ng = t / f.bands, img = ng / s.groups, grp = ng % s.groups;
+        const int64_t oh0 = band * f.rows, oh1 = std::min(s.oh, oh0 + f.rows);
+        const int64_t ih0 = std::max<int64_t>(0, oh0 - s.pt), ih1 = std::min(s.h, oh1 + f.ext - s.pt);
+        input_prefetch q;
+        if (ih0 >= ih1) return q;
+        q.p = reinterpret_cast<const char*>(x + ((img * s.c + grp * s.cg) * s.h + ih0) * s.w);
+        q.bytes = static_cast<int64_t>(sizeof(float)) * (ih1 - ih0) * s.w;
+        q.plane = static_cast<int64_t>(sizeof(float)) * s.h * s.w;
+        q.channels = s.cg;
+        q.per_step = (s.cg * q.bytes / 64 + steps - 1) / steps + 1;
+        return q;
+    }
+    void step() {
+        for (int64_t i = 0; i < per_step && channels > 0; ++i) {
+            __builtin_prefetch(p + at, 0, 2);
+            at += 64;
+            if (at >= bytes) {
+                at = 0;
+                if (--channels > 0) p += plane;  // formed only while a channel is left
+            }
+        }
+    }
+};
+
+}  // namespace
+
+bool takes_direct(const shape& p) {
+    const direct_kernels* K = active_direct();
+    if (!K || p.sh != 1 || p.sw != 1 || p.crs < K->min_crs) return false;
+    // 1x1 without padding: the input already is the GEMM operand.
+    if (p.r == 1 && p.s == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0) return false;
+    // The padded band must stay near the input's size: huge paddings or dilations (valid as they
+    // are, found by fuzzing) keep the im2col path.
+    if (p.pl > p.w + 64 || p.pr > p.w + 64 || p.pt > p.h + 64 || p.pb > p.h + 64) return false;
+    const int64_t wp = pitch_of(p);
+    int64_t band;
+    if (__builtin_mul_overflow(p.cg, wp, &band) || __builtin_mul_overflow(band, (p.r - 1) * p.dh + 1, &band))
+        return false;
+    return band <= kMaxBandFloats;
+}
+
+void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    const direct_kernels& K = *active_direct();
+    const flat f = flat_of(p);
+    const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
+    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
+    // Weights packed once (the caller's scratch; tasks only read it): per group and block of kmr
+    // output channels, [c][tap][kmr], rows past kg zero.
+    float* wpk = thread_scratch(3, p.groups * kblocks * blk);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t kb = 0; kb < kblocks; ++kb) {
+            float* dst = wpk + (grp * kblocks + kb) * blk;
+            for (int64_t c = 0; c < p.cg; ++c)
+                for (int64_t t = 0; t < taps; ++t)
+                    for (int64_t m = 0; m < kmr; ++m) {
+                        const int64_t k = kb * kmr + m;
+                        dst[(c * taps + t) * kmr + m] = k < p.kg ? w[((grp * p.kg + k) * p.cg + c) * taps + t] : 0.0f;
+                    }
+        }
+    const int64_t ntasks = p.n * p.groups * f.bands;
+    const int64_t tiles = (f.rows * f.wp + K.nr - 1) / K.nr;  // tiles per block of a band, at most
+    run_tasks(ntasks, [&](int64_t t) {
+        const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
+        const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
+        input_prefetch next{};
+        if (t + 1 < ntasks) next = input_prefetch::of(p, f, x, t + 1, tiles);
+        float* xp = thread_scratch(0, p.cg * f.cstride);
+        // The input rows the band reads: padded rows oh0 .. oh1 - 1 + ext.
+        const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
+        K.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
+        const int64_t len = (oh1 - oh0 - 1) * f.wp + p.ow;  // flat positions up to the band's last output
+        float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * p.ow);
+        direct_tile d{};
+        d.channels = p.cg;
+        d.off = off.data();
+        d.taps = taps;
+        d.act = act;
+        d.wp = f.wp;
+        d.ow = p.ow;
+        d.ldy = ohw;
+        for (int64_t kb = 0; kb < kblocks; ++kb) {
+            d.w = wpk + (grp * kblocks + kb) * blk;
+            d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+            d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
+            d.y = yb + kb * kmr * ohw;
+            d.row0 = 0;
+            d.col0 = 0;
+            const auto full = K.pick(d.mr, K.nr);
+            for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
+                d.x = xp + n0;
+                d.n0 = n0;
+                d.np = std::min<int64_t>(K.nr, len - n0);
+                (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
+                if (kb + 1 == kblocks) next.step();  // late: earlier lines would leave the L2 again
+                for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
+            }
+        }
+    });
+}
+
+}  // namespace nn::conv

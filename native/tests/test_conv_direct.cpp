@@ -1,0 +1,152 @@
+// The direct stride-1 forward (src/conv/conv_direct.h) at its edges: channel counts that are no
+// multiple of the tile's 8 (AVX2: 4), rows narrower than a vector (the flat layout wraps a
+// vector over several rows), dilation, asymmetric and one-sided padding, groups, C = 1, several
+// bands, every activation; backward data through it (the flipped-weights forward) for few
+// input channels; 1 vs 2 threads bitwise. Each case is checked to take the direct path.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "conv/conv.h"
+#include "conv/conv_direct.h"
+#include "test_util.h"
+
+namespace {
+
+nn_conv2d_desc make(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t r, int64_t s, int64_t pt,
+                    int64_t pb, int64_t pl, int64_t pr, int64_t dh, int64_t dw, int64_t g) {
+    return nn_conv2d_desc{n, c, h, w, k, r, s, 1, 1, pt, pb, pl, pr, dh, dw, g};
+}
+
+const nn_conv2d_desc kDirect[] = {
+    make(2, 8, 9, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // k % 8 = 5, rows (wp = 8) under a vector
+    make(1, 12, 3, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // 3x3 plane, k < 8: every vector wraps rows
+    make(2, 6, 11, 23, 9, 3, 3, 2, 0, 0, 3, 2, 3, 1),     // dilation 2 x 3, pads on one side each
+    make(1, 16, 7, 19, 24, 2, 3, 0, 1, 2, 0, 1, 1, 2),    // groups, even kernel, left padding only
+    make(2, 1, 17, 15, 10, 7, 7, 3, 3, 3, 3, 1, 1, 1),    // C = 1, 7x7
+    make(1, 11, 9, 1, 3, 3, 1, 1, 1, 0, 0, 1, 1, 1),      // one-column plane (wp = 1)
+    make(1, 64, 40, 60, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // several bands, k = 8 + 1
+    make(3, 16, 12, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // dx as a direct forward with cg < 32
+    make(1, 4, 5, 33, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // dx as a direct forward, cg = 4; wide k
+    make(2, 32, 6, 6, 16, 4, 2, 2, 1, 0, 1, 1, 2, 1),     // 4x2 kernel, dilated columns, pad > 0 only right
+    // Padding on both sides beyond the kernel's width extent: rows share no (or fewer) zeros,
+    // or they would overlap (found by fuzz_conv: a 1-wide kernel wrote past y).
+    make(1, 11, 9, 5, 3, 3, 1, 1, 1, 2, 1, 1, 1, 1),      // s = 1, pl = 2, pr = 1: no shared zeros
+    make(2, 8, 6, 10, 9, 3, 2, 1, 1, 3, 3, 1, 1, 1),      // s = 2, pads 3: one shared zero, ow = wp
+};
+
+std::string describe(const nn_conv2d_desc& d) {
+    char b[256];
+    std::snprintf(b, sizeof b, "n%ldc%ldh%ldw%ldk%ldr%lds%ld pad%ld,%ld,%ld,%ld dil%ld,%ld g%ld isa=%s", (long)d.n,
+                  (long)d.c, (long)d.h, (long)d.w, (long)d.k, (long)d.r, (long)d.s, (long)d.pad_top,
+                  (long)d.pad_bottom, (long)d.pad_left, (long)d.pad_right, (long)d.dilation_h, (long)d.dilation_w,
+                  (long)d.groups, nn_test::active_isa_name().c_str());
+    return b;
+}
+
+}  // namespace
+
+TEST(ConvDirect, CasesTakeTheDirectPath) {
+    if (!nn::conv::active_direct()) GTEST_SKIP() << "no direct kernels on this target";
+    for (const auto& d : kDirect) EXPECT_TRUE(nn::conv::takes_direct(nn::conv::validate(d))) << describe(d);
+}
+
+TEST(ConvDirect, MatchesReference) {
+    int act = 0;
+    for (const auto& d : kDirect) {
+        const auto p = nn::conv::validate(d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
+        auto x = nn_test::random_vector(xs, 31), w = nn_test::random_vector(ws, 32), b = nn_test::random_vector(p.k, 33);
+        auto dy = nn_test::random_vector(ys, 34);
+        act = (act + 1) % 5;
+        std::vector<float> y(ys, -7.0f), dx(xs, -7.0f), ry(ys), rdx(xs);
+        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, y.data()), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
+        EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 1e-5f, "forward " + ctx));
+        EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 1e-5f, "backward_data " + ctx));
+        // No bias: the accumulators start at zero.
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
+        EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 1e-5f, "forward, no bias " + ctx));
+    }
+}
+
+TEST(ConvDirect, OneAndTwoThreadsAreBitwiseEqual) {
+    for (const auto& d : kDirect) {
+        const auto p = nn::conv::validate(d);
+        auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 35), w = nn_test::random_vector(p.k * p.crs, 36);
+        auto b = nn_test::random_vector(p.k, 37), dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 38);
+        std::vector<float> y1(dy.size()), y2(dy.size()), dx1(x.size()), dx2(x.size());
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 2, y1.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx1.data()), NN_OK);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 2, y2.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx2.data()), NN_OK);
+        }
+        EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4)) << "forward " << describe(d);
+        EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), dx1.size() * 4)) << "backward_data " << describe(d);
+    }
+}
+
+// Output written exactly where it belongs: the split stores at row ends must leave every
+// element outside y and every dropped column's neighbour alone (y sits inside a guarded buffer).
+TEST(ConvDirect, WritesOnlyTheOutput) {
+    for (const auto& d : kDirect) {
+        const auto p = nn::conv::validate(d);
+        const int64_t ys = p.n * p.k * p.oh * p.ow, guard = 64;
+        auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 39), w = nn_test::random_vector(p.k * p.crs, 40);
+        std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, buf.data() + guard), NN_OK);
+        nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
+        for (int64_t i = 0; i < guard; ++i) {
+            EXPECT_EQ(buf[static_cast<size_t>(i)], 123.0f) << describe(d);
+            EXPECT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << describe(d);
+        }
+        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "guarded " + describe(d)));
+    }
+}
+
+// Random small stride-1 shapes (the fuzzer's space, minus hostile values): forward and backward
+// data against the reference, y inside a guarded buffer. Covers the AVX-512 masked stores,
+// which ASan does not see.
+TEST(ConvDirect, RandomShapesMatchReference) {
+    uint32_t state = 12345;
+    auto next = [&](int64_t lo, int64_t hi) {
+        state = state * 1664525u + 1013904223u;
+        return lo + static_cast<int64_t>((state >> 8) % static_cast<uint32_t>(hi - lo + 1));
+    };
+    int tried = 0;
+    for (int it = 0; it < 400; ++it) {
+        const int64_t g = next(1, 2);
+        nn_conv2d_desc d = make(next(1, 2), g * next(1, 12), next(1, 12), next(1, 14), g * next(1, 19), next(1, 4),
+                                next(1, 4), next(0, 4), next(0, 4), next(0, 4), next(0, 4), next(1, 3), next(1, 3), g);
+        int64_t oh = 0, ow = 0;
+        if (nn_conv2d_output_size(&d, &oh, &ow) != NN_OK) continue;
+        const auto p = nn::conv::validate(d);
+        ++tried;
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs, guard = 32;
+        auto x = nn_test::random_vector(xs, 41 + it), w = nn_test::random_vector(ws, 42 + it);
+        auto b = nn_test::random_vector(p.k, 43 + it), dy = nn_test::random_vector(ys, 44 + it);
+        std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys), dx(xs), rdx(xs);
+        const int act = it % 5;
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
+        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        for (int64_t i = 0; i < guard; ++i) {
+            ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
+            ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;
+        }
+        ASSERT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "forward " + ctx));
+        ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
+        ASSERT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 1e-5f, "backward_data " + ctx));
+    }
+    EXPECT_GT(tried, 100);
+}
