@@ -3,38 +3,94 @@ namespace NativeNet.Kernels;
 public sealed partial class ManagedKernels
 {
     /// <inheritdoc />
-    public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax)
+    public unsafe void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax)
     {
         g.Validate();
-        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
         KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
-        KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
+        KernelChecks.AtLeast((long)planes * ohw, output.Length, nameof(output));
         bool withIndices = !argmax.IsEmpty;
-        if (withIndices) KernelChecks.AtLeast((long)planes * oh * ow, argmax.Length, nameof(argmax));
-        for (int p = 0; p < planes; p++)
+        if (withIndices) KernelChecks.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
+        if (planes == 0 || ohw == 0) return;
+        var geo = g;
+        bool twoByTwo = g is { KernelHeight: 2, KernelWidth: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 };
+        fixed (float* px = input)
+        fixed (float* py = output)
+        fixed (long* pi = argmax)
         {
-            var x = input.Slice(p * ihw, ihw);
-            for (int y = 0; y < oh; y++)
+            float* x = px, y = py;
+            long* idx = withIndices ? pi : null;
+            // Planes are independent: split them over the managed threads when there is enough work.
+            ForEachPlane(planes, (long)planes * ohw * g.KernelHeight * g.KernelWidth, p =>
             {
-                int h0 = y * g.StrideH - g.PadH, h1 = Math.Min(h0 + g.KernelHeight, g.InHeight);
-                h0 = Math.Max(h0, 0);
-                for (int xo = 0; xo < ow; xo++)
-                {
-                    int w0 = xo * g.StrideW - g.PadW, w1 = Math.Min(w0 + g.KernelWidth, g.InWidth);
-                    w0 = Math.Max(w0, 0);
-                    float best = float.NegativeInfinity;
-                    int bi = h0 * g.InWidth + w0;
-                    for (int iy = h0; iy < h1; iy++)
-                        for (int ix = w0; ix < w1; ix++)
-                        {
-                            float v = x[iy * g.InWidth + ix];
-                            if (v > best || float.IsNaN(v)) { best = v; bi = iy * g.InWidth + ix; if (float.IsNaN(v)) goto done; }
-                        }
-                    done:
-                    int o = (p * oh + y) * ow + xo;
-                    output[o] = best;
-                    if (withIndices) argmax[o] = bi;
-                }
+                if (twoByTwo) MaxPlane2x2(geo, x + (long)p * ihw, y + (long)p * ohw, idx is null ? null : idx + (long)p * ohw);
+                else MaxPlane(geo, x + (long)p * ihw, y + (long)p * ohw, idx is null ? null : idx + (long)p * ohw);
+            });
+        }
+    }
+
+    private static void ForEachPlane(int planes, long work, Action<int> body)
+    {
+        int threads = work < (1 << 18) ? 1 : Math.Min(Threads, planes);
+        if (threads <= 1)
+        {
+            for (int p = 0; p < planes; p++) body(p);
+            return;
+        }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            for (int p = (int)((long)planes * t / threads), e = (int)((long)planes * (t + 1) / threads); p < e; p++) body(p);
+        });
+    }
+
+    // PyTorch's rule: a tap replaces the best when greater, or when NaN (so the last NaN wins);
+    // windows are scanned row by row, so ties keep the first maximum.
+    private static unsafe void MaxPlane(in Pool2dGeometry g, float* x, float* y, long* idx)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth;
+        for (int r = 0; r < oh; r++)
+        {
+            int h0 = r * g.StrideH - g.PadH, h1 = Math.Min(h0 + g.KernelHeight, g.InHeight);
+            h0 = Math.Max(h0, 0);
+            for (int c = 0; c < ow; c++)
+            {
+                int w0 = c * g.StrideW - g.PadW, w1 = Math.Min(w0 + g.KernelWidth, g.InWidth);
+                w0 = Math.Max(w0, 0);
+                float best = float.NegativeInfinity;
+                int bi = h0 * g.InWidth + w0;
+                for (int iy = h0; iy < h1; iy++)
+                    for (int ix = w0; ix < w1; ix++)
+                    {
+                        float v = x[iy * g.InWidth + ix];
+                        if (v > best || float.IsNaN(v)) { best = v; bi = iy * g.InWidth + ix; }
+                    }
+                y[r * ow + c] = best;
+                if (idx != null) idx[r * ow + c] = bi;
+            }
+        }
+    }
+
+    // 2x2 windows, stride 2, no padding: the four taps straight from two input rows, same rule.
+    private static unsafe void MaxPlane2x2(in Pool2dGeometry g, float* x, float* y, long* idx)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, w = g.InWidth;
+        for (int r = 0; r < oh; r++)
+        {
+            float* top = x + 2 * r * w, bottom = top + w;
+            float* yr = y + r * ow;
+            for (int c = 0; c < ow; c++)
+            {
+                int j = 2 * c;
+                float best = top[j];
+                int k = 0;
+                float v = top[j + 1];
+                if (v > best || float.IsNaN(v)) { best = v; k = 1; }
+                v = bottom[j];
+                if (v > best || float.IsNaN(v)) { best = v; k = 2; }
+                v = bottom[j + 1];
+                if (v > best || float.IsNaN(v)) { best = v; k = 3; }
+                yr[c] = best;
+                if (idx != null) idx[r * ow + c] = (2 * r + (k >> 1)) * w + j + (k & 1);
             }
         }
     }

@@ -85,6 +85,24 @@ public class NativeWiringTests
             N.AvgPool2dBackward(p, pdy, gn); M.AvgPool2dBackward(p, pdy, gm);
             Close(gm, gn, 1e-6f, 1e-6f, $"avg pool backward include={include}");
         }
+        // Max pooling, both backends bit for bit: coarse values (ties keep the first maximum), NaNs
+        // (the last NaN of a window wins, as PyTorch), the 2x2/2 paths on odd and even planes, a
+        // plane count large enough for the managed threads, and no indices at all.
+        foreach (var p in new[] { new Pool2dGeometry(3, 5, 13, 11, 2, 2, 2, 2), new Pool2dGeometry(64, 32, 26, 26, 2, 2, 2, 2),
+                                  new Pool2dGeometry(2, 3, 9, 8, 3, 3, 1, 2, PadH: 1, PadW: 1) })
+        {
+            int ins = p.Batch * p.Channels * p.InHeight * p.InWidth, outs = p.Batch * p.Channels * p.OutHeight * p.OutWidth;
+            float[] px = Data(ins, 13);
+            for (int i = 0; i < ins; i++) px[i] = MathF.Round(px[i] * 3);
+            for (int i = 0; i < ins; i += 7) px[i] = float.NaN;
+            float[] on = new float[outs], om = new float[outs], om2 = new float[outs];
+            long[] an = new long[outs], am = new long[outs];
+            N.MaxPool2dForward(p, px, on, an); M.MaxPool2dForward(p, px, om, am);
+            Assert.Equal(on, om);
+            Assert.Equal(an, am);
+            M.MaxPool2dForward(p, px, om2, Span<long>.Empty);
+            Assert.Equal(on, om2);
+        }
         float[] ax = Data(6 * 9 * 7, 11), ay = Data(6 * 4 * 3, 12);
         float[] an2 = new float[6 * 4 * 3], am2 = new float[6 * 4 * 3], agn = new float[6 * 9 * 7], agm = new float[6 * 9 * 7];
         N.AdaptiveAvgPool2dForward(6, 9, 7, 4, 3, ax, an2); M.AdaptiveAvgPool2dForward(6, 9, 7, 4, 3, ax, am2);
