@@ -43,15 +43,6 @@ const nn_conv2d_desc kCases[] = {
     make(2, 64, 9, 11, 6, 3, 3, 1, 1, 2, 1, 0, 3, 2, 2, 2),     // dx as a forward conv: dilated, uneven pads
 };
 
-std::string describe(const nn_conv2d_desc& d) {
-    char b[256];
-    std::snprintf(b, sizeof b, "n%ldc%ldh%ldw%ldk%ldr%lds%ld st%ld,%ld pad%ld,%ld,%ld,%ld dil%ld,%ld g%ld isa=%s",
-                  (long)d.n, (long)d.c, (long)d.h, (long)d.w, (long)d.k, (long)d.r, (long)d.s, (long)d.stride_h,
-                  (long)d.stride_w, (long)d.pad_top, (long)d.pad_bottom, (long)d.pad_left, (long)d.pad_right,
-                  (long)d.dilation_h, (long)d.dilation_w, (long)d.groups, nn_test::active_isa_name().c_str());
-    return b;
-}
-
 struct ConvRun {
     std::vector<float> y, dx, dw, db;
 };
@@ -84,7 +75,7 @@ TEST(Conv2d, MatchesReferenceOnEveryPath) {
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, y.data());
         nn::conv::backward_data_ref(p, dy.data(), w.data(), dx.data());
         nn::conv::backward_weights_ref(p, x.data(), dy.data(), dw.data(), db.data());
-        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         EXPECT_TRUE(nn_test::all_close(got.y.data(), y.data(), ys, 1e-4f, 1e-5f, "forward " + ctx));
         EXPECT_TRUE(nn_test::all_close(got.dx.data(), dx.data(), xs, 1e-4f, 1e-5f, "backward_data " + ctx));
         EXPECT_TRUE(nn_test::all_close(got.dw.data(), dw.data(), ws, 1e-4f, 2e-5f, "backward_weights " + ctx));
@@ -122,7 +113,7 @@ TEST(Conv2d, OneAndTwoThreadsAreBitwiseEqual) {
             nn_test::ThreadScope t(2);
             two = run_all(d, x, w, b, dy, 1, (int64_t)dy.size());
         }
-        const std::string ctx = describe(d);
+        const std::string ctx = nn_test::describe(d);
         EXPECT_EQ(0, std::memcmp(one.y.data(), two.y.data(), one.y.size() * 4)) << "forward " << ctx;
         EXPECT_EQ(0, std::memcmp(one.dx.data(), two.dx.data(), one.dx.size() * 4)) << "backward_data " << ctx;
         EXPECT_EQ(0, std::memcmp(one.dw.data(), two.dw.data(), one.dw.size() * 4)) << "backward_weights " << ctx;

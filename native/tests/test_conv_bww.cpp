@@ -54,15 +54,6 @@ const nn_conv2d_desc kCases[] = {
     make(2, 6, 5, 6, 8, 3, 3, 3, 1, 1, 3, 1, 1, 1),        // top pad wider than the kernel: dcol path
 };
 
-std::string describe(const nn_conv2d_desc& d) {
-    char b[256];
-    std::snprintf(b, sizeof b, "n%ldc%ldh%ldw%ldk%ldr%lds%ld pad%ld,%ld,%ld,%ld dil%ld,%ld g%ld isa=%s", (long)d.n,
-                  (long)d.c, (long)d.h, (long)d.w, (long)d.k, (long)d.r, (long)d.s, (long)d.pad_top,
-                  (long)d.pad_bottom, (long)d.pad_left, (long)d.pad_right, (long)d.dilation_h, (long)d.dilation_w,
-                  (long)d.groups, nn_test::active_isa_name().c_str());
-    return b;
-}
-
 struct Grads {
     std::vector<float> dw, db, dx;
 };
@@ -93,7 +84,7 @@ TEST(Conv2dBackwardDirect, MatchesReference) {
         nn::conv::backward_weights_ref(p, x.data(), dy.data(), dw.data(), db.data());
         const std::vector<float> w = nn_test::random_vector(ws, 77);
         nn::conv::backward_data_ref(p, dy.data(), w.data(), dx.data());
-        const std::string ctx = describe(d);
+        const std::string ctx = nn_test::describe(d);
         for (bool with_db : {true, false}) {
             Grads got = weight_grads(d, x, dy, ws, with_db);
             EXPECT_TRUE(nn_test::all_close(got.dx.data(), dx.data(), xs, 1e-4f, 1e-5f, "dx " + ctx));
@@ -118,9 +109,9 @@ TEST(Conv2dBackwardDirect, OneAndTwoThreadsAreBitwiseEqual) {
             nn_test::ThreadScope t(2);
             two = weight_grads(d, x, dy, p.k * p.crs, true);
         }
-        EXPECT_EQ(0, std::memcmp(one.dx.data(), two.dx.data(), one.dx.size() * 4)) << "dx " << describe(d);
-        EXPECT_EQ(0, std::memcmp(one.dw.data(), two.dw.data(), one.dw.size() * 4)) << "dW " << describe(d);
-        EXPECT_EQ(0, std::memcmp(one.db.data(), two.db.data(), one.db.size() * 4)) << "db " << describe(d);
+        EXPECT_EQ(0, std::memcmp(one.dx.data(), two.dx.data(), one.dx.size() * 4)) << "dx " << nn_test::describe(d);
+        EXPECT_EQ(0, std::memcmp(one.dw.data(), two.dw.data(), one.dw.size() * 4)) << "dW " << nn_test::describe(d);
+        EXPECT_EQ(0, std::memcmp(one.db.data(), two.db.data(), one.db.size() * 4)) << "db " << nn_test::describe(d);
     }
 }
 

@@ -35,20 +35,11 @@ const nn_conv2d_desc kDirect[] = {
     make(2, 8, 6, 10, 9, 3, 2, 1, 1, 3, 3, 1, 1, 1),      // s = 2, pads 3: one shared zero, ow = wp
 };
 
-std::string describe(const nn_conv2d_desc& d) {
-    char b[256];
-    std::snprintf(b, sizeof b, "n%ldc%ldh%ldw%ldk%ldr%lds%ld pad%ld,%ld,%ld,%ld dil%ld,%ld g%ld isa=%s", (long)d.n,
-                  (long)d.c, (long)d.h, (long)d.w, (long)d.k, (long)d.r, (long)d.s, (long)d.pad_top,
-                  (long)d.pad_bottom, (long)d.pad_left, (long)d.pad_right, (long)d.dilation_h, (long)d.dilation_w,
-                  (long)d.groups, nn_test::active_isa_name().c_str());
-    return b;
-}
-
 }  // namespace
 
 TEST(ConvDirect, CasesTakeTheDirectPath) {
     if (!nn::conv::active_direct()) GTEST_SKIP() << "no direct kernels on this target";
-    for (const auto& d : kDirect) EXPECT_TRUE(nn::conv::takes_direct(nn::conv::validate(d))) << describe(d);
+    for (const auto& d : kDirect) EXPECT_TRUE(nn::conv::takes_direct(nn::conv::validate(d))) << nn_test::describe(d);
 }
 
 TEST(ConvDirect, MatchesReference) {
@@ -60,7 +51,7 @@ TEST(ConvDirect, MatchesReference) {
         auto dy = nn_test::random_vector(ys, 34);
         act = (act + 1) % 5;
         std::vector<float> y(ys, -7.0f), dx(xs, -7.0f), ry(ys), rdx(xs);
-        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, y.data()), NN_OK) << nn_last_error();
         ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
@@ -90,8 +81,8 @@ TEST(ConvDirect, OneAndTwoThreadsAreBitwiseEqual) {
             ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 2, y2.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx2.data()), NN_OK);
         }
-        EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4)) << "forward " << describe(d);
-        EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), dx1.size() * 4)) << "backward_data " << describe(d);
+        EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4)) << "forward " << nn_test::describe(d);
+        EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), dx1.size() * 4)) << "backward_data " << nn_test::describe(d);
     }
 }
 
@@ -106,10 +97,10 @@ TEST(ConvDirect, WritesOnlyTheOutput) {
         ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, buf.data() + guard), NN_OK);
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
         for (int64_t i = 0; i < guard; ++i) {
-            EXPECT_EQ(buf[static_cast<size_t>(i)], 123.0f) << describe(d);
-            EXPECT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << describe(d);
+            EXPECT_EQ(buf[static_cast<size_t>(i)], 123.0f) << nn_test::describe(d);
+            EXPECT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << nn_test::describe(d);
         }
-        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "guarded " + describe(d)));
+        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 1e-5f, "guarded " + nn_test::describe(d)));
     }
 }
 
@@ -138,7 +129,7 @@ TEST(ConvDirect, RandomShapesMatchReference) {
         const int act = it % 5;
         ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
-        const std::string ctx = describe(d) + " act=" + std::to_string(act);
+        const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         for (int64_t i = 0; i < guard; ++i) {
             ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
             ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -52,6 +53,16 @@ inline ::testing::AssertionResult all_close(const float* got, const float* want,
 
 // Which ISA this process runs (set by NATIVENET_MAX_ISA through CTest).
 inline std::string active_isa_name() { return nn::isa_name(nn::active_isa()); }
+
+// A convolution descriptor and the active ISA, for failure messages (test_conv*.cpp).
+inline std::string describe(const nn_conv2d_desc& d) {
+    char b[256];
+    std::snprintf(b, sizeof b, "n%ldc%ldh%ldw%ldk%ldr%lds%ld st%ld,%ld pad%ld,%ld,%ld,%ld dil%ld,%ld g%ld isa=%s",
+                  (long)d.n, (long)d.c, (long)d.h, (long)d.w, (long)d.k, (long)d.r, (long)d.s, (long)d.stride_h,
+                  (long)d.stride_w, (long)d.pad_top, (long)d.pad_bottom, (long)d.pad_left, (long)d.pad_right,
+                  (long)d.dilation_h, (long)d.dilation_w, (long)d.groups, active_isa_name().c_str());
+    return b;
+}
 
 // Sets the pool size for one scope and restores it after.
 class ThreadScope {
