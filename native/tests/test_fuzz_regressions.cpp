@@ -237,4 +237,16 @@ TEST(FuzzRegression, AvgPoolWithHugeWindowDivisor) {
     }
 }
 
+// fuzz_pool (CI run): a 1-tap window (kernel 1) with a dilation larger than a huge input made
+// validation check every one of ~2^40 windows for lying in the padding (a hang).
+TEST(FuzzRegression, PoolHugeInputWithDilatedOneTapWindowValidatesAtOnce) {
+    auto d = pool_desc();
+    d.h = int64_t{1} << 40, d.w = 1, d.kernel_h = d.kernel_w = 1, d.stride_h = d.stride_w = 1;
+    d.dilation_h = std::numeric_limits<int64_t>::max();
+    int64_t oh = 0, ow = 0;
+    ASSERT_EQ(nn_pool2d_output_size(&d, &oh, &ow), NN_OK) << nn_last_error();
+    EXPECT_EQ(oh, int64_t{1} << 40);
+    EXPECT_EQ(ow, 1);
+}
+
 }  // namespace
