@@ -41,6 +41,22 @@ internal sealed class Node
         foreach (var t in outputs) t.Pin();
     }
 
+    /// <summary>
+    /// Frees this node's part of the graph once no backward pass can reach it: every output is
+    /// disposed and pinned by this node alone (no later op recorded it as an input). Releasing
+    /// unpins the inputs, which cascades up through intermediates disposed the same way. Without
+    /// it, a forward pass in grad mode that never ran backward kept every output's memory until the
+    /// GC collected the graph (20 conv forwards: 427 MB live). Never during a backward pass, where
+    /// the engine releases nodes in its own order.
+    /// </summary>
+    public void ReleaseIfUnreachable()
+    {
+        if (BackwardFn is null || Autograd.InBackward) return;
+        foreach (var t in _outputs)
+            if (!t.IsDisposed || t.Pins != 1) return;
+        Release();
+    }
+
     public void Release()
     {
         if (BackwardFn is null) return;

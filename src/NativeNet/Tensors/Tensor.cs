@@ -111,8 +111,14 @@ public sealed unsafe partial class Tensor : IDisposable
 
     internal void Unpin()
     {
-        if (Interlocked.Decrement(ref _pins) == 0 && _disposed) ReleaseStorage();
+        int left = Interlocked.Decrement(ref _pins);
+        if (!_disposed) return;
+        if (left == 0) ReleaseStorage();
+        else if (left == 1) GradFn?.ReleaseIfUnreachable();  // only its own node may hold it now
     }
+
+    /// <summary>Pins held by graph nodes (its own node's, and one per later op that recorded it as an input).</summary>
+    internal int Pins => Volatile.Read(ref _pins);
 
     private void ReleaseStorage()
     {
@@ -304,6 +310,7 @@ public sealed unsafe partial class Tensor : IDisposable
         Scope?.Remove(this);
         Scope = null;
         if (Volatile.Read(ref _pins) == 0) ReleaseStorage();
+        else GradFn?.ReleaseIfUnreachable();
     }
 
     /// <summary>Moves this tensor to the enclosing dispose scope and returns it.</summary>

@@ -168,4 +168,52 @@ public class MemoryTests(ITestOutputHelper output)
         view.Dispose();
         Assert.Throws<ObjectDisposedException>(() => view.Sum());
     }
+
+    [Fact]
+    public void A_grad_mode_forward_without_backward_frees_its_graph_when_its_outputs_are_disposed()
+    {
+        var g = new Generator(5);
+        using var model = new Sequential(new Conv2d(3, 8, 3, padding: 1, generator: g), new ReLU(), new MaxPool2d(2),
+                                         new Flatten(), new Linear(8 * 4 * 4, 2, generator: g));
+        using var x = Tensor.Uniform([4, 3, 8, 8], -1, 1, g);
+        void Forward()
+        {
+            using var scope = Tensor.NewDisposeScope();
+            model.Forward(x);  // grad mode (parameters require grad), no backward
+        }
+        for (int i = 0; i < 5; i++) Forward();
+        var before = Memory.Snapshot();
+        for (int i = 0; i < 200; i++) Forward();
+        var after = Memory.Snapshot();
+        output.WriteLine($"200 grad-mode forwards: live {before.LiveBytes} -> {after.LiveBytes} B, {before.LiveTensors} -> {after.LiveTensors} tensors, pool misses {after.PoolMisses - before.PoolMisses}");
+        Assert.Equal(before.LiveBytes, after.LiveBytes);
+        Assert.Equal(before.LiveTensors, after.LiveTensors);
+        Assert.Equal(before.PoolMisses, after.PoolMisses);
+    }
+
+    [Fact]
+    public void Intermediates_disposed_before_backward_still_carry_the_gradient()
+    {
+        using var w = Tensor.Uniform([4, 4], -1, 1, new Generator(9));
+        w.RequiresGrad = true;
+        using var x = Tensor.Ones(2, 4);
+        float expected;
+        using (var h0 = x.MatMul(w))
+        using (var y0 = h0.Relu().Sum())
+        {
+            y0.Backward();
+            expected = w.Grad!.ToArray().Sum();
+        }
+        w.Grad!.Dispose();
+        w.Grad = null;
+        // Same graph, the intermediate disposed first: a later op pins it, so backward still runs.
+        var h = x.MatMul(w);
+        var r = h.Relu();
+        h.Dispose();
+        var y = r.Sum();
+        r.Dispose();
+        y.Backward();
+        y.Dispose();
+        Assert.Equal(expected, w.Grad!.ToArray().Sum(), 5);
+    }
 }
