@@ -129,46 +129,58 @@ public sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
-    public void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output)
+    public unsafe void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output)
     {
         g.Validate();
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
         KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
         KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
-        for (int p = 0; p < planes; p++)
+        var geo = g;
+        fixed (float* px = input)
+        fixed (float* py = output)
         {
-            var x = input.Slice(p * ihw, ihw);
-            for (int y = 0; y < oh; y++)
-                for (int xo = 0; xo < ow; xo++)
-                {
-                    int div = AvgDivisor(g, y, xo, out int h0, out int h1, out int w0, out int w1);
-                    float s = 0;
-                    for (int iy = h0; iy < h1; iy++)
-                        for (int ix = w0; ix < w1; ix++) s += x[iy * g.InWidth + ix];
-                    output[(p * oh + y) * ow + xo] = s / div;
-                }
+            float* xs = px, ys = py;
+            ForEachPlane(planes, (long)planes * oh * ow * g.KernelHeight * g.KernelWidth, p =>
+            {
+                float* x = xs + (long)p * ihw, y = ys + (long)p * oh * ow;
+                for (int r = 0; r < oh; r++)
+                    for (int c = 0; c < ow; c++)
+                    {
+                        int div = AvgDivisor(geo, r, c, out int h0, out int h1, out int w0, out int w1);
+                        float s = 0;
+                        for (int iy = h0; iy < h1; iy++)
+                            for (int ix = w0; ix < w1; ix++) s += x[iy * geo.InWidth + ix];
+                        y[r * ow + c] = s / div;
+                    }
+            });
         }
     }
 
     /// <inheritdoc />
-    public void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+    public unsafe void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
         g.Validate();
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
         KernelChecks.AtLeast((long)planes * oh * ow, gradOutput.Length, nameof(gradOutput));
         KernelChecks.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
-        gradInput[..(planes * ihw)].Clear();
-        for (int p = 0; p < planes; p++)
+        var geo = g;
+        fixed (float* pdy = gradOutput)
+        fixed (float* pdx = gradInput)
         {
-            var dx = gradInput.Slice(p * ihw, ihw);
-            for (int y = 0; y < oh; y++)
-                for (int xo = 0; xo < ow; xo++)
-                {
-                    int div = AvgDivisor(g, y, xo, out int h0, out int h1, out int w0, out int w1);
-                    float v = gradOutput[(p * oh + y) * ow + xo] / div;
-                    for (int iy = h0; iy < h1; iy++)
-                        for (int ix = w0; ix < w1; ix++) dx[iy * g.InWidth + ix] += v;
-                }
+            float* dys = pdy, dxs = pdx;
+            ForEachPlane(planes, (long)planes * oh * ow * g.KernelHeight * g.KernelWidth, p =>
+            {
+                float* dy = dys + (long)p * oh * ow, dx = dxs + (long)p * ihw;
+                new Span<float>(dx, ihw).Clear();
+                for (int r = 0; r < oh; r++)
+                    for (int c = 0; c < ow; c++)
+                    {
+                        int div = AvgDivisor(geo, r, c, out int h0, out int h1, out int w0, out int w1);
+                        float v = dy[r * ow + c] / div;
+                        for (int iy = h0; iy < h1; iy++)
+                            for (int ix = w0; ix < w1; ix++) dx[iy * geo.InWidth + ix] += v;
+                    }
+            });
         }
     }
 

@@ -102,6 +102,12 @@ public class NativeWiringTests
             Assert.Equal(an, am);
             M.MaxPool2dForward(p, px, om2, Span<long>.Empty);
             Assert.Equal(on, om2);
+            // Average pooling on the same geometries (the large one splits planes over threads).
+            float[] ax0 = Data(ins, 14), ady = Data(outs, 15), agn0 = new float[ins], agm0 = new float[ins];
+            N.AvgPool2dForward(p, ax0, on); M.AvgPool2dForward(p, ax0, om);
+            Close(om, on, 1e-6f, 1e-6f, "avg pool (threads)");
+            N.AvgPool2dBackward(p, ady, agn0); M.AvgPool2dBackward(p, ady, agm0);
+            Close(agm0, agn0, 1e-6f, 1e-6f, "avg pool backward (threads)");
         }
         float[] ax = Data(6 * 9 * 7, 11), ay = Data(6 * 4 * 3, 12);
         float[] an2 = new float[6 * 4 * 3], am2 = new float[6 * 4 * 3], agn = new float[6 * 9 * 7], agm = new float[6 * 9 * 7];
