@@ -17,6 +17,8 @@
 #include "conv/band_gemm.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
+#include "conv/conv_winograd.h"
+#include "conv/prefetch.h"
 #include "conv/scratch.h"
 #include "eltwise/eltwise.h"
 
@@ -155,6 +157,7 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
 
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
+    if (takes_winograd(p)) return winograd_forward(p, x, w, bias, act, y);  // 3x3 stride 1: conv_winograd.h
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
     const auto& kt = active();
     const auto& K = gemm::active_kernels();
@@ -239,43 +242,6 @@ void backward_data_by_forward(const shape& p, const float* dy, const float* w, f
 }  // namespace
 
 namespace {
-
-// Software prefetch of the next block's (or task's) inputs, spread over the current one's compute:
-// issued in one burst, the prefetches fill the miss buffers and stall the core as loads would.
-class spread_prefetch {
-public:
-    void clear() {
-        ranges_.clear();
-        r_ = 0;
-        off_ = 0;
-        lines_ = 0;
-    }
-    void add(const float* s, int64_t floats) {
-        if (floats <= 0) return;
-        ranges_.push_back({reinterpret_cast<const char*>(s), floats * 4});
-        lines_ += (floats * 4 + 63) / 64;
-    }
-    int64_t lines() const { return lines_; }
-    void issue(int64_t lines) {
-        for (; lines > 0 && r_ < ranges_.size(); --lines) {
-            __builtin_prefetch(ranges_[r_].p + off_, 0, 3);
-            off_ += 64;
-            if (off_ >= ranges_[r_].bytes) {
-                ++r_;
-                off_ = 0;
-            }
-        }
-    }
-
-private:
-    struct range {
-        const char* p;
-        int64_t bytes;
-    };
-    std::vector<range> ranges_;
-    size_t r_ = 0;
-    int64_t off_ = 0, lines_ = 0;
-};
 
 // The data gradient for the shapes backward_data_as_forward leaves to dcol + col2im (few input
 // channels), stride 1: dx[c][ih][iw] = sum_{k,i,j} w[k][c][i][j] * dyp[k][ih + (r-1-i)*dh][iw + (s-1-j)*dw]

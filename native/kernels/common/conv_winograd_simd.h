@@ -1,0 +1,199 @@
+// The Winograd F(2x2, 3x3) kernels (src/conv/conv_winograd.h) written once over a simd.h wrapper
+// V and instantiated per ISA (kernels/avx2, kernels/avx512). Vectors run over consecutive tiles.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "conv/conv_winograd.h"
+#include "conv_direct_simd.h"
+
+namespace nn::conv::winograd_impl {
+
+using direct_impl::activate;
+using direct_impl::lanes;
+using direct_impl::static_for;
+
+#define NN_INLINE __attribute__((always_inline)) inline
+
+// Row transform of four vectors: (d0 - d2, d1 + d2, d2 - d1, d1 - d3), the product with B^T.
+template <class V>
+NN_INLINE void bt4(typename V::reg& a, typename V::reg& b, typename V::reg& c, typename V::reg& d) {
+    const auto t0 = V::sub(a, c), t1 = V::add(b, c), t2 = V::sub(c, b), t3 = V::sub(b, d);
+    a = t0;
+    b = t1;
+    c = t2;
+    d = t3;
+}
+
+template <class V>
+void input_row(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n, float* v,
+               int64_t vs, int64_t vxi) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    for (int64_t c = 0; c < channels; ++c) {
+        const float* src = xp + c * cstride + 2 * tx0;
+        float* dst = v + c * vs;
+        for (int64_t q = 0; q < n; q += W, src += 2 * W) {
+            // d[i][j]: patch element (i, j) of the W tiles: row i, column 2 * tile + j.
+            R d[4][4];
+            static_for<4>([&](auto i) __attribute__((always_inline)) {
+                static_for<4>([&](auto j) __attribute__((always_inline)) { d[i][j] = V::load_even(src + i * wp + j); });
+            });
+            static_for<4>([&](auto j) __attribute__((always_inline)) { bt4<V>(d[0][j], d[1][j], d[2][j], d[3][j]); });
+            static_for<4>([&](auto i) __attribute__((always_inline)) {
+                bt4<V>(d[i][0], d[i][1], d[i][2], d[i][3]);
+                static_for<4>([&](auto j) __attribute__((always_inline)) { V::store(dst + (i * 4 + j) * vxi + q, d[i][j]); });
+            });
+        }
+    }
+}
+
+// One of the 16 GEMMs of a block: KMR output channels x NV vectors of tiles (AVX-512 8 x 3: 24
+// zmm accumulators, 11 loads per 24 FMAs, as the direct tile), reduction over the channels.
+template <class V, int KMR, int NV>
+void gemm(const float* u, const float* v, int64_t vs, int64_t channels, float* m) {
+    using R = typename V::reg;
+    constexpr int W = V::width, NT = NV * W;
+    R acc[NV][KMR];
+    static_for<KMR>([&](auto r) __attribute__((always_inline)) {
+        static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = V::zero(); });
+    });
+    for (int64_t c = 0; c < channels; ++c, u += KMR, v += vs) {
+        R xv[NV];
+        static_for<NV>([&](auto q) __attribute__((always_inline)) { xv[q] = V::load(v + q * W); });
+        static_for<KMR>([&](auto r) __attribute__((always_inline)) {
+            const R wv = V::set1(u[r]);
+            static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = V::fmadd(wv, xv[q], acc[q][r]); });
+        });
+    }
+    static_for<KMR>([&](auto r) __attribute__((always_inline)) {
+        static_for<NV>([&](auto q) __attribute__((always_inline)) { V::store(m + r * NT + q * W, acc[q][r]); });
+    });
+}
+
+// (a0 b0 a1 b1 ...): lanes [0, W/2) of a and b interleaved, then lanes [W/2, W).
+template <class V>
+struct zip;
+
+#if defined(__AVX512F__)
+template <>
+struct zip<nn::simd::V512> {
+    static __m512 lo(__m512 a, __m512 b) {
+        const __m512i i = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        return _mm512_permutex2var_ps(a, i, b);
+    }
+    static __m512 hi(__m512 a, __m512 b) {
+        const __m512i i = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        return _mm512_permutex2var_ps(a, i, b);
+    }
+};
+#endif
+
+#if defined(__AVX2__)
+template <>
+struct zip<nn::simd::V256> {
+    // unpack interleaves within 128-bit halves; the permute puts the halves in order.
+    static __m256 lo(__m256 a, __m256 b) {
+        return _mm256_permute2f128_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b), 0x20);
+    }
+    static __m256 hi(__m256 a, __m256 b) {
+        return _mm256_permute2f128_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b), 0x31);
+    }
+};
+#endif
+
+// A run of a vector's lanes whose tiles lie in one tile row: lanes [lo, hi), tile (img, ty, tx) at lo.
+struct run {
+    int lo, hi;
+    int64_t img, ty, tx;
+};
+
+inline int runs_of(int64_t t, int last, const winograd_out& o, run* out) {
+    const int64_t per_img = o.th * o.tw;
+    int64_t img = t / per_img, rem = t - img * per_img, ty = rem / o.tw, tx = rem - ty * o.tw;
+    int count = 0;
+    for (int lane = 0; lane < last;) {
+        const int len = static_cast<int>(std::min<int64_t>(last - lane, o.tw - tx));
+        out[count++] = run{lane, lane + len, img, ty, tx};
+        lane += len;
+        tx = 0;
+        if (++ty == o.th) {
+            ty = 0;
+            ++img;
+        }
+    }
+    return count;
+}
+
+// Floats [lo, hi) of the 2W-float output row (z0, z1) to the row whose float 0 is at lane0.
+template <class V>
+NN_INLINE void store_part(uintptr_t lane0, int lo, int hi, typename V::reg z0, typename V::reg z1) {
+    constexpr int W = V::width;
+    if (lo < W) lanes<V>::store(lane0, lanes<V>::make(lo, std::min(hi, W)), z0);
+    if (hi > W) lanes<V>::store(lane0 + sizeof(float) * W, lanes<V>::make(std::max(lo, W) - W, hi - W), z1);
+}
+
+template <class V, int KMR, int NV>
+void output(const float* m, const winograd_out& o) {
+    using R = typename V::reg;
+    constexpr int W = V::width, NT = NV * W;
+    for (int q = 0; q < NV && q * W < o.np; ++q) {
+        const int last = static_cast<int>(std::min<int64_t>(W, o.np - q * W));
+        run rs[W + 1];
+        const int count = runs_of(o.t0 + q * W, last, o, rs);
+        // The common case: every lane in one tile row with both its columns and rows inside y.
+        const bool whole = count == 1 && last == W && 2 * (rs[0].tx + W) <= o.ow && 2 * rs[0].ty + 1 < o.oh;
+        for (int r = 0; r < o.mr; ++r) {
+            const float* src = m + r * NT + q * W;
+            R s[2][4];
+            static_for<4>([&](auto j) __attribute__((always_inline)) {
+                const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
+                const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
+                s[0][j] = V::add(V::add(m0, m1), m2);
+                s[1][j] = V::sub(V::sub(m1, m2), m3);
+            });
+            R y[2][2];
+            const R b = o.bias ? V::set1(o.bias[r]) : V::zero();
+            static_for<2>([&](auto i) __attribute__((always_inline)) {
+                y[i][0] = V::add(V::add(V::add(s[i][0], s[i][1]), s[i][2]), b);
+                y[i][1] = V::add(V::sub(V::sub(s[i][1], s[i][2]), s[i][3]), b);
+                if (o.act != 0) {
+                    y[i][0] = activate<V>(o.act, y[i][0]);
+                    y[i][1] = activate<V>(o.act, y[i][1]);
+                }
+            });
+            const R z00 = zip<V>::lo(y[0][0], y[0][1]), z01 = zip<V>::hi(y[0][0], y[0][1]);
+            const R z10 = zip<V>::lo(y[1][0], y[1][1]), z11 = zip<V>::hi(y[1][0], y[1][1]);
+            float* plane = o.y + r * o.ch_stride;
+            if (whole) {
+                float* dst = plane + rs[0].img * o.img_stride + 2 * rs[0].ty * o.ow + 2 * rs[0].tx;
+                V::store(dst, z00);
+                V::store(dst + W, z01);
+                V::store(dst + o.ow, z10);
+                V::store(dst + o.ow + W, z11);
+                continue;
+            }
+            for (int g = 0; g < count; ++g) {
+                const run& u = rs[g];
+                // Output floats [2 lo, 2 lo + n) of the zipped rows, clipped at the plane's last column.
+                const int n = static_cast<int>(std::min<int64_t>(2 * (u.hi - u.lo), o.ow - 2 * u.tx));
+                const int64_t row = 2 * u.ty;
+                // Unsigned arithmetic: the row's lane-0 address may lie before y (see lanes<V>).
+                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(plane) +
+                                        sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) -
+                                                         static_cast<uintptr_t>(2 * u.lo));
+                store_part<V>(lane0, 2 * u.lo, 2 * u.lo + n, z00, z01);
+                if (row + 1 < o.oh) store_part<V>(lane0 + sizeof(float) * static_cast<uintptr_t>(o.ow), 2 * u.lo, 2 * u.lo + n, z10, z11);
+            }
+        }
+    }
+}
+
+#undef NN_INLINE
+
+template <class V, int KMR, int NV>
+winograd_kernels make_table(const char* isa) {
+    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &gemm<V, KMR, NV>, &output<V, KMR, NV>};
+}
+
+}  // namespace nn::conv::winograd_impl

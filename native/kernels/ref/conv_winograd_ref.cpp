@@ -1,0 +1,90 @@
+// Scalar Winograd F(2x2, 3x3) kernels (the contract in src/conv/conv_winograd.h), used under
+// NATIVENET_MAX_ISA=scalar so the tests walk the Winograd driver on every ISA cap.
+#include <algorithm>
+#include <cmath>
+
+#include "conv/conv_winograd.h"
+
+namespace nn::conv {
+
+namespace {
+
+constexpr int kMr = 4, kNt = 8;
+
+float activate(int act, float v) {
+    switch (act) {
+        case NN_ACT_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
+        case NN_ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
+        case NN_ACT_TANH: return std::tanh(v);
+        case NN_ACT_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
+        default: return v;
+    }
+}
+
+void bt4(float* a) {  // a[0..3] *= B^T, stride 1
+    const float t0 = a[0] - a[2], t1 = a[1] + a[2], t2 = a[2] - a[1], t3 = a[1] - a[3];
+    a[0] = t0;
+    a[1] = t1;
+    a[2] = t2;
+    a[3] = t3;
+}
+
+void input_row_ref(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n, float* v,
+                   int64_t vs, int64_t vxi) {
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t q = 0; q < n; ++q) {
+            const float* s = xp + c * cstride + 2 * (tx0 + q);
+            float d[4][4], col[4];
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j) d[i][j] = s[i * wp + j];
+            for (int j = 0; j < 4; ++j) {
+                for (int i = 0; i < 4; ++i) col[i] = d[i][j];
+                bt4(col);
+                for (int i = 0; i < 4; ++i) d[i][j] = col[i];
+            }
+            for (int i = 0; i < 4; ++i) {
+                bt4(d[i]);
+                for (int j = 0; j < 4; ++j) v[(i * 4 + j) * vxi + c * vs + q] = d[i][j];
+            }
+        }
+}
+
+void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, float* m) {
+    for (int r = 0; r < kMr; ++r)
+        for (int q = 0; q < kNt; ++q) {
+            float acc = 0.0f;
+            for (int64_t c = 0; c < channels; ++c) acc += u[c * kMr + r] * v[c * vs + q];
+            m[r * kNt + q] = acc;
+        }
+}
+
+void output_ref(const float* m, const winograd_out& o) {
+    const int64_t per_img = o.th * o.tw;
+    for (int64_t q = 0; q < o.np; ++q) {
+        const int64_t t = o.t0 + q, img = t / per_img, ty = (t % per_img) / o.tw, tx = t % o.tw;
+        for (int r = 0; r < o.mr; ++r) {
+            float s[2][4];
+            for (int j = 0; j < 4; ++j) {
+                const float* e = m + (j * kMr + r) * kNt + q;  // xi = i * 4 + j
+                const float m0 = e[0], m1 = e[4 * kMr * kNt], m2 = e[8 * kMr * kNt], m3 = e[12 * kMr * kNt];
+                s[0][j] = m0 + m1 + m2;
+                s[1][j] = m1 - m2 - m3;
+            }
+            const float b = o.bias ? o.bias[r] : 0.0f;
+            for (int i = 0; i < 2; ++i) {
+                const float y0 = s[i][0] + s[i][1] + s[i][2] + b, y1 = s[i][1] - s[i][2] - s[i][3] + b;
+                const int64_t oh = 2 * ty + i, ow = 2 * tx;
+                if (oh >= o.oh) continue;
+                float* row = o.y + img * o.img_stride + r * o.ch_stride + oh * o.ow;
+                row[ow] = activate(o.act, y0);
+                if (ow + 1 < o.ow) row[ow + 1] = activate(o.act, y1);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &gemm_ref, &output_ref};
+
+}  // namespace nn::conv

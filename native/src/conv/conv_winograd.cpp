@@ -1,0 +1,204 @@
+// Winograd F(2x2, 3x3) forward driver (see conv_winograd.h): weights transformed once per call,
+// then tasks of (group, block of flat tiles), each padding the input rows it reads, building its
+// V block and running the GEMM + output transform per (channel block, GEMM tile).
+#include "conv/conv_winograd.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "conv/conv_direct.h"
+#include "conv/prefetch.h"
+#include "conv/scratch.h"
+#include "runtime/cpu.h"
+
+namespace nn::conv {
+
+#if !defined(NN_HAVE_X86_KERNELS)
+const winograd_kernels* avx2_winograd_kernels() noexcept { return nullptr; }
+#endif
+#if !defined(NN_HAVE_AVX512_KERNELS)
+const winograd_kernels* avx512_winograd_kernels() noexcept { return nullptr; }
+#endif
+
+const winograd_kernels* active_winograd() noexcept {
+    static const winograd_kernels* chosen = []() -> const winograd_kernels* {
+#if defined(NN_HAVE_X86_KERNELS)
+        if (isa_enabled(NN_ISA_AVX512))
+            if (const winograd_kernels* t = avx512_winograd_kernels()) return t;
+        if (isa_enabled(NN_ISA_AVX2))
+            if (const winograd_kernels* t = avx2_winograd_kernels()) return t;
+        return &winograd_ref_kernels;
+#else
+        return nullptr;
+#endif
+    }();
+    return chosen;
+}
+
+namespace {
+
+std::atomic<bool> g_enabled{[] {
+    const char* e = std::getenv("NATIVENET_CONV_WINOGRAD");
+    return !(e && std::strcmp(e, "0") == 0);
+}()};
+
+// V floats per task: the block's transformed input stays in the 1 MB L2 next to U's slice and the
+// padded rows while every channel block reads it.
+constexpr int64_t kVFloats = 96 * 1024;
+// Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
+// register tile (its stores and the transforms dominate), fewer output channels waste the tile.
+constexpr int64_t kMinChannels = 8, kMaxChannels = 1024;
+
+struct plan {
+    int64_t th, tw;   // tiles per image: rows, columns
+    int64_t wp;       // row pitch of the padded input rows
+    int64_t block;    // tiles per task (a multiple of nt)
+    int64_t tasks;    // per group
+    int64_t rows;     // most padded rows one image's part of a task reads
+    int64_t cstride;  // floats per channel of the padded rows
+    int64_t vs;       // floats per (xi, channel) row of V
+};
+
+plan plan_of(const shape& p, const winograd_kernels& K) {
+    plan q{};
+    q.th = (p.oh + 1) / 2;
+    q.tw = (p.ow + 1) / 2;
+    q.wp = std::max(2 * q.tw + 2, p.pl + p.w);
+    const int64_t total = p.n * q.th * q.tw;
+    const int64_t most = std::max<int64_t>(K.nt, kVFloats / (16 * p.cg) / K.nt * K.nt);
+    q.tasks = (total + most - 1) / most;
+    q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
+    q.tasks = (total + q.block - 1) / q.block;
+    // A block spans at most block / tw + 2 tile rows of one image (partial rows at both ends).
+    const int64_t tile_rows = std::min(q.th, q.block / q.tw + 2);
+    q.rows = 2 * tile_rows + 2;
+    // input_row reads up to 2 * lanes + 3 floats past a row's last patch.
+    q.cstride = (q.rows * q.wp + 2 * K.lanes + 16 + 15) / 16 * 16;
+    q.vs = q.block + K.lanes + 16;
+    return q;
+}
+
+}  // namespace
+
+bool set_winograd_enabled(bool on) noexcept { return g_enabled.exchange(on); }
+
+bool takes_winograd(const shape& p) {
+    if (!g_enabled.load(std::memory_order_relaxed) || !active_winograd() || !active_direct()) return false;
+    if (p.r != 3 || p.s != 3 || p.sh != 1 || p.sw != 1 || p.dh != 1 || p.dw != 1) return false;
+    if (p.cg < kMinChannels || p.kg < kMinChannels || p.cg > kMaxChannels || p.kg > kMaxChannels) return false;
+    // Up to "full" padding (2): the data gradient of an unpadded layer; wider pads are mostly zeros.
+    if (p.pt > 2 || p.pb > 2 || p.pl > 2 || p.pr > 2) return false;
+    // Tiles are numbered over the batch, so small planes still fill the vectors; under 4 outputs
+    // a side, most of each tile's outputs would be discarded.
+    if (p.oh < 4 || p.ow < 4) return false;
+    // Sizes stay far from overflow: x and y fit in memory, so their products here do too, but a
+    // plane wider than this would make one padded row large; the direct path handles those.
+    return p.w <= (int64_t{1} << 20);
+}
+
+void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    const winograd_kernels& K = *active_winograd();
+    const direct_kernels& D = *active_direct();  // its padding routine
+    const plan q = plan_of(p, K);
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t per_img = q.th * q.tw, total = p.n * per_img;
+    // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c).
+    const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
+    float* u = thread_scratch(3, p.groups * ugrp);
+    std::memset(u, 0, sizeof(float) * static_cast<size_t>(p.groups * ugrp));
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        for (int64_t k = 0; k < p.kg; ++k)
+            for (int64_t c = 0; c < p.cg; ++c) {
+                const float* g = w + ((grp * p.kg + k) * p.cg + c) * 9;
+                float t[4][3];  // G g
+                for (int j = 0; j < 3; ++j) {
+                    t[0][j] = g[j];
+                    t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                    t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                    t[3][j] = g[6 + j];
+                }
+                float* dst = u + grp * ugrp + ((k / kmr) * p.cg + c) * kmr + k % kmr;
+                for (int i = 0; i < 4; ++i) {  // (G g) G^T
+                    const float e[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                    for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * uxi] = e[j];
+                }
+            }
+    // xi rows of V an odd number of cache lines apart: a stride of a multiple of 2 KB put the 16
+    // rows input_row stores to into two L1 sets, which then thrashed (1.2 -> 0.3 ms at C = 16).
+    const int64_t vxi = (((p.cg * q.vs + 15) / 16) | 1) * 16;
+    run_tasks(p.groups * q.tasks, [&](int64_t task) {
+        const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
+        float* xp = thread_scratch(0, p.cg * q.cstride);
+        float* v = thread_scratch(1, 16 * vxi);
+        float* m = thread_scratch(2, 16 * kmr * K.nt);
+        // The GEMM reads whole tiles: the lanes past the block's last tile read defined values (zeros,
+        // or the spare lanes input_row writes), never stale memory.
+        const int64_t used = t1 - t0, whole = (used + K.nt - 1) / K.nt * K.nt;
+        if (whole > used)
+            for (int64_t r = 0; r < 16 * p.cg; ++r) std::memset(v + r * q.vs + used, 0, sizeof(float) * static_cast<size_t>(whole - used));
+        // Input transform, image by image: pad the rows the block's tiles of this image read, then
+        // transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
+        for (int64_t a = t0; a < t1;) {
+            const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
+            const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+            const direct_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.wp, p.pl, q.cstride};
+            D.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
+            for (int64_t ty = ty0; ty < ty1; ++ty) {
+                const int64_t row0 = img * per_img + ty * q.tw;
+                const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
+                K.input_row(xp + 2 * (ty - ty0) * q.wp, q.wp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
+            }
+            a = b;
+        }
+        // The next task's input rows (usually this thread's next task), fetched over this task's GEMMs
+        // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
+        // while its GEMMs run (the output transform's stores otherwise wait on memory).
+        spread_prefetch next, out;
+        if (t1 < total && (task + 1) / q.tasks == grp)
+            for (int64_t a = t1, e = std::min(total, t1 + q.block); a < e;) {
+                const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
+                const int64_t ih0 = std::max<int64_t>(0, 2 * ((a - img * per_img) / q.tw) - p.pt);
+                const int64_t ih1 = std::min(p.h, 2 * ((b - 1 - img * per_img) / q.tw) + 4 - p.pt);
+                for (int64_t c = 0; ih0 < ih1 && c < p.cg; ++c) next.add(x + ((img * p.c + grp * p.cg + c) * p.h + ih0) * p.w, (ih1 - ih0) * p.w);
+                a = b;
+            }
+        const int64_t chunks = (used + K.nt - 1) / K.nt, share = (next.lines() + kblocks * chunks - 1) / (kblocks * chunks);
+        winograd_out o{};
+        o.img_stride = p.k * ohw;
+        o.ch_stride = ohw;
+        o.th = q.th;
+        o.tw = q.tw;
+        o.oh = p.oh;
+        o.ow = p.ow;
+        o.act = act;
+        for (int64_t kb = 0; kb < kblocks; ++kb) {
+            o.y = y + (grp * p.kg + kb * kmr) * ohw;
+            o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+            o.bias = bias ? bias + grp * p.kg + kb * kmr : nullptr;
+            const float* ub = u + grp * ugrp + kb * p.cg * kmr;
+            for (int64_t tc = 0; tc < used; tc += K.nt) {
+                out.clear();
+                for (int64_t a = t0 + tc, e = std::min(t1, t0 + tc + K.nt); a < e;) {
+                    const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
+                    const int64_t f0 = 2 * ((a - img * per_img) / q.tw) * p.ow + 2 * ((a - img * per_img) % q.tw);
+                    const int64_t f1 = std::min(ohw, (2 * ((b - 1 - img * per_img) / q.tw) + 1) * p.ow + 2 * ((b - 1 - img * per_img) % q.tw) + 2);
+                    for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, true);
+                    a = b;
+                }
+                const int64_t per_xi = (out.lines() + 15) / 16, next_xi = (share + 15) / 16;
+                for (int64_t xi = 0; xi < 16; ++xi) {
+                    out.issue(per_xi);
+                    next.issue(next_xi);
+                    K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, m + xi * kmr * K.nt);
+                }
+                o.t0 = t0 + tc;
+                o.np = std::min<int64_t>(K.nt, used - tc);
+                K.output(m, o);
+            }
+        }
+    });
+}
+
+}  // namespace nn::conv

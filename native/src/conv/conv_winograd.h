@@ -1,0 +1,72 @@
+// Winograd F(2x2, 3x3) forward convolution for 3x3 / stride 1 / dilation 1 (any padding up to 2,
+// groups): 16 multiplies per 2x2 output tile and channel pair instead of 36, so the 3x3 layers in
+// the middle of a CNN (and their data gradient, a flipped-weights forward) run on 2.25x fewer
+// multiply-adds. Per group:
+//   U[xi][k][c] = (G g[k][c] G^T)[xi]          weights, transformed once per call
+//   V[xi][c][t] = (B^T d[c][t] B)[xi]          4x4 input patch of tile t (rows 2ty-pt.., cols 2tx-pl..)
+//   M[xi][k][t] = sum_c U[xi][k][c] V[xi][c][t] 16 small GEMMs (the multiply-adds)
+//   y[k][t]     = A^T M[.][k][t] A (+ bias, activation)   the 2x2 outputs of tile t
+// with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+// A^T = [1 1 1 0; 0 1 -1 -1] (all exact in binary floating point).
+//
+// Tiles are numbered flat over the batch (t = (img * th + ty) * tw + tx, th x tw tiles per image),
+// so a task's block of tiles is a whole number of GEMM tiles whatever the plane size; a task pads
+// the input rows its tiles read (per image it touches), transforms them into V (in L2), then per
+// block of kmr output channels and nt tiles runs the 16 GEMMs into a small M buffer and the output
+// transform straight into y. Fixed task blocks and sum order: any thread count gives the same bits.
+//
+// Numerics: the transforms add rounding steps, so results differ from the direct kernel by a few
+// ulps of the largest terms (the tests bound it against the double-precision reference).
+// NATIVENET_CONV_WINOGRAD=0 turns the path off (the direct kernel then runs these shapes).
+#pragma once
+#include <cstdint>
+
+#include "conv/conv.h"
+
+namespace nn::conv {
+
+// Where one GEMM tile's outputs go (the output transform's arguments).
+struct winograd_out {
+    float* y;            // the group's output, output channel 0 of the block, image 0
+    int64_t img_stride;  // floats per image of y (k * oh * ow)
+    int64_t ch_stride;   // floats per output plane (oh * ow)
+    int64_t t0;          // flat tile index of the GEMM tile's column 0
+    int64_t np;          // valid tiles (<= nt)
+    int64_t th, tw, oh, ow;
+    const float* bias;   // mr values, or null
+    int act;             // nn_activation
+    int mr;              // output channels of the block (<= kmr)
+};
+
+struct winograd_kernels {
+    const char* isa;
+    int kmr;    // output channels per GEMM tile (U packed in blocks of kmr)
+    int nt;     // tiles per GEMM tile
+    int lanes;  // tiles per input-transform vector: input_row writes up to lanes - 1 tiles past n
+    // For c < channels and q < n: V[xi * vxi + c * vs + q] = (B^T d B)[xi] of the 4x4 patch at
+    // xp + c * cstride + 2 * (tx0 + q) (row pitch wp). Reads up to 2 * lanes + 3 floats past the
+    // patch of the last tile; writes the lanes past n with values of no meaning.
+    void (*input_row)(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n,
+                      float* v, int64_t vs, int64_t vxi);
+    // One of the 16 GEMMs: m[r * nt + q] = sum_{c < channels} u[c * kmr + r] * v[c * vs + q], r < kmr,
+    // q < nt (the driver calls it per xi, with u, v and m at that xi's slices).
+    void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, float* m);
+    // The output transform of m (16 GEMM results, m + xi * kmr * nt each) for tiles [0, o.np) and
+    // channels [0, o.mr).
+    void (*output)(const float* m, const winograd_out& o);
+};
+
+extern const winograd_kernels winograd_ref_kernels;
+const winograd_kernels* avx2_winograd_kernels() noexcept;
+const winograd_kernels* avx512_winograd_kernels() noexcept;
+// The table for the active ISA, or null where the path is not built (arm64).
+const winograd_kernels* active_winograd() noexcept;
+
+// Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
+bool takes_winograd(const shape& p);
+void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+
+// Tests: force the path off (false) or back to its default (true); returns the previous setting.
+bool set_winograd_enabled(bool on) noexcept;
+
+}  // namespace nn::conv

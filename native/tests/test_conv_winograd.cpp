@@ -1,0 +1,175 @@
+// The Winograd F(2x2, 3x3) forward (src/conv/conv_winograd.h) at its edges: odd output sizes
+// (tiles half outside y), planes narrower than a vector (one vector's tiles span rows and
+// images), padding 0 / 1 / 2 and one-sided, groups, channel counts that are no multiple of the
+// GEMM tile, several tasks, every activation; backward data through it (the flipped-weights
+// forward, padding 2 - p); y inside guard zones; 1 vs 2 threads bitwise; the error against the
+// double-precision reference bounded, and no worse than a few times the direct kernel's.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "conv/conv.h"
+#include "conv/conv_winograd.h"
+#include "test_util.h"
+
+namespace {
+
+nn_conv2d_desc make(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t pt, int64_t pb, int64_t pl,
+                    int64_t pr, int64_t g = 1) {
+    return nn_conv2d_desc{n, c, h, w, k, 3, 3, 1, 1, pt, pb, pl, pr, 1, 1, g};
+}
+
+const nn_conv2d_desc kWinograd[] = {
+    make(2, 16, 56, 56, 32, 1, 1, 1, 1),   // the benchmark's c16 shape, smaller batch
+    make(3, 64, 28, 28, 64, 1, 1, 1, 1),   // c64: 14 tiles a row, vectors span rows
+    make(2, 8, 9, 11, 13, 1, 1, 1, 1),     // odd oh / ow, k % 8 = 5, cg = 8 (the least)
+    make(5, 9, 8, 8, 8, 0, 0, 0, 0),       // no padding: 6x6 outputs, one vector spans images
+    make(2, 12, 10, 14, 11, 2, 2, 2, 2),   // padding 2 (backward data of an unpadded layer)
+    make(1, 33, 13, 21, 17, 0, 2, 1, 0),   // one-sided pads, odd everything
+    make(4, 32, 12, 6, 20, 1, 1, 1, 1, 2),  // groups (16 channels a group), ow = 6: 3 tiles a row
+    make(1, 24, 64, 40, 9, 1, 1, 1, 1),    // several tasks per image, k = 8 + 1
+    make(16, 8, 6, 6, 8, 1, 1, 1, 1),      // many tiny images: every task spans several
+};
+
+double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }
+
+// |got - want| per element, and the largest |want| (the error's scale).
+std::vector<double> errors(const std::vector<float>& got, const std::vector<float>& want) {
+    std::vector<double> e(got.size());
+    for (size_t i = 0; i < got.size(); ++i) e[i] = std::fabs(static_cast<double>(got[i]) - want[i]);
+    return e;
+}
+
+}  // namespace
+
+TEST(ConvWinograd, CasesTakeTheWinogradPath) {
+    if (!nn::conv::active_winograd()) GTEST_SKIP() << "no Winograd kernels on this target";
+    for (const auto& d : kWinograd) EXPECT_TRUE(nn::conv::takes_winograd(nn::conv::validate(d))) << nn_test::describe(d);
+    // Shapes it must leave to the other paths.
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 3, 32, 32, 16, 1, 1, 1, 1))));   // C = 3
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 16, 32, 32, 4, 1, 1, 1, 1))));   // K = 4
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 16, 3, 9, 16, 1, 1, 1, 1))));    // 3 output rows
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(1, 16, 20, 20, 16, 3, 3, 3, 3))));  // pad 3
+    nn_conv2d_desc strided = make(1, 16, 20, 20, 16, 1, 1, 1, 1);
+    strided.stride_h = 2;
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(strided)));
+    nn_conv2d_desc dilated = make(1, 16, 20, 20, 16, 2, 2, 2, 2);
+    dilated.dilation_w = 2;
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(dilated)));
+    // The switch turns it off.
+    const bool saved = nn::conv::set_winograd_enabled(false);
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(kWinograd[0])));
+    nn::conv::set_winograd_enabled(saved);
+}
+
+TEST(ConvWinograd, MatchesReferenceInsideGuards) {
+    int act = 0;
+    for (const auto& d : kWinograd) {
+        const auto p = nn::conv::validate(d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs, guard = 64;
+        auto x = nn_test::random_vector(xs, 51), w = nn_test::random_vector(ws, 52), b = nn_test::random_vector(p.k, 53);
+        auto dy = nn_test::random_vector(ys, 54);
+        act = (act + 1) % 5;
+        const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
+        std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
+        for (int64_t i = 0; i < guard; ++i) {
+            ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
+            ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;
+        }
+        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
+        // No bias.
+        std::vector<float> y(ys);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
+        EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 2e-5f, "forward, no bias " + ctx));
+        // Backward data: the flipped-weights forward (padding 2 - p) runs on the same path.
+        std::vector<float> dx(xs, -7.0f), rdx(xs);
+        ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
+        EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 2e-5f, "backward_data " + ctx));
+    }
+}
+
+// The transforms' extra roundings: bounded against the double reference and compared with the
+// direct kernel's error on the same data (a regression in a transform shows up as a jump here).
+TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {
+    for (const auto& d : {kWinograd[0], kWinograd[1], kWinograd[5]}) {
+        const auto p = nn::conv::validate(d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
+        auto x = nn_test::random_vector(xs, 61), w = nn_test::random_vector(ws, 62);
+        std::vector<float> wy(ys), dy(ys), ry(ys);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, wy.data()), NN_OK);
+        const bool saved = nn::conv::set_winograd_enabled(false);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, dy.data()), NN_OK);
+        nn::conv::set_winograd_enabled(saved);
+        nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
+        double scale = 0;
+        for (float v : ry) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+        const double we = max_abs(errors(wy, ry)), de = max_abs(errors(dy, ry));
+        // float32 sums of crs products of magnitude <= 1: a few ulps of the scale.
+        EXPECT_LT(we, 4e-6 * scale + 1e-6) << nn_test::describe(d) << " winograd " << we << " direct " << de << " scale " << scale;
+        // The SIMD direct tiles sum in float (the scalar one in double: no error to compare with).
+        if (nn_test::active_isa_name() != "scalar")
+            EXPECT_LT(we, 8.0 * de + 1e-6) << nn_test::describe(d) << " winograd " << we << " direct " << de;
+        std::printf("[ winograd error ] %s: %.3g (direct %.3g, scale %.3g)\n", nn_test::describe(d).c_str(), we, de, scale);
+    }
+}
+
+TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
+    for (const auto& d : kWinograd) {
+        const auto p = nn::conv::validate(d);
+        auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 71), w = nn_test::random_vector(p.k * p.crs, 72);
+        auto b = nn_test::random_vector(p.k, 73), dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 74);
+        std::vector<float> y1(dy.size()), y2(dy.size()), dx1(x.size()), dx2(x.size());
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 1, y1.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx1.data()), NN_OK);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 1, y2.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx2.data()), NN_OK);
+        }
+        EXPECT_EQ(y1, y2) << nn_test::describe(d);
+        EXPECT_EQ(dx1, dx2) << nn_test::describe(d);
+    }
+}
+
+// Random small 3x3 stride-1 shapes that take the path (the fuzzer's space, minus hostile values).
+TEST(ConvWinograd, RandomShapesMatchReference) {
+    uint32_t state = 777;
+    auto next = [&](int64_t lo, int64_t hi) {
+        state = state * 1664525u + 1013904223u;
+        return lo + static_cast<int64_t>((state >> 8) % static_cast<uint32_t>(hi - lo + 1));
+    };
+    int tried = 0;
+    for (int it = 0; it < 300 && tried < 120; ++it) {
+        const int64_t g = next(1, 2);
+        const nn_conv2d_desc d = make(next(1, 5), g * next(8, 20), next(3, 19), next(3, 23), g * next(8, 21), next(0, 2),
+                                      next(0, 2), next(0, 2), next(0, 2), g);
+        int64_t oh = 0, ow = 0;
+        if (nn_conv2d_output_size(&d, &oh, &ow) != NN_OK) continue;
+        const auto p = nn::conv::validate(d);
+        if (!nn::conv::takes_winograd(p)) continue;
+        ++tried;
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs, guard = 64;
+        auto x = nn_test::random_vector(xs, 81 + it), w = nn_test::random_vector(ws, 82 + it);
+        auto b = nn_test::random_vector(p.k, 83 + it);
+        std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
+        const int act = it % 5;
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
+        const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
+        for (int64_t i = 0; i < guard; ++i) {
+            ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
+            ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;
+        }
+        ASSERT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
+    }
+    if (nn::conv::active_winograd()) EXPECT_GE(tried, 100);
+}
