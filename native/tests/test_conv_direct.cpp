@@ -10,7 +10,6 @@
 
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
-#include "conv/conv_winograd.h"
 #include "test_util.h"
 
 namespace {
@@ -37,12 +36,6 @@ const nn_conv2d_desc kDirect[] = {
     make(2, 8, 6, 10, 9, 3, 2, 1, 1, 3, 3, 1, 1, 1),      // s = 2, pads 3: one shared zero, ow = wp
 };
 
-// Keeps the Winograd path (which would take the 3x3 cases) off for one test.
-struct NoWinograd {
-    bool saved = nn::conv::set_winograd_enabled(false);
-    ~NoWinograd() { nn::conv::set_winograd_enabled(saved); }
-};
-
 }  // namespace
 
 TEST(ConvDirect, CasesTakeTheDirectPath) {
@@ -51,7 +44,7 @@ TEST(ConvDirect, CasesTakeTheDirectPath) {
 }
 
 TEST(ConvDirect, MatchesReference) {
-    const NoWinograd direct_only;
+    const nn_test::NoWinograd direct_only;
     int act = 0;
     for (const auto& d : kDirect) {
         const auto p = nn::conv::validate(d);
@@ -75,7 +68,7 @@ TEST(ConvDirect, MatchesReference) {
 }
 
 TEST(ConvDirect, OneAndTwoThreadsAreBitwiseEqual) {
-    const NoWinograd direct_only;
+    const nn_test::NoWinograd direct_only;
     for (const auto& d : kDirect) {
         const auto p = nn::conv::validate(d);
         auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 35), w = nn_test::random_vector(p.k * p.crs, 36);
@@ -99,7 +92,7 @@ TEST(ConvDirect, OneAndTwoThreadsAreBitwiseEqual) {
 // Output written exactly where it belongs: the split stores at row ends must leave every
 // element outside y and every dropped column's neighbour alone (y sits inside a guarded buffer).
 TEST(ConvDirect, WritesOnlyTheOutput) {
-    const NoWinograd direct_only;
+    const nn_test::NoWinograd direct_only;
     for (const auto& d : kDirect) {
         const auto p = nn::conv::validate(d);
         const int64_t ys = p.n * p.k * p.oh * p.ow, guard = 64;
@@ -119,7 +112,7 @@ TEST(ConvDirect, WritesOnlyTheOutput) {
 // data against the reference, y inside a guarded buffer. Covers the AVX-512 masked stores,
 // which ASan does not see.
 TEST(ConvDirect, RandomShapesMatchReference) {
-    const NoWinograd direct_only;
+    const nn_test::NoWinograd direct_only;
     uint32_t state = 12345;
     auto next = [&](int64_t lo, int64_t hi) {
         state = state * 1664525u + 1013904223u;

@@ -2,8 +2,9 @@
 // (tiles half outside y), planes narrower than a vector (one vector's tiles span rows and
 // images), padding 0 / 1 / 2 and one-sided, groups, channel counts that are no multiple of the
 // GEMM tile, several tasks, every activation; backward data through it (the flipped-weights
-// forward, padding 2 - p); y inside guard zones; 1 vs 2 threads bitwise; the error against the
-// double-precision reference bounded, and no worse than a few times the direct kernel's.
+// forward, padding 2 - p) and the weight and bias gradients by the same transforms; y inside
+// guard zones; 1 vs 2 threads bitwise; the error against the double-precision reference
+// bounded, and no worse than a few times the direct kernel's.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -94,6 +95,27 @@ TEST(ConvWinograd, MatchesReferenceInsideGuards) {
     }
 }
 
+// dW = G^T (sum_t Z V) G and db = sum_t Z[5], with and without the bias gradient.
+TEST(ConvWinograd, WeightGradientsMatchReference) {
+    for (const auto& d : kWinograd) {
+        const auto p = nn::conv::validate(d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
+        auto x = nn_test::random_vector(xs, 91), dy = nn_test::random_vector(ys, 92);
+        std::vector<float> rdw(ws), rdb(p.k);
+        nn::conv::backward_weights_ref(p, x.data(), dy.data(), rdw.data(), rdb.data());
+        for (bool with_db : {true, false}) {
+            std::vector<float> dw(ws, -7.0f), db(p.k, -7.0f);
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), with_db ? db.data() : nullptr), NN_OK)
+                << nn_last_error();
+            const std::string ctx = nn_test::describe(d) + (with_db ? " with db" : " no db");
+            EXPECT_TRUE(nn_test::all_close(dw.data(), rdw.data(), ws, 1e-4f, 5e-5f, "dW " + ctx));
+            if (with_db) EXPECT_TRUE(nn_test::all_close(db.data(), rdb.data(), p.k, 1e-4f, 5e-5f, "db " + ctx));
+            else
+                for (float v : db) ASSERT_EQ(v, -7.0f) << "db written without being asked for: " << ctx;
+        }
+    }
+}
+
 // The transforms' extra roundings: bounded against the double reference and compared with the
 // direct kernel's error on the same data (a regression in a transform shows up as a jump here).
 TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {
@@ -137,6 +159,17 @@ TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
         }
         EXPECT_EQ(y1, y2) << nn_test::describe(d);
         EXPECT_EQ(dx1, dx2) << nn_test::describe(d);
+        std::vector<float> dw1(w.size()), dw2(w.size()), db1(b.size()), db2(b.size());
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw1.data(), db1.data()), NN_OK);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw2.data(), db2.data()), NN_OK);
+        }
+        EXPECT_EQ(dw1, dw2) << nn_test::describe(d);
+        EXPECT_EQ(db1, db2) << nn_test::describe(d);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nativenet.h"
+#include "conv/conv_winograd.h"
 #include "runtime/cpu.h"
 
 namespace nn_test {
@@ -65,6 +66,13 @@ inline std::string describe(const nn_conv2d_desc& d) {
 }
 
 // Sets the pool size for one scope and restores it after.
+// Keeps the Winograd path (which takes most 3x3 stride-1 shapes) off while alive, so a test
+// reaches the kernels it names.
+struct NoWinograd {
+    bool saved = nn::conv::set_winograd_enabled(false);
+    ~NoWinograd() { nn::conv::set_winograd_enabled(saved); }
+};
+
 class ThreadScope {
 public:
     explicit ThreadScope(int n) : saved_(nn_get_num_threads()) { EXPECT_EQ(nn_set_num_threads(n), NN_OK); }

@@ -189,11 +189,41 @@ void output(const float* m, const winograd_out& o) {
     }
 }
 
+// The output-gradient transform (A Y A^T, A = [1 0; 1 1; 1 -1; 0 -1]) of tiles with output
+// channels along the vectors: Y's pixels are pixel-major rows of kp floats.
+template <class V>
+void grad_row(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n, int64_t kp, float* z, int64_t zxi) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    for (int64_t q = 0; q < n; ++q) {
+        const int64_t tx = tx0 + q;
+        const float* p0 = dyt + 2 * tx * kp;
+        const bool right = 2 * tx + 1 < ow, below = rows > 1;
+        float* zt = z + q * kp;
+        for (int64_t kv = 0; kv < kp; kv += W) {
+            const R a = V::load(p0 + kv), b = right ? V::load(p0 + kp + kv) : V::zero();
+            const R c = below ? V::load(p0 + ow * kp + kv) : V::zero();
+            const R d = below && right ? V::load(p0 + (ow + 1) * kp + kv) : V::zero();
+            // Rows of A Y: (a, b), (a + c, b + d), (a - c, b - d), (-c, -d); then each row (u, v)
+            // times A^T: (u, u + v, u - v, -v).
+            const R u[4] = {a, V::add(a, c), V::sub(a, c), V::neg(c)};
+            const R w[4] = {b, V::add(b, d), V::sub(b, d), V::neg(d)};
+            static_for<4>([&](auto i) __attribute__((always_inline)) {
+                V::store(zt + (i * 4 + 0) * zxi + kv, u[i]);
+                V::store(zt + (i * 4 + 1) * zxi + kv, V::add(u[i], w[i]));
+                V::store(zt + (i * 4 + 2) * zxi + kv, V::sub(u[i], w[i]));
+                V::store(zt + (i * 4 + 3) * zxi + kv, V::neg(w[i]));
+            });
+        }
+    }
+}
+
 #undef NN_INLINE
 
 template <class V, int KMR, int NV>
 winograd_kernels make_table(const char* isa) {
-    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &gemm<V, KMR, NV>, &output<V, KMR, NV>};
+    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &gemm<V, KMR, NV>, &output<V, KMR, NV>,
+                            &grad_row<V>};
 }
 
 }  // namespace nn::conv::winograd_impl

@@ -83,8 +83,28 @@ void output_ref(const float* m, const winograd_out& o) {
     }
 }
 
+void grad_row_ref(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n, int64_t kp, float* z, int64_t zxi) {
+    for (int64_t q = 0; q < n; ++q) {
+        const int64_t tx = tx0 + q;
+        const float* p0 = dyt + 2 * tx * kp;
+        const bool right = 2 * tx + 1 < ow, below = rows > 1;
+        for (int64_t k = 0; k < kp; ++k) {
+            const float a = p0[k], b = right ? p0[kp + k] : 0.0f, c = below ? p0[ow * kp + k] : 0.0f;
+            const float d = below && right ? p0[(ow + 1) * kp + k] : 0.0f;
+            const float u[4] = {a, a + c, a - c, -c}, w[4] = {b, b + d, b - d, -d};
+            for (int i = 0; i < 4; ++i) {
+                float* zt = z + q * kp + k;
+                zt[(i * 4 + 0) * zxi] = u[i];
+                zt[(i * 4 + 1) * zxi] = u[i] + w[i];
+                zt[(i * 4 + 2) * zxi] = u[i] - w[i];
+                zt[(i * 4 + 3) * zxi] = -w[i];
+            }
+        }
+    }
+}
+
 }  // namespace
 
-const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &gemm_ref, &output_ref};
+const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &gemm_ref, &output_ref, &grad_row_ref};
 
 }  // namespace nn::conv

@@ -473,6 +473,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
 
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
+    if (takes_winograd(p)) return winograd_backward_weights(p, x, dy, dw, db);  // conv_winograd.h
     if (backward_weights_direct_ok(p)) return backward_weights_direct(p, x, dy, dw, db);
     const auto& kt = active();
     const auto& K = gemm::active_kernels();

@@ -4,6 +4,7 @@
 #include "conv/conv_winograd.h"
 
 #include <algorithm>
+#include <vector>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -61,13 +62,14 @@ struct plan {
     int64_t vs;       // floats per (xi, channel) row of V
 };
 
-plan plan_of(const shape& p, const winograd_kernels& K) {
+// per_tile: floats a tile takes in the task's transformed buffers (V; V and Z for the weights).
+plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
     plan q{};
     q.th = (p.oh + 1) / 2;
     q.tw = (p.ow + 1) / 2;
     q.wp = std::max(2 * q.tw + 2, p.pl + p.w);
     const int64_t total = p.n * q.th * q.tw;
-    const int64_t most = std::max<int64_t>(K.nt, kVFloats / (16 * p.cg) / K.nt * K.nt);
+    const int64_t most = std::max<int64_t>(K.nt, kVFloats / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
     q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
     q.tasks = (total + q.block - 1) / q.block;
@@ -79,6 +81,30 @@ plan plan_of(const shape& p, const winograd_kernels& K) {
     q.vs = q.block + K.lanes + 16;
     return q;
 }
+
+// V for tiles [t0, t1) of group grp, image by image: pad the rows the tiles of this image read,
+// then transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
+void transform_inputs(const shape& p, const plan& q, const winograd_kernels& K, const float* x, int64_t grp, int64_t t0,
+                      int64_t t1, float* xp, float* v, int64_t vxi) {
+    const direct_kernels& D = *active_direct();  // its padding routine
+    const int64_t per_img = q.th * q.tw;
+    for (int64_t a = t0; a < t1;) {
+        const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
+        const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+        const direct_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.wp, p.pl, q.cstride};
+        D.pad(x + (img * p.c + grp * p.cg) * p.h * p.w, pa, xp);
+        for (int64_t ty = ty0; ty < ty1; ++ty) {
+            const int64_t row0 = img * per_img + ty * q.tw;
+            const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
+            K.input_row(xp + 2 * (ty - ty0) * q.wp, q.wp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
+        }
+        a = b;
+    }
+}
+
+// Rows of V (or Z) an odd number of cache lines apart: a stride of a multiple of 2 KB put the
+// 16 rows a transform stores to into two L1 sets, which then thrashed (1.2 -> 0.3 ms at C = 16).
+int64_t odd_lines(int64_t floats) { return (((floats + 15) / 16) | 1) * 16; }
 
 }  // namespace
 
@@ -100,9 +126,8 @@ bool takes_winograd(const shape& p) {
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     const winograd_kernels& K = *active_winograd();
-    const direct_kernels& D = *active_direct();  // its padding routine
-    const plan q = plan_of(p, K);
-    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const plan q = plan_of(p, K, 16 * p.cg);
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
     // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c).
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
@@ -125,9 +150,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                     for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * uxi] = e[j];
                 }
             }
-    // xi rows of V an odd number of cache lines apart: a stride of a multiple of 2 KB put the 16
-    // rows input_row stores to into two L1 sets, which then thrashed (1.2 -> 0.3 ms at C = 16).
-    const int64_t vxi = (((p.cg * q.vs + 15) / 16) | 1) * 16;
+    const int64_t vxi = odd_lines(p.cg * q.vs);
     run_tasks(p.groups * q.tasks, [&](int64_t task) {
         const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
         float* xp = thread_scratch(0, p.cg * q.cstride);
@@ -138,20 +161,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
         const int64_t used = t1 - t0, whole = (used + K.nt - 1) / K.nt * K.nt;
         if (whole > used)
             for (int64_t r = 0; r < 16 * p.cg; ++r) std::memset(v + r * q.vs + used, 0, sizeof(float) * static_cast<size_t>(whole - used));
-        // Input transform, image by image: pad the rows the block's tiles of this image read, then
-        // transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
-        for (int64_t a = t0; a < t1;) {
-            const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
-            const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
-            const direct_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.wp, p.pl, q.cstride};
-            D.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
-            for (int64_t ty = ty0; ty < ty1; ++ty) {
-                const int64_t row0 = img * per_img + ty * q.tw;
-                const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
-                K.input_row(xp + 2 * (ty - ty0) * q.wp, q.wp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
-            }
-            a = b;
-        }
+        transform_inputs(p, q, K, x, grp, t0, t1, xp, v, vxi);
         // The next task's input rows (usually this thread's next task), fetched over this task's GEMMs
         // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
@@ -187,7 +197,8 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                     for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, true);
                     a = b;
                 }
-                const int64_t per_xi = (out.lines() + 15) / 16, next_xi = (share + 15) / 16;
+                static const int exp_ = std::getenv("NN_WG_EXP") ? std::atoi(std::getenv("NN_WG_EXP")) : 0;
+                const int64_t per_xi = (exp_ & 1) ? 0 : (out.lines() + 15) / 16, next_xi = (exp_ & 2) ? 0 : (share + 15) / 16;
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
                     next.issue(next_xi);
@@ -199,6 +210,86 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
             }
         }
     });
+}
+
+namespace {
+// Weight-gradient partials: one per (chunk of images, group), summed in chunk order.
+constexpr int64_t kMaxWeightChunks = 8;
+}  // namespace
+
+void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
+    const winograd_kernels& K = *active_winograd();
+    const kernels& kt = active();
+    // Output channels along dU's rows, padded to whole vectors (bww_direct's layout); V gets one
+    // more row, ones, read at xi = 5 for the bias gradient.
+    const int64_t kp = (p.kg + 15) / 16 * 16, m1 = p.cg + 1;
+    const plan q = plan_of(p, K, 16 * (m1 + kp));
+    const int64_t per_img = q.th * q.tw, ohw = p.oh * p.ow;
+    const int64_t vxi = odd_lines(m1 * q.vs), zxi = odd_lines(q.block * kp), usize = 16 * m1 * kp;
+    const int64_t tile_rows = (q.rows - 2) / 2, dyt_floats = 2 * tile_rows * p.ow * kp + 16;
+    const int64_t chunks = std::min(p.n, kMaxWeightChunks);
+    std::vector<int64_t> off(static_cast<size_t>(m1));
+    for (int64_t c = 0; c < m1; ++c) off[static_cast<size_t>(c)] = c * q.vs;
+    // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use).
+    float* part = thread_scratch(2, chunks * p.groups * usize);
+    run_tasks(chunks * p.groups, [&](int64_t task) {
+        const int64_t chunk = task / p.groups, grp = task % p.groups;
+        const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
+        float* acc = part + task * usize;
+        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(usize));
+        const int64_t xps = (p.cg * q.cstride + 15) / 16 * 16;
+        float* xp = thread_scratch(0, xps + dyt_floats);
+        float* dyt = xp + xps;
+        float* v = thread_scratch(1, 16 * vxi + 16 * zxi);
+        float* z = v + 16 * vxi;
+        if (db) std::fill(v + 5 * vxi + p.cg * q.vs, v + 5 * vxi + p.cg * q.vs + q.block, 1.0f);
+        for (int64_t a0 = i0 * per_img, end = i1 * per_img; a0 < end; a0 += q.block) {
+            const int64_t a1 = std::min(end, a0 + q.block), used = a1 - a0;
+            transform_inputs(p, q, K, x, grp, a0, a1, xp, v, vxi);
+            // Z, image by image: the output rows of the tiles, pixel-major, then each tile row.
+            for (int64_t a = a0; a < a1;) {
+                const int64_t img = a / per_img, b = std::min(a1, (img + 1) * per_img);
+                const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+                const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);
+                kt.transpose_pad(dy + (img * p.k + grp * p.kg) * ohw + r0 * p.ow, ohw, p.kg, (r1 - r0) * p.ow, kp, dyt);
+                for (int64_t ty = ty0; ty < ty1; ++ty) {
+                    const int64_t row0 = img * per_img + ty * q.tw;
+                    const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
+                    K.grad_row(dyt + 2 * (ty - ty0) * p.ow * kp, p.ow, std::min<int64_t>(2, p.oh - 2 * ty), lo - row0, hi - lo, kp,
+                               z + (lo - a0) * kp, zxi);
+                }
+                a = b;
+            }
+            for (int64_t xi = 0; xi < 16; ++xi)
+                kt.bww_direct(v + xi * vxi, off.data(), xi == 5 && db ? m1 : p.cg, 0, 1, used, 0, z + xi * zxi, kp,
+                              acc + xi * m1 * kp);
+        }
+    });
+    // Chunk partials summed in chunk order (the same bits for any thread count), then dW = G^T dU G.
+    static constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+    for (int64_t grp = 0; grp < p.groups; ++grp) {
+        float* total = part + grp * usize;
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize, total, usize);
+        for (int64_t k = 0; k < p.kg; ++k) {
+            for (int64_t c = 0; c < p.cg; ++c) {
+                float t[4][3];  // dU G
+                for (int i = 0; i < 4; ++i)
+                    for (int b = 0; b < 3; ++b) {
+                        float s = 0.0f;
+                        for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k] * G[j][b];
+                        t[i][b] = s;
+                    }
+                float* dst = dw + ((grp * p.kg + k) * p.cg + c) * 9;
+                for (int a = 0; a < 3; ++a)
+                    for (int b = 0; b < 3; ++b) {
+                        float s = 0.0f;
+                        for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b];
+                        dst[a * 3 + b] = s;
+                    }
+            }
+            if (db) db[grp * p.kg + k] = total[(5 * m1 + p.cg) * kp + k];
+        }
+    }
 }
 
 }  // namespace nn::conv

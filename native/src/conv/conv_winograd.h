@@ -54,6 +54,11 @@ struct winograd_kernels {
     // The output transform of m (16 GEMM results, m + xi * kmr * nt each) for tiles [0, o.np) and
     // channels [0, o.mr).
     void (*output)(const float* m, const winograd_out& o);
+    // Weight gradient: Z[xi * zxi + q * kp + k] = (A Y A^T)[xi] of tile (row, tx0 + q)'s 2x2 output
+    // gradient Y, q < n, k < kp, where dyt holds the tile row's output pixels pixel-major (pixel
+    // (i, j) at dyt[(i * ow + j) * kp], kp a multiple of 16) and `rows` (1 or 2) of them exist;
+    // the column past ow (odd ow) counts as zero.
+    void (*grad_row)(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n, int64_t kp, float* z, int64_t zxi);
 };
 
 extern const winograd_kernels winograd_ref_kernels;
@@ -65,6 +70,13 @@ const winograd_kernels* active_winograd() noexcept;
 // Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
 bool takes_winograd(const shape& p);
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+
+// Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]
+// with Z = A dY A^T per tile (the transposed output transform), then dW = G^T dU G; the bias
+// gradient is sum_t Z[5] (Z's (1, 1) element is the sum of the tile's four outputs). The 16
+// GEMMs run on the direct weight-gradient kernel (kernels::bww_direct), V's rows as its taps.
+// Applies where takes_winograd(p) does.
+void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
 
 // Tests: force the path off (false) or back to its default (true); returns the previous setting.
 bool set_winograd_enabled(bool on) noexcept;
