@@ -53,6 +53,8 @@ TEST(ConvWinograd, CasesTakeTheWinogradPath) {
     EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 16, 32, 32, 4, 1, 1, 1, 1))));   // K = 4
     EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 16, 3, 9, 16, 1, 1, 1, 1))));    // 3 output rows
     EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(1, 16, 20, 20, 16, 3, 3, 3, 3))));  // pad 3
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(1, 8, 4, 2000, 8, 1, 1, 1, 1))));   // w > 1024
+    EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(1, 600, 8, 8, 8, 1, 1, 1, 1))));    // C > 512
     nn_conv2d_desc strided = make(1, 16, 20, 20, 16, 1, 1, 1, 1);
     strided.stride_h = 2;
     EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(strided)));

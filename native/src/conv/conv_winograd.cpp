@@ -50,7 +50,9 @@ std::atomic<bool> g_enabled{[] {
 constexpr int64_t kVFloats = 96 * 1024;
 // Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
-constexpr int64_t kMinChannels = 8, kMaxChannels = 1024;
+// Past kMaxChannels or kMaxWidth the per-thread buffers (padded rows, the weight gradient's
+// pixel-major dY rows) would grow to tens of megabytes; the direct kernels take those shapes.
+constexpr int64_t kMinChannels = 8, kMaxChannels = 512, kMaxWidth = 1024;
 
 struct plan {
     int64_t th, tw;   // tiles per image: rows, columns
@@ -119,9 +121,7 @@ bool takes_winograd(const shape& p) {
     // Tiles are numbered over the batch, so small planes still fill the vectors; under 4 outputs
     // a side, most of each tile's outputs would be discarded.
     if (p.oh < 4 || p.ow < 4) return false;
-    // Sizes stay far from overflow: x and y fit in memory, so their products here do too, but a
-    // plane wider than this would make one padded row large; the direct path handles those.
-    return p.w <= (int64_t{1} << 20);
+    return p.w <= kMaxWidth;
 }
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
