@@ -169,7 +169,15 @@ NN_API nn_status nn_binary_scalar(nn_binary_op op, const float* a, float b, floa
 /** y[i] = alpha * x[i] + beta * y[i]; beta = 0 never reads y (NaN in y is overwritten). */
 NN_API nn_status nn_axpby(int64_t n, float alpha, const float* x, float beta, float* y);
 
-/** *out = sum of x[0..n) accumulated in double (deterministic for a given n and thread count). */
+/** y[i] = value for i < n (split over the pool when large: the gradient of a sum is one value). */
+NN_API nn_status nn_fill(float* y, int64_t n, float value);
+
+/**
+ * *out = sum of x[0..n) accumulated in double, in one fixed order, so the bits depend on n and the
+ * values only (never on the thread count or ISA): 4096-element blocks; in a block, element i goes
+ * to accumulator i % 32; the 32 are folded by halves (j += j + 16, then + 8, + 4, + 2, + 1); the
+ * block sums are added first to last.
+ */
 NN_API nn_status nn_sum(const float* x, int64_t n, double* out);
 
 /* ======================================================================================= gemm == */

@@ -147,6 +147,21 @@ TEST(Eltwise, SumIsAccurate) {
     }
 }
 
+TEST(Eltwise, FillWritesExactlyNElements) {
+    // Sizes below and above one thread's grain (1 << 15), with a sentinel just past the end.
+    for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{17}, int64_t{100003}, int64_t{(1 << 20) + 3}})
+        for (int threads : {1, 2}) {
+            nn_test::ThreadScope t(threads);
+            std::vector<float> y(static_cast<size_t>(n) + 1, 7.0f);
+            ASSERT_EQ(nn_fill(y.data(), n, -0.25f), NN_OK);
+            for (int64_t i = 0; i < n; ++i) ASSERT_EQ(y[static_cast<size_t>(i)], -0.25f) << "n=" << n << " i=" << i;
+            EXPECT_EQ(y[static_cast<size_t>(n)], 7.0f) << "n=" << n << " wrote past the end";
+        }
+    float nan_buf[3] = {};
+    ASSERT_EQ(nn_fill(nan_buf, 3, std::numeric_limits<float>::quiet_NaN()), NN_OK);
+    for (float v : nan_buf) EXPECT_TRUE(std::isnan(v));
+}
+
 TEST(Eltwise, BadArgumentsNameTheArgument) {
     float buf[4] = {};
     EXPECT_EQ(nn_unary(NN_UNARY_RELU, nullptr, buf, 4, 0), NN_ERR_INVALID_ARGUMENT);
@@ -157,6 +172,10 @@ TEST(Eltwise, BadArgumentsNameTheArgument) {
     EXPECT_NE(std::string(nn_last_error()).find("op=99"), std::string::npos) << nn_last_error();
     EXPECT_EQ(nn_binary(static_cast<nn_binary_op>(-1), buf, buf, buf, 4), NN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(nn_sum(buf, 4, nullptr), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_fill(nullptr, 4, 1.0f), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("y must not be null"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_fill(buf, -2, 1.0f), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("n=-2"), std::string::npos) << nn_last_error();
     // Zero-length calls accept null pointers: nothing is touched.
     EXPECT_EQ(nn_unary(NN_UNARY_RELU, nullptr, nullptr, 0, 0), NN_OK);
 }

@@ -94,6 +94,8 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_sum", "null out", () => NativeMethods.nn_sum(F, 4, null), "out"));
         cases.Add(S("nn_sum", "null x", () => NativeMethods.nn_sum(null, 4, (double*)F), "x"));
         cases.Add(S("nn_sum", "negative n", () => NativeMethods.nn_sum(F, -1, (double*)F), "n"));
+        cases.Add(S("nn_fill", "null y", () => NativeMethods.nn_fill(null, 4, 1), "y"));
+        cases.Add(S("nn_fill", "negative n", () => NativeMethods.nn_fill(F, -1, 1), "n"));
 
         // ---- gemm
         const nn_transpose N = nn_transpose.NN_NO_TRANS, T = nn_transpose.NN_TRANS;

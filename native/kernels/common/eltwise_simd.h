@@ -169,9 +169,40 @@ void axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
     }
 }
 
+// sum_block_ref's order with kSumLanes double lanes held in kSumLanes / dwidth registers:
+// register r, lane l is accumulator r * dwidth + l, which takes the elements i % kSumLanes of it.
+template <class V>
+double sum_block(const float* x, int64_t n) {
+    constexpr int regs = kSumLanes / V::dwidth;
+    static_assert(regs * V::dwidth == kSumLanes, "the accumulators must fill whole registers");
+    typename V::dreg acc[regs];
+    for (auto& a : acc) a = V::dzero();
+    auto step = [&](const float* p) {
+        for (int r = 0; r < regs; ++r) acc[r] = V::dadd(acc[r], V::widen_load(p + r * V::dwidth));
+    };
+    int64_t i = 0;
+    for (; i + kSumLanes <= n; i += kSumLanes) step(x + i);
+    if (i < n) {
+        // The tail zero-padded: adding +0.0 leaves every accumulator's bits as they are (one that
+        // starts at +0.0 never becomes -0.0 under round-to-nearest), as if the lane were skipped.
+        float tmp[kSumLanes] = {};
+        std::memcpy(tmp, x + i, sizeof(float) * static_cast<size_t>(n - i));
+        step(tmp);
+    }
+    double lanes[kSumLanes];
+    for (int r = 0; r < regs; ++r) V::dstore(lanes + r * V::dwidth, acc[r]);
+    return sum_lanes(lanes);
+}
+
+template <class V>
+void fill(float* y, int64_t n, float value) {
+    const auto v = V::set1(value);
+    for_vectors<V>(n, [&](int64_t i, int c) { store_n<V>(y + i, v, c); });
+}
+
 template <class V>
 constexpr kernels make_table(const char* isa) {
-    return kernels{isa, unary<V>, unary_backward<V>, binary<V>, axpby<V>, binary_scalar<V>};
+    return kernels{isa, unary<V>, unary_backward<V>, binary<V>, axpby<V>, binary_scalar<V>, sum_block<V>, fill<V>};
 }
 
 }  // namespace nn::eltwise::simd_impl

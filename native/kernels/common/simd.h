@@ -82,6 +82,13 @@ struct V256 {
         s = _mm_max_ss(s, _mm_movehdup_ps(s));
         return _mm_cvtss_f32(s);
     }
+    // Double lanes (dwidth per register), for sums that widen floats exactly.
+    using dreg = __m256d;
+    static constexpr int dwidth = 4;
+    static dreg dzero() { return _mm256_setzero_pd(); }
+    static dreg dadd(dreg a, dreg b) { return _mm256_add_pd(a, b); }
+    static dreg widen_load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }  // p[0..4) as doubles
+    static void dstore(double* p, dreg v) { _mm256_storeu_pd(p, v); }
 };
 #endif
 
@@ -140,6 +147,12 @@ struct V512 {
     }
     static float reduce_add(reg v) { return _mm512_reduce_add_ps(v); }
     static float reduce_max(reg v) { return _mm512_reduce_max_ps(v); }
+    using dreg = __m512d;
+    static constexpr int dwidth = 8;
+    static dreg dzero() { return _mm512_setzero_pd(); }
+    static dreg dadd(dreg a, dreg b) { return _mm512_add_pd(a, b); }
+    static dreg widen_load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }  // p[0..8) as doubles
+    static void dstore(double* p, dreg v) { _mm512_storeu_pd(p, v); }
 };
 #endif
 
@@ -187,6 +200,12 @@ struct V128 {
     static ireg sub_i(ireg a, int v) { return vsubq_s32(a, vdupq_n_s32(v)); }
     static ireg sub_int(ireg a, ireg b) { return vsubq_s32(a, b); }
     static reg cvt_i(ireg a) { return vcvtq_f32_s32(a); }
+    using dreg = float64x2_t;
+    static constexpr int dwidth = 2;
+    static dreg dzero() { return vdupq_n_f64(0.0); }
+    static dreg dadd(dreg a, dreg b) { return vaddq_f64(a, b); }
+    static dreg widen_load(const float* p) { return vcvt_f64_f32(vld1_f32(p)); }  // p[0..2) as doubles
+    static void dstore(double* p, dreg v) { vst1q_f64(p, v); }
 };
 #endif
 

@@ -89,8 +89,24 @@ void axpby(int64_t n, float alpha, const float* x, float beta, float* y) {
     }
 }
 
+void fill(float* y, int64_t n, float value) {
+    for (int64_t i = 0; i < n; ++i) y[i] = value;
+}
+
 }  // namespace
 
-const kernels ref_kernels = {"scalar", unary, unary_backward, binary, axpby, binary_scalar};
+double sum_block_ref(const float* x, int64_t n) {
+    double acc[kSumLanes] = {};
+    const int64_t whole = n - n % kSumLanes;
+    // Whole rows of kSumLanes (x[r + j] goes to lane j), half the lanes per pass: constant indices
+    // and 16 accumulators fit the 16 SSE registers (32 spill). Each lane still adds in index order.
+    for (int h = 0; h < kSumLanes; h += kSumLanes / 2)
+        for (int64_t r = 0; r < whole; r += kSumLanes)
+            for (int j = h; j < h + kSumLanes / 2; ++j) acc[j] += static_cast<double>(x[r + j]);
+    for (int64_t i = whole; i < n; ++i) acc[i % kSumLanes] += static_cast<double>(x[i]);
+    return sum_lanes(acc);
+}
+
+const kernels ref_kernels = {"scalar", unary, unary_backward, binary, axpby, binary_scalar, sum_block_ref, fill};
 
 }  // namespace nn::eltwise

@@ -78,27 +78,29 @@ NN_API nn_status nn_axpby(int64_t n, float alpha, const float* x, float beta, fl
     });
 }
 
+NN_API nn_status nn_fill(float* y, int64_t n, float value) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(n, "n");
+        nn::check_buffer(y, n, "y");
+        const auto& k = nn::eltwise::active();
+        nn::parallel_for(n, kGrain, [&](int64_t s, int64_t e) { k.fill(y + s, e - s, value); });
+    });
+}
+
 NN_API nn_status nn_sum(const float* x, int64_t n, double* out) {
     return nn::guard(__func__, [&] {
         nn::check_non_negative(n, "n");
         nn::check_buffer(x, n, "x");
         nn::check_not_null(out, "out");
-        // Fixed 4096-element blocks, each summed in double with 8 independent accumulators, then
-        // the block sums in order: the result depends on n only, never on threads or ISA.
-        constexpr int64_t kBlock = 4096;
-        int64_t blocks = (n + kBlock - 1) / kBlock;
+        // The order of nn::eltwise::sum_block_ref (see eltwise.h): threads only split the blocks,
+        // so the result depends on n only, never on threads or ISA.
+        using nn::eltwise::kSumBlock;
+        const auto& k = nn::eltwise::active();
+        int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
         std::vector<double> partial(static_cast<size_t>(blocks));
         nn::parallel_for(blocks, 16, [&](int64_t b0, int64_t b1) {
-            for (int64_t b = b0; b < b1; ++b) {
-                const float* p = x + b * kBlock;
-                int64_t len = std::min(kBlock, n - b * kBlock);
-                double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                int64_t i = 0;
-                for (; i + 8 <= len; i += 8)
-                    for (int j = 0; j < 8; ++j) acc[j] += p[i + j];
-                for (; i < len; ++i) acc[i & 7] += p[i];
-                partial[static_cast<size_t>(b)] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-            }
+            for (int64_t b = b0; b < b1; ++b)
+                partial[static_cast<size_t>(b)] = k.sum_block(x + b * kSumBlock, std::min(kSumBlock, n - b * kSumBlock));
         });
         double s = 0.0;
         for (double v : partial) s += v;

@@ -16,7 +16,28 @@ struct kernels {
     void (*axpby)(int64_t n, float alpha, const float* x, float beta, float* y);
     // y[i] = a[i] op b for one scalar b.
     void (*binary_scalar)(nn_binary_op op, const float* a, float b, float* y, int64_t n);
+    // The double sum of one block of nn_sum, n <= kSumBlock, in the order of sum_block_ref.
+    double (*sum_block)(const float* x, int64_t n);
+    // y[i] = value (full-width stores: a large fill is bound by them).
+    void (*fill)(float* y, int64_t n, float value);
 };
+
+// nn_sum's one summation order, so its result depends on n only (never on threads or ISA):
+// blocks of kSumBlock elements; within a block, element i is added to double accumulator
+// i % kSumLanes; the accumulators are combined by sum_lanes; block sums are added in order.
+constexpr int64_t kSumBlock = 4096;
+constexpr int kSumLanes = 32;
+
+// The fixed tree over the accumulators: lane j += lane j + h for h = 16, 8, 4, 2, 1 (the
+// order SIMD registers reduce in). Overwrites acc; returns the total.
+inline double sum_lanes(double* acc) {
+    for (int h = kSumLanes / 2; h >= 1; h /= 2)
+        for (int j = 0; j < h; ++j) acc[j] += acc[j + h];
+    return acc[0];
+}
+
+// The reference block sum (the definition every SIMD sum_block must match bit for bit).
+double sum_block_ref(const float* x, int64_t n);
 
 // The scalar reference: plain loops over <cmath>. Always present; the tests' ground truth.
 extern const kernels ref_kernels;

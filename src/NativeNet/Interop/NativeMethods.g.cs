@@ -288,7 +288,13 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_axpby(long n, float alpha, float* x, float beta, float* y);
 
-    /// <summary>*out = sum of x[0..n) accumulated in double (deterministic for a given n and thread count).</summary>
+    /// <summary>y[i] = value for i &lt; n (split over the pool when large: the gradient of a sum is one value).</summary>
+    // C: nn_status nn_fill(float * y, int64_t n, float value)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_fill(float* y, long n, float value);
+
+    /// <summary>*out = sum of x[0..n) accumulated in double, in one fixed order, so the bits depend on n and the values only (never on the thread count or ISA): 4096-element blocks; in a block, element i goes to accumulator i % 32; the 32 are folded by halves (j += j + 16, then + 8, + 4, + 2, + 1); the block sums are added first to last.</summary>
     // C: nn_status nn_sum(const float * x, int64_t n, double * out)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

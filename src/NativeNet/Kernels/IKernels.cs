@@ -78,6 +78,9 @@ public interface IKernels
     /// <summary>The sum of x, accumulated in double.</summary>
     double Sum(ReadOnlySpan<float> x);
 
+    /// <summary>y[i] = value (the materialized gradient of a sum or mean). The default is <see cref="Span{T}.Fill"/>.</summary>
+    void Fill(Span<float> y, float value) => y.Fill(value);
+
     /// <summary>y[i] = a[i] op b for a scalar b.</summary>
     void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y);
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace NativeNet.Kernels;
@@ -138,27 +139,32 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public double Sum(ReadOnlySpan<float> x)
     {
-        // Same blocking as the native nn_sum: 4096-element blocks, 8 double accumulators (lane j takes
-        // elements i with i % 8 == j), blocks in order; the two Vector256<double> halves are exactly
-        // those 8 accumulators, so the result is bit-identical to the scalar definition.
+        // nn_sum's one order (native/include/nativenet.h), so both backends give the same bits:
+        // 4096-element blocks; element i of a block into double lane i % 32 (a[k] holds lanes
+        // 4k..4k+3); the lanes folded by halves; block sums added in order.
         double total = 0;
-        Span<double> acc = stackalloc double[8];
+        Span<double> lane = stackalloc double[32];
+        ref float x0 = ref MemoryMarshal.GetReference(x);
         for (int start = 0; start < x.Length; start += 4096)
         {
-            var block = x.Slice(start, Math.Min(4096, x.Length - start));
-            var lo = Vector256<double>.Zero;
-            var hi = Vector256<double>.Zero;
+            int len = Math.Min(4096, x.Length - start);
+            Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
             int i = 0;
-            for (; i + 8 <= block.Length; i += 8)
+            for (; i + 32 <= len; i += 32)
             {
-                var (l, h) = Vector256.Widen(Vector256.Create(block.Slice(i, 8)));
-                lo += l;
-                hi += h;
+                nuint at = (nuint)(start + i);
+                var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, at));
+                var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, at + 8));
+                var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, at + 16));
+                var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, at + 24));
+                a0 += l0; a1 += h0; a2 += l1; a3 += h1; a4 += l2; a5 += h2; a6 += l3; a7 += h3;
             }
-            lo.CopyTo(acc);
-            hi.CopyTo(acc[4..]);
-            for (; i < block.Length; i++) acc[i & 7] += block[i];
-            total += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+            a0.CopyTo(lane); a1.CopyTo(lane[4..]); a2.CopyTo(lane[8..]); a3.CopyTo(lane[12..]);
+            a4.CopyTo(lane[16..]); a5.CopyTo(lane[20..]); a6.CopyTo(lane[24..]); a7.CopyTo(lane[28..]);
+            for (; i < len; i++) lane[i & 31] += x[start + i];
+            for (int h = 16; h >= 1; h >>= 1)
+                for (int j = 0; j < h; j++) lane[j] += lane[j + h];
+            total += lane[0];
         }
         return total;
     }

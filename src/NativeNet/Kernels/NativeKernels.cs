@@ -72,6 +72,15 @@ public sealed unsafe partial class NativeKernels : IKernels
     }
 
     /// <inheritdoc />
+    public void Fill(Span<float> y, float value)
+    {
+        // Store-bound: the native pool's warm threads split a large fill (Parallel.For's wake-up
+        // costs more than a 12.8 MB fill takes).
+        fixed (float* py = y)
+            NativeStatus.Check(NativeMethods.nn_fill(py, y.Length, value));
+    }
+
+    /// <inheritdoc />
     public double Sum(ReadOnlySpan<float> x)
     {
         double s;
