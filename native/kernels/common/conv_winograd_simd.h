@@ -26,18 +26,22 @@ NN_INLINE void bt4(typename V::reg& a, typename V::reg& b, typename V::reg& c, t
 }
 
 template <class V>
-void input_row(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n, float* v,
+void input_row(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, float* v,
                int64_t vs, int64_t vxi) {
     using R = typename V::reg;
     constexpr int W = V::width;
     for (int64_t c = 0; c < channels; ++c) {
-        const float* src = xp + c * cstride + 2 * tx0;
+        const float* src = xs + c * cs + tx0;
         float* dst = v + c * vs;
-        for (int64_t q = 0; q < n; q += W, src += 2 * W) {
-            // d[i][j]: patch element (i, j) of the W tiles: row i, column 2 * tile + j.
+        for (int64_t q = 0; q < n; q += W, src += W) {
+            // d[i][j]: patch element (i, j) of the W tiles: columns 2 tx + j of row i.
             R d[4][4];
             static_for<4>([&](auto i) __attribute__((always_inline)) {
-                static_for<4>([&](auto j) __attribute__((always_inline)) { d[i][j] = V::load_even(src + i * wp + j); });
+                const float* row = src + i * rp;
+                d[i][0] = V::load(row);
+                d[i][1] = V::load(row + hp);
+                d[i][2] = V::load(row + 1);
+                d[i][3] = V::load(row + hp + 1);
             });
             static_for<4>([&](auto j) __attribute__((always_inline)) { bt4<V>(d[0][j], d[1][j], d[2][j], d[3][j]); });
             static_for<4>([&](auto i) __attribute__((always_inline)) {
@@ -45,6 +49,69 @@ void input_row(const float* xp, int64_t wp, int64_t cstride, int64_t channels, i
                 static_for<4>([&](auto j) __attribute__((always_inline)) { V::store(dst + (i * 4 + j) * vxi + q, d[i][j]); });
             });
         }
+    }
+}
+
+// Lanes l < W of parity `odd` of the padded row whose input row is `row` (w floats, pl zero
+// columns before it): row[2 (e + l) + odd - pl], zero outside [0, w).
+template <class V>
+struct split_loader {
+    // Generic: whole vectors where the window lies inside the row, lane by lane at the edges.
+    static typename V::reg load(const float* row, int64_t w, int64_t pl, int64_t e, int odd) {
+        const int64_t s = 2 * e + odd - pl;
+        if (s >= 0 && s + 2 * V::width <= w) return V::load_even(row + s);
+        alignas(64) float t[V::width];
+        for (int l = 0; l < V::width; ++l) {
+            const int64_t iw = s + 2 * l;
+            t[l] = iw >= 0 && iw < w ? row[iw] : 0.0f;
+        }
+        return V::load(t);
+    }
+};
+
+#if defined(__AVX512F__)
+template <>
+struct split_loader<nn::simd::V512> {
+    // Two masked loads (masked-off lanes never fault, so the window may hang over either end of
+    // the row) and one permute: no scalar edges, no store-to-load round trip through a buffer.
+    static __m512 load(const float* row, int64_t w, int64_t pl, int64_t e, int odd) {
+        const int64_t s = 2 * e + odd - pl;
+        const auto mask = [&](int64_t from) -> __mmask16 {
+            const int64_t lo = std::clamp<int64_t>(-from, 0, 16), hi = std::clamp<int64_t>(w - from, 0, 16);
+            return hi > lo ? static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+        };
+        // Unsigned arithmetic: row + s may lie before the row (only unmasked lanes are read).
+        const auto at = [&](int64_t from) {
+            return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + sizeof(float) * static_cast<uintptr_t>(from));
+        };
+        const __m512 a = _mm512_maskz_loadu_ps(mask(s), at(s)), b = _mm512_maskz_loadu_ps(mask(s + 16), at(s + 16));
+        const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        return _mm512_permutex2var_ps(a, idx, b);
+    }
+};
+#endif
+
+// See winograd_kernels::pad_split. A parity's last vector may run past hp: the evens into the
+// odds (written after them), the odds into the next row (written after it) or the zeroed tail.
+template <class V>
+void pad_split(const float* x, const winograd_pad& a, float* xs) {
+    constexpr int W = V::width;
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xs + c * a.cs;
+        const float* plane = x + c * a.h * a.w;
+        for (int64_t yy = 0; yy < a.rows; ++yy) {
+            float* ev = dst + yy * 2 * a.hp;
+            float* od = ev + a.hp;
+            const int64_t ih = a.ih0 + yy;
+            if (ih < 0 || ih >= a.h) {
+                direct_impl::zero_floats<V>(ev, 2 * a.hp);
+                continue;
+            }
+            const float* row = plane + ih * a.w;
+            for (int64_t e = 0; e < a.hp; e += W) V::store(ev + e, split_loader<V>::load(row, a.w, a.pl, e, 0));
+            for (int64_t e = 0; e < a.hp; e += W) V::store(od + e, split_loader<V>::load(row, a.w, a.pl, e, 1));
+        }
+        direct_impl::zero_floats<V>(dst + a.rows * 2 * a.hp, a.cs - a.rows * 2 * a.hp);
     }
 }
 
@@ -222,8 +289,8 @@ void grad_row(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n
 
 template <class V, int KMR, int NV>
 winograd_kernels make_table(const char* isa) {
-    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &gemm<V, KMR, NV>, &output<V, KMR, NV>,
-                            &grad_row<V>};
+    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &pad_split<V>, &gemm<V, KMR, NV>,
+                            &output<V, KMR, NV>, &grad_row<V>};
 }
 
 }  // namespace nn::conv::winograd_impl

@@ -29,14 +29,19 @@ void bt4(float* a) {  // a[0..3] *= B^T, stride 1
     a[3] = t3;
 }
 
-void input_row_ref(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n, float* v,
+void input_row_ref(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, float* v,
                    int64_t vs, int64_t vxi) {
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t q = 0; q < n; ++q) {
-            const float* s = xp + c * cstride + 2 * (tx0 + q);
+            const int64_t tx = tx0 + q;
             float d[4][4], col[4];
-            for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 4; ++j) d[i][j] = s[i * wp + j];
+            for (int i = 0; i < 4; ++i) {
+                const float* row = xs + c * cs + i * rp;
+                d[i][0] = row[tx];
+                d[i][1] = row[hp + tx];
+                d[i][2] = row[tx + 1];
+                d[i][3] = row[hp + tx + 1];
+            }
             for (int j = 0; j < 4; ++j) {
                 for (int i = 0; i < 4; ++i) col[i] = d[i][j];
                 bt4(col);
@@ -47,6 +52,18 @@ void input_row_ref(const float* xp, int64_t wp, int64_t cstride, int64_t channel
                 for (int j = 0; j < 4; ++j) v[(i * 4 + j) * vxi + c * vs + q] = d[i][j];
             }
         }
+}
+
+void pad_split_ref(const float* x, const winograd_pad& a, float* xs) {
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xs + c * a.cs;
+        for (int64_t q = 0; q < a.cs; ++q) {
+            const int64_t yy = q / (2 * a.hp), col = q % (2 * a.hp), ih = a.ih0 + yy;
+            const int64_t iw = (col < a.hp ? 2 * col : 2 * (col - a.hp) + 1) - a.pl;
+            const bool inside = yy < a.rows && ih >= 0 && ih < a.h && iw >= 0 && iw < a.w;
+            dst[q] = inside ? x[(c * a.h + ih) * a.w + iw] : 0.0f;
+        }
+    }
 }
 
 void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, float* m) {
@@ -105,6 +122,6 @@ void grad_row_ref(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64
 
 }  // namespace
 
-const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &gemm_ref, &output_ref, &grad_row_ref};
+const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &output_ref, &grad_row_ref};
 
 }  // namespace nn::conv

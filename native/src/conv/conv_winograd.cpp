@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "conv/conv_direct.h"
 #include "conv/prefetch.h"
 #include "conv/scratch.h"
 #include "runtime/cpu.h"
@@ -52,11 +51,11 @@ constexpr int64_t kVFloats = 96 * 1024;
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
 // Past kMaxChannels or kMaxWidth the per-thread buffers (padded rows, the weight gradient's
 // pixel-major dY rows) would grow to tens of megabytes; the direct kernels take those shapes.
-constexpr int64_t kMinChannels = 8, kMaxChannels = 512, kMaxWidth = 1024;
+constexpr int64_t kMinChannels = 8, kMaxChannels = 512, kMaxWidth = kWinogradMaxWidth;
 
 struct plan {
     int64_t th, tw;   // tiles per image: rows, columns
-    int64_t wp;       // row pitch of the padded input rows
+    int64_t hp;       // floats per parity of a split padded input row (row pitch 2 * hp)
     int64_t block;    // tiles per task (a multiple of nt)
     int64_t tasks;    // per group
     int64_t rows;     // most padded rows one image's part of a task reads
@@ -69,7 +68,7 @@ plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
     plan q{};
     q.th = (p.oh + 1) / 2;
     q.tw = (p.ow + 1) / 2;
-    q.wp = std::max(2 * q.tw + 2, p.pl + p.w);
+    q.hp = q.tw + 1;  // columns 0 .. 2 tw + 1
     const int64_t total = p.n * q.th * q.tw;
     const int64_t most = std::max<int64_t>(K.nt, kVFloats / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
@@ -78,8 +77,8 @@ plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
     // A block spans at most block / tw + 2 tile rows of one image (partial rows at both ends).
     const int64_t tile_rows = std::min(q.th, q.block / q.tw + 2);
     q.rows = 2 * tile_rows + 2;
-    // input_row reads up to 2 * lanes + 3 floats past a row's last patch.
-    q.cstride = (q.rows * q.wp + 2 * K.lanes + 16 + 15) / 16 * 16;
+    // input_row reads up to lanes + 1 floats past a row's last patch.
+    q.cstride = (q.rows * 2 * q.hp + K.lanes + 16 + 15) / 16 * 16;
     q.vs = q.block + K.lanes + 16;
     return q;
 }
@@ -88,17 +87,16 @@ plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
 // then transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
 void transform_inputs(const shape& p, const plan& q, const winograd_kernels& K, const float* x, int64_t grp, int64_t t0,
                       int64_t t1, float* xp, float* v, int64_t vxi) {
-    const direct_kernels& D = *active_direct();  // its padding routine
     const int64_t per_img = q.th * q.tw;
     for (int64_t a = t0; a < t1;) {
         const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
         const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
-        const direct_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.wp, p.pl, q.cstride};
-        D.pad(x + (img * p.c + grp * p.cg) * p.h * p.w, pa, xp);
+        const winograd_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.hp, p.pl, q.cstride};
+        K.pad_split(x + (img * p.c + grp * p.cg) * p.h * p.w, pa, xp);
         for (int64_t ty = ty0; ty < ty1; ++ty) {
             const int64_t row0 = img * per_img + ty * q.tw;
             const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
-            K.input_row(xp + 2 * (ty - ty0) * q.wp, q.wp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
+            K.input_row(xp + 2 * (ty - ty0) * 2 * q.hp, 2 * q.hp, q.hp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
         }
         a = b;
     }
@@ -113,7 +111,7 @@ int64_t odd_lines(int64_t floats) { return (((floats + 15) / 16) | 1) * 16; }
 bool set_winograd_enabled(bool on) noexcept { return g_enabled.exchange(on); }
 
 bool takes_winograd(const shape& p) {
-    if (!g_enabled.load(std::memory_order_relaxed) || !active_winograd() || !active_direct()) return false;
+    if (!g_enabled.load(std::memory_order_relaxed) || !active_winograd()) return false;
     if (p.r != 3 || p.s != 3 || p.sh != 1 || p.sw != 1 || p.dh != 1 || p.dw != 1) return false;
     if (p.cg < kMinChannels || p.kg < kMinChannels || p.cg > kMaxChannels || p.kg > kMaxChannels) return false;
     // Up to "full" padding (2): the data gradient of an unpadded layer; wider pads are mostly zeros.
@@ -194,7 +192,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                     const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
                     const int64_t f0 = 2 * ((a - img * per_img) / q.tw) * p.ow + 2 * ((a - img * per_img) % q.tw);
                     const int64_t f1 = std::min(ohw, (2 * ((b - 1 - img * per_img) / q.tw) + 1) * p.ow + 2 * ((b - 1 - img * per_img) % q.tw) + 2);
-                    for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, true);
+                    for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, spread_prefetch::write);
                     a = b;
                 }
                 static const int exp_ = std::getenv("NN_WG_EXP") ? std::atoi(std::getenv("NN_WG_EXP")) : 0;

@@ -38,16 +38,31 @@ struct winograd_out {
     int mr;              // output channels of the block (<= kmr)
 };
 
+// Widest input plane the path takes (takes_winograd): bounds the kernels' row buffers.
+inline constexpr int64_t kWinogradMaxWidth = 1024;
+
+// The arguments of pad_split: `channels` planes h x w (plane stride h * w).
+struct winograd_pad {
+    int64_t channels, h, w, ih0, rows, hp, pl, cs;
+};
+
 struct winograd_kernels {
     const char* isa;
     int kmr;    // output channels per GEMM tile (U packed in blocks of kmr)
     int nt;     // tiles per GEMM tile
     int lanes;  // tiles per input-transform vector: input_row writes up to lanes - 1 tiles past n
-    // For c < channels and q < n: V[xi * vxi + c * vs + q] = (B^T d B)[xi] of the 4x4 patch at
-    // xp + c * cstride + 2 * (tx0 + q) (row pitch wp). Reads up to 2 * lanes + 3 floats past the
-    // patch of the last tile; writes the lanes past n with values of no meaning.
-    void (*input_row)(const float* xp, int64_t wp, int64_t cstride, int64_t channels, int64_t tx0, int64_t n,
+    // For c < channels and q < n: V[xi * vxi + c * vs + q] = (B^T d B)[xi] of the 4x4 patch of tile
+    // tx0 + q on split rows (see pad_split): patch row i of channel c is row i of xs + c * cs
+    // (pitch rp), its columns 2 tx + j are E[tx], O[tx], E[tx + 1], O[tx + 1] with E at the row's
+    // start and O at + hp. Reads up to lanes + 1 floats past the last tile's; writes the lanes past
+    // n with values of no meaning.
+    void (*input_row)(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n,
                       float* v, int64_t vs, int64_t vxi);
+    // The padded input rows, split by column parity so input_row reads plain vectors: for
+    // yy < rows, the padded row yy (input row ih0 + yy, pl zero columns on the left) goes to
+    // xs[c * cs + yy * 2 * hp + e] = column 2e, [... + hp + e] = column 2e + 1, e < hp; zero outside
+    // the input, and [rows * 2 * hp, cs) of each channel is zeroed.
+    void (*pad_split)(const float* x, const winograd_pad& a, float* xs);
     // One of the 16 GEMMs: m[r * nt + q] = sum_{c < channels} u[c * kmr + r] * v[c * vs + q], r < kmr,
     // q < nt (the driver calls it per xi, with u, v and m at that xi's slices).
     void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, float* m);
