@@ -241,9 +241,23 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         float* v = thread_scratch(1, 16 * vxi + 16 * zxi);
         float* z = v + 16 * vxi;
         if (db) std::fill(v + 5 * vxi + p.cg * q.vs, v + 5 * vxi + p.cg * q.vs + q.block, 1.0f);
+        // The next block's input and output-gradient rows, fetched over this block's GEMMs (as the
+        // forward's next task): both transforms then read from cache.
+        spread_prefetch next;
         for (int64_t a0 = i0 * per_img, end = i1 * per_img; a0 < end; a0 += q.block) {
             const int64_t a1 = std::min(end, a0 + q.block), used = a1 - a0;
             transform_inputs(p, q, K, x, grp, a0, a1, xp, v, vxi);
+            next.clear();
+            for (int64_t a = a1, e = std::min(end, a1 + q.block); a < e;) {
+                const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
+                const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+                const int64_t ih0 = std::max<int64_t>(0, 2 * ty0 - p.pt), ih1 = std::min(p.h, 2 * ty1 + 2 - p.pt);
+                for (int64_t c = 0; ih0 < ih1 && c < p.cg; ++c) next.add(x + ((img * p.c + grp * p.cg + c) * p.h + ih0) * p.w, (ih1 - ih0) * p.w);
+                const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);
+                for (int64_t k = 0; k < p.kg; ++k) next.add(dy + ((img * p.k + grp * p.kg + k) * p.oh + r0) * p.ow, (r1 - r0) * p.ow);
+                a = b;
+            }
+            const int64_t share = (next.lines() + 15) / 16;
             // Z, image by image: the output rows of the tiles, pixel-major, then each tile row.
             for (int64_t a = a0; a < a1;) {
                 const int64_t img = a / per_img, b = std::min(a1, (img + 1) * per_img);
@@ -258,9 +272,11 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
                 }
                 a = b;
             }
-            for (int64_t xi = 0; xi < 16; ++xi)
+            for (int64_t xi = 0; xi < 16; ++xi) {
+                next.issue(share);
                 kt.bww_direct(v + xi * vxi, off.data(), xi == 5 && db ? m1 : p.cg, 0, 1, used, 0, z + xi * zxi, kp,
                               acc + xi * m1 * kp);
+            }
         }
     });
     // Chunk partials summed in chunk order (the same bits for any thread count), then dW = G^T dU G.
