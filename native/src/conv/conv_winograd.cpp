@@ -279,12 +279,19 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
             }
         }
     });
-    // Chunk partials summed in chunk order (the same bits for any thread count), then dW = G^T dU G.
+    // Chunk partials summed in chunk order (the same bits for any thread count), in slices over the
+    // threads (C = K = 64: 8 x 266 KB, a serial tail of 3% at 2 threads); then dW = G^T dU G.
+    constexpr int64_t kSlice = 4096;
+    const int64_t slices = (usize + kSlice - 1) / kSlice;
+    run_tasks(p.groups * slices, [&](int64_t t) {
+        const int64_t grp = t / slices, r0 = (t % slices) * kSlice, n = std::min(kSlice, usize - r0);
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize + r0, part + grp * usize + r0, n);
+    });
     static constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
-    for (int64_t grp = 0; grp < p.groups; ++grp) {
-        float* total = part + grp * usize;
-        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize, total, usize);
-        for (int64_t k = 0; k < p.kg; ++k) {
+    run_tasks(p.groups * p.kg, [&](int64_t t) {
+        const int64_t grp = t / p.kg, k = t % p.kg;
+        const float* total = part + grp * usize;
+        {
             for (int64_t c = 0; c < p.cg; ++c) {
                 float t[4][3];  // dU G
                 for (int i = 0; i < 4; ++i)
@@ -303,7 +310,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
             }
             if (db) db[grp * p.kg + k] = total[(5 * m1 + p.cg) * kp + k];
         }
-    }
+    });
 }
 
 }  // namespace nn::conv

@@ -13,8 +13,9 @@ namespace nn::conv {
 // unspecified. Valid until the same thread asks for the same slot again.
 float* thread_scratch(int slot, int64_t n);
 
-// Runs task(t) for t in [0, ntasks) split into contiguous ranges over the pool. Which thread runs
-// a task never changes its result: each task writes only its own outputs.
+// Runs task(t) for t in [0, ntasks) over the pool, in runs of consecutive tasks taken by whichever
+// thread is free. Which thread runs a task never changes its result: each task writes only its
+// own outputs.
 void run_tasks(int64_t ntasks, function_ref<void(int64_t)> task);
 
 }  // namespace nn::conv
