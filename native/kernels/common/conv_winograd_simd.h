@@ -26,28 +26,34 @@ NN_INLINE void bt4(typename V::reg& a, typename V::reg& b, typename V::reg& c, t
 }
 
 template <class V>
-void input_row(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, float* v,
-               int64_t vs, int64_t vxi) {
+void input_row(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, int64_t tw,
+               float* v, int64_t vs, int64_t vxi) {
     using R = typename V::reg;
     constexpr int W = V::width;
+    // Channel by channel, the tiles in order across tile rows: each of V's 16 rows is then written
+    // front to back, every line completed before the next (row by row over all channels, each
+    // line was written in two visits far apart, and fetched for ownership twice).
     for (int64_t c = 0; c < channels; ++c) {
-        const float* src = xs + c * cs + tx0;
         float* dst = v + c * vs;
-        for (int64_t q = 0; q < n; q += W, src += W) {
-            // d[i][j]: patch element (i, j) of the W tiles: columns 2 tx + j of row i.
-            R d[4][4];
-            static_for<4>([&](auto i) __attribute__((always_inline)) {
-                const float* row = src + i * rp;
-                d[i][0] = V::load(row);
-                d[i][1] = V::load(row + hp);
-                d[i][2] = V::load(row + 1);
-                d[i][3] = V::load(row + hp + 1);
-            });
-            static_for<4>([&](auto j) __attribute__((always_inline)) { bt4<V>(d[0][j], d[1][j], d[2][j], d[3][j]); });
-            static_for<4>([&](auto i) __attribute__((always_inline)) {
-                bt4<V>(d[i][0], d[i][1], d[i][2], d[i][3]);
-                static_for<4>([&](auto j) __attribute__((always_inline)) { V::store(dst + (i * 4 + j) * vxi + q, d[i][j]); });
-            });
+        for (int64_t t = 0, tx = tx0, row = 0; t < n; t += tw - tx, tx = 0, ++row) {
+            const int64_t len = std::min(n - t, tw - tx);
+            const float* src = xs + c * cs + 2 * row * rp + tx;
+            for (int64_t q = 0; q < len; q += W, src += W) {
+                // d[i][j]: patch element (i, j) of the W tiles: columns 2 tx + j of row i.
+                R d[4][4];
+                static_for<4>([&](auto i) __attribute__((always_inline)) {
+                    const float* r = src + i * rp;
+                    d[i][0] = V::load(r);
+                    d[i][1] = V::load(r + hp);
+                    d[i][2] = V::load(r + 1);
+                    d[i][3] = V::load(r + hp + 1);
+                });
+                static_for<4>([&](auto j) __attribute__((always_inline)) { bt4<V>(d[0][j], d[1][j], d[2][j], d[3][j]); });
+                static_for<4>([&](auto i) __attribute__((always_inline)) {
+                    bt4<V>(d[i][0], d[i][1], d[i][2], d[i][3]);
+                    static_for<4>([&](auto j) __attribute__((always_inline)) { V::store(dst + (i * 4 + j) * vxi + t + q, d[i][j]); });
+                });
+            }
         }
     }
 }

@@ -29,18 +29,18 @@ void bt4(float* a) {  // a[0..3] *= B^T, stride 1
     a[3] = t3;
 }
 
-void input_row_ref(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, float* v,
-                   int64_t vs, int64_t vxi) {
+void input_row_ref(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, int64_t tw,
+                   float* v, int64_t vs, int64_t vxi) {
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t q = 0; q < n; ++q) {
-            const int64_t tx = tx0 + q;
+            const int64_t row = (tx0 + q) / tw, tx = (tx0 + q) % tw;
             float d[4][4], col[4];
             for (int i = 0; i < 4; ++i) {
-                const float* row = xs + c * cs + i * rp;
-                d[i][0] = row[tx];
-                d[i][1] = row[hp + tx];
-                d[i][2] = row[tx + 1];
-                d[i][3] = row[hp + tx + 1];
+                const float* r = xs + c * cs + (2 * row + i) * rp;
+                d[i][0] = r[tx];
+                d[i][1] = r[hp + tx];
+                d[i][2] = r[tx + 1];
+                d[i][3] = r[hp + tx + 1];
             }
             for (int j = 0; j < 4; ++j) {
                 for (int i = 0; i < 4; ++i) col[i] = d[i][j];

@@ -93,11 +93,7 @@ void transform_inputs(const shape& p, const plan& q, const winograd_kernels& K, 
         const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
         const winograd_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.hp, p.pl, q.cstride};
         K.pad_split(x + (img * p.c + grp * p.cg) * p.h * p.w, pa, xp);
-        for (int64_t ty = ty0; ty < ty1; ++ty) {
-            const int64_t row0 = img * per_img + ty * q.tw;
-            const int64_t lo = std::max(a, row0), hi = std::min(b, row0 + q.tw);
-            K.input_row(xp + 2 * (ty - ty0) * 2 * q.hp, 2 * q.hp, q.hp, q.cstride, p.cg, lo - row0, hi - lo, v + (lo - t0), q.vs, vxi);
-        }
+        K.input_row(xp, 2 * q.hp, q.hp, q.cstride, p.cg, (a - img * per_img) % q.tw, b - a, q.tw, v + (a - t0), q.vs, vxi);
         a = b;
     }
 }

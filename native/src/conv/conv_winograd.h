@@ -51,13 +51,14 @@ struct winograd_kernels {
     int kmr;    // output channels per GEMM tile (U packed in blocks of kmr)
     int nt;     // tiles per GEMM tile
     int lanes;  // tiles per input-transform vector: input_row writes up to lanes - 1 tiles past n
-    // For c < channels and q < n: V[xi * vxi + c * vs + q] = (B^T d B)[xi] of the 4x4 patch of tile
-    // tx0 + q on split rows (see pad_split): patch row i of channel c is row i of xs + c * cs
-    // (pitch rp), its columns 2 tx + j are E[tx], O[tx], E[tx + 1], O[tx + 1] with E at the row's
-    // start and O at + hp. Reads up to lanes + 1 floats past the last tile's; writes the lanes past
-    // n with values of no meaning.
+    // For c < channels and q < n: V[xi * vxi + c * vs + q] = (B^T d B)[xi] of the 4x4 patch of the
+    // q-th tile from (tile row 0, tx0) on, tile rows of tw tiles (tile row r reads split rows 2r ..
+    // 2r + 3, see pad_split): patch row i of channel c is split row 2r + i of xs + c * cs (pitch
+    // rp), its columns 2 tx + j are E[tx], O[tx], E[tx + 1], O[tx + 1] with E at the row's start
+    // and O at + hp. Reads up to lanes + 1 floats past the last tile's; writes up to lanes - 1
+    // values of no meaning past each tile row's last tile (overwritten by the next row's).
     void (*input_row)(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n,
-                      float* v, int64_t vs, int64_t vxi);
+                      int64_t tw, float* v, int64_t vs, int64_t vxi);
     // The padded input rows, split by column parity so input_row reads plain vectors: for
     // yy < rows, the padded row yy (input row ih0 + yy, pl zero columns on the left) goes to
     // xs[c * cs + yy * 2 * hp + e] = column 2e, [... + hp + e] = column 2e + 1, e < hp; zero outside
