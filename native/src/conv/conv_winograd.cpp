@@ -191,8 +191,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                     for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, spread_prefetch::write);
                     a = b;
                 }
-                static const int exp_ = std::getenv("NN_WG_EXP") ? std::atoi(std::getenv("NN_WG_EXP")) : 0;
-                const int64_t per_xi = (exp_ & 1) ? 0 : (out.lines() + 15) / 16, next_xi = (exp_ & 2) ? 0 : (share + 15) / 16;
+                const int64_t per_xi = (out.lines() + 15) / 16, next_xi = (share + 15) / 16;
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
                     next.issue(next_xi);
