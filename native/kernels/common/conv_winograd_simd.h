@@ -124,12 +124,13 @@ void pad_split(const float* x, const winograd_pad& a, float* xs) {
 // One of the 16 GEMMs of a block: KMR output channels x NV vectors of tiles (AVX-512 8 x 3: 24
 // zmm accumulators, 11 loads per 24 FMAs, as the direct tile), reduction over the channels.
 template <class V, int KMR, int NV>
-void gemm(const float* u, const float* v, int64_t vs, int64_t channels, float* m) {
+void gemm(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
     using R = typename V::reg;
     constexpr int W = V::width, NT = NV * W;
     R acc[NV][KMR];
     static_for<KMR>([&](auto r) __attribute__((always_inline)) {
-        static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = V::zero(); });
+        const R a0 = init ? V::set1(init[r]) : V::zero();
+        static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = a0; });
     });
     for (int64_t c = 0; c < channels; ++c, u += KMR, v += vs) {
         R xv[NV];
@@ -225,11 +226,12 @@ void output(const float* m, const winograd_out& o) {
                 s[0][j] = V::add(V::add(m0, m1), m2);
                 s[1][j] = V::sub(V::sub(m1, m2), m3);
             });
+            // The bias is already in M[5] (the GEMM's accumulators start at it for xi = 5), which
+            // enters all four outputs with coefficient 1.
             R y[2][2];
-            const R b = o.bias ? V::set1(o.bias[r]) : V::zero();
             static_for<2>([&](auto i) __attribute__((always_inline)) {
-                y[i][0] = V::add(V::add(V::add(s[i][0], s[i][1]), s[i][2]), b);
-                y[i][1] = V::add(V::sub(V::sub(s[i][1], s[i][2]), s[i][3]), b);
+                y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
+                y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
                 if (o.act != 0) {
                     y[i][0] = activate<V>(o.act, y[i][0]);
                     y[i][1] = activate<V>(o.act, y[i][1]);

@@ -66,10 +66,10 @@ void pad_split_ref(const float* x, const winograd_pad& a, float* xs) {
     }
 }
 
-void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, float* m) {
+void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
     for (int r = 0; r < kMr; ++r)
         for (int q = 0; q < kNt; ++q) {
-            float acc = 0.0f;
+            float acc = init ? init[r] : 0.0f;
             for (int64_t c = 0; c < channels; ++c) acc += u[c * kMr + r] * v[c * vs + q];
             m[r * kNt + q] = acc;
         }
@@ -87,9 +87,8 @@ void output_ref(const float* m, const winograd_out& o) {
                 s[0][j] = m0 + m1 + m2;
                 s[1][j] = m1 - m2 - m3;
             }
-            const float b = o.bias ? o.bias[r] : 0.0f;
-            for (int i = 0; i < 2; ++i) {
-                const float y0 = s[i][0] + s[i][1] + s[i][2] + b, y1 = s[i][1] - s[i][2] - s[i][3] + b;
+            for (int i = 0; i < 2; ++i) {  // the bias is in M[5] (see winograd_kernels::gemm)
+                const float y0 = s[i][0] + s[i][1] + s[i][2], y1 = s[i][1] - s[i][2] - s[i][3];
                 const int64_t oh = 2 * ty + i, ow = 2 * tx;
                 if (oh >= o.oh) continue;
                 float* row = o.y + img * o.img_stride + r * o.ch_stride + oh * o.ow;

@@ -180,7 +180,10 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
         for (int64_t kb = 0; kb < kblocks; ++kb) {
             o.y = y + (grp * p.kg + kb * kmr) * ohw;
             o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-            o.bias = bias ? bias + grp * p.kg + kb * kmr : nullptr;
+            // The block's bias, kmr values (zeros past mr; kmr <= 8 in every table), as M[5]'s start.
+            alignas(64) float bblock[64] = {};
+            if (bias)
+                for (int r = 0; r < o.mr; ++r) bblock[r] = bias[grp * p.kg + kb * kmr + r];
             const float* ub = u + grp * ugrp + kb * p.cg * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
                 out.clear();
@@ -195,7 +198,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
                     next.issue(next_xi);
-                    K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, m + xi * kmr * K.nt);
+                    K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, xi == 5 && bias ? bblock : nullptr, m + xi * kmr * K.nt);
                 }
                 o.t0 = t0 + tc;
                 o.np = std::min<int64_t>(K.nt, used - tc);

@@ -33,7 +33,6 @@ struct winograd_out {
     int64_t t0;          // flat tile index of the GEMM tile's column 0
     int64_t np;          // valid tiles (<= nt)
     int64_t th, tw, oh, ow;
-    const float* bias;   // mr values, or null
     int act;             // nn_activation
     int mr;              // output channels of the block (<= kmr)
 };
@@ -64,9 +63,11 @@ struct winograd_kernels {
     // xs[c * cs + yy * 2 * hp + e] = column 2e, [... + hp + e] = column 2e + 1, e < hp; zero outside
     // the input, and [rows * 2 * hp, cs) of each channel is zeroed.
     void (*pad_split)(const float* x, const winograd_pad& a, float* xs);
-    // One of the 16 GEMMs: m[r * nt + q] = sum_{c < channels} u[c * kmr + r] * v[c * vs + q], r < kmr,
-    // q < nt (the driver calls it per xi, with u, v and m at that xi's slices).
-    void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, float* m);
+    // One of the 16 GEMMs: m[r * nt + q] = init[r] + sum_{c < channels} u[c * kmr + r] * v[c * vs + q],
+    // r < kmr, q < nt, init null for zeros (the driver calls it per xi, with u, v and m at that
+    // xi's slices, and passes the bias, kmr values, as init at xi = 5: M[5] enters every output of
+    // the tile with coefficient 1).
+    void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m);
     // The output transform of m (16 GEMM results, m + xi * kmr * nt each) for tiles [0, o.np) and
     // channels [0, o.mr).
     void (*output)(const float* m, const winograd_out& o);
