@@ -2,6 +2,8 @@
 // NATIVENET_MAX_ISA=scalar so the tests walk the direct driver on every ISA cap.
 #include <cmath>
 
+#include "activation_ref.h"
+
 #include "conv/conv_direct.h"
 
 namespace nn::conv {
@@ -10,15 +12,7 @@ namespace {
 
 constexpr int kMr = 4, kNr = 16;
 
-float activate(int act, float v) {
-    switch (act) {
-        case NN_ACT_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case NN_ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
-        case NN_ACT_TANH: return std::tanh(v);
-        case NN_ACT_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-        default: return v;
-    }
-}
+using nn::ref::activate;
 
 void tile_ref(const direct_tile& t) {
     for (int m = 0; m < t.mr; ++m)

@@ -1,6 +1,8 @@
 // Scalar convolution: the ground truth (direct loops, double accumulation) and the scalar kernel
 // table the drivers use when NATIVENET_MAX_ISA=scalar.
 #include <cmath>
+
+#include "activation_ref.h"
 #include <cstring>
 #include <vector>
 
@@ -10,15 +12,7 @@ namespace nn::conv {
 
 namespace {
 
-float activate(int act, float v) {
-    switch (act) {
-        case 1: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case 2: return 1.0f / (1.0f + std::exp(-v));
-        case 3: return std::tanh(v);
-        case 4: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-        default: return v;
-    }
-}
+using nn::ref::activate;
 
 // Input coordinate of output o through tap t, or -1 when it falls in the padding.
 inline int64_t in_coord(int64_t o, int64_t t, int64_t stride, int64_t pad, int64_t dil, int64_t n) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "activation_ref.h"
+
 #include "conv/conv_winograd.h"
 
 namespace nn::conv {
@@ -11,15 +13,7 @@ namespace {
 
 constexpr int kMr = 4, kNt = 8;
 
-float activate(int act, float v) {
-    switch (act) {
-        case NN_ACT_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case NN_ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
-        case NN_ACT_TANH: return std::tanh(v);
-        case NN_ACT_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-        default: return v;
-    }
-}
+using nn::ref::activate;
 
 void bt4(float* a) {  // a[0..3] *= B^T, stride 1
     const float t0 = a[0] - a[2], t1 = a[1] + a[2], t2 = a[2] - a[1], t3 = a[1] - a[3];

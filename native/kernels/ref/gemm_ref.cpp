@@ -2,21 +2,14 @@
 // for the blocked SIMD paths, never the fast path.
 #include <cmath>
 
+#include "activation_ref.h"
+
 #include "gemm/gemm.h"
 
 namespace nn::gemm {
 
 namespace {
-float activate(activation act, float v) {
-    switch (act) {
-        case activation::none: return v;
-        case activation::relu: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case activation::sigmoid: return 1.0f / (1.0f + std::exp(-v));
-        case activation::tanh: return std::tanh(v);
-        case activation::gelu: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-    }
-    return v;
-}
+float activate(activation act, float v) { return nn::ref::activate(static_cast<int>(act), v); }
 }  // namespace
 
 void sgemm_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

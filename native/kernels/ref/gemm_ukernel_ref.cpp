@@ -4,6 +4,8 @@
 // (SSE) registers.
 #include <cmath>
 
+#include "activation_ref.h"
+
 #include "../common/gemm_pack.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
@@ -14,15 +16,7 @@ namespace {
 constexpr int MR = 4;
 constexpr int NR = 16;
 
-float apply_act(int act, float v) {
-    switch (static_cast<activation>(act)) {
-        case activation::relu: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case activation::sigmoid: return 1.0f / (1.0f + std::exp(-v));
-        case activation::tanh: return std::tanh(v);
-        case activation::gelu: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
-        default: return v;
-    }
-}
+float apply_act(int act, float v) { return nn::ref::activate(act, v); }
 
 void tile(const tile_args& t) {
     float acc[MR][NR] = {};
