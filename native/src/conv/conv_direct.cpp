@@ -22,18 +22,12 @@ const direct_kernels* avx512_direct_kernels() noexcept { return nullptr; }
 #endif
 
 const direct_kernels* active_direct() noexcept {
-    static const direct_kernels* chosen = []() -> const direct_kernels* {
 #if defined(NN_HAVE_X86_KERNELS)
-        if (isa_enabled(NN_ISA_AVX512))
-            if (const direct_kernels* t = avx512_direct_kernels()) return t;
-        if (isa_enabled(NN_ISA_AVX2))
-            if (const direct_kernels* t = avx2_direct_kernels()) return t;
-        return &direct_ref_kernels;
-#else
-        return nullptr;
-#endif
-    }();
+    static const direct_kernels* chosen = choose_table(&direct_ref_kernels, &avx2_direct_kernels, &avx512_direct_kernels);
     return chosen;
+#else
+    return nullptr;
+#endif
 }
 
 namespace {

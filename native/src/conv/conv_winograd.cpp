@@ -23,18 +23,12 @@ const winograd_kernels* avx512_winograd_kernels() noexcept { return nullptr; }
 #endif
 
 const winograd_kernels* active_winograd() noexcept {
-    static const winograd_kernels* chosen = []() -> const winograd_kernels* {
 #if defined(NN_HAVE_X86_KERNELS)
-        if (isa_enabled(NN_ISA_AVX512))
-            if (const winograd_kernels* t = avx512_winograd_kernels()) return t;
-        if (isa_enabled(NN_ISA_AVX2))
-            if (const winograd_kernels* t = avx2_winograd_kernels()) return t;
-        return &winograd_ref_kernels;
-#else
-        return nullptr;
-#endif
-    }();
+    static const winograd_kernels* chosen = choose_table(&winograd_ref_kernels, &avx2_winograd_kernels, &avx512_winograd_kernels);
     return chosen;
+#else
+    return nullptr;
+#endif
 }
 
 namespace {

@@ -15,13 +15,7 @@ const kernels* neon_gemm_kernels() noexcept { return nullptr; }
 #endif
 
 const kernels& active_kernels() noexcept {
-    static const kernels* chosen = [] {
-        const kernels* k = &ref_gemm_kernels;
-        if (isa_enabled(NN_ISA_AVX2) && avx2_gemm_kernels()) k = avx2_gemm_kernels();
-        if (isa_enabled(NN_ISA_AVX512) && avx512_gemm_kernels()) k = avx512_gemm_kernels();
-        if (isa_enabled(NN_ISA_NEON) && neon_gemm_kernels()) k = neon_gemm_kernels();
-        return k;
-    }();
+    static const kernels* chosen = choose_table(&ref_gemm_kernels, &avx2_gemm_kernels, &avx512_gemm_kernels, &neon_gemm_kernels);
     return *chosen;
 }
 

@@ -12,12 +12,7 @@ const kernels* avx512_kernels() noexcept { return nullptr; }
 #endif
 
 const kernels& active() noexcept {
-    static const kernels* chosen = [] {
-        const kernels* k = &ref_kernels;
-        if (isa_enabled(NN_ISA_AVX2) && avx2_kernels()) k = avx2_kernels();
-        if (isa_enabled(NN_ISA_AVX512) && avx512_kernels()) k = avx512_kernels();
-        return k;
-    }();
+    static const kernels* chosen = choose_table(&ref_kernels, &avx2_kernels, &avx512_kernels);
     return *chosen;
 }
 

@@ -22,4 +22,21 @@ inline bool isa_enabled(nn_isa isa) noexcept {
 
 const char* isa_name(nn_isa isa) noexcept;
 
+// An area's kernel table for this process: the best of the ISA tables this CPU runs (an accessor
+// may be null, and may return null where this build lacks that path), else `ref`. Takes the
+// accessors, not the tables: an ISA's table is only built (its accessor only called) once that
+// ISA is known to run here, so no AVX-512 instruction executes on an AVX2-only CPU.
+template <class K>
+const K* choose_table(const K* ref, const K* (*avx2)() noexcept, const K* (*avx512)() noexcept,
+                      const K* (*neon)() noexcept = nullptr) noexcept {
+    const K* k = ref;
+    if (avx2 && isa_enabled(NN_ISA_AVX2))
+        if (const K* t = avx2()) k = t;
+    if (avx512 && isa_enabled(NN_ISA_AVX512))
+        if (const K* t = avx512()) k = t;
+    if (neon && isa_enabled(NN_ISA_NEON))
+        if (const K* t = neon()) k = t;
+    return k;
+}
+
 }  // namespace nn
