@@ -77,19 +77,35 @@ plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
     return q;
 }
 
+// Calls f(img, a, b, ty0, ty1) for each image's part [a, b) of the flat tiles [t0, t1): its tiles
+// lie in tile rows [ty0, ty1) of image img (the first and last possibly partial).
+template <class F>
+void for_each_image(const plan& q, int64_t t0, int64_t t1, F&& f) {
+    const int64_t per_img = q.th * q.tw;
+    for (int64_t a = t0; a < t1;) {
+        const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
+        f(img, a, b, (a - img * per_img) / q.tw, (b - 1 - img * per_img) / q.tw + 1);
+        a = b;
+    }
+}
+
 // V for tiles [t0, t1) of group grp, image by image: pad the rows the tiles of this image read,
 // then transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
 void transform_inputs(const shape& p, const plan& q, const winograd_kernels& K, const float* x, int64_t grp, int64_t t0,
                       int64_t t1, float* xp, float* v, int64_t vxi) {
-    const int64_t per_img = q.th * q.tw;
-    for (int64_t a = t0; a < t1;) {
-        const int64_t img = a / per_img, b = std::min(t1, (img + 1) * per_img);
-        const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+    for_each_image(q, t0, t1, [&](int64_t img, int64_t a, int64_t b, int64_t ty0, int64_t ty1) {
         const winograd_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.hp, p.pl, q.cstride};
         K.pad_split(x + (img * p.c + grp * p.cg) * p.h * p.w, pa, xp);
-        K.input_row(xp, 2 * q.hp, q.hp, q.cstride, p.cg, (a - img * per_img) % q.tw, b - a, q.tw, v + (a - t0), q.vs, vxi);
-        a = b;
-    }
+        K.input_row(xp, 2 * q.hp, q.hp, q.cstride, p.cg, (a - img * q.th * q.tw) % q.tw, b - a, q.tw, v + (a - t0), q.vs, vxi);
+    });
+}
+
+// The input rows tiles [t0, t1) of group grp read, for prefetching.
+void add_input_rows(spread_prefetch& pf, const shape& p, const plan& q, const float* x, int64_t grp, int64_t t0, int64_t t1) {
+    for_each_image(q, t0, t1, [&](int64_t img, int64_t, int64_t, int64_t ty0, int64_t ty1) {
+        const int64_t ih0 = std::max<int64_t>(0, 2 * ty0 - p.pt), ih1 = std::min(p.h, 2 * ty1 + 2 - p.pt);
+        for (int64_t c = 0; ih0 < ih1 && c < p.cg; ++c) pf.add(x + ((img * p.c + grp * p.cg + c) * p.h + ih0) * p.w, (ih1 - ih0) * p.w);
+    });
 }
 
 // Rows of V (or Z) an odd number of cache lines apart: a stride of a multiple of 2 KB put the
@@ -154,14 +170,7 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
         // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
         spread_prefetch next, out;
-        if (t1 < total && (task + 1) / q.tasks == grp)
-            for (int64_t a = t1, e = std::min(total, t1 + q.block); a < e;) {
-                const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
-                const int64_t ih0 = std::max<int64_t>(0, 2 * ((a - img * per_img) / q.tw) - p.pt);
-                const int64_t ih1 = std::min(p.h, 2 * ((b - 1 - img * per_img) / q.tw) + 4 - p.pt);
-                for (int64_t c = 0; ih0 < ih1 && c < p.cg; ++c) next.add(x + ((img * p.c + grp * p.cg + c) * p.h + ih0) * p.w, (ih1 - ih0) * p.w);
-                a = b;
-            }
+        if (t1 < total && (task + 1) / q.tasks == grp) add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
         const int64_t chunks = (used + K.nt - 1) / K.nt, share = (next.lines() + kblocks * chunks - 1) / (kblocks * chunks);
         winograd_out o{};
         o.img_stride = p.k * ohw;
@@ -181,13 +190,13 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
             const float* ub = u + grp * ugrp + kb * p.cg * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
                 out.clear();
-                for (int64_t a = t0 + tc, e = std::min(t1, t0 + tc + K.nt); a < e;) {
-                    const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
-                    const int64_t f0 = 2 * ((a - img * per_img) / q.tw) * p.ow + 2 * ((a - img * per_img) % q.tw);
-                    const int64_t f1 = std::min(ohw, (2 * ((b - 1 - img * per_img) / q.tw) + 1) * p.ow + 2 * ((b - 1 - img * per_img) % q.tw) + 2);
+                for_each_image(q, t0 + tc, std::min(t1, t0 + tc + K.nt), [&](int64_t img, int64_t a, int64_t b, int64_t, int64_t) {
+                    // Outputs from the first tile's top-left to the last tile's bottom-right.
+                    const int64_t fa = a - img * per_img, fb = b - 1 - img * per_img;
+                    const int64_t f0 = 2 * (fa / q.tw) * p.ow + 2 * (fa % q.tw);
+                    const int64_t f1 = std::min(ohw, (2 * (fb / q.tw) + 1) * p.ow + 2 * (fb % q.tw) + 2);
                     for (int64_t r = 0; r < o.mr; ++r) out.add(o.y + img * o.img_stride + r * ohw + f0, f1 - f0, spread_prefetch::write);
-                    a = b;
-                }
+                });
                 const int64_t per_xi = (out.lines() + 15) / 16, next_xi = (share + 15) / 16;
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
@@ -240,20 +249,15 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
             const int64_t a1 = std::min(end, a0 + q.block), used = a1 - a0;
             transform_inputs(p, q, K, x, grp, a0, a1, xp, v, vxi);
             next.clear();
-            for (int64_t a = a1, e = std::min(end, a1 + q.block); a < e;) {
-                const int64_t img = a / per_img, b = std::min(e, (img + 1) * per_img);
-                const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
-                const int64_t ih0 = std::max<int64_t>(0, 2 * ty0 - p.pt), ih1 = std::min(p.h, 2 * ty1 + 2 - p.pt);
-                for (int64_t c = 0; ih0 < ih1 && c < p.cg; ++c) next.add(x + ((img * p.c + grp * p.cg + c) * p.h + ih0) * p.w, (ih1 - ih0) * p.w);
+            const int64_t e = std::min(end, a1 + q.block);
+            add_input_rows(next, p, q, x, grp, a1, e);
+            for_each_image(q, a1, e, [&](int64_t img, int64_t, int64_t, int64_t ty0, int64_t ty1) {
                 const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);
                 for (int64_t k = 0; k < p.kg; ++k) next.add(dy + ((img * p.k + grp * p.kg + k) * p.oh + r0) * p.ow, (r1 - r0) * p.ow);
-                a = b;
-            }
+            });
             const int64_t share = (next.lines() + 15) / 16;
             // Z, image by image: the output rows of the tiles, pixel-major, then each tile row.
-            for (int64_t a = a0; a < a1;) {
-                const int64_t img = a / per_img, b = std::min(a1, (img + 1) * per_img);
-                const int64_t ty0 = (a - img * per_img) / q.tw, ty1 = (b - 1 - img * per_img) / q.tw + 1;
+            for_each_image(q, a0, a1, [&](int64_t img, int64_t a, int64_t b, int64_t ty0, int64_t ty1) {
                 const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);
                 kt.transpose_pad(dy + (img * p.k + grp * p.kg) * ohw + r0 * p.ow, ohw, p.kg, (r1 - r0) * p.ow, kp, dyt);
                 for (int64_t ty = ty0; ty < ty1; ++ty) {
@@ -262,8 +266,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
                     K.grad_row(dyt + 2 * (ty - ty0) * p.ow * kp, p.ow, std::min<int64_t>(2, p.oh - 2 * ty), lo - row0, hi - lo, kp,
                                z + (lo - a0) * kp, zxi);
                 }
-                a = b;
-            }
+            });
             for (int64_t xi = 0; xi < 16; ++xi) {
                 next.issue(share);
                 kt.bww_direct(v + xi * vxi, off.data(), xi == 5 && db ? m1 : p.cg, 0, 1, used, 0, z + xi * zxi, kp,
@@ -280,28 +283,26 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize + r0, part + grp * usize + r0, n);
     });
     static constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
-    run_tasks(p.groups * p.kg, [&](int64_t t) {
-        const int64_t grp = t / p.kg, k = t % p.kg;
+    run_tasks(p.groups * p.kg, [&](int64_t task) {
+        const int64_t grp = task / p.kg, k = task % p.kg;
         const float* total = part + grp * usize;
-        {
-            for (int64_t c = 0; c < p.cg; ++c) {
-                float t[4][3];  // dU G
-                for (int i = 0; i < 4; ++i)
-                    for (int b = 0; b < 3; ++b) {
-                        float s = 0.0f;
-                        for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k] * G[j][b];
-                        t[i][b] = s;
-                    }
-                float* dst = dw + ((grp * p.kg + k) * p.cg + c) * 9;
-                for (int a = 0; a < 3; ++a)
-                    for (int b = 0; b < 3; ++b) {
-                        float s = 0.0f;
-                        for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b];
-                        dst[a * 3 + b] = s;
-                    }
-            }
-            if (db) db[grp * p.kg + k] = total[(5 * m1 + p.cg) * kp + k];
+        for (int64_t c = 0; c < p.cg; ++c) {
+            float t[4][3];  // dU G
+            for (int i = 0; i < 4; ++i)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k] * G[j][b];
+                    t[i][b] = s;
+                }
+            float* dst = dw + ((grp * p.kg + k) * p.cg + c) * 9;
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b];
+                    dst[a * 3 + b] = s;
+                }
         }
+        if (db) db[grp * p.kg + k] = total[(5 * m1 + p.cg) * kp + k];
     });
 }
 
