@@ -61,7 +61,8 @@ struct segment {
 };
 
 // The kept runs of the vector whose lane 0 is flat position (row, col), lanes [0, last).
-inline int segments_of(int64_t row, int64_t col, int last, int64_t wp, int64_t ow, segment* seg) {
+// static: each ISA's object keeps its own copy (a shared out-of-line one could carry AVX-512 code).
+static inline int segments_of(int64_t row, int64_t col, int last, int64_t wp, int64_t ow, segment* seg) {
     int count = 0;
     for (int lane = 0; lane < last;) {
         const int run = static_cast<int>(std::min<int64_t>(last - lane, wp - col));

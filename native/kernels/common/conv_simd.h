@@ -503,25 +503,28 @@ inline void transpose16x16(const float* src, int64_t lds, float* dst, int64_t ld
 #pragma GCC diagnostic pop
 #endif
 
+// Channels [k0, ...) in bands of B, each band's pixels in B x B blocks (block(src, lds, dst, ldd)),
+// the last np % B pixels one by one; returns the first channel not done. Templated on V so each
+// ISA's object has its own copy (one shared out-of-line copy could run AVX-512 code on AVX2).
+template <class V, int B, class Block>
+int64_t transpose_bands(const float* src, int64_t lds, int64_t k0, int64_t kk, int64_t np, int64_t kp, float* dst, Block block) {
+    for (; k0 + B <= kk; k0 += B) {
+        int64_t p = 0;
+        for (; p + B <= np; p += B) block(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
+        for (; p < np; ++p)
+            for (int64_t k = k0; k < k0 + B; ++k) dst[p * kp + k] = src[k * lds + p];
+    }
+    return k0;
+}
+
 template <class V>
 void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst) {
     int64_t k0 = 0;
 #if defined(__AVX512F__)
-    if constexpr (V::width == 16)
-        for (; k0 + 16 <= kk; k0 += 16) {
-            int64_t p = 0;
-            for (; p + 16 <= np; p += 16) transpose16x16(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
-            for (; p < np; ++p)
-                for (int64_t k = k0; k < k0 + 16; ++k) dst[p * kp + k] = src[k * lds + p];
-        }
+    if constexpr (V::width == 16) k0 = transpose_bands<V, 16>(src, lds, k0, kk, np, kp, dst, transpose16x16);
 #endif
 #if defined(__AVX2__)
-    for (; k0 + 8 <= kk; k0 += 8) {
-        int64_t p = 0;
-        for (; p + 8 <= np; p += 8) transpose8x8(src + (k0 * lds + p), lds, dst + (p * kp + k0), kp);
-        for (; p < np; ++p)
-            for (int64_t k = k0; k < k0 + 8; ++k) dst[p * kp + k] = src[k * lds + p];
-    }
+    k0 = transpose_bands<V, 8>(src, lds, k0, kk, np, kp, dst, transpose8x8);
 #endif
     // The last kk % 8 channels and the zero padding, pixel by pixel (a few columns).
     if (k0 < kp)

@@ -182,7 +182,8 @@ struct run {
     int64_t img, ty, tx;
 };
 
-inline int runs_of(int64_t t, int last, const winograd_out& o, run* out) {
+// static: each ISA's object keeps its own copy (a shared out-of-line one could carry AVX-512 code).
+static inline int runs_of(int64_t t, int last, const winograd_out& o, run* out) {
     const int64_t per_img = o.th * o.tw;
     int64_t img = t / per_img, rem = t - img * per_img, ty = rem / o.tw, tx = rem - ty * o.tw;
     int count = 0;
