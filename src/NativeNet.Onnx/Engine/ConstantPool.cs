@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+using NativeNet.Onnx.Loading;
+
+namespace NativeNet.Onnx.Engine;
+
+/// <summary>
+/// Native, 64-byte-aligned copies of the constants steps read (weights, biases, folded tensors),
+/// made once per model and shared by every plan; also owns the GEMM-packed weight handles.
+/// </summary>
+internal sealed unsafe class ConstantPool : IDisposable
+{
+    private readonly Dictionary<StaticTensor, nint> _copies = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(StaticTensor, bool), nint> _packed = new();
+    private readonly Dictionary<(GraphNodeKey, string), StaticTensor> _derived = new();
+    private long _bytes;
+
+    /// <summary>A tensor derived once from a node's constants (reordered gates, scaled weights, expanded biases), cached so re-planning for a new batch size does not copy it again.</summary>
+    public StaticTensor Derived(Loading.GraphNode node, string tag, Func<StaticTensor> make)
+    {
+        var key = (new GraphNodeKey(node), tag);
+        if (!_derived.TryGetValue(key, out var t)) _derived[key] = t = make();
+        return t;
+    }
+
+    private readonly record struct GraphNodeKey(Loading.GraphNode Node)
+    {
+        public bool Equals(GraphNodeKey other) => ReferenceEquals(Node, other.Node);
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Node);
+    }
+
+    /// <summary>The float values of <paramref name="t"/> in native memory.</summary>
+    public float* Get(StaticTensor t)
+    {
+        if (_copies.TryGetValue(t, out var p)) return (float*)p;
+        var f = t.AsFloats();
+        long bytes = Math.Max(f.LongLength * sizeof(float), 64);
+        var mem = (float*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        f.AsSpan().CopyTo(new Span<float>(mem, f.Length));
+        _copies[t] = (nint)mem;
+        _bytes += bytes;
+        return mem;
+    }
+
+    /// <summary>The GEMM right operand op(B) of a constant weight, packed once for the chosen ISA.</summary>
+    public nint Packed(StaticTensor weight, bool transposed, long k, long n)
+    {
+        if (_packed.TryGetValue((weight, transposed), out var h)) return h;
+        float* b = Get(weight);
+        nint handle;
+        Native.Check(Interop.NativeMethods.nn_sgemm_pack_b(transposed ? Interop.nn_transpose.NN_TRANS : Interop.nn_transpose.NN_NO_TRANS,
+            k, n, b, transposed ? k : n, &handle));
+        _packed[(weight, transposed)] = handle;
+        return handle;
+    }
+
+    public long Bytes => _bytes;
+
+    public void Dispose()
+    {
+        foreach (var p in _copies.Values) NativeMemory.AlignedFree((void*)p);
+        foreach (var h in _packed.Values) Interop.NativeMethods.nn_packed_matrix_destroy(h);
+        _copies.Clear();
+        _packed.Clear();
+        _derived.Clear();
+    }
+}
+
+/// <summary>A step input: an arena slot or a constant's native copy.</summary>
+internal readonly unsafe struct Operand
+{
+    private readonly int _slot;
+    private readonly nint _constant;
+
+    private Operand(int slot, nint constant)
+    {
+        _slot = slot;
+        _constant = constant;
+    }
+
+    public static Operand Slot(int slot) => new(slot, 0);
+
+    public static Operand Constant(float* p) => new(-1, (nint)p);
+
+    public bool IsSlot => _slot >= 0;
+
+    public int SlotIndex => _slot;
+
+    public float* Get(ExecutionPlan plan) => _slot >= 0 ? plan.F(_slot) : (float*)_constant;
+}
+
+/// <summary>Status → exception for the engine's native calls.</summary>
+internal static class Native
+{
+    public static void Check(Interop.nn_status status) => Interop.NativeStatus.Check(status);
+}

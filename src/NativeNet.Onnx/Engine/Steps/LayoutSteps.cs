@@ -1,0 +1,125 @@
+using NativeNet.Onnx.Loading;
+
+namespace NativeNet.Onnx.Engine.Steps;
+
+/// <summary>Copies a constant into the arena (a constant used where a runtime value is read).</summary>
+internal sealed unsafe class ConstantCopyStep(string label, float* source, long count, int y) : Step(label, [], [y])
+{
+    public override void Run(ExecutionPlan plan) => Buffer.MemoryCopy(source, plan.F(y), count * 4, count * 4);
+}
+
+/// <summary>
+/// A strided gather: y[i] = x[base + Σ index_d · stride_d] over the output's dimensions, with the
+/// innermost dimension copied as a block when its stride is 1. Transpose, Slice, Split, Concat
+/// (one step per part, writing into the joined output) and Expand are all this with different strides.
+/// </summary>
+internal sealed unsafe class StridedCopyStep : Step
+{
+    private readonly int _x, _y;
+    private readonly long _srcBase, _dstBase;
+    private readonly long[] _shape, _srcStride, _dstStride, _counter;
+    private readonly long _rows;
+
+    public StridedCopyStep(string label, int x, int y, long[] shape, long[] srcStride, long srcBase, long[] dstStride, long dstBase)
+        : base(label, [x], [y])
+    {
+        _x = x; _y = y; _srcBase = srcBase; _dstBase = dstBase;
+        // drop size-1 dimensions and merge dimensions contiguous in both source and destination
+        var dims = new List<(long Size, long S, long D)>();
+        for (int d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] == 1) continue;
+            if (dims.Count > 0 && dims[^1].S == srcStride[d] * shape[d] && dims[^1].D == dstStride[d] * shape[d])
+                dims[^1] = (dims[^1].Size * shape[d], srcStride[d], dstStride[d]);
+            else dims.Add((shape[d], srcStride[d], dstStride[d]));
+        }
+        if (dims.Count == 0 || dims[^1].S != 1 || dims[^1].D != 1) dims.Add((1, 1, 1));
+        _shape = dims.Select(d => d.Size).ToArray();
+        _srcStride = dims.Select(d => d.S).ToArray();
+        _dstStride = dims.Select(d => d.D).ToArray();
+        _counter = new long[_shape.Length];
+        _rows = ShapeMath.Count(shape) / _shape[^1];
+        if (ShapeMath.Count(shape) == 0) _rows = 0;
+    }
+
+    public override void Run(ExecutionPlan plan)
+    {
+        float* x = plan.F(_x) + _srcBase, y = plan.F(_y) + _dstBase;
+        int last = _shape.Length - 1;
+        long block = _shape[last] * sizeof(float);
+        Array.Clear(_counter);
+        long so = 0, dO = 0;
+        for (long r = 0; r < _rows; r++)
+        {
+            Buffer.MemoryCopy(x + so, y + dO, block, block);
+            for (int d = last - 1; d >= 0; d--)
+            {
+                so += _srcStride[d]; dO += _dstStride[d];
+                if (++_counter[d] < _shape[d]) break;
+                so -= _srcStride[d] * _shape[d]; dO -= _dstStride[d] * _shape[d];
+                _counter[d] = 0;
+            }
+        }
+    }
+}
+
+/// <summary>Gather along an axis with constant indices: one block copy per (outer, index).</summary>
+internal sealed unsafe class GatherStep(string label, int x, int y, long outer, long dim, long inner, long[] indices) : Step(label, [x], [y])
+{
+    public override void Run(ExecutionPlan plan)
+    {
+        float* px = plan.F(x), py = plan.F(y);
+        long bytes = inner * sizeof(float);
+        for (long o = 0; o < outer; o++)
+            for (long j = 0; j < indices.Length; j++)
+                Buffer.MemoryCopy(px + (o * dim + indices[j]) * inner, py + (o * indices.Length + j) * inner, bytes, bytes);
+    }
+}
+
+/// <summary>Fills the output with a value (the padding of Pad, before the interior is copied in).</summary>
+internal sealed unsafe class FillStep(string label, int y, long count, float value) : Step(label, [], [y])
+{
+    public override void Run(ExecutionPlan plan) => new Span<float>(plan.F(y), (int)count).Fill(value);
+}
+
+/// <summary>Resize / Upsample, nearest (asymmetric/floor, PyTorch's "nearest") or linear (half_pixel / align_corners) over the two trailing dimensions.</summary>
+internal sealed unsafe class ResizeStep(string label, int x, int y, long planes, long ih, long iw, long oh, long ow,
+    bool linear, bool alignCorners, bool halfPixel, float scaleH, float scaleW) : Step(label, [x], [y])
+{
+    public override void Run(ExecutionPlan plan)
+    {
+        float* px = plan.F(x), py = plan.F(y);
+        for (long p = 0; p < planes; p++)
+        {
+            float* src = px + p * ih * iw, dst = py + p * oh * ow;
+            for (long i = 0; i < oh; i++)
+            {
+                if (!linear)
+                {
+                    long si = Math.Min((long)MathF.Floor(i / scaleH), ih - 1);
+                    for (long j = 0; j < ow; j++) dst[i * ow + j] = src[si * iw + Math.Min((long)MathF.Floor(j / scaleW), iw - 1)];
+                    continue;
+                }
+                float fy = Coordinate(i, ih, oh, scaleH);
+                long y0 = (long)MathF.Floor(fy), y1 = Math.Min(y0 + 1, ih - 1);
+                float wy = fy - y0;
+                for (long j = 0; j < ow; j++)
+                {
+                    float fx = Coordinate(j, iw, ow, scaleW);
+                    long x0 = (long)MathF.Floor(fx), x1 = Math.Min(x0 + 1, iw - 1);
+                    float wx = fx - x0;
+                    float top = src[y0 * iw + x0] * (1 - wx) + src[y0 * iw + x1] * wx;
+                    float bottom = src[y1 * iw + x0] * (1 - wx) + src[y1 * iw + x1] * wx;
+                    dst[i * ow + j] = top * (1 - wy) + bottom * wy;
+                }
+            }
+        }
+    }
+
+    private float Coordinate(long o, long inSize, long outSize, float scale)
+    {
+        float c = alignCorners ? (outSize > 1 ? o * (inSize - 1f) / (outSize - 1) : 0)
+                : halfPixel ? (o + 0.5f) / scale - 0.5f : o / scale;
+        return Math.Clamp(c, 0, inSize - 1);
+    }
+}
