@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(stdout));
         root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(ExportCommand.Create(stdout));
+        root.Subcommands.Add(RunCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -39,7 +40,7 @@ public static class CliApp
             stderr.WriteLine($"nativenet: {e.Message}");
             return BadInput;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException or FormatException)
         {
             stderr.WriteLine($"nativenet: {e.Message}");
             return BadInput;

@@ -1,0 +1,148 @@
+"""Exports small PyTorch models covering the ONNX import's operator list with torch.onnx.export.
+
+  export_test_models.py OUT_DIR [SEED]
+
+For each model: OUT_DIR/<name>.onnx (dynamic batch axis), and for two batch sizes
+<name>.b<B>.input.npy and <name>.b<B>.torch.npy (PyTorch's output, eval mode). The weights and
+inputs are random (SEED), so the test holds for any seed.
+"""
+import os
+import sys
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Residual(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.b1 = nn.BatchNorm2d(c)
+        self.c2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.b2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(self.b2(self.c2(F.relu(self.b1(self.c1(x))))) + x)
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.block = Residual(8)
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8), nn.Hardswish(), nn.Conv2d(8, 16, 1), nn.ReLU6())
+        self.pool = nn.AvgPool2d(2)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.pool(self.dw(self.block(self.stem(x))))
+        x = F.adaptive_avg_pool2d(x, 1)
+        return self.head(x.view(x.size(0), -1))
+
+
+class Misc(nn.Module):
+    """Element-wise ops, layout ops and normalization on a [B, 6, 8] input."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(8, 12)
+        self.ln = nn.LayerNorm(12)
+        self.gelu = nn.GELU()
+        self.bn = nn.BatchNorm1d(6)
+
+    def forward(self, x):
+        h = self.gelu(self.ln(self.lin(x)))                      # MatMul+Add, LayerNorm, GELU (Erf)
+        a, b = torch.split(h, [5, 7], dim=2)                      # Split
+        h = torch.cat([torch.sigmoid(a) * 2 - 1, torch.tanh(b)], dim=2)  # Concat, Sigmoid, Tanh, Mul, Sub
+        h = h.transpose(1, 2)                                     # Transpose [B, 12, 6]
+        h = F.leaky_relu(h, 0.1) + F.hardsigmoid(h) + torch.exp(-h.abs()) + torch.sqrt(h * h + 1) + torch.log(h * h + 1)
+        h = F.pad(h, (1, 2))                                      # Pad [B, 12, 9]
+        h = h[:, 1:11:2, :]                                       # Slice with a step [B, 5, 9]
+        h = self.bn(h.transpose(1, 2)[:, :6, :])                  # BatchNorm1d on [B, 6, 5]
+        m = h.mean(dim=2, keepdim=True)                            # ReduceMean
+        s = (h - m).pow(2).sum(dim=1)                             # Pow, ReduceSum -> [B, 5]
+        return torch.cat([F.softmax(s, dim=1), F.log_softmax(h.flatten(1), dim=1)], dim=1)
+
+
+class Seq(nn.Module):
+    """Conv1d, ConvTranspose2d, upsampling and Gather on small inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(4, 6, 5, padding=2)
+        self.up = nn.ConvTranspose2d(6, 3, 3, stride=2, padding=1, output_padding=1)
+        self.fc = nn.Linear(3 * 8 * 8 + 6, 4)
+
+    def forward(self, x):                                          # x [B, 4, 16]
+        h = F.relu(self.c1(x))                                     # [B, 6, 16]
+        img = h.view(h.size(0), 6, 4, 4)                           # Shape/Gather/Concat/Reshape
+        img = torch.tanh(self.up(img))                             # [B, 3, 8, 8]
+        img = F.interpolate(img, scale_factor=2, mode="nearest")   # Resize [B, 3, 16, 16]
+        img = F.avg_pool2d(img, 2)                                 # [B, 3, 8, 8]
+        last = h[:, :, -1]                                         # Gather [B, 6]
+        return self.fc(torch.cat([img.flatten(1), last], dim=1))
+
+
+class Rnn(nn.Module):
+    """A 2-layer LSTM classifier and a bidirectional GRU, batch-first like the ECG sample."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 12, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(12, 7, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(14, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        y, h = self.gru(y)
+        return self.fc(y[:, -1, :])
+
+
+MODELS = {
+    # name: (module, input shape without the batch, opset)
+    "cnn_resnet_block": (Cnn, (3, 32, 32), 13),
+    "cnn_resnet_block_opset11": (Cnn, (3, 32, 32), 11),
+    "misc_ops": (Misc, (6, 8), 14),
+    "misc_ops_opset17": (Misc, (6, 8), 17),
+    "seq_conv1d_deconv": (Seq, (4, 16), 13),
+    "rnn_lstm_gru": (Rnn, (9, 5), 14),
+    "mlp": (lambda: nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 16), nn.Sigmoid(),
+                                  nn.Linear(16, 4), nn.Softmax(dim=1)), (10,), 12),
+}
+
+
+def main():
+    out = sys.argv[1]
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    os.makedirs(out, exist_ok=True)
+    warnings.filterwarnings("ignore")
+    for name, (make, shape, opset) in MODELS.items():
+        torch.manual_seed(seed)
+        m = make()
+        # move BatchNorm statistics away from (0, 1) so folding them is tested
+        with torch.no_grad():
+            for mod in m.modules():
+                if isinstance(mod, nn.modules.batchnorm._BatchNorm):
+                    mod.running_mean.uniform_(-0.5, 0.5)
+                    mod.running_var.uniform_(0.5, 2.0)
+                    mod.weight.uniform_(0.5, 1.5)
+                    mod.bias.uniform_(-0.5, 0.5)
+        m.eval()
+        x = torch.randn(2, *shape)
+        path = os.path.join(out, name + ".onnx")
+        torch.onnx.export(m, x, path, opset_version=opset, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, do_constant_folding=True)
+        for b in (2, 3):
+            xb = torch.randn(b, *shape)
+            with torch.no_grad():
+                y = m(xb)
+            np.save(os.path.join(out, f"{name}.b{b}.input.npy"), xb.numpy())
+            np.save(os.path.join(out, f"{name}.b{b}.torch.npy"), y.numpy())
+        print(f"{name}: opset {opset}, {os.path.getsize(path)} bytes")
+
+
+if __name__ == "__main__":
+    main()
