@@ -173,7 +173,7 @@ inline void zero_floats(float* d, int64_t n) {
     }
 }
 
-// See direct_kernels::pad.
+// See direct::kernels::pad.
 template <class V>
 void pad(const float* x, const direct_pad& a, float* xp) {
     for (int64_t c = 0; c < a.channels; ++c) {
@@ -216,8 +216,8 @@ auto pick(int mr, int64_t np) -> void (*)(const direct_tile&) {
 }
 
 template <class V, int KMR, int NVMAX>
-direct_kernels make_table(const char* isa, int64_t min_crs) {
-    return direct_kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
+direct::kernels make_table(const char* isa, int64_t min_crs) {
+    return direct::kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
 }
 
 }  // namespace nn::conv::direct_impl

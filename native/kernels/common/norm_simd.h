@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "conv/norm.h"
+#include "norm/norm.h"
 #include "simd.h"
 
 namespace nn::norm::simd_impl {
