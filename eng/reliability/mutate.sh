@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Long run of the managed mutation harness (tests/NativeNet.Tests/Reliability/MutationHarnessTests.cs):
-# N mutations per reader (default 25,000: 125,000 inputs over the five readers), figures appended
+# N mutations per reader (default 25,000: 150,000 inputs over the six readers, ONNX import included), figures appended
 # to a report file. The CI run (dotnet test) does 1,500 per reader.
 # Usage: eng/reliability/mutate.sh [mutations-per-reader] [report-file]
 set -euo pipefail

@@ -59,6 +59,19 @@ public static class BenchCommand
             return 0;
         });
         cmd.Subcommands.Add(models);
+
+        var inferModel = new Option<string>("--model") { Description = "An .onnx model, or a model file written by `nativenet train` (.safetensors)", Required = true };
+        var inferBatch = new Option<int?>("--batch") { Description = "Batch size (default: the model's fixed batch, else 1)" };
+        var infer = new Command("infer", "Milliseconds per inference call of one model (compare with ONNX Runtime: eng/bench/onnx)");
+        infer.Options.Add(inferModel);
+        infer.Options.Add(inferBatch);
+        infer.SetAction(p =>
+        {
+            bool asJson = p.GetValue(json);
+            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch));
+            return 0;
+        });
+        cmd.Subcommands.Add(infer);
         return cmd;
     }
 }

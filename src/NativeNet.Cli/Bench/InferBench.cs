@@ -1,0 +1,68 @@
+using System.Text.Json;
+using NativeNet.Cli.Tabular;
+using NativeNet.Onnx;
+
+namespace NativeNet.Cli.Bench;
+
+/// <summary>
+/// `nativenet bench infer --model M.onnx|M.safetensors [--batch B]`: milliseconds per inference call
+/// on a fixed random input (median, <see cref="BenchTimer"/>). An .onnx model runs on the ONNX engine
+/// (planned arena, fused epilogues); a model written by `nativenet train` runs its modules in eval mode.
+/// </summary>
+public static class InferBench
+{
+    /// <summary>Times one model and prints {"model","batch","threads","ms","backend"} (JSON) or a text line.</summary>
+    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch)
+    {
+        if (!File.Exists(path)) throw new CliInputException($"--model: file not found: {path}");
+        if (batch is < 1 or > 1 << 20) throw new CliInputException($"--batch must be in [1, 1048576]. Received: {batch}");
+        double ms;
+        int b;
+        string backend;
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            using var model = OnnxModel.Load(path);
+            if (model.Inputs.Count != 1) throw new CliInputException($"{path}: bench infer times single-input models; this one has {model.Inputs.Count}");
+            var dims = model.Inputs[0].Dims.ToArray();
+            if (dims.Length == 0) throw new CliInputException($"{path}: the input is a scalar");
+            b = batch ?? (int)(dims[0] > 0 ? dims[0] : 1);
+            if (dims[0] > 0 && dims[0] != b) throw new CliInputException($"{path}: the batch dimension is fixed at {dims[0]}; --batch {b} needs a model exported with a dynamic batch axis");
+            dims[0] = b;
+            var free = dims.Skip(1).Where(d => d < 0).Count();
+            if (free > 0) throw new CliInputException($"{path}: input dimensions besides the batch are symbolic ({string.Join(",", model.Inputs[0].Dims)})");
+            var x = RandomInput(dims.Aggregate(1L, (p, d) => p * d));
+            var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
+            ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
+            backend = "nativenet-onnx";
+        }
+        else
+        {
+            using var runner = ModelRunner.Load(path);
+            int[] sample = runner.Schema.IsTable ? [runner.Schema.Features.Count] : [.. runner.Schema.InputShape];
+            b = batch ?? 1;
+            var x = RandomInput(b * sample.Aggregate(1L, (p, d) => p * d));
+            runner.Module.Eval();
+            ms = BenchTimer.MedianMs(() =>
+            {
+                using var scope = Tensor.NewDisposeScope();
+                using (Autograd.NoGrad()) runner.Module.Forward(Tensor.FromArray(x, [b, .. sample]));
+            });
+            backend = "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
+        }
+        string name = Path.GetFileNameWithoutExtension(path);
+        if (json)
+            stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["model"] = name, ["batch"] = b, ["threads"] = ctx.Threads, ["ms"] = Math.Round(ms, 4), ["backend"] = backend, ["isa"] = ctx.Isa,
+            }));
+        else stdout.WriteLine($"infer  {name,-28}batch={b}  ms={ms:0.###}  (threads={ctx.Threads}, {backend}, {ctx.Isa})");
+    }
+
+    private static float[] RandomInput(long n)
+    {
+        var rng = new Random(1234);
+        var x = new float[n];
+        for (long i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}

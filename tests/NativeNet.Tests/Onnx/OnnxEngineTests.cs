@@ -1,0 +1,114 @@
+using Google.Protobuf;
+using NativeNet.Nn;
+using NativeNet.Onnx;
+using NativeNet.Serialization.Onnx;
+using NativeNet.Serialization.Onnx.Proto;
+using NativeNet.Tests.Serialization;
+
+namespace NativeNet.Tests.Onnx;
+
+/// <summary>
+/// The engine on NativeNet's own exports (no Python needed): outputs equal the modules' eval-mode
+/// forward pass; a run allocates nothing after the first; native memory stays flat.
+/// </summary>
+public class OnnxEngineTests
+{
+    [Fact]
+    public void Own_exports_run_and_match_the_modules()
+    {
+        using var dir = new TempDir();
+        foreach (var (name, build, shape) in PyTorchInterchangeTests.Architectures())
+        {
+            using var net = build();
+            using var x = ModelFileTests.Input(61, shape);
+            PyTorchInterchangeTests.Run(net, x); // a training pass moves BatchNorm statistics away from (0, 1)
+            net.Eval();
+            var expected = PyTorchInterchangeTests.Run(net, x);
+            string path = dir.File(name + ".onnx");
+            OnnxExporter.Export(net, shape, path);
+            using var model = OnnxModel.Load(path);
+            var y = new float[expected.Length];
+            model.Run(x.ToArray(), shape.Select(d => (long)d).ToArray(), y);
+            OnnxImportTests.AssertClose(expected, y, name);
+        }
+    }
+
+    private static (OnnxModel Model, long[] Shape, float[] X, float[] Y) SmallCnn(TempDir dir)
+    {
+        var g = new Generator(5);
+        using var net = new Sequential(new Conv2d(3, 8, 3, padding: 1, generator: g), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2),
+            new Conv2d(8, 8, 3, padding: 1, generator: g), new ReLU(), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, 4, generator: g), new Softmax(-1));
+        net.Eval();
+        string path = dir.File("cnn.onnx");
+        OnnxExporter.Export(net, [2, 3, 16, 16], path);
+        var model = OnnxModel.Load(path);
+        long[] shape = [2, 3, 16, 16];
+        var x = Enumerable.Range(0, 2 * 3 * 16 * 16).Select(i => MathF.Sin(i * 0.37f)).ToArray();
+        return (model, shape, x, new float[8]);
+    }
+
+    [Fact]
+    public void Run_allocates_nothing_after_the_first_call()
+    {
+        using var dir = new TempDir();
+        var (model, shape, x, y) = SmallCnn(dir);
+        using (model)
+        {
+            model.Run(x, shape, y); // plans and allocates the arena
+            var first = (float[])y.Clone();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++) model.Run(x, shape, y);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+            Assert.Equal(first, y);
+        }
+    }
+
+    [Fact]
+    public void Native_memory_stays_flat_over_ten_thousand_calls()
+    {
+        using var dir = new TempDir();
+        var (model, shape, x, y) = SmallCnn(dir);
+        using (model)
+        {
+            for (int i = 0; i < 500; i++) model.Run(x, shape, y);
+            GC.Collect();
+            long before = Environment.WorkingSet;
+            for (int i = 0; i < 10_000; i++) model.Run(x, shape, y);
+            GC.Collect();
+            long grown = Environment.WorkingSet - before;
+            // the whole arena of this model is ~20 KB; a per-call leak of even 1 KB would add 10 MB
+            Assert.True(grown < 4 << 20, $"working set grew by {grown:N0} bytes over 10,000 calls");
+        }
+    }
+
+    [Fact]
+    public void A_dynamic_batch_gets_its_own_plan_and_the_same_per_sample_results()
+    {
+        using var dir = new TempDir();
+        var (model, shape, x, y) = SmallCnn(dir);
+        using (model)
+        {
+            model.Run(x, shape, y);
+            var one = new float[4];
+            model.Run(x.AsSpan(0, 3 * 16 * 16), [1, 3, 16, 16], one);
+            OnnxImportTests.AssertClose(y[..4], one, "batch 1 vs row 0 of batch 2");
+            Assert.Equal([1L, 4L], model.OutputShape([1, 3, 16, 16]));
+            var ex = Assert.Throws<ArgumentException>(() => model.Run(x, [2, 3, 8, 8], new float[8]));
+            Assert.Contains("declares", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void Plans_reuse_arena_buffers_across_layers()
+    {
+        using var dir = new TempDir();
+        var (model, shape, _, _) = SmallCnn(dir);
+        using (model)
+        {
+            // the activations of all layers together take 2·(8·16·16 + 8·8·8 + 8·8·8 + …) floats; reuse keeps the arena below that sum
+            long sum = 4L * (2 * 3 * 16 * 16 + 2 * 8 * 16 * 16 + 2 * 8 * 8 * 8 * 2 + 2 * 8 + 2 * 4 * 2);
+            Assert.True(model.ArenaBytes(shape) < sum, $"arena {model.ArenaBytes(shape)} bytes, no reuse would be {sum}");
+        }
+    }
+}
