@@ -186,6 +186,25 @@ public sealed class OnnxModel : IDisposable
         else new ReadOnlySpan<float>(plan.F(o.Slot), (int)n).CopyTo(data);
     }
 
+    /// <summary>Milliseconds per step (summed over steps of one node), best of <paramref name="reps"/> runs: where the time goes.</summary>
+    internal IReadOnlyList<(string Step, double Ms)> Profile(long[] shape, int reps)
+    {
+        lock (_plans)
+        {
+            var plan = GetPlan([shape]);
+            var best = new double[plan.Steps.Length];
+            Array.Fill(best, double.MaxValue);
+            for (int r = 0; r < reps; r++)
+                for (int i = 0; i < plan.Steps.Length; i++)
+                {
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    plan.Steps[i].Run(plan);
+                    best[i] = Math.Min(best[i], System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                }
+            return plan.Steps.Select((s, i) => (s.Label + " " + s.GetType().Name, best[i])).ToList();
+        }
+    }
+
     private static void Execute(ExecutionPlan plan)
     {
         foreach (var step in plan.Steps) step.Run(plan);

@@ -12,7 +12,7 @@ namespace NativeNet.Cli.Bench;
 public static class InferBench
 {
     /// <summary>Times one model and prints {"model","batch","threads","ms","backend"} (JSON) or a text line.</summary>
-    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch)
+    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch, bool profile = false)
     {
         if (!File.Exists(path)) throw new CliInputException($"--model: file not found: {path}");
         if (batch is < 1 or > 1 << 20) throw new CliInputException($"--batch must be in [1, 1048576]. Received: {batch}");
@@ -33,6 +33,9 @@ public static class InferBench
             var x = RandomInput(dims.Aggregate(1L, (p, d) => p * d));
             var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
             ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
+            if (profile)
+                foreach (var (step, stepMs) in model.Profile(dims, 5).OrderByDescending(p => p.Ms).Take(25))
+                    stdout.WriteLine($"  {stepMs,9:0.000} ms  {step}");
             backend = "nativenet-onnx";
         }
         else

@@ -65,10 +65,12 @@ public static class BenchCommand
         var infer = new Command("infer", "Milliseconds per inference call of one model (compare with ONNX Runtime: eng/bench/onnx)");
         infer.Options.Add(inferModel);
         infer.Options.Add(inferBatch);
+        var inferProfile = new Option<bool>("--profile") { Description = "Also print the slowest steps of an .onnx model (best of 5 runs each)" };
+        infer.Options.Add(inferProfile);
         infer.SetAction(p =>
         {
             bool asJson = p.GetValue(json);
-            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch));
+            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch), p.GetValue(inferProfile));
             return 0;
         });
         cmd.Subcommands.Add(infer);
