@@ -18,11 +18,15 @@ namespace NativeNet.Distributed;
 /// // mpirun -np 4 dotnet train.dll: each rank takes its quarter of every global batch of 4·32.
 /// using var ddp = new DistributedDataParallel(model);
 /// var sampler = new DistributedSampler(train, batchSize: 32, ddp.Rank, ddp.WorldSize, seed: 42);
-/// foreach (var idx in sampler.EpochBatches(epoch))
+/// foreach (var (idx, shard) in sampler.EpochBatches(epoch))
 /// {
-///     var loss = lossFn.Forward(model.Forward(x(idx)), y(idx));
+///     using var scope = Tensor.NewDisposeScope();
+///     Tensor? loss = null;
+///     if (shard.Count > 0)
+///         using (BatchShard.Enter(shard))   // dropout draws as one process with the whole batch
+///             loss = lossFn.Forward(model.Forward(X(idx)), Y(idx));
 ///     optimizer.ZeroGrad();
-///     ddp.Backward(loss, (float)idx.Length / sampler.GlobalBatchSize);   // this rank's share
+///     ddp.Backward(loss, (float)shard.Count / shard.GlobalCount);   // this rank's share
 ///     optimizer.Step();
 /// }
 /// </code>

@@ -32,14 +32,18 @@ public sealed class DistributedSampler
     /// <summary>Samples per global batch (every rank's together).</summary>
     public int GlobalBatchSize => _order.BatchSize;
 
-    /// <summary>This rank's data-set indices for each global batch of epoch <paramref name="epoch"/> (0-based), in order.</summary>
-    public IEnumerable<int[]> EpochBatches(int epoch)
+    /// <summary>
+    /// For each global batch of epoch <paramref name="epoch"/> (0-based), in order: this rank's
+    /// data-set indices and where they sit in the global batch (its weight in the gradient sum is
+    /// Shard.Count / Shard.GlobalCount; a rank may get none in a short last batch).
+    /// </summary>
+    public IEnumerable<(int[] Indices, BatchShard Shard)> EpochBatches(int epoch)
     {
         var order = _order.EpochOrder(epoch);
         for (int start = 0; start < order.Length; start += GlobalBatchSize)
         {
             var shard = Shard(Math.Min(GlobalBatchSize, order.Length - start), Rank, WorldSize);
-            yield return order.AsSpan(start + shard.Offset, shard.Count).ToArray();
+            yield return (order.AsSpan(start + shard.Offset, shard.Count).ToArray(), shard);
         }
     }
 
