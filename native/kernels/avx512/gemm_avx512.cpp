@@ -143,7 +143,7 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
 
 }  // namespace
 
-const kernels* avx512_gemm_kernels() noexcept {
+const kernels* avx512_kernels() noexcept {
     // Built on first call, never at load: a namespace-scope initializer in this file would be
     // compiled with this ISA's flags and run on every CPU when the library is loaded.
     static const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 
 namespace nn::conv {
 
@@ -38,7 +39,7 @@ void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n
                const float* bias_row, int act) {
     if (m <= 0 || n <= 0) return;
     const int64_t MR = K.mr, NR = K.nr;
-    float* bp = thread_scratch(1, kb.step * ceil_div(n, NR) * NR);
+    float* bp = thread_scratch(scratch::conv_task_work, kb.step * ceil_div(n, NR) * NR);
     gemm::tile_args t{};
     t.alpha = 1.0f;
     t.ldc = ldc;

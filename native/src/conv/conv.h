@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::conv {
 
 // A validated 2-D convolution (1-D maps onto it with h = 1). Derived sizes filled by validate().
@@ -81,10 +83,7 @@ struct kernels {
     void (*transpose_pad)(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 // Ground truth: direct loops with double accumulation, no tiling, no threads.
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
