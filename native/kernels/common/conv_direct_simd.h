@@ -16,6 +16,7 @@
 #include "vecmath.h"
 
 namespace nn::conv::direct_impl {
+namespace {  // internal linkage: see simd.h
 
 // Stores of lanes [lo, hi) of a vector to the address of its lane 0 (an integer: that address
 // may lie before the buffer, only the stored lanes must be inside).
@@ -220,4 +221,5 @@ direct::kernels make_table(const char* isa, int64_t min_crs) {
     return direct::kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
 }
 
+}  // namespace
 }  // namespace nn::conv::direct_impl

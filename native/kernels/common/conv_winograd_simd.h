@@ -8,6 +8,7 @@
 #include "conv_direct_simd.h"
 
 namespace nn::conv::winograd_impl {
+namespace {  // internal linkage: see simd.h
 
 using direct_impl::activate;
 using direct_impl::lanes;
@@ -302,4 +303,5 @@ winograd::kernels make_table(const char* isa) {
                             &output<V, KMR, NV>, &grad_row<V>};
 }
 
+}  // namespace
 }  // namespace nn::conv::winograd_impl

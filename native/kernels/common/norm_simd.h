@@ -8,6 +8,7 @@
 #include "simd.h"
 
 namespace nn::norm::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 template <class V>
 double hsum(typename V::reg v) {
@@ -188,4 +189,5 @@ kernels make_table(const char* isa,
                    &ln_row_param_grad<V>,     dropout,               &dropout_backward<V>};
 }
 
+}  // namespace
 }  // namespace nn::norm::simd_impl

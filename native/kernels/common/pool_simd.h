@@ -13,6 +13,7 @@
 #include "simd.h"
 
 namespace nn::pool::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 // Vector-safe output columns [lo, hi): every element a vector of `width` outputs reads
 // (including load_even's one extra) lies inside the row.
@@ -243,4 +244,5 @@ kernels make_table(const char* isa) {
     return kernels{isa, &max_forward<V>, &avg_forward<V>, &avg_backward<V>};
 }
 
+}  // namespace
 }  // namespace nn::pool::simd_impl
