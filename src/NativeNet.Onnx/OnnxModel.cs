@@ -89,6 +89,16 @@ public sealed class OnnxModel : IDisposable
         lock (_plans) return GetPlan(inputShapes).ArenaBytes;
     }
 
+    /// <summary>The arena of the plan for <paramref name="inputShapes"/> and what its values would take unshared.</summary>
+    internal (long Arena, long Unshared) PlanBytes(params long[][] inputShapes)
+    {
+        lock (_plans)
+        {
+            var plan = GetPlan(inputShapes);
+            return (plan.ArenaBytes, plan.UnsharedBytes);
+        }
+    }
+
     /// <summary>The shape of output <paramref name="output"/> for the given input shape(s).</summary>
     public long[] OutputShape(long[] inputShape, int output = 0) => OutputShape([inputShape], output);
 

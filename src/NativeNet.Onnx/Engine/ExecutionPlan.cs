@@ -12,8 +12,9 @@ internal sealed unsafe class ExecutionPlan : IDisposable
     private readonly nint _arena;
 
     public ExecutionPlan(long[][] inputShapes, Step[] steps, long[][] slotShapes, long[] slotOffsets, long arenaBytes,
-        int[] inputSlots, OutputBinding[] outputs)
+        int[] inputSlots, OutputBinding[] outputs, long unsharedBytes)
     {
+        UnsharedBytes = unsharedBytes;
         InputShapes = inputShapes;
         Steps = steps;
         SlotShapes = slotShapes;
@@ -32,6 +33,9 @@ internal sealed unsafe class ExecutionPlan : IDisposable
     public int[] InputSlots { get; }
     public OutputBinding[] Outputs { get; }
     public long ArenaBytes { get; }
+
+    /// <summary>What the values would take with a buffer each (no reuse): the plan's saving is this minus <see cref="ArenaBytes"/>.</summary>
+    public long UnsharedBytes { get; }
     public nint[] Pointers { get; }
 
     public float* F(int slot) => (float*)Pointers[slot];

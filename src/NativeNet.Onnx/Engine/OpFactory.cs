@@ -11,9 +11,23 @@ namespace NativeNet.Onnx.Engine;
 /// </summary>
 internal static unsafe class OpFactory
 {
+    /// <summary>Values computed while planning (shape arithmetic, small constants) stay below this many elements; a larger ConstantOfShape becomes a fill step in the arena.</summary>
+    private const long PlanFoldLimit = 1 << 22;
+
     public static void Add(PlanBuilder b, GraphNode node)
     {
-        if (b.TryFold(node, b.MaxArenaElements)) return;
+        if (node.OpType == "ConstantOfShape" && b.StaticOrNull(node.Input(0)) is { } dims && dims.Count <= 64
+            && ShapeMath.Count(dims.AsLongs()) > PlanFoldLimit)
+        {
+            // e.g. the zero initial state of an LSTM for a large batch: filled at run time, not materialized here
+            var value = node.TensorAttr("value") is { } t ? OnnxFileReader.DecodeTensor(t, "", node.Label) : new StaticTensor([1], new float[] { 0 });
+            if (value.IsInt || value.Count != 1) throw Unsupported(b, node, "a large integer ConstantOfShape");
+            var shape = dims.AsLongs();
+            int y = b.Define(node.Outputs[0], shape);
+            b.AddStep(new FillStep(node.Label, y, ShapeMath.Count(shape), (float)value[0]));
+            return;
+        }
+        if (b.TryFold(node, PlanFoldLimit)) return;
         switch (node.OpType)
         {
             case "Identity": case "Dropout":

@@ -136,7 +136,7 @@ internal sealed unsafe class PlanBuilder
         var (offsets, total) = Layout();
         var slotOffsets = new long[_slotShapes.Count];
         for (int s = 0; s < slotOffsets.Length; s++) slotOffsets[s] = offsets[_slotBuffer[s]];
-        return new ExecutionPlan(inputShapes, [.. _steps], [.. _slotShapes], slotOffsets, total, inputSlots, outputs);
+        return new ExecutionPlan(inputShapes, [.. _steps], [.. _slotShapes], slotOffsets, total, inputSlots, outputs, _bufferBytes.Sum());
     }
 
     /// <summary>Greedy best fit in step order: a buffer is placed before its first writer runs and released after its last reader.</summary>
@@ -214,6 +214,4 @@ internal sealed unsafe class PlanBuilder
             if (node.Outputs[i].Length > 0) _statics[node.Outputs[i]] = results[i];
         return true;
     }
-
-    public long MaxArenaElements => _maxArenaBytes / sizeof(float);
 }

@@ -79,7 +79,12 @@ internal sealed unsafe class GatherStep(string label, int x, int y, long outer, 
 /// <summary>Fills the output with a value (the padding of Pad, before the interior is copied in).</summary>
 internal sealed unsafe class FillStep(string label, int y, long count, float value) : Step(label, [], [y])
 {
-    public override void Run(ExecutionPlan plan) => new Span<float>(plan.F(y), (int)count).Fill(value);
+    public override void Run(ExecutionPlan plan)
+    {
+        float* p = plan.F(y);
+        for (long start = 0; start < count; start += 1 << 30)
+            new Span<float>(p + start, (int)Math.Min(1 << 30, count - start)).Fill(value);
+    }
 }
 
 /// <summary>Resize / Upsample, nearest (asymmetric/floor, PyTorch's "nearest") or linear (half_pixel / align_corners) over the two trailing dimensions.</summary>
