@@ -21,7 +21,7 @@ public static class DdpBench
     private const int Batch = 16;
 
     /// <summary>The driver: <paramref name="repeats"/> × (1 rank, then <paramref name="ranks"/> ranks).</summary>
-    public static int Drive(BenchContext ctx, TextWriter stdout, int ranks, int repeats, int steps, int bucketMb)
+    public static int Drive(BenchContext ctx, int ranks, int repeats, int steps, int bucketMb)
     {
         var one = new List<double>();
         var many = new List<double>();

@@ -78,7 +78,11 @@ public static class BenchCommand
             int Check(Option<int> o, int min, int max) => p.GetValue(o) is var v && v >= min && v <= max ? v
                 : throw new CliInputException($"{o.Name} must be in [{min}, {max}]. Received: {p.GetValue(o)}");
             int n = Check(ranks, 2, 256), r = Check(repeats, 1, 100), s = Check(steps, 1, 100_000), mb = Check(bucket, 1, 1024);
-            return p.GetValue(worker) ? DdpBench.Work(stdout, s, mb) : DdpBench.Drive(new BenchContext(stdout, p.GetValue(json)), stdout, n, r, s, mb);
+            if (p.GetValue(worker)) return DdpBench.Work(stdout, s, mb);
+            // The driver only starts workers, each with one kernel thread; its lines say so.
+            NativeNet.Kernels.ManagedKernels.Threads = 1;
+            if (NativeNet.Kernels.KernelProvider.Current.Backend == NativeNet.Backend.Native) NativeNetRuntime.Threads = 1;
+            return DdpBench.Drive(new BenchContext(stdout, p.GetValue(json)), n, r, s, mb);
         });
         return ddp;
     }
