@@ -118,6 +118,7 @@ public static class ReportBuilder
             ["Batch size"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}" + (o.Data.Input == InputKinds.Table ? ", standardization fitted per training fold" : ""),
             ["Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+            ["Run id"] = s.RunId,
             ["Backend"] = kernels.Backend.ToString().ToLowerInvariant(),
         };
         if (kernels.Backend == Backend.Native)
