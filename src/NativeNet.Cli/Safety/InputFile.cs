@@ -25,7 +25,7 @@ public static class InputFile
         }
         switch (kind.Type)
         {
-            case FileType.Missing: throw new CliInputException($"{what} file not found: {path}");
+            case FileType.Missing: throw new CliInputException($"{what} not found: {path}");
             case FileType.Regular: break;
             case FileType.Directory: throw new CliInputException($"{what} '{path}' is a directory, not a file.");
             default: throw new CliInputException($"{what} '{path}' is {FileKind.Describe(kind.Type)}; only regular files are read.");
@@ -48,11 +48,11 @@ public static class InputFile
     }
 
     /// <summary>Checks a CSV file (<see cref="CliLimits.MaxCsvBytes"/>).</summary>
-    public static long Csv(string path, string what = "Data") => Check(path, what, CliLimits.Current.MaxCsvBytes, "NATIVENET_MAX_CSV_BYTES");
+    public static long Csv(string path, string what = "Data file") => Check(path, what, CliLimits.Current.MaxCsvBytes, "NATIVENET_MAX_CSV_BYTES");
 
     /// <summary>Checks a model file (<see cref="CliLimits.MaxModelBytes"/>).</summary>
-    public static long Model(string path) => Check(path, "Model", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
+    public static long Model(string path) => Check(path, "Model file", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
 
     /// <summary>Checks an .npz archive (<see cref="CliLimits.MaxNpzBytes"/>).</summary>
-    public static long Npz(string path) => Check(path, "Data", CliLimits.Current.MaxNpzBytes, "NATIVENET_MAX_NPZ_BYTES");
+    public static long Npz(string path) => Check(path, "Data file", CliLimits.Current.MaxNpzBytes, "NATIVENET_MAX_NPZ_BYTES");
 }
