@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -75,6 +76,23 @@ internal static partial class HostileFiles
         return JsonNode.Parse(bytes.AsSpan(8, n))!["__metadata__"]?[key]?.GetValue<string>();
     }
 
+    /// <summary>A valid image archive: 16 random 8×8 grey images, labels 0/1.</summary>
+    public static byte[] ImageArchive(int seed = 1)
+    {
+        var rng = new Random(seed);
+        var pixels = new byte[16 * 64];
+        rng.NextBytes(pixels);
+        var labels = new byte[16 * 8];
+        for (int i = 0; i < 16; i++) labels[i * 8] = (byte)(i % 2);
+        using var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            WriteNpy(zip, "images.npy", "|u1", [16, 8, 8], pixels.Length, pixels);
+            WriteNpy(zip, "labels.npy", "<i8", [16], labels.Length, labels);
+        }
+        return ms.ToArray();
+    }
+
     /// <summary>Creates a named pipe (Linux/macOS).</summary>
     public static string Fifo(string path)
     {
@@ -84,4 +102,17 @@ internal static partial class HostileFiles
 
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mkfifo(string path, uint mode);
+
+    /// <summary>Writes an .npy entry: <paramref name="data"/>, or <paramref name="bytes"/> zero bytes (maximum compression).</summary>
+    public static void WriteNpy(ZipArchive zip, string name, string dtype, int[] shape, long bytes, byte[]? data = null)
+    {
+        using var s = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+        string header = $"{{'descr': '{dtype}', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}{(shape.Length == 1 ? "," : "")}), }}";
+        header = header.PadRight((header.Length + 11) / 64 * 64 + 63 - 10) + "\n";
+        s.Write([0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, (byte)(header.Length >> 8)]);
+        s.Write(Encoding.Latin1.GetBytes(header));
+        if (data is not null) { s.Write(data); return; }
+        var zeros = new byte[1 << 20];
+        for (long left = bytes; left > 0; left -= zeros.Length) s.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+    }
 }
