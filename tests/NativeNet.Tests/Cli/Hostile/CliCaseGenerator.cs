@@ -19,6 +19,8 @@ internal sealed class CliCaseGenerator
     private readonly Random _rng;
     private readonly CliSandbox _box;
     private readonly Mutator _csv, _npz, _model, _json;
+    // The inputs of the case being generated: an output aimed at "the input" names these (never a shared seed).
+    private string? _modelIn, _dataIn;
 
     public CliCaseGenerator(int seed, CliSandbox box)
     {
@@ -38,6 +40,7 @@ internal sealed class CliCaseGenerator
     {
         var args = new List<string>();
         var what = new List<string>();
+        _modelIn = _dataIn = null;
         if (_rng.Next(8) == 0) { args.AddRange(["--backend", Pick("auto", "native", "managed", "gpu", "")]); what.Add("backend"); }
         if (_rng.Next(8) == 0) { args.AddRange(["--threads", Pick("1", "2", "0", "-3", "1025", "x")]); what.Add("threads"); }
         string command = Pick("train", "train", "train", "predict", "predict", "evaluate", "evaluate", "export", "info", "bench", "junk");
@@ -47,8 +50,8 @@ internal sealed class CliCaseGenerator
             case "train": Train(args, what, caseDir); break;
             case "predict":
                 args.Add("predict");
-                Maybe(args, what, "--model", () => ModelPath(what, caseDir), 12);
-                Maybe(args, what, "--data", () => DataPath(what, caseDir), 12);
+                Maybe(args, what, "--model", () => _modelIn = ModelPath(what, caseDir), 12);
+                Maybe(args, what, "--data", () => _dataIn = DataPath(what, caseDir), 12);
                 Maybe(args, what, "--out", () => OutputPath(what, caseDir), 12);
                 break;
             case "evaluate":
@@ -60,7 +63,7 @@ internal sealed class CliCaseGenerator
                 break;
             case "export":
                 args.Add("export");
-                Maybe(args, what, "--model", () => ModelPath(what, caseDir), 12);
+                Maybe(args, what, "--model", () => _modelIn = ModelPath(what, caseDir), 12);
                 Maybe(args, what, "--onnx", () => OutputPath(what, caseDir), 12);
                 break;
             case "info":
@@ -203,8 +206,8 @@ internal sealed class CliCaseGenerator
             "fifo" => _box.Fifo,
             "link" => _box.VictimLink,
             "devlink" => _box.DevNullLink,
-            "model" => _box.Model,
-            "data" => _box.Rows,
+            "model" => _modelIn ?? Copy(_box.Model, caseDir),
+            "data" => _dataIn ?? Copy(_box.Rows, caseDir),
             "no-folder" => Path.Combine(caseDir, "nowhere", "p.csv"),
             _ => Write(caseDir, "existing.csv", "old"u8.ToArray()),
         };
@@ -225,6 +228,8 @@ internal sealed class CliCaseGenerator
             default: return _box.DirectoryLink;
         }
     }
+
+    private static string Copy(string file, string folder) => Write(folder, "copy-" + Path.GetFileName(file), File.ReadAllBytes(file));
 
     private static string Write(string folder, string name, byte[] bytes)
     {

@@ -29,6 +29,7 @@ public class CliMutationHarnessTests(ITestOutputHelper output)
         int cases = int.TryParse(Environment.GetEnvironmentVariable("NATIVENET_CLI_CASES"), out int n) && n > 0 ? n : 120;
         int workers = int.TryParse(Environment.GetEnvironmentVariable("NATIVENET_CLI_WORKERS"), out int w) && w > 0 ? w : Math.Min(4, Environment.ProcessorCount);
         int seed = int.TryParse(Environment.GetEnvironmentVariable("NATIVENET_CLI_SEED"), out int s) ? s : 20261204;
+        string? report = Environment.GetEnvironmentVariable("NATIVENET_CLI_REPORT") is { Length: > 0 } r ? r : null;
         using var box = new CliSandbox();
         var generator = new CliCaseGenerator(seed, box);
         var outcomes = new ConcurrentBag<Outcome>();
@@ -48,6 +49,8 @@ public class CliMutationHarnessTests(ITestOutputHelper output)
                 lock (gate) c = generator.Next(i, dir); // one seeded sequence, whatever the thread timing
                 var run = ChildProcess.RunMeasured(new Dictionary<string, string?>(), Deadline, c.Args);
                 outcomes.Add(new Outcome(c, run, Judge(run)));
+                if (outcomes.Count % 1000 == 0 && report is not null) // progress of long runs
+                    lock (gate) File.AppendAllText(report, $"  progress: {Summary(outcomes.ToList(), outcomes.Count, workers, seed, watch.Elapsed)}{Environment.NewLine}");
                 if (box.Damage() is { } damage) sentinel.Enqueue($"case {i} ({c.Description}): {damage}");
                 try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
@@ -59,8 +62,7 @@ public class CliMutationHarnessTests(ITestOutputHelper output)
         var all = outcomes.OrderBy(o => o.Case.Index).ToList();
         string summary = Summary(all, cases, workers, seed, watch.Elapsed);
         output.WriteLine(summary);
-        var report = Environment.GetEnvironmentVariable("NATIVENET_CLI_REPORT");
-        if (!string.IsNullOrEmpty(report)) File.AppendAllText(report, summary + Environment.NewLine);
+        if (report is not null) File.AppendAllText(report, summary + Environment.NewLine);
 
         var failures = all.Where(o => o.Problem is not null).ToList();
         Assert.True(failures.Count == 0 && sentinel.IsEmpty,
