@@ -36,8 +36,9 @@ public static class TrainCommand
         var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
         var json = new Option<bool>("--json") { Description = JsonHelp };
         var maxParams = new Option<long>("--max-params") { Description = "Refuse a network with more trainable parameters than this", DefaultValueFactory = _ => CliLimits.DefaultMaxParams };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, maxParams }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, distributed, maxParams }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -63,8 +64,10 @@ public static class TrainCommand
                 Seed = p.GetValue(seed),
                 OutDir = outFolder,
                 MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
+                Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
             };
-            return Run(settings, stdout, p.GetValue(json));
+            return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
+                                        : Run(settings, stdout, p.GetValue(json));
         });
         return cmd;
     }
@@ -77,6 +80,8 @@ public static class TrainCommand
         PrintSummary(outcome, stdout);
 
         // Everything is computed before anything is written: a failed run leaves no files.
+        // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
+        if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
         byte[] html = new System.Text.UTF8Encoding(false).GetBytes(HtmlReportWriter.Render(report));
         CheckOutputs(settings.OutDir, settings.DataPath);
