@@ -115,9 +115,10 @@ public static class TabularTrainer
         var summary = new List<MetricOutcome>();
         foreach (var n in s.Classification ? TabularMetrics.ClassificationNames : TabularMetrics.RegressionNames)
         {
-            double mean = results.Select(r => r.Metrics[n]).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+            double foldMean = results.Select(r => r.Metrics[n]).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+            double pooled = TabularMetrics.All(k, data.Targets, oof)[n];
             var (lo, hi) = TabularMetrics.Interval(k, n, data.Targets, oof, s.BootstrapResamples, s.Seed);
-            summary.Add(new MetricOutcome(n, mean, lo, hi));
+            summary.Add(new MetricOutcome(n, pooled, lo, hi, foldMean));
         }
 
         log.WriteLine($"Final model: training on all {data.Count} rows");
