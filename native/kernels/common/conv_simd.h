@@ -536,6 +536,7 @@ void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_
 template <class V>
 kernels make_table(const char* isa) {
     return kernels{isa,
+                   kBlockingZen,
                    &im2col<V>,
                    &im2col_panels<V>,
                    &col2im<V>,

@@ -35,7 +35,7 @@ bool is_pointwise(const shape& p) {
 }
 
 // Output rows per band of the implicit GEMM: the band's packed B block and its C block, per_col
-// floats a column together, take `budget` floats of Zen 3's 512 KiB (128 Ki floats) L2.
+// floats a column together, take `budget` floats of L2 (kernels::block).
 int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
     int64_t rows = budget / std::max<int64_t>(1, per_col * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
@@ -166,8 +166,8 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     // K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
-    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs);
-    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, 48 * 1024), bands = (p.oh + rows - 1) / rows;
+    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs, kt.block.k_block);
+    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     const int64_t mp = padded_rows(K, p.kg);
     float* apack = thread_scratch(scratch::conv_weights, p.groups * mp * p.crs);
@@ -326,14 +326,14 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
-    const kblocking kb = make_kblocking(p.kg, 1);
+    const kblocking kb = make_kblocking(p.kg, 1, kt.block.k_block);
     // dcol = W^T dY per band, then col2im. Bands of one image overlap in dx (not in the
     // pointwise case, where dcol is dx itself), so a task owns whole planes: (image, group,
     // channel chunk). Small batches split the channels so both threads have work; the split
     // depends on the shape only.
     const int64_t chunks = pointwise ? 1 : (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
     const int64_t mchunk = (p.cg + chunks - 1) / chunks * rs;  // rows of W^T per chunk, at most
-    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, 96 * 1024), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
+    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, kt.block.bwd_data_band), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
     // W^T packed once per (group, chunk): A(i, q) = w[q * crs + c0 * rs + i].
     const int64_t mp = padded_rows(K, mchunk), apsize = mp * p.kg;
     float* apack = thread_scratch(scratch::conv_weights, p.groups * chunks * apsize);
@@ -482,7 +482,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, 128 * 1024);
+    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, kt.block.bwd_wgt_band);
     // dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so
     // either can be A; pick the orientation whose tiles waste less (M rounds up to mr, N to
     // nr). Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
@@ -515,7 +515,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                 const float* b = transposed ? dyp : colp;
                 const int64_t a_rs = transposed ? col_rs : ohw, b_cs = transposed ? ohw : col_rs;
                 band_gemm(
-                    K, m, make_kblocking(cols, 1), ncols,
+                    K, m, make_kblocking(cols, 1, kt.block.k_block), ncols,
                     [&](int64_t k0, int64_t) { return a_view{a + k0, a_rs}; },
                     [&](int64_t k0, int64_t kc, float* dst) { K.pack_b(b + k0, 1, b_cs, kc, ncols, dst); }, acc, ncols,
                     !first, nullptr, 0);

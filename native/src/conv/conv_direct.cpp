@@ -25,9 +25,6 @@ const direct::kernels* direct::available() noexcept {
 
 namespace {
 
-// Padded input floats per band: a band's rows of every channel of the group stay in the 1 MB
-// L2 (Zen 4/5) next to the weights while all its output-channel blocks read them.
-constexpr int64_t kBandFloats = 96 * 1024;
 // A band's padded input larger than this (a huge dilation or channel count) takes the im2col
 // path instead, whose scratch is bounded by the output size.
 constexpr int64_t kMaxBandFloats = int64_t{1} << 22;
@@ -51,7 +48,9 @@ flat flat_of(const shape& p) {
     f.wp = pitch_of(p);
     f.ext = (p.r - 1) * p.dh;
     const int64_t per_row = p.cg * f.wp;
-    int64_t rows = std::clamp<int64_t>(kBandFloats / per_row - f.ext, 1, p.oh);
+    // Padded input floats per band (blocking::direct_band): a band's rows of every channel of
+    // the group stay in L2 next to the weights while all its output-channel blocks read them.
+    int64_t rows = std::clamp<int64_t>(active().block.direct_band / per_row - f.ext, 1, p.oh);
     f.bands = (p.oh + rows - 1) / rows;
     f.rows = (p.oh + f.bands - 1) / f.bands;  // balanced: no sliver band
     // Reads for kept outputs stay below (rows + ext) * wp + shared zeros (a row's last taps wrap

@@ -31,9 +31,6 @@ std::atomic<bool> g_enabled{[] {
     return !(e && std::strcmp(e, "0") == 0);
 }()};
 
-// V floats per task: the block's transformed input stays in the 1 MB L2 next to U's slice and the
-// padded rows while every channel block reads it.
-constexpr int64_t kVFloats = 96 * 1024;
 // Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
 // Past kMaxChannels or kMaxWidth the per-thread buffers (padded rows, the weight gradient's
@@ -57,7 +54,9 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
     q.tw = (p.ow + 1) / 2;
     q.hp = q.tw + 1;  // columns 0 .. 2 tw + 1
     const int64_t total = p.n * q.th * q.tw;
-    const int64_t most = std::max<int64_t>(K.nt, kVFloats / per_tile / K.nt * K.nt);
+    // V floats per task (blocking::winograd_v): the block's transformed input stays in L2 next
+    // to U's slice and the padded rows while every channel block reads it.
+    const int64_t most = std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
     q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
     q.tasks = (total + q.block - 1) / q.block;
