@@ -43,7 +43,9 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 // broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
 // four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
 // registers, so nothing spills in the k loop.
-template <int R, bool A_RS1, bool BP>
+// HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
+// (skinny N pays for its columns, not for a full-width tile).
+template <int R, bool A_RS1, bool BP, bool HALF>
 void tile_impl(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
@@ -66,12 +68,12 @@ void tile_impl(const tile_args& t) {
         for (int64_t p = 0; p < k; ++p) {
             const float* a = a_base + p * acs;
             const float* b = b_base + p * brs;
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            __m256 b0 = _mm256_loadu_ps(b), b1 = HALF ? _mm256_setzero_ps() : _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+                if (!HALF) c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
         }
     } else {
@@ -79,12 +81,12 @@ void tile_impl(const tile_args& t) {
         for (int64_t p = 0; p < k; ++p) {
             const float* a = a_base + p * acs;
             const float* b = b_base + p * brs;
-            __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = _mm256_maskload_ps(b + 8, bm1);
+            __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = HALF ? _mm256_setzero_ps() : _mm256_maskload_ps(b + 8, bm1);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+                if (!HALF) c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
         }
     }
@@ -132,23 +134,29 @@ void tile_impl(const tile_args& t) {
 
 using tile_fn = void (*)(const tile_args&);
 
-template <bool A_RS1, bool BP, int... R>
+template <bool A_RS1, bool BP, bool HALF, int... R>
 constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
+    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP, HALF>...};
 }
 
-template <bool A_RS1, bool BP>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
+template <bool A_RS1, bool BP, bool HALF>
+constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP, HALF>(std::make_integer_sequence<int, MR>{});
 
-void tile(const tile_args& t) {
+template <bool HALF>
+void tile_width(const tile_args& t) {
     const int i = t.m - 1;
     if (t.a_rs == 1) {
-        if (t.b_packed) kRows<true, true>[i](t);
-        else kRows<true, false>[i](t);
+        if (t.b_packed) kRows<true, true, HALF>[i](t);
+        else kRows<true, false, HALF>[i](t);
     } else {
-        if (t.b_packed) kRows<false, true>[i](t);
-        else kRows<false, false>[i](t);
+        if (t.b_packed) kRows<false, true, HALF>[i](t);
+        else kRows<false, false, HALF>[i](t);
     }
+}
+
+void tile(const tile_args& t) {
+    if (t.n <= NR / 2) tile_width<true>(t);
+    else tile_width<false>(t);
 }
 
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {

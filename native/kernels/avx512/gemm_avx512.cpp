@@ -46,7 +46,9 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 // broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
 // four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
 // registers, so nothing spills in the k loop.
-template <int R, bool A_RS1, bool BP>
+// HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
+// (skinny N pays for its columns, not for a full-width tile).
+template <int R, bool A_RS1, bool BP, bool HALF>
 void tile_impl(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
@@ -69,7 +71,7 @@ void tile_impl(const tile_args& t) {
         const float* a = a_base + p * acs;
         const float* b = b_base + p * brs;
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
-        __m512 b1 = BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
+        __m512 b1 = HALF ? _mm512_setzero_ps() : BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             __m512 av = _mm512_set1_ps(a_at(a, r, ars));
@@ -114,23 +116,29 @@ void tile_impl(const tile_args& t) {
 
 using tile_fn = void (*)(const tile_args&);
 
-template <bool A_RS1, bool BP, int... R>
+template <bool A_RS1, bool BP, bool HALF, int... R>
 constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
+    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP, HALF>...};
 }
 
-template <bool A_RS1, bool BP>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
+template <bool A_RS1, bool BP, bool HALF>
+constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP, HALF>(std::make_integer_sequence<int, MR>{});
 
-void tile(const tile_args& t) {
+template <bool HALF>
+void tile_width(const tile_args& t) {
     const int i = t.m - 1;
     if (t.a_rs == 1) {
-        if (t.b_packed) kRows<true, true>[i](t);
-        else kRows<true, false>[i](t);
+        if (t.b_packed) kRows<true, true, HALF>[i](t);
+        else kRows<true, false, HALF>[i](t);
     } else {
-        if (t.b_packed) kRows<false, true>[i](t);
-        else kRows<false, false>[i](t);
+        if (t.b_packed) kRows<false, true, HALF>[i](t);
+        else kRows<false, false, HALF>[i](t);
     }
+}
+
+void tile(const tile_args& t) {
+    if (t.n <= NR / 2) tile_width<true>(t);
+    else tile_width<false>(t);
 }
 
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
