@@ -2,7 +2,7 @@
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
-//                   --panel-b-in-place-bytes=N --clock=cpu] [MxNxK ...]
+//                   --panel-b-in-place-bytes=N --dot-max-n=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
         else if (opt("b-in-place-bytes")) tune.b_in_place_max_bytes = v;
         else if (opt("panel-major")) tune.panel_major_max_rows = v;
         else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
+        else if (opt("dot-max-n")) tune.dot_max_n = v;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());

@@ -358,6 +358,7 @@ TEST(Gemm, BlockingVariants) {
         const char* name;
         int64_t small, a_cols, b_rows, kc, nc, per_thread;
         int64_t panel_rows = 0, panel_b_bytes = 0;  // panel-major M ranges, its B read in place
+        int64_t dot_n = 0;                          // skinny N on dot products
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -367,6 +368,7 @@ TEST(Gemm, BlockingVariants) {
         {"A packed, B in place", 0, 0, big, 7, 96, 1 << 10},
         {"panel-major, B panels packed", 0, 0, 0, 16, 64, 1 << 10, big, 0},
         {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
+        {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
     };
     uint32_t seed = 6000;
     for (const auto& v : variants) {
@@ -379,10 +381,11 @@ TEST(Gemm, BlockingVariants) {
         t.work_per_thread = v.per_thread;
         t.panel_major_max_rows = v.panel_rows;
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
+        t.dot_max_n = v.dot_n;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})
-            for (int64_t n : {1, 17, 70, 130})
+            for (int64_t n : {1, 3, 17, 70, 130})
                 for (int64_t k : {0, 1, 16, 41})
                     for (int tr = 0; tr < 4; ++tr) {
                         Case c;

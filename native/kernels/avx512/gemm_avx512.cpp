@@ -10,6 +10,7 @@
 #include <array>
 #include <utility>
 
+#include "../common/gemm_dot.h"
 #include "../common/gemm_pack.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
@@ -147,6 +148,9 @@ void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, floa
 void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
     pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
 }
+void dot(const dot_args& d) {
+    dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });
+}
 
 
 }  // namespace
@@ -154,7 +158,7 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
 const kernels* avx512_gemm_kernels() noexcept {
     // Built on first call, never at load: a namespace-scope initializer in this file would be
     // compiled with this ISA's flags and run on every CPU when the library is loaded.
-    static const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
+    static const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b, &dot};
     return &table;
 }
 

@@ -300,6 +300,56 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
     }
 }
 
+// Skinny N with row-major A: dot products along k (kernels/common/gemm_dot.h). Chosen from the
+// shape and layout alone, so the plain, pre-packed and threaded calls of one shape agree.
+bool takes_dot(const problem& pr) {
+    return pr.kt->dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1 &&
+           pr.k > 0 && pr.alpha != 0.0f;
+}
+
+// bt[j * k + p] = B(p, j): B's n (<= kDotMaxN) columns, each contiguous.
+void gather_b_columns(const problem& pr, float* bt) {
+    const int64_t NR = pr.kt->nr;
+    for (int64_t j = 0; j < pr.n; ++j)
+        for (int64_t p = 0; p < pr.k; ++p) {
+            if (pr.prepacked) {  // K block pc holds panel j / NR at pc * npad + (j / NR) * kc * NR
+                const int64_t pc = p / pr.kcb * pr.kcb, kc = std::min(pr.kcb, pr.k - pc);
+                bt[j * pr.k + p] = pr.prepacked[pc * pr.npad + (j / NR) * kc * NR + (p - pc) * NR + j % NR];
+            } else {
+                bt[j * pr.k + p] = pr.b[p * pr.b_rs + j * pr.b_cs];
+            }
+        }
+}
+
+// Threads split the rows evenly (any split gives the same C: rows are independent).
+void run_dot(const problem& pr, int threads) {
+    float* bt = t_pack_b.get(static_cast<size_t>(pr.n * pr.k));
+    gather_b_columns(pr, bt);
+    auto rows = [&](int64_t m0, int64_t m1) {
+        if (m0 >= m1) return;
+        dot_args d{};
+        d.m = m1 - m0;
+        d.k = pr.k;
+        d.a = pr.a + m0 * pr.a_rs;
+        d.lda = pr.a_rs;
+        d.bt = bt;
+        d.n = static_cast<int>(pr.n);
+        d.c = pr.c + m0 * pr.ldc;
+        d.ldc = pr.ldc;
+        d.alpha = pr.alpha;
+        d.beta = pr.beta;
+        d.bias_row = pr.ep.mode == bias_mode::per_row ? pr.ep.bias + m0 : nullptr;
+        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias : nullptr;
+        d.act = static_cast<int>(pr.ep.act);
+        pr.kt->dot(d);
+    };
+    if (threads <= 1) {
+        rows(0, pr.m);
+        return;
+    }
+    parallel_run(threads, [&](int tid, int nt) { rows(pr.m * tid / nt, pr.m * (tid + 1) / nt); });
+}
+
 void run(problem& pr, int max_threads) {
     // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
     const double work = static_cast<double>(pr.m) * static_cast<double>(pr.n) * static_cast<double>(std::max<int64_t>(pr.k, 1));
@@ -307,6 +357,10 @@ void run(problem& pr, int max_threads) {
     int want = pr.small ? 1
                         : static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
     if (max_threads > 0) want = std::min(want, max_threads);
+    if (takes_dot(pr)) {
+        run_dot(pr, want);
+        return;
+    }
     if (want <= 1) {
         run_block(pr, 0, pr.m, 0, pr.n);
         return;
