@@ -3,15 +3,13 @@
 // FMA per cycle at 4 cycles latency, so >= 4 independent accumulators keep the pipes full; 24
 // give ample slack and the tile needs only 14 loads (2 B vectors + 12 broadcasts) per 24 FMAs,
 // well within the 2 loads per cycle. 32 columns = two zmm, the width of one 128-byte B row.
-// Blocking: the A micro-panel (12 x KC = 18 KB at KC = 384) stays in L1 while the B block
-// (KC x NC = 384 x 512 x 4 = 768 KB) streams from the 1 MB L2.
+// Blocking (kc = 512, nc = 1024, set in the table below): the A micro-panel (12 x 512 floats,
+// 24 KiB) stays in L1 while the tile walks the packed B block.
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
 
 #include "../common/gemm_dot.h"
-#include "../common/gemm_pack.h"
+#include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
@@ -50,7 +48,7 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 // HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
 // (skinny N pays for its columns, not for a full-width tile).
 template <int R, bool A_RS1, bool BP, bool HALF>
-void tile_impl(const tile_args& t) {
+void tile_body(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -77,7 +75,7 @@ void tile_impl(const tile_args& t) {
         for (int r = 0; r < R; ++r) {
             __m512 av = _mm512_set1_ps(a_at(a, r, ars));
             c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+            if (!HALF) c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
         }
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
@@ -115,51 +113,19 @@ void tile_impl(const tile_args& t) {
     }
 }
 
-using tile_fn = void (*)(const tile_args&);
-
-template <bool A_RS1, bool BP, bool HALF, int... R>
-constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP, HALF>...};
+// The table's tile for R rows: half or full width by the tile's columns.
+template <int R, bool A_RS1, bool BP>
+void tile_impl(const tile_args& t) {
+    if (t.n <= NR / 2) tile_body<R, A_RS1, BP, true>(t);
+    else tile_body<R, A_RS1, BP, false>(t);
 }
 
-template <bool A_RS1, bool BP, bool HALF>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP, HALF>(std::make_integer_sequence<int, MR>{});
-
-template <bool HALF>
-void tile_width(const tile_args& t) {
-    const int i = t.m - 1;
-    if (t.a_rs == 1) {
-        if (t.b_packed) kRows<true, true, HALF>[i](t);
-        else kRows<true, false, HALF>[i](t);
-    } else {
-        if (t.b_packed) kRows<false, true, HALF>[i](t);
-        else kRows<false, false, HALF>[i](t);
-    }
-}
-
-void tile(const tile_args& t) {
-    if (t.n <= NR / 2) tile_width<true>(t);
-    else tile_width<false>(t);
-}
-
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
-    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
-}
-void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
-}
 void dot(const dot_args& d) {
     dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });
 }
 
-
 }  // namespace
 
-const kernels* avx512_gemm_kernels() noexcept {
-    // Built on first call, never at load: a namespace-scope initializer in this file would be
-    // compiled with this ISA's flags and run on every CPU when the library is loaded.
-    static const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b, &dot};
-    return &table;
-}
+NN_GEMM_ISA_TABLE(avx512, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024, &dot)
 
 }  // namespace nn::gemm

@@ -34,14 +34,8 @@ void free_floats(float* p) noexcept {
     if (p) ::operator delete(p, std::align_val_t(64));
 }
 
-// Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
-// calls never allocate. (runtime/thread_scratch.h: no thread_local destructors, which MinGW
-// runs after freeing their storage.)
-struct scratch {
-    int slot;
-    float* get(size_t n) const { return nn::thread_scratch(slot, n); }
-};
-const scratch t_pack_a{0}, t_pack_b{1};
+// Packing buffers are per-thread scratch, grown on demand and kept (pool threads are
+// long-lived), so steady-state calls never allocate (runtime/thread_scratch.h).
 
 // a >= 0, b > 0; never forms a + b - 1, which overflows for n near INT64_MAX (fuzz_gemm).
 int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
@@ -155,8 +149,8 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     // 32x1024x128, Zen 5).
     const bool b_rows_in_place = pr.prepacked == nullptr && pr.b_cs == 1 &&
                                  (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
-    float* abuf = t_pack_a.get(static_cast<size_t>(panels * MR * pr.kcb));
-    float* bbuf = pr.prepacked != nullptr || b_rows_in_place ? nullptr : t_pack_b.get(static_cast<size_t>(pr.kcb * NR));
+    float* abuf = nn::thread_scratch(scratch::gemm_pack_a, static_cast<size_t>(panels * MR * pr.kcb));
+    float* bbuf = pr.prepacked != nullptr || b_rows_in_place ? nullptr : nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.kcb * NR));
     tile_args t = base_args(pr);
     t.a_packed = true;
     t.a_rs = 1;
@@ -213,8 +207,8 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
-        bbuf = t_pack_b.get(static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
-    float* abuf = a_in_place ? nullptr : t_pack_a.get(static_cast<size_t>(pr.kcb * MR));
+        bbuf = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
+    float* abuf = a_in_place ? nullptr : nn::thread_scratch(scratch::gemm_pack_a, static_cast<size_t>(pr.kcb * MR));
 
     tile_args t = base_args(pr);
     t.a_packed = !a_in_place;
@@ -323,7 +317,7 @@ void gather_b_columns(const problem& pr, float* bt) {
 
 // Threads split the rows evenly (any split gives the same C: rows are independent).
 void run_dot(const problem& pr, int threads) {
-    float* bt = t_pack_b.get(static_cast<size_t>(pr.n * pr.k));
+    float* bt = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.n * pr.k));
     gather_b_columns(pr, bt);
     auto rows = [&](int64_t m0, int64_t m1) {
         if (m0 >= m1) return;
@@ -391,7 +385,7 @@ problem make_problem(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
     pr.c = c;
     pr.ldc = ldc;
     pr.ep = ep;
-    pr.kt = &active_kernels();
+    pr.kt = &active();
     pr.kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : pr.kt->kc);
     return pr;
 }
@@ -413,7 +407,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 // ------------------------------------------------------------------------------ packed B --
 
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
-    kt = &active_kernels();
+    kt = &active();
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = checked_mul(ceil_div(n, kt->nr), kt->nr, "n rounded up to whole panels (packed B)");
     size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));
