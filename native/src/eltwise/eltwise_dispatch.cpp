@@ -20,7 +20,7 @@ const kernels& active() noexcept {
     return *chosen;
 }
 
-bool unary_op_valid(int op) noexcept { return op >= NN_UNARY_IDENTITY && op <= NN_UNARY_SCALE; }
+bool unary_op_valid(int op) noexcept { return op >= NN_UNARY_IDENTITY && op <= NN_UNARY_MISH; }
 bool binary_op_valid(int op) noexcept { return op >= NN_BINARY_ADD && op <= NN_BINARY_MIN; }
 
 }  // namespace nn::eltwise
