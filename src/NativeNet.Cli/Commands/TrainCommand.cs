@@ -34,8 +34,9 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of splits, initialization, shuffles, dropout and bootstrap", DefaultValueFactory = _ => 42 };
         var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
         var json = new Option<bool>("--json") { Description = JsonHelp };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, distributed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -58,8 +59,10 @@ public static class TrainCommand
                 Folds = Check(p.GetValue(folds), "--folds", 2, 1000),
                 Seed = p.GetValue(seed),
                 OutDir = p.GetValue(outDir) ?? "out",
+                Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
             };
-            return Run(settings, stdout, p.GetValue(json));
+            return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
+                                        : Run(settings, stdout, p.GetValue(json));
         });
         return cmd;
     }
@@ -72,6 +75,8 @@ public static class TrainCommand
         PrintSummary(outcome, stdout);
 
         // Everything is computed before anything is written: a failed run leaves no files.
+        // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
+        if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, ModelFile);
