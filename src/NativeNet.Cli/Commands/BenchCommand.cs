@@ -17,11 +17,24 @@ public static class BenchCommand
         cmd.Options.Add(json);
 
         var shapes = Repeatable("--shape", "GEMM shapes MxNxK (repeatable); default: the anchor's ten shapes");
+        var sweep = new Option<int?>("--sweep") { Description = "N shapes with M, N, K log-uniform in [1, 4096] and M·N·K <= 2^31 (instead of --shape)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the --sweep shapes (default 1)", DefaultValueFactory = _ => 1UL };
+        var listOnly = new Option<bool>("--list") { Description = "Print the shapes (MxNxK, one a line) without running them" };
         var gemm = new Command("gemm", "SGEMM C = A·B, FLOPs = 2MNK");
         gemm.Options.Add(shapes);
+        gemm.Options.Add(sweep);
+        gemm.Options.Add(seed);
+        gemm.Options.Add(listOnly);
         gemm.SetAction(p =>
         {
-            var list = p.GetValue(shapes) is { Length: > 0 } s ? s.Select(GemmBench.ParseShape).ToList() : GemmBench.DefaultShapes.ToList();
+            var given = p.GetValue(shapes) is { Length: > 0 } s ? s.Select(GemmBench.ParseShape).ToList() : null;
+            if (given != null && p.GetValue(sweep) != null) throw new CliInputException("--shape and --sweep exclude each other; give one of them.");
+            var list = given ?? (p.GetValue(sweep) is { } count ? GemmBench.Sweep(count, p.GetValue(seed)) : GemmBench.DefaultShapes.ToList());
+            if (p.GetValue(listOnly))
+            {
+                foreach (var (m, n, k) in list) stdout.WriteLine($"{m}x{n}x{k}");
+                return 0;
+            }
             GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list);
             return 0;
         });

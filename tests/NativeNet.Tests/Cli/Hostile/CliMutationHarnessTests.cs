@@ -49,7 +49,7 @@ public class CliMutationHarnessTests(ITestOutputHelper output)
                 lock (gate) c = generator.Next(i, dir); // one seeded sequence, whatever the thread timing
                 var run = ChildProcess.RunMeasured(new Dictionary<string, string?>(), Deadline, c.Args);
                 outcomes.Add(new Outcome(c, run, Judge(run)));
-                if (outcomes.Count % 1000 == 0 && report is not null) // progress of long runs
+                if (outcomes.Count % 250 == 0 && report is not null) // progress of long runs: figures so far
                     lock (gate) File.AppendAllText(report, $"  progress: {Summary(outcomes.ToList(), outcomes.Count, workers, seed, watch.Elapsed)}{Environment.NewLine}");
                 if (box.Damage() is { } damage) sentinel.Enqueue($"case {i} ({c.Description}): {damage}");
                 try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
