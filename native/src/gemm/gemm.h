@@ -35,6 +35,17 @@ struct tuning {
                                              // sets; Zen 3: 32x1024x128 ran at 39 in place, 65
                                              // packed) or sit in DRAM, where page-apart rows
                                              // defeat prefetching
+    int64_t panel_major_max_rows = 256;  // a thread's M range of 2 micro-tiles up to this many rows:
+                                         // all of A packed once per K block, each B column panel
+                                         // read once and used against every A micro-panel while
+                                         // it is in L1 (small-M shapes: no B block to pack, and B
+                                         // is read once instead of once per micro-panel)
+    int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
+                                                   // place up to this size, packed a panel at a
+                                                   // time above it
+    int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
+                                         // instead of tiles (kernels/common/gemm_dot.h; at most
+                                         // kDotMaxN)
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;

@@ -25,6 +25,12 @@ public sealed record TrainSettings
     public int Seed { get; init; } = 42;
     /// <summary>Bootstrap resamples for the 95% intervals.</summary>
     public int BootstrapResamples { get; init; } = 1000;
+    /// <summary>Data-parallel training across the processes of an MPI job; <see cref="BatchSize"/> is per process.</summary>
+    public bool Distributed { get; init; }
     /// <summary>Output folder.</summary>
     public required string OutDir { get; init; }
+    /// <summary>Most trainable parameters the network may have (--max-params).</summary>
+    public long MaxParams { get; init; } = Safety.CliLimits.DefaultMaxParams;
+    /// <summary>Identifies this run in the model file's metadata and in the report, so a model and report can be matched.</summary>
+    public string RunId { get; init; } = Guid.NewGuid().ToString("N");
 }
