@@ -16,14 +16,6 @@
 
 namespace nn::conv {
 
-const winograd::kernels* winograd::available() noexcept {
-#if defined(NN_HAVE_X86_KERNELS)
-    return &active();
-#else
-    return nullptr;
-#endif
-}
-
 namespace {
 
 // out = G v for v[0], v[stride], v[2 * stride]: G's non-zero terms summed in column order, so
