@@ -90,7 +90,7 @@ public static class CsvLoader
             }
             if (categorical)
             {
-                var levels = rows.Select(r => r.Fields[c].Trim()).Where(v => !IsMissing(v)).Distinct().Take(options.MaxCategoricalLevels + 1).OrderBy(v => v, StringComparer.Ordinal).ToList();
+                var levels = rows.Select(r => r.Fields[c].Trim()).Where(v => !IsMissing(v)).Distinct().Take((int)Math.Min(int.MaxValue, options.MaxCategoricalLevels + 1L)).OrderBy(v => v, StringComparer.Ordinal).ToList();
                 if (levels.Count > options.MaxCategoricalLevels)
                     throw new InvalidDataException($"{source}: column '{header[c]}' holds text with more than {options.MaxCategoricalLevels:N0} distinct values, the limit of categorical levels (each becomes a column); is it an identifier or a mistyped numeric column?");
                 levelsByColumn[header[c]] = levels;
