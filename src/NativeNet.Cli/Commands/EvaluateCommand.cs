@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 
 namespace NativeNet.Cli.Commands;
@@ -21,12 +22,12 @@ public static class EvaluateCommand
             using var runner = ModelRunner.Load(p.GetValue(model)!);
             string path = p.GetValue(data)!;
             var table = runner.LoadData(path, labelled: true);
-            var outputs = runner.Predict(table.Dataset);
+            var outputs = runner.Predict(table.Dataset, path);
             int classes = runner.Schema.IsClassification ? runner.Schema.Classes!.Count : 0;
             var targets = table.Dataset.Targets;
             var values = TabularMetrics.All(classes, targets, outputs);
             var rows = new List<TrainCommand.JsonMetric>();
-            stdout.WriteLine($"{path}: {table.Dataset.Count} rows, model {runner.Path} ({runner.Schema.Task}, target '{runner.Schema.Target}')");
+            stdout.WriteLine($"{CliText.Escape(path)}: {table.Dataset.Count} rows, model {CliText.Escape(runner.Path)} ({runner.Schema.Task}, target {CliText.Quote(runner.Schema.Target)})");
             foreach (var (name, v) in values)
             {
                 var (lo, hi) = TabularMetrics.Interval(classes, name, targets, outputs, 1000, p.GetValue(seed));

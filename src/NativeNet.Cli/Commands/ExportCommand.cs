@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Nn;
 using NativeNet.Serialization.Onnx;
@@ -25,8 +26,10 @@ public static class ExportCommand
         cmd.Options.Add(onnx);
         cmd.SetAction(p =>
         {
-            using var runner = ModelRunner.Load(p.GetValue(model)!);
-            string path = p.GetValue(onnx)!;
+            string modelPath = p.GetValue(model)!, path = p.GetValue(onnx)!;
+            OutputFiles.CheckTarget(path, "--onnx");
+            OutputFiles.CheckNotInput(path, "--onnx", (modelPath, "--model"));
+            using var runner = ModelRunner.Load(modelPath);
             var s = runner.Schema;
             int[] inputShape = s.IsTable ? [1, s.Features.Count] : [1, .. s.InputShape];
             // A model without recorded scaling read 8-bit pixels / 255: a graph for raw input cannot know the file's dtype.
@@ -38,7 +41,8 @@ public static class ExportCommand
             var full = new Sequential(runner.Module, head);
             try
             {
-                OnnxExporter.Export(full, inputShape, path, standardize: standardize);
+                var bytes = OnnxExporter.ExportToBytes(full, inputShape, standardize: standardize);
+                OutputFiles.WriteTogether([OutputFiles.Bytes(path, bytes)]);
             }
             catch (NotSupportedException e)
             {
@@ -48,8 +52,8 @@ public static class ExportCommand
             {
                 head.Dispose();
             }
-            string inputs = s.IsTable ? $"[batch, {s.Features.Count}] raw columns {string.Join(", ", s.Features.Take(3))}{(s.Features.Count > 3 ? ", …" : "")}" : $"[batch, {string.Join(", ", s.InputShape)}] {s.Input}";
-            stdout.WriteLine($"Wrote {path} (input {inputs}; output {output})");
+            string inputs = s.IsTable ? $"[batch, {s.Features.Count}] raw columns {string.Join(", ", s.Features.Take(3).Select(f => CliText.Escape(f, 60)))}{(s.Features.Count > 3 ? ", …" : "")}" : $"[batch, {string.Join(", ", s.InputShape)}] {s.Input}";
+            stdout.WriteLine($"Wrote {CliText.Escape(path)} (input {inputs}; output {CliText.Escape(output, 200)})");
             return 0;
         });
         return cmd;

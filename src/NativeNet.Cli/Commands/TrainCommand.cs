@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Reporting;
 using NativeNet.Serialization;
@@ -34,13 +35,16 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of splits, initialization, shuffles, dropout and bootstrap", DefaultValueFactory = _ => 42 };
         var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
         var json = new Option<bool>("--json") { Description = JsonHelp };
+        var maxParams = new Option<long>("--max-params") { Description = "Refuse a network with more trainable parameters than this", DefaultValueFactory = _ => CliLimits.DefaultMaxParams };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, distributed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, distributed, maxParams }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
             string dataPath = dataArg ?? DataLocator.Find(DataLocator.DefaultFile);
+            string outFolder = p.GetValue(outDir) ?? "out";
+            CheckOutputs(outFolder, dataPath);
             string taskName = (p.GetValue(task) ?? "classification").ToLowerInvariant();
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
@@ -58,7 +62,8 @@ public static class TrainCommand
                 LearningRate = CheckRate(p.GetValue(lr)),
                 Folds = Check(p.GetValue(folds), "--folds", 2, 1000),
                 Seed = p.GetValue(seed),
-                OutDir = p.GetValue(outDir) ?? "out",
+                OutDir = outFolder,
+                MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
                 Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
             };
             return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
@@ -78,11 +83,17 @@ public static class TrainCommand
         // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
         if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
+        byte[] html = new System.Text.UTF8Encoding(false).GetBytes(HtmlReportWriter.Render(report));
+        CheckOutputs(settings.OutDir, settings.DataPath);
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, ModelFile);
         string reportPath = Path.Combine(settings.OutDir, ReportFile);
-        Model.Save(outcome.FinalModel, modelPath, new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson() });
-        HtmlReportWriter.WriteAtomic(report, reportPath);
+        var metadata = new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson(), [RunIdKey] = settings.RunId };
+        // Both files complete on disk before either replaces its predecessor: a failure or a kill leaves the old pair.
+        OutputFiles.WriteTogether([
+            new OutputFiles.Output(modelPath, temp => Model.Save(outcome.FinalModel, temp, metadata)),
+            OutputFiles.Bytes(reportPath, html),
+        ]);
         stdout.WriteLine($"Model:  {modelPath}");
         stdout.WriteLine($"Report: {reportPath}");
         if (json)
@@ -91,6 +102,22 @@ public static class TrainCommand
             stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => new JsonMetric(m.Name, m.Estimate, m.Low, m.High, m.FoldMean)), modelPath, reportPath, extra));
         }
         return 0;
+    }
+
+    /// <summary>Model metadata key of the run id, which the report shows too (a model and its report carry the same one).</summary>
+    public const string RunIdKey = "nativenet.run_id";
+
+    // --out must be a folder (or absent) whose model and report are regular files (or absent), neither the data file.
+    private static void CheckOutputs(string outFolder, string dataPath)
+    {
+        OutputFiles.CheckFolder(outFolder, "--out");
+        if (!Directory.Exists(outFolder)) return;
+        foreach (var file in new[] { ModelFile, ReportFile })
+        {
+            string target = Path.Combine(outFolder, file);
+            OutputFiles.CheckTarget(target, "--out");
+            OutputFiles.CheckNotInput(target, "--out", (dataPath, "--data"));
+        }
     }
 
     /// <summary>What --json prints (train and evaluate).</summary>
@@ -187,10 +214,6 @@ public static class TrainCommand
 
     private static string LastColumn(string path)
     {
-        if (!File.Exists(path)) throw new CliInputException($"Data file not found: {path}");
-        using var reader = new StreamReader(path);
-        var header = NativeNet.Data.CsvParser.Read(reader, path).FirstOrDefault();
-        if (header.Fields is null || header.Fields.Length == 0) throw new CliInputException($"{path}: the file is empty (no header and no rows).");
-        return header.Fields[^1].Trim();
+        return TabularData.Header(path)[^1];
     }
 }

@@ -91,6 +91,7 @@ public sealed record ModelSchema
         try { schema = JsonSerializer.Deserialize<ModelSchema>(json); }
         catch (JsonException e) { throw new CliInputException($"Model file '{modelPath}': the input schema is not valid JSON: {e.Message}"); }
         if (schema is null) throw new CliInputException($"Model file '{modelPath}': the input schema is empty.");
+        Safety.ModelFileCheck.Schema(schema, modelPath);
         if (schema.IsTable && (schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (features and scaler must have the same length).");
         if (!schema.IsTable && (schema.Input is not (InputKinds.Images or InputKinds.Signals) || schema.InputShape.Count == 0 || schema.InputShape.Any(d => d <= 0)))

@@ -118,6 +118,7 @@ public static class ReportBuilder
             ["Batch size"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}" + $", input {(o.Data.Input == InputKinds.Table ? ModelSchema.PerFeature : ModelSchema.PerChannel)}, fitted per training fold",
             ["Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+            ["Run id"] = s.RunId,
             ["Backend"] = kernels.Backend.ToString().ToLowerInvariant(),
         };
         if (kernels.Backend == Backend.Native)

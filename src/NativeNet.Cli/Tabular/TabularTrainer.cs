@@ -69,6 +69,7 @@ public static class TabularTrainer
     {
         var loaded = Load(s);
         var data = loaded.Dataset;
+        s.Network.CheckParameters(data.SampleShape, Outputs(loaded.Classes?.Count ?? 0), s.MaxParams);
         if (s.Folds > data.Count) throw new CliInputException($"--folds {s.Folds} exceeds the {data.Count} rows of {s.DataPath}.");
         var classes = loaded.Classes;
         int k = classes?.Count ?? 0, width = k > 0 ? TabularMetrics.Width(k) : 1;
