@@ -27,7 +27,7 @@ struct kernels;
 struct tuning {
     int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
     int64_t work_per_thread = 1 << 17;   // m*n*k per extra thread before another one is used (64^3
-                                         // splits: a spinning helper joins within ~1 us)
+                                         // splits: a spinning worker joins within ~1 us)
     int64_t a_in_place_max_cols = 256;   // a thread's N range at or below: A not packed
     int64_t b_in_place_max_rows = 128;   // a thread's M range at or below: row-major B not packed,
     int64_t b_in_place_max_bytes = 1 << 16;  // ... if its B range is this small: larger ranges
