@@ -97,12 +97,14 @@ def measure(a, log):
     if {"gemm", "sweep"} & set(a.suites):
         if not os.path.exists(ANCHOR_BIN):
             run(["bash", os.path.join(ANCHORS, "run.sh"), "gemm"])  # builds the anchor (and runs its defaults)
+        # Bars first (the listed shapes, the sweep), then the anchor's default shapes.
         if "gemm" in a.suites:
-            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log)
             measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log)
         if "sweep" in a.suites:
             log({"kind": "sweep", "count": a.sweep, "seed": a.seed})
             measure_gemm(sweep_shapes(a.sweep, a.seed), a.threads, a.repeats, "sweep", log)
+        if "gemm" in a.suites:
+            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log)
     layer = [s for s in ("conv", "rnn", "models") if s in a.suites]
     if layer:
         modes = ["torch"] + ([] if a.no_dotnet else ["dotnet"])
