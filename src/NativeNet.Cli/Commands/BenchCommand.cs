@@ -62,8 +62,8 @@ public static class BenchCommand
         });
         cmd.Subcommands.Add(rnn);
 
-        var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all five");
-        var models = new Command("models", "Five reference models: inference and one Adam training step");
+        var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all seven");
+        var models = new Command("models", "Seven reference models (five small ones, resnet18 and mobilenet_v2 at batch 8 of 3x224x224): inference and one Adam training step");
         models.Options.Add(modelNames);
         models.SetAction(p =>
         {

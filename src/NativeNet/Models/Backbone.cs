@@ -27,7 +27,7 @@ public abstract class Backbone : Module
     }
 
     /// <summary>Runs the head on pooled features (a subclass adds dropout before it where torchvision does).</summary>
-    private protected virtual Tensor HeadForward(Tensor features) => Head.Forward(features);
+    private protected virtual Tensor HeadForward(Tensor features) => Head.Call(features);
 
     /// <summary>Swaps the head for a freshly initialized Linear(FeatureCount, numClasses) (PyTorch's default init); returns it.</summary>
     public Linear ReplaceHead(int numClasses, Generator? generator = null)
@@ -77,7 +77,7 @@ public sealed class NamedSequential : Module
         Tensor x = input;
         foreach (var layer in Children())
         {
-            var next = layer.Forward(x);
+            var next = layer.Call(x);
             if (!ReferenceEquals(x, input)) x.Dispose();
             x = next;
         }

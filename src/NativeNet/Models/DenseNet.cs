@@ -25,12 +25,12 @@ public sealed class DenseLayer : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var n1 = _norm1.Forward(input);
+        using var n1 = _norm1.Call(input);
         using var r1 = n1.Relu();
-        using var c1 = _conv1.Forward(r1);
-        using var n2 = _norm2.Forward(c1);
+        using var c1 = _conv1.Call(r1);
+        using var n2 = _norm2.Call(c1);
         using var r2 = n2.Relu();
-        return _conv2.Forward(r2);
+        return _conv2.Call(r2);
     }
 }
 
@@ -52,7 +52,7 @@ public sealed class DenseBlock : Module
         var features = input.Clone();
         foreach (var layer in _layers)
         {
-            using var grown = layer.Forward(features);
+            using var grown = layer.Call(features);
             var next = Tensor.Concat(new[] { features, grown }, 1);
             features.Dispose();
             features = next;
@@ -124,7 +124,7 @@ public sealed class DenseNet : Backbone
     public override Tensor Features(Tensor input)
     {
         CheckImages(input, "DenseNet");
-        using var f = _features.Forward(input);
+        using var f = _features.Call(input);
         using var r = f.Relu();
         using var pooled = Functional.AdaptiveAvgPool2d(r, (1, 1));
         return pooled.Flatten(1);

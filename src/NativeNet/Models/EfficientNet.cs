@@ -33,9 +33,9 @@ public sealed class MBConv : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        if (!UsesResidual) return _block.Forward(input);
-        using var y = _block.Forward(input);
-        using var d = _drop.Forward(y);
+        if (!UsesResidual) return _block.Call(input);
+        using var y = _block.Call(input);
+        using var d = _drop.Call(y);
         return d.Add(input);
     }
 }
@@ -99,10 +99,10 @@ public sealed class EfficientNet : Backbone
     public override Tensor Features(Tensor input)
     {
         CheckImages(input, "EfficientNet");
-        using var f = _features.Forward(input);
+        using var f = _features.Call(input);
         using var pooled = Functional.AdaptiveAvgPool2d(f, (1, 1));
         return pooled.Flatten(1);
     }
 
-    private protected override Tensor HeadForward(Tensor features) => _classifier.Forward(features);
+    private protected override Tensor HeadForward(Tensor features) => _classifier.Call(features);
 }

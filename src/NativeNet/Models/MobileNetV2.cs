@@ -31,8 +31,8 @@ public sealed class InvertedResidual : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        if (!UsesResidual) return _conv.Forward(input);
-        using var y = _conv.Forward(input);
+        if (!UsesResidual) return _conv.Call(input);
+        using var y = _conv.Call(input);
         return input.Add(y);
     }
 }
@@ -90,10 +90,10 @@ public sealed class MobileNetV2 : Backbone
     public override Tensor Features(Tensor input)
     {
         CheckImages(input, "MobileNetV2");
-        using var f = _features.Forward(input);
+        using var f = _features.Call(input);
         using var pooled = Functional.AdaptiveAvgPool2d(f, (1, 1));
         return pooled.Flatten(1);
     }
 
-    private protected override Tensor HeadForward(Tensor features) => _classifier.Forward(features);
+    private protected override Tensor HeadForward(Tensor features) => _classifier.Call(features);
 }

@@ -29,12 +29,12 @@ public sealed class BasicBlock : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var c1 = _conv1.Forward(input);
-        using var b1 = _bn1.Forward(c1);
+        using var c1 = _conv1.Call(input);
+        using var b1 = _bn1.Call(c1);
         using var r1 = b1.Relu();
-        using var c2 = _conv2.Forward(r1);
-        using var b2 = _bn2.Forward(c2);
-        using var shortcut = _downsample?.Forward(input);
+        using var c2 = _conv2.Call(r1);
+        using var b2 = _bn2.Call(c2);
+        using var shortcut = _downsample?.Call(input);
         using var sum = b2.Add(shortcut ?? input);
         return sum.Relu();
     }
@@ -69,15 +69,15 @@ public sealed class Bottleneck : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var c1 = _conv1.Forward(input);
-        using var b1 = _bn1.Forward(c1);
+        using var c1 = _conv1.Call(input);
+        using var b1 = _bn1.Call(c1);
         using var r1 = b1.Relu();
-        using var c2 = _conv2.Forward(r1);
-        using var b2 = _bn2.Forward(c2);
+        using var c2 = _conv2.Call(r1);
+        using var b2 = _bn2.Call(c2);
         using var r2 = b2.Relu();
-        using var c3 = _conv3.Forward(r2);
-        using var b3 = _bn3.Forward(c3);
-        using var shortcut = _downsample?.Forward(input);
+        using var c3 = _conv3.Call(r2);
+        using var b3 = _bn3.Call(c3);
+        using var shortcut = _downsample?.Call(input);
         using var sum = b3.Add(shortcut ?? input);
         return sum.Relu();
     }
@@ -167,18 +167,18 @@ public sealed class ResNet : Backbone
     public override Tensor Features(Tensor input)
     {
         CheckImages(input, _bottleneck ? "ResNet (bottleneck)" : "ResNet");
-        using var c = _conv1.Forward(input);
-        using var b = _bn1.Forward(c);
+        using var c = _conv1.Call(input);
+        using var b = _bn1.Call(c);
         using var r = b.Relu();
-        var x = _maxpool.Forward(r);
+        var x = _maxpool.Call(r);
         foreach (var stage in _layers)
         {
-            var next = stage.Forward(x);
+            var next = stage.Call(x);
             x.Dispose();
             x = next;
         }
         using (x)
-        using (var pooled = _avgpool.Forward(x))
+        using (var pooled = _avgpool.Call(x))
             return pooled.Flatten(1);
     }
 }

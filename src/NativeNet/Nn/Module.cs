@@ -12,7 +12,7 @@ namespace NativeNet.Nn;
 /// and for layers kept in collections, which are not scanned.
 /// Parameters and buffers are never registered in a <see cref="DisposeScope"/>; <see cref="Dispose"/> frees them.
 /// </summary>
-public abstract class Module : IDisposable
+public abstract partial class Module : IDisposable
 {
     private readonly List<string> _paramNames = new();
     private readonly Dictionary<string, Tensor?> _params = new();
@@ -22,13 +22,18 @@ public abstract class Module : IDisposable
     private readonly Dictionary<string, Module> _children = new();
 
     /// <summary>True in training mode (the default); affects Dropout and BatchNorm.</summary>
-    public bool Training { get; private set; } = true;
+    public bool Training { get; private protected set; } = true;
 
     /// <summary>Runs the module.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Same as <see cref="Forward"/>.</summary>
-    public Tensor Call(Tensor input) => Forward(input);
+    /// <summary>Runs <see cref="Forward"/>, then the forward hooks (<see cref="RegisterForwardHook"/>); containers call their children this way.</summary>
+    public Tensor Call(Tensor input)
+    {
+        var output = Forward(input);
+        RunForwardHooks(input, output);
+        return output;
+    }
 
     private static void CheckName(string name, string what)
     {

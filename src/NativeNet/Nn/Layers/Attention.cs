@@ -72,7 +72,7 @@ public sealed class MultiheadAttention : Module
         using var merged = split.Permute(0, 2, 1, 3);
         using var flat = merged.Reshape(b, tq, e);
         var outProj = (Linear)NamedChildren().First(c => c.Name == "out_proj").Module;
-        using var y = outProj.Forward(flat);
+        using var y = outProj.Call(flat);
         return BatchFirst ? y.Clone() : y.Transpose(0, 1);
     }
 
@@ -194,34 +194,34 @@ public sealed class TransformerEncoderLayer : Module
         ArgumentNullException.ThrowIfNull(src);
         if (NormFirst)
         {
-            using var n1 = _norm1.Forward(src);
+            using var n1 = _norm1.Call(src);
             using var sa = SelfAttention(n1, srcMask, srcKeyPaddingMask);
             using var x = src.Add(sa);
-            using var n2 = _norm2.Forward(x);
+            using var n2 = _norm2.Call(x);
             using var ff = FeedForward(n2);
             return x.Add(ff);
         }
         using (var sa = SelfAttention(src, srcMask, srcKeyPaddingMask))
         using (var r1 = src.Add(sa))
-        using (var x = _norm1.Forward(r1))
+        using (var x = _norm1.Call(r1))
         using (var ff = FeedForward(x))
         using (var r2 = x.Add(ff))
-            return _norm2.Forward(r2);
+            return _norm2.Call(r2);
     }
 
     private Tensor SelfAttention(Tensor x, Tensor? mask, Tensor? keyPadding)
     {
         using var a = _attn.Forward(x, x, x, keyPadding, mask);
-        return _dropout1.Forward(a);
+        return _dropout1.Call(a);
     }
 
     private Tensor FeedForward(Tensor x)
     {
-        using var h = _linear1.Forward(x);
+        using var h = _linear1.Call(x);
         using var act = Activation == TransformerActivation.Relu ? h.Relu() : h.Gelu();
-        using var d = _dropout.Forward(act);
-        using var o = _linear2.Forward(d);
-        return _dropout2.Forward(o);
+        using var d = _dropout.Call(act);
+        using var o = _linear2.Call(d);
+        return _dropout2.Call(o);
     }
 
     /// <inheritdoc />

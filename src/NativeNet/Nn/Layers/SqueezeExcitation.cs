@@ -24,11 +24,11 @@ public sealed class SqueezeExcitation : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var s = _pool.Forward(input);
-        using var a = _fc1.Forward(s);
-        using var b = _activation.Forward(a);
-        using var c = _fc2.Forward(b);
-        using var gate = _scale.Forward(c);
+        using var s = _pool.Call(input);
+        using var a = _fc1.Call(s);
+        using var b = _activation.Call(a);
+        using var c = _fc2.Call(b);
+        using var gate = _scale.Call(c);
         return input.Mul(gate);
     }
 }
