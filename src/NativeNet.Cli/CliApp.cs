@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(stdout));
         root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(ExportCommand.Create(stdout));
+        root.Subcommands.Add(ConvertCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -19,7 +19,7 @@ public static class LayerBench
     public static readonly (string Cell, int B, int T, int I, int H)[] RnnCases =
         { ("lstm", 32, 100, 12, 128), ("lstm", 64, 50, 64, 256), ("gru", 32, 100, 12, 128) };
 
-    /// <summary>The five reference models: name → (factory, input shape, classes).</summary>
+    /// <summary>The reference models: name → (factory, input shape, classes); the last two are torchvision's backbones as ../shared/anchors builds them.</summary>
     public static readonly (string Name, Func<Module> Create, int[] Shape, int Classes)[] Models =
     {
         ("mlp_small", () => new Sequential(new Linear(100, 64), new ReLU(), new Linear(64, 64), new ReLU(), new Linear(64, 10)), new[] { 32, 100 }, 10),
@@ -29,6 +29,8 @@ public static class LayerBench
         ("diabetes_cnn", () => new Sequential(new Conv2d(3, 16, 3, padding: 1), new ReLU(), new MaxPool2d(2), new Conv2d(16, 32, 3, padding: 1), new ReLU(),
                                               new MaxPool2d(2), new Flatten(), new Linear(32 * 28 * 28, 128), new ReLU(), new Linear(128, 2)), new[] { 16, 3, 112, 112 }, 2),
         ("lstm_ecg", () => new LastStepClassifier(new LSTM(12, 128, batchFirst: true), new Linear(128, 5)), new[] { 32, 100, 12 }, 5),
+        ("resnet18", () => NativeNet.Models.ResNet.ResNet18(), new[] { 8, 3, 224, 224 }, 1000),
+        ("mobilenet_v2", () => new NativeNet.Models.MobileNetV2(), new[] { 8, 3, 224, 224 }, 1000),
     };
 
     /// <summary>Runs the given convolution cases (default: <see cref="ConvCases"/>).</summary>
@@ -39,7 +41,7 @@ public static class LayerBench
     public static void RunRnn(BenchContext ctx, IEnumerable<(string Cell, int B, int T, int I, int H)>? cases = null) =>
         Run(ctx, (cases ?? RnnCases).Select(c => (Func<LayerWorkload>)(() => Rnn(c))));
 
-    /// <summary>Runs the named reference models (default: all five).</summary>
+    /// <summary>Runs the named reference models (default: all).</summary>
     public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null) =>
         Run(ctx, (names ?? Models.Select(m => m.Name)).Select(n => (Func<LayerWorkload>)(() => Model(n))));
 

@@ -99,7 +99,7 @@ public static class TrainCommand
         if (json)
         {
             var extra = outcome.Classes is { } classes ? ClassJson(classes, TabularMetrics.Confusion(TabularMetrics.Labels(outcome.Data.Dataset.Targets), outcome.OutOfFold, classes.Count)) : null;
-            stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath, extra));
+            stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => new JsonMetric(m.Name, m.Estimate, m.Low, m.High, m.FoldMean)), modelPath, reportPath, extra));
         }
         return 0;
     }
@@ -123,7 +123,8 @@ public static class TrainCommand
     /// <summary>What --json prints (train and evaluate).</summary>
     public const string JsonHelp =
         "Print a JSON summary as the last line: accuracy, sensitivity, specificity, roc_auc (classification) or r2, rmse, mae (regression), " +
-        "each {mean, ci95: [low, high]}; with more than two classes sensitivity/specificity are macro averages over classes and roc_auc is the macro one-vs-rest ROC-AUC. " +
+        "each {estimate, ci95: [low, high]} where ci95 is a bootstrap interval of that same estimate (train: the metric of the pooled out-of-fold predictions, " +
+        "with fold_mean, the mean of the per-fold values, beside it); with more than two classes sensitivity/specificity are macro averages over classes and roc_auc is the macro one-vs-rest ROC-AUC. " +
         "Classification also gives per_class {label: {sensitivity, specificity, support}} and confusion_matrix {labels, counts} " +
         "(counts[actual][predicted]), both on the pooled out-of-fold predictions; then model_path and report_path";
 
@@ -148,15 +149,19 @@ public static class TrainCommand
         };
     }
 
-    /// <summary>The one-line JSON summary: each metric {mean, ci95?}, then model_path and report_path.</summary>
-    public static string JsonSummary(IEnumerable<(string Name, double Mean, double? Low, double? High)> metrics, string? modelPath, string? reportPath, JsonObject? extra = null)
+    /// <summary>One metric of the JSON summary: a point estimate, the bounds of its interval, and (train) the per-fold mean.</summary>
+    public readonly record struct JsonMetric(string Name, double Estimate, double Low, double High, double? FoldMean = null);
+
+    /// <summary>The one-line JSON summary: each metric {estimate, ci95?, fold_mean?}, then model_path and report_path.</summary>
+    public static string JsonSummary(IEnumerable<JsonMetric> metrics, string? modelPath, string? reportPath, JsonObject? extra = null)
     {
         var o = new JsonObject();
-        foreach (var (name, mean, low, high) in metrics)
+        foreach (var m in metrics)
         {
-            var m = new JsonObject { ["mean"] = Num(mean) };
-            if (low is { } l && high is { } h && double.IsFinite(l) && double.IsFinite(h)) m["ci95"] = new JsonArray(Num(l), Num(h));
-            o[name] = m;
+            var j = new JsonObject { ["estimate"] = Num(m.Estimate) };
+            if (double.IsFinite(m.Low) && double.IsFinite(m.High)) j["ci95"] = new JsonArray(Num(m.Low), Num(m.High));
+            if (m.FoldMean is { } foldMean) j["fold_mean"] = Num(foldMean);
+            o[m.Name] = j;
         }
         if (extra is not null)
             foreach (var (key, value) in extra.ToList()) { extra.Remove(key); o[key] = value; }
@@ -175,8 +180,9 @@ public static class TrainCommand
         w.WriteLine("fold    " + string.Join("", names.Select(n => n.PadLeft(17))));
         foreach (var f in o.Folds)
             w.WriteLine($"{f.Index + 1,-8}" + string.Join("", names.Select(n => F(f.Metrics[n]).PadLeft(17))));
-        w.WriteLine("mean    " + string.Join("", o.Summary.Select(m => F(m.Mean).PadLeft(17))));
-        w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap, pooled out-of-fold)");
+        w.WriteLine("fold mean" + string.Join("", o.Summary.Select(m => F(m.FoldMean).PadLeft(17)))[1..] + "  (mean of the folds above)");
+        w.WriteLine("pooled  " + string.Join("", o.Summary.Select(m => F(m.Estimate).PadLeft(17))) + "  (estimate: every row's out-of-fold prediction together)");
+        w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap of the pooled estimate)");
         if (o.Classes is { } classes)
         {
             var cm = TabularMetrics.Confusion(TabularMetrics.Labels(o.Data.Dataset.Targets), o.OutOfFold, classes.Count);

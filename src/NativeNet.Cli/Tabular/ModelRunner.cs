@@ -45,7 +45,8 @@ public sealed class ModelRunner : IDisposable
         {
             if (!ArrayData.IsNpz(path) || ArrayData.Kind(path) != Schema.Input)
                 throw new CliInputException($"{path}: the model reads {Schema.Input} [{string.Join(", ", Schema.InputShape)}] from an .npz archive ({(Schema.Input == InputKinds.Images ? "train_images/train_labels or images/labels" : "signals/labels")}).");
-            var arrays = ArrayData.Load(path, Schema.Classes);
+            // Models with a recorded scaling read raw values; older image models read 8-bit pixels / 255.
+            var arrays = ArrayData.Load(path, Schema.Classes, raw: Schema.Scaler() is not null);
             if (!arrays.Dataset.SampleShape.SequenceEqual(Schema.InputShape))
                 throw new CliInputException($"{path}: samples are [{string.Join(", ", arrays.Dataset.SampleShape)}] but the model was trained on [{string.Join(", ", Schema.InputShape)}].");
             return arrays;
@@ -66,7 +67,7 @@ public sealed class ModelRunner : IDisposable
     public float[] Predict(Dataset data, string source)
     {
         var x = (float[])data.Features.Clone();
-        if (Schema.IsTable) Schema.Scaler().TransformInPlace(x);
+        Schema.Scaler()?.TransformInPlace(x);
         int width = Schema.OutputWidth;
         var outputs = new float[data.Count * width];
         const int batch = 256;

@@ -47,6 +47,12 @@ public abstract class BatchNormBase : Module
     public Tensor? Bias => GetParameter("bias");
     /// <summary>Running mean or null.</summary>
     public Tensor? RunningMean => GetBuffer("running_mean");
+
+    /// <summary>
+    /// True while the layer's parameters are frozen (<see cref="Module.Freeze"/>): it then normalizes
+    /// with its running statistics and leaves them unchanged even in training mode.
+    /// </summary>
+    public bool StatisticsFrozen { get; set; }
     /// <summary>Running variance or null.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
 
@@ -59,15 +65,17 @@ public abstract class BatchNormBase : Module
         CheckInput(input);
         if (input.Size(1) != NumFeatures)
             throw new ArgumentException($"{GetType().Name} expects {NumFeatures} channels. Received: input shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
-        bool useBatch = Training || !TrackRunningStats;
+        // Frozen (fine-tuning a fixed backbone): the running statistics normalize, as in evaluation.
+        bool training = Training && !StatisticsFrozen;
+        bool useBatch = training || !TrackRunningStats;
         float momentum = (float)(Momentum ?? 0.0);
-        if (Training && TrackRunningStats)
+        if (training && TrackRunningStats)
         {
             var n = GetBuffer("num_batches_tracked")!;
             n.AsSpan()[0] += 1;
             if (Momentum is null) momentum = 1f / n.AsSpan()[0];
         }
-        return Functional.BatchNorm(input, useBatch && !Training ? null : RunningMean, useBatch && !Training ? null : RunningVar,
+        return Functional.BatchNorm(input, useBatch && !training ? null : RunningMean, useBatch && !training ? null : RunningVar,
                                     Weight, Bias, useBatch, momentum, (float)Eps);
     }
 

@@ -47,13 +47,14 @@ public sealed class Sequential : Module
         {
             // Linear then ReLU: one GEMM with the activation in its epilogue, one autograd node, no
             // intermediate tensor (the pre-activation is never visible outside this call).
-            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU)
+            // Hooked layers run one by one, so each hook sees its own layer's output.
+            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU && !linear.HasForwardHooks && !_layers[i + 1].HasForwardHooks)
             {
                 x = linear.Forward(x, GemmActivation.Relu);
                 i++;
                 continue;
             }
-            x = _layers[i].Forward(x);
+            x = _layers[i].Call(x);
         }
         return x;
     }
