@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NativeNet.Cli.Safety;
 using NativeNet.Serialization;
 using NativeNet.Serialization.PyTorch;
 
@@ -25,6 +26,9 @@ public static class ConvertCommand
             string src = p.GetValue(from)!, dst = p.GetValue(to)!;
             if (!dst.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
                 throw new CliInputException($"--to must name a .safetensors file. Received: {dst}");
+            InputFile.Check(src, "--from", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
+            OutputFiles.CheckTarget(dst, "--to");
+            OutputFiles.CheckNotInput(dst, "--to", (src, "--from"));
             var tensors = PyTorchCheckpoint.Read(src);
             SafetensorsWriter.Write(dst, tensors, new Dictionary<string, string> { ["format"] = "pt", ["source"] = Path.GetFileName(src) });
             long bytes = tensors.Sum(t => (long)t.Data.Length);

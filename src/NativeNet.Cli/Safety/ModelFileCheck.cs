@@ -43,9 +43,9 @@ public static class ModelFileCheck
         if (s.Features.Distinct(StringComparer.Ordinal).Count() != s.Features.Count) Bad("lists a feature twice");
         if (s.ScalerMean is null || s.ScalerStd is null || s.InputShape is null) Bad("lacks scaler_mean, scaler_std or input_shape");
         for (int i = 0; i < s.ScalerMean.Count; i++)
-            if (!double.IsFinite(s.ScalerMean[i])) Bad($"has scaler mean {s.ScalerMean[i]} for feature {i + 1}");
+            if (!double.IsFinite(s.ScalerMean[i])) Bad($"has scaler mean {s.ScalerMean[i]} for feature {Feature(s, i)}");
         for (int i = 0; i < s.ScalerStd.Count; i++)
-            if (!(double.IsFinite(s.ScalerStd[i]) && s.ScalerStd[i] > 0)) Bad($"has scaler std {s.ScalerStd[i]} for feature {i + 1} (must be positive)");
+            if (!(double.IsFinite(s.ScalerStd[i]) && s.ScalerStd[i] > 0)) Bad($"has scaler std {s.ScalerStd[i]} for feature {Feature(s, i)} (must be positive)");
         long elements = 1;
         foreach (int d in s.InputShape)
             if (d <= 0 || (elements *= d) > 1 << 28) Bad($"has input_shape [{string.Join(", ", s.InputShape)}] (positive, at most 2^28 elements)");
@@ -58,6 +58,9 @@ public static class ModelFileCheck
         else if (!(s.TargetMean is { } m && double.IsFinite(m) && s.TargetStd is { } sd && double.IsFinite(sd) && sd > 0))
             Bad("of a regression model lacks a finite target_mean and a positive target_std");
     }
+
+    // "2 ('texture')": the position and, when the schema has it, the column name.
+    private static string Feature(ModelSchema s, int i) => i < s.Features.Count ? $"{i + 1} ({CliText.Quote(s.Features[i])})" : $"{i + 1}";
 
     /// <summary>Runs one all-zero sample through <paramref name="network"/>: it must take the schema's input and return its output width.</summary>
     public static void Network(Module network, ModelSchema s, string path)

@@ -78,6 +78,8 @@ public static class CsvParser
                 }
                 fields.Add(field.ToString());
                 field.Clear();
+                // Separators count too: a line of nothing but commas is a record of empty fields.
+                if (c == separator && ++recordChars > maxRecordChars) throw TooLong(source, startLine, maxRecordChars);
                 if (c == separator) { c = reader.Read(); if (c < 0 || c == '\r' || c == '\n') { fields.Add(""); goto endRecord; } continue; }
                 goto endRecord;
             }

@@ -11,10 +11,12 @@ public class CsvLimitTests
     [Fact]
     public void A_record_longer_than_the_limit_names_its_row()
     {
-        string csv = "a,b\n1,2\n" + new string('7', 50) + ",3\n";
+        string csv = "a,b\n1,2\n" + new string('0', 49) + "7,3\n";
         var e = Fails(csv, new CsvLoadOptions { MaxRecordChars = 40 });
         Assert.Contains("t.csv: row 3 is longer than 40 characters", e.Message);
         Assert.Equal(2, CsvLoader.Load(new StringReader(csv), "t.csv", new CsvLoadOptions { MaxRecordChars = 52 }).Dataset.Count);
+        e = Fails("a,b\n1,2\n" + new string(',', 100) + "\n", new CsvLoadOptions { MaxRecordChars = 40 });
+        Assert.Contains("row 3 is longer than 40 characters", e.Message);
     }
 
     [Fact]
