@@ -15,14 +15,6 @@
 
 namespace nn::conv {
 
-const direct::kernels* direct::available() noexcept {
-#if defined(NN_HAVE_X86_KERNELS)
-    return &active();
-#else
-    return nullptr;
-#endif
-}
-
 namespace {
 
 // A band's padded input larger than this (a huge dilation or channel count) takes the im2col

@@ -48,11 +48,22 @@
 #define NN_X86_NEON_AREA(area) \
     NN_AVX2_ABSENT(area) NN_AVX512_ABSENT(area) NN_NEON_ABSENT_WHERE_BUILT(area) NN_ACTIVE_TABLE(area)
 
+// Paths used only where the x86 kernels are built (arm64 keeps the im2col path on its NEON GEMM).
+#if defined(NN_HAVE_X86_KERNELS)
+#  define NN_X86_PATH(area) \
+      namespace nn::area { const kernels* available() noexcept { return &active(); } }
+#else
+#  define NN_X86_PATH(area) \
+      namespace nn::area { const kernels* available() noexcept { return nullptr; } }
+#endif
+
 NN_X86_NEON_AREA(gemm)
 NN_X86_NEON_AREA(eltwise)
 NN_X86_AREA(conv)
 NN_X86_AREA(conv::direct)
 NN_X86_AREA(conv::winograd)
+NN_X86_PATH(conv::direct)
+NN_X86_PATH(conv::winograd)
 NN_X86_AREA(pool)
 NN_X86_AREA(norm)
 NN_X86_AREA(optim)

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 
 namespace NativeNet.Cli.Commands;
 
-/// <summary>`nativenet predict --model M --data D --out P.csv`: one prediction per row, written atomically.</summary>
+/// <summary>`nativenet predict --model M --data D --out P.csv`: one prediction per row, written atomically; labels quoted per RFC 4180 with formula prefixes neutralized.</summary>
 public static class PredictCommand
 {
     /// <summary>Creates the command.</summary>
@@ -17,35 +18,38 @@ public static class PredictCommand
         foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
-            using var runner = ModelRunner.Load(p.GetValue(model)!);
-            string dataPath = p.GetValue(data)!;
+            string modelPath = p.GetValue(model)!, dataPath = p.GetValue(data)!, outPath = p.GetValue(output)!;
+            OutputFiles.CheckTarget(outPath, "--out");
+            OutputFiles.CheckNotInput(outPath, "--out", (modelPath, "--model"), (dataPath, "--data"));
+            using var runner = ModelRunner.Load(modelPath);
             var table = runner.LoadData(dataPath, labelled: !runner.Schema.IsTable);
-            var outputs = runner.Predict(table.Dataset);
+            var outputs = runner.Predict(table.Dataset, dataPath);
             var s = runner.Schema;
-            string outPath = p.GetValue(output)!;
-            AtomicText.Write(outPath, w =>
+            OutputFiles.WriteText(outPath, w =>
             {
                 if (s.IsClassification && s.Classes!.Count > 2)
                 {
                     int k = s.Classes.Count;
+                    var labels = s.Classes.Select(CliText.CsvField).ToArray();
                     var predicted = TabularMetrics.Predicted(outputs, k);
-                    w.WriteLine($"row,{string.Join(",", s.Classes.Select(c => "probability_" + c))},class");
+                    w.WriteLine($"row,{string.Join(",", s.Classes.Select(c => CliText.CsvField("probability_" + c)))},class");
                     for (int i = 0; i < predicted.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{s.Classes[predicted[i]]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{labels[predicted[i]]}"));
                 }
                 else if (s.IsClassification)
                 {
-                    w.WriteLine($"row,probability_{s.Classes![1]},class");
+                    w.WriteLine($"row,{CliText.CsvField("probability_" + s.Classes![1])},class");
+                    string negative = CliText.CsvField(s.Classes[0]), positive = CliText.CsvField(s.Classes[1]);
                     for (int i = 0; i < outputs.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R},{s.Classes[outputs[i] >= 0.5f ? 1 : 0]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R},{(outputs[i] >= 0.5f ? positive : negative)}"));
                 }
                 else
                 {
-                    w.WriteLine($"row,{s.Target}");
+                    w.WriteLine($"row,{CliText.CsvField(s.Target)}");
                     for (int i = 0; i < outputs.Length; i++) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R}"));
                 }
             });
-            stdout.WriteLine($"Wrote {table.Dataset.Count} predictions to {outPath}");
+            stdout.WriteLine($"Wrote {table.Dataset.Count} predictions to {CliText.Escape(outPath)}");
             return 0;
         });
         return cmd;

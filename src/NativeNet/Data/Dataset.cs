@@ -126,6 +126,29 @@ public sealed class Dataset
         return new Dataset(features, [.. SampleShape], Targets, TargetWidth, FeatureNames, ClassNames);
     }
 
+    /// <summary>
+    /// A data set from tensors, as PyTorch's TensorDataset: <paramref name="features"/> [N, …] and
+    /// <paramref name="targets"/> [N] or [N, width] (class labels as 0, 1, 2, … or values); both are copied.
+    /// </summary>
+    public static Dataset FromTensors(Tensor features, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (features.Rank < 2)
+            throw new ArgumentException($"features must be [N, …] with at least one sample dimension. Received: shape {Tensor.ShapeString(features.ShapeRef)}", nameof(features));
+        if (targets.Rank is < 1 or > 2 || targets.Size(0) != features.Size(0))
+            throw new ArgumentException($"targets must be [N] or [N, width] with N = {features.Size(0)} (the samples of features). Received: shape {Tensor.ShapeString(targets.ShapeRef)}", nameof(targets));
+        return new Dataset(features.ToArray(), features.Shape[1..], targets.ToArray(), targets.Rank == 2 ? targets.Size(1) : 1);
+    }
+
+    /// <summary>The samples and targets as new tensors: features [N, …SampleShape], targets [N] (one per sample) or [N, TargetWidth].</summary>
+    public (Tensor Features, Tensor Targets) ToTensors()
+    {
+        var x = Tensor.FromArray((float[])Features.Clone(), [Count, .. SampleShape]);
+        var y = TargetWidth == 1 ? Tensor.FromArray((float[])Targets.Clone(), Count) : Tensor.FromArray((float[])Targets.Clone(), Count, TargetWidth);
+        return (x, y);
+    }
+
     private static float[] Flatten(float[,] a)
     {
         var f = new float[a.Length];
