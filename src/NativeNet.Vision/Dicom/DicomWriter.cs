@@ -97,7 +97,7 @@ public static class DicomWriter
         int pixels = spec.Rows * spec.Columns, frameValues = pixels * spec.Samples;
         if (ts.Rle)
         {
-            var items = new List<byte[]> { [] };   // empty basic offset table
+            var items = new List<byte[]> { Array.Empty<byte>() };   // empty basic offset table
             for (int f = 0; f < spec.Frames; f++) items.Add(RleFrame(spec.Values.AsSpan(f * frameValues, frameValues), pixels, spec.Samples, bytesPerSample));
             body.Encapsulated(DicomTag.PixelData, items);
         }
