@@ -11,7 +11,7 @@ public static class PredictCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), or .npz images/signals for cnn/lstm models (labels are read but not used)", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), .npz images/signals for cnn/lstm models (labels are read but not used), or for image models a folder of images, a CSV manifest or a text file listing image files", Required = true };
         var output = new Option<string>("--out") { Description = "Output CSV: row, probability_<positive class>, class (two classes); row, probability_<class> for each class, class (more); row, <target> (regression)", Required = true };
         var cmd = new Command("predict", "Predict each row of a CSV file with a trained model");
         foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
@@ -19,9 +19,18 @@ public static class PredictCommand
         {
             using var runner = ModelRunner.Load(p.GetValue(model)!);
             string dataPath = p.GetValue(data)!;
-            var table = runner.LoadData(dataPath, labelled: !runner.Schema.IsTable);
-            var outputs = runner.Predict(table.Dataset);
             var s = runner.Schema;
+            IReadOnlyList<string>? files = null;
+            float[] outputs;
+            if (s.Input == InputKinds.ImageFiles)
+            {
+                var images = runner.LoadImages(dataPath, labelled: false);
+                files = images.Paths;
+                outputs = runner.PredictImages(images);
+            }
+            else outputs = runner.Predict(runner.LoadData(dataPath, labelled: !s.IsTable).Dataset);
+            // Image models name each row by its file; other models by its 1-based row number.
+            string Key(int i) => files is null ? (i + 1).ToString(CultureInfo.InvariantCulture) : Csv(files[i]);
             string outPath = p.GetValue(output)!;
             AtomicText.Write(outPath, w =>
             {
@@ -29,15 +38,15 @@ public static class PredictCommand
                 {
                     int k = s.Classes.Count;
                     var predicted = TabularMetrics.Predicted(outputs, k);
-                    w.WriteLine($"row,{string.Join(",", s.Classes.Select(c => "probability_" + c))},class");
+                    w.WriteLine($"{(files is null ? "row" : "path")},{string.Join(",", s.Classes.Select(c => "probability_" + c))},class");
                     for (int i = 0; i < predicted.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{s.Classes[predicted[i]]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{s.Classes[predicted[i]]}"));
                 }
                 else if (s.IsClassification)
                 {
-                    w.WriteLine($"row,probability_{s.Classes![1]},class");
+                    w.WriteLine($"{(files is null ? "row" : "path")},probability_{s.Classes![1]},class");
                     for (int i = 0; i < outputs.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R},{s.Classes[outputs[i] >= 0.5f ? 1 : 0]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{outputs[i]:R},{s.Classes[outputs[i] >= 0.5f ? 1 : 0]}"));
                 }
                 else
                 {
@@ -45,9 +54,11 @@ public static class PredictCommand
                     for (int i = 0; i < outputs.Length; i++) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R}"));
                 }
             });
-            stdout.WriteLine($"Wrote {table.Dataset.Count} predictions to {outPath}");
+            stdout.WriteLine($"Wrote {outputs.Length / s.OutputWidth} predictions to {outPath}");
             return 0;
         });
         return cmd;
     }
+
+    private static string Csv(string v) => v.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{v.Replace("\"", "\"\"")}\"" : v;
 }

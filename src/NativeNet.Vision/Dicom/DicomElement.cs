@@ -17,7 +17,7 @@ public sealed class DicomElement
 
     /// <summary>The tag.</summary>
     public DicomTag Tag { get; }
-    /// <summary>Value representation: two letters, or "UN" when the syntax is implicit.</summary>
+    /// <summary>Value representation: two letters (implicit syntaxes: the dictionary VR of the image attributes, else "UN").</summary>
     public string Vr { get; }
     /// <summary>The value bytes (empty for encapsulated pixel data).</summary>
     public ReadOnlyMemory<byte> Value { get; }

@@ -125,7 +125,7 @@ public static class DicomReader
         }
         else
         {
-            vr = "UN";
+            vr = ImplicitVr(tag);
             length = c.ReadUInt32();
         }
 
@@ -190,6 +190,16 @@ public static class DicomReader
             items.Add(c.Slice((int)length));
         }
     }
+
+    // Implicit VR files carry no VR: the dictionary entries of the attributes this reader interprets.
+    private static string ImplicitVr(DicomTag tag) => tag.Group != 0x0028 ? (tag == DicomTag.PixelData ? "OW" : tag == DicomTag.Modality ? "CS" : "UN") : tag.Element switch
+    {
+        0x0002 or 0x0006 or 0x0010 or 0x0011 or 0x0100 or 0x0101 or 0x0102 or 0x0103 => "US",
+        0x0008 => "IS",
+        0x0004 => "CS",
+        0x1050 or 0x1051 or 0x1052 or 0x1053 => "DS",
+        _ => "UN",
+    };
 
     private static string Printable(ReadOnlySpan<byte> b)
     {

@@ -36,6 +36,13 @@ public static class ImageFile
         return Decode(bytes, path, channels, dicom);
     }
 
+    /// <summary>Loads <paramref name="path"/> with the channels it has: 1 for grey (and monochrome DICOM), 3 for colour.</summary>
+    public static FloatImage LoadAsStored(string path)
+    {
+        byte[] bytes = ReadBytes(path);
+        return IsDicom(bytes, path) ? DicomFrames(bytes, path, DicomValues.UnitRange, firstOnly: true)[0] : DecodeBitmap(bytes, path);
+    }
+
     /// <summary>Decodes an image file already in memory; <paramref name="path"/> names it in errors and picks DICOM by extension.</summary>
     public static FloatImage Decode(byte[] bytes, string path, int channels, DicomValues dicom = DicomValues.UnitRange)
     {
