@@ -46,7 +46,7 @@ internal static class CSharpEmitter
         }
 
         sb.Append('\n');
-        sb.Append("/// <summary>Every exported function of the native core, one blittable import each.</summary>\n");
+        sb.Append($"/// <summary>Every exported function of {Path.GetFileName(config.Header)}, one blittable import each.</summary>\n");
         sb.Append($"internal static unsafe partial class {config.ClassName}\n{{\n");
         sb.Append($"    internal const string LibraryName = \"{config.LibraryName}\";\n");
         var suppress = config.SuppressGCTransition.ToHashSet(StringComparer.Ordinal);

@@ -28,7 +28,15 @@ internal static class GeneratorCli
             stderr.WriteLine("bindings: cannot find the repository root (a folder holding bindings/bindings.json); pass --root.");
             return 2;
         }
-        var config = GeneratorConfig.Load(Path.Combine(root, "bindings", "bindings.json"));
+        int worst = 0;
+        foreach (var config in GeneratorConfig.LoadAll(Path.Combine(root, "bindings", "bindings.json")))
+            worst = Math.Max(worst, RunOne(config, root, clang, check, stdout, stderr));
+        return worst;
+    }
+
+    // One header → one generated file; 0 written or up to date, 1 stale, 2 failed.
+    private static int RunOne(GeneratorConfig config, string root, string clang, bool check, TextWriter stdout, TextWriter stderr)
+    {
         string header = Path.Combine(root, config.Header);
         string output = Path.Combine(root, config.Output);
 
@@ -75,15 +83,22 @@ internal static class GeneratorCli
     }
 }
 
-/// <summary>bindings/bindings.json.</summary>
+/// <summary>One entry of bindings/bindings.json: a header, the file generated from it, and how.</summary>
 internal sealed record GeneratorConfig(
     string Header, string Output, string Namespace, string ClassName, string LibraryName, string Prefix,
     IReadOnlyList<string> SuppressGCTransition)
 {
-    public static GeneratorConfig Load(string path)
+    /// <summary>The entries of <paramref name="path"/>: a "targets" array, or one object.</summary>
+    public static IReadOnlyList<GeneratorConfig> LoadAll(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var r = doc.RootElement;
+        return doc.RootElement.TryGetProperty("targets", out var targets)
+            ? targets.EnumerateArray().Select(t => Read(t, path)).ToList()
+            : [Read(doc.RootElement, path)];
+    }
+
+    private static GeneratorConfig Read(JsonElement r, string path)
+    {
         string S(string name) => r.GetProperty(name).GetString()
             ?? throw new InvalidOperationException($"{path}: '{name}' must be a string");
         var suppress = r.TryGetProperty("suppressGCTransition", out var s)

@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "conv/conv.h"
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 #include "nativenet.h"
 #include "runtime/cpu.h"
 #include "bench_timer.h"
@@ -47,13 +48,13 @@ int main() {
         const auto g = nn::conv::geom_of(p);
         std::vector<float> col(static_cast<size_t>(p.crs * p.oh * p.ow));
         auto im2col = [&] {
-            nn::conv::run_tasks(p.n, [&](int64_t i) {
-                float* c = nn::conv::thread_scratch(1, p.crs * p.oh * p.ow);
+            nn::parallel_tasks(p.n, [&](int64_t i) {
+                float* c = nn::thread_scratch(nn::scratch::conv_task_work, p.crs * p.oh * p.ow);
                 kt.im2col(x.data() + i * p.c * p.h * p.w, p.c, g, 0, p.oh, c);
             });
         };
         auto col2im = [&] {
-            nn::conv::run_tasks(p.n, [&](int64_t i) {
+            nn::parallel_tasks(p.n, [&](int64_t i) {
                 kt.col2im(col.data(), p.c, g, 0, p.oh, dx.data() + i * p.c * p.h * p.w);
             });
         };

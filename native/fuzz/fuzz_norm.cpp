@@ -1,7 +1,7 @@
 // Fuzzes batch normalization (training, inference, both backwards), layer normalization
 // (forward, backward) and dropout (forward, backward) over sizes, optional pointers, eps,
 // momentum and p, comparing valid calls with the scalar references.
-#include "conv/norm.h"
+#include "norm/norm.h"
 #include "fuzz_input.h"
 
 using namespace nn_fuzz;

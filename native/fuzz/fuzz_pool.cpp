@@ -1,7 +1,7 @@
 // Fuzzes pooling: nn_pool2d_output_size, max pooling forward (with and without indices) and
 // backward (including corrupted indices, which must be refused, not scattered through),
 // average pooling (count_include_pad both ways) and adaptive average pooling.
-#include "conv/pool.h"
+#include "pool/pool.h"
 #include "fuzz_input.h"
 
 using namespace nn_fuzz;

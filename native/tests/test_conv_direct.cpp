@@ -39,7 +39,7 @@ const nn_conv2d_desc kDirect[] = {
 }  // namespace
 
 TEST(ConvDirect, CasesTakeTheDirectPath) {
-    if (!nn::conv::active_direct()) GTEST_SKIP() << "no direct kernels on this target";
+    if (!nn::conv::direct::available()) GTEST_SKIP() << "no direct kernels on this target";
     for (const auto& d : kDirect) EXPECT_TRUE(nn::conv::takes_direct(nn::conv::validate(d))) << nn_test::describe(d);
 }
 

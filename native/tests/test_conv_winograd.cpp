@@ -46,7 +46,7 @@ std::vector<double> errors(const std::vector<float>& got, const std::vector<floa
 }  // namespace
 
 TEST(ConvWinograd, CasesTakeTheWinogradPath) {
-    if (!nn::conv::active_winograd()) GTEST_SKIP() << "no Winograd kernels on this target";
+    if (!nn::conv::winograd::available()) GTEST_SKIP() << "no Winograd kernels on this target";
     for (const auto& d : kWinograd) EXPECT_TRUE(nn::conv::takes_winograd(nn::conv::validate(d))) << nn_test::describe(d);
     // Shapes it must leave to the other paths.
     EXPECT_FALSE(nn::conv::takes_winograd(nn::conv::validate(make(2, 3, 32, 32, 16, 1, 1, 1, 1))));   // C = 3
@@ -206,5 +206,5 @@ TEST(ConvWinograd, RandomShapesMatchReference) {
         }
         ASSERT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
     }
-    if (nn::conv::active_winograd()) EXPECT_GE(tried, 100);
+    if (nn::conv::winograd::available()) EXPECT_GE(tried, 100);
 }

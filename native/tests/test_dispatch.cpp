@@ -20,7 +20,7 @@ bool capped_to_scalar() {
 TEST(Dispatch, TablesAreTheChosenIsa) {
     const std::string chosen = nn::isa_name(nn::active_isa());
     EXPECT_EQ(nn::eltwise::active().isa, chosen);
-    EXPECT_EQ(nn::gemm::active_kernels().isa, chosen);
+    EXPECT_EQ(nn::gemm::active().isa, chosen);
     if (capped_to_scalar()) EXPECT_EQ(chosen, "scalar");
 }
 
@@ -30,7 +30,7 @@ TEST(Dispatch, Arm64UsesNeonUnlessCappedToScalar) {
     const std::string want = capped_to_scalar() ? "scalar" : "neon";
     EXPECT_EQ(nn::isa_name(nn::active_isa()), want);
     EXPECT_EQ(nn::eltwise::active().isa, want);
-    EXPECT_EQ(nn::gemm::active_kernels().isa, want);
+    EXPECT_EQ(nn::gemm::active().isa, want);
     nn_cpu_info_t info;
     ASSERT_EQ(nn_cpu_info(&info), NN_OK);
     EXPECT_EQ(info.neon, 1);

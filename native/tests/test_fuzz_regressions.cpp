@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "conv/conv.h"
-#include "conv/pool.h"
+#include "pool/pool.h"
 #include "test_util.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "conv/norm.h"
+#include "norm/norm.h"
 #include "eltwise/eltwise.h"
 #include "optim/optim.h"
 #include "test_util.h"

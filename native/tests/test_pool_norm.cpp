@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "conv/norm.h"
-#include "conv/pool.h"
+#include "norm/norm.h"
+#include "pool/pool.h"
 #include "safetensors.h"
 #include "test_util.h"
 

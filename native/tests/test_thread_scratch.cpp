@@ -1,5 +1,5 @@
 // Per-thread scratch: aligned, independent slots, and released at thread exit without touching
-// freed TLS (the MinGW thread_local-destructor crash this helper exists to avoid).
+// freed TLS (the MinGW thread_local-destructor crash this design avoids).
 #include <atomic>
 #include <cstdint>
 #include <thread>
@@ -9,14 +9,14 @@
 #include "test_util.h"
 
 TEST(ThreadScratch, SlotsAreAlignedIndependentAndGrow) {
-    float* a = nn::thread_scratch(0, 10);
-    float* b = nn::thread_scratch(1, 10);
+    float* a = nn::thread_scratch(nn::scratch::gemm_pack_a, 10);
+    float* b = nn::thread_scratch(nn::scratch::gemm_pack_b, 10);
     ASSERT_NE(a, b);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % 64, 0u);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % 64, 0u);
     for (int i = 0; i < 10; ++i) b[i] = 1.0f + static_cast<float>(i);
-    EXPECT_EQ(nn::thread_scratch(0, 5), a);  // no shrink, no reallocation
-    float* big = nn::thread_scratch(0, 1 << 20);
+    EXPECT_EQ(nn::thread_scratch(nn::scratch::gemm_pack_a, 5), a);  // no shrink, no reallocation
+    float* big = nn::thread_scratch(nn::scratch::gemm_pack_a, 1 << 20);
     big[(1 << 20) - 1] = 3.0f;  // the whole requested range is writable
     EXPECT_EQ(reinterpret_cast<uintptr_t>(big) % 64, 0u);
     for (int i = 0; i < 10; ++i) ASSERT_EQ(b[i], 1.0f + static_cast<float>(i)) << "slot 1 changed at " << i;
@@ -29,9 +29,9 @@ TEST(ThreadScratch, ManyShortLivedThreadsGetTheirOwnBuffers) {
         std::atomic<int> ready{0};
         for (int t = 0; t < 4; ++t)
             threads.emplace_back([t, &seen, &ready] {
-                float* p = nn::thread_scratch(0, 100000);
+                float* p = nn::thread_scratch(nn::scratch::gemm_pack_a, 100000);
                 for (int i = 0; i < 100000; i += 997) p[i] = static_cast<float>(t);
-                nn::thread_scratch(1, 4096)[4095] = 1.0f;
+                nn::thread_scratch(nn::scratch::gemm_pack_b, 4096)[4095] = 1.0f;
                 seen[static_cast<size_t>(t)] = p;
                 // Stay alive until every thread holds its buffer, so all four coexist.
                 ready++;

@@ -3,9 +3,9 @@
 #include "../common/conv_direct_simd.h"
 
 namespace nn::conv {
-const direct_kernels* avx2_direct_kernels() noexcept {
+const direct::kernels* direct::avx2_kernels() noexcept {
     // Built on first call, never at load (see conv_avx2.cpp).
-    static const direct_kernels table = direct_impl::make_table<nn::simd::V256, 4, 3>("avx2", 16);
+    static const direct::kernels table = direct_impl::make_table<nn::simd::V256, 4, 3>("avx2", 16);
     return &table;
 }
 }  // namespace nn::conv

@@ -3,9 +3,9 @@
 #include "../common/conv_winograd_simd.h"
 
 namespace nn::conv {
-const winograd_kernels* avx2_winograd_kernels() noexcept {
+const winograd::kernels* winograd::avx2_kernels() noexcept {
     // Built on first call, never at load (see conv_avx2.cpp).
-    static const winograd_kernels table = winograd_impl::make_table<nn::simd::V256, 4, 3>("avx2");
+    static const winograd::kernels table = winograd_impl::make_table<nn::simd::V256, 4, 3>("avx2");
     return &table;
 }
 }  // namespace nn::conv

@@ -1,13 +1,12 @@
 // AVX2 + FMA SGEMM micro-kernel: 6 x 16 tile (12 ymm accumulators, 2 ymm of B, 1 broadcast).
 // Two FMA pipes at 4 cycles latency need >= 8 independent accumulators; 12 + 3 = 15 of the 16
 // ymm registers. Per k step: 2 B loads + 6 broadcasts for 12 FMAs (6 cycles), under the load
-// ports' limit. Blocking as for AVX-512: A micro-panel (6 x KC) in L1, B block (KC x NC) in L2.
+// ports' limit. Blocking as for AVX-512 (kc = 512, nc = 1024): the A micro-panel (6 x 512 floats,
+// 12 KiB) stays in L1 while the tile walks the packed B block.
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
 
-#include "../common/gemm_pack.h"
+#include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
@@ -130,43 +129,8 @@ void tile_impl(const tile_args& t) {
     }
 }
 
-using tile_fn = void (*)(const tile_args&);
-
-template <bool A_RS1, bool BP, int... R>
-constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
-}
-
-template <bool A_RS1, bool BP>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
-
-void tile(const tile_args& t) {
-    const int i = t.m - 1;
-    if (t.a_rs == 1) {
-        if (t.b_packed) kRows<true, true>[i](t);
-        else kRows<true, false>[i](t);
-    } else {
-        if (t.b_packed) kRows<false, true>[i](t);
-        else kRows<false, false>[i](t);
-    }
-}
-
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
-    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
-}
-void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
-}
-
-// KC x NC = 384 x 1024 floats = 1.5 MB would overflow L2; 384 x 512 = 768 KB does not.
-
 }  // namespace
 
-const kernels* avx2_gemm_kernels() noexcept {
-    // Built on first call, never at load: a namespace-scope initializer in this file would be
-    // compiled with this ISA's flags and run on every CPU when the library is loaded.
-    static const kernels table = {"avx2", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
-    return &table;
-}
+NN_GEMM_ISA_TABLE(avx2, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024)
 
 }  // namespace nn::gemm

@@ -3,9 +3,9 @@
 #include "../common/conv_direct_simd.h"
 
 namespace nn::conv {
-const direct_kernels* avx512_direct_kernels() noexcept {
+const direct::kernels* direct::avx512_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const direct_kernels table = direct_impl::make_table<nn::simd::V512, 8, 3>("avx512", 1);
+    static const direct::kernels table = direct_impl::make_table<nn::simd::V512, 8, 3>("avx512", 1);
     return &table;
 }
 }  // namespace nn::conv

@@ -3,9 +3,9 @@
 #include "../common/conv_winograd_simd.h"
 
 namespace nn::conv {
-const winograd_kernels* avx512_winograd_kernels() noexcept {
+const winograd::kernels* winograd::avx512_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const winograd_kernels table = winograd_impl::make_table<nn::simd::V512, 8, 3>("avx512");
+    static const winograd::kernels table = winograd_impl::make_table<nn::simd::V512, 8, 3>("avx512");
     return &table;
 }
 }  // namespace nn::conv

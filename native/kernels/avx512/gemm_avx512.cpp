@@ -3,14 +3,12 @@
 // FMA per cycle at 4 cycles latency, so >= 4 independent accumulators keep the pipes full; 24
 // give ample slack and the tile needs only 14 loads (2 B vectors + 12 broadcasts) per 24 FMAs,
 // well within the 2 loads per cycle. 32 columns = two zmm, the width of one 128-byte B row.
-// Blocking: the A micro-panel (12 x KC = 18 KB at KC = 384) stays in L1 while the B block
-// (KC x NC = 384 x 512 x 4 = 768 KB) streams from the 1 MB L2.
+// Blocking (kc = 512, nc = 1024, set in the table below): the A micro-panel (12 x 512 floats,
+// 24 KiB) stays in L1 while the tile walks the packed B block.
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
 
-#include "../common/gemm_pack.h"
+#include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
@@ -112,42 +110,8 @@ void tile_impl(const tile_args& t) {
     }
 }
 
-using tile_fn = void (*)(const tile_args&);
-
-template <bool A_RS1, bool BP, int... R>
-constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, A_RS1, BP>...};
-}
-
-template <bool A_RS1, bool BP>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<A_RS1, BP>(std::make_integer_sequence<int, MR>{});
-
-void tile(const tile_args& t) {
-    const int i = t.m - 1;
-    if (t.a_rs == 1) {
-        if (t.b_packed) kRows<true, true>[i](t);
-        else kRows<true, false>[i](t);
-    } else {
-        if (t.b_packed) kRows<false, true>[i](t);
-        else kRows<false, false>[i](t);
-    }
-}
-
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
-    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
-}
-void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
-}
-
-
 }  // namespace
 
-const kernels* avx512_gemm_kernels() noexcept {
-    // Built on first call, never at load: a namespace-scope initializer in this file would be
-    // compiled with this ISA's flags and run on every CPU when the library is loaded.
-    static const kernels table = {"avx512", MR, NR, /*kc=*/512, /*nc=*/1024, &tile, &pack_a, &pack_b};
-    return &table;
-}
+NN_GEMM_ISA_TABLE(avx512, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024)
 
 }  // namespace nn::gemm

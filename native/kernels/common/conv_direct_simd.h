@@ -16,6 +16,7 @@
 #include "vecmath.h"
 
 namespace nn::conv::direct_impl {
+namespace {  // internal linkage: see simd.h
 
 // Stores of lanes [lo, hi) of a vector to the address of its lane 0 (an integer: that address
 // may lie before the buffer, only the stored lanes must be inside).
@@ -173,7 +174,7 @@ inline void zero_floats(float* d, int64_t n) {
     }
 }
 
-// See direct_kernels::pad.
+// See direct::kernels::pad.
 template <class V>
 void pad(const float* x, const direct_pad& a, float* xp) {
     for (int64_t c = 0; c < a.channels; ++c) {
@@ -216,8 +217,9 @@ auto pick(int mr, int64_t np) -> void (*)(const direct_tile&) {
 }
 
 template <class V, int KMR, int NVMAX>
-direct_kernels make_table(const char* isa, int64_t min_crs) {
-    return direct_kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
+direct::kernels make_table(const char* isa, int64_t min_crs) {
+    return direct::kernels{isa, KMR, NVMAX * V::width, min_crs, &pick<V, KMR, NVMAX>, &pad<V>};
 }
 
+}  // namespace
 }  // namespace nn::conv::direct_impl

@@ -9,6 +9,7 @@
 #include "simd.h"
 
 namespace nn::conv::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 // Without forming a + b - 1, which overflows for a stride near INT64_MAX (found by fuzz_conv).
 inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? a / b + (a % b != 0) : -((-a) / b); }
@@ -535,6 +536,7 @@ void transpose_pad(const float* src, int64_t lds, int64_t kk, int64_t np, int64_
 template <class V>
 kernels make_table(const char* isa) {
     return kernels{isa,
+                   kBlockingZen,
                    &im2col<V>,
                    &im2col_panels<V>,
                    &col2im<V>,
@@ -549,4 +551,5 @@ kernels make_table(const char* isa) {
                    &transpose_pad<V>};
 }
 
+}  // namespace
 }  // namespace nn::conv::simd_impl

@@ -8,6 +8,7 @@
 #include "conv_direct_simd.h"
 
 namespace nn::conv::winograd_impl {
+namespace {  // internal linkage: see simd.h
 
 using direct_impl::activate;
 using direct_impl::lanes;
@@ -97,7 +98,7 @@ struct split_loader<nn::simd::V512> {
 };
 #endif
 
-// See winograd_kernels::pad_split. A parity's last vector may run past hp: the evens into the
+// See winograd::kernels::pad_split. A parity's last vector may run past hp: the evens into the
 // odds (written after them), the odds into the next row (written after it) or the zeroed tail.
 template <class V>
 void pad_split(const float* x, const winograd_pad& a, float* xs) {
@@ -297,9 +298,10 @@ void grad_row(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n
 #undef NN_INLINE
 
 template <class V, int KMR, int NV>
-winograd_kernels make_table(const char* isa) {
-    return winograd_kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &pad_split<V>, &gemm<V, KMR, NV>,
+winograd::kernels make_table(const char* isa) {
+    return winograd::kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &pad_split<V>, &gemm<V, KMR, NV>,
                             &output<V, KMR, NV>, &grad_row<V>};
 }
 
+}  // namespace
 }  // namespace nn::conv::winograd_impl

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 namespace nn::dropout_hash {
+namespace {  // internal linkage: see simd.h
 
 // MurmurHash3's 32-bit finalizer: full avalanche, a bijection.
 inline uint32_t fmix32(uint32_t h) {
@@ -30,4 +31,5 @@ inline uint32_t hash(uint32_t key, uint32_t lo) {
 // Threshold on the top 24 bits: p = 1 gives 2^24, which no value reaches.
 inline int32_t threshold(float p) { return static_cast<int32_t>(static_cast<double>(p) * 16777216.0); }
 
+}  // namespace
 }  // namespace nn::dropout_hash

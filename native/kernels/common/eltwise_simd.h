@@ -10,6 +10,7 @@
 #include <cstring>
 
 namespace nn::eltwise::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 // Applies body(i, count) over [0, n): full vectors in place, the tail via temporaries.
 template <class V, class Body>
@@ -205,4 +206,5 @@ constexpr kernels make_table(const char* isa) {
     return kernels{isa, unary<V>, unary_backward<V>, binary<V>, axpby<V>, binary_scalar<V>, sum_block<V>, fill<V>};
 }
 
+}  // namespace
 }  // namespace nn::eltwise::simd_impl

@@ -11,6 +11,7 @@
 #endif
 
 namespace nn::gemm::pack_impl {
+namespace {  // internal linkage: see simd.h
 
 // A micro-panel: rows x kc from a strided source into p-major order with row stride MR.
 template <int MR>
@@ -104,4 +105,5 @@ inline void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t
     }
 }
 
+}  // namespace
 }  // namespace nn::gemm::pack_impl

@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "conv/norm.h"
+#include "norm/norm.h"
 #include "simd.h"
 
 namespace nn::norm::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 template <class V>
 double hsum(typename V::reg v) {
@@ -188,4 +189,5 @@ kernels make_table(const char* isa,
                    &ln_row_param_grad<V>,     dropout,               &dropout_backward<V>};
 }
 
+}  // namespace
 }  // namespace nn::norm::simd_impl

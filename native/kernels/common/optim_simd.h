@@ -12,6 +12,7 @@
 #include "vecmath.h"
 
 namespace nn::optim::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 template <class V>
 void sgd(const sgd_params& q, int64_t n, float* p, const float* g, float* buf) {
@@ -234,4 +235,5 @@ constexpr kernels make_table(const char* isa) {
                    softmax_backward_rows<V>, softmax_backward_strided<V>};
 }
 
+}  // namespace
 }  // namespace nn::optim::simd_impl

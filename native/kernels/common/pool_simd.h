@@ -9,10 +9,11 @@
 #include <limits>
 #include <vector>
 
-#include "conv/pool.h"
+#include "pool/pool.h"
 #include "simd.h"
 
 namespace nn::pool::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 // Vector-safe output columns [lo, hi): every element a vector of `width` outputs reads
 // (including load_even's one extra) lies inside the row.
@@ -66,7 +67,7 @@ template <class V>
 void max_forward_2x2(const float* x, const geom& g, float* y, int64_t* idx) {
     using R = typename V::reg;
     const int64_t n = g.oh * g.ow, rowlen = 2 * g.ow, tail = 2 * V::width;
-    float* e = nn::thread_scratch(nn::kScratchSlotPoolRow, static_cast<size_t>(2 * (2 * n + tail)));
+    float* e = nn::thread_scratch(nn::scratch::pool_row, static_cast<size_t>(2 * (2 * n + tail)));
     float* o = e + 2 * n + tail;
     for (int64_t r = 0; r < g.oh; ++r) {
         std::memcpy(e + r * rowlen, x + 2 * r * g.w, sizeof(float) * static_cast<size_t>(rowlen));
@@ -198,7 +199,7 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
     int64_t lo = 0, hi = 0;  // other strides: every column takes the scalar path
     if (g.sw == 1 || g.sw == 2) interior_cols(g, V::width, &lo, &hi);
     // Per-thread, no thread_local destructor (runtime/thread_scratch.h explains why).
-    float* vrow = nn::thread_scratch(nn::kScratchSlotPoolRow, static_cast<size_t>(g.ow + V::width));
+    float* vrow = nn::thread_scratch(nn::scratch::pool_row, static_cast<size_t>(g.ow + V::width));
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         const avg_rows r = rows_of(g, oh);
         auto scalar = [&](int64_t ow) {
@@ -243,4 +244,5 @@ kernels make_table(const char* isa) {
     return kernels{isa, &max_forward<V>, &avg_forward<V>, &avg_backward<V>};
 }
 
+}  // namespace
 }  // namespace nn::pool::simd_impl

@@ -9,6 +9,7 @@
 #include "vecmath.h"
 
 namespace nn::rnn::simd_impl {
+namespace {  // internal linkage: see simd.h
 
 using nn::eltwise::simd_impl::load_n;
 using nn::eltwise::simd_impl::store_n;
@@ -132,4 +133,5 @@ constexpr kernels make_table(const char* isa) {
     return kernels{isa, &lstm_forward<V>, &lstm_backward<V>, &gru_forward<V>, &gru_backward<V>};
 }
 
+}  // namespace
 }  // namespace nn::rnn::simd_impl

@@ -1,6 +1,14 @@
 // Thin SIMD wrappers so one templated kernel body serves every ISA (XNNPACK / Highway style):
 // V256 (AVX2+FMA), V512 (AVX-512) and V128 (AArch64 NEON). Each x86 wrapper is only defined in
 // translation units compiled with the matching -m flags; NEON is baseline on AArch64.
+//
+// The ISA rule for every header in kernels/common/: its code sits in an anonymous namespace.
+// These headers are compiled into several ISA objects (and some into the portable reference);
+// an `inline` function or a template with external linkage leaves one out-of-line copy per
+// object, and the linker keeps any one of them for the whole library, so an AVX2-only CPU could
+// end up calling the copy compiled with AVX-512 flags. Internal linkage gives every object its
+// own copy. native/tests/check_isa_symbols.cmake fails the build's tests on any symbol defined
+// in more than one ISA's objects.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -13,6 +21,7 @@
 #endif
 
 namespace nn::simd {
+namespace {  // internal linkage: see above
 
 #if defined(__AVX2__) && defined(__FMA__)
 // 8 floats in a ymm register.
@@ -209,4 +218,5 @@ struct V128 {
 };
 #endif
 
+}  // namespace
 }  // namespace nn::simd

@@ -5,6 +5,7 @@
 #include "simd.h"
 
 namespace nn::vecmath {
+namespace {  // internal linkage: see simd.h
 
 // exp(x) = 2^n * p: n = round(x / ln2), p = exp(r) for r = x - n*ln2, |r| <= ln2/2 (Cody-Waite
 // split), by a degree-6 polynomial. The shared core of exp and exp_clamped.
@@ -150,4 +151,5 @@ inline typename V::reg normal_pdf(typename V::reg x) {
     return V::mul(V::set1(0.39894228040143268f), exp<V>(V::mul(V::set1(-0.5f), V::mul(x, x))));
 }
 
+}  // namespace
 }  // namespace nn::vecmath

@@ -9,11 +9,9 @@
 // zero-padded stack buffer; only columns < n of the caller's arrays are ever touched.
 #include <arm_neon.h>
 
-#include <array>
 #include <cstring>
-#include <utility>
 
-#include "../common/gemm_pack.h"
+#include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
@@ -130,43 +128,14 @@ void tile_impl(const tile_args& t) {
     }
 }
 
-using tile_fn = void (*)(const tile_args&);
-
-template <bool APACK, bool FULLB, int... R>
-constexpr auto make_row_table(std::integer_sequence<int, R...>) {
-    return std::array<tile_fn, sizeof...(R)>{&tile_impl<R + 1, APACK, FULLB>...};
-}
-
-template <bool APACK, bool FULLB>
-constexpr std::array<tile_fn, MR> kRows = make_row_table<APACK, FULLB>(std::make_integer_sequence<int, MR>{});
-
-void tile(const tile_args& t) {
-    const int i = t.m - 1;
-    const bool full_b = t.b_packed || t.n == NR;
-    if (t.a_packed) {
-        if (full_b) kRows<true, true>[i](t);
-        else kRows<true, false>[i](t);
-    } else {
-        if (full_b) kRows<false, true>[i](t);
-        else kRows<false, false>[i](t);
-    }
-}
-
-void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
-    pack_impl::pack_a<MR>(src, rs, cs, rows, kc, dst);
-}
-void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst) {
-    pack_impl::pack_b<NR>(src, rs, cs, kc, nc, dst);
-}
-
+// Variants: A a packed micro-panel; every B row holding NR readable floats.
+struct neon_variants {
+    static bool f0(const tile_args& t) { return t.a_packed; }
+    static bool f1(const tile_args& t) { return t.b_packed || t.n == NR; }
+};
 
 }  // namespace
 
-const kernels* neon_gemm_kernels() noexcept {
-    // Built on first call, never at load: a namespace-scope initializer in this file would be
-    // compiled with this ISA's flags and run on every CPU when the library is loaded.
-    static const kernels table = {"neon", MR, NR, /*kc=*/256, /*nc=*/384, &tile, &pack_a, &pack_b};
-    return &table;
-}
+NN_GEMM_ISA_TABLE(neon, neon_variants, /*kc=*/256, /*nc=*/384)
 
 }  // namespace nn::gemm

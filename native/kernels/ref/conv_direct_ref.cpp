@@ -43,6 +43,6 @@ auto pick_ref(int, int64_t) -> void (*)(const direct_tile&) { return &tile_ref; 
 
 }  // namespace
 
-const direct_kernels direct_ref_kernels = {"scalar", kMr, kNr, 1, &pick_ref, &pad_ref};
+const direct::kernels direct::ref_kernels = {"scalar", kMr, kNr, 1, &pick_ref, &pad_ref};
 
 }  // namespace nn::conv

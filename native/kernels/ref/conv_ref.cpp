@@ -151,7 +151,7 @@ void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, in
 
 }  // namespace
 
-const kernels ref_kernels = {"scalar",          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
+const kernels ref_kernels = {"scalar", kBlockingZen,          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
                              dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, bwd_data_direct_ref, pad_rows_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {

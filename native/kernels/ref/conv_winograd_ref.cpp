@@ -81,7 +81,7 @@ void output_ref(const float* m, const winograd_out& o) {
                 s[0][j] = m0 + m1 + m2;
                 s[1][j] = m1 - m2 - m3;
             }
-            for (int i = 0; i < 2; ++i) {  // the bias is in M[5] (see winograd_kernels::gemm)
+            for (int i = 0; i < 2; ++i) {  // the bias is in M[5] (see winograd::kernels::gemm)
                 const float y0 = s[i][0] + s[i][1] + s[i][2], y1 = s[i][1] - s[i][2] - s[i][3];
                 const int64_t oh = 2 * ty + i, ow = 2 * tx;
                 if (oh >= o.oh) continue;
@@ -115,6 +115,6 @@ void grad_row_ref(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64
 
 }  // namespace
 
-const winograd_kernels winograd_ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &output_ref, &grad_row_ref};
+const winograd::kernels winograd::ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &output_ref, &grad_row_ref};
 
 }  // namespace nn::conv

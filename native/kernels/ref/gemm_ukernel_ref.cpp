@@ -54,6 +54,6 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
 
 }  // namespace
 
-const kernels ref_gemm_kernels = {"scalar", MR, NR, /*kc=*/256, /*nc=*/512, &tile, &pack_a, &pack_b};
+const kernels ref_kernels = {"scalar", MR, NR, /*kc=*/256, /*nc=*/512, &tile, &pack_a, &pack_b};
 
 }  // namespace nn::gemm

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "common/dropout_hash.h"
-#include "conv/norm.h"
+#include "norm/norm.h"
 
 namespace nn::norm {
 

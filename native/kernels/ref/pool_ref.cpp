@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "conv/pool.h"
+#include "pool/pool.h"
 
 namespace nn::pool {
 

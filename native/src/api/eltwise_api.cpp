@@ -8,11 +8,15 @@
 #include <vector>
 
 namespace {
+
+// Range checks for the op enums as they arrive from the C ABI.
+bool unary_op_valid(int op) noexcept { return op >= NN_UNARY_IDENTITY && op <= NN_UNARY_SCALE; }
+bool binary_op_valid(int op) noexcept { return op >= NN_BINARY_ADD && op <= NN_BINARY_MIN; }
 // Below this many elements per thread the pool's wake-up costs more than it saves.
 constexpr int64_t kGrain = 1 << 15;
 
 void check_unary_op(int op) {
-    if (!nn::eltwise::unary_op_valid(op)) nn::invalid_argument("op is not an nn_unary_op. Received: op=", op);
+    if (!unary_op_valid(op)) nn::invalid_argument("op is not an nn_unary_op. Received: op=", op);
 }
 }  // namespace
 
@@ -47,7 +51,7 @@ NN_API nn_status nn_unary_backward(nn_unary_op op, const float* x, const float* 
 
 NN_API nn_status nn_binary(nn_binary_op op, const float* a, const float* b, float* y, int64_t n) {
     return nn::guard(__func__, [&] {
-        if (!nn::eltwise::binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
+        if (!binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
         nn::check_non_negative(n, "n");
         nn::check_buffer(a, n, "a");
         nn::check_buffer(b, n, "b");
@@ -59,7 +63,7 @@ NN_API nn_status nn_binary(nn_binary_op op, const float* a, const float* b, floa
 
 NN_API nn_status nn_binary_scalar(nn_binary_op op, const float* a, float b, float* y, int64_t n) {
     return nn::guard(__func__, [&] {
-        if (!nn::eltwise::binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
+        if (!binary_op_valid(op)) nn::invalid_argument("op is not an nn_binary_op. Received: op=", op);
         nn::check_non_negative(n, "n");
         nn::check_buffer(a, n, "a");
         nn::check_buffer(y, n, "y");

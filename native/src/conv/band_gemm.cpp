@@ -2,19 +2,18 @@
 
 #include <algorithm>
 
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 
 namespace nn::conv {
 
 namespace {
-// A block of kc x mr (A) and kc x nr (B) micro-panels stays within Zen 3's 32 KiB L1D.
-constexpr int64_t kMaxBlock = 256;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
-kblocking make_kblocking(int64_t k, int64_t unit) {
+kblocking make_kblocking(int64_t k, int64_t unit, int64_t max_block) {
     const int64_t units = ceil_div(k, unit);
-    const int64_t per = std::max<int64_t>(1, kMaxBlock / unit);
+    const int64_t per = std::max<int64_t>(1, max_block / unit);
     const int64_t blocks = ceil_div(units, per);
     return kblocking{k, std::max<int64_t>(1, ceil_div(units, blocks) * unit)};
 }
@@ -38,7 +37,7 @@ void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n
                const float* bias_row, int act) {
     if (m <= 0 || n <= 0) return;
     const int64_t MR = K.mr, NR = K.nr;
-    float* bp = thread_scratch(1, kb.step * ceil_div(n, NR) * NR);
+    float* bp = thread_scratch(scratch::conv_task_work, kb.step * ceil_div(n, NR) * NR);
     gemm::tile_args t{};
     t.alpha = 1.0f;
     t.ldc = ldc;

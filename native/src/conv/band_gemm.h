@@ -16,14 +16,14 @@
 namespace nn::conv {
 
 // The reduction axis cut into blocks of whole `unit`s (a channel's r*s taps, so a block is the
-// im2col of whole channels), at most ~256 long, balanced so the last block is not a sliver.
+// im2col of whole channels), at most ~max_block long (blocking::k_block), balanced so the last block is not a sliver.
 struct kblocking {
     int64_t k, step;
     int64_t count() const { return (k + step - 1) / step; }
     int64_t begin(int64_t b) const { return b * step; }
     int64_t len(int64_t b) const { return k - b * step < step ? k - b * step : step; }
 };
-kblocking make_kblocking(int64_t k, int64_t unit);
+kblocking make_kblocking(int64_t k, int64_t unit, int64_t max_block);
 
 // Rows of A rounded up to the micro-tile height: the packed A's row count.
 int64_t padded_rows(const gemm::kernels& K, int64_t m);

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::conv {
 
 // A validated 2-D convolution (1-D maps onto it with h = 1). Derived sizes filled by validate().
@@ -33,9 +35,24 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
 void backward_data(const shape& p, const float* dy, const float* w, float* dx);
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
 
+// The cache budgets the drivers block for, in floats. They describe the target core's caches,
+// not an algorithm, so each ISA table carries its own (BLIS's config/<arch>).
+struct blocking {
+    int64_t k_block;        // band GEMM: K per packed block (kc x mr of A, kc x nr of B in L1D)
+    int64_t fwd_band;       // im2col forward: a band's packed B block and C block (L2)
+    int64_t bwd_data_band;  // im2col data gradient: a band's dcol and its weight chunk (L2)
+    int64_t bwd_wgt_band;   // im2col weight gradient: a band's columns and dY block (L2)
+    int64_t direct_band;    // direct kernel: a band's padded input, beside the weights (L2)
+    int64_t winograd_v;     // Winograd: a task's transformed input, beside U's slice (L2)
+};
+// Measured on Zen 3 (32 KiB L1D, 512 KiB L2) and kept on Zen 4/5 (1 MiB L2), whose larger L2
+// left the best sizes unchanged: the x86 tables and the scalar table (also arm64's) use these.
+inline constexpr blocking kBlockingZen = {256, 48 * 1024, 96 * 1024, 128 * 1024, 96 * 1024, 96 * 1024};
+
 // Micro-kernels, one table per ISA.
 struct kernels {
     const char* isa;
+    blocking block;
     // col[((ci * r + i) * s + j) * L + (oh - oh0) * ow + ow] = x[ci, oh*sh - pt + i*dh, ow*sw - pl + j*dw]
     // (0 outside the input) for ci < channels and output rows [oh0, oh1); L = (oh1 - oh0) * ow.
     void (*im2col)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col);
@@ -81,10 +98,7 @@ struct kernels {
     void (*transpose_pad)(const float* src, int64_t lds, int64_t kk, int64_t np, int64_t kp, float* dst);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 // Ground truth: direct loops with double accumulation, no tiling, no threads.
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);

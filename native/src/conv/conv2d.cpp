@@ -19,7 +19,8 @@
 #include "conv/conv_direct.h"
 #include "conv/conv_winograd.h"
 #include "conv/prefetch.h"
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 #include "eltwise/eltwise.h"
 
 namespace nn::conv {
@@ -34,7 +35,7 @@ bool is_pointwise(const shape& p) {
 }
 
 // Output rows per band of the implicit GEMM: the band's packed B block and its C block, per_col
-// floats a column together, take `budget` floats of Zen 3's 512 KiB (128 Ki floats) L2.
+// floats a column together, take `budget` floats of L2 (kernels::block).
 int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
     int64_t rows = budget / std::max<int64_t>(1, per_col * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
@@ -94,9 +95,9 @@ void depthwise_forward(const shape& p, const float* x, const float* w, const flo
     const geom g = geom_of(p);
     const padded pd = padded_of(p);
     const int64_t ohw = p.oh * p.ow, rs = p.r * p.s;
-    run_tasks(p.n * p.c, [&](int64_t t) {
+    parallel_tasks(p.n * p.c, [&](int64_t t) {
         const int64_t img = t / p.c, ci = t % p.c;
-        float* xp = thread_scratch(0, pd.hp * pd.wp);
+        float* xp = thread_scratch(scratch::conv_task_input, pd.hp * pd.wp);
         pad_plane(x + t * p.h * p.w, p, pd, xp);
         for (int64_t m = 0; m < p.kg; ++m) {
             const int64_t k = ci * p.kg + m;
@@ -112,9 +113,9 @@ void depthwise_backward_data(const shape& p, const float* dy, const float* w, fl
     const geom g = geom_of(p);
     const padded pd = padded_of(p);
     const int64_t ohw = p.oh * p.ow, rs = p.r * p.s;
-    run_tasks(p.n * p.c, [&](int64_t t) {
+    parallel_tasks(p.n * p.c, [&](int64_t t) {
         const int64_t img = t / p.c, ci = t % p.c;
-        float* dxp = thread_scratch(0, pd.hp * pd.wp);
+        float* dxp = thread_scratch(scratch::conv_task_input, pd.hp * pd.wp);
         std::memset(dxp, 0, sizeof(float) * static_cast<size_t>(pd.hp * pd.wp));
         for (int64_t m = 0; m < p.kg; ++m) {
             const int64_t k = ci * p.kg + m;
@@ -132,9 +133,9 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
     // Per (image, output channel) partials, summed over images in order below.
     std::vector<float> part(static_cast<size_t>(p.n * p.k * rs));
     std::vector<double> bpart(db ? static_cast<size_t>(p.n * p.k) : 0);
-    run_tasks(p.n * p.c, [&](int64_t t) {
+    parallel_tasks(p.n * p.c, [&](int64_t t) {
         const int64_t img = t / p.c, ci = t % p.c;
-        float* xp = thread_scratch(0, pd.hp * pd.wp);
+        float* xp = thread_scratch(scratch::conv_task_input, pd.hp * pd.wp);
         pad_plane(x + t * p.h * p.w, p, pd, xp);
         for (int64_t m = 0; m < p.kg; ++m) {
             const int64_t k = ci * p.kg + m;
@@ -160,19 +161,19 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     if (takes_winograd(p)) return winograd_forward(p, x, w, bias, act, y);  // 3x3 stride 1: conv_winograd.h
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
     const auto& kt = active();
-    const auto& K = gemm::active_kernels();
+    const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     // K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
-    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs);
-    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, 48 * 1024), bands = (p.oh + rows - 1) / rows;
+    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs, kt.block.k_block);
+    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     const int64_t mp = padded_rows(K, p.kg);
-    float* apack = thread_scratch(3, p.groups * mp * p.crs);
+    float* apack = thread_scratch(scratch::conv_weights, p.groups * mp * p.crs);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
-    run_tasks(p.n * p.groups * bands, [&](int64_t t) {
+    parallel_tasks(p.n * p.groups * bands, [&](int64_t t) {
         const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
         const float* xg = x + (img * p.c + grp * p.cg) * hw;
@@ -185,7 +186,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
                     return;
                 }
                 // im2col of the block's channels for this band, straight into panels.
-                kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(0, cols + K.nr), dst);
+                kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(scratch::conv_task_input, cols + K.nr), dst);
             },
             y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
     });
@@ -284,16 +285,16 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
     // before each (see spread_prefetch).
     const int64_t piece = 192 * std::max<int64_t>(1, mlen / (192 * 16)), pieces = (mlen + piece - 1) / piece;
     const int64_t tasks = p.n * p.groups;
-    run_tasks(tasks, [&](int64_t task) {
+    parallel_tasks(tasks, [&](int64_t task) {
         const int64_t img = task / p.groups, grp = task % p.groups;
-        float* dyp = thread_scratch(0, p.kg * plane + 64);
-        float* dxq = thread_scratch(1, p.cg * cstride);
+        float* dyp = thread_scratch(scratch::conv_task_input, p.kg * plane + 64);
+        float* dxq = thread_scratch(scratch::conv_task_work, p.cg * cstride);
         // dyp[k][y][x] = dy[k][y - (eh - pt)][x - (ew - pl)]; the slack past the last plane only
         // feeds the columns and rows past the image, which are dropped.
         kt.pad_rows(dy + (img * p.k + grp * p.kg) * ohw, p.kg, p.oh, p.ow, eh - p.pt, ew - p.pl, wq, plane, 0,
                     p.h + eh, dyp);
         std::memset(dyp + p.kg * plane, 0, sizeof(float) * 64);
-        // The next task (usually this thread's: run_tasks hands out contiguous ranges) reads the
+        // The next task (usually this thread's: parallel_tasks hands out contiguous ranges) reads the
         // next kg planes of dY.
         spread_prefetch pf;
         if (task + 1 < tasks) pf.add(dy + (task + 1) * p.kg * ohw, p.kg * ohw);
@@ -321,28 +322,28 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
     if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
     const auto& kt = active();
-    const auto& K = gemm::active_kernels();
+    const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
-    const kblocking kb = make_kblocking(p.kg, 1);
+    const kblocking kb = make_kblocking(p.kg, 1, kt.block.k_block);
     // dcol = W^T dY per band, then col2im. Bands of one image overlap in dx (not in the
     // pointwise case, where dcol is dx itself), so a task owns whole planes: (image, group,
     // channel chunk). Small batches split the channels so both threads have work; the split
     // depends on the shape only.
     const int64_t chunks = pointwise ? 1 : (p.n * p.groups >= 4) ? 1 : std::min<int64_t>(p.cg, 4);
     const int64_t mchunk = (p.cg + chunks - 1) / chunks * rs;  // rows of W^T per chunk, at most
-    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, 96 * 1024), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
+    const int64_t rows = gemm_band_rows(p, mchunk + kb.step, kt.block.bwd_data_band), bands = pointwise ? (p.oh + rows - 1) / rows : 1;
     // W^T packed once per (group, chunk): A(i, q) = w[q * crs + c0 * rs + i].
     const int64_t mp = padded_rows(K, mchunk), apsize = mp * p.kg;
-    float* apack = thread_scratch(3, p.groups * chunks * apsize);
+    float* apack = thread_scratch(scratch::conv_weights, p.groups * chunks * apsize);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t chunk = 0; chunk < chunks; ++chunk) {
             const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks;
             pack_a_blocks(K, w + grp * p.kg * p.crs + c0 * rs, 1, p.crs, (c1 - c0) * rs, kb,
                           apack + (grp * chunks + chunk) * apsize);
         }
-    run_tasks(p.n * p.groups * chunks * bands, [&](int64_t t) {
+    parallel_tasks(p.n * p.groups * chunks * bands, [&](int64_t t) {
         const int64_t band = t % bands, chunk = t / bands % chunks, ng = t / bands / chunks;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
         const int64_t c0 = p.cg * chunk / chunks, c1 = p.cg * (chunk + 1) / chunks, m = (c1 - c0) * rs;
@@ -361,7 +362,7 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
             if (pointwise) {
                 band_gemm(K, m, kb, cols, a_block, pack_dy, dxg + oh0 * p.ow, hw, false, nullptr, 0);
             } else {
-                float* dcol = thread_scratch(0, m * cols);
+                float* dcol = thread_scratch(scratch::conv_task_input, m * cols);
                 band_gemm(K, m, kb, cols, a_block, pack_dy, dcol, cols, false, nullptr, 0);
                 kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
             }
@@ -409,16 +410,16 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     const int64_t blocks = (p.oh + most - 1) / most, rows = (p.oh + blocks - 1) / blocks;  // balanced
     // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use): a
     // fresh vector here would page-fault its megabytes in on every call.
-    float* part = thread_scratch(2, chunks * p.groups * tsize);
+    float* part = thread_scratch(scratch::conv_partials, chunks * p.groups * tsize);
     const int64_t m = db ? taps : p.crs;  // taps computed
-    run_tasks(chunks * p.groups, [&](int64_t t) {
+    parallel_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
         float* acc = part + t * tsize;
         std::memset(acc, 0, sizeof(float) * static_cast<size_t>(tsize));
-        float* xp = thread_scratch(0, (p.cg + 1) * plane);
+        float* xp = thread_scratch(scratch::conv_task_input, (p.cg + 1) * plane);
         if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
-        float* dyt = thread_scratch(1, rows * p.ow * kp);
+        float* dyt = thread_scratch(scratch::conv_task_work, rows * p.ow * kp);
         // Block b of image img reads dY rows [oh0, oh1) and pads input rows up to oh1 + ext.
         spread_prefetch pf;
         const auto next_inputs = [&](int64_t img, int64_t b) {
@@ -476,12 +477,12 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     if (takes_winograd(p)) return winograd_backward_weights(p, x, dy, dw, db);  // conv_winograd.h
     if (backward_weights_direct_ok(p)) return backward_weights_direct(p, x, dy, dw, db);
     const auto& kt = active();
-    const auto& K = gemm::active_kernels();
+    const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
-    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, 128 * 1024);
+    const int64_t rows = gemm_band_rows(p, p.crs + p.kg, kt.block.bwd_wgt_band);
     // dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so
     // either can be A; pick the orientation whose tiles waste less (M rounds up to mr, N to
     // nr). Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
@@ -490,7 +491,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     const int64_t m = transposed ? p.crs : p.kg, ncols = transposed ? p.kg : p.crs;
     std::vector<float> part(static_cast<size_t>(chunks * wsize));
     std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
-    run_tasks(chunks * p.groups, [&](int64_t t) {
+    parallel_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
         float* acc = part.data() + chunk * wsize + grp * p.kg * p.crs;
@@ -504,7 +505,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                 const float* colp = xg + oh0 * p.ow;
                 int64_t col_rs = hw;
                 if (!pointwise) {
-                    float* col = thread_scratch(0, p.crs * cols);
+                    float* col = thread_scratch(scratch::conv_task_input, p.crs * cols);
                     kt.im2col(xg, p.cg, g, oh0, oh1, col);
                     colp = col;
                     col_rs = cols;
@@ -514,7 +515,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                 const float* b = transposed ? dyp : colp;
                 const int64_t a_rs = transposed ? col_rs : ohw, b_cs = transposed ? ohw : col_rs;
                 band_gemm(
-                    K, m, make_kblocking(cols, 1), ncols,
+                    K, m, make_kblocking(cols, 1, kt.block.k_block), ncols,
                     [&](int64_t k0, int64_t) { return a_view{a + k0, a_rs}; },
                     [&](int64_t k0, int64_t kc, float* dst) { K.pack_b(b + k0, 1, b_cs, kc, ncols, dst); }, acc, ncols,
                     !first, nullptr, 0);

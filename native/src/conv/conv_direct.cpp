@@ -9,22 +9,15 @@
 #include <cstring>
 #include <vector>
 
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 #include "runtime/cpu.h"
 
 namespace nn::conv {
 
-#if !defined(NN_HAVE_X86_KERNELS)
-const direct_kernels* avx2_direct_kernels() noexcept { return nullptr; }
-#endif
-#if !defined(NN_HAVE_AVX512_KERNELS)
-const direct_kernels* avx512_direct_kernels() noexcept { return nullptr; }
-#endif
-
-const direct_kernels* active_direct() noexcept {
+const direct::kernels* direct::available() noexcept {
 #if defined(NN_HAVE_X86_KERNELS)
-    static const direct_kernels* chosen = choose_table(&direct_ref_kernels, &avx2_direct_kernels, &avx512_direct_kernels);
-    return chosen;
+    return &active();
 #else
     return nullptr;
 #endif
@@ -32,9 +25,6 @@ const direct_kernels* active_direct() noexcept {
 
 namespace {
 
-// Padded input floats per band: a band's rows of every channel of the group stay in the 1 MB
-// L2 (Zen 4/5) next to the weights while all its output-channel blocks read them.
-constexpr int64_t kBandFloats = 96 * 1024;
 // A band's padded input larger than this (a huge dilation or channel count) takes the im2col
 // path instead, whose scratch is bounded by the output size.
 constexpr int64_t kMaxBandFloats = int64_t{1} << 22;
@@ -58,7 +48,9 @@ flat flat_of(const shape& p) {
     f.wp = pitch_of(p);
     f.ext = (p.r - 1) * p.dh;
     const int64_t per_row = p.cg * f.wp;
-    int64_t rows = std::clamp<int64_t>(kBandFloats / per_row - f.ext, 1, p.oh);
+    // Padded input floats per band (blocking::direct_band): a band's rows of every channel of
+    // the group stay in L2 next to the weights while all its output-channel blocks read them.
+    int64_t rows = std::clamp<int64_t>(active().block.direct_band / per_row - f.ext, 1, p.oh);
     f.bands = (p.oh + rows - 1) / rows;
     f.rows = (p.oh + f.bands - 1) / f.bands;  // balanced: no sliver band
     // Reads for kept outputs stay below (rows + ext) * wp + shared zeros (a row's last taps wrap
@@ -104,7 +96,7 @@ struct input_prefetch {
 }  // namespace
 
 bool takes_direct(const shape& p) {
-    const direct_kernels* K = active_direct();
+    const direct::kernels* K = direct::available();
     if (!K || p.sh != 1 || p.sw != 1 || p.crs < K->min_crs) return false;
     // 1x1 without padding: the input already is the GEMM operand.
     if (p.r == 1 && p.s == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0) return false;
@@ -119,7 +111,7 @@ bool takes_direct(const shape& p) {
 }
 
 void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
-    const direct_kernels& K = *active_direct();
+    const direct::kernels& K = *direct::available();
     const flat f = flat_of(p);
     const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
@@ -130,7 +122,7 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                 off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
     // Weights packed once (the caller's scratch; tasks only read it): per group and block of kmr
     // output channels, [c][tap][kmr], rows past kg zero.
-    float* wpk = thread_scratch(3, p.groups * kblocks * blk);
+    float* wpk = thread_scratch(scratch::conv_weights, p.groups * kblocks * blk);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t kb = 0; kb < kblocks; ++kb) {
             float* dst = wpk + (grp * kblocks + kb) * blk;
@@ -143,12 +135,12 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
         }
     const int64_t ntasks = p.n * p.groups * f.bands;
     const int64_t tiles = (f.rows * f.wp + K.nr - 1) / K.nr;  // tiles per block of a band, at most
-    run_tasks(ntasks, [&](int64_t t) {
+    parallel_tasks(ntasks, [&](int64_t t) {
         const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
         input_prefetch next{};
         if (t + 1 < ntasks) next = input_prefetch::of(p, f, x, t + 1, tiles);
-        float* xp = thread_scratch(0, p.cg * f.cstride);
+        float* xp = thread_scratch(scratch::conv_task_input, p.cg * f.cstride);
         // The input rows the band reads: padded rows oh0 .. oh1 - 1 + ext.
         const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
         K.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "conv/conv.h"
+#include "runtime/kernel_table.h"
 
 namespace nn::conv {
 
@@ -40,7 +41,9 @@ struct direct_pad {
     int64_t channels, h, w, ih0, rows, wp, pl, cstride;
 };
 
-struct direct_kernels {
+namespace direct {
+
+struct kernels {
     const char* isa;
     int kmr;  // output channels per tile (weights packed in blocks of kmr)
     int nr;   // positions per tile
@@ -52,12 +55,13 @@ struct direct_kernels {
     void (*pad)(const float* x, const direct_pad& a, float* xp);
 };
 
-extern const direct_kernels direct_ref_kernels;
-const direct_kernels* avx2_direct_kernels() noexcept;
-const direct_kernels* avx512_direct_kernels() noexcept;
-// The table for the active ISA, or null where the direct path is not used (no x86 kernels:
-// arm64 keeps the im2col path on its NEON GEMM).
-const direct_kernels* active_direct() noexcept;
+NN_KERNEL_TABLES(kernels)
+
+// active(), or null where the direct path is not used (no x86 kernels: arm64 keeps the im2col
+// path on its NEON GEMM).
+const kernels* available() noexcept;
+
+}  // namespace direct
 
 // Whether forward(p) takes the direct path.
 bool takes_direct(const shape& p);

@@ -10,22 +10,15 @@
 #include <cstring>
 
 #include "conv/prefetch.h"
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 #include "runtime/cpu.h"
 
 namespace nn::conv {
 
-#if !defined(NN_HAVE_X86_KERNELS)
-const winograd_kernels* avx2_winograd_kernels() noexcept { return nullptr; }
-#endif
-#if !defined(NN_HAVE_AVX512_KERNELS)
-const winograd_kernels* avx512_winograd_kernels() noexcept { return nullptr; }
-#endif
-
-const winograd_kernels* active_winograd() noexcept {
+const winograd::kernels* winograd::available() noexcept {
 #if defined(NN_HAVE_X86_KERNELS)
-    static const winograd_kernels* chosen = choose_table(&winograd_ref_kernels, &avx2_winograd_kernels, &avx512_winograd_kernels);
-    return chosen;
+    return &active();
 #else
     return nullptr;
 #endif
@@ -38,9 +31,6 @@ std::atomic<bool> g_enabled{[] {
     return !(e && std::strcmp(e, "0") == 0);
 }()};
 
-// V floats per task: the block's transformed input stays in the 1 MB L2 next to U's slice and the
-// padded rows while every channel block reads it.
-constexpr int64_t kVFloats = 96 * 1024;
 // Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
 // Past kMaxChannels or kMaxWidth the per-thread buffers (padded rows, the weight gradient's
@@ -58,13 +48,15 @@ struct plan {
 };
 
 // per_tile: floats a tile takes in the task's transformed buffers (V; V and Z for the weights).
-plan plan_of(const shape& p, const winograd_kernels& K, int64_t per_tile) {
+plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
     plan q{};
     q.th = (p.oh + 1) / 2;
     q.tw = (p.ow + 1) / 2;
     q.hp = q.tw + 1;  // columns 0 .. 2 tw + 1
     const int64_t total = p.n * q.th * q.tw;
-    const int64_t most = std::max<int64_t>(K.nt, kVFloats / per_tile / K.nt * K.nt);
+    // V floats per task (blocking::winograd_v): the block's transformed input stays in L2 next
+    // to U's slice and the padded rows while every channel block reads it.
+    const int64_t most = std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
     q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
     q.tasks = (total + q.block - 1) / q.block;
@@ -91,7 +83,7 @@ void for_each_image(const plan& q, int64_t t0, int64_t t1, F&& f) {
 
 // V for tiles [t0, t1) of group grp, image by image: pad the rows the tiles of this image read,
 // then transform each tile row's part (in order: a row's spare lanes are overwritten by the next).
-void transform_inputs(const shape& p, const plan& q, const winograd_kernels& K, const float* x, int64_t grp, int64_t t0,
+void transform_inputs(const shape& p, const plan& q, const winograd::kernels& K, const float* x, int64_t grp, int64_t t0,
                       int64_t t1, float* xp, float* v, int64_t vxi) {
     for_each_image(q, t0, t1, [&](int64_t img, int64_t a, int64_t b, int64_t ty0, int64_t ty1) {
         const winograd_pad pa{p.cg, p.h, p.w, 2 * ty0 - p.pt, 2 * (ty1 - ty0) + 2, q.hp, p.pl, q.cstride};
@@ -117,7 +109,7 @@ int64_t odd_lines(int64_t floats) { return (((floats + 15) / 16) | 1) * 16; }
 bool set_winograd_enabled(bool on) noexcept { return g_enabled.exchange(on); }
 
 bool takes_winograd(const shape& p) {
-    if (!g_enabled.load(std::memory_order_relaxed) || !active_winograd()) return false;
+    if (!g_enabled.load(std::memory_order_relaxed) || !winograd::available()) return false;
     if (p.r != 3 || p.s != 3 || p.sh != 1 || p.sw != 1 || p.dh != 1 || p.dw != 1) return false;
     if (p.cg < kMinChannels || p.kg < kMinChannels || p.cg > kMaxChannels || p.kg > kMaxChannels) return false;
     // Up to "full" padding (2): the data gradient of an unpadded layer; wider pads are mostly zeros.
@@ -129,13 +121,13 @@ bool takes_winograd(const shape& p) {
 }
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
-    const winograd_kernels& K = *active_winograd();
+    const winograd::kernels& K = *winograd::available();
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
     // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c).
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
-    float* u = thread_scratch(3, p.groups * ugrp);
+    float* u = thread_scratch(scratch::conv_weights, p.groups * ugrp);
     std::memset(u, 0, sizeof(float) * static_cast<size_t>(p.groups * ugrp));
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t k = 0; k < p.kg; ++k)
@@ -155,11 +147,11 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                 }
             }
     const int64_t vxi = odd_lines(p.cg * q.vs);
-    run_tasks(p.groups * q.tasks, [&](int64_t task) {
+    parallel_tasks(p.groups * q.tasks, [&](int64_t task) {
         const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
-        float* xp = thread_scratch(0, p.cg * q.cstride);
-        float* v = thread_scratch(1, 16 * vxi);
-        float* m = thread_scratch(2, 16 * kmr * K.nt);
+        float* xp = thread_scratch(scratch::conv_task_input, p.cg * q.cstride);
+        float* v = thread_scratch(scratch::conv_task_work, 16 * vxi);
+        float* m = thread_scratch(scratch::conv_partials, 16 * kmr * K.nt);
         // The GEMM reads whole tiles: the lanes past the block's last tile read defined values (zeros,
         // or the spare lanes input_row writes), never stale memory.
         const int64_t used = t1 - t0, whole = (used + K.nt - 1) / K.nt * K.nt;
@@ -217,7 +209,7 @@ constexpr int64_t kMaxWeightChunks = 8;
 }  // namespace
 
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
-    const winograd_kernels& K = *active_winograd();
+    const winograd::kernels& K = *winograd::available();
     const kernels& kt = active();
     // Output channels along dU's rows, padded to whole vectors (bww_direct's layout); V gets one
     // more row, ones, read at xi = 5 for the bias gradient.
@@ -230,16 +222,16 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     std::vector<int64_t> off(static_cast<size_t>(m1));
     for (int64_t c = 0; c < m1; ++c) off[static_cast<size_t>(c)] = c * q.vs;
     // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use).
-    float* part = thread_scratch(2, chunks * p.groups * usize);
-    run_tasks(chunks * p.groups, [&](int64_t task) {
+    float* part = thread_scratch(scratch::conv_partials, chunks * p.groups * usize);
+    parallel_tasks(chunks * p.groups, [&](int64_t task) {
         const int64_t chunk = task / p.groups, grp = task % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
         float* acc = part + task * usize;
         std::memset(acc, 0, sizeof(float) * static_cast<size_t>(usize));
         const int64_t xps = (p.cg * q.cstride + 15) / 16 * 16;
-        float* xp = thread_scratch(0, xps + dyt_floats);
+        float* xp = thread_scratch(scratch::conv_task_input, xps + dyt_floats);
         float* dyt = xp + xps;
-        float* v = thread_scratch(1, 16 * vxi + 16 * zxi);
+        float* v = thread_scratch(scratch::conv_task_work, 16 * vxi + 16 * zxi);
         float* z = v + 16 * vxi;
         if (db) std::fill(v + 5 * vxi + p.cg * q.vs, v + 5 * vxi + p.cg * q.vs + q.block, 1.0f);
         // The next block's input and output-gradient rows, fetched over this block's GEMMs (as the
@@ -278,12 +270,12 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     // threads (C = K = 64: 8 x 266 KB, a serial tail of 3% at 2 threads); then dW = G^T dU G.
     constexpr int64_t kSlice = 4096;
     const int64_t slices = (usize + kSlice - 1) / kSlice;
-    run_tasks(p.groups * slices, [&](int64_t t) {
+    parallel_tasks(p.groups * slices, [&](int64_t t) {
         const int64_t grp = t / slices, r0 = (t % slices) * kSlice, n = std::min(kSlice, usize - r0);
         for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize + r0, part + grp * usize + r0, n);
     });
     static constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
-    run_tasks(p.groups * p.kg, [&](int64_t task) {
+    parallel_tasks(p.groups * p.kg, [&](int64_t task) {
         const int64_t grp = task / p.kg, k = task % p.kg;
         const float* total = part + grp * usize;
         for (int64_t c = 0; c < p.cg; ++c) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "conv/conv.h"
+#include "runtime/kernel_table.h"
 
 namespace nn::conv {
 
@@ -45,7 +46,9 @@ struct winograd_pad {
     int64_t channels, h, w, ih0, rows, hp, pl, cs;
 };
 
-struct winograd_kernels {
+namespace winograd {
+
+struct kernels {
     const char* isa;
     int kmr;    // output channels per GEMM tile (U packed in blocks of kmr)
     int nt;     // tiles per GEMM tile
@@ -78,11 +81,12 @@ struct winograd_kernels {
     void (*grad_row)(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n, int64_t kp, float* z, int64_t zxi);
 };
 
-extern const winograd_kernels winograd_ref_kernels;
-const winograd_kernels* avx2_winograd_kernels() noexcept;
-const winograd_kernels* avx512_winograd_kernels() noexcept;
-// The table for the active ISA, or null where the path is not built (arm64).
-const winograd_kernels* active_winograd() noexcept;
+NN_KERNEL_TABLES(kernels)
+
+// active(), or null where the path is not built (arm64).
+const kernels* available() noexcept;
+
+}  // namespace winograd
 
 // Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
 bool takes_winograd(const shape& p);

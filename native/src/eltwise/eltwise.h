@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::eltwise {
 
 // Kernels work on one contiguous chunk; the API layer splits work across threads.
@@ -39,18 +41,7 @@ inline double sum_lanes(double* acc) {
 // The reference block sum (the definition every SIMD sum_block must match bit for bit).
 double sum_block_ref(const float* x, int64_t n);
 
-// The scalar reference: plain loops over <cmath>. Always present; the tests' ground truth.
-extern const kernels ref_kernels;
-// nullptr when this build has no such path (e.g. arm64 has no AVX).
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels* neon_kernels() noexcept;
-
-// The table for the active ISA (nn::active_isa()), resolved once.
-const kernels& active() noexcept;
-
-// Range checks for the op enums as they arrive from the C ABI.
-bool unary_op_valid(int op) noexcept;
-bool binary_op_valid(int op) noexcept;
+// The scalar reference (plain loops over <cmath>, the tests' ground truth) and the ISA tables.
+NN_KERNEL_TABLES(kernels)
 
 }  // namespace nn::eltwise

@@ -34,14 +34,8 @@ void free_floats(float* p) noexcept {
     if (p) ::operator delete(p, std::align_val_t(64));
 }
 
-// Per-thread scratch, grown on demand and kept (pool threads are long-lived), so steady-state
-// calls never allocate. (runtime/thread_scratch.h: no thread_local destructors, which MinGW
-// runs after freeing their storage.)
-struct scratch {
-    int slot;
-    float* get(size_t n) const { return nn::thread_scratch(slot, n); }
-};
-const scratch t_pack_a{0}, t_pack_b{1};
+// Packing buffers are per-thread scratch, grown on demand and kept (pool threads are
+// long-lived), so steady-state calls never allocate (runtime/thread_scratch.h).
 
 // a >= 0, b > 0; never forms a + b - 1, which overflows for n near INT64_MAX (fuzz_gemm).
 int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
@@ -144,8 +138,8 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const int64_t NC = b_in_place ? n1 - n0 : (T.nc > 0 ? T.nc / NR * NR : K.nc);
     float* bbuf = nullptr;
     if (pr.prepacked == nullptr && !b_in_place)
-        bbuf = t_pack_b.get(static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
-    float* abuf = a_in_place ? nullptr : t_pack_a.get(static_cast<size_t>(pr.kcb * MR));
+        bbuf = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.kcb * ceil_div(std::min(NC, n1 - n0), NR) * NR));
+    float* abuf = a_in_place ? nullptr : nn::thread_scratch(scratch::gemm_pack_a, static_cast<size_t>(pr.kcb * MR));
 
     tile_args t = base_args(pr);
     t.a_packed = !a_in_place;
@@ -257,7 +251,7 @@ problem make_problem(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha,
     pr.c = c;
     pr.ldc = ldc;
     pr.ep = ep;
-    pr.kt = &active_kernels();
+    pr.kt = &active();
     pr.kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : pr.kt->kc);
     return pr;
 }
@@ -279,7 +273,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 // ------------------------------------------------------------------------------ packed B --
 
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
-    kt = &active_kernels();
+    kt = &active();
     kcb = k_block(k, g_tuning.kc > 0 ? g_tuning.kc : kt->kc);
     npad = checked_mul(ceil_div(n, kt->nr), kt->nr, "n rounded up to whole panels (packed B)");
     size_t count = static_cast<size_t>(std::max<int64_t>(1, checked_mul(k, npad, "k * n (packed B)")));

@@ -11,6 +11,8 @@
 #pragma once
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::gemm {
 
 struct tile_args {
@@ -44,12 +46,6 @@ struct kernels {
     void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst);
 };
 
-extern const kernels ref_gemm_kernels;
-const kernels* avx2_gemm_kernels() noexcept;    // null when not compiled
-const kernels* avx512_gemm_kernels() noexcept;  // null when not compiled
-const kernels* neon_gemm_kernels() noexcept;    // null when not compiled (non-arm64 builds)
-
-// The table for the active ISA, resolved once.
-const kernels& active_kernels() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 }  // namespace nn::gemm

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::optim {
 
 // Everything one update needs besides the arrays; precomputed once per call.
@@ -87,10 +89,7 @@ struct kernels {
     void (*softmax_backward_strided)(int64_t d, int64_t inner, const float* y, const float* dy, float* dx, bool log);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 // Drivers (src/optim/optim.cpp): split the work over the pool; arguments already validated.
 void sgd(const sgd_params& q, int64_t n, float* p, const float* g, float* buf);

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::rnn {
 
 // Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a
@@ -34,10 +36,7 @@ struct kernels {
                          const float* dy, float* dgates, float* dgates_h, float* dhn, float* dh_prev, int64_t h);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 inline int64_t gate_count(nn_rnn_cell cell) { return cell == NN_RNN_LSTM ? 4 : 3; }
 

@@ -24,7 +24,7 @@ void step_weight::multiply(int64_t m, const float* a, int64_t lda, float beta, f
     const gemm::kernels& K = *pb.kt;
     const int64_t MR = K.mr, NR = K.nr, k = pb.k, n = pb.n;
     const int64_t panels = (m + MR - 1) / MR;
-    float* ap = nn::thread_scratch(kScratchSlotRnnStep, static_cast<size_t>(panels * MR * pb.kcb));
+    float* ap = nn::thread_scratch(scratch::rnn_step_a, static_cast<size_t>(panels * MR * pb.kcb));
     gemm::tile_args t{};
     t.alpha = 1.0f;
     t.a_packed = t.b_packed = true;

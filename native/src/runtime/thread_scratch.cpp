@@ -15,8 +15,9 @@ namespace nn {
 namespace {
 
 struct buffers {
-    float* p[kThreadScratchSlots] = {};
-    std::size_t cap[kThreadScratchSlots] = {};
+    static constexpr int kSlots = static_cast<int>(scratch::count);
+    float* p[kSlots] = {};
+    std::size_t cap[kSlots] = {};
 };
 
 // Aligned operator new: portable (Windows has no std::aligned_alloc), throws std::bad_alloc.
@@ -65,7 +66,9 @@ thread_local buffers* t_buffers = nullptr;
 
 }  // namespace
 
-float* thread_scratch(int slot, std::size_t count) {
+float* thread_scratch(scratch which, std::size_t count) {
+    const int slot = static_cast<int>(which);
+    count += kScratchSlack;
     buffers* b = t_buffers;
     if (!b) {
         b = new buffers();
@@ -76,7 +79,7 @@ float* thread_scratch(int slot, std::size_t count) {
         free_floats(b->p[slot]);
         b->p[slot] = nullptr;
         b->cap[slot] = 0;
-        b->p[slot] = alloc_floats(count == 0 ? 1 : count);
+        b->p[slot] = alloc_floats(count);
         b->cap[slot] = count;
     }
     return b->p[slot];

@@ -10,17 +10,27 @@
 
 namespace nn {
 
-// Number of independent buffers per thread, assigned by area so nested users never share one:
-// 0-1 SGEMM packed A/B, 2-5 convolution (im2col, partial sums), 6 pooling row buffer,
-// 7 the recurrent step product's packed A (rnn/rnn_step_gemm.cpp).
-inline constexpr int kThreadScratchSlots = 8;
-inline constexpr int kScratchSlotConvBase = 2;
-inline constexpr int kScratchSlotPoolRow = 6;
-inline constexpr int kScratchSlotRnnStep = 7;
+// The buffers a thread holds, one per use that may be live at the same time as another, so
+// nested users (a convolution task calling SGEMM, pooling inside a task) never share one.
+enum class scratch : int {
+    gemm_pack_a,      // SGEMM: packed A micro-panels (gemm/gemm.cpp)
+    gemm_pack_b,      // SGEMM: the packed B block
+    conv_task_input,  // convolution task: padded input, im2col columns or padded dY
+    conv_task_work,   // convolution task: packed B band, transformed tiles, dY^T, dX rows
+    conv_partials,    // convolution: per-chunk weight-gradient partials, Winograd products
+    conv_weights,     // convolution: weights packed once per call on the calling thread
+    pool_row,         // pooling: one row of window results (kernels/common/pool_simd.h)
+    rnn_step_a,       // recurrent step product: packed A (rnn/rnn_step_gemm.cpp)
+    count
+};
 
-// This thread's buffer `slot` (0 <= slot < kThreadScratchSlots) with room for at least `count`
-// floats; the contents are unspecified. Steady-state calls do not allocate. Throws
-// std::bad_alloc on allocation failure.
-float* thread_scratch(int slot, std::size_t count);
+// Floats every buffer holds past the requested count, so SIMD tails may read (never use) a
+// little past the end.
+inline constexpr std::size_t kScratchSlack = 16;
+
+// This thread's buffer `which` with room for at least `count` (+ kScratchSlack) floats; the
+// contents are unspecified and stay valid until this thread asks for `which` again.
+// Steady-state calls do not allocate. Throws std::bad_alloc on allocation failure.
+float* thread_scratch(scratch which, std::size_t count);
 
 }  // namespace nn

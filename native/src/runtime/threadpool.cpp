@@ -230,4 +230,18 @@ void parallel_for(int64_t n, int64_t grain, function_ref<void(int64_t, int64_t)>
     });
 }
 
+void parallel_tasks(int64_t ntasks, function_ref<void(int64_t)> task) {
+    if (ntasks <= 0) return;
+    int max_threads = static_cast<int>(std::min<int64_t>(ntasks, 1024));
+    // Runs of consecutive tasks handed out as threads come free: a thread slowed by the machine
+    // (or started late) does not hold up the others at the end, and a task's successor is still
+    // usually run by the same thread (the kernels prefetch its inputs).
+    std::atomic<int64_t> next{0};
+    parallel_run(max_threads, [&](int, int nt) {
+        const int64_t run = std::max<int64_t>(1, ntasks / (8 * static_cast<int64_t>(nt)));
+        for (int64_t b; (b = next.fetch_add(run, std::memory_order_relaxed)) < ntasks;)
+            for (int64_t t = b, e = std::min(ntasks, b + run); t < e; ++t) task(t);
+    });
+}
+
 }  // namespace nn

@@ -43,4 +43,10 @@ int parallel_run(int max_threads, function_ref<void(int, int)> fn);
 // and the thread count, so results are reproducible for a fixed thread count.
 void parallel_for(int64_t n, int64_t grain, function_ref<void(int64_t, int64_t)> fn);
 
+// Runs task(t) for t in [0, ntasks) over the pool, in runs of consecutive tasks taken by
+// whichever thread is free. Which thread runs a task never changes its result: each task writes
+// only its own outputs. A task's successor is usually run by the same thread (kernels may
+// prefetch its inputs).
+void parallel_tasks(int64_t ntasks, function_ref<void(int64_t)> task);
+
 }  // namespace nn

@@ -39,8 +39,9 @@ public static class TrainCommand
         var augment = new Option<string>("--augment") { Description = "Images: light (rotation ±10°, small shifts, ±10% brightness/contrast, inside Fit) or none", DefaultValueFactory = _ => "light" };
         var valSplit = new Option<double>("--val-split") { Description = "Images: stratified fraction held out for the reported metrics", DefaultValueFactory = _ => 0.2 };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Images: skip files that cannot be decoded (listed in the output) instead of stopping with exit code 2" };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals, or train an image classifier on a folder of class sub-folders or a CSV manifest of image files; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -65,8 +66,10 @@ public static class TrainCommand
                 Folds = Check(p.GetValue(folds), "--folds", 2, 1000),
                 Seed = p.GetValue(seed),
                 OutDir = p.GetValue(outDir) ?? "out",
+                Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
             };
-            return Run(settings, stdout, p.GetValue(json));
+            return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
+                                        : Run(settings, stdout, p.GetValue(json));
         });
         return cmd;
     }
@@ -101,6 +104,8 @@ public static class TrainCommand
         PrintSummary(outcome, stdout);
 
         // Everything is computed before anything is written: a failed run leaves no files.
+        // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
+        if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, ModelFile);

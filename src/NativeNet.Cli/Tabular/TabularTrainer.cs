@@ -98,7 +98,7 @@ public static class TabularTrainer
             var (train, test, _, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification, table);
             using var model = s.Network.Build(data.SampleShape, Outputs(k), s.Seed + fold.Index);
             var compiled = Compile(model, s, k);
-            var history = compiled.Fit(train, s.Epochs, s.BatchSize, validationData: test, progress: new ConsoleProgress(log, live), seed: s.Seed + fold.Index);
+            var history = compiled.Fit(train, s.Epochs, s.BatchSize, validationData: test, progress: new ConsoleProgress(log, live), seed: s.Seed + fold.Index, distributed: s.Distributed);
             var outputs = ToTargetUnits(compiled.Predict(test), tMean, tStd);
             var actual = data.Subset(fold.Test).Targets;
             for (int i = 0; i < fold.Test.Length; i++) Array.Copy(outputs, (long)i * width, oof, (long)fold.Test[i] * width, width);
@@ -126,7 +126,7 @@ public static class TabularTrainer
         try
         {
             var finalCompiled = Compile(final, s, k);
-            var finalHistory = finalCompiled.Fit(full, s.Epochs, s.BatchSize, progress: new ConsoleProgress(log, live), seed: s.Seed);
+            var finalHistory = finalCompiled.Fit(full, s.Epochs, s.BatchSize, progress: new ConsoleProgress(log, live), seed: s.Seed, distributed: s.Distributed);
             var schema = new ModelSchema
             {
                 Input = loaded.Input,

@@ -25,6 +25,8 @@ public sealed record TrainSettings
     public int Seed { get; init; } = 42;
     /// <summary>Bootstrap resamples for the 95% intervals.</summary>
     public int BootstrapResamples { get; init; } = 1000;
+    /// <summary>Data-parallel training across the processes of an MPI job; <see cref="BatchSize"/> is per process.</summary>
+    public bool Distributed { get; init; }
     /// <summary>Output folder.</summary>
     public required string OutDir { get; init; }
 }

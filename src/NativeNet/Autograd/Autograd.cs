@@ -76,6 +76,49 @@ public static partial class Autograd
         return node;
     }
 
+    [ThreadStatic] private static Action<Tensor>? _gradientReady;
+
+    /// <summary>
+    /// Calls <paramref name="callback"/> on this thread, during each backward pass run before the
+    /// returned scope is disposed, as soon as a leaf's gradient for that pass is complete (no
+    /// node left to add to it). Data-parallel training starts communicating a gradient there,
+    /// while the rest of the backward pass still runs. Leaves that get no gradient are not reported.
+    /// </summary>
+    public static GradientReadyScope OnGradientReady(Action<Tensor> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var previous = _gradientReady;
+        _gradientReady = callback;
+        return new GradientReadyScope(previous);
+    }
+
+    /// <summary>Restores the previous gradient-ready callback when disposed.</summary>
+    public readonly struct GradientReadyScope(Action<Tensor>? previous) : IDisposable
+    {
+        /// <summary>Ends the callback's registration.</summary>
+        public void Dispose() => _gradientReady = previous;
+    }
+
+    // For each leaf: how many edges of the graph still bring it gradient (null without a callback).
+    private static Dictionary<Tensor, int>? PendingLeafEdges(List<Node> order)
+    {
+        if (_gradientReady is null) return null;
+        var pending = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        foreach (var node in order)
+            foreach (var input in node.Inputs)
+                if (input is not null && input.RequiresGrad && input.GradFn is null)
+                    pending[input] = pending.GetValueOrDefault(input) + 1;
+        return pending;
+    }
+
+    private static void LeafEdgeDone(Dictionary<Tensor, int>? pending, Tensor leaf)
+    {
+        if (pending is null || !pending.TryGetValue(leaf, out int left)) return;
+        if (left > 1) { pending[leaf] = left - 1; return; }
+        pending.Remove(leaf);
+        if (leaf.Grad is not null) _gradientReady!(leaf);
+    }
+
     internal static void RunBackward(Tensor root, Tensor? gradient, bool retainGraph = false)
     {
         root.ThrowIfDisposed();
@@ -108,6 +151,7 @@ public static partial class Autograd
                 return;
             }
             var order = TopologicalOrder(root.GradFn);
+            var pendingLeaves = PendingLeafEdges(order);
             root.GradFn.OutGrads = new Tensor?[root.GradFn.OutputCount];
             root.GradFn.OutGrads[root.OutputIndex] = seed;
             for (int n = order.Count - 1; n >= 0; n--)
@@ -129,13 +173,18 @@ public static partial class Autograd
                 for (int i = 0; i < inputs.Length; i++)
                 {
                     var g = inGrads[i];
-                    if (g is null) continue;
                     var input = inputs[i];
+                    if (g is null)
+                    {
+                        if (input is not null && input.GradFn is null) LeafEdgeDone(pendingLeaves, input);
+                        continue;
+                    }
                     if (!input.RequiresGrad) { g.Dispose(); continue; }
                     var producer = input.GradFn;
                     if (producer is null)
                     {
                         AccumulateLeaf(input, g);
+                        LeafEdgeDone(pendingLeaves, input);
                         continue;
                     }
                     producer.OutGrads ??= new Tensor?[producer.OutputCount];

@@ -22,4 +22,14 @@ public sealed class Batch
     public float[] Targets { get; }
     /// <summary>Targets per sample.</summary>
     public int TargetWidth { get; }
+
+    /// <summary>Samples [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="count"/>) as a batch of their own (copied).</summary>
+    public Batch Rows(int offset, int count)
+    {
+        if (offset < 0 || count < 0 || offset + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows [{offset}, {offset}+{count}) must lie inside the batch of {Count}.");
+        int size = Count == 0 ? 0 : Features.Length / Count;
+        return new Batch(Index, Indices.AsSpan(offset, count).ToArray(), Features.AsSpan(offset * size, count * size).ToArray(),
+            [count, .. Shape.AsSpan(1)], Targets.AsSpan(offset * TargetWidth, count * TargetWidth).ToArray(), TargetWidth);
+    }
 }

@@ -45,7 +45,7 @@ internal static class NativeLibraryLoader
             if (_handle != 0) return _handle;
             if (_failure is not null) throw _failure;
             var tried = new List<string>();
-            foreach (string candidate in Candidates())
+            foreach (string candidate in Candidates(FileName, "NATIVENET_NATIVE_PATH"))
             {
                 tried.Add(candidate);
                 if (!File.Exists(candidate)) continue;
@@ -90,11 +90,12 @@ internal static class NativeLibraryLoader
     internal static string FileName =>
         OperatingSystem.IsWindows() ? "nativenet.dll" : OperatingSystem.IsMacOS() ? "libnativenet.dylib" : "libnativenet.so";
 
-    private static IEnumerable<string> Candidates()
+    /// <summary>Where to look for native library <paramref name="fileName"/>: the override <paramref name="envVar"/> (file or folder), then the NuGet layout beside the assembly and the app.</summary>
+    internal static IEnumerable<string> Candidates(string fileName, string envVar)
     {
-        string? env = Environment.GetEnvironmentVariable("NATIVENET_NATIVE_PATH");
+        string? env = Environment.GetEnvironmentVariable(envVar);
         if (!string.IsNullOrEmpty(env))
-            yield return Directory.Exists(env) ? Path.Combine(env, FileName) : env;
+            yield return Directory.Exists(env) ? Path.Combine(env, fileName) : env;
         string rid = RuntimeInformation.RuntimeIdentifier;
         string portableRid = (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
                              RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
@@ -107,6 +108,6 @@ internal static class NativeLibraryLoader
             folders.Add(Path.Combine(root, "runtimes", portableRid, "native"));
             folders.Add(root);
         }
-        foreach (string f in folders.Distinct()) yield return Path.Combine(f, FileName);
+        foreach (string f in folders.Distinct()) yield return Path.Combine(f, fileName);
     }
 }

@@ -200,7 +200,7 @@ internal struct nn_rnn_desc
     public int reserved;
 }
 
-/// <summary>Every exported function of the native core, one blittable import each.</summary>
+/// <summary>Every exported function of nativenet.h, one blittable import each.</summary>
 internal static unsafe partial class NativeMethods
 {
     internal const string LibraryName = "nativenet";

@@ -78,9 +78,17 @@ public sealed class CompiledModel
     /// <param name="progress">Receives batch and epoch reports (e.g. <see cref="ConsoleProgress"/>).</param>
     /// <param name="seed">Seeds the shuffles and, through <see cref="Generator.ManualSeed"/>, this thread's default generator (dropout).</param>
     /// <param name="cancellationToken">Stops training early.</param>
+    /// <param name="distributed">
+    /// Data-parallel training across the processes of an MPI job (NativeNet.Distributed; start
+    /// with <c>mpirun -np N</c>): parameters are broadcast from rank 0, each global batch of
+    /// N·<paramref name="batchSize"/> samples is split between the ranks, gradients are summed
+    /// across ranks during the backward pass, and metrics cover every rank's samples. The result
+    /// equals one process with batch N·<paramref name="batchSize"/> up to float summation order.
+    /// Only rank 0 reports progress and writes checkpoint files. Pass the same data and seed on every rank.
+    /// </param>
     public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, Dataset? validationData = null,
         bool shuffle = true, IReadOnlyDictionary<int, double>? classWeights = null, IEnumerable<ICallback>? callbacks = null,
-        IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default, bool distributed = false)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (epochs <= 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be positive. Received: epochs={epochs}");
@@ -101,14 +109,17 @@ public sealed class CompiledModel
         }
         if (train.Count == 0) throw new ArgumentException("data holds no samples.", nameof(data));
 
-        return Fit(new DataLoader(train, batchSize, shuffle, seed), epochs, val, classWeights, callbacks, progress, seed, cancellationToken);
+        using var parallel = distributed ? DataParallel.Create(Model) : null;
+        if (parallel is { Rank: > 0 }) progress = null;
+        var loader = new DataLoader(train, batchSize * (parallel?.WorldSize ?? 1), shuffle, seed);
+        return FitLoop(loader, epochs, batchSize, val, classWeights, callbacks, progress, seed, parallel, cancellationToken);
     }
 
     /// <summary>
     /// Trains on the batches of <paramref name="loader"/>: its samples may be decoded from disk and
     /// augmented on its workers (an image folder with a transform), so augmentation runs inside Fit.
-    /// Otherwise the same as <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken)"/>;
-    /// validation uses <paramref name="validationData"/> as it is (no augmentation).
+    /// Otherwise the same as <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>
+    /// in one process; validation uses <paramref name="validationData"/> as it is (no augmentation).
     /// </summary>
     public History Fit(DataLoader loader, int epochs, ISampleSource? validationData = null, IReadOnlyDictionary<int, double>? classWeights = null,
         IEnumerable<ICallback>? callbacks = null, IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default)
@@ -118,12 +129,16 @@ public sealed class CompiledModel
         if (loader.Data.Count == 0) throw new ArgumentException("The loader holds no samples.", nameof(loader));
         if (classWeights is not null && !_adapter.IsClassification)
             throw new ArgumentException($"classWeights apply to classification losses only. Received: {Loss.GetType().Name}.", nameof(classWeights));
-        var val = validationData;
-        int batchSize = loader.BatchSize;
+        return FitLoop(loader, epochs, loader.BatchSize, validationData, classWeights, callbacks, progress, seed, null, cancellationToken);
+    }
+
+    private History FitLoop(DataLoader loader, int epochs, int batchSize, ISampleSource? val, IReadOnlyDictionary<int, double>? classWeights,
+        IEnumerable<ICallback>? callbacks, IProgress<TrainingProgress>? progress, int seed, IDataParallel? parallel, CancellationToken cancellationToken)
+    {
         Generator.ManualSeed((ulong)(uint)seed);
         var cbs = callbacks?.ToList() ?? [];
         _watchdog = cbs.OfType<NanWatchdog>().FirstOrDefault();
-        var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs };
+        var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs, WritesFiles = parallel is not { Rank: > 0 } };
         var history = context.History;
         foreach (var cb in cbs) cb.OnTrainBegin(context);
         try
@@ -132,7 +147,7 @@ public sealed class CompiledModel
             {
                 context.Epoch = epoch;
                 foreach (var cb in cbs) cb.OnEpochBegin(context);
-                var logs = TrainEpoch(loader, epoch, epochs, classWeights, cbs, context, progress, cancellationToken);
+                var logs = TrainEpoch(loader, epoch, epochs, classWeights, cbs, context, progress, parallel, cancellationToken);
                 if (logs is null) { history.Cancelled = true; break; }
                 if (val is not null)
                     foreach (var (k, v) in Evaluate(val, Math.Max(batchSize, 256))) logs["val_" + k] = v;
@@ -165,7 +180,7 @@ public sealed class CompiledModel
 
     // One epoch of training; null when cancelled before it finished.
     private Dictionary<string, double>? TrainEpoch(DataLoader loader, int epoch, int epochs, IReadOnlyDictionary<int, double>? classWeights,
-        List<ICallback> cbs, TrainingContext context, IProgress<TrainingProgress>? progress, CancellationToken token)
+        List<ICallback> cbs, TrainingContext context, IProgress<TrainingProgress>? progress, IDataParallel? parallel, CancellationToken token)
     {
         Model.Train();
         _epochWatch.Restart();
@@ -173,6 +188,7 @@ public sealed class CompiledModel
         int seen = 0, batchNo = 0;
         var outputs = new List<float[]>();
         var targets = new List<float[]>();
+        var shards = new List<BatchShard>();  // data parallel: which rows of each global batch outputs holds
         IEnumerator<Batch> it;
         try { it = loader.GetEpoch(epoch - 1, token).GetEnumerator(); }
         catch (OperationCanceledException) { return null; }
@@ -184,7 +200,15 @@ public sealed class CompiledModel
                 try { if (!it.MoveNext()) break; }
                 catch (OperationCanceledException) { return null; }
                 var batch = it.Current;
-                double loss = Step(batch, classWeights, out var probabilities);
+                double loss;
+                float[] probabilities;
+                if (parallel is null) loss = Step(batch, classWeights, out probabilities);
+                else
+                {
+                    var shard = parallel.Shard(batch.Count);
+                    loss = ParallelStep(batch, shard, classWeights, parallel, out probabilities);
+                    shards.Add(shard);
+                }
                 lossSum += loss * batch.Count;
                 seen += batch.Count;
                 outputs.Add(probabilities);
@@ -199,8 +223,24 @@ public sealed class CompiledModel
             }
         }
         var logs = new Dictionary<string, double> { ["loss"] = lossSum / seen };
-        AddMetrics(logs, "", Concat(outputs), Concat(targets), loader.Data.Count, loader.Data.TargetWidth);
+        var allOutputs = parallel is null ? Concat(outputs) : GatherRows(parallel, outputs, shards, seen);
+        AddMetrics(logs, "", allOutputs, Concat(targets), loader.Data.Count, loader.Data.TargetWidth);
         return logs;
+    }
+
+    // Data parallel: every rank's output rows of the epoch, in global batch order, on every rank
+    // (each rank fills its rows of a zeroed array, then a sum; adding zeros is exact).
+    private static float[] GatherRows(IDataParallel parallel, List<float[]> parts, List<BatchShard> shards, int rows)
+    {
+        // Outputs per row; a rank that got no rows at all learns it from the others.
+        int i = shards.FindIndex(sh => sh.Count > 0);
+        Span<double> width = [i < 0 ? 0 : parts[i].Length / shards[i].Count, i < 0 ? 0 : 1];
+        parallel.SumInPlace(width);
+        var all = new float[(long)rows * (int)Math.Round(width[0] / width[1])];
+        for (int k = 0, start = 0; k < parts.Count; start += shards[k].GlobalCount, k++)
+            parts[k].CopyTo(all, (long)(start + shards[k].Offset) * (all.Length / rows));
+        parallel.SumInPlace(all);
+        return all;
     }
 
     // One optimizer step on a batch; returns the batch loss and the batch's probabilities.
@@ -222,6 +262,37 @@ public sealed class CompiledModel
         Optimizer.Step();
         _watchdog?.CheckParameters();
         probabilities = _adapter.ToProbabilities(output);
+        return value;
+    }
+
+    // One step on this rank's rows of a global batch; returns the global batch's loss (the same on
+    // every rank, so a non-finite loss stops every rank alike) and this rank's probabilities.
+    private double ParallelStep(Batch batch, BatchShard shard, IReadOnlyDictionary<int, double>? classWeights, IDataParallel parallel, out float[] probabilities)
+    {
+        using var scope = Tensor.NewDisposeScope();
+        Tensor? output = null, loss = null;
+        Span<double> lossSum = [0];
+        if (shard.Count > 0)
+        {
+            var rows = batch.Rows(shard.Offset, shard.Count);
+            using (BatchShard.Enter(shard))
+                output = Model.Forward(Tensor.FromArray(rows.Features, rows.Shape));
+            loss = _adapter.Compute(output, rows.Targets, rows.TargetWidth, SampleWeights(rows, classWeights));
+            lossSum[0] = loss.Item() * (double)shard.Count;
+        }
+        parallel.SumInPlace(lossSum);
+        double value = lossSum[0] / batch.Count;
+        if (!double.IsFinite(value))
+        {
+            _watchdog?.CheckLoss((float)value);
+            throw new InvalidOperationException($"The loss became {value} at batch {batch.Index}; lower the learning rate or check the inputs for NaN.");
+        }
+        Optimizer.ZeroGrad();
+        parallel.Backward(loss, (float)shard.Count / batch.Count);
+        _watchdog?.CheckGradients();
+        Optimizer.Step();
+        _watchdog?.CheckParameters();
+        probabilities = output is null ? [] : _adapter.ToProbabilities(output);
         return value;
     }
 

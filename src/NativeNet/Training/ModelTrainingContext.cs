@@ -12,5 +12,11 @@ internal sealed class ModelTrainingContext(Module model, Optimizer optimizer) : 
 
     public override void SetWeights(IReadOnlyDictionary<string, float[]> weights) => ModelWeights.Set(model, weights);
 
-    public override void SaveWeights(string path) => ModelWeights.Save(model, path);
+    /// <summary>False on data-parallel ranks other than 0: one process writes, the others hold the same weights.</summary>
+    public bool WritesFiles { get; init; } = true;
+
+    public override void SaveWeights(string path)
+    {
+        if (WritesFiles) ModelWeights.Save(model, path);
+    }
 }

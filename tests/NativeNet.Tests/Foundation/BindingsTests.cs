@@ -28,7 +28,8 @@ public class BindingsTests
         string tmp = Directory.CreateTempSubdirectory("nativenet-bindings-").FullName;
         try
         {
-            foreach (string rel in new[] { "bindings/bindings.json", "native/include/nativenet.h", "src/NativeNet/Interop/NativeMethods.g.cs" })
+            foreach (string rel in new[] { "bindings/bindings.json", "native/include/nativenet.h", "src/NativeNet/Interop/NativeMethods.g.cs",
+                                           "native/include/nativenet_dist.h", "src/NativeNet.Distributed/Interop/DistMethods.g.cs" })
             {
                 string dst = Path.Combine(tmp, rel);
                 Directory.CreateDirectory(Path.GetDirectoryName(dst)!);

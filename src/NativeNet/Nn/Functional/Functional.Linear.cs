@@ -99,7 +99,7 @@ public static partial class Functional
         if (p < 0 || p > 1) throw new ArgumentOutOfRangeException(nameof(p), p, $"dropout probability must be in [0, 1]. Received: p={p}");
         if (!training || p == 0) return input.Clone();
         var keep = Tensor.Empty(input.ShapeChecked(), register: false);
-        (generator ?? Generator.Default).FillBernoulli(keep.AsSpan(), 1 - p);
+        NativeNet.Training.BatchShard.FillBernoulli(generator ?? Generator.Default, keep.AsSpan(), 1 - p);
         if (p < 1) K.BinaryScalar(BinaryOp.Mul, keep.Data, (float)(1.0 / (1 - p)), keep.AsSpan());
         var y = Tensor.Empty(input.ShapeChecked());
         K.Binary(BinaryOp.Mul, input.Data, keep.Data, y.AsSpan());

@@ -1,13 +1,14 @@
 // Batch norm, layer norm and dropout drivers. Statistics of a channel (batch norm) or a row
 // (layer norm) are computed inside one task, and cross-row reductions (layer-norm parameter
 // gradients) go through fixed chunks summed in order: results never depend on the thread count.
-#include "conv/norm.h"
+#include "norm/norm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 
 namespace nn::norm {
 
@@ -39,7 +40,7 @@ void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const
     if (sp == 1) {
         bn_stats_nc(n, c, x, mean, var);
     } else {
-        conv::run_tasks(c, [&](int64_t ci) {
+        parallel_tasks(c, [&](int64_t ci) {
             double s = 0.0;
             for (int64_t i = 0; i < n; ++i) s += k.sum(x + (i * c + ci) * sp, sp);
             const float mu = static_cast<float>(s / static_cast<double>(m));
@@ -71,7 +72,7 @@ void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const
                 y[i * c + ci] = x[i * c + ci] * a[static_cast<size_t>(ci)] + b[static_cast<size_t>(ci)];
         return;
     }
-    conv::run_tasks(n * c, [&](int64_t t) {
+    parallel_tasks(n * c, [&](int64_t t) {
         const size_t ci = static_cast<size_t>(t % c);
         k.affine(x + t * sp, sp, a[ci], b[ci], y + t * sp);
     });
@@ -93,7 +94,7 @@ void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, cons
                 y[i * c + ci] = x[i * c + ci] * a[static_cast<size_t>(ci)] + b[static_cast<size_t>(ci)];
         return;
     }
-    conv::run_tasks(n * c, [&](int64_t t) {
+    parallel_tasks(n * c, [&](int64_t t) {
         const size_t ci = static_cast<size_t>(t % c);
         k.affine(x + t * sp, sp, a[ci], b[ci], y + t * sp);
     });
@@ -113,7 +114,7 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
                 sdyx[static_cast<size_t>(ci)] += d * (x[i * c + ci] - save_mean[ci]);
             }
     } else {
-        conv::run_tasks(c, [&](int64_t ci) {
+        parallel_tasks(c, [&](int64_t ci) {
             double s = 0.0, q = 0.0;
             for (int64_t i = 0; i < n; ++i) {
                 double a, b;
@@ -146,7 +147,7 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
             }
         return;
     }
-    conv::run_tasks(n * c, [&](int64_t t) {
+    parallel_tasks(n * c, [&](int64_t t) {
         const size_t u = static_cast<size_t>(t % c);
         k.affine2(dy + t * sp, x + t * sp, sp, ca[u], cb[u], cc[u], dx + t * sp);
     });
@@ -156,7 +157,7 @@ void layer_norm(int64_t rows, int64_t d, const float* x, const float* gamma, con
                 float* save_mean, float* save_invstd) {
     const auto& k = active();
     const int64_t per = std::max<int64_t>(1, 8192 / d), tasks = (rows + per - 1) / per;
-    conv::run_tasks(tasks, [&](int64_t t) {
+    parallel_tasks(tasks, [&](int64_t t) {
         for (int64_t r = t * per; r < std::min(rows, (t + 1) * per); ++r) {
             const float* xr = x + r * d;
             const double mean = k.sum(xr, d) / static_cast<double>(d);
@@ -176,7 +177,7 @@ void layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* d
     const int64_t chunks = std::min(rows, kLnChunks);
     std::vector<double> pg(params && dgamma ? static_cast<size_t>(chunks * d) : 0, 0.0);
     std::vector<double> pb(params && dbeta ? static_cast<size_t>(chunks * d) : 0, 0.0);
-    conv::run_tasks(chunks, [&](int64_t ch) {
+    parallel_tasks(chunks, [&](int64_t ch) {
         const int64_t r0 = rows * ch / chunks, r1 = rows * (ch + 1) / chunks;
         for (int64_t r = r0; r < r1; ++r) {
             k.ln_row_backward(x + r * d, dy + r * d, d, save_mean[r], save_invstd[r], gamma, dx + r * d);
@@ -199,7 +200,7 @@ void layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* d
 void dropout(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset) {
     const auto& k = active();
     const int64_t blocks = (n + kDropoutBlock - 1) / kDropoutBlock;
-    conv::run_tasks(blocks, [&](int64_t b) {
+    parallel_tasks(blocks, [&](int64_t b) {
         const int64_t s = b * kDropoutBlock, len = std::min(kDropoutBlock, n - s);
         k.dropout(x + s, y + s, mask ? mask + s : nullptr, len, p, seed, offset + static_cast<uint64_t>(s));
     });
@@ -209,7 +210,7 @@ void dropout_backward(const float* dy, const uint8_t* mask, float* dx, int64_t n
     const auto& k = active();
     const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
     const int64_t blocks = (n + kDropoutBlock - 1) / kDropoutBlock;
-    conv::run_tasks(blocks, [&](int64_t b) {
+    parallel_tasks(blocks, [&](int64_t b) {
         const int64_t s = b * kDropoutBlock, len = std::min(kDropoutBlock, n - s);
         k.dropout_backward(dy + s, mask + s, dx + s, len, scale);
     });

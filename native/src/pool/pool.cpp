@@ -1,11 +1,12 @@
 // Pooling drivers: validation and the split over planes (each plane is independent).
-#include "conv/pool.h"
+#include "pool/pool.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "conv/conv.h"
-#include "conv/scratch.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
 #include "runtime/error.h"
 
 namespace nn::pool {
@@ -91,7 +92,7 @@ int64_t planes_per_task(const geom& g) { return std::max<int64_t>(1, 16384 / std
 template <class F>
 void over_planes(int64_t planes, const geom& g, F&& f) {
     const int64_t per = planes_per_task(g), tasks = (planes + per - 1) / per;
-    conv::run_tasks(tasks, [&](int64_t t) {
+    parallel_tasks(tasks, [&](int64_t t) {
         for (int64_t pl = t * per; pl < std::min(planes, (t + 1) * per); ++pl) f(pl);
     });
 }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::pool {
 
 struct geom {
@@ -19,7 +21,7 @@ struct shape {
 // Validates a descriptor (messages name desc->field and the value). avg: dilation must be 1.
 shape validate(const nn_pool2d_desc& d, bool avg);
 
-// Drivers over whole tensors (src/conv/pool.cpp). idx may be null in max_forward.
+// Drivers over whole tensors (src/pool/pool.cpp). idx may be null in max_forward.
 void max_forward(const shape& p, const float* x, float* y, int64_t* idx);
 void max_backward(const shape& p, const float* dy, const int64_t* idx, float* dx);
 void avg_forward(const shape& p, const float* x, float* y);
@@ -38,10 +40,7 @@ struct kernels {
     void (*avg_backward)(const float* dy, const geom& g, float* dx);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 // Ground truth over whole tensors (n * c planes).
 void max_forward_ref(const shape& p, const float* x, float* y, int64_t* idx);

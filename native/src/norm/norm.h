@@ -2,9 +2,11 @@
 #pragma once
 #include <cstdint>
 
+#include "runtime/kernel_table.h"
+
 namespace nn::norm {
 
-// Drivers (src/conv/norm.cpp); arguments already validated by the API layer.
+// Drivers (src/norm/norm.cpp); arguments already validated by the API layer.
 void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const float* gamma, const float* beta,
                          float* running_mean, float* running_var, float momentum, float eps, float* y,
                          float* save_mean, float* save_invstd);
@@ -48,10 +50,7 @@ struct kernels {
     void (*dropout_backward)(const float* dy, const uint8_t* mask, float* dx, int64_t n, float scale);
 };
 
-extern const kernels ref_kernels;
-const kernels* avx2_kernels() noexcept;
-const kernels* avx512_kernels() noexcept;
-const kernels& active() noexcept;
+NN_KERNEL_TABLES(kernels)
 
 // Ground truth in double.
 void batch_norm_training_ref(int64_t n, int64_t c, int64_t sp, const float* x, const float* gamma, const float* beta,

@@ -1,0 +1,59 @@
+// Every area's kernel-table choice (runtime/kernel_table.h), and the accessors of the ISA paths
+// this build does not compile, which report themselves absent.
+#include "conv/conv.h"
+#include "conv/conv_direct.h"
+#include "conv/conv_winograd.h"
+#include "eltwise/eltwise.h"
+#include "gemm/gemm_kernels.h"
+#include "norm/norm.h"
+#include "optim/optim.h"
+#include "pool/pool.h"
+#include "rnn/rnn.h"
+#include "runtime/cpu.h"
+
+#if defined(NN_HAVE_X86_KERNELS)
+#  define NN_AVX2_ABSENT(area)
+#else
+#  define NN_AVX2_ABSENT(area) \
+      namespace nn::area { const kernels* avx2_kernels() noexcept { return nullptr; } }
+#endif
+#if defined(NN_HAVE_AVX512_KERNELS)
+#  define NN_AVX512_ABSENT(area)
+#else
+#  define NN_AVX512_ABSENT(area) \
+      namespace nn::area { const kernels* avx512_kernels() noexcept { return nullptr; } }
+#endif
+
+// Areas with a NEON path define neon_kernels() in kernels/neon/ on arm64 builds.
+#if defined(NN_HAVE_NEON_KERNELS)
+#  define NN_NEON_ABSENT_WHERE_BUILT(area)
+#else
+#  define NN_NEON_ABSENT_WHERE_BUILT(area) NN_NEON_ABSENT(area)
+#endif
+#define NN_NEON_ABSENT(area) \
+    namespace nn::area { const kernels* neon_kernels() noexcept { return nullptr; } }
+
+#define NN_ACTIVE_TABLE(area)                                                                     \
+    namespace nn::area {                                                                          \
+    const kernels& active() noexcept {                                                            \
+        static const kernels* chosen =                                                            \
+            choose_table(&ref_kernels, &avx2_kernels, &avx512_kernels, &neon_kernels);            \
+        return *chosen;                                                                           \
+    }                                                                                             \
+    }
+
+// An area with SIMD paths for x86 only.
+#define NN_X86_AREA(area) NN_AVX2_ABSENT(area) NN_AVX512_ABSENT(area) NN_NEON_ABSENT(area) NN_ACTIVE_TABLE(area)
+// An area with SIMD paths for x86 and arm64.
+#define NN_X86_NEON_AREA(area) \
+    NN_AVX2_ABSENT(area) NN_AVX512_ABSENT(area) NN_NEON_ABSENT_WHERE_BUILT(area) NN_ACTIVE_TABLE(area)
+
+NN_X86_NEON_AREA(gemm)
+NN_X86_NEON_AREA(eltwise)
+NN_X86_AREA(conv)
+NN_X86_AREA(conv::direct)
+NN_X86_AREA(conv::winograd)
+NN_X86_AREA(pool)
+NN_X86_AREA(norm)
+NN_X86_AREA(optim)
+NN_X86_AREA(rnn)
