@@ -33,7 +33,7 @@ public sealed class FloatImage
 
     /// <summary>
     /// The same picture with <paramref name="channels"/> channels: grey → RGB repeats the plane,
-    /// RGB → grey is ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B, as torchvision and PIL), and a
+    /// RGB → grey is torchvision's luma 0.2989 R + 0.587 G + 0.114 B, and a
     /// pixel whose three values are equal keeps that value exactly.
     /// </summary>
     public FloatImage WithChannels(int channels)
@@ -52,7 +52,7 @@ public sealed class FloatImage
         for (int i = 0; i < n; i++)
         {
             float r = Data[i], g = Data[n + i], b = Data[2 * n + i];
-            grey[i] = r == g && g == b ? r : 0.299f * r + 0.587f * g + 0.114f * b;
+            grey[i] = r == g && g == b ? r : 0.2989f * r + 0.587f * g + 0.114f * b;
         }
         return new FloatImage(grey, 1, Height, Width);
     }

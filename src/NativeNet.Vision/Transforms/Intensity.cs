@@ -150,7 +150,7 @@ public sealed class Normalize : IImageTransform
     }
 }
 
-/// <summary>torchvision <c>Grayscale</c>: ITU-R 601 luma, repeated to <c>outputChannels</c> (1 or 3).</summary>
+/// <summary>torchvision <c>Grayscale</c>: luma 0.2989 R + 0.587 G + 0.114 B, repeated to <c>outputChannels</c> (1 or 3).</summary>
 public sealed class Grayscale(int outputChannels = 1) : IImageTransform
 {
     /// <inheritdoc />

@@ -121,6 +121,7 @@ public sealed class DataLoader : IEnumerable<Batch>
                     }, stop.Token));
                 }
                 if (pending.Count == 0) break;
+                cancellationToken.ThrowIfCancellationRequested();   // a finished batch is not served after cancellation
                 var task = pending.Dequeue();
                 Batch batch;
                 try { batch = task.WaitAsync(cancellationToken).GetAwaiter().GetResult(); }

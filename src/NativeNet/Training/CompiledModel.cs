@@ -8,7 +8,7 @@ namespace NativeNet.Training;
 /// <summary>
 /// A module bound to an optimizer, a loss and metrics — Keras's compiled model, made with
 /// <see cref="TrainingExtensions.Compile(Module, Optimizer, Loss, string[])"/>. It adds
-/// <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken)"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
+/// <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
 /// module stays yours (dispose it yourself), and you can keep calling it directly.
 /// </summary>
 /// <example>
