@@ -1,7 +1,8 @@
 // SGEMM micro-benchmark through the public C ABI, timed like /work/shared/anchors/gemm_anchor.c
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
-//                   --b-in-place=N --b-in-place-bytes=N --clock=cpu] [MxNxK ...]
+//                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
+//                   --panel-b-in-place-bytes=N --dot-max-n=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
         else if (opt("a-in-place")) tune.a_in_place_max_cols = v;
         else if (opt("b-in-place")) tune.b_in_place_max_rows = v;
         else if (opt("b-in-place-bytes")) tune.b_in_place_max_bytes = v;
+        else if (opt("panel-major")) tune.panel_major_max_rows = v;
+        else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
+        else if (opt("dot-max-n")) tune.dot_max_n = v;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());

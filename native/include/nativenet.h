@@ -137,7 +137,13 @@ typedef NN_ENUM(nn_unary_op) {
     NN_UNARY_ABS = 10,
     NN_UNARY_SQRT = 11,
     NN_UNARY_SQUARE = 12,
-    NN_UNARY_SCALE = 13      /* y = alpha * x */
+    NN_UNARY_SCALE = 13,     /* y = alpha * x */
+    NN_UNARY_RELU6 = 14,     /* min(max(x, 0), 6) */
+    NN_UNARY_HARDSWISH = 15, /* x * relu6(x + 3) / 6 */
+    NN_UNARY_HARDSIGMOID = 16, /* relu6(x + 3) / 6 */
+    NN_UNARY_SILU = 17,      /* x * sigmoid(x) */
+    NN_UNARY_SOFTPLUS = 18,  /* log(1 + e^x); x above 20 passes through (PyTorch's threshold) */
+    NN_UNARY_MISH = 19       /* x * tanh(softplus(x)) */
 } nn_unary_op;
 
 /** Binary element-wise functions on equal-length arrays. */

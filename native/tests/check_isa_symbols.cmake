@@ -1,6 +1,6 @@
 # Fails when one symbol is defined in the objects of more than one instruction set.
 # The kernels/<isa> folders are compiled with their ISA's flags and the rest of the library
-# (src/, kernels/ref) with none. A function with external linkage (a plain `inline` helper in a
+# (src/, kernels/ref) with none. A function with external linkage (a plain `inline` function in a
 # shared header, a template instance, weak and COMDAT symbols included) emitted into two such
 # objects is kept once by the linker, which picks either copy for every caller: an AVX2-only CPU
 # may then run the copy compiled for AVX-512 and die of SIGILL. Shared headers give their code

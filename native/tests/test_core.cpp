@@ -80,9 +80,9 @@ TEST(ThreadPool, EveryThreadRunsOnceAndExceptionsComeBack) {
                  std::runtime_error);
 }
 
-// Back-to-back runs of different sizes: a helper that wakes late for one run must not take a
+// Back-to-back runs of different sizes: a worker that wakes late for one run must not take a
 // piece of the next (pieces are claimed per run), and every piece runs exactly once even when
-// the caller claims the pieces its helpers have not started.
+// the caller claims the pieces its workers have not started.
 TEST(ThreadPool, BackToBackRunsRunEveryPieceOnce) {
     nn_test::ThreadScope threads(4);
     std::vector<std::atomic<int>> hits(4);

@@ -33,6 +33,12 @@ const UnaryCase kUnary[] = {
     {NN_UNARY_SQRT, "sqrt", 0, 100, 0, 0, 0},
     {NN_UNARY_SQUARE, "square", -5, 5, 0, 0, 0},
     {NN_UNARY_SCALE, "scale", -5, 5, -0.7f, 0, 0},
+    {NN_UNARY_RELU6, "relu6", -3, 9, 0, 0, 0},
+    {NN_UNARY_HARDSWISH, "hardswish", -6, 6, 0, 3e-7f, 1e-7f},
+    {NN_UNARY_HARDSIGMOID, "hardsigmoid", -6, 6, 0, 3e-7f, 1e-7f},
+    {NN_UNARY_SILU, "silu", -30, 30, 0, 5e-7f, 1e-7f},
+    {NN_UNARY_SOFTPLUS, "softplus", -40, 40, 0, 5e-7f, 1e-7f},
+    {NN_UNARY_MISH, "mish", -30, 30, 0, 1e-6f, 1e-7f},
 };
 
 std::string ctx(const char* what, int64_t n) {
@@ -72,7 +78,8 @@ TEST(Eltwise, SpecialValuesFollowTheReference) {
     std::vector<float> x = {0.0f, -0.0f, inf, -inf, nan, 1e-40f, -1e-40f, 100.0f, -100.0f, 88.7f, -104.0f,
                             3.0e38f, 1e-7f, -1e-7f, 0.6249f, 0.6251f, 20.0f};
     const int64_t n = static_cast<int64_t>(x.size());
-    for (nn_unary_op op : {NN_UNARY_RELU, NN_UNARY_SIGMOID, NN_UNARY_TANH, NN_UNARY_EXP, NN_UNARY_GELU}) {
+    for (nn_unary_op op : {NN_UNARY_RELU, NN_UNARY_SIGMOID, NN_UNARY_TANH, NN_UNARY_EXP, NN_UNARY_GELU, NN_UNARY_RELU6,
+                            NN_UNARY_SILU, NN_UNARY_SOFTPLUS}) {
         std::vector<float> got(x.size()), want(x.size());
         ASSERT_EQ(nn_unary(op, x.data(), got.data(), n, 0.0f), NN_OK);
         nn::eltwise::ref_kernels.unary(op, x.data(), want.data(), n, 0.0f);

@@ -350,18 +350,25 @@ private:
 };
 }  // namespace
 
-// Every driver path on small sizes: all operands packed or read in place, tiny K and N blocks
-// (many blocks, uneven last ones), each with transposes, beta, epilogues and packed B.
+// Every driver path on small sizes: all operands packed or read in place, the panel-major order
+// for short M ranges (B panels packed or in place), tiny K and N blocks (many blocks, uneven
+// last ones), each with transposes, beta, epilogues and packed B, on 2 threads.
 TEST(Gemm, BlockingVariants) {
     struct Variant {
         const char* name;
         int64_t small, a_cols, b_rows, kc, nc, per_thread;
+        int64_t panel_rows = 0, panel_b_bytes = 0;  // panel-major M ranges, its B read in place
+        int64_t dot_n = 0;                          // skinny N on dot products
     };
+    const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
         {"all packed", 0, 0, 0, 16, 64, 1 << 10},
-        {"all in place", int64_t{1} << 40, 0, 0, 16, 64, 1 << 10},
-        {"A in place, B packed", 0, int64_t{1} << 40, 0, 24, 32, 1 << 10},
-        {"A packed, B in place", 0, 0, int64_t{1} << 40, 7, 96, 1 << 10},
+        {"all in place", big, 0, 0, 16, 64, 1 << 10},
+        {"A in place, B packed", 0, big, 0, 24, 32, 1 << 10},
+        {"A packed, B in place", 0, 0, big, 7, 96, 1 << 10},
+        {"panel-major, B panels packed", 0, 0, 0, 16, 64, 1 << 10, big, 0},
+        {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
+        {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
     };
     uint32_t seed = 6000;
     for (const auto& v : variants) {
@@ -372,10 +379,13 @@ TEST(Gemm, BlockingVariants) {
         t.kc = v.kc;
         t.nc = v.nc;
         t.work_per_thread = v.per_thread;
+        t.panel_major_max_rows = v.panel_rows;
+        t.panel_b_in_place_max_bytes = v.panel_b_bytes;
+        t.dot_max_n = v.dot_n;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})
-            for (int64_t n : {1, 17, 70, 130})
+            for (int64_t n : {1, 3, 17, 70, 130})
                 for (int64_t k : {0, 1, 16, 41})
                     for (int tr = 0; tr < 4; ++tr) {
                         Case c;

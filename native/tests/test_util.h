@@ -1,4 +1,4 @@
-// Helpers shared by the native tests: seeded data, sentinel-padded buffers, tolerant comparison
+// Utilities shared by the native tests: seeded data, sentinel-padded buffers, tolerant comparison
 // that prints the index and both values on failure.
 #pragma once
 #include <gtest/gtest.h>

@@ -21,29 +21,42 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(stdout));
         root.Subcommands.Add(PredictCommand.Create(stdout));
         root.Subcommands.Add(ExportCommand.Create(stdout));
+        root.Subcommands.Add(ConvertCommand.Create(stdout));
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var e in parsed.Errors) stderr.WriteLine($"nativenet: {e.Message}");
-            stderr.WriteLine("Run 'nativenet --help' for usage.");
-            return BadInput;
+            string more = parsed.Errors.Count > 1 ? $" (and {parsed.Errors.Count - 1} more)" : "";
+            return Fail(stderr, $"{parsed.Errors[0].Message}{more}; run 'nativenet --help' for usage.", BadInput);
         }
         try
         {
             CommonOptions.Apply(parsed);
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (CliInputException e)
+        catch (Exception e) when (IsBadInput(e))
         {
-            stderr.WriteLine($"nativenet: {e.Message}");
-            return BadInput;
+            return Fail(stderr, e.Message, BadInput);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException)
+        catch (Exception e) when (e is not (StackOverflowException or AccessViolationException))
         {
-            stderr.WriteLine($"nativenet: {e.Message}");
-            return BadInput;
+            // A defect of ours, not of the input: still one line and a defined exit code, never an abort.
+            return Fail(stderr, $"internal error ({e.GetType().Name}): {e.Message}", Failure);
         }
+    }
+
+    /// <summary>Exit code for a failure that is not the input's fault.</summary>
+    public const int Failure = 1;
+
+    // Input the user can fix: arguments, file contents, and files that cannot be read, written or found.
+    private static bool IsBadInput(Exception e) =>
+        e is CliInputException or ArgumentException or InvalidDataException or FormatException
+            or IOException or UnauthorizedAccessException;
+
+    private static int Fail(TextWriter stderr, string message, int code)
+    {
+        stderr.WriteLine(Safety.CliText.ErrorLine("nativenet: " + message));
+        return code;
     }
 }
 

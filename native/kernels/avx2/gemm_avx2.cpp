@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 
+#include "../common/gemm_dot.h"
 #include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
@@ -42,8 +43,10 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 // broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
 // four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
 // registers, so nothing spills in the k loop.
-template <int R, bool A_RS1, bool BP>
-void tile_impl(const tile_args& t) {
+// HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
+// (skinny N pays for its columns, not for a full-width tile).
+template <int R, bool A_RS1, bool BP, bool HALF>
+void tile_body(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
@@ -65,12 +68,12 @@ void tile_impl(const tile_args& t) {
         for (int64_t p = 0; p < k; ++p) {
             const float* a = a_base + p * acs;
             const float* b = b_base + p * brs;
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            __m256 b0 = _mm256_loadu_ps(b), b1 = HALF ? _mm256_setzero_ps() : _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+                if (!HALF) c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
         }
     } else {
@@ -78,12 +81,12 @@ void tile_impl(const tile_args& t) {
         for (int64_t p = 0; p < k; ++p) {
             const float* a = a_base + p * acs;
             const float* b = b_base + p * brs;
-            __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = _mm256_maskload_ps(b + 8, bm1);
+            __m256 b0 = _mm256_maskload_ps(b, bm0), b1 = HALF ? _mm256_setzero_ps() : _mm256_maskload_ps(b + 8, bm1);
 #pragma GCC unroll 8
             for (int r = 0; r < R; ++r) {
                 __m256 av = _mm256_broadcast_ss(&a_at(a, r, ars));
                 c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-                c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+                if (!HALF) c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
             }
         }
     }
@@ -129,8 +132,19 @@ void tile_impl(const tile_args& t) {
     }
 }
 
+// The table's tile for R rows: half or full width by the tile's columns.
+template <int R, bool A_RS1, bool BP>
+void tile_impl(const tile_args& t) {
+    if (t.n <= NR / 2) tile_body<R, A_RS1, BP, true>(t);
+    else tile_body<R, A_RS1, BP, false>(t);
+}
+
+void dot(const dot_args& d) {
+    dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });
+}
+
 }  // namespace
 
-NN_GEMM_ISA_TABLE(avx2, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024)
+NN_GEMM_ISA_TABLE(avx2, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024, &dot)
 
 }  // namespace nn::gemm

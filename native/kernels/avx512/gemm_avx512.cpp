@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 
+#include "../common/gemm_dot.h"
 #include "../common/gemm_table.h"
 #include "../common/vecmath.h"
 #include "gemm/gemm.h"
@@ -44,8 +45,10 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 // broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
 // four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
 // registers, so nothing spills in the k loop.
-template <int R, bool A_RS1, bool BP>
-void tile_impl(const tile_args& t) {
+// HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
+// (skinny N pays for its columns, not for a full-width tile).
+template <int R, bool A_RS1, bool BP, bool HALF>
+void tile_body(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -67,12 +70,12 @@ void tile_impl(const tile_args& t) {
         const float* a = a_base + p * acs;
         const float* b = b_base + p * brs;
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
-        __m512 b1 = BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
+        __m512 b1 = HALF ? _mm512_setzero_ps() : BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             __m512 av = _mm512_set1_ps(a_at(a, r, ars));
             c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-            c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+            if (!HALF) c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
         }
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
@@ -110,8 +113,19 @@ void tile_impl(const tile_args& t) {
     }
 }
 
+// The table's tile for R rows: half or full width by the tile's columns.
+template <int R, bool A_RS1, bool BP>
+void tile_impl(const tile_args& t) {
+    if (t.n <= NR / 2) tile_body<R, A_RS1, BP, true>(t);
+    else tile_body<R, A_RS1, BP, false>(t);
+}
+
+void dot(const dot_args& d) {
+    dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });
+}
+
 }  // namespace
 
-NN_GEMM_ISA_TABLE(avx512, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024)
+NN_GEMM_ISA_TABLE(avx512, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024, &dot)
 
 }  // namespace nn::gemm

@@ -40,6 +40,27 @@ inline void store_n(float* p, typename V::reg v, int count) {
     std::memcpy(p, tmp, sizeof(float) * static_cast<size_t>(count));
 }
 
+// min(max(x, 0), 6), NaN kept.
+template <class V>
+inline typename V::reg relu6(typename V::reg x) {
+    auto r = V::select(V::gt(x, V::zero()), x, V::zero());
+    r = V::select(V::gt(r, V::set1(6.0f)), V::set1(6.0f), r);
+    return V::select(V::is_nan(x), x, r);
+}
+
+// log(1 + e^x) without threshold, as max(x, 0) + log1p(e^-|x|); log1p(u) = log(w)·u / (w − 1)
+// with w = 1 + u keeps the relative accuracy of a tiny u (the far negative tail).
+template <class V>
+inline typename V::reg softplus_raw(typename V::reg x) {
+    using namespace nn::vecmath;
+    const auto one = V::set1(1.0f);
+    auto u = exp<V>(V::neg(V::abs(x)));
+    auto w = V::add(one, u);
+    auto l = V::select(V::gt(w, one), V::div(V::mul(nn::vecmath::log<V>(w), u), V::sub(w, one)), u);
+    auto r = V::add(V::select(V::gt(x, V::zero()), x, V::zero()), l);
+    return V::select(V::is_nan(x), x, r);
+}
+
 template <class V>
 inline typename V::reg apply(nn_unary_op op, typename V::reg x, typename V::reg va) {
     using namespace nn::vecmath;
@@ -73,6 +94,12 @@ inline typename V::reg apply(nn_unary_op op, typename V::reg x, typename V::reg 
         case NN_UNARY_SQRT: return V::sqrt(x);
         case NN_UNARY_SQUARE: return V::mul(x, x);
         case NN_UNARY_SCALE: return V::mul(va, x);
+        case NN_UNARY_RELU6: return relu6<V>(x);
+        case NN_UNARY_HARDSWISH: return V::div(V::mul(x, relu6<V>(V::add(x, V::set1(3.0f)))), V::set1(6.0f));
+        case NN_UNARY_HARDSIGMOID: return V::div(relu6<V>(V::add(x, V::set1(3.0f))), V::set1(6.0f));
+        case NN_UNARY_SILU: return V::mul(x, sigmoid<V>(x));
+        case NN_UNARY_SOFTPLUS: return V::select(V::gt(x, V::set1(20.0f)), x, softplus_raw<V>(x));
+        case NN_UNARY_MISH: return V::mul(x, tanh<V>(softplus_raw<V>(x)));
     }
     return x;
 }
@@ -99,6 +126,24 @@ inline typename V::reg derivative(nn_unary_op op, typename V::reg x, typename V:
         case NN_UNARY_SQRT: return V::div(V::set1(0.5f), y);
         case NN_UNARY_SQUARE: return V::add(x, x);
         case NN_UNARY_SCALE: return va;
+        case NN_UNARY_RELU6: return V::select(V::gt(x, zero), V::select(V::lt(x, V::set1(6.0f)), one, zero), zero);
+        case NN_UNARY_HARDSWISH: {
+            auto mid = V::fmadd(x, V::set1(1.0f / 3.0f), V::set1(0.5f));
+            return V::select(V::lt(x, V::set1(-3.0f)), zero, V::select(V::gt(x, V::set1(3.0f)), one, mid));
+        }
+        case NN_UNARY_HARDSIGMOID: {
+            auto inside = V::select(V::gt(x, V::set1(-3.0f)), V::select(V::lt(x, V::set1(3.0f)), one, zero), zero);
+            return V::mul(inside, V::set1(1.0f / 6.0f));
+        }
+        case NN_UNARY_SILU: {
+            auto s = sigmoid<V>(x);
+            return V::mul(s, V::fmadd(x, V::sub(one, s), one));
+        }
+        case NN_UNARY_SOFTPLUS: return V::select(V::gt(x, V::set1(20.0f)), one, sigmoid<V>(x));
+        case NN_UNARY_MISH: {
+            auto t = tanh<V>(softplus_raw<V>(x));
+            return V::fmadd(V::mul(x, sigmoid<V>(x)), V::fnmadd(t, t, one), t);
+        }
     }
     return one;
 }

@@ -2,7 +2,7 @@
 // kernels/avx512 instantiate them with their own flags. One call = one batch row of one step:
 // all gates of a hidden unit are fused (bias-added pre-activations in, activations, new state
 // and output out) so each value is touched once per step. Tails reuse the element-wise
-// family's padded load/store helpers.
+// family's padded load/store functions.
 #pragma once
 #include "eltwise_simd.h"
 #include "rnn/rnn.h"

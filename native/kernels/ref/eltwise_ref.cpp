@@ -7,6 +7,13 @@
 namespace nn::eltwise {
 namespace {
 
+float relu6(float x) { return x != x ? x : std::fmin(std::fmax(x, 0.0f), 6.0f); }
+
+// log(1 + e^x) as PyTorch's softplus (beta 1): x above the threshold 20 passes through.
+float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
 float unary1(nn_unary_op op, float x, float alpha) {
     switch (op) {
         case NN_UNARY_IDENTITY: return x;
@@ -23,6 +30,12 @@ float unary1(nn_unary_op op, float x, float alpha) {
         case NN_UNARY_SQRT: return std::sqrt(x);
         case NN_UNARY_SQUARE: return x * x;
         case NN_UNARY_SCALE: return alpha * x;
+        case NN_UNARY_RELU6: return relu6(x);
+        case NN_UNARY_HARDSWISH: return x * relu6(x + 3.0f) / 6.0f;
+        case NN_UNARY_HARDSIGMOID: return relu6(x + 3.0f) / 6.0f;
+        case NN_UNARY_SILU: return x * sigmoid(x);
+        case NN_UNARY_SOFTPLUS: return softplus(x);
+        case NN_UNARY_MISH: return x * std::tanh(std::log1p(std::exp(x)));
     }
     return x;
 }
@@ -48,6 +61,20 @@ float derivative(nn_unary_op op, float x, float y, float alpha) {
         case NN_UNARY_SQRT: return 0.5f / y;
         case NN_UNARY_SQUARE: return 2.0f * x;
         case NN_UNARY_SCALE: return alpha;
+        // PyTorch's gradients at the kinks: relu6 (hardtanh) and hardsigmoid pass only strictly
+        // inside; hardswish takes the middle branch on [-3, 3].
+        case NN_UNARY_RELU6: return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
+        case NN_UNARY_HARDSWISH: return x < -3.0f ? 0.0f : (x <= 3.0f ? x / 3.0f + 0.5f : 1.0f);
+        case NN_UNARY_HARDSIGMOID: return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f;
+        case NN_UNARY_SILU: {
+            float s = sigmoid(x);
+            return s * (1.0f + x * (1.0f - s));
+        }
+        case NN_UNARY_SOFTPLUS: return x > 20.0f ? 1.0f : sigmoid(x);
+        case NN_UNARY_MISH: {
+            float t = std::tanh(std::log1p(std::exp(x)));
+            return t + x * sigmoid(x) * (1.0f - t * t);
+        }
     }
     return 1.0f;
 }

@@ -10,7 +10,7 @@
 namespace {
 
 // Range checks for the op enums as they arrive from the C ABI.
-bool unary_op_valid(int op) noexcept { return op >= NN_UNARY_IDENTITY && op <= NN_UNARY_SCALE; }
+bool unary_op_valid(int op) noexcept { return op >= NN_UNARY_IDENTITY && op <= NN_UNARY_MISH; }
 bool binary_op_valid(int op) noexcept { return op >= NN_BINARY_ADD && op <= NN_BINARY_MIN; }
 // Below this many elements per thread the pool's wake-up costs more than it saves.
 constexpr int64_t kGrain = 1 << 15;

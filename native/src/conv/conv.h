@@ -25,10 +25,15 @@ inline geom geom_of(const shape& p) {
     return geom{p.h, p.w, p.oh, p.ow, p.r, p.s, p.sh, p.sw, p.pt, p.pl, p.dh, p.dw};
 }
 
-// Validates a descriptor (throws naming the field and value) and fills the derived sizes.
-// `prefix` names the C argument, e.g. "desc->".
+// Validates a descriptor (throws naming the field as desc->field, and its value) and fills the
+// derived sizes.
 shape validate(const nn_conv2d_desc& d);
 shape validate(const nn_conv1d_desc& d);
+
+// Weight-gradient partials: the batch is cut into at most this many chunks, each summed into its
+// own partial, the partials then added in chunk order. Fixed by the shape, never by the thread
+// count, so results do not depend on it (im2col, direct and Winograd weight gradients alike).
+inline constexpr int64_t kMaxWeightChunks = 8;
 
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);

@@ -27,9 +27,6 @@ namespace nn::conv {
 
 namespace {
 
-// Batch chunks of the weight gradient: fixed by the shape, never by the thread count.
-constexpr int64_t kMaxWeightChunks = 8;
-
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }

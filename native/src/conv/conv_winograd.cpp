@@ -26,6 +26,22 @@ const winograd::kernels* winograd::available() noexcept {
 
 namespace {
 
+// out = G v for v[0], v[stride], v[2 * stride]: G's non-zero terms summed in column order, so
+// 0.5 (a + b + c) rows round as written out by hand and a weight's sign of zero survives.
+void apply_g(const float* v, int64_t stride, float out[4]) {
+    for (int i = 0; i < 4; ++i) {
+        float s = 0.0f;
+        bool any = false;
+        for (int j = 0; j < 3; ++j) {
+            if (kWinogradG[i][j] == 0.0f) continue;
+            const float term = kWinogradG[i][j] == 1.0f ? v[j * stride] : kWinogradG[i][j] * v[j * stride];
+            s = any ? s + term : term;
+            any = true;
+        }
+        out[i] = s;
+    }
+}
+
 std::atomic<bool> g_enabled{[] {
     const char* e = std::getenv("NATIVENET_CONV_WINOGRAD");
     return !(e && std::strcmp(e, "0") == 0);
@@ -133,16 +149,16 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
         for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t c = 0; c < p.cg; ++c) {
                 const float* g = w + ((grp * p.kg + k) * p.cg + c) * 9;
-                float t[4][3];  // G g
+                float t[4][3];  // G g, column by column
                 for (int j = 0; j < 3; ++j) {
-                    t[0][j] = g[j];
-                    t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-                    t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-                    t[3][j] = g[6 + j];
+                    float col[4];
+                    apply_g(g + j, 3, col);
+                    for (int i = 0; i < 4; ++i) t[i][j] = col[i];
                 }
                 float* dst = u + grp * ugrp + ((k / kmr) * p.cg + c) * kmr + k % kmr;
-                for (int i = 0; i < 4; ++i) {  // (G g) G^T
-                    const float e[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int i = 0; i < 4; ++i) {  // (G g) G^T: G applied to each row of G g
+                    float e[4];
+                    apply_g(t[i], 1, e);
                     for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * uxi] = e[j];
                 }
             }
@@ -202,11 +218,6 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
         }
     });
 }
-
-namespace {
-// Weight-gradient partials: one per (chunk of images, group), summed in chunk order.
-constexpr int64_t kMaxWeightChunks = 8;
-}  // namespace
 
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const winograd::kernels& K = *winograd::available();
@@ -274,7 +285,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         const int64_t grp = t / slices, r0 = (t % slices) * kSlice, n = std::min(kSlice, usize - r0);
         for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize + r0, part + grp * usize + r0, n);
     });
-    static constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+    constexpr auto& G = kWinogradG;
     parallel_tasks(p.groups * p.kg, [&](int64_t task) {
         const int64_t grp = task / p.kg, k = task % p.kg;
         const float* total = part + grp * usize;

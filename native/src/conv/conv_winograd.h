@@ -38,6 +38,9 @@ struct winograd_out {
     int mr;              // output channels of the block (<= kmr)
 };
 
+// G of F(2x2, 3x3): U = G g G^T (forward), dW = G^T dU G (weight gradient).
+inline constexpr float kWinogradG[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+
 // Widest input plane the path takes (takes_winograd): bounds the kernels' row buffers.
 inline constexpr int64_t kWinogradMaxWidth = 1024;
 

@@ -59,12 +59,14 @@ void make_mpi_symbols_global() {
         dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
 }
 
-// Polls without stealing a core from a peer rank on the same machine: spin briefly (small
-// all-reduces finish in microseconds), then yield, then nap.
-void back_off(int64_t polls) {
+// Polls without stealing a core from a peer rank on the same machine for long: spin briefly
+// (small all-reduces finish in microseconds), then yield while the collective may still be moving
+// data (large messages advance one fragment per poll, so a nap per poll would throttle them),
+// and nap only once the wait has lasted long enough that a peer is evidently not there yet.
+void back_off(int64_t polls, std::chrono::steady_clock::time_point since) {
     if (polls < 2000) return;
-    if (polls < 20000) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (std::chrono::steady_clock::now() - since < std::chrono::milliseconds(500)) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(200));
 }
 
 }  // namespace
@@ -176,7 +178,7 @@ void Communicator::wait(int64_t id) {
         int64_t id;
         ~Erase() { self->pending_.erase(id); }
     } erase{this, id};
-    const auto deadline = Clock::now() + timeout_;
+    const auto since = Clock::now(), deadline = since + timeout_;
     for (int64_t polls = 0;; ++polls) {
         if (p.request == MPI_REQUEST_NULL) return;
         int done = 0;
@@ -184,7 +186,7 @@ void Communicator::wait(int64_t id) {
         if (done) return;
         serve_liveness_queries();
         if (Clock::now() > deadline) diagnose_timeout(p);
-        back_off(polls);
+        back_off(polls, since);
     }
 }
 
@@ -232,7 +234,7 @@ void Communicator::diagnose_timeout(Pending& pending) {
     std::vector<int64_t> seen(static_cast<size_t>(size_), -1);
     seen[static_cast<size_t>(rank_)] = entered_;
     int answered = 1;
-    const auto until = Clock::now() + grace;
+    const auto asked_at = Clock::now(), until = asked_at + grace;
     for (int64_t polls = 0; answered < size_ && Clock::now() < until; ++polls) {
         int done = 0;
         check_mpi(MPI_Test(&pending.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
@@ -247,7 +249,7 @@ void Communicator::diagnose_timeout(Pending& pending) {
             if (seen[static_cast<size_t>(status.MPI_SOURCE)] < 0) ++answered;
             seen[static_cast<size_t>(status.MPI_SOURCE)] = theirs;
         }
-        back_off(polls);
+        back_off(polls, asked_at);
     }
     // The unanswered queries stay in flight: the job is about to be aborted.
     for (auto& q : queries) MPI_Request_free(&q);

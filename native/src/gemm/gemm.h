@@ -27,7 +27,7 @@ struct kernels;
 struct tuning {
     int64_t small_work = 1 << 16;        // m*n*k at or below: one thread, A and B read in place
     int64_t work_per_thread = 1 << 17;   // m*n*k per extra thread before another one is used (64^3
-                                         // splits: a spinning helper joins within ~1 us)
+                                         // splits: a spinning worker joins within ~1 us)
     int64_t a_in_place_max_cols = 256;   // a thread's N range at or below: A not packed
     int64_t b_in_place_max_rows = 128;   // a thread's M range at or below: row-major B not packed,
     int64_t b_in_place_max_bytes = 1 << 16;  // ... if its B range is this small: larger ranges
@@ -35,6 +35,17 @@ struct tuning {
                                              // sets; Zen 3: 32x1024x128 ran at 39 in place, 65
                                              // packed) or sit in DRAM, where page-apart rows
                                              // defeat prefetching
+    int64_t panel_major_max_rows = 256;  // a thread's M range of 2 micro-tiles up to this many rows:
+                                         // all of A packed once per K block, each B column panel
+                                         // read once and used against every A micro-panel while
+                                         // it is in L1 (small-M shapes: no B block to pack, and B
+                                         // is read once instead of once per micro-panel)
+    int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
+                                                   // place up to this size, packed a panel at a
+                                                   // time above it
+    int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
+                                         // instead of tiles (kernels/common/gemm_dot.h; at most
+                                         // kDotMaxN)
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;

@@ -34,6 +34,24 @@ struct tile_args {
     int act;                // nn::gemm::activation
 };
 
+// Skinny-N product (kernels/common/gemm_dot.h): C rows [0, m) of n <= kDotMaxN columns, each
+// element one dot product over all of k. A(i, p) = a[i * lda + p] (row-major A, read in place);
+// B(p, j) = bt[j * k + p] (the driver gathers B's n columns, k floats each).
+constexpr int kDotMaxN = 4;
+struct dot_args {
+    int64_t m, k;
+    const float* a;
+    int64_t lda;
+    const float* bt;
+    int n;
+    float* c;
+    int64_t ldc;
+    float alpha, beta;
+    const float* bias_row;  // m values, or null
+    const float* bias_col;  // n values, or null
+    int act;
+};
+
 struct kernels {
     const char* isa;
     int mr, nr;      // micro-tile
@@ -44,6 +62,8 @@ struct kernels {
     // B block kc x nc as ceil(nc / nr) panels: dst[(j / nr) * kc * nr + p * nr + j % nr] =
     // src[p * rs + j * cs] for j < nc, zero up to the next multiple of nr.
     void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst);
+    // Skinny-N dot-product kernel, or null (then every shape runs on tiles).
+    void (*dot)(const dot_args& d) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)

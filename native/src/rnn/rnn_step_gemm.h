@@ -1,6 +1,6 @@
 // The per-step recurrent product (h W_hh^T forward, dG W_hh backward): the same weight is
 // multiplied T times by a short matrix (the batch rows of one step), so it is packed once per
-// call and multiplied by a loop made for that shape (rnn_step_gemm.cpp).
+// call and multiplied on the calling thread (rnn_step_gemm.cpp).
 #pragma once
 #include <cstdint>
 

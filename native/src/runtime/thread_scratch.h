@@ -20,7 +20,6 @@ enum class scratch : int {
     conv_partials,    // convolution: per-chunk weight-gradient partials, Winograd products
     conv_weights,     // convolution: weights packed once per call on the calling thread
     pool_row,         // pooling: one row of window results (kernels/common/pool_simd.h)
-    rnn_step_a,       // recurrent step product: packed A (rnn/rnn_step_gemm.cpp)
     count
 };
 

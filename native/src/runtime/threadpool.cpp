@@ -68,11 +68,11 @@ public:
         wake_cv_.notify_all();
         t_inside_pool_task = true;
         run_piece(0, want);
-        // Then whatever no helper has started: a helper that is descheduled or still waking
+        // Then whatever no worker has started: a worker that is descheduled or still waking
         // never holds the caller up for more than the piece it has already begun.
         for (int tid; (tid = claim(generation_.load(std::memory_order_relaxed))) >= 0;) finish_piece(tid);
         t_inside_pool_task = false;
-        // Wait for the pieces helpers did claim: spin first, then sleep.
+        // Wait for the pieces workers did claim: spin first, then sleep.
         for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
             if (i < kSpinIterations) {
                 NN_PAUSE();
@@ -134,7 +134,7 @@ private:
     }
 
     // Work claiming: claim_ packs (generation: 32 bits | piece count: 16 | next piece: 16). A
-    // claim succeeds only for the current run's generation, so a helper that wakes late can
+    // claim succeeds only for the current run's generation, so a worker that wakes late can
     // never take a piece of a later run; task_ and task_threads_ are read only after a
     // successful claim (the run cannot finish while a claimed piece is outstanding). Returns the
     // piece, or -1 when none is left.

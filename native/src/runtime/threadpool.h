@@ -2,7 +2,7 @@
 //
 // parallel_run(n, fn) calls fn(tid, n) once for every tid in [0, n) and returns when all are
 // done; exceptions thrown by fn are rethrown on the caller. The caller runs tid 0, then any
-// piece no helper has claimed yet (so a descheduled helper never stalls it): pieces may share
+// piece no worker has claimed yet (so a descheduled worker never stalls it): pieces may share
 // a thread, one after another, but never run twice, and must not wait on each other. When the pool is busy with another
 // caller's work, or when called from inside a pool task, the work runs on the calling thread
 // alone (fn(0, 1)), so every kernel must accept any thread count, including 1.

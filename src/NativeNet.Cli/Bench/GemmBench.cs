@@ -20,6 +20,43 @@ public static class GemmBench
         return (v[0], v[1], v[2]);
     }
 
+    /// <summary>Largest M·N·K a sweep shape may have (2^31 multiply-adds: seconds, not minutes, per shape).</summary>
+    public const long SweepMaxWork = 1L << 31;
+
+    /// <summary>
+    /// <paramref name="count"/> shapes with M, N and K each drawn log-uniformly from [1, 4096]
+    /// (a draw with M·N·K above <see cref="SweepMaxWork"/> is redrawn). The same count and seed
+    /// give the same list on every machine and .NET version (a fixed generator, not System.Random).
+    /// </summary>
+    public static List<(int M, int N, int K)> Sweep(int count, ulong seed)
+    {
+        if (count < 1 || count > 100_000) throw new CliInputException($"--sweep must be in [1, 100000]. Received: {count}");
+        var shapes = new List<(int M, int N, int K)>(count);
+        ulong state = seed;
+        while (shapes.Count < count)
+        {
+            int m = LogUniform(ref state), n = LogUniform(ref state), k = LogUniform(ref state);
+            if ((long)m * n * k <= SweepMaxWork) shapes.Add((m, n, k));
+        }
+        return shapes;
+    }
+
+    // exp(u * ln 4097) for u uniform in [0, 1), floored: every integer in [1, 4096], log-uniform.
+    private static int LogUniform(ref ulong state)
+    {
+        double u = (SplitMix64(ref state) >> 11) * (1.0 / (1UL << 53));
+        return Math.Clamp((int)Math.Exp(u * Math.Log(4097.0)), 1, 4096);
+    }
+
+    // SplitMix64 (Steele, Lea, Flood 2014): a documented generator whose sequence never changes.
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
     /// <summary>Runs every shape and reports ms and GFLOP/s.</summary>
     public static void Run(BenchContext ctx, IReadOnlyList<(int M, int N, int K)> shapes)
     {

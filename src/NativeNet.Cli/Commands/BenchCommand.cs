@@ -3,7 +3,7 @@ using NativeNet.Cli.Bench;
 
 namespace NativeNet.Cli.Commands;
 
-/// <summary>`nativenet bench gemm|conv|rnn|models`: quick figures, one JSON object per case with --json.</summary>
+/// <summary>`nativenet bench gemm|conv|rnn|models|ddp`: quick figures, one JSON object per case with --json.</summary>
 public static class BenchCommand
 {
     private static Option<string[]> Repeatable(string name, string description) =>
@@ -17,11 +17,24 @@ public static class BenchCommand
         cmd.Options.Add(json);
 
         var shapes = Repeatable("--shape", "GEMM shapes MxNxK (repeatable); default: the anchor's ten shapes");
+        var sweep = new Option<int?>("--sweep") { Description = "N shapes with M, N, K log-uniform in [1, 4096] and M·N·K <= 2^31 (instead of --shape)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the --sweep shapes (default 1)", DefaultValueFactory = _ => 1UL };
+        var listOnly = new Option<bool>("--list") { Description = "Print the shapes (MxNxK, one a line) without running them" };
         var gemm = new Command("gemm", "SGEMM C = A·B, FLOPs = 2MNK");
         gemm.Options.Add(shapes);
+        gemm.Options.Add(sweep);
+        gemm.Options.Add(seed);
+        gemm.Options.Add(listOnly);
         gemm.SetAction(p =>
         {
-            var list = p.GetValue(shapes) is { Length: > 0 } s ? s.Select(GemmBench.ParseShape).ToList() : GemmBench.DefaultShapes.ToList();
+            var given = p.GetValue(shapes) is { Length: > 0 } s ? s.Select(GemmBench.ParseShape).ToList() : null;
+            if (given != null && p.GetValue(sweep) != null) throw new CliInputException("--shape and --sweep exclude each other; give one of them.");
+            var list = given ?? (p.GetValue(sweep) is { } count ? GemmBench.Sweep(count, p.GetValue(seed)) : GemmBench.DefaultShapes.ToList());
+            if (p.GetValue(listOnly))
+            {
+                foreach (var (m, n, k) in list) stdout.WriteLine($"{m}x{n}x{k}");
+                return 0;
+            }
             GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list);
             return 0;
         });
@@ -59,6 +72,31 @@ public static class BenchCommand
             return 0;
         });
         cmd.Subcommands.Add(models);
+        cmd.Subcommands.Add(Ddp(stdout, json));
         return cmd;
+    }
+
+    // bench ddp: the driver normally, one rank of a worker job with --worker (docs/distributed.md).
+    private static Command Ddp(TextWriter stdout, Option<bool> json)
+    {
+        var ranks = new Option<int>("--ranks") { Description = "Ranks of the parallel runs", DefaultValueFactory = _ => 2 };
+        var repeats = new Option<int>("--repeats") { Description = "Alternating 1-rank / N-rank runs", DefaultValueFactory = _ => 3 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps per run", DefaultValueFactory = _ => 20 };
+        var bucket = new Option<int>("--bucket-mb") { Description = "All-reduce bucket size (MB)", DefaultValueFactory = _ => 25 };
+        var worker = new Option<bool>("--worker") { Description = "Run as one rank of a worker job (the driver starts these under mpirun)" };
+        var ddp = new Command("ddp", "Data-parallel training of the seed CNN (diabetes_cnn): N ranks × 1 thread vs 1 rank × 1 thread, and all-reduce GB/s");
+        foreach (var o in new Option[] { ranks, repeats, steps, bucket, worker }) ddp.Options.Add(o);
+        ddp.SetAction(p =>
+        {
+            int Check(Option<int> o, int min, int max) => p.GetValue(o) is var v && v >= min && v <= max ? v
+                : throw new CliInputException($"{o.Name} must be in [{min}, {max}]. Received: {p.GetValue(o)}");
+            int n = Check(ranks, 2, 256), r = Check(repeats, 1, 100), s = Check(steps, 1, 100_000), mb = Check(bucket, 1, 1024);
+            if (p.GetValue(worker)) return DdpBench.Work(stdout, s, mb);
+            // The driver only starts workers, each with one kernel thread; its lines say so.
+            NativeNet.Kernels.ManagedKernels.Threads = 1;
+            if (NativeNet.Kernels.KernelProvider.Current.Backend == NativeNet.Backend.Native) NativeNetRuntime.Threads = 1;
+            return DdpBench.Drive(new BenchContext(stdout, p.GetValue(json)), n, r, s, mb);
+        });
+        return ddp;
     }
 }

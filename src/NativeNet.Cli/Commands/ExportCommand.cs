@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Nn;
 using NativeNet.Serialization.Onnx;
@@ -7,8 +8,9 @@ namespace NativeNet.Cli.Commands;
 
 /// <summary>
 /// `nativenet export --model M --onnx OUT.onnx`: the trained model as ONNX (opset 13, dynamic
-/// batch) that computes what `nativenet predict` writes: table models take the raw columns (the
-/// standardization is folded into the graph as Sub/Div before the first layer) and output
+/// batch) that computes what `nativenet predict` writes: every model takes the raw input as stored
+/// in the data file (the schema's standardization — per column, or per image/signal channel — is
+/// folded into the graph as Sub/Div before the first layer) and outputs
 /// P(positive class) for two classes, class probabilities for more, or the prediction in target
 /// units for regression.
 /// </summary>
@@ -24,19 +26,23 @@ public static class ExportCommand
         cmd.Options.Add(onnx);
         cmd.SetAction(p =>
         {
-            using var runner = ModelRunner.Load(p.GetValue(model)!);
-            string path = p.GetValue(onnx)!;
+            string modelPath = p.GetValue(model)!, path = p.GetValue(onnx)!;
+            OutputFiles.CheckTarget(path, "--onnx");
+            OutputFiles.CheckNotInput(path, "--onnx", (modelPath, "--model"));
+            using var runner = ModelRunner.Load(modelPath);
             var s = runner.Schema;
             int[] inputShape = s.IsTable ? [1, s.Features.Count] : [1, .. s.InputShape];
-            InputStandardization? standardize = s.IsTable
-                ? new InputStandardization(s.ScalerMean.Select(v => (float)v).ToList(), s.ScalerStd.Select(v => (float)v).ToList())
-                : null;
+            // A model without recorded scaling read 8-bit pixels / 255: a graph for raw input cannot know the file's dtype.
+            if (s.Scaler() is null)
+                throw new CliInputException($"{runner.Path}: the model predates recorded input scaling (its images were divided by 255 on load); retrain it with `nativenet train` to export a graph that takes raw input.");
+            var standardize = new InputStandardization(s.ScalerMean.Select(v => (float)v).ToList(), s.ScalerStd.Select(v => (float)v).ToList(), s.ChannelAxis);
             // The head maps network outputs to predict's units; the wrapper only borrows the trained network (the runner disposes it).
             var (head, output) = Head(s);
             var full = new Sequential(runner.Module, head);
             try
             {
-                OnnxExporter.Export(full, inputShape, path, standardize: standardize);
+                var bytes = OnnxExporter.ExportToBytes(full, inputShape, standardize: standardize);
+                OutputFiles.WriteTogether([OutputFiles.Bytes(path, bytes)]);
             }
             catch (NotSupportedException e)
             {
@@ -46,8 +52,8 @@ public static class ExportCommand
             {
                 head.Dispose();
             }
-            string inputs = s.IsTable ? $"[batch, {s.Features.Count}] raw columns {string.Join(", ", s.Features.Take(3))}{(s.Features.Count > 3 ? ", …" : "")}" : $"[batch, {string.Join(", ", s.InputShape)}] {s.Input}";
-            stdout.WriteLine($"Wrote {path} (input {inputs}; output {output})");
+            string inputs = s.IsTable ? $"[batch, {s.Features.Count}] raw columns {string.Join(", ", s.Features.Take(3).Select(f => CliText.Escape(f, 60)))}{(s.Features.Count > 3 ? ", …" : "")}" : $"[batch, {string.Join(", ", s.InputShape)}] {s.Input}";
+            stdout.WriteLine($"Wrote {CliText.Escape(path)} (input {inputs}; output {CliText.Escape(output, 200)})");
             return 0;
         });
         return cmd;

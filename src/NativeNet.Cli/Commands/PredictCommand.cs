@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 
 namespace NativeNet.Cli.Commands;
 
-/// <summary>`nativenet predict --model M --data D --out P.csv`: one prediction per row, written atomically.</summary>
+/// <summary>`nativenet predict --model M --data D --out P.csv`: one prediction per row, written atomically; labels quoted per RFC 4180 with formula prefixes neutralized.</summary>
 public static class PredictCommand
 {
     /// <summary>Creates the command.</summary>
@@ -17,8 +18,10 @@ public static class PredictCommand
         foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
-            using var runner = ModelRunner.Load(p.GetValue(model)!);
-            string dataPath = p.GetValue(data)!;
+            string modelPath = p.GetValue(model)!, dataPath = p.GetValue(data)!, outPath = p.GetValue(output)!;
+            OutputFiles.CheckTarget(outPath, "--out");
+            OutputFiles.CheckNotInput(outPath, "--out", (modelPath, "--model"), (dataPath, "--data"));
+            using var runner = ModelRunner.Load(modelPath);
             var s = runner.Schema;
             IReadOnlyList<string>? files = null;
             float[] outputs;
@@ -28,37 +31,37 @@ public static class PredictCommand
                 files = images.Paths;
                 outputs = runner.PredictImages(images);
             }
-            else outputs = runner.Predict(runner.LoadData(dataPath, labelled: !s.IsTable).Dataset);
+            else outputs = runner.Predict(runner.LoadData(dataPath, labelled: !s.IsTable).Dataset, dataPath);
             // Image models name each row by its file; other models by its 1-based row number.
-            string Key(int i) => files is null ? (i + 1).ToString(CultureInfo.InvariantCulture) : Csv(files[i]);
-            string outPath = p.GetValue(output)!;
-            AtomicText.Write(outPath, w =>
+            string first = files is null ? "row" : "path";
+            string Key(int i) => files is null ? (i + 1).ToString(CultureInfo.InvariantCulture) : CliText.CsvField(files[i]);
+            OutputFiles.WriteText(outPath, w =>
             {
                 if (s.IsClassification && s.Classes!.Count > 2)
                 {
                     int k = s.Classes.Count;
+                    var labels = s.Classes.Select(CliText.CsvField).ToArray();
                     var predicted = TabularMetrics.Predicted(outputs, k);
-                    w.WriteLine($"{(files is null ? "row" : "path")},{string.Join(",", s.Classes.Select(c => "probability_" + c))},class");
+                    w.WriteLine($"{first},{string.Join(",", s.Classes.Select(c => CliText.CsvField("probability_" + c)))},class");
                     for (int i = 0; i < predicted.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{s.Classes[predicted[i]]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{labels[predicted[i]]}"));
                 }
                 else if (s.IsClassification)
                 {
-                    w.WriteLine($"{(files is null ? "row" : "path")},probability_{s.Classes![1]},class");
+                    w.WriteLine($"{first},{CliText.CsvField("probability_" + s.Classes![1])},class");
+                    string negative = CliText.CsvField(s.Classes[0]), positive = CliText.CsvField(s.Classes[1]);
                     for (int i = 0; i < outputs.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{outputs[i]:R},{s.Classes[outputs[i] >= 0.5f ? 1 : 0]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{outputs[i]:R},{(outputs[i] >= 0.5f ? positive : negative)}"));
                 }
                 else
                 {
-                    w.WriteLine($"row,{s.Target}");
+                    w.WriteLine($"row,{CliText.CsvField(s.Target)}");
                     for (int i = 0; i < outputs.Length; i++) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R}"));
                 }
             });
-            stdout.WriteLine($"Wrote {outputs.Length / s.OutputWidth} predictions to {outPath}");
+            stdout.WriteLine($"Wrote {outputs.Length / s.OutputWidth} predictions to {CliText.Escape(outPath)}");
             return 0;
         });
         return cmd;
     }
-
-    private static string Csv(string v) => v.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{v.Replace("\"", "\"\"")}\"" : v;
 }

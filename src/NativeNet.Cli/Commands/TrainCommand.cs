@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Reporting;
 using NativeNet.Serialization;
@@ -39,18 +40,21 @@ public static class TrainCommand
         var augment = new Option<string>("--augment") { Description = "Images: light (rotation ±10°, small shifts, ±10% brightness/contrast, inside Fit) or none", DefaultValueFactory = _ => "light" };
         var valSplit = new Option<double>("--val-split") { Description = "Images: stratified fraction held out for the reported metrics", DefaultValueFactory = _ => 0.2 };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Images: skip files that cannot be decoded (listed in the output) instead of stopping with exit code 2" };
+        var maxParams = new Option<long>("--max-params") { Description = "Refuse a network with more trainable parameters than this", DefaultValueFactory = _ => CliLimits.DefaultMaxParams };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals, or train an image classifier on a folder of class sub-folders or a CSV manifest of image files; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
             string dataPath = dataArg ?? DataLocator.Find(DataLocator.DefaultFile);
+            string outFolder = p.GetValue(outDir) ?? "out";
+            CheckOutputs(outFolder, dataPath);
             string taskName = (p.GetValue(task) ?? "classification").ToLowerInvariant();
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
             if (dataArg is not null && Images.ImageInputs.IsImageData(dataPath))
-                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, stdout);
+                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, stdout);
             string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
             var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
@@ -65,7 +69,8 @@ public static class TrainCommand
                 LearningRate = CheckRate(p.GetValue(lr)),
                 Folds = Check(p.GetValue(folds), "--folds", 2, 1000),
                 Seed = p.GetValue(seed),
-                OutDir = p.GetValue(outDir) ?? "out",
+                OutDir = outFolder,
+                MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
                 Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
             };
             return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
@@ -75,7 +80,7 @@ public static class TrainCommand
     }
 
     private static int TrainImages(ParseResult p, string dataPath, Option<string?> model, Option<int> epochs, Option<int> batch, Option<double> lr, Option<int> seed,
-        Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, TextWriter stdout)
+        Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, Option<long> maxParams, TextWriter stdout)
     {
         if ((p.GetValue(task) ?? "classification").ToLowerInvariant() != "classification")
             throw new CliInputException($"{dataPath}: image folders and manifests train classifiers; --task regression needs a CSV table.");
@@ -91,6 +96,7 @@ public static class TrainCommand
             DataPath = dataPath, Target = "label", Classification = true, Network = network, WeightDecay = network.WeightDecay,
             Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000), BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
             LearningRate = CheckRate(p.GetValue(lr)), Seed = p.GetValue(seed), OutDir = p.GetValue(outDir) ?? "out",
+            MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
         };
         bool live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
         return Images.ImageTrainer.Run(settings, new Images.ImageOptions(p.GetValue(imageSize), p.GetValue(channels), aug, vs, p.GetValue(skipBad)), stdout, live, p.GetValue(json));
@@ -107,25 +113,48 @@ public static class TrainCommand
         // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
         if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
+        byte[] html = new System.Text.UTF8Encoding(false).GetBytes(HtmlReportWriter.Render(report));
+        CheckOutputs(settings.OutDir, settings.DataPath);
         Directory.CreateDirectory(settings.OutDir);
         string modelPath = Path.Combine(settings.OutDir, ModelFile);
         string reportPath = Path.Combine(settings.OutDir, ReportFile);
-        Model.Save(outcome.FinalModel, modelPath, new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson() });
-        HtmlReportWriter.WriteAtomic(report, reportPath);
+        var metadata = new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson(), [RunIdKey] = settings.RunId };
+        // Both files complete on disk before either replaces its predecessor: a failure or a kill leaves the old pair.
+        OutputFiles.WriteTogether([
+            new OutputFiles.Output(modelPath, temp => Model.Save(outcome.FinalModel, temp, metadata)),
+            OutputFiles.Bytes(reportPath, html),
+        ]);
         stdout.WriteLine($"Model:  {modelPath}");
         stdout.WriteLine($"Report: {reportPath}");
         if (json)
         {
             var extra = outcome.Classes is { } classes ? ClassJson(classes, TabularMetrics.Confusion(TabularMetrics.Labels(outcome.Data.Dataset.Targets), outcome.OutOfFold, classes.Count)) : null;
-            stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath, extra));
+            stdout.WriteLine(JsonSummary(outcome.Summary.Select(m => new JsonMetric(m.Name, m.Estimate, m.Low, m.High, m.FoldMean)), modelPath, reportPath, extra));
         }
         return 0;
+    }
+
+    /// <summary>Model metadata key of the run id, which the report shows too (a model and its report carry the same one).</summary>
+    public const string RunIdKey = "nativenet.run_id";
+
+    // --out must be a folder (or absent) whose model and report are regular files (or absent), neither the data file.
+    private static void CheckOutputs(string outFolder, string dataPath)
+    {
+        OutputFiles.CheckFolder(outFolder, "--out");
+        if (!Directory.Exists(outFolder)) return;
+        foreach (var file in new[] { ModelFile, ReportFile })
+        {
+            string target = Path.Combine(outFolder, file);
+            OutputFiles.CheckTarget(target, "--out");
+            OutputFiles.CheckNotInput(target, "--out", (dataPath, "--data"));
+        }
     }
 
     /// <summary>What --json prints (train and evaluate).</summary>
     public const string JsonHelp =
         "Print a JSON summary as the last line: accuracy, sensitivity, specificity, roc_auc (classification) or r2, rmse, mae (regression), " +
-        "each {mean, ci95: [low, high]}; with more than two classes sensitivity/specificity are macro averages over classes and roc_auc is the macro one-vs-rest ROC-AUC. " +
+        "each {estimate, ci95: [low, high]} where ci95 is a bootstrap interval of that same estimate (train: the metric of the pooled out-of-fold predictions, " +
+        "with fold_mean, the mean of the per-fold values, beside it); with more than two classes sensitivity/specificity are macro averages over classes and roc_auc is the macro one-vs-rest ROC-AUC. " +
         "Classification also gives per_class {label: {sensitivity, specificity, support}} and confusion_matrix {labels, counts} " +
         "(counts[actual][predicted]), both on the pooled out-of-fold predictions; then model_path and report_path";
 
@@ -150,15 +179,19 @@ public static class TrainCommand
         };
     }
 
-    /// <summary>The one-line JSON summary: each metric {mean, ci95?}, then model_path and report_path.</summary>
-    public static string JsonSummary(IEnumerable<(string Name, double Mean, double? Low, double? High)> metrics, string? modelPath, string? reportPath, JsonObject? extra = null)
+    /// <summary>One metric of the JSON summary: a point estimate, the bounds of its interval, and (train) the per-fold mean.</summary>
+    public readonly record struct JsonMetric(string Name, double Estimate, double Low, double High, double? FoldMean = null);
+
+    /// <summary>The one-line JSON summary: each metric {estimate, ci95?, fold_mean?}, then model_path and report_path.</summary>
+    public static string JsonSummary(IEnumerable<JsonMetric> metrics, string? modelPath, string? reportPath, JsonObject? extra = null)
     {
         var o = new JsonObject();
-        foreach (var (name, mean, low, high) in metrics)
+        foreach (var m in metrics)
         {
-            var m = new JsonObject { ["mean"] = Num(mean) };
-            if (low is { } l && high is { } h && double.IsFinite(l) && double.IsFinite(h)) m["ci95"] = new JsonArray(Num(l), Num(h));
-            o[name] = m;
+            var j = new JsonObject { ["estimate"] = Num(m.Estimate) };
+            if (double.IsFinite(m.Low) && double.IsFinite(m.High)) j["ci95"] = new JsonArray(Num(m.Low), Num(m.High));
+            if (m.FoldMean is { } foldMean) j["fold_mean"] = Num(foldMean);
+            o[m.Name] = j;
         }
         if (extra is not null)
             foreach (var (key, value) in extra.ToList()) { extra.Remove(key); o[key] = value; }
@@ -177,8 +210,9 @@ public static class TrainCommand
         w.WriteLine("fold    " + string.Join("", names.Select(n => n.PadLeft(17))));
         foreach (var f in o.Folds)
             w.WriteLine($"{f.Index + 1,-8}" + string.Join("", names.Select(n => F(f.Metrics[n]).PadLeft(17))));
-        w.WriteLine("mean    " + string.Join("", o.Summary.Select(m => F(m.Mean).PadLeft(17))));
-        w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap, pooled out-of-fold)");
+        w.WriteLine("fold mean" + string.Join("", o.Summary.Select(m => F(m.FoldMean).PadLeft(17)))[1..] + "  (mean of the folds above)");
+        w.WriteLine("pooled  " + string.Join("", o.Summary.Select(m => F(m.Estimate).PadLeft(17))) + "  (estimate: every row's out-of-fold prediction together)");
+        w.WriteLine("95% CI  " + string.Join("", o.Summary.Select(m => (double.IsNaN(m.Low) ? "n/a" : $"{F(m.Low)}–{F(m.High)}").PadLeft(17))) + "  (bootstrap of the pooled estimate)");
         if (o.Classes is { } classes)
         {
             var cm = TabularMetrics.Confusion(TabularMetrics.Labels(o.Data.Dataset.Targets), o.OutOfFold, classes.Count);
@@ -210,10 +244,6 @@ public static class TrainCommand
 
     private static string LastColumn(string path)
     {
-        if (!File.Exists(path)) throw new CliInputException($"Data file not found: {path}");
-        using var reader = new StreamReader(path);
-        var header = NativeNet.Data.CsvParser.Read(reader, path).FirstOrDefault();
-        if (header.Fields is null || header.Fields.Length == 0) throw new CliInputException($"{path}: the file is empty (no header and no rows).");
-        return header.Fields[^1].Trim();
+        return TabularData.Header(path)[^1];
     }
 }

@@ -48,8 +48,8 @@ public static class ImageReport
                 ["Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
                 ["Backend"] = KernelProvider.Current.Backend.ToString().ToLowerInvariant(),
             },
-            Folds = [new FoldResult(1, summary.ToDictionary(m => m.Name, m => m.Mean)) { TrainRows = trainCount, ValidationRows = val.Count, Confusion = new R.ConfusionMatrix(classes, confusion) }],
-            Summary = summary.Select(m => new MetricSummary(m.Name, m.Mean, double.IsNaN(m.Low) ? null : new R.ConfidenceInterval(m.Low, m.High))).ToList(),
+            Folds = [new FoldResult(1, summary.ToDictionary(m => m.Name, m => m.Estimate)) { TrainRows = trainCount, ValidationRows = val.Count, Confusion = new R.ConfusionMatrix(classes, confusion) }],
+            Summary = summary.Select(m => new MetricSummary(m.Name, m.Estimate, double.IsNaN(m.Low) ? null : new R.ConfidenceInterval(m.Low, m.High))).ToList(),
             Curves = new TrainingCurves([new EpochSeries("Training", history["loss"])
             {
                 ValidationLoss = history["val_loss"], TrainMetric = history["accuracy"], ValidationMetric = history["val_accuracy"],

@@ -62,6 +62,7 @@ public static class ImageTrainer
         stdout.WriteLine($"Data: {s.DataPath} ({all.Count} images [{channels}, {h}, {w}]{(prep.Resize ? " resized" : "")}, {k} classes: {string.Join(", ", classes)}; {bad.Count} skipped)");
         stdout.WriteLine($"Model: {s.Network} | train {train.Count} / validation {val.Count} (stratified, --val-split {o.ValidationSplit.ToString(CultureInfo.InvariantCulture)}), {s.Epochs} epochs, batch {s.BatchSize}, lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)}, augment {o.Augment}, seed {s.Seed}");
 
+        s.Network.CheckParameters([channels, h, w], TabularTrainer.Outputs(k), s.MaxParams);
         var model = s.Network.Build([channels, h, w], TabularTrainer.Outputs(k), s.Seed);
         try
         {
@@ -71,7 +72,7 @@ public static class ImageTrainer
             var outputs = compiled.Predict(val);
             var targets = val.Targets.ToArray();
             var summary = TabularMetrics.All(k, targets, outputs)
-                .Select(kv => { var (lo, hi) = TabularMetrics.Interval(k, kv.Key, targets, outputs, s.BootstrapResamples, s.Seed); return new MetricOutcome(kv.Key, kv.Value, lo, hi); }).ToList();
+                .Select(kv => { var (lo, hi) = TabularMetrics.Interval(k, kv.Key, targets, outputs, s.BootstrapResamples, s.Seed); return new MetricOutcome(kv.Key, kv.Value, lo, hi, kv.Value); }).ToList();
             var confusion = TabularMetrics.Confusion(TabularMetrics.Labels(targets), outputs, k);
             PrintSummary(stdout, val.Count, summary, classes, confusion);
 
@@ -91,7 +92,7 @@ public static class ImageTrainer
             {
                 var extra = TrainCommand.ClassJson(classes, confusion);
                 extra["skipped_files"] = new System.Text.Json.Nodes.JsonArray(bad.Select(b => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject { ["path"] = b.Path, ["reason"] = b.Reason }).ToArray());
-                stdout.WriteLine(TrainCommand.JsonSummary(summary.Select(m => (m.Name, m.Mean, (double?)m.Low, (double?)m.High)), modelPath, reportPath, extra));
+                stdout.WriteLine(TrainCommand.JsonSummary(summary.Select(m => new TrainCommand.JsonMetric(m.Name, m.Estimate, m.Low, m.High)), modelPath, reportPath, extra));
             }
             return 0;
         }
@@ -109,7 +110,7 @@ public static class ImageTrainer
         w.WriteLine();
         w.WriteLine($"Validation ({count} held-out images):");
         foreach (var m in summary)
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-12} {m.Mean:F4}  95% CI {(double.IsNaN(m.Low) ? "n/a" : $"{m.Low:F4}–{m.High:F4}")}"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-12} {m.Estimate:F4}  95% CI {(double.IsNaN(m.Low) ? "n/a" : $"{m.Low:F4}–{m.High:F4}")}"));
         int width = Math.Max(12, classes.Max(c => c.Length) + 2);
         w.WriteLine("Confusion matrix (rows actual, columns predicted):");
         w.WriteLine(new string(' ', width) + string.Join("", classes.Select(c => c.PadLeft(width))));

@@ -31,12 +31,14 @@ public static class ArrayData
 
     /// <summary>
     /// Loads <paramref name="path"/>; <paramref name="classes"/> (from a model's schema) fixes the
-    /// class count, otherwise it is the largest label + 1.
+    /// class count, otherwise it is the largest label + 1. <paramref name="raw"/> keeps pixel values
+    /// as stored (the trainer standardizes them per channel); false divides 8-bit images by 255, as
+    /// models written before the scaling was recorded expect.
     /// </summary>
-    public static LabelledData Load(string path, IReadOnlyList<string>? classes = null)
+    public static LabelledData Load(string path, IReadOnlyList<string>? classes = null, bool raw = true)
     {
         string kind = Kind(path);
-        Dataset data = kind == InputKinds.Images ? Images(path) : Signals(path);
+        Dataset data = kind == InputKinds.Images ? Images(path, raw ? 1f : null) : Signals(path);
         if (data.Count == 0) throw new CliInputException($"{path}: the archive holds no samples.");
         int k = classes?.Count ?? 0;
         for (int i = 0; i < data.Count; i++)
@@ -53,21 +55,14 @@ public static class ArrayData
         return new LabelledData(kind, data, names, features);
     }
 
-    private static IReadOnlyCollection<string> Entries(string path)
-    {
-        if (!File.Exists(path)) throw new CliInputException($"Data file not found: {path}");
-        try { return NpyReader.ReadNpz(path).Keys.ToList(); }
-        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
-        {
-            throw new CliInputException($"{path}: not a readable .npz archive: {e.Message}");
-        }
-    }
+    // The zip directory only (file kind, declared sizes, compression ratios); nothing is decompressed.
+    private static IReadOnlyList<string> Entries(string path) => Safety.NpzCheck.Entries(path);
 
     // Every part of the archive in one set (train, then val, then test).
-    private static Dataset Images(string path)
+    private static Dataset Images(string path, float? scale)
     {
         ImageSplits parts;
-        try { parts = ImageNpz.Load(path); }
+        try { parts = ImageNpz.Load(path, scale); }
         catch (NotSupportedException e) { throw new CliInputException($"{path}: {e.Message}"); }
         var all = new[] { parts.Train, parts.Validation, parts.Test }.Where(d => d is not null).Select(d => d!).ToList();
         var shape = all[0].SampleShape.ToArray();

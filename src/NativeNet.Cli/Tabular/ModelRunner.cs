@@ -1,3 +1,4 @@
+using NativeNet.Cli.Safety;
 using NativeNet.Data;
 using NativeNet.Nn;
 using NativeNet.Serialization;
@@ -19,9 +20,17 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Loads and verifies <paramref name="path"/>.</summary>
     public static ModelRunner Load(string path)
     {
-        if (!File.Exists(path)) throw new CliInputException($"Model file not found: {path}");
-        var module = Model.Load(path, out var metadata);
-        try { return new ModelRunner(path, module, ModelSchema.Read(path, metadata)); }
+        InputFile.Model(path);
+        // Schema and architecture size are checked before anything is built.
+        var metadata = Model.ReadMetadata(path);
+        ModelFileCheck.Architecture(metadata, path);
+        var schema = ModelSchema.Read(path, metadata);
+        var module = Model.Load(path);
+        try
+        {
+            ModelFileCheck.Network(module, schema, path);
+            return new ModelRunner(path, module, schema);
+        }
         catch { module.Dispose(); throw; }
     }
 
@@ -38,7 +47,8 @@ public sealed class ModelRunner : IDisposable
         {
             if (!ArrayData.IsNpz(path) || ArrayData.Kind(path) != Schema.Input)
                 throw new CliInputException($"{path}: the model reads {Schema.Input} [{string.Join(", ", Schema.InputShape)}] from an .npz archive ({(Schema.Input == InputKinds.Images ? "train_images/train_labels or images/labels" : "signals/labels")}).");
-            var arrays = ArrayData.Load(path, Schema.Classes);
+            // Models with a recorded scaling read raw values; older image models read 8-bit pixels / 255.
+            var arrays = ArrayData.Load(path, Schema.Classes, raw: Schema.Scaler() is not null);
             if (!arrays.Dataset.SampleShape.SequenceEqual(Schema.InputShape))
                 throw new CliInputException($"{path}: samples are [{string.Join(", ", arrays.Dataset.SampleShape)}] but the model was trained on [{string.Join(", ", Schema.InputShape)}].");
             return arrays;
@@ -47,7 +57,7 @@ public sealed class ModelRunner : IDisposable
         TabularData.CheckColumns(path, Schema, needTarget: labelled);
         var table = labelled
             ? TabularData.Load(path, Schema.Target, Schema.IsClassification, Schema.Classes, Schema.Features)
-            : CsvLoader.Load(path, new CsvLoadOptions { FeatureColumns = Schema.Features });
+            : TabularData.LoadFeatures(path, Schema.Features);
         return new LabelledData(InputKinds.Table, table.Dataset, Schema.Classes, table.FeatureNames.ToList());
     }
 
@@ -103,10 +113,11 @@ public sealed class ModelRunner : IDisposable
     /// Outputs per row, row-major: P(positive class) for two classes, one probability per class
     /// for more, the prediction in target units for regression.
     /// </summary>
-    public float[] Predict(Dataset data)
+    /// <remarks>A non-finite output (the network overflowed on this input) is an error naming <paramref name="source"/> and the row, never a written NaN.</remarks>
+    public float[] Predict(Dataset data, string source)
     {
         var x = (float[])data.Features.Clone();
-        if (Schema.IsTable) Schema.Scaler().TransformInPlace(x);
+        Schema.Scaler()?.TransformInPlace(x);
         int width = Schema.OutputWidth;
         var outputs = new float[data.Count * width];
         const int batch = 256;
@@ -121,6 +132,9 @@ public sealed class ModelRunner : IDisposable
                     outputs[start * width + i] = !Schema.IsClassification ? (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value)
                         : width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
             }
+        int bad = Array.FindIndex(outputs, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new CliInputException($"{source}: sample {bad / width + 1}: the model's output is {outputs[bad]}; the input lies far outside what the model was trained on.");
         return outputs;
     }
 

@@ -8,7 +8,9 @@ namespace NativeNet.Cli.Tabular;
 /// <summary>
 /// What a model trained by `nativenet train` expects of its input, stored as JSON under
 /// <see cref="Model.SchemaKey"/> in the model file: feature columns in order, the target and its
-/// classes, and the standardization fitted on the training data (applied again by predict/evaluate).
+/// classes, and the standardization fitted on the training data (applied again by predict/evaluate
+/// and folded into the exported ONNX graph): per column for tables, per channel for images
+/// (C means over H·W pixels) and signals (F means over T steps), on the raw values of the file.
 /// </summary>
 public sealed record ModelSchema
 {
@@ -24,9 +26,15 @@ public sealed record ModelSchema
     [JsonPropertyName("target")] public string Target { get; init; } = "";
     /// <summary>Class labels, index = label; with two classes the second is the positive class (classification).</summary>
     [JsonPropertyName("classes")] public IReadOnlyList<string>? Classes { get; init; }
-    /// <summary>Per-feature means of the standardization.</summary>
+    /// <summary>
+    /// How the raw input is scaled before the network, in words (<see cref="PerFeature"/> or
+    /// <see cref="PerChannel"/>); absent in image/signal models written before input scaling was
+    /// recorded (their 8-bit pixels are divided by 255 on load).
+    /// </summary>
+    [JsonPropertyName("input_scaling")] public string? InputScaling { get; init; }
+    /// <summary>Means of the standardization: per feature (tables) or per channel (images, signals).</summary>
     [JsonPropertyName("scaler_mean")] public IReadOnlyList<double> ScalerMean { get; init; } = [];
-    /// <summary>Per-feature scales (standard deviations) of the standardization.</summary>
+    /// <summary>Scales (standard deviations) of the standardization, per feature or per channel.</summary>
     [JsonPropertyName("scaler_std")] public IReadOnlyList<double> ScalerStd { get; init; } = [];
     /// <summary>Mean of the target (regression: the network predicts the standardized target).</summary>
     [JsonPropertyName("target_mean")] public double? TargetMean { get; init; }
@@ -49,12 +57,32 @@ public sealed record ModelSchema
     /// <summary>The schema as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
 
-    /// <summary>The scaler stored in the schema.</summary>
-    public StandardScaler Scaler() => StandardScaler.FromDictionary(new Dictionary<string, string>
+    /// <summary><see cref="InputScaling"/> of tables.</summary>
+    public const string PerFeature = "standardized per feature (mean and std of the training rows)";
+
+    /// <summary><see cref="InputScaling"/> of images and signals.</summary>
+    public const string PerChannel = "standardized per channel (mean and std of the training samples' raw values)";
+
+    /// <summary>
+    /// The standardization stored in the schema, or null for an image/signal model written before
+    /// input scaling was recorded.
+    /// </summary>
+    public StandardScaler? Scaler() =>
+        ScalerMean.Count == 0 && !IsTable ? null : StandardScaler.FromValues(ScalerMean, ScalerStd, ChannelLayout(Input, InputShape).Inner);
+
+    /// <summary>
+    /// The standardization's channels for samples of <paramref name="sampleShape"/>: a table's
+    /// features; an image's C channels of H·W pixels each; a signal's F features over T steps.
+    /// </summary>
+    public static (int Channels, int Inner) ChannelLayout(string input, IReadOnlyList<int> sampleShape) => input switch
     {
-        ["mean"] = string.Join(",", ScalerMean.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
-        ["scale"] = string.Join(",", ScalerStd.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))),
-    });
+        InputKinds.Images => (sampleShape[0], sampleShape[1] * sampleShape[2]),
+        InputKinds.Signals => (sampleShape[^1], 1),
+        _ => (sampleShape.Count == 0 ? 0 : sampleShape[^1], 1),
+    };
+
+    /// <summary>The axis of a batched input [N, …] that the standardization's channels run along: 1 for images, the last otherwise.</summary>
+    [JsonIgnore] public int ChannelAxis => Input == InputKinds.Images ? 1 : -1;
 
     /// <summary>Reads the schema from a model file's metadata; a clear error when it has none.</summary>
     public static ModelSchema Read(string modelPath, IReadOnlyDictionary<string, string> metadata)
@@ -65,10 +93,17 @@ public sealed record ModelSchema
         try { schema = JsonSerializer.Deserialize<ModelSchema>(json); }
         catch (JsonException e) { throw new CliInputException($"Model file '{modelPath}': the input schema is not valid JSON: {e.Message}"); }
         if (schema is null) throw new CliInputException($"Model file '{modelPath}': the input schema is empty.");
+        Safety.ModelFileCheck.Schema(schema, modelPath);
         if (schema.IsTable && (schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (features and scaler must have the same length).");
         if (!schema.IsTable && (schema.Input is not (InputKinds.Images or InputKinds.Signals or InputKinds.ImageFiles) || schema.InputShape.Count == 0 || schema.InputShape.Any(d => d <= 0)))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (input '{schema.Input}' needs a positive input_shape).");
+        if (schema.InputShape.Count != (schema.Input switch { InputKinds.Images or InputKinds.ImageFiles => 3, InputKinds.Signals => 2, _ => 0 }))
+            throw new CliInputException($"Model file '{modelPath}': the input schema's input_shape [{string.Join(", ", schema.InputShape)}] does not fit input '{schema.Input}' ([C, H, W] images, [T, F] signals, none for tables).");
+        if (!schema.IsTable && schema.ScalerMean.Count > 0 && schema.ScalerMean.Count != ChannelLayout(schema.Input, schema.InputShape).Channels)
+            throw new CliInputException($"Model file '{modelPath}': the input schema's scaler has {schema.ScalerMean.Count} channels; input_shape [{string.Join(", ", schema.InputShape)}] has {ChannelLayout(schema.Input, schema.InputShape).Channels}.");
+        try { schema.Scaler(); }
+        catch (ArgumentException e) { throw new CliInputException($"Model file '{modelPath}': the input schema's scaler is invalid: {e.Message}"); }
         if (schema.Input == InputKinds.ImageFiles && (schema.Image is null || schema.InputShape.Count != 3 || schema.Image.Mean.Count != schema.InputShape[0] || schema.Image.Std.Count != schema.InputShape[0] || schema.Image.Std.Any(v => !(v > 0))))
             throw new CliInputException($"Model file '{modelPath}': the input schema of an image model is incomplete (image preprocessing, input_shape [C, H, W] and one mean/std per channel).");
         if (schema.IsClassification && schema.Classes is not { Count: >= 2 })

@@ -70,6 +70,32 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
         _ => $"{this} (ReLU, dropout {Dropout.ToString(CultureInfo.InvariantCulture)} after the first hidden layer)",
     };
 
+    /// <summary>Trainable parameters of the network <see cref="Build"/> makes (computed, nothing allocated).</summary>
+    public double ParameterCount(IReadOnlyList<int> sampleShape, int outputs)
+    {
+        static double Linear(double i, double o) => i * o + o;
+        switch (Kind)
+        {
+            case "cnn" when sampleShape.Count == 3:
+                return Hidden[0] * (sampleShape[0] * 9.0 + 1) + Hidden[1] * (Hidden[0] * 9.0 + 1)
+                    + Linear((double)Hidden[1] * (sampleShape[1] / 4) * (sampleShape[2] / 4), Hidden[2]) + Linear(Hidden[2], outputs);
+            case "lstm" when sampleShape.Count == 2:
+                double h = Hidden[0];
+                return 4 * h * (sampleShape[1] + h + 2) + Linear(h, outputs);
+        }
+        double width = sampleShape.Aggregate(1.0, (a, b) => a * b), total = 0;
+        foreach (int hidden in Hidden) { total += Linear(width, hidden); width = hidden; }
+        return total + Linear(width, outputs);
+    }
+
+    /// <summary>Refuses a network of more than <paramref name="maxParams"/> parameters before any is allocated.</summary>
+    public void CheckParameters(IReadOnlyList<int> sampleShape, int outputs, long maxParams)
+    {
+        double n = ParameterCount(sampleShape, outputs);
+        if (n > maxParams)
+            throw new CliInputException($"--model {this} has {n:N0} parameters on inputs [{string.Join(", ", sampleShape)}]; the parameter limit is --max-params {maxParams:N0} (raise it with --max-params N).");
+    }
+
     /// <summary>Builds the network for samples of <paramref name="sampleShape"/> with seeded initialization.</summary>
     public Sequential Build(IReadOnlyList<int> sampleShape, int outputs, int seed)
     {

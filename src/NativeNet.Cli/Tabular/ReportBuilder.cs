@@ -38,7 +38,7 @@ public static class ReportBuilder
                 TrainRows = f.TrainRows, ValidationRows = f.TestRows,
                 Confusion = f.Confusion is null ? null : new R.ConfusionMatrix(o.Classes!, f.Confusion),
             }).ToList(),
-            Summary = o.Summary.Select(m => new MetricSummary(m.Name, m.Mean, double.IsNaN(m.Low) ? null : new R.ConfidenceInterval(m.Low, m.High))).ToList(),
+            Summary = o.Summary.Select(m => new MetricSummary(m.Name, m.Estimate, double.IsNaN(m.Low) ? null : new R.ConfidenceInterval(m.Low, m.High))).ToList(),
             Curves = new TrainingCurves(o.Folds.Select(f => new EpochSeries($"Fold {f.Index + 1}", f.History["loss"])
             {
                 ValidationLoss = f.History["val_loss"],
@@ -53,8 +53,8 @@ public static class ReportBuilder
                 : null,
             Architecture = Graph(o.FinalModel, data.SampleShape),
             Notes = (!cls
-                ? $"Metrics are out-of-fold in target units; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed})."
-                : $"Metrics are out-of-fold: each row is predicted by the model of the fold that held it out; the mean is over folds and the 95% interval is a {s.BootstrapResamples}-resample bootstrap of the pooled out-of-fold predictions (seed {s.Seed}). " +
+                ? $"Metrics are out-of-fold in target units; the estimate is the metric of the pooled out-of-fold predictions and the 95% interval a {s.BootstrapResamples}-resample bootstrap of that same estimate (seed {s.Seed}); the per-fold mean ± SD is in the fold table."
+                : $"Metrics are out-of-fold: each row is predicted by the model of the fold that held it out; the estimate is the metric of the pooled out-of-fold predictions and the 95% interval a {s.BootstrapResamples}-resample bootstrap of that same estimate (seed {s.Seed}); the per-fold mean ± SD is in the fold table. " +
                   (binary ? $"Positive class: '{o.Classes![1]}', threshold 0.5."
                           : $"Predicted class: the most probable of {o.ClassCount}; sensitivity and specificity are macro averages of the one-vs-rest values per class ({PerClassText(o)}), ROC-AUC the macro one-vs-rest average."))
                 + (table
@@ -116,8 +116,9 @@ public static class ReportBuilder
             ["Optimizer"] = $"Adam, lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)}, L2 {s.WeightDecay.ToString(CultureInfo.InvariantCulture)}",
             ["Epochs"] = s.Epochs.ToString(CultureInfo.InvariantCulture),
             ["Batch size"] = s.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}" + (o.Data.Input == InputKinds.Table ? ", standardization fitted per training fold" : ""),
+            ["Cross-validation"] = $"{s.Folds}-fold{(s.Classification ? " stratified" : "")}" + $", input {(o.Data.Input == InputKinds.Table ? ModelSchema.PerFeature : ModelSchema.PerChannel)}, fitted per training fold",
             ["Seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+            ["Run id"] = s.RunId,
             ["Backend"] = kernels.Backend.ToString().ToLowerInvariant(),
         };
         if (kernels.Backend == Backend.Native)

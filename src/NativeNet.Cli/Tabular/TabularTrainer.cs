@@ -42,8 +42,9 @@ public sealed class TrainOutcome : IDisposable
 
 /// <summary>
 /// Cross-validates a network on a CSV table (MLP) or an .npz archive (CNN on images, LSTM on
-/// signals) and trains the final model: per fold, standardization of table columns fitted on the
-/// training part only (and, for regression, the target too), Adam with L2 and the task's loss
+/// signals) and trains the final model: per fold, standardization fitted on the training part only
+/// (per column for tables, per channel on the raw values for images and signals; for regression,
+/// the target too), Adam with L2 and the task's loss
 /// (BCE with logits for two classes, cross-entropy for more, MSE for regression), then permutation
 /// importance on the fold's held-out rows; finally a model on all rows.
 /// </summary>
@@ -68,6 +69,7 @@ public static class TabularTrainer
     {
         var loaded = Load(s);
         var data = loaded.Dataset;
+        s.Network.CheckParameters(data.SampleShape, Outputs(loaded.Classes?.Count ?? 0), s.MaxParams);
         if (s.Folds > data.Count) throw new CliInputException($"--folds {s.Folds} exceeds the {data.Count} rows of {s.DataPath}.");
         var classes = loaded.Classes;
         int k = classes?.Count ?? 0, width = k > 0 ? TabularMetrics.Width(k) : 1;
@@ -95,7 +97,7 @@ public static class TabularTrainer
         foreach (var fold in folds)
         {
             log.WriteLine($"Fold {fold.Index + 1}/{s.Folds}: train {fold.Train.Length} rows, test {fold.Test.Length} rows");
-            var (train, test, _, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification, table);
+            var (train, test, _, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification, loaded.Input);
             using var model = s.Network.Build(data.SampleShape, Outputs(k), s.Seed + fold.Index);
             var compiled = Compile(model, s, k);
             var history = compiled.Fit(train, s.Epochs, s.BatchSize, validationData: test, progress: new ConsoleProgress(log, live), seed: s.Seed + fold.Index, distributed: s.Distributed);
@@ -114,14 +116,16 @@ public static class TabularTrainer
         var summary = new List<MetricOutcome>();
         foreach (var n in s.Classification ? TabularMetrics.ClassificationNames : TabularMetrics.RegressionNames)
         {
-            double mean = results.Select(r => r.Metrics[n]).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+            double foldMean = results.Select(r => r.Metrics[n]).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
+            double pooled = TabularMetrics.All(k, data.Targets, oof)[n];
             var (lo, hi) = TabularMetrics.Interval(k, n, data.Targets, oof, s.BootstrapResamples, s.Seed);
-            summary.Add(new MetricOutcome(n, mean, lo, hi));
+            summary.Add(new MetricOutcome(n, pooled, lo, hi, foldMean));
         }
 
         log.WriteLine($"Final model: training on all {data.Count} rows");
         var all = Enumerable.Range(0, data.Count).ToArray();
-        var (full, _, finalScaler, fMean, fStd) = Prepare(data, all, [], s.Classification, table);
+        var (full, _, finalScaler, fMean, fStd) = Prepare(data, all, [], s.Classification, loaded.Input);
+        log.WriteLine($"Input scaling: {Describe(finalScaler, loaded.Input)}");
         var final = s.Network.Build(data.SampleShape, Outputs(k), s.Seed);
         try
         {
@@ -135,8 +139,9 @@ public static class TabularTrainer
                 Features = table ? loaded.FeatureNames.ToList() : [],
                 Target = table ? s.Target : "labels",
                 Classes = classes?.ToList(),
-                ScalerMean = finalScaler?.Mean.ToList() ?? [],
-                ScalerStd = finalScaler?.Scale.ToList() ?? [],
+                InputScaling = table ? ModelSchema.PerFeature : ModelSchema.PerChannel,
+                ScalerMean = finalScaler.Mean.ToList(),
+                ScalerStd = finalScaler.Scale.ToList(),
                 TargetMean = s.Classification ? null : fMean,
                 TargetStd = s.Classification ? null : fStd,
                 ModelDescription = s.Network.ToString(),
@@ -189,14 +194,26 @@ public static class TabularTrainer
         }).ToList();
     }
 
-    // Standardizes table features (fitted on the training rows) and, for regression, the target.
-    private static (Dataset Train, Dataset Test, StandardScaler? Scaler, double? TargetMean, double? TargetStd) Prepare(
-        Dataset data, int[] trainIdx, int[] testIdx, bool classification, bool table)
+    /// <summary>The input scaling in words, with its fitted values, for the console.</summary>
+    public static string Describe(StandardScaler scaler, string input)
+    {
+        static string F(double v) => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        string values = scaler.Mean.Count <= 4
+            ? string.Join(", ", scaler.Mean.Select((m, j) => $"{(input == InputKinds.Table ? "feature" : "channel")} {j}: mean {F(m)}, std {F(scaler.Scale[j])}"))
+            : $"{scaler.Mean.Count} {(input == InputKinds.Table ? "features" : "channels")}, means {F(scaler.Mean.Min())}…{F(scaler.Mean.Max())}, stds {F(scaler.Scale.Min())}…{F(scaler.Scale.Max())}";
+        return $"{(input == InputKinds.Table ? ModelSchema.PerFeature : ModelSchema.PerChannel)}; {values} (stored in the model's schema, folded into the ONNX export)";
+    }
+
+    // Standardizes the input (fitted on the training rows: per column, or per channel of images and
+    // signals) and, for regression, the target.
+    private static (Dataset Train, Dataset Test, StandardScaler Scaler, double? TargetMean, double? TargetStd) Prepare(
+        Dataset data, int[] trainIdx, int[] testIdx, bool classification, string input)
     {
         var trainRaw = data.Subset(trainIdx);
-        var scaler = table ? StandardScaler.Fit(trainRaw) : null;
-        var train = scaler?.Transform(trainRaw) ?? trainRaw;
-        var test = testIdx.Length == 0 ? train : scaler?.Transform(data.Subset(testIdx)) ?? data.Subset(testIdx);
+        var (channels, inner) = ModelSchema.ChannelLayout(input, data.SampleShape);
+        var scaler = StandardScaler.FitPerChannel(trainRaw.Features, channels, inner);
+        var train = scaler.Transform(trainRaw);
+        var test = testIdx.Length == 0 ? train : scaler.Transform(data.Subset(testIdx));
         if (classification) return (train, test, scaler, null, null);
         double mean = train.Targets.Average(t => (double)t);
         double sd = Math.Sqrt(train.Targets.Average(t => (t - mean) * (t - mean)));

@@ -29,4 +29,8 @@ public sealed record TrainSettings
     public bool Distributed { get; init; }
     /// <summary>Output folder.</summary>
     public required string OutDir { get; init; }
+    /// <summary>Most trainable parameters the network may have (--max-params).</summary>
+    public long MaxParams { get; init; } = Safety.CliLimits.DefaultMaxParams;
+    /// <summary>Identifies this run in the model file's metadata and in the report, so a model and report can be matched.</summary>
+    public string RunId { get; init; } = Guid.NewGuid().ToString("N");
 }

@@ -61,4 +61,16 @@ public sealed class CsvLoadOptions
     /// the positive class 1). Null sorts the distinct values ordinally, as scikit-learn's LabelEncoder.
     /// </summary>
     public IReadOnlyList<string>? TargetClasses { get; init; }
+
+    /// <summary>Longest record in characters; a longer one is an error (read no further than this).</summary>
+    public int MaxRecordChars { get; init; } = int.MaxValue;
+
+    /// <summary>Most distinct values a categorical feature column may hold (each is a one-hot column).</summary>
+    public int MaxCategoricalLevels { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// When true every feature column must be numeric: a text cell is an error naming row and
+    /// column instead of turning the column categorical (a model's fixed input columns).
+    /// </summary>
+    public bool NumericFeaturesOnly { get; init; }
 }

@@ -24,7 +24,7 @@ public static class CsvLoader
     {
         ArgumentNullException.ThrowIfNull(reader);
         options ??= new CsvLoadOptions();
-        var records = CsvParser.Read(reader, source, options.Separator).ToList();
+        var records = CsvParser.Read(reader, source, options.Separator, options.MaxRecordChars).ToList();
         if (records.Count == 0) throw new InvalidDataException($"{source}: the file is empty (no header and no rows).");
 
         string[] header;
@@ -46,10 +46,12 @@ public static class CsvLoader
             if (records[r].Fields.Length != header.Length)
                 throw new InvalidDataException($"{source}: row {records[r].Line} has {records[r].Fields.Length} fields but the header has {header.Length} columns.");
 
+        // A dictionary, not a scan per name: 10^5 columns must not cost 10^10 comparisons.
+        var columnIndex = new Dictionary<string, int>(header.Length, StringComparer.Ordinal);
+        for (int h = 0; h < header.Length; h++) columnIndex.TryAdd(header[h], h);
         int Column(string name, string role)
         {
-            int i = Array.IndexOf(header, name);
-            if (i < 0) throw new InvalidDataException($"{source}: {role} column '{name}' not found. Columns: {string.Join(", ", header)}.");
+            if (!columnIndex.TryGetValue(name, out int i)) throw new InvalidDataException($"{source}: {role} column '{name}' not found. Columns: {string.Join(", ", header)}.");
             return i;
         }
         int target = options.TargetColumn is null ? -1 : Column(options.TargetColumn, "target");
@@ -81,14 +83,16 @@ public static class CsvLoader
         foreach (int c in featureCols)
         {
             bool categorical = forcedCategorical.Contains(header[c]);
-            if (!categorical)
+            if (!categorical && !options.NumericFeaturesOnly)
             {
                 var firstPresent = rows.FirstOrDefault(r => !IsMissing(r.Fields[c]));
                 categorical = firstPresent.Fields is not null && !TryNumber(firstPresent.Fields[c], out _);
             }
             if (categorical)
             {
-                var levels = rows.Select(r => r.Fields[c].Trim()).Where(v => !IsMissing(v)).Distinct().OrderBy(v => v, StringComparer.Ordinal).ToList();
+                var levels = rows.Select(r => r.Fields[c].Trim()).Where(v => !IsMissing(v)).Distinct().Take(options.MaxCategoricalLevels + 1).OrderBy(v => v, StringComparer.Ordinal).ToList();
+                if (levels.Count > options.MaxCategoricalLevels)
+                    throw new InvalidDataException($"{source}: column '{header[c]}' holds text with more than {options.MaxCategoricalLevels:N0} distinct values, the limit of categorical levels (each becomes a column); is it an identifier or a mistyped numeric column?");
                 levelsByColumn[header[c]] = levels;
                 encoders.Add(new ColumnEncoder(c, header[c], levels, options.Categorical));
             }
@@ -141,7 +145,7 @@ public static class CsvLoader
                         throw new InvalidDataException($"{source}: row {rec.Line}, column '{header[target]}': '{cell}' is not one of the target classes {string.Join(", ", mapping.Keys)}.");
                     targets[r] = label;
                 }
-                else if (TryNumber(cell, out double v)) targets[r] = (float)v;
+                else if (TryNumber(cell, out double v)) targets[r] = ToFloat(v, cell, source, rec.Line, header[target]);
                 else throw new InvalidDataException($"{source}: row {rec.Line}, column '{header[target]}': '{cell}' is not a number (the target column is numeric).");
             }
         }
@@ -153,6 +157,12 @@ public static class CsvLoader
 
     internal static bool TryNumber(string cell, out double value) =>
         double.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    // Values are stored as float: 1e39 would silently become infinity.
+    private static float ToFloat(double v, string cell, string source, int line, string column) =>
+        Math.Abs(v) <= float.MaxValue
+            ? (float)v
+            : throw new InvalidDataException($"{source}: row {line}, column '{column}': '{cell.Trim()}' is outside the float range (±3.4e38).");
 
     private sealed class ColumnEncoder
     {
@@ -182,7 +192,7 @@ public static class CsvLoader
             {
                 if (!TryNumber(cell, out double v))
                     throw new InvalidDataException($"{source}: row {line}, column '{Name}': '{cell}' is not a number (the column is numeric; list it in CsvLoadOptions.CategoricalColumns if it is categorical).");
-                dst[0] = (float)v;
+                dst[0] = ToFloat(v, cell, source, line, Name);
                 return;
             }
             int level = _levels[cell.Trim()];

@@ -10,12 +10,18 @@ public readonly record struct CsvRecord(int Line, string[] Fields);
 /// <summary>
 /// A streaming RFC 4180 reader: comma-separated fields, optional double-quote quoting with ""
 /// for a literal quote, line breaks (CRLF, LF or CR) allowed inside quoted fields. Blank lines
-/// are skipped. A malformed quote raises <see cref="InvalidDataException"/> naming file and line.
+/// are skipped. A malformed quote, or a record longer than the caller's limit (read no further
+/// than the limit, so one endless line cannot exhaust memory), raises
+/// <see cref="InvalidDataException"/> naming file and line.
 /// </summary>
 public static class CsvParser
 {
     /// <summary>Reads every record of <paramref name="reader"/>; <paramref name="source"/> names it in errors.</summary>
-    public static IEnumerable<CsvRecord> Read(TextReader reader, string source, char separator = ',')
+    /// <param name="reader">The CSV text.</param>
+    /// <param name="source">Names the text in errors.</param>
+    /// <param name="separator">Field separator.</param>
+    /// <param name="maxRecordChars">Longest record (characters of all its fields) accepted.</param>
+    public static IEnumerable<CsvRecord> Read(TextReader reader, string source, char separator = ',', int maxRecordChars = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var fields = new List<string>();
@@ -28,6 +34,7 @@ public static class CsvParser
             field.Clear();
             int c = reader.Read();
             if (c < 0) yield break;
+            long recordChars = 0;
             // Skip blank lines between records.
             if (c == '\r' || c == '\n')
             {
@@ -52,6 +59,7 @@ public static class CsvParser
                             break;
                         }
                         if (d == '\n' || (d == '\r' && reader.Peek() != '\n')) line++;
+                        if (++recordChars > maxRecordChars) throw TooLong(source, startLine, maxRecordChars);
                         field.Append((char)d);
                     }
                     c = reader.Read();
@@ -63,6 +71,7 @@ public static class CsvParser
                     while (c >= 0 && c != separator && c != '\r' && c != '\n')
                     {
                         if (c == '"') throw new InvalidDataException($"{source}: row {line}: a quote inside an unquoted field (field {fields.Count + 1}); quote the whole field and double the quote.");
+                        if (++recordChars > maxRecordChars) throw TooLong(source, startLine, maxRecordChars);
                         field.Append((char)c);
                         c = reader.Read();
                     }
@@ -83,4 +92,7 @@ public static class CsvParser
             if (endOfFile) yield break;
         }
     }
+
+    private static InvalidDataException TooLong(string source, int line, int max) =>
+        new($"{source}: row {line} is longer than {max:N0} characters, the record length limit.");
 }

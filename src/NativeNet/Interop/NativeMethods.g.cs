@@ -44,6 +44,12 @@ internal enum nn_unary_op : int
     NN_UNARY_SQRT = 11,
     NN_UNARY_SQUARE = 12,
     NN_UNARY_SCALE = 13,
+    NN_UNARY_RELU6 = 14,
+    NN_UNARY_HARDSWISH = 15,
+    NN_UNARY_HARDSIGMOID = 16,
+    NN_UNARY_SILU = 17,
+    NN_UNARY_SOFTPLUS = 18,
+    NN_UNARY_MISH = 19,
 }
 
 /// <summary>Binary element-wise functions on equal-length arrays.</summary>

@@ -31,6 +31,18 @@ public enum UnaryOp
     Square = 12,
     /// <summary>alpha·x.</summary>
     Scale = 13,
+    /// <summary>min(max(x, 0), 6).</summary>
+    Relu6 = 14,
+    /// <summary>x·relu6(x + 3)/6.</summary>
+    Hardswish = 15,
+    /// <summary>relu6(x + 3)/6.</summary>
+    Hardsigmoid = 16,
+    /// <summary>x·sigmoid(x) (SiLU, "swish").</summary>
+    Silu = 17,
+    /// <summary>ln(1 + e^x); x above 20 passes through (PyTorch's threshold).</summary>
+    Softplus = 18,
+    /// <summary>x·tanh(softplus(x)).</summary>
+    Mish = 19,
 }
 
 /// <summary>Binary element-wise functions on equal-length arrays.</summary>
@@ -254,7 +266,7 @@ internal static class KernelChecks
 
     public static void Defined(UnaryOp op)
     {
-        if (op < UnaryOp.Identity || op > UnaryOp.Scale)
+        if (op < UnaryOp.Identity || op > UnaryOp.Mish)
             throw new ArgumentOutOfRangeException(nameof(op), op, $"op is not a UnaryOp. Received: op={(int)op}");
     }
 

@@ -37,7 +37,7 @@ internal static unsafe class ManagedGemm
             Serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
             return;
         }
-        // More chunks than threads: the calling thread claims chunks dynamically, so a helper thread
+        // More chunks than threads: the calling thread claims chunks dynamically, so a worker thread
         // that starts late (a busy machine) delays the call by one chunk, not by half the work.
         int pieces = threads * 4;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };

@@ -69,6 +69,12 @@ public sealed partial class ManagedKernels : IKernels
             case UnaryOp.LeakyRelu: Map<LeakyRelu>(x, y, alpha); break;
             case UnaryOp.Elu: Map<Elu>(x, y, alpha); break;
             case UnaryOp.Gelu: Map<Gelu>(x, y, alpha); break;
+            case UnaryOp.Relu6: Map<Relu6>(x, y, alpha); break;
+            case UnaryOp.Hardswish: Map<Hardswish>(x, y, alpha); break;
+            case UnaryOp.Hardsigmoid: Map<Hardsigmoid>(x, y, alpha); break;
+            case UnaryOp.Silu: Map<Silu>(x, y, alpha); break;
+            case UnaryOp.Softplus: Map<Softplus>(x, y, alpha); break;
+            case UnaryOp.Mish: Map<Mish>(x, y, alpha); break;
         }
     }
 
@@ -97,6 +103,12 @@ public sealed partial class ManagedKernels : IKernels
             case UnaryOp.Elu: MapBackward<EluBackward>(x, y, dy, dx, alpha); break;
             case UnaryOp.Abs: MapBackward<AbsBackward>(x, y, dy, dx, alpha); break;
             case UnaryOp.Sqrt: MapBackward<SqrtBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Relu6: MapBackward<Relu6Backward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Hardswish: MapBackward<HardswishBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Hardsigmoid: MapBackward<HardsigmoidBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Silu: MapBackward<SiluBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Softplus: MapBackward<SoftplusBackward>(x, y, dy, dx, alpha); break;
+            case UnaryOp.Mish: MapBackward<MishBackward>(x, y, dy, dx, alpha); break;
             default: MapBackward<SquareBackward>(x, y, dy, dx, alpha); break;
         }
     }
@@ -221,7 +233,112 @@ public sealed partial class ManagedKernels : IKernels
         public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * ManagedVector.NormalCdf(x);
     }
 
+    // min(max(x, 0), 6) with NaN kept.
+    private static Vector<float> Relu6Of(Vector<float> x)
+    {
+        var six = new Vector<float>(6f);
+        var r = ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+        r = ManagedVector.Select(Vector.GreaterThan(r, six), six, r);
+        return ManagedVector.Select(Vector.Equals(x, x), r, x);
+    }
+
+    private static Vector<float> SigmoidOf(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+
+    // max(x, 0) + log1p(e^−|x|); log1p(u) = ln(w)·u/(w − 1) with w = 1 + u keeps a tiny u exact.
+    private static Vector<float> SoftplusOf(Vector<float> x)
+    {
+        var u = Vector.Exp(-Vector.Abs(x));
+        var w = Vector<float>.One + u;
+        var l = ManagedVector.Select(Vector.GreaterThan(w, Vector<float>.One), Vector.Log(w) * u / (w - Vector<float>.One), u);
+        var r = Vector.Max(x, Vector<float>.Zero) + l;
+        return ManagedVector.Select(Vector.Equals(x, x), r, x);
+    }
+
+    // tanh(softplus(x)) = n / (n + 2) with n = e^x·(e^x + 2): no cancellation in either tail.
+    private static Vector<float> TanhSoftplusOf(Vector<float> x)
+    {
+        var u = Vector.Exp(Vector.Min(x, new Vector<float>(20f)));
+        var n = u * (u + new Vector<float>(2f));
+        return n / (n + new Vector<float>(2f));
+    }
+
+    private struct Relu6 : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => Relu6Of(x);
+    }
+
+    private struct Hardswish : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * Relu6Of(x + new Vector<float>(3f)) / new Vector<float>(6f);
+    }
+
+    private struct Hardsigmoid : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => Relu6Of(x + new Vector<float>(3f)) / new Vector<float>(6f);
+    }
+
+    private struct Silu : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * SigmoidOf(x);
+    }
+
+    private struct Softplus : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, new Vector<float>(20f)), x, SoftplusOf(x));
+    }
+
+    private struct Mish : IVectorFunction
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> alpha) => x * TanhSoftplusOf(x);
+    }
+
     // Backward functions dx(x, y, dy, alpha) given the forward input x and output y.
+    // relu6 and hardsigmoid pass the gradient strictly inside their linear range, hardswish takes
+    // its middle branch on [−3, 3] (PyTorch's choices at the kinks).
+    private struct Relu6Backward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, Vector<float>.Zero) & Vector.LessThan(x, new Vector<float>(6f)), dy, Vector<float>.Zero);
+    }
+
+    private struct HardswishBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.LessThan(x, new Vector<float>(-3f)), Vector<float>.Zero,
+                ManagedVector.Select(Vector.GreaterThan(x, new Vector<float>(3f)), dy, dy * (x / new Vector<float>(3f) + new Vector<float>(0.5f))));
+    }
+
+    private struct HardsigmoidBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, new Vector<float>(-3f)) & Vector.LessThan(x, new Vector<float>(3f)), dy / new Vector<float>(6f), Vector<float>.Zero);
+    }
+
+    private struct SiluBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha)
+        {
+            var s = SigmoidOf(x);
+            return dy * s * (Vector<float>.One + x * (Vector<float>.One - s));
+        }
+    }
+
+    private struct SoftplusBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>
+            ManagedVector.Select(Vector.GreaterThan(x, new Vector<float>(20f)), dy, dy * SigmoidOf(x));
+    }
+
+    private struct MishBackward : IVectorDerivative
+    {
+        public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha)
+        {
+            var t = TanhSoftplusOf(x);
+            return dy * (t + x * SigmoidOf(x) * (Vector<float>.One - t * t));
+        }
+    }
+
     private struct ReluBackward : IVectorDerivative
     {
         public static Vector<float> Apply(Vector<float> x, Vector<float> y, Vector<float> dy, Vector<float> alpha) =>

@@ -18,6 +18,14 @@ public static class Init
         return t.Uniform_(-bound, bound, generator);
     }
 
+    /// <summary>kaiming_normal_(a, fan, leaky_relu): std = gain/√fan, gain = √(2/(1+a²)); pass fan_in or fan_out (torchvision's backbones use fan_out).</summary>
+    public static Tensor KaimingNormal(Tensor t, int fan, double a = 0, Generator? generator = null)
+    {
+        if (fan <= 0) throw new ArgumentException($"fan must be positive. Received: fan={fan}", nameof(fan));
+        double gain = Math.Sqrt(2.0 / (1 + a * a));
+        return t.Normal_(0f, (float)(gain / Math.Sqrt(fan)), generator);
+    }
+
     /// <summary>xavier_uniform_: bound = gain·√(6/(fan_in+fan_out)).</summary>
     public static Tensor XavierUniform(Tensor t, int fanIn, int fanOut, double gain = 1, Generator? generator = null)
     {

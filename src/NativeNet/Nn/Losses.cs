@@ -107,3 +107,41 @@ public sealed class NLLLoss : Loss
     /// <summary>target: class indices, one per row.</summary>
     public Tensor Forward(Tensor input, int[] target) => Functional.NllLoss(input, target, Weight, Reduction, IgnoreIndex);
 }
+
+/// <summary>KL divergence of log-probability input from a probability target (knowledge distillation).</summary>
+public sealed class KLDivLoss : Loss
+{
+    /// <summary>Creates the loss; batchMean divides the sum by the batch size (PyTorch's reduction="batchmean").</summary>
+    public KLDivLoss(Reduction reduction = Reduction.Mean, bool batchMean = false) : base(reduction) => BatchMean = batchMean;
+    /// <summary>Sum divided by the batch size.</summary>
+    public bool BatchMean { get; }
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.KlDiv(input, target, Reduction, BatchMean);
+}
+
+/// <summary>Smooth L1 loss (quadratic below beta, linear above).</summary>
+public sealed class SmoothL1Loss : Loss
+{
+    /// <summary>Creates the loss.</summary>
+    public SmoothL1Loss(Reduction reduction = Reduction.Mean, float beta = 1f) : base(reduction) => Beta = beta;
+    /// <summary>Where the loss turns from quadratic to linear.</summary>
+    public float Beta { get; }
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.SmoothL1Loss(input, target, Reduction, Beta);
+}
+
+/// <summary>Sigmoid focal loss on logits (torchvision.ops.sigmoid_focal_loss).</summary>
+public sealed class SigmoidFocalLoss : Loss
+{
+    /// <summary>Creates the loss (torchvision's default reduction is none).</summary>
+    public SigmoidFocalLoss(float alpha = 0.25f, float gamma = 2f, Reduction reduction = Reduction.None) : base(reduction)
+    {
+        Alpha = alpha; Gamma = gamma;
+    }
+    /// <summary>Weight of positives (negatives get 1 − α); negative = none.</summary>
+    public float Alpha { get; }
+    /// <summary>Focusing exponent.</summary>
+    public float Gamma { get; }
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.SigmoidFocalLoss(input, target, Alpha, Gamma, Reduction);
+}

@@ -2,10 +2,14 @@ namespace NativeNet.Nn;
 
 /// <summary>
 /// Base of every layer and model, with PyTorch's naming: parameters, buffers and child modules are
-/// registered under names (<see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/>,
-/// <see cref="RegisterModule{T}"/> — explicit registration, no reflection), which give the dotted
-/// state-dict keys ("encoder.0.weight"). A user-defined model subclasses Module, registers its
-/// children in the constructor and overrides <see cref="Forward"/>.
+/// registered under names, which give the dotted state-dict keys ("encoder.0.weight"). A
+/// user-defined model subclasses Module, keeps its layers in plain fields and overrides
+/// <see cref="Forward"/>: fields holding a Module, a leaf Tensor that requires gradients (a
+/// parameter) or a Tensor marked <see cref="BufferAttribute"/> are registered automatically under
+/// the field name (leading underscores removed), in declaration order, whenever the module's
+/// parameters, buffers, children or state are asked for. <see cref="RegisterModule{T}"/>,
+/// <see cref="RegisterParameter"/> and <see cref="RegisterBuffer"/> remain for explicit names
+/// and for layers kept in collections, which are not scanned.
 /// Parameters and buffers are never registered in a <see cref="DisposeScope"/>; <see cref="Dispose"/> frees them.
 /// </summary>
 public abstract class Module : IDisposable
@@ -30,6 +34,29 @@ public abstract class Module : IDisposable
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"{what} name must be non-empty and contain no '.'. Received: '{name}'", nameof(name));
+    }
+
+    // Registers the fields of a user subclass (see ModuleFields) that are not registered yet or
+    // now hold another object; cheap when nothing changed (the field list is built once per type).
+    private void RegisterFields()
+    {
+        var fields = ModuleFields.For(GetType());
+        if (fields.Length == 0) return;
+        foreach (var f in fields)
+        {
+            switch (f.Info.GetValue(this))
+            {
+                case Module m when !ReferenceEquals(m, this) && !(_children.TryGetValue(f.Name, out var old) && ReferenceEquals(old, m)) && !_children.Values.Contains(m):
+                    RegisterModule(f.Name, m);
+                    break;
+                case Tensor t when f.Kind == ModuleFields.Kind.Buffer && !t.IsDisposed && !_buffers.Values.Any(b => ReferenceEquals(b, t)):
+                    RegisterBuffer(f.Name, t);
+                    break;
+                case Tensor t when f.Kind == ModuleFields.Kind.Parameter && !t.IsDisposed && t.IsLeaf && t.RequiresGrad && !_params.Values.Any(p => ReferenceEquals(p, t)):
+                    RegisterParameter(f.Name, t);
+                    break;
+            }
+        }
     }
 
     /// <summary>Registers (or replaces) a trainable parameter; null registers an absent optional one (e.g. no bias).</summary>
@@ -83,18 +110,21 @@ public abstract class Module : IDisposable
     /// <summary>The direct children in registration order.</summary>
     public IEnumerable<Module> Children()
     {
+        RegisterFields();
         foreach (var n in _childNames) yield return _children[n];
     }
 
     /// <summary>The direct children with their names.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren()
     {
+        RegisterFields();
         foreach (var n in _childNames) yield return (n, _children[n]);
     }
 
     /// <summary>This module and every descendant with dotted names ("" for this one).</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
+        RegisterFields();
         yield return (prefix, this);
         foreach (var n in _childNames)
             foreach (var m in _children[n].NamedModules(prefix.Length == 0 ? n : prefix + "." + n))
@@ -110,6 +140,7 @@ public abstract class Module : IDisposable
     /// <summary>Parameters with dotted names ("0.weight", "encoder.lstm.weight_ih_l0").</summary>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters(bool recurse = true, string prefix = "")
     {
+        RegisterFields();
         foreach (var n in _paramNames)
         {
             var p = _params[n];
@@ -124,6 +155,7 @@ public abstract class Module : IDisposable
     /// <summary>Buffers with dotted names (e.g. "bn.running_mean", "bn.num_batches_tracked").</summary>
     public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(bool recurse = true, string prefix = "")
     {
+        RegisterFields();
         foreach (var n in _bufferNames)
         {
             var b = _buffers[n];
@@ -173,6 +205,7 @@ public abstract class Module : IDisposable
 
     private void AddState(OrderedDictionary<string, Tensor> d, string prefix)
     {
+        RegisterFields();
         foreach (var n in _paramNames) if (_params[n] is { } p) d.Add(prefix + n, p);
         foreach (var n in _bufferNames) if (_buffers[n] is { } b) d.Add(prefix + n, b);
         foreach (var c in _childNames) _children[c].AddState(d, prefix + c + ".");
@@ -224,6 +257,7 @@ public abstract class Module : IDisposable
     /// <summary>Disposes every parameter, buffer and child.</summary>
     public void Dispose()
     {
+        RegisterFields();
         foreach (var n in _paramNames) { var p = _params[n]; p?.Grad?.Dispose(); p?.Dispose(); }
         foreach (var n in _bufferNames) _buffers[n]?.Dispose();
         foreach (var c in _childNames) _children[c].Dispose();

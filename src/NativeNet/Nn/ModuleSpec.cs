@@ -111,11 +111,35 @@ public sealed class ModuleSpec
     {
         try
         {
-            return JsonSerializer.Deserialize<ModuleSpec>(json, Options) ?? throw new InvalidDataException("Module spec JSON is null.");
+            var spec = JsonSerializer.Deserialize<ModuleSpec>(json, Options) ?? throw new InvalidDataException("Module spec JSON is null.");
+            CheckTree(spec, "");
+            return spec;
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"Module spec JSON is malformed: {e.Message}", e);
+        }
+    }
+
+    // JSON null where a child or a type belongs: refused here, not met later as a NullReferenceException.
+    private static void CheckTree(ModuleSpec spec, string path)
+    {
+        var pending = new Stack<(ModuleSpec Spec, string Path)>();
+        pending.Push((spec, path));
+        while (pending.Count > 0)
+        {
+            var (s, at) = pending.Pop();
+            if (s.Type is null) throw new InvalidDataException($"Module spec{(at.Length > 0 ? $" '{at}'" : "")} has no 'Type'.");
+            if (s.Config is null) throw new InvalidDataException($"Module spec '{s.Type}' has a null 'Config'.");
+            if (s.Children is null) continue;
+            for (int i = 0; i < s.Children.Count; i++)
+            {
+                var child = s.Children[i];
+                string name = child?.Name ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (child?.Spec is null || child.Name is null)
+                    throw new InvalidDataException($"Module spec '{s.Type}': child {i} is null or lacks 'Name'/'Spec'.");
+                pending.Push((child.Spec, at.Length > 0 ? $"{at}.{name}" : name));
+            }
         }
     }
 

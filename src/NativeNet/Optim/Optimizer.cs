@@ -45,7 +45,11 @@ public abstract class Optimizer
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(lr >= 0)) throw new ArgumentException($"Invalid learning rate: lr must be non-negative. Received: lr={lr}", nameof(lr));
         if (!(weightDecay >= 0)) throw new ArgumentException($"Invalid weight_decay: must be non-negative. Received: weight_decay={weightDecay}", nameof(weightDecay));
-        AddParamGroup(new ParamGroup(parameters, lr, weightDecay));
+        var group = new ParamGroup(parameters, lr, weightDecay);
+        // An optimizer of nothing trains nothing, silently: most often a module whose layers were never registered.
+        if (group.Params.Count == 0)
+            throw new ArgumentException("optimizer got an empty parameter list. Does the model's Parameters() see its layers? Layers held in fields of a Module are registered automatically; layers kept in a List or created inside Forward are not (use ModuleList-style RegisterModule calls).", nameof(parameters));
+        AddParamGroup(group);
     }
 
     /// <summary>The parameter groups.</summary>

@@ -155,7 +155,7 @@ public static class HtmlReportWriter
         if (summary.Count == 0) return;
         var folds = (r.Folds ?? []).Where(f => f?.Metrics is not null).ToList();
         Section(sb, "summary", "Performance summary");
-        sb.Append("<div class=\"card\"><table id=\"metrics-table\"><thead><tr><th>Metric</th><th class=\"num\">Mean</th><th class=\"num\">Confidence interval</th>");
+        sb.Append("<div class=\"card\"><table id=\"metrics-table\"><thead><tr><th>Metric</th><th class=\"num\">Estimate</th><th class=\"num\">Confidence interval of the estimate</th>");
         if (folds.Count > 1) sb.Append("<th class=\"num\">Fold min</th><th class=\"num\">Fold max</th>");
         sb.Append("</tr></thead><tbody>");
         foreach (var m in summary)

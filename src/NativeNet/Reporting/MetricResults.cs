@@ -6,10 +6,10 @@ namespace NativeNet.Reporting;
 /// <param name="Level">The coverage, between 0 and 1.</param>
 public readonly record struct ConfidenceInterval(double Low, double High, double Level = 0.95);
 
-/// <summary>One metric summarised over folds.</summary>
+/// <summary>One metric summarised: a point estimate and, when computed, an interval of that same statistic.</summary>
 /// <param name="Name">The metric name, e.g. <see cref="MetricNames.RocAuc"/>.</param>
-/// <param name="Mean">The mean over folds (or the pooled value).</param>
-/// <param name="Interval">The confidence interval of the mean, when computed.</param>
+/// <param name="Mean">The point estimate (in cross-validation: the metric of the pooled out-of-fold predictions; the per-fold mean belongs in the fold table).</param>
+/// <param name="Interval">The confidence interval of the same estimate, when computed.</param>
 public sealed record MetricSummary(string Name, double Mean, ConfidenceInterval? Interval = null);
 
 /// <summary>The result of one cross-validation fold.</summary>

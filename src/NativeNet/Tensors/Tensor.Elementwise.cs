@@ -257,6 +257,18 @@ public sealed partial class Tensor
     public Tensor Tanh() => UnaryOpRecorded(UnaryOp.Tanh, 0f, "Tanh");
     /// <summary>GELU, exact erf form (PyTorch default).</summary>
     public Tensor Gelu() => UnaryOpRecorded(UnaryOp.Gelu, 0f, "Gelu");
+    /// <summary>min(max(x, 0), 6).</summary>
+    public Tensor Relu6() => UnaryOpRecorded(UnaryOp.Relu6, 0f, "Relu6");
+    /// <summary>x·relu6(x + 3)/6.</summary>
+    public Tensor Hardswish() => UnaryOpRecorded(UnaryOp.Hardswish, 0f, "Hardswish");
+    /// <summary>relu6(x + 3)/6.</summary>
+    public Tensor Hardsigmoid() => UnaryOpRecorded(UnaryOp.Hardsigmoid, 0f, "Hardsigmoid");
+    /// <summary>x·sigmoid(x) (SiLU, "swish").</summary>
+    public Tensor Silu() => UnaryOpRecorded(UnaryOp.Silu, 0f, "Silu");
+    /// <summary>ln(1 + e^x) (PyTorch's threshold 20: larger x pass through).</summary>
+    public Tensor Softplus() => UnaryOpRecorded(UnaryOp.Softplus, 0f, "Softplus");
+    /// <summary>x·tanh(softplus(x)).</summary>
+    public Tensor Mish() => UnaryOpRecorded(UnaryOp.Mish, 0f, "Mish");
     /// <summary>x if x &gt; 0 else negativeSlope·x.</summary>
     public Tensor LeakyRelu(float negativeSlope = 0.01f) => UnaryOpRecorded(UnaryOp.LeakyRelu, negativeSlope, "LeakyRelu");
     /// <summary>x if x &gt; 0 else alpha·(e^x − 1).</summary>

@@ -43,7 +43,12 @@ public sealed class CompiledModel
     internal CompiledModel(Module model, Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics)
     {
         Model = model; Optimizer = optimizer; Loss = loss; Metrics = metrics;
-        _adapter = new LossAdapter(loss);
+        _adapter = new LossAdapter(loss, model);
+        if (_adapter.Warning is { } warning)
+        {
+            Warnings = [warning];
+            WarningWriter.WriteLine($"warning: {warning}");
+        }
         var dup = metrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Metric '{dup.Key}' is given twice.", nameof(metrics));
         if (metrics.Any(m => m.Name == "loss" || m.Name == "lr")) throw new ArgumentException("A metric may not be named 'loss' or 'lr'.", nameof(metrics));
@@ -51,6 +56,15 @@ public sealed class CompiledModel
 
     /// <summary>The module trained.</summary>
     public Module Model { get; }
+
+    /// <summary>
+    /// What Compile found wrong with the model for its loss (e.g. a final Softmax before
+    /// cross-entropy, which expects logits); each is written once to <see cref="WarningWriter"/>.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; } = [];
+
+    /// <summary>Where Compile writes its warnings (standard error by default).</summary>
+    public static TextWriter WarningWriter { get; set; } = Console.Error;
     /// <summary>The optimizer (its LearningRate is what ReduceLROnPlateauCallback changes).</summary>
     public Optimizer Optimizer { get; }
     /// <summary>The loss; it also decides what <see cref="Predict"/> returns (softmax for cross-entropy, sigmoid for BCE with logits).</summary>

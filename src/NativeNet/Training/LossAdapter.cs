@@ -4,16 +4,21 @@ namespace NativeNet.Training;
 
 /// <summary>
 /// Knows, for one loss type, how targets become what the loss takes, how raw outputs become
-/// probabilities (for metrics and Predict), and how per-sample class weights apply.
+/// probabilities (for metrics and Predict), and how per-sample class weights apply. It also looks
+/// at the model's last layer: an output activation the loss applies itself (Softmax before
+/// cross-entropy, Sigmoid before BCE with logits) trains worse and is named in <see cref="Warning"/>,
+/// and probabilities are then taken as the model gives them, never activated twice.
 /// </summary>
 internal sealed class LossAdapter
 {
     private readonly Loss _loss;
     private readonly Kind _kind;
+    // The model's outputs are already the probabilities ToProbabilities would make.
+    private readonly bool _outputsProbabilities;
 
     private enum Kind { CrossEntropy, Nll, BceLogits, Bce, Regression }
 
-    public LossAdapter(Loss loss)
+    public LossAdapter(Loss loss, Module? model = null)
     {
         _loss = loss;
         _kind = loss switch
@@ -24,6 +29,32 @@ internal sealed class LossAdapter
             BCELoss => Kind.Bce,
             _ => Kind.Regression,
         };
+        string? last = model is null ? null : LastLayer(model)?.GetType().Name;
+        string lossName = loss.GetType().Name;
+        (_outputsProbabilities, Warning) = (_kind, last) switch
+        {
+            (Kind.CrossEntropy, "Softmax") => (true, $"the model ends in Softmax but {lossName} applies log-softmax to its input itself (it expects logits): the softmax is applied twice and training slows. Remove the final Softmax (or use LogSoftmax with NLLLoss); Predict returns the model's softmax as is."),
+            (Kind.CrossEntropy, "Sigmoid") => (false, $"the model ends in Sigmoid but {lossName} expects logits: remove the final Sigmoid."),
+            (Kind.BceLogits, "Sigmoid") => (true, $"the model ends in Sigmoid but {lossName} applies the sigmoid itself (it expects logits): the sigmoid is applied twice and training slows. Remove the final Sigmoid (or use BCELoss); Predict returns the model's sigmoid as is."),
+            (Kind.BceLogits, "Softmax" or "LogSoftmax") => (false, $"the model ends in {last} but {lossName} expects logits: remove the final {last}."),
+            (Kind.Nll, "Softmax" or "Sigmoid") => (false, $"the model ends in {last} but {lossName} expects log-probabilities: use LogSoftmax as the last layer."),
+            _ => (false, null),
+        };
+    }
+
+    /// <summary>What is wrong with the model's output activation for this loss, or null.</summary>
+    public string? Warning { get; }
+
+    /// <summary>The last layer a Sequential (nested or not) applies; null for other modules, whose Forward is code.</summary>
+    private static Module? LastLayer(Module model)
+    {
+        while (model is Sequential)
+        {
+            var children = model.Children().ToList();
+            if (children.Count == 0) return null;
+            model = children[^1];
+        }
+        return model is Sequential ? null : model;
     }
 
     /// <summary>Whether targets are class labels (class weights and classification metrics apply).</summary>
@@ -61,6 +92,7 @@ internal sealed class LossAdapter
     public float[] ToProbabilities(Tensor output)
     {
         using var _ = Autograd.NoGrad();
+        if (_outputsProbabilities) return output.ToArray();
         Tensor? p = _kind switch
         {
             Kind.CrossEntropy => output.Softmax(1),

@@ -22,19 +22,21 @@ public class TrainCommandTests
         foreach (var key in new[] { "accuracy", "roc_auc", "sensitivity", "specificity" })
         {
             var m = o.GetProperty(key);
-            double mean = m.GetProperty("mean").GetDouble();
+            double estimate = m.GetProperty("estimate").GetDouble();
             var ci = m.GetProperty("ci95");
             Assert.Equal(2, ci.GetArrayLength());
-            Assert.InRange(mean, 0, 1);
+            Assert.InRange(estimate, 0, 1);
+            Assert.InRange(m.GetProperty("fold_mean").GetDouble(), 0, 1);
             Assert.True(ci[0].GetDouble() <= ci[1].GetDouble(), key);
         }
         Assert.False(o.TryGetProperty("r2", out _));
         string model = o.GetProperty("model_path").GetString()!, report = o.GetProperty("report_path").GetString()!;
         Assert.True(File.Exists(model));
         Assert.True(File.Exists(report));
-        // Per-fold table, mean row and the confusion matrix are printed.
+        // Per-fold table, the fold mean, the pooled estimate and the confusion matrix are printed.
         Assert.Contains("Fold 2/2", r.StdOut);
-        Assert.Contains("mean ", r.StdOut);
+        Assert.Contains("fold mean ", r.StdOut);
+        Assert.Contains("pooled ", r.StdOut);
         Assert.Contains("Confusion matrix", r.StdOut);
         // The report holds the classification sections.
         string html = File.ReadAllText(report);
@@ -74,8 +76,8 @@ public class TrainCommandTests
         }
 
         var e = Json(CliRun.Run("evaluate", "--model", model, "--data", BreastCancer, "--json"));
-        Assert.Equal((double)correct / truth.Length, e.GetProperty("accuracy").GetProperty("mean").GetDouble(), 5);
-        Assert.True(e.GetProperty("roc_auc").GetProperty("mean").GetDouble() > 0.9);
+        Assert.Equal((double)correct / truth.Length, e.GetProperty("accuracy").GetProperty("estimate").GetDouble(), 5);
+        Assert.True(e.GetProperty("roc_auc").GetProperty("estimate").GetDouble() > 0.9);
 
         // Column order does not matter for prediction; the schema names the columns.
         var rows = File.ReadAllLines(BreastCancer).Select(l => string.Join(',', l.Split(',').Reverse())).ToArray();
@@ -132,8 +134,8 @@ public class TrainCommandTests
         var o = Json(CliRun.Run("train", "--data", diabetes, "--target", "progression", "--task", "regression", "--epochs", "20", "--folds", "2", "--out", tmp.Path, "--json"));
         foreach (var key in new[] { "r2", "rmse", "mae" }) Assert.Equal(2, o.GetProperty(key).GetProperty("ci95").GetArrayLength());
         Assert.False(o.TryGetProperty("accuracy", out _));
-        Assert.True(o.GetProperty("r2").GetProperty("mean").GetDouble() > 0.2, "an MLP should explain part of the variance");
-        Assert.InRange(o.GetProperty("rmse").GetProperty("mean").GetDouble(), 30, 90);   // target units (progression 25..346)
+        Assert.True(o.GetProperty("r2").GetProperty("estimate").GetDouble() > 0.2, "an MLP should explain part of the variance");
+        Assert.InRange(o.GetProperty("rmse").GetProperty("estimate").GetDouble(), 30, 90);   // target units (progression 25..346)
         Assert.Contains("Predicted", File.ReadAllText(o.GetProperty("report_path").GetString()!), StringComparison.OrdinalIgnoreCase);
 
         var p = CliRun.Run("predict", "--model", tmp.File("model.safetensors"), "--data", diabetes, "--out", tmp.File("p.csv"));

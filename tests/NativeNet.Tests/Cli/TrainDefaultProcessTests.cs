@@ -28,8 +28,8 @@ public class TrainDefaultProcessTests
         var r = ChildProcess.RunCli(new Dictionary<string, string?>(), "train", "--out", tmp.Path, "--json");
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut.TrimEnd().Split('\n')[^1]);
-        double accuracy = doc.RootElement.GetProperty("accuracy").GetProperty("mean").GetDouble();
-        double auc = doc.RootElement.GetProperty("roc_auc").GetProperty("mean").GetDouble();
+        double accuracy = doc.RootElement.GetProperty("accuracy").GetProperty("fold_mean").GetDouble();
+        double auc = doc.RootElement.GetProperty("roc_auc").GetProperty("fold_mean").GetDouble();
         Assert.True(accuracy >= 0.975, $"mean accuracy {accuracy}");
         Assert.True(auc >= 0.99, $"mean ROC-AUC {auc}");
         Assert.True(File.Exists(Path.Combine(tmp.Path, "report.html")));

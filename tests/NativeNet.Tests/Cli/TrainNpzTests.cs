@@ -83,7 +83,7 @@ public class TrainNpzTests
         Assert.Contains($"Model: {model} |", run.StdOut);
         foreach (var key in new[] { "accuracy", "roc_auc", "sensitivity", "specificity" })
             Assert.Equal(2, o.GetProperty(key).GetProperty("ci95").GetArrayLength());
-        Assert.True(o.GetProperty("accuracy").GetProperty("mean").GetDouble() >= 0.8, o.ToString());
+        Assert.True(o.GetProperty("accuracy").GetProperty("estimate").GetDouble() >= 0.8, o.ToString());
         Assert.Equal(60, o.GetProperty("confusion_matrix").GetProperty("counts").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
 
         string modelPath = o.GetProperty("model_path").GetString()!;
@@ -97,7 +97,7 @@ public class TrainNpzTests
         Assert.Contains($"[N, {string.Join(", ", shape)}]", html);
 
         var e = Json(CliRun.Run("evaluate", "--model", modelPath, "--data", data, "--json"));
-        Assert.InRange(e.GetProperty("accuracy").GetProperty("mean").GetDouble(), 0.8, 1);
+        Assert.InRange(e.GetProperty("accuracy").GetProperty("estimate").GetDouble(), 0.8, 1);
 
         string predictions = tmp.File("p.csv");
         var p = CliRun.Run("predict", "--model", modelPath, "--data", data, "--out", predictions);
@@ -107,7 +107,7 @@ public class TrainNpzTests
         Assert.Equal(61, lines.Length);
         // predict and evaluate agree on the classes
         int correct = lines.Skip(1).Select((l, i) => l.Split(',')[2] == (i % 2).ToString(CultureInfo.InvariantCulture) ? 1 : 0).Sum();
-        Assert.Equal(correct / 60.0, e.GetProperty("accuracy").GetProperty("mean").GetDouble(), 5);
+        Assert.Equal(correct / 60.0, e.GetProperty("accuracy").GetProperty("estimate").GetDouble(), 5);
 
         var x = CliRun.Run("export", "--model", modelPath, "--onnx", tmp.File("m.onnx"));
         Assert.True(x.ExitCode == 0, x.StdErr);

@@ -58,6 +58,32 @@ public class ScalerAndSplitTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Splits.StratifiedKFold(labels, 1));
     }
 
+    [Fact]
+    public void PerChannelScalerUsesOneMeanAndScalePerImageChannelAndRoundTrips()
+    {
+        // Two images [C=2, H·W=3]: channel 0 holds 0…5 (+ offset per image), channel 1 holds 100 + 10·k.
+        var rng = new Random(4);
+        var data = new float[2 * 2 * 3];
+        for (int i = 0; i < 2; i++)
+            for (int k = 0; k < 3; k++) { data[(i * 2 + 0) * 3 + k] = rng.Next(6); data[(i * 2 + 1) * 3 + k] = 100 + 10 * rng.Next(4); }
+        var scaler = StandardScaler.FitPerChannel(data, channels: 2, inner: 3);
+        for (int c = 0; c < 2; c++)
+        {
+            var values = Enumerable.Range(0, 2).SelectMany(i => data.Skip((i * 2 + c) * 3).Take(3)).Select(v => (double)v).ToArray();
+            double mean = values.Average(), sd = Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
+            Assert.Equal(mean, scaler.Mean[c], 9);
+            Assert.Equal(sd > 0 ? sd : 1, scaler.Scale[c], 9);
+        }
+        var z = (float[])data.Clone();
+        scaler.TransformInPlace(z);
+        Assert.Equal((data[4] - scaler.Mean[1]) / scaler.Scale[1], z[4], 5);
+        var restored = StandardScaler.FromDictionary(scaler.ToDictionary());
+        Assert.Equal(3, restored.Inner);
+        restored.InverseTransformInPlace(z);
+        Assert.Equal(data, z, new FloatTol(1e-4f));
+        Assert.Throws<ArgumentException>(() => scaler.TransformInPlace(new float[5]));
+    }
+
     private sealed class FloatTol(float eps) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= eps;

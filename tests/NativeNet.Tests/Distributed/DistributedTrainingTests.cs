@@ -28,7 +28,7 @@ public class DistributedTrainingTests
         var expected = one.Json();
         var actual = System.Text.Json.JsonDocument.Parse(output.Split('\n').Last(l => l.StartsWith('{'))).RootElement;
         foreach (var metric in new[] { "accuracy", "sensitivity", "specificity", "roc_auc" })
-            Assert.Equal(expected.GetProperty(metric).GetProperty("mean").GetDouble(), actual.GetProperty(metric).GetProperty("mean").GetDouble(), 4);
+            Assert.Equal(expected.GetProperty(metric).GetProperty("estimate").GetDouble(), actual.GetProperty(metric).GetProperty("estimate").GetDouble(), 4);
         Assert.Equal(expected.GetProperty("confusion_matrix").ToString(), actual.GetProperty("confusion_matrix").ToString());
         AssertSameWeights(dir.File("one/model.safetensors"), dir.File("two/model.safetensors"));
         // Rank 0 alone prints: one JSON summary, one copy of the fold lines.

@@ -10,6 +10,7 @@ namespace NativeNet.Tests.Parity;
 ///   "Sequential: 0 Linear(30,64) 1 ReLU 2 Dropout(0.2) …"                 (children "0", "1", …)
 ///   "conv1(3->16,3x3,p1)-relu-maxpool2-…-flatten-fc1(25088->128)-relu-fc2(128->2)"
 ///   "lstm(12->32, 2 layers, batch_first)-last step-fc(32->5)"
+///   "torchvision.models.resnet18(num_classes=5)"                          (NativeNet.Models by torchvision name)
 /// In the dashed forms, parts with parameters keep their names (conv1, fc2, lstm) as state-dict prefixes.
 /// </summary>
 public static partial class ArchitectureParser
@@ -18,6 +19,8 @@ public static partial class ArchitectureParser
     {
         text = text.Trim();
         if (text.StartsWith("Sequential:", StringComparison.Ordinal)) return ParseSequential(text["Sequential:".Length..]);
+        if (TorchvisionCall().Match(text) is { Success: true } tv)
+            return global::NativeNet.Models.Torchvision.Create(tv.Groups[1].Value, int.Parse(tv.Groups[2].Value, CultureInfo.InvariantCulture));
         return ParseChain(text);
     }
 
@@ -162,4 +165,7 @@ public static partial class ArchitectureParser
 
     [GeneratedRegex(@"^(maxpool|avgpool)(\d+)$")]
     private static partial Regex PoolPart();
+
+    [GeneratedRegex(@"^torchvision\.models\.(\w+)\(num_classes=(\d+)\)$")]
+    private static partial Regex TorchvisionCall();
 }

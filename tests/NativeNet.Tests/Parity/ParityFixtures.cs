@@ -23,7 +23,7 @@ public static class ParityFixtures
 
     public static IEnumerable<string> Files() =>
         Folders().Where(Directory.Exists)
-                 .SelectMany(f => Directory.EnumerateFiles(f, "*.safetensors"))
+                 .SelectMany(f => Directory.EnumerateFiles(f, "*.safetensors", SearchOption.AllDirectories))
                  .Distinct()
                  .OrderBy(f => f, StringComparer.Ordinal);
 

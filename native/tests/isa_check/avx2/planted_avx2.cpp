@@ -1,5 +1,5 @@
-// Takes the helper's address, as a kernel table does, so the compiler emits it out of line.
-#include "../planted_helper.h"
+// Takes the function's address, as a kernel table does, so the compiler emits it out of line.
+#include "../planted_inline.h"
 
 namespace nn::isa_check {
 

@@ -163,8 +163,120 @@ public static partial class Functional
     /// Cross-entropy of logits [N, C] (or [N, C, d…]) with class-index targets [N] ([N, d…]) given as
     /// integer-valued floats. Class weights, label smoothing, ignore index and reduction as PyTorch.
     /// </summary>
+    /// A target with the input's shape holds class probabilities instead (PyTorch's rule).
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, float labelSmoothing = 0f, int ignoreIndex = -100)
-        => CrossEntropy(input, ClassIndices(target), weight, reduction, labelSmoothing, ignoreIndex);
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        return input.Rank == 2 && Tensor.SameShape(input.ShapeRef, target.ShapeRef)
+            ? CrossEntropyProbabilities(input, target, weight, reduction, labelSmoothing)
+            : CrossEntropy(input, ClassIndices(target), weight, reduction, labelSmoothing, ignoreIndex);
+    }
+
+    /// <summary>
+    /// Cross-entropy of logits [N, C] with class-probability targets [N, C] (soft labels, mixup,
+    /// distillation): row loss −Σ_c w_c·t_c·log_softmax(x)_c with t smoothed to (1−ε)·t + ε/C; the
+    /// mean divides by N (PyTorch's rule for probability targets).
+    /// </summary>
+    public static Tensor CrossEntropyProbabilities(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, float labelSmoothing = 0f)
+    {
+        SameShapeLoss(input, target, "cross_entropy");
+        ThrowIfDisposed(weight);
+        if (input.Rank != 2) throw new ArgumentException($"cross_entropy input must be [N, C]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        int classes = input.ShapeRef[1];
+        if (weight is not null && weight.Count != classes) throw new ArgumentException($"cross_entropy: weight must have {classes} elements. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        if (labelSmoothing < 0 || labelSmoothing > 1) throw new ArgumentException($"label_smoothing must be in [0, 1]. Received: label_smoothing={labelSmoothing}", nameof(labelSmoothing));
+        using var lsm = input.LogSoftmax(1);
+        using var kept = target.Mul(1 - labelSmoothing);
+        using var t = kept.Add(labelSmoothing / classes);
+        using var tw = weight is null ? t.Detach() : t.Mul(weight);
+        using var prod = tw.Mul(lsm);
+        using var row = prod.Sum(1);
+        using var neg = row.Neg();
+        return reduction == Reduction.Mean ? neg.Mean() : Reduce(neg, reduction);
+    }
+
+    /// <summary>
+    /// Kullback–Leibler divergence with log-probability input and probability target (PyTorch's
+    /// kl_div, log_target false): elementwise t·(log t − x), 0 where t = 0. "batchmean" (the
+    /// mathematically correct KL) divides the sum by the batch size: pass <paramref name="batchMean"/>.
+    /// </summary>
+    public static Tensor KlDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool batchMean = false)
+    {
+        SameShapeLoss(input, target, "kl_div");
+        var tv = target.Data;
+        var entropyTerm = new float[tv.Length];
+        for (int i = 0; i < tv.Length; i++)
+        {
+            if (tv[i] < 0 || float.IsNaN(tv[i])) throw new ArgumentException($"kl_div: target must hold probabilities (non-negative). Received: target[{i}]={tv[i]}", nameof(target));
+            entropyTerm[i] = tv[i] > 0 ? tv[i] * MathF.Log(tv[i]) : 0f;
+        }
+        using var tlogt = Tensor.FromArray(entropyTerm, input.ShapeChecked());
+        using var tx = target.Mul(input);
+        using var elem = tlogt.Sub(tx);
+        if (!batchMean) return Reduce(elem, reduction);
+        using var sum = elem.Sum();
+        return sum.Div(input.Rank == 0 ? 1 : input.ShapeRef[0]);
+    }
+
+    /// <summary>Smooth L1 (Huber-like) loss: 0.5·d²/β where |d| &lt; β, else |d| − 0.5·β (β = 0: L1).</summary>
+    public static Tensor SmoothL1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, float beta = 1f)
+    {
+        SameShapeLoss(input, target, "smooth_l1_loss");
+        if (!(beta >= 0)) throw new ArgumentException($"beta must be non-negative. Received: beta={beta}", nameof(beta));
+        if (beta == 0) return L1Loss(input, target, reduction);
+        var loss = Tensor.Empty(input.ShapeChecked());
+        var l = loss.AsSpan();
+        var x = input.Data; var t = target.Data;
+        for (int i = 0; i < l.Length; i++)
+        {
+            float d = MathF.Abs(x[i] - t[i]);
+            l[i] = d < beta ? 0.5f * d * d / beta : d - 0.5f * beta;
+        }
+        if (Autograd.Needs(input))
+        {
+            Autograd.Record("SmoothL1Loss", loss, new[] { input }, g =>
+            {
+                var gx = Tensor.Empty(input.ShapeChecked(), register: false);
+                var gd = gx.AsSpan(); var xv = input.Data; var tv = target.Data; var gv = g.Data;
+                for (int i = 0; i < gd.Length; i++)
+                {
+                    float d = xv[i] - tv[i];
+                    gd[i] = gv[i] * (MathF.Abs(d) < beta ? d / beta : MathF.Sign(d));
+                }
+                return new Tensor?[] { gx };
+            });
+        }
+        try { return Reduce(loss, reduction); }
+        finally { loss.Dispose(); }
+    }
+
+    /// <summary>
+    /// Sigmoid focal loss (Lin et al., torchvision.ops.sigmoid_focal_loss) for dense detection and
+    /// rare positives: BCE-with-logits · (1 − p_t)^γ, weighted by α for positives and 1 − α for
+    /// negatives (α &lt; 0: no weighting).
+    /// </summary>
+    public static Tensor SigmoidFocalLoss(Tensor input, Tensor target, float alpha = 0.25f, float gamma = 2f, Reduction reduction = Reduction.None)
+    {
+        SameShapeLoss(input, target, "sigmoid_focal_loss");
+        if (!(gamma >= 0)) throw new ArgumentException($"gamma must be non-negative. Received: gamma={gamma}", nameof(gamma));
+        using var p = input.Sigmoid();
+        using var ce = BinaryCrossEntropyWithLogits(input, target, null, null, Reduction.None);
+        using var pt1 = p.Mul(target);
+        using var oneMinusP = 1f - p;
+        using var oneMinusT = 1f - target;
+        using var pt0 = oneMinusP.Mul(oneMinusT);
+        using var pt = pt1.Add(pt0);
+        using var miss = 1f - pt;
+        using var mod = miss.Pow(gamma);
+        using var focal = ce.Mul(mod);
+        if (alpha < 0) return Reduce(focal, reduction);
+        using var at1 = target.Mul(alpha);
+        using var at0 = oneMinusT.Mul(1 - alpha);
+        using var at = at1.Add(at0);
+        using var weighted = focal.Mul(at);
+        return Reduce(weighted, reduction);
+    }
 
     /// <summary>Cross-entropy with class-index targets as an int array (one per row of the [N, C] logits).</summary>
     public static Tensor CrossEntropy(Tensor input, int[] target, Tensor? weight = null, Reduction reduction = Reduction.Mean, float labelSmoothing = 0f, int ignoreIndex = -100)

@@ -91,3 +91,57 @@ public sealed class LogSoftmax : Module
     public override ModuleSpec ToSpec() => new ModuleSpec("LogSoftmax").With("dim", Dim);
     internal static Module Create(ModuleSpec s) => new LogSoftmax(s.GetInt("dim", -1));
 }
+
+/// <summary>min(max(x, 0), 6) (MobileNetV2's activation).</summary>
+public sealed class ReLU6 : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Relu6();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("ReLU6");
+}
+
+/// <summary>x·relu6(x + 3)/6 (MobileNetV3).</summary>
+public sealed class Hardswish : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Hardswish();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("Hardswish");
+}
+
+/// <summary>relu6(x + 3)/6.</summary>
+public sealed class Hardsigmoid : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Hardsigmoid();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("Hardsigmoid");
+}
+
+/// <summary>x·sigmoid(x) (EfficientNet's activation, also called swish).</summary>
+public sealed class SiLU : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Silu();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("SiLU");
+}
+
+/// <summary>ln(1 + e^x) (beta 1, threshold 20 as PyTorch's defaults).</summary>
+public sealed class Softplus : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Softplus();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("Softplus");
+}
+
+/// <summary>x·tanh(softplus(x)).</summary>
+public sealed class Mish : Module
+{
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => input.Mish();
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new("Mish");
+}

@@ -112,3 +112,65 @@ public sealed class Conv1d : Module
     internal static Module Create(ModuleSpec s) => new Conv1d(s.GetInt("in_channels"), s.GetInt("out_channels"), s.GetInt("kernel_size"),
         s.GetInt("stride", 1), s.GetInt("padding", 0), s.GetInt("dilation", 1), s.GetInt("groups", 1), s.GetBool("bias", true));
 }
+
+/// <summary>
+/// Transposed 2-D convolution (decoders, GAN generators) over NCHW. weight [in, out/groups, kh, kw],
+/// bias [out]; PyTorch's init (fan-in computed from weight dim 1, as PyTorch does).
+/// </summary>
+public sealed class ConvTranspose2d : Module
+{
+    /// <summary>Creates the layer.</summary>
+    public ConvTranspose2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
+                           (int H, int W)? outputPadding = null, int groups = 1, bool bias = true, (int H, int W)? dilation = null, Generator? generator = null)
+    {
+        if (inChannels <= 0) throw new ArgumentException($"in_channels must be positive. Received: in_channels={inChannels}", nameof(inChannels));
+        if (outChannels <= 0) throw new ArgumentException($"out_channels must be positive. Received: out_channels={outChannels}", nameof(outChannels));
+        if (kernelSize.H <= 0 || kernelSize.W <= 0) throw new ArgumentException($"kernel_size must be positive. Received: kernel_size=({kernelSize.H}, {kernelSize.W})", nameof(kernelSize));
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"in_channels and out_channels must be divisible by groups. Received: in_channels={inChannels}, out_channels={outChannels}, groups={groups}", nameof(groups));
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize; Groups = groups;
+        Stride = stride ?? (1, 1); Padding = padding ?? (0, 0); OutputPadding = outputPadding ?? (0, 0); Dilation = dilation ?? (1, 1);
+        var w = Tensor.Empty(new[] { inChannels, outChannels / groups, kernelSize.H, kernelSize.W }, register: false);
+        var b = bias ? Tensor.Empty(new[] { outChannels }, register: false) : null;
+        Init.DefaultLinear(w, b, outChannels / groups * kernelSize.H * kernelSize.W, generator);
+        RegisterParameter("weight", w);
+        RegisterParameter("bias", b);
+    }
+
+    /// <summary>Square kernel convenience constructor.</summary>
+    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int groups = 1, bool bias = true,
+                           int dilation = 1, Generator? generator = null)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), (outputPadding, outputPadding), groups, bias, (dilation, dilation), generator) { }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+    /// <summary>Kernel size.</summary>
+    public (int H, int W) KernelSize { get; }
+    /// <summary>Stride.</summary>
+    public (int H, int W) Stride { get; }
+    /// <summary>Padding removed from the output's borders.</summary>
+    public (int H, int W) Padding { get; }
+    /// <summary>Extra rows/columns added on one side of the output.</summary>
+    public (int H, int W) OutputPadding { get; }
+    /// <summary>Dilation.</summary>
+    public (int H, int W) Dilation { get; }
+    /// <summary>Groups.</summary>
+    public int Groups { get; }
+    /// <summary>The weight [in, out/groups, kh, kw].</summary>
+    public Tensor Weight => GetParameter("weight")!;
+    /// <summary>The bias or null.</summary>
+    public Tensor? Bias => GetParameter("bias");
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => Functional.ConvTranspose2d(input, Weight, Bias, Stride, Padding, OutputPadding, Groups, Dilation);
+
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => new ModuleSpec("ConvTranspose2d").With("in_channels", InChannels).With("out_channels", OutChannels)
+        .With("kernel_size", ModuleSpec.Pair(KernelSize)).With("stride", ModuleSpec.Pair(Stride)).With("padding", ModuleSpec.Pair(Padding))
+        .With("output_padding", ModuleSpec.Pair(OutputPadding)).With("groups", Groups).With("bias", Bias is not null).With("dilation", ModuleSpec.Pair(Dilation));
+
+    internal static Module Create(ModuleSpec s) => new ConvTranspose2d(s.GetInt("in_channels"), s.GetInt("out_channels"), s.GetPair("kernel_size", (1, 1)),
+        s.GetPair("stride", (1, 1)), s.GetPair("padding", (0, 0)), s.GetPair("output_padding", (0, 0)), s.GetInt("groups", 1), s.GetBool("bias", true), s.GetPair("dilation", (1, 1)));
+}

@@ -32,7 +32,7 @@ public static class OnnxExporter
     /// <param name="inputShape">A full input shape including the batch dimension, e.g. [1, 3, 224, 224].</param>
     /// <param name="path">The .onnx file to write.</param>
     /// <param name="dynamicBatch">Whether dimension 0 of input and output is symbolic ("batch").</param>
-    /// <param name="standardize">Optional per-feature standardization folded into the graph before the module (so the ONNX model takes raw features).</param>
+    /// <param name="standardize">Optional standardization (per feature, or per channel along another axis) folded into the graph before the module, so the ONNX model takes raw input.</param>
     /// <exception cref="NotSupportedException">A module type has no ONNX mapping.</exception>
     /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension, or the standardization does not match its last dimension.</exception>
     public static void Export(Module module, int[] inputShape, string path, bool dynamicBatch = true, InputStandardization? standardize = null)
@@ -48,8 +48,14 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(inputShape);
         if (inputShape.Length == 0 || inputShape.Any(d => d <= 0))
             throw new ArgumentException($"inputShape must be non-empty with positive dimensions. Received: inputShape=[{string.Join(", ", inputShape)}]", nameof(inputShape));
-        if (standardize is not null && (standardize.Mean.Count != inputShape[^1] || standardize.Scale.Count != inputShape[^1]))
-            throw new ArgumentException($"standardize must have one mean and one scale per feature ({inputShape[^1]}). Received: {standardize.Mean.Count} means, {standardize.Scale.Count} scales", nameof(standardize));
+        if (standardize is not null)
+        {
+            int axis = standardize.Axis < 0 ? standardize.Axis + inputShape.Length : standardize.Axis;
+            if (axis < 1 || axis >= inputShape.Length)
+                throw new ArgumentException($"standardize.Axis must name a non-batch axis of the {inputShape.Length}-d input. Received: Axis={standardize.Axis}", nameof(standardize));
+            if (standardize.Mean.Count != inputShape[axis] || standardize.Scale.Count != inputShape[axis])
+                throw new ArgumentException($"standardize must have one mean and one scale per entry of axis {axis} ({inputShape[axis]}). Received: {standardize.Mean.Count} means, {standardize.Scale.Count} scales", nameof(standardize));
+        }
         bool wasTraining = module.Training;
         module.Eval();
         try
@@ -57,7 +63,7 @@ public static class OnnxExporter
             var b = new OnnxGraphBuilder();
             string input = b.Fresh("input");
             b.Graph.Input.Add(Value(input, inputShape, dynamicBatch));
-            string first = standardize is null ? input : Standardize(b, standardize, input);
+            string first = standardize is null ? input : Standardize(b, standardize, input, inputShape.Length);
             var (last, shape) = Emit(b, module, "", first, inputShape);
             // The graph output gets a stable name whatever the last node was.
             string output = b.Fresh("output");
@@ -80,11 +86,13 @@ public static class OnnxExporter
         }
     }
 
-    /// <summary>(x − mean) / scale over the last axis: Sub and Div with [features] initializers (broadcast).</summary>
-    private static string Standardize(OnnxGraphBuilder b, InputStandardization st, string x)
+    /// <summary>(x − mean) / scale along one axis: Sub and Div with [C, 1, …, 1] initializers (broadcast over the trailing axes).</summary>
+    private static string Standardize(OnnxGraphBuilder b, InputStandardization st, string x, int rank)
     {
-        string centered = b.Node("Sub", [x, b.Initializer("input_mean", st.Mean.ToArray(), st.Mean.Count)], "input_centered");
-        return b.Node("Div", [centered, b.Initializer("input_scale", st.Scale.ToArray(), st.Scale.Count)], "input_standardized");
+        int axis = st.Axis < 0 ? st.Axis + rank : st.Axis;
+        long[] dims = [st.Mean.Count, .. Enumerable.Repeat(1L, rank - 1 - axis)];
+        string centered = b.Node("Sub", [x, b.Initializer("input_mean", st.Mean.ToArray(), dims)], "input_centered");
+        return b.Node("Div", [centered, b.Initializer("input_scale", st.Scale.ToArray(), dims)], "input_standardized");
     }
 
     private static (string Output, int[] Shape) Emit(OnnxGraphBuilder b, Module module, string prefix, string x, int[] shape)
@@ -301,7 +309,8 @@ public static class OnnxExporter
 
 }
 
-/// <summary>A standardization the exporter puts in front of the network: input = (raw − Mean) / Scale, per feature.</summary>
-/// <param name="Mean">Per-feature means.</param>
-/// <param name="Scale">Per-feature scales (non-zero).</param>
-public sealed record InputStandardization(IReadOnlyList<float> Mean, IReadOnlyList<float> Scale);
+/// <summary>A standardization the exporter puts in front of the network: input = (raw − Mean) / Scale, per entry of one axis.</summary>
+/// <param name="Mean">Means, one per entry of <paramref name="Axis"/>.</param>
+/// <param name="Scale">Scales (non-zero), one per entry of <paramref name="Axis"/>.</param>
+/// <param name="Axis">The axis of the batched input the values run along: -1 (features of a table, a signal's last axis) or 1 (image channels of [N, C, H, W]).</param>
+public sealed record InputStandardization(IReadOnlyList<float> Mean, IReadOnlyList<float> Scale, int Axis = -1);

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using NativeNet.Data;
+using NativeNet.Serialization;
+using NativeNet.Tests.Support;
+
+namespace NativeNet.Tests.Cli;
+
+/// <summary>
+/// The ONNX file `nativenet export` writes, run by ONNX Runtime on the raw input of the data file
+/// (8-bit pixels as stored, raw signal values, raw CSV columns), gives the probabilities
+/// `nativenet predict` writes to 1e-5: every preprocessing step of the schema is in the graph.
+/// </summary>
+[Collection(NoParallel.Name)]
+public class ExportMatchesPredictTests
+{
+    private const float Tolerance = 1e-5f;
+
+    // Trains with the CLI (briefly, so that probabilities are not saturated at 0 or 1 where any
+    // monotone input error would hide), exports, predicts; returns the model path and predict's probability columns.
+    private static (string Model, float[] Expected, int Width) TrainExportPredict(TempFolder tmp, string data, params string[] extra)
+    {
+        var o = CliRun.Run(["train", "--data", data, "--folds", "2", "--batch-size", "8", "--epochs", "1", "--lr", "0.002", "--out", tmp.Path, "--json", .. extra]).Json();
+        string model = o.GetProperty("model_path").GetString()!;
+        var x = CliRun.Run("export", "--model", model, "--onnx", tmp.File("m.onnx"));
+        Assert.True(x.ExitCode == 0, x.StdErr);
+        var p = CliRun.Run("predict", "--model", model, "--data", data, "--out", tmp.File("p.csv"));
+        Assert.True(p.ExitCode == 0, p.StdErr);
+        var lines = File.ReadAllLines(tmp.File("p.csv"));
+        int width = lines[0].Split(',').Count(c => c.StartsWith("probability_", StringComparison.Ordinal));
+        var expected = lines.Skip(1).SelectMany(l => l.Split(',')[1..(1 + width)].Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray();
+        Assert.True(expected.Count(v => v > 0.02f && v < 0.98f) >= expected.Length / 4, "most probabilities are saturated; the comparison would be blind");
+        return (model, expected, width);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        float worst = 0;
+        int at = 0;
+        for (int i = 0; i < expected.Length; i++)
+            if (MathF.Abs(expected[i] - actual[i]) > worst) { worst = MathF.Abs(expected[i] - actual[i]); at = i; }
+        Assert.True(worst <= Tolerance, $"ONNX Runtime differs from predict by {worst} at output {at} ({actual[at]} vs {expected[at]})");
+    }
+
+    [Fact]
+    public void CnnOnRawEightBitImagesInOnnxRuntimeGivesPredictsProbabilities()
+    {
+        using var tmp = new TempFolder();
+        string data = TrainNpzTests.Images(tmp.File("images.npz"));
+        var (_, expected, width) = TrainExportPredict(tmp, data);
+        // The pixels exactly as stored (0…255), only reordered to NCHW.
+        var raw = ImageNpz.Load(data, scale: 1f);
+        var images = new[] { raw.Train, raw.Validation!, raw.Test! };
+        var pixels = images.SelectMany(d => d.Features).ToArray();
+        Assert.True(pixels.Max() > 100, "the archive holds 8-bit pixel values");
+        var s = images[0].SampleShape;
+        AssertClose(expected, OnnxRuntimeClient.Run(tmp.File("m.onnx"), pixels, pixels.Length / (s[0] * s[1] * s[2]), s[0], s[1], s[2]));
+        Assert.Equal(1, width);
+    }
+
+    [Fact]
+    public void LstmOnRawSignalsInOnnxRuntimeGivesPredictsProbabilities()
+    {
+        using var tmp = new TempFolder();
+        // Signals in raw units far from standard (offset 100, amplitude 40): a graph that skips the standardization cannot agree.
+        var source = NpyReader.ReadNpz(TrainNpzTests.Signals(tmp.File("unit.npz")));
+        var x = source["signals"].ToFloatArray().Select(v => 100 + 40 * v).ToArray();
+        int n = source["signals"].Shape[0], t = source["signals"].Shape[1];
+        string data = TrainNpzTests.WriteNpz(tmp.File("signals.npz"),
+            ("signals", "<f4", [n, t], x.SelectMany(BitConverter.GetBytes).ToArray()),
+            ("labels", "<i8", [n], source["labels"].ToInt64Array().SelectMany(BitConverter.GetBytes).ToArray()));
+        var (_, expected, _) = TrainExportPredict(tmp, data, "--model", "lstm:8");
+        AssertClose(expected, OnnxRuntimeClient.Run(tmp.File("m.onnx"), x, n, t, 1));
+    }
+
+    [Fact]
+    public void MlpOnRawColumnsInOnnxRuntimeGivesPredictsProbabilities()
+    {
+        using var tmp = new TempFolder();
+        string data = TrainMulticlassAndExportTests.ThreeClasses(tmp);
+        var (model, expected, width) = TrainExportPredict(tmp, data);
+        Assert.Equal(3, width);
+        using var schema = JsonDocument.Parse(Model.ReadMetadata(model)[Model.SchemaKey]);
+        var features = schema.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetString()!).ToList();
+        var raw = CsvLoader.Load(data, new CsvLoadOptions { FeatureColumns = features }).Dataset;
+        AssertClose(expected, OnnxRuntimeClient.Run(tmp.File("m.onnx"), raw.Features, raw.Count, raw.SampleSize));
+    }
+}
