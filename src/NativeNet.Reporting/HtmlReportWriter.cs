@@ -48,6 +48,7 @@ public static class HtmlReportWriter
                 $"How much {Text.Escape(MetricNames.Label(fi.ScoreName))} drops when one feature's values are shuffled (mean ± 1 SD{repeats}). Longer bars: the model relies more on that feature.", wide: true);
             sb.Append("</div></section>\n");
         }
+        ExamplesSection(sb, report);
         FoldsSection(sb, report);
         if (report.Architecture is { } arch)
         {
@@ -345,6 +346,26 @@ public static class HtmlReportWriter
     {
         if (string.IsNullOrWhiteSpace(value)) return;
         sb.Append($"<tr><th>{Text.Escape(key)}</th><td>{Text.Escape(value)}</td></tr>");
+    }
+
+    // Thumbnails as data: URIs (the file stays self-contained); a heat map, when given, sits beside its image.
+    private static void ExamplesSection(StringBuilder sb, TrainingReport r)
+    {
+        if (r.Examples is not { Count: > 0 } examples) return;
+        Section(sb, "examples", "Sample images");
+        sb.Append("<div class=\"grid\">");
+        foreach (var e in examples)
+        {
+            bool right = e.TrueLabel == e.PredictedLabel;
+            sb.Append("<div class=\"card\"><figure>");
+            sb.Append($"<img alt='{Text.Escape(e.Source ?? "image")}' style='width:96px;height:96px;image-rendering:pixelated' src='data:image/png;base64,{Convert.ToBase64String(e.Png)}'>");
+            if (e.HeatmapPng is { } heat)
+                sb.Append($" <img alt='Grad-CAM' style='width:96px;height:96px' src='data:image/png;base64,{Convert.ToBase64String(heat)}'>");
+            sb.Append($"<figcaption>{(right ? "✓" : "✗")} true <strong>{Text.Escape(e.TrueLabel)}</strong>, predicted <strong>{Text.Escape(e.PredictedLabel)}</strong> ({Text.Escape(e.Probability.ToString("P0", Inv))})");
+            if (e.Source is not null) sb.Append($"<br><small>{Text.Escape(e.Source)}</small>");
+            sb.Append("</figcaption></figure></div>\n");
+        }
+        sb.Append("</div><p>Held-out validation images; where a second picture is shown it is the Grad-CAM heat map of the predicted class over the image (last convolution; red: regions that raised the score).</p></section>\n");
     }
 
     private static void Section(StringBuilder sb, string id, string heading) =>

@@ -92,6 +92,9 @@ public sealed record TrainingReport
     /// <summary>The network, drawn as a graph from top to bottom.</summary>
     public ArchitectureGraph? Architecture { get; init; }
 
+    /// <summary>Sample images with true and predicted labels (image models), with their heat maps where given.</summary>
+    public IReadOnlyList<ImageExample>? Examples { get; init; }
+
     /// <summary>Free text shown under the header (e.g. intended use, caveats).</summary>
     public string? Notes { get; init; }
 }

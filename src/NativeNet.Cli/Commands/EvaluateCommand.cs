@@ -12,7 +12,7 @@ public static class EvaluateCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
-        var data = new Option<string>("--data") { Description = "Labelled data of the model's kind: CSV with its feature columns and target, or .npz images/signals of its input shape", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled data of the model's kind: CSV with its feature columns and target, .npz images/signals of its input shape, or (image models) a folder of class sub-folders or a CSV manifest path,label", Required = true };
         var json = new Option<bool>("--json") { Description = TrainCommand.JsonHelp.Replace(" (train: the metric of the pooled out-of-fold predictions, with fold_mean, the mean of the per-fold values, beside it)", " (the metric on all rows)").Replace(" on the pooled out-of-fold predictions", "").Replace("; then model_path and report_path", "") };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap intervals", DefaultValueFactory = _ => 42 };
         var cmd = new Command("evaluate", "Metrics of a trained model on labelled data (with bootstrap 95% intervals)");
@@ -21,13 +21,23 @@ public static class EvaluateCommand
         {
             using var runner = ModelRunner.Load(p.GetValue(model)!);
             string path = p.GetValue(data)!;
-            var table = runner.LoadData(path, labelled: true);
-            var outputs = runner.Predict(table.Dataset, path);
+            float[] outputs, targets;
+            if (runner.Schema.Input == InputKinds.ImageFiles)
+            {
+                var images = runner.LoadImages(path, labelled: true);
+                outputs = runner.PredictImages(images);
+                targets = images.Targets.ToArray();
+            }
+            else
+            {
+                var table = runner.LoadData(path, labelled: true);
+                outputs = runner.Predict(table.Dataset, path);
+                targets = table.Dataset.Targets;
+            }
             int classes = runner.Schema.IsClassification ? runner.Schema.Classes!.Count : 0;
-            var targets = table.Dataset.Targets;
             var values = TabularMetrics.All(classes, targets, outputs);
             var rows = new List<TrainCommand.JsonMetric>();
-            stdout.WriteLine($"{CliText.Escape(path)}: {table.Dataset.Count} rows, model {CliText.Escape(runner.Path)} ({runner.Schema.Task}, target {CliText.Quote(runner.Schema.Target)})");
+            stdout.WriteLine($"{CliText.Escape(path)}: {targets.Length} rows, model {CliText.Escape(runner.Path)} ({runner.Schema.Task}, target {CliText.Quote(runner.Schema.Target)})");
             foreach (var (name, v) in values)
             {
                 var (lo, hi) = TabularMetrics.Interval(classes, name, targets, outputs, 1000, p.GetValue(seed));

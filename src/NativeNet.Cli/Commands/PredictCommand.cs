@@ -12,7 +12,7 @@ public static class PredictCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), or .npz images/signals for cnn/lstm models (labels are read but not used)", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), .npz images/signals for cnn/lstm models (labels are read but not used), or for image models a folder of images, a CSV manifest or a text file listing image files", Required = true };
         var output = new Option<string>("--out") { Description = "Output CSV: row, probability_<positive class>, class (two classes); row, probability_<class> for each class, class (more); row, <target> (regression)", Required = true };
         var cmd = new Command("predict", "Predict each row of a CSV file with a trained model");
         foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
@@ -22,9 +22,19 @@ public static class PredictCommand
             OutputFiles.CheckTarget(outPath, "--out");
             OutputFiles.CheckNotInput(outPath, "--out", (modelPath, "--model"), (dataPath, "--data"));
             using var runner = ModelRunner.Load(modelPath);
-            var table = runner.LoadData(dataPath, labelled: !runner.Schema.IsTable);
-            var outputs = runner.Predict(table.Dataset, dataPath);
             var s = runner.Schema;
+            IReadOnlyList<string>? files = null;
+            float[] outputs;
+            if (s.Input == InputKinds.ImageFiles)
+            {
+                var images = runner.LoadImages(dataPath, labelled: false);
+                files = images.Paths;
+                outputs = runner.PredictImages(images);
+            }
+            else outputs = runner.Predict(runner.LoadData(dataPath, labelled: !s.IsTable).Dataset, dataPath);
+            // Image models name each row by its file; other models by its 1-based row number.
+            string first = files is null ? "row" : "path";
+            string Key(int i) => files is null ? (i + 1).ToString(CultureInfo.InvariantCulture) : CliText.CsvField(files[i]);
             OutputFiles.WriteText(outPath, w =>
             {
                 if (s.IsClassification && s.Classes!.Count > 2)
@@ -32,16 +42,16 @@ public static class PredictCommand
                     int k = s.Classes.Count;
                     var labels = s.Classes.Select(CliText.CsvField).ToArray();
                     var predicted = TabularMetrics.Predicted(outputs, k);
-                    w.WriteLine($"row,{string.Join(",", s.Classes.Select(c => CliText.CsvField("probability_" + c)))},class");
+                    w.WriteLine($"{first},{string.Join(",", s.Classes.Select(c => CliText.CsvField("probability_" + c)))},class");
                     for (int i = 0; i < predicted.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{labels[predicted[i]]}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{string.Join(",", outputs.Skip(i * k).Take(k).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))},{labels[predicted[i]]}"));
                 }
                 else if (s.IsClassification)
                 {
-                    w.WriteLine($"row,{CliText.CsvField("probability_" + s.Classes![1])},class");
+                    w.WriteLine($"{first},{CliText.CsvField("probability_" + s.Classes![1])},class");
                     string negative = CliText.CsvField(s.Classes[0]), positive = CliText.CsvField(s.Classes[1]);
                     for (int i = 0; i < outputs.Length; i++)
-                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R},{(outputs[i] >= 0.5f ? positive : negative)}"));
+                        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Key(i)},{outputs[i]:R},{(outputs[i] >= 0.5f ? positive : negative)}"));
                 }
                 else
                 {
@@ -49,7 +59,7 @@ public static class PredictCommand
                     for (int i = 0; i < outputs.Length; i++) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1},{outputs[i]:R}"));
                 }
             });
-            stdout.WriteLine($"Wrote {table.Dataset.Count} predictions to {CliText.Escape(outPath)}");
+            stdout.WriteLine($"Wrote {outputs.Length / s.OutputWidth} predictions to {CliText.Escape(outPath)}");
             return 0;
         });
         return cmd;

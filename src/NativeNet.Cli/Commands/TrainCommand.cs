@@ -35,10 +35,15 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of splits, initialization, shuffles, dropout and bootstrap", DefaultValueFactory = _ => 42 };
         var outDir = new Option<string>("--out") { Description = "Output folder for the model and the report", DefaultValueFactory = _ => "out" };
         var json = new Option<bool>("--json") { Description = JsonHelp };
+        var imageSize = new Option<int?>("--image-size") { Description = "Images: resize every image to N×N (default: images must all have the first one's size)" };
+        var channels = new Option<int?>("--channels") { Description = "Images: 1 (grey) or 3 (RGB) input channels (default: as the first image)" };
+        var augment = new Option<string>("--augment") { Description = "Images: light (rotation ±10°, small shifts, ±10% brightness/contrast, inside Fit) or none", DefaultValueFactory = _ => "light" };
+        var valSplit = new Option<double>("--val-split") { Description = "Images: stratified fraction held out for the reported metrics", DefaultValueFactory = _ => 0.2 };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Images: skip files that cannot be decoded (listed in the output) instead of stopping with exit code 2" };
         var maxParams = new Option<long>("--max-params") { Description = "Refuse a network with more trainable parameters than this", DefaultValueFactory = _ => CliLimits.DefaultMaxParams };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
-        var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, distributed, maxParams }) cmd.Options.Add(o);
+        var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals, or train an image classifier on a folder of class sub-folders or a CSV manifest of image files; write the model file and an HTML report");
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -48,6 +53,8 @@ public static class TrainCommand
             string taskName = (p.GetValue(task) ?? "classification").ToLowerInvariant();
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
+            if (dataArg is not null && Images.ImageInputs.IsImageData(dataPath))
+                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, stdout);
             string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
             var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
@@ -70,6 +77,29 @@ public static class TrainCommand
                                         : Run(settings, stdout, p.GetValue(json));
         });
         return cmd;
+    }
+
+    private static int TrainImages(ParseResult p, string dataPath, Option<string?> model, Option<int> epochs, Option<int> batch, Option<double> lr, Option<int> seed,
+        Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, Option<long> maxParams, TextWriter stdout)
+    {
+        if ((p.GetValue(task) ?? "classification").ToLowerInvariant() != "classification")
+            throw new CliInputException($"{dataPath}: image folders and manifests train classifiers; --task regression needs a CSV table.");
+        string aug = (p.GetValue(augment) ?? "light").ToLowerInvariant();
+        if (aug is not ("light" or "none")) throw new CliInputException($"--augment must be light or none. Received: '{p.GetValue(augment)}'");
+        if (p.GetValue(channels) is { } c && c is not (1 or 3)) throw new CliInputException($"--channels must be 1 or 3. Received: {c}");
+        if (p.GetValue(imageSize) is { } size) Check(size, "--image-size", 4, 4096);
+        double vs = p.GetValue(valSplit);
+        if (!(vs > 0 && vs < 1)) throw new CliInputException($"--val-split must be in (0, 1). Received: {vs.ToString(CultureInfo.InvariantCulture)}");
+        var network = NetworkSpec.Parse(p.GetValue(model) ?? "cnn", dataPath, InputKinds.Images);
+        var settings = new TrainSettings
+        {
+            DataPath = dataPath, Target = "label", Classification = true, Network = network, WeightDecay = network.WeightDecay,
+            Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000), BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
+            LearningRate = CheckRate(p.GetValue(lr)), Seed = p.GetValue(seed), OutDir = p.GetValue(outDir) ?? "out",
+            MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
+        };
+        bool live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+        return Images.ImageTrainer.Run(settings, new Images.ImageOptions(p.GetValue(imageSize), p.GetValue(channels), aug, vs, p.GetValue(skipBad)), stdout, live, p.GetValue(json));
     }
 
     /// <summary>Runs training and writes the outputs; returns the exit code.</summary>

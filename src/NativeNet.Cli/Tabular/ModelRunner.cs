@@ -41,6 +41,8 @@ public sealed class ModelRunner : IDisposable
     /// </summary>
     public LabelledData LoadData(string path, bool labelled)
     {
+        if (Schema.Input == InputKinds.ImageFiles)
+            throw new CliInputException($"{path}: this model reads image files; use {nameof(LoadImages)}.");
         if (!Schema.IsTable)
         {
             if (!ArrayData.IsNpz(path) || ArrayData.Kind(path) != Schema.Input)
@@ -57,6 +59,54 @@ public sealed class ModelRunner : IDisposable
             ? TabularData.Load(path, Schema.Target, Schema.IsClassification, Schema.Classes, Schema.Features)
             : TabularData.LoadFeatures(path, Schema.Features);
         return new LabelledData(InputKinds.Table, table.Dataset, Schema.Classes, table.FeatureNames.ToList());
+    }
+
+    /// <summary>
+    /// Image files for an image model, preprocessed as in training: labelled (class folders or a
+    /// manifest, classes matched to the model's by name) or not (a folder, manifest or file list).
+    /// </summary>
+    public Vision.Datasets.ImageDataset LoadImages(string path, bool labelled)
+    {
+        var prep = Schema.Image!;
+        int c = Schema.InputShape[0], h = Schema.InputShape[1], w = Schema.InputShape[2];
+        var pipeline = Images.ImageInputs.Evaluation(prep, h, w);
+        if (!labelled)
+        {
+            var files = Images.ImageInputs.Unlabelled(path);
+            return new Vision.Datasets.ImageDataset(files, new float[files.Count], 1, Schema.Classes, c, h, w, pipeline);
+        }
+        var data = Images.ImageInputs.Labelled(path, c, h, w, pipeline);
+        var map = data.Classes!.Select(name => Schema.Classes!.ToList().IndexOf(name)).ToArray();
+        int unknown = Array.IndexOf(map, -1);
+        if (unknown >= 0) throw new CliInputException($"{path}: class '{data.Classes![unknown]}' is not one of the model's classes ({string.Join(", ", Schema.Classes!)}).");
+        var targets = data.Targets.ToArray().Select(t => (float)map[(int)t]).ToArray();
+        return new Vision.Datasets.ImageDataset(data.Paths, targets, 1, Schema.Classes, c, h, w, pipeline);
+    }
+
+    /// <summary>Outputs per image (as <see cref="Predict"/>), decoding files on all cores; a file that cannot be decoded is exit 2 naming it.</summary>
+    public float[] PredictImages(Vision.Datasets.ImageDataset data)
+    {
+        int width = Schema.OutputWidth;
+        var outputs = new float[(long)data.Count * width];
+        int row = 0;
+        Module.Eval();
+        try
+        {
+            using (Autograd.NoGrad())
+                foreach (var batch in new DataLoader(data, 64, shuffle: false, workers: Environment.ProcessorCount).GetEpoch(0))
+                {
+                    using var scope = Tensor.NewDisposeScope();
+                    var y = Module.Forward(Tensor.FromArray(batch.Features, batch.Shape)).ToArray();
+                    if (width > 1) Softmax(y, width);
+                    for (int i = 0; i < y.Length; i++) outputs[row * width + i] = width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
+                    row += batch.Count;
+                }
+        }
+        catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or NotSupportedException)
+        {
+            throw new CliInputException(e.InnerException.Message);
+        }
+        return outputs;
     }
 
     /// <summary>

@@ -40,6 +40,8 @@ public sealed record ModelSchema
     [JsonPropertyName("target_mean")] public double? TargetMean { get; init; }
     /// <summary>Standard deviation of the target (regression).</summary>
     [JsonPropertyName("target_std")] public double? TargetStd { get; init; }
+    /// <summary>How image files are preprocessed (input "image_files"), or null.</summary>
+    [JsonPropertyName("image")] public ImagePreprocessing? Image { get; init; }
     /// <summary>The --model argument the network was built from.</summary>
     [JsonPropertyName("model")] public string ModelDescription { get; init; } = "";
 
@@ -94,14 +96,16 @@ public sealed record ModelSchema
         Safety.ModelFileCheck.Schema(schema, modelPath);
         if (schema.IsTable && (schema.Features.Count == 0 || schema.ScalerMean.Count != schema.Features.Count || schema.ScalerStd.Count != schema.Features.Count))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (features and scaler must have the same length).");
-        if (!schema.IsTable && (schema.Input is not (InputKinds.Images or InputKinds.Signals) || schema.InputShape.Count == 0 || schema.InputShape.Any(d => d <= 0)))
+        if (!schema.IsTable && (schema.Input is not (InputKinds.Images or InputKinds.Signals or InputKinds.ImageFiles) || schema.InputShape.Count == 0 || schema.InputShape.Any(d => d <= 0)))
             throw new CliInputException($"Model file '{modelPath}': the input schema is incomplete (input '{schema.Input}' needs a positive input_shape).");
-        if (schema.InputShape.Count != (schema.Input switch { InputKinds.Images => 3, InputKinds.Signals => 2, _ => 0 }))
+        if (schema.InputShape.Count != (schema.Input switch { InputKinds.Images or InputKinds.ImageFiles => 3, InputKinds.Signals => 2, _ => 0 }))
             throw new CliInputException($"Model file '{modelPath}': the input schema's input_shape [{string.Join(", ", schema.InputShape)}] does not fit input '{schema.Input}' ([C, H, W] images, [T, F] signals, none for tables).");
         if (!schema.IsTable && schema.ScalerMean.Count > 0 && schema.ScalerMean.Count != ChannelLayout(schema.Input, schema.InputShape).Channels)
             throw new CliInputException($"Model file '{modelPath}': the input schema's scaler has {schema.ScalerMean.Count} channels; input_shape [{string.Join(", ", schema.InputShape)}] has {ChannelLayout(schema.Input, schema.InputShape).Channels}.");
         try { schema.Scaler(); }
         catch (ArgumentException e) { throw new CliInputException($"Model file '{modelPath}': the input schema's scaler is invalid: {e.Message}"); }
+        if (schema.Input == InputKinds.ImageFiles && (schema.Image is null || schema.InputShape.Count != 3 || schema.Image.Mean.Count != schema.InputShape[0] || schema.Image.Std.Count != schema.InputShape[0] || schema.Image.Std.Any(v => !(v > 0))))
+            throw new CliInputException($"Model file '{modelPath}': the input schema of an image model is incomplete (image preprocessing, input_shape [C, H, W] and one mean/std per channel).");
         if (schema.IsClassification && schema.Classes is not { Count: >= 2 })
             throw new CliInputException($"Model file '{modelPath}': the input schema of a classifier lists fewer than two classes.");
         return schema;
@@ -117,4 +121,21 @@ public static class InputKinds
     public const string Images = "images";
     /// <summary>1-D signals from an .npz with 'signals' [N, T] and 'labels' [N].</summary>
     public const string Signals = "signals";
+    /// <summary>Image files (PNG, JPEG, BMP, TIFF, GIF, DICOM) from class folders or a CSV manifest.</summary>
+    public const string ImageFiles = "image_files";
+}
+
+/// <summary>How an image model's files become its input: channels, resizing and normalization (stored in the schema, applied again by evaluate/predict).</summary>
+public sealed record ImagePreprocessing
+{
+    /// <summary>1 (grey) or 3 (RGB).</summary>
+    [JsonPropertyName("channels")] public int Channels { get; init; }
+    /// <summary>True when every image is resized to the input size (--image-size); false when images must already have it.</summary>
+    [JsonPropertyName("resize")] public bool Resize { get; init; }
+    /// <summary>Per-channel mean subtracted after scaling to [0, 1].</summary>
+    [JsonPropertyName("normalize_mean")] public IReadOnlyList<float> Mean { get; init; } = [];
+    /// <summary>Per-channel standard deviation divided by.</summary>
+    [JsonPropertyName("normalize_std")] public IReadOnlyList<float> Std { get; init; } = [];
+    /// <summary>Training augmentation ("light" or "none"), for the record.</summary>
+    [JsonPropertyName("augment")] public string Augment { get; init; } = "none";
 }

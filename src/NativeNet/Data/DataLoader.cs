@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 
 namespace NativeNet.Data;
 
@@ -9,11 +8,13 @@ namespace NativeNet.Data;
 public delegate void SampleTransform(Span<float> sample, Random random);
 
 /// <summary>
-/// Serves a <see cref="Dataset"/> as mini-batches, shuffled per epoch from a seed (epoch e of a
-/// loader with seed s always has the same order), optionally transformed per sample, and
-/// prepared ahead on a background task that keeps at most <c>prefetch</c> batches in a bounded
-/// queue. Leaving a <c>foreach</c> early or cancelling stops and joins the producer before the
-/// enumerator's Dispose returns, so no thread is left running.
+/// Serves a <see cref="Dataset"/> (or any <see cref="ISampleSource"/>, such as a folder of images
+/// decoded on demand) as mini-batches, shuffled per epoch from a seed (epoch e of a loader with
+/// seed s always has the same order), optionally transformed per sample, and prepared ahead by
+/// <c>workers</c> background tasks that keep at most <c>prefetch</c> finished batches waiting.
+/// Batches come out in order, and every random choice is seeded per (seed, epoch, sample or
+/// batch), so the batches are the same for any number of workers. Leaving a <c>foreach</c> early
+/// or cancelling stops and joins the workers before the enumerator's Dispose returns.
 /// </summary>
 /// <example>
 /// <code>
@@ -28,23 +29,31 @@ public sealed class DataLoader : IEnumerable<Batch>
     private int _nextEpoch;
 
     /// <summary>Creates a loader.</summary>
-    /// <param name="data">The samples.</param>
+    /// <param name="data">The samples: an in-memory <see cref="Dataset"/> or a source that loads them on demand.</param>
     /// <param name="batchSize">Samples per batch (the last one may be smaller unless <paramref name="dropLast"/>).</param>
     /// <param name="shuffle">Shuffle the order each epoch.</param>
     /// <param name="seed">Seed of the shuffles and of the transform's randomness.</param>
     /// <param name="dropLast">Skip a final partial batch.</param>
-    /// <param name="prefetch">Batches prepared ahead on a background task; 0 prepares them on the caller's thread.</param>
+    /// <param name="prefetch">Finished batches kept ahead of the consumer; 0 prepares them on the caller's thread.</param>
     /// <param name="transform">Optional per-sample transform (augmentation).</param>
-    public DataLoader(Dataset data, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, int prefetch = 2, SampleTransform? transform = null)
+    /// <param name="workers">Batches prepared at the same time (ignored when <paramref name="prefetch"/> is 0).</param>
+    public DataLoader(ISampleSource data, int batchSize, bool shuffle = true, int seed = 0, bool dropLast = false, int prefetch = 2, SampleTransform? transform = null, int workers = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be positive. Received: batchSize={batchSize}");
         if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, $"prefetch must be >= 0. Received: prefetch={prefetch}");
-        Data = data; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast; Prefetch = prefetch; Transform = transform;
+        if (workers < 1 || workers > 256) throw new ArgumentOutOfRangeException(nameof(workers), workers, $"workers must be in [1, 256]. Received: workers={workers}");
+        long size = 1;
+        foreach (var d in data.SampleShape) size *= d;
+        if (data.SampleShape.Count == 0 || size <= 0 || size > int.MaxValue) throw new ArgumentException($"The samples' shape must be non-empty with positive dimensions. Received: [{string.Join(", ", data.SampleShape)}]", nameof(data));
+        Data = data; BatchSize = batchSize; Shuffle = shuffle; Seed = seed; DropLast = dropLast; Prefetch = prefetch; Transform = transform; Workers = workers;
+        _sampleSize = (int)size;
     }
 
+    private readonly int _sampleSize;
+
     /// <summary>The samples served.</summary>
-    public Dataset Data { get; }
+    public ISampleSource Data { get; }
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
     /// <summary>Whether each epoch is shuffled.</summary>
@@ -53,8 +62,10 @@ public sealed class DataLoader : IEnumerable<Batch>
     public int Seed { get; }
     /// <summary>Whether a final partial batch is skipped.</summary>
     public bool DropLast { get; }
-    /// <summary>Bound of the prefetch queue.</summary>
+    /// <summary>Finished batches kept ahead.</summary>
     public int Prefetch { get; }
+    /// <summary>Batches prepared at the same time.</summary>
+    public int Workers { get; }
     /// <summary>The per-sample transform, if any.</summary>
     public SampleTransform? Transform { get; }
 
@@ -88,33 +99,45 @@ public sealed class DataLoader : IEnumerable<Batch>
             yield break;
         }
 
-        using var queue = new BlockingCollection<Batch>(Prefetch);
+        // Up to Workers batches are being made while up to Prefetch finished ones wait; the
+        // consumer takes them in batch order, so the result does not depend on which finishes first.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Exception? failure = null;
+        using var slots = new SemaphoreSlim(Workers);
+        var pending = new Queue<Task<Batch>>();
+        int next = 0, window = Workers + Prefetch;
         Interlocked.Increment(ref s_activeProducers);
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                for (int b = 0; b < batches; b++) queue.Add(Make(order, epoch, b), stop.Token);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-            catch (Exception e) { failure = e; }
-            finally
-            {
-                queue.CompleteAdding();
-                Interlocked.Decrement(ref s_activeProducers);
-            }
-        });
         try
         {
-            foreach (var batch in queue.GetConsumingEnumerable(cancellationToken)) yield return batch;
-            if (failure is not null) throw new InvalidOperationException($"Preparing a batch failed: {failure.Message}", failure);
+            while (true)
+            {
+                while (next < batches && pending.Count < window)
+                {
+                    int b = next++;
+                    pending.Enqueue(Task.Run(async () =>
+                    {
+                        await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                        try { return Make(order, epoch, b, stop.Token); }
+                        finally { slots.Release(); }
+                    }, stop.Token));
+                }
+                if (pending.Count == 0) break;
+                cancellationToken.ThrowIfCancellationRequested();   // a finished batch is not served after cancellation
+                var task = pending.Dequeue();
+                Batch batch;
+                try { batch = task.WaitAsync(cancellationToken).GetAwaiter().GetResult(); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new InvalidOperationException($"Preparing a batch failed: {e.Message}", e);
+                }
+                yield return batch;
+            }
         }
         finally
         {
             stop.Cancel();
-            producer.Wait(CancellationToken.None);
+            foreach (var t in pending)
+                try { t.Wait(CancellationToken.None); } catch (AggregateException) { }
+            Interlocked.Decrement(ref s_activeProducers);
         }
     }
 
@@ -123,18 +146,19 @@ public sealed class DataLoader : IEnumerable<Batch>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private Batch Make(int[] order, int epoch, int b)
+    private Batch Make(int[] order, int epoch, int b, CancellationToken token = default)
     {
         int start = b * BatchSize;
         int count = Math.Min(BatchSize, order.Length - start);
         var idx = order.AsSpan(start, count).ToArray();
-        int size = Data.SampleSize, tw = Data.TargetWidth;
+        int size = _sampleSize, tw = Data.TargetWidth;
         var f = new float[(long)count * size];
         var t = new float[(long)count * tw];
         for (int k = 0; k < count; k++)
         {
-            Array.Copy(Data.Features, (long)idx[k] * size, f, (long)k * size, size);
-            Array.Copy(Data.Targets, (long)idx[k] * tw, t, (long)k * tw, tw);
+            token.ThrowIfCancellationRequested();
+            // Seeded by the sample's index, not its position: the same augmentation for any batch size or worker count.
+            Data.Read(idx[k], f.AsSpan(k * size, size), t.AsSpan(k * tw, tw), new Random(Mix(Seed, epoch, -2 - idx[k])));
         }
         if (Transform is not null)
         {
@@ -143,7 +167,6 @@ public sealed class DataLoader : IEnumerable<Batch>
         }
         return new Batch(b, idx, f, [count, .. Data.SampleShape], t, tw);
     }
-
     // SplitMix64-style mixing: a stable seed per (seed, epoch, batch); HashCode is randomized per process.
     internal static int Mix(int seed, int epoch, int batch)
     {

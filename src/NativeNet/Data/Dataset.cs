@@ -6,7 +6,7 @@ namespace NativeNet.Data;
 /// with <see cref="TargetWidth"/> float targets per sample (class labels are stored as floats
 /// 0, 1, 2, …; regression targets as values). Immutable in shape; subsets copy.
 /// </summary>
-public sealed class Dataset
+public sealed class Dataset : ISampleSource
 {
     /// <summary>Wraps a [n, d] table and one target per row.</summary>
     public Dataset(float[,] features, float[] targets, IReadOnlyList<string>? featureNames = null, IReadOnlyList<string>? classNames = null)
@@ -76,6 +76,13 @@ public sealed class Dataset
 
     /// <summary>Class names by label (e.g. from a label-encoded CSV target), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <inheritdoc />
+    public void Read(int index, Span<float> features, Span<float> targets, Random random)
+    {
+        GetFeatures(index).CopyTo(features);
+        Targets.AsSpan(index * TargetWidth, TargetWidth).CopyTo(targets);
+    }
 
     /// <summary>The features of sample <paramref name="index"/>.</summary>
     public ReadOnlySpan<float> GetFeatures(int index)

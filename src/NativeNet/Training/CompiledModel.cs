@@ -8,7 +8,7 @@ namespace NativeNet.Training;
 /// <summary>
 /// A module bound to an optimizer, a loss and metrics — Keras's compiled model, made with
 /// <see cref="TrainingExtensions.Compile(Module, Optimizer, Loss, string[])"/>. It adds
-/// <see cref="Fit"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
+/// <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
 /// module stays yours (dispose it yourself), and you can keep calling it directly.
 /// </summary>
 /// <example>
@@ -125,8 +125,31 @@ public sealed class CompiledModel
 
         using var parallel = distributed ? DataParallel.Create(Model) : null;
         if (parallel is { Rank: > 0 }) progress = null;
-        Generator.ManualSeed((ulong)(uint)seed);
         var loader = new DataLoader(train, batchSize * (parallel?.WorldSize ?? 1), shuffle, seed);
+        return FitLoop(loader, epochs, batchSize, val, classWeights, callbacks, progress, seed, parallel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains on the batches of <paramref name="loader"/>: its samples may be decoded from disk and
+    /// augmented on its workers (an image folder with a transform), so augmentation runs inside Fit.
+    /// Otherwise the same as <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>
+    /// in one process; validation uses <paramref name="validationData"/> as it is (no augmentation).
+    /// </summary>
+    public History Fit(DataLoader loader, int epochs, ISampleSource? validationData = null, IReadOnlyDictionary<int, double>? classWeights = null,
+        IEnumerable<ICallback>? callbacks = null, IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        if (epochs <= 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be positive. Received: epochs={epochs}");
+        if (loader.Data.Count == 0) throw new ArgumentException("The loader holds no samples.", nameof(loader));
+        if (classWeights is not null && !_adapter.IsClassification)
+            throw new ArgumentException($"classWeights apply to classification losses only. Received: {Loss.GetType().Name}.", nameof(classWeights));
+        return FitLoop(loader, epochs, loader.BatchSize, validationData, classWeights, callbacks, progress, seed, null, cancellationToken);
+    }
+
+    private History FitLoop(DataLoader loader, int epochs, int batchSize, ISampleSource? val, IReadOnlyDictionary<int, double>? classWeights,
+        IEnumerable<ICallback>? callbacks, IProgress<TrainingProgress>? progress, int seed, IDataParallel? parallel, CancellationToken cancellationToken)
+    {
+        Generator.ManualSeed((ulong)(uint)seed);
         var cbs = callbacks?.ToList() ?? [];
         _watchdog = cbs.OfType<NanWatchdog>().FirstOrDefault();
         var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs, WritesFiles = parallel is not { Rank: > 0 } };
@@ -297,13 +320,13 @@ public sealed class CompiledModel
     }
 
     /// <summary>Loss and metrics on <paramref name="data"/> in eval mode without gradients ("loss" plus each metric's name).</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(Dataset data, int batchSize = 256)
+    public IReadOnlyDictionary<string, double> Evaluate(ISampleSource data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0) throw new ArgumentException("data holds no samples.", nameof(data));
-        var (probabilities, lossSum) = Run(data, batchSize, withLoss: true);
+        var (probabilities, targets, lossSum) = Run(data, batchSize, withLoss: true);
         var logs = new Dictionary<string, double> { ["loss"] = lossSum / data.Count };
-        AddMetrics(logs, "", probabilities, data.Targets, data.Count, data.TargetWidth);
+        AddMetrics(logs, "", probabilities, targets, data.Count, data.TargetWidth);
         return logs;
     }
 
@@ -312,13 +335,13 @@ public sealed class CompiledModel
     /// probabilities for classification losses (softmax rows for cross-entropy, sigmoid for
     /// BCE with logits), raw values otherwise. The module's training mode is restored afterwards.
     /// </summary>
-    public float[] Predict(Dataset data, int batchSize = 256)
+    public float[] Predict(ISampleSource data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
         return Run(data, batchSize, withLoss: false).Outputs;
     }
 
-    private (float[] Outputs, double LossSum) Run(Dataset data, int batchSize, bool withLoss)
+    private (float[] Outputs, float[] Targets, double LossSum) Run(ISampleSource data, int batchSize, bool withLoss)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batchSize must be positive. Received: batchSize={batchSize}");
         bool wasTraining = Model.Training;
@@ -327,15 +350,19 @@ public sealed class CompiledModel
         {
             using var noGrad = Autograd.NoGrad();
             var parts = new List<float[]>();
+            var targets = new List<float[]>();
             double lossSum = 0;
-            foreach (var batch in new DataLoader(data, batchSize, shuffle: false, prefetch: 0).GetEpoch(0))
+            // In-memory rows are copied on this thread; sources that decode files use the cores.
+            var loader = data is Dataset ? new DataLoader(data, batchSize, shuffle: false, prefetch: 0) : new DataLoader(data, batchSize, shuffle: false, workers: Environment.ProcessorCount);
+            foreach (var batch in loader.GetEpoch(0))
             {
                 using var scope = Tensor.NewDisposeScope();
                 var output = Model.Forward(Tensor.FromArray(batch.Features, batch.Shape));
                 if (withLoss) lossSum += _adapter.Compute(output, batch.Targets, batch.TargetWidth, null).Item() * (double)batch.Count;
                 parts.Add(_adapter.ToProbabilities(output));
+                targets.Add(batch.Targets);
             }
-            return (Concat(parts), lossSum);
+            return (Concat(parts), Concat(targets), lossSum);
         }
         finally { Model.Train(wasTraining); }
     }

@@ -5,7 +5,7 @@ using Module = NativeNet.Nn.Module;
 namespace NativeNet.Training;
 
 /// <summary>
-/// What <see cref="CompiledModel.Fit"/> needs from data-parallel training: every process ("rank")
+/// What <c>CompiledModel.Fit</c> needs from data-parallel training: every process ("rank")
 /// holds the whole model, takes its shard of each global batch, and the gradients are summed
 /// across ranks before the optimizer step. NativeNet.Distributed implements it over MPI
 /// (<c>DistributedDataParallel</c>); the core only calls it, so it never depends on MPI.

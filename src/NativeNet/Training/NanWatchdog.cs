@@ -16,7 +16,7 @@ public enum NonFiniteKind
 /// <summary>
 /// Stops training at the first NaN or ±Inf in the loss, a gradient or a parameter, naming the
 /// step, layer and parameter, and leaves the model (and <see cref="CheckpointPath"/>, when given)
-/// holding the weights of the last good step. Pass it to <see cref="CompiledModel.Fit"/> among the
+/// holding the weights of the last good step. Pass it to <c>CompiledModel.Fit</c> among the
 /// callbacks; in a hand-written loop call <see cref="Reset"/> once, then <see cref="CheckLoss"/>,
 /// <see cref="CheckGradients"/> (after backward) and <see cref="CheckParameters"/> (after the
 /// optimizer step) every step.

@@ -13,6 +13,7 @@ public class SampleTests
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
     [InlineData("TransferLearning", new[] { "Frozen extractor", "from scratch" })]
+    [InlineData("ChestXrayDicom", new[] { "SYNTHETIC labelled DICOM set", "1×64×64", "Test accuracy" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");

@@ -20,7 +20,7 @@ public class MutationHarnessTests(ITestOutputHelper output)
     // A reader may allocate working memory proportional to its input, not gigabytes on a size field's word.
     private const long AllocationLimit = 32L << 20;
 
-    public static TheoryData<string> Readers => new() { "safetensors", "npy", "npz", "csv", "architecture", "onnx" };
+    public static TheoryData<string> Readers => new() { "safetensors", "npy", "npz", "csv", "architecture", "onnx", "dicom" };
 
     [Theory]
     [MemberData(nameof(Readers))]
@@ -148,6 +148,24 @@ public class MutationHarnessTests(ITestOutputHelper output)
                     foreach (var (data, shape) in model.Run(inputs).Values) Assert.Equal(shape.Aggregate(1L, (p, d) => p * d), data.LongLength);
                 };
             }
+            case "dicom":
+                // Seeds: small CT/MR/RGB images in every syntax the reader handles, written by pydicom
+                // (Vision/Python/make_dicom_corpus.py). An unsupported syntax UID (a mutated one) is the
+                // reader's other documented refusal; it must name the file too.
+                source = "fuzz.dcm";
+                return bytes =>
+                {
+                    try
+                    {
+                        var image = NativeNet.Vision.Dicom.DicomImage.Decode(NativeNet.Vision.Dicom.DicomReader.Read(bytes, "fuzz.dcm"));
+                        Assert.Equal((long)image.Frames * image.Samples * image.Rows * image.Columns, image.ModalityValues().LongLength);
+                        for (int f = 0; f < image.Frames; f++) image.FrameToUnitRange(f);
+                    }
+                    catch (NotSupportedException e) when (e.Message.Contains("fuzz.dcm", StringComparison.Ordinal))
+                    {
+                        throw new InvalidDataException(e.Message, e);
+                    }
+                };
             default: throw new ArgumentOutOfRangeException(nameof(format), format, null);
         }
     }
