@@ -26,6 +26,12 @@ foreach(line IN LISTS lines)
     continue()
   endif()
   set(name "${CMAKE_MATCH_2}")
+  # DW.ref.__gxx_personality_v0 and its kind: a COMDAT data word holding the address of the
+  # C++ personality routine, emitted by the compiler into every object with unwind tables (-fPIC,
+  # sanitizer builds). It is data, identical in every object, never code compiled for an ISA.
+  if(name MATCHES "^DW\\.ref\\.")
+    continue()
+  endif()
   if(CMAKE_MATCH_1 MATCHES "/(avx2|avx512|neon)/")
     set(isa "${CMAKE_MATCH_1}")
   else()
