@@ -17,6 +17,7 @@ public static class ImageInputs
     {
         if (Directory.Exists(path)) return true;
         if (!path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return false;
+        Safety.InputFile.Csv(path, "--data"); // a FIFO or device named .csv is refused before it is opened
         using var reader = new StreamReader(path);
         var rows = NativeNet.Data.CsvParser.Read(reader, path).Take(2).ToList();
         if (rows.Count < 2) return false;
@@ -47,6 +48,7 @@ public static class ImageInputs
         }
         if (!File.Exists(path)) throw new CliInputException($"Data not found: {path}");
         if (IsImageData(path)) return ImageManifest.Read(path).Paths;
+        Safety.InputFile.Csv(path, "--data");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var list = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => Path.IsPathRooted(l) ? l : Path.GetFullPath(Path.Combine(dir, l))).ToList();

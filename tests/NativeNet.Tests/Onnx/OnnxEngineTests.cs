@@ -11,6 +11,7 @@ namespace NativeNet.Tests.Onnx;
 /// The engine on NativeNet's own exports (no Python needed): outputs equal the modules' eval-mode
 /// forward pass; a run allocates nothing after the first; native memory stays flat.
 /// </summary>
+[Collection(NativeNet.Tests.Support.NoParallel.Name)] // the working-set check sees the whole process
 public class OnnxEngineTests
 {
     [Fact]
