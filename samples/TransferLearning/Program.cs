@@ -27,7 +27,9 @@ var all = Rgb32(ImageNpz.Load(path, scale: 1f / 16).Train);
 var labels = all.GetLabels();
 var sourceIdx = Enumerable.Range(0, all.Count).Where(i => labels[i] < 5).ToArray();
 if (small) sourceIdx = sourceIdx[..200];
-var source = all.Subset(sourceIdx);
+new Random(seed).Shuffle(sourceIdx);
+var source = all.Subset(sourceIdx[(sourceIdx.Length / 5)..]);
+var sourceTest = all.Subset(sourceIdx[..(sourceIdx.Length / 5)]);
 // Target task: digits 5–9, relabelled 0–4.
 var targetIdx = Enumerable.Range(0, all.Count).Where(i => labels[i] >= 5).ToArray();
 var target = new Dataset(all.Subset(targetIdx).Features, [3, 32, 32], targetIdx.Select(i => (float)(labels[i] - 5)).ToArray());
@@ -37,18 +39,19 @@ var few = Enumerable.Range(0, classes).SelectMany(c => Enumerable.Range(0, targe
 var fewSet = new HashSet<int>(few);
 var targetTrain = target.Subset(few);
 var targetTest = target.Subset(Enumerable.Range(0, target.Count).Where(i => !fewSet.Contains(i)).ToArray());
-Console.WriteLine($"{path}: source task digits 0–4 ({source.Count} images); target task digits 5–9 with {targetTrain.Count} labelled images, tested on {targetTest.Count}");
+Console.WriteLine($"{path}: source task digits 0–4 ({source.Count} images, {sourceTest.Count} held out); target task digits 5–9 with {targetTrain.Count} labelled images, tested on {targetTest.Count}");
 
 // 1. Pretrain on the source task; save the state dict with torchvision's names.
 string pretrained = Path.Combine(Path.GetTempPath(), "mobilenet_v2-digits04.safetensors");
 Generator.ManualSeed(seed);
 using (var sourceModel = new MobileNetV2(numClasses: classes))
 {
-    sourceModel.Compile(new Adam(sourceModel.Parameters(), lr: 2e-3), new CrossEntropyLoss(), "accuracy")
-        .Fit(source, epochs: small ? 1 : 12, batchSize: 32, progress: new ConsoleProgress(), seed: seed);
+    var sourceCompiled = sourceModel.Compile(new Adam(sourceModel.Parameters(), lr: 2e-3), new CrossEntropyLoss(), "accuracy");
+    sourceCompiled.Fit(source, epochs: small ? 1 : 12, batchSize: 32, progress: new ConsoleProgress(), seed: seed);
     StateDictFile.Save(sourceModel, pretrained);
+    double sourceAcc = ClassificationMetrics.Accuracy(sourceTest.GetLabels(), ClassificationMetrics.ArgMax(sourceCompiled.Predict(sourceTest), classes));
+    Console.WriteLine($"Pretrained MobileNetV2: held-out accuracy on the source task {sourceAcc:F3}; saved to {pretrained} (keys as torchvision's, e.g. features.1.conv.0.0.weight)");
 }
-Console.WriteLine($"Pretrained MobileNetV2 saved to {pretrained} (keys as torchvision's, e.g. features.1.conv.0.0.weight)");
 
 // 2. A fresh MobileNetV2 from that file; new head; backbone frozen; only the head learns.
 using var transfer = new MobileNetV2(numClasses: classes);

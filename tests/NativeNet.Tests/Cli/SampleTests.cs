@@ -12,7 +12,7 @@ public class SampleTests
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
-    [InlineData("TransferLearning", new[] { "MobileNetV2 saved", "Frozen extractor", "from scratch" })]
+    [InlineData("TransferLearning", new[] { "Pretrained MobileNetV2", "Frozen extractor", "from scratch" })]
     [InlineData("KnowledgeDistillation", new[] { "Teacher (ResNet-18", "labels alone", "distilled from the teacher" })]
     [InlineData("ConvAutoencoder", new[] { "Mean reconstruction error", "ROC-AUC" })]
     [InlineData("DcganImages", new[] { "GAN epoch", "The judge", "dcgan-report.html" })]
