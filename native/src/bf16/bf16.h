@@ -36,6 +36,9 @@ struct kernels {
     void (*tile)(const tile_args& t) = nullptr;
     // A micro-panel: rows (<= mr) x kc of A(i, p) = src[i * rs + p * cs], rounded, as pairs.
     void (*pack_a)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, uint32_t* dst) = nullptr;
+    // One K block of B (kc rows of B(p, j) = src[p * rs + j * cs], all n columns), rounded, as
+    // the panels of pairs packed_b describes.
+    void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t n, uint16_t* dst) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)

@@ -15,7 +15,6 @@
 #include <new>
 #include <vector>
 
-#include "../kernels/common/bf16_convert.h"
 #include "runtime/error.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
@@ -135,18 +134,7 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     if (static_cast<uint64_t>(count) > SIZE_MAX / sizeof(uint16_t) - 64) throw std::bad_alloc();
     data = static_cast<uint16_t*>(::operator new(static_cast<size_t>(count) * sizeof(uint16_t), std::align_val_t(64)));
     if (n == 0) return;
-    for (int64_t pc = 0; pc < k; pc += kcb) {
-        const int64_t kc = std::min(kcb, k - pc), kce = kc + (kc & 1);
-        for (int64_t jp = 0; jp * NR < n; ++jp) {
-            uint16_t* dst = data + pc * npad + jp * kce * NR;
-            for (int64_t p = 0; p < kce; ++p)
-                for (int64_t c = 0; c < NR; ++c) {
-                    const int64_t j = jp * NR + c;
-                    const float v = p < kc && j < n ? b[(pc + p) * b_rs + j * b_cs] : 0.0f;
-                    dst[(p / 2) * 2 * NR + c * 2 + (p & 1)] = convert_impl::to_bf16(v);
-                }
-        }
-    }
+    for (int64_t pc = 0; pc < k; pc += kcb) kt->pack_b(b + pc * b_rs, b_rs, b_cs, std::min(kcb, k - pc), n, data + pc * npad);
 }
 
 packed_b::~packed_b() {
