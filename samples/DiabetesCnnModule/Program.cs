@@ -1,9 +1,10 @@
 // A PyTorch-style Module subclass (DiabetesCNN: conv 16 → pool → conv 32 → pool → fc 128 → 2 on
 // 3×112×112 fundus images) with plain fields: trained with Compile/Fit, saved with Model.Save (type
-// name, constructor arguments and weights in one file), reloaded with Model.Load<DiabetesCNN>.
+// name, constructor arguments and weights in one file), reloaded with Model.Load<DiabetesCNN>, and
+// exported to ONNX by tracing its Forward (as torch.onnx.export does).
 //   dotnet run --project samples/DiabetesCnnModule                 train on SYNTHETIC images, save, reload, compare
-//   dotnet run --project samples/DiabetesCnnModule -- save <dir>   train and save diabetes_cnn.safetensors plus a probe
-//                                                                  (inputs and Forward's outputs) in <dir>
+//   dotnet run --project samples/DiabetesCnnModule -- save <dir>   train and save diabetes_cnn.safetensors, diabetes_cnn.onnx
+//                                                                  and a probe (inputs and Forward's outputs) in <dir>
 //   dotnet run --project samples/DiabetesCnnModule -- load <dir>   reload in this (fresh) process and compare with the probe
 // NATIVENET_SAMPLE_SMALL=1 uses 48 images and 1 epoch (used by the tests).
 using DiabetesCnnModule;
@@ -12,6 +13,7 @@ using NativeNet.Data;
 using NativeNet.Nn;
 using NativeNet.Optim;
 using NativeNet.Serialization;
+using NativeNet.Serialization.Onnx;
 using NativeNet.Training;
 using RetinopathyCnn;
 
@@ -24,7 +26,7 @@ if (mode is not ("save" or "load" or "both") || (mode != "both" && args.Length !
     return 2;
 }
 string dir = args.Length > 1 ? args[1] : Directory.CreateTempSubdirectory("diabetes_cnn_").FullName;
-string modelPath = Path.Combine(dir, "diabetes_cnn.safetensors"), probePath = Path.Combine(dir, "probe.safetensors");
+string modelPath = Path.Combine(dir, "diabetes_cnn.safetensors"), onnxPath = Path.Combine(dir, "diabetes_cnn.onnx"), probePath = Path.Combine(dir, "probe.safetensors");
 
 if (mode is "save" or "both")
 {
@@ -37,6 +39,10 @@ if (mode is "save" or "both")
     compiled.Fit(data, epochs: small ? 1 : 8, batchSize: 16, seed: seed);
     Model.Save(model, modelPath);
     Console.WriteLine($"Model saved: {modelPath} ({model.Parameters().Sum(p => p.Count):N0} parameters)");
+
+    // Traced on one image; the batch dimension stays symbolic.
+    OnnxExporter.Export(model, [1, 3, SyntheticFundus.Size, SyntheticFundus.Size], onnxPath);
+    Console.WriteLine($"ONNX model exported: {onnxPath}");
 
     // The probe: a few images and what Forward gives for them in evaluation mode.
     model.Eval();

@@ -156,7 +156,7 @@ public class UserModuleFileTests
     }
 
     [Fact]
-    public async Task DiabetesCNN_saved_in_one_process_loads_in_a_fresh_one_with_identical_Forward()
+    public async Task DiabetesCNN_saved_in_one_process_loads_in_a_fresh_one_and_its_ONNX_export_matches_Forward()
     {
         using var dir = new TempDir();
         var (saveCode, saveOut) = await RunSample("save", dir.Path);
@@ -165,6 +165,16 @@ public class UserModuleFileTests
         var (loadCode, loadOut) = await RunSample("load", dir.Path);
         Assert.True(loadCode == 0, loadOut);
         Assert.Contains("max |Forward difference| 0 ", loadOut);
+
+        // The traced ONNX export, run by ONNX Runtime on the probe's 4 images (traced at batch 1).
+        var probe = StateDictFile.Load(Path.Combine(dir.Path, "probe.safetensors"));
+        using var x = probe["input"];
+        using var y = probe["output"];
+        float[] expected = y.ToArray();
+        float[] actual = Support.OnnxRuntimeClient.Run(Path.Combine(dir.Path, "diabetes_cnn.onnx"), x.ToArray(), [.. x.Shape.Select(d => (long)d)]);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"output {i}: Forward {expected[i]}, ONNX Runtime {actual[i]}");
     }
 
     internal static async Task<(int ExitCode, string Output)> RunSample(string mode, string dir)
