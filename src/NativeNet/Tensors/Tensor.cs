@@ -99,7 +99,16 @@ public sealed unsafe partial class Tensor : IDisposable
         }
     }
 
-    private ObjectDisposedException Disposed() => new(nameof(Tensor), "The tensor has been disposed.");
+    /// <summary>Set when a module disposed this tensor as its parameter or buffer: which one, for the ObjectDisposedException.</summary>
+    internal string? DisposedAsPartOf { get; set; }
+
+    /// <summary>Set when a dispose scope disposed this tensor at its end (a reference: the message is built only if it is ever needed).</summary>
+    internal DisposeScope? DisposedByScope { get; set; }
+
+    private ObjectDisposedException Disposed() => new(nameof(Tensor),
+        DisposedAsPartOf is { } owner ? $"The tensor has been disposed: it was {owner}."
+        : DisposedByScope is { } scope ? $"The tensor has been disposed: it was created in {scope.Describe()}, which disposed it when the scope ended. Keep a tensor beyond its scope with MoveToOuterDisposeScope() or DetachFromDisposeScope()."
+        : "The tensor has been disposed.");
 
     internal void ThrowIfDisposed()
     {
