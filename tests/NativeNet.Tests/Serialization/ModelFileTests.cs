@@ -19,7 +19,7 @@ public class ModelFileTests
         return Tensor.FromArray(data, shape);
     }
 
-    private static float[] Run(Module m, Tensor x)
+    internal static float[] Run(Module m, Tensor x)
     {
         using (global::NativeNet.Autograd.NoGrad())
         using (var y = m.Forward(x))

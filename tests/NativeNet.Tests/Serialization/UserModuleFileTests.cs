@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NativeNet.Data;
 using NativeNet.Nn;
 using NativeNet.Serialization;
@@ -44,13 +43,6 @@ public class UserModuleFileTests
         public override Tensor Forward(Tensor x) => _fc.Forward(x);
     }
 
-    private static float[] Run(Module m, Tensor x)
-    {
-        using (global::NativeNet.Autograd.NoGrad())
-        using (var y = m.Forward(x))
-            return y.ToArray();
-    }
-
     [Fact]
     public void A_user_module_saves_by_constructor_arguments_and_loads_as_its_type()
     {
@@ -58,14 +50,14 @@ public class UserModuleFileTests
         Generator.ManualSeed(3);
         using var net = new TinyNet(4, 16, classes: 5);
         using var x = ModelFileTests.Input(4, 6, 4);
-        float[] expected = Run(net.Eval(), x);
+        float[] expected = ModelFileTests.Run(net.Eval(), x);
         string path = dir.File("tiny.safetensors");
         Model.Save(net, path);
 
         using var loaded = Model.Load<TinyNet>(path);
         Assert.Equal((4, 16, 5), (loaded.Features, loaded.Hidden, loaded.ClassCount));
         Assert.False(loaded.Training);
-        Assert.Equal(expected, Run(loaded, x));
+        Assert.Equal(expected, ModelFileTests.Run(loaded, x));
         Assert.Equal(net.StateDict().Keys, loaded.StateDict().Keys);
     }
 
@@ -177,22 +169,9 @@ public class UserModuleFileTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"output {i}: Forward {expected[i]}, ONNX Runtime {actual[i]}");
     }
 
-    internal static async Task<(int ExitCode, string Output)> RunSample(string mode, string dir)
+    private static async Task<(int ExitCode, string Output)> RunSample(string mode, string dir)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "DiabetesCnnModule.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, mode, dir }) psi.ArgumentList.Add(a);
-        psi.Environment["NATIVENET_SAMPLE_SMALL"] = "1";
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"DiabetesCnnModule {mode} did not finish in 120 s");
-        }
-        return (p.ExitCode, await output + await err);
+        var (exitCode, output, error) = await Support.SampleProcess.RunAsync("DiabetesCnnModule", mode, dir);
+        return (exitCode, output + error);
     }
 }
