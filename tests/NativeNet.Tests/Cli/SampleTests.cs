@@ -12,8 +12,12 @@ public class SampleTests
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
-    [InlineData("TransferLearning", new[] { "Frozen extractor", "from scratch" })]
+    [InlineData("TransferLearning", new[] { "Pretrained MobileNetV2", "Frozen extractor", "from scratch" })]
+    [InlineData("KnowledgeDistillation", new[] { "Teacher (ResNet-18", "labels alone", "distilled from the teacher" })]
+    [InlineData("ConvAutoencoder", new[] { "Mean reconstruction error", "ROC-AUC" })]
+    [InlineData("DcganImages", new[] { "GAN epoch", "The judge", "dcgan-report.html" })]
     [InlineData("ChestXrayDicom", new[] { "SYNTHETIC labelled DICOM set", "1×64×64", "Test accuracy" })]
+    public async Task SampleRunsInSmallMode(string sample, string[] expected)
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         var (exitCode, output, error) = await SampleProcess.RunAsync(sample);
