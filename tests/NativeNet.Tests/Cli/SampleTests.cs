@@ -18,7 +18,6 @@ public class SampleTests
     [InlineData("DcganImages", new[] { "GAN epoch", "The judge", "dcgan-report.html" })]
     [InlineData("ChestXrayDicom", new[] { "SYNTHETIC labelled DICOM set", "1×64×64", "Test accuracy" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
-    public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
         var (exitCode, output, error) = await SampleProcess.RunAsync(sample);
         Assert.True(exitCode == 0, $"{sample} exited with {exitCode}: {error}");
