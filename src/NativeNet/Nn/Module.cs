@@ -281,15 +281,35 @@ public abstract partial class Module : IDisposable
     /// <summary>A one-line description such as "Linear(in_features=30, out_features=64, bias=True)".</summary>
     public override string ToString() => GetType().Name;
 
-    /// <summary>Disposes every parameter, buffer and child.</summary>
+    /// <summary>
+    /// Disposes every parameter, buffer and child: a module owns what is registered in it, so a
+    /// layer shared with another model is disposed with either (mark the field
+    /// <see cref="NotRegisteredAttribute"/> in the model that does not own it). Using one of these
+    /// tensors afterwards throws an ObjectDisposedException naming the parameter and the layer.
+    /// </summary>
     public void Dispose()
     {
-        RegisterFields();
+        NameOwnedTensors();
         foreach (var n in _paramNames) { var p = _params[n]; p?.Grad?.Dispose(); p?.Dispose(); }
         foreach (var n in _bufferNames) _buffers[n]?.Dispose();
         foreach (var c in _childNames) _children[c].Dispose();
         DisposeCaches();
         GC.SuppressFinalize(this);
+    }
+
+    // Tells each tensor about to be disposed whose it was, with dotted names from the module
+    // Dispose was called on (children disposed next keep the names their root gave).
+    private void NameOwnedTensors()
+    {
+        string root = GetType().Name;
+        foreach (var (path, m) in NamedModules())
+        {
+            string layer = path.Length == 0 ? $"the {root}" : $"layer '{path}' ({m.GetType().Name}) of a {root}";
+            foreach (var (name, p) in m.NamedParameters(recurse: false))
+                if (!p.IsDisposed) p.DisposedAsPartOf ??= $"parameter '{name}' of {layer}, disposed with it (Module.Dispose disposes every parameter, buffer and child module it holds)";
+            foreach (var (name, b) in m.NamedBuffers(recurse: false))
+                if (!b.IsDisposed) b.DisposedAsPartOf ??= $"buffer '{name}' of {layer}, disposed with it (Module.Dispose disposes every parameter, buffer and child module it holds)";
+        }
     }
 
     /// <summary>Frees what a module derived from its parameters (e.g. <see cref="Linear"/>'s packed weight); called by <see cref="Dispose"/>.</summary>
