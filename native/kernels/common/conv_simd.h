@@ -188,7 +188,7 @@ void dw_forward(const float* xp, int64_t wp, const float* w, float bias, const g
 // zero-bordered rows (pitch dw3x3_pitch), so every output vector is nine plain (stride 1) or
 // even-lane (stride 2) loads with no edge cases; rows above and below the plane point at a row
 // of zeros. Two vectors of outputs per step keep two FMA chains in flight; the last, partial
-// vector is computed in full (the ring's slack is zero) and stored lane-masked.
+// vector is computed in full (the ring's slack is zero).
 template <class V>
 void dw3x3(const dw3x3_args& a) {
     using R = typename V::reg;
@@ -203,7 +203,7 @@ void dw3x3(const dw3x3_args& a) {
         if (ih < 0 || ih >= a.h) return zero;
         float* slot = a.rows + (ih & 3) * rp;
         if (held[ih & 3] != ih) {
-            std::memcpy(slot + 1, a.x + ih * a.w, sizeof(float) * static_cast<size_t>(a.w));
+            copy_row<V>(a.x + ih * a.w, slot + 1, 0, a.w);
             held[ih & 3] = ih;
         }
         return slot;
@@ -246,9 +246,16 @@ void dw3x3(const dw3x3_args& a) {
             V::store(y + o, finish(u0, res ? res + o : nullptr, V::width));
             V::store(y + o + V::width, finish(u1, res ? res + o + V::width : nullptr, V::width));
         }
+        // The last, partial vector: on every row but the plane's last its spare lanes fall on the
+        // next row's first outputs (and residuals), which are read in range and rewritten when
+        // that row is computed, so it is a plain store; the last row stores lane by lane.
         for (; o < a.ow; o += V::width) {
             const int n = static_cast<int>(std::min<int64_t>(V::width, a.ow - o));
-            store_n<V>(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, n), n);
+            if (o + V::width <= (a.oh - oh) * a.ow) {
+                V::store(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, V::width));
+            } else {
+                store_n<V>(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, n), n);
+            }
         }
     }
 }
