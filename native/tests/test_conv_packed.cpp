@@ -4,6 +4,7 @@
 // CTest runs the binary under every ISA cap, so each SIMD table meets the reference here.
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -80,11 +81,18 @@ const PackedCase kPackedCases[] = {
     {{1, 300, 4, 5, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, several K blocks"},
 };
 
+// Shapes the packed entry point runs on another algorithm than the plain call (not bitwise equal).
+const PackedCase kPackedOnlyCases[] = {
+    {{1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd shape, one 7x7 image: direct"},
+};
+
 }  // namespace
 
 TEST(Conv2dPacked, MatchesReferenceForAnyBatchWithResidualAndActivation) {
     int variant = 0;
-    for (const auto& c : kPackedCases) {
+    std::vector<PackedCase> cases(std::begin(kPackedCases), std::end(kPackedCases));
+    cases.insert(cases.end(), std::begin(kPackedOnlyCases), std::end(kPackedOnlyCases));
+    for (const auto& c : cases) {
         const auto p0 = nn::conv::validate(c.d);
         const auto w = nn_test::random_vector(p0.k * p0.crs, 30 + variant);
         const auto b = nn_test::random_vector(p0.k, 31 + variant);

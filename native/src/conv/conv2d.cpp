@@ -251,6 +251,13 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     gemm_forward_packed(p, x, apack, bias, act, y);
 }
 
+// Packed layers with at most this many outputs a channel over the whole batch (ResNet's 7x7 stage
+// at batch 1) take the direct kernel rather than Winograd: each transformed weight (16/9 the
+// weights' bytes) would serve only a few tiles, so streaming U costs more than the 2.25x fewer
+// multiply-adds save (512 channels at 7x7, batch 1, one thread on Zen 5: 1.9 vs 3.0 ms; from
+// batch 2 or 14x14 on, Winograd is ahead or even).
+constexpr int64_t kPackedWinogradMinOutputs = 64;
+
 packed_conv pack(const shape& p, const float* w, const float* bias) {
     using algo = packed_conv::algo;
     packed_conv pc{p, algo::gemm, {}, {}};
@@ -263,7 +270,7 @@ packed_conv pack(const shape& p, const float* w, const float* bias) {
     if (takes_dw3x3(p) || is_depthwise(p)) {
         pc.a = takes_dw3x3(p) ? algo::dw3x3 : algo::depthwise;
         pc.w.assign(w, w + p.k * p.crs);  // read as they are
-    } else if (takes_winograd(p)) {
+    } else if (takes_winograd(p) && (p.n * p.oh * p.ow > kPackedWinogradMinOutputs || !takes_direct(p))) {
         packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);

@@ -56,15 +56,14 @@ internal sealed unsafe class ConstantPool : IDisposable
 
     /// <summary>
     /// A Conv's weights and bias packed once for the algorithm the native library picks for its
-    /// geometry (<c>nn_conv2d_pack</c>); plans for other batch sizes share it (the batch is passed per call).
+    /// geometry and batch (<c>nn_conv2d_pack</c>: a batch of one small plane takes another algorithm
+    /// than a large batch), shared by every plan with the same geometry and batch.
     /// </summary>
     public nint PackedConv(StaticTensor weight, StaticTensor? bias, Interop.nn_conv2d_desc desc)
     {
-        var geometry = desc;
-        geometry.n = 0;
-        var key = (weight, bias, $"{geometry.c}x{geometry.h}x{geometry.w}>{geometry.k} {geometry.r}x{geometry.s} " +
-            $"/{geometry.stride_h},{geometry.stride_w} p{geometry.pad_top},{geometry.pad_bottom},{geometry.pad_left},{geometry.pad_right} " +
-            $"d{geometry.dilation_h},{geometry.dilation_w} g{geometry.groups}");
+        var d = desc;
+        var key = (weight, bias, $"{d.n}x{d.c}x{d.h}x{d.w}>{d.k} {d.r}x{d.s} /{d.stride_h},{d.stride_w} " +
+            $"p{d.pad_top},{d.pad_bottom},{d.pad_left},{d.pad_right} d{d.dilation_h},{d.dilation_w} g{d.groups}");
         if (_packedConvs.TryGetValue(key, out var h)) return h;
         nint handle;
         Native.Check(Interop.NativeMethods.nn_conv2d_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));

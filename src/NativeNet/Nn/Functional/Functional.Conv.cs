@@ -13,7 +13,7 @@ public static partial class Functional
     /// <summary>
     /// <see cref="Conv2d(Tensor, Tensor, Tensor?, ValueTuple{int, int}?, ValueTuple{int, int}?, ValueTuple{int, int}?, int)"/>
     /// with the forward on <paramref name="packed"/> when <paramref name="packed"/>(geometry) gives one
-    /// (weights and bias the kernels prepared once, the same values as the plain call).
+    /// (weights and bias the kernels prepared once: the plain call's values up to rounding).
     /// </summary>
     internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W)? stride, (int H, int W)? padding,
                                   (int H, int W)? dilation, int groups, Func<Conv2dGeometry, PackedConv2d?>? packed)
