@@ -183,6 +183,28 @@ public abstract partial class Module : IDisposable
     /// <summary>Sets evaluation mode (same as Train(false)); returns this.</summary>
     public Module Eval() => Train(false);
 
+    /// <summary>
+    /// The precision of this module's matrix products (<see cref="Precision.Float32"/> unless set by
+    /// <see cref="ToPrecision"/>). Parameters, activations and outputs stay float32 either way.
+    /// </summary>
+    public Precision Precision { get; private set; } = Precision.Float32;
+
+    /// <summary>
+    /// Sets the precision of the matrix products of this module and every descendant; returns this.
+    /// <see cref="Precision.BFloat16"/>: a layer that supports it (<see cref="Nn.Linear"/>) rounds both
+    /// operands of its products to bfloat16 and accumulates in float32 (vdpbf16ps on CPUs with
+    /// AVX512_BF16), forward and backward; its weights stay float32 (the master copy an optimizer
+    /// updates) and are packed as bfloat16 for inference. Every other computation stays float32.
+    /// </summary>
+    public Module ToPrecision(Precision precision)
+    {
+        if (precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
+        Precision = precision;
+        foreach (var c in Children()) c.ToPrecision(precision);
+        return this;
+    }
+
     /// <summary>Sets RequiresGrad on every parameter (false freezes the module).</summary>
     public Module RequiresGrad(bool requiresGrad = true)
     {
