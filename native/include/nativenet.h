@@ -367,6 +367,32 @@ NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float
 NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
                                             float* dweight, float* dbias);
 
+/**
+ * A convolution layer's weights and bias prepared once for inference: in the layout of the
+ * algorithm nn_conv2d_forward picks for the descriptor's shape (Winograd-transformed, tiled,
+ * or GEMM panels), so a forward pass never repacks them. The layout belongs to the
+ * instruction set chosen in this process: do not persist it. Free with nn_conv2d_packed_destroy.
+ */
+typedef struct nn_conv2d_packed nn_conv2d_packed;
+
+/** Packs weight [k, c / groups, r, s] and bias [k] (NULL: none) for *desc into a new handle
+ *  *out. Neither is referenced after the call. desc->n is the batch the algorithm is chosen
+ *  for; nn_conv2d_packed_forward accepts any batch. */
+NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                                nn_conv2d_packed** out);
+
+/**
+ * y = act(conv(x) + bias + residual) for a batch of n >= 1 images (the packed descriptor's
+ * other sizes). residual [n, k, oh, ow] may be NULL; y must not overlap x or residual. activation: any element-wise op of nn_unary_op (ReLU6,
+ * HardSwish, LeakyReLU with alpha, ...), applied once to the sum; NN_UNARY_IDENTITY for none.
+ */
+NN_API nn_status nn_conv2d_packed_forward(const nn_conv2d_packed* packed, int64_t n, const float* x,
+                                          const float* residual, nn_unary_op activation, float alpha,
+                                          float* y);
+
+/** Frees a packed convolution. NULL is a no-op. Always NN_OK. */
+NN_API nn_status nn_conv2d_packed_destroy(nn_conv2d_packed* packed);
+
 /** Validates *desc and writes the output length. */
 NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol);
 

@@ -148,6 +148,15 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_conv2d_forward", "null x", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward(&d, null, F, null, 0, F); }, "x"));
         cases.Add(S("nn_conv2d_forward", "activation out of range", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward(&d, F, F, null, 7, F); }, "activation"));
         cases.Add(S("nn_conv2d_forward", "k not divisible by groups", () => { var d = Conv2d(); d.groups = 2; d.k = 3; return NativeMethods.nn_conv2d_forward(&d, F, F, null, 0, F); }, "desc->k"));
+        cases.Add(S("nn_conv2d_pack", "null out", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_pack(&d, F, null, null); }, "out"));
+        cases.Add(S("nn_conv2d_pack", "null weight", () => { var d = Conv2d(); nint p; return NativeMethods.nn_conv2d_pack(&d, null, null, &p); }, "weight"));
+        cases.Add(S("nn_conv2d_pack", "groups does not divide c", () => { var d = Conv2d(); d.groups = 3; d.c = 4; d.k = 3; nint p; return NativeMethods.nn_conv2d_pack(&d, F, null, &p); }, "desc->groups"));
+        cases.Add(S("nn_conv2d_packed_forward", "null packed", () => NativeMethods.nn_conv2d_packed_forward(0, 1, F, null, nn_unary_op.NN_UNARY_IDENTITY, 0, F), "packed"));
+        cases.Add(S("nn_conv2d_packed_forward", "zero batch", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 0, F, null, nn_unary_op.NN_UNARY_IDENTITY, 0, F)), "n"));
+        cases.Add(S("nn_conv2d_packed_forward", "batch times the image overflows", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, long.MaxValue, F, null, nn_unary_op.NN_UNARY_IDENTITY, 0, F)), "overflows"));
+        cases.Add(S("nn_conv2d_packed_forward", "activation out of range", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 1, F, null, (nn_unary_op)99, 0, F)), "activation"));
+        cases.Add(S("nn_conv2d_packed_forward", "null y", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, null)), "y"));
+        cases.Add(C("nn_conv2d_packed_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_packed_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
         cases.Add(S("nn_conv2d_backward_data", "null desc", () => NativeMethods.nn_conv2d_backward_data(null, F, F, F), "desc"));
         cases.Add(S("nn_conv2d_backward_weights", "null dweight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_weights(&d, F, F, null, null); }, "dweight"));
@@ -246,6 +255,16 @@ internal static unsafe class NativeAbuseCases
         NativeStatus.Check(NativeMethods.nn_sgemm_pack_b(nn_transpose.NN_NO_TRANS, 2, 2, F, 2, &p));
         try { return call(p); }
         finally { NativeMethods.nn_packed_matrix_destroy(p); }
+    }
+
+    // A valid packed convolution (the default 2-D descriptor) for the duration of one call.
+    private static nn_status WithPackedConv(Func<nint, nn_status> call)
+    {
+        var d = Conv2d();
+        nint p;
+        NativeStatus.Check(NativeMethods.nn_conv2d_pack(&d, F, null, &p));
+        try { return call(p); }
+        finally { NativeMethods.nn_conv2d_packed_destroy(p); }
     }
 
     // A valid 2 x 2 bf16 packed B for the duration of one call.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "conv/conv.h"
+#include "eltwise_simd.h"
 #include "simd.h"
 
 namespace nn::conv::simd_impl {
@@ -179,6 +180,82 @@ void dw_forward(const float* xp, int64_t wp, const float* w, float bias, const g
             for (int64_t t = 0; t < taps; ++t)
                 acc = __builtin_fmaf(w[t], base[(t / g.s) * g.dh * wp + (t % g.s) * g.dw + ow * g.sw], acc);
             yr[ow] = acc;
+        }
+    }
+}
+
+// The depthwise 3x3 kernel (conv.h, dw3x3_args). Each input row is copied once into a ring of
+// zero-bordered rows (pitch dw3x3_pitch), so every output vector is nine plain (stride 1) or
+// even-lane (stride 2) loads with no edge cases; rows above and below the plane point at a row
+// of zeros. Two vectors of outputs per step keep two FMA chains in flight; the last, partial
+// vector is computed in full (the ring's slack is zero).
+template <class V>
+void dw3x3(const dw3x3_args& a) {
+    using R = typename V::reg;
+    using nn::eltwise::simd_impl::apply;
+    using nn::eltwise::simd_impl::load_n;
+    using nn::eltwise::simd_impl::store_n;
+    const int64_t rp = dw3x3_pitch(a.w), st = a.stride;
+    float* zero = a.rows + 4 * rp;
+    std::memset(a.rows, 0, sizeof(float) * static_cast<size_t>(5 * rp));
+    int64_t held[4] = {-1, -1, -1, -1};  // the input row each ring slot holds
+    const auto row = [&](int64_t ih) -> const float* {
+        if (ih < 0 || ih >= a.h) return zero;
+        float* slot = a.rows + (ih & 3) * rp;
+        if (held[ih & 3] != ih) {
+            copy_row<V>(a.x + ih * a.w, slot + 1, 0, a.w);
+            held[ih & 3] = ih;
+        }
+        return slot;
+    };
+    R wv[9];
+    for (int t = 0; t < 9; ++t) wv[t] = V::set1(a.wt[t]);
+    const R vb = V::set1(a.bias), va = V::set1(a.alpha);
+    const auto act = static_cast<nn_unary_op>(a.act);
+    // Output vector at column o of padded rows r0..r2 (column c of the input is c + 1 there).
+    const auto taps = [&](const float* r0, const float* r1, const float* r2, int64_t o) {
+        R acc = vb;
+        const float* rr[3] = {r0, r1, r2};
+        for (int i = 0; i < 3; ++i) {
+            const float* p = rr[i] + o * st;
+            if (st == 1) {
+                acc = V::fmadd(wv[i * 3], V::load(p), acc);
+                acc = V::fmadd(wv[i * 3 + 1], V::load(p + 1), acc);
+                acc = V::fmadd(wv[i * 3 + 2], V::load(p + 2), acc);
+            } else {
+                acc = V::fmadd(wv[i * 3], V::load_even(p), acc);
+                acc = V::fmadd(wv[i * 3 + 1], V::load_even(p + 1), acc);
+                acc = V::fmadd(wv[i * 3 + 2], V::load_even(p + 2), acc);
+            }
+        }
+        return acc;
+    };
+    const auto finish = [&](R acc, const float* res, int count) {
+        if (res) acc = V::add(acc, load_n<V>(res, count));
+        return act == NN_UNARY_IDENTITY ? acc : apply<V>(act, acc, va);
+    };
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+        const float* r0 = row(oh * st - 1);
+        const float* r1 = row(oh * st);
+        const float* r2 = row(oh * st + 1);
+        float* y = a.y + oh * a.ow;
+        const float* res = a.res ? a.res + oh * a.ow : nullptr;
+        int64_t o = 0;
+        for (; o + 2 * V::width <= a.ow; o += 2 * V::width) {
+            const R u0 = taps(r0, r1, r2, o), u1 = taps(r0, r1, r2, o + V::width);
+            V::store(y + o, finish(u0, res ? res + o : nullptr, V::width));
+            V::store(y + o + V::width, finish(u1, res ? res + o + V::width : nullptr, V::width));
+        }
+        // The last, partial vector: on every row but the plane's last its spare lanes fall on the
+        // next row's first outputs (and residuals), which are read in range and rewritten when
+        // that row is computed, so it is a plain store; the last row stores lane by lane.
+        for (; o < a.ow; o += V::width) {
+            const int n = static_cast<int>(std::min<int64_t>(V::width, a.ow - o));
+            if (o + V::width <= (a.oh - oh) * a.ow) {
+                V::store(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, V::width));
+            } else {
+                store_n<V>(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, n), n);
+            }
         }
     }
 }
@@ -541,6 +618,7 @@ kernels make_table(const char* isa) {
                    &im2col_panels<V>,
                    &col2im<V>,
                    &dw_forward<V>,
+                   &dw3x3<V>,
                    &dw_backward_data<V>,
                    &dw_backward_weights<V>,
                    &sum<V>,

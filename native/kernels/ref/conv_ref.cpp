@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "conv/conv.h"
+#include "eltwise/eltwise.h"
 
 namespace nn::conv {
 
@@ -80,6 +81,24 @@ void dw_forward_ref(const float* xp, int64_t wp, const float* w, float bias, con
         }
 }
 
+// The definition of kernels::dw3x3 (conv.h): direct loops, the activation by the scalar
+// element-wise reference.
+void dw3x3_ref(const dw3x3_args& a) {
+    for (int64_t oh = 0; oh < a.oh; ++oh) {
+        float* y = a.y + oh * a.ow;
+        for (int64_t ow = 0; ow < a.ow; ++ow) {
+            float acc = a.bias;
+            for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j) {
+                    const int64_t ih = oh * a.stride - 1 + i, iw = ow * a.stride - 1 + j;
+                    if (ih >= 0 && ih < a.h && iw >= 0 && iw < a.w) acc += a.wt[i * 3 + j] * a.x[ih * a.w + iw];
+                }
+            y[ow] = a.res ? acc + a.res[oh * a.ow + ow] : acc;
+        }
+        eltwise::ref_kernels.unary(static_cast<nn_unary_op>(a.act), y, y, a.ow, a.alpha);
+    }
+}
+
 void dw_backward_data_ref(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
     for (int64_t oh = 0; oh < g.oh; ++oh)
         for (int64_t i = 0; i < g.r; ++i)
@@ -151,7 +170,7 @@ void transpose_pad_ref(const float* src, int64_t lds, int64_t kk, int64_t np, in
 
 }  // namespace
 
-const kernels ref_kernels = {"scalar", kBlockingZen,          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw_backward_data_ref,
+const kernels ref_kernels = {"scalar", kBlockingZen,          im2col_ref, im2col_panels_ref, col2im_ref, dw_forward_ref, dw3x3_ref, dw_backward_data_ref,
                              dw_backward_weights_ref, sum_ref,    add_ref, bww_direct_ref, bwd_data_direct_ref, pad_rows_ref, transpose_pad_ref};
 
 void forward_ref(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {

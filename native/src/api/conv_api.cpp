@@ -56,6 +56,10 @@ nn_status conv_backward_weights(const char* fn, const Desc* desc, const float* x
 
 }  // namespace
 
+struct nn_conv2d_packed {
+    nn::conv::packed_conv conv;
+};
+
 extern "C" {
 
 NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, int64_t* ow) {
@@ -80,6 +84,42 @@ NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float
 NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
                                             float* dweight, float* dbias) {
     return conv_backward_weights(__func__, desc, x, dy, dweight, dbias);
+}
+
+NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                                nn_conv2d_packed** out) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(out, "out");
+        *out = nullptr;
+        auto p = conv_shape(desc);
+        nn::check_not_null(weight, "weight");
+        *out = new nn_conv2d_packed{nn::conv::pack(p, weight, bias)};
+    });
+}
+
+NN_API nn_status nn_conv2d_packed_forward(const nn_conv2d_packed* packed, int64_t n, const float* x,
+                                          const float* residual, nn_unary_op activation, float alpha, float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(packed, "packed");
+        if (n < 1) nn::invalid_argument("n must be >= 1. Received: n=", n);
+        // The batch times one image's input or output must stay addressable (the descriptor
+        // was validated for its own batch only).
+        const auto& p = packed->conv.p;
+        int64_t in, out;
+        if (__builtin_mul_overflow(n, p.c * p.h * p.w, &in) || __builtin_mul_overflow(n, p.k * p.oh * p.ow, &out) ||
+            in > (int64_t{1} << 61) || out > (int64_t{1} << 61))
+            nn::invalid_argument("n times the packed image size overflows. Received: n=", n);
+        if (activation < NN_UNARY_IDENTITY || activation > NN_UNARY_MISH)
+            nn::invalid_argument("activation is not an nn_unary_op. Received: activation=", static_cast<int>(activation));
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::conv::forward_packed(packed->conv, n, x, residual, activation, alpha, y);
+    });
+}
+
+NN_API nn_status nn_conv2d_packed_destroy(nn_conv2d_packed* packed) {
+    delete packed;
+    return NN_OK;
 }
 
 NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol) {

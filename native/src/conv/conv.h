@@ -4,6 +4,7 @@
 #include "nativenet.h"
 
 #include <cstdint>
+#include <vector>
 
 #include "runtime/kernel_table.h"
 
@@ -38,6 +39,21 @@ inline constexpr int64_t kMaxWeightChunks = 8;
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
 void backward_data(const shape& p, const float* dy, const float* w, float* dx);
+
+// A layer's weights prepared once for inference (nn_conv2d_pack): the algorithm forward() would
+// pick for the shape, its weights already in that algorithm's layout, and the bias.
+struct packed_conv {
+    enum class algo { dw3x3, depthwise, winograd, direct, gemm };
+    shape p;
+    algo a;
+    std::vector<float> w;     // the algorithm's layout
+    std::vector<float> bias;  // k values, or empty
+};
+packed_conv pack(const shape& p, const float* w, const float* bias);
+// y = act(conv(x) + bias + residual) for n images (the packed shape's other sizes); residual
+// (y's shape) may be null, act is an nn_unary_op with its parameter alpha.
+void forward_packed(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha,
+                    float* y);
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
 
 // The cache budgets the drivers block for, in floats. They describe the target core's caches,
@@ -53,6 +69,26 @@ struct blocking {
 // Measured on Zen 3 (32 KiB L1D, 512 KiB L2) and kept on Zen 4/5 (1 MiB L2), whose larger L2
 // left the best sizes unchanged: the x86 tables and the scalar table (also arm64's) use these.
 inline constexpr blocking kBlockingZen = {256, 48 * 1024, 96 * 1024, 128 * 1024, 96 * 1024, 96 * 1024};
+
+// One plane of the depthwise 3x3 kernel (kernels::dw3x3):
+//   y[oh, ow] = act(bias + sum_{i,j < 3} wt[i * 3 + j] * x[oh * stride - 1 + i, ow * stride - 1 + j] + res[oh, ow])
+// with x = 0 outside the h x w plane, res omitted when null, act an nn_unary_op (alpha: its
+// parameter), oh = (h - 1) / stride + 1 and likewise ow. rows: scratch of dw3x3_rows_floats(w).
+struct dw3x3_args {
+    const float* x;
+    int64_t h, w, stride, oh, ow;
+    const float* wt;
+    float bias;
+    const float* res;
+    int act;
+    float alpha;
+    float* y;
+    float* rows;
+};
+// The padded input rows a dw3x3 call keeps (a ring of four and a row of zeros), each with room
+// for the widest vector read past the row's end (two 16-float registers at stride 2).
+inline int64_t dw3x3_pitch(int64_t w) { return (2 * w + 2 + 2 * 16 + 15) / 16 * 16; }
+inline int64_t dw3x3_rows_floats(int64_t w) { return 5 * dw3x3_pitch(w); }
 
 // Micro-kernels, one table per ISA.
 struct kernels {
@@ -71,6 +107,10 @@ struct kernels {
     // Depthwise (one input plane per output plane) on a zero-padded input xp with row pitch wp
     // ((h + pt + pb) rows): y[oh, ow] = bias + sum_ij w[i*s + j] * xp[oh*sh + i*dh, ow*sw + j*dw].
     void (*dw_forward)(const float* xp, int64_t wp, const float* w, float bias, const geom& g, float* y);
+    // Depthwise 3x3 with padding 1 on every side, dilation 1, stride 1 or 2 (MobileNet's layers),
+    // read straight from the unpadded plane, bias, residual and activation applied in registers:
+    // see dw3x3_args.
+    void (*dw3x3)(const dw3x3_args& a);
     // dxp[oh*sh + i*dh, ow*sw + j*dw] += w[i*s + j] * dy[oh, ow] on the padded plane.
     void (*dw_backward_data)(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp);
     // dw[i*s + j] = sum_{oh,ow} dy[oh, ow] * xp[oh*sh + i*dh, ow*sw + j*dw] (overwrites r*s values).

@@ -105,6 +105,32 @@ void depthwise_forward(const shape& p, const float* x, const float* w, const flo
     });
 }
 
+// MobileNet's depthwise layers: 3x3, padding 1, stride 1 or 2, one output plane per input plane.
+// kernels::dw3x3 reads the unpadded plane and applies bias, residual and activation in registers.
+bool takes_dw3x3(const shape& p) {
+    return p.cg == 1 && p.kg == 1 && p.r == 3 && p.s == 3 && p.dh == 1 && p.dw == 1 && p.sh == p.sw &&
+           (p.sh == 1 || p.sh == 2) && p.pt == 1 && p.pb == 1 && p.pl == 1 && p.pr == 1;
+}
+
+// Planes in tasks of about kDw3x3TaskOutputs outputs: MobileNet's 7x7 stage has a thousand planes
+// of 49 outputs, each far too little work to hand to a thread alone.
+constexpr int64_t kDw3x3TaskOutputs = 4096;
+
+void dw3x3_forward(const shape& p, const float* x, const float* w, const float* bias, const float* res, int act,
+                   float alpha, float* y) {
+    const auto& kt = active();
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, planes = p.n * p.c;
+    const int64_t per = std::clamp<int64_t>(kDw3x3TaskOutputs / std::max<int64_t>(1, ohw), 1, planes);
+    parallel_tasks((planes + per - 1) / per, [&](int64_t t) {
+        float* rows = thread_scratch(scratch::conv_task_input, dw3x3_rows_floats(p.w));
+        for (int64_t q = t * per; q < std::min(planes, (t + 1) * per); ++q) {
+            const int64_t k = q % p.c;
+            kt.dw3x3(dw3x3_args{x + q * hw, p.h, p.w, p.sh, p.oh, p.ow, w + k * 9, bias ? bias[k] : 0.0f,
+                                res ? res + q * ohw : nullptr, act, alpha, y + q * ohw, rows});
+        }
+    });
+}
+
 void depthwise_backward_data(const shape& p, const float* dy, const float* w, float* dx) {
     const auto& kt = active();
     const geom g = geom_of(p);
@@ -153,23 +179,35 @@ void depthwise_backward_weights(const shape& p, const float* x, const float* dy,
 
 }  // namespace
 
-void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
-    if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
-    if (takes_winograd(p)) return winograd_forward(p, x, w, bias, act, y);  // 3x3 stride 1: conv_winograd.h
-    if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
+namespace {
+
+// K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
+kblocking gemm_kblocking(const shape& p) {
+    return make_kblocking(p.crs, is_pointwise(p) ? 1 : p.r * p.s, active().block.k_block);
+}
+
+int64_t gemm_weights_size(const shape& p) { return p.groups * padded_rows(gemm::active(), p.kg) * p.crs; }
+
+// Each group's weights as the micro-kernel's A panels, K block by K block.
+void gemm_pack_weights(const shape& p, const float* w, float* apack) {
+    const auto& K = gemm::active();
+    const kblocking kb = gemm_kblocking(p);
+    const int64_t mp = padded_rows(K, p.kg);
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
+}
+
+// The implicit GEMM on weights gemm_pack_weights laid out: im2col of a band of output rows (or the
+// input itself for 1x1) straight into B's panels.
+void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, int act, float* y) {
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
-    // K blocks of whole channels, so a block's B rows are the im2col of channels [k0/rs, ...).
-    const kblocking kb = make_kblocking(p.crs, pointwise ? 1 : rs, kt.block.k_block);
+    const kblocking kb = gemm_kblocking(p);
     const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
-    // Weights packed once for every band (the caller's scratch; the tasks only read it).
     const int64_t mp = padded_rows(K, p.kg);
-    float* apack = thread_scratch(scratch::conv_weights, p.groups * mp * p.crs);
-    for (int64_t grp = 0; grp < p.groups; ++grp)
-        pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
     parallel_tasks(p.n * p.groups * bands, [&](int64_t t) {
         const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
@@ -187,6 +225,81 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
             },
             y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
     });
+}
+
+// y = act(y + residual) in one pass over the output (residual may be null), in pieces over threads.
+void residual_activation(const float* res, int act, float alpha, int64_t count, float* y) {
+    const auto& E = eltwise::active();
+    constexpr int64_t kPiece = 16384;
+    parallel_tasks((count + kPiece - 1) / kPiece, [&](int64_t t) {
+        const int64_t i0 = t * kPiece, len = std::min(kPiece, count - i0);
+        if (res) E.binary(NN_BINARY_ADD, y + i0, res + i0, y + i0, len);
+        if (act != NN_UNARY_IDENTITY) E.unary(static_cast<nn_unary_op>(act), y + i0, y + i0, len, alpha);
+    });
+}
+
+}  // namespace
+
+void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    if (takes_dw3x3(p)) return dw3x3_forward(p, x, w, bias, nullptr, act, 0.0f, y);
+    if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
+    if (takes_winograd(p)) return winograd_forward(p, x, w, bias, act, y);  // 3x3 stride 1: conv_winograd.h
+    if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
+    // Weights packed once for every band (the caller's scratch; the tasks only read it).
+    float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
+    gemm_pack_weights(p, w, apack);
+    gemm_forward_packed(p, x, apack, bias, act, y);
+}
+
+// Packed layers with at most this many outputs a channel over the whole batch (ResNet's 7x7 stage
+// at batch 1) take the direct kernel rather than Winograd: each transformed weight (16/9 the
+// weights' bytes) would serve only a few tiles, so streaming U costs more than the 2.25x fewer
+// multiply-adds save (512 channels at 7x7, batch 1, one thread on Zen 5: 1.9 vs 3.0 ms; from
+// batch 2 or 14x14 on, Winograd is ahead or even).
+constexpr int64_t kPackedWinogradMinOutputs = 64;
+
+packed_conv pack(const shape& p, const float* w, const float* bias) {
+    using algo = packed_conv::algo;
+    packed_conv pc{p, algo::gemm, {}, {}};
+    if (bias) pc.bias.assign(bias, bias + p.k);
+    const auto packed = [&](algo a, int64_t size, void (*fn)(const shape&, const float*, float*)) {
+        pc.a = a;
+        pc.w.resize(static_cast<size_t>(size));
+        fn(p, w, pc.w.data());
+    };
+    if (takes_dw3x3(p) || is_depthwise(p)) {
+        pc.a = takes_dw3x3(p) ? algo::dw3x3 : algo::depthwise;
+        pc.w.assign(w, w + p.k * p.crs);  // read as they are
+    } else if (takes_winograd(p) && (p.n * p.oh * p.ow > kPackedWinogradMinOutputs || !takes_direct(p))) {
+        packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
+    } else if (takes_direct(p)) {
+        packed(algo::direct, direct_weights_size(p), direct_pack_weights);
+    } else {
+        packed(algo::gemm, gemm_weights_size(p), gemm_pack_weights);
+    }
+    return pc;
+}
+
+void forward_packed(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha,
+                    float* y) {
+    using algo = packed_conv::algo;
+    shape p = pc.p;
+    p.n = n;
+    const float* w = pc.w.data();
+    const float* bias = pc.bias.empty() ? nullptr : pc.bias.data();
+    if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
+    // The other kernels' epilogues apply bias and then the nn_activation subset (none, ReLU,
+    // sigmoid, tanh, GELU: the same values in nn_unary_op). A residual comes before the
+    // activation, so with one (or another activation) both run as one pass afterwards.
+    const bool in_kernel = residual == nullptr && act <= NN_UNARY_GELU;
+    const int kact = in_kernel ? act : 0;
+    switch (pc.a) {
+        case algo::depthwise: depthwise_forward(p, x, w, bias, kact, y); break;
+        case algo::winograd: winograd_forward_packed(p, x, w, bias, kact, y); break;
+        case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
+        default: gemm_forward_packed(p, x, w, bias, kact, y); break;
+    }
+    if (!in_kernel) residual_activation(residual, act, alpha, p.n * p.k * p.oh * p.ow, y);
 }
 
 namespace {

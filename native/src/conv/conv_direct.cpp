@@ -102,19 +102,15 @@ bool takes_direct(const shape& p) {
     return band <= kMaxBandFloats;
 }
 
-void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
-    const direct::kernels& K = *direct::available();
-    const flat f = flat_of(p);
-    const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
-    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
-    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
-    for (int64_t c = 0; c < p.cg; ++c)
-        for (int64_t i = 0; i < p.r; ++i)
-            for (int64_t j = 0; j < p.s; ++j)
-                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
-    // Weights packed once (the caller's scratch; tasks only read it): per group and block of kmr
-    // output channels, [c][tap][kmr], rows past kg zero.
-    float* wpk = thread_scratch(scratch::conv_weights, p.groups * kblocks * blk);
+int64_t direct_weights_size(const shape& p) {
+    const int64_t kmr = direct::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
+    return p.groups * kblocks * p.cg * p.r * p.s * kmr;
+}
+
+// Per group and block of kmr output channels, [c][tap][kmr], rows past kg zero.
+void direct_pack_weights(const shape& p, const float* w, float* wpk) {
+    const int64_t kmr = direct::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr, taps = p.r * p.s;
+    const int64_t blk = p.cg * taps * kmr;
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t kb = 0; kb < kblocks; ++kb) {
             float* dst = wpk + (grp * kblocks + kb) * blk;
@@ -125,6 +121,25 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
                         dst[(c * taps + t) * kmr + m] = k < p.kg ? w[((grp * p.kg + k) * p.cg + c) * taps + t] : 0.0f;
                     }
         }
+}
+
+void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    // Weights packed once per call (the caller's scratch; tasks only read it).
+    float* wpk = thread_scratch(scratch::conv_weights, direct_weights_size(p));
+    direct_pack_weights(p, w, wpk);
+    direct_forward_packed(p, x, wpk, bias, act, y);
+}
+
+void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
+    const direct::kernels& K = *direct::available();
+    const flat f = flat_of(p);
+    const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
+    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
     const int64_t ntasks = p.n * p.groups * f.bands;
     const int64_t tiles = (f.rows * f.wp + K.nr - 1) / K.nr;  // tiles per block of a band, at most
     parallel_tasks(ntasks, [&](int64_t t) {

@@ -66,5 +66,9 @@ const kernels* available() noexcept;
 // Whether forward(p) takes the direct path.
 bool takes_direct(const shape& p);
 void direct_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// The same in two steps, so a layer's weights are packed once (nn_conv2d_pack).
+int64_t direct_weights_size(const shape& p);
+void direct_pack_weights(const shape& p, const float* w, float* wpk);
+void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
 
 }  // namespace nn::conv

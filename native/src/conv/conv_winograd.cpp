@@ -128,14 +128,15 @@ bool takes_winograd(const shape& p) {
     return p.w <= kMaxWidth;
 }
 
-void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
-    const winograd::kernels& K = *winograd::available();
-    const plan q = plan_of(p, K, 16 * p.cg);
-    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
-    const int64_t per_img = q.th * q.tw, total = p.n * per_img;
+int64_t winograd_weights_size(const shape& p) {
+    const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
+    return p.groups * 16 * kblocks * p.cg * kmr;
+}
+
+void winograd_pack_weights(const shape& p, const float* w, float* u) {
+    const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
     // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c).
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
-    float* u = thread_scratch(scratch::conv_weights, p.groups * ugrp);
     std::memset(u, 0, sizeof(float) * static_cast<size_t>(p.groups * ugrp));
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t k = 0; k < p.kg; ++k)
@@ -154,6 +155,20 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
                     for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * uxi] = e[j];
                 }
             }
+}
+
+void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    float* u = thread_scratch(scratch::conv_weights, winograd_weights_size(p));
+    winograd_pack_weights(p, w, u);
+    winograd_forward_packed(p, x, u, bias, act, y);
+}
+
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+    const winograd::kernels& K = *winograd::available();
+    const plan q = plan_of(p, K, 16 * p.cg);
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
+    const int64_t per_img = q.th * q.tw, total = p.n * per_img;
+    const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
     const int64_t vxi = odd_lines(p.cg * q.vs);
     parallel_tasks(p.groups * q.tasks, [&](int64_t task) {
         const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);

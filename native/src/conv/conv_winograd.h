@@ -94,6 +94,11 @@ const kernels* available() noexcept;
 // Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
 bool takes_winograd(const shape& p);
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// The same in two steps, so a layer's weights are transformed once (nn_conv2d_pack): U (the
+// transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
+int64_t winograd_weights_size(const shape& p);
+void winograd_pack_weights(const shape& p, const float* w, float* u);
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
 
 // Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]
 // with Z = A dY A^T per tile (the transposed output transform), then dW = G^T dU G; the bias

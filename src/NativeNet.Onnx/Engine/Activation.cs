@@ -25,6 +25,33 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0,
         _ => -1,
     };
 
+    /// <summary>
+    /// The native element-wise op (nn_unary_op and its alpha) that computes this activation, for the
+    /// packed convolution's epilogue; null when it runs as a managed pass (Erf, or a Clip,
+    /// HardSigmoid or HardSwish with other constants than ReLU6's and PyTorch's).
+    /// </summary>
+    public (nn_unary_op Op, float Alpha)? NativeUnary => Kind switch
+    {
+        ActivationKind.None => (nn_unary_op.NN_UNARY_IDENTITY, 0f),
+        ActivationKind.Relu => (nn_unary_op.NN_UNARY_RELU, 0f),
+        ActivationKind.Sigmoid => (nn_unary_op.NN_UNARY_SIGMOID, 0f),
+        ActivationKind.Tanh => (nn_unary_op.NN_UNARY_TANH, 0f),
+        ActivationKind.Gelu => (nn_unary_op.NN_UNARY_GELU, 0f),
+        ActivationKind.LeakyRelu => (nn_unary_op.NN_UNARY_LEAKY_RELU, Alpha),
+        ActivationKind.Elu => (nn_unary_op.NN_UNARY_ELU, Alpha),
+        ActivationKind.Clip when Alpha == 0 && Beta == 6 => (nn_unary_op.NN_UNARY_RELU6, 0f),
+        ActivationKind.Clip when Alpha == 0 && float.IsPositiveInfinity(Beta) => (nn_unary_op.NN_UNARY_RELU, 0f),
+        ActivationKind.HardSwish when Alpha == 1f / 6 && Beta == 0.5f => (nn_unary_op.NN_UNARY_HARDSWISH, 0f),
+        ActivationKind.HardSigmoid when Alpha == 1f / 6 && Beta == 0.5f => (nn_unary_op.NN_UNARY_HARDSIGMOID, 0f),
+        ActivationKind.Softplus => (nn_unary_op.NN_UNARY_SOFTPLUS, 0f),
+        ActivationKind.Exp => (nn_unary_op.NN_UNARY_EXP, 0f),
+        ActivationKind.Log => (nn_unary_op.NN_UNARY_LOG, 0f),
+        ActivationKind.Neg => (nn_unary_op.NN_UNARY_NEG, 0f),
+        ActivationKind.Abs => (nn_unary_op.NN_UNARY_ABS, 0f),
+        ActivationKind.Sqrt => (nn_unary_op.NN_UNARY_SQRT, 0f),
+        _ => null,
+    };
+
     /// <summary>The activation for an ONNX unary op, or null if <paramref name="op"/> is not one.</summary>
     public static Activation? ForOp(string op, Func<string, float, float> attr) => op switch
     {

@@ -5,12 +5,13 @@ namespace NativeNet.Onnx.Engine;
 
 /// <summary>
 /// Native, 64-byte-aligned copies of the constants steps read (weights, biases, folded tensors),
-/// made once per model and shared by every plan; also owns the GEMM-packed weight handles.
+/// made once per model and shared by every plan; also owns the packed GEMM and convolution weight handles.
 /// </summary>
 internal sealed unsafe class ConstantPool : IDisposable
 {
     private readonly Dictionary<StaticTensor, nint> _copies = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(StaticTensor, bool), nint> _packed = new();
+    private readonly Dictionary<(StaticTensor, StaticTensor?, string), nint> _packedConvs = new();
     private readonly Dictionary<(GraphNodeKey, string), StaticTensor> _derived = new();
     private long _bytes;
 
@@ -53,14 +54,33 @@ internal sealed unsafe class ConstantPool : IDisposable
         return handle;
     }
 
+    /// <summary>
+    /// A Conv's weights and bias packed once for the algorithm the native library picks for its
+    /// geometry and batch (<c>nn_conv2d_pack</c>: a batch of one small plane takes another algorithm
+    /// than a large batch), shared by every plan with the same geometry and batch.
+    /// </summary>
+    public nint PackedConv(StaticTensor weight, StaticTensor? bias, Interop.nn_conv2d_desc desc)
+    {
+        var d = desc;
+        var key = (weight, bias, $"{d.n}x{d.c}x{d.h}x{d.w}>{d.k} {d.r}x{d.s} /{d.stride_h},{d.stride_w} " +
+            $"p{d.pad_top},{d.pad_bottom},{d.pad_left},{d.pad_right} d{d.dilation_h},{d.dilation_w} g{d.groups}");
+        if (_packedConvs.TryGetValue(key, out var h)) return h;
+        nint handle;
+        Native.Check(Interop.NativeMethods.nn_conv2d_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));
+        _packedConvs[key] = handle;
+        return handle;
+    }
+
     public long Bytes => _bytes;
 
     public void Dispose()
     {
         foreach (var p in _copies.Values) NativeMemory.AlignedFree((void*)p);
         foreach (var h in _packed.Values) Interop.NativeMethods.nn_packed_matrix_destroy(h);
+        foreach (var h in _packedConvs.Values) Interop.NativeMethods.nn_conv2d_packed_destroy(h);
         _copies.Clear();
         _packed.Clear();
+        _packedConvs.Clear();
         _derived.Clear();
     }
 }

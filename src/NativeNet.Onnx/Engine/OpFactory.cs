@@ -269,15 +269,7 @@ internal static unsafe class OpFactory
         }
         string convOut = separateResidual == null ? node.Outputs[0] : node.Outputs[0] + " (conv)";
         int y = b.Define(convOut, os);
-        if (group == 1 && desc.r * desc.s > 1 && oh * ow <= PackedConvMaxPlane)
-        {
-            long crs = desc.c * desc.r * desc.s;
-            int col = b.Scratch(node.Label + " im2col", crs * oh * ow);
-            int yt = b.Scratch(node.Label + " gemm", desc.k * oh * ow);
-            b.AddStep(new PackedConvStep(node.Label, desc, oh, ow, b.Constants.Packed(w, true, crs, desc.k), bias == null ? null : b.Constants.Get(bias),
-                separateResidual == null ? act : Activation.None, x, y, residual, col, yt));
-        }
-        else b.AddStep(new ConvStep(node.Label, desc, b.Constants.Get(w), bias == null ? null : b.Constants.Get(bias),
+        b.AddStep(new ConvStep(node.Label, b.Constants.PackedConv(w, bias, desc), desc.n,
             separateResidual == null ? act : Activation.None, x, y, residual, ShapeMath.Count(os)));
         if (separateResidual != null)
         {
@@ -288,9 +280,6 @@ internal static unsafe class OpFactory
             b.AddStep(new BinaryStep(node.Label, BinaryKind.Add, Engine.Operand.Slot(y), os, rOp, rs, full, y2, act));
         }
     }
-
-    /// <summary>Output planes up to this many pixels run as im2col + packed GEMM (<see cref="PackedConvStep"/>).</summary>
-    private const long PackedConvMaxPlane = 256;
 
     private static void AddConvTranspose(PlanBuilder b, GraphNode node)
     {

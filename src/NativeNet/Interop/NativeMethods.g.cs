@@ -403,6 +403,24 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_backward_weights(nn_conv2d_desc* desc, float* x, float* dy, float* dweight, float* dbias);
 
+    /// <summary>Packs weight [k, c / groups, r, s] and bias [k] (NULL: none) for *desc into a new handle *out. Neither is referenced after the call. desc-&gt;n is the batch the algorithm is chosen for; nn_conv2d_packed_forward accepts any batch.</summary>
+    // C: nn_status nn_conv2d_pack(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_packed ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
+
+    /// <summary>y = act(conv(x) + bias + residual) for a batch of n &gt;= 1 images (the packed descriptor's other sizes). residual [n, k, oh, ow] may be NULL; y must not overlap x or residual. activation: any element-wise op of nn_unary_op (ReLU6, HardSwish, LeakyReLU with alpha, ...), applied once to the sum; NN_UNARY_IDENTITY for none.</summary>
+    // C: nn_status nn_conv2d_packed_forward(const nn_conv2d_packed * packed, int64_t n, const float * x, const float * residual, nn_unary_op activation, float alpha, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_packed_forward(nint packed, long n, float* x, float* residual, nn_unary_op activation, float alpha, float* y);
+
+    /// <summary>Frees a packed convolution. NULL is a no-op. Always NN_OK.</summary>
+    // C: nn_status nn_conv2d_packed_destroy(nn_conv2d_packed * packed)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_packed_destroy(nint packed);
+
     /// <summary>Validates *desc and writes the output length.</summary>
     // C: nn_status nn_conv1d_output_size(const nn_conv1d_desc * desc, int64_t * ol)
     [LibraryImport(LibraryName)]

@@ -125,6 +125,17 @@ public interface IKernels
     /// <summary>output = conv2d(input, weight) + bias (bias may be empty).</summary>
     void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
 
+    /// <summary>
+    /// The weights and bias (bias may be empty) of a convolution with geometry <paramref name="g"/>
+    /// prepared once for <see cref="Conv2dForwardPacked"/>, or null where this backend has no packed
+    /// form (then <see cref="Conv2dForward"/> is the way).
+    /// </summary>
+    PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias) => null;
+
+    /// <summary><see cref="Conv2dForward"/> on weights <see cref="PackConv2d"/> prepared (same geometry, any batch): the same values up to rounding (bit for bit where the packing chose the plain call's algorithm).</summary>
+    void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output) =>
+        throw new NotSupportedException($"{GetType().Name} has no packed convolution (PackConv2d returns null)");
+
     /// <summary>gradInput (overwritten) from gradOutput and weight.</summary>
     void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput);
 

@@ -40,6 +40,46 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
+    public PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+    {
+        g.Validate();
+        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        if (!bias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, bias.Length, nameof(bias));
+        var desc = ConvDesc(g with { Batch = Math.Max(1, g.Batch) });
+        nint handle;
+        fixed (float* pw = weight)
+        fixed (float* pb = bias)
+            NativeStatus.Check(NativeMethods.nn_conv2d_pack(&desc, pw, pb, &handle));
+        return new PackedConv(handle, g);
+    }
+
+    /// <inheritdoc />
+    public void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        g.Validate();
+        packed.CheckUsable(typeof(NativeKernels), g);
+        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelChecks.AtLeast(g.OutputSize, output.Length, nameof(output));
+        if (g.Batch == 0) return;
+        fixed (float* px = input)
+        fixed (float* py = output)
+            NativeStatus.Check(NativeMethods.nn_conv2d_packed_forward(((PackedConv)packed).Handle, g.Batch, px, null,
+                nn_unary_op.NN_UNARY_IDENTITY, 0f, py));
+        GC.KeepAlive(packed);
+    }
+
+    /// <summary>An nn_conv2d_packed handle.</summary>
+    private sealed class PackedConv : PackedConv2d
+    {
+        public PackedConv(nint handle, in Conv2dGeometry g) : base(g) => Handle = handle;
+
+        public nint Handle { get; }
+
+        protected override void Free() => NativeMethods.nn_conv2d_packed_destroy(Handle);
+    }
+
+    /// <inheritdoc />
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput)
     {
         g.Validate();

@@ -3,32 +3,25 @@ using NativeNet.Interop;
 namespace NativeNet.Onnx.Engine.Steps;
 
 /// <summary>
-/// Conv (1-D runs as 2-D with height 1): bias and a ReLU/sigmoid/tanh/GELU are fused into the native
-/// kernel's epilogue; a fused residual Add (ResNet's skip connection) is added before the activation
-/// in one pass over the output while it is still in cache.
+/// Conv (1-D runs as 2-D with height 1) on weights packed once at load (<c>nn_conv2d_pack</c>: the
+/// Winograd, direct-tile, GEMM-panel or depthwise layout the native library picks for the shape):
+/// bias, a fused residual Add (ResNet's and MobileNet's skip connections) and the activation run in
+/// the native epilogue, y = act(conv(x) + bias + residual). An activation with no native form
+/// (<see cref="Activation.NativeUnary"/> null) runs as its own pass afterwards.
 /// </summary>
-internal sealed unsafe class ConvStep(string label, nn_conv2d_desc desc, float* weight, float* bias, Activation act,
-    int x, int y, Operand? residual, long outCount)
+internal sealed unsafe class ConvStep(string label, nint packed, long n, Activation act, int x, int y, Operand? residual,
+    long outCount)
     : Step(label, residual is { IsSlot: true } r ? [x, r.SlotIndex] : [x], [y])
 {
-    private readonly nn_conv2d_desc _desc = desc;
+    private readonly (nn_unary_op Op, float Alpha) _native = act.NativeUnary ?? (nn_unary_op.NN_UNARY_IDENTITY, 0f);
+    private readonly bool _managedActivation = act.NativeUnary == null;
 
     public override void Run(ExecutionPlan plan)
     {
-        var d = _desc;
         float* py = plan.F(y);
-        bool fused = residual == null && act.EpilogueCode >= 0;
-        Native.Check(NativeMethods.nn_conv2d_forward(&d, plan.F(x), weight, bias, fused ? act.EpilogueCode : 0, py));
-        if (residual is { } r)
-        {
-            if (act.Kind == ActivationKind.Relu) Elementwise.AddRelu(py, r.Get(plan), py, outCount);
-            else
-            {
-                Native.Check(NativeMethods.nn_binary(nn_binary_op.NN_BINARY_ADD, py, r.Get(plan), py, outCount));
-                act.Apply(py, py, outCount);
-            }
-        }
-        else if (!fused) act.Apply(py, py, outCount);
+        float* pr = residual is { } r ? r.Get(plan) : null;
+        Native.Check(NativeMethods.nn_conv2d_packed_forward(packed, n, plan.F(x), pr, _native.Op, _native.Alpha, py));
+        if (_managedActivation) act.Apply(py, py, outCount);
     }
 }
 

@@ -7,7 +7,16 @@ public static partial class Functional
 {
     /// <summary>2-D convolution over NCHW input; weight [out, in/groups, kh, kw]; one autograd node.</summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, (int H, int W)? stride = null, (int H, int W)? padding = null,
-                                (int H, int W)? dilation = null, int groups = 1)
+                                (int H, int W)? dilation = null, int groups = 1) =>
+        Conv2d(input, weight, bias, stride, padding, dilation, groups, null);
+
+    /// <summary>
+    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, ValueTuple{int, int}?, ValueTuple{int, int}?, ValueTuple{int, int}?, int)"/>
+    /// with the forward on <paramref name="packed"/> when <paramref name="packed"/>(geometry) gives one
+    /// (weights and bias the kernels prepared once: the plain call's values up to rounding).
+    /// </summary>
+    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W)? stride, (int H, int W)? padding,
+                                  (int H, int W)? dilation, int groups, Func<Conv2dGeometry, PackedConv2d?>? packed)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -27,7 +36,8 @@ public static partial class Functional
         var geo = new Conv2dGeometry(x[0], x[1], x[2], x[3], w[0], w[2], w[3], s.H, s.W, p.H, p.W, d.H, d.W, groups);
         geo.Validate();
         var y = Tensor.Empty(new[] { x[0], w[0], geo.OutHeight, geo.OutWidth });
-        K.Conv2dForward(geo, input.Data, weight.Data, bias is null ? default : bias.Data, y.AsSpan());
+        if (packed?.Invoke(geo) is { } pk) K.Conv2dForwardPacked(geo, input.Data, pk, y.AsSpan());
+        else K.Conv2dForward(geo, input.Data, weight.Data, bias is null ? default : bias.Data, y.AsSpan());
         var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
         if (Autograd.Needs(inputs))
         {

@@ -1,0 +1,175 @@
+// The depthwise 3x3 kernel (kernels::dw3x3) against its scalar reference and the convolution's
+// definition, and the prepacked entry point (nn_conv2d_pack / nn_conv2d_packed_forward) on every
+// algorithm it packs for, with residual and activation epilogues, against the direct reference.
+// CTest runs the binary under every ISA cap, so each SIMD table meets the reference here.
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "conv/conv.h"
+#include "eltwise/eltwise.h"
+#include "test_util.h"
+
+namespace {
+
+// Output = act(conv + bias + residual) from the double-accumulating reference.
+std::vector<float> reference(const nn::conv::shape& p, const std::vector<float>& x, const std::vector<float>& w,
+                             const float* bias, const float* res, nn_unary_op act, float alpha) {
+    const int64_t ys = p.n * p.k * p.oh * p.ow;
+    std::vector<float> y(static_cast<size_t>(ys));
+    nn::conv::forward_ref(p, x.data(), w.data(), bias, 0, y.data());
+    if (res)
+        for (int64_t i = 0; i < ys; ++i) y[static_cast<size_t>(i)] += res[i];
+    nn::eltwise::ref_kernels.unary(act, y.data(), y.data(), ys, alpha);
+    return y;
+}
+
+const nn_unary_op kActs[] = {NN_UNARY_IDENTITY, NN_UNARY_RELU, NN_UNARY_RELU6, NN_UNARY_HARDSWISH,
+                             NN_UNARY_LEAKY_RELU, NN_UNARY_SIGMOID};
+
+}  // namespace
+
+TEST(Dw3x3, ActiveTableMatchesReferenceAndDefinition) {
+    const auto& kt = nn::conv::active();
+    const auto& ref = nn::conv::ref_kernels;
+    int variant = 0;
+    for (int64_t stride : {1, 2})
+        for (int64_t h : {1, 2, 5, 14})
+            for (int64_t w : {1, 2, 3, 7, 15, 16, 17, 31, 33, 56, 70}) {
+                const int64_t oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
+                const auto x = nn_test::random_vector(h * w, 20 + variant), wt = nn_test::random_vector(9, 21 + variant);
+                const auto res = nn_test::random_vector(oh * ow, 22 + variant);
+                const nn_unary_op act = kActs[variant % 6];
+                const bool with_res = variant % 2 == 0;
+                ++variant;
+                std::vector<float> got(static_cast<size_t>(oh * ow), -7.0f), want(got.size(), -9.0f);
+                std::vector<float> rows(static_cast<size_t>(nn::conv::dw3x3_rows_floats(w)), 123.0f);
+                nn::conv::dw3x3_args a{x.data(), h, w, stride, oh, ow, wt.data(), 0.25f,
+                                       with_res ? res.data() : nullptr, act, 0.1f, got.data(), rows.data()};
+                kt.dw3x3(a);
+                a.y = want.data();
+                ref.dw3x3(a);
+                const std::string ctx = std::string(kt.isa) + " dw3x3 h=" + std::to_string(h) + " w=" + std::to_string(w) +
+                                        " stride=" + std::to_string(stride) + " act=" + std::to_string(act) +
+                                        (with_res ? " residual" : "");
+                EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), oh * ow, 1e-5f, 1e-6f, ctx));
+                // The reference kernel against the convolution's definition.
+                const auto p = nn::conv::validate(nn_conv2d_desc{1, 1, h, w, 1, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1, 1});
+                const float bias = 0.25f;
+                const auto def = reference(p, x, wt, &bias, with_res ? res.data() : nullptr, act, 0.1f);
+                EXPECT_TRUE(nn_test::all_close(want.data(), def.data(), oh * ow, 1e-5f, 1e-6f, "reference " + ctx));
+            }
+}
+
+namespace {
+
+struct PackedCase {
+    nn_conv2d_desc d;
+    const char* algo;  // what the case is there to reach
+};
+
+const PackedCase kPackedCases[] = {
+    {{2, 16, 14, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16}, "depthwise 3x3 stride 1"},
+    {{2, 24, 15, 20, 24, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 24}, "depthwise 3x3 stride 2"},
+    {{2, 8, 11, 11, 16, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 8}, "depthwise 5x5, two outputs a channel"},
+    {{2, 16, 12, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd"},
+    {{2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct"},
+    {{2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM"},
+    {{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "im2col GEMM, strided, groups"},
+    {{1, 300, 4, 5, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, several K blocks"},
+};
+
+// Shapes the packed entry point runs on another algorithm than the plain call (not bitwise equal).
+const PackedCase kPackedOnlyCases[] = {
+    {{1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd shape, one 7x7 image: direct"},
+};
+
+}  // namespace
+
+TEST(Conv2dPacked, MatchesReferenceForAnyBatchWithResidualAndActivation) {
+    int variant = 0;
+    std::vector<PackedCase> cases(std::begin(kPackedCases), std::end(kPackedCases));
+    cases.insert(cases.end(), std::begin(kPackedOnlyCases), std::end(kPackedOnlyCases));
+    for (const auto& c : cases) {
+        const auto p0 = nn::conv::validate(c.d);
+        const auto w = nn_test::random_vector(p0.k * p0.crs, 30 + variant);
+        const auto b = nn_test::random_vector(p0.k, 31 + variant);
+        const float* bias = variant % 3 == 2 ? nullptr : b.data();
+        nn_conv2d_packed* pk = nullptr;
+        ASSERT_EQ(nn_conv2d_pack(&c.d, w.data(), bias, &pk), NN_OK) << nn_last_error();
+        for (int64_t n : {p0.n, p0.n + 1})
+            for (bool with_res : {false, true}) {
+                auto p = p0;
+                p.n = n;
+                const nn_unary_op act = kActs[variant++ % 6];
+                const int64_t xs = n * p.c * p.h * p.w, ys = n * p.k * p.oh * p.ow;
+                const auto x = nn_test::random_vector(xs, 40 + variant), res = nn_test::random_vector(ys, 41 + variant);
+                std::vector<float> y(static_cast<size_t>(ys), -7.0f);
+                ASSERT_EQ(nn_conv2d_packed_forward(pk, n, x.data(), with_res ? res.data() : nullptr, act, 0.05f, y.data()),
+                          NN_OK)
+                    << nn_last_error();
+                const auto want = reference(p, x, w, bias, with_res ? res.data() : nullptr, act, 0.05f);
+                const std::string ctx = std::string(c.algo) + " " + nn_test::describe(c.d) + " n=" + std::to_string(n) +
+                                        " act=" + std::to_string(act) + (with_res ? " residual" : "");
+                EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f, ctx));
+            }
+        nn_conv2d_packed_destroy(pk);
+    }
+}
+
+TEST(Conv2dPacked, EqualsUnpackedForwardAndOneVsTwoThreads) {
+    for (const auto& c : kPackedCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 50), w = nn_test::random_vector(p.k * p.crs, 51);
+        const auto b = nn_test::random_vector(p.k, 52);
+        const int64_t ys = p.n * p.k * p.oh * p.ow;
+        std::vector<float> plain(static_cast<size_t>(ys)), one(plain.size()), two(plain.size());
+        ASSERT_EQ(nn_conv2d_forward(&c.d, x.data(), w.data(), b.data(), NN_CONV_ACTIVATION_RELU, plain.data()), NN_OK);
+        nn_conv2d_packed* pk = nullptr;
+        ASSERT_EQ(nn_conv2d_pack(&c.d, w.data(), b.data(), &pk), NN_OK);
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), nullptr, NN_UNARY_RELU, 0.0f, one.data()), NN_OK);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), nullptr, NN_UNARY_RELU, 0.0f, two.data()), NN_OK);
+        }
+        nn_conv2d_packed_destroy(pk);
+        EXPECT_EQ(0, std::memcmp(plain.data(), one.data(), plain.size() * 4)) << "packed vs plain " << c.algo;
+        EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * 4)) << "1 vs 2 threads " << c.algo;
+    }
+}
+
+TEST(Conv2dPacked, RejectsBadArguments) {
+    const nn_conv2d_desc d{1, 2, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    std::vector<float> w(2 * 2 * 9, 0.5f), x(50, 1.0f), y(50);
+    nn_conv2d_packed* pk = nullptr;
+    EXPECT_EQ(nn_conv2d_pack(&d, w.data(), nullptr, nullptr), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("out"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_pack(&d, nullptr, nullptr, &pk), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(pk, nullptr);
+    nn_conv2d_desc bad = d;
+    bad.groups = 3;
+    EXPECT_EQ(nn_conv2d_pack(&bad, w.data(), nullptr, &pk), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("groups"), std::string::npos) << nn_last_error();
+    ASSERT_EQ(nn_conv2d_pack(&d, w.data(), nullptr, &pk), NN_OK);
+    EXPECT_EQ(nn_conv2d_packed_forward(nullptr, 1, x.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, 0, x.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("n="), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, int64_t{1} << 62, x.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, 1, x.data(), nullptr, static_cast<nn_unary_op>(99), 0.0f, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("activation"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, 1, nullptr, nullptr, NN_UNARY_IDENTITY, 0.0f, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, 1, x.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, nullptr),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_packed_destroy(pk), NN_OK);
+    EXPECT_EQ(nn_conv2d_packed_destroy(nullptr), NN_OK);
+}
