@@ -82,10 +82,8 @@ public static class ImageTrainer
                 Classes = classes.ToList(), Image = prep, ModelDescription = s.Network.ToString(),
             };
             var report = ImageReport.Build(s, o, all, train.Count, val, outputs, summary, confusion, history, model, bad);
-            Directory.CreateDirectory(s.OutDir);
-            string modelPath = Path.Combine(s.OutDir, TrainCommand.ModelFile), reportPath = Path.Combine(s.OutDir, TrainCommand.ReportFile);
-            Model.Save(model, modelPath, new Dictionary<string, string> { [Model.SchemaKey] = schema.ToJson() });
-            HtmlReportWriter.WriteAtomic(report, reportPath);
+            TrainCommand.CheckOutputs(s.OutDir, s.DataPath);
+            var (modelPath, reportPath) = TrainOutputs.Write(s.OutDir, s.RunId, model, new Dictionary<string, string> { [Model.SchemaKey] = schema.ToJson() }, report);
             stdout.WriteLine($"Model:  {modelPath}");
             stdout.WriteLine($"Report: {reportPath}");
             if (json)
