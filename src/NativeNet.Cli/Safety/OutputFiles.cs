@@ -101,7 +101,13 @@ public static class OutputFiles
         foreach (var record in records)
         {
             var parts = Path.GetFileName(record)[CommitPrefix.Length..].Split('.');
-            if (parts.Length != 2 || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            if (parts.Length is not (2 or 3) || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            if (parts.Length == 3)
+            {
+                // A record killed while it was written (".tmp"): the renames never began, there is nothing to carry out.
+                if (parts[2] == "tmp" && FileKind.Of(record, followLinks: false).Type == FileType.Regular) TryDelete(record);
+                continue;
+            }
             if (FileKind.Of(record, followLinks: false) is not { Type: FileType.Regular, Size: <= MaxCommitRecordBytes }) continue;
             try
             {
