@@ -84,15 +84,40 @@ public sealed class ProcessGroup
         var pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
         try
         {
-            long request;
-            lock (Gate) DistStatus.Check(DistMethods.nn_dist_allreduce_start((void*)pin.AddrOfPinnedObject(), count, nn_dist_dtype.NN_DIST_FLOAT32, &request));
-            return new PendingAllReduce(request, pin);
+            return Start((float*)pin.AddrOfPinnedObject(), count, () => pin.Free());
         }
         catch
         {
             pin.Free();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts summing the elements of <paramref name="tensor"/> across ranks, in its own memory (no
+    /// copy); the memory stays alive until <see cref="PendingAllReduce.Wait"/> even if the tensor is
+    /// disposed meanwhile, but must not be read or written before then.
+    /// </summary>
+    public unsafe PendingAllReduce StartAllReduce(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        var hold = tensor.ViewAs([tensor.Count]);
+        try
+        {
+            return Start(hold.Pointer, hold.Count, hold.Dispose);
+        }
+        catch
+        {
+            hold.Dispose();
+            throw;
+        }
+    }
+
+    private unsafe PendingAllReduce Start(float* values, int count, Action release)
+    {
+        long request;
+        lock (Gate) DistStatus.Check(DistMethods.nn_dist_allreduce_start(values, count, nn_dist_dtype.NN_DIST_FLOAT32, &request));
+        return new PendingAllReduce(request, release);
     }
 
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="values"/> to every rank.</summary>
@@ -118,30 +143,31 @@ public sealed class ProcessGroup
     public sealed class PendingAllReduce
     {
         private readonly long _request;
-        private GCHandle _pin;
+        private Action? _release;   // unpins the buffer; null once waited for
 
-        internal PendingAllReduce(long request, GCHandle pin) { _request = request; _pin = pin; }
+        internal PendingAllReduce(long request, Action release) { _request = request; _release = release; }
 
         /// <summary>Drives communication; true once the sum is complete. Never blocks.</summary>
         public unsafe bool Test()
         {
-            if (!_pin.IsAllocated) return true;
+            if (_release is null) return true;
             int done;
             lock (Gate) DistStatus.Check(DistMethods.nn_dist_test(_request, &done));
             return done != 0;
         }
 
-        /// <summary>Waits for the sum (bounded by the timeout) and unpins the buffer.</summary>
+        /// <summary>Waits for the sum (bounded by the timeout) and releases the buffer.</summary>
         public void Wait()
         {
-            if (!_pin.IsAllocated) return;
+            if (_release is null) return;
             try
             {
                 lock (Gate) DistStatus.Check(DistMethods.nn_dist_wait(_request));
             }
             finally
             {
-                _pin.Free();
+                _release();
+                _release = null;
             }
         }
     }

@@ -11,6 +11,7 @@ using NativeNet.Training;
 // Adam): the same seed and global batch give the same weights with any number of ranks.
 //   --out F           rank 0 writes the final weights (safetensors)
 //   --batch B         per-rank batch; --epochs E; --seed S; --bucket-bytes N (default 25 MB)
+//   --in-place-bytes N   gradients of at least N bytes are summed in place (default 1 MB)
 //   --checkpoint F --stop-after K   rank 0 saves a checkpoint after epoch K and every rank stops
 //   --resume F        continue from a checkpoint (written with any number of ranks)
 var a = Args.Parse(args);
@@ -20,7 +21,7 @@ Generator.ManualSeed((ulong)a.Seed);
 using var model = new Sequential(new Linear(6, 24), new ReLU(), new Dropout(0.3), new Linear(24, 12), new ReLU(), new Linear(12, 1));
 var adam = new Adam(model.Parameters(), lr: 0.01);
 var loss = new BCEWithLogitsLoss();
-using var ddp = new DistributedDataParallel(model, bucketBytes: a.BucketBytes);
+using var ddp = new DistributedDataParallel(model, bucketBytes: a.BucketBytes, inPlaceBytes: a.InPlaceBytes);
 int start = 0;
 if (a.Resume is not null) start = Checkpoint.Load(a.Resume, model, adam).Epoch;
 var sampler = new DistributedSampler(data, a.Batch, ddp.Rank, ddp.WorldSize, seed: a.Seed);
@@ -65,7 +66,7 @@ static Dataset Synthetic(int n, int features)
     return new Dataset(x, [features], y);
 }
 
-internal sealed record Args(string? Out, int Batch, int Epochs, int Seed, int BucketBytes, string? Checkpoint, int StopAfter, string? Resume)
+internal sealed record Args(string? Out, int Batch, int Epochs, int Seed, int BucketBytes, int InPlaceBytes, string? Checkpoint, int StopAfter, string? Resume)
 {
     public static Args Parse(string[] args)
     {
@@ -73,6 +74,6 @@ internal sealed record Args(string? Out, int Batch, int Epochs, int Seed, int Bu
         for (int i = 0; i + 1 < args.Length; i += 2) d[args[i]] = args[i + 1];
         int I(string k, int v) => d.TryGetValue(k, out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : v;
         return new Args(d.GetValueOrDefault("--out"), I("--batch", 8), I("--epochs", 4), I("--seed", 1), I("--bucket-bytes", DistributedDataParallel.DefaultBucketBytes),
-            d.GetValueOrDefault("--checkpoint"), I("--stop-after", 0), d.GetValueOrDefault("--resume"));
+            I("--in-place-bytes", DistributedDataParallel.DefaultInPlaceBytes), d.GetValueOrDefault("--checkpoint"), I("--stop-after", 0), d.GetValueOrDefault("--resume"));
     }
 }

@@ -7,7 +7,7 @@ namespace NativeNet.Cli.Commands;
 
 /// <summary>
 /// `nativenet convert --from weights.pth --to weights.safetensors`: a PyTorch state dict (the zip
-/// format torch.save writes) as a safetensors file with the same names, shapes, dtypes and values.
+/// or the legacy format torch.save writes) as a safetensors file with the same names, shapes, dtypes and values.
 /// The .pth is read by a restricted unpickler: a file whose pickle names anything but the globals a
 /// state dict needs is refused (exit 2) before any output is written.
 /// </summary>

@@ -39,15 +39,18 @@ public class DistributedTrainingTests
     {
         using var dir = new TempFolder();
         const string helper = "NativeNet.DistributedHelper.dll";
-        // Two ranks × 8 with the default (one) bucket, and with 64-byte buckets (one per parameter or so).
+        // Two ranks × 8 with the default (one) bucket, with 64-byte buckets (one per parameter or so),
+        // and with every gradient summed in place (no bucket buffer).
         Expect(MpiJob.Run(2, helper, Limit, null, "--out", dir.File("two.safetensors"), "--batch", "8", "--epochs", "4"));
         Expect(MpiJob.Run(2, helper, Limit, null, "--out", dir.File("small-buckets.safetensors"), "--batch", "8", "--epochs", "4", "--bucket-bytes", "64"));
+        Expect(MpiJob.Run(2, helper, Limit, null, "--out", dir.File("in-place.safetensors"), "--batch", "8", "--epochs", "4", "--in-place-bytes", "4"));
         // Two ranks stop after epoch 2 with a checkpoint; one rank × 16 finishes from it.
         Expect(MpiJob.Run(2, helper, Limit, null, "--batch", "8", "--epochs", "4", "--checkpoint", dir.File("ckpt.safetensors"), "--stop-after", "2"));
         Expect(MpiJob.Run(1, helper, Limit, null, "--out", dir.File("resumed.safetensors"), "--batch", "16", "--epochs", "4", "--resume", dir.File("ckpt.safetensors")));
         // And one rank × 16 from the start.
         Expect(MpiJob.Run(1, helper, Limit, null, "--out", dir.File("one.safetensors"), "--batch", "16", "--epochs", "4"));
         AssertSameWeights(dir.File("two.safetensors"), dir.File("small-buckets.safetensors"), exact: true);
+        AssertSameWeights(dir.File("two.safetensors"), dir.File("in-place.safetensors"), exact: true);
         AssertSameWeights(dir.File("one.safetensors"), dir.File("two.safetensors"));
         AssertSameWeights(dir.File("one.safetensors"), dir.File("resumed.safetensors"));
     }

@@ -57,23 +57,28 @@ public class PyTorchCheckpointTests
     }
 
     [PythonFact("torch", "torchvision")]
-    public void A_pickle_calling_os_system_is_refused_with_exit_2_and_no_effect()
+    public void The_legacy_format_reads_as_pytorch_holds_it()
     {
         string dir = Files.Value;
-        string output = Path.Combine(dir, "evil.safetensors");
-        var run = CliRun.Run("convert", "--from", Path.Combine(dir, "evil.pth"), "--to", output);
+        SameAsReference(PyTorchCheckpoint.Read(Path.Combine(dir, "mixed_legacy.pth")), Path.Combine(dir, "mixed.reference.safetensors"));
+    }
+
+    [PythonFact("torch", "torchvision")]
+    public void A_pickle_calling_os_system_is_refused_with_exit_2_and_no_effect() => RefusedWithoutEffect("evil.pth");
+
+    [PythonFact("torch", "torchvision")]
+    public void A_legacy_pickle_calling_os_system_is_refused_with_exit_2_and_no_effect() => RefusedWithoutEffect("evil_legacy.pth");
+
+    private static void RefusedWithoutEffect(string file)
+    {
+        string dir = Files.Value;
+        string output = Path.Combine(dir, Path.ChangeExtension(file, ".safetensors"));
+        var run = CliRun.Run("convert", "--from", Path.Combine(dir, file), "--to", output);
         Assert.Equal(NativeNet.Cli.CliApp.BadInput, run.ExitCode);
         Assert.Contains("posix.system", run.StdErr);   // os.system pickles as posix.system on Linux
         Assert.Single(run.StdErr.Trim().Split('\n'));
         Assert.False(File.Exists(Path.Combine(dir, "EXECUTED")), "the pickle's command ran");
         Assert.False(File.Exists(output), "an output file was written");
-    }
-
-    [PythonFact("torch", "torchvision")]
-    public void The_legacy_format_is_refused_with_a_clear_message()
-    {
-        var e = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Read(Path.Combine(Files.Value, "legacy.pth")));
-        Assert.Contains("legacy", e.Message);
     }
 
     [Fact]
@@ -148,6 +153,41 @@ public class PyTorchCheckpointTests
             }
         }
         Assert.Equal(iterations, read + refused);
+        Assert.True(refused > iterations / 4, $"only {refused} of {iterations} mutations were refused: the mutations are too mild");
+    }
+
+    [PythonFact("torch", "torchvision")]
+    public void Mutated_legacy_checkpoints_read_or_throw_InvalidDataException()
+    {
+        byte[] seed = File.ReadAllBytes(Path.Combine(Files.Value, "mixed_legacy.pth"));
+        var rng = new Random(20261205);
+        int read = 0, refused = 0;
+        const int iterations = 4000;
+        for (int i = 0; i < iterations; i++)
+        {
+            // Pickles, storage counts and elements alike: one byte flipped or replaced, sometimes truncated.
+            var file = (byte[])seed.Clone();
+            int at = rng.Next(file.Length);
+            file[at] = rng.Next(3) == 0 ? (byte)rng.Next(256) : (byte)(file[at] ^ (1 << rng.Next(8)));
+            if (rng.Next(8) == 0) file = file[..rng.Next(file.Length)];
+            string what = $"byte {at} changed, {file.Length} bytes";
+            try
+            {
+                var tensors = PyTorchCheckpoint.Read(new MemoryStream(file), "fuzz.pth");
+                foreach (var t in tensors)
+                    Assert.Equal(t.Shape.Aggregate(1L, (a, b) => a * b) * t.Dtype.ElementSize(), t.Data.Length);
+                read++;
+            }
+            catch (InvalidDataException e)
+            {
+                Assert.True(e.Message.StartsWith("Invalid PyTorch checkpoint 'fuzz.pth':", StringComparison.Ordinal), $"{what}: {e.Message}");
+                refused++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"mutation {i} ({what}) threw {e.GetType().Name}: {e.Message}");
+            }
+        }
         Assert.True(refused > iterations / 4, $"only {refused} of {iterations} mutations were refused: the mutations are too mild");
     }
 }

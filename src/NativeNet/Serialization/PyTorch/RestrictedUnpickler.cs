@@ -25,7 +25,7 @@ internal sealed class PickleNone
     public static readonly PickleNone Value = new();
 }
 
-/// <summary>A storage a tensor points into: the zip entry "data/&lt;Key&gt;", its element type and count.</summary>
+/// <summary>A storage a tensor points into: the zip entry "data/&lt;Key&gt;" (or the legacy format's storage record of that key), its element type and count.</summary>
 internal sealed record StorageRef(SafetensorsDtype Dtype, string Key, long ElementCount);
 
 /// <summary>A tensor view: storage, offset (elements), sizes and strides (elements).</summary>
@@ -74,6 +74,15 @@ internal sealed class RestrictedUnpickler
 
     /// <summary>Reads one pickled object.</summary>
     public static object? Load(byte[] data, string source) => new RestrictedUnpickler(data, source).Run();
+
+    /// <summary>Reads the pickled object at <paramref name="position"/> and moves it past the STOP (the legacy format concatenates several).</summary>
+    public static object? Load(byte[] data, ref int position, string source)
+    {
+        var reader = new RestrictedUnpickler(data, source) { _pos = position };
+        var value = reader.Run();
+        position = reader._pos;
+        return value;
+    }
 
     private InvalidDataException Bad(string message) => new($"Invalid PyTorch checkpoint '{_source}': {message}");
 
@@ -212,9 +221,12 @@ internal sealed class RestrictedUnpickler
 
     private StorageRef PersistentLoad(object? pid)
     {
-        // ('storage', storage_type, key, location, numel)
-        if (pid is not PickleTuple { Items.Length: 5 } t || t.Items[0] is not "storage")
+        // ('storage', storage_type, key, location, numel); the legacy format adds view_metadata,
+        // None unless the storage was a view of another (which torch.save has not written since 0.4).
+        if (pid is not PickleTuple { Items.Length: 5 or 6 } t || t.Items[0] is not "storage")
             throw Bad($"persistent id is not a ('storage', type, key, location, numel) tuple: {Describe(pid)}");
+        if (t.Items.Length == 6 && t.Items[5] is not PickleNone)
+            throw Bad("a legacy storage view (persistent id with view metadata) is not read; load the file in PyTorch and save it again");
         var type = t.Items[1] as PickleGlobal ?? throw Bad("persistent id's storage type is not a global");
         if (!StorageTypes.TryGetValue(type.FullName, out var dtype)) throw Bad($"'{type.FullName}' is not a storage type");
         string key = t.Items[2] as string ?? throw Bad("persistent id's key is not a string");

@@ -3,8 +3,9 @@ what it holds (st_io, contiguous, same dtypes):
   resnet18.pth   torch.save(torchvision.models.resnet18().state_dict())
   mixed.pth      float16 / bfloat16 / int64 / float32 tensors, a storage shared by several tensors,
                  views with offsets, a transposed (strided) view, a 0-d tensor, an empty tensor
-  legacy.pth     the pre-1.6 format (must be refused)
+  mixed_legacy.pth   the same tensors in the legacy (pre-1.6) format
   evil.pth       a zip-format file whose pickle calls os.system (must be refused, never run)
+  evil_legacy.pth    the same in the legacy format
 usage: pth_files.py OUTDIR MARKER_PATH"""
 import os
 import sys
@@ -37,7 +38,7 @@ mixed = {
 torch.save(mixed, os.path.join(out, "mixed.pth"))
 st_io.save(os.path.join(out, "mixed.reference.safetensors"), {k: v.contiguous() for k, v in mixed.items()})
 
-torch.save({"w": torch.ones(2)}, os.path.join(out, "legacy.pth"), _use_new_zipfile_serialization=False)
+torch.save(mixed, os.path.join(out, "mixed_legacy.pth"), _use_new_zipfile_serialization=False)
 
 
 class Evil:
@@ -46,4 +47,5 @@ class Evil:
 
 
 torch.save({"w": torch.ones(2), "x": Evil()}, os.path.join(out, "evil.pth"))
+torch.save({"w": torch.ones(2), "x": Evil()}, os.path.join(out, "evil_legacy.pth"), _use_new_zipfile_serialization=False)
 print("ok")
