@@ -12,7 +12,10 @@ public class SampleTests
     [InlineData("EcgLstm", new[] { "SYNTHETIC", "Test accuracy" })]
     [InlineData("AnomalyAutoencoder", new[] { "benign", "ROC-AUC" })]
     [InlineData("TabularGan", new[] { "GAN epoch", "real + GAN minority" })]
-    [InlineData("TransferLearning", new[] { "Frozen extractor", "from scratch" })]
+    [InlineData("TransferLearning", new[] { "Pretrained MobileNetV2", "Frozen extractor", "from scratch" })]
+    [InlineData("KnowledgeDistillation", new[] { "Teacher (ResNet-18", "labels alone", "distilled from the teacher" })]
+    [InlineData("ConvAutoencoder", new[] { "Mean reconstruction error", "ROC-AUC" })]
+    [InlineData("DcganImages", new[] { "GAN epoch", "The judge", "dcgan-report.html" })]
     [InlineData("ChestXrayDicom", new[] { "SYNTHETIC labelled DICOM set", "1×64×64", "Test accuracy" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
@@ -21,6 +24,8 @@ public class SampleTests
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(dll);
         psi.Environment["NATIVENET_SAMPLE_SMALL"] = "1";
+        using var cwd = new TempFolder();   // where a sample writes its outputs
+        psi.WorkingDirectory = cwd.Path;
         using var p = Process.Start(psi)!;
         var errTask = p.StandardError.ReadToEndAsync();
         var outTask = p.StandardOutput.ReadToEndAsync();
