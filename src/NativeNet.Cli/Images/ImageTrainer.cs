@@ -69,7 +69,7 @@ public static class ImageTrainer
             var compiled = TabularTrainer.Compile(model, s, k);
             var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, workers: workers);
             var history = compiled.Fit(loader, s.Epochs, validationData: val, progress: new ConsoleProgress(stdout, live), seed: s.Seed);
-            var outputs = compiled.Predict(val);
+            var outputs = compiled.Predict(val, s.BatchSize); // at the training batch size: memory of one training step, not of 256 images
             var targets = val.Targets.ToArray();
             var summary = TabularMetrics.All(k, targets, outputs)
                 .Select(kv => { var (lo, hi) = TabularMetrics.Interval(k, kv.Key, targets, outputs, s.BootstrapResamples, s.Seed); return new MetricOutcome(kv.Key, kv.Value, lo, hi, kv.Value); }).ToList();
