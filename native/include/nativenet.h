@@ -4,8 +4,9 @@
  * Overview
  *   NativeNet's hot kernels (element-wise math, matrix multiply, convolution, recurrent cells)
  *   are C++ with scalar, AVX2 and AVX-512 paths in one binary. The best path the CPU and OS
- *   support is chosen once, at the first call (cpuid + xgetbv). NATIVENET_MAX_ISA=scalar|avx2|avx512
- *   caps the choice, so every path can be tested on one machine.
+ *   support is chosen once, at the first call (cpuid + xgetbv).
+ *   NATIVENET_MAX_ISA=scalar|avx2|avx512|avx512_bf16 caps the choice, so every path can be tested
+ *   on one machine.
  *
  * Conventions
  *   - Every function returns nn_status (NN_OK = 0) unless it is a pure query. On failure,
@@ -67,12 +68,14 @@ typedef NN_ENUM(nn_status) {
     NN_ERR_INTERNAL = 4          /* a bug: an unexpected C++ exception was caught at the boundary */
 } nn_status;
 
-/** Instruction-set paths a kernel can take. Ordered: a cap admits every value below it. */
+/** Instruction-set paths a kernel can take. The x86 values are ordered (scalar < avx2 < avx512 <
+ *  avx512_bf16): a cap admits every x86 value below it. NEON stands alone. */
 typedef NN_ENUM(nn_isa) {
     NN_ISA_SCALAR = 0,
-    NN_ISA_AVX2 = 1,   /* AVX2 + FMA */
-    NN_ISA_AVX512 = 2, /* AVX-512 F, BW, VL, DQ */
-    NN_ISA_NEON = 3    /* AArch64 Advanced SIMD (never capped away on arm64) */
+    NN_ISA_AVX2 = 1,        /* AVX2 + FMA */
+    NN_ISA_AVX512 = 2,      /* AVX-512 F, BW, VL, DQ */
+    NN_ISA_NEON = 3,        /* AArch64 Advanced SIMD (never capped away on arm64) */
+    NN_ISA_AVX512_BF16 = 4  /* AVX-512 as above + AVX512_BF16 (vdpbf16ps): the bf16 products */
 } nn_isa;
 
 /** What the CPU offers (1 = yes) and what NativeNet chose. */
@@ -104,7 +107,7 @@ NN_API int32_t nn_abi_version(void);
 /** Fills *info. Fails only for a null pointer. */
 NN_API nn_status nn_cpu_info(nn_cpu_info_t* info);
 
-/** "scalar", "avx2", "avx512", "neon", or "unknown". Static storage. */
+/** "scalar", "avx2", "avx512", "avx512_bf16", "neon", or "unknown". Static storage. */
 NN_API const char* nn_isa_name(nn_isa isa);
 
 /** Sets the pool size (1 .. 1024). Waits for running work to finish before resizing. */
@@ -244,6 +247,57 @@ NN_API nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int
 /** Frees a packed matrix. NULL is a no-op. Always NN_OK. */
 NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
 
+
+/* ================================================================================== bfloat16 == */
+
+/*
+ * bfloat16 (bf16): the upper 16 bits of an IEEE float32 (8 exponent bits, 7 mantissa bits), held
+ * as uint16_t. Conversion from float32 rounds to nearest, ties to even; a NaN stays a quiet NaN
+ * (its sign and top payload bits kept, the quiet bit set); infinities and signed zeros are kept;
+ * subnormals are rounded, never flushed. Every ISA path gives bitwise the same result.
+ *
+ * bf16 GEMM: C = act(alpha * bf16(op(A)) * bf16(op(B)) + beta * C + bias), float32 in and out:
+ * both operands are rounded to bf16 (B once, when packed; A while it is packed for the kernel),
+ * products and sums are float32. With NN_ISA_AVX512_BF16 chosen, the products run on vdpbf16ps
+ * (two bf16 multiply-adds per float32 lane); otherwise the rounded operands go through the
+ * float32 kernels, so any CPU gives the same answer up to float32 summation order (vdpbf16ps also
+ * treats subnormal bf16 inputs as zero). Results do not depend on the thread count. Sizes, strides, bias and activation as for nn_sgemm_ex.
+ */
+
+/** y[i] = bf16(x[i]), round to nearest even. n >= 0; x and y may be null only when n == 0. */
+NN_API nn_status nn_f32_to_bf16(const float* x, uint16_t* y, int64_t n);
+
+/** y[i] = x[i] widened to float32 (exact). */
+NN_API nn_status nn_bf16_to_f32(const uint16_t* x, float* y, int64_t n);
+
+/** 1 when bf16 products run on the CPU's bf16 instructions (NN_ISA_AVX512_BF16 chosen), else 0. */
+NN_API int32_t nn_bf16_gemm_native(void);
+
+/** A right-hand operand rounded to bf16 and packed once (e.g. a layer's weights). */
+typedef struct nn_bf16_matrix nn_bf16_matrix;
+
+/** Rounds op(B) (k x n; see nn_sgemm for ldb) to bf16 and packs it into a new handle *out. B is
+ *  not referenced after the call; the layout belongs to this process. Free with
+ *  nn_bf16_matrix_destroy. */
+NN_API nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float* b, int64_t ldb,
+                                nn_bf16_matrix** out);
+
+/** The bf16 GEMM with a packed B; k and n must equal the packed matrix's. Bitwise equal to
+ *  nn_bf16_gemm on the same B. */
+NN_API nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                                     const float* a, int64_t lda, const nn_bf16_matrix* packed_b, float beta,
+                                     float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
+                                     nn_activation activation);
+
+/** The bf16 GEMM with B rounded and packed during the call (both operands change every call, as
+ *  in the backward pass of training). */
+NN_API nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
+                              float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                              float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
+                              nn_activation activation);
+
+/** Frees a bf16 packed matrix. NULL is a no-op. Always NN_OK. */
+NN_API nn_status nn_bf16_matrix_destroy(nn_bf16_matrix* packed);
 
 /* ================================================================================ convolution == */
 

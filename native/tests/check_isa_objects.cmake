@@ -1,4 +1,4 @@
-# Fails when an ISA-specific object file (kernels/avx2, avx512, neon) carries load-time code.
+# Fails when an ISA-specific object file (kernels/avx2, avx512, avx512_bf16, neon) carries load-time code.
 # Such files are compiled with that ISA's flags; a namespace-scope dynamic initializer in one
 # runs when the library is loaded, on every CPU, and kills an AVX2-only machine with SIGILL
 # before dispatch gets a say (found on a Zen 3 host). Tables are built inside their accessors.
@@ -6,7 +6,7 @@
 set(bad "")
 set(checked 0)
 foreach(obj IN LISTS OBJECTS)
-  if(NOT obj MATCHES "/kernels/(avx2|avx512|neon)/")
+  if(NOT obj MATCHES "/kernels/(avx2|avx512_bf16|avx512|neon)/")
     continue()
   endif()
   math(EXPR checked "${checked} + 1")

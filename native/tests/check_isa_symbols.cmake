@@ -7,7 +7,7 @@
 # internal linkage (kernels/common/simd.h) so each object keeps its own copy, and this check
 # holds them to it.
 # Usage: cmake -DNM=<nm> -DOBJECTS=<a;b;...> -P check_isa_symbols.cmake
-# An object's ISA is the /avx2/, /avx512/ or /neon/ folder in its path; any other is portable.
+# An object's ISA is the /avx2/, /avx512/, /avx512_bf16/ or /neon/ folder in its path; any other is portable.
 if(NOT OBJECTS)
   message(FATAL_ERROR "no OBJECTS given: the check would prove nothing")
 endif()
@@ -32,7 +32,7 @@ foreach(line IN LISTS lines)
   if(name MATCHES "^DW\\.ref\\.")
     continue()
   endif()
-  if(CMAKE_MATCH_1 MATCHES "/(avx2|avx512|neon)/")
+  if(CMAKE_MATCH_1 MATCHES "/(avx2|avx512_bf16|avx512|neon)/")
     set(isa "${CMAKE_MATCH_1}")
   else()
     set(isa portable)
@@ -41,7 +41,7 @@ foreach(line IN LISTS lines)
   list(APPEND all_${isa} "${name}")
 endforeach()
 foreach(obj IN LISTS OBJECTS)  # objects without external symbols still count
-  if(obj MATCHES "/(avx2|avx512|neon)/")
+  if(obj MATCHES "/(avx2|avx512_bf16|avx512|neon)/")
     list(APPEND isas ${CMAKE_MATCH_1})
   else()
     list(APPEND isas portable)

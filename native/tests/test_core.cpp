@@ -22,11 +22,16 @@ TEST(Core, CpuInfoHonoursIsaCap) {
     const char* cap = std::getenv("NATIVENET_MAX_ISA");
     if (cap && std::strcmp(cap, "scalar") == 0) EXPECT_EQ(info.chosen_isa, NN_ISA_SCALAR);
     if (cap && std::strcmp(cap, "avx2") == 0 && info.avx2 && info.fma) EXPECT_EQ(info.chosen_isa, NN_ISA_AVX2);
-    if (!cap || std::strcmp(cap, "avx512") == 0) EXPECT_EQ(info.chosen_isa, info.best_isa);
-    if (info.best_isa == NN_ISA_AVX512) {
+    if (cap && std::strcmp(cap, "avx512") == 0 && info.best_isa == NN_ISA_AVX512_BF16)
+        EXPECT_EQ(info.chosen_isa, NN_ISA_AVX512);
+    if (!cap || std::strcmp(cap, "avx512_bf16") == 0) EXPECT_EQ(info.chosen_isa, info.best_isa);
+    if (info.best_isa == NN_ISA_AVX512 || info.best_isa == NN_ISA_AVX512_BF16) {
         EXPECT_TRUE(info.avx512f && info.avx512bw && info.avx512vl && info.avx512dq);
     }
-    EXPECT_LE(static_cast<int>(info.chosen_isa), static_cast<int>(info.best_isa));
+    EXPECT_EQ(info.best_isa == NN_ISA_AVX512_BF16, info.avx512f && info.avx512bw && info.avx512vl && info.avx512dq &&
+                                                       info.avx2 && info.fma && info.avx512_bf16);
+    if (info.chosen_isa != NN_ISA_NEON && info.best_isa != NN_ISA_NEON)
+        EXPECT_LE(static_cast<int>(info.chosen_isa), static_cast<int>(info.best_isa));
     EXPECT_STREQ(nn_isa_name(info.chosen_isa), nn::isa_name(info.chosen_isa));
 }
 

@@ -58,9 +58,10 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 std::vector<std::pair<std::string, const nn::eltwise::kernels*>> runnable_tables() {
     std::vector<std::pair<std::string, const nn::eltwise::kernels*>> t = {{"scalar", &nn::eltwise::ref_kernels}};
     nn_isa best = nn::cpu_features().best_isa;
-    if ((best == NN_ISA_AVX2 || best == NN_ISA_AVX512) && nn::eltwise::avx2_kernels())
+    const bool avx512 = best == NN_ISA_AVX512 || best == NN_ISA_AVX512_BF16;
+    if ((best == NN_ISA_AVX2 || avx512) && nn::eltwise::avx2_kernels())
         t.emplace_back("avx2", nn::eltwise::avx2_kernels());
-    if (best == NN_ISA_AVX512 && nn::eltwise::avx512_kernels()) t.emplace_back("avx512", nn::eltwise::avx512_kernels());
+    if (avx512 && nn::eltwise::avx512_kernels()) t.emplace_back("avx512", nn::eltwise::avx512_kernels());
     if (best == NN_ISA_NEON && nn::eltwise::neon_kernels()) t.emplace_back("neon", nn::eltwise::neon_kernels());
     return t;
 }

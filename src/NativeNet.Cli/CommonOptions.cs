@@ -21,6 +21,21 @@ public static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>A --precision fp32|bf16 option (the commands that take one add it themselves).</summary>
+    public static Option<string> Precision(string description) => new("--precision")
+    {
+        Description = description,
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    /// <summary>Parses a --precision value: fp32 (float32) or bf16 (bfloat16).</summary>
+    public static Precision ParsePrecision(string? text) => text?.ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => NativeNet.Precision.Float32,
+        "bf16" or "bfloat16" => NativeNet.Precision.BFloat16,
+        _ => throw new CliInputException($"--precision must be fp32 or bf16. Received: '{text}'"),
+    };
+
     /// <summary>Applies the common options before a command runs.</summary>
     public static void Apply(ParseResult parsed)
     {

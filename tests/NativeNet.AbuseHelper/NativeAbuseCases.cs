@@ -119,6 +119,24 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_sgemm_packed", "n differs from the packed matrix", () => WithPacked(p => NativeMethods.nn_sgemm_packed(N, 2, 5, 2, 1, F, 2, p, 0, F, 5, null, 0, 0)), "packed matrix's n"));
         cases.Add(C("nn_packed_matrix_destroy", "null is a no-op", () => Expect(NativeMethods.nn_packed_matrix_destroy(0) == NN_OK, "not NN_OK")));
 
+        // ---- bfloat16
+        var H = (ushort*)F;
+        cases.Add(S("nn_f32_to_bf16", "null x", () => NativeMethods.nn_f32_to_bf16(null, H, 4), "x"));
+        cases.Add(S("nn_f32_to_bf16", "negative n", () => NativeMethods.nn_f32_to_bf16(F, H, -1), "n"));
+        cases.Add(S("nn_bf16_to_f32", "null y", () => NativeMethods.nn_bf16_to_f32(H, null, 4), "y"));
+        cases.Add(S("nn_bf16_to_f32", "negative n", () => NativeMethods.nn_bf16_to_f32(H, F, long.MinValue), "n"));
+        cases.Add(C("nn_bf16_gemm_native", "0 or 1", () => Expect(NativeMethods.nn_bf16_gemm_native() is 0 or 1, "not 0 or 1")));
+        cases.Add(S("nn_bf16_pack_b", "null out", () => NativeMethods.nn_bf16_pack_b(N, 2, 2, F, 2, null), "out"));
+        cases.Add(S("nn_bf16_pack_b", "ldb too small", () => { nint p; return NativeMethods.nn_bf16_pack_b(N, 2, 4, F, 3, &p); }, "ldb"));
+        cases.Add(S("nn_bf16_pack_b", "k*ldb overflows int64", () => { nint p; return NativeMethods.nn_bf16_pack_b(N, Big, Big, F, Big, &p); }, "overflows int64"));
+        cases.Add(S("nn_bf16_gemm_packed", "null packed_b", () => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 2, 1, F, 2, 0, 0, F, 2, null, 0, 0), "packed_b"));
+        cases.Add(S("nn_bf16_gemm_packed", "k differs from the packed matrix", () => WithBf16Packed(p => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 3, 1, F, 3, p, 0, F, 2, null, 0, 0)), "packed matrix's k"));
+        cases.Add(S("nn_bf16_gemm_packed", "activation out of range", () => WithBf16Packed(p => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 2, 1, F, 2, p, 0, F, 2, null, 0, (nn_activation)9)), "activation"));
+        cases.Add(S("nn_bf16_gemm", "null a", () => NativeMethods.nn_bf16_gemm(N, N, 2, 2, 2, 1, null, 2, F, 2, 0, F, 2, null, 0, 0), "a"));
+        cases.Add(S("nn_bf16_gemm", "trans_b out of range", () => NativeMethods.nn_bf16_gemm(N, (nn_transpose)5, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, null, 0, 0), "trans_b"));
+        cases.Add(S("nn_bf16_gemm", "m*lda overflows int64", () => NativeMethods.nn_bf16_gemm(N, N, Big, 2, Big, 1, F, Big, F, 2, 0, F, 2, null, 0, 0), "overflows int64"));
+        cases.Add(C("nn_bf16_matrix_destroy", "null is a no-op", () => Expect(NativeMethods.nn_bf16_matrix_destroy(0) == NN_OK, "not NN_OK")));
+
         // ---- convolution
         cases.Add(S("nn_conv2d_output_size", "null desc", () => { long a, b; return NativeMethods.nn_conv2d_output_size(null, &a, &b); }, "desc"));
         cases.Add(S("nn_conv2d_output_size", "null oh", () => { var d = Conv2d(); long b; return NativeMethods.nn_conv2d_output_size(&d, null, &b); }, "oh"));
@@ -228,6 +246,15 @@ internal static unsafe class NativeAbuseCases
         NativeStatus.Check(NativeMethods.nn_sgemm_pack_b(nn_transpose.NN_NO_TRANS, 2, 2, F, 2, &p));
         try { return call(p); }
         finally { NativeMethods.nn_packed_matrix_destroy(p); }
+    }
+
+    // A valid 2 x 2 bf16 packed B for the duration of one call.
+    private static nn_status WithBf16Packed(Func<nint, nn_status> call)
+    {
+        nint p;
+        NativeStatus.Check(NativeMethods.nn_bf16_pack_b(nn_transpose.NN_NO_TRANS, 2, 2, F, 2, &p));
+        try { return call(p); }
+        finally { NativeMethods.nn_bf16_matrix_destroy(p); }
     }
 
     // `count` pointers into the arena, the one at `nullIndex` (if >= 0) NULL.

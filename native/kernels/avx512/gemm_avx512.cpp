@@ -11,6 +11,7 @@
 #include "../common/gemm_dot.h"
 #include "../common/gemm_table.h"
 #include "../common/vecmath.h"
+#include "gemm_epilogue_avx512.h"
 #include "gemm/gemm.h"
 #include "gemm/gemm_kernels.h"
 
@@ -21,20 +22,8 @@ using V = nn::simd::V512;
 constexpr int MR = 12;
 constexpr int NR = 32;
 
-// Kept out of line: activations are rare in the hot loop's instruction cache and large.
-__attribute__((noinline)) __m512 apply_act(int act, __m512 x) {
-    switch (static_cast<activation>(act)) {
-        case activation::relu: return _mm512_max_ps(_mm512_setzero_ps(), x);  // NaN stays NaN
-        case activation::sigmoid: return vecmath::sigmoid<V>(x);
-        case activation::tanh: return vecmath::tanh<V>(x);
-        case activation::gelu: return vecmath::gelu<V>(x);
-        default: return x;
-    }
-}
-
-inline __mmask16 first_n(int n) {
-    return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1u);
-}
+using epilogue512::apply_act;
+using epilogue512::first_n;
 
 // Element (r, current k) of A: row r sits at r * rs, split as (r / 3) * 3 * rs + (r % 3) * rs.
 inline const float& a_at(const float* a, int r, int64_t rs) {
@@ -59,12 +48,7 @@ void tile_body(const tile_args& t) {
     const int64_t ars = A_RS1 ? 1 : t.a_rs, acs = t.a_cs, brs = BP ? NR : t.b_rs;
     const __mmask16 bm0 = BP ? 0xFFFF : first_n(t.n), bm1 = BP ? 0xFFFF : first_n(t.n - 16);
     int64_t k = t.k;
-    // Fetch the C tile during the k loop so the epilogue does not wait on it.
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 31), _MM_HINT_T0);
-    }
+    epilogue512::prefetch_c<R>(t);  // the epilogue does not wait on C
 #pragma GCC unroll 4
     for (int64_t p = 0; p < k; ++p) {
         const float* a = a_base + p * acs;
@@ -79,38 +63,7 @@ void tile_body(const tile_args& t) {
         }
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
-    const __m512 va = _mm512_set1_ps(t.alpha), vb = _mm512_set1_ps(t.beta);
-    const bool use_beta = t.beta != 0.0f;
-    const __mmask16 sm0 = first_n(t.n), sm1 = first_n(t.n - 16);
-    __m512 bc0 = _mm512_setzero_ps(), bc1 = _mm512_setzero_ps();
-    if (t.bias_col) {
-        bc0 = _mm512_maskz_loadu_ps(sm0, t.bias_col);
-        bc1 = _mm512_maskz_loadu_ps(sm1, t.bias_col + 16);
-    }
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-        float* cr = t.c + r * t.ldc;
-        __m512 x0 = _mm512_mul_ps(c0[r], va), x1 = _mm512_mul_ps(c1[r], va);
-        if (use_beta) {
-            x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(sm0, cr), x0);
-            x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(sm1, cr + 16), x1);
-        }
-        if (t.bias_row) {
-            __m512 br = _mm512_set1_ps(t.bias_row[r]);
-            x0 = _mm512_add_ps(x0, br);
-            x1 = _mm512_add_ps(x1, br);
-        }
-        if (t.bias_col) {
-            x0 = _mm512_add_ps(x0, bc0);
-            x1 = _mm512_add_ps(x1, bc1);
-        }
-        if (t.act != 0) {
-            x0 = apply_act(t.act, x0);
-            if (sm1) x1 = apply_act(t.act, x1);
-        }
-        _mm512_mask_storeu_ps(cr, sm0, x0);
-        if (sm1) _mm512_mask_storeu_ps(cr + 16, sm1, x1);
-    }
+    epilogue512::store<R>(t, c0, c1);
 }
 
 // The table's tile for R rows: half or full width by the tile's columns.

@@ -1,5 +1,6 @@
 // Every area's kernel-table choice (runtime/kernel_table.h), and the accessors of the ISA paths
 // this build does not compile, which report themselves absent.
+#include "bf16/bf16.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
 #include "conv/conv_winograd.h"
@@ -68,3 +69,19 @@ NN_X86_AREA(pool)
 NN_X86_AREA(norm)
 NN_X86_AREA(optim)
 NN_X86_AREA(rnn)
+
+// bf16 converts on every path and has one more: avx512_bf16 (its products), built where the
+// compiler targets AVX512_BF16 (CMake: NN_HAVE_AVX512_BF16_KERNELS).
+NN_AVX2_ABSENT(bf16)
+NN_AVX512_ABSENT(bf16)
+NN_NEON_ABSENT(bf16)
+#if !defined(NN_HAVE_AVX512_BF16_KERNELS)
+namespace nn::bf16 { const kernels* avx512_bf16_kernels() noexcept { return nullptr; } }
+#endif
+namespace nn::bf16 {
+const kernels& active() noexcept {
+    static const kernels* chosen =
+        choose_table(&ref_kernels, &avx2_kernels, &avx512_kernels, &neon_kernels, &avx512_bf16_kernels);
+    return *chosen;
+}
+}  // namespace nn::bf16

@@ -71,6 +71,7 @@ nn_cpu_info_t detect() noexcept {
     if (f.avx2 && f.fma) f.best_isa = NN_ISA_AVX2;
     if (f.best_isa == NN_ISA_AVX2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq)
         f.best_isa = NN_ISA_AVX512;
+    if (f.best_isa == NN_ISA_AVX512 && f.avx512_bf16) f.best_isa = NN_ISA_AVX512_BF16;
 #elif defined(__aarch64__) || defined(_M_ARM64)
     f.neon = 1;
     f.best_isa = NN_ISA_NEON;
@@ -83,7 +84,9 @@ nn_cpu_info_t detect() noexcept {
         if (std::strcmp(cap, "scalar") == 0) {
             f.chosen_isa = NN_ISA_SCALAR;
         } else if (std::strcmp(cap, "avx2") == 0) {
-            if (f.best_isa == NN_ISA_AVX512) f.chosen_isa = NN_ISA_AVX2;
+            if (f.best_isa == NN_ISA_AVX512 || f.best_isa == NN_ISA_AVX512_BF16) f.chosen_isa = NN_ISA_AVX2;
+        } else if (std::strcmp(cap, "avx512") == 0) {
+            if (f.best_isa == NN_ISA_AVX512_BF16) f.chosen_isa = NN_ISA_AVX512;
         }
     }
     return f;
@@ -103,6 +106,7 @@ const char* isa_name(nn_isa isa) noexcept {
         case NN_ISA_SCALAR: return "scalar";
         case NN_ISA_AVX2: return "avx2";
         case NN_ISA_AVX512: return "avx512";
+        case NN_ISA_AVX512_BF16: return "avx512_bf16";
         case NN_ISA_NEON: return "neon";
     }
     return "unknown";

@@ -11,7 +11,7 @@ const nn_cpu_info_t& cpu_features() noexcept;
 // Fixed for the life of the process; kernel tables read it once.
 nn_isa active_isa() noexcept;
 
-// True when `isa` may be used (supported and not capped away).
+// True when `isa` may be used (supported and not capped away). The x86 values are ordered.
 inline bool isa_enabled(nn_isa isa) noexcept {
     nn_isa a = active_isa();
     if (isa == NN_ISA_SCALAR) return true;
@@ -26,14 +26,17 @@ const char* isa_name(nn_isa isa) noexcept;
 // may be null, and may return null where this build lacks that path), else `ref`. Takes the
 // accessors, not the tables: an ISA's table is only built (its accessor only called) once that
 // ISA is known to run here, so no AVX-512 instruction executes on an AVX2-only CPU.
+// Only an area with bf16 instructions (bf16/) has an avx512_bf16 table.
 template <class K>
 const K* choose_table(const K* ref, const K* (*avx2)() noexcept, const K* (*avx512)() noexcept,
-                      const K* (*neon)() noexcept = nullptr) noexcept {
+                      const K* (*neon)() noexcept = nullptr, const K* (*avx512_bf16)() noexcept = nullptr) noexcept {
     const K* k = ref;
     if (avx2 && isa_enabled(NN_ISA_AVX2))
         if (const K* t = avx2()) k = t;
     if (avx512 && isa_enabled(NN_ISA_AVX512))
         if (const K* t = avx512()) k = t;
+    if (avx512_bf16 && isa_enabled(NN_ISA_AVX512_BF16))
+        if (const K* t = avx512_bf16()) k = t;
     if (neon && isa_enabled(NN_ISA_NEON))
         if (const K* t = neon()) k = t;
     return k;

@@ -47,7 +47,7 @@ public sealed class BenchContext
         else
         {
             string text = string.Join("  ", figures.Select(f => $"{f.Key}={f.Value:0.###}"));
-            _out.WriteLine($"{suite,-7}{caseName,-28}{text}  (threads={Threads}, {o["backend"]}, {Isa})");
+            _out.WriteLine($"{suite,-12}{caseName,-28}{text}  (threads={Threads}, {o["backend"]}, {Isa})");
         }
     }
 }

@@ -42,8 +42,13 @@ public static class LayerBench
         Run(ctx, (cases ?? RnnCases).Select(c => (Func<LayerWorkload>)(() => Rnn(c))));
 
     /// <summary>Runs the named reference models (default: all).</summary>
-    public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null) =>
-        Run(ctx, (names ?? Models.Select(m => m.Name)).Select(n => (Func<LayerWorkload>)(() => Model(n))));
+    /// <remarks>
+    /// Each model runs once per precision, one right after the other (same-run ratios); a bf16
+    /// case reports suite "models_bf16" (<see cref="Module.ToPrecision"/>).
+    /// </remarks>
+    public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null, IReadOnlyList<Precision>? precisions = null) =>
+        Run(ctx, (names ?? Models.Select(m => m.Name)).SelectMany(n => (precisions ?? new[] { Precision.Float32 })
+            .Select(p => (Func<LayerWorkload>)(() => Model(n, p)))));
 
     // One case at a time, so only one case's tensors are alive while it is timed.
     private static void Run(BenchContext ctx, IEnumerable<Func<LayerWorkload>> cases)
@@ -81,20 +86,20 @@ public static class LayerBench
             "fwd_bwd_ms", () => { rnn.Forward(x).Sum().Backward(); ClearGrads(rnn, x); });
     }
 
-    /// <summary>A reference model by name; passes inference (eval, no-grad) and one Adam training step.</summary>
-    public static LayerWorkload Model(string name)
+    /// <summary>A reference model by name, its products in <paramref name="precision"/>; passes inference (eval, no-grad) and one Adam training step.</summary>
+    public static LayerWorkload Model(string name, Precision precision = Precision.Float32)
     {
         int index = Array.FindIndex(Models, m => m.Name == name);
         if (index < 0)
             throw new CliInputException($"--model must be one of {string.Join(", ", Models.Select(m => m.Name))}. Received: '{name}'");
         var (_, create, shape, classes) = Models[index];
-        var model = create();
+        var model = create().ToPrecision(precision);
         var x = Tensor.Randn(shape);
         var rnd = new Random(0);
         int[] y = Enumerable.Range(0, shape[0]).Select(_ => rnd.Next(classes)).ToArray();
         var opt = new Adam(model.Parameters(), lr: 1e-3);
         var lossFn = new CrossEntropyLoss();
-        return new LayerWorkload("models", name, model, x,
+        return new LayerWorkload(precision == Precision.BFloat16 ? "models_bf16" : "models", name, model, x,
             "infer_ms", () => { model.Eval(); using (Autograd.NoGrad()) model.Forward(x); },
             "train_step_ms", () =>
             {

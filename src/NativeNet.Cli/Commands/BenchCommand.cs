@@ -20,8 +20,10 @@ public static class BenchCommand
         var sweep = new Option<int?>("--sweep") { Description = "N shapes with M, N, K log-uniform in [1, 4096] and M·N·K <= 2^31 (instead of --shape)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the --sweep shapes (default 1)", DefaultValueFactory = _ => 1UL };
         var listOnly = new Option<bool>("--list") { Description = "Print the shapes (MxNxK, one a line) without running them" };
+        var gemmPrecision = CommonOptions.Precision("fp32 (SGEMM, B as given) or bf16 (B rounded and packed once, as a layer's weights; A rounded per call)");
         var gemm = new Command("gemm", "SGEMM C = A·B, FLOPs = 2MNK");
         gemm.Options.Add(shapes);
+        gemm.Options.Add(gemmPrecision);
         gemm.Options.Add(sweep);
         gemm.Options.Add(seed);
         gemm.Options.Add(listOnly);
@@ -35,7 +37,8 @@ public static class BenchCommand
                 foreach (var (m, n, k) in list) stdout.WriteLine($"{m}x{n}x{k}");
                 return 0;
             }
-            GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list);
+            var precision = CommonOptions.ParsePrecision(p.GetValue(gemmPrecision));
+            GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list, precision);
             return 0;
         });
         cmd.Subcommands.Add(gemm);
@@ -64,11 +67,14 @@ public static class BenchCommand
 
         var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all seven");
         var models = new Command("models", "Seven reference models (five small ones, resnet18 and mobilenet_v2 at batch 8 of 3x224x224): inference and one Adam training step");
+        var modelPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each model runs in each, back to back); default fp32");
         models.Options.Add(modelNames);
+        models.Options.Add(modelPrecisions);
         models.SetAction(p =>
         {
             var names = p.GetValue(modelNames) is { Length: > 0 } s ? s : null;
-            LayerBench.RunModels(new BenchContext(stdout, p.GetValue(json)), names);
+            var precisions = p.GetValue(modelPrecisions) is { Length: > 0 } ps ? ps.Select(CommonOptions.ParsePrecision).ToList() : null;
+            LayerBench.RunModels(new BenchContext(stdout, p.GetValue(json)), names, precisions);
             return 0;
         });
         cmd.Subcommands.Add(models);

@@ -12,14 +12,17 @@ public static class EvaluateCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
+        var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (docs/bf16.md)");
         var data = new Option<string>("--data") { Description = "Labelled data of the model's kind: CSV with its feature columns and target, .npz images/signals of its input shape, or (image models) a folder of class sub-folders or a CSV manifest path,label", Required = true };
         var json = new Option<bool>("--json") { Description = TrainCommand.JsonHelp.Replace(" (train: the metric of the pooled out-of-fold predictions, with fold_mean, the mean of the per-fold values, beside it)", " (the metric on all rows)").Replace(" on the pooled out-of-fold predictions", "").Replace("; then model_path and report_path", "") };
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap intervals", DefaultValueFactory = _ => 42 };
         var cmd = new Command("evaluate", "Metrics of a trained model on labelled data (with bootstrap 95% intervals)");
-        foreach (var o in new Option[] { model, data, json, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, json, seed, precision }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
+            var products = CommonOptions.ParsePrecision(p.GetValue(precision));
             using var runner = ModelRunner.Load(p.GetValue(model)!);
+            runner.Module.ToPrecision(products);
             string path = p.GetValue(data)!;
             float[] outputs, targets;
             if (runner.Schema.Input == InputKinds.ImageFiles)

@@ -12,16 +12,19 @@ public static class PredictCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
+        var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (docs/bf16.md)");
         var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), .npz images/signals for cnn/lstm models (labels are read but not used), or for image models a folder of images, a CSV manifest or a text file listing image files", Required = true };
         var output = new Option<string>("--out") { Description = "Output CSV: row, probability_<positive class>, class (two classes); row, probability_<class> for each class, class (more); row, <target> (regression)", Required = true };
         var cmd = new Command("predict", "Predict each row of a CSV file with a trained model");
-        foreach (var o in new Option[] { model, data, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, output, precision }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string modelPath = p.GetValue(model)!, dataPath = p.GetValue(data)!, outPath = p.GetValue(output)!;
             OutputFiles.CheckTarget(outPath, "--out");
             OutputFiles.CheckNotInput(outPath, "--out", (modelPath, "--model"), (dataPath, "--data"));
+            var products = CommonOptions.ParsePrecision(p.GetValue(precision));
             using var runner = ModelRunner.Load(modelPath);
+            runner.Module.ToPrecision(products);
             var s = runner.Schema;
             IReadOnlyList<string>? files = null;
             float[] outputs;

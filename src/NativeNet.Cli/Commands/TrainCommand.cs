@@ -41,9 +41,10 @@ public static class TrainCommand
         var valSplit = new Option<double>("--val-split") { Description = "Images: stratified fraction held out for the reported metrics", DefaultValueFactory = _ => 0.2 };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Images: skip files that cannot be decoded (listed in the output) instead of stopping with exit code 2" };
         var maxParams = new Option<long>("--max-params") { Description = "Refuse a network with more trainable parameters than this", DefaultValueFactory = _ => CliLimits.DefaultMaxParams };
+        var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (float32 master weights, sums and everything else; see docs/bf16.md)");
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals, or train an image classifier on a folder of class sub-folders or a CSV manifest of image files; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams, precision }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -54,7 +55,7 @@ public static class TrainCommand
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
             if (dataArg is not null && Images.ImageInputs.IsImageData(dataPath))
-                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, stdout);
+                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, precision, stdout);
             string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
             var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
@@ -72,6 +73,7 @@ public static class TrainCommand
                 OutDir = outFolder,
                 MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
                 Distributed = p.GetValue(distributed) || DistributedRun.IsLaunchedByMpi,
+                Precision = CommonOptions.ParsePrecision(p.GetValue(precision)),
             };
             return settings.Distributed ? DistributedRun.Run(rankOut => Run(settings, rankOut, p.GetValue(json)), stdout)
                                         : Run(settings, stdout, p.GetValue(json));
@@ -80,7 +82,7 @@ public static class TrainCommand
     }
 
     private static int TrainImages(ParseResult p, string dataPath, Option<string?> model, Option<int> epochs, Option<int> batch, Option<double> lr, Option<int> seed,
-        Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, Option<long> maxParams, TextWriter stdout)
+        Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, Option<long> maxParams, Option<string> precision, TextWriter stdout)
     {
         if ((p.GetValue(task) ?? "classification").ToLowerInvariant() != "classification")
             throw new CliInputException($"{dataPath}: image folders and manifests train classifiers; --task regression needs a CSV table.");
@@ -96,6 +98,7 @@ public static class TrainCommand
             DataPath = dataPath, Target = "label", Classification = true, Network = network, WeightDecay = network.WeightDecay,
             Epochs = Check(p.GetValue(epochs), "--epochs", 1, 100_000), BatchSize = Check(p.GetValue(batch), "--batch-size", 1, 1 << 20),
             LearningRate = CheckRate(p.GetValue(lr)), Seed = p.GetValue(seed), OutDir = p.GetValue(outDir) ?? "out",
+            Precision = CommonOptions.ParsePrecision(p.GetValue(precision)),
             MaxParams = p.GetValue(maxParams) is >= 1 and var mp ? mp : throw new CliInputException($"--max-params must be at least 1. Received: {p.GetValue(maxParams)}"),
         };
         bool live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;

@@ -64,6 +64,7 @@ public static class ImageTrainer
 
         s.Network.CheckParameters([channels, h, w], TabularTrainer.Outputs(k), s.MaxParams);
         var model = s.Network.Build([channels, h, w], TabularTrainer.Outputs(k), s.Seed);
+        model.ToPrecision(s.Precision);
         try
         {
             var compiled = TabularTrainer.Compile(model, s, k);

@@ -99,6 +99,7 @@ public static class TabularTrainer
             log.WriteLine($"Fold {fold.Index + 1}/{s.Folds}: train {fold.Train.Length} rows, test {fold.Test.Length} rows");
             var (train, test, _, tMean, tStd) = Prepare(data, fold.Train, fold.Test, s.Classification, loaded.Input);
             using var model = s.Network.Build(data.SampleShape, Outputs(k), s.Seed + fold.Index);
+            model.ToPrecision(s.Precision);
             var compiled = Compile(model, s, k);
             var history = compiled.Fit(train, s.Epochs, s.BatchSize, validationData: test, progress: new ConsoleProgress(log, live), seed: s.Seed + fold.Index, distributed: s.Distributed);
             var outputs = ToTargetUnits(compiled.Predict(test), tMean, tStd);
@@ -127,6 +128,7 @@ public static class TabularTrainer
         var (full, _, finalScaler, fMean, fStd) = Prepare(data, all, [], s.Classification, loaded.Input);
         log.WriteLine($"Input scaling: {Describe(finalScaler, loaded.Input)}");
         var final = s.Network.Build(data.SampleShape, Outputs(k), s.Seed);
+        final.ToPrecision(s.Precision);
         try
         {
             var finalCompiled = Compile(final, s, k);

@@ -27,6 +27,8 @@ public sealed record TrainSettings
     public int BootstrapResamples { get; init; } = 1000;
     /// <summary>Data-parallel training across the processes of an MPI job; <see cref="BatchSize"/> is per process.</summary>
     public bool Distributed { get; init; }
+    /// <summary>Precision of the network's matrix products in training and evaluation (--precision); the saved weights are float32 either way.</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
     /// <summary>Output folder.</summary>
     public required string OutDir { get; init; }
     /// <summary>Most trainable parameters the network may have (--max-params).</summary>

@@ -32,7 +32,13 @@ internal sealed class Node
 
     public bool Freed => BackwardFn is null;
 
+    /// <summary>The op's hyper-parameters, set only while tracing for export (<see cref="Autograd.Tracing"/>).</summary>
+    public OpAttributes? Attributes { get; set; }
+
     private Tensor[] _outputs = Array.Empty<Tensor>();
+
+    /// <summary>The tensors this op produced (empty once released).</summary>
+    public IReadOnlyList<Tensor> Outputs => _outputs;
 
     /// <summary>Pins the outputs too (backward functions may read them).</summary>
     public void SetOutputs(Tensor[] outputs)

@@ -18,13 +18,14 @@ internal enum nn_status : int
     NN_ERR_INTERNAL = 4,
 }
 
-/// <summary>Instruction-set paths a kernel can take. Ordered: a cap admits every value below it.</summary>
+/// <summary>Instruction-set paths a kernel can take. The x86 values are ordered (scalar &lt; avx2 &lt; avx512 &lt; avx512_bf16): a cap admits every x86 value below it. NEON stands alone.</summary>
 internal enum nn_isa : int
 {
     NN_ISA_SCALAR = 0,
     NN_ISA_AVX2 = 1,
     NN_ISA_AVX512 = 2,
     NN_ISA_NEON = 3,
+    NN_ISA_AVX512_BF16 = 4,
 }
 
 /// <summary>Unary element-wise functions, PyTorch semantics (gelu is the exact erf form).</summary>
@@ -238,7 +239,7 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_cpu_info(nn_cpu_info_t* info);
 
-    /// <summary>"scalar", "avx2", "avx512", "neon", or "unknown". Static storage.</summary>
+    /// <summary>"scalar", "avx2", "avx512", "avx512_bf16", "neon", or "unknown". Static storage.</summary>
     // C: const char * nn_isa_name(nn_isa isa)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -335,6 +336,48 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_packed_matrix_destroy(nint packed);
+
+    /// <summary>y[i] = bf16(x[i]), round to nearest even. n &gt;= 0; x and y may be null only when n == 0.</summary>
+    // C: nn_status nn_f32_to_bf16(const float * x, uint16_t * y, int64_t n)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_f32_to_bf16(float* x, ushort* y, long n);
+
+    /// <summary>y[i] = x[i] widened to float32 (exact).</summary>
+    // C: nn_status nn_bf16_to_f32(const uint16_t * x, float * y, int64_t n)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_bf16_to_f32(ushort* x, float* y, long n);
+
+    /// <summary>1 when bf16 products run on the CPU's bf16 instructions (NN_ISA_AVX512_BF16 chosen), else 0.</summary>
+    // C: int32_t nn_bf16_gemm_native(void)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial int nn_bf16_gemm_native();
+
+    /// <summary>Rounds op(B) (k x n; see nn_sgemm for ldb) to bf16 and packs it into a new handle *out. B is not referenced after the call; the layout belongs to this process. Free with nn_bf16_matrix_destroy.</summary>
+    // C: nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float * b, int64_t ldb, nn_bf16_matrix ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_bf16_pack_b(nn_transpose trans_b, long k, long n, float* b, long ldb, nint* @out);
+
+    /// <summary>The bf16 GEMM with a packed B; k and n must equal the packed matrix's. Bitwise equal to nn_bf16_gemm on the same B.</summary>
+    // C: nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_bf16_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_bf16_gemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+
+    /// <summary>The bf16 GEMM with B rounded and packed during the call (both operands change every call, as in the backward pass of training).</summary>
+    // C: nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+
+    /// <summary>Frees a bf16 packed matrix. NULL is a no-op. Always NN_OK.</summary>
+    // C: nn_status nn_bf16_matrix_destroy(nn_bf16_matrix * packed)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_bf16_matrix_destroy(nint packed);
 
     /// <summary>Validates *desc and writes the output height and width.</summary>
     // C: nn_status nn_conv2d_output_size(const nn_conv2d_desc * desc, int64_t * oh, int64_t * ow)

@@ -100,19 +100,24 @@ public interface IKernels
     /// Row-major C[m×n] = act(alpha·op(A)·op(B) + beta·C + bias). A is m×k (lda ≥ k) or, transposed,
     /// k×m (lda ≥ m); B is k×n (ldb ≥ n) or n×k (ldb ≥ k); ldc ≥ n. beta = 0 never reads C.
     /// bias: m values for <see cref="BiasMode.Row"/>, n for <see cref="BiasMode.Column"/>.
+    /// <paramref name="precision"/> <see cref="Precision.BFloat16"/>: both operands rounded to
+    /// bfloat16, products and sums in float32 (vdpbf16ps where the CPU has AVX512_BF16).
     /// </summary>
     void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
               ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
-              ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None);
+              ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None,
+              Precision precision = Precision.Float32);
 
     /// <summary>
     /// Packs op(B) (k×n; B is k×n, or n×k when <paramref name="transB"/>) once for repeated
     /// <see cref="GemmPacked"/> calls with the same right-hand operand, e.g. a layer's weights at
-    /// inference. The packed copy does not follow later writes to B.
+    /// inference. The packed copy does not follow later writes to B. With
+    /// <see cref="Precision.BFloat16"/> it is rounded to bfloat16 (half the memory on the native
+    /// path) and every product with it is a bf16 product.
     /// </summary>
-    PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb);
+    PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, Precision precision = Precision.Float32);
 
-    /// <summary><see cref="Gemm"/> with op(B) taken from <paramref name="packedB"/> (made by this backend's <see cref="PackB"/>; k and n must match it). Bitwise equal to the unpacked call.</summary>
+    /// <summary><see cref="Gemm"/> with op(B) taken from <paramref name="packedB"/> (made by this backend's <see cref="PackB"/>; k and n must match it), in the packed matrix's precision. Bitwise equal to the unpacked call.</summary>
     void GemmPacked(bool transA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix packedB,
                     float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
                     GemmActivation activation = GemmActivation.None);
@@ -231,6 +236,13 @@ internal static class KernelChecks
         if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
         if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
         if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
+    }
+
+    /// <summary>Throws unless <paramref name="precision"/> is a defined <see cref="NativeNet.Precision"/>.</summary>
+    public static void Precision(Precision precision)
+    {
+        if (precision is not (NativeNet.Precision.Float32 or NativeNet.Precision.BFloat16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
     }
 
     /// <summary>

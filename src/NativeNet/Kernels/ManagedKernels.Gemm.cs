@@ -23,10 +23,18 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public unsafe void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
                             ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
-                            ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None)
+                            ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None,
+                            Precision precision = Precision.Float32)
     {
         KernelChecks.Gemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
+        KernelChecks.Precision(precision);
         if (m == 0 || n == 0) return;
+        if (precision == Precision.BFloat16 && k > 0)
+        {
+            // Both operands rounded (as stored), then the float32 product: what the native path computes.
+            a = RoundedCopy(a, transA ? k : m, transA ? m : k, lda);
+            b = RoundedCopy(b, transB ? n : k, transB ? k : n, ldb);
+        }
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
@@ -58,17 +66,26 @@ public sealed partial class ManagedKernels
 
 public sealed partial class ManagedKernels
 {
-    /// <inheritdoc />
-    public PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb)
+    // The rows x cols operand (leading dimension ld) rounded to bf16, same layout.
+    private static float[] RoundedCopy(ReadOnlySpan<float> x, int rows, int cols, int ld)
     {
-        PackedMatrix.CheckOperand(transB, k, n, b.Length, ldb);
+        var r = new float[rows == 0 ? 0 : (long)(rows - 1) * ld + cols];
+        for (int i = 0; i < rows; i++) BFloat16Convert.Round(x.Slice(i * ld, cols), r.AsSpan(i * ld, cols));
+        return r;
+    }
+
+    /// <inheritdoc />
+    public PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, Precision precision = Precision.Float32)
+    {
+        PackedMatrix.CheckOperand(transB, k, n, b.Length, ldb, precision);
         // The managed GEMM has no packed layout of its own: "packing" makes op(B) a dense k×n
         // row-major copy, which GemmPacked multiplies without a transpose.
         var dense = new float[(long)k * n];
         for (int i = 0; i < k; i++)
             for (int j = 0; j < n; j++)
                 dense[(long)i * n + j] = transB ? b[j * ldb + i] : b[i * ldb + j];
-        return new Packed(dense, k, n);
+        if (precision == Precision.BFloat16) BFloat16Convert.Round(dense, dense);
+        return new Packed(dense, k, n, precision);
     }
 
     /// <inheritdoc />
@@ -78,13 +95,14 @@ public sealed partial class ManagedKernels
     {
         ArgumentNullException.ThrowIfNull(packedB);
         packedB.CheckUsable(typeof(ManagedKernels), k, n);
-        Gemm(transA, false, m, n, k, alpha, a, lda, ((Packed)packedB).Dense, Math.Max(n, 1), beta, c, ldc, bias, biasMode, activation);
+        // A bf16 B is already rounded; rounding it again changes nothing.
+        Gemm(transA, false, m, n, k, alpha, a, lda, ((Packed)packedB).Dense, Math.Max(n, 1), beta, c, ldc, bias, biasMode, activation, packedB.Precision);
     }
 
     /// <summary>op(B) as a dense row-major array.</summary>
     private sealed class Packed : PackedMatrix
     {
-        public Packed(float[] dense, int k, int n) : base(k, n) => Dense = dense;
+        public Packed(float[] dense, int k, int n, Precision precision) : base(k, n, precision) => Dense = dense;
 
         public float[] Dense { get; }
 

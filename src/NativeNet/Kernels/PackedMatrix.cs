@@ -10,13 +10,17 @@ public abstract class PackedMatrix : IDisposable
 {
     private int _disposed;
 
-    /// <summary>Creates the handle for a k×n operand.</summary>
-    protected PackedMatrix(int k, int n)
+    /// <summary>Creates the handle for a k×n operand stored in <paramref name="precision"/>.</summary>
+    protected PackedMatrix(int k, int n, Precision precision = Precision.Float32)
     {
         K = k;
         N = n;
+        Precision = precision;
         if (Bytes > 0) GC.AddMemoryPressure(Bytes);
     }
+
+    /// <summary>The operand's precision: every product with it is taken in this precision.</summary>
+    public Precision Precision { get; }
 
     /// <summary>Rows of op(B) (the GEMM's k).</summary>
     public int K { get; }
@@ -27,7 +31,7 @@ public abstract class PackedMatrix : IDisposable
     /// <summary>True once disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    private long Bytes => (long)K * N * sizeof(float);
+    private long Bytes => (long)K * N * (Precision == Precision.BFloat16 ? sizeof(ushort) : sizeof(float));
 
     /// <summary>Frees the packed copy.</summary>
     public void Dispose()
@@ -59,9 +63,11 @@ public abstract class PackedMatrix : IDisposable
             throw new ArgumentException($"packedB is {K}x{N} but the call needs k={k}, n={n}.", "packedB");
     }
 
-    /// <summary>Throws unless b holds op(B) (k×n) with leading dimension ldb.</summary>
-    internal static void CheckOperand(bool transB, int k, int n, int bLen, int ldb)
+    /// <summary>Throws unless b holds op(B) (k×n) with leading dimension ldb and precision is known.</summary>
+    internal static void CheckOperand(bool transB, int k, int n, int bLen, int ldb, Precision precision = Precision.Float32)
     {
+        if (precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
         if (k < 0 || n < 0) throw new ArgumentException($"k and n must be non-negative. Received: k={k}, n={n}");
         long cols = transB ? k : n, rows = transB ? n : k;
         if (ldb < Math.Max(1, cols)) throw new ArgumentException($"ldb must be at least {Math.Max(1, cols)}. Received: ldb={ldb}", nameof(ldb));

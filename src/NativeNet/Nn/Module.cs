@@ -182,6 +182,28 @@ public abstract partial class Module : IDisposable
     /// <summary>Sets evaluation mode (same as Train(false)); returns this.</summary>
     public Module Eval() => Train(false);
 
+    /// <summary>
+    /// The precision of this module's matrix products (<see cref="Precision.Float32"/> unless set by
+    /// <see cref="ToPrecision"/>). Parameters, activations and outputs stay float32 either way.
+    /// </summary>
+    public Precision Precision { get; private set; } = Precision.Float32;
+
+    /// <summary>
+    /// Sets the precision of the matrix products of this module and every descendant; returns this.
+    /// <see cref="Precision.BFloat16"/>: a layer that supports it (<see cref="Nn.Linear"/>) rounds both
+    /// operands of its products to bfloat16 and accumulates in float32 (vdpbf16ps on CPUs with
+    /// AVX512_BF16), forward and backward; its weights stay float32 (the master copy an optimizer
+    /// updates) and are packed as bfloat16 for inference. Every other computation stays float32.
+    /// </summary>
+    public Module ToPrecision(Precision precision)
+    {
+        if (precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
+        Precision = precision;
+        foreach (var c in Children()) c.ToPrecision(precision);
+        return this;
+    }
+
     /// <summary>Sets RequiresGrad on every parameter (false freezes the module).</summary>
     public Module RequiresGrad(bool requiresGrad = true)
     {
@@ -258,15 +280,35 @@ public abstract partial class Module : IDisposable
     /// <summary>A one-line description such as "Linear(in_features=30, out_features=64, bias=True)".</summary>
     public override string ToString() => GetType().Name;
 
-    /// <summary>Disposes every parameter, buffer and child.</summary>
+    /// <summary>
+    /// Disposes every parameter, buffer and child: a module owns what is registered in it, so a
+    /// layer shared with another model is disposed with either (mark the field
+    /// <see cref="NotRegisteredAttribute"/> in the model that does not own it). Using one of these
+    /// tensors afterwards throws an ObjectDisposedException naming the parameter and the layer.
+    /// </summary>
     public void Dispose()
     {
-        RegisterFields();
+        NameOwnedTensors();
         foreach (var n in _paramNames) { var p = _params[n]; p?.Grad?.Dispose(); p?.Dispose(); }
         foreach (var n in _bufferNames) _buffers[n]?.Dispose();
         foreach (var c in _childNames) _children[c].Dispose();
         DisposeCaches();
         GC.SuppressFinalize(this);
+    }
+
+    // Tells each tensor about to be disposed whose it was, with dotted names from the module
+    // Dispose was called on (children disposed next keep the names their root gave).
+    private void NameOwnedTensors()
+    {
+        string root = GetType().Name;
+        foreach (var (path, m) in NamedModules())
+        {
+            string layer = path.Length == 0 ? $"the {root}" : $"layer '{path}' ({m.GetType().Name}) of a {root}";
+            foreach (var (name, p) in m.NamedParameters(recurse: false))
+                if (!p.IsDisposed) p.DisposedAsPartOf ??= $"parameter '{name}' of {layer}, disposed with it (Module.Dispose disposes every parameter, buffer and child module it holds)";
+            foreach (var (name, b) in m.NamedBuffers(recurse: false))
+                if (!b.IsDisposed) b.DisposedAsPartOf ??= $"buffer '{name}' of {layer}, disposed with it (Module.Dispose disposes every parameter, buffer and child module it holds)";
+        }
     }
 
     /// <summary>Frees what a module derived from its parameters (e.g. <see cref="Linear"/>'s packed weight); called by <see cref="Dispose"/>.</summary>

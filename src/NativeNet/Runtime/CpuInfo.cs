@@ -1,6 +1,6 @@
 namespace NativeNet;
 
-/// <summary>An instruction-set path of the native kernels. Ordered: a cap admits every value below it.</summary>
+/// <summary>An instruction-set path of the native kernels. The x86 values are ordered (Scalar &lt; Avx2 &lt; Avx512 &lt; Avx512Bf16): a cap admits every x86 value below it. Neon stands alone.</summary>
 public enum Isa
 {
     /// <summary>Portable scalar C++ (the reference path).</summary>
@@ -11,6 +11,8 @@ public enum Isa
     Avx512 = 2,
     /// <summary>AArch64 Advanced SIMD.</summary>
     Neon = 3,
+    /// <summary>AVX-512 plus AVX512_BF16 (x86-64): bfloat16 products on vdpbf16ps (<see cref="Precision.BFloat16"/>); every other kernel as <see cref="Avx512"/>.</summary>
+    Avx512Bf16 = 4,
 }
 
 /// <summary>What the CPU offers and which kernel path NativeNet chose.</summary>

@@ -130,16 +130,10 @@ internal static class ElementConversion
         return bytes;
     }
 
-    public static float BFloat16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+    public static float BFloat16ToFloat(ushort bits) => BFloat16Convert.ToSingle(bits);
 
     /// <summary>Round to nearest, ties to even (what PyTorch does); NaN stays a quiet NaN.</summary>
-    public static ushort FloatToBFloat16(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x0040);
-        uint roundingBias = 0x7FFF + ((bits >> 16) & 1);
-        return (ushort)((bits + roundingBias) >> 16);
-    }
+    public static ushort FloatToBFloat16(float value) => BFloat16Convert.FromSingle(value);
 
     private static float[] BuildFloat8Table(int exponentBits, int mantissaBits, int bias, bool hasInfinity)
     {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
+using NativeNet.Data;
 using NativeNet.Nn;
 
 namespace NativeNet.Serialization;
@@ -29,20 +31,28 @@ public static class Model
     /// <summary>Metadata key: free-form schema (input column names, classes, ...), written by callers such as the CLI.</summary>
     public const string SchemaKey = "nativenet.schema";
 
+    /// <summary>Metadata key: the input preprocessing (a <see cref="StandardScaler"/>'s state as JSON) the model expects, written by <see cref="Save"/>'s <c>preprocessing</c>.</summary>
+    public const string PreprocessingKey = "nativenet.preprocessing";
+
     /// <summary>
-    /// Saves the module's architecture (<see cref="Module.ToSpec"/>) and state dict to
-    /// <paramref name="path"/> atomically (temporary file, flush, rename).
+    /// Saves the module's architecture and state dict to <paramref name="path"/> atomically
+    /// (temporary file, flush, rename). Built-in modules and containers describe themselves
+    /// (<see cref="Module.ToSpec"/>). A user's Module subclass that does not override ToSpec is
+    /// recorded by its type name and constructor arguments, read from the fields or properties
+    /// named like the parameters of its public constructor; load it with <see cref="Load{T}(string)"/>.
     /// </summary>
-    /// <param name="module">The model; its type and every descendant must describe itself with ToSpec.</param>
+    /// <param name="module">The model.</param>
     /// <param name="path">The target file; its folder must exist.</param>
     /// <param name="extraMetadata">Additional metadata (e.g. <see cref="SchemaKey"/>); may not override the reserved keys.</param>
+    /// <param name="preprocessing">The scaler fitted on the training inputs, stored so that the model's users apply the same one (<see cref="ReadPreprocessing"/>).</param>
     /// <exception cref="ArgumentException">An extra key is reserved.</exception>
-    /// <exception cref="NotSupportedException">A module cannot describe its architecture.</exception>
-    public static void Save(Module module, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    /// <exception cref="NotSupportedException">A module cannot describe its architecture, or a user module's constructor arguments cannot be read back; the message names the parameter.</exception>
+    public static void Save(Module module, string path, IReadOnlyDictionary<string, string>? extraMetadata = null, StandardScaler? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string architecture = module.ToSpec().ToJson();
+        var spec = ConstructorRecord.Applies(module) ? ConstructorRecord.Capture(module) : module.ToSpec();
+        string architecture = spec.ToJson();
         var tensors = StateDictFile.ToSafetensors(module.StateDict()).ToList();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -53,19 +63,73 @@ public static class Model
         if (extraMetadata is not null)
             foreach (var (k, v) in extraMetadata)
             {
-                if (k is FormatVersionKey or ArchitectureKey or Sha256Key)
+                if (k is FormatVersionKey or ArchitectureKey or Sha256Key or PreprocessingKey)
                     throw new ArgumentException($"Metadata key '{k}' is reserved for the model file itself.", nameof(extraMetadata));
                 metadata[k] = v;
             }
+        if (preprocessing is not null)
+            metadata[PreprocessingKey] = JsonSerializer.Serialize(preprocessing.ToDictionary());
         SafetensorsWriter.Write(path, tensors, metadata);
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>: rebuilds the module from its spec, loads the weights (strict) and puts it in evaluation mode.</summary>
-    /// <exception cref="InvalidDataException">The file is malformed, tampered with (checksum), or not a NativeNet model; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">The file is malformed, tampered with (checksum), not a NativeNet model, or holds a user module type (load it with <see cref="Load{T}(string)"/>); the message names the file.</exception>
     public static Module Load(string path) => Load(path, out _);
 
     /// <summary>As <see cref="Load(string)"/>, also returning the file's metadata (e.g. <see cref="SchemaKey"/>).</summary>
-    public static Module Load(string path, out IReadOnlyDictionary<string, string> metadata)
+    public static Module Load(string path, out IReadOnlyDictionary<string, string> metadata) =>
+        LoadWith(path, out metadata, (spec, source) => BuildArchitecture(spec, source));
+
+    /// <summary>
+    /// Loads a model of type <typeparamref name="T"/>: a user module saved by its constructor
+    /// arguments (the file's type name must be <typeparamref name="T"/>'s) or any built-in
+    /// architecture that is a <typeparamref name="T"/>. Weights load strictly; the model is in evaluation mode.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed or tampered with, holds another type, or its weights do not fit (the message names the parameter and both shapes).</exception>
+    public static T Load<T>(string path) where T : Module => Load<T>(path, out _);
+
+    /// <summary>As <see cref="Load{T}(string)"/>, also returning the file's metadata.</summary>
+    public static T Load<T>(string path, out IReadOnlyDictionary<string, string> metadata) where T : Module =>
+        (T)LoadWith(path, out metadata, (spec, source) =>
+        {
+            if (spec.Type == ConstructorRecord.SpecType) return ConstructorRecord.Construct<T>(spec, source);
+            var module = BuildArchitecture(spec, source);
+            if (module is T) return module;
+            module.Dispose();
+            throw new InvalidDataException($"Model file '{source}' holds a {spec.Type}, not a {typeof(T).Name}.");
+        });
+
+    /// <summary>
+    /// Loads the weights of a model file into the module <paramref name="factory"/> builds (for a
+    /// type built some other way, or from another assembly); the file's checksum is verified and the
+    /// state dict must fit exactly. The module is in evaluation mode.
+    /// </summary>
+    public static T Load<T>(string path, Func<T> factory) where T : Module
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return LoadWith(path, out _, (_, _) => factory() ?? throw new ArgumentException("The factory returned null.", nameof(factory)));
+    }
+
+    /// <summary>The preprocessing stored with <see cref="Save"/>'s <c>preprocessing</c> argument, or null if the file has none.</summary>
+    /// <exception cref="InvalidDataException">The stored state is malformed.</exception>
+    public static StandardScaler? ReadPreprocessing(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(PreprocessingKey, out var json)) return null;
+        try
+        {
+            var state = JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? throw new FormatException("it is null");
+            return StandardScaler.FromDictionary(state);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new InvalidDataException($"Model metadata '{PreprocessingKey}' is not a StandardScaler state: {e.Message}", e);
+        }
+    }
+
+    // Verifies the file, builds the module under an allocation budget the file's size implies,
+    // loads the weights strictly and switches to evaluation mode; the module is disposed on failure.
+    private static TModule LoadWith<TModule>(string path, out IReadOnlyDictionary<string, string> metadata, Func<ModuleSpec, string, TModule> build) where TModule : Module
     {
         using var file = SafetensorsFile.Open(path);
         metadata = Verify(file);
@@ -73,7 +137,17 @@ public static class Model
         // hold more elements than the file; the slack covers bucket rounding and init temporaries.
         long fileElements = file.Entries.Sum(e => e.ElementCount);
         long budget = 4 * fileElements * sizeof(float) + 4 * file.Entries.Count * TensorMemoryPool.BudgetChargePerTensor + (16L << 20);
-        var module = BuildArchitecture(metadata[ArchitectureKey], file.SourceName, budget);
+        var spec = ParseArchitecture(metadata[ArchitectureKey], file.SourceName);
+        TModule module;
+        try
+        {
+            using (TensorMemoryPool.LimitAllocations(budget))
+                module = build(spec, file.SourceName);
+        }
+        catch (AllocationBudgetExceededException e)
+        {
+            throw new InvalidDataException($"Model file '{file.SourceName}': the architecture declares more parameters than the file holds ({e.Message}).", e);
+        }
         try
         {
             StateDictFile.LoadInto(module, file, strict: true, prefix: "");
@@ -114,29 +188,47 @@ public static class Model
         return md;
     }
 
+    private static ModuleSpec ParseArchitecture(string json, string source)
+    {
+        try
+        {
+            return ModuleSpec.FromJson(json);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"Model file '{source}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Builds the module an architecture JSON describes, with at most <paramref name="maxBytes"/> of
     /// tensors; every problem is an InvalidDataException naming <paramref name="source"/>.
     /// </summary>
     internal static Module BuildArchitecture(string json, string source, long maxBytes)
     {
-        ModuleSpec spec;
-        try
-        {
-            spec = ModuleSpec.FromJson(json);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"Model file '{source}': '{ArchitectureKey}' is not a valid module spec: {e.Message}", e);
-        }
+        var spec = ParseArchitecture(json, source);
         try
         {
             using (TensorMemoryPool.LimitAllocations(maxBytes))
-                return Module.FromSpec(spec);
+                return BuildArchitecture(spec, source);
         }
         catch (AllocationBudgetExceededException e)
         {
             throw new InvalidDataException($"Model file '{source}': the architecture declares more parameters than the file holds ({e.Message}).", e);
+        }
+    }
+
+    // A built-in or registered architecture; a user module saved by its constructor needs its type from the caller.
+    private static Module BuildArchitecture(ModuleSpec spec, string source)
+    {
+        if (spec.Type == ConstructorRecord.SpecType)
+        {
+            string type = spec.Config.TryGetValue("type", out var t) ? t?.ToString() ?? "?" : "?";
+            throw new InvalidDataException($"Model file '{source}' holds the user module '{type}': load it with Model.Load<T>(path) naming that type, or Model.Load(path, factory).");
+        }
+        try
+        {
+            return Module.FromSpec(spec);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {

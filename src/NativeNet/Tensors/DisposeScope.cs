@@ -18,6 +18,7 @@ public sealed class DisposeScope : IDisposable
 {
     [ThreadStatic] private static DisposeScope? _current;
     [ThreadStatic] private static int _suspended;
+    private static int _lastId;
 
     private readonly HashSet<Tensor> _tensors = new(ReferenceEqualityComparer.Instance);
     private readonly DisposeScope? _outer;
@@ -29,6 +30,40 @@ public sealed class DisposeScope : IDisposable
         _outer = _current;
         _current = this;
         _threadId = Environment.CurrentManagedThreadId;
+        Id = Interlocked.Increment(ref _lastId);
+        if (RecordCreationSites) CreatedAt = CallerOutsideLibrary(new System.Diagnostics.StackTrace(1, fNeedFileInfo: true));
+    }
+
+    /// <summary>A process-wide sequence number, named in the ObjectDisposedException of a tensor this scope disposed.</summary>
+    public int Id { get; }
+
+    /// <summary>
+    /// Whether new scopes record the code that opened them (a stack walk per scope, for debugging):
+    /// a tensor used after its scope ended then names that place. On when a debugger is attached
+    /// or the environment variable NATIVENET_DEBUG_SCOPES=1; settable.
+    /// </summary>
+    public static bool RecordCreationSites { get; set; } =
+        System.Diagnostics.Debugger.IsAttached || Environment.GetEnvironmentVariable("NATIVENET_DEBUG_SCOPES") == "1";
+
+    /// <summary>Where this scope was opened ("Method in File:line"), when <see cref="RecordCreationSites"/> was on.</summary>
+    public string? CreatedAt { get; }
+
+    internal string Describe() => CreatedAt is null ? $"DisposeScope #{Id}" : $"DisposeScope #{Id} (opened in {CreatedAt})";
+
+    // The first frame outside NativeNet: Tensor.NewDisposeScope and Fit's own scopes are not what the user looks for.
+    private static string? CallerOutsideLibrary(System.Diagnostics.StackTrace trace)
+    {
+        System.Diagnostics.StackFrame? first = null;
+        foreach (var frame in trace.GetFrames())
+        {
+            var method = frame.GetMethod();
+            if (method is null) continue;
+            first ??= frame;
+            if (method.DeclaringType?.Assembly != typeof(DisposeScope).Assembly) { first = frame; break; }
+        }
+        if (first?.GetMethod() is not { } m) return null;
+        string where = $"{m.DeclaringType?.Name}.{m.Name}";
+        return first.GetFileName() is { } file ? $"{where} at {Path.GetFileName(file)}:{first.GetFileLineNumber()}" : where;
     }
 
     /// <summary>The innermost open scope on this thread, or null.</summary>
@@ -105,6 +140,7 @@ public sealed class DisposeScope : IDisposable
         foreach (var t in list)
         {
             t.Scope = null;
+            if (!t.IsDisposed) t.DisposedByScope = this;
             t.Dispose();
         }
     }

@@ -148,6 +148,7 @@ public sealed partial class Tensor
                 }
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec(name).With("value", s));
         }
         GC.KeepAlive(this);
         return y;
@@ -184,6 +185,7 @@ public sealed partial class Tensor
                 for (int i = 0; i < d.Length; i++) d[i] = xv[i] >= min && xv[i] <= max ? gv[i] : 0f;
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec("Clamp").With("min", min).With("max", max));
         }
         GC.KeepAlive(this);
         return y;
@@ -232,6 +234,7 @@ public sealed partial class Tensor
                 K.UnaryBackward(op, x.Data, y.Data, g.Data, gx.AsSpan(), alpha);
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec(name).With("alpha", alpha));
         }
         GC.KeepAlive(this);
         return y;

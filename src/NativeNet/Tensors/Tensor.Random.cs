@@ -3,25 +3,33 @@ namespace NativeNet;
 public sealed partial class Tensor
 {
     /// <summary>Uniform values in [low, high).</summary>
-    public static Tensor Uniform(int[] shape, float low = 0f, float high = 1f, Generator? generator = null)
+    public static Tensor Uniform(int[] shape, float low = 0f, float high = 1f, Generator? generator = null, bool requiresGrad = false)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         var t = Empty((int[])shape.Clone());
         (generator ?? Generator.Default).FillUniform(t.AsSpan(), low, high);
-        return t;
+        return t.AsLeaf(requiresGrad);
     }
 
     /// <summary>Uniform values in [0, 1).</summary>
     public static Tensor Rand(params int[] shape) => Uniform(shape);
 
+    /// <summary>Uniform values in [0, 1); <paramref name="requiresGrad"/> makes it a leaf that records gradients.</summary>
+    public static Tensor Rand(int[] shape, bool requiresGrad) => Uniform(shape, requiresGrad: requiresGrad);
+
     /// <summary>Standard normal values.</summary>
     public static Tensor Randn(params int[] shape) => Normal(shape);
 
+    /// <summary>Standard normal values; <paramref name="requiresGrad"/> makes it a leaf that records gradients (<c>Tensor.Randn([4, 3], requiresGrad: true)</c>).</summary>
+    public static Tensor Randn(int[] shape, bool requiresGrad) => Normal(shape, requiresGrad: requiresGrad);
+
     /// <summary>Normal(mean, std) values (Box–Muller).</summary>
-    public static Tensor Normal(int[] shape, float mean = 0f, float std = 1f, Generator? generator = null)
+    public static Tensor Normal(int[] shape, float mean = 0f, float std = 1f, Generator? generator = null, bool requiresGrad = false)
     {
+        ArgumentNullException.ThrowIfNull(shape);
         var t = Empty((int[])shape.Clone());
         (generator ?? Generator.Default).FillNormal(t.AsSpan(), mean, std);
-        return t;
+        return t.AsLeaf(requiresGrad);
     }
 
     /// <summary>1 with probability p, else 0.</summary>

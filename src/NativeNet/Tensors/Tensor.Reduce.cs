@@ -79,6 +79,7 @@ public sealed partial class Tensor
                 using var gv = g.ViewAs(keep);
                 return new Tensor?[] { gv.Expand(src0) };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec("SumDim").With("dim", d).With("keepdim", keepDim));
         }
         GC.KeepAlive(this);
         return y;
@@ -195,6 +196,7 @@ public sealed partial class Tensor
                 if (gx.Count > 0) K.SoftmaxBackward(outer, size, inner, y.Data, g.Data, gx.AsSpan(), log);
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec(log ? "LogSoftmax" : "Softmax").With("dim", d));
         }
         GC.KeepAlive(this);
         return y;

@@ -140,6 +140,7 @@ public sealed partial class Tensor
             var inv = new int[r];
             for (int i = 0; i < r; i++) inv[perm[i]] = i;
             Autograd.Record("Permute", y, new[] { this }, g => new Tensor?[] { g.Permute(inv) });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec("Permute").With("dims", new System.Text.Json.Nodes.JsonArray([.. perm.Select(v => (System.Text.Json.Nodes.JsonNode?)v)])));
         }
         GC.KeepAlive(this);
         return y;

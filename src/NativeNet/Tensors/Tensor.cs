@@ -99,7 +99,16 @@ public sealed unsafe partial class Tensor : IDisposable
         }
     }
 
-    private ObjectDisposedException Disposed() => new(nameof(Tensor), "The tensor has been disposed.");
+    /// <summary>Set when a module disposed this tensor as its parameter or buffer: which one, for the ObjectDisposedException.</summary>
+    internal string? DisposedAsPartOf { get; set; }
+
+    /// <summary>Set when a dispose scope disposed this tensor at its end (a reference: the message is built only if it is ever needed).</summary>
+    internal DisposeScope? DisposedByScope { get; set; }
+
+    private ObjectDisposedException Disposed() => new(nameof(Tensor),
+        DisposedAsPartOf is { } owner ? $"The tensor has been disposed: it was {owner}."
+        : DisposedByScope is { } scope ? $"The tensor has been disposed: it was created in {scope.Describe()}, which disposed it when the scope ended. Keep a tensor beyond its scope with MoveToOuterDisposeScope() or DetachFromDisposeScope()."
+        : "The tensor has been disposed.");
 
     internal void ThrowIfDisposed()
     {
@@ -178,8 +187,24 @@ public sealed unsafe partial class Tensor : IDisposable
         return t;
     }
 
+    /// <summary>A new tensor of zeros; <paramref name="requiresGrad"/> makes it a leaf that records gradients (<c>Tensor.Zeros([2, 3], requiresGrad: true)</c>).</summary>
+    public static Tensor Zeros(int[] shape, bool requiresGrad) => Zeros(shape).AsLeaf(requiresGrad);
+
     /// <summary>A new tensor of ones.</summary>
     public static Tensor Ones(params int[] shape) => Full(1f, shape);
+
+    /// <summary>A new tensor of ones; <paramref name="requiresGrad"/> makes it a leaf that records gradients.</summary>
+    public static Tensor Ones(int[] shape, bool requiresGrad) => Ones(shape).AsLeaf(requiresGrad);
+
+    /// <summary>A new tensor filled with <paramref name="value"/>; <paramref name="requiresGrad"/> makes it a leaf that records gradients.</summary>
+    public static Tensor Full(float value, int[] shape, bool requiresGrad) => Full(value, shape).AsLeaf(requiresGrad);
+
+    // The factories' requiresGrad: a fresh tensor is a leaf, so the flag can always be set.
+    private Tensor AsLeaf(bool requiresGrad)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
 
     /// <summary>A new tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(float value, params int[] shape)
@@ -191,14 +216,14 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>A zero tensor shaped like <paramref name="other"/>.</summary>
-    public static Tensor ZerosLike(Tensor other) => Zeros(other.ShapeChecked());
+    public static Tensor ZerosLike(Tensor other, bool requiresGrad = false) => Zeros(other.ShapeChecked()).AsLeaf(requiresGrad);
 
     /// <summary>A one-element tensor of rank 0 holding <paramref name="value"/>.</summary>
-    public static Tensor Scalar(float value)
+    public static Tensor Scalar(float value, bool requiresGrad = false)
     {
         var t = Empty(Array.Empty<int>());
         t.AsSpan()[0] = value;
-        return t;
+        return t.AsLeaf(requiresGrad);
     }
 
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (default: 1-D).</summary>
@@ -214,6 +239,9 @@ public sealed unsafe partial class Tensor : IDisposable
         return t;
     }
 
+    /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape; <paramref name="requiresGrad"/> makes it a leaf that records gradients.</summary>
+    public static Tensor FromArray(float[] data, int[] shape, bool requiresGrad) => FromArray(data, shape).AsLeaf(requiresGrad);
+
     /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape.</summary>
     public static Tensor FromSpan(ReadOnlySpan<float> data, params int[] shape)
     {
@@ -226,12 +254,12 @@ public sealed unsafe partial class Tensor : IDisposable
     }
 
     /// <summary>Values 0, 1, …, n−1.</summary>
-    public static Tensor Arange(int n)
+    public static Tensor Arange(int n, bool requiresGrad = false)
     {
         var t = Empty(new[] { n });
         var s = t.AsSpan();
         for (int i = 0; i < n; i++) s[i] = i;
-        return t;
+        return t.AsLeaf(requiresGrad);
     }
 
     /// <summary>A copy of the elements.</summary>

@@ -8,7 +8,7 @@ namespace NativeNet.Training;
 /// <summary>
 /// A module bound to an optimizer, a loss and metrics — Keras's compiled model, made with
 /// <see cref="TrainingExtensions.Compile(Module, Optimizer, Loss, string[])"/>. It adds
-/// <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
+/// <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool, Precision?)"/>, <see cref="Evaluate"/> and <see cref="Predict"/> and owns nothing: the
 /// module stays yours (dispose it yourself), and you can keep calling it directly.
 /// </summary>
 /// <example>
@@ -100,9 +100,17 @@ public sealed class CompiledModel
     /// equals one process with batch N·<paramref name="batchSize"/> up to float summation order.
     /// Only rank 0 reports progress and writes checkpoint files. Pass the same data and seed on every rank.
     /// </param>
+    /// <param name="precision">
+    /// <see cref="Precision.BFloat16"/>: mixed-precision training as PyTorch's CPU autocast does it —
+    /// the matrix products of the layers that support it (<see cref="Module.ToPrecision"/>) take
+    /// bfloat16 operands, forward and backward; weights, optimizer state, losses and everything else
+    /// stay float32. The model's own precision is restored when Fit returns. Null (the default): the
+    /// model's own precision (<see cref="Module.Precision"/>).
+    /// </param>
     public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, Dataset? validationData = null,
         bool shuffle = true, IReadOnlyDictionary<int, double>? classWeights = null, IEnumerable<ICallback>? callbacks = null,
-        IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default, bool distributed = false)
+        IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default, bool distributed = false,
+        Precision? precision = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (epochs <= 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be positive. Received: epochs={epochs}");
@@ -126,24 +134,41 @@ public sealed class CompiledModel
         using var parallel = distributed ? DataParallel.Create(Model) : null;
         if (parallel is { Rank: > 0 }) progress = null;
         var loader = new DataLoader(train, batchSize * (parallel?.WorldSize ?? 1), shuffle, seed);
-        return FitLoop(loader, epochs, batchSize, val, classWeights, callbacks, progress, seed, parallel, cancellationToken);
+        return InPrecision(precision, () => FitLoop(loader, epochs, batchSize, val, classWeights, callbacks, progress, seed, parallel, cancellationToken));
+    }
+
+    // Runs fit with the model's products in `precision` (null: as the model is), then restores the model's precision.
+    private History InPrecision(Precision? precision, Func<History> fit)
+    {
+        if (precision is null) return fit();
+        var saved = Model.Precision;
+        Model.ToPrecision(precision.Value);
+        try
+        {
+            return fit();
+        }
+        finally
+        {
+            Model.ToPrecision(saved);
+        }
     }
 
     /// <summary>
     /// Trains on the batches of <paramref name="loader"/>: its samples may be decoded from disk and
     /// augmented on its workers (an image folder with a transform), so augmentation runs inside Fit.
-    /// Otherwise the same as <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool)"/>
+    /// Otherwise the same as <see cref="Fit(Dataset, int, int, double, Dataset?, bool, IReadOnlyDictionary{int, double}?, IEnumerable{ICallback}?, IProgress{TrainingProgress}?, int, CancellationToken, bool, Precision?)"/>
     /// in one process; validation uses <paramref name="validationData"/> as it is (no augmentation).
     /// </summary>
     public History Fit(DataLoader loader, int epochs, ISampleSource? validationData = null, IReadOnlyDictionary<int, double>? classWeights = null,
-        IEnumerable<ICallback>? callbacks = null, IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default)
+        IEnumerable<ICallback>? callbacks = null, IProgress<TrainingProgress>? progress = null, int seed = 0, CancellationToken cancellationToken = default,
+        Precision? precision = null)
     {
         ArgumentNullException.ThrowIfNull(loader);
         if (epochs <= 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, $"epochs must be positive. Received: epochs={epochs}");
         if (loader.Data.Count == 0) throw new ArgumentException("The loader holds no samples.", nameof(loader));
         if (classWeights is not null && !_adapter.IsClassification)
             throw new ArgumentException($"classWeights apply to classification losses only. Received: {Loss.GetType().Name}.", nameof(classWeights));
-        return FitLoop(loader, epochs, loader.BatchSize, validationData, classWeights, callbacks, progress, seed, null, cancellationToken);
+        return InPrecision(precision, () => FitLoop(loader, epochs, loader.BatchSize, validationData, classWeights, callbacks, progress, seed, null, cancellationToken));
     }
 
     private History FitLoop(DataLoader loader, int epochs, int batchSize, ISampleSource? val, IReadOnlyDictionary<int, double>? classWeights,

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using NativeNet.Tests.Support;
 
 namespace NativeNet.Tests.Cli;
 
@@ -19,25 +19,8 @@ public class SampleTests
     [InlineData("ChestXrayDicom", new[] { "SYNTHETIC labelled DICOM set", "1×64×64", "Test accuracy" })]
     public async Task SampleRunsInSmallMode(string sample, string[] expected)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, sample + ".dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: the test project references every samples/*/*.csproj");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        psi.Environment["NATIVENET_SAMPLE_SMALL"] = "1";
-        using var cwd = new TempFolder();   // where a sample writes its outputs
-        psi.WorkingDirectory = cwd.Path;
-        using var p = Process.Start(psi)!;
-        var errTask = p.StandardError.ReadToEndAsync();
-        var outTask = p.StandardOutput.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{sample} did not finish in 120 s");
-        }
-        string output = await outTask;
-        Assert.True(p.ExitCode == 0, $"{sample} exited with {p.ExitCode}: {await errTask}");
+        var (exitCode, output, error) = await SampleProcess.RunAsync(sample);
+        Assert.True(exitCode == 0, $"{sample} exited with {exitCode}: {error}");
         foreach (var e in expected) Assert.Contains(e, output);
     }
 }

@@ -22,9 +22,11 @@ public class CliAndLoaderTests
     [Theory]
     [InlineData("scalar")]
     [InlineData("avx2")]
+    [InlineData("avx512")]
     public void IsaCapIsReported(string cap)
     {
         if (cap == "avx2" && !NativeNetRuntime.Cpu.Avx2) return;  // nothing to cap to on this CPU
+        if (cap == "avx512" && NativeNetRuntime.Cpu.BestIsa is not (Isa.Avx512 or Isa.Avx512Bf16)) return;
         var r = ChildProcess.RunCli(new Dictionary<string, string?> { ["NATIVENET_MAX_ISA"] = cap }, "info", "--json");
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);

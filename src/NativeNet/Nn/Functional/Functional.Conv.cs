@@ -49,6 +49,9 @@ public static partial class Functional
                 return bias is null ? new[] { gx, gw } : new[] { gx, gw, gb };
             });
         }
+        if (Autograd.Tracing)
+            Autograd.Annotate(y, new ModuleSpec("Conv2d").With("kernel_size", ModuleSpec.Pair((w[2], w[3]))).With("stride", ModuleSpec.Pair(s))
+                .With("padding", ModuleSpec.Pair(p)).With("dilation", ModuleSpec.Pair(d)).With("groups", groups));
         GC.KeepAlive(input);
         GC.KeepAlive(weight);
         GC.KeepAlive(bias);
@@ -92,6 +95,7 @@ public static partial class Functional
             return new Tensor?[] { gx };
         });
         node.OnRelease = arg.Dispose;
+        if (Autograd.Tracing) Autograd.Annotate(y, PoolSpec("MaxPool2d", kernel, stride ?? kernel, padding ?? (0, 0)));
         GC.KeepAlive(input);
         return y;
     }
@@ -110,6 +114,7 @@ public static partial class Functional
                 K.AvgPool2dBackward(geo, g.Data, gx.AsSpan());
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, PoolSpec("AvgPool2d", kernel, stride ?? kernel, padding ?? (0, 0)).With("count_include_pad", countIncludePad));
         }
         GC.KeepAlive(input);
         return y;
@@ -133,6 +138,7 @@ public static partial class Functional
                 K.AdaptiveAvgPool2dBackward(planes, ih, iw, oh, ow, g.Data, gx.AsSpan());
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new ModuleSpec("AdaptiveAvgPool2d").With("output_size", ModuleSpec.Pair(outputSize)));
         }
         GC.KeepAlive(input);
         return y;
@@ -148,4 +154,7 @@ public static partial class Functional
         geo.Validate();
         return geo;
     }
+
+    private static ModuleSpec PoolSpec(string type, (int, int) kernel, (int, int) stride, (int, int) padding) =>
+        new ModuleSpec(type).With("kernel_size", ModuleSpec.Pair(kernel)).With("stride", ModuleSpec.Pair(stride)).With("padding", ModuleSpec.Pair(padding));
 }

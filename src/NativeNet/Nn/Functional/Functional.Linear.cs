@@ -17,9 +17,13 @@ public static partial class Functional
     /// act(x·Wᵀ + b) as one GEMM with the bias and activation fused into its epilogue and one
     /// autograd node. <paramref name="activation"/> is None or Relu (the fusions whose backward
     /// needs only the output). <paramref name="packedWeight"/>, when given, is Wᵀ packed by the
-    /// current backend from the weight's present values (see <see cref="NativeNet.Nn.Linear"/>).
+    /// current backend from the weight's present values (see <see cref="NativeNet.Nn.Linear"/>), in
+    /// <paramref name="precision"/>. <see cref="Precision.BFloat16"/>: the forward product and both
+    /// backward products (dX, dW) take bf16 operands with float32 accumulation; the bias gradient,
+    /// the ReLU mask and everything else stay float32.
     /// </summary>
-    internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation, PackedMatrix? packedWeight)
+    internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation, PackedMatrix? packedWeight,
+                                  Precision precision = Precision.Float32)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -42,7 +46,7 @@ public static partial class Functional
         if (packedWeight is not null)
             K.GemmPacked(false, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), packedWeight, 0f, y.AsSpan(), Math.Max(outF, 1), biasData, biasMode, activation);
         else
-            K.Gemm(false, true, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), weight.Data, Math.Max(inF, 1), 0f, y.AsSpan(), Math.Max(outF, 1), biasData, biasMode, activation);
+            K.Gemm(false, true, m, outF, inF, 1f, input.Data, Math.Max(inF, 1), weight.Data, Math.Max(inF, 1), 0f, y.AsSpan(), Math.Max(outF, 1), biasData, biasMode, activation, precision);
         var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
         if (Autograd.Needs(inputs))
         {
@@ -61,12 +65,12 @@ public static partial class Functional
                 if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.ShapeChecked(), register: false);
-                    k.Gemm(false, false, m, inF, outF, 1f, g.Data, Math.Max(outF, 1), weight.Data, Math.Max(inF, 1), 0f, gx.AsSpan(), Math.Max(inF, 1));
+                    k.Gemm(false, false, m, inF, outF, 1f, g.Data, Math.Max(outF, 1), weight.Data, Math.Max(inF, 1), 0f, gx.AsSpan(), Math.Max(inF, 1), precision: precision);
                 }
                 if (weight.RequiresGrad)
                 {
                     gw = Tensor.Empty(weight.ShapeChecked(), register: false);
-                    k.Gemm(true, false, outF, inF, m, 1f, g.Data, Math.Max(outF, 1), input.Data, Math.Max(inF, 1), 0f, gw.AsSpan(), Math.Max(inF, 1));
+                    k.Gemm(true, false, outF, inF, m, 1f, g.Data, Math.Max(outF, 1), input.Data, Math.Max(inF, 1), 0f, gw.AsSpan(), Math.Max(inF, 1), precision: precision);
                 }
                 if (bias is not null && bias.RequiresGrad)
                 {

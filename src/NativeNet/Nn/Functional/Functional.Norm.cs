@@ -45,6 +45,9 @@ public static partial class Functional
                 if (bias is not null) r[i] = gb;
                 return r;
             });
+            if (Autograd.Tracing)
+                Autograd.Annotate(y, new ModuleSpec("BatchNorm").With("num_features", c).With("eps", eps).With("training", training),
+                    new Dictionary<string, Tensor?> { ["weight"] = weight, ["bias"] = bias, ["running_mean"] = runningMean, ["running_var"] = runningVar });
         }
         GC.KeepAlive(input);
         return y;

@@ -39,33 +39,36 @@ public sealed class Linear : Module
     internal Tensor Forward(Tensor input, GemmActivation activation)
     {
         var w = Weight;
-        return Functional.Linear(input, w, Bias, activation, PackedWeight(w));
+        return Functional.Linear(input, w, Bias, activation, PackedWeight(w), Precision);
     }
 
     // Packed-weight cache. Inference runs the same weights through the GEMM again and again, and
     // packing Wᵀ into the micro-kernel layout on every call costs a pass over the weights. The
     // weight is packed on the second forward that finds it unchanged (same tensor, same storage
     // Version, same backend) and reused while it stays so; a training step writes the weight, which
-    // bumps the Version, so training never packs. A stale pack is left to its finalizer rather than
+    // bumps the Version, so training never packs. The pack is in the module's Precision (a change of
+    // precision repacks). A stale pack is left to its finalizer rather than
     // disposed, so a forward on another thread that still holds it stays memory-safe.
     private readonly object _packLock = new();
     private Tensor? _seenWeight;
     private int _seenVersion;
     private IKernels? _seenKernels;
+    private Precision _seenPrecision;
     private PackedMatrix? _packed;
 
     private PackedMatrix? PackedWeight(Tensor w)
     {
         var kernels = KernelProvider.Current;
         int version = w.Version;
+        var precision = Precision;
         lock (_packLock)
         {
-            if (ReferenceEquals(w, _seenWeight) && version == _seenVersion && ReferenceEquals(kernels, _seenKernels))
+            if (ReferenceEquals(w, _seenWeight) && version == _seenVersion && ReferenceEquals(kernels, _seenKernels) && precision == _seenPrecision)
             {
                 if (_packed is null)
                 {
                     // transB: the GEMM computes x·Wᵀ, so op(B) = Wᵀ is in_features × out_features.
-                    _packed = kernels.PackB(true, InFeatures, OutFeatures, w.Data, InFeatures);
+                    _packed = kernels.PackB(true, InFeatures, OutFeatures, w.Data, InFeatures, precision);
                     GC.KeepAlive(w);
                 }
                 return _packed;
@@ -73,6 +76,7 @@ public sealed class Linear : Module
             _seenWeight = w;
             _seenVersion = version;
             _seenKernels = kernels;
+            _seenPrecision = precision;
             _packed = null;
             return null;
         }

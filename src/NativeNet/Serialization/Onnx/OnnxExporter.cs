@@ -10,7 +10,9 @@ namespace NativeNet.Serialization.Onnx;
 /// Exports a module for inference as an ONNX model (opset <see cref="OpsetVersion"/>, float32):
 /// Linear, Conv1d/Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
 /// ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
-/// Embedding, LSTM and GRU (stacked, bidirectional, batch_first), nested in Sequential. The graph
+/// Embedding, LSTM and GRU (stacked, bidirectional, batch_first), nested in Sequential; and any
+/// user-defined Module subclass, whose Forward is traced on an example input of the given shape
+/// (see <see cref="OnnxTracer"/>: the ops it runs, as <c>torch.onnx.export</c> records them). The graph
 /// has one input "input" and one output "output"; dimension 0 is symbolic ("batch") by default.
 /// Evaluation-mode semantics: dropout is the identity, batch norm uses the running statistics.
 /// </summary>
@@ -33,7 +35,7 @@ public static class OnnxExporter
     /// <param name="path">The .onnx file to write.</param>
     /// <param name="dynamicBatch">Whether dimension 0 of input and output is symbolic ("batch").</param>
     /// <param name="standardize">Optional standardization (per feature, or per channel along another axis) folded into the graph before the module, so the ONNX model takes raw input.</param>
-    /// <exception cref="NotSupportedException">A module type has no ONNX mapping.</exception>
+    /// <exception cref="NotSupportedException">A module type, or an op a traced Forward runs, has no ONNX mapping; the message names it.</exception>
     /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension, or the standardization does not match its last dimension.</exception>
     public static void Export(Module module, int[] inputShape, string path, bool dynamicBatch = true, InputStandardization? standardize = null)
     {
@@ -97,6 +99,9 @@ public static class OnnxExporter
 
     private static (string Output, int[] Shape) Emit(OnnxGraphBuilder b, Module module, string prefix, string x, int[] shape)
     {
+        // A user's Module subclass: its Forward is arbitrary code, so it is traced.
+        if (module.GetType().Assembly != typeof(Module).Assembly)
+            return OnnxTracer.Emit(b, module, prefix, x, shape);
         if (module is Sequential)
         {
             foreach (var (name, child) in module.NamedChildren())
@@ -155,7 +160,7 @@ public static class OnnxExporter
     private static string OptionalParam(OnnxGraphBuilder b, IReadOnlyDictionary<string, Tensor> state, string prefix, string name)
         => state.ContainsKey(name) ? Param(b, state, prefix, name) : "";
 
-    private static long[] Pair(ModuleSpec spec, string key)
+    internal static long[] Pair(ModuleSpec spec, string key)
     {
         var (a, c) = spec.GetPair(key, (1, 1));
         return [a, c];
@@ -195,7 +200,7 @@ public static class OnnxExporter
             Int("group", spec.GetInt("groups", 1)));
     }
 
-    private static string AdaptiveAvgPool(OnnxGraphBuilder b, ModuleSpec spec, string x, int[] shape, string hint)
+    internal static string AdaptiveAvgPool(OnnxGraphBuilder b, ModuleSpec spec, string x, int[] shape, string hint)
     {
         var (oh, ow) = spec.GetPair("output_size", (1, 1));
         int h = shape[^2], w = shape[^1];
@@ -233,7 +238,7 @@ public static class OnnxExporter
     }
 
     /// <summary>Exact (erf) GELU, as PyTorch's default: 0.5 · x · (1 + erf(x / √2)).</summary>
-    private static string Gelu(OnnxGraphBuilder b, string x, string hint)
+    internal static string Gelu(OnnxGraphBuilder b, string x, string hint)
     {
         string erf = b.Node("Erf", [b.Node("Div", [x, b.Scalar(hint + "_sqrt2", MathF.Sqrt(2f))], hint + "_scaled")], hint + "_erf");
         string onePlus = b.Node("Add", [erf, b.Scalar(hint + "_one", 1f)], hint + "_one_plus");

@@ -1,0 +1,72 @@
+// bfloat16: conversion kernels and the bf16 GEMM (C ABI: the bfloat16 section of nativenet.h).
+//
+// Kernel table (runtime/kernel_table.h): every ISA converts; only avx512_bf16 multiplies in bf16
+// (vdpbf16ps). Where `tile` is null the GEMM rounds both operands to bf16 and runs the float32
+// SGEMM on them, so bf16 storage works on any CPU and no bf16 instruction is reachable there.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "gemm/gemm.h"
+#include "gemm/gemm_kernels.h"
+#include "runtime/kernel_table.h"
+
+namespace nn::bf16 {
+
+// One micro-tile of C from bf16 operands. K runs in pairs (vdpbf16ps multiplies two adjacent k
+// values per float32 lane); an odd K is padded with a zero pair half in both operands.
+//   A panel: a[pp * mr + i] = the pair (A(i, 2pp), A(i, 2pp + 1)), low half first.
+//   B panel: b[pp * nr + j] = the pair (B(2pp, j), B(2pp + 1, j)), zero for columns >= n.
+// out: C, ldc, m, n, alpha, beta, bias and activation exactly as for the SGEMM micro-kernel
+// (its k, a and b are unused). Per element, pairs are accumulated in increasing order from zero.
+struct tile_args {
+    int64_t kp;  // pairs
+    const uint32_t* a;
+    const uint32_t* b;
+    gemm::tile_args out;
+};
+
+struct kernels {
+    const char* isa;
+    void (*to_bf16)(const float* x, uint16_t* y, int64_t n);
+    void (*to_f32)(const uint16_t* x, float* y, int64_t n);
+    // bf16 products (null: the rounded operands go through the float32 SGEMM).
+    int mr = 0, nr = 0;          // micro-tile
+    int64_t kc = 0, nc = 0;      // K block (even), N block (multiple of nr)
+    void (*tile)(const tile_args& t) = nullptr;
+    // A micro-panel: rows (<= mr) x kc of A(i, p) = src[i * rs + p * cs], rounded, as pairs.
+    void (*pack_a)(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, uint32_t* dst) = nullptr;
+    // One K block of B (kc rows of B(p, j) = src[p * rs + j * cs], all n columns), rounded, as
+    // the panels of pairs packed_b describes.
+    void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t n, uint16_t* dst) = nullptr;
+};
+
+NN_KERNEL_TABLES(kernels)
+const kernels* avx512_bf16_kernels() noexcept;
+
+// B rounded to bf16 and packed once. With a bf16 micro-kernel: K blocks of kcb (even) rows, each
+// holding ceil(n / nr) panels of pairs (block pc at data + pc * npad, panel j at + j * kce * nr,
+// kce = the block's length rounded up to even). Otherwise the rounded B packed for the SGEMM.
+struct packed_b {
+    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb);
+    ~packed_b();
+    packed_b(const packed_b&) = delete;
+    packed_b& operator=(const packed_b&) = delete;
+
+    int64_t k, n;
+    int64_t kcb = 0, npad = 0;
+    const kernels* kt = nullptr;
+    uint16_t* data = nullptr;
+    std::unique_ptr<gemm::packed_b> f32;
+};
+
+// C = act(alpha * bf16(op(A)) * B + beta * C + bias). No argument validation (the API layer does).
+void gemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                 const packed_b& pb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
+
+// True when this process multiplies in bf16 (the active table has a micro-kernel).
+bool native_products() noexcept;
+
+}  // namespace nn::bf16

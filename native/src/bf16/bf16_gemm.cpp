@@ -1,0 +1,173 @@
+// bf16 GEMM driver. With a bf16 micro-kernel (avx512_bf16): BLIS-style loops as in the SGEMM
+// driver (gemm/gemm.cpp), on B rounded and packed once as bf16 pairs and A rounded while each
+// micro-panel is packed:
+//   for jc over N by NC:          the B block (kc x nc bf16) stays in L2
+//     for pc over K by KC:
+//       for ic over M by MR:      A micro-panel converted to pairs, stays in L1
+//         for jr over nc by NR:   micro-kernel, epilogue on the hot tile
+// Threads split M (whole micro-tiles), or N (whole panels) when M has too few tiles. K is never
+// split and the K blocking depends on k alone, so every thread count gives bitwise the same C.
+// Without one: both operands rounded to bf16 (as floats) and multiplied by the float32 SGEMM.
+#include "bf16.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+#include <vector>
+
+#include "runtime/error.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
+
+namespace nn::bf16 {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
+// K blocks of at most kc, balanced, each of even length (a pair never straddles two blocks)
+// except a single block, which the packing pads. Depends on k and kc only.
+int64_t k_block(int64_t k, int64_t kc) {
+    if (k <= kc) return std::max<int64_t>(k, 1);
+    const int64_t len = ceil_div(k, ceil_div(k, kc));
+    return len + (len & 1);
+}
+
+// dst (rows x cols, dense) = bf16(src) widened back to float: the operand the float32 path uses.
+void round_rows(const kernels& K, const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
+    std::vector<uint16_t> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+        K.to_bf16(src + r * ld, row.data(), cols);
+        K.to_f32(row.data(), dst + r * cols, cols);
+    }
+}
+
+struct problem {
+    int64_t m, n, k;
+    float alpha, beta;
+    const float* a;
+    int64_t a_rs, a_cs;
+    const packed_b* pb;
+    float* c;
+    int64_t ldc;
+    gemm::epilogue ep;
+};
+
+// One thread's rectangle [m0, m1) x [n0, n1) of C; n0 is a multiple of NR.
+void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    if (m0 >= m1 || n0 >= n1) return;
+    const kernels& K = *pr.pb->kt;
+    const int64_t MR = K.mr, NR = K.nr, kcb = pr.pb->kcb;
+    uint32_t* abuf = reinterpret_cast<uint32_t*>(
+        nn::thread_scratch(scratch::bf16_pack_a, static_cast<size_t>(ceil_div(kcb, 2) * MR)));
+    tile_args t{};
+    t.a = abuf;
+    t.out.alpha = pr.alpha;
+    t.out.ldc = pr.ldc;
+    t.out.a_packed = t.out.b_packed = true;
+    for (int64_t jc = n0; jc < n1; jc += K.nc) {
+        const int64_t nc = std::min(K.nc, n1 - jc);
+        for (int64_t pc = 0; pc < pr.k; pc += kcb) {
+            const int64_t kc = std::min(kcb, pr.k - pc), kce = kc + (kc & 1);
+            const bool last = pc + kc == pr.k;
+            const uint16_t* blk = pr.pb->data + pc * pr.pb->npad;
+            t.kp = kce / 2;
+            t.out.beta = pc == 0 ? pr.beta : 1.0f;  // later K blocks accumulate onto C
+            t.out.act = last ? static_cast<int>(pr.ep.act) : 0;
+            for (int64_t ic = m0; ic < m1; ic += MR) {
+                const int rows = static_cast<int>(std::min(MR, m1 - ic));
+                K.pack_a(pr.a + ic * pr.a_rs + pc * pr.a_cs, pr.a_rs, pr.a_cs, rows, kc, abuf);
+                t.out.m = rows;
+                t.out.bias_row = last && pr.ep.mode == gemm::bias_mode::per_row ? pr.ep.bias + ic : nullptr;
+                for (int64_t jr = jc; jr < jc + nc; jr += NR) {
+                    t.b = reinterpret_cast<const uint32_t*>(blk + (jr / NR) * kce * NR);
+                    t.out.n = static_cast<int>(std::min(NR, jc + nc - jr));
+                    t.out.c = pr.c + ic * pr.ldc + jr;
+                    t.out.bias_col = last && pr.ep.mode == gemm::bias_mode::per_col ? pr.ep.bias + jr : nullptr;
+                    K.tile(t);
+                }
+            }
+        }
+    }
+}
+
+void run_native(const problem& pr, int max_threads) {
+    const kernels& K = *pr.pb->kt;
+    const gemm::tuning& T = gemm::tuning_params();
+    const double work = static_cast<double>(pr.m) * static_cast<double>(pr.n) * static_cast<double>(pr.k);
+    int want = work <= static_cast<double>(T.small_work)
+                   ? 1
+                   : static_cast<int>(std::clamp(work / static_cast<double>(T.work_per_thread), 1.0, double(1 << 20)));
+    if (max_threads > 0) want = std::min(want, max_threads);
+    if (want <= 1) {
+        run_block(pr, 0, pr.m, 0, pr.n);
+        return;
+    }
+    parallel_run(want, [&](int tid, int nt) {
+        const int64_t mt = ceil_div(pr.m, K.mr), np = ceil_div(pr.n, K.nr);
+        if (mt >= 2 * nt || mt >= np) {  // rows: each thread converts only its own A
+            run_block(pr, std::min(pr.m, mt * tid / nt * K.mr), std::min(pr.m, mt * (tid + 1) / nt * K.mr), 0, pr.n);
+        } else {
+            run_block(pr, 0, pr.m, std::min(pr.n, np * tid / nt * K.nr), std::min(pr.n, np * (tid + 1) / nt * K.nr));
+        }
+    });
+}
+
+}  // namespace
+
+bool native_products() noexcept { return active().tile != nullptr; }
+
+packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
+    kt = &active();
+    const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
+    if (kt->tile == nullptr) {
+        // Rounded B, dense as stored (k x n, or n x k when transposed), packed for the SGEMM.
+        const int64_t rows = trans_b ? n : k, cols = trans_b ? k : n;
+        float* rounded = nn::thread_scratch(scratch::bf16_operand, static_cast<size_t>(checked_mul(rows, cols, "k * n (bf16 B)")));
+        if (rows > 0 && cols > 0) round_rows(*kt, b, ldb, rows, cols, rounded);
+        f32 = std::make_unique<gemm::packed_b>(trans_b, k, n, rounded, std::max<int64_t>(cols, 1));
+        return;
+    }
+    const int64_t NR = kt->nr;
+    kcb = k_block(k, kt->kc);
+    npad = checked_mul(ceil_div(n, NR), NR, "n rounded up to whole panels (bf16 packed B)");
+    const int64_t count = std::max<int64_t>(1, checked_mul(k + 1, npad, "k * n (bf16 packed B)"));
+    if (static_cast<uint64_t>(count) > SIZE_MAX / sizeof(uint16_t) - 64) throw std::bad_alloc();
+    data = static_cast<uint16_t*>(::operator new(static_cast<size_t>(count) * sizeof(uint16_t), std::align_val_t(64)));
+    if (n == 0) return;
+    for (int64_t pc = 0; pc < k; pc += kcb) kt->pack_b(b + pc * b_rs, b_rs, b_cs, std::min(kcb, k - pc), n, data + pc * npad);
+}
+
+packed_b::~packed_b() {
+    if (data) ::operator delete(data, std::align_val_t(64));
+}
+
+void gemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                 const packed_b& pb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads) {
+    if (m <= 0 || n <= 0) return;
+    if (k == 0 || alpha == 0.0f) {  // C = act(beta * C + bias): neither operand is read
+        gemm::sgemm(false, false, m, n, 0, 0.0f, nullptr, 1, nullptr, n, beta, c, ldc, ep, max_threads);
+        return;
+    }
+    if (pb.f32) {
+        const int64_t rows = trans_a ? k : m, cols = trans_a ? m : k;
+        float* rounded = nn::thread_scratch(scratch::bf16_operand, static_cast<size_t>(checked_mul(rows, cols, "m * k (bf16 A)")));
+        round_rows(*pb.kt, a, lda, rows, cols, rounded);
+        gemm::sgemm_packed(trans_a, m, n, k, alpha, rounded, cols, *pb.f32, beta, c, ldc, ep, max_threads);
+        return;
+    }
+    problem pr{m, n, k, alpha, beta, a, trans_a ? 1 : lda, trans_a ? lda : 1, &pb, c, ldc, ep};
+    run_native(pr, max_threads);
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads) {
+    if (m <= 0 || n <= 0) return;
+    if (k == 0 || alpha == 0.0f) {
+        gemm::sgemm(false, false, m, n, 0, 0.0f, nullptr, 1, nullptr, n, beta, c, ldc, ep, max_threads);
+        return;
+    }
+    packed_b pb(trans_b, k, n, b, ldb);
+    gemm_packed(trans_a, m, n, k, alpha, a, lda, pb, beta, c, ldc, ep, max_threads);
+}
+
+}  // namespace nn::bf16

@@ -1,0 +1,246 @@
+// bfloat16: conversions bitwise against the scalar reference on every path this CPU runs, and
+// the bf16 GEMM against the double-precision SGEMM reference computed on bf16-rounded operands.
+// Under NATIVENET_MAX_ISA=avx512 (or lower) the GEMM runs its fallback (rounded operands through
+// the float32 SGEMM); under avx512_bf16 its vdpbf16ps micro-kernel. Both must pass the same checks.
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../kernels/common/bf16_convert.h"
+#include "bf16/bf16.h"
+#include "gemm/gemm.h"
+#include "test_util.h"
+
+namespace {
+
+using nn::bf16::convert_impl::to_bf16;
+using nn::bf16::convert_impl::to_f32;
+
+uint32_t bits(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+}
+float from_bits(uint32_t u) {
+    float x;
+    std::memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+// The conversion tables this CPU can run, whatever the cap (every one must agree bit for bit).
+std::vector<const nn::bf16::kernels*> runnable_tables() {
+    std::vector<const nn::bf16::kernels*> t = {&nn::bf16::ref_kernels};
+    const nn_isa best = nn::cpu_features().best_isa;
+    const bool x86 = best == NN_ISA_AVX2 || best == NN_ISA_AVX512 || best == NN_ISA_AVX512_BF16;
+    if (x86 && nn::bf16::avx2_kernels()) t.push_back(nn::bf16::avx2_kernels());
+    if ((best == NN_ISA_AVX512 || best == NN_ISA_AVX512_BF16) && nn::bf16::avx512_kernels())
+        t.push_back(nn::bf16::avx512_kernels());
+    if (best == NN_ISA_AVX512_BF16 && nn::bf16::avx512_bf16_kernels()) t.push_back(nn::bf16::avx512_bf16_kernels());
+    return t;
+}
+
+// Random bit patterns (every exponent, NaNs, infinities, subnormals) plus the edge cases.
+std::vector<float> hard_floats(uint32_t seed, size_t n) {
+    std::mt19937 rng(seed);
+    std::vector<float> v;
+    for (uint32_t u : {0x00000000u, 0x80000000u, 0x3F800000u, 0x3F808000u, 0x3F818000u, 0x3F808001u, 0x3F80FFFFu,
+                       0x7F7FFFFFu, 0x7F7F7FFFu, 0x7F7F8000u, 0x7F800000u, 0xFF800000u, 0x7F800001u, 0xFF800001u,
+                       0x7FC00000u, 0xFFFFFFFFu, 0x00000001u, 0x00008000u, 0x00018000u, 0x807FFFFFu})
+        v.push_back(from_bits(u));
+    while (v.size() < n) v.push_back(from_bits(rng()));
+    return v;
+}
+
+}  // namespace
+
+TEST(Bf16, ConversionKnownValues) {
+    // Ties go to the even bf16; past the largest bf16 is infinity; NaN stays a quiet NaN.
+    EXPECT_EQ(to_bf16(1.0f), 0x3F80);
+    EXPECT_EQ(to_bf16(from_bits(0x3F808000u)), 0x3F80);  // tie, even below
+    EXPECT_EQ(to_bf16(from_bits(0x3F818000u)), 0x3F82);  // tie, even above
+    EXPECT_EQ(to_bf16(from_bits(0x3F808001u)), 0x3F81);  // just past the tie
+    EXPECT_EQ(to_bf16(from_bits(0x7F7FFFFFu)), 0x7F80);  // FLT_MAX rounds to +inf
+    EXPECT_EQ(to_bf16(from_bits(0x7F800001u)), 0x7FC0);  // signalling NaN: quiet, not inf
+    EXPECT_EQ(to_bf16(from_bits(0xFF800001u)), 0xFFC0);
+    EXPECT_EQ(to_bf16(from_bits(0x80000000u)), 0x8000);  // -0 kept
+    EXPECT_EQ(to_bf16(from_bits(0x00018000u)), 0x0002);  // subnormal tie rounds, not flushed
+    EXPECT_EQ(to_bf16(from_bits(0x00008000u)), 0x0000);
+    EXPECT_EQ(bits(to_f32(0xC0A0)), 0xC0A00000u);
+}
+
+TEST(Bf16, EveryPathConvertsBitwiseLikeTheReference) {
+    const std::vector<float> x = hard_floats(7, 4099);  // odd length: every tail
+    for (const nn::bf16::kernels* k : runnable_tables()) {
+        for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{17}, int64_t{33}, static_cast<int64_t>(x.size())}) {
+            std::vector<uint16_t> y(static_cast<size_t>(n) + 1, 0xABCD);
+            k->to_bf16(x.data(), y.data(), n);
+            for (int64_t i = 0; i < n; ++i)
+                ASSERT_EQ(y[i], to_bf16(x[i])) << k->isa << " n=" << n << " i=" << i << " bits=" << std::hex << bits(x[i]);
+            EXPECT_EQ(y[n], 0xABCD) << k->isa << ": wrote past n=" << n;
+        }
+        // Every bf16 widens exactly and converts back to itself (a NaN comes back quiet).
+        std::vector<uint16_t> all(65536), back(65536);
+        for (uint32_t h = 0; h < 65536; ++h) all[h] = static_cast<uint16_t>(h);
+        std::vector<float> wide(65536);
+        k->to_f32(all.data(), wide.data(), 65536);
+        k->to_bf16(wide.data(), back.data(), 65536);
+        for (uint32_t h = 0; h < 65536; ++h) {
+            ASSERT_EQ(bits(wide[h]), h << 16) << k->isa;
+            const bool nan = (h & 0x7F80) == 0x7F80 && (h & 0x7F) != 0;
+            ASSERT_EQ(back[h], nan ? (h | 0x40) : h) << k->isa << " h=" << std::hex << h;
+        }
+    }
+}
+
+TEST(Bf16, ConversionEntryPointsValidate) {
+    std::vector<float> x = {1.5f, -2.25f, 3.0e38f};
+    std::vector<uint16_t> y(3);
+    ASSERT_EQ(nn_f32_to_bf16(x.data(), y.data(), 3), NN_OK);
+    EXPECT_EQ(y[0], 0x3FC0);
+    std::vector<float> z(3);
+    ASSERT_EQ(nn_bf16_to_f32(y.data(), z.data(), 3), NN_OK);
+    EXPECT_EQ(z[1], -2.25f);
+    EXPECT_EQ(nn_f32_to_bf16(nullptr, y.data(), 3), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("x"), std::string::npos);
+    EXPECT_EQ(nn_bf16_to_f32(y.data(), z.data(), -1), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("n=-1"), std::string::npos);
+    EXPECT_EQ(nn_f32_to_bf16(nullptr, nullptr, 0), NN_OK);
+}
+
+TEST(Bf16, GemmRunsNativeExactlyWhenTheCapAdmitsBf16) {
+    const bool want = nn::active_isa() == NN_ISA_AVX512_BF16 && nn::bf16::avx512_bf16_kernels() != nullptr;
+    EXPECT_EQ(nn_bf16_gemm_native(), want ? 1 : 0) << "isa=" << nn_test::active_isa_name();
+    EXPECT_EQ(nn::bf16::active().tile != nullptr, want) << nn::bf16::active().isa;
+}
+
+namespace {
+
+struct GemmCase {
+    int64_t m, n, k;
+    bool ta, tb;
+    float alpha = 1.0f, beta = 0.0f;
+    int bias = NN_BIAS_NONE, act = NN_ACT_NONE;
+};
+
+std::string describe(const GemmCase& c) {
+    return "m=" + std::to_string(c.m) + " n=" + std::to_string(c.n) + " k=" + std::to_string(c.k) +
+           " ta=" + std::to_string(c.ta) + " tb=" + std::to_string(c.tb) + " beta=" + std::to_string(c.beta) +
+           " bias=" + std::to_string(c.bias) + " act=" + std::to_string(c.act) + " isa=" + nn_test::active_isa_name();
+}
+
+std::vector<float> rounded(const std::vector<float>& x) {
+    std::vector<float> r(x.size());
+    for (size_t i = 0; i < x.size(); ++i) r[i] = to_f32(to_bf16(x[i]));
+    return r;
+}
+
+// Runs the case through the packed and the unpacked entry point (bitwise equal to each other)
+// and checks against the reference on rounded operands. Returns C.
+std::vector<float> check_gemm(const GemmCase& c, uint32_t seed) {
+    const int64_t lda = c.ta ? c.m + 1 : c.k + 3, ldb = c.tb ? c.k + 2 : c.n + 1, ldc = c.n + 5;
+    const std::vector<float> a = nn_test::random_vector((c.ta ? c.k : c.m) * lda + 1, seed);
+    const std::vector<float> b = nn_test::random_vector((c.tb ? c.n : c.k) * ldb + 1, seed + 1);
+    const std::vector<float> bias = nn_test::random_vector(std::max(c.m, c.n) + 1, seed + 2);
+    const std::vector<float> c0 = nn_test::random_vector(c.m * ldc + 1, seed + 3);
+    const nn_transpose ta = c.ta ? NN_TRANS : NN_NO_TRANS, tb = c.tb ? NN_TRANS : NN_NO_TRANS;
+    const auto mode = static_cast<nn_bias_mode>(c.bias);
+    const auto act = static_cast<nn_activation>(c.act);
+
+    std::vector<float> got = c0, got_packed = c0, want = c0;
+    EXPECT_EQ(nn_bf16_gemm(ta, tb, c.m, c.n, c.k, c.alpha, a.data(), lda, b.data(), ldb, c.beta, got.data(), ldc,
+                           bias.data(), mode, act),
+              NN_OK)
+        << nn_last_error();
+    nn_bf16_matrix* pb = nullptr;
+    EXPECT_EQ(nn_bf16_pack_b(tb, c.k, c.n, b.data(), ldb, &pb), NN_OK) << nn_last_error();
+    EXPECT_EQ(nn_bf16_gemm_packed(ta, c.m, c.n, c.k, c.alpha, a.data(), lda, pb, c.beta, got_packed.data(), ldc,
+                                  bias.data(), mode, act),
+              NN_OK)
+        << nn_last_error();
+    nn_bf16_matrix_destroy(pb);
+    EXPECT_EQ(std::memcmp(got.data(), got_packed.data(), got.size() * sizeof(float)), 0) << describe(c);
+
+    const std::vector<float> ar = rounded(a), br = rounded(b);
+    nn::gemm::epilogue ep{c.bias == NN_BIAS_NONE ? nullptr : bias.data(), static_cast<nn::gemm::bias_mode>(c.bias),
+                          static_cast<nn::gemm::activation>(c.act)};
+    nn::gemm::sgemm_ref(c.ta, c.tb, c.m, c.n, c.k, c.alpha, ar.data(), lda, br.data(), ldb, c.beta, want.data(), ldc, ep);
+    // bf16 products are exact in float32; what remains is float32 summation over k terms of
+    // magnitude <= 1 against double. Skipping the rounding of either operand errs by ~2^-9 per
+    // term, far above this bound.
+    const float atol = 4e-7f * static_cast<float>(c.k + 2) + 1e-6f;
+    EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), static_cast<int64_t>(got.size()), 1e-5f, atol, describe(c)));
+    return got;
+}
+
+}  // namespace
+
+TEST(Bf16, GemmMatchesReferenceOnRoundedOperands) {
+    uint32_t seed = 100;
+    // Every edge tile (m, n around 12 and 32), odd k (a padded pair), k past the K block.
+    for (int64_t m : {1, 5, 12, 13, 31})
+        for (int64_t n : {1, 17, 32, 33, 70})
+            for (int64_t k : {1, 2, 7, 64, 515})
+                for (int t = 0; t < 4; ++t) {
+                    GemmCase c{m, n, k, (t & 1) != 0, (t & 2) != 0};
+                    check_gemm(c, seed++);
+                    if (::testing::Test::HasFailure()) return;
+                }
+    for (int64_t k : {1030, 1537}) check_gemm(GemmCase{29, 45, k, false, false}, seed++);
+}
+
+TEST(Bf16, GemmEpiloguesAndScaling) {
+    uint32_t seed = 500;
+    for (int bias : {NN_BIAS_NONE, NN_BIAS_ROW, NN_BIAS_COL})
+        for (int act = NN_ACT_NONE; act <= NN_ACT_GELU; ++act) {
+            GemmCase c{25, 40, 33, false, true, 0.75f, act % 2 ? 0.5f : 0.0f, bias, act};
+            check_gemm(c, seed++);
+        }
+    // k == 0 and alpha == 0: C = act(beta * C + bias), neither operand read.
+    check_gemm(GemmCase{7, 9, 0, false, false, 1.0f, 2.0f, NN_BIAS_COL, NN_ACT_RELU}, seed++);
+    check_gemm(GemmCase{7, 9, 5, true, false, 0.0f, 1.0f, NN_BIAS_ROW, NN_ACT_NONE}, seed++);
+}
+
+TEST(Bf16, GemmThreadCountDoesNotChangeTheResult) {
+    // Large enough to split over threads by rows (tall) and by columns (wide).
+    for (GemmCase c : {GemmCase{300, 200, 600, false, false}, GemmCase{24, 700, 300, true, true}}) {
+        std::vector<float> one, two;
+        {
+            nn_test::ThreadScope t(1);
+            one = check_gemm(c, 900);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            two = check_gemm(c, 900);
+        }
+        EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0) << describe(c);
+    }
+}
+
+TEST(Bf16, GemmEntryPointsValidate) {
+    std::vector<float> a(64, 1.0f), b(64, 1.0f), c(64);
+    nn_bf16_matrix* pb = nullptr;
+    EXPECT_EQ(nn_bf16_pack_b(NN_NO_TRANS, 4, 4, b.data(), 4, nullptr), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("out"), std::string::npos);
+    EXPECT_EQ(nn_bf16_pack_b(NN_NO_TRANS, 4, 4, b.data(), 3, &pb), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("ldb=3"), std::string::npos);
+    ASSERT_EQ(nn_bf16_pack_b(NN_NO_TRANS, 4, 4, b.data(), 4, &pb), NN_OK);
+    EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 5, 1.0f, a.data(), 5, pb, 0.0f, c.data(), 4, nullptr, NN_BIAS_NONE,
+                                  NN_ACT_NONE),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("k=5"), std::string::npos);
+    EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, nullptr, 0.0f, c.data(), 4, nullptr,
+                                  NN_BIAS_NONE, NN_ACT_NONE),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, pb, 0.0f, c.data(), 4, nullptr,
+                                  static_cast<nn_bias_mode>(7), NN_ACT_NONE),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("bias_mode=7"), std::string::npos);
+    EXPECT_EQ(nn_bf16_gemm(NN_NO_TRANS, NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, nullptr, 4, 0.0f, c.data(), 4,
+                           nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("b"), std::string::npos);
+    nn_bf16_matrix_destroy(pb);
+    EXPECT_EQ(nn_bf16_matrix_destroy(nullptr), NN_OK);
+}

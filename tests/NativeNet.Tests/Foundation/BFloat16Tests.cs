@@ -1,0 +1,102 @@
+using NativeNet.Cli;
+using NativeNet.Interop;
+using NativeNet.Kernels;
+
+namespace NativeNet.Tests.Foundation;
+
+/// <summary>
+/// bfloat16: the managed conversion is bit for bit the native one; the bf16 GEMM of both backends
+/// agrees (native: vdpbf16ps where the CPU has AVX512_BF16, else rounded operands through the
+/// float32 kernels), packed equals unpacked, and the operands really are rounded.
+/// </summary>
+public unsafe class BFloat16Tests
+{
+    private static readonly NativeKernels N = NativeKernels.Instance;
+    private static readonly ManagedKernels M = ManagedKernels.Instance;
+
+    private static float[] Data(int n, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    [Fact]
+    public void ManagedConversionIsBitwiseTheNativeOne()
+    {
+        var r = new Random(11);
+        var x = new float[4096];
+        uint[] edges = { 0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x7F800000, 0x7F800001, 0xFF800001, 0x80000000, 0x00018000, 0x00008000 };
+        for (int i = 0; i < x.Length; i++)
+            x[i] = BitConverter.UInt32BitsToSingle(i < edges.Length ? edges[i] : (uint)r.NextInt64(0, 1L << 32));
+        var native = new ushort[x.Length];
+        fixed (float* px = x)
+        fixed (ushort* py = native)
+            NativeStatus.Check(NativeMethods.nn_f32_to_bf16(px, py, x.Length));
+        var managed = new ushort[x.Length];
+        BFloat16Convert.FromSingle(x, managed);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(native[i] == managed[i], $"[{i}] 0x{BitConverter.SingleToUInt32Bits(x[i]):X8}: native 0x{native[i]:X4} managed 0x{managed[i]:X4}");
+        Assert.Equal((ushort)0x3F80, BFloat16Convert.FromSingle(BitConverter.UInt32BitsToSingle(0x3F808000)));  // tie to even
+        Assert.Equal((ushort)0x7FC0, BFloat16Convert.FromSingle(BitConverter.UInt32BitsToSingle(0x7F800001)));  // NaN stays NaN
+        Assert.Equal(1.5f, BFloat16Convert.ToSingle(BFloat16Convert.FromSingle(1.5f)));
+    }
+
+    [Fact]
+    public void Bf16GemmAgreesAcrossBackendsAndRoundsItsOperands()
+    {
+        foreach (var (ta, tb, m, n, k) in new[] { (false, false, 7, 9, 13), (true, false, 16, 33, 5), (false, true, 1, 70, 31), (true, true, 29, 3, 64), (false, false, 40, 50, 600) })
+        {
+            float[] a = Data(m * k, 1), b = Data(k * n, 2), bias = Data(Math.Max(m, n), 3), c0 = Data(m * n, 4);
+            foreach (var (mode, act) in new[] { (BiasMode.None, GemmActivation.None), (BiasMode.Column, GemmActivation.Relu), (BiasMode.Row, GemmActivation.Gelu) })
+            {
+                float[] cn = (float[])c0.Clone(), cm = (float[])c0.Clone(), cp = (float[])c0.Clone(), c32 = (float[])c0.Clone();
+                int lda = ta ? m : k, ldb = tb ? k : n;
+                N.Gemm(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, 0.25f, cn, n, bias, mode, act, Precision.BFloat16);
+                M.Gemm(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, 0.25f, cm, n, bias, mode, act, Precision.BFloat16);
+                using (var packed = N.PackB(tb, k, n, b, ldb, Precision.BFloat16))
+                {
+                    Assert.Equal(Precision.BFloat16, packed.Precision);
+                    N.GemmPacked(ta, m, n, k, 0.5f, a, lda, packed, 0.25f, cp, n, bias, mode, act);
+                }
+                M.Gemm(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, 0.25f, c32, n, bias, mode, act);
+                string what = $"bf16 gemm {ta}{tb} {m}x{n}x{k} {mode} {act}";
+                Assert.Equal(cn, cp);  // packed and unpacked: bitwise
+                double worst = 0, moved = 0;
+                for (int i = 0; i < cn.Length; i++)
+                {
+                    Assert.True(Math.Abs(cm[i] - cn[i]) <= 2e-6f * (k + 2) + 1e-5f * Math.Abs(cm[i]), $"{what}: [{i}] managed {cm[i]} native {cn[i]}");
+                    worst = Math.Max(worst, Math.Abs(cm[i] - cn[i]));
+                    moved = Math.Max(moved, Math.Abs(c32[i] - cn[i]));
+                }
+                // Rounding both operands to 8 significant bits moves the result far more than
+                // float32 summation order does: a bf16 GEMM that multiplied in float32 fails here.
+                if (k >= 5) Assert.True(moved > 10 * worst && moved > 1e-4, $"{what}: bf16 result within {moved} of float32 (order noise {worst})");
+            }
+        }
+    }
+
+    [Fact]
+    public void Bf16PackedMatrixIsCheckedLikeTheFloat32One()
+    {
+        float[] b = Data(12, 5), a = Data(12, 6), c = new float[9];
+        using var packed = N.PackB(false, 4, 3, b, 3, Precision.BFloat16);
+        var ex = Assert.Throws<ArgumentException>(() => N.GemmPacked(false, 3, 3, 5, 1f, a, 5, packed, 0f, c, 3));
+        Assert.Contains("k=5", ex.Message);
+        Assert.Throws<ArgumentException>(() => M.GemmPacked(false, 3, 3, 4, 1f, a, 4, packed, 0f, c, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => N.PackB(false, 4, 3, b, 3, (Precision)7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => M.Gemm(false, false, 3, 3, 4, 1f, a, 4, b, 3, 0f, c, 3, precision: (Precision)7));
+    }
+
+    [Fact]
+    public void BenchGemmTakesAPrecision()
+    {
+        var o = new StringWriter();
+        Assert.Equal(0, CliApp.Run(new[] { "bench", "gemm", "--json", "--precision", "bf16", "--shape", "16x40x33" }, o, new StringWriter()));
+        using var doc = System.Text.Json.JsonDocument.Parse(o.ToString().Trim());
+        Assert.Equal("gemm_bf16", doc.RootElement.GetProperty("suite").GetString());
+        Assert.True(doc.RootElement.GetProperty("gflops").GetDouble() > 0);
+        var err = new StringWriter();
+        Assert.Equal(2, CliApp.Run(new[] { "bench", "gemm", "--precision", "fp8", "--shape", "4x4x4" }, new StringWriter(), err));
+        Assert.Contains("--precision must be fp32 or bf16. Received: 'fp8'", err.ToString());
+    }
+}

@@ -1,0 +1,148 @@
+using NativeNet.Nn;
+using NativeNet.Serialization.Onnx;
+using NativeNet.Serialization.Onnx.Proto;
+using NativeNet.Tests.Support;
+
+namespace NativeNet.Tests.Serialization;
+
+/// <summary>
+/// ONNX export of user Module subclasses by tracing Forward, checked with ONNX Runtime 1.32 as the
+/// client: the exported graph, run at another batch size than the traced one, gives Forward's
+/// outputs within 1e-5.
+/// </summary>
+public class OnnxTraceExportTests
+{
+    // An MLP written with plain fields and tensor methods: residual add, scalar arithmetic, softmax.
+    public sealed class ResidualMlp : Module
+    {
+        private readonly Linear _fc1 = new(6, 16);
+        private readonly Linear _fc2 = new(16, 16);
+        private readonly Linear _out = new(16, 3);
+
+        public override Tensor Forward(Tensor x)
+        {
+            var h = _fc1.Forward(x).Relu();
+            h = h + _fc2.Forward(h).Tanh();
+            h = (h * 0.5f + 1f).Clamp(-3f, 3f);
+            return _out.Forward(h).Softmax(-1);
+        }
+    }
+
+    // A CNN: conv, batch norm (running statistics), pooling, strided conv, global pooling, flatten, log-softmax.
+    public sealed class SmallCnn : Module
+    {
+        private readonly Conv2d _conv1 = new(3, 8, 3, padding: 1);
+        private readonly BatchNorm2d _bn = new(8);
+        private readonly MaxPool2d _pool = new(2);
+        private readonly Conv2d _conv2 = new(8, 8, 3, stride: 2, padding: 1);
+        private readonly AvgPool2d _avg = new(2);
+        private readonly AdaptiveAvgPool2d _gap = new(1);
+        private readonly Linear _fc = new(8, 4);
+
+        public override Tensor Forward(Tensor x)
+        {
+            x = _pool.Forward(_bn.Forward(_conv1.Forward(x)).Relu());
+            x = _avg.Forward(_conv2.Forward(x).LeakyRelu(0.1f));
+            return _fc.Forward(_gap.Forward(x).Flatten(1)).LogSoftmax(1);
+        }
+    }
+
+    // A gate with a buffer, used inside a Sequential of built-ins.
+    public sealed class Gate : Module
+    {
+        private readonly Linear _gate;
+        [Buffer] private readonly Tensor _shift;
+
+        public Gate(int features)
+        {
+            _gate = new Linear(features, features);
+            _shift = Tensor.FromArray(Enumerable.Range(0, features).Select(i => 0.1f * i).ToArray(), features);
+        }
+
+        public override Tensor Forward(Tensor x) => (x - _shift) * _gate.Forward(x).Sigmoid();
+    }
+
+    // The element-wise, reduction and layout ops of the tracer's list that the models above do not run.
+    public sealed class Elementwise : Module
+    {
+        private readonly Linear _fc = new(6, 6);
+        [Buffer] private readonly Tensor _mix = Tensor.FromArray([.. Enumerable.Range(0, 36).Select(i => MathF.Sin(i) * 0.5f)], 6, 6);
+
+        public override Tensor Forward(Tensor x)
+        {
+            var h = _fc.Forward(x);
+            var a = (h.Abs() + 1f).Log().Sqrt() - h.Neg().Exp().Mul(0.1f);
+            var b = h.Gelu() + h.Elu(0.5f) + h.Relu6() + h.Hardsigmoid() + h.Softplus() + h.Square() / 4f;
+            var c = a.Maximum(b).MatMul(_mix).Minimum(b);
+            var d = c.Reshape(-1, 2, 3).Permute(0, 2, 1).Sum(2);
+            return d / (d.Abs() + 1f);
+        }
+    }
+
+    public sealed class Narrowing : Module
+    {
+        private readonly Linear _fc = new(4, 4);
+        public override Tensor Forward(Tensor x) => _fc.Forward(x).Narrow(1, 0, 2);
+    }
+
+    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise" };
+
+    private static (Module Model, int[] SampleShape) Build(string name) => name switch
+    {
+        "mlp" => (new ResidualMlp(), [6]),
+        "cnn" => (new SmallCnn(), [3, 12, 12]),
+        "elementwise" => (new Elementwise(), [6]),
+        _ => (new Sequential(new Linear(4, 6), new ReLU(), new Gate(6), new Linear(6, 2)), [4]),
+    };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Traced_export_runs_in_OnnxRuntime_like_Forward(string name)
+    {
+        using var dir = new TempDir();
+        Generator.ManualSeed(11);
+        var (model, sample) = Build(name);
+        using var _ = model;
+        using (var warm = ModelFileTests.Input(12, [8, .. sample]))
+            model.Forward(warm).Dispose(); // training mode: batch norm running statistics move
+        model.Eval();
+        string path = dir.File(name + ".onnx");
+        OnnxExporter.Export(model, [2, .. sample], path);
+
+        using var x = ModelFileTests.Input(13, [5, .. sample]); // another batch size than the traced one
+        float[] expected;
+        using (global::NativeNet.Autograd.NoGrad())
+        using (var y = model.Forward(x))
+            expected = y.ToArray();
+        float[] actual = OnnxRuntimeClient.Run(path, x.ToArray(), [5, .. sample.Select(d => (long)d)]);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"{name}: output {i}: Forward {expected[i]}, ONNX Runtime {actual[i]}");
+
+        // Parameters and buffers keep their state-dict names as initializers.
+        var initializers = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer.Select(t => t.Name).ToHashSet();
+        foreach (var key in model.StateDict().Keys.Where(k => !k.Contains("num_batches_tracked")))
+            Assert.Contains(key, initializers);
+    }
+
+    [Fact]
+    public void An_op_without_an_ONNX_mapping_is_named_and_nothing_is_written()
+    {
+        using var dir = new TempDir();
+        using var model = new Narrowing();
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model, [1, 4], dir.File("n.onnx")));
+        Assert.Contains("'Narrow'", e.Message);
+        Assert.Contains(nameof(Narrowing), e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void Tracing_leaves_the_model_and_autograd_as_they_were()
+    {
+        using var model = new ResidualMlp();
+        OnnxExporter.ExportToBytes(model, [1, 6]);
+        Assert.True(model.Training);
+        Assert.True(model.Parameters().All(p => p.Grad is null));
+        Assert.False(global::NativeNet.Autograd.Tracing);
+    }
+}
