@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Onnx;
 
@@ -21,6 +22,7 @@ public static class InferBench
         string backend;
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
+            InputFile.Onnx(path);
             using var model = OnnxModel.Load(path);
             if (model.Inputs.Count != 1) throw new CliInputException($"{path}: bench infer times single-input models; this one has {model.Inputs.Count}");
             var dims = model.Inputs[0].Dims.ToArray();

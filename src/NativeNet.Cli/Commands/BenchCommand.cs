@@ -3,7 +3,7 @@ using NativeNet.Cli.Bench;
 
 namespace NativeNet.Cli.Commands;
 
-/// <summary>`nativenet bench gemm|conv|rnn|models|ddp`: quick figures, one JSON object per case with --json.</summary>
+/// <summary>`nativenet bench gemm|conv|rnn|models|infer|ddp|data`: quick figures, one JSON object per case with --json.</summary>
 public static class BenchCommand
 {
     private static Option<string[]> Repeatable(string name, string description) =>
@@ -94,7 +94,36 @@ public static class BenchCommand
         });
         cmd.Subcommands.Add(infer);
         cmd.Subcommands.Add(Ddp(stdout, json));
+        cmd.Subcommands.Add(Data(stdout, json));
         return cmd;
+    }
+
+    // bench data: the image input pipeline per format and worker count, beside the seed CNN's training step.
+    private static Command Data(TextWriter stdout, Option<bool> json)
+    {
+        var formats = Repeatable("--format", $"Image formats (repeatable): {string.Join(", ", DataBench.Formats)} (default: all)");
+        var workers = Repeatable("--workers", "Loader worker counts (repeatable; default: 1 and 2)");
+        var images = new Option<int>("--images") { Description = "Generated images per format", DefaultValueFactory = _ => 192 };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size of the loader and of the CNN step", DefaultValueFactory = _ => 32 };
+        var size = new Option<int>("--image-size") { Description = "Training input size N×N (images are resized to it)", DefaultValueFactory = _ => 224 };
+        var epochs = new Option<int>("--epochs") { Description = "Timed passes over the images per case (median; one untimed pass first)", DefaultValueFactory = _ => 3 };
+        var data = new Command("data", "Images per second of decode + training transforms + DataLoader with N workers (PNG/JPEG 224×224 RGB, DICOM 512×512 16-bit), beside the seed CNN's training step");
+        foreach (var o in new Option[] { formats, workers, images, batch, size, epochs }) data.Options.Add(o);
+        data.SetAction(p =>
+        {
+            int Check(int v, string name, int min, int max) => v >= min && v <= max ? v : throw new CliInputException($"{name} must be in [{min}, {max}]. Received: {v}");
+            var f = p.GetValue(formats) is { Length: > 0 } given ? given.Select(x => x.ToLowerInvariant()).Distinct().ToList() : [.. DataBench.Formats];
+            if (f.FirstOrDefault(x => !DataBench.Formats.Contains(x)) is { } bad)
+                throw new CliInputException($"--format must be one of {string.Join(", ", DataBench.Formats)}. Received: '{bad}'");
+            var w = p.GetValue(workers) is { Length: > 0 } ws
+                ? ws.Select(x => int.TryParse(x, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 256 ? n
+                    : throw new CliInputException($"--workers must be integers in [1, 256]. Received: '{x}'")).Distinct().ToList()
+                : [1, 2];
+            int n = Check(p.GetValue(images), "--images", 2, 100_000), b = Check(p.GetValue(batch), "--batch-size", 1, 1024);
+            DataBench.Run(new BenchContext(stdout, p.GetValue(json)), f, w, n, b, Check(p.GetValue(size), "--image-size", 8, 1024), Check(p.GetValue(epochs), "--epochs", 1, 100));
+            return 0;
+        });
+        return data;
     }
 
     // bench ddp: the driver normally, one rank of a worker job with --worker (docs/distributed.md).

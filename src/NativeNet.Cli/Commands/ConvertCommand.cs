@@ -30,7 +30,8 @@ public static class ConvertCommand
             OutputFiles.CheckTarget(dst, "--to");
             OutputFiles.CheckNotInput(dst, "--to", (src, "--from"));
             var tensors = PyTorchCheckpoint.Read(src);
-            SafetensorsWriter.Write(dst, tensors, new Dictionary<string, string> { ["format"] = "pt", ["source"] = Path.GetFileName(src) });
+            OutputFiles.WriteTogether([new OutputFiles.Output(dst, temp =>
+                SafetensorsWriter.Write(temp, tensors, new Dictionary<string, string> { ["format"] = "pt", ["source"] = Path.GetFileName(src) }))]);
             long bytes = tensors.Sum(t => (long)t.Data.Length);
             stdout.WriteLine($"Wrote {dst} ({tensors.Count} tensors, {bytes} bytes of data, from {src})");
             return 0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NativeNet.Cli.Safety;
 using NativeNet.Data;
 using NativeNet.Onnx;
 
@@ -20,22 +21,33 @@ public static class RunCommand
             string modelPath = p.GetValue(model)!;
             if (!modelPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CliInputException($"--model must be an .onnx file. Received: '{modelPath}'");
+            InputFile.Onnx(modelPath);
             using var m = OnnxModel.Load(modelPath);
             var inputs = new Dictionary<string, (float[], long[])>();
+            var inputFiles = new List<(string? Path, string Option)> { (modelPath, "--model") };
             foreach (var spec in p.GetValue(input)!)
             {
                 var (name, file) = Split(spec, m.Inputs.Select(i => i.Name).ToList(), "--input", "input");
+                InputFile.Npy(file, "--input");
+                inputFiles.Add((file, "--input"));
                 var arr = NpyReader.ReadNpy(file);
                 if (!inputs.TryAdd(name, (arr.ToFloatArray(), arr.Shape.Select(d => (long)d).ToArray())))
                     throw new CliInputException($"--input: input '{name}' given twice");
             }
+            var targets = p.GetValue(output)!.Select(spec => Split(spec, m.Outputs.ToList(), "--output", "output")).ToList();
+            foreach (var (_, file) in targets)
+            {
+                OutputFiles.CheckTarget(file, "--output");
+                OutputFiles.CheckNotInput(file, "--output", [.. inputFiles]);
+            }
+            if (targets.Select(t => Path.GetFullPath(t.File)).Distinct(StringComparer.Ordinal).Count() != targets.Count)
+                throw new CliInputException("--output: two outputs name the same file.");
             var results = m.Run(inputs);
             var written = new List<string>();
-            foreach (var spec in p.GetValue(output)!)
+            foreach (var (name, file) in targets)
             {
-                var (name, file) = Split(spec, m.Outputs.ToList(), "--output", "output");
                 var (data, shape) = results[name];
-                Serialization.AtomicFile.Write(file, s => Onnx.Io.NpyFloatWriter.Write(s, data, shape));
+                OutputFiles.WriteTogether([new OutputFiles.Output(file, temp => OutputFiles.CreateFlushed(temp, s => Onnx.Io.NpyFloatWriter.Write(s, data, shape)))]);
                 written.Add($"{name} [{string.Join(",", shape)}] -> {file}");
             }
             foreach (var w in written) stdout.WriteLine(w);

@@ -116,17 +116,9 @@ public static class TrainCommand
         // Data parallel: every rank holds the same model; rank 0 writes (the others print to nowhere).
         if (settings.Distributed && !DistributedRun.WritesFiles) return 0;
         var report = ReportBuilder.Build(outcome);
-        byte[] html = new System.Text.UTF8Encoding(false).GetBytes(HtmlReportWriter.Render(report));
         CheckOutputs(settings.OutDir, settings.DataPath);
-        Directory.CreateDirectory(settings.OutDir);
-        string modelPath = Path.Combine(settings.OutDir, ModelFile);
-        string reportPath = Path.Combine(settings.OutDir, ReportFile);
-        var metadata = new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson(), [RunIdKey] = settings.RunId };
-        // Both files complete on disk before either replaces its predecessor: a failure or a kill leaves the old pair.
-        OutputFiles.WriteTogether([
-            new OutputFiles.Output(modelPath, temp => Model.Save(outcome.FinalModel, temp, metadata)),
-            OutputFiles.Bytes(reportPath, html),
-        ]);
+        var (modelPath, reportPath) = TrainOutputs.Write(settings.OutDir, settings.RunId, outcome.FinalModel,
+            new Dictionary<string, string> { [Model.SchemaKey] = outcome.Schema.ToJson() }, report);
         stdout.WriteLine($"Model:  {modelPath}");
         stdout.WriteLine($"Report: {reportPath}");
         if (json)
@@ -137,11 +129,8 @@ public static class TrainCommand
         return 0;
     }
 
-    /// <summary>Model metadata key of the run id, which the report shows too (a model and its report carry the same one).</summary>
-    public const string RunIdKey = "nativenet.run_id";
-
     // --out must be a folder (or absent) whose model and report are regular files (or absent), neither the data file.
-    private static void CheckOutputs(string outFolder, string dataPath)
+    internal static void CheckOutputs(string outFolder, string dataPath)
     {
         OutputFiles.CheckFolder(outFolder, "--out");
         if (!Directory.Exists(outFolder)) return;

@@ -28,14 +28,24 @@ public static class ImageInputs
     /// <summary>Labelled images: class folders or a manifest, as an <see cref="ImageDataset"/> of the given shape.</summary>
     public static ImageDataset Labelled(string path, int channels, int height, int width, IImageTransform? transform)
     {
+        ImageDataset images;
         try
         {
-            return Directory.Exists(path) ? ImageFolder.Load(path, channels, height, width, transform) : ImageManifest.Load(path, channels, height, width, transform);
+            images = Directory.Exists(path) ? ImageFolder.Load(path, channels, height, width, transform) : ImageManifest.Load(path, channels, height, width, transform);
         }
         catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException)
         {
             throw new CliInputException(e.Message);
         }
+        CheckFiles(images.Paths);
+        return images;
+    }
+
+    // Every image passes the regular-file gate before a loader opens it: a FIFO would block a worker forever, a device never end.
+    private static IReadOnlyList<string> CheckFiles(IReadOnlyList<string> paths)
+    {
+        foreach (var p in paths) Safety.InputFile.Image(p);
+        return paths;
     }
 
     /// <summary>Images to predict: a folder (every image below it, sorted by path), a manifest's paths, or a text file with one path per line.</summary>
@@ -44,17 +54,17 @@ public static class ImageInputs
         if (Directory.Exists(path))
         {
             var files = Directory.GetFiles(path, "*", SearchOption.AllDirectories).Where(ImageFile.IsImagePath).Order(StringComparer.Ordinal).ToList();
-            return files.Count > 0 ? files : throw new CliInputException($"{path}: the folder holds no image files ({string.Join(", ", ImageFile.Extensions)}).");
+            return files.Count > 0 ? CheckFiles(files) : throw new CliInputException($"{path}: the folder holds no image files ({string.Join(", ", ImageFile.Extensions)}).");
         }
         if (!File.Exists(path)) throw new CliInputException($"Data not found: {path}");
-        if (IsImageData(path)) return ImageManifest.Read(path).Paths;
+        if (IsImageData(path)) return CheckFiles(ImageManifest.Read(path).Paths);
         Safety.InputFile.Csv(path, "--data");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var list = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => Path.IsPathRooted(l) ? l : Path.GetFullPath(Path.Combine(dir, l))).ToList();
         if (list.Count == 0 || list.Any(l => !ImageFile.IsImagePath(l)))
             throw new CliInputException($"{path}: expected a folder of images, a CSV manifest (path,label) or a text file listing image files one per line.");
-        return list;
+        return CheckFiles(list);
     }
 
     /// <summary>The deterministic pipeline: resize (when the model resizes), then normalize.</summary>

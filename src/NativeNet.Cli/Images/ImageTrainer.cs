@@ -70,7 +70,7 @@ public static class ImageTrainer
             var compiled = TabularTrainer.Compile(model, s, k);
             var loader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, workers: workers);
             var history = compiled.Fit(loader, s.Epochs, validationData: val, progress: new ConsoleProgress(stdout, live), seed: s.Seed);
-            var outputs = compiled.Predict(val);
+            var outputs = compiled.Predict(val, s.BatchSize); // at the training batch size: memory of one training step, not of 256 images
             var targets = val.Targets.ToArray();
             var summary = TabularMetrics.All(k, targets, outputs)
                 .Select(kv => { var (lo, hi) = TabularMetrics.Interval(k, kv.Key, targets, outputs, s.BootstrapResamples, s.Seed); return new MetricOutcome(kv.Key, kv.Value, lo, hi, kv.Value); }).ToList();
@@ -83,10 +83,8 @@ public static class ImageTrainer
                 Classes = classes.ToList(), Image = prep, ModelDescription = s.Network.ToString(),
             };
             var report = ImageReport.Build(s, o, all, train.Count, val, outputs, summary, confusion, history, model, bad);
-            Directory.CreateDirectory(s.OutDir);
-            string modelPath = Path.Combine(s.OutDir, TrainCommand.ModelFile), reportPath = Path.Combine(s.OutDir, TrainCommand.ReportFile);
-            Model.Save(model, modelPath, new Dictionary<string, string> { [Model.SchemaKey] = schema.ToJson() });
-            HtmlReportWriter.WriteAtomic(report, reportPath);
+            TrainCommand.CheckOutputs(s.OutDir, s.DataPath);
+            var (modelPath, reportPath) = TrainOutputs.Write(s.OutDir, s.RunId, model, new Dictionary<string, string> { [Model.SchemaKey] = schema.ToJson() }, report);
             stdout.WriteLine($"Model:  {modelPath}");
             stdout.WriteLine($"Report: {reportPath}");
             if (json)

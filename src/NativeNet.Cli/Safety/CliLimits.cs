@@ -37,6 +37,9 @@ public sealed record CliLimits
     /// <summary>Largest declared/compressed ratio of an .npz entry over 1 MiB (NATIVENET_MAX_NPZ_RATIO, default 1,000).</summary>
     public long MaxNpzRatio { get; init; } = 1_000;
 
+    /// <summary>Largest image file (PNG, JPEG, DICOM, …) of an image folder or manifest (NATIVENET_MAX_IMAGE_BYTES, default 256 MiB).</summary>
+    public long MaxImageBytes { get; init; } = 256L << 20;
+
     /// <summary>Default of `train --max-params`: trainable parameters of the network.</summary>
     public const long DefaultMaxParams = 50_000_000;
 
@@ -59,6 +62,7 @@ public sealed record CliLimits
             MaxNpzBytes = Env("NATIVENET_MAX_NPZ_BYTES", d.MaxNpzBytes),
             MaxNpzUnpackedBytes = Env("NATIVENET_MAX_NPZ_UNPACKED_BYTES", d.MaxNpzUnpackedBytes),
             MaxNpzRatio = Env("NATIVENET_MAX_NPZ_RATIO", d.MaxNpzRatio),
+            MaxImageBytes = Env("NATIVENET_MAX_IMAGE_BYTES", d.MaxImageBytes),
         };
     }
 

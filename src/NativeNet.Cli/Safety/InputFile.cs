@@ -53,6 +53,15 @@ public static class InputFile
     /// <summary>Checks a model file (<see cref="CliLimits.MaxModelBytes"/>).</summary>
     public static long Model(string path) => Check(path, "Model file", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
 
+    /// <summary>Checks an image file (<see cref="CliLimits.MaxImageBytes"/>).</summary>
+    public static long Image(string path) => Check(path, "Image file", CliLimits.Current.MaxImageBytes, "NATIVENET_MAX_IMAGE_BYTES");
+
+    /// <summary>Checks an ONNX model (<see cref="CliLimits.MaxModelBytes"/>).</summary>
+    public static long Onnx(string path) => Check(path, "--model", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
+
+    /// <summary>Checks a NumPy .npy array (<see cref="CliLimits.MaxNpzBytes"/>: the bound of an unpacked array).</summary>
+    public static long Npy(string path, string what) => Check(path, what, CliLimits.Current.MaxNpzUnpackedBytes, "NATIVENET_MAX_NPZ_UNPACKED_BYTES");
+
     /// <summary>Checks an .npz archive (<see cref="CliLimits.MaxNpzBytes"/>).</summary>
     public static long Npz(string path) => Check(path, "Data file", CliLimits.Current.MaxNpzBytes, "NATIVENET_MAX_NPZ_BYTES");
 }

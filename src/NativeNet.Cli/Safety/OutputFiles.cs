@@ -5,10 +5,13 @@ namespace NativeNet.Cli.Safety;
 /// <summary>
 /// How the CLI writes: only regular files are created or replaced (never through a link, over a
 /// directory, FIFO or device, or over one of the command's own inputs), and a set of files — the
-/// model and report of `train`, the CSV of `predict` — is replaced together: every file is written
-/// and flushed to a temporary beside its target first, then the renames follow back to back, so a
-/// failure or a kill before them leaves every old file in place. Temporaries of killed runs
-/// (".&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp") are removed by the next write.
+/// model and report of `train` — is replaced together or not at all. Every file is written and
+/// flushed to a temporary beside its target first; a set of several then gets a commit record
+/// (".nativenet-commit.&lt;pid&gt;.&lt;guid&gt;", renamed into place whole) naming each temporary and its
+/// target, before the renames. A kill before the record leaves the old set; a kill after it leaves a
+/// record that the next writer or reader of the folder (<see cref="CompletePending"/>) carries out,
+/// so the new set is completed and a mix of old and new is never what a command finds. Temporaries
+/// of killed runs (".&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp") that no record names are removed by the next write.
 /// </summary>
 public static class OutputFiles
 {
@@ -54,25 +57,106 @@ public static class OutputFiles
         }
     }
 
-    /// <summary>Writes every output to a temporary, then renames them all over their targets.</summary>
+    /// <summary>Writes every output to a temporary, then renames them all over their targets (several: under a commit record).</summary>
     public static void WriteTogether(IReadOnlyList<Output> outputs)
     {
+        var folders = outputs.Select(o => Path.GetDirectoryName(Path.GetFullPath(o.Target))!).Distinct(StringComparer.Ordinal).ToList();
+        if (outputs.Count > 1 && folders.Count != 1) throw new ArgumentException("Files replaced together must share one folder.", nameof(outputs));
+        foreach (var folder in folders) CompletePending(folder);
         foreach (var o in outputs) CheckTarget(o.Target, o.Target);
         var temps = outputs.Select(o => TemporaryFor(o.Target)).ToArray();
+        string? record = null;
         try
         {
             for (int i = 0; i < outputs.Count; i++) outputs[i].WriteTemporary(temps[i]);
             // Checked again just before the renames: something may have appeared at a target meanwhile.
             foreach (var o in outputs) CheckTarget(o.Target, o.Target);
+            if (outputs.Count > 1) record = WriteCommitRecord(folders[0], outputs.Select((o, i) => (temps[i], o.Target)).ToList(), Environment.ProcessId);
             for (int i = 0; i < outputs.Count; i++) File.Move(temps[i], Path.GetFullPath(outputs[i].Target), overwrite: true);
         }
         catch
         {
+            // A failed rename after the record: the record is dropped with the temporaries, so the set stays as it was
+            // except for targets already replaced (a full disk cannot fail a rename; a vanished folder leaves nothing to mix).
             foreach (var t in temps) TryDelete(t);
+            if (record is not null) TryDelete(record);
             throw;
         }
-        foreach (var folder in outputs.Select(o => Path.GetDirectoryName(Path.GetFullPath(o.Target))!).Distinct()) FlushFolder(folder);
+        foreach (var folder in folders) FlushFolder(folder);
+        if (record is not null) { TryDelete(record); FlushFolder(folders[0]); }
         foreach (var o in outputs) RemoveStaleTemporaries(o.Target);
+    }
+
+    /// <summary>
+    /// Carries out the commit records in <paramref name="folder"/> left by writers that were killed
+    /// between their record and their last rename: each named temporary still present replaces its
+    /// target, then the record goes. Best effort (a folder this process cannot write is left as it
+    /// is); records of running processes and malformed records (removed) are never followed.
+    /// </summary>
+    public static void CompletePending(string folder)
+    {
+        string[] records;
+        try { records = Directory.GetFiles(folder, $"{CommitPrefix}*", new EnumerationOptions { AttributesToSkip = 0 }); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return; }
+        foreach (var record in records)
+        {
+            var parts = Path.GetFileName(record)[CommitPrefix.Length..].Split('.');
+            if (parts.Length is not (2 or 3) || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            if (parts.Length == 3)
+            {
+                // A record killed while it was written (".tmp"): the renames never began, there is nothing to carry out.
+                if (parts[2] == "tmp" && FileKind.Of(record, followLinks: false).Type == FileType.Regular) TryDelete(record);
+                continue;
+            }
+            if (FileKind.Of(record, followLinks: false) is not { Type: FileType.Regular, Size: <= MaxCommitRecordBytes }) continue;
+            try
+            {
+                foreach (var (temp, target) in ReadCommitRecord(record))
+                {
+                    string tempPath = Path.Combine(folder, temp), targetPath = Path.Combine(folder, target);
+                    if (FileKind.Of(tempPath, followLinks: false).Type != FileType.Regular) continue; // renamed before the kill
+                    if (FileKind.Of(targetPath, followLinks: false).Type is not (FileType.Missing or FileType.Regular)) continue;
+                    File.Move(tempPath, targetPath, overwrite: true);
+                }
+                FlushFolder(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            TryDelete(record);
+        }
+    }
+
+    private const string CommitPrefix = ".nativenet-commit.";
+    private const int MaxCommitRecordBytes = 1 << 16;
+
+    // One line per file, "<temporary>\t<target>", both plain names in the record's folder; written whole, then renamed into place.
+    // The writer's process id is part of the name: a record is carried out only once its writer is gone.
+    internal static string WriteCommitRecord(string folder, IReadOnlyList<(string Temp, string Target)> files, int writerPid)
+    {
+        string record = Path.Combine(folder, $"{CommitPrefix}{writerPid}.{Guid.NewGuid():N}");
+        string temp = record + ".tmp";
+        try
+        {
+            CreateFlushed(temp, s => s.Write(System.Text.Encoding.UTF8.GetBytes(
+                string.Concat(files.Select(f => $"{Path.GetFileName(f.Temp)}\t{Path.GetFileName(Path.GetFullPath(f.Target))}\n")))));
+            File.Move(temp, record);
+        }
+        catch { TryDelete(temp); throw; }
+        FlushFolder(folder);
+        return record;
+    }
+
+    // The record's pairs; a record naming anything but a temporary of ours beside its target is malformed and yields none.
+    private static List<(string Temp, string Target)> ReadCommitRecord(string record)
+    {
+        var pairs = new List<(string, string)>();
+        foreach (var line in File.ReadAllText(record).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var f = line.Split('\t');
+            bool plain = f.Length == 2 && f.All(n => n.Length > 0 && n.IndexOfAny(['/', '\\', '\0']) < 0 && n is not ("." or ".."));
+            if (!plain || !f[0].StartsWith($".{f[1]}.", StringComparison.Ordinal) || !f[0].EndsWith(".tmp", StringComparison.Ordinal)) return [];
+            pairs.Add((f[0], f[1]));
+        }
+        return pairs;
     }
 
     /// <summary>A text file written together with nothing else: <see cref="WriteTogether"/> of one.</summary>

@@ -20,6 +20,8 @@ public sealed class ModelRunner : IDisposable
     /// <summary>Loads and verifies <paramref name="path"/>.</summary>
     public static ModelRunner Load(string path)
     {
+        // A `train` killed between replacing its model and its report left a commit record: carry it out first.
+        if (!string.IsNullOrEmpty(path)) OutputFiles.CompletePending(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         InputFile.Model(path);
         // Schema and architecture size are checked before anything is built.
         var metadata = Model.ReadMetadata(path);

@@ -7,16 +7,30 @@ namespace NativeNet.Nn;
 /// <summary>A forward hook: the module, its input and its output (read them; do not dispose them).</summary>
 public delegate void ForwardHook(Module module, Tensor input, Tensor output);
 
+/// <summary>A forward hook that may replace the output: it returns the tensor the module passes on (its output, or another of the same shape).</summary>
+public delegate Tensor ForwardOutputHook(Module module, Tensor input, Tensor output);
+
 public abstract partial class Module
 {
-    private List<ForwardHook>? _forwardHooks;
+    private List<ForwardOutputHook>? _forwardHooks;
 
     /// <summary>
     /// Calls <paramref name="hook"/> after every <see cref="Call"/> of this module, with its input and
-    /// output — feature maps and Grad-CAM without touching the model's code. Dispose the returned
-    /// handle to remove the hook.
+    /// output — feature maps without touching the model's code. Dispose the returned handle to
+    /// remove the hook.
     /// </summary>
     public IDisposable RegisterForwardHook(ForwardHook hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return RegisterForwardOutputHook((m, input, output) => { hook(m, input, output); return output; });
+    }
+
+    /// <summary>
+    /// Like <see cref="RegisterForwardHook"/>, but what <paramref name="hook"/> returns is what the
+    /// module passes on (as a PyTorch forward hook that returns a value): Grad-CAM hands the rest of
+    /// the network a leaf copy of a layer's output, whose gradient it then reads.
+    /// </summary>
+    public IDisposable RegisterForwardOutputHook(ForwardOutputHook hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
         (_forwardHooks ??= new()).Add(hook);
@@ -25,10 +39,17 @@ public abstract partial class Module
 
     internal bool HasForwardHooks => _forwardHooks is { Count: > 0 };
 
-    private void RunForwardHooks(Tensor input, Tensor output)
+    private Tensor RunForwardHooks(Tensor input, Tensor output)
     {
-        if (_forwardHooks is not { Count: > 0 } hooks) return;
-        foreach (var h in hooks.ToArray()) h(this, input, output);
+        if (_forwardHooks is not { Count: > 0 } hooks) return output;
+        foreach (var h in hooks.ToArray())
+        {
+            var next = h(this, input, output) ?? throw new InvalidOperationException($"A forward hook of {GetType().Name} returned null; return the output (or its replacement).");
+            if (!next.ShapeRef.AsSpan().SequenceEqual(output.ShapeRef))
+                throw new InvalidOperationException($"A forward hook of {GetType().Name} replaced an output of shape [{string.Join(", ", output.Shape)}] by one of shape [{string.Join(", ", next.Shape)}].");
+            output = next;
+        }
+        return output;
     }
 
     private sealed class HookHandle(Action remove) : IDisposable

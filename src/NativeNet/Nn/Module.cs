@@ -27,12 +27,11 @@ public abstract partial class Module : IDisposable
     /// <summary>Runs the module.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Runs <see cref="Forward"/>, then the forward hooks (<see cref="RegisterForwardHook"/>); containers call their children this way.</summary>
+    /// <summary>Runs <see cref="Forward"/>, then the forward hooks (<see cref="RegisterForwardHook"/>, <see cref="RegisterForwardOutputHook"/>); containers call their children this way.</summary>
     public Tensor Call(Tensor input)
     {
         var output = Forward(input);
-        RunForwardHooks(input, output);
-        return output;
+        return RunForwardHooks(input, output);
     }
 
     private static void CheckName(string name, string what)

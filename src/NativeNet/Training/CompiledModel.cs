@@ -188,8 +188,10 @@ public sealed class CompiledModel
                 foreach (var cb in cbs) cb.OnEpochBegin(context);
                 var logs = TrainEpoch(loader, epoch, epochs, classWeights, cbs, context, progress, parallel, cancellationToken);
                 if (logs is null) { history.Cancelled = true; break; }
+                // In-memory rows validate in large batches; file-backed samples (images decoded per batch)
+                // at the training batch size, so validation needs no more memory than a training step.
                 if (val is not null)
-                    foreach (var (k, v) in Evaluate(val, Math.Max(batchSize, 256))) logs["val_" + k] = v;
+                    foreach (var (k, v) in Evaluate(val, val is Dataset ? Math.Max(batchSize, 256) : batchSize)) logs["val_" + k] = v;
                 logs["lr"] = Optimizer.LearningRate;
                 foreach (var cb in cbs) cb.OnEpochEnd(context, logs);
                 history.Add(logs);

@@ -18,33 +18,21 @@ public static class Saliency
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sampleShape);
-        bool wasTraining = model.Training;
-        var frozen = model.Parameters().Where(p => p.RequiresGrad).ToList();
-        model.Eval();
-        foreach (var p in frozen) p.RequiresGrad = false;
-        try
-        {
-            using var scope = Tensor.NewDisposeScope();
-            var x = Tensor.FromSpan(sample, [1, .. sampleShape]);
-            x.RequiresGrad = true;
-            var output = model.Forward(x);
-            int classes = output.Count;
-            if ((uint)targetClass >= (uint)classes)
-                throw new ArgumentOutOfRangeException(nameof(targetClass), targetClass, $"targetClass must be in 0..{classes - 1}. Received: targetClass={targetClass}");
-            var mask = new float[classes];
-            mask[targetClass] = 1;
-            (output * Tensor.FromArray(mask, output.Shape)).Sum().Backward();
-            var grad = x.Grad ?? throw new InvalidOperationException("The model's output does not depend on its input.");
-            var g = grad.ToArray();
-            for (int i = 0; i < g.Length; i++) g[i] *= sample[i];
-            grad.Dispose();
-            x.Grad = null;
-            return g;
-        }
-        finally
-        {
-            foreach (var p in frozen) p.RequiresGrad = true;
-            model.Train(wasTraining);
-        }
+        using var scope = ExplainScope.Enter(model);
+        var x = Tensor.FromSpan(sample, [1, .. sampleShape]);
+        x.RequiresGrad = true;
+        var output = model.Forward(x);
+        int classes = output.Count;
+        if ((uint)targetClass >= (uint)classes)
+            throw new ArgumentOutOfRangeException(nameof(targetClass), targetClass, $"targetClass must be in 0..{classes - 1}. Received: targetClass={targetClass}");
+        var mask = new float[classes];
+        mask[targetClass] = 1;
+        ExplainScope.BackwardOfScore(output, mask);
+        var grad = x.Grad ?? throw new InvalidOperationException("The model's output does not depend on its input.");
+        var g = grad.ToArray();
+        for (int i = 0; i < g.Length; i++) g[i] *= sample[i];
+        grad.Dispose();
+        x.Grad = null;
+        return g;
     }
 }

@@ -7,7 +7,7 @@ namespace NativeNet.Tests.Cli.Hostile;
 internal sealed record CliCase(int Index, string[] Args, string Description);
 
 /// <summary>
-/// Generates hostile command lines over every command: option values of the wrong type, out of
+/// Generates hostile command lines over every command (train, predict, evaluate, export, run, convert, info, bench): option values of the wrong type, out of
 /// range, empty, huge or full of control characters; options missing, repeated or unknown; input
 /// paths of every file kind (regular, empty, directory, FIFO, symlink to a device, symlink loop,
 /// unreadable, missing) or mutated CSV / .npz / model files (bytes, schema JSON, architecture JSON);
@@ -43,7 +43,7 @@ internal sealed class CliCaseGenerator
         _modelIn = _dataIn = null;
         if (_rng.Next(8) == 0) { args.AddRange(["--backend", Pick("auto", "native", "managed", "gpu", "")]); what.Add("backend"); }
         if (_rng.Next(8) == 0) { args.AddRange(["--threads", Pick("1", "2", "0", "-3", "1025", "x")]); what.Add("threads"); }
-        string command = Pick("train", "train", "train", "predict", "predict", "evaluate", "evaluate", "export", "info", "bench", "junk");
+        string command = Pick("train", "train", "train", "predict", "predict", "evaluate", "evaluate", "export", "run", "convert", "info", "bench", "junk");
         what.Add(command);
         switch (command)
         {
@@ -65,6 +65,18 @@ internal sealed class CliCaseGenerator
                 args.Add("export");
                 Maybe(args, what, "--model", () => _modelIn = ModelPath(what, caseDir), 12);
                 Maybe(args, what, "--onnx", () => OutputPath(what, caseDir), 12);
+                break;
+            case "run":
+                args.Add("run");
+                Maybe(args, what, "--model", () => _modelIn = Pick(0.5, () => Copy(Corpus("onnx", "mlp_opset12.onnx"), caseDir), () => FileKindPath(what, caseDir, _box.Model)), 12);
+                Maybe(args, what, "--input", () => _dataIn = Pick(0.5, () => Copy(Corpus("npy", "f4_v1.npy"), caseDir), () => FileKindPath(what, caseDir, _box.Table)), 12);
+                Maybe(args, what, "--output", () => OutputPath(what, caseDir), 12);
+                break;
+            case "convert":
+                // Every --from here is refused (no .pth seed); the point is that no output is touched first.
+                args.Add("convert");
+                Maybe(args, what, "--from", () => _modelIn = Pick(0.3, () => _box.Model, () => FileKindPath(what, caseDir, _box.Table)), 12);
+                Maybe(args, what, "--to", () => Pick(0.5, () => Path.Combine(caseDir, "w.safetensors"), () => OutputPath(what, caseDir)), 12);
                 break;
             case "info":
                 args.Add("info");
@@ -228,6 +240,8 @@ internal sealed class CliCaseGenerator
             default: return _box.DirectoryLink;
         }
     }
+
+    private static string Corpus(string format, string file) => Path.Combine(AppContext.BaseDirectory, "Reliability", "corpus", format, file);
 
     private static string Copy(string file, string folder) => Write(folder, "copy-" + Path.GetFileName(file), File.ReadAllBytes(file));
 

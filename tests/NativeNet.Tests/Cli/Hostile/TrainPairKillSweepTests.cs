@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using NativeNet.Cli.Commands;
+using NativeNet.Cli.Safety;
 using NativeNet.Tests.Support;
 using Xunit.Abstractions;
 
@@ -7,9 +9,11 @@ namespace NativeNet.Tests.Cli.Hostile;
 
 /// <summary>
 /// `train` replaces its model and report together: runs killed (SIGKILL) at random moments of their
-/// final second must leave a matching pair — the model's run id (metadata) is the one the report
-/// shows — never a new model beside an old report. NATIVENET_KILL_SWEEP sets the number of kills
-/// (default 3; eng/reliability/cli-mutate.sh runs 200).
+/// final second must leave, once a reader has opened the folder (which carries out a pending commit
+/// record), a matching pair — the model's run id (metadata) is the one the report shows and the
+/// report names the model file's SHA-256 — never a new model beside an old report. Kills that left a
+/// commit record to complete are counted. NATIVENET_KILL_SWEEP sets the number of kills (default 3;
+/// eng/reliability/cli-mutate.sh runs 200).
 /// </summary>
 [Collection(NoParallel.Name)]
 public class TrainPairKillSweepTests(ITestOutputHelper output)
@@ -29,7 +33,7 @@ public class TrainPairKillSweepTests(ITestOutputHelper output)
         double full = first.Elapsed.TotalMilliseconds;
 
         var rng = new Random(20261204);
-        int killed = 0, finished = 0, mixed = 0;
+        int killed = 0, finished = 0, mixed = 0, completed = 0, completedMixed = 0;
         var problems = new List<string>();
         for (int i = 1; i <= kills; i++)
         {
@@ -42,9 +46,16 @@ public class TrainPairKillSweepTests(ITestOutputHelper output)
             _ = p.StandardError.ReadToEndAsync();
             if (p.WaitForExit(delay)) finished++;
             else { p.Kill(); p.WaitForExit(); killed++; }
+            // A kill between the first and the last rename leaves a mixed pair and the record that completes it.
+            if (Directory.GetFiles(outDir, ".nativenet-commit.*").Any(f => !f.EndsWith(".tmp", StringComparison.Ordinal)))
+            {
+                completed++;
+                if (Mismatch(outDir) is not null) completedMixed++;
+            }
+            OutputFiles.CompletePending(outDir); // what evaluate, predict, export and the next train do first
             if (Mismatch(outDir) is { } problem) { mixed++; problems.Add($"kill {i} after {delay} ms: {problem}"); }
         }
-        string line = $"train kill sweep: {kills} runs, {killed} killed in their final second, {finished} finished first, {mixed} mixed pairs (full run {full / 1000:F1} s)";
+        string line = $"train kill sweep: {kills} runs, {killed} killed in their final second, {finished} finished first, {completed} left a commit record ({completedMixed} of them a mixed pair until it was carried out), {mixed} mixed pairs (full run {full / 1000:F1} s)";
         output.WriteLine(line);
         if (Environment.GetEnvironmentVariable("NATIVENET_CLI_REPORT") is { Length: > 0 } report) File.AppendAllText(report, line + Environment.NewLine);
         Assert.True(mixed == 0, string.Join("\n", problems));
@@ -57,6 +68,7 @@ public class TrainPairKillSweepTests(ITestOutputHelper output)
         if (!File.Exists(model) || !File.Exists(report)) return "the model or the report is missing";
         string? run = HostileFiles.Metadata(model, "nativenet.run_id");
         if (run is null) return "the model has no run id";
-        return File.ReadAllText(report).Contains(run, StringComparison.Ordinal) ? null : $"the report is not of the model's run {run}";
+        if (!File.ReadAllText(report).Contains(run, StringComparison.Ordinal)) return $"the report is not of the model's run {run}";
+        return TrainOutputs.Mismatch(model, report);
     }
 }
