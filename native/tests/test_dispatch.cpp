@@ -24,7 +24,12 @@ TEST(Dispatch, TablesAreTheChosenIsa) {
     const std::string area = chosen == "avx512_bf16" ? "avx512" : chosen;
     EXPECT_EQ(nn::eltwise::active().isa, area);
     EXPECT_EQ(nn::gemm::active().isa, area);
+#if defined(__aarch64__) || defined(_M_ARM64)
+    // bf16 has no NEON table: its conversions run on the reference there (bf16 products are x86's avx512_bf16 only).
+    EXPECT_EQ(std::string(nn::bf16::active().isa), "scalar");
+#else
     EXPECT_EQ(nn::bf16::active().isa, nn::bf16::avx512_bf16_kernels() ? chosen : area);
+#endif
     if (capped_to_scalar()) EXPECT_EQ(chosen, "scalar");
 }
 
