@@ -299,6 +299,72 @@ TEST(Rnn, GateKernelsMatchScalarKernels) {
 }
 
 // Element-wise work split over the pool and SGEMM's threads must not change a single bit.
+// The fused step kernels (packed W_hh, the cell on the product's accumulators) of the active
+// table against the product taken row by row from the unpacked W_hh and the scalar cell, for
+// every row count up to past two tiles (AVX-512 LSTM tiles 6 rows, AVX2 2), hidden sizes with
+// a lane tail and a partial unit block, training (gates, aux written) and inference.
+TEST(Rnn, FusedStepMatchesProductThenCell) {
+    const auto& k = nn::rnn::active();
+    const auto& ref = nn::rnn::ref_kernels;
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int64_t h : {5, 16, 37})
+            for (int64_t m = 1; m <= 17; m += (m < 9 ? 1 : 8))
+                for (bool train : {false, true}) {
+                    const int64_t G = nn::rnn::gate_count(cell), GH = G * h;
+                    const uint32_t seed = static_cast<uint32_t>(h * 1000 + m * 10 + train);
+                    fvec w_hh = nn_test::random_vector(GH * h, seed, -0.5f, 0.5f);
+                    fvec b_hh = nn_test::random_vector(GH, seed + 1, -0.5f, 0.5f);
+                    fvec hin = nn_test::random_vector(m * h, seed + 2, -1, 1);
+                    fvec px0 = nn_test::random_vector(m * GH, seed + 3, -4, 4);
+                    fvec c0 = nn_test::random_vector(m * h, seed + 4, -2, 2);
+                    const nn::rnn::gate_weight packed(G, h, w_hh.data());
+                    // Got: the fused step over per-row pointers.
+                    fvec px = px0, c = c0, hout(m * h), y(m * h), aux(m * h);
+                    std::vector<const float*> hi(m);
+                    std::vector<float*> pp(m), cp(m), hp(m), yp(m), ap(m);
+                    for (int64_t r = 0; r < m; ++r) {
+                        hi[r] = hin.data() + r * h, pp[r] = px.data() + r * GH, cp[r] = c.data() + r * h;
+                        hp[r] = hout.data() + r * h, yp[r] = y.data() + r * h, ap[r] = aux.data() + r * h;
+                    }
+                    const nn::rnn::step_args a{h,         m,         packed.data(), b_hh.data(), hi.data(), pp.data(),
+                                               cp.data(), hp.data(), yp.data(),     train ? ap.data() : nullptr};
+                    (cell == NN_RNN_LSTM ? k.lstm_step : k.gru_step)(a);
+                    // Want: ph = h W_hh^T + b_hh in double, then the scalar cell.
+                    fvec wpx = px0, wc = c0, wh(m * h), wy(m * h), waux(m * h), ph(GH);
+                    for (int64_t r = 0; r < m; ++r) {
+                        for (int64_t o = 0; o < GH; ++o) {
+                            double acc = b_hh[o];
+                            for (int64_t q = 0; q < h; ++q) acc += double(w_hh[o * h + q]) * hin[r * h + q];
+                            ph[o] = static_cast<float>(acc);
+                        }
+                        float* g = wpx.data() + r * GH;
+                        if (cell == NN_RNN_LSTM)
+                            ref.lstm_forward(g, ph.data(), wc.data() + r * h, g, waux.data() + r * h,
+                                             wc.data() + r * h, wh.data() + r * h, wy.data() + r * h, h);
+                        else
+                            ref.gru_forward(g, ph.data(), hin.data() + r * h, g, waux.data() + r * h,
+                                            wh.data() + r * h, wy.data() + r * h, h);
+                    }
+                    const std::string what = std::string(cell == NN_RNN_LSTM ? "lstm" : "gru") + " h=" +
+                                             std::to_string(h) + " m=" + std::to_string(m) +
+                                             (train ? " train" : " infer") + " isa=" + k.isa;
+                    auto check = [&](const fvec& got, const fvec& want, const char* name) {
+                        for (size_t i = 0; i < got.size(); ++i)
+                            ASSERT_TRUE(nn_test::close(got[i], want[i], 2e-5f, 2e-5f))
+                                << what << " " << name << "[" << i << "] " << got[i] << " vs " << want[i];
+                    };
+                    check(hout, wh, "h_t");
+                    ASSERT_TRUE(bitwise_equal(hout, y)) << what;
+                    if (cell == NN_RNN_LSTM) check(c, wc, "c_t");
+                    if (train) {
+                        check(px, wpx, "gates");
+                        check(aux, waux, "aux");
+                    } else {
+                        ASSERT_TRUE(bitwise_equal(px, px0)) << what << ": inference wrote the gates";
+                    }
+                }
+}
+
 TEST(Rnn, OneAndTwoThreadsAreBitwiseEqual) {
     for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU}) {
         // Enough work per step that the time loop splits the batch across both threads.

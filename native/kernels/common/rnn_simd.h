@@ -36,20 +36,36 @@ inline void for_lanes(int64_t n, Body&& body) {
     if (j < n) body(j, static_cast<int>(n - j));
 }
 
+// The LSTM cell on pre-activations i, f, g, o (in place: activations out) and c_{t-1}: c_t, h_t.
+template <class V>
+inline void lstm_cell(typename V::reg (&q)[4], typename V::reg c_prev, typename V::reg& c, typename V::reg& hv) {
+    q[0] = gate_sigmoid<V>(q[0]);
+    q[1] = gate_sigmoid<V>(q[1]);
+    q[2] = gate_tanh<V>(q[2]);
+    q[3] = gate_sigmoid<V>(q[3]);
+    c = V::fmadd(q[1], c_prev, V::mul(q[0], q[2]));
+    hv = V::mul(q[3], gate_tanh<V>(c));
+}
+
+// The GRU cell on pre-activations (r, z: input + hidden side; xn, hn: the n gate's two sides
+// apart, r scales hn) and h_{t-1}: r, z, n activated in place, h_t = (1 - z) n + z h_{t-1}.
+template <class V>
+inline typename V::reg gru_cell(typename V::reg (&q)[3], typename V::reg xn, typename V::reg hn,
+                                typename V::reg h_prev) {
+    q[0] = gate_sigmoid<V>(q[0]);
+    q[1] = gate_sigmoid<V>(q[1]);
+    q[2] = gate_tanh<V>(V::fmadd(q[0], hn, xn));
+    return V::fmadd(q[1], V::sub(h_prev, q[2]), q[2]);  // n + z (h - n)
+}
+
 template <class V>
 void lstm_forward(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
                   float* h_state, float* y, int64_t h) {
     for_lanes<V>(h, [&](int64_t j, int n) {
-        auto i = gate_sigmoid<V>(V::add(load_n<V>(px + j, n), load_n<V>(ph + j, n)));
-        auto f = gate_sigmoid<V>(V::add(load_n<V>(px + h + j, n), load_n<V>(ph + h + j, n)));
-        auto g = gate_tanh<V>(V::add(load_n<V>(px + 2 * h + j, n), load_n<V>(ph + 2 * h + j, n)));
-        auto o = gate_sigmoid<V>(V::add(load_n<V>(px + 3 * h + j, n), load_n<V>(ph + 3 * h + j, n)));
-        auto c = V::fmadd(f, load_n<V>(c_prev + j, n), V::mul(i, g));
-        auto hv = V::mul(o, gate_tanh<V>(c));
-        store_n<V>(gates + j, i, n);
-        store_n<V>(gates + h + j, f, n);
-        store_n<V>(gates + 2 * h + j, g, n);
-        store_n<V>(gates + 3 * h + j, o, n);
+        typename V::reg q[4], c, hv;
+        for (int g = 0; g < 4; ++g) q[g] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
+        lstm_cell<V>(q, load_n<V>(c_prev + j, n), c, hv);
+        for (int g = 0; g < 4; ++g) store_n<V>(gates + g * h + j, q[g], n);
         store_n<V>(c_out + j, c, n);
         store_n<V>(c_state + j, c, n);
         store_n<V>(h_state + j, hv, n);
@@ -89,15 +105,11 @@ template <class V>
 void gru_forward(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
                  float* y, int64_t h) {
     for_lanes<V>(h, [&](int64_t j, int n) {
-        auto r = gate_sigmoid<V>(V::add(load_n<V>(px + j, n), load_n<V>(ph + j, n)));
-        auto z = gate_sigmoid<V>(V::add(load_n<V>(px + h + j, n), load_n<V>(ph + h + j, n)));
+        typename V::reg q[3];
+        for (int g = 0; g < 2; ++g) q[g] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
         auto phn = load_n<V>(ph + 2 * h + j, n);
-        auto nv = gate_tanh<V>(V::fmadd(r, phn, load_n<V>(px + 2 * h + j, n)));
-        auto hp = load_n<V>(h_prev + j, n);
-        auto hv = V::fmadd(z, V::sub(hp, nv), nv);  // (1 - z) n + z h = n + z (h - n)
-        store_n<V>(gates + j, r, n);
-        store_n<V>(gates + h + j, z, n);
-        store_n<V>(gates + 2 * h + j, nv, n);
+        auto hv = gru_cell<V>(q, load_n<V>(px + 2 * h + j, n), phn, load_n<V>(h_prev + j, n));
+        for (int g = 0; g < 3; ++g) store_n<V>(gates + g * h + j, q[g], n);
         store_n<V>(hn + j, phn, n);
         store_n<V>(h_state + j, hv, n);
         if (y) store_n<V>(y + j, hv, n);
@@ -128,9 +140,94 @@ void gru_backward(const float* gates, const float* hn, const float* h_prev, cons
     });
 }
 
+// ---- Fused forward step (step_args in rnn.h) ----
+// A tile is R batch rows x one vector of units x all G gates: G*R accumulators, fed per k by G
+// weight vectors and R broadcasts of h_{t-1}[k]. R fills the register file (AVX-512: 32 zmm,
+// LSTM 24 accumulators; AVX2: 16 ymm, LSTM 8), which keeps the FMA ports busy with two loads a
+// cycle. AVX2 covers a 16-unit block as two 8-lane halves.
+template <class V, int G>
+constexpr int tile_rows() {
+    if constexpr (V::width >= 16) return G == 4 ? 6 : 8;
+    else return G == 4 ? 2 : 3;
+}
+
+template <class V, int G, int R>
+inline void step_tile(const step_args& a, const float* wb, int64_t r0, int64_t j, int n) {
+    using reg = typename V::reg;
+    const int64_t h = a.h;
+    const float* hin[R];
+    for (int r = 0; r < R; ++r) hin[r] = a.h_in[r0 + r];
+    reg acc[G][R];
+    for (int g = 0; g < G; ++g)
+        for (int r = 0; r < R; ++r) acc[g][r] = V::zero();
+    for (int64_t k = 0; k < h; ++k) {
+        const float* wk = wb + k * G * kUnitBlock;
+        reg wg[G];
+        for (int g = 0; g < G; ++g) wg[g] = V::load(wk + g * kUnitBlock);
+        for (int r = 0; r < R; ++r) {
+            const reg hk = V::set1(hin[r][k]);
+            for (int g = 0; g < G; ++g) acc[g][r] = V::fmadd(wg[g], hk, acc[g][r]);
+        }
+    }
+    // The cell on the accumulators: px and b_hh are read once, the product never stored.
+    reg bias[G];
+    for (int g = 0; g < G; ++g) bias[g] = a.b_hh ? load_n<V>(a.b_hh + g * h + j, n) : V::zero();
+    for (int r = 0; r < R; ++r) {
+        float* px = a.px[r0 + r];
+        const bool train = a.aux != nullptr;
+        reg hv;
+        if constexpr (G == 4) {
+            reg q[4], c;
+            for (int g = 0; g < 4; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), load_n<V>(px + g * h + j, n));
+            float* cr = a.c[r0 + r];
+            lstm_cell<V>(q, load_n<V>(cr + j, n), c, hv);
+            store_n<V>(cr + j, c, n);
+            if (train) {
+                for (int g = 0; g < 4; ++g) store_n<V>(px + g * h + j, q[g], n);
+                store_n<V>(a.aux[r0 + r] + j, c, n);
+            }
+        } else {
+            reg q[3];
+            for (int g = 0; g < 2; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), load_n<V>(px + g * h + j, n));
+            const reg hn = V::add(acc[2][r], bias[2]);
+            hv = gru_cell<V>(q, load_n<V>(px + 2 * h + j, n), hn, load_n<V>(hin[r] + j, n));
+            if (train) {
+                for (int g = 0; g < 3; ++g) store_n<V>(px + g * h + j, q[g], n);
+                store_n<V>(a.aux[r0 + r] + j, hn, n);
+            }
+        }
+        store_n<V>(a.h_out[r0 + r] + j, hv, n);
+        if (a.y) store_n<V>(a.y[r0 + r] + j, hv, n);
+    }
+}
+
+// The last rows, fewer than a full tile: the tile instantiated for exactly that many.
+template <class V, int G, int R>
+inline void step_rest(const step_args& a, const float* wb, int64_t r0, int64_t rows, int64_t j, int n) {
+    if constexpr (R > 0) {
+        if (rows == R) step_tile<V, G, R>(a, wb, r0, j, n);
+        else step_rest<V, G, R - 1>(a, wb, r0, rows, j, n);
+    }
+}
+
+template <class V, int G>
+void fused_step(const step_args& a) {
+    constexpr int R = tile_rows<V, G>();
+    const int64_t h = a.h;
+    for (int64_t j = 0; j < h; j += V::width) {
+        // Unit j sits in block j / 16 at lane offset j % 16 of every gate's 16 weights.
+        const float* wb = a.w + (j / kUnitBlock) * h * G * kUnitBlock + j % kUnitBlock;
+        const int n = static_cast<int>(h - j < V::width ? h - j : V::width);
+        int64_t r0 = 0;
+        for (; r0 + R <= a.m; r0 += R) step_tile<V, G, R>(a, wb, r0, j, n);
+        step_rest<V, G, R - 1>(a, wb, r0, a.m - r0, j, n);
+    }
+}
+
 template <class V>
 constexpr kernels make_table(const char* isa) {
-    return kernels{isa, &lstm_forward<V>, &lstm_backward<V>, &gru_forward<V>, &gru_backward<V>};
+    return kernels{isa,          &lstm_forward<V>, &lstm_backward<V>, &gru_forward<V>, &gru_backward<V>,
+                   &fused_step<V, 4>, &fused_step<V, 3>};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Scalar reference of the recurrent gate kernels (<cmath> in float): the fallback path and
 // the ground truth the SIMD tables are compared with. Same in-place contract as rnn.h.
 #include <cmath>
+#include <vector>
 
 #include "rnn/rnn.h"
 
@@ -67,8 +68,33 @@ void gru_backward(const float* gates, const float* hn, const float* h_prev, cons
     }
 }
 
+// The fused step as its two parts: the recurrent product read from the packed layout, then the
+// per-row cell above (its gates and aux outputs go to scratch when the step is inference).
+template <int64_t G>
+void fused_step(const step_args& a) {
+    const int64_t h = a.h;
+    std::vector<float> ph(static_cast<size_t>(G * h)), gates(static_cast<size_t>(G * h)), aux(static_cast<size_t>(h));
+    for (int64_t r = 0; r < a.m; ++r) {
+        const float* hin = a.h_in[r];
+        for (int64_t g = 0; g < G; ++g)
+            for (int64_t j = 0; j < h; ++j) {
+                const float* w = a.w + (j / kUnitBlock) * h * G * kUnitBlock + g * kUnitBlock + j % kUnitBlock;
+                float s = a.b_hh ? a.b_hh[g * h + j] : 0.0f;
+                for (int64_t k = 0; k < h; ++k) s += w[k * G * kUnitBlock] * hin[k];
+                ph[static_cast<size_t>(g * h + j)] = s;
+            }
+        const bool train = a.aux != nullptr;
+        float* gout = train ? a.px[r] : gates.data();
+        float* aout = train ? a.aux[r] : aux.data();
+        float* y = a.y ? a.y[r] : nullptr;
+        if (G == 4) lstm_forward(a.px[r], ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h);
+        else gru_forward(a.px[r], ph.data(), hin, gout, aout, a.h_out[r], y, h);
+    }
+}
+
 }  // namespace
 
-const kernels ref_kernels = {"scalar", &lstm_forward, &lstm_backward, &gru_forward, &gru_backward};
+const kernels ref_kernels = {"scalar",        &lstm_forward,    &lstm_backward, &gru_forward, &gru_backward,
+                             &fused_step<4>, &fused_step<3>};
 
 }  // namespace nn::rnn

@@ -1,8 +1,8 @@
 // Recurrent layer driver: SGEMM for everything that is a matrix product, the fused per-ISA gate
 // kernels for the rest.
-//   forward : one GEMM projects every step's input (x W_ih^T + b_ih); per step one GEMM
-//             h W_hh^T + b_hh (W_hh packed once, rnn_step_gemm.h), then one fused gate kernel
-//             per batch row.
+//   forward : one GEMM projects every step's input (x W_ih^T + b_ih); per step one fused step
+//             kernel computes h W_hh^T + b_hh tile by tile (W_hh packed gate-interleaved once,
+//             rnn_step_gemm.h) and applies the cell to each tile's accumulators.
 //   backward: per step the fused gate-gradient kernel, then one GEMM dh_{t-1} = dG_h W_hh;
 //             after the loop dx, dW_ih, dW_hh are each one GEMM over all T*B rows (the gate
 //             gradients overwrite the stored activations row by row) and db a column sum.
@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "gemm/gemm.h"
 #include "rnn/rnn_step_gemm.h"
@@ -113,7 +114,6 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     plan p(d, lengths, ws);
     const int64_t H = p.H, GH = p.GH;
     gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
-    gemm::epilogue ep_hh{b_hh, b_hh ? gemm::bias_mode::per_col : gemm::bias_mode::none};
     // Input projection of every step at once.
     gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
     const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
@@ -123,26 +123,40 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     }
     p.zero_padding(y, H, ldy);
     const int64_t steps = p.max_len();
-    const step_weight w(true, H, GH, w_hh, H);
+    const gate_weight w(p.G, H, w_hh);
+    void (*const step)(const step_args&) = p.lstm ? k.lstm_step : k.gru_step;
     p.batch_blocks([&](int64_t b0, int64_t b1) {
+        // h_{t-1} and h_t alternate between p.h and p.hh (B*GH >= B*H floats): a step reads all
+        // of h_{t-1} for every unit block, so h_t cannot be written in place.
+        float* h_cur = p.h;
+        float* h_next = p.hh;
+        const size_t rows = static_cast<size_t>(b1 - b0);
+        std::vector<const float*> h_in(rows);
+        std::vector<float*> px(rows), c(rows), h_out(rows), yr(rows), aux(rows);
         for (int64_t s = 0; s < steps; ++s) {
-            const int64_t e = p.active_end(s, b0, b1);
-            w.multiply(e - b0, p.h + b0 * H, H, 0.0f, p.hh + b0 * GH, GH, ep_hh);
-            for (int64_t b = b0; b < e; ++b) {
-                if (p.len(b) <= s) continue;  // finished: its state stays frozen
-                const int64_t r = p.step_row(s, b);
-                float* g = p.gates + r * GH;
-                float* hb = p.h + b * H;
-                std::memcpy(p.h_prev + r * H, hb, sizeof(float) * H);
-                if (p.lstm) {
-                    float* cb = p.c + b * H;
-                    std::memcpy(p.c_prev + r * H, cb, sizeof(float) * H);
-                    k.lstm_forward(g, p.hh + b * GH, cb, g, p.aux + r * H, cb, hb, y + r * ldy, H);
-                } else {
-                    k.gru_forward(g, p.hh + b * GH, hb, g, p.aux + r * H, hb, y + r * ldy, H);
+            size_t m = 0;
+            for (int64_t b = b0; b < b1; ++b) {
+                if (p.len(b) <= s) {  // finished: its state stays frozen
+                    std::memcpy(h_next + b * H, h_cur + b * H, sizeof(float) * H);
+                    continue;
                 }
+                const int64_t r = p.step_row(s, b);
+                std::memcpy(p.h_prev + r * H, h_cur + b * H, sizeof(float) * H);
+                if (p.lstm) std::memcpy(p.c_prev + r * H, p.c + b * H, sizeof(float) * H);
+                h_in[m] = h_cur + b * H;
+                px[m] = p.gates + r * GH;
+                c[m] = p.c + b * H;
+                h_out[m] = h_next + b * H;
+                yr[m] = y + r * ldy;
+                aux[m] = p.aux + r * H;
+                ++m;
             }
+            if (m > 0)
+                step(step_args{H, static_cast<int64_t>(m), w.data(), b_hh, h_in.data(), px.data(), c.data(),
+                               h_out.data(), yr.data(), aux.data()});
+            std::swap(h_cur, h_next);
         }
+        if (h_cur != p.h) std::memcpy(p.h + b0 * H, h_cur + b0 * H, sizeof(float) * H * rows);
     });
     if (h_n) std::memcpy(h_n, p.h, state_bytes);
     if (c_n && p.lstm) std::memcpy(c_n, p.c, state_bytes);

@@ -9,6 +9,28 @@
 
 namespace nn::rnn {
 
+// Hidden units per block of the gate-interleaved recurrent weight (gate_weight in
+// rnn_step_gemm.h): for block jb, unit column k holds, gate after gate, the 16 weights of units
+// jb*16 .. jb*16+15 (zero past h). One step tile then multiplies every gate of the same units,
+// so the gate math runs on the accumulators while they are still in registers.
+constexpr int64_t kUnitBlock = 16;
+
+// One fused recurrent step for m batch rows: pre = px + h_in W_hh^T + b_hh, then the cell.
+// Every member but h and m names per-row pointers (m of them), so the driver can hand over any
+// subset of rows (finished sequences are left out) in any layout.
+struct step_args {
+    int64_t h;                 // hidden size
+    int64_t m;                 // rows
+    const float* w;            // W_hh in gate_weight's layout
+    const float* b_hh;         // G*h floats, or null
+    const float* const* h_in;  // h_{t-1} (h floats)
+    float* const* px;          // x W_ih^T + b_ih (G*h); the activated gates when aux is set
+    float* const* c;           // LSTM only: c_{t-1} in, c_t out (in place)
+    float* const* h_out;       // h_t (must not alias any h_in row: other unit blocks still read it)
+    float* const* y;           // h_t again; null: none
+    float* const* aux;         // null: inference. Else LSTM c_t, GRU W_hn h + b_hn (what backward needs)
+};
+
 // Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a
 // gate block: G*h). In-place is allowed where noted: each SIMD lane loads all its inputs
 // before it stores.
@@ -33,7 +55,10 @@ struct kernels {
     // (dr, dz, dn) to dgates (may alias gates), hidden-side (dr, dz, dn * r) to dgates_h (3h,
     // dense per step), dn * r also to dhn (may alias hn), and z * dh to dh_prev.
     void (*gru_backward)(const float* gates, const float* hn, const float* h_prev, const float* dh_carry,
-                         const float* dy, float* dgates, float* dgates_h, float* dhn, float* dh_prev, int64_t h);
+                         const float* dy, float* dgates, float* dgates_h, float* dhn, float* dh_prev, int64_t h);    // The fused forward steps (step_args): the recurrent product tile by tile with the cell
+    // applied to each tile's accumulators, so the [m, G*h] product is never stored and re-read.
+    void (*lstm_step)(const step_args& a);
+    void (*gru_step)(const step_args& a);
 };
 
 NN_KERNEL_TABLES(kernels)

@@ -6,7 +6,30 @@
 // per micro-panel of A.
 #include "rnn/rnn_step_gemm.h"
 
+#include <cstdint>
+
+#include "rnn/rnn.h"
+
 namespace nn::rnn {
+
+int64_t gate_weight::floats(int64_t gates, int64_t h) {
+    return (h + kUnitBlock - 1) / kUnitBlock * kUnitBlock * gates * h;
+}
+
+gate_weight::gate_weight(int64_t gates, int64_t h, const float* w_hh)
+    : storage_(new float[static_cast<size_t>(floats(gates, h) + 16)]) {
+    const auto line = reinterpret_cast<uintptr_t>(storage_.get());
+    data_ = storage_.get() + (((line + 63) & ~uintptr_t{63}) - line) / sizeof(float);
+    const int64_t blocks = (h + kUnitBlock - 1) / kUnitBlock;
+    float* out = data_;
+    for (int64_t jb = 0; jb < blocks; ++jb)
+        for (int64_t k = 0; k < h; ++k)
+            for (int64_t g = 0; g < gates; ++g)
+                for (int64_t u = 0; u < kUnitBlock; ++u) {
+                    const int64_t j = jb * kUnitBlock + u;
+                    *out++ = j < h ? w_hh[(g * h + j) * h + k] : 0.0f;
+                }
+}
 
 void step_weight::multiply(int64_t m, const float* a, int64_t lda, float beta, float* c, int64_t ldc,
                            const gemm::epilogue& ep) const {

@@ -1,12 +1,29 @@
 // The per-step recurrent product (h W_hh^T forward, dG W_hh backward): the same weight is
 // multiplied T times by a short matrix (the batch rows of one step), so it is packed once per
-// call and multiplied on the calling thread (rnn_step_gemm.cpp).
+// call and multiplied on the calling thread (rnn_step_gemm.cpp). Forward packs W_hh
+// gate-interleaved for the fused step kernels (gate_weight); backward goes through SGEMM's
+// pre-packed path (step_weight).
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "gemm/gemm.h"
 
 namespace nn::rnn {
+
+// W_hh [G*h, h] (row-major, PyTorch layout) in the fused step kernels' layout: for each block
+// jb of kUnitBlock units, for each k < h, for each gate g, the weights of units jb*16 .. jb*16+15
+// against h_{t-1}[k] (zero past h). G*h*h floats rounded up to whole blocks.
+class gate_weight {
+public:
+    gate_weight(int64_t gates, int64_t h, const float* w_hh);
+    static int64_t floats(int64_t gates, int64_t h);
+    const float* data() const { return data_; }
+
+private:
+    std::unique_ptr<float[]> storage_;
+    float* data_;  // storage_ rounded up to a cache line
+};
 
 class step_weight {
 public:
