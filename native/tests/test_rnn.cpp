@@ -177,6 +177,50 @@ TEST(Rnn, MatchesScalarReference) {
             }
 }
 
+// The inference call (W_hh packed by nn_rnn_pack, smaller workspace) against nn_rnn_forward,
+// bit for bit, over every combination MatchesScalarReference covers; B = 9 leaves a partial
+// row tile at both SIMD widths. The workspace starts as NaN and misaligned, as in run_api.
+TEST(Rnn, InferEqualsForwardBitwise) {
+    uint32_t seed = 700;
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int64_t H : {5, 16, 37})
+            for (int mask = 0; mask < 16; ++mask) {
+                Case c{cell, 6, 9, 7, H, (mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0,
+                       ((mask + H) & 1) != 0};
+                Data s = make_data(c, seed += 20);
+                const Result want = run_api(s);
+                Result got = sized(s.d);
+                int64_t psz = 0, wsz = 0;
+                ASSERT_EQ(nn_rnn_pack_size(&s.d, &psz), NN_OK) << nn_last_error();
+                ASSERT_EQ(nn_rnn_infer_workspace_size(&s.d, &wsz), NN_OK) << nn_last_error();
+                ASSERT_EQ(wsz, (c.T * c.B * nn::rnn::gate_count(cell) + 3 * c.B) * c.H);
+                fvec packed(static_cast<size_t>(psz + 1), NAN), ws(static_cast<size_t>(wsz + 1), NAN);
+                ASSERT_EQ(nn_rnn_pack(&s.d, s.w_hh.data(), packed.data() + 1), NN_OK) << nn_last_error();
+                const bool lstm = cell == NN_RNN_LSTM;
+                ASSERT_EQ(nn_rnn_infer(&s.d, s.x.data(), s.w_ih.data(), packed.data() + 1, s.p(s.b_ih), s.p(s.b_hh),
+                                       s.p(s.h0), s.p(s.c0), s.len(), got.y.data(), got.h_n.data(),
+                                       lstm ? got.c_n.data() : nullptr, ws.data() + 1),
+                          NN_OK)
+                    << nn_last_error();
+                EXPECT_TRUE(bitwise_equal(got.y, want.y)) << describe(c);
+                EXPECT_TRUE(bitwise_equal(got.h_n, want.h_n)) << describe(c);
+                if (lstm) EXPECT_TRUE(bitwise_equal(got.c_n, want.c_n)) << describe(c);
+            }
+    // Bad arguments name themselves.
+    nn_rnn_desc d = make_desc(NN_RNN_LSTM, 2, 1, 3, 4, false, false);
+    fvec x(6), w_ih(48), w_hh(64), packed(64 * 4), y(8), ws(64);
+    EXPECT_EQ(nn_rnn_pack(&d, nullptr, packed.data()), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("w_hh"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_rnn_infer(&d, x.data(), w_ih.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, y.data(),
+                           nullptr, nullptr, ws.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("packed_hh"), std::string::npos) << nn_last_error();
+    d.hidden_size = 0;
+    int64_t n = 0;
+    EXPECT_EQ(nn_rnn_pack_size(&d, &n), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("hidden_size"), std::string::npos) << nn_last_error();
+}
+
 // The reference's analytic gradients against central differences of its own forward, in double:
 // loss = sum(y * dy) + sum(h_n * dh_n) + sum(c_n * dc_n).
 TEST(Rnn, ReferenceGradientsMatchFiniteDifferences) {

@@ -5,6 +5,7 @@
 
 #include "nativenet.h"
 #include "rnn/rnn.h"
+#include "rnn/rnn_step_gemm.h"
 #include "runtime/error.h"
 
 // The C# side mirrors this struct field by field; its layout is part of the ABI.
@@ -122,8 +123,49 @@ NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const f
         nn::check_not_null(y, "y");
         nn::check_not_null(workspace, "workspace");
         check_lengths(*desc, lengths);
-        nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, y, desc->hidden_size,
-                         h_n, c_n, workspace);
+        nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, nullptr, b_ih, b_hh, h0, c0, lengths, y,
+                         desc->hidden_size, h_n, c_n, workspace, true);
+    });
+}
+
+NN_API nn_status nn_rnn_pack_size(const nn_rnn_desc* desc, int64_t* floats) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(floats, "floats");
+        check_desc(desc);
+        *floats = nn::rnn::gate_weight::floats(nn::rnn::gate_count(desc->cell), desc->hidden_size);
+    });
+}
+
+NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_hh, float* packed) {
+    return nn::guard(__func__, [&] {
+        check_desc(desc);
+        nn::check_not_null(w_hh, "w_hh");
+        nn::check_not_null(packed, "packed");
+        nn::rnn::gate_weight::pack(nn::rnn::gate_count(desc->cell), desc->hidden_size, w_hh, packed);
+    });
+}
+
+NN_API nn_status nn_rnn_infer_workspace_size(const nn_rnn_desc* desc, int64_t* floats) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(floats, "floats");
+        check_desc(desc);
+        *floats = nn::rnn::infer_workspace_floats(*desc);
+    });
+}
+
+NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* packed_hh,
+                              const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+                              const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
+    return nn::guard(__func__, [&] {
+        check_desc(desc);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(w_ih, "w_ih");
+        nn::check_not_null(packed_hh, "packed_hh");
+        nn::check_not_null(y, "y");
+        nn::check_not_null(workspace, "workspace");
+        check_lengths(*desc, lengths);
+        nn::rnn::forward(*desc, x, desc->input_size, w_ih, nullptr, packed_hh, b_ih, b_hh, h0, c0, lengths, y,
+                         desc->hidden_size, h_n, c_n, workspace, false);
     });
 }
 

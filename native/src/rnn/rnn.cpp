@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "gemm/gemm.h"
@@ -38,11 +39,20 @@ struct plan {
     float *gates, *h_prev, *aux, *c_prev;  // aux: LSTM c_t, GRU W_hn h + b_hn (bwd: dn * r)
     float *hh, *dgh, *h, *c, *dh, *dh2, *dc;
 
-    plan(const nn_rnn_desc& d, const int64_t* len, float* ws)
+    // train: the workspace of nn_rnn_forward / nn_rnn_backward; else nn_rnn_infer's (gates, h,
+    // hh, c only: nothing is kept for a backward pass).
+    plan(const nn_rnn_desc& d, const int64_t* len, float* ws, bool train = true)
         : T(d.seq_len), B(d.batch), I(d.input_size), H(d.hidden_size), G(gate_count(d.cell)), GH(G * H),
           R(T * B), lstm(d.cell == NN_RNN_LSTM), batch_first(d.batch_first != 0), reverse(d.reverse != 0),
           lengths(len) {
         gates = ws;
+        if (!train) {
+            h_prev = aux = c_prev = dgh = dh = dh2 = dc = nullptr;
+            h = gates + R * GH;
+            hh = h + B * H;
+            c = hh + B * H;
+            return;
+        }
         h_prev = gates + R * GH;
         aux = h_prev + R * H;
         c_prev = aux + R * H;
@@ -107,11 +117,15 @@ int64_t workspace_floats(const nn_rnn_desc& d) {
     return (d.seq_len * B * (G + 3) + B * (2 * G + 5)) * H;
 }
 
-void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh, const float* b_ih,
-             const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y, int64_t ldy,
-             float* h_n, float* c_n, float* ws) {
+int64_t infer_workspace_floats(const nn_rnn_desc& d) {
+    return (d.seq_len * d.batch * gate_count(d.cell) + 3 * d.batch) * d.hidden_size;
+}
+
+void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
+             const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+             const int64_t* lengths, float* y, int64_t ldy, float* h_n, float* c_n, float* ws, bool train) {
     const kernels& k = active();
-    plan p(d, lengths, ws);
+    plan p(d, lengths, ws, train);
     const int64_t H = p.H, GH = p.GH;
     gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
     // Input projection of every step at once.
@@ -123,7 +137,11 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     }
     p.zero_padding(y, H, ldy);
     const int64_t steps = p.max_len();
-    const gate_weight w(p.G, H, w_hh);
+    std::unique_ptr<gate_weight> packed_here;
+    if (!packed_hh) {
+        packed_here = std::make_unique<gate_weight>(p.G, H, w_hh);
+        packed_hh = packed_here->data();
+    }
     void (*const step)(const step_args&) = p.lstm ? k.lstm_step : k.gru_step;
     p.batch_blocks([&](int64_t b0, int64_t b1) {
         // h_{t-1} and h_t alternate between p.h and p.hh (B*GH >= B*H floats): a step reads all
@@ -141,19 +159,21 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
                     continue;
                 }
                 const int64_t r = p.step_row(s, b);
-                std::memcpy(p.h_prev + r * H, h_cur + b * H, sizeof(float) * H);
-                if (p.lstm) std::memcpy(p.c_prev + r * H, p.c + b * H, sizeof(float) * H);
+                if (train) {  // the state this step starts from, for backward
+                    std::memcpy(p.h_prev + r * H, h_cur + b * H, sizeof(float) * H);
+                    if (p.lstm) std::memcpy(p.c_prev + r * H, p.c + b * H, sizeof(float) * H);
+                    aux[m] = p.aux + r * H;
+                }
                 h_in[m] = h_cur + b * H;
                 px[m] = p.gates + r * GH;
                 c[m] = p.c + b * H;
                 h_out[m] = h_next + b * H;
                 yr[m] = y + r * ldy;
-                aux[m] = p.aux + r * H;
                 ++m;
             }
             if (m > 0)
-                step(step_args{H, static_cast<int64_t>(m), w.data(), b_hh, h_in.data(), px.data(), c.data(),
-                               h_out.data(), yr.data(), aux.data()});
+                step(step_args{H, static_cast<int64_t>(m), packed_hh, b_hh, h_in.data(), px.data(), c.data(),
+                               h_out.data(), yr.data(), train ? aux.data() : nullptr});
             std::swap(h_cur, h_next);
         }
         if (h_cur != p.h) std::memcpy(p.h + b0 * H, h_cur + b0 * H, sizeof(float) * H * rows);

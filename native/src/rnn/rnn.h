@@ -65,15 +65,19 @@ NN_KERNEL_TABLES(kernels)
 
 inline int64_t gate_count(nn_rnn_cell cell) { return cell == NN_RNN_LSTM ? 4 : 3; }
 
-// Floats of workspace for one layer and direction (see nn_rnn_workspace_size).
+// Floats of workspace for one layer and direction (see nn_rnn_workspace_size), and for the
+// inference call (nn_rnn_infer_workspace_size).
 int64_t workspace_floats(const nn_rnn_desc& d);
+int64_t infer_workspace_floats(const nn_rnn_desc& d);
 
 // The drivers; arguments already validated (single layer, one direction). Rows of x / dx are
 // ldx floats apart, rows of y / dy ldy apart (a direction's half of a bidirectional output).
 // dx_accumulate: dx += instead of dx = (the second direction of a bidirectional layer).
+// packed_hh: W_hh already in gate_weight's layout (nn_rnn_pack), or null to pack w_hh here.
+// train: ws is nn_rnn_forward's workspace and keeps what backward needs; else nn_rnn_infer's.
 void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
-             const float* b_ih, const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y,
-             int64_t ldy, float* h_n, float* c_n, float* ws);
+             const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+             const int64_t* lengths, float* y, int64_t ldy, float* h_n, float* c_n, float* ws, bool train);
 void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
               const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,
               const float* dh_n, const float* dc_n, float* dx, bool dx_accumulate, float* dh0, float* dc0,

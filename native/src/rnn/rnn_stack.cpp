@@ -61,8 +61,8 @@ void stack_forward(const nn_rnn_desc& d, const float* x, const float* const* par
         for (int64_t dir = 0; dir < p.D; ++dir) {
             const float* const* w = params + 4 * (l * p.D + dir);
             const int64_t s = p.state(l, dir);
-            forward(p.at(l, dir), in, p.in_width(l), w[0], w[1], w[2], w[3], offset(h0, s), offset(c0, s), lengths,
-                    out + dir * p.H, DH, offset(h_n, s), offset(c_n, s), p.ws_of(ws, l, dir));
+            forward(p.at(l, dir), in, p.in_width(l), w[0], w[1], nullptr, w[2], w[3], offset(h0, s), offset(c0, s),
+                    lengths, out + dir * p.H, DH, offset(h_n, s), offset(c_n, s), p.ws_of(ws, l, dir), true);
         }
     }
 }

@@ -20,8 +20,11 @@ gate_weight::gate_weight(int64_t gates, int64_t h, const float* w_hh)
     : storage_(new float[static_cast<size_t>(floats(gates, h) + 16)]) {
     const auto line = reinterpret_cast<uintptr_t>(storage_.get());
     data_ = storage_.get() + (((line + 63) & ~uintptr_t{63}) - line) / sizeof(float);
+    pack(gates, h, w_hh, data_);
+}
+
+void gate_weight::pack(int64_t gates, int64_t h, const float* w_hh, float* out) {
     const int64_t blocks = (h + kUnitBlock - 1) / kUnitBlock;
-    float* out = data_;
     for (int64_t jb = 0; jb < blocks; ++jb)
         for (int64_t k = 0; k < h; ++k)
             for (int64_t g = 0; g < gates; ++g)

@@ -18,6 +18,8 @@ class gate_weight {
 public:
     gate_weight(int64_t gates, int64_t h, const float* w_hh);
     static int64_t floats(int64_t gates, int64_t h);
+    // Writes the layout to out (floats(gates, h) floats): what nn_rnn_pack hands to its caller.
+    static void pack(int64_t gates, int64_t h, const float* w_hh, float* out);
     const float* data() const { return data_; }
 
 private:
