@@ -193,6 +193,30 @@ public interface IKernels
                     Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace);
 
     /// <summary>
+    /// Floats of the recurrent weight w_hh laid out by <see cref="RnnPack"/> for <see cref="RnnInfer"/>
+    /// (depends on the cell and hidden size only), or 0 where this backend has no inference path
+    /// (then <see cref="RnnForward"/> is the way).
+    /// </summary>
+    long RnnPackSize(in RnnDescriptor d) => 0;
+
+    /// <summary>Writes w_hh [G·H, H] in <see cref="RnnInfer"/>'s layout to packed (<see cref="RnnPackSize"/> floats). A copy: later writes to w_hh are not seen.</summary>
+    void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed) =>
+        throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");
+
+    /// <summary>Floats of workspace one <see cref="RnnInfer"/> needs (nothing is kept for a backward pass).</summary>
+    long RnnInferWorkspaceSize(in RnnDescriptor d) =>
+        throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");
+
+    /// <summary>
+    /// <see cref="RnnForward"/> for inference, from w_hh as <see cref="RnnPack"/> laid it out: the same y, hN
+    /// and cN bit for bit, without the per-call packing and the state kept for backward.
+    /// </summary>
+    void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh,
+                  ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+                  Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace) =>
+        throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");
+
+    /// <summary>
     /// Backward through time of the <see cref="RnnForward"/> call that filled workspace. dy/dhN/dcN may be empty (zeros).
     /// Every gradient is overwritten; dh0/dc0/dbIh/dbHh may be empty (not wanted).
     /// </summary>

@@ -64,6 +64,64 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
+    public long RnnPackSize(in RnnDescriptor d)
+    {
+        d.Validate();
+        var desc = RnnDesc(d);
+        long floats;
+        NativeStatus.Check(NativeMethods.nn_rnn_pack_size(&desc, &floats));
+        return floats;
+    }
+
+    /// <inheritdoc />
+    public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed)
+    {
+        KernelChecks.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
+        KernelChecks.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
+        var desc = RnnDesc(d);
+        fixed (float* pw = wHh)
+        fixed (float* pp = packed)
+            NativeStatus.Check(NativeMethods.nn_rnn_pack(&desc, pw, pp));
+    }
+
+    /// <inheritdoc />
+    public long RnnInferWorkspaceSize(in RnnDescriptor d)
+    {
+        d.Validate();
+        var desc = RnnDesc(d);
+        long floats;
+        NativeStatus.Check(NativeMethods.nn_rnn_infer_workspace_size(&desc, &floats));
+        return floats;
+    }
+
+    /// <inheritdoc />
+    public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
+    {
+        bool lstm = d.Cell == RnnCell.Lstm;
+        if (!lstm) { c0 = default; cN = default; }
+        KernelChecks.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
+        // The packed weight stands in for w_hh; its size was checked against the layout above.
+        RnnChecks(d, x.Length, wIh.Length, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
+        long bh = (long)d.Batch * d.HiddenSize;
+        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
+        KernelChecks.AtLeast(bh, hN.Length, nameof(hN));
+        if (!cN.IsEmpty) KernelChecks.AtLeast(bh, cN.Length, nameof(cN));
+        var desc = RnnDesc(d);
+        fixed (float* px = x)
+        fixed (float* pwi = wIh)
+        fixed (float* pph = packedHh)
+        fixed (float* pbi = bIh)
+        fixed (float* pbh = bHh)
+        fixed (float* ph0 = h0)
+        fixed (float* pc0 = c0)
+        fixed (float* py = y)
+        fixed (float* phn = hN)
+        fixed (float* pcn = cN)
+        fixed (float* pws = workspace)
+            NativeStatus.Check(NativeMethods.nn_rnn_infer(&desc, px, pwi, pph, pbi, pbh, ph0, pc0, null, py, phn, pcn, pws));
+    }
+
+    /// <inheritdoc />
     public void RnnBackward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, ReadOnlySpan<float> y, Span<float> workspace, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN, Span<float> dx, Span<float> dh0, Span<float> dc0, Span<float> dWIh, Span<float> dWHh, Span<float> dbIh, Span<float> dbHh)
     {
         bool lstm = d.Cell == RnnCell.Lstm;

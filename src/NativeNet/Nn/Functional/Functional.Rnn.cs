@@ -11,8 +11,18 @@ public static partial class Functional
     /// h0/c0 [B, H] may be null (zeros). Biases may be null. The kernel reads and writes the
     /// batch-first layout itself, so no transposed copies are made.
     /// </summary>
+    /// <remarks>
+    /// Where no gradient is needed (inference, <see cref="Autograd.NoGrad"/>) and the backend has an
+    /// inference path, the layer runs <see cref="IKernels.RnnInfer"/>: w_hh laid out once for the fused
+    /// step kernels and no state kept for backward; the outputs are the same bit for bit.
+    /// </remarks>
     public static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
-                                                                   Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false)
+                                                                   Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false) =>
+        RnnLayer(cell, input, wIh, wHh, bIh, bHh, h0, c0, reverse, batchFirst, pack: null);
+
+    /// <summary><see cref="RnnLayer(RnnCell, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/> with the module's cache of w_hh's inference layout (null: laid out per call).</summary>
+    internal static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
+                                                                     Tensor? h0, Tensor? c0, bool reverse, bool batchFirst, RecurrentWeightPack? pack)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(wIh);
@@ -30,13 +40,9 @@ public static partial class Functional
         bool lstm = cell == RnnCell.Lstm;
         var desc = new RnnDescriptor(cell, T, B, I, H, reverse, batchFirst);
         var k = K;
-        long wsSize = k.RnnWorkspaceSize(desc);
-        var ws = Tensor.Empty(new[] { checked((int)wsSize) }, register: false);
         var y = Tensor.Empty(batchFirst ? new[] { B, T, H } : new[] { T, B, H });
         var hN = Tensor.Empty(new[] { B, H });
         var cN = lstm ? Tensor.Empty(new[] { B, H }) : null;
-        k.RnnForward(desc, input.Data, wIh.Data, wHh.Data, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
-                     h0 is null ? default : h0.Data, lstm && c0 is not null ? c0.Data : default, y.AsSpan(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), ws.AsSpan());
         // Inputs: x, w_ih, w_hh, b_ih?, b_hh?, h0?, c0? in a fixed order; absent ones are skipped.
         var list = new List<Tensor>(7) { input, wIh, wHh };
         int iBih = -1, iBhh = -1, iH0 = -1, iC0 = -1;
@@ -45,7 +51,22 @@ public static partial class Functional
         if (h0 is not null) { iH0 = list.Count; list.Add(h0); }
         if (lstm && c0 is not null) { iC0 = list.Count; list.Add(c0); }
         var inputs = list.ToArray();
-        if (Autograd.Needs(inputs))
+        bool needsGrad = Autograd.Needs(inputs);
+        var packedHh = needsGrad ? null : pack is not null ? pack.Get(k, desc, wHh) : RecurrentWeightPack.Pack(k, desc, wHh);
+        if (packedHh is not null)
+        {
+            using var iws = Tensor.Empty(new[] { checked((int)k.RnnInferWorkspaceSize(desc)) }, register: false);
+            k.RnnInfer(desc, input.Data, wIh.Data, packedHh, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
+                       h0 is null ? default : h0.Data, lstm && c0 is not null ? c0.Data : default, y.AsSpan(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), iws.AsSpan());
+            GC.KeepAlive(input);
+            GC.KeepAlive(wIh);
+            return (y, hN, cN);
+        }
+        long wsSize = k.RnnWorkspaceSize(desc);
+        var ws = Tensor.Empty(new[] { checked((int)wsSize) }, register: false);
+        k.RnnForward(desc, input.Data, wIh.Data, wHh.Data, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
+                     h0 is null ? default : h0.Data, lstm && c0 is not null ? c0.Data : default, y.AsSpan(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), ws.AsSpan());
+        if (needsGrad)
         {
             var outputs = lstm ? new[] { y, hN, cN! } : new[] { y, hN };
             var node = Autograd.RecordMulti(lstm ? "LSTM" : "GRU", outputs, inputs, gs =>

@@ -15,6 +15,8 @@ public abstract class RecurrentBase : Module
 {
     private readonly RnnCell _cell;
     private readonly Generator? _generator;
+    // Per layer-direction (layer-major): w_hh laid out for inference, kept while the weight is unchanged.
+    private readonly RecurrentWeightPack[] _packs;
 
     private protected RecurrentBase(RnnCell cell, int inputSize, int hiddenSize, int numLayers, bool bias, bool batchFirst, double dropout, bool bidirectional, Generator? generator)
     {
@@ -26,6 +28,8 @@ public abstract class RecurrentBase : Module
         _generator = generator;
         InputSize = inputSize; HiddenSize = hiddenSize; NumLayers = numLayers; HasBias = bias; BatchFirst = batchFirst; DropoutP = dropout; Bidirectional = bidirectional;
         int g = cell == RnnCell.Lstm ? 4 : 3, dirs = bidirectional ? 2 : 1;
+        _packs = new RecurrentWeightPack[numLayers * dirs];
+        for (int i = 0; i < _packs.Length; i++) _packs[i] = new RecurrentWeightPack();
         float k = (float)(1 / Math.Sqrt(hiddenSize));
         for (int l = 0; l < numLayers; l++)
             for (int d = 0; d < dirs; d++)
@@ -85,7 +89,8 @@ public abstract class RecurrentBase : Module
                 using var h0i = h0?.Select(0, idx);
                 using var c0i = c0?.Select(0, idx);
                 var (y, hn, cn) = Functional.RnnLayer(_cell, x, GetParameter("weight_ih" + sfx)!, GetParameter("weight_hh" + sfx)!,
-                                                      GetParameter("bias_ih" + sfx), GetParameter("bias_hh" + sfx), h0i, c0i, reverse: d == 1, batchFirst: BatchFirst);
+                                                      GetParameter("bias_ih" + sfx), GetParameter("bias_hh" + sfx), h0i, c0i, reverse: d == 1, batchFirst: BatchFirst,
+                                                      pack: _packs[idx]);
                 outs[d] = y;
                 hs.Add(hn);
                 if (cn is not null) cs.Add(cn);
@@ -97,6 +102,14 @@ public abstract class RecurrentBase : Module
         var hN = Tensor.Stack(hs, 0);
         var cN = cs.Count > 0 ? Tensor.Stack(cs, 0) : null;
         return new RnnResult(output, hN, cN);
+    }
+
+    /// <summary>True while the inference layout of layer-direction <paramref name="index"/>'s w_hh is cached (for tests).</summary>
+    internal bool HasPackedWeight(int index) => _packs[index].IsCached;
+
+    private protected override void DisposeCaches()
+    {
+        foreach (var p in _packs) p.Clear();
     }
 
     private protected ModuleSpec Spec(string type) => new ModuleSpec(type).With("input_size", InputSize).With("hidden_size", HiddenSize)

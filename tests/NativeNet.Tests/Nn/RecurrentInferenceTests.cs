@@ -1,0 +1,73 @@
+using NativeNet.Nn;
+using NativeNet.Optim;
+using NativeNet.Tests.Support;
+
+namespace NativeNet.Tests.Nn;
+
+/// <summary>
+/// LSTM/GRU inference (no gradient wanted) runs the backend's inference path from w_hh laid out
+/// once and cached: its outputs must equal the training path's bit for bit, and the cache must
+/// follow every change to the weight.
+/// </summary>
+public class RecurrentInferenceTests
+{
+    private static RecurrentBase Make(string cell, ulong seed) => cell == "lstm"
+        ? new LSTM(7, 21, numLayers: 2, batchFirst: true, bidirectional: true, generator: new Generator(seed))
+        : new GRU(7, 21, numLayers: 2, batchFirst: true, bidirectional: true, generator: new Generator(seed));
+
+    private static float[] Run(Module m, Tensor x, bool grad)
+    {
+        if (grad)
+        {
+            using var yg = m.Forward(x);
+            return yg.ToArray();
+        }
+        using var noGrad = global::NativeNet.Autograd.NoGrad();
+        using var y = m.Forward(x);
+        return y.ToArray();
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void InferenceEqualsTrainingForwardBitwise(string backend)
+    {
+        using var _ = Backends.Use(backend);
+        foreach (var cell in new[] { "lstm", "gru" })
+            foreach (int batch in new[] { 1, 9 })
+            {
+                using var m = Make(cell, 11);
+                using var x = Tensor.Normal(new[] { batch, 6, 7 }, generator: new Generator(12));
+                Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+                Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false)); // from the cached layout
+            }
+    }
+
+    [Fact]
+    public void CachedLayoutFollowsEveryChangeToTheWeight()
+    {
+        using var _ = Backends.Use("native");
+        using var m = Make("lstm", 3);
+        using var x = Tensor.Normal(new[] { 4, 5, 7 }, generator: new Generator(4));
+        Assert.False(m.HasPackedWeight(0));
+        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        Assert.True(m.HasPackedWeight(0));
+        Assert.True(m.HasPackedWeight(3)); // layer 1, reverse direction
+
+        var w = m.NamedParameters().Single(p => p.Name == "weight_hh_l0").Parameter;
+        w.AsSpan()[5] += 0.5f;                                          // in-place edit
+        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        using (var flat = w.Reshape(-1)) flat.AsSpan()[70] -= 0.25f;    // write through a view
+        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+
+        var opt = new SGD(m.Parameters(), lr: 0.5);
+        for (int step = 0; step < 2; step++)
+        {
+            opt.ZeroGrad();
+            using (var y = m.Forward(x))
+            using (var s = y.Sum())
+                s.Backward();
+            opt.Step();                                                 // an optimizer step
+            Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        }
+    }
+}
