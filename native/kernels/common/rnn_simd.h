@@ -201,7 +201,7 @@ inline void step_tile(const step_args& a, const float* wb, int64_t r0, int64_t j
     }
 }
 
-// The last rows, fewer than a full tile: the tile instantiated for exactly that many.
+// The tile instantiated for exactly `rows` rows (1..R).
 template <class V, int G, int R>
 inline void step_rest(const step_args& a, const float* wb, int64_t r0, int64_t rows, int64_t j, int n) {
     if constexpr (R > 0) {
@@ -218,9 +218,15 @@ void fused_step(const step_args& a) {
         // Unit j sits in block j / 16 at lane offset j % 16 of every gate's 16 weights.
         const float* wb = a.w + (j / kUnitBlock) * h * G * kUnitBlock + j % kUnitBlock;
         const int n = static_cast<int>(h - j < V::width ? h - j : V::width);
-        int64_t r0 = 0;
-        for (; r0 + R <= a.m; r0 += R) step_tile<V, G, R>(a, wb, r0, j, n);
-        step_rest<V, G, R - 1>(a, wb, r0, a.m - r0, j, n);
+        // Rows in tiles of near-equal size (32 rows at R = 6: 6+6+5+5+5+5, not 6*5+2): a tile
+        // of one or two rows has too few accumulators to hide the FMA latency.
+        const int64_t tiles = (a.m + R - 1) / R;
+        const int64_t base = tiles > 0 ? a.m / tiles : 0, extra = tiles > 0 ? a.m % tiles : 0;
+        for (int64_t t = 0, r0 = 0; t < tiles; ++t) {
+            const int64_t rows = base + (t < extra ? 1 : 0);
+            step_rest<V, G, R>(a, wb, r0, rows, j, n);
+            r0 += rows;
+        }
     }
 }
 
