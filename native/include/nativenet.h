@@ -577,9 +577,10 @@ NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const f
  * hidden units in registers and applies the cell there.
  *   nn_rnn_pack_size: floats of the packed W_hh: G*H*H with H rounded up to a multiple of 16.
  *   nn_rnn_pack: writes w_hh [G*H, H] to packed in that layout (ISA-independent).
- *   nn_rnn_infer_workspace_size: (T*B*G + 3*B) * H floats.
+ *   nn_rnn_infer_workspace_size: 3*B*H floats (the input projection runs inside each step's
+ *     tiles, from W_ih laid out per call like W_hh: G*I*H floats, so no [T*B, G*H] matrix).
  *   nn_rnn_infer: arguments as nn_rnn_forward, packed_hh in place of w_hh; y, h_n, c_n equal
- *     nn_rnn_forward's bit for bit.
+ *     nn_rnn_forward's up to rounding (the input projection is summed in another order).
  */
 NN_API nn_status nn_rnn_pack_size(const nn_rnn_desc* desc, int64_t* floats);
 NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_hh, float* packed);

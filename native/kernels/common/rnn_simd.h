@@ -151,34 +151,61 @@ constexpr int tile_rows() {
     else return G == 4 ? 2 : 3;
 }
 
+// acc[g][r] += sum over c < k of w[c][g][lanes] * rows[r][c]: the tile's inner loop.
 template <class V, int G, int R>
-inline void step_tile(const step_args& a, const float* wb, int64_t r0, int64_t j, int n) {
+inline void multiply_add(const float* w, const float* const (&rows)[R], int64_t k, typename V::reg (&acc)[G][R]) {
     using reg = typename V::reg;
-    const int64_t h = a.h;
-    const float* hin[R];
-    for (int r = 0; r < R; ++r) hin[r] = a.h_in[r0 + r];
-    reg acc[G][R];
-    for (int g = 0; g < G; ++g)
-        for (int r = 0; r < R; ++r) acc[g][r] = V::zero();
-    for (int64_t k = 0; k < h; ++k) {
-        const float* wk = wb + k * G * kUnitBlock;
+    for (int64_t c = 0; c < k; ++c) {
+        const float* wk = w + c * G * kUnitBlock;
         reg wg[G];
         for (int g = 0; g < G; ++g) wg[g] = V::load(wk + g * kUnitBlock);
         for (int r = 0; r < R; ++r) {
-            const reg hk = V::set1(hin[r][k]);
-            for (int g = 0; g < G; ++g) acc[g][r] = V::fmadd(wg[g], hk, acc[g][r]);
+            const reg v = V::set1(rows[r][c]);
+            for (int g = 0; g < G; ++g) acc[g][r] = V::fmadd(wg[g], v, acc[g][r]);
         }
     }
-    // The cell on the accumulators: px and b_hh are read once, the product never stored.
-    reg bias[G];
-    for (int g = 0; g < G; ++g) bias[g] = a.b_hh ? load_n<V>(a.b_hh + g * h + j, n) : V::zero();
+}
+
+template <class V, int G, int R>
+inline void step_tile(const step_args& a, int64_t r0, int64_t j, int n) {
+    using reg = typename V::reg;
+    const int64_t h = a.h;
+    // Unit j sits in block j / 16 at lane offset j % 16 of every gate's 16 weights.
+    const int64_t block = j / kUnitBlock, lane = j % kUnitBlock;
+    reg acc[G][R];
+    for (int g = 0; g < G; ++g)
+        for (int r = 0; r < R; ++r) acc[g][r] = V::zero();
+    // With x: the input projection first, into the same accumulators. The GRU's n gate keeps
+    // its input side apart (r scales only the hidden side), parked on the stack for the cell.
+    [[maybe_unused]] alignas(64) float xn[G == 3 ? R : 1][V::width] = {};
+    if (a.x) {
+        const float* xr[R];
+        for (int r = 0; r < R; ++r) xr[r] = a.x[r0 + r];
+        multiply_add<V, G, R>(a.w_x + block * a.i * G * kUnitBlock + lane, xr, a.i, acc);
+        if constexpr (G == 3)
+            for (int r = 0; r < R; ++r) {
+                V::store(xn[r], acc[2][r]);
+                acc[2][r] = V::zero();
+            }
+    }
+    const float* hin[R];
+    for (int r = 0; r < R; ++r) hin[r] = a.h_in[r0 + r];
+    multiply_add<V, G, R>(a.w + block * h * G * kUnitBlock + lane, hin, h, acc);
+    // The cell on the accumulators: px (or b_ih) and b_hh are read once, the product never stored.
+    reg bias[G], bias_x[G];
+    for (int g = 0; g < G; ++g) {
+        bias[g] = a.b_hh ? load_n<V>(a.b_hh + g * h + j, n) : V::zero();
+        bias_x[g] = a.b_ih ? load_n<V>(a.b_ih + g * h + j, n) : V::zero();
+    }
+    const bool train = a.aux != nullptr;
     for (int r = 0; r < R; ++r) {
-        float* px = a.px[r0 + r];
-        const bool train = a.aux != nullptr;
+        float* px = a.px ? a.px[r0 + r] : nullptr;
+        // The input side of gate g: precomputed, or the bias b_ih (the product is in acc / xn).
+        auto input = [&](int g) { return px ? load_n<V>(px + g * h + j, n) : bias_x[g]; };
         reg hv;
         if constexpr (G == 4) {
             reg q[4], c;
-            for (int g = 0; g < 4; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), load_n<V>(px + g * h + j, n));
+            for (int g = 0; g < 4; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), input(g));
             float* cr = a.c[r0 + r];
             lstm_cell<V>(q, load_n<V>(cr + j, n), c, hv);
             store_n<V>(cr + j, c, n);
@@ -188,9 +215,10 @@ inline void step_tile(const step_args& a, const float* wb, int64_t r0, int64_t j
             }
         } else {
             reg q[3];
-            for (int g = 0; g < 2; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), load_n<V>(px + g * h + j, n));
+            for (int g = 0; g < 2; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), input(g));
             const reg hn = V::add(acc[2][r], bias[2]);
-            hv = gru_cell<V>(q, load_n<V>(px + 2 * h + j, n), hn, load_n<V>(hin[r] + j, n));
+            const reg in_n = a.x ? V::add(V::load(xn[r]), bias_x[2]) : input(2);
+            hv = gru_cell<V>(q, in_n, hn, load_n<V>(hin[r] + j, n));
             if (train) {
                 for (int g = 0; g < 3; ++g) store_n<V>(px + g * h + j, q[g], n);
                 store_n<V>(a.aux[r0 + r] + j, hn, n);
@@ -203,10 +231,10 @@ inline void step_tile(const step_args& a, const float* wb, int64_t r0, int64_t j
 
 // The tile instantiated for exactly `rows` rows (1..R).
 template <class V, int G, int R>
-inline void step_rest(const step_args& a, const float* wb, int64_t r0, int64_t rows, int64_t j, int n) {
+inline void step_rest(const step_args& a, int64_t r0, int64_t rows, int64_t j, int n) {
     if constexpr (R > 0) {
-        if (rows == R) step_tile<V, G, R>(a, wb, r0, j, n);
-        else step_rest<V, G, R - 1>(a, wb, r0, rows, j, n);
+        if (rows == R) step_tile<V, G, R>(a, r0, j, n);
+        else step_rest<V, G, R - 1>(a, r0, rows, j, n);
     }
 }
 
@@ -215,8 +243,6 @@ void fused_step(const step_args& a) {
     constexpr int R = tile_rows<V, G>();
     const int64_t h = a.h;
     for (int64_t j = 0; j < h; j += V::width) {
-        // Unit j sits in block j / 16 at lane offset j % 16 of every gate's 16 weights.
-        const float* wb = a.w + (j / kUnitBlock) * h * G * kUnitBlock + j % kUnitBlock;
         const int n = static_cast<int>(h - j < V::width ? h - j : V::width);
         // Rows in tiles of near-equal size (32 rows at R = 6: 6+6+5+5+5+5, not 6*5+2): a tile
         // of one or two rows has too few accumulators to hide the FMA latency.
@@ -224,7 +250,7 @@ void fused_step(const step_args& a) {
         const int64_t base = tiles > 0 ? a.m / tiles : 0, extra = tiles > 0 ? a.m % tiles : 0;
         for (int64_t t = 0, r0 = 0; t < tiles; ++t) {
             const int64_t rows = base + (t < extra ? 1 : 0);
-            step_rest<V, G, R>(a, wb, r0, rows, j, n);
+            step_rest<V, G, R>(a, r0, rows, j, n);
             r0 += rows;
         }
     }

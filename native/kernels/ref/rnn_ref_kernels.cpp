@@ -68,27 +68,35 @@ void gru_backward(const float* gates, const float* hn, const float* h_prev, cons
     }
 }
 
-// The fused step as its two parts: the recurrent product read from the packed layout, then the
-// per-row cell above (its gates and aux outputs go to scratch when the step is inference).
+// The fused step as its parts: the products read from the packed layouts, then the per-row
+// cell above (its gates and aux outputs go to scratch when the step is inference).
+// out[g*h + j] = bias[g*h + j] + sum over c < k of W[g*h + j][c] * v[c], W in gate_weight's layout.
+void packed_product(const float* w, int64_t G, int64_t h, int64_t k, const float* bias, const float* v, float* out) {
+    for (int64_t g = 0; g < G; ++g)
+        for (int64_t j = 0; j < h; ++j) {
+            const float* wj = w + (j / kUnitBlock) * k * G * kUnitBlock + g * kUnitBlock + j % kUnitBlock;
+            float s = bias ? bias[g * h + j] : 0.0f;
+            for (int64_t c = 0; c < k; ++c) s += wj[c * G * kUnitBlock] * v[c];
+            out[g * h + j] = s;
+        }
+}
+
 template <int64_t G>
 void fused_step(const step_args& a) {
     const int64_t h = a.h;
-    std::vector<float> ph(static_cast<size_t>(G * h)), gates(static_cast<size_t>(G * h)), aux(static_cast<size_t>(h));
+    std::vector<float> ph(static_cast<size_t>(G * h)), pxv(static_cast<size_t>(G * h)),
+        gates(static_cast<size_t>(G * h)), aux(static_cast<size_t>(h));
     for (int64_t r = 0; r < a.m; ++r) {
         const float* hin = a.h_in[r];
-        for (int64_t g = 0; g < G; ++g)
-            for (int64_t j = 0; j < h; ++j) {
-                const float* w = a.w + (j / kUnitBlock) * h * G * kUnitBlock + g * kUnitBlock + j % kUnitBlock;
-                float s = a.b_hh ? a.b_hh[g * h + j] : 0.0f;
-                for (int64_t k = 0; k < h; ++k) s += w[k * G * kUnitBlock] * hin[k];
-                ph[static_cast<size_t>(g * h + j)] = s;
-            }
+        packed_product(a.w, G, h, h, a.b_hh, hin, ph.data());
+        float* px = a.px ? a.px[r] : pxv.data();
+        if (a.x) packed_product(a.w_x, G, h, a.i, a.b_ih, a.x[r], px);
         const bool train = a.aux != nullptr;
-        float* gout = train ? a.px[r] : gates.data();
+        float* gout = train ? px : gates.data();
         float* aout = train ? a.aux[r] : aux.data();
         float* y = a.y ? a.y[r] : nullptr;
-        if (G == 4) lstm_forward(a.px[r], ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h);
-        else gru_forward(a.px[r], ph.data(), hin, gout, aout, a.h_out[r], y, h);
+        if (G == 4) lstm_forward(px, ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h);
+        else gru_forward(px, ph.data(), hin, gout, aout, a.h_out[r], y, h);
     }
 }
 

@@ -132,7 +132,7 @@ NN_API nn_status nn_rnn_pack_size(const nn_rnn_desc* desc, int64_t* floats) {
     return nn::guard(__func__, [&] {
         nn::check_not_null(floats, "floats");
         check_desc(desc);
-        *floats = nn::rnn::gate_weight::floats(nn::rnn::gate_count(desc->cell), desc->hidden_size);
+        *floats = nn::rnn::gate_weight::floats(nn::rnn::gate_count(desc->cell), desc->hidden_size, desc->hidden_size);
     });
 }
 
@@ -141,7 +141,8 @@ NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_hh, float* 
         check_desc(desc);
         nn::check_not_null(w_hh, "w_hh");
         nn::check_not_null(packed, "packed");
-        nn::rnn::gate_weight::pack(nn::rnn::gate_count(desc->cell), desc->hidden_size, w_hh, packed);
+        nn::rnn::gate_weight::pack(nn::rnn::gate_count(desc->cell), desc->hidden_size, desc->hidden_size, w_hh,
+                                   packed);
     });
 }
 

@@ -2,7 +2,8 @@
 // kernels for the rest.
 //   forward : one GEMM projects every step's input (x W_ih^T + b_ih); per step one fused step
 //             kernel computes h W_hh^T + b_hh tile by tile (W_hh packed gate-interleaved once,
-//             rnn_step_gemm.h) and applies the cell to each tile's accumulators.
+//             rnn_step_gemm.h) and applies the cell to each tile's accumulators. Inference
+//             (nn_rnn_infer) folds the input projection into the same tiles instead.
 //   backward: per step the fused gate-gradient kernel, then one GEMM dh_{t-1} = dG_h W_hh;
 //             after the loop dx, dW_ih, dW_hh are each one GEMM over all T*B rows (the gate
 //             gradients overwrite the stored activations row by row) and db a column sum.
@@ -39,16 +40,16 @@ struct plan {
     float *gates, *h_prev, *aux, *c_prev;  // aux: LSTM c_t, GRU W_hn h + b_hn (bwd: dn * r)
     float *hh, *dgh, *h, *c, *dh, *dh2, *dc;
 
-    // train: the workspace of nn_rnn_forward / nn_rnn_backward; else nn_rnn_infer's (gates, h,
-    // hh, c only: nothing is kept for a backward pass).
+    // train: the workspace of nn_rnn_forward / nn_rnn_backward; else nn_rnn_infer's (h, hh, c
+    // only: nothing is kept for a backward pass, and the input projection runs with the step).
     plan(const nn_rnn_desc& d, const int64_t* len, float* ws, bool train = true)
         : T(d.seq_len), B(d.batch), I(d.input_size), H(d.hidden_size), G(gate_count(d.cell)), GH(G * H),
           R(T * B), lstm(d.cell == NN_RNN_LSTM), batch_first(d.batch_first != 0), reverse(d.reverse != 0),
           lengths(len) {
         gates = ws;
         if (!train) {
-            h_prev = aux = c_prev = dgh = dh = dh2 = dc = nullptr;
-            h = gates + R * GH;
+            gates = h_prev = aux = c_prev = dgh = dh = dh2 = dc = nullptr;
+            h = ws;
             hh = h + B * H;
             c = hh + B * H;
             return;
@@ -118,7 +119,7 @@ int64_t workspace_floats(const nn_rnn_desc& d) {
 }
 
 int64_t infer_workspace_floats(const nn_rnn_desc& d) {
-    return (d.seq_len * d.batch * gate_count(d.cell) + 3 * d.batch) * d.hidden_size;
+    return 3 * d.batch * d.hidden_size;
 }
 
 void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
@@ -127,9 +128,16 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     const kernels& k = active();
     plan p(d, lengths, ws, train);
     const int64_t H = p.H, GH = p.GH;
-    gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
-    // Input projection of every step at once.
-    gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+    // Training: the input projection of every step at once (backward keeps its rows for the gate
+    // activations). Inference: W_ih packed like W_hh and multiplied inside each step's tiles, so
+    // no [T*B, G*H] matrix is written and read back.
+    std::unique_ptr<gate_weight> packed_ih;
+    if (train) {
+        gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
+        gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+    } else {
+        packed_ih = std::make_unique<gate_weight>(p.G, H, p.I, w_ih);
+    }
     const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
     if (h0) std::memcpy(p.h, h0, state_bytes); else std::memset(p.h, 0, state_bytes);
     if (p.lstm) {
@@ -139,7 +147,7 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     const int64_t steps = p.max_len();
     std::unique_ptr<gate_weight> packed_here;
     if (!packed_hh) {
-        packed_here = std::make_unique<gate_weight>(p.G, H, w_hh);
+        packed_here = std::make_unique<gate_weight>(p.G, H, H, w_hh);
         packed_hh = packed_here->data();
     }
     void (*const step)(const step_args&) = p.lstm ? k.lstm_step : k.gru_step;
@@ -149,7 +157,7 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
         float* h_cur = p.h;
         float* h_next = p.hh;
         const size_t rows = static_cast<size_t>(b1 - b0);
-        std::vector<const float*> h_in(rows);
+        std::vector<const float*> h_in(rows), xr(rows);
         std::vector<float*> px(rows), c(rows), h_out(rows), yr(rows), aux(rows);
         for (int64_t s = 0; s < steps; ++s) {
             size_t m = 0;
@@ -165,15 +173,22 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
                     aux[m] = p.aux + r * H;
                 }
                 h_in[m] = h_cur + b * H;
-                px[m] = p.gates + r * GH;
+                if (train) px[m] = p.gates + r * GH;
+                else xr[m] = x + r * ldx;
                 c[m] = p.c + b * H;
                 h_out[m] = h_next + b * H;
                 yr[m] = y + r * ldy;
                 ++m;
             }
-            if (m > 0)
-                step(step_args{H, static_cast<int64_t>(m), packed_hh, b_hh, h_in.data(), px.data(), c.data(),
-                               h_out.data(), yr.data(), train ? aux.data() : nullptr});
+            if (m > 0) {
+                step_args a{H, static_cast<int64_t>(m), packed_hh, b_hh, h_in.data(), px.data(), c.data(),
+                            h_out.data(), yr.data(), aux.data()};
+                if (!train) {
+                    a.px = a.aux = nullptr;
+                    a.x = xr.data(), a.i = p.I, a.w_x = packed_ih->data(), a.b_ih = b_ih;
+                }
+                step(a);
+            }
             std::swap(h_cur, h_next);
         }
         if (h_cur != p.h) std::memcpy(p.h + b0 * H, h_cur + b0 * H, sizeof(float) * H * rows);

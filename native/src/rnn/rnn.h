@@ -18,17 +18,24 @@ constexpr int64_t kUnitBlock = 16;
 // One fused recurrent step for m batch rows: pre = px + h_in W_hh^T + b_hh, then the cell.
 // Every member but h and m names per-row pointers (m of them), so the driver can hand over any
 // subset of rows (finished sequences are left out) in any layout.
+// The input side comes either precomputed (px: x W_ih^T + b_ih of every step, one GEMM before
+// the loop; training, whose backward keeps those rows) or with the step (x, w_x, b_ih: the
+// input projection folded into the same tile as extra columns of K; inference).
 struct step_args {
     int64_t h;                 // hidden size
     int64_t m;                 // rows
     const float* w;            // W_hh in gate_weight's layout
     const float* b_hh;         // G*h floats, or null
     const float* const* h_in;  // h_{t-1} (h floats)
-    float* const* px;          // x W_ih^T + b_ih (G*h); the activated gates when aux is set
+    float* const* px;          // x W_ih^T + b_ih (G*h), or null (then x); the activated gates when aux is set
     float* const* c;           // LSTM only: c_{t-1} in, c_t out (in place)
     float* const* h_out;       // h_t (must not alias any h_in row: other unit blocks still read it)
     float* const* y;           // h_t again; null: none
     float* const* aux;         // null: inference. Else LSTM c_t, GRU W_hn h + b_hn (what backward needs)
+    const float* const* x = nullptr;  // x_t (i floats), or null (then px)
+    int64_t i = 0;                    // input size (with x)
+    const float* w_x = nullptr;       // W_ih in gate_weight's layout (with x)
+    const float* b_ih = nullptr;      // G*h floats or null (with x)
 };
 
 // Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a

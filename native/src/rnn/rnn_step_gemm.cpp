@@ -12,25 +12,25 @@
 
 namespace nn::rnn {
 
-int64_t gate_weight::floats(int64_t gates, int64_t h) {
-    return (h + kUnitBlock - 1) / kUnitBlock * kUnitBlock * gates * h;
+int64_t gate_weight::floats(int64_t gates, int64_t h, int64_t k) {
+    return (h + kUnitBlock - 1) / kUnitBlock * kUnitBlock * gates * k;
 }
 
-gate_weight::gate_weight(int64_t gates, int64_t h, const float* w_hh)
-    : storage_(new float[static_cast<size_t>(floats(gates, h) + 16)]) {
+gate_weight::gate_weight(int64_t gates, int64_t h, int64_t k, const float* w)
+    : storage_(new float[static_cast<size_t>(floats(gates, h, k) + 16)]) {
     const auto line = reinterpret_cast<uintptr_t>(storage_.get());
     data_ = storage_.get() + (((line + 63) & ~uintptr_t{63}) - line) / sizeof(float);
-    pack(gates, h, w_hh, data_);
+    pack(gates, h, k, w, data_);
 }
 
-void gate_weight::pack(int64_t gates, int64_t h, const float* w_hh, float* out) {
+void gate_weight::pack(int64_t gates, int64_t h, int64_t k, const float* w, float* out) {
     const int64_t blocks = (h + kUnitBlock - 1) / kUnitBlock;
     for (int64_t jb = 0; jb < blocks; ++jb)
-        for (int64_t k = 0; k < h; ++k)
+        for (int64_t c = 0; c < k; ++c)
             for (int64_t g = 0; g < gates; ++g)
                 for (int64_t u = 0; u < kUnitBlock; ++u) {
                     const int64_t j = jb * kUnitBlock + u;
-                    *out++ = j < h ? w_hh[(g * h + j) * h + k] : 0.0f;
+                    *out++ = j < h ? w[(g * h + j) * k + c] : 0.0f;
                 }
 }
 

@@ -11,15 +11,16 @@
 
 namespace nn::rnn {
 
-// W_hh [G*h, h] (row-major, PyTorch layout) in the fused step kernels' layout: for each block
-// jb of kUnitBlock units, for each k < h, for each gate g, the weights of units jb*16 .. jb*16+15
-// against h_{t-1}[k] (zero past h). G*h*h floats rounded up to whole blocks.
+// A gate weight W [G*h, k] (row-major, PyTorch layout: W_hh with k = h, W_ih with k = input
+// size) in the fused step kernels' layout: for each block jb of kUnitBlock units, for each
+// column c < k, for each gate g, the weights of units jb*16 .. jb*16+15 against input c (zero
+// past h). G*k*h floats with h rounded up to whole blocks.
 class gate_weight {
 public:
-    gate_weight(int64_t gates, int64_t h, const float* w_hh);
-    static int64_t floats(int64_t gates, int64_t h);
-    // Writes the layout to out (floats(gates, h) floats): what nn_rnn_pack hands to its caller.
-    static void pack(int64_t gates, int64_t h, const float* w_hh, float* out);
+    gate_weight(int64_t gates, int64_t h, int64_t k, const float* w);
+    static int64_t floats(int64_t gates, int64_t h, int64_t k);
+    // Writes the layout to out (floats(gates, h, k) floats): what nn_rnn_pack hands to its caller.
+    static void pack(int64_t gates, int64_t h, int64_t k, const float* w, float* out);
     const float* data() const { return data_; }
 
 private:

@@ -209,7 +209,8 @@ public interface IKernels
 
     /// <summary>
     /// <see cref="RnnForward"/> for inference, from w_hh as <see cref="RnnPack"/> laid it out: the same y, hN
-    /// and cN bit for bit, without the per-call packing and the state kept for backward.
+    /// and cN up to rounding (the input projection is summed in another order), without the per-call
+    /// packing of w_hh, the [T·B, G·H] input-projection matrix or the state kept for backward.
     /// </summary>
     void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh,
                   ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,

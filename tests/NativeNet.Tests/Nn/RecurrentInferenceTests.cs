@@ -6,8 +6,8 @@ namespace NativeNet.Tests.Nn;
 
 /// <summary>
 /// LSTM/GRU inference (no gradient wanted) runs the backend's inference path from w_hh laid out
-/// once and cached: its outputs must equal the training path's bit for bit, and the cache must
-/// follow every change to the weight.
+/// once and cached: its outputs must match the training path's (the input projection is summed
+/// in another order, so up to rounding), and the cache must follow every change to the weight.
 /// </summary>
 public class RecurrentInferenceTests
 {
@@ -27,9 +27,16 @@ public class RecurrentInferenceTests
         return y.ToArray();
     }
 
+    private static void AssertClose(float[] want, float[] got)
+    {
+        Assert.Equal(want.Length, got.Length);
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(want[i] - got[i]) <= 1e-6f + 1e-5f * Math.Abs(want[i]), $"[{i}] {got[i]} vs {want[i]}");
+    }
+
     [Theory]
     [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
-    public void InferenceEqualsTrainingForwardBitwise(string backend)
+    public void InferenceMatchesTrainingForward(string backend)
     {
         using var _ = Backends.Use(backend);
         foreach (var cell in new[] { "lstm", "gru" })
@@ -37,8 +44,8 @@ public class RecurrentInferenceTests
             {
                 using var m = Make(cell, 11);
                 using var x = Tensor.Normal(new[] { batch, 6, 7 }, generator: new Generator(12));
-                Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
-                Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false)); // from the cached layout
+                AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
+                AssertClose(Run(m, x, grad: true), Run(m, x, grad: false)); // from the cached layout
             }
     }
 
@@ -49,15 +56,15 @@ public class RecurrentInferenceTests
         using var m = Make("lstm", 3);
         using var x = Tensor.Normal(new[] { 4, 5, 7 }, generator: new Generator(4));
         Assert.False(m.HasPackedWeight(0));
-        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
         Assert.True(m.HasPackedWeight(0));
         Assert.True(m.HasPackedWeight(3)); // layer 1, reverse direction
 
         var w = m.NamedParameters().Single(p => p.Name == "weight_hh_l0").Parameter;
         w.AsSpan()[5] += 0.5f;                                          // in-place edit
-        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
         using (var flat = w.Reshape(-1)) flat.AsSpan()[70] -= 0.25f;    // write through a view
-        Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+        AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
 
         var opt = new SGD(m.Parameters(), lr: 0.5);
         for (int step = 0; step < 2; step++)
@@ -67,7 +74,7 @@ public class RecurrentInferenceTests
             using (var s = y.Sum())
                 s.Backward();
             opt.Step();                                                 // an optimizer step
-            Assert.Equal(Run(m, x, grad: true), Run(m, x, grad: false));
+            AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
         }
     }
 }

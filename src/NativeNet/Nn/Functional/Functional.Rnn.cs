@@ -14,7 +14,8 @@ public static partial class Functional
     /// <remarks>
     /// Where no gradient is needed (inference, <see cref="Autograd.NoGrad"/>) and the backend has an
     /// inference path, the layer runs <see cref="IKernels.RnnInfer"/>: w_hh laid out once for the fused
-    /// step kernels and no state kept for backward; the outputs are the same bit for bit.
+    /// step kernels, the input projection inside each step and no state kept for backward; the
+    /// outputs are the training path's up to rounding.
     /// </remarks>
     public static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
                                                                    Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false) =>
