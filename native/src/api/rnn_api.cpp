@@ -101,6 +101,23 @@ void check_lengths(const nn_rnn_desc& d, const int64_t* lengths) {
                                  b, "]=", lengths[b]);
 }
 
+// nn_rnn_forward (train: w_hh, the workspace kept for backward) and nn_rnn_infer (packed_hh):
+// the checks, then the driver.
+void run_forward(bool train, const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
+                 const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+                 const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
+    check_desc(desc);
+    nn::check_not_null(x, "x");
+    nn::check_not_null(w_ih, "w_ih");
+    if (train) nn::check_not_null(w_hh, "w_hh");
+    else nn::check_not_null(packed_hh, "packed_hh");
+    nn::check_not_null(y, "y");
+    nn::check_not_null(workspace, "workspace");
+    check_lengths(*desc, lengths);
+    nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, packed_hh, b_ih, b_hh, h0, c0, lengths, y,
+                     desc->hidden_size, h_n, c_n, workspace, train);
+}
+
 }  // namespace
 
 extern "C" {
@@ -116,15 +133,7 @@ NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const f
                                 const float* b_ih, const float* b_hh, const float* h0, const float* c0,
                                 const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
     return nn::guard(__func__, [&] {
-        check_desc(desc);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(w_ih, "w_ih");
-        nn::check_not_null(w_hh, "w_hh");
-        nn::check_not_null(y, "y");
-        nn::check_not_null(workspace, "workspace");
-        check_lengths(*desc, lengths);
-        nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, nullptr, b_ih, b_hh, h0, c0, lengths, y,
-                         desc->hidden_size, h_n, c_n, workspace, true);
+        run_forward(true, desc, x, w_ih, w_hh, nullptr, b_ih, b_hh, h0, c0, lengths, y, h_n, c_n, workspace);
     });
 }
 
@@ -158,15 +167,7 @@ NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const flo
                               const float* b_ih, const float* b_hh, const float* h0, const float* c0,
                               const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
     return nn::guard(__func__, [&] {
-        check_desc(desc);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(w_ih, "w_ih");
-        nn::check_not_null(packed_hh, "packed_hh");
-        nn::check_not_null(y, "y");
-        nn::check_not_null(workspace, "workspace");
-        check_lengths(*desc, lengths);
-        nn::rnn::forward(*desc, x, desc->input_size, w_ih, nullptr, packed_hh, b_ih, b_hh, h0, c0, lengths, y,
-                         desc->hidden_size, h_n, c_n, workspace, false);
+        run_forward(false, desc, x, w_ih, nullptr, packed_hh, b_ih, b_hh, h0, c0, lengths, y, h_n, c_n, workspace);
     });
 }
 
