@@ -215,6 +215,14 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_rnn_forward", "null x", () => { var d = Rnn(); return NativeMethods.nn_rnn_forward(&d, null, F, F, null, null, null, null, null, F, null, null, F); }, "x"));
         cases.Add(S("nn_rnn_forward", "null workspace", () => { var d = Rnn(); return NativeMethods.nn_rnn_forward(&d, F, F, F, null, null, null, null, null, F, null, null, null); }, "workspace"));
         cases.Add(S("nn_rnn_forward", "null desc", () => NativeMethods.nn_rnn_forward(null, F, F, F, null, null, null, null, null, F, null, null, F), "desc"));
+        cases.Add(S("nn_rnn_pack_size", "null floats", () => { var d = Rnn(); return NativeMethods.nn_rnn_pack_size(&d, null); }, "floats"));
+        cases.Add(S("nn_rnn_pack_size", "zero hidden size", () => { var d = Rnn(); d.hidden_size = 0; long f; return NativeMethods.nn_rnn_pack_size(&d, &f); }, "desc->hidden_size"));
+        cases.Add(S("nn_rnn_pack", "null w_hh", () => { var d = Rnn(); return NativeMethods.nn_rnn_pack(&d, null, F); }, "w_hh"));
+        cases.Add(S("nn_rnn_pack", "null packed", () => { var d = Rnn(); return NativeMethods.nn_rnn_pack(&d, F, null); }, "packed"));
+        cases.Add(S("nn_rnn_infer_workspace_size", "sizes overflow int64", () => { var d = Rnn(); d.seq_len = d.batch = d.hidden_size = Big; long f; return NativeMethods.nn_rnn_infer_workspace_size(&d, &f); }, "overflows int64"));
+        cases.Add(S("nn_rnn_infer", "null packed_hh", () => { var d = Rnn(); return NativeMethods.nn_rnn_infer(&d, F, F, null, null, null, null, null, null, F, null, null, F); }, "packed_hh"));
+        cases.Add(S("nn_rnn_infer", "length past seq_len", () => { var d = Rnn(); L[0] = 4; L[1] = 1; return NativeMethods.nn_rnn_infer(&d, F, F, F, null, null, null, null, L, F, null, null, F); }, "lengths[0]"));
+        cases.Add(S("nn_rnn_infer", "null workspace", () => { var d = Rnn(); return NativeMethods.nn_rnn_infer(&d, F, F, F, null, null, null, null, null, F, null, null, null); }, "workspace"));
         cases.Add(S("nn_rnn_backward", "null dw_ih", () => { var d = Rnn(); return NativeMethods.nn_rnn_backward(&d, F, F, F, null, null, null, F, null, null, null, F, null, null, null, F, null, null); }, "dw_ih"));
         cases.Add(S("nn_rnn_backward", "negative length", () => { var d = Rnn(); L[0] = 1; L[1] = -1; return NativeMethods.nn_rnn_backward(&d, F, F, F, null, null, L, F, null, null, null, F, null, null, F, F, null, null); }, "lengths[1]"));
         cases.Add(S("nn_rnn_stack_workspace_size", "reverse in a stack", () => { var d = Rnn(2); d.reverse = 1; long f; return NativeMethods.nn_rnn_stack_workspace_size(&d, &f); }, "desc->reverse"));

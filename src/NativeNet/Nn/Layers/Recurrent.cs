@@ -28,8 +28,6 @@ public abstract class RecurrentBase : Module
         _generator = generator;
         InputSize = inputSize; HiddenSize = hiddenSize; NumLayers = numLayers; HasBias = bias; BatchFirst = batchFirst; DropoutP = dropout; Bidirectional = bidirectional;
         int g = cell == RnnCell.Lstm ? 4 : 3, dirs = bidirectional ? 2 : 1;
-        _packs = new RecurrentWeightPack[numLayers * dirs];
-        for (int i = 0; i < _packs.Length; i++) _packs[i] = new RecurrentWeightPack();
         float k = (float)(1 / Math.Sqrt(hiddenSize));
         for (int l = 0; l < numLayers; l++)
             for (int d = 0; d < dirs; d++)
@@ -44,6 +42,8 @@ public abstract class RecurrentBase : Module
                     RegisterParameter("bias_hh" + sfx, Tensor.Empty(new[] { g * hiddenSize }, register: false).Uniform_(-k, k, generator));
                 }
             }
+        _packs = new RecurrentWeightPack[numLayers * dirs];
+        for (int i = 0; i < _packs.Length; i++) _packs[i] = new RecurrentWeightPack();
     }
 
     /// <summary>Input features.</summary>
