@@ -27,6 +27,9 @@ namespace nn::conv {
 
 namespace {
 
+// Micro-panels of A (mr output channels each) a GEMM channel chunk holds at least.
+constexpr int64_t kMinChunkBlocks = 4;
+
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
@@ -197,20 +200,6 @@ void gemm_pack_weights(const shape& p, const float* w, float* apack) {
         pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
 }
 
-// Output-channel chunks per (image, group, band) task: with several threads and fewer than
-// kTasksPerThread tasks a thread (MobileNet's 7x7 and 14x14 1x1 layers at batch 1 are one to
-// three bands), the rows of A are split too, in whole micro-panels of at least
-// kMinChunkPanels. Every chunk packs its band's B again, so one thread never splits. The tiles
-// are the same either way: the split does not change a bit of the result.
-constexpr int64_t kTasksPerThread = 4, kMinChunkPanels = 4;
-int64_t gemm_row_chunks(const gemm::kernels& K, int64_t kg, int64_t base_tasks) {
-    const int64_t threads = num_threads();
-    if (threads <= 1 || base_tasks >= kTasksPerThread * threads) return 1;
-    const int64_t panels = (kg + K.mr - 1) / K.mr;
-    const int64_t want = (kTasksPerThread * threads + base_tasks - 1) / base_tasks;
-    return std::clamp<int64_t>(std::min(want, panels / kMinChunkPanels), 1, panels);
-}
-
 // y = act(y + residual) over rows [0, m) x columns [0, cols) of a band (row stride ld), while
 // the band is still in cache; residual rows have the same stride.
 void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t cols, int64_t ld, float* y) {
@@ -236,7 +225,7 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const kblocking kb = gemm_kblocking(p);
     const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
     const int64_t mp = padded_rows(K, p.kg);
-    const int64_t chunks = gemm_row_chunks(K, p.kg, p.n * p.groups * bands);
+    const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
     const bool in_kernel = res == nullptr && act <= NN_UNARY_GELU;
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
@@ -275,6 +264,14 @@ void residual_activation(const float* res, int act, float alpha, int64_t count, 
 }
 
 }  // namespace
+
+int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks) {
+    constexpr int64_t kTasksPerThread = 4;
+    const int64_t threads = num_threads();
+    if (threads <= 1 || base_tasks >= kTasksPerThread * threads) return 1;
+    const int64_t want = (kTasksPerThread * threads + base_tasks - 1) / base_tasks;
+    return std::clamp<int64_t>(std::min(want, blocks / std::max<int64_t>(1, min_blocks)), 1, std::max<int64_t>(1, blocks));
+}
 
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (takes_dw3x3(p)) return dw3x3_forward(p, x, w, bias, nullptr, act, 0.0f, y);
