@@ -204,6 +204,7 @@ void gemm_pack_weights(const shape& p, const float* w, float* apack) {
 // the band is still in cache; residual rows have the same stride.
 void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t cols, int64_t ld, float* y) {
     const auto& E = eltwise::active();
+    if (cols == ld) cols *= m, m = 1;  // the band is whole planes: one contiguous run
     for (int64_t r = 0; r < m; ++r) {
         float* yr = y + r * ld;
         if (res) E.binary(NN_BINARY_ADD, yr, res + r * ld, yr, cols);
