@@ -8,7 +8,7 @@ Usage (from the repository root):
   python3 eng/bench/report.py --render FILE.jsonl [--out FILE]      # page from an earlier run
 
 What runs: `../shared/anchors/run.sh peak` (FMA peak), OpenBLAS and oneDNN SGEMM through
-`eng/bench/sgemm_libs.c` (gemm_anchor's calls and timing rule, batches capped at ~50 ms), `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
+`eng/bench/sgemm_libs.c` (gemm_anchor's calls and timing rule, batches capped at ~250 ms, as `bench gemm` caps its own), `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
 for the conv/rnn/models suites, and `nativenet bench gemm|conv|rnn|models --json`. GEMM shapes
 (the anchor's ten, the shapes issue #22 lists, and `nativenet bench gemm --sweep N --seed S`) are
 measured interleaved: for each shape and thread count NativeNet and the anchor run back to back,
@@ -25,7 +25,7 @@ import compare  # noqa: E402  (FLOP counts and the per-suite speed-up bars)
 
 CLI_DLL = os.path.join(ROOT, "src", "NativeNet.Cli", "bin", "Release", "net10.0", "NativeNet.Cli.dll")
 ANCHOR_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nativenet-anchors")
-# OpenBLAS/oneDNN SGEMM timed by the anchor's rule with each batch capped at ~50 ms (sgemm_libs.c
+# OpenBLAS/oneDNN SGEMM timed by the anchor's rule with each batch capped at ~250 ms (sgemm_libs.c
 # says why: the uncapped rule takes minutes per tiny sweep shape).
 SGEMM_LIBS = os.path.join(ANCHOR_DIR, "sgemm_libs")
 # Shapes issue #22 names (bar: >= 0.95x oneDNN each).

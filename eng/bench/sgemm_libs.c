@@ -2,10 +2,10 @@
  *
  * The timing rule is the one of ../shared/anchors/gemm_anchor.c — a warm-up call, then the best of
  * 7 batches of floor(4e9 / flop) + 1 calls, reported as GFLOP/s — with one difference: a batch is
- * also capped at about 50 ms of calls. Without the cap a 3x1x4 product needs 1.7e8 calls per batch,
+ * also capped at about 250 ms of calls. Without the cap a 3x1x4 product needs 1.7e8 calls per batch,
  * minutes per library at one thread and far longer at two (a threaded call costs microseconds of
  * fork/join), so a log-uniform sweep over [1, 4096]^3 would not finish. Above about 4 GFLOP per
- * 50 ms (80 GFLOP/s) the cap never binds and the figures are the anchor's. `nativenet bench gemm`
+ * 250 ms (16 GFLOP/s) the cap never binds and the figures are the anchor's. `nativenet bench gemm`
  * applies the same rule (BenchTimer.BestBatchMs), so both sides of a ratio are timed alike.
  *
  * Build: gcc -O2 sgemm_libs.c -o sgemm_libs -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -ldnnl
@@ -21,7 +21,7 @@
 void openblas_set_num_threads(int);
 
 enum { kBatches = 7 };
-static const double kBatchFlop = 4e9, kBatchCapSeconds = 0.05, kCalibrateSeconds = 0.002;
+static const double kBatchFlop = 4e9, kBatchCapSeconds = 0.25, kCalibrateSeconds = 0.002;
 
 static double seconds(void) {
     struct timespec t;
