@@ -39,6 +39,28 @@ public static partial class BenchTimer
         return n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
     }
 
+    /// <summary>
+    /// Milliseconds per call timed as ../shared/anchors/gemm_anchor.c times OpenBLAS and oneDNN, so
+    /// the two compare like with like: after the warm-up, 7 batches of ⌊4·10⁹ / flop⌋ + 1 calls each
+    /// (about 4 GFLOP a batch), and the best batch's mean per call. Best-of-batches measures what
+    /// the code does when it is not interrupted; a median of single calls on a shared machine
+    /// would count the other processes' time against one side only.
+    /// </summary>
+    public static double BestBatchMs(Action body, double flop, double warmupMs = 500)
+    {
+        var wall = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || wall.Elapsed.TotalMilliseconds < warmupMs; i++) body();
+        long reps = (long)(4e9 / Math.Max(flop, 1.0)) + 1;
+        double best = double.MaxValue;
+        for (int batch = 0; batch < 7; batch++)
+        {
+            double start = NowMs();
+            for (long i = 0; i < reps; i++) body();
+            best = Math.Min(best, (NowMs() - start) / reps);
+        }
+        return best;
+    }
+
     private static double NowMs()
     {
         if (!CpuClock) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
