@@ -4,8 +4,8 @@
 // lane works, and A is read once, in place, in the order it is stored.
 // Order of operations per element, a function of k alone: lane l sums p = l, l + W, l + 2W, ...
 // by FMA (the tail zero-filled), the lanes are added as a halving tree, then
-// act(alpha * dot + beta * C + bias). The row grouping (4 rows share each B load) and the
-// thread split over rows do not change it.
+// act(alpha * dot + beta * C + bias). The row grouping (up to 16 rows share each B load and one
+// batched lane reduction) and the thread split over rows do not change it.
 // Included by each ISA's gemm file: everything here has internal linkage.
 #pragma once
 #include <algorithm>
@@ -20,87 +20,139 @@ namespace nn::gemm {
 namespace {
 namespace dot_impl {
 
-constexpr int kRows = 4;  // rows per group: 4 x n <= 16 accumulators
-
+// Accumulators a row group may hold: 16 zmm of 32 (AVX-512), 8 ymm of 16 (AVX2), so the loads
+// of A and B never spill.
 template <class V>
-typename V::reg load_n(const float* p, int count) {
-    alignas(64) float tmp[V::width] = {};
-    std::memcpy(tmp, p, sizeof(float) * static_cast<size_t>(count));
-    return V::load(tmp);
-}
+constexpr int kSlots = V::width == 16 ? 16 : 8;
+// Rows per group for n columns: as many as fill the slots, so each B load serves several rows
+// and one batched reduction finishes them all.
+template <class V, int N>
+constexpr int kRows = kSlots<V> / N;
 
-// Sum of the lanes. 16 lanes: the two 8-lane halves are added through memory, then reduced as
-// 8 lanes (GCC 12 warns on every 512-to-256-bit intrinsic inlined here: they start from
-// _mm512_undefined_ps).
+// p[0, count) into the low lanes, zeros above (count < width): no read past the end.
 template <class V>
-float lane_sum(typename V::reg v) {
+typename V::reg load_first(const float* p, int count) {
+    static_assert(V::width == 8 || V::width == 16, "x86 widths");
+    if constexpr (V::width == 8) {
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes));
+    } else {
 #if defined(__AVX512F__)
-    if constexpr (V::width == 16) {
-        using H = nn::simd::V256;
-        alignas(64) float t[16];
-        V::store(t, v);
-        return H::reduce_add(H::add(H::load(t), H::load(t + 8)));
-    } else
+        return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p);
 #endif
-    {
-        return V::reduce_add(v);
     }
 }
 
-// Rows [i0, i0 + R) against the n = N columns of bt (column j at bt + j * k, contiguous).
-template <class V, int R, int N, class Act>
-void rows(const dot_args& d, int64_t i0, Act&& act) {
+// Lane sums of up to kSlots accumulators at once: out[s] = sum of acc[s]'s lanes, by the halving
+// tree x[l] += x[l + h] for h = W/2, ..., 1 (the order lane_sum used, so results are unchanged).
+// Each step adds pairs of registers after a two-source shuffle that puts one register's low
+// halves beside the other's, so S slots cost about S shuffle-add pairs, not S separate trees.
+// out[0, kSlots) is written in full (slots >= S hold zero sums).
+template <class V, int S>
+__attribute__((always_inline)) inline void lane_sums(typename V::reg (&acc)[S], float* out) {
+    using reg = typename V::reg;
     constexpr int W = V::width;
+    constexpr int P = kSlots<V>;
+    static_assert(S <= P, "one register of sums");
+    reg x[P];
+#pragma GCC unroll 16
+    for (int s = 0; s < P; ++s) x[s] = s < S ? acc[s] : V::zero();
+    // Every loop bound is a constant, so the compiler keeps x in registers.
+    // h = W/2 (and W/4 for 16 lanes): whole 128-bit blocks move; rows end one per block.
+    if constexpr (W == 16) {
+#if defined(__AVX512F__)
+        // _mm512_shuffle_f32x4 through its masked form with an all-ones mask: the plain
+        // intrinsic starts from _mm512_undefined_ps, which GCC 12 reports as an uninitialized read.
+#  define NN_BLOCKS(a, b, imm) _mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, imm)
+#pragma GCC unroll 16
+        for (int s = 0; s < P / 2; ++s)  // [a lo 8 | b lo 8] + [a hi 8 | b hi 8]
+            x[s] = _mm512_add_ps(NN_BLOCKS(x[2 * s], x[2 * s + 1], 0x44), NN_BLOCKS(x[2 * s], x[2 * s + 1], 0xEE));
+#pragma GCC unroll 16
+        for (int s = 0; s < P / 4; ++s)  // blocks 0, 2 of each + blocks 1, 3 of each
+            x[s] = _mm512_add_ps(NN_BLOCKS(x[2 * s], x[2 * s + 1], 0x88), NN_BLOCKS(x[2 * s], x[2 * s + 1], 0xDD));
+#  undef NN_BLOCKS
+#pragma GCC unroll 16
+        for (int s = 0; s < P / 8; ++s)  // h = 2 within each block
+            x[s] = _mm512_add_ps(_mm512_shuffle_ps(x[2 * s], x[2 * s + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                 _mm512_shuffle_ps(x[2 * s], x[2 * s + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+        x[0] = _mm512_add_ps(_mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),  // h = 1
+                             _mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+#endif
+    } else {
+#pragma GCC unroll 16
+        for (int s = 0; s < P / 2; ++s)
+            x[s] = _mm256_add_ps(_mm256_permute2f128_ps(x[2 * s], x[2 * s + 1], 0x20),
+                                 _mm256_permute2f128_ps(x[2 * s], x[2 * s + 1], 0x31));
+#pragma GCC unroll 16
+        for (int s = 0; s < P / 4; ++s)  // h = 2 within each block
+            x[s] = _mm256_add_ps(_mm256_shuffle_ps(x[2 * s], x[2 * s + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                 _mm256_shuffle_ps(x[2 * s], x[2 * s + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+        x[0] = _mm256_add_ps(_mm256_shuffle_ps(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)),  // h = 1
+                             _mm256_shuffle_ps(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    // Slot s sits in lane 4 * (s % B) + s / B (B = W / 4 blocks): one permute puts them in order.
+    if constexpr (W == 16) {
+#if defined(__AVX512F__)
+        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        V::store(out, _mm512_mask_permutexvar_ps(x[0], 0xFFFF, order, x[0]));  // masked form: see NN_BLOCKS
+#endif
+    } else {
+        V::store(out, _mm256_permutevar8x32_ps(x[0], _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+}
+
+// Rows [i0, i0 + rows) (rows <= R) against the n = N columns of bt (column j at bt + j * k,
+// contiguous). A short last group repeats its last row in the unused slots and stores only its
+// own rows: every row is computed by the same instructions wherever it falls.
+template <class V, int N, class Act>
+void rows(const dot_args& d, int64_t i0, int nrows, Act&& act) {
+    constexpr int W = V::width, R = kRows<V, N>;
     using reg = typename V::reg;
     const int64_t k = d.k, kv = k / W * W;
     const float* a[R];
-    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + r) * d.lda;
-    reg acc[R][N];
-    for (int r = 0; r < R; ++r)
-        for (int j = 0; j < N; ++j) acc[r][j] = V::zero();
+    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + std::min(r, nrows - 1)) * d.lda;
+    reg acc[R * N];
+    for (int s = 0; s < R * N; ++s) acc[s] = V::zero();
     for (int64_t p = 0; p < kv; p += W) {
         reg b[N];
         for (int j = 0; j < N; ++j) b[j] = V::load(d.bt + j * k + p);
         for (int r = 0; r < R; ++r) {
             const reg av = V::load(a[r] + p);
-            for (int j = 0; j < N; ++j) acc[r][j] = V::fmadd(av, b[j], acc[r][j]);
+            for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
-    if (kv < k) {
+    if (kv < k) {  // the tail, zero-filled: the same FMA per lane as a full step
         const int rem = static_cast<int>(k - kv);
         reg b[N];
-        for (int j = 0; j < N; ++j) b[j] = load_n<V>(d.bt + j * k + kv, rem);
+        for (int j = 0; j < N; ++j) b[j] = load_first<V>(d.bt + j * k + kv, rem);
         for (int r = 0; r < R; ++r) {
-            const reg av = load_n<V>(a[r] + kv, rem);
-            for (int j = 0; j < N; ++j) acc[r][j] = V::fmadd(av, b[j], acc[r][j]);
+            const reg av = load_first<V>(a[r] + kv, rem);
+            for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
-    for (int r = 0; r < R; ++r) {
-        const int64_t i = i0 + r;
-        float* c = d.c + i * d.ldc;
-        alignas(64) float v[V::width] = {};
-        for (int j = 0; j < N; ++j) {
-            float x = d.alpha * lane_sum<V>(acc[r][j]);
-            if (d.beta != 0.0f) x = std::fma(d.beta, c[j], x);
-            if (d.bias_row) x += d.bias_row[i];
-            if (d.bias_col) x += d.bias_col[j];
-            v[j] = x;
+    alignas(64) float v[kSlots<V>];  // slot r * N + j = C(i0 + r, j)
+    lane_sums<V>(acc, v);
+    for (int s = 0; s < kSlots<V>; s += W) V::store(v + s, V::mul(V::set1(d.alpha), V::load(v + s)));
+    if (d.beta != 0.0f || d.bias_row || d.bias_col)
+        for (int r = 0; r < nrows; ++r) {
+            const float* c = d.c + (i0 + r) * d.ldc;
+            for (int j = 0; j < N; ++j) {
+                float x = v[r * N + j];
+                if (d.beta != 0.0f) x = std::fma(d.beta, c[j], x);
+                if (d.bias_row) x += d.bias_row[i0 + r];
+                if (d.bias_col) x += d.bias_col[j];
+                v[r * N + j] = x;
+            }
         }
-        if (d.act != 0) V::store(v, act(d.act, V::load(v)));
-        std::memcpy(c, v, sizeof(float) * N);
-    }
+    if (d.act != 0)
+        for (int s = 0; s < kSlots<V>; s += W) V::store(v + s, act(d.act, V::load(v + s)));
+    for (int r = 0; r < nrows; ++r) std::memcpy(d.c + (i0 + r) * d.ldc, v + r * N, sizeof(float) * N);
 }
 
 template <class V, int N, class Act>
 void all_rows(const dot_args& d, Act&& act) {
-    int64_t i = 0;
-    for (; i + kRows <= d.m; i += kRows) rows<V, kRows, N>(d, i, act);
-    switch (d.m - i) {
-        case 1: rows<V, 1, N>(d, i, act); break;
-        case 2: rows<V, 2, N>(d, i, act); break;
-        case 3: rows<V, 3, N>(d, i, act); break;
-        default: break;
-    }
+    constexpr int R = kRows<V, N>;
+    for (int64_t i = 0; i < d.m; i += R) rows<V, N>(d, i, static_cast<int>(std::min<int64_t>(R, d.m - i)), act);
 }
 
 // act(int activation, V::reg) -> V::reg: the ISA's vectorized activation.

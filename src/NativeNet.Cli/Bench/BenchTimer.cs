@@ -39,6 +39,33 @@ public static partial class BenchTimer
         return n % 2 == 1 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
     }
 
+    /// <summary>
+    /// Milliseconds per call timed as ../shared/anchors/gemm_anchor.c times OpenBLAS and oneDNN, so
+    /// the two compare like with like: after the warm-up, 7 batches of ⌊4·10⁹ / flop⌋ + 1 calls each
+    /// (about 4 GFLOP a batch), and the best batch's mean per call. Best-of-batches measures what
+    /// the code does when it is not interrupted; a median of single calls on a shared machine
+    /// would count the other processes' time against one side only. One difference: a batch is
+    /// also capped at about <paramref name="maxBatchMs"/> (from the warm-up's time per call), so a
+    /// shape of a few hundred FLOPs, whose 4-GFLOP batch would be millions of calls, takes seconds
+    /// rather than minutes; its time per call is the call's fixed cost either way.
+    /// </summary>
+    public static double BestBatchMs(Action body, double flop, double warmupMs = 500, double maxBatchMs = 250)
+    {
+        var wall = Stopwatch.StartNew();
+        long warm = 0;
+        for (; warm < 2 || wall.Elapsed.TotalMilliseconds < warmupMs; warm++) body();
+        double perCallMs = wall.Elapsed.TotalMilliseconds / warm;
+        long reps = Math.Min((long)(4e9 / Math.Max(flop, 1.0)) + 1, Math.Max(1L, (long)(maxBatchMs / perCallMs)));
+        double best = double.MaxValue;
+        for (int batch = 0; batch < 7; batch++)
+        {
+            double start = NowMs();
+            for (long i = 0; i < reps; i++) body();
+            best = Math.Min(best, (NowMs() - start) / reps);
+        }
+        return best;
+    }
+
     private static double NowMs()
     {
         if (!CpuClock) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
