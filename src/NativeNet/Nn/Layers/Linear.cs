@@ -4,7 +4,7 @@ using NativeNet.Kernels;
 namespace NativeNet.Nn;
 
 /// <summary>y = x·Wᵀ + b. weight [out_features, in_features], bias [out_features] (PyTorch layout and init).</summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, IEpilogueFusable
 {
     /// <summary>Creates the layer with PyTorch's default initialization.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
@@ -35,7 +35,11 @@ public sealed class Linear : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Forward(input, GemmActivation.None);
 
-    /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following ReLU this way).</summary>
+    bool IEpilogueFusable.CanFuse(GemmActivation activation) => Functional.LinearFuses(activation);
+
+    Tensor IEpilogueFusable.Forward(Tensor input, GemmActivation activation) => Forward(input, activation);
+
+    /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following activation this way).</summary>
     internal Tensor Forward(Tensor input, GemmActivation activation)
     {
         var w = Weight;
