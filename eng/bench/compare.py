@@ -16,6 +16,7 @@ FLOPS = {  # (forward, forward+backward / train step)
     "lstm_b64t50i64h256": (2.097 * GF, 6.291 * GF), "gru_b32t100i12h128": (0.344 * GF, 1.032 * GF),
     "mlp_small": (0.713e6, 2.14e6), "mlp_large": (478.4e6, 1.435 * GF), "lenet": (312.4e6, 0.912 * GF),
     "diabetes_cnn": (420.7e6, 1.175 * GF), "lstm_ecg": (458.8e6, 1.337 * GF),
+    "resnet18": (29.03 * GF, 87.08 * GF), "mobilenet_v2": (4.812 * GF, 14.44 * GF),  # batch 8, 3x224x224
 }
 # (field, index into FLOPS, speed-up S) per suite
 FIELDS = {"conv": [("fwd_ms", 0, 1.2), ("fwd_bwd_ms", 1, 1.5)],

@@ -7,8 +7,8 @@ Usage (from the repository root):
                               [--repeats 3] [--threads 1 2] [--no-dotnet] [--jsonl FILE] [--out FILE]
   python3 eng/bench/report.py --render FILE.jsonl [--out FILE]      # page from an earlier run
 
-What runs: `../shared/anchors/run.sh peak` (FMA peak), `run.sh gemm` (builds the OpenBLAS/oneDNN
-anchor), `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
+What runs: `../shared/anchors/run.sh peak` (FMA peak), OpenBLAS and oneDNN SGEMM through
+`eng/bench/sgemm_libs.c` (gemm_anchor's calls and timing rule, batches capped at ~250 ms, as `bench gemm` caps its own), `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
 for the conv/rnn/models suites, and `nativenet bench gemm|conv|rnn|models --json`. GEMM shapes
 (the anchor's ten, the shapes issue #22 lists, and `nativenet bench gemm --sweep N --seed S`) are
 measured interleaved: for each shape and thread count NativeNet and the anchor run back to back,
@@ -24,7 +24,10 @@ sys.path.insert(0, HERE)
 import compare  # noqa: E402  (FLOP counts and the per-suite speed-up bars)
 
 CLI_DLL = os.path.join(ROOT, "src", "NativeNet.Cli", "bin", "Release", "net10.0", "NativeNet.Cli.dll")
-ANCHOR_BIN = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nativenet-anchors", "gemm_anchor")
+ANCHOR_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nativenet-anchors")
+# OpenBLAS/oneDNN SGEMM timed by the anchor's rule with each batch capped at ~250 ms (sgemm_libs.c
+# says why: the uncapped rule takes minutes per tiny sweep shape).
+SGEMM_LIBS = os.path.join(ANCHOR_DIR, "sgemm_libs")
 # Shapes issue #22 names (bar: >= 0.95x oneDNN each).
 ISSUE_SHAPES = ["48x2304x576", "32x1024x128", "96x384x192", "512x64x2048", "2256x1x48", "7x2843x1", "2x453x85",
                 "6x158x1320"]
@@ -81,7 +84,7 @@ def measure_gemm(shapes, threads, repeats, group, log):
         for th in threads:
             for r in range(repeats):
                 steps = [("ours", lambda: ours("gemm", "--shape", shape, "--threads", str(th))),
-                         ("anchor", lambda: run([ANCHOR_BIN, str(th), shape], {"OMP_NUM_THREADS": str(th)}))]
+                         ("anchor", lambda: run([SGEMM_LIBS, str(th), shape], {"OMP_NUM_THREADS": str(th)}))]
                 for who, fn in (steps if r % 2 == 0 else steps[::-1]):
                     for rec in json_lines(fn()):
                         rec.update(kind="gemm", group=group, repeat=r, lib=rec.get("lib", "nativenet"), threads=th)
@@ -95,8 +98,9 @@ def measure(a, log):
             rec["kind"] = "peak"
             log(rec)
     if {"gemm", "sweep"} & set(a.suites):
-        if not os.path.exists(ANCHOR_BIN):
-            run(["bash", os.path.join(ANCHORS, "run.sh"), "gemm"])  # builds the anchor (and runs its defaults)
+        os.makedirs(ANCHOR_DIR, exist_ok=True)
+        run(["gcc", "-O2", os.path.join(HERE, "sgemm_libs.c"), "-o", SGEMM_LIBS,
+             "-I/usr/include/x86_64-linux-gnu/openblas-pthread", "-lopenblas", "-ldnnl", "-lm"])
         # Bars first (the listed shapes, the sweep), then the anchor's default shapes.
         if "gemm" in a.suites:
             measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log)

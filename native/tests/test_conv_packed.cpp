@@ -79,6 +79,11 @@ const PackedCase kPackedCases[] = {
     {{2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM"},
     {{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "im2col GEMM, strided, groups"},
     {{1, 300, 4, 5, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, several K blocks"},
+    // One image, one band: with two threads the output channels are split into row chunks.
+    {{1, 64, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, 7x7, channels split"},
+    {{1, 24, 15, 15, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "im2col GEMM, strided, channels split"},
+    {{1, 16, 10, 10, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one tile block, channels split"},
+    {{1, 8, 9, 9, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct, one band, channels split"},
 };
 
 // Shapes the packed entry point runs on another algorithm than the plain call (not bitwise equal).

@@ -25,7 +25,9 @@ const nn_pool2d_desc kPools[] = {
     pd(1, 3, 19, 50, 3, 5, 2, 1, 1, 2, 1, 1, 0),  pd(2, 2, 9, 40, 2, 3, 3, 3, 1, 1, 1, 1, 1),
     pd(1, 1, 4, 5, 4, 5, 1, 1, 2, 2, 1, 1, 1),    pd(1, 2, 64, 66, 3, 3, 2, 2, 1, 1, 1, 1, 0),
 };
-const nn_pool2d_desc kMaxOnly[] = {pd(2, 2, 20, 45, 3, 3, 1, 2, 1, 1, 2, 2, 0), pd(1, 1, 30, 37, 2, 3, 1, 1, 1, 1, 3, 1, 0)};
+const nn_pool2d_desc kMaxOnly[] = {pd(2, 2, 20, 45, 3, 3, 1, 2, 1, 1, 2, 2, 0), pd(1, 1, 30, 37, 2, 3, 1, 1, 1, 1, 3, 1, 0),
+                                   // ResNet's stem pooling (3x3, stride 2, padding 1), and a window wider than a vector.
+                                   pd(1, 3, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 0), pd(1, 2, 9, 40, 5, 19, 2, 1, 2, 9, 1, 1, 0)};
 // 2x2 stride 2 without padding (the packed even/odd-row path): LeNet's planes, odd sizes
 // (last row / column unused), planes smaller than one vector, several vectors plus a tail.
 const nn_pool2d_desc k2x2[] = {pd(2, 3, 26, 26, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(3, 2, 11, 11, 2, 2, 2, 2, 0, 0, 1, 1, 0),
@@ -72,6 +74,7 @@ TEST(Pool, MaxMatchesReference) {
     for (const auto& d : kMaxOnly) check_max(d, false);
     check_max(kPools[2], true);
     check_max(kPools[7], true);
+    for (const auto& d : kMaxOnly) check_max(d, true);
     for (const auto& d : k2x2) check_max(d, false), check_max(d, true);
 }
 

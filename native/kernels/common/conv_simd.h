@@ -232,7 +232,10 @@ void dw3x3(const dw3x3_args& a) {
     };
     const auto finish = [&](R acc, const float* res, int count) {
         if (res) acc = V::add(acc, load_n<V>(res, count));
-        return act == NN_UNARY_IDENTITY ? acc : apply<V>(act, acc, va);
+        if (act == NN_UNARY_IDENTITY) return acc;
+        // MobileNet's activation in registers; apply<V> is too large to inline, a call per vector.
+        if (act == NN_UNARY_RELU6) return nn::eltwise::simd_impl::relu6<V>(acc);
+        return apply<V>(act, acc, va);
     };
     for (int64_t oh = 0; oh < a.oh; ++oh) {
         const float* r0 = row(oh * st - 1);

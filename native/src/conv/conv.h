@@ -36,6 +36,13 @@ shape validate(const nn_conv1d_desc& d);
 // count, so results do not depend on it (im2col, direct and Winograd weight gradients alike).
 inline constexpr int64_t kMaxWeightChunks = 8;
 
+// Output-channel chunks a forward task is cut into (src/conv/conv2d.cpp): 1 unless there are
+// several threads and fewer than four tasks a thread (batch 1 at 14x14 or 7x7: one to three
+// bands or tile blocks), then enough chunks of at least min_blocks of the `blocks` channel
+// blocks (micro-tile rows) to give every thread work. Each chunk redoes its task's input
+// packing, so one thread never splits; chunks hold whole blocks, so results are the same bits.
+int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks);
+
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
 void backward_data(const shape& p, const float* dy, const float* w, float* dx);

@@ -27,6 +27,9 @@ namespace nn::conv {
 
 namespace {
 
+// Micro-panels of A (mr output channels each) a GEMM channel chunk holds at least.
+constexpr int64_t kMinChunkBlocks = 4;
+
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
@@ -197,9 +200,24 @@ void gemm_pack_weights(const shape& p, const float* w, float* apack) {
         pack_a_blocks(K, w + grp * p.kg * p.crs, p.crs, 1, p.kg, kb, apack + grp * mp * p.crs);
 }
 
+// y = act(y + residual) over rows [0, m) x columns [0, cols) of a band (row stride ld), while
+// the band is still in cache; residual rows have the same stride.
+void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t cols, int64_t ld, float* y) {
+    const auto& E = eltwise::active();
+    if (cols == ld) cols *= m, m = 1;  // the band is whole planes: one contiguous run
+    for (int64_t r = 0; r < m; ++r) {
+        float* yr = y + r * ld;
+        if (res) E.binary(NN_BINARY_ADD, yr, res + r * ld, yr, cols);
+        if (act != NN_UNARY_IDENTITY) E.unary(static_cast<nn_unary_op>(act), yr, yr, cols, alpha);
+    }
+}
+
 // The implicit GEMM on weights gemm_pack_weights laid out: im2col of a band of output rows (or the
-// input itself for 1x1) straight into B's panels.
-void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, int act, float* y) {
+// input itself for 1x1) straight into B's panels. y = act(conv + bias + residual): bias and the
+// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU) in its epilogue, a residual or any
+// other nn_unary_op on each task's band right after (residual may be null).
+void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
+                         int act, float alpha, float* y) {
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
@@ -208,13 +226,20 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const kblocking kb = gemm_kblocking(p);
     const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
     const int64_t mp = padded_rows(K, p.kg);
-    parallel_tasks(p.n * p.groups * bands, [&](int64_t t) {
-        const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
+    const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
+    const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
+    const bool in_kernel = res == nullptr && act <= NN_UNARY_GELU;
+    parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
+        const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
+        const int64_t img = ng / p.groups, grp = ng % p.groups;
+        const int64_t m0 = chunk * chunk_rows, m = std::min(p.kg, m0 + chunk_rows) - m0;
+        if (m <= 0) return;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
         const float* xg = x + (img * p.c + grp * p.cg) * hw;
         const float* ap = apack + grp * mp * p.crs;
+        const int64_t yoff = (img * p.k + grp * p.kg + m0) * ohw + oh0 * p.ow;
         band_gemm(
-            K, p.kg, kb, cols, [&](int64_t k0, int64_t) { return a_view{ap + k0 * mp, 0}; },
+            K, m, kb, cols, [&](int64_t k0, int64_t kc) { return a_view{ap + k0 * mp + m0 * kc, 0}; },
             [&](int64_t k0, int64_t kc, float* dst) {
                 if (pointwise) {
                     K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
@@ -223,7 +248,8 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
                 // im2col of the block's channels for this band, straight into panels.
                 kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(scratch::conv_task_input, cols + K.nr), dst);
             },
-            y + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow, ohw, false, bias ? bias + grp * p.kg : nullptr, act);
+            y + yoff, ohw, false, bias ? bias + grp * p.kg + m0 : nullptr, in_kernel ? act : 0);
+        if (!in_kernel) band_epilogue(res ? res + yoff : nullptr, act, alpha, m, cols, ohw, y + yoff);
     });
 }
 
@@ -240,6 +266,14 @@ void residual_activation(const float* res, int act, float alpha, int64_t count, 
 
 }  // namespace
 
+int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks) {
+    constexpr int64_t kTasksPerThread = 4;
+    const int64_t threads = num_threads();
+    if (threads <= 1 || base_tasks >= kTasksPerThread * threads) return 1;
+    const int64_t want = (kTasksPerThread * threads + base_tasks - 1) / base_tasks;
+    return std::clamp<int64_t>(std::min(want, blocks / std::max<int64_t>(1, min_blocks)), 1, std::max<int64_t>(1, blocks));
+}
+
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
     if (takes_dw3x3(p)) return dw3x3_forward(p, x, w, bias, nullptr, act, 0.0f, y);
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
@@ -248,7 +282,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
     gemm_pack_weights(p, w, apack);
-    gemm_forward_packed(p, x, apack, bias, act, y);
+    gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y);
 }
 
 // Packed layers with at most this many outputs a channel over the whole batch (ResNet's 7x7 stage
@@ -288,6 +322,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     const float* w = pc.w.data();
     const float* bias = pc.bias.empty() ? nullptr : pc.bias.data();
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
+    if (pc.a == algo::gemm) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
     // (identity, ReLU, sigmoid, tanh, GELU). A residual comes before the
     // activation, so with one (or another activation) both run as one pass afterwards.
@@ -297,7 +332,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
         case algo::depthwise: depthwise_forward(p, x, w, bias, kact, y); break;
         case algo::winograd: winograd_forward_packed(p, x, w, bias, kact, y); break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
-        default: gemm_forward_packed(p, x, w, bias, kact, y); break;
+        default: break;  // dw3x3 and gemm returned above
     }
     if (!in_kernel) residual_activation(residual, act, alpha, p.n * p.k * p.oh * p.ow, y);
 }

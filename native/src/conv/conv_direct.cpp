@@ -130,6 +130,9 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
     direct_forward_packed(p, x, wpk, bias, act, y);
 }
 
+// Channel blocks (kmr output channels each) a chunk of a band holds at least (channel_chunks).
+constexpr int64_t kMinChunkBlocks = 4;
+
 void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
     const direct::kernels& K = *direct::available();
     const flat f = flat_of(p);
@@ -142,11 +145,16 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
                 off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
     const int64_t ntasks = p.n * p.groups * f.bands;
     const int64_t tiles = (f.rows * f.wp + K.nr - 1) / K.nr;  // tiles per block of a band, at most
-    parallel_tasks(ntasks, [&](int64_t t) {
+    // ResNet's 7x7 stage at batch 1 is one band: its channel blocks are split over the threads.
+    const int64_t chunks = channel_chunks(ntasks, kblocks, kMinChunkBlocks);
+    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+    parallel_tasks(ntasks * chunks, [&](int64_t tc) {
+        const int64_t t = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+        if (kb0 >= kb1) return;
         const int64_t band = t % f.bands, ng = t / f.bands, img = ng / p.groups, grp = ng % p.groups;
         const int64_t oh0 = band * f.rows, oh1 = std::min(p.oh, oh0 + f.rows);
         input_prefetch next{};
-        if (t + 1 < ntasks) next = input_prefetch::of(p, f, x, t + 1, tiles);
+        if (t + 1 < ntasks && kb1 == kblocks) next = input_prefetch::of(p, f, x, t + 1, tiles);
         float* xp = thread_scratch(scratch::conv_task_input, p.cg * f.cstride);
         // The input rows the band reads: padded rows oh0 .. oh1 - 1 + ext.
         const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
@@ -161,7 +169,7 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
         d.wp = f.wp;
         d.ow = p.ow;
         d.ldy = ohw;
-        for (int64_t kb = 0; kb < kblocks; ++kb) {
+        for (int64_t kb = kb0; kb < kb1; ++kb) {
             d.w = wpk + (grp * kblocks + kb) * blk;
             d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
             d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
@@ -174,7 +182,7 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
                 d.n0 = n0;
                 d.np = std::min<int64_t>(K.nr, len - n0);
                 (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
-                if (kb + 1 == kblocks) next.step();  // late: earlier lines would leave the L2 again
+                if (kb + 1 == kb1) next.step();  // late: earlier lines would leave the L2 again
                 for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
             }
         }

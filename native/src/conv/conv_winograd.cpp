@@ -163,6 +163,9 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
     winograd_forward_packed(p, x, u, bias, act, y);
 }
 
+// Channel blocks (kmr output channels each) a chunk of a tile block holds at least (channel_chunks).
+constexpr int64_t kMinChunkBlocks = 4;
+
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
     const winograd::kernels& K = *winograd::available();
     const plan q = plan_of(p, K, 16 * p.cg);
@@ -170,7 +173,12 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
     const int64_t vxi = odd_lines(p.cg * q.vs);
-    parallel_tasks(p.groups * q.tasks, [&](int64_t task) {
+    // ResNet's 14x14 stage at batch 1 is one tile block: its channel blocks are split over the threads.
+    const int64_t chunks = channel_chunks(p.groups * q.tasks, kblocks, kMinChunkBlocks);
+    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+    parallel_tasks(p.groups * q.tasks * chunks, [&](int64_t tc) {
+        const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+        if (kb0 >= kb1) return;
         const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
         float* xp = thread_scratch(scratch::conv_task_input, p.cg * q.cstride);
         float* v = thread_scratch(scratch::conv_task_work, 16 * vxi);
@@ -185,8 +193,9 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
         // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
         spread_prefetch next, out;
-        if (t1 < total && (task + 1) / q.tasks == grp) add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
-        const int64_t chunks = (used + K.nt - 1) / K.nt, share = (next.lines() + kblocks * chunks - 1) / (kblocks * chunks);
+        if (t1 < total && (task + 1) / q.tasks == grp && kb1 == kblocks)
+            add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
+        const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
         winograd_out o{};
         o.img_stride = p.k * ohw;
         o.ch_stride = ohw;
@@ -195,7 +204,7 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
         o.oh = p.oh;
         o.ow = p.ow;
         o.act = act;
-        for (int64_t kb = 0; kb < kblocks; ++kb) {
+        for (int64_t kb = kb0; kb < kb1; ++kb) {
             o.y = y + (grp * p.kg + kb * kmr) * ohw;
             o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
             // The block's bias, kmr values (zeros past mr; kmr <= 8 in every table), as M[5]'s start.

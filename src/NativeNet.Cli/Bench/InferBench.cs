@@ -36,8 +36,14 @@ public static class InferBench
             var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
             ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
             if (profile)
-                foreach (var (step, stepMs) in model.Profile(dims, 5).OrderByDescending(p => p.Ms).Take(25))
+            {
+                var steps = model.Profile(dims, 5);
+                foreach (var (step, stepMs) in steps.OrderByDescending(p => p.Ms).Take(25))
                     stdout.WriteLine($"  {stepMs,9:0.000} ms  {step}");
+                // Totals per op type (the label starts with it): which kind of layer to work on.
+                foreach (var g in steps.GroupBy(p => p.Step.Split(' ')[0]).OrderByDescending(g => g.Sum(p => p.Ms)))
+                    stdout.WriteLine($"  {g.Sum(p => p.Ms),9:0.000} ms  all {g.Count()} {g.Key} steps");
+            }
             backend = "nativenet-onnx";
         }
         else

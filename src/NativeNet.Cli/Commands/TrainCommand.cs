@@ -27,7 +27,9 @@ public static class TrainCommand
         var data = new Option<string?>("--data") { Description = $"CSV file (default: data/{DataLocator.DefaultFile}, the breast-cancer example), or .npz images (MedMNIST layout: train_images/train_labels, val_*, test_*, pooled; or images/labels) or signals (signals [N, T], labels [N])" };
         var target = new Option<string?>("--target") { Description = "Target column (default: diagnosis for the example, else the last column)" };
         var task = new Option<string>("--task") { Description = "classification (two or more classes: text labels or integers 0…K−1) or regression", DefaultValueFactory = _ => "classification" };
-        var model = new Option<string?>("--model") { Description = "mlp (hidden 64,32) or mlp:H1,H2,… for CSV; cnn for .npz images; lstm or lstm:H for .npz signals (default: by data)" };
+        var model = new Option<string?>("--model") { Description = "mlp (hidden 64,32) or mlp:H1,H2,… for CSV; cnn, or a torchvision backbone (resnet18, resnet34, resnet50, mobilenet_v2, densenet121, efficientnet_b0) for images; lstm or lstm:H for .npz signals (default: by data)" };
+        var pretrained = new Option<string?>("--pretrained") { Description = "Backbones: start from torchvision-named weights, a .pt/.pth (torch.save(model.state_dict())) or .safetensors file; the head loads only if it has as many classes" };
+        var freeze = new Option<string>("--freeze") { Description = "Backbones: backbone (train only the head; BatchNorm statistics kept) or none", DefaultValueFactory = _ => "none" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per fit", DefaultValueFactory = _ => 60 };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
@@ -44,7 +46,7 @@ public static class TrainCommand
         var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (float32 master weights, sums and everything else; see docs/bf16.md)");
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training across the processes of an MPI job (mpirun -np N, srun; automatic when started by one): --batch-size is per process, rank 0 prints and writes. See docs/distributed.md" };
         var cmd = new Command("train", "Cross-validate and train a model on a CSV table or .npz images/signals, or train an image classifier on a folder of class sub-folders or a CSV manifest of image files; write the model file and an HTML report");
-        foreach (var o in new Option[] { data, target, task, model, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams, precision }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, target, task, model, pretrained, freeze, epochs, batch, lr, folds, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, distributed, maxParams, precision }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string? dataArg = p.GetValue(data);
@@ -55,9 +57,9 @@ public static class TrainCommand
             if (taskName is not ("classification" or "regression"))
                 throw new CliInputException($"--task must be classification or regression. Received: '{p.GetValue(task)}'");
             if (dataArg is not null && Images.ImageInputs.IsImageData(dataPath))
-                return TrainImages(p, dataPath, model, epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, precision, stdout);
+                return TrainImages(p, dataPath, Network(p, model, pretrained, freeze, "cnn", dataPath, InputKinds.Images), epochs, batch, lr, seed, outDir, json, imageSize, channels, augment, valSplit, skipBad, task, maxParams, precision, stdout);
             string input = ArrayData.IsNpz(dataPath) ? ArrayData.Kind(dataPath) : InputKinds.Table;
-            var network = NetworkSpec.Parse(p.GetValue(model) ?? NetworkSpec.DefaultFor(input), dataPath, input);
+            var network = Network(p, model, pretrained, freeze, NetworkSpec.DefaultFor(input), dataPath, input);
             var settings = new TrainSettings
             {
                 DataPath = dataPath,
@@ -81,7 +83,20 @@ public static class TrainCommand
         return cmd;
     }
 
-    private static int TrainImages(ParseResult p, string dataPath, Option<string?> model, Option<int> epochs, Option<int> batch, Option<double> lr, Option<int> seed,
+    // --model with --pretrained and --freeze, which only backbones take.
+    private static NetworkSpec Network(ParseResult p, Option<string?> model, Option<string?> pretrained, Option<string> freeze, string fallback, string dataPath, string input)
+    {
+        var spec = NetworkSpec.Parse(p.GetValue(model) ?? fallback, dataPath, input);
+        string freezeWhat = (p.GetValue(freeze) ?? "none").ToLowerInvariant();
+        if (freezeWhat is not ("none" or "backbone")) throw new CliInputException($"--freeze must be backbone or none. Received: '{p.GetValue(freeze)}'");
+        string? weights = p.GetValue(pretrained);
+        if ((weights is not null || freezeWhat == "backbone") && !spec.IsBackbone)
+            throw new CliInputException($"--pretrained and --freeze apply to the backbones ({string.Join(", ", Models.Torchvision.Names)}), not to --model {spec}.");
+        if (weights is not null) InputFile.Check(weights, "--pretrained", CliLimits.Current.MaxModelBytes, "NATIVENET_MAX_MODEL_BYTES");
+        return spec with { Pretrained = weights, FreezeBackbone = freezeWhat == "backbone" };
+    }
+
+    private static int TrainImages(ParseResult p, string dataPath, NetworkSpec network, Option<int> epochs, Option<int> batch, Option<double> lr, Option<int> seed,
         Option<string> outDir, Option<bool> json, Option<int?> imageSize, Option<int?> channels, Option<string> augment, Option<double> valSplit, Option<bool> skipBad, Option<string> task, Option<long> maxParams, Option<string> precision, TextWriter stdout)
     {
         if ((p.GetValue(task) ?? "classification").ToLowerInvariant() != "classification")
@@ -92,7 +107,7 @@ public static class TrainCommand
         if (p.GetValue(imageSize) is { } size) Check(size, "--image-size", 4, 4096);
         double vs = p.GetValue(valSplit);
         if (!(vs > 0 && vs < 1)) throw new CliInputException($"--val-split must be in (0, 1). Received: {vs.ToString(CultureInfo.InvariantCulture)}");
-        var network = NetworkSpec.Parse(p.GetValue(model) ?? "cnn", dataPath, InputKinds.Images);
+        if (network.IsBackbone && p.GetValue(channels) is 1) throw new CliInputException($"--model {network} reads RGB images: --channels must be 3 (grey images are repeated into three channels when --channels 3 is given).");
         var settings = new TrainSettings
         {
             DataPath = dataPath, Target = "label", Classification = true, Network = network, WeightDecay = network.WeightDecay,

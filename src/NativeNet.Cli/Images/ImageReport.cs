@@ -19,7 +19,7 @@ public static class ImageReport
 {
     /// <summary>Builds the report.</summary>
     public static TrainingReport Build(TrainSettings s, ImageOptions o, ImageDataset all, int trainCount, ImageDataset val, float[] outputs,
-        IReadOnlyList<MetricOutcome> summary, int[,] confusion, History history, Sequential model, IReadOnlyList<(int Index, string Path, string Reason)> bad)
+        IReadOnlyList<MetricOutcome> summary, int[,] confusion, History history, Module model, IReadOnlyList<(int Index, string Path, string Reason)> bad)
     {
         var classes = all.Classes!;
         int k = classes.Count;
@@ -68,7 +68,7 @@ public static class ImageReport
     }
 
     // The first validation images in order, with Grad-CAM for the first few.
-    private static List<ImageExample> Examples(Sequential model, ImageDataset val, float[] outputs, IReadOnlyList<string> classes)
+    private static List<ImageExample> Examples(Module model, ImageDataset val, float[] outputs, IReadOnlyList<string> classes)
     {
         int k = classes.Count, width = TabularMetrics.Width(k);
         var predicted = TabularMetrics.Predicted(outputs, k);

@@ -38,7 +38,7 @@ public static class ImageTrainer
         // Channels and size from the first file unless given (a bad first file is reported by the scan below).
         var probe = ImageInputs.Labelled(s.DataPath, 3, 1, 1, null);
         var first = TryLoad(probe.Paths[0]);
-        int channels = o.Channels ?? (first?.Channels ?? 3);
+        int channels = o.Channels ?? (s.Network.IsBackbone ? 3 : first?.Channels ?? 3); // backbones read RGB
         int h = o.ImageSize ?? first?.Height ?? throw new CliInputException($"{probe.Paths[0]}: cannot be decoded, so the image size is unknown; pass --image-size or remove the file."),
             w = o.ImageSize ?? first!.Width;
         var (mean, std) = ImageInputs.Statistics(channels);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NativeNet.Models;
 using NativeNet.Nn;
 
 namespace NativeNet.Cli.Tabular;
@@ -10,10 +11,24 @@ namespace NativeNet.Cli.Tabular;
 /// network (conv 16 → pool → conv 32 → pool → fc 128, for any C×H×W with H, W ≥ 4). For .npz
 /// signals: <c>lstm</c> or <c>lstm:H</c> (an LSTM with H = 48 units whose outputs are averaged over
 /// time, then a linear output). The output is one logit (two classes), one logit per class, or one
-/// value (regression).
+/// value (regression). For images, also a torchvision backbone by name (<c>resnet18</c>,
+/// <c>mobilenet_v2</c>, …: RGB input, H, W ≥ 32), optionally from pretrained weights and with the
+/// feature extractor frozen.
 /// </summary>
 public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double Dropout)
 {
+    /// <summary>Smallest image side a backbone takes (five stride-2 stages leave at least one pixel).</summary>
+    public const int MinBackboneSize = 32;
+
+    /// <summary>Backbones: a .pt/.pth or .safetensors file of torchvision-named weights to start from (--pretrained).</summary>
+    public string? Pretrained { get; init; }
+
+    /// <summary>Backbones: train only the head; the feature extractor and its BatchNorm statistics stay as loaded (--freeze backbone).</summary>
+    public bool FreezeBackbone { get; init; }
+
+    /// <summary>Whether <see cref="Kind"/> names a torchvision backbone.</summary>
+    public bool IsBackbone => Torchvision.Names.Contains(Kind);
+
     /// <summary>Default --model for CSV tables.</summary>
     public const string Default = "mlp";
 
@@ -30,11 +45,12 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
     {
         string t = text.Trim().ToLowerInvariant();
         string kind = t.Split(':')[0];
-        string needs = kind switch { "mlp" => InputKinds.Table, "cnn" => InputKinds.Images, "lstm" => InputKinds.Signals, _ => "" };
+        string needs = kind switch { "mlp" => InputKinds.Table, "cnn" => InputKinds.Images, "lstm" => InputKinds.Signals, _ when Torchvision.Names.Contains(kind) => InputKinds.Images, _ => "" };
         if (needs.Length == 0)
-            throw new CliInputException($"--model must be mlp, mlp:H1,H2,… (hidden sizes), cnn or lstm[:H]. Received: '{text}'");
+            throw new CliInputException($"--model must be mlp, mlp:H1,H2,… (hidden sizes), cnn, lstm[:H], or a backbone for images ({string.Join(", ", Torchvision.Names)}). Received: '{text}'");
         if (needs != input)
             throw new CliInputException($"--model {kind} needs {Describe(needs)}; '{dataPath}' holds {Describe(input)}. Use --model {DefaultFor(input)}.");
+        if (Torchvision.Names.Contains(t)) return new NetworkSpec(t, [], 0);
         if (t == "cnn") return new NetworkSpec("cnn", [16, 32, 128], 0.3);
         if (t is "mlp" or "lstm") return new NetworkSpec(t, t == "mlp" ? [64, 32] : [48], t == "mlp" ? 0.5 : 0);
         if (kind == "cnn" || !t.Contains(':')) throw new CliInputException($"--model cnn takes no sizes. Received: '{text}'");
@@ -57,9 +73,9 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
     };
 
     /// <summary>"mlp:64,32", "cnn", "lstm:48".</summary>
-    public override string ToString() => Kind == "cnn" ? "cnn" : $"{Kind}:{string.Join(",", Hidden)}";
+    public override string ToString() => Kind == "cnn" || IsBackbone ? Kind : $"{Kind}:{string.Join(",", Hidden)}";
 
-    /// <summary>Adam's L2 penalty: the breast-cancer recipe's 0.03 for the MLP; none for cnn/lstm, as in the samples (a penalty that size stalls their training).</summary>
+    /// <summary>Adam's L2 penalty: the breast-cancer recipe's 0.03 for the MLP; none for cnn/lstm/backbones, as in the samples (a penalty that size stalls their training).</summary>
     public double WeightDecay => Kind == "mlp" ? 0.03 : 0;
 
     /// <summary>One line for the report.</summary>
@@ -67,6 +83,7 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
     {
         "cnn" => $"cnn: conv 3×3 16 → ReLU → max-pool 2 → conv 3×3 32 → ReLU → max-pool 2 → fc 128 → ReLU → dropout {Dropout.ToString(CultureInfo.InvariantCulture)} → output",
         "lstm" => $"lstm: LSTM {Hidden[0]} units → mean over time → linear output",
+        _ when IsBackbone => $"{Kind} (torchvision architecture){(Pretrained is null ? ", random initialization" : $", pretrained weights from {Path.GetFileName(Pretrained)}")}{(FreezeBackbone ? ", feature extractor frozen (only the head trains)" : "")}",
         _ => $"{this} (ReLU, dropout {Dropout.ToString(CultureInfo.InvariantCulture)} after the first hidden layer)",
     };
 
@@ -74,6 +91,12 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
     public double ParameterCount(IReadOnlyList<int> sampleShape, int outputs)
     {
         static double Linear(double i, double o) => i * o + o;
+        if (IsBackbone)
+        {
+            // The feature extractor's size does not depend on the input; count it once on a one-class model.
+            using var probe = Torchvision.Create(Kind, 1);
+            return probe.Parameters().Sum(p => (double)p.Count) - Linear(probe.FeatureCount, 1) + Linear(probe.FeatureCount, outputs);
+        }
         switch (Kind)
         {
             case "cnn" when sampleShape.Count == 3:
@@ -97,9 +120,10 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
     }
 
     /// <summary>Builds the network for samples of <paramref name="sampleShape"/> with seeded initialization.</summary>
-    public Sequential Build(IReadOnlyList<int> sampleShape, int outputs, int seed)
+    public Module Build(IReadOnlyList<int> sampleShape, int outputs, int seed)
     {
         Generator.ManualSeed((ulong)(uint)seed);
+        if (IsBackbone) return BuildBackbone(sampleShape, outputs);
         var net = new Sequential();
         switch (Kind)
         {
@@ -126,5 +150,24 @@ public sealed record NetworkSpec(string Kind, IReadOnlyList<int> Hidden, double 
         }
         net.Add(new Linear(width, outputs));
         return net;
+    }
+
+    private Backbone BuildBackbone(IReadOnlyList<int> sampleShape, int outputs)
+    {
+        if (sampleShape.Count != 3 || sampleShape[0] != 3 || sampleShape[1] < MinBackboneSize || sampleShape[2] < MinBackboneSize)
+            throw new CliInputException($"--model {Kind} needs RGB images [3, H, W] with H, W ≥ {MinBackboneSize}. Received: [{string.Join(", ", sampleShape)}] (for image files: --channels 3 --image-size 224).");
+        var model = Torchvision.Create(Kind, outputs);
+        try
+        {
+            if (Pretrained is not null) model.LoadPretrained(Pretrained);
+            if (FreezeBackbone) model.FreezeFeatures();
+            return model;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            model.Dispose();
+            throw new CliInputException($"--pretrained {Pretrained}: {e.Message}");
+        }
+        catch { model.Dispose(); throw; }
     }
 }

@@ -130,29 +130,34 @@ public static class ReportBuilder
         return d;
     }
 
-    /// <summary>The network as a top-to-bottom graph: input, each layer with output shape (found by running it on zeros) and parameter count.</summary>
-    public static ArchitectureGraph Graph(Sequential model, IReadOnlyList<int> sampleShape)
+    /// <summary>
+    /// The network as a top-to-bottom graph: input, then each direct child in the order the forward
+    /// pass calls it (found with forward hooks while running it on zeros), with output shape and parameter count.
+    /// </summary>
+    public static ArchitectureGraph Graph(Module model, IReadOnlyList<int> sampleShape)
     {
         string Shape(IEnumerable<int> dims) => $"[N, {string.Join(", ", dims)}]";
         var nodes = new List<LayerNode> { new("input", "input", "Input") { OutputShape = Shape(sampleShape) } };
+        var hooks = new List<IDisposable>();
         bool wasTraining = model.Training;
         model.Eval();
         try
         {
+            foreach (var (name, child) in model.NamedChildren())
+                hooks.Add(child.RegisterForwardHook((layer, _, output) =>
+                    nodes.Add(new LayerNode($"l{nodes.Count - 1}", name, layer.GetType().Name)
+                    {
+                        OutputShape = Shape(output.Shape.Skip(1)), Parameters = layer.Parameters().Sum(p => (long)p.Count), Details = layer.ToString(),
+                    })));
             using var noGrad = Autograd.NoGrad();
             using var scope = Tensor.NewDisposeScope();
-            var x = Tensor.Zeros([1, .. sampleShape]);
-            for (int i = 0; i < model.Count; i++)
-            {
-                var layer = model[i];
-                x = layer.Forward(x);
-                nodes.Add(new LayerNode($"l{i}", i.ToString(CultureInfo.InvariantCulture), layer.GetType().Name)
-                {
-                    OutputShape = Shape(x.Shape.Skip(1)), Parameters = layer.Parameters().Sum(p => (long)p.Count), Details = layer.ToString(),
-                });
-            }
+            model.Forward(Tensor.Zeros([1, .. sampleShape]));
         }
-        finally { model.Train(wasTraining); }
+        finally
+        {
+            foreach (var h in hooks) h.Dispose();
+            model.Train(wasTraining);
+        }
         return ArchitectureGraph.Sequential(nodes);
     }
 

@@ -24,7 +24,7 @@ public sealed class TrainOutcome : IDisposable
     /// <summary>Metric summaries, in display order.</summary>
     public required IReadOnlyList<MetricOutcome> Summary { get; init; }
     /// <summary>The final model, trained on all rows.</summary>
-    public required Sequential FinalModel { get; init; }
+    public required Module FinalModel { get; init; }
     /// <summary>The schema stored with the final model.</summary>
     public required ModelSchema Schema { get; init; }
     /// <summary>Permutation importance on the held-out rows of every fold (tables only; null for images and signals).</summary>

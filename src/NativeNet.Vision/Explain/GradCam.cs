@@ -22,9 +22,18 @@ public static class GradCam
         return conv + 1 < model.Count && model[conv + 1] is ReLU ? conv + 1 : conv;
     }
 
-    /// <summary>The heat map of <paramref name="sample"/> ([C, H, W]) for <paramref name="targetClass"/> at the last convolution (<see cref="TargetLayer"/>), [H, W] in [0, 1].</summary>
-    public static float[] Compute(Sequential model, ReadOnlySpan<float> sample, int[] sampleShape, int targetClass) =>
-        Compute(model, model[TargetLayer(model)], sample, sampleShape, targetClass);
+    /// <summary>The module explained by default: a Sequential's <see cref="TargetLayer"/>, a backbone's last feature map (<see cref="Models.Backbone.FeatureMapLayer"/>).</summary>
+    public static Module TargetModule(Module model) => model switch
+    {
+        Sequential s => s[TargetLayer(s)],
+        Models.Backbone b => b.FeatureMapLayer,
+        null => throw new ArgumentNullException(nameof(model)),
+        _ => throw new ArgumentException($"Grad-CAM picks a layer of a Sequential or a backbone by itself; for a {model.GetType().Name} name the layer (Compute(model, layer, …)).", nameof(model)),
+    };
+
+    /// <summary>The heat map of <paramref name="sample"/> ([C, H, W]) for <paramref name="targetClass"/> at <see cref="TargetModule"/>'s output, [H, W] in [0, 1].</summary>
+    public static float[] Compute(Module model, ReadOnlySpan<float> sample, int[] sampleShape, int targetClass) =>
+        Compute(model, TargetModule(model), sample, sampleShape, targetClass);
 
     /// <summary>The heat map of <paramref name="sample"/> ([C, H, W]) for <paramref name="targetClass"/> at <paramref name="layer"/>'s output ([1, K, h, w]), [H, W] in [0, 1].</summary>
     /// <param name="model">The network (eval mode is used; its mode and parameters are restored).</param>
@@ -44,7 +53,7 @@ public static class GradCam
         {
             a = Tensor.FromArray(output.ToArray(), output.Shape); // a leaf: the rest of the network starts here
             a.RequiresGrad = true;
-            return a;
+            return a.Clone(); // the network may dispose what it is handed (the backbones do); the leaf stays ours
         }))
             y = model.Forward(x);
         if (a is null) throw new ArgumentException("The layer was not called by the model's forward pass (containers must call their children through Module.Call).", nameof(layer));
@@ -61,6 +70,7 @@ public static class GradCam
         var act = a.ToArray();
         grad.Dispose();
         a.Grad = null;
+        a.Dispose();
         return Map(act, g, shape[1], shape[2], shape[3], sampleShape[1], sampleShape[2]);
     }
 

@@ -1,4 +1,6 @@
 using NativeNet.Nn;
+using NativeNet.Serialization;
+using NativeNet.Serialization.PyTorch;
 
 namespace NativeNet.Models;
 
@@ -39,6 +41,94 @@ public abstract class Backbone : Module
         old.Dispose();
         return head;
     }
+
+    /// <summary>The module whose output is the last feature map [N, FeatureCount, h, w] (where Grad-CAM looks).</summary>
+    public abstract Module FeatureMapLayer { get; }
+
+    /// <summary>torchvision's name of this configuration ("resnet18", …; <see cref="Torchvision.Names"/>), or null for a custom one.</summary>
+    public string? TorchvisionName { get; private protected init; }
+
+    /// <summary>Spec type of a torchvision configuration: its name and the head's width rebuild it (<see cref="Torchvision.Create"/>).</summary>
+    internal const string SpecType = "Torchvision";
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">A custom configuration (built with a public constructor rather than a torchvision factory).</exception>
+    public override ModuleSpec ToSpec() => TorchvisionName is { } name
+        ? new ModuleSpec(SpecType).With("name", name).With("num_classes", Head.OutFeatures)
+        : throw new NotSupportedException($"This {GetType().Name} is a custom configuration; only torchvision's ({string.Join(", ", Torchvision.Names)}) describe their architecture. Save its weights with StateDictFile.Save instead.");
+
+    // The factory behind SpecType; a model file's values are checked before anything is allocated.
+    internal static Module Create(ModuleSpec spec)
+    {
+        string name = spec.Config.TryGetValue("name", out var n) && n is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s) ? s : "";
+        if (!Torchvision.Names.Contains(name))
+            throw new InvalidDataException($"Torchvision spec: 'name' must be one of {string.Join(", ", Torchvision.Names)}. Received: '{name}'");
+        int classes = spec.GetInt("num_classes");
+        if (classes is < 1 or > 1 << 20) throw new InvalidDataException($"Torchvision spec: 'num_classes' must be in [1, {1 << 20}]. Received: {classes}");
+        if (name != "mobilenet_v2") return Torchvision.Create(name, classes);
+        double dropout = spec.GetDouble("dropout", 0.2);
+        if (!(dropout >= 0 && dropout < 1)) throw new InvalidDataException($"Torchvision spec: 'dropout' must be in [0, 1). Received: {dropout}");
+        return new MobileNetV2(classes, dropout);
+    }
+
+    /// <summary>
+    /// Loads pretrained weights with torchvision's names from a PyTorch checkpoint (.pt/.pth written
+    /// by <c>torch.save(model.state_dict(), f)</c>, read by the restricted unpickler) or a
+    /// safetensors file. Every feature-extractor tensor must be present, with its shape, and nothing
+    /// else may be (else <see cref="InvalidDataException"/> naming the file and keys). The head's
+    /// tensors load only when they fit this head: ImageNet weights (1,000 classes) on a 3-class
+    /// model keep the fresh head, which is what fine-tuning wants. Returns whether the head loaded.
+    /// </summary>
+    public bool LoadPretrained(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var state = ReadStateDict(path);
+        try
+        {
+            string head = HeadName + ".";
+            bool headFits = true;
+            foreach (var (name, own) in Head.StateDict())
+                headFits &= state.TryGetValue(head + name, out var t) && Tensor.SameShape(t.ShapeRef, own.ShapeRef);
+            if (!headFits)
+                foreach (var key in state.Keys.Where(k => k.StartsWith(head, StringComparison.Ordinal)).ToList())
+                {
+                    state[key].Dispose();
+                    state.Remove(key);
+                }
+            var (missing, unexpected) = LoadStateDict(state, strict: false);
+            var wrong = missing.Where(k => headFits || !k.StartsWith(head, StringComparison.Ordinal)).Select(k => "missing " + k)
+                .Concat(unexpected.Select(k => "unexpected " + k)).ToList();
+            if (wrong.Count > 0)
+                throw new InvalidDataException($"'{path}' is not a {TorchvisionName ?? GetType().Name} state dict: {string.Join(", ", wrong.Take(6))}{(wrong.Count > 6 ? $", … ({wrong.Count} keys)" : "")}.");
+            return headFits;
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{path}' does not fit this {TorchvisionName ?? GetType().Name}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Freezes every parameter but the head's (<see cref="Module.Freeze"/>: the BatchNorm layers keep
+    /// their running statistics too), so training changes only the classifier. Returns how many
+    /// tensors were frozen.
+    /// </summary>
+    public int FreezeFeatures()
+    {
+        int all = Freeze();
+        return all - Unfreeze(HeadName);
+    }
+
+    // The head's dotted name in the state dict ("fc", "classifier.1", …).
+    private string HeadName => NamedModules().First(m => ReferenceEquals(m.Module, Head)).Name;
+
+    // A .pt/.pth (zip or legacy torch.save) or a safetensors file, by content, as float32 tensors.
+    private static OrderedDictionary<string, Tensor> ReadStateDict(string path) =>
+        PyTorchCheckpoint.LooksLikeCheckpoint(path) ? PyTorchCheckpoint.LoadStateDict(path) : StateDictFile.Load(path);
 
     /// <summary>Checks that a new head reads <paramref name="features"/> features.</summary>
     private protected static Linear CheckHead(Linear value, int features)

@@ -101,10 +101,13 @@ public sealed class DenseNet : Backbone
     }
 
     /// <summary>DenseNet-121 (growth 32, blocks [6, 12, 24, 16], 64 initial features).</summary>
-    public static DenseNet DenseNet121(int numClasses = 1000) => new(32, new[] { 6, 12, 24, 16 }, 64, 4, numClasses);
+    public static DenseNet DenseNet121(int numClasses = 1000) => new(32, new[] { 6, 12, 24, 16 }, 64, 4, numClasses) { TorchvisionName = "densenet121" };
 
     /// <inheritdoc />
     public override int FeatureCount { get; }
+
+    /// <inheritdoc />
+    public override Module FeatureMapLayer => _features;
 
     /// <summary>The classifier, settable (<c>model.Classifier = new Linear(1024, 2)</c>).</summary>
     public Linear Classifier

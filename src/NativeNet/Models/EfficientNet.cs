@@ -80,13 +80,16 @@ public sealed class EfficientNet : Backbone
     }
 
     /// <summary>EfficientNet-B0 (224×224 native resolution, 1280 features).</summary>
-    public static EfficientNet EfficientNetB0(int numClasses = 1000) => new(B0, 1280, numClasses, 0.2, 0.2);
+    public static EfficientNet EfficientNetB0(int numClasses = 1000) => new(B0, 1280, numClasses, 0.2, 0.2) { TorchvisionName = "efficientnet_b0" };
 
     /// <inheritdoc />
     public override int FeatureCount { get; }
 
     /// <summary>The feature extractor ("features").</summary>
     public Sequential FeatureLayers => _features;
+
+    /// <inheritdoc />
+    public override Module FeatureMapLayer => _features;
 
     /// <inheritdoc />
     public override Linear Head

@@ -50,6 +50,7 @@ public sealed class MobileNetV2 : Backbone
 
     private readonly Sequential _features;
     private readonly NamedSequential _classifier;
+    private readonly double _dropout;
 
     /// <summary>Creates the network (width multiplier 1).</summary>
     public MobileNetV2(int numClasses = 1000, double dropout = 0.2)
@@ -65,6 +66,8 @@ public sealed class MobileNetV2 : Backbone
             }
         _features.Add(TorchvisionInit.ConvNormActivation(input, 1280, 1, activation: new ReLU6()));
         RegisterModule("features", _features);
+        TorchvisionName = "mobilenet_v2";
+        _dropout = dropout;
         _classifier = RegisterModule("classifier", new NamedSequential().Add("0", new Dropout(dropout)).Add("1", new Linear(1280, numClasses)));
         TorchvisionInit.Apply(this, convFanOut: true, l =>
         {
@@ -78,6 +81,9 @@ public sealed class MobileNetV2 : Backbone
 
     /// <summary>The feature extractor ("features": stem, inverted residuals, last 1×1 convolution).</summary>
     public Sequential FeatureLayers => _features;
+
+    /// <inheritdoc />
+    public override Module FeatureMapLayer => _features;
 
     /// <inheritdoc />
     public override Linear Head
@@ -94,6 +100,9 @@ public sealed class MobileNetV2 : Backbone
         using var pooled = Functional.AdaptiveAvgPool2d(f, (1, 1));
         return pooled.Flatten(1);
     }
+
+    /// <inheritdoc />
+    public override ModuleSpec ToSpec() => base.ToSpec().With("dropout", _dropout);
 
     private protected override Tensor HeadForward(Tensor features) => _classifier.Call(features);
 }

@@ -134,13 +134,13 @@ public sealed class ResNet : Backbone
     }
 
     /// <summary>ResNet-18 (BasicBlock ×[2, 2, 2, 2]).</summary>
-    public static ResNet ResNet18(int numClasses = 1000) => new(false, new[] { 2, 2, 2, 2 }, numClasses);
+    public static ResNet ResNet18(int numClasses = 1000) => new(false, new[] { 2, 2, 2, 2 }, numClasses) { TorchvisionName = "resnet18" };
 
     /// <summary>ResNet-34 (BasicBlock ×[3, 4, 6, 3]).</summary>
-    public static ResNet ResNet34(int numClasses = 1000) => new(false, new[] { 3, 4, 6, 3 }, numClasses);
+    public static ResNet ResNet34(int numClasses = 1000) => new(false, new[] { 3, 4, 6, 3 }, numClasses) { TorchvisionName = "resnet34" };
 
     /// <summary>ResNet-50 (Bottleneck ×[3, 4, 6, 3]).</summary>
-    public static ResNet ResNet50(int numClasses = 1000) => new(true, new[] { 3, 4, 6, 3 }, numClasses);
+    public static ResNet ResNet50(int numClasses = 1000) => new(true, new[] { 3, 4, 6, 3 }, numClasses) { TorchvisionName = "resnet50" };
 
     /// <inheritdoc />
     public override int FeatureCount { get; }
@@ -158,6 +158,9 @@ public sealed class ResNet : Backbone
         get => (Linear)NamedChildren().First(c => c.Name == "fc").Module;
         set => RegisterModule("fc", CheckHead(value, FeatureCount));
     }
+
+    /// <inheritdoc />
+    public override Module FeatureMapLayer => _layers[3];
 
     /// <summary>Stage <paramref name="index"/> (1–4) as torchvision's layer1…layer4.</summary>
     public Sequential Layer(int index) => index is >= 1 and <= 4 ? _layers[index - 1]

@@ -46,5 +46,6 @@ internal static class BuiltinModules
         ModuleSpec.Register("Softmax", Softmax.Create);
         ModuleSpec.Register("LogSoftmax", LogSoftmax.Create);
         ModuleSpec.Register("Sequential", Sequential.Create);
+        ModuleSpec.Register(Models.Backbone.SpecType, Models.Backbone.Create);
     }
 }

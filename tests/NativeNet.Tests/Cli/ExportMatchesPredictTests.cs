@@ -44,6 +44,26 @@ public class ExportMatchesPredictTests
     }
 
     [Fact]
+    public void An_image_folder_model_exports_and_ONNX_Runtime_on_decoded_resized_images_gives_predicts_probabilities()
+    {
+        using var tmp = new TempFolder();
+        string data = TrainBackboneTests.ImageFolder(tmp.File("images"));   // 36x36 RGB PNGs, resized to 32x32
+        var o = CliRun.Run("train", "--data", data, "--image-size", "32", "--epochs", "1", "--batch-size", "8", "--lr", "0.002", "--out", tmp.File("out"), "--json").Json();
+        string model = o.GetProperty("model_path").GetString()!;
+        var x = CliRun.Run("export", "--model", model, "--onnx", tmp.File("m.onnx"));
+        Assert.True(x.ExitCode == 0, x.StdErr);
+        Assert.Contains("decoded images scaled to [0, 1], resized", x.StdOut);
+        var p = CliRun.Run("predict", "--model", model, "--data", data, "--out", tmp.File("p.csv"));
+        Assert.True(p.ExitCode == 0, p.StdErr);
+        var rows = File.ReadAllLines(tmp.File("p.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var expected = rows.Select(r => float.Parse(r[1], CultureInfo.InvariantCulture)).ToArray();
+        // Decoding and resizing stay outside the graph (as predict does them); normalization is inside.
+        var resize = new NativeNet.Vision.Transforms.Resize(32, 32);
+        var pixels = rows.SelectMany(r => resize.Apply(NativeNet.Vision.Imaging.ImageFile.Load(r[0], 3), new Random(0)).Data).ToArray();
+        AssertClose(expected, OnnxRuntimeClient.Run(tmp.File("m.onnx"), pixels, rows.Count, 3, 32, 32));
+    }
+
+    [Fact]
     public void CnnOnRawEightBitImagesInOnnxRuntimeGivesPredictsProbabilities()
     {
         using var tmp = new TempFolder();

@@ -121,4 +121,81 @@ public class TransferLearningTests
         Assert.True(model.Training, "Summary must restore the training mode");
         Assert.All(model.StateDict().Where(kv => kv.Key.EndsWith("num_batches_tracked")), kv => Assert.Equal(0f, kv.Value.ToArray()[0]));
     }
+
+    [Fact]
+    public void Torchvision_backbones_save_and_load_as_model_files()
+    {
+        string dir = Directory.CreateTempSubdirectory("nn-backbone-").FullName;
+        try
+        {
+            foreach (var make in new Func<Backbone>[] { () => ResNet.ResNet18(3), () => new MobileNetV2(2, dropout: 0.3) })
+            {
+                using var model = make();
+                model.Eval();
+                string path = Path.Combine(dir, model.TorchvisionName + ".safetensors");
+                NativeNet.Serialization.Model.Save(model, path);
+                using var loaded = Assert.IsAssignableFrom<Backbone>(NativeNet.Serialization.Model.Load(path));
+                Assert.Equal(model.GetType(), loaded.GetType());
+                Assert.Equal(model.ToSpec().ToJson(), loaded.ToSpec().ToJson());
+                using var x = Images(2, 32, 5);
+                using var a = model.Call(x);
+                using var b = loaded.Call(x);
+                Assert.Equal(a.ToArray(), b.ToArray());
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_custom_configuration_does_not_claim_a_torchvision_name()
+    {
+        using var custom = new ResNet(false, [1, 1, 1, 1], 2);
+        Assert.Null(custom.TorchvisionName);
+        Assert.Contains("custom configuration", Assert.Throws<NotSupportedException>(() => custom.ToSpec()).Message);
+    }
+
+    [Theory]
+    [InlineData("{\"name\": \"resnet999\", \"num_classes\": 3}", "'name' must be one of")]
+    [InlineData("{\"name\": \"resnet18\", \"num_classes\": 0}", "'num_classes' must be in")]
+    [InlineData("{\"name\": \"resnet18\", \"num_classes\": 1073741824}", "'num_classes' must be in")]
+    [InlineData("{\"name\": \"mobilenet_v2\", \"num_classes\": 2, \"dropout\": 1.5}", "'dropout' must be in")]
+    public void A_hostile_torchvision_spec_is_refused_before_anything_is_built(string config, string expected)
+    {
+        var spec = NativeNet.Nn.ModuleSpec.FromJson($"{{\"Type\": \"Torchvision\", \"Config\": {config}}}");
+        Assert.Contains(expected, Assert.Throws<InvalidDataException>(() => Module.FromSpec(spec)).Message);
+    }
+
+    [Fact]
+    public void Pretrained_weights_load_into_the_features_and_into_the_head_only_when_it_fits()
+    {
+        string dir = Directory.CreateTempSubdirectory("nn-pretrained-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "imagenet.safetensors");
+            using var source = ResNet.ResNet18();
+            NativeNet.Serialization.StateDictFile.Save(source, path);
+            var want = source.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+
+            using var three = ResNet.ResNet18(3);
+            var freshHead = three.Head.Weight.ToArray();
+            Assert.False(three.LoadPretrained(path));
+            foreach (var (name, t) in three.StateDict())
+                Assert.True(name.StartsWith("fc.", StringComparison.Ordinal) ? t.ToArray().AsSpan().SequenceEqual(name == "fc.weight" ? freshHead : t.ToArray()) : want[name].AsSpan().SequenceEqual(t.ToArray()), name);
+            Assert.Equal(freshHead, three.Head.Weight.ToArray());
+
+            using var thousand = ResNet.ResNet18();
+            thousand.Head.Weight.Zero_();
+            Assert.True(thousand.LoadPretrained(path));
+            Assert.Equal(want["fc.weight"], thousand.Head.Weight.ToArray());
+
+            // Freezing the features leaves the head, and only the head, to train.
+            int frozen = three.FreezeFeatures();
+            Assert.Equal(three.NamedParameters().Count() - 2, frozen);
+            Assert.All(three.NamedParameters(), p => Assert.Equal(p.Name.StartsWith("fc.", StringComparison.Ordinal), p.Parameter.RequiresGrad));
+
+            var e = Assert.Throws<InvalidDataException>(() => new MobileNetV2(2).LoadPretrained(path));
+            Assert.Contains("is not a mobilenet_v2 state dict", e.Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

@@ -49,6 +49,22 @@ public class OnnxEngineTests
     }
 
     [Fact]
+    public void Bench_infer_profile_lists_steps_and_totals_per_op_type()
+    {
+        using var dir = new TempDir();
+        var (model, _, _, _) = SmallCnn(dir);
+        model.Dispose();
+        var stdout = new StringWriter();
+        int code = NativeNet.Cli.CliApp.Run(["bench", "infer", "--model", dir.File("cnn.onnx"), "--batch", "2", "--profile"], stdout, new StringWriter());
+        Assert.Equal(0, code);
+        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // The two convolutions as steps of their own, then their total on one line.
+        Assert.Equal(2, lines.Count(l => l.Contains(" ms  Conv node ")));
+        Assert.Single(lines, l => l.Contains(" ms  all 2 Conv steps"));
+        Assert.Contains(lines, l => l.StartsWith("infer ") && l.Contains("batch=2"));
+    }
+
+    [Fact]
     public void Run_allocates_nothing_after_the_first_call()
     {
         using var dir = new TempDir();

@@ -81,6 +81,26 @@ public class PyTorchCheckpointTests
         Assert.False(File.Exists(output), "an output file was written");
     }
 
+    [PythonFact("torch", "torchvision")]
+    public void A_torchvision_pth_pretrains_a_backbone_and_train_refuses_an_evil_one_without_effect()
+    {
+        string dir = Files.Value;
+        using var model = NativeNet.Models.ResNet.ResNet18(3);
+        Assert.False(model.LoadPretrained(Path.Combine(dir, "resnet18.pth")));   // 1,000-class head: not loaded
+        using var reference = SafetensorsFile.Open(Path.Combine(dir, "resnet18.reference.safetensors"));
+        var state = model.StateDict();
+        foreach (var e in reference.Entries.Where(e => !e.Name.StartsWith("fc.", StringComparison.Ordinal)))
+            Assert.True(e.ToFloat32().AsSpan().SequenceEqual(state[e.Name].ToArray()), e.Name);
+
+        using var tmp = new TempFolder();
+        string data = TrainBackboneTests.ImageFolder(tmp.File("images"));
+        var run = CliRun.Run("train", "--data", data, "--model", "resnet18", "--image-size", "32", "--pretrained", Path.Combine(dir, "evil.pth"), "--out", tmp.File("out"));
+        Assert.Equal(NativeNet.Cli.CliApp.BadInput, run.ExitCode);
+        Assert.Contains("posix.system", run.StdErr);
+        Assert.False(File.Exists(Path.Combine(dir, "EXECUTED")), "the pickle's command ran");
+        Assert.False(Directory.Exists(tmp.File("out")) && Directory.EnumerateFileSystemEntries(tmp.File("out")).Any(), "a refused run wrote files");
+    }
+
     [Fact]
     public void Not_a_checkpoint_is_refused()
     {

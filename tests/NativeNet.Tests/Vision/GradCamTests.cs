@@ -90,6 +90,23 @@ public class GradCamTests
         return NativeNet.Vision.Transforms.Resampler.Resize(new NativeNet.Vision.Imaging.FloatImage(map, 1, a.Shape[2], a.Shape[3]), shape[1], shape[2], antialias: false).Data;
     }
 
+    [Fact]
+    public void Backbones_are_explained_at_their_last_feature_map_although_they_dispose_it()
+    {
+        foreach (var model in new NativeNet.Models.Backbone[] { NativeNet.Models.ResNet.ResNet18(2), new NativeNet.Models.MobileNetV2(3) })
+            using (model)
+            {
+                model.Train();
+                var x = Sample(3, 3 * 32 * 32);
+                float[] map = GradCam.Compute(model, x, [3, 32, 32], 1);
+                Assert.Equal(32 * 32, map.Length);
+                Assert.All(map, v => Assert.InRange(v, 0f, 1f));
+                Assert.Equal(map, GradCam.Compute(model, model.FeatureMapLayer, x, [3, 32, 32], 1));
+                Assert.True(model.Training);
+                Assert.All(model.Parameters(), p => Assert.Null(p.Grad));
+            }
+    }
+
     // Features and head held as two fields, the head applied by hand: not a Sequential.
     private sealed class FeaturesAndHead(Sequential inner) : Module
     {

@@ -25,6 +25,19 @@ public static class PyTorchCheckpoint
     /// <summary>The largest file read (storages are held in memory).</summary>
     public const long MaxFileBytes = 8L << 30;
 
+    /// <summary>
+    /// Whether <paramref name="path"/> starts like a torch.save file (a zip local header, or the
+    /// legacy format's magic number) rather than, for instance, a safetensors file.
+    /// </summary>
+    public static bool LooksLikeCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = File.OpenRead(path);
+        var head = new byte[LegacyMagic.Length];
+        int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return (got >= 4 && head.AsSpan(0, 4).SequenceEqual("PK\u0003\u0004"u8)) || (got == head.Length && head.AsSpan().SequenceEqual(LegacyMagic));
+    }
+
     /// <summary>The tensors of the state dict in <paramref name="path"/>, in the file's order, with their stored dtypes.</summary>
     public static IReadOnlyList<SafetensorsTensor> Read(string path)
     {
