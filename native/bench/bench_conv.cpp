@@ -38,9 +38,9 @@ int main() {
         std::vector<float> dy(y.size()), dx(x.size()), dw(w.size()), db(b.size());
         for (auto* v : {&x, &w, &b, &dy})
             for (auto& e : *v) e = u(rng);
-        auto fwd = [&] { nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 0, y.data()); };
+        auto fwd = [&] { nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, y.data()); };
         auto fwd_bwd = [&] {
-            nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 0, y.data());
+            nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, y.data());
             nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data());
             nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), db.data());
         };

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
             b(static_cast<size_t>(p.k)), y(static_cast<size_t>(p.n * p.k * p.oh * p.ow));
         for (auto* v : {&x, &w, &b, &y})
             for (auto& e : *v) e = u(rng);
-        const double f = nn::bench::best_ms([&] { nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 0, y.data()); });
+        const double f = nn::bench::best_ms([&] { nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, y.data()); });
         const double flops = 2.0 * p.n * p.k * p.oh * p.ow * p.crs;
         std::printf("{\"case\": \"n%ldc%ldh%ldk%ldr%ldp%ld\", \"threads\": %d, \"isa\": \"%s\", \"fwd_ms\": %.4f, "
                     "\"fwd_gflops\": %.1f",

@@ -99,8 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 return s;
             }
         case 1:
-            return one_d ? nn_conv1d_forward(&d1, nx ? nullptr : x, nw ? nullptr : w, bias, act, ny ? nullptr : y)
-                         : nn_conv2d_forward(&d2, nx ? nullptr : x, nw ? nullptr : w, bias, act, ny ? nullptr : y);
+            return one_d ? nn_conv1d_forward(&d1, nx ? nullptr : x, nw ? nullptr : w, bias, static_cast<nn_unary_op>(act), ny ? nullptr : y)
+                         : nn_conv2d_forward(&d2, nx ? nullptr : x, nw ? nullptr : w, bias, static_cast<nn_unary_op>(act), ny ? nullptr : y);
         case 2:
             return one_d ? nn_conv1d_backward_data(&d1, nx ? nullptr : y, nw ? nullptr : w, ny ? nullptr : dx)
                          : nn_conv2d_backward_data(&d2, nx ? nullptr : y, nw ? nullptr : w, ny ? nullptr : dx);

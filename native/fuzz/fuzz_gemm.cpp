@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             s = nn_sgemm((nn_transpose)ta, (nn_transpose)tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
         } else if (form == 1) {
             s = nn_sgemm_ex((nn_transpose)ta, (nn_transpose)tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc,
-                            pbias, (nn_bias_mode)bias_mode, (nn_activation)act);
+                            pbias, (nn_bias_mode)bias_mode, (nn_unary_op)act);
         } else {
             // The invalid part may be on B's side (pack_b fails) or on A/C's side (packed fails).
             nn_packed_matrix* packed = nullptr;
@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (s == NN_OK) {
                 call = "nn_sgemm_packed";
                 s = nn_sgemm_packed((nn_transpose)ta, m, n, k, alpha, pa, lda, packed, beta, pc, ldc, pbias,
-                                    (nn_bias_mode)bias_mode, (nn_activation)act);
+                                    (nn_bias_mode)bias_mode, (nn_unary_op)act);
                 nn_packed_matrix_destroy(packed);
             } else if (packed != nullptr) {
                 fail("nn_sgemm_pack_b failed but left *out non-null");
@@ -131,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   "nn_sgemm");
     } else {
         expect_ok(nn_sgemm_ex((nn_transpose)ta, (nn_transpose)tb, m, n, k, alpha, a.get(), lda, b.get(), ldb, beta,
-                              got.get(), ldc, bias.get(), (nn_bias_mode)bias_mode, (nn_activation)act),
+                              got.get(), ldc, bias.get(), (nn_bias_mode)bias_mode, (nn_unary_op)act),
                   "nn_sgemm_ex");
     }
     // Reference: double accumulation; ours: float with FMA, so allow k-proportional rounding.
@@ -146,14 +146,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         expect_ok(nn_sgemm_pack_b((nn_transpose)tb, k, n, b.get(), ldb, &packed), "nn_sgemm_pack_b");
         buffer<float> got_packed = c.copy();
         expect_ok(nn_sgemm_packed((nn_transpose)ta, m, n, k, alpha, a.get(), lda, packed, beta, got_packed.get(), ldc,
-                                  bias.get(), (nn_bias_mode)bias_mode, (nn_activation)act),
+                                  bias.get(), (nn_bias_mode)bias_mode, (nn_unary_op)act),
                   "nn_sgemm_packed");
         if (c_n.value > 0 && std::memcmp(got_packed.get(), got.get(), sizeof(float) * c_n.value) != 0)
             fail("nn_sgemm_packed is not bitwise equal to nn_sgemm_ex");
         // A packed matrix of another k must be refused, not read past.
         buffer<float> c2 = c.copy();
         expect_error(nn_sgemm_packed((nn_transpose)ta, m, n, k == std::numeric_limits<int64_t>::max() ? k - 1 : k + 1, alpha, a.get(), lda, packed, beta, c2.get(), ldc,
-                                     bias.get(), (nn_bias_mode)bias_mode, (nn_activation)act),
+                                     bias.get(), (nn_bias_mode)bias_mode, (nn_unary_op)act),
                      "nn_sgemm_packed", "k differs from the packed matrix's");
         nn_packed_matrix_destroy(packed);
     }

@@ -125,7 +125,12 @@ NN_API nn_status nn_debug_throw(int32_t kind);
 
 /* =============================================================================== element-wise == */
 
-/** Unary element-wise functions, PyTorch semantics (gelu is the exact erf form). */
+/**
+ * Unary element-wise functions, PyTorch semantics (gelu is the exact erf form). This is also the
+ * one activation type of every fused epilogue: nn_sgemm_ex, the bf16 GEMMs, nn_conv2d_forward and
+ * nn_conv1d_forward take the first five (NN_UNARY_IDENTITY for none, RELU, SIGMOID, TANH, GELU);
+ * nn_conv2d_packed_forward takes any of them.
+ */
 typedef NN_ENUM(nn_unary_op) {
     NN_UNARY_IDENTITY = 0,
     NN_UNARY_RELU = 1,
@@ -207,26 +212,18 @@ typedef NN_ENUM(nn_transpose) { NN_NO_TRANS = 0, NN_TRANS = 1 } nn_transpose;
 /** Bias added after alpha/beta: none, one value per row of C (m values) or per column (n). */
 typedef NN_ENUM(nn_bias_mode) { NN_BIAS_NONE = 0, NN_BIAS_ROW = 1, NN_BIAS_COL = 2 } nn_bias_mode;
 
-/** Activation applied last (PyTorch semantics; gelu is the exact erf form). */
-typedef NN_ENUM(nn_activation) {
-    NN_ACT_NONE = 0,
-    NN_ACT_RELU = 1,
-    NN_ACT_SIGMOID = 2,
-    NN_ACT_TANH = 3,
-    NN_ACT_GELU = 4
-} nn_activation;
-
 /** C = alpha * op(A) * op(B) + beta * C. */
 NN_API nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
                           float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                           float* c, int64_t ldc);
 
 /** C = act(alpha * op(A) * op(B) + beta * C + bias), the epilogue fused on each tile of C.
- *  bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE. */
+ *  bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE.
+ *  activation: NN_UNARY_IDENTITY, RELU, SIGMOID, TANH or GELU (see nn_unary_op). */
 NN_API nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
                              float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                              float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                             nn_activation activation);
+                             nn_unary_op activation);
 
 /** A right-hand operand packed once into the micro-kernel's layout (e.g. a layer's weights). */
 typedef struct nn_packed_matrix nn_packed_matrix;
@@ -242,7 +239,7 @@ NN_API nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, con
 NN_API nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                                  const float* a, int64_t lda, const nn_packed_matrix* packed_b, float beta,
                                  float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                                 nn_activation activation);
+                                 nn_unary_op activation);
 
 /** Frees a packed matrix. NULL is a no-op. Always NN_OK. */
 NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
@@ -287,14 +284,14 @@ NN_API nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, cons
 NN_API nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                                      const float* a, int64_t lda, const nn_bf16_matrix* packed_b, float beta,
                                      float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                                     nn_activation activation);
+                                     nn_unary_op activation);
 
 /** The bf16 GEMM with B rounded and packed during the call (both operands change every call, as
  *  in the backward pass of training). */
 NN_API nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
                               float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                               float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                              nn_activation activation);
+                              nn_unary_op activation);
 
 /** Frees a bf16 packed matrix. NULL is a no-op. Always NN_OK. */
 NN_API nn_status nn_bf16_matrix_destroy(nn_bf16_matrix* packed);
@@ -305,17 +302,8 @@ NN_API nn_status nn_bf16_matrix_destroy(nn_bf16_matrix* packed);
  * Convolution, pooling, normalization and dropout. Activations are NCHW (NCL in 1-D), dense,
  * float32; weights use PyTorch's layout [k, c / groups, r, s]. Results do not depend on the
  * thread count (reductions run in an order fixed by the shapes alone).
- *
- * Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation).
- * The numbering is shared with the GEMM section's activation codes.
+
  */
-typedef NN_ENUM(nn_conv_activation) {
-    NN_CONV_ACTIVATION_NONE = 0,
-    NN_CONV_ACTIVATION_RELU = 1,
-    NN_CONV_ACTIVATION_SIGMOID = 2,
-    NN_CONV_ACTIVATION_TANH = 3,
-    NN_CONV_ACTIVATION_GELU = 4 /* exact erf form */
-} nn_conv_activation;
 
 /**
  * A 2-D convolution: input x [n, c, h, w], weight [k, c / groups, r, s], output y [n, k, oh, ow]
@@ -347,11 +335,12 @@ typedef struct nn_conv1d_desc {
 NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, int64_t* ow);
 
 /**
- * y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_CONV_ACTIVATION_*.
+ * y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_UNARY_IDENTITY,
+ * RELU, SIGMOID, TANH or GELU (see nn_unary_op).
  * y must not overlap x or weight.
  */
 NN_API nn_status nn_conv2d_forward(const nn_conv2d_desc* desc, const float* x, const float* weight,
-                                   const float* bias, int32_t activation, float* y);
+                                   const float* bias, nn_unary_op activation, float* y);
 
 /**
  * dx = d(loss)/dx given dy = d(loss)/d(pre-activation output) [n, k, oh, ow]. dx is overwritten.
@@ -398,7 +387,7 @@ NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol);
 
 /** 1-D forms of the three conv2d calls above, same semantics. */
 NN_API nn_status nn_conv1d_forward(const nn_conv1d_desc* desc, const float* x, const float* weight,
-                                   const float* bias, int32_t activation, float* y);
+                                   const float* bias, nn_unary_op activation, float* y);
 NN_API nn_status nn_conv1d_backward_data(const nn_conv1d_desc* desc, const float* dy, const float* weight,
                                          float* dx);
 NN_API nn_status nn_conv1d_backward_weights(const nn_conv1d_desc* desc, const float* x, const float* dy,

@@ -121,7 +121,7 @@ struct GemmCase {
     int64_t m, n, k;
     bool ta, tb;
     float alpha = 1.0f, beta = 0.0f;
-    int bias = NN_BIAS_NONE, act = NN_ACT_NONE;
+    int bias = NN_BIAS_NONE, act = NN_UNARY_IDENTITY;
 };
 
 std::string describe(const GemmCase& c) {
@@ -146,7 +146,7 @@ std::vector<float> check_gemm(const GemmCase& c, uint32_t seed) {
     const std::vector<float> c0 = nn_test::random_vector(c.m * ldc + 1, seed + 3);
     const nn_transpose ta = c.ta ? NN_TRANS : NN_NO_TRANS, tb = c.tb ? NN_TRANS : NN_NO_TRANS;
     const auto mode = static_cast<nn_bias_mode>(c.bias);
-    const auto act = static_cast<nn_activation>(c.act);
+    const auto act = static_cast<nn_unary_op>(c.act);
 
     std::vector<float> got = c0, got_packed = c0, want = c0;
     EXPECT_EQ(nn_bf16_gemm(ta, tb, c.m, c.n, c.k, c.alpha, a.data(), lda, b.data(), ldb, c.beta, got.data(), ldc,
@@ -193,13 +193,13 @@ TEST(Bf16, GemmMatchesReferenceOnRoundedOperands) {
 TEST(Bf16, GemmEpiloguesAndScaling) {
     uint32_t seed = 500;
     for (int bias : {NN_BIAS_NONE, NN_BIAS_ROW, NN_BIAS_COL})
-        for (int act = NN_ACT_NONE; act <= NN_ACT_GELU; ++act) {
+        for (int act = NN_UNARY_IDENTITY; act <= NN_UNARY_GELU; ++act) {
             GemmCase c{25, 40, 33, false, true, 0.75f, act % 2 ? 0.5f : 0.0f, bias, act};
             check_gemm(c, seed++);
         }
     // k == 0 and alpha == 0: C = act(beta * C + bias), neither operand read.
-    check_gemm(GemmCase{7, 9, 0, false, false, 1.0f, 2.0f, NN_BIAS_COL, NN_ACT_RELU}, seed++);
-    check_gemm(GemmCase{7, 9, 5, true, false, 0.0f, 1.0f, NN_BIAS_ROW, NN_ACT_NONE}, seed++);
+    check_gemm(GemmCase{7, 9, 0, false, false, 1.0f, 2.0f, NN_BIAS_COL, NN_UNARY_RELU}, seed++);
+    check_gemm(GemmCase{7, 9, 5, true, false, 0.0f, 1.0f, NN_BIAS_ROW, NN_UNARY_IDENTITY}, seed++);
 }
 
 TEST(Bf16, GemmThreadCountDoesNotChangeTheResult) {
@@ -227,18 +227,18 @@ TEST(Bf16, GemmEntryPointsValidate) {
     EXPECT_NE(std::string(nn_last_error()).find("ldb=3"), std::string::npos);
     ASSERT_EQ(nn_bf16_pack_b(NN_NO_TRANS, 4, 4, b.data(), 4, &pb), NN_OK);
     EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 5, 1.0f, a.data(), 5, pb, 0.0f, c.data(), 4, nullptr, NN_BIAS_NONE,
-                                  NN_ACT_NONE),
+                                  NN_UNARY_IDENTITY),
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("k=5"), std::string::npos);
     EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, nullptr, 0.0f, c.data(), 4, nullptr,
-                                  NN_BIAS_NONE, NN_ACT_NONE),
+                                  NN_BIAS_NONE, NN_UNARY_IDENTITY),
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(nn_bf16_gemm_packed(NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, pb, 0.0f, c.data(), 4, nullptr,
-                                  static_cast<nn_bias_mode>(7), NN_ACT_NONE),
+                                  static_cast<nn_bias_mode>(7), NN_UNARY_IDENTITY),
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("bias_mode=7"), std::string::npos);
     EXPECT_EQ(nn_bf16_gemm(NN_NO_TRANS, NN_NO_TRANS, 4, 4, 4, 1.0f, a.data(), 4, nullptr, 4, 0.0f, c.data(), 4,
-                           nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+                           nullptr, NN_BIAS_NONE, NN_UNARY_IDENTITY),
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("b"), std::string::npos);
     nn_bf16_matrix_destroy(pb);

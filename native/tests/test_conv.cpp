@@ -54,7 +54,7 @@ ConvRun run_all(const nn_conv2d_desc& d, const std::vector<float>& x, const std:
     r.dx.assign(x.size(), -7.0f);
     r.dw.assign(w.size(), -7.0f);
     r.db.assign(b.size(), -7.0f);
-    EXPECT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, r.y.data()), NN_OK) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), static_cast<nn_unary_op>(act), r.y.data()), NN_OK) << nn_last_error();
     EXPECT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), r.dx.data()), NN_OK) << nn_last_error();
     EXPECT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), r.dw.data(), r.db.data()), NN_OK) << nn_last_error();
     return r;
@@ -89,7 +89,7 @@ TEST(Conv2d, NullBiasAndNoBiasGrad) {
     auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 5), w = nn_test::random_vector(p.k * p.crs, 6);
     auto dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 7);
     std::vector<float> y(dy.size()), want(dy.size()), dw(w.size()), dww(w.size());
-    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK);
     nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
     EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), (int64_t)y.size(), 1e-4f, 1e-5f, "no bias"));
     ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), nullptr), NN_OK);
@@ -136,7 +136,7 @@ TEST(Conv1d, MatchesReference) {
         auto x = nn_test::random_vector(xs, 12), w = nn_test::random_vector(ws, 13), b = nn_test::random_vector(d.k, 14);
         auto dy = nn_test::random_vector(ys, 15);
         std::vector<float> y(ys), dx(xs), dw(ws), db(d.k), ry(ys), rdx(xs), rdw(ws), rdb(d.k);
-        ASSERT_EQ(nn_conv1d_forward(&d, x.data(), w.data(), b.data(), 3, y.data()), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv1d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_TANH, y.data()), NN_OK) << nn_last_error();
         ASSERT_EQ(nn_conv1d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK);
         ASSERT_EQ(nn_conv1d_backward_weights(&d, x.data(), dy.data(), dw.data(), db.data()), NN_OK);
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), 3, ry.data());
@@ -162,10 +162,10 @@ TEST(Conv2d, RejectsBadArguments) {
     float* f = buf.data();
     auto good = make(1, 4, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2);
     int64_t oh, ow;
-    expect_error(nn_conv2d_forward(nullptr, f, f, f, 0, f), {"desc", "NULL"});
+    expect_error(nn_conv2d_forward(nullptr, f, f, f, NN_UNARY_IDENTITY, f), {"desc", "NULL"});
     auto d = good;
     d.n = 0;
-    expect_error(nn_conv2d_forward(&d, f, f, f, 0, f), {"desc->n", "desc->n=0"});
+    expect_error(nn_conv2d_forward(&d, f, f, f, NN_UNARY_IDENTITY, f), {"desc->n", "desc->n=0"});
     d = good;
     d.stride_w = -1;
     expect_error(nn_conv2d_backward_data(&d, f, f, f), {"desc->stride_w=-1"});
@@ -174,10 +174,10 @@ TEST(Conv2d, RejectsBadArguments) {
     expect_error(nn_conv2d_output_size(&d, &oh, &ow), {"desc->pad_left=-2"});
     d = good;
     d.groups = 3;
-    expect_error(nn_conv2d_forward(&d, f, f, f, 0, f), {"desc->c=4", "desc->groups=3"});
+    expect_error(nn_conv2d_forward(&d, f, f, f, NN_UNARY_IDENTITY, f), {"desc->c=4", "desc->groups=3"});
     d = good;
     d.k = 3;
-    expect_error(nn_conv2d_forward(&d, f, f, f, 0, f), {"desc->k=3", "desc->groups=2"});
+    expect_error(nn_conv2d_forward(&d, f, f, f, NN_UNARY_IDENTITY, f), {"desc->k=3", "desc->groups=2"});
     d = good;
     d.r = 9;
     expect_error(nn_conv2d_output_size(&d, &oh, &ow), {"desc->r=9", "desc->h=5"});
@@ -189,8 +189,8 @@ TEST(Conv2d, RejectsBadArguments) {
     d.c = int64_t{1} << 30;
     d.groups = 1;
     expect_error(nn_conv2d_output_size(&d, &oh, &ow), {"overflows"});
-    expect_error(nn_conv2d_forward(&good, f, f, f, 9, f), {"activation=9"});
-    expect_error(nn_conv2d_forward(&good, nullptr, f, f, 0, f), {"x must not be null"});
+    expect_error(nn_conv2d_forward(&good, f, f, f, static_cast<nn_unary_op>(9), f), {"activation=9"});
+    expect_error(nn_conv2d_forward(&good, nullptr, f, f, NN_UNARY_IDENTITY, f), {"x must not be null"});
     expect_error(nn_conv2d_backward_weights(&good, f, f, nullptr, f), {"dweight"});
     expect_error(nn_conv2d_output_size(&good, nullptr, &ow), {"oh"});
     ASSERT_EQ(nn_conv2d_output_size(&good, &oh, &ow), NN_OK);
@@ -201,7 +201,7 @@ TEST(Conv2d, RejectsBadArguments) {
     expect_error(nn_conv1d_output_size(&d1, &ol), {"desc->kernel_size=0"});
     d1.kernel_size = 3;
     d1.dilation = 6;
-    expect_error(nn_conv1d_forward(&d1, f, f, f, 0, f), {"desc->dilation=6", "desc->l=10"});
+    expect_error(nn_conv1d_forward(&d1, f, f, f, NN_UNARY_IDENTITY, f), {"desc->dilation=6", "desc->l=10"});
 }
 
 // The reference's gradients against central differences of its own forward (loss = <y, g>).
@@ -252,7 +252,7 @@ TEST(Conv2d, MatchesPyTorchFixtures) {
         const auto& out = st.at("output");
         const float* bias = st.has("bias") ? st.at("bias").data.data() : nullptr;
         std::vector<float> y(out.data.size()), dx(in.data.size()), dw(wt.data.size()), db(wt.shape[0]);
-        ASSERT_EQ(nn_conv2d_forward(&d, in.data.data(), wt.data.data(), bias, 0, y.data()), NN_OK) << f << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, in.data.data(), wt.data.data(), bias, NN_UNARY_IDENTITY, y.data()), NN_OK) << f << nn_last_error();
         const auto& go = st.at("grad_output");
         ASSERT_EQ(nn_conv2d_backward_data(&d, go.data.data(), wt.data.data(), dx.data()), NN_OK);
         ASSERT_EQ(nn_conv2d_backward_weights(&d, in.data.data(), go.data.data(), dw.data(), db.data()), NN_OK);

@@ -54,14 +54,14 @@ TEST(ConvDirect, MatchesReference) {
         act = (act + 1) % 5;
         std::vector<float> y(ys, -7.0f), dx(xs, -7.0f), ry(ys), rdx(xs);
         const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, y.data()), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), static_cast<nn_unary_op>(act), y.data()), NN_OK) << nn_last_error();
         ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
         nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
         EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 1e-5f, "forward " + ctx));
         EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 1e-5f, "backward_data " + ctx));
         // No bias: the accumulators start at zero.
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
         EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 1e-5f, "forward, no bias " + ctx));
     }
@@ -76,12 +76,12 @@ TEST(ConvDirect, OneAndTwoThreadsAreBitwiseEqual) {
         std::vector<float> y1(dy.size()), y2(dy.size()), dx1(x.size()), dx2(x.size());
         {
             nn_test::ThreadScope t(1);
-            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 2, y1.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_SIGMOID, y1.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx1.data()), NN_OK);
         }
         {
             nn_test::ThreadScope t(2);
-            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 2, y2.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_SIGMOID, y2.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx2.data()), NN_OK);
         }
         EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), y1.size() * 4)) << "forward " << nn_test::describe(d);
@@ -98,7 +98,7 @@ TEST(ConvDirect, WritesOnlyTheOutput) {
         const int64_t ys = p.n * p.k * p.oh * p.ow, guard = 64;
         auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 39), w = nn_test::random_vector(p.k * p.crs, 40);
         std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, buf.data() + guard), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, buf.data() + guard), NN_OK);
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
         for (int64_t i = 0; i < guard; ++i) {
             EXPECT_EQ(buf[static_cast<size_t>(i)], 123.0f) << nn_test::describe(d);
@@ -132,7 +132,7 @@ TEST(ConvDirect, RandomShapesMatchReference) {
         auto b = nn_test::random_vector(p.k, 43 + it), dy = nn_test::random_vector(ys, 44 + it);
         std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys), dx(xs), rdx(xs);
         const int act = it % 5;
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), static_cast<nn_unary_op>(act), buf.data() + guard), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
         const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         for (int64_t i = 0; i < guard; ++i) {

@@ -131,7 +131,7 @@ TEST(Conv2dPacked, EqualsUnpackedForwardAndOneVsTwoThreads) {
         const auto b = nn_test::random_vector(p.k, 52);
         const int64_t ys = p.n * p.k * p.oh * p.ow;
         std::vector<float> plain(static_cast<size_t>(ys)), one(plain.size()), two(plain.size());
-        ASSERT_EQ(nn_conv2d_forward(&c.d, x.data(), w.data(), b.data(), NN_CONV_ACTIVATION_RELU, plain.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&c.d, x.data(), w.data(), b.data(), NN_UNARY_RELU, plain.data()), NN_OK);
         nn_conv2d_packed* pk = nullptr;
         ASSERT_EQ(nn_conv2d_pack(&c.d, w.data(), b.data(), &pk), NN_OK);
         {

@@ -77,7 +77,7 @@ TEST(ConvWinograd, MatchesReferenceInsideGuards) {
         act = (act + 1) % 5;
         const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), static_cast<nn_unary_op>(act), buf.data() + guard), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
         for (int64_t i = 0; i < guard; ++i) {
             ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
@@ -86,7 +86,7 @@ TEST(ConvWinograd, MatchesReferenceInsideGuards) {
         EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
         // No bias.
         std::vector<float> y(ys);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
         EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 2e-5f, "forward, no bias " + ctx));
         // Backward data: the flipped-weights forward (padding 2 - p) runs on the same path.
@@ -126,9 +126,9 @@ TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {
         const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
         auto x = nn_test::random_vector(xs, 61), w = nn_test::random_vector(ws, 62);
         std::vector<float> wy(ys), dy(ys), ry(ys);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, wy.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, wy.data()), NN_OK);
         const bool saved = nn::conv::set_winograd_enabled(false);
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, dy.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, dy.data()), NN_OK);
         nn::conv::set_winograd_enabled(saved);
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
         double scale = 0;
@@ -151,12 +151,12 @@ TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
         std::vector<float> y1(dy.size()), y2(dy.size()), dx1(x.size()), dx2(x.size());
         {
             nn_test::ThreadScope t(1);
-            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 1, y1.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_RELU, y1.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx1.data()), NN_OK);
         }
         {
             nn_test::ThreadScope t(2);
-            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 1, y2.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_RELU, y2.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx2.data()), NN_OK);
         }
         EXPECT_EQ(y1, y2) << nn_test::describe(d);
@@ -197,7 +197,7 @@ TEST(ConvWinograd, RandomShapesMatchReference) {
         auto b = nn_test::random_vector(p.k, 83 + it);
         std::vector<float> buf(static_cast<size_t>(ys + 2 * guard), 123.0f), ry(ys);
         const int act = it % 5;
-        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), act, buf.data() + guard), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), static_cast<nn_unary_op>(act), buf.data() + guard), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), b.data(), act, ry.data());
         const std::string ctx = nn_test::describe(d) + " act=" + std::to_string(act);
         for (int64_t i = 0; i < guard; ++i) {

@@ -27,7 +27,7 @@ TEST(FuzzRegression, DepthwiseConvWithHugePaddingAndStride) {
     auto x = nn_test::random_vector(18, 1), w = nn_test::random_vector(18, 2), b = nn_test::random_vector(2, 3);
     auto dy = nn_test::random_vector(18, 4);
     std::vector<float> y(18), want(18), dx(18), want_dx(18), dw(18), want_dw(18), db(2), want_db(2);
-    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), 0, y.data()), NN_OK) << nn_last_error();
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
     nn::conv::forward_ref(p, x.data(), w.data(), b.data(), 0, want.data());
     EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 18, 1e-6f, 1e-6f, "forward"));
     ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
@@ -104,7 +104,7 @@ TEST(FuzzRegression, ConvWithHugeStride) {
     ASSERT_EQ(p.oh, 1);
     auto x = nn_test::random_vector(50, 6), w = nn_test::random_vector(36, 7);
     std::vector<float> y(2), want(2);
-    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
     nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
     EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 2, 1e-6f, 1e-6f, "forward"));
 }
@@ -122,7 +122,7 @@ TEST(FuzzRegression, ConvWithHugeStrideAndPaddingBackward) {
     ASSERT_EQ(p.ow, 2);
     auto x = nn_test::random_vector(5, 8), w = nn_test::random_vector(2, 9), dy = nn_test::random_vector(2, 10);
     std::vector<float> y(2), want(2), dx(5), want_dx(5), dw(2), want_dw(2), db(1), want_db(1);
-    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, 0, y.data()), NN_OK) << nn_last_error();
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
     nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, want.data());
     EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), 2, 1e-6f, 1e-6f, "forward"));
     ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();

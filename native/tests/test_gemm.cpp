@@ -26,7 +26,7 @@ struct Case {
     int64_t pad = 0;     // extra elements per row of A, B and C (sentinel-filled)
     int64_t offset = 0;  // floats the operands start after an aligned allocation
     nn_bias_mode bias = NN_BIAS_NONE;
-    nn_activation act = NN_ACT_NONE;
+    nn_unary_op act = NN_UNARY_IDENTITY;
     uint32_t seed = 1;
 };
 
@@ -191,7 +191,7 @@ TEST(Gemm, Epilogues) {
     uint32_t seed = 3000;
     for (Shape s : {Shape{1, 1, 1}, Shape{13, 37, 0}, Shape{13, 37, 50}, Shape{100, 70, 800}})
         for (int bias = NN_BIAS_NONE; bias <= NN_BIAS_COL; ++bias)
-            for (int act = NN_ACT_NONE; act <= NN_ACT_GELU; ++act)
+            for (int act = NN_UNARY_IDENTITY; act <= NN_UNARY_GELU; ++act)
                 for (float beta : {0.0f, 0.5f}) {
                     Case c;
                     c.m = s.m;
@@ -203,7 +203,7 @@ TEST(Gemm, Epilogues) {
                     c.beta = beta;
                     c.pad = 1;
                     c.bias = static_cast<nn_bias_mode>(bias);
-                    c.act = static_cast<nn_activation>(act);
+                    c.act = static_cast<nn_unary_op>(act);
                     c.seed = seed++;
                     check_case(c);
                     if (::testing::Test::HasFailure()) return;
@@ -229,7 +229,7 @@ TEST(Gemm, PackedEqualsUnpacked) {
                 c.alpha = 0.7f;
                 c.beta = epi ? 1.3f : 0.0f;
                 c.bias = epi ? NN_BIAS_COL : NN_BIAS_NONE;
-                c.act = epi ? NN_ACT_TANH : NN_ACT_NONE;
+                c.act = epi ? NN_UNARY_TANH : NN_UNARY_IDENTITY;
                 c.pad = 1;
                 c.offset = t % 2;
                 c.seed = seed++;
@@ -255,7 +255,7 @@ TEST(Gemm, ThreadsBitwiseEqual) {
             c.alpha = -1.0f;
             c.beta = 1.3f;
             c.bias = NN_BIAS_ROW;
-            c.act = NN_ACT_GELU;
+            c.act = NN_UNARY_GELU;
             c.seed = seed++;
             std::vector<float> one, two;
             {
@@ -343,13 +343,13 @@ TEST(Gemm, BadArguments) {
     expect_error(nn_sgemm(N, static_cast<nn_transpose>(-1), 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4),
                  "trans_b=-1");
     expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr, NN_BIAS_ROW,
-                             NN_ACT_NONE),
+                             NN_UNARY_IDENTITY),
                  "bias=NULL");
     expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr,
-                             static_cast<nn_bias_mode>(3), NN_ACT_NONE),
+                             static_cast<nn_bias_mode>(3), NN_UNARY_IDENTITY),
                  "bias_mode=3");
     expect_error(nn_sgemm_ex(N, N, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 4, nullptr, NN_BIAS_NONE,
-                             static_cast<nn_activation>(9)),
+                             static_cast<nn_unary_op>(9)),
                  "activation=9");
     // Packed form: handle checks and k / n consistency.
     nn_packed_matrix* pb = nullptr;
@@ -358,14 +358,14 @@ TEST(Gemm, BadArguments) {
     EXPECT_EQ(pb, nullptr);
     expect_error(nn_sgemm_pack_b(N, -1, 4, b.data(), 4, &pb), "k=-1");
     ASSERT_EQ(nn_sgemm_pack_b(N, 4, 4, b.data(), 4, &pb), NN_OK) << nn_last_error();
-    expect_error(nn_sgemm_packed(N, 4, 4, 5, 1, a.data(), 5, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+    expect_error(nn_sgemm_packed(N, 4, 4, 5, 1, a.data(), 5, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_UNARY_IDENTITY),
                  "k=5");
-    expect_error(nn_sgemm_packed(N, 4, 3, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_ACT_NONE),
+    expect_error(nn_sgemm_packed(N, 4, 3, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_NONE, NN_UNARY_IDENTITY),
                  "n=3");
     expect_error(nn_sgemm_packed(N, 4, 4, 4, 1, a.data(), 4, nullptr, 0, c.data(), 4, nullptr, NN_BIAS_NONE,
-                                 NN_ACT_NONE),
+                                 NN_UNARY_IDENTITY),
                  "packed_b=NULL");
-    expect_error(nn_sgemm_packed(N, 4, 4, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_COL, NN_ACT_NONE),
+    expect_error(nn_sgemm_packed(N, 4, 4, 4, 1, a.data(), 4, pb, 0, c.data(), 4, nullptr, NN_BIAS_COL, NN_UNARY_IDENTITY),
                  "bias=NULL");
     nn_packed_matrix_destroy(pb);
 }
@@ -431,7 +431,7 @@ TEST(Gemm, BlockingVariants) {
                         c.alpha = (tr == 1) ? -1.0f : 0.7f;
                         c.beta = (tr == 2) ? 1.3f : 0.0f;
                         c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
-                        c.act = static_cast<nn_activation>((m + k + tr) % 5);
+                        c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
                         c.pad = tr % 2;
                         c.offset = (n + tr) % 2;
                         c.seed = seed++;

@@ -107,7 +107,7 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_sgemm", "null a", () => NativeMethods.nn_sgemm(N, N, 2, 2, 2, 1, null, 2, F, 2, 0, F, 2), "a"));
         cases.Add(S("nn_sgemm", "m*lda overflows int64", () => NativeMethods.nn_sgemm(N, N, Big, Big, Big, 1, F, Big, F, Big, 0, F, Big), "overflows int64"));
         cases.Add(S("nn_sgemm_ex", "bias_mode out of range", () => NativeMethods.nn_sgemm_ex(N, N, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, F, (nn_bias_mode)3, 0), "bias_mode"));
-        cases.Add(S("nn_sgemm_ex", "activation out of range", () => NativeMethods.nn_sgemm_ex(N, N, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, F, 0, (nn_activation)9), "activation"));
+        cases.Add(S("nn_sgemm_ex", "activation out of range", () => NativeMethods.nn_sgemm_ex(N, N, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, F, 0, (nn_unary_op)9), "activation"));
         cases.Add(S("nn_sgemm_ex", "null bias per row", () => NativeMethods.nn_sgemm_ex(N, N, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, null, nn_bias_mode.NN_BIAS_ROW, 0), "bias"));
         cases.Add(S("nn_sgemm_ex", "k*ldb overflows int64", () => NativeMethods.nn_sgemm_ex(N, N, 1, 1, Big, 1, F, Big, F, Big, 0, F, 1, null, 0, 0), "overflows int64"));
         cases.Add(S("nn_sgemm_pack_b", "null out", () => NativeMethods.nn_sgemm_pack_b(N, 2, 2, F, 2, null), "out"));
@@ -131,7 +131,7 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_bf16_pack_b", "k*ldb overflows int64", () => { nint p; return NativeMethods.nn_bf16_pack_b(N, Big, Big, F, Big, &p); }, "overflows int64"));
         cases.Add(S("nn_bf16_gemm_packed", "null packed_b", () => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 2, 1, F, 2, 0, 0, F, 2, null, 0, 0), "packed_b"));
         cases.Add(S("nn_bf16_gemm_packed", "k differs from the packed matrix", () => WithBf16Packed(p => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 3, 1, F, 3, p, 0, F, 2, null, 0, 0)), "packed matrix's k"));
-        cases.Add(S("nn_bf16_gemm_packed", "activation out of range", () => WithBf16Packed(p => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 2, 1, F, 2, p, 0, F, 2, null, 0, (nn_activation)9)), "activation"));
+        cases.Add(S("nn_bf16_gemm_packed", "activation out of range", () => WithBf16Packed(p => NativeMethods.nn_bf16_gemm_packed(N, 2, 2, 2, 1, F, 2, p, 0, F, 2, null, 0, (nn_unary_op)9)), "activation"));
         cases.Add(S("nn_bf16_gemm", "null a", () => NativeMethods.nn_bf16_gemm(N, N, 2, 2, 2, 1, null, 2, F, 2, 0, F, 2, null, 0, 0), "a"));
         cases.Add(S("nn_bf16_gemm", "trans_b out of range", () => NativeMethods.nn_bf16_gemm(N, (nn_transpose)5, 2, 2, 2, 1, F, 2, F, 2, 0, F, 2, null, 0, 0), "trans_b"));
         cases.Add(S("nn_bf16_gemm", "m*lda overflows int64", () => NativeMethods.nn_bf16_gemm(N, N, Big, 2, Big, 1, F, Big, F, 2, 0, F, 2, null, 0, 0), "overflows int64"));
@@ -146,7 +146,7 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_conv2d_output_size", "n*c*h*w overflows int64", () => { var d = Conv2d(); d.n = d.c = d.k = 1 << 20; d.h = d.w = 1 << 20; long a, b; return NativeMethods.nn_conv2d_output_size(&d, &a, &b); }, "overflows int64"));
         cases.Add(S("nn_conv2d_output_size", "dilation*(r-1) overflows int64", () => { var d = Conv2d(); d.dilation_h = long.MaxValue; long a, b; return NativeMethods.nn_conv2d_output_size(&d, &a, &b); }, "overflows int64"));
         cases.Add(S("nn_conv2d_forward", "null x", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward(&d, null, F, null, 0, F); }, "x"));
-        cases.Add(S("nn_conv2d_forward", "activation out of range", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward(&d, F, F, null, 7, F); }, "activation"));
+        cases.Add(S("nn_conv2d_forward", "activation out of range", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward(&d, F, F, null, (nn_unary_op)7, F); }, "activation"));
         cases.Add(S("nn_conv2d_forward", "k not divisible by groups", () => { var d = Conv2d(); d.groups = 2; d.k = 3; return NativeMethods.nn_conv2d_forward(&d, F, F, null, 0, F); }, "desc->k"));
         cases.Add(S("nn_conv2d_pack", "null out", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_pack(&d, F, null, null); }, "out"));
         cases.Add(S("nn_conv2d_pack", "null weight", () => { var d = Conv2d(); nint p; return NativeMethods.nn_conv2d_pack(&d, null, null, &p); }, "weight"));

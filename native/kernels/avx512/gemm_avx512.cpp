@@ -8,8 +8,7 @@
 #include <immintrin.h>
 
 
-#include "../common/gemm_dot.h"
-#include "../common/gemm_table.h"
+#include "../common/gemm_x86_tile.h"
 #include "../common/vecmath.h"
 #include "gemm_epilogue_avx512.h"
 #include "gemm/gemm.h"
@@ -25,17 +24,7 @@ constexpr int NR = 32;
 using epilogue512::apply_act;
 using epilogue512::first_n;
 
-// Element (r, current k) of A: row r sits at r * rs, split as (r / 3) * 3 * rs + (r % 3) * rs.
-inline const float& a_at(const float* a, int r, int64_t rs) {
-    return (a + (r / 3) * 3 * rs)[(r % 3) * rs];
-}
-
-// A_RS1: A's rows are adjacent (packed panel, or transposed A read in place), so the R
-// broadcasts use constant offsets. Otherwise (row-major A read in place) rows are reached from
-// four base pointers with offsets 0, rs, 2 * rs, which x86 addressing encodes without extra
-// registers, so nothing spills in the k loop.
-// HALF: the tile has at most NR / 2 columns, so only the first vector of each row is computed
-// (skinny N pays for its columns, not for a full-width tile).
+// R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
 template <int R, bool A_RS1, bool BP, bool HALF>
 void tile_body(const tile_args& t) {
     __m512 c0[R], c1[R];
@@ -66,19 +55,8 @@ void tile_body(const tile_args& t) {
     epilogue512::store<R>(t, c0, c1);
 }
 
-// The table's tile for R rows: half or full width by the tile's columns.
-template <int R, bool A_RS1, bool BP>
-void tile_impl(const tile_args& t) {
-    if (t.n <= NR / 2) tile_body<R, A_RS1, BP, true>(t);
-    else tile_body<R, A_RS1, BP, false>(t);
-}
-
-void dot(const dot_args& d) {
-    dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });
-}
-
 }  // namespace
 
-NN_GEMM_ISA_TABLE(avx512, table_impl::x86_variants, /*kc=*/512, /*nc=*/1024, &dot)
+NN_GEMM_X86_ISA_TABLE(avx512, /*kc=*/512, /*nc=*/1024)
 
 }  // namespace nn::gemm

@@ -47,10 +47,10 @@ struct lanes<nn::simd::V512> {
 template <class V>
 __attribute__((noinline)) typename V::reg activate(int act, typename V::reg x) {
     switch (act) {
-        case NN_ACT_RELU: return V::max(V::zero(), x);  // maxps(0, NaN) = NaN, like the reference
-        case NN_ACT_SIGMOID: return vecmath::sigmoid<V>(x);
-        case NN_ACT_TANH: return vecmath::tanh<V>(x);
-        case NN_ACT_GELU: return vecmath::gelu<V>(x);
+        case NN_UNARY_RELU: return V::max(V::zero(), x);  // maxps(0, NaN) = NaN, like the reference
+        case NN_UNARY_SIGMOID: return vecmath::sigmoid<V>(x);
+        case NN_UNARY_TANH: return vecmath::tanh<V>(x);
+        case NN_UNARY_GELU: return vecmath::gelu<V>(x);
         default: return x;
     }
 }

@@ -1,4 +1,4 @@
-// The scalar activations (nn_activation values) every reference kernel applies: one definition,
+// The scalar fused activations (nn_unary_op IDENTITY..GELU) every reference kernel applies: one definition,
 // so the references agree with each other bit for bit. ReLU keeps NaN (as maxps(0, NaN) does).
 #pragma once
 #include <cmath>
@@ -9,10 +9,10 @@ namespace nn::ref {
 
 inline float activate(int act, float v) {
     switch (act) {
-        case NN_ACT_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
-        case NN_ACT_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
-        case NN_ACT_TANH: return std::tanh(v);
-        case NN_ACT_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
+        case NN_UNARY_RELU: return v > 0.0f ? v : (v != v ? v : 0.0f);
+        case NN_UNARY_SIGMOID: return 1.0f / (1.0f + std::exp(-v));
+        case NN_UNARY_TANH: return std::tanh(v);
+        case NN_UNARY_GELU: return 0.5f * v * std::erfc(-v * 0.70710678118654752f);
         default: return v;
     }
 }

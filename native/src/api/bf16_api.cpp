@@ -44,7 +44,7 @@ NN_API nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, cons
 NN_API nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                                      const float* a, int64_t lda, const nn_bf16_matrix* packed_b, float beta,
                                      float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                                     nn_activation activation) {
+                                     nn_unary_op activation) {
     return nn::guard(__func__, [&] {
         nn::check_not_null(packed_b, "packed_b");
         nn::gemm_checks::check_a_c(trans_a, m, n, k, a, lda, c, ldc);
@@ -57,7 +57,7 @@ NN_API nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n,
 NN_API nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
                               float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                               float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                              nn_activation activation) {
+                              nn_unary_op activation) {
     return nn::guard(__func__, [&] {
         nn::gemm_checks::check_a_c(trans_a, m, n, k, a, lda, c, ldc);
         nn::gemm_checks::check_b(trans_b, k, n, b, ldb, /*read=*/m > 0 && n > 0);

@@ -7,8 +7,8 @@
 namespace {
 
 void check_activation(int32_t act) {
-    if (act < NN_CONV_ACTIVATION_NONE || act > NN_CONV_ACTIVATION_GELU)
-        nn::invalid_argument("activation must be one of NN_CONV_ACTIVATION_* (0..4). Received: activation=", act);
+    if (act < NN_UNARY_IDENTITY || act > NN_UNARY_GELU)
+        nn::invalid_argument("activation must be NN_UNARY_IDENTITY, RELU, SIGMOID, TANH or GELU (0..4). Received: activation=", act);
 }
 
 template <class Desc>
@@ -73,7 +73,7 @@ NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, 
 }
 
 NN_API nn_status nn_conv2d_forward(const nn_conv2d_desc* desc, const float* x, const float* weight, const float* bias,
-                                   int32_t activation, float* y) {
+                                   nn_unary_op activation, float* y) {
     return conv_forward(__func__, desc, x, weight, bias, activation, y);
 }
 
@@ -131,7 +131,7 @@ NN_API nn_status nn_conv1d_output_size(const nn_conv1d_desc* desc, int64_t* ol) 
 }
 
 NN_API nn_status nn_conv1d_forward(const nn_conv1d_desc* desc, const float* x, const float* weight, const float* bias,
-                                   int32_t activation, float* y) {
+                                   nn_unary_op activation, float* y) {
     return conv_forward(__func__, desc, x, weight, bias, activation, y);
 }
 

@@ -35,14 +35,14 @@ NN_API nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m,
                           int64_t ldc) {
     return nn::guard(__func__, [&] {
         sgemm_checked(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nullptr, NN_BIAS_NONE,
-                      NN_ACT_NONE);
+                      NN_UNARY_IDENTITY);
     });
 }
 
 NN_API nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k,
                              float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                              float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                             nn_activation activation) {
+                             nn_unary_op activation) {
     return nn::guard(__func__, [&] {
         sgemm_checked(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, bias_mode, activation);
     });
@@ -61,7 +61,7 @@ NN_API nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, con
 NN_API nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha,
                                  const float* a, int64_t lda, const nn_packed_matrix* packed_b, float beta,
                                  float* c, int64_t ldc, const float* bias, nn_bias_mode bias_mode,
-                                 nn_activation activation) {
+                                 nn_unary_op activation) {
     return nn::guard(__func__, [&] {
         nn::check_not_null(packed_b, "packed_b");
         check_a_c(trans_a, m, n, k, a, lda, c, ldc);

@@ -30,8 +30,8 @@ inline int64_t span(int64_t rows, int64_t cols, int64_t ld, const char* what) {
 inline nn::gemm::epilogue check_epilogue(int64_t m, int64_t n, const float* bias, int mode, int act) {
     if (mode < NN_BIAS_NONE || mode > NN_BIAS_COL)
         nn::invalid_argument("bias_mode must be NN_BIAS_NONE, NN_BIAS_ROW or NN_BIAS_COL. Received: bias_mode=", mode);
-    if (act < NN_ACT_NONE || act > NN_ACT_GELU)
-        nn::invalid_argument("activation must be an nn_activation (0..4). Received: activation=", act);
+    if (act < NN_UNARY_IDENTITY || act > NN_UNARY_GELU)
+        nn::invalid_argument("activation must be NN_UNARY_IDENTITY, RELU, SIGMOID, TANH or GELU (0..4). Received: activation=", act);
     if (mode == NN_BIAS_ROW) nn::check_buffer(bias, m * (n > 0 ? 1 : 0), "bias");
     if (mode == NN_BIAS_COL) nn::check_buffer(bias, n * (m > 0 ? 1 : 0), "bias");
     nn::gemm::epilogue ep;

@@ -323,8 +323,8 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     const float* bias = pc.bias.empty() ? nullptr : pc.bias.data();
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
     if (pc.a == algo::gemm) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
-    // The other kernels' epilogues apply bias and then the nn_activation subset (none, ReLU,
-    // sigmoid, tanh, GELU: the same values in nn_unary_op). A residual comes before the
+    // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
+    // (identity, ReLU, sigmoid, tanh, GELU). A residual comes before the
     // activation, so with one (or another activation) both run as one pass afterwards.
     const bool in_kernel = residual == nullptr && act <= NN_UNARY_GELU;
     const int kact = in_kernel ? act : 0;

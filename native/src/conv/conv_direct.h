@@ -25,7 +25,7 @@ struct direct_tile {
     int64_t taps;
     const float* w;     // [channels][taps][kmr], rows past mr unread
     const float* bias;  // mr values, or null
-    int act;            // nn_activation
+    int act;            // nn_unary_op, IDENTITY..GELU
     int mr;             // 1..kmr
     int64_t n0, np;     // np <= tile positions (nr)
     int64_t row0, col0; // n0 = row0 * wp + col0

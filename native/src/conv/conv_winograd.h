@@ -34,7 +34,7 @@ struct winograd_out {
     int64_t t0;          // flat tile index of the GEMM tile's column 0
     int64_t np;          // valid tiles (<= nt)
     int64_t th, tw, oh, ow;
-    int act;             // nn_activation
+    int act;             // nn_unary_op, IDENTITY..GELU
     int mr;              // output channels of the block (<= kmr)
 };
 

@@ -14,7 +14,7 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0,
 {
     public static readonly Activation None = new(ActivationKind.None);
 
-    /// <summary>The native epilogue code (nn_activation / nn_conv_activation), or -1 when it must run as its own pass.</summary>
+    /// <summary>The GEMM and plain-convolution epilogue code (nn_unary_op IDENTITY..GELU), or -1 when it must run as its own pass.</summary>
     public int EpilogueCode => Kind switch
     {
         ActivationKind.None => 0,

@@ -28,7 +28,7 @@ internal enum nn_isa : int
     NN_ISA_AVX512_BF16 = 4,
 }
 
-/// <summary>Unary element-wise functions, PyTorch semantics (gelu is the exact erf form).</summary>
+/// <summary>Unary element-wise functions, PyTorch semantics (gelu is the exact erf form). This is also the one activation type of every fused epilogue: nn_sgemm_ex, the bf16 GEMMs, nn_conv2d_forward and nn_conv1d_forward take the first five (NN_UNARY_IDENTITY for none, RELU, SIGMOID, TANH, GELU); nn_conv2d_packed_forward takes any of them.</summary>
 internal enum nn_unary_op : int
 {
     NN_UNARY_IDENTITY = 0,
@@ -77,26 +77,6 @@ internal enum nn_bias_mode : int
     NN_BIAS_NONE = 0,
     NN_BIAS_ROW = 1,
     NN_BIAS_COL = 2,
-}
-
-/// <summary>Activation applied last (PyTorch semantics; gelu is the exact erf form).</summary>
-internal enum nn_activation : int
-{
-    NN_ACT_NONE = 0,
-    NN_ACT_RELU = 1,
-    NN_ACT_SIGMOID = 2,
-    NN_ACT_TANH = 3,
-    NN_ACT_GELU = 4,
-}
-
-/// <summary>Convolution, pooling, normalization and dropout. Activations are NCHW (NCL in 1-D), dense, float32; weights use PyTorch's layout [k, c / groups, r, s]. Results do not depend on the thread count (reductions run in an order fixed by the shapes alone). Fused activation codes taken by nn_conv2d_forward / nn_conv1d_forward (int32_t activation). The numbering is shared with the GEMM section's activation codes.</summary>
-internal enum nn_conv_activation : int
-{
-    NN_CONV_ACTIVATION_NONE = 0,
-    NN_CONV_ACTIVATION_RELU = 1,
-    NN_CONV_ACTIVATION_SIGMOID = 2,
-    NN_CONV_ACTIVATION_TANH = 3,
-    NN_CONV_ACTIVATION_GELU = 4,
 }
 
 /// <summary>Recurrent cells, PyTorch semantics and layouts. G = 4 gates for LSTM (order i, f, g, o), 3 for GRU (order r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1-z)*n + z*h). Weights: w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] (both nullable = no bias).</summary>
@@ -313,11 +293,11 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_sgemm(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc);
 
-    /// <summary>C = act(alpha * op(A) * op(B) + beta * C + bias), the epilogue fused on each tile of C. bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE.</summary>
-    // C: nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    /// <summary>C = act(alpha * op(A) * op(B) + beta * C + bias), the epilogue fused on each tile of C. bias: m values for NN_BIAS_ROW, n values for NN_BIAS_COL, ignored (may be null) for NONE. activation: NN_UNARY_IDENTITY, RELU, SIGMOID, TANH or GELU (see nn_unary_op).</summary>
+    // C: nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_unary_op activation)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+    internal static partial nn_status nn_sgemm_ex(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_unary_op activation);
 
     /// <summary>Packs op(B) (k x n; see nn_sgemm for ldb) into a new handle *out. B is not referenced after the call. The layout belongs to the instruction set chosen in this process: do not persist it. Free with nn_packed_matrix_destroy.</summary>
     // C: nn_status nn_sgemm_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float * b, int64_t ldb, nn_packed_matrix ** out)
@@ -326,10 +306,10 @@ internal static unsafe partial class NativeMethods
     internal static partial nn_status nn_sgemm_pack_b(nn_transpose trans_b, long k, long n, float* b, long ldb, nint* @out);
 
     /// <summary>nn_sgemm_ex with a packed B; k and n must equal the packed matrix's. Bitwise equal to the unpacked call.</summary>
-    // C: nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_packed_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    // C: nn_status nn_sgemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_packed_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_unary_op activation)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_sgemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+    internal static partial nn_status nn_sgemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_unary_op activation);
 
     /// <summary>Frees a packed matrix. NULL is a no-op. Always NN_OK.</summary>
     // C: nn_status nn_packed_matrix_destroy(nn_packed_matrix * packed)
@@ -362,16 +342,16 @@ internal static unsafe partial class NativeMethods
     internal static partial nn_status nn_bf16_pack_b(nn_transpose trans_b, long k, long n, float* b, long ldb, nint* @out);
 
     /// <summary>The bf16 GEMM with a packed B; k and n must equal the packed matrix's. Bitwise equal to nn_bf16_gemm on the same B.</summary>
-    // C: nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_bf16_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    // C: nn_status nn_bf16_gemm_packed(nn_transpose trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const nn_bf16_matrix * packed_b, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_unary_op activation)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_bf16_gemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+    internal static partial nn_status nn_bf16_gemm_packed(nn_transpose trans_a, long m, long n, long k, float alpha, float* a, long lda, nint packed_b, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_unary_op activation);
 
     /// <summary>The bf16 GEMM with B rounded and packed during the call (both operands change every call, as in the backward pass of training).</summary>
-    // C: nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_activation activation)
+    // C: nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float * a, int64_t lda, const float * b, int64_t ldb, float beta, float * c, int64_t ldc, const float * bias, nn_bias_mode bias_mode, nn_unary_op activation)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_activation activation);
+    internal static partial nn_status nn_bf16_gemm(nn_transpose trans_a, nn_transpose trans_b, long m, long n, long k, float alpha, float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, float* bias, nn_bias_mode bias_mode, nn_unary_op activation);
 
     /// <summary>Frees a bf16 packed matrix. NULL is a no-op. Always NN_OK.</summary>
     // C: nn_status nn_bf16_matrix_destroy(nn_bf16_matrix * packed)
@@ -385,11 +365,11 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_output_size(nn_conv2d_desc* desc, long* oh, long* ow);
 
-    /// <summary>y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_CONV_ACTIVATION_*. y must not overlap x or weight.</summary>
-    // C: nn_status nn_conv2d_forward(const nn_conv2d_desc * desc, const float * x, const float * weight, const float * bias, int32_t activation, float * y)
+    /// <summary>y = act(conv(x, weight) + bias). bias [k] may be NULL. activation: NN_UNARY_IDENTITY, RELU, SIGMOID, TANH or GELU (see nn_unary_op). y must not overlap x or weight.</summary>
+    // C: nn_status nn_conv2d_forward(const nn_conv2d_desc * desc, const float * x, const float * weight, const float * bias, nn_unary_op activation, float * y)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_conv2d_forward(nn_conv2d_desc* desc, float* x, float* weight, float* bias, int activation, float* y);
+    internal static partial nn_status nn_conv2d_forward(nn_conv2d_desc* desc, float* x, float* weight, float* bias, nn_unary_op activation, float* y);
 
     /// <summary>dx = d(loss)/dx given dy = d(loss)/d(pre-activation output) [n, k, oh, ow]. dx is overwritten. (For a fused activation, turn the output gradient into dy with nn_unary_backward first.)</summary>
     // C: nn_status nn_conv2d_backward_data(const nn_conv2d_desc * desc, const float * dy, const float * weight, float * dx)
@@ -428,10 +408,10 @@ internal static unsafe partial class NativeMethods
     internal static partial nn_status nn_conv1d_output_size(nn_conv1d_desc* desc, long* ol);
 
     /// <summary>1-D forms of the three conv2d calls above, same semantics.</summary>
-    // C: nn_status nn_conv1d_forward(const nn_conv1d_desc * desc, const float * x, const float * weight, const float * bias, int32_t activation, float * y)
+    // C: nn_status nn_conv1d_forward(const nn_conv1d_desc * desc, const float * x, const float * weight, const float * bias, nn_unary_op activation, float * y)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_conv1d_forward(nn_conv1d_desc* desc, float* x, float* weight, float* bias, int activation, float* y);
+    internal static partial nn_status nn_conv1d_forward(nn_conv1d_desc* desc, float* x, float* weight, float* bias, nn_unary_op activation, float* y);
 
     // C: nn_status nn_conv1d_backward_data(const nn_conv1d_desc * desc, const float * dy, const float * weight, float * dx)
     [LibraryImport(LibraryName)]

@@ -11,7 +11,7 @@ public enum BiasMode
     Column = 2,
 }
 
-/// <summary>Activation applied last by <see cref="IKernels.Gemm"/> (matches nn_activation).</summary>
+/// <summary>Activation applied last by <see cref="IKernels.Gemm"/> (matches nn_unary_op IDENTITY..GELU).</summary>
 public enum GemmActivation
 {
     /// <summary>None.</summary>

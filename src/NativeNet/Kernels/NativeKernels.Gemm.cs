@@ -18,8 +18,8 @@ public sealed unsafe partial class NativeKernels
         fixed (float* pc = c)
         fixed (float* pbias = bias)
             NativeStatus.Check(precision == Precision.BFloat16
-                ? NativeMethods.nn_bf16_gemm(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_activation)activation)
-                : NativeMethods.nn_sgemm_ex(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_activation)activation));
+                ? NativeMethods.nn_bf16_gemm(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_unary_op)activation)
+                : NativeMethods.nn_sgemm_ex(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_unary_op)activation));
     }
 }
 
@@ -52,8 +52,8 @@ public sealed unsafe partial class NativeKernels
         fixed (float* pc = c)
         fixed (float* pbias = bias)
             NativeStatus.Check(packedB.Precision == Precision.BFloat16
-                ? NativeMethods.nn_bf16_gemm_packed(ta, m, n, k, alpha, pa, lda, handle, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_activation)activation)
-                : NativeMethods.nn_sgemm_packed(ta, m, n, k, alpha, pa, lda, handle, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_activation)activation));
+                ? NativeMethods.nn_bf16_gemm_packed(ta, m, n, k, alpha, pa, lda, handle, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_unary_op)activation)
+                : NativeMethods.nn_sgemm_packed(ta, m, n, k, alpha, pa, lda, handle, beta, pc, ldc, pbias, (nn_bias_mode)biasMode, (nn_unary_op)activation));
         GC.KeepAlive(packedB);
     }
 

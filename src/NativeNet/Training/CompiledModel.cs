@@ -176,7 +176,7 @@ public sealed class CompiledModel
     {
         Generator.ManualSeed((ulong)(uint)seed);
         var cbs = callbacks?.ToList() ?? [];
-        _watchdog = cbs.OfType<NanWatchdog>().FirstOrDefault();
+        _stepHooks = cbs.OfType<IStepHook>().ToArray();
         var context = new ModelTrainingContext(Model, Optimizer) { Epochs = epochs, WritesFiles = parallel is not { Rank: > 0 } };
         var history = context.History;
         foreach (var cb in cbs) cb.OnTrainBegin(context);
@@ -206,7 +206,7 @@ public sealed class CompiledModel
         }
         finally
         {
-            _watchdog = null;
+            _stepHooks = [];
             Model.Train();
             Optimizer.ZeroGrad();
         }
@@ -217,7 +217,7 @@ public sealed class CompiledModel
     private readonly Stopwatch _epochWatch = new();
 
     // Checked inside each step (between backward and the optimizer step), which callbacks cannot reach.
-    private NanWatchdog? _watchdog;
+    private IStepHook[] _stepHooks = [];
 
     // One epoch of training; null when cancelled before it finished.
     private Dictionary<string, double>? TrainEpoch(DataLoader loader, int epoch, int epochs, IReadOnlyDictionary<int, double>? classWeights,
@@ -292,16 +292,16 @@ public sealed class CompiledModel
         var output = Model.Forward(x);
         var loss = _adapter.Compute(output, batch.Targets, batch.TargetWidth, SampleWeights(batch, classWeights));
         float value = loss.Item();
+        foreach (var hook in _stepHooks) hook.OnLoss(value);
         if (!float.IsFinite(value))
         {
-            _watchdog?.CheckLoss(value);
             throw new InvalidOperationException($"The loss became {value} at batch {batch.Index}; lower the learning rate or check the inputs for NaN.");
         }
         Optimizer.ZeroGrad();
         loss.Backward();
-        _watchdog?.CheckGradients();
+        foreach (var hook in _stepHooks) hook.OnGradients();
         Optimizer.Step();
-        _watchdog?.CheckParameters();
+        foreach (var hook in _stepHooks) hook.OnStepEnd();
         probabilities = _adapter.ToProbabilities(output);
         return value;
     }
@@ -323,16 +323,16 @@ public sealed class CompiledModel
         }
         parallel.SumInPlace(lossSum);
         double value = lossSum[0] / batch.Count;
+        foreach (var hook in _stepHooks) hook.OnLoss(value);
         if (!double.IsFinite(value))
         {
-            _watchdog?.CheckLoss((float)value);
             throw new InvalidOperationException($"The loss became {value} at batch {batch.Index}; lower the learning rate or check the inputs for NaN.");
         }
         Optimizer.ZeroGrad();
         parallel.Backward(loss, (float)shard.Count / batch.Count);
-        _watchdog?.CheckGradients();
+        foreach (var hook in _stepHooks) hook.OnGradients();
         Optimizer.Step();
-        _watchdog?.CheckParameters();
+        foreach (var hook in _stepHooks) hook.OnStepEnd();
         probabilities = output is null ? [] : _adapter.ToProbabilities(output);
         return value;
     }

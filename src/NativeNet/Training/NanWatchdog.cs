@@ -17,7 +17,7 @@ public enum NonFiniteKind
 /// Stops training at the first NaN or ±Inf in the loss, a gradient or a parameter, naming the
 /// step, layer and parameter, and leaves the model (and <see cref="CheckpointPath"/>, when given)
 /// holding the weights of the last good step. Pass it to <c>CompiledModel.Fit</c> among the
-/// callbacks; in a hand-written loop call <see cref="Reset"/> once, then <see cref="CheckLoss"/>,
+/// callbacks (its <see cref="IStepHook"/> calls run the checks); in a hand-written loop call <see cref="Reset"/> once, then <see cref="CheckLoss"/>,
 /// <see cref="CheckGradients"/> (after backward) and <see cref="CheckParameters"/> (after the
 /// optimizer step) every step.
 /// </summary>
@@ -26,7 +26,7 @@ public enum NonFiniteKind
 /// the update) has already destroyed the weights; the watchdog copies every parameter into
 /// buffers it allocated once, so restoring costs no allocation and the snapshot is one step old at most.
 /// </remarks>
-public sealed class NanWatchdog : Callback
+public sealed class NanWatchdog : Callback, IStepHook
 {
     private readonly Module _model;
     private (string Name, Tensor Value)[] _params = [];
@@ -76,6 +76,10 @@ public sealed class NanWatchdog : Callback
     {
         if (CheckpointPath is not null) ModelWeights.Save(_model, CheckpointPath);
     }
+
+    void IStepHook.OnLoss(double loss) => CheckLoss(loss);
+    void IStepHook.OnGradients() => CheckGradients();
+    void IStepHook.OnStepEnd() => CheckParameters();
 
     /// <summary>Throws <see cref="TrainingDivergedException"/> when <paramref name="loss"/> is not finite.</summary>
     public void CheckLoss(double loss)

@@ -127,6 +127,40 @@ public class FitTests
         Assert.True(ClassificationMetrics.Accuracy(test.GetLabels(), ClassificationMetrics.Threshold(p)) >= 0.95);
     }
 
+    // Records, per step, the loss, whether the gradient was there before the step, and whether the
+    // step then changed the weight: proves the order loss → gradients → step → OnBatchEnd.
+    private sealed class StepRecorder(Linear layer) : Callback, IStepHook
+    {
+        private float[] _before = [];
+        public List<string> Events { get; } = [];
+
+        public void OnLoss(double loss) => Events.Add(double.IsFinite(loss) && loss > 0 ? "loss" : $"loss={loss}");
+
+        public void OnGradients()
+        {
+            var g = layer.Weight.Grad;
+            Events.Add(g is not null && g.AsSpan().ToArray().Any(v => v != 0) ? "grad" : "grad missing");
+            _before = layer.Weight.AsSpan().ToArray();
+        }
+
+        public void OnStepEnd() => Events.Add(layer.Weight.AsSpan().SequenceEqual(_before) ? "step unchanged" : "step");
+
+        public override void OnBatchEnd(TrainingContext context, int batch, double loss) => Events.Add("batch");
+    }
+
+    [Fact]
+    public void StepHooksSeeTheLossTheGradientsAndTheStepInOrder()
+    {
+        var (train, _, _) = Parts.Value;
+        using var model = Mlp(5, dropout: 0);
+        var recorder = new StepRecorder((Linear)model[0]);
+        var compiled = model.Compile(new SGD(model.Parameters(), lr: 0.05), new BCEWithLogitsLoss());
+        compiled.Fit(train, epochs: 2, batchSize: 64, callbacks: [recorder]);
+        int steps = 2 * ((train.Count + 63) / 64);
+        var expected = Enumerable.Range(0, steps).SelectMany(_ => new[] { "loss", "grad", "step", "batch" });
+        Assert.Equal(expected, recorder.Events);
+    }
+
     [Fact]
     public void CallbacksSeeLearningRateAndLogsDuringFit()
     {

@@ -15,7 +15,7 @@ internal sealed unsafe class PackedGemmStep(string label, long m, long n, long k
         float* py = plan.F(y);
         bool fused = act.EpilogueCode >= 0;
         Native.Check(NativeMethods.nn_sgemm_packed(nn_transpose.NN_NO_TRANS, m, n, k, 1f, plan.F(a), k, packed, 0f, py, n,
-            bias, bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, fused ? (nn_activation)act.EpilogueCode : nn_activation.NN_ACT_NONE));
+            bias, bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, fused ? (nn_unary_op)act.EpilogueCode : nn_unary_op.NN_UNARY_IDENTITY));
         if (!fused) act.Apply(py, py, m * n);
     }
 }
@@ -39,7 +39,7 @@ internal sealed unsafe class GemmStep(string label, bool transA, bool transB, lo
             Native.Check(NativeMethods.nn_sgemm_ex(transA ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS,
                 transB ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS, m, n, k, alpha,
                 pa + aOffsets[i], transA ? m : k, pb + bOffsets[i], transB ? k : n, 0f, py + i * m * n, n,
-                bias, bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, fused ? (nn_activation)act.EpilogueCode : nn_activation.NN_ACT_NONE));
+                bias, bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, fused ? (nn_unary_op)act.EpilogueCode : nn_unary_op.NN_UNARY_IDENTITY));
         if (!fused) act.Apply(py, py, batches * m * n);
     }
 }

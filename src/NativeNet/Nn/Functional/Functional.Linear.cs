@@ -15,12 +15,12 @@ public static partial class Functional
 
     /// <summary>
     /// act(x·Wᵀ + b) as one GEMM with the bias and activation fused into its epilogue and one
-    /// autograd node. <paramref name="activation"/> is None or Relu (the fusions whose backward
-    /// needs only the output). <paramref name="packedWeight"/>, when given, is Wᵀ packed by the
+    /// autograd node. <paramref name="activation"/> is one that <see cref="LinearFuses"/> accepts
+    /// (the fusions whose backward needs only the output). <paramref name="packedWeight"/>, when given, is Wᵀ packed by the
     /// current backend from the weight's present values (see <see cref="NativeNet.Nn.Linear"/>), in
     /// <paramref name="precision"/>. <see cref="Precision.BFloat16"/>: the forward product and both
     /// backward products (dX, dW) take bf16 operands with float32 accumulation; the bias gradient,
-    /// the ReLU mask and everything else stay float32.
+    /// the activation's gradient and everything else stay float32.
     /// </summary>
     internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, GemmActivation activation, PackedMatrix? packedWeight,
                                   Precision precision = Precision.Float32)
@@ -34,8 +34,8 @@ public static partial class Functional
             throw new ArgumentException($"input's last dimension must be in_features={inF}. Received: input shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         if (bias is not null && (bias.Rank != 1 || bias.ShapeRef[0] != outF))
             throw new ArgumentException($"bias must have shape [{outF}]. Received: shape={Tensor.ShapeString(bias.ShapeRef)}", nameof(bias));
-        if (activation != GemmActivation.None && activation != GemmActivation.Relu)
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Linear fuses only None or Relu.");
+        if (!LinearFuses(activation))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, $"Linear fuses only None, Relu, Sigmoid or Tanh. Received: activation={activation}");
         int m = inF == 0 ? 1 : input.Count / inF;
         for (int i = 0; i < input.Rank - 1 && inF == 0; i++) m *= input.ShapeRef[i];
         var shape = input.ShapeChecked();
@@ -50,16 +50,17 @@ public static partial class Functional
         var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
         if (Autograd.Needs(inputs))
         {
-            Autograd.Record(activation == GemmActivation.Relu ? "LinearRelu" : "Linear", y, inputs, gy =>
+            Autograd.Record(activation == GemmActivation.None ? "Linear" : "Linear" + activation, y, inputs, gy =>
             {
                 var k = K;
                 Tensor? gx = null, gw = null, gb = null, masked = null;
                 var g = gy;
-                if (activation == GemmActivation.Relu)
+                if (activation != GemmActivation.None)
                 {
-                    // y = relu(z) > 0 exactly where z > 0, so the output alone masks the gradient.
+                    // Each fused activation's derivative follows from its output (relu: y > 0 exactly
+                    // where z > 0; sigmoid: y(1 − y); tanh: 1 − y²), so y stands in for z.
                     masked = Tensor.Empty(gy.ShapeChecked(), register: false);
-                    k.UnaryBackward(UnaryOp.Relu, y.Data, y.Data, gy.Data, masked.AsSpan(), 0f);
+                    k.UnaryBackward(EpilogueFusion.ToUnaryOp(activation), y.Data, y.Data, gy.Data, masked.AsSpan(), 0f);
                     g = masked;
                 }
                 if (input.RequiresGrad)
@@ -86,6 +87,10 @@ public static partial class Functional
         GC.KeepAlive(bias);
         return y;
     }
+
+    /// <summary>The activations <see cref="Linear(Tensor, Tensor, Tensor?, GemmActivation, PackedMatrix?, Precision)"/> fuses: those whose derivative follows from the output.</summary>
+    internal static bool LinearFuses(GemmActivation activation) =>
+        activation is GemmActivation.None or GemmActivation.Relu or GemmActivation.Sigmoid or GemmActivation.Tanh;
 
     /// <summary>dst[j] = Σ_i src[i, j] for src [rows, cols].</summary>
     internal static void ColumnSums(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)

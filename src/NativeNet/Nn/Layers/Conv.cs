@@ -57,55 +57,27 @@ public sealed class Conv2d : Module
         return Functional.Conv2d(input, w, b, Stride, Padding, Dilation, Groups, g => PackedWeights(g, w, b));
     }
 
-    // Packed-weights cache, as Linear's: inference runs the same weights again and again, and the
-    // Winograd, direct and GEMM paths transform or repack them on every plain call. They are packed
-    // on the second forward that finds weight and bias unchanged (same tensors, same storage
-    // Versions, same backend, same geometry but the batch) and reused while they stay so; a training
-    // step writes the weight, which bumps its Version, so training never packs. A stale pack is left
-    // to its finalizer rather than disposed, so a forward on another thread that still holds it
-    // stays memory-safe.
-    private readonly object _packLock = new();
-    private (Tensor? Weight, int WeightVersion, Tensor? Bias, int BiasVersion, IKernels? Kernels, Conv2dGeometry Geometry) _seen;
-    private PackedConv2d? _packed;
+    // Packed-weights cache (see PackedWeightsCache): weight and bias in the layout of the algorithm
+    // the geometry picks (Winograd-transformed, tiled or GEMM panels); any batch reuses them.
+    private readonly record struct PackKey(Tensor Weight, int WeightVersion, Tensor? Bias, int BiasVersion, IKernels Kernels, Conv2dGeometry Geometry);
+    private readonly PackedWeightsCache<PackKey, PackedConv2d> _packs = new();
 
     private PackedConv2d? PackedWeights(Conv2dGeometry g, Tensor w, Tensor? b)
     {
-        var kernels = KernelProvider.Current;
-        var now = (w, w.Version, b, b?.Version ?? 0, kernels, g with { Batch = 0 });
-        lock (_packLock)
+        var key = new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 });
+        return _packs.Get(key, () =>
         {
-            if (ReferenceEquals(now.w, _seen.Weight) && now.Item2 == _seen.WeightVersion && ReferenceEquals(now.b, _seen.Bias) &&
-                now.Item4 == _seen.BiasVersion && ReferenceEquals(kernels, _seen.Kernels) && now.Item6 == _seen.Geometry)
-            {
-                if (_packed is null)
-                {
-                    _packed = kernels.PackConv2d(g, w.Data, b is null ? default : b.Data);
-                    GC.KeepAlive(w);
-                    GC.KeepAlive(b);
-                }
-                return _packed;
-            }
-            _seen = now;
-            _packed = null;
-            return null;
-        }
+            var packed = key.Kernels.PackConv2d(g, w.Data, b is null ? default : b.Data);
+            GC.KeepAlive(w);
+            GC.KeepAlive(b);
+            return packed;
+        });
     }
 
     /// <summary>True while a packed copy of the present weights is cached (for tests).</summary>
-    internal bool HasPackedWeights
-    {
-        get { lock (_packLock) return _packed is not null; }
-    }
+    internal bool HasPackedWeights => _packs.HasPacked;
 
-    private protected override void DisposeCaches()
-    {
-        lock (_packLock)
-        {
-            _packed?.Dispose();
-            _packed = null;
-            _seen = default;
-        }
-    }
+    private protected override void DisposeCaches() => _packs.Clear();
 
     /// <inheritdoc />
     public override ModuleSpec ToSpec() => new ModuleSpec("Conv2d").With("in_channels", InChannels).With("out_channels", OutChannels)

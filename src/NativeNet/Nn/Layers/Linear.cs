@@ -4,7 +4,7 @@ using NativeNet.Kernels;
 namespace NativeNet.Nn;
 
 /// <summary>y = x·Wᵀ + b. weight [out_features, in_features], bias [out_features] (PyTorch layout and init).</summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, IEpilogueFusable
 {
     /// <summary>Creates the layer with PyTorch's default initialization.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
@@ -35,68 +35,38 @@ public sealed class Linear : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Forward(input, GemmActivation.None);
 
-    /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following ReLU this way).</summary>
+    bool IEpilogueFusable.CanFuse(GemmActivation activation) => Functional.LinearFuses(activation);
+
+    Tensor IEpilogueFusable.Forward(Tensor input, GemmActivation activation) => Forward(input, activation);
+
+    /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following activation this way).</summary>
     internal Tensor Forward(Tensor input, GemmActivation activation)
     {
         var w = Weight;
         return Functional.Linear(input, w, Bias, activation, PackedWeight(w), Precision);
     }
 
-    // Packed-weight cache. Inference runs the same weights through the GEMM again and again, and
-    // packing Wᵀ into the micro-kernel layout on every call costs a pass over the weights. The
-    // weight is packed on the second forward that finds it unchanged (same tensor, same storage
-    // Version, same backend) and reused while it stays so; a training step writes the weight, which
-    // bumps the Version, so training never packs. The pack is in the module's Precision (a change of
-    // precision repacks). A stale pack is left to its finalizer rather than
-    // disposed, so a forward on another thread that still holds it stays memory-safe.
-    private readonly object _packLock = new();
-    private Tensor? _seenWeight;
-    private int _seenVersion;
-    private IKernels? _seenKernels;
-    private Precision _seenPrecision;
-    private PackedMatrix? _packed;
+    // Packed-weight cache (see PackedWeightsCache): Wᵀ in the micro-kernel layout, in the module's
+    // Precision (a change of precision repacks).
+    private readonly record struct PackKey(Tensor Weight, int Version, IKernels Kernels, Precision Precision);
+    private readonly PackedWeightsCache<PackKey, PackedMatrix> _packs = new();
 
     private PackedMatrix? PackedWeight(Tensor w)
     {
-        var kernels = KernelProvider.Current;
-        int version = w.Version;
-        var precision = Precision;
-        lock (_packLock)
+        var key = new PackKey(w, w.Version, KernelProvider.Current, Precision);
+        return _packs.Get(key, () =>
         {
-            if (ReferenceEquals(w, _seenWeight) && version == _seenVersion && ReferenceEquals(kernels, _seenKernels) && precision == _seenPrecision)
-            {
-                if (_packed is null)
-                {
-                    // transB: the GEMM computes x·Wᵀ, so op(B) = Wᵀ is in_features × out_features.
-                    _packed = kernels.PackB(true, InFeatures, OutFeatures, w.Data, InFeatures, precision);
-                    GC.KeepAlive(w);
-                }
-                return _packed;
-            }
-            _seenWeight = w;
-            _seenVersion = version;
-            _seenKernels = kernels;
-            _seenPrecision = precision;
-            _packed = null;
-            return null;
-        }
+            // transB: the GEMM computes x·Wᵀ, so op(B) = Wᵀ is in_features × out_features.
+            var packed = key.Kernels.PackB(true, InFeatures, OutFeatures, w.Data, InFeatures, key.Precision);
+            GC.KeepAlive(w);
+            return packed;
+        });
     }
 
     /// <summary>True while a packed copy of the present weight is cached (for tests).</summary>
-    internal bool HasPackedWeight
-    {
-        get { lock (_packLock) return _packed is not null; }
-    }
+    internal bool HasPackedWeight => _packs.HasPacked;
 
-    private protected override void DisposeCaches()
-    {
-        lock (_packLock)
-        {
-            _packed?.Dispose();
-            _packed = null;
-            _seenWeight = null;
-        }
-    }
+    private protected override void DisposeCaches() => _packs.Clear();
 
     /// <inheritdoc />
     public override ModuleSpec ToSpec() => new ModuleSpec("Linear").With("in_features", InFeatures).With("out_features", OutFeatures).With("bias", Bias is not null);

@@ -45,12 +45,13 @@ public sealed class Sequential : Module
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            // Linear then ReLU: one GEMM with the activation in its epilogue, one autograd node, no
-            // intermediate tensor (the pre-activation is never visible outside this call).
+            // A layer then an activation its epilogue can apply: one kernel call, one autograd node,
+            // no intermediate tensor (the pre-activation is never visible outside this call).
             // Hooked layers run one by one, so each hook sees its own layer's output.
-            if (_layers[i] is Linear linear && i + 1 < _layers.Count && _layers[i + 1] is ReLU && !linear.HasForwardHooks && !_layers[i + 1].HasForwardHooks)
+            if (_layers[i] is IEpilogueFusable fusable && i + 1 < _layers.Count && !_layers[i].HasForwardHooks && !_layers[i + 1].HasForwardHooks
+                && EpilogueFusion.ActivationOf(_layers[i + 1]) is { } activation && fusable.CanFuse(activation))
             {
-                x = linear.Forward(x, GemmActivation.Relu);
+                x = fusable.Forward(x, activation);
                 i++;
                 continue;
             }

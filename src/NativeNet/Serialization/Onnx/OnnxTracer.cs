@@ -19,7 +19,7 @@ internal static class OnnxTracer
 {
     private static readonly string[] Supported =
     [
-        "Linear", "LinearRelu", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm", "Softmax", "LogSoftmax",
+        "Linear", "LinearRelu", "LinearSigmoid", "LinearTanh", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm", "Softmax", "LogSoftmax",
         "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "AddScalar", "SubScalar", "MulScalar", "DivScalar", "MatMul", "Clamp",
         "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Square", "Gelu", "LeakyRelu", "Elu", "Relu6", "Hardsigmoid", "Softplus",
         "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim",
@@ -112,7 +112,7 @@ internal static class OnnxTracer
             values[output] = node.Name switch
             {
                 "Linear" => Linear(ins, hint),
-                "LinearRelu" => b.Node("Relu", [Linear(ins, hint + "_linear")], hint),
+                "LinearRelu" or "LinearSigmoid" or "LinearTanh" => b.Node(node.Name["Linear".Length..], [Linear(ins, hint + "_linear")], hint),
                 "Conv2d" => Conv(Spec(node), ins, hint),
                 "MaxPool2d" => b.Node("MaxPool", [X(0)], hint, PoolAttributes(Spec(node))),
                 "AvgPool2d" => b.Node("AveragePool", [X(0)], hint,
