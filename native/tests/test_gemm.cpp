@@ -287,7 +287,7 @@ TEST(Gemm, SkinnyNRowGroups) {
                     c.alpha = variant ? 0.7f : 1.0f;
                     c.beta = variant ? 1.3f : 0.0f;
                     c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
-                    c.act = static_cast<nn_activation>((m + k + variant) % 5);
+                    c.act = static_cast<nn_unary_op>((m + k + variant) % 5);
                     c.seed = seed++;
                     std::vector<float> one, two, packed;
                     {
