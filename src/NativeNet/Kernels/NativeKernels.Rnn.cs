@@ -28,22 +28,57 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
-    public long RnnWorkspaceSize(in RnnDescriptor d)
-    {
-        d.Validate();
-        var desc = RnnDesc(d);
-        long floats;
-        NativeStatus.Check(NativeMethods.nn_rnn_workspace_size(&desc, &floats));
-        return floats;
-    }
+    public long RnnWorkspaceSize(in RnnDescriptor d) => Floats(d, &NativeMethods.nn_rnn_workspace_size);
 
     /// <inheritdoc />
     public void RnnForward(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
     {
-        bool lstm = d.Cell == RnnCell.Lstm;
-        // c0 / cN belong to LSTM only: the native call must not see them for GRU.
-        if (!lstm) { c0 = default; cN = default; }
+        if (d.Cell != RnnCell.Lstm) { c0 = default; cN = default; }   // c0 / cN belong to LSTM only: the native call must not see them for GRU
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnWorkspaceSize(d));
+        RunSequence(d, x, wIh, wHh, bIh, bHh, h0, c0, y, hN, cN, workspace, &NativeMethods.nn_rnn_forward);
+    }
+
+    /// <inheritdoc />
+    public long RnnPackSize(in RnnDescriptor d) => Floats(d, &NativeMethods.nn_rnn_pack_size);
+
+    /// <inheritdoc />
+    public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed)
+    {
+        KernelChecks.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
+        KernelChecks.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
+        var desc = RnnDesc(d);
+        fixed (float* pw = wHh)
+        fixed (float* pp = packed)
+            NativeStatus.Check(NativeMethods.nn_rnn_pack(&desc, pw, pp));
+    }
+
+    /// <inheritdoc />
+    public long RnnInferWorkspaceSize(in RnnDescriptor d) => Floats(d, &NativeMethods.nn_rnn_infer_workspace_size);
+
+    /// <inheritdoc />
+    public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
+    {
+        if (d.Cell != RnnCell.Lstm) { c0 = default; cN = default; }
+        KernelChecks.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
+        // The packed weight stands in for w_hh; its size was checked against the layout above.
+        RnnChecks(d, x.Length, wIh.Length, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
+        RunSequence(d, x, wIh, packedHh, bIh, bHh, h0, c0, y, hN, cN, workspace, &NativeMethods.nn_rnn_infer);
+    }
+
+    // A size query of the recurrent C ABI (floats for a descriptor).
+    private static long Floats(in RnnDescriptor d, delegate*<nn_rnn_desc*, long*, nn_status> query)
+    {
+        d.Validate();
+        var desc = RnnDesc(d);
+        long floats;
+        NativeStatus.Check(query(&desc, &floats));
+        return floats;
+    }
+
+    // nn_rnn_forward and nn_rnn_infer take the same arguments (w_hh or its packed copy); the outputs are checked here.
+    private static void RunSequence(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace,
+        delegate*<nn_rnn_desc*, float*, float*, float*, float*, float*, float*, float*, long*, float*, float*, float*, float*, nn_status> run)
+    {
         long bh = (long)d.Batch * d.HiddenSize;
         KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
         KernelChecks.AtLeast(bh, hN.Length, nameof(hN));
@@ -60,65 +95,7 @@ public sealed unsafe partial class NativeKernels
         fixed (float* phn = hN)
         fixed (float* pcn = cN)
         fixed (float* pws = workspace)
-            NativeStatus.Check(NativeMethods.nn_rnn_forward(&desc, px, pwi, pwh, pbi, pbh, ph0, pc0, null, py, phn, pcn, pws));
-    }
-
-    /// <inheritdoc />
-    public long RnnPackSize(in RnnDescriptor d)
-    {
-        d.Validate();
-        var desc = RnnDesc(d);
-        long floats;
-        NativeStatus.Check(NativeMethods.nn_rnn_pack_size(&desc, &floats));
-        return floats;
-    }
-
-    /// <inheritdoc />
-    public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed)
-    {
-        KernelChecks.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
-        KernelChecks.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
-        var desc = RnnDesc(d);
-        fixed (float* pw = wHh)
-        fixed (float* pp = packed)
-            NativeStatus.Check(NativeMethods.nn_rnn_pack(&desc, pw, pp));
-    }
-
-    /// <inheritdoc />
-    public long RnnInferWorkspaceSize(in RnnDescriptor d)
-    {
-        d.Validate();
-        var desc = RnnDesc(d);
-        long floats;
-        NativeStatus.Check(NativeMethods.nn_rnn_infer_workspace_size(&desc, &floats));
-        return floats;
-    }
-
-    /// <inheritdoc />
-    public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
-    {
-        bool lstm = d.Cell == RnnCell.Lstm;
-        if (!lstm) { c0 = default; cN = default; }
-        KernelChecks.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
-        // The packed weight stands in for w_hh; its size was checked against the layout above.
-        RnnChecks(d, x.Length, wIh.Length, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
-        long bh = (long)d.Batch * d.HiddenSize;
-        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
-        KernelChecks.AtLeast(bh, hN.Length, nameof(hN));
-        if (!cN.IsEmpty) KernelChecks.AtLeast(bh, cN.Length, nameof(cN));
-        var desc = RnnDesc(d);
-        fixed (float* px = x)
-        fixed (float* pwi = wIh)
-        fixed (float* pph = packedHh)
-        fixed (float* pbi = bIh)
-        fixed (float* pbh = bHh)
-        fixed (float* ph0 = h0)
-        fixed (float* pc0 = c0)
-        fixed (float* py = y)
-        fixed (float* phn = hN)
-        fixed (float* pcn = cN)
-        fixed (float* pws = workspace)
-            NativeStatus.Check(NativeMethods.nn_rnn_infer(&desc, px, pwi, pph, pbi, pbh, ph0, pc0, null, py, phn, pcn, pws));
+            NativeStatus.Check(run(&desc, px, pwi, pwh, pbi, pbh, ph0, pc0, null, py, phn, pcn, pws));
     }
 
     /// <inheritdoc />
