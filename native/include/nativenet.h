@@ -370,6 +370,14 @@ typedef struct nn_conv2d_packed nn_conv2d_packed;
 NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight, const float* bias,
                                 nn_conv2d_packed** out);
 
+/** nn_conv2d_pack for bf16 products (float32 in and out, as the bf16 GEMM): where the shape
+ *  takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once
+ *  here and each transformed input tile when it is formed, products and sums in float32 (on
+ *  vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the rounded values). The other
+ *  algorithms keep float32 products. */
+NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                                     nn_conv2d_packed** out);
+
 /**
  * y = act(conv(x) + bias + residual) for a batch of n >= 1 images (the packed descriptor's
  * other sizes). residual [n, k, oh, ow] may be NULL; y must not overlap x or residual. activation: any element-wise op of nn_unary_op (ReLU6,

@@ -119,13 +119,56 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t n, uin
         }
 }
 
+// Winograd's transform-domain GEMM (kernels::winograd_gemm): WKMR output channels (one 32-bit
+// broadcast of a U pair each) by WNV zmm of V pairs (16 tiles each), 24 accumulators, the shape
+// of the float32 AVX-512 Winograd GEMM (8 x 48) with a pair of input channels per step.
+constexpr int WKMR = 8, WNV = 3, WNT = 16 * WNV;
+
+void winograd_gemm(const uint32_t* u, const uint32_t* v, int64_t vs, int64_t pairs, const float* init, float* m) {
+    __m512 acc[WKMR][WNV];
+#pragma GCC unroll 8
+    for (int r = 0; r < WKMR; ++r) {
+        const __m512 start = init ? _mm512_set1_ps(init[r]) : _mm512_setzero_ps();
+#pragma GCC unroll 3
+        for (int j = 0; j < WNV; ++j) acc[r][j] = start;
+    }
+    for (int64_t cp = 0; cp < pairs; ++cp) {
+        __m512bh vv[WNV];
+#pragma GCC unroll 3
+        for (int j = 0; j < WNV; ++j) vv[j] = (__m512bh)_mm512_loadu_si512(v + cp * vs + 16 * j);
+#pragma GCC unroll 8
+        for (int r = 0; r < WKMR; ++r) {
+            const __m512bh uv = (__m512bh)_mm512_set1_epi32(static_cast<int>(u[cp * WKMR + r]));
+#pragma GCC unroll 3
+            for (int j = 0; j < WNV; ++j) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], uv, vv[j]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < WKMR; ++r)
+#pragma GCC unroll 3
+        for (int j = 0; j < WNV; ++j) _mm512_storeu_ps(m + r * WNT + 16 * j, acc[r][j]);
+}
+
+void row_pairs(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* dst, int64_t dvs) {
+    for (int64_t cp = 0; 2 * cp < rows; ++cp) {
+        const float* even = src + 2 * cp * vs;
+        const float* odd = 2 * cp + 1 < rows ? even + vs : nullptr;
+        for (int64_t q = 0; q < n; q += 16) {
+            const int64_t left = n - q;
+            const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+            _mm512_mask_storeu_epi32(dst + cp * dvs + q, m, pairs_of_runs(even + q, odd ? odd + q : nullptr, m));
+        }
+    }
+}
+
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
 
 }  // namespace
 
 const kernels* avx512_bf16_kernels() noexcept {
-    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack_b};
+    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack_b,
+                               WKMR, WNT, &winograd_gemm, &row_pairs};
     return &table;
 }
 

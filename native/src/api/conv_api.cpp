@@ -97,6 +97,17 @@ NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight,
     });
 }
 
+NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                                     nn_conv2d_packed** out) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(out, "out");
+        *out = nullptr;
+        auto p = conv_shape(desc);
+        nn::check_not_null(weight, "weight");
+        *out = new nn_conv2d_packed{nn::conv::pack(p, weight, bias, true)};
+    });
+}
+
 NN_API nn_status nn_conv2d_packed_forward(const nn_conv2d_packed* packed, int64_t n, const float* x,
                                           const float* residual, nn_unary_op activation, float alpha, float* y) {
     return nn::guard(__func__, [&] {

@@ -39,6 +39,16 @@ struct kernels {
     // One K block of B (kc rows of B(p, j) = src[p * rs + j * cs], all n columns), rounded, as
     // the panels of pairs packed_b describes.
     void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t n, uint16_t* dst) = nullptr;
+    // Winograd F(2x2, 3x3)'s transform-domain products (conv/conv_winograd.h) on pairs of input
+    // channels: m[r * wnt + q] = init[r] + sum_{cp < pairs} u[cp * wkmr + r] . v[cp * vs + q]
+    // (init null: zeros; "." two bf16 multiply-adds) for r < wkmr, q < wnt. wkmr and wnt are the
+    // float32 Winograd table's of the same ISA, so its output transform reads m as it is.
+    int wkmr = 0, wnt = 0;
+    void (*winograd_gemm)(const uint32_t* u, const uint32_t* v, int64_t vs, int64_t pairs, const float* init,
+                          float* m) = nullptr;
+    // Adjacent rows as pairs: dst[cp * dvs + q] = bf16(src[2cp * vs + q]) | bf16(src[(2cp + 1) * vs + q]) << 16
+    // for cp < (rows + 1) / 2, q < n; a missing last odd row counts as zero.
+    void (*row_pairs)(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* dst, int64_t dvs) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -68,5 +78,9 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 // True when this process multiplies in bf16 (the active table has a micro-kernel).
 bool native_products() noexcept;
+
+// x[i] = bf16(x[i]) widened back to float, in place: the operands of the float32 kernels where
+// this process has no bf16 products.
+void round_in_place(float* x, int64_t n);
 
 }  // namespace nn::bf16

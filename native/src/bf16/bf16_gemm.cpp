@@ -116,6 +116,16 @@ void run_native(const problem& pr, int max_threads) {
 
 bool native_products() noexcept { return active().tile != nullptr; }
 
+void round_in_place(float* x, int64_t n) {
+    const kernels& K = active();
+    uint16_t h[256];
+    for (int64_t i = 0; i < n; i += 256) {
+        const int64_t len = std::min<int64_t>(256, n - i);
+        K.to_bf16(x + i, h, len);
+        K.to_f32(h, x + i, len);
+    }
+}
+
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
     kt = &active();
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;

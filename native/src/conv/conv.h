@@ -48,15 +48,18 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
 void backward_data(const shape& p, const float* dy, const float* w, float* dx);
 
 // A layer's weights prepared once for inference (nn_conv2d_pack): the algorithm forward() would
-// pick for the shape, its weights already in that algorithm's layout, and the bias.
+// pick for the shape, its weights already in that algorithm's layout, and the bias. bf16
+// (nn_conv2d_pack_bf16): the algorithms with bf16 products take them (Winograd, see
+// conv_winograd.h); the others run in float32.
 struct packed_conv {
     enum class algo { dw3x3, depthwise, winograd, direct, gemm };
     shape p;
     algo a;
     std::vector<float> w;     // the algorithm's layout
     std::vector<float> bias;  // k values, or empty
+    bool bf16 = false;        // products in bf16
 };
-packed_conv pack(const shape& p, const float* w, const float* bias);
+packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16 = false);
 // y = act(conv(x) + bias + residual) for n images (the packed shape's other sizes); residual
 // (y's shape) may be null, act is an nn_unary_op with its parameter alpha.
 void forward_packed(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha,

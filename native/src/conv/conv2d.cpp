@@ -292,9 +292,9 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
 // batch 2 or 14x14 on, Winograd is ahead or even).
 constexpr int64_t kPackedWinogradMinOutputs = 64;
 
-packed_conv pack(const shape& p, const float* w, const float* bias) {
+packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
     using algo = packed_conv::algo;
-    packed_conv pc{p, algo::gemm, {}, {}};
+    packed_conv pc{p, algo::gemm, {}, {}, false};
     if (bias) pc.bias.assign(bias, bias + p.k);
     const auto packed = [&](algo a, int64_t size, void (*fn)(const shape&, const float*, float*)) {
         pc.a = a;
@@ -305,7 +305,9 @@ packed_conv pack(const shape& p, const float* w, const float* bias) {
         pc.a = takes_dw3x3(p) ? algo::dw3x3 : algo::depthwise;
         pc.w.assign(w, w + p.k * p.crs);  // read as they are
     } else if (takes_winograd(p) && (p.n * p.oh * p.ow > kPackedWinogradMinOutputs || !takes_direct(p))) {
-        packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
+        pc.bf16 = bf16;
+        if (bf16) packed(algo::winograd, winograd_weights_size_bf16(p), winograd_pack_weights_bf16);
+        else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
     } else {
@@ -330,7 +332,10 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     const int kact = in_kernel ? act : 0;
     switch (pc.a) {
         case algo::depthwise: depthwise_forward(p, x, w, bias, kact, y); break;
-        case algo::winograd: winograd_forward_packed(p, x, w, bias, kact, y); break;
+        case algo::winograd:
+            if (pc.bf16) winograd_forward_packed_bf16(p, x, w, bias, kact, y);
+            else winograd_forward_packed(p, x, w, bias, kact, y);
+            break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
         default: break;  // dw3x3 and gemm returned above
     }

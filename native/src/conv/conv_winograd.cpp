@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "bf16/bf16.h"
 #include "conv/prefetch.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
@@ -166,13 +167,33 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
 // Channel blocks (kmr output channels each) a chunk of a tile block holds at least (channel_chunks).
 constexpr int64_t kMinChunkBlocks = 4;
 
-void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+namespace {
+
+// The bf16 table when this process multiplies Winograd's operands in bf16: it has the products
+// and its tile matches the float32 table's (whose output transform reads the products).
+const bf16::kernels* bf16_products() {
+    const bf16::kernels& B = bf16::active();
+    const winograd::kernels* K = winograd::available();
+    return B.winograd_gemm && K && B.wkmr == K->kmr && B.wnt == K->nt ? &B : nullptr;
+}
+
+// How the 16 GEMMs take their operands: float32 (round false), floats rounded to bf16 values
+// (round true, pairs null), or bf16 pairs of input channels (pairs: the bf16 table).
+struct operands {
+    bool round;
+    const bf16::kernels* pairs;
+};
+
+void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                    operands ops) {
     const winograd::kernels& K = *winograd::available();
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
-    const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
-    const int64_t vxi = odd_lines(p.cg * q.vs);
+    // U's rows (input channels, or pairs of them) and V's as bf16 pairs.
+    const int64_t urows = ops.pairs ? (p.cg + 1) / 2 : p.cg;
+    const int64_t uxi = kblocks * urows * kmr, ugrp = 16 * uxi;
+    const int64_t vxi = odd_lines(p.cg * q.vs), vxi2 = odd_lines(urows * q.vs);
     // ResNet's 14x14 stage at batch 1 is one tile block: its channel blocks are split over the threads.
     const int64_t chunks = channel_chunks(p.groups * q.tasks, kblocks, kMinChunkBlocks);
     const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
@@ -189,6 +210,14 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
         if (whole > used)
             for (int64_t r = 0; r < 16 * p.cg; ++r) std::memset(v + r * q.vs + used, 0, sizeof(float) * static_cast<size_t>(whole - used));
         transform_inputs(p, q, K, x, grp, t0, t1, xp, v, vxi);
+        uint32_t* v2 = nullptr;
+        if (ops.pairs) {
+            v2 = reinterpret_cast<uint32_t*>(thread_scratch(scratch::conv_task_pairs, 16 * vxi2));
+            for (int64_t xi = 0; xi < 16; ++xi) ops.pairs->row_pairs(v + xi * vxi, q.vs, p.cg, whole, v2 + xi * vxi2, q.vs);
+        } else if (ops.round) {
+            for (int64_t xi = 0; xi < 16; ++xi)
+                for (int64_t c = 0; c < p.cg; ++c) bf16::round_in_place(v + xi * vxi + c * q.vs, whole);
+        }
         // The next task's input rows (usually this thread's next task), fetched over this task's GEMMs
         // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
@@ -211,7 +240,7 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
             alignas(64) float bblock[64] = {};
             if (bias)
                 for (int r = 0; r < o.mr; ++r) bblock[r] = bias[grp * p.kg + kb * kmr + r];
-            const float* ub = u + grp * ugrp + kb * p.cg * kmr;
+            const float* ub = u + grp * ugrp + kb * urows * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
                 out.clear();
                 for_each_image(q, t0 + tc, std::min(t1, t0 + tc + K.nt), [&](int64_t img, int64_t a, int64_t b, int64_t, int64_t) {
@@ -225,7 +254,12 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
                     next.issue(next_xi);
-                    K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, xi == 5 && bias ? bblock : nullptr, m + xi * kmr * K.nt);
+                    const float* init = xi == 5 && bias ? bblock : nullptr;
+                    if (ops.pairs)
+                        ops.pairs->winograd_gemm(reinterpret_cast<const uint32_t*>(ub + xi * uxi), v2 + xi * vxi2 + tc, q.vs,
+                                                 urows, init, m + xi * kmr * K.nt);
+                    else
+                        K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt);
                 }
                 o.t0 = t0 + tc;
                 o.np = std::min<int64_t>(K.nt, used - tc);
@@ -233,6 +267,37 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
             }
         }
     });
+}
+
+}  // namespace
+
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+    forward_packed(p, x, u, bias, act, y, operands{false, nullptr});
+}
+
+int64_t winograd_weights_size_bf16(const shape& p) {
+    if (!bf16_products()) return winograd_weights_size(p);
+    const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
+    return p.groups * 16 * kblocks * ((p.cg + 1) / 2) * kmr;
+}
+
+void winograd_pack_weights_bf16(const shape& p, const float* w, float* u) {
+    const bf16::kernels* B = bf16_products();
+    if (!B) {
+        winograd_pack_weights(p, w, u);
+        bf16::round_in_place(u, winograd_weights_size(p));
+        return;
+    }
+    // U[grp][xi][kb][c][kmr] (float32) -> U[grp][xi][kb][cp][kmr] (pairs of input channels).
+    std::vector<float> f(static_cast<size_t>(winograd_weights_size(p)));
+    winograd_pack_weights(p, w, f.data());
+    const int64_t kmr = B->wkmr, blocks = p.groups * 16 * ((p.kg + kmr - 1) / kmr), pairs = (p.cg + 1) / 2;
+    for (int64_t b = 0; b < blocks; ++b)
+        B->row_pairs(f.data() + b * p.cg * kmr, kmr, p.cg, kmr, reinterpret_cast<uint32_t*>(u) + b * pairs * kmr, kmr);
+}
+
+void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+    forward_packed(p, x, u, bias, act, y, operands{true, bf16_products()});
 }
 
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {

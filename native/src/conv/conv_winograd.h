@@ -100,6 +100,16 @@ int64_t winograd_weights_size(const shape& p);
 void winograd_pack_weights(const shape& p, const float* w, float* u);
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
 
+// bf16 products (nn_conv2d_pack_bf16; float32 in and out, as PyTorch's CPU autocast): U rounded
+// to bf16 once when packed, each task's V rounded right after the input transform, the products
+// summed in float32 from the same bias start, the output transform in float32. With bf16
+// products in this process (bf16::kernels::winograd_gemm, vdpbf16ps) U and V are held as pairs
+// of input channels; otherwise as floats holding bf16 values, multiplied by the float32 GEMM, so
+// any CPU gives the same values up to float32 summation order.
+int64_t winograd_weights_size_bf16(const shape& p);
+void winograd_pack_weights_bf16(const shape& p, const float* w, float* u);
+void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
+
 // Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]
 // with Z = A dY A^T per tile (the transposed output transform), then dW = G^T dU G; the bias
 // gradient is sum_t Z[5] (Z's (1, 1) element is the sum of the tile's four outputs). The 16

@@ -1,0 +1,160 @@
+// The bf16 Winograd convolution (nn_conv2d_pack_bf16 + nn_conv2d_packed_forward) on every ISA cap:
+// bf16 products where the process has them (avx512_bf16), the rounded operands on the float32
+// kernels below that cap (native.avx512 and lower run the fallback).
+//   - Small integer inputs and weights make every transformed operand exact in bf16, so the
+//     result must equal the convolution's definition to float32 rounding: this checks the pair
+//     layout of U and V, the bias start and the output transform, not just an error bound.
+//   - Random inputs: within a bf16 bound of the definition, and not equal to the float32 result
+//     (the operands really are rounded).
+//   - 1 and 2 threads give the same bits; shapes off the Winograd path pack as in float32.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "conv/conv.h"
+#include "test_util.h"
+
+namespace {
+
+struct Bf16Case {
+    nn_conv2d_desc d;
+    const char* what;
+};
+
+const Bf16Case kWinogradCases[] = {
+    {{2, 16, 12, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd"},
+    {{1, 9, 10, 11, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, odd input channels"},
+    {{2, 32, 9, 9, 16, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2}, "Winograd, groups, no padding"},
+    {{1, 16, 10, 10, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one tile block, channels split"},
+};
+
+std::vector<float> small_integers(int64_t n, uint32_t seed, float lo, float hi) {
+    auto v = nn_test::random_vector(n, seed, lo, hi);
+    for (auto& x : v) x = std::round(x);
+    return v;
+}
+
+std::vector<float> reference(const nn::conv::shape& p, const std::vector<float>& x, const std::vector<float>& w,
+                             const float* bias) {
+    std::vector<float> y(static_cast<size_t>(p.n * p.k * p.oh * p.ow));
+    nn::conv::forward_ref(p, x.data(), w.data(), bias, 0, y.data());
+    return y;
+}
+
+std::vector<float> packed_forward(const nn_conv2d_desc& d, bool bf16, const std::vector<float>& x,
+                                  const std::vector<float>& w, const float* bias, int64_t n) {
+    const auto p = nn::conv::validate(d);
+    nn_conv2d_packed* pk = nullptr;
+    const nn_status st = bf16 ? nn_conv2d_pack_bf16(&d, w.data(), bias, &pk) : nn_conv2d_pack(&d, w.data(), bias, &pk);
+    EXPECT_EQ(st, NN_OK) << nn_last_error();
+    std::vector<float> y(static_cast<size_t>(n * p.k * p.oh * p.ow), -7.0f);
+    EXPECT_EQ(nn_conv2d_packed_forward(pk, n, x.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, y.data()), NN_OK) << nn_last_error();
+    nn_conv2d_packed_destroy(pk);
+    return y;
+}
+
+std::vector<float> abs_of(std::vector<float> v) {
+    for (auto& x : v) x = std::fabs(x);
+    return v;
+}
+
+}  // namespace
+
+TEST(Bf16Winograd, ExactOperandsGiveTheDefinition) {
+    int variant = 0;
+    for (const auto& c : kWinogradCases) {
+        const auto p0 = nn::conv::validate(c.d);
+        ASSERT_TRUE(nn::conv::takes_winograd(p0)) << c.what;
+        // |x| <= 4, |w| <= 4 integers: V = B^T d B and U = G g G^T (multiples of 1/4) stay within
+        // bf16's 8 significant bits, so rounding them changes nothing.
+        const auto w = small_integers(p0.k * p0.crs, 60 + variant, -4.0f, 4.0f);
+        const auto b = small_integers(p0.k, 61 + variant, -4.0f, 4.0f);
+        const float* bias = variant % 2 ? nullptr : b.data();
+        for (int64_t n : {p0.n, p0.n + 1}) {
+            auto p = p0;
+            p.n = n;
+            const auto x = small_integers(n * p.c * p.h * p.w, 62 + variant, -4.0f, 4.0f);
+            const auto got = packed_forward(c.d, true, x, w, bias, n);
+            const auto want = reference(p, x, w, bias);
+            const std::string ctx = std::string(c.what) + " " + nn_test::describe(c.d) + " n=" + std::to_string(n);
+            EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), static_cast<int64_t>(want.size()), 1e-6f, 1e-4f, ctx));
+        }
+        ++variant;
+    }
+}
+
+TEST(Bf16Winograd, RandomOperandsWithinTheBf16BoundAndRounded) {
+    int variant = 0;
+    for (const auto& c : kWinogradCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 70 + variant);
+        const auto w = nn_test::random_vector(p.k * p.crs, 71 + variant);
+        const auto b = nn_test::random_vector(p.k, 72 + variant);
+        const auto got = packed_forward(c.d, true, x, w, b.data(), p.n);
+        const auto f32 = packed_forward(c.d, false, x, w, b.data(), p.n);
+        const auto want = reference(p, x, w, b.data());
+        // scale[i] = sum |w| |x| over output i's taps. Each product of rounded operands is within
+        // 2^-8 of the exact one, and the transforms add at most 16 such terms per tap (4 x 4
+        // patch, coefficients <= 1): 2^-4 of the scale bounds the error with room to spare.
+        const auto scale = reference(p, abs_of(x), abs_of(w), nullptr);
+        double worst = 0.0, differ = 0.0;
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double err = std::fabs(static_cast<double>(got[i]) - want[i]);
+            ASSERT_LE(err, 0.0625 * scale[i] + 1e-6) << c.what << " " << nn_test::describe(c.d) << " at " << i;
+            worst = std::max(worst, err / (scale[i] + 1e-6));
+            differ = std::max(differ, std::fabs(static_cast<double>(got[i]) - f32[i]) / (scale[i] + 1e-6));
+        }
+        // The operands are rounded: float32 and bf16 results differ well past float32 rounding.
+        EXPECT_GT(differ, 1e-4) << c.what << ": the bf16 pack gave the float32 result";
+        EXPECT_LT(worst, 0.02) << c.what;
+        ++variant;
+    }
+}
+
+TEST(Bf16Winograd, OneAndTwoThreadsGiveTheSameBits) {
+    for (const auto& c : kWinogradCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 80), w = nn_test::random_vector(p.k * p.crs, 81);
+        const auto b = nn_test::random_vector(p.k, 82);
+        std::vector<float> one, two;
+        {
+            nn_test::ThreadScope t(1);
+            one = packed_forward(c.d, true, x, w, b.data(), p.n);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            two = packed_forward(c.d, true, x, w, b.data(), p.n);
+        }
+        EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * 4)) << c.what;
+    }
+}
+
+TEST(Bf16Winograd, OtherAlgorithmsPackAsFloat32) {
+    const nn_conv2d_desc cases[] = {
+        {2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},    // direct
+        {2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // pointwise GEMM
+        {2, 16, 14, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16}  // depthwise
+    };
+    for (const auto& d : cases) {
+        const auto p = nn::conv::validate(d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 90), w = nn_test::random_vector(p.k * p.crs, 91);
+        const auto bf = packed_forward(d, true, x, w, nullptr, p.n), f32 = packed_forward(d, false, x, w, nullptr, p.n);
+        EXPECT_EQ(0, std::memcmp(bf.data(), f32.data(), bf.size() * 4)) << nn_test::describe(d);
+    }
+}
+
+TEST(Bf16Winograd, PackRejectsBadArguments) {
+    const nn_conv2d_desc d{1, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    std::vector<float> w(16 * 16 * 9, 0.5f);
+    nn_conv2d_packed* pk = nullptr;
+    EXPECT_EQ(nn_conv2d_pack_bf16(&d, w.data(), nullptr, nullptr), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("out"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_pack_bf16(&d, nullptr, nullptr, &pk), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(pk, nullptr);
+    nn_conv2d_desc bad = d;
+    bad.groups = 3;
+    EXPECT_EQ(nn_conv2d_pack_bf16(&bad, w.data(), nullptr, &pk), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("groups"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(pk, nullptr);
+}
