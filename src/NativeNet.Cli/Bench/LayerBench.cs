@@ -33,9 +33,10 @@ public static class LayerBench
         ("mobilenet_v2", () => new NativeNet.Models.MobileNetV2(), new[] { 8, 3, 224, 224 }, 1000),
     };
 
-    /// <summary>Runs the given convolution cases (default: <see cref="ConvCases"/>).</summary>
-    public static void RunConv(BenchContext ctx, IEnumerable<(int N, int C, int H, int K)>? cases = null) =>
-        Run(ctx, (cases ?? ConvCases).Select(c => (Func<LayerWorkload>)(() => Conv(c))));
+    /// <summary>Runs the given convolution cases (default: <see cref="ConvCases"/>), each once per precision, back to back (a bf16 case reports suite "conv_bf16").</summary>
+    public static void RunConv(BenchContext ctx, IEnumerable<(int N, int C, int H, int K)>? cases = null, IReadOnlyList<Precision>? precisions = null) =>
+        Run(ctx, (cases ?? ConvCases).SelectMany(c => (precisions ?? new[] { Precision.Float32 })
+            .Select(p => (Func<LayerWorkload>)(() => Conv(c, p)))));
 
     /// <summary>Runs the given recurrent cases (default: <see cref="RnnCases"/>).</summary>
     public static void RunRnn(BenchContext ctx, IEnumerable<(string Cell, int B, int T, int I, int H)>? cases = null) =>
@@ -62,14 +63,15 @@ public static class LayerBench
         }
     }
 
-    /// <summary>A convolution case: 3×3, stride 1, padding 1; passes forward (no-grad) and forward+backward.</summary>
-    public static LayerWorkload Conv((int N, int C, int H, int K) c)
+    /// <summary>A convolution case: 3×3, stride 1, padding 1, products in <paramref name="precision"/>; passes forward (no-grad) and forward+backward.</summary>
+    public static LayerWorkload Conv((int N, int C, int H, int K) c, Precision precision = Precision.Float32)
     {
         var (n, ch, h, k) = c;
         var conv = new Conv2d(ch, k, 3, padding: 1);
+        conv.ToPrecision(precision);
         var x = Tensor.Randn(n, ch, h, h);
         x.RequiresGrad = true;
-        return new LayerWorkload("conv", $"n{n}c{ch}h{h}w{h}k{k}r3s1p1", conv, x,
+        return new LayerWorkload(precision == Precision.BFloat16 ? "conv_bf16" : "conv", $"n{n}c{ch}h{h}w{h}k{k}r3s1p1", conv, x,
             "fwd_ms", () => { using (Autograd.NoGrad()) conv.Forward(x); },
             "fwd_bwd_ms", () => { conv.Forward(x).Sum().Backward(); ClearGrads(conv, x); });
     }

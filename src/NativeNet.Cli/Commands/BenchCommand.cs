@@ -45,11 +45,14 @@ public static class BenchCommand
 
         var convShapes = Repeatable("--shape", "Conv cases NxCxHxK (3x3, stride 1, padding 1; repeatable); default: the anchor's cases");
         var conv = new Command("conv", "Conv2d 3x3 forward and forward+backward (torch_anchor.py cases)");
+        var convPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each case runs in each, back to back); default fp32");
         conv.Options.Add(convShapes);
+        conv.Options.Add(convPrecisions);
         conv.SetAction(p =>
         {
             var list = p.GetValue(convShapes) is { Length: > 0 } s ? s.Select(BenchShape.Conv).ToList() : null;
-            LayerBench.RunConv(new BenchContext(stdout, p.GetValue(json)), list);
+            var precisions = p.GetValue(convPrecisions) is { Length: > 0 } ps ? ps.Select(CommonOptions.ParsePrecision).ToList() : null;
+            LayerBench.RunConv(new BenchContext(stdout, p.GetValue(json)), list, precisions);
             return 0;
         });
         cmd.Subcommands.Add(conv);

@@ -389,6 +389,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
 
+    /// <summary>nn_conv2d_pack for bf16 products (float32 in and out, as the bf16 GEMM): where the shape takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once here and each transformed input tile when it is formed, products and sums in float32 (on vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the rounded values). The other algorithms keep float32 products.</summary>
+    // C: nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_packed ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_pack_bf16(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
+
     /// <summary>y = act(conv(x) + bias + residual) for a batch of n &gt;= 1 images (the packed descriptor's other sizes). residual [n, k, oh, ow] may be NULL; y must not overlap x or residual. activation: any element-wise op of nn_unary_op (ReLU6, HardSwish, LeakyReLU with alpha, ...), applied once to the sum; NN_UNARY_IDENTITY for none.</summary>
     // C: nn_status nn_conv2d_packed_forward(const nn_conv2d_packed * packed, int64_t n, const float * x, const float * residual, nn_unary_op activation, float alpha, float * y)
     [LibraryImport(LibraryName)]

@@ -128,9 +128,13 @@ public interface IKernels
     /// <summary>
     /// The weights and bias (bias may be empty) of a convolution with geometry <paramref name="g"/>
     /// prepared once for <see cref="Conv2dForwardPacked"/>, or null where this backend has no packed
-    /// form (then <see cref="Conv2dForward"/> is the way).
+    /// form (then <see cref="Conv2dForward"/> is the way). <paramref name="precision"/>
+    /// <see cref="Precision.BFloat16"/>: where the geometry takes the Winograd algorithm (3×3, stride 1)
+    /// the native backend rounds its transformed weights and inputs to bfloat16 and sums the products
+    /// in float32 (vdpbf16ps on CPUs with AVX512_BF16); other geometries keep float32 products.
     /// </summary>
-    PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias) => null;
+    PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                             Precision precision = Precision.Float32) => null;
 
     /// <summary><see cref="Conv2dForward"/> on weights <see cref="PackConv2d"/> prepared (same geometry, any batch): the same values up to rounding (bit for bit where the packing chose the plain call's algorithm).</summary>
     void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output) =>

@@ -40,8 +40,10 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
-    public PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+    public PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                                    Precision precision = Precision.Float32)
     {
+        KernelChecks.Precision(precision);
         g.Validate();
         KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
         if (!bias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, bias.Length, nameof(bias));
@@ -49,7 +51,9 @@ public sealed unsafe partial class NativeKernels
         nint handle;
         fixed (float* pw = weight)
         fixed (float* pb = bias)
-            NativeStatus.Check(NativeMethods.nn_conv2d_pack(&desc, pw, pb, &handle));
+            NativeStatus.Check(precision == Precision.BFloat16
+                ? NativeMethods.nn_conv2d_pack_bf16(&desc, pw, pb, &handle)
+                : NativeMethods.nn_conv2d_pack(&desc, pw, pb, &handle));
         return new PackedConv(handle, g);
     }
 

@@ -58,16 +58,18 @@ public sealed class Conv2d : Module
     }
 
     // Packed-weights cache (see PackedWeightsCache): weight and bias in the layout of the algorithm
-    // the geometry picks (Winograd-transformed, tiled or GEMM panels); any batch reuses them.
-    private readonly record struct PackKey(Tensor Weight, int WeightVersion, Tensor? Bias, int BiasVersion, IKernels Kernels, Conv2dGeometry Geometry);
+    // the geometry picks (Winograd-transformed, tiled or GEMM panels) and for this module's
+    // Precision (bf16 Winograd products); any batch reuses them.
+    private readonly record struct PackKey(Tensor Weight, int WeightVersion, Tensor? Bias, int BiasVersion, IKernels Kernels,
+                                           Conv2dGeometry Geometry, Precision Precision);
     private readonly PackedWeightsCache<PackKey, PackedConv2d> _packs = new();
 
     private PackedConv2d? PackedWeights(Conv2dGeometry g, Tensor w, Tensor? b)
     {
-        var key = new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 });
+        var key = new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 }, Precision);
         return _packs.Get(key, () =>
         {
-            var packed = key.Kernels.PackConv2d(g, w.Data, b is null ? default : b.Data);
+            var packed = key.Kernels.PackConv2d(g, w.Data, b is null ? default : b.Data, key.Precision);
             GC.KeepAlive(w);
             GC.KeepAlive(b);
             return packed;

@@ -1,0 +1,68 @@
+using NativeNet.Nn;
+using NativeNet.Tests.Support;
+
+namespace NativeNet.Tests.Nn;
+
+/// <summary>
+/// Conv2d after ToPrecision(BFloat16) on the native backend: inference on packed weights takes
+/// bf16 products where the geometry runs on Winograd (within a bf16 bound of float32, and not equal
+/// to it), keeps float32 elsewhere, and a change of precision repacks. Runs on bf16 products with
+/// the avx512_bf16 table and on the rounding fallback below it (NATIVENET_MAX_ISA=avx512).
+/// </summary>
+public class Conv2dBFloat16Tests
+{
+    private static float[] Float32Reference(Tensor x, Conv2d conv)
+    {
+        using var y = Functional.Conv2d(x, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups);
+        return y.ToArray();
+    }
+
+    // Inference as a model runs it: the second call packs, the third uses the pack.
+    private static float[] Packed(Conv2d conv, Tensor x)
+    {
+        using (conv.Forward(x)) { }
+        using (conv.Forward(x)) { }
+        Assert.True(conv.HasPackedWeights);
+        using var y = conv.Forward(x);
+        return y.ToArray();
+    }
+
+    [Theory]
+    [InlineData(16, 24, 12, 1)]  // Winograd
+    [InlineData(9, 20, 11, 1)]   // Winograd, an odd number of input channels
+    [InlineData(32, 16, 9, 2)]   // Winograd, groups
+    public void WinogradLayersTakeBf16ProductsWithinTheBound(int cin, int cout, int size, int groups)
+    {
+        using var _ = Backends.Use("native");
+        using var conv = new Conv2d(cin, cout, 3, 1, 1, groups: groups, generator: new Generator(7));
+        using var x = Tensor.Normal(new[] { 2, cin, size, size }, generator: new Generator(8));
+        using var noGrad = global::NativeNet.Autograd.NoGrad();
+        var fp32 = Float32Reference(x, conv);
+        conv.ToPrecision(Precision.BFloat16);
+        var bf16 = Packed(conv, x);
+
+        // Each product's operands carry a relative rounding of at most 2^-9: against the largest
+        // output, the error stays far under 2e-2; a float32 result would differ by ~1e-7.
+        double scale = fp32.Max(Math.Abs), worst = fp32.Zip(bf16, (a, b) => Math.Abs(a - b)).Max() / scale;
+        Assert.True(worst < 2e-2, $"bf16 vs float32: {worst:g3} of the largest output");
+        Assert.True(worst > 1e-5, $"bf16 vs float32: {worst:g3}: the products were not rounded");
+
+        conv.ToPrecision(Precision.Float32);  // repacked in float32: the plain call's bits again
+        Assert.Equal(fp32, Packed(conv, x));
+    }
+
+    [Theory]
+    [InlineData(4, 6, 5, 1, 2)]   // direct 5x5
+    [InlineData(24, 40, 1, 1, 0)] // pointwise GEMM
+    [InlineData(6, 10, 3, 2, 1)]  // strided im2col GEMM
+    public void OtherLayersStayFloat32(int cin, int cout, int kernel, int stride, int padding)
+    {
+        using var _ = Backends.Use("native");
+        using var conv = new Conv2d(cin, cout, kernel, stride, padding, generator: new Generator(9));
+        using var x = Tensor.Normal(new[] { 2, cin, 11, 11 }, generator: new Generator(10));
+        using var noGrad = global::NativeNet.Autograd.NoGrad();
+        var fp32 = Float32Reference(x, conv);
+        conv.ToPrecision(Precision.BFloat16);
+        Assert.Equal(fp32, Packed(conv, x));
+    }
+}
