@@ -25,6 +25,22 @@ public static class GeneratedFixtures
                 yield return new object[] { Path.GetFileName(f), b, f };
     }
 
+    /// <summary>The generated whole-model fixtures (metadata op "model"), native backend only.</summary>
+    public static IEnumerable<object[]> ModelCases()
+    {
+        var (folder, error) = Generated.Value;
+        if (folder is null)
+        {
+            yield return new object[] { "make_vision_fixtures.py", "generator failed: " + error };
+            yield break;
+        }
+        foreach (var f in Directory.EnumerateFiles(folder, "*.safetensors").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            using var fixture = new Fixture(f);
+            if (fixture.Op == "model") yield return new object[] { Path.GetFileName(f), f };
+        }
+    }
+
     private static (string?, string?) Generate()
     {
         string? script = ParityFixtures.Folders().Select(d => Path.Combine(d, "make_vision_fixtures.py")).FirstOrDefault(File.Exists);

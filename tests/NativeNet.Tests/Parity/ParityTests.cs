@@ -35,6 +35,36 @@ public class ParityTests
     [MemberData(nameof(GeneratedFixtures.Cases), MemberType = typeof(GeneratedFixtures))]
     public void GeneratedMatchPyTorch(string fixture, string backend, string path) => Run(fixture, backend, path);
 
+    /// <summary>
+    /// The generated whole-model fixtures (torchvision backbones) with bf16 products
+    /// (<see cref="Module.ToPrecision"/>: Linear layers and Winograd convolutions, on packed weights
+    /// as inference runs them): every output within 2e-2 of the largest float32 output.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GeneratedFixtures.ModelCases), MemberType = typeof(GeneratedFixtures))]
+    public void GeneratedModelsMatchPyTorchInBf16(string fixture, string path)
+    {
+        _ = fixture;
+        Assert.True(File.Exists(path), $"fixture not generated: {path}");
+        using var f = new Fixture(path);
+        using var _k = Backends.Use("native");
+        using var scope = Tensor.NewDisposeScope();
+        using var model = BuildAndLoad(f);
+        model.ToPrecision(Precision.BFloat16);
+        model.Eval();
+        using (NativeNet.Autograd.NoGrad())
+        {
+            var x = f.T("input");
+            model.Forward(x);
+            model.Forward(x);  // the second sighting packs the weights (bf16)
+            var y = model.Forward(x).ToArray();
+            var want = f.F("output");
+            Assert.Equal(want.Length, y.Length);
+            double scale = want.Max(Math.Abs), worst = want.Zip(y, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(worst <= 2e-2 * scale, $"{f.Name} in bf16: max |error| {worst:g3} = {worst / scale:g3} of the largest output {scale:g3}");
+        }
+    }
+
     private static void Run(string fixture, string backend, string path)
     {
         _ = fixture;
