@@ -51,6 +51,30 @@ public class Conv2dBFloat16Tests
         Assert.Equal(fp32, Packed(conv, x));
     }
 
+    [Fact]
+    public void ConvolutionWithFoldedBatchNormTakesBf16Products()
+    {
+        using var _ = Backends.Use("native");
+        using var seq = new Sequential(new Conv2d(16, 24, 3, 1, 1, generator: new Generator(11)), new BatchNorm2d(24), new ReLU());
+        var bn = (BatchNorm2d)seq[1];
+        using (var mean = Tensor.Normal(new[] { 24 }, 0f, 0.5f, new Generator(12))) mean.Data.CopyTo(bn.RunningMean!.AsSpan());
+        using var x = Tensor.Normal(new[] { 2, 16, 12, 12 }, generator: new Generator(13));
+        seq.Eval();
+        using var noGrad = global::NativeNet.Autograd.NoGrad();
+        float[] Run()
+        {
+            for (int i = 0; i < 2; i++) using (seq.Call(x)) { }
+            Assert.True(((Conv2d)seq[0]).HasFoldedWeights);
+            using var y = seq.Call(x);
+            return y.ToArray();
+        }
+        var fp32 = Run();
+        seq.ToPrecision(Precision.BFloat16);
+        var bf16 = Run();
+        double scale = fp32.Max(Math.Abs), worst = fp32.Zip(bf16, (a, b) => Math.Abs(a - b)).Max() / scale;
+        Assert.True(worst < 2e-2 && worst > 1e-5, $"folded conv + BN in bf16 vs float32: {worst:g3} of the largest output");
+    }
+
     [Theory]
     [InlineData(4, 6, 5, 1, 2)]   // direct 5x5
     [InlineData(24, 40, 1, 1, 0)] // pointwise GEMM

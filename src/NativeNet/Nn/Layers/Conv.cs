@@ -113,7 +113,7 @@ public sealed class Conv2d : Module
         var beta = norm.Bias;
         var mean = norm.RunningMean!;
         var variance = norm.RunningVar!;
-        var key = new FoldKey(new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 }), norm,
+        var key = new FoldKey(new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 }, Precision), norm,
                               gamma, gamma?.Version ?? 0, beta, beta?.Version ?? 0, mean, mean.Version, variance, variance.Version);
         return _foldedPacks.Get(key, () =>
         {
@@ -129,7 +129,7 @@ public sealed class Conv2d : Module
                 bf[c] = (float)((be.IsEmpty ? 0.0 : be[c]) + ((bb.IsEmpty ? 0.0 : bb[c]) - mu[c]) * scale);
             }
             GC.KeepAlive(w); GC.KeepAlive(b); GC.KeepAlive(gamma); GC.KeepAlive(beta); GC.KeepAlive(mean); GC.KeepAlive(variance);
-            return key.Conv.Kernels.PackConv2d(g, wf, bf);
+            return key.Conv.Kernels.PackConv2d(g, wf, bf, key.Conv.Precision);
         });
     }
 
