@@ -356,6 +356,15 @@ NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float
 NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
                                             float* dweight, float* dbias);
 
+/** nn_conv2d_forward and nn_conv2d_backward_data with bf16 products (mixed-precision training):
+ *  where the shape (for the data gradient: its flipped-weights forward, stride 1) takes the
+ *  Winograd algorithm, the transformed weights and inputs are rounded to bf16 and the products
+ *  summed in float32, as nn_conv2d_pack_bf16; other shapes compute exactly as the float32 calls. */
+NN_API nn_status nn_conv2d_forward_bf16(const nn_conv2d_desc* desc, const float* x, const float* weight,
+                                        const float* bias, nn_unary_op activation, float* y);
+NN_API nn_status nn_conv2d_backward_data_bf16(const nn_conv2d_desc* desc, const float* dy, const float* weight,
+                                              float* dx);
+
 /**
  * A convolution layer's weights and bias prepared once for inference: in the layout of the
  * algorithm nn_conv2d_forward picks for the descriptor's shape (Winograd-transformed, tiled,

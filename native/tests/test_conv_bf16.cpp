@@ -7,6 +7,7 @@
 //   - Random inputs: within a bf16 bound of the definition, and not equal to the float32 result
 //     (the operands really are rounded).
 //   - 1 and 2 threads give the same bits; shapes off the Winograd path pack as in float32.
+//   - The unpacked forward and the data gradient (mixed-precision training) likewise.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -157,4 +158,61 @@ TEST(Bf16Winograd, PackRejectsBadArguments) {
     EXPECT_EQ(nn_conv2d_pack_bf16(&bad, w.data(), nullptr, &pk), NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("groups"), std::string::npos) << nn_last_error();
     EXPECT_EQ(pk, nullptr);
+}
+
+// Mixed-precision training: the unpacked forward and the data gradient with bf16 products.
+TEST(Bf16Winograd, UnpackedForwardEqualsThePackedOne) {
+    for (const auto& c : kWinogradCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 100), w = nn_test::random_vector(p.k * p.crs, 101);
+        const auto b = nn_test::random_vector(p.k, 102);
+        const auto packed = packed_forward(c.d, true, x, w, b.data(), p.n);
+        std::vector<float> y(packed.size(), -7.0f);
+        ASSERT_EQ(nn_conv2d_forward_bf16(&c.d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
+        EXPECT_EQ(0, std::memcmp(y.data(), packed.data(), y.size() * 4)) << c.what;
+    }
+}
+
+TEST(Bf16Winograd, DataGradientTakesBf16Products) {
+    // Stride 1 with 32 input channels: dx is the flipped-weights forward, on Winograd.
+    const nn_conv2d_desc d{2, 32, 12, 11, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const auto p = nn::conv::validate(d);
+    const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow;
+    // Exact operands: the definition to float32 rounding.
+    {
+        const auto dy = small_integers(ys, 110, -4.0f, 4.0f), w = small_integers(p.k * p.crs, 111, -4.0f, 4.0f);
+        std::vector<float> got(static_cast<size_t>(xs), -7.0f), want(got.size());
+        ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), got.data()), NN_OK) << nn_last_error();
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), want.data());
+        EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), xs, 1e-6f, 1e-4f, "bf16 data gradient, exact operands"));
+    }
+    // Random operands: within the bound of Σ|w||dy|, and rounded.
+    const auto dy = nn_test::random_vector(ys, 112), w = nn_test::random_vector(p.k * p.crs, 113);
+    std::vector<float> got(static_cast<size_t>(xs)), f32(got.size()), want(got.size()), scale(got.size());
+    ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), got.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), f32.data()), NN_OK);
+    nn::conv::backward_data_ref(p, dy.data(), w.data(), want.data());
+    nn::conv::backward_data_ref(p, abs_of(dy).data(), abs_of(w).data(), scale.data());
+    double differ = 0.0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_LE(std::fabs(static_cast<double>(got[i]) - want[i]), 0.0625 * scale[i] + 1e-6) << "at " << i;
+        differ = std::max(differ, std::fabs(static_cast<double>(got[i]) - f32[i]) / (scale[i] + 1e-6));
+    }
+    EXPECT_GT(differ, 1e-4) << "the bf16 data gradient gave the float32 result";
+}
+
+TEST(Bf16Winograd, TrainingCallsOffWinogradAreFloat32) {
+    const nn_conv2d_desc d{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2};  // strided, im2col
+    const auto p = nn::conv::validate(d);
+    const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 120), w = nn_test::random_vector(p.k * p.crs, 121);
+    const auto dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 122);
+    std::vector<float> a(dy.size()), b(dy.size()), da(x.size()), db(x.size());
+    ASSERT_EQ(nn_conv2d_forward_bf16(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, b.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), da.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), db.data()), NN_OK);
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4));
+    EXPECT_EQ(0, std::memcmp(da.data(), db.data(), da.size() * 4));
+    EXPECT_EQ(nn_conv2d_forward_bf16(nullptr, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_backward_data_bf16(&d, nullptr, w.data(), da.data()), NN_ERR_INVALID_ARGUMENT);
 }

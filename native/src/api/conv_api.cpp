@@ -20,25 +20,26 @@ nn::conv::shape conv_shape(const Desc* desc) {
 
 template <class Desc>
 nn_status conv_forward(const char* fn, const Desc* desc, const float* x, const float* weight, const float* bias,
-                       int32_t activation, float* y) {
+                       int32_t activation, float* y, bool bf16 = false) {
     return nn::guard(fn, [&] {
         auto p = conv_shape(desc);
         check_activation(activation);
         nn::check_not_null(x, "x");
         nn::check_not_null(weight, "weight");
         nn::check_not_null(y, "y");
-        nn::conv::forward(p, x, weight, bias, activation, y);
+        nn::conv::forward(p, x, weight, bias, activation, y, bf16);
     });
 }
 
 template <class Desc>
-nn_status conv_backward_data(const char* fn, const Desc* desc, const float* dy, const float* weight, float* dx) {
+nn_status conv_backward_data(const char* fn, const Desc* desc, const float* dy, const float* weight, float* dx,
+                             bool bf16 = false) {
     return nn::guard(fn, [&] {
         auto p = conv_shape(desc);
         nn::check_not_null(dy, "dy");
         nn::check_not_null(weight, "weight");
         nn::check_not_null(dx, "dx");
-        nn::conv::backward_data(p, dy, weight, dx);
+        nn::conv::backward_data(p, dy, weight, dx, bf16);
     });
 }
 
@@ -59,6 +60,18 @@ nn_status conv_backward_weights(const char* fn, const Desc* desc, const float* x
 struct nn_conv2d_packed {
     nn::conv::packed_conv conv;
 };
+
+// nn_conv2d_pack and nn_conv2d_pack_bf16.
+static nn_status conv_pack(const char* fn, const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                           nn_conv2d_packed** out, bool bf16) {
+    return nn::guard(fn, [&] {
+        nn::check_not_null(out, "out");
+        *out = nullptr;
+        auto p = conv_shape(desc);
+        nn::check_not_null(weight, "weight");
+        *out = new nn_conv2d_packed{nn::conv::pack(p, weight, bias, bf16)};
+    });
+}
 
 extern "C" {
 
@@ -81,6 +94,16 @@ NN_API nn_status nn_conv2d_backward_data(const nn_conv2d_desc* desc, const float
     return conv_backward_data(__func__, desc, dy, weight, dx);
 }
 
+NN_API nn_status nn_conv2d_forward_bf16(const nn_conv2d_desc* desc, const float* x, const float* weight,
+                                        const float* bias, nn_unary_op activation, float* y) {
+    return conv_forward(__func__, desc, x, weight, bias, activation, y, true);
+}
+
+NN_API nn_status nn_conv2d_backward_data_bf16(const nn_conv2d_desc* desc, const float* dy, const float* weight,
+                                              float* dx) {
+    return conv_backward_data(__func__, desc, dy, weight, dx, true);
+}
+
 NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const float* x, const float* dy,
                                             float* dweight, float* dbias) {
     return conv_backward_weights(__func__, desc, x, dy, dweight, dbias);
@@ -88,24 +111,12 @@ NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const fl
 
 NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight, const float* bias,
                                 nn_conv2d_packed** out) {
-    return nn::guard(__func__, [&] {
-        nn::check_not_null(out, "out");
-        *out = nullptr;
-        auto p = conv_shape(desc);
-        nn::check_not_null(weight, "weight");
-        *out = new nn_conv2d_packed{nn::conv::pack(p, weight, bias)};
-    });
+    return conv_pack(__func__, desc, weight, bias, out, false);
 }
 
 NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* weight, const float* bias,
                                      nn_conv2d_packed** out) {
-    return nn::guard(__func__, [&] {
-        nn::check_not_null(out, "out");
-        *out = nullptr;
-        auto p = conv_shape(desc);
-        nn::check_not_null(weight, "weight");
-        *out = new nn_conv2d_packed{nn::conv::pack(p, weight, bias, true)};
-    });
+    return conv_pack(__func__, desc, weight, bias, out, true);
 }
 
 NN_API nn_status nn_conv2d_packed_forward(const nn_conv2d_packed* packed, int64_t n, const float* x,

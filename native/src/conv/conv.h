@@ -44,8 +44,10 @@ inline constexpr int64_t kMaxWeightChunks = 8;
 int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks);
 
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
-void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
-void backward_data(const shape& p, const float* dy, const float* w, float* dx);
+// bf16: shapes on the Winograd path take bf16 products (conv_winograd.h), the others float32;
+// backward_data's Winograd case is the flipped-weights forward.
+void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y, bool bf16 = false);
+void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16 = false);
 
 // A layer's weights prepared once for inference (nn_conv2d_pack): the algorithm forward() would
 // pick for the shape, its weights already in that algorithm's layout, and the bias. bf16

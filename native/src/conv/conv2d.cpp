@@ -274,10 +274,13 @@ int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks) {
     return std::clamp<int64_t>(std::min(want, blocks / std::max<int64_t>(1, min_blocks)), 1, std::max<int64_t>(1, blocks));
 }
 
-void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y, bool bf16) {
     if (takes_dw3x3(p)) return dw3x3_forward(p, x, w, bias, nullptr, act, 0.0f, y);
     if (is_depthwise(p)) return depthwise_forward(p, x, w, bias, act, y);
-    if (takes_winograd(p)) return winograd_forward(p, x, w, bias, act, y);  // 3x3 stride 1: conv_winograd.h
+    if (takes_winograd(p)) {  // 3x3 stride 1: conv_winograd.h
+        if (bf16) return winograd_forward_bf16(p, x, w, bias, act, y);
+        return winograd_forward(p, x, w, bias, act, y);
+    }
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
@@ -375,7 +378,7 @@ bool backward_data_as_forward(const shape& p) {
            (p.cg >= 32 || (p.cg >= 4 && takes_direct(data_as_forward_shape(p))));
 }
 
-void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx) {
+void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
     // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j]
@@ -387,7 +390,7 @@ void backward_data_by_forward(const shape& p, const float* dy, const float* w, f
                 float* dst = wt.data() + ((grp * p.cg + c) * p.kg + m) * rs;
                 for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
             }
-    forward(q, dy, wt.data(), nullptr, 0, dx);
+    forward(q, dy, wt.data(), nullptr, 0, dx, bf16);
 }
 
 }  // namespace
@@ -467,9 +470,9 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
 
 }  // namespace
 
-void backward_data(const shape& p, const float* dy, const float* w, float* dx) {
+void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
-    if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx);
+    if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx, bf16);
     if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
     const auto& kt = active();
     const auto& K = gemm::active();

@@ -300,6 +300,12 @@ void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u
     forward_packed(p, x, u, bias, act, y, operands{true, bf16_products()});
 }
 
+void winograd_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    float* u = thread_scratch(scratch::conv_weights, winograd_weights_size_bf16(p));
+    winograd_pack_weights_bf16(p, w, u);
+    winograd_forward_packed_bf16(p, x, u, bias, act, y);
+}
+
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const winograd::kernels& K = *winograd::available();
     const kernels& kt = active();

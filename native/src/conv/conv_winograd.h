@@ -109,6 +109,7 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
 int64_t winograd_weights_size_bf16(const shape& p);
 void winograd_pack_weights_bf16(const shape& p, const float* w, float* u);
 void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
+void winograd_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
 
 // Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]
 // with Z = A dY A^T per tile (the transposed output transform), then dW = G^T dU G; the bias

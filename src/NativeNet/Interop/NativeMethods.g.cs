@@ -383,6 +383,17 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_backward_weights(nn_conv2d_desc* desc, float* x, float* dy, float* dweight, float* dbias);
 
+    /// <summary>nn_conv2d_forward and nn_conv2d_backward_data with bf16 products (mixed-precision training): where the shape (for the data gradient: its flipped-weights forward, stride 1) takes the Winograd algorithm, the transformed weights and inputs are rounded to bf16 and the products summed in float32, as nn_conv2d_pack_bf16; other shapes compute exactly as the float32 calls.</summary>
+    // C: nn_status nn_conv2d_forward_bf16(const nn_conv2d_desc * desc, const float * x, const float * weight, const float * bias, nn_unary_op activation, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_forward_bf16(nn_conv2d_desc* desc, float* x, float* weight, float* bias, nn_unary_op activation, float* y);
+
+    // C: nn_status nn_conv2d_backward_data_bf16(const nn_conv2d_desc * desc, const float * dy, const float * weight, float * dx)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_backward_data_bf16(nn_conv2d_desc* desc, float* dy, float* weight, float* dx);
+
     /// <summary>Packs weight [k, c / groups, r, s] and bias [k] (NULL: none) for *desc into a new handle *out. Neither is referenced after the call. desc-&gt;n is the batch the algorithm is chosen for; nn_conv2d_packed_forward accepts any batch.</summary>
     // C: nn_status nn_conv2d_pack(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_packed ** out)
     [LibraryImport(LibraryName)]

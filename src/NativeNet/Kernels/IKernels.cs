@@ -122,8 +122,14 @@ public interface IKernels
                     float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
                     GemmActivation activation = GemmActivation.None);
 
-    /// <summary>output = conv2d(input, weight) + bias (bias may be empty).</summary>
-    void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
+    /// <summary>
+    /// output = conv2d(input, weight) + bias (bias may be empty). <paramref name="precision"/>
+    /// <see cref="Precision.BFloat16"/>: on the native backend, geometries on the Winograd algorithm
+    /// (3×3, stride 1) take bfloat16 products of the transformed operands, summed in float32 (as
+    /// <see cref="PackConv2d"/>); every other geometry, and the managed backend, compute in float32.
+    /// </summary>
+    void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
+                       Precision precision = Precision.Float32);
 
     /// <summary>
     /// The weights and bias (bias may be empty) of a convolution with geometry <paramref name="g"/>
@@ -146,8 +152,9 @@ public interface IKernels
                              ReadOnlySpan<float> residual = default, UnaryOp activation = UnaryOp.Identity) =>
         throw new NotSupportedException($"{GetType().Name} has no packed convolution (PackConv2d returns null)");
 
-    /// <summary>gradInput (overwritten) from gradOutput and weight.</summary>
-    void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput);
+    /// <summary>gradInput (overwritten) from gradOutput and weight; <paramref name="precision"/> as for <see cref="Conv2dForward"/> (stride 1 geometries run as a flipped-weights forward).</summary>
+    void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput,
+                            Precision precision = Precision.Float32);
 
     /// <summary>gradWeight and gradBias (overwritten; gradBias may be empty) from input and gradOutput.</summary>
     void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias);

@@ -6,8 +6,11 @@ namespace NativeNet.Kernels;
 public sealed partial class ManagedKernels
 {
     /// <inheritdoc />
-    public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    /// <remarks>Computes in float32 whatever <paramref name="precision"/> says (the native backend has the bf16 convolutions).</remarks>
+    public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
+                              Precision precision = Precision.Float32)
     {
+        KernelChecks.Precision(precision);
         g.Validate();
         KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
         KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
@@ -37,8 +40,11 @@ public sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
-    public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput)
+    /// <remarks>Computes in float32 whatever <paramref name="precision"/> says.</remarks>
+    public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput,
+                                   Precision precision = Precision.Float32)
     {
+        KernelChecks.Precision(precision);
         g.Validate();
         KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
         KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));

@@ -23,8 +23,10 @@ public sealed unsafe partial class NativeKernels
     };
 
     /// <inheritdoc />
-    public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
+                              Precision precision = Precision.Float32)
     {
+        KernelChecks.Precision(precision);
         g.Validate();
         KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
         KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
@@ -36,7 +38,9 @@ public sealed unsafe partial class NativeKernels
         fixed (float* pw = weight)
         fixed (float* pb = bias)
         fixed (float* py = output)
-            NativeStatus.Check(NativeMethods.nn_conv2d_forward(&desc, px, pw, pb, 0, py));
+            NativeStatus.Check(precision == Precision.BFloat16
+                ? NativeMethods.nn_conv2d_forward_bf16(&desc, px, pw, pb, 0, py)
+                : NativeMethods.nn_conv2d_forward(&desc, px, pw, pb, 0, py));
     }
 
     /// <inheritdoc />
@@ -87,8 +91,10 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
-    public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput)
+    public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput,
+                                   Precision precision = Precision.Float32)
     {
+        KernelChecks.Precision(precision);
         g.Validate();
         KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
         KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
@@ -98,7 +104,9 @@ public sealed unsafe partial class NativeKernels
         fixed (float* pdy = gradOutput)
         fixed (float* pw = weight)
         fixed (float* pdx = gradInput)
-            NativeStatus.Check(NativeMethods.nn_conv2d_backward_data(&desc, pdy, pw, pdx));
+            NativeStatus.Check(precision == Precision.BFloat16
+                ? NativeMethods.nn_conv2d_backward_data_bf16(&desc, pdy, pw, pdx)
+                : NativeMethods.nn_conv2d_backward_data(&desc, pdy, pw, pdx));
     }
 
     /// <inheritdoc />

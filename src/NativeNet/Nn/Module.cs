@@ -194,8 +194,9 @@ public abstract partial class Module : IDisposable
     /// operands of its products to bfloat16 and accumulates in float32 (vdpbf16ps on CPUs with
     /// AVX512_BF16), forward and backward; its weights stay float32 (the master copy an optimizer
     /// updates) and are packed as bfloat16 for inference. <see cref="Nn.Conv2d"/> takes bfloat16 products
-    /// in inference where its geometry runs on the Winograd algorithm (3×3, stride 1: the transformed
-    /// weights, packed once, and the transformed inputs rounded); its training steps stay float32.
+    /// where its geometry runs on the Winograd algorithm (3×3, stride 1: the transformed weights and
+    /// inputs rounded), in inference and in training's forward and data gradient; its weight gradient
+    /// stays float32.
     /// Every other computation stays float32.
     /// </summary>
     public Module ToPrecision(Precision precision)

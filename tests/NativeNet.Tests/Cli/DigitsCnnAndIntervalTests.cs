@@ -9,7 +9,7 @@ namespace NativeNet.Tests.Cli;
 /// comes from the data (per-channel standardization of the raw values, recorded and printed), so the
 /// CNN learns within a few epochs; and every estimate the JSON reports lies inside its own interval.
 /// The full default run (5 folds × 60 epochs) reaches ≥ 0.98 (see docs/getting-started.md); this
-/// CI test runs 3 folds × 20 epochs.
+/// CI test runs 3 folds × 20 epochs (and the same once more with bf16 products).
 /// </summary>
 [Collection(NoParallel.Name)]
 public class DigitsCnnAndIntervalTests
@@ -50,5 +50,23 @@ public class DigitsCnnAndIntervalTests
         }
         var e = CliRun.Run("evaluate", "--model", model, "--data", data, "--json").Json();
         AssertEveryEstimateInsideItsInterval(e);
+    }
+
+    /// <summary>
+    /// `train --precision bf16` (bf16 products in the Linear layers, forward and backward, and in the
+    /// Winograd convolutions when the folds are evaluated): the pooled out-of-fold accuracy within one
+    /// point of the float32 run with the same seed and folds.
+    /// </summary>
+    [Fact]
+    public void DigitsCnnInBf16IsWithinOnePointOfFloat32()
+    {
+        using var tmp = new TempFolder();
+        string data = TestData.Path("digits_8x8.npz");
+        double Accuracy(string precision) =>
+            CliRun.Run("train", "--data", data, "--model", "cnn", "--folds", "3", "--epochs", "20", "--precision", precision,
+                       "--out", tmp.File(precision), "--json").Json().GetProperty("accuracy").GetProperty("estimate").GetDouble();
+        double fp32 = Accuracy("fp32"), bf16 = Accuracy("bf16");
+        Assert.True(Math.Abs(fp32 - bf16) <= 0.01, $"accuracy fp32 {fp32:F4}, bf16 {bf16:F4}");
+        Assert.True(bf16 >= 0.97, $"bf16 accuracy {bf16:F4}");
     }
 }

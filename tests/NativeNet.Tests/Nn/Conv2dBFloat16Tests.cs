@@ -4,9 +4,10 @@ using NativeNet.Tests.Support;
 namespace NativeNet.Tests.Nn;
 
 /// <summary>
-/// Conv2d after ToPrecision(BFloat16) on the native backend: inference on packed weights takes
-/// bf16 products where the geometry runs on Winograd (within a bf16 bound of float32, and not equal
-/// to it), keeps float32 elsewhere, and a change of precision repacks. Runs on bf16 products with
+/// Conv2d after ToPrecision(BFloat16) on the native backend: inference on packed weights, and the
+/// training forward and data gradient, take bf16 products where the geometry runs on Winograd
+/// (within a bf16 bound of float32, and not equal to it); the weight gradient and other geometries
+/// stay float32, and a change of precision repacks. Runs on bf16 products with
 /// the avx512_bf16 table and on the rounding fallback below it (NATIVENET_MAX_ISA=avx512).
 /// </summary>
 public class Conv2dBFloat16Tests
@@ -73,6 +74,35 @@ public class Conv2dBFloat16Tests
         var bf16 = Run();
         double scale = fp32.Max(Math.Abs), worst = fp32.Zip(bf16, (a, b) => Math.Abs(a - b)).Max() / scale;
         Assert.True(worst < 2e-2 && worst > 1e-5, $"folded conv + BN in bf16 vs float32: {worst:g3} of the largest output");
+    }
+
+    [Fact]
+    public void TrainingTakesBf16ProductsInTheForwardAndDataGradientOnly()
+    {
+        using var _ = Backends.Use("native");
+        using var conv = new Conv2d(32, 24, 3, 1, 1, generator: new Generator(14));
+        using var x = Tensor.Normal(new[] { 2, 32, 12, 11 }, generator: new Generator(15));
+        using var dy = Tensor.Normal(new[] { 2, 24, 12, 11 }, generator: new Generator(16));
+        x.RequiresGrad = true;
+        (float[] Y, float[] Dx, float[] Dw) Step()
+        {
+            conv.ZeroGrad();
+            x.Grad?.Dispose();
+            x.Grad = null;
+            using var y = conv.Forward(x);
+            y.Backward(dy);
+            return (y.ToArray(), x.Grad!.ToArray(), conv.Weight.Grad!.ToArray());
+        }
+        var fp32 = Step();
+        conv.ToPrecision(Precision.BFloat16);
+        var bf16 = Step();
+        foreach (var (name, a, b) in new[] { ("output", fp32.Y, bf16.Y), ("input gradient", fp32.Dx, bf16.Dx) })
+        {
+            double scale = a.Max(Math.Abs), worst = a.Zip(b, (p, q) => Math.Abs(p - q)).Max() / scale;
+            Assert.True(worst < 2e-2 && worst > 1e-5, $"{name} in bf16 vs float32: {worst:g3} of the largest value");
+        }
+        Assert.Equal(fp32.Dw, bf16.Dw);  // the weight gradient stays float32 (same x and dY)
+        Assert.False(conv.HasPackedWeights);
     }
 
     [Theory]

@@ -13,10 +13,13 @@ public static partial class Functional
     /// <summary>
     /// <see cref="Conv2d(Tensor, Tensor, Tensor?, ValueTuple{int, int}?, ValueTuple{int, int}?, ValueTuple{int, int}?, int)"/>
     /// with the forward on <paramref name="packed"/> when <paramref name="packed"/>(geometry) gives one
-    /// (weights and bias the kernels prepared once: the plain call's values up to rounding).
+    /// (weights and bias the kernels prepared once: the plain call's values up to rounding), and the
+    /// plain forward and the data gradient in <paramref name="precision"/> (see <see cref="IKernels.Conv2dForward"/>;
+    /// the weight gradient stays float32).
     /// </summary>
     internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W)? stride, (int H, int W)? padding,
-                                  (int H, int W)? dilation, int groups, Func<Conv2dGeometry, PackedConv2d?>? packed)
+                                  (int H, int W)? dilation, int groups, Func<Conv2dGeometry, PackedConv2d?>? packed,
+                                  Precision precision = Precision.Float32)
     {
         var geo = Conv2dGeometryOf(input, weight, bias, stride, padding, dilation, groups);
         var x = input.ShapeRef;
@@ -26,7 +29,7 @@ public static partial class Functional
         var d = dilation ?? (1, 1);
         var y = Tensor.Empty(new[] { x[0], w[0], geo.OutHeight, geo.OutWidth });
         if (packed?.Invoke(geo) is { } pk) K.Conv2dForwardPacked(geo, input.Data, pk, y.AsSpan());
-        else K.Conv2dForward(geo, input.Data, weight.Data, bias is null ? default : bias.Data, y.AsSpan());
+        else K.Conv2dForward(geo, input.Data, weight.Data, bias is null ? default : bias.Data, y.AsSpan(), precision);
         var inputs = bias is null ? new[] { input, weight } : new[] { input, weight, bias };
         if (Autograd.Needs(inputs))
         {
@@ -37,7 +40,7 @@ public static partial class Functional
                 if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.ShapeChecked(), register: false);
-                    k.Conv2dBackwardData(geo, g.Data, weight.Data, gx.AsSpan());
+                    k.Conv2dBackwardData(geo, g.Data, weight.Data, gx.AsSpan(), precision);
                 }
                 if (weight.RequiresGrad || (bias is not null && bias.RequiresGrad))
                 {

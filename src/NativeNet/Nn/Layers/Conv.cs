@@ -54,7 +54,7 @@ public sealed class Conv2d : Module
     {
         var w = Weight;
         var b = Bias;
-        return Functional.Conv2d(input, w, b, Stride, Padding, Dilation, Groups, g => PackedWeights(g, w, b));
+        return Functional.Conv2d(input, w, b, Stride, Padding, Dilation, Groups, g => PackedWeights(g, w, b), Precision);
     }
 
     // Packed-weights cache (see PackedWeightsCache): weight and bias in the layout of the algorithm
