@@ -158,6 +158,12 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_conv2d_packed_forward", "null y", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, null)), "y"));
         cases.Add(C("nn_conv2d_packed_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_packed_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
+        cases.Add(S("nn_conv2d_forward_bf16", "null weight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, null, null, 0, F); }, "weight"));
+        cases.Add(S("nn_conv2d_forward_bf16", "activation out of range", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, F, null, (nn_unary_op)7, F); }, "activation"));
+        cases.Add(S("nn_conv2d_backward_data_bf16", "null dy", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data_bf16(&d, null, F, F); }, "dy"));
+        cases.Add(S("nn_conv2d_backward_data_bf16", "null desc", () => NativeMethods.nn_conv2d_backward_data_bf16(null, F, F, F), "desc"));
+        cases.Add(S("nn_conv2d_pack_bf16", "null out", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_pack_bf16(&d, F, null, null); }, "out"));
+        cases.Add(S("nn_conv2d_pack_bf16", "groups does not divide c", () => { var d = Conv2d(); d.groups = 3; d.c = 4; d.k = 3; nint p; return NativeMethods.nn_conv2d_pack_bf16(&d, F, null, &p); }, "desc->groups"));
         cases.Add(S("nn_conv2d_backward_data", "null desc", () => NativeMethods.nn_conv2d_backward_data(null, F, F, F), "desc"));
         cases.Add(S("nn_conv2d_backward_weights", "null dweight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_weights(&d, F, F, null, null); }, "dweight"));
         cases.Add(S("nn_conv2d_backward_weights", "negative padding", () => { var d = Conv2d(); d.pad_top = -1; return NativeMethods.nn_conv2d_backward_weights(&d, F, F, F, null); }, "desc->pad_top"));
