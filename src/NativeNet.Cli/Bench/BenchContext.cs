@@ -15,7 +15,7 @@ public sealed class BenchContext
         _out = stdout;
         _json = json;
         Kernels = KernelProvider.Current;
-        Threads = Kernels.Backend == Backend.Native ? NativeNetRuntime.Threads : ManagedKernels.Threads;
+        Threads = KernelProvider.Threads;
         Isa = Kernels.Backend == Backend.Native ? NativeNetRuntime.IsaName(NativeNetRuntime.Cpu.ChosenIsa) : "managed";
     }
 
