@@ -20,7 +20,7 @@ public sealed class BenchContext
     }
 
     /// <summary>The kernels under test.</summary>
-    public IKernels Kernels { get; }
+    internal IKernels Kernels { get; }
 
     /// <summary>Thread count in effect.</summary>
     public int Threads { get; }

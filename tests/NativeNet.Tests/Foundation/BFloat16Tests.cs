@@ -87,7 +87,7 @@ public unsafe class BFloat16Tests
         using var layer = new Linear(4, 3);
         layer.ToPrecision(Precision.BFloat16).Eval();
         using var x = Tensor.FromArray(Data(8, 5), 2, 4);
-        using (Autograd.NoGrad())
+        using (NativeNet.Autograd.NoGrad())
         {
             layer.Call(x).Dispose();
             layer.Call(x).Dispose();  // the second call packs the weight as bf16
