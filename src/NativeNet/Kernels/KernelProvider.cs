@@ -55,15 +55,19 @@ public static class KernelProvider
             ManagedKernels.Threads = value;  // validates the range first
             lock (Gate)
             {
-                // The native pool is sized now if it is in use, else when the native backend is chosen
-                // (so choosing the managed backend never loads the native library).
-                _nativeThreads = value;
-                if (_current is NativeKernels) NativeNetRuntime.Threads = value;
+                // The native pool is sized now if the library is loaded, else when the native
+                // backend is first chosen (so choosing the managed backend never loads it).
+                if (NativeLibraryLoader.LoadedFrom is not null)
+                {
+                    NativeNetRuntime.Threads = value;
+                    _pendingNativeThreads = null;
+                }
+                else _pendingNativeThreads = value;
             }
         }
     }
 
-    private static int? _nativeThreads;
+    private static int? _pendingNativeThreads;
 
     /// <summary>
     /// True when <see cref="Precision.BFloat16"/> products run on the CPU's bf16 dot-product
@@ -146,7 +150,11 @@ public static class KernelProvider
 
     private static NativeKernels UseNative()
     {
-        if (_nativeThreads is { } t) NativeNetRuntime.Threads = t;
+        if (_pendingNativeThreads is { } t)
+        {
+            NativeNetRuntime.Threads = t;
+            _pendingNativeThreads = null;
+        }
         return NativeKernels.Instance;
     }
 }

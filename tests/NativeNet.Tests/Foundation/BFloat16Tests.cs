@@ -98,6 +98,23 @@ public unsafe class BFloat16Tests
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => layer.ToPrecision((Precision)7));
         Assert.Equal("precision", bad.ParamName);
         Assert.Contains("Received: 7", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.Linear(x, layer.Weight, null, (Precision)7));
+        Assert.Equal("precision", bad.ParamName);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void FunctionalLinearInBf16IsTheLayersProduct(string backend)
+    {
+        using var _ = Backends.Use(backend);
+        using var layer = new Linear(33, 5);
+        layer.ToPrecision(Precision.BFloat16);
+        using var x = Tensor.FromArray(Data(4 * 33, 8), 4, 33);
+        using var fromLayer = layer.Call(x);
+        using var bf16 = Functional.Linear(x, layer.Weight, layer.Bias, Precision.BFloat16);
+        using var fp32 = Functional.Linear(x, layer.Weight, layer.Bias, Precision.Float32);
+        Assert.Equal(fromLayer.ToArray(), bf16.ToArray());
+        Assert.NotEqual(fp32.ToArray(), bf16.ToArray());  // the operands really were rounded
     }
 
     [Fact]
