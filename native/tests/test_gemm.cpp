@@ -271,10 +271,27 @@ TEST(Gemm, ThreadsBitwiseEqual) {
         }
 }
 
+namespace {
+// Overrides the driver's tuning for one scope (tests reach the internals through the static lib).
+class TuningScope {
+public:
+    explicit TuningScope(const nn::gemm::tuning& t) : saved_(nn::gemm::tuning_params()) {
+        nn::gemm::tuning_params() = t;
+    }
+    ~TuningScope() { nn::gemm::tuning_params() = saved_; }
+
+private:
+    nn::gemm::tuning saved_;
+};
+}  // namespace
+
 // Skinny N (the dot-product kernel): every column count it takes, row counts around its row
 // groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and K around the vector width
 // (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
 TEST(Gemm, SkinnyNRowGroups) {
+    nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
+    dot_only.rank_k_max_k = dot_only.rank_k_skinny_max_k = 0;
+    TuningScope scope(dot_only);
     uint32_t seed = 7000;
     for (int64_t m : {1, 7, 16, 17, 37, 3000})
         for (int64_t n = 1; n <= 4; ++n)
@@ -371,19 +388,6 @@ TEST(Gemm, BadArguments) {
     nn_packed_matrix_destroy(pb);
 }
 
-namespace {
-// Overrides the driver's tuning for one scope (tests reach the internals through the static lib).
-class TuningScope {
-public:
-    explicit TuningScope(const nn::gemm::tuning& t) : saved_(nn::gemm::tuning_params()) {
-        nn::gemm::tuning_params() = t;
-    }
-    ~TuningScope() { nn::gemm::tuning_params() = saved_; }
-
-private:
-    nn::gemm::tuning saved_;
-};
-}  // namespace
 
 // Every driver path on small sizes: all operands packed or read in place, the panel-major order
 // for short M ranges (B panels packed or in place), tiny K and N blocks (many blocks, uneven
@@ -419,7 +423,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_major_max_rows = v.panel_rows;
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
         t.dot_max_n = v.dot_n;
-        t.rank_k_max_k = v.rank_k;
+        t.rank_k_max_k = t.rank_k_skinny_max_k = v.rank_k;
         t.rank_k_elems_per_thread = v.rank_k_elems;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
@@ -461,7 +465,8 @@ TEST(Gemm, SmallKRankK) {
     nn::gemm::tuning on, off;
     on.rank_k_max_k = nn::gemm::kRankKMaxK;
     on.rank_k_elems_per_thread = 256;  // 2 threads on all but the smallest shapes
-    off.rank_k_max_k = 0;
+    on.rank_k_skinny_max_k = nn::gemm::kRankKMaxK;
+    off.rank_k_max_k = off.rank_k_skinny_max_k = 0;
     off.dot_max_n = 0;
     uint32_t seed = 9000;
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
