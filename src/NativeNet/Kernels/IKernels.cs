@@ -132,8 +132,14 @@ public interface IKernels
     /// </summary>
     PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias) => null;
 
-    /// <summary><see cref="Conv2dForward"/> on weights <see cref="PackConv2d"/> prepared (same geometry, any batch): the same values up to rounding (bit for bit where the packing chose the plain call's algorithm).</summary>
-    void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output) =>
+    /// <summary>
+    /// <see cref="Conv2dForward"/> on weights <see cref="PackConv2d"/> prepared (same geometry, any batch): the same values up to rounding
+    /// (bit for bit where the packing chose the plain call's algorithm). The epilogue adds <paramref name="residual"/>
+    /// (the output's shape; may be empty) and applies <paramref name="activation"/> in the same pass:
+    /// output = activation(conv(input) + bias + residual).
+    /// </summary>
+    void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output,
+                             ReadOnlySpan<float> residual = default, UnaryOp activation = UnaryOp.Identity) =>
         throw new NotSupportedException($"{GetType().Name} has no packed convolution (PackConv2d returns null)");
 
     /// <summary>gradInput (overwritten) from gradOutput and weight.</summary>

@@ -54,18 +54,21 @@ public sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
-    public void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output)
+    public void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output,
+                                    ReadOnlySpan<float> residual = default, UnaryOp activation = UnaryOp.Identity)
     {
         ArgumentNullException.ThrowIfNull(packed);
         g.Validate();
         packed.CheckUsable(typeof(NativeKernels), g);
         KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
         KernelChecks.AtLeast(g.OutputSize, output.Length, nameof(output));
+        if (!residual.IsEmpty) KernelChecks.AtLeast(g.OutputSize, residual.Length, nameof(residual));
         if (g.Batch == 0) return;
         fixed (float* px = input)
+        fixed (float* pr = residual)
         fixed (float* py = output)
-            NativeStatus.Check(NativeMethods.nn_conv2d_packed_forward(((PackedConv)packed).Handle, g.Batch, px, null,
-                nn_unary_op.NN_UNARY_IDENTITY, 0f, py));
+            NativeStatus.Check(NativeMethods.nn_conv2d_packed_forward(((PackedConv)packed).Handle, g.Batch, px, pr,
+                (nn_unary_op)activation, 0f, py));
         GC.KeepAlive(packed);
     }
 

@@ -29,13 +29,22 @@ public sealed class BasicBlock : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var c1 = _conv1.Call(input);
-        using var b1 = _bn1.Call(c1);
-        using var r1 = b1.Relu();
-        using var c2 = _conv2.Call(r1);
-        using var b2 = _bn2.Call(c2);
+        using var r1 = ConvNormRelu(_conv1, _bn1, input, null);
         using var shortcut = _downsample?.Call(input);
-        using var sum = b2.Add(shortcut ?? input);
+        return ConvNormRelu(_conv2, _bn2, r1, shortcut ?? input);
+    }
+
+    /// <summary>
+    /// relu(bn(conv(x)) + residual): in inference one convolution with the normalization folded into
+    /// its weights and the residual and ReLU in its epilogue, otherwise layer by layer.
+    /// </summary>
+    internal static Tensor ConvNormRelu(Conv2d conv, BatchNorm2d bn, Tensor x, Tensor? residual)
+    {
+        if (conv.ForwardFoldingNorm(x, bn, residual, Kernels.UnaryOp.Relu) is { } fused) return fused;
+        using var c = conv.Call(x);
+        using var b = bn.Call(c);
+        if (residual is null) return b.Relu();
+        using var sum = b.Add(residual);
         return sum.Relu();
     }
 }
@@ -69,17 +78,10 @@ public sealed class Bottleneck : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var c1 = _conv1.Call(input);
-        using var b1 = _bn1.Call(c1);
-        using var r1 = b1.Relu();
-        using var c2 = _conv2.Call(r1);
-        using var b2 = _bn2.Call(c2);
-        using var r2 = b2.Relu();
-        using var c3 = _conv3.Call(r2);
-        using var b3 = _bn3.Call(c3);
+        using var r1 = BasicBlock.ConvNormRelu(_conv1, _bn1, input, null);
+        using var r2 = BasicBlock.ConvNormRelu(_conv2, _bn2, r1, null);
         using var shortcut = _downsample?.Call(input);
-        using var sum = b3.Add(shortcut ?? input);
-        return sum.Relu();
+        return BasicBlock.ConvNormRelu(_conv3, _bn3, r2, shortcut ?? input);
     }
 }
 
@@ -170,9 +172,7 @@ public sealed class ResNet : Backbone
     public override Tensor Features(Tensor input)
     {
         CheckImages(input, _bottleneck ? "ResNet (bottleneck)" : "ResNet");
-        using var c = _conv1.Call(input);
-        using var b = _bn1.Call(c);
-        using var r = b.Relu();
+        using var r = BasicBlock.ConvNormRelu(_conv1, _bn1, input, null);
         var x = _maxpool.Call(r);
         foreach (var stage in _layers)
         {

@@ -18,23 +18,12 @@ public static partial class Functional
     internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W)? stride, (int H, int W)? padding,
                                   (int H, int W)? dilation, int groups, Func<Conv2dGeometry, PackedConv2d?>? packed)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(weight);
-        ThrowIfDisposed(input, weight, bias);
-        if (input.Rank != 4) throw new ArgumentException($"conv2d input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
-        if (weight.Rank != 4) throw new ArgumentException($"conv2d weight must be 4-D [out, in/groups, kh, kw]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        var geo = Conv2dGeometryOf(input, weight, bias, stride, padding, dilation, groups);
+        var x = input.ShapeRef;
+        var w = weight.ShapeRef;
         var s = stride ?? (1, 1);
         var p = padding ?? (0, 0);
         var d = dilation ?? (1, 1);
-        var x = input.ShapeRef;
-        var w = weight.ShapeRef;
-        if (groups <= 0) throw new ArgumentException($"groups must be positive. Received: groups={groups}", nameof(groups));
-        if (x[1] != w[1] * groups)
-            throw new ArgumentException($"conv2d expects input with {w[1] * groups} channels (weight {Tensor.ShapeString(w)}, groups={groups}). Received: input shape={Tensor.ShapeString(x)}", nameof(input));
-        if (bias is not null && (bias.Rank != 1 || bias.ShapeRef[0] != w[0]))
-            throw new ArgumentException($"bias must have shape [{w[0]}]. Received: shape={Tensor.ShapeString(bias.ShapeRef)}", nameof(bias));
-        var geo = new Conv2dGeometry(x[0], x[1], x[2], x[3], w[0], w[2], w[3], s.H, s.W, p.H, p.W, d.H, d.W, groups);
-        geo.Validate();
         var y = Tensor.Empty(new[] { x[0], w[0], geo.OutHeight, geo.OutWidth });
         if (packed?.Invoke(geo) is { } pk) K.Conv2dForwardPacked(geo, input.Data, pk, y.AsSpan());
         else K.Conv2dForward(geo, input.Data, weight.Data, bias is null ? default : bias.Data, y.AsSpan());
@@ -65,6 +54,48 @@ public static partial class Functional
         GC.KeepAlive(input);
         GC.KeepAlive(weight);
         GC.KeepAlive(bias);
+        return y;
+    }
+
+    /// <summary>The checked geometry of conv2d(input, weight, bias) (the C# check boundary of every 2-D convolution).</summary>
+    internal static Conv2dGeometry Conv2dGeometryOf(Tensor input, Tensor weight, Tensor? bias, (int H, int W)? stride, (int H, int W)? padding,
+                                                    (int H, int W)? dilation, int groups)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        ThrowIfDisposed(input, weight, bias);
+        if (input.Rank != 4) throw new ArgumentException($"conv2d input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        if (weight.Rank != 4) throw new ArgumentException($"conv2d weight must be 4-D [out, in/groups, kh, kw]. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        var s = stride ?? (1, 1);
+        var p = padding ?? (0, 0);
+        var d = dilation ?? (1, 1);
+        var x = input.ShapeRef;
+        var w = weight.ShapeRef;
+        if (groups <= 0) throw new ArgumentException($"groups must be positive. Received: groups={groups}", nameof(groups));
+        if (x[1] != w[1] * groups)
+            throw new ArgumentException($"conv2d expects input with {w[1] * groups} channels (weight {Tensor.ShapeString(w)}, groups={groups}). Received: input shape={Tensor.ShapeString(x)}", nameof(input));
+        if (bias is not null && (bias.Rank != 1 || bias.ShapeRef[0] != w[0]))
+            throw new ArgumentException($"bias must have shape [{w[0]}]. Received: shape={Tensor.ShapeString(bias.ShapeRef)}", nameof(bias));
+        var geo = new Conv2dGeometry(x[0], x[1], x[2], x[3], w[0], w[2], w[3], s.H, s.W, p.H, p.W, d.H, d.W, groups);
+        geo.Validate();
+        return geo;
+    }
+
+    /// <summary>
+    /// Inference on packed weights: activation(conv(input) + bias + residual) in one kernel call
+    /// (<paramref name="residual"/> may be null). Records no autograd node: for callers that have
+    /// made sure nothing needs a gradient.
+    /// </summary>
+    internal static Tensor Conv2dPackedInference(in Conv2dGeometry geo, Tensor input, PackedConv2d packed, Tensor? residual, UnaryOp activation)
+    {
+        ThrowIfDisposed(input, residual, null);
+        if (residual is not null && (residual.Rank != 4 || residual.Size(0) != geo.Batch || residual.Size(1) != geo.OutChannels
+                                     || residual.Size(2) != geo.OutHeight || residual.Size(3) != geo.OutWidth))
+            throw new ArgumentException($"residual must have the convolution's output shape [{geo.Batch}, {geo.OutChannels}, {geo.OutHeight}, {geo.OutWidth}]. Received: shape={Tensor.ShapeString(residual.ShapeRef)}", nameof(residual));
+        var y = Tensor.Empty(new[] { geo.Batch, geo.OutChannels, geo.OutHeight, geo.OutWidth });
+        K.Conv2dForwardPacked(geo, input.Data, packed, y.AsSpan(), residual is null ? default : residual.Data, activation);
+        GC.KeepAlive(input);
+        GC.KeepAlive(residual);
         return y;
     }
 

@@ -1,7 +1,14 @@
+using System.Runtime.InteropServices;
+
 namespace NativeNet.Nn;
 
 public static partial class Functional
 {
+    // A running statistic for the kernel: written (a new Version) only in training. Evaluation reads
+    // it, so caches derived from it (a convolution's folded weights) stay valid.
+    private static Span<float> RunningStatistic(Tensor? t, bool training) =>
+        t is null ? default : training ? t.AsSpan() : MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(t.Data), t.Count);
+
     /// <summary>
     /// Batch normalization over [N, C] or [N, C, *]. In training, batch statistics are used and the
     /// running statistics (if given) are updated in place with <paramref name="momentum"/> (unbiased
@@ -23,7 +30,7 @@ public static partial class Functional
         var mean = new float[c];
         var invStd = new float[c];
         K.BatchNormForward(n, c, spatial, input.Data, weight is null ? default : weight.Data, bias is null ? default : bias.Data,
-                           runningMean is null ? default : runningMean.AsSpan(), runningVar is null ? default : runningVar.AsSpan(),
+                           RunningStatistic(runningMean, training), RunningStatistic(runningVar, training),
                            training, momentum, eps, y.AsSpan(), mean, invStd);
         var list = new List<Tensor>(3) { input };
         if (weight is not null) list.Add(weight);

@@ -77,7 +77,68 @@ public sealed class Conv2d : Module
     /// <summary>True while a packed copy of the present weights is cached (for tests).</summary>
     internal bool HasPackedWeights => _packs.HasPacked;
 
-    private protected override void DisposeCaches() => _packs.Clear();
+    /// <summary>
+    /// Inference of this convolution followed by <paramref name="norm"/> (running statistics), plus
+    /// <paramref name="residual"/> (may be null), then <paramref name="activation"/>: one kernel call
+    /// on weights with the normalization folded in (w·γ/σ, β + (b − μ)·γ/σ), packed once and kept while
+    /// the parameters and statistics are unchanged. Null where that does not apply — a gradient may be
+    /// needed, the normalization uses batch statistics, a layer is hooked, the graph is being traced
+    /// for export, or the folded pack is not made yet (see <see cref="PackedWeightsCache{TKey, TPacked}"/>) —
+    /// and the caller then runs the layers one by one.
+    /// </summary>
+    internal Tensor? ForwardFoldingNorm(Tensor input, BatchNormBase norm, Tensor? residual, UnaryOp activation)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var w = Weight;
+        var b = Bias;
+        if (!norm.NormalizesWithRunningStatistics || norm.NumFeatures != OutChannels || HasForwardHooks || norm.HasForwardHooks || Autograd.Tracing)
+            return null;
+        if (Autograd.IsEnabled && (input.RequiresGrad || w.RequiresGrad || b?.RequiresGrad == true || norm.Weight?.RequiresGrad == true
+                                   || norm.Bias?.RequiresGrad == true || residual?.RequiresGrad == true))
+            return null;
+        var g = Functional.Conv2dGeometryOf(input, w, b, Stride, Padding, Dilation, Groups);
+        var packed = FoldedWeights(g, w, b, norm);
+        return packed is null ? null : Functional.Conv2dPackedInference(g, input, packed, residual, activation);
+    }
+
+    private readonly record struct FoldKey(PackKey Conv, BatchNormBase Norm, Tensor? Gamma, int GammaVersion, Tensor? Beta, int BetaVersion,
+                                           Tensor Mean, int MeanVersion, Tensor Var, int VarVersion);
+    private readonly PackedWeightsCache<FoldKey, PackedConv2d> _foldedPacks = new();
+
+    private PackedConv2d? FoldedWeights(Conv2dGeometry g, Tensor w, Tensor? b, BatchNormBase norm)
+    {
+        var gamma = norm.Weight;
+        var beta = norm.Bias;
+        var mean = norm.RunningMean!;
+        var variance = norm.RunningVar!;
+        var key = new FoldKey(new PackKey(w, w.Version, b, b?.Version ?? 0, KernelProvider.Current, g with { Batch = 0 }), norm,
+                              gamma, gamma?.Version ?? 0, beta, beta?.Version ?? 0, mean, mean.Version, variance, variance.Version);
+        return _foldedPacks.Get(key, () =>
+        {
+            int perChannel = w.Count / OutChannels;
+            var wf = w.Data.ToArray();
+            var bf = new float[OutChannels];
+            ReadOnlySpan<float> ga = gamma is null ? default : gamma.Data, be = beta is null ? default : beta.Data, bb = b is null ? default : b.Data;
+            ReadOnlySpan<float> mu = mean.Data, va = variance.Data;
+            for (int c = 0; c < OutChannels; c++)
+            {
+                double scale = (ga.IsEmpty ? 1.0 : ga[c]) / Math.Sqrt(va[c] + norm.Eps);
+                foreach (ref float v in wf.AsSpan(c * perChannel, perChannel)) v = (float)(v * scale);
+                bf[c] = (float)((be.IsEmpty ? 0.0 : be[c]) + ((bb.IsEmpty ? 0.0 : bb[c]) - mu[c]) * scale);
+            }
+            GC.KeepAlive(w); GC.KeepAlive(b); GC.KeepAlive(gamma); GC.KeepAlive(beta); GC.KeepAlive(mean); GC.KeepAlive(variance);
+            return key.Conv.Kernels.PackConv2d(g, wf, bf);
+        });
+    }
+
+    /// <summary>True while a pack with a normalization folded in is cached (for tests).</summary>
+    internal bool HasFoldedWeights => _foldedPacks.HasPacked;
+
+    private protected override void DisposeCaches()
+    {
+        _packs.Clear();
+        _foldedPacks.Clear();
+    }
 
     /// <inheritdoc />
     public override ModuleSpec ToSpec() => new ModuleSpec("Conv2d").With("in_channels", InChannels).With("out_channels", OutChannels)

@@ -33,6 +33,22 @@ internal static class EpilogueFusion
         _ => null,
     };
 
+    /// <summary>
+    /// The element-wise op that computes activation module <paramref name="module"/> in an inference
+    /// epilogue (no backward needed, so any op without a parameter), or null.
+    /// </summary>
+    public static UnaryOp? InferenceOpOf(Module module) => module switch
+    {
+        ReLU => UnaryOp.Relu,
+        ReLU6 => UnaryOp.Relu6,
+        Sigmoid => UnaryOp.Sigmoid,
+        Tanh => UnaryOp.Tanh,
+        Hardswish => UnaryOp.Hardswish,
+        Hardsigmoid => UnaryOp.Hardsigmoid,
+        SiLU => UnaryOp.Silu,
+        _ => null,
+    };
+
     /// <summary>The element-wise op of an epilogue activation (the numbering is shared).</summary>
     public static UnaryOp ToUnaryOp(GemmActivation activation) => (UnaryOp)(int)activation;
 }

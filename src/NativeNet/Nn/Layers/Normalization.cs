@@ -56,6 +56,12 @@ public abstract class BatchNormBase : Module
     /// <summary>Running variance or null.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
 
+    /// <summary>
+    /// True when the next forward normalizes with the running statistics (evaluation, or frozen):
+    /// then the layer is a fixed per-channel affine map that a preceding convolution can absorb.
+    /// </summary>
+    internal bool NormalizesWithRunningStatistics => TrackRunningStats && (!Training || StatisticsFrozen);
+
     private protected abstract void CheckInput(Tensor input);
 
     /// <inheritdoc />

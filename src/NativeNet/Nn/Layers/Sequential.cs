@@ -45,19 +45,40 @@ public sealed class Sequential : Module
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
-            // A layer then an activation its epilogue can apply: one kernel call, one autograd node,
-            // no intermediate tensor (the pre-activation is never visible outside this call).
-            // Hooked layers run one by one, so each hook sees its own layer's output.
-            if (_layers[i] is IEpilogueFusable fusable && i + 1 < _layers.Count && !_layers[i].HasForwardHooks && !_layers[i + 1].HasForwardHooks
-                && EpilogueFusion.ActivationOf(_layers[i + 1]) is { } activation && fusable.CanFuse(activation))
+            if (FusedForward(i, x, out int consumed) is { } y)
             {
-                x = fusable.Forward(x, activation);
-                i++;
+                x = y;
+                i += consumed - 1;
                 continue;
             }
             x = _layers[i].Call(x);
         }
         return x;
+    }
+
+    // Runs of layers that one kernel call computes, with no intermediate tensor (never visible
+    // outside this call); null where none starts at layer i. Hooked layers run one by one, so each
+    // hook sees its own layer's output.
+    private Tensor? FusedForward(int i, Tensor x, out int consumed)
+    {
+        consumed = 0;
+        if (i + 1 >= _layers.Count || _layers[i].HasForwardHooks) return null;
+        var next = _layers[i + 1];
+        // A layer then an activation its epilogue applies: one autograd node.
+        if (_layers[i] is IEpilogueFusable fusable && !next.HasForwardHooks && EpilogueFusion.ActivationOf(next) is { } activation && fusable.CanFuse(activation))
+        {
+            consumed = 2;
+            return fusable.Forward(x, activation);
+        }
+        // Inference: a convolution, the BatchNorm after it folded into its weights, and the activation after that.
+        if (_layers[i] is Conv2d conv && next is BatchNormBase norm)
+        {
+            var op = i + 2 < _layers.Count && !_layers[i + 2].HasForwardHooks ? EpilogueFusion.InferenceOpOf(_layers[i + 2]) : null;
+            var y = conv.ForwardFoldingNorm(x, norm, null, op ?? UnaryOp.Identity);
+            consumed = op is null ? 2 : 3;
+            return y;
+        }
+        return null;
     }
 
     /// <inheritdoc />
