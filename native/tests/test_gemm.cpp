@@ -285,6 +285,26 @@ private:
 };
 }  // namespace
 
+namespace {
+// One case on 1 thread, on 2 threads and with pre-packed B, each against the reference; the three
+// must be bitwise equal. Returns the 1-thread C.
+std::vector<float> check_threads_and_packing(const Case& c) {
+    std::vector<float> one, two, packed;
+    {
+        nn_test::ThreadScope ts(1);
+        one = check_case(c);
+    }
+    {
+        nn_test::ThreadScope ts(2);
+        two = check_case(c);
+        packed = check_case(c, true);
+    }
+    EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << "1 vs 2 threads " << describe(c);
+    EXPECT_EQ(0, std::memcmp(one.data(), packed.data(), one.size() * sizeof(float))) << "plain vs packed " << describe(c);
+    return one;
+}
+}  // namespace
+
 // Skinny N (the dot-product kernel): every column count it takes, row counts around its row
 // groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and K around the vector width
 // (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
@@ -307,18 +327,8 @@ TEST(Gemm, SkinnyNRowGroups) {
                     c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
                     c.act = static_cast<nn_unary_op>((m + k + variant) % 5);
                     c.seed = seed++;
-                    std::vector<float> one, two, packed;
-                    {
-                        nn_test::ThreadScope ts(1);
-                        one = check_case(c);
-                    }
-                    {
-                        nn_test::ThreadScope ts(2);
-                        two = check_case(c);
-                        packed = check_case(c, true);
-                    }
-                    ASSERT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << describe(c);
-                    ASSERT_EQ(0, std::memcmp(one.data(), packed.data(), one.size() * sizeof(float))) << describe(c);
+                    check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
                 }
 }
 
@@ -486,24 +496,15 @@ TEST(Gemm, SmallKRankK) {
                     c.pad = tr % 2;
                     c.offset = (n + tr) % 2;
                     c.seed = seed++;
-                    std::vector<float> tiles, one, two, packed;
+                    std::vector<float> tiles;
                     {
                         TuningScope scope(off);
                         nn_test::ThreadScope ts(1);
                         tiles = check_case(c);
                     }
                     TuningScope scope(on);
-                    {
-                        nn_test::ThreadScope ts(1);
-                        one = check_case(c);
-                    }
-                    {
-                        nn_test::ThreadScope ts(2);
-                        two = check_case(c);
-                        packed = check_case(c, true);
-                    }
+                    const std::vector<float> one = check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
                     ASSERT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
-                    ASSERT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << describe(c);
-                    ASSERT_EQ(0, std::memcmp(one.data(), packed.data(), one.size() * sizeof(float))) << describe(c);
                 }
 }
