@@ -53,7 +53,9 @@ struct tuning {
                                          // (1478x762x6, 417x16x7, 2394x1795x8)
     int64_t rank_k_skinny_max_k = 8;     // ... and at or below this K where the dot products would
                                          // run on 3 or 4 columns (at most kRankKMaxK)
-    int64_t rank_k_elems_per_thread = 1 << 16;  // elements of C per extra thread on that path
+    int64_t rank_k_elems_per_thread = 1 << 18;  // elements of C per extra thread on that path
+                                                // (Zen 5, 2 threads under load: 512x256x4 lost
+                                                // 1.6x threaded, 3517x663x3 gained 1.6x)
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;
