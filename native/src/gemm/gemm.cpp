@@ -305,11 +305,10 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 // The kernel a call runs on. Chosen from the shape and layout alone, so the plain, pre-packed and
 // threaded calls of one shape agree (and every path's order of operations per element is the
 // micro-kernel's, so the choice never changes a bit of C):
-//   k == 0 or alpha == 0        tiles (they scale C by beta and apply the epilogue)
-//   k <= 4, or k <= 8 on 3..4   rank-k update streaming C once (kernels/common/gemm_rank_k.h)
-//   columns
-//   n <= 4, row-major A         dot products along k (kernels/common/gemm_dot.h)
-//   otherwise                   packed micro-tiles (run_block)
+//   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
+//   k <= 4 (k <= 8 if n is 3 or 4)    rank-k update streaming C once (gemm_rank_k.h)
+//   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
+//   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread: at k = 5..8 the rank-k update is 1.3-2x the dot products on 3 and 4 columns,
 // 160x3x5, 3000x4x6, 2870x3x8, but 0.85x on 1 and 2, and slower than the tiles on wider N.)
 enum class path { tiles, rank_k, dot };
