@@ -12,6 +12,7 @@
 // zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "conv/band_gemm.h"
@@ -324,13 +325,13 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
     if (pc.a == algo::gemm) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
-    // (identity, ReLU, sigmoid, tanh, GELU). A residual comes before the
-    // activation, so with one (or another activation) both run as one pass afterwards.
-    const bool in_kernel = residual == nullptr && act <= NN_UNARY_GELU;
+    // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
+    // before it. Otherwise the residual (or another activation) is one pass afterwards.
+    const bool in_kernel = (residual == nullptr || pc.a == algo::winograd) && act <= NN_UNARY_GELU;
     const int kact = in_kernel ? act : 0;
     switch (pc.a) {
         case algo::depthwise: depthwise_forward(p, x, w, bias, kact, y); break;
-        case algo::winograd: winograd_forward_packed(p, x, w, bias, kact, y); break;
+        case algo::winograd: winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr); break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
         default: break;  // dw3x3 and gemm returned above
     }
@@ -373,16 +374,16 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
-    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j]
-    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first)
+    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t m = 0; m < p.kg; ++m)
             for (int64_t c = 0; c < p.cg; ++c) {
                 const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
-                float* dst = wt.data() + ((grp * p.cg + c) * p.kg + m) * rs;
+                float* dst = wt.get() + ((grp * p.cg + c) * p.kg + m) * rs;
                 for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
             }
-    forward(q, dy, wt.data(), nullptr, 0, dx);
+    forward(q, dy, wt.get(), nullptr, 0, dx);
 }
 
 }  // namespace
@@ -418,8 +419,9 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
     for (int64_t i = 0; i < p.r; ++i)
         for (int64_t j = 0; j < p.s; ++j)
             toff[static_cast<size_t>(i * p.s + j)] = (p.r - 1 - i) * p.dh * wq + (p.s - 1 - j) * p.dw;
-    // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent.
-    std::vector<float> wt(static_cast<size_t>(p.k * p.crs));
+    // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent
+    // (every element written: not zeroed first).
+    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t c = 0; c < p.cg; ++c)
@@ -446,7 +448,7 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
         const int64_t share = (pf.lines() + pieces - 1) / pieces;
         for (int64_t m0 = 0; m0 < mlen; m0 += piece) {
             pf.issue(share);
-            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.data() + grp * p.kg * p.crs, p.cg, m0,
+            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.get() + grp * p.kg * p.crs, p.cg, m0,
                                std::min(mlen, m0 + piece), dxq, cstride);
         }
         // Plain loops, not a library call a row (rows are a few dozen floats).
@@ -634,12 +636,15 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     const auto tiles = [&](int64_t m, int64_t n) { return padded_rows(K, m) * ((n + K.nr - 1) / K.nr * K.nr); };
     const bool transposed = tiles(p.crs, p.kg) <= tiles(p.kg, p.crs);
     const int64_t m = transposed ? p.crs : p.kg, ncols = transposed ? p.kg : p.crs;
-    std::vector<float> part(static_cast<size_t>(chunks * wsize));
+    // Per-chunk partials in the caller's scratch (the tasks do not use that slot), not a fresh
+    // zeroed vector: every chunk's first band overwrites its partial, and a new vector of this
+    // size cost a memset and page faults on every call.
+    float* part = thread_scratch(scratch::conv_partials, static_cast<size_t>(chunks * wsize));
     std::vector<double> bpart(db ? static_cast<size_t>(chunks * p.k) : 0, 0.0);
     parallel_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part.data() + chunk * wsize + grp * p.kg * p.crs;
+        float* acc = part + chunk * wsize + grp * p.kg * p.crs;
         bool first = true;
         for (int64_t img = i0; img < i1; ++img) {
             const float* xg = x + (img * p.c + grp * p.cg) * hw;
@@ -674,8 +679,8 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
         }
     });
     // Chunk partials summed in chunk order: the same bits for any thread count.
-    float* total = part.data();
-    for (int64_t c = 1; c < chunks; ++c) kt.add(part.data() + c * wsize, total, wsize);
+    float* total = part;
+    for (int64_t c = 1; c < chunks; ++c) kt.add(part + c * wsize, total, wsize);
     if (transposed) {
         for (int64_t grp = 0; grp < p.groups; ++grp) {
             const float* src = total + grp * p.kg * p.crs;

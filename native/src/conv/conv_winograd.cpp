@@ -166,7 +166,8 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
 // Channel blocks (kmr output channels each) a chunk of a tile block holds at least (channel_chunks).
 constexpr int64_t kMinChunkBlocks = 4;
 
-void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                             const float* residual) {
     const winograd::kernels& K = *winograd::available();
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
@@ -206,6 +207,7 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
         o.act = act;
         for (int64_t kb = kb0; kb < kb1; ++kb) {
             o.y = y + (grp * p.kg + kb * kmr) * ohw;
+            o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
             o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
             // The block's bias, kmr values (zeros past mr; kmr <= 8 in every table), as M[5]'s start.
             alignas(64) float bblock[64] = {};

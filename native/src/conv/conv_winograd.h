@@ -34,6 +34,7 @@ struct winograd_out {
     int64_t t0;          // flat tile index of the GEMM tile's column 0
     int64_t np;          // valid tiles (<= nt)
     int64_t th, tw, oh, ow;
+    const float* res;    // residual laid out like y (same offsets from res as from y), added before act; null = none
     int act;             // nn_unary_op, IDENTITY..GELU
     int mr;              // output channels of the block (<= kmr)
 };
@@ -98,7 +99,9 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
 // transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
 int64_t winograd_weights_size(const shape& p);
 void winograd_pack_weights(const shape& p, const float* w, float* u);
-void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
+// residual (nullable): laid out like y, added in the output transform before the activation.
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                             const float* residual = nullptr);
 
 // Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]
 // with Z = A dY A^T per tile (the transposed output transform), then dW = G^T dU G; the bias

@@ -31,9 +31,7 @@ public sealed class InvertedResidual : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        if (!UsesResidual) return _conv.Call(input);
-        using var y = _conv.Call(input);
-        return input.Add(y);
+        return UsesResidual ? _conv.CallAddingResidual(input, input) : _conv.Call(input);
     }
 }
 

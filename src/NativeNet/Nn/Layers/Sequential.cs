@@ -42,10 +42,44 @@ public sealed class Sequential : Module
     {
         ArgumentNullException.ThrowIfNull(input);
         if (_layers.Count == 0) return input.Clone();
-        var x = input;
-        for (int i = 0; i < _layers.Count; i++)
+        return RunLayers(input, _layers.Count);
+    }
+
+    /// <summary>
+    /// this(input) + residual (a residual block's body and shortcut). Where the layers end with a
+    /// Conv2d → BatchNorm that inference folds, the add happens in that convolution's epilogue.
+    /// </summary>
+    internal Tensor CallAddingResidual(Tensor input, Tensor residual)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(residual);
+        int n = _layers.Count;
+        if (!HasForwardHooks && n >= 2 && _layers[n - 2] is Conv2d conv && _layers[n - 1] is BatchNormBase norm)
         {
-            if (FusedForward(i, x, out int consumed) is { } y)
+            var x = n > 2 ? RunLayers(input, n - 2) : input;
+            try
+            {
+                if (conv.ForwardFoldingNorm(x, norm, residual, UnaryOp.Identity) is { } folded) return folded;
+                using var c = conv.Call(x);
+                using var b = norm.Call(c);
+                return b.Add(residual);
+            }
+            finally
+            {
+                if (!ReferenceEquals(x, input)) x.Dispose();
+            }
+        }
+        using var y = Call(input);
+        return y.Add(residual);
+    }
+
+    // Layers [0, end) in order, fused where FusedForward finds a run.
+    private Tensor RunLayers(Tensor input, int end)
+    {
+        var x = input;
+        for (int i = 0; i < end; i++)
+        {
+            if (FusedForward(i, end, x, out int consumed) is { } y)
             {
                 x = y;
                 i += consumed - 1;
@@ -56,13 +90,13 @@ public sealed class Sequential : Module
         return x;
     }
 
-    // Runs of layers that one kernel call computes, with no intermediate tensor (never visible
-    // outside this call); null where none starts at layer i. Hooked layers run one by one, so each
+    // Runs of layers in [i, end) that one kernel call computes, with no intermediate tensor (never
+    // visible outside this call); null where none starts at layer i. Hooked layers run one by one, so each
     // hook sees its own layer's output.
-    private Tensor? FusedForward(int i, Tensor x, out int consumed)
+    private Tensor? FusedForward(int i, int end, Tensor x, out int consumed)
     {
         consumed = 0;
-        if (i + 1 >= _layers.Count || _layers[i].HasForwardHooks) return null;
+        if (i + 1 >= end || _layers[i].HasForwardHooks) return null;
         var next = _layers[i + 1];
         // A layer then an activation its epilogue applies: one autograd node.
         if (_layers[i] is IEpilogueFusable fusable && !next.HasForwardHooks && EpilogueFusion.ActivationOf(next) is { } activation && fusable.CanFuse(activation))
@@ -73,7 +107,7 @@ public sealed class Sequential : Module
         // Inference: a convolution, the BatchNorm after it folded into its weights, and the activation after that.
         if (_layers[i] is Conv2d conv && next is BatchNormBase norm)
         {
-            var op = i + 2 < _layers.Count && !_layers[i + 2].HasForwardHooks ? EpilogueFusion.InferenceOpOf(_layers[i + 2]) : null;
+            var op = i + 2 < end && !_layers[i + 2].HasForwardHooks ? EpilogueFusion.InferenceOpOf(_layers[i + 2]) : null;
             var y = conv.ForwardFoldingNorm(x, norm, null, op ?? UnaryOp.Identity);
             consumed = op is null ? 2 : 3;
             return y;
