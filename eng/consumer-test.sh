@@ -97,19 +97,29 @@ string expectDir = args.Length > 0 ? args[0] : "";
 if (!loaded.StartsWith(expectDir, StringComparison.Ordinal))
     throw new InvalidOperationException($"native library loaded from {loaded}, expected under {expectDir}");
 
-float[] x = { -2f, -0.5f, 0f, 1.5f, 3f };
-var y = new float[x.Length];
-NativeKernels.Instance.Unary(UnaryOp.Relu, x, y);
-float[] relu = { 0f, 0f, 0f, 1.5f, 3f };
-for (int i = 0; i < x.Length; i++)
-    if (y[i] != relu[i]) throw new InvalidOperationException($"relu[{i}] = {y[i]}, expected {relu[i]}");
-NativeKernels.Instance.Unary(UnaryOp.Sigmoid, x, y);
-for (int i = 0; i < x.Length; i++)
+// Element-wise ops and a product through the public Tensor API on the native backend.
+KernelProvider.Requested = Backend.Native;
+if (KernelProvider.Backend != Backend.Native) throw new InvalidOperationException($"backend is {KernelProvider.Backend}, expected Native");
+float[] xs = { -2f, -0.5f, 0f, 1.5f, 3f };
+using var x = Tensor.FromArray(xs, 1, xs.Length);
+using var reluT = x.Relu();
+float[] relu = reluT.ToArray();
+for (int i = 0; i < xs.Length; i++)
+    if (relu[i] != Math.Max(xs[i], 0f)) throw new InvalidOperationException($"relu[{i}] = {relu[i]}, expected {Math.Max(xs[i], 0f)}");
+using var sigmoidT = x.Sigmoid();
+float[] sigmoid = sigmoidT.ToArray();
+for (int i = 0; i < xs.Length; i++)
 {
-    double want = 1.0 / (1.0 + Math.Exp(-x[i]));
-    if (Math.Abs(y[i] - want) > 1e-6) throw new InvalidOperationException($"sigmoid[{i}] = {y[i]}, expected {want}");
+    double want = 1.0 / (1.0 + Math.Exp(-xs[i]));
+    if (Math.Abs(sigmoid[i] - want) > 1e-6) throw new InvalidOperationException($"sigmoid[{i}] = {sigmoid[i]}, expected {want}");
 }
-Console.WriteLine($"relu and sigmoid OK through {NativeKernels.Instance.Description}");
+// [1, 5] · [5, 1] = Σ x²
+using var xt = x.Transpose(0, 1);
+using var dotT = x.MatMul(xt);
+float dot = dotT.ToArray()[0], want2 = 0f;
+foreach (float v in xs) want2 += v * v;
+if (Math.Abs(dot - want2) > 1e-5f) throw new InvalidOperationException($"x·xᵀ = {dot}, expected {want2}");
+Console.WriteLine($"relu, sigmoid and matmul OK through {KernelProvider.Description}, {KernelProvider.Threads} threads");
 
 // Train the breast-cancer model from the package alone: stratified 80/20 split, scaler fitted on
 // the training part, MLP, Adam; the held-out accuracy must reach the documented quality.

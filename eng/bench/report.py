@@ -3,8 +3,8 @@
 writes docs/benchmarks.md from the JSON lines they print.
 
 Usage (from the repository root):
-  python3 eng/bench/report.py [--suites peak gemm sweep conv rnn models] [--sweep 60] [--seed 1]
-                              [--repeats 3] [--threads 1 2] [--no-dotnet] [--jsonl FILE] [--out FILE]
+  python3 eng/bench/report.py [--suites peak gemm issue sweep conv rnn models] [--sweep 60] [--seed 1]
+                              [--repeats 3] [--threads 1 2] [--chunk 1] [--no-dotnet] [--jsonl FILE] [--out FILE]
   python3 eng/bench/report.py --render FILE.jsonl [--out FILE]      # page from an earlier run
 
 What runs: `../shared/anchors/run.sh peak` (FMA peak), OpenBLAS and oneDNN SGEMM through
@@ -78,13 +78,17 @@ def sweep_shapes(count, seed):
     return run(["dotnet", CLI_DLL, "bench", "gemm", "--sweep", str(count), "--seed", str(seed), "--list"]).split()
 
 
-def measure_gemm(shapes, threads, repeats, group, log):
-    """Ours and the anchor back to back per shape, alternating which goes first."""
-    for shape in shapes:
+def measure_gemm(shapes, threads, repeats, group, log, chunk=1):
+    """Ours and the anchor back to back per chunk of shapes (one process each), alternating which
+    goes first. chunk 1 pairs every shape on its own; a larger chunk saves a process start per
+    shape (about a second of `dotnet` start-up), with each pair still seconds apart."""
+    for first in range(0, len(shapes), chunk):
+        part = shapes[first:first + chunk]
         for th in threads:
             for r in range(repeats):
-                steps = [("ours", lambda: ours("gemm", "--shape", shape, "--threads", str(th))),
-                         ("anchor", lambda: run([SGEMM_LIBS, str(th), shape], {"OMP_NUM_THREADS": str(th)}))]
+                shape_args = [a for s in part for a in ("--shape", s)]
+                steps = [("ours", lambda: ours("gemm", *shape_args, "--threads", str(th))),
+                         ("anchor", lambda: run([SGEMM_LIBS, str(th), *part], {"OMP_NUM_THREADS": str(th)}))]
                 for who, fn in (steps if r % 2 == 0 else steps[::-1]):
                     for rec in json_lines(fn()):
                         rec.update(kind="gemm", group=group, repeat=r, lib=rec.get("lib", "nativenet"), threads=th)
@@ -97,18 +101,18 @@ def measure(a, log):
         for rec in json_lines(run(["bash", os.path.join(ANCHORS, "run.sh"), "peak"])):
             rec["kind"] = "peak"
             log(rec)
-    if {"gemm", "sweep"} & set(a.suites):
+    if {"gemm", "issue", "sweep"} & set(a.suites):
         os.makedirs(ANCHOR_DIR, exist_ok=True)
         run(["gcc", "-O2", os.path.join(HERE, "sgemm_libs.c"), "-o", SGEMM_LIBS,
              "-I/usr/include/x86_64-linux-gnu/openblas-pthread", "-lopenblas", "-ldnnl", "-lm"])
         # Bars first (the listed shapes, the sweep), then the anchor's default shapes.
-        if "gemm" in a.suites:
-            measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log)
+        if {"gemm", "issue"} & set(a.suites):  # "issue": the listed shapes without the anchor's ten
+            measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log, a.chunk)
         if "sweep" in a.suites:
             log({"kind": "sweep", "count": a.sweep, "seed": a.seed})
-            measure_gemm(sweep_shapes(a.sweep, a.seed), a.threads, a.repeats, "sweep", log)
+            measure_gemm(sweep_shapes(a.sweep, a.seed), a.threads, a.repeats, "sweep", log, a.chunk)
         if "gemm" in a.suites:
-            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log)
+            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log, a.chunk)
     layer = [s for s in ("conv", "rnn", "models") if s in a.suites]
     if layer:
         modes = ["torch"] + ([] if a.no_dotnet else ["dotnet"])
@@ -279,6 +283,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--chunk", type=int, default=1, help="GEMM shapes per process (ours and the anchor alternate per chunk)")
     ap.add_argument("--no-dotnet", action="store_true", help="skip run.sh dotnet (TorchSharp / ONNX Runtime)")
     ap.add_argument("--jsonl", default=os.path.join(ROOT, "artifacts", "bench", "results.jsonl"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))

@@ -2,10 +2,12 @@
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
-//                   --panel-b-in-place-bytes=N --dot-max-n=N --clock=cpu] [MxNxK ...]
+//                   --panel-b-in-place-bytes=N --dot-max-n=N --rank-k-max-k=N
+//                   --rank-k-skinny-max-k=N --rank-k-per-thread=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -65,6 +67,9 @@ int main(int argc, char** argv) {
         else if (opt("panel-major")) tune.panel_major_max_rows = v;
         else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
+        else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
+        else if (opt("rank-k-skinny-max-k")) tune.rank_k_skinny_max_k = v;
+        else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
@@ -92,12 +97,24 @@ int main(int argc, char** argv) {
             }
         };
         const double flop = 2.0 * M * N * K;
-        const int reps = static_cast<int>(4e9 / flop) + 1;
+        // The anchor's call count, capped at about 250 ms a batch (as eng/bench/sgemm_libs.c and
+        // `nativenet bench gemm` cap theirs, so tiny shapes finish).
         gemm();
+        long long reps = static_cast<long long>(4e9 / flop) + 1, calibrated = 0;
+        for (double t0 = now(); calibrated < reps && now() - t0 < 0.002;) {
+            gemm();
+            ++calibrated;
+        }
+        {
+            double t0 = now();
+            for (long long i = 0; i < calibrated; ++i) gemm();
+            const double per_call = (now() - t0) / static_cast<double>(calibrated);
+            if (per_call > 0) reps = std::min(reps, static_cast<long long>(0.25 / per_call) + 1);
+        }
         double best = 1e30;
         for (int r = 0; r < 7; ++r) {
             double t0 = now();
-            for (int i = 0; i < reps; ++i) gemm();
+            for (long long i = 0; i < reps; ++i) gemm();
             double t = (now() - t0) / reps;
             if (t < best) best = t;
         }

@@ -124,6 +124,33 @@ TEST(Conv2dPacked, MatchesReferenceForAnyBatchWithResidualAndActivation) {
     }
 }
 
+// Winograd's output transform adds the residual itself before the activations it applies
+// (identity .. GELU): whole vectors and the edge runs of planes whose width is not a multiple of
+// the vector (13 columns: runs cross tile rows), one tile block or several.
+TEST(Conv2dPacked, WinogradAddsTheResidualInItsOutputTransform) {
+    const nn_conv2d_desc shapes[] = {{2, 16, 12, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                     {1, 16, 10, 10, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                     {3, 8, 17, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+    int variant = 0;
+    for (const auto& d : shapes) {
+        const auto p = nn::conv::validate(d);
+        const auto w = nn_test::random_vector(p.k * p.crs, 60 + variant), b = nn_test::random_vector(p.k, 61 + variant);
+        nn_conv2d_packed* pk = nullptr;
+        ASSERT_EQ(nn_conv2d_pack(&d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow;
+        for (nn_unary_op act : {NN_UNARY_IDENTITY, NN_UNARY_RELU, NN_UNARY_SIGMOID, NN_UNARY_TANH, NN_UNARY_GELU}) {
+            ++variant;
+            const auto x = nn_test::random_vector(xs, 70 + variant), res = nn_test::random_vector(ys, 71 + variant);
+            std::vector<float> y(static_cast<size_t>(ys), -7.0f);
+            ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), res.data(), act, 0.0f, y.data()), NN_OK) << nn_last_error();
+            const auto want = reference(p, x, w, b.data(), res.data(), act, 0.0f);
+            EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f,
+                                           nn_test::describe(d) + " act=" + std::to_string(act)));
+        }
+        nn_conv2d_packed_destroy(pk);
+    }
+}
+
 TEST(Conv2dPacked, EqualsUnpackedForwardAndOneVsTwoThreads) {
     for (const auto& c : kPackedCases) {
         const auto p = nn::conv::validate(c.d);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gemm/gemm.h"
+#include "gemm/gemm_kernels.h"
 #include "test_util.h"
 
 namespace {
@@ -270,10 +271,47 @@ TEST(Gemm, ThreadsBitwiseEqual) {
         }
 }
 
+namespace {
+// Overrides the driver's tuning for one scope (tests reach the internals through the static lib).
+class TuningScope {
+public:
+    explicit TuningScope(const nn::gemm::tuning& t) : saved_(nn::gemm::tuning_params()) {
+        nn::gemm::tuning_params() = t;
+    }
+    ~TuningScope() { nn::gemm::tuning_params() = saved_; }
+
+private:
+    nn::gemm::tuning saved_;
+};
+}  // namespace
+
+namespace {
+// One case on 1 thread, on 2 threads and with pre-packed B, each against the reference; the three
+// must be bitwise equal. Returns the 1-thread C.
+std::vector<float> check_threads_and_packing(const Case& c) {
+    std::vector<float> one, two, packed;
+    {
+        nn_test::ThreadScope ts(1);
+        one = check_case(c);
+    }
+    {
+        nn_test::ThreadScope ts(2);
+        two = check_case(c);
+        packed = check_case(c, true);
+    }
+    EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << "1 vs 2 threads " << describe(c);
+    EXPECT_EQ(0, std::memcmp(one.data(), packed.data(), one.size() * sizeof(float))) << "plain vs packed " << describe(c);
+    return one;
+}
+}  // namespace
+
 // Skinny N (the dot-product kernel): every column count it takes, row counts around its row
 // groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and K around the vector width
 // (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
 TEST(Gemm, SkinnyNRowGroups) {
+    nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
+    dot_only.rank_k_max_k = dot_only.rank_k_skinny_max_k = 0;
+    TuningScope scope(dot_only);
     uint32_t seed = 7000;
     for (int64_t m : {1, 7, 16, 17, 37, 3000})
         for (int64_t n = 1; n <= 4; ++n)
@@ -289,18 +327,8 @@ TEST(Gemm, SkinnyNRowGroups) {
                     c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
                     c.act = static_cast<nn_unary_op>((m + k + variant) % 5);
                     c.seed = seed++;
-                    std::vector<float> one, two, packed;
-                    {
-                        nn_test::ThreadScope ts(1);
-                        one = check_case(c);
-                    }
-                    {
-                        nn_test::ThreadScope ts(2);
-                        two = check_case(c);
-                        packed = check_case(c, true);
-                    }
-                    ASSERT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float))) << describe(c);
-                    ASSERT_EQ(0, std::memcmp(one.data(), packed.data(), one.size() * sizeof(float))) << describe(c);
+                    check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
                 }
 }
 
@@ -370,19 +398,6 @@ TEST(Gemm, BadArguments) {
     nn_packed_matrix_destroy(pb);
 }
 
-namespace {
-// Overrides the driver's tuning for one scope (tests reach the internals through the static lib).
-class TuningScope {
-public:
-    explicit TuningScope(const nn::gemm::tuning& t) : saved_(nn::gemm::tuning_params()) {
-        nn::gemm::tuning_params() = t;
-    }
-    ~TuningScope() { nn::gemm::tuning_params() = saved_; }
-
-private:
-    nn::gemm::tuning saved_;
-};
-}  // namespace
 
 // Every driver path on small sizes: all operands packed or read in place, the panel-major order
 // for short M ranges (B panels packed or in place), tiny K and N blocks (many blocks, uneven
@@ -393,6 +408,7 @@ TEST(Gemm, BlockingVariants) {
         int64_t small, a_cols, b_rows, kc, nc, per_thread;
         int64_t panel_rows = 0, panel_b_bytes = 0;  // panel-major M ranges, its B read in place
         int64_t dot_n = 0;                          // skinny N on dot products
+        int64_t rank_k = 0, rank_k_elems = 0;       // small K on rank-k updates, C elements a thread
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -403,6 +419,7 @@ TEST(Gemm, BlockingVariants) {
         {"panel-major, B panels packed", 0, 0, 0, 16, 64, 1 << 10, big, 0},
         {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
         {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
+        {"small K on rank-k updates", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 8, 64},
     };
     uint32_t seed = 6000;
     for (const auto& v : variants) {
@@ -416,11 +433,13 @@ TEST(Gemm, BlockingVariants) {
         t.panel_major_max_rows = v.panel_rows;
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
         t.dot_max_n = v.dot_n;
+        t.rank_k_max_k = t.rank_k_skinny_max_k = v.rank_k;
+        t.rank_k_elems_per_thread = v.rank_k_elems;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})
             for (int64_t n : {1, 3, 17, 70, 130})
-                for (int64_t k : {0, 1, 16, 41})
+                for (int64_t k : {0, 1, 5, 16, 41})
                     for (int tr = 0; tr < 4; ++tr) {
                         Case c;
                         c.ta = tr & 1;
@@ -445,4 +464,47 @@ TEST(Gemm, BlockingVariants) {
                         }
                     }
     }
+}
+
+// Small K (the rank-k kernel): every k it takes, row counts around its row groups (4, 2, 1 rows on
+// AVX-512 and AVX2) and column counts around its steps (1, 2, 4 vectors and the masked tail), every
+// layout and epilogue, against the reference; bitwise equal to the micro-tiles on the same inputs
+// (same order of operations per element), to itself on 2 threads (row and column splits) and
+// with pre-packed B.
+TEST(Gemm, SmallKRankK) {
+    nn::gemm::tuning on, off;
+    on.rank_k_max_k = nn::gemm::kRankKMaxK;
+    on.rank_k_elems_per_thread = 256;  // 2 threads on all but the smallest shapes
+    on.rank_k_skinny_max_k = nn::gemm::kRankKMaxK;
+    off.rank_k_max_k = off.rank_k_skinny_max_k = 0;
+    off.dot_max_n = 0;
+    uint32_t seed = 9000;
+    for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
+        for (int64_t m : {1, 3, 6, 9, 130})
+            for (int64_t n : {1, 5, 16, 40, 71, 200})
+                for (int tr = 0; tr < 4; ++tr) {
+                    Case c;
+                    c.ta = tr & 1;
+                    c.tb = tr & 2;
+                    c.m = m;
+                    c.n = n;
+                    c.k = k;
+                    c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
+                    c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
+                    c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
+                    c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
+                    c.pad = tr % 2;
+                    c.offset = (n + tr) % 2;
+                    c.seed = seed++;
+                    std::vector<float> tiles;
+                    {
+                        TuningScope scope(off);
+                        nn_test::ThreadScope ts(1);
+                        tiles = check_case(c);
+                    }
+                    TuningScope scope(on);
+                    const std::vector<float> one = check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
+                    ASSERT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
+                }
 }

@@ -52,8 +52,7 @@ public static class CommonOptions
         if (threads is { } t)
         {
             if (t < 1 || t > 1024) throw new CliInputException($"--threads must be in [1, 1024]. Received: {t}");
-            ManagedKernels.Threads = t;
-            if (KernelProvider.Current.Backend == NativeNet.Backend.Native) NativeNetRuntime.Threads = t;
+            KernelProvider.Threads = t;
         }
     }
 }

@@ -74,6 +74,9 @@ public sealed class OnnxModel : IDisposable
         return model;
     }
 
+    /// <summary>The model's metadata_props (`nativenet export` stores the input schema there).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _graph.Metadata;
+
     /// <summary>The graph inputs (float32), with -1 for symbolic dimensions.</summary>
     public IReadOnlyList<OnnxValueInfo> Inputs { get; }
 

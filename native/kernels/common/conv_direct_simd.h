@@ -32,6 +32,13 @@ struct lanes {
         float* dst = reinterpret_cast<float*>(lane0 + sizeof(float) * static_cast<unsigned>(p.lo));
         for (int l = p.lo; l < p.hi; ++l) dst[l - p.lo] = tmp[l];
     }
+    // Lanes [lo, hi) read from the address of lane 0 on, the others zero.
+    static typename V::reg load(uintptr_t lane0, part p) {
+        alignas(64) float tmp[V::width] = {};
+        const float* src = reinterpret_cast<const float*>(lane0 + sizeof(float) * static_cast<unsigned>(p.lo));
+        for (int l = p.lo; l < p.hi; ++l) tmp[l] = src[l - p.lo];
+        return V::load(tmp);
+    }
 };
 
 #if defined(__AVX512F__)
@@ -40,6 +47,7 @@ struct lanes<nn::simd::V512> {
     using part = __mmask16;
     static part make(int lo, int hi) { return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
     static void store(uintptr_t lane0, part m, __m512 v) { _mm512_mask_storeu_ps(reinterpret_cast<float*>(lane0), m, v); }
+    static __m512 load(uintptr_t lane0, part m) { return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(lane0)); }
 };
 #endif
 

@@ -209,6 +209,20 @@ NN_INLINE void store_part(uintptr_t lane0, int lo, int hi, typename V::reg z0, t
     if (hi > W) lanes<V>::store(lane0 + sizeof(float) * W, lanes<V>::make(std::max(lo, W) - W, hi - W), z1);
 }
 
+// Adds floats [lo, hi) of the row whose float 0 is at lane0 to the same floats of (z0, z1).
+template <class V>
+NN_INLINE void add_part(uintptr_t lane0, int lo, int hi, typename V::reg& z0, typename V::reg& z1) {
+    constexpr int W = V::width;
+    if (lo < W) z0 = V::add(z0, lanes<V>::load(lane0, lanes<V>::make(lo, std::min(hi, W))));
+    if (hi > W) z1 = V::add(z1, lanes<V>::load(lane0 + sizeof(float) * W, lanes<V>::make(std::max(lo, W) - W, hi - W)));
+}
+
+// The run's row address for plane base `base` (unsigned: lane 0 may lie before the plane).
+NN_INLINE uintptr_t run_lane0(const float* base, const winograd_out& o, const run& u, int64_t row) {
+    return reinterpret_cast<uintptr_t>(base) +
+           sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) - static_cast<uintptr_t>(2 * u.lo));
+}
+
 template <class V, int KMR, int NV>
 void output(const float* m, const winograd_out& o) {
     using R = typename V::reg;
@@ -234,14 +248,40 @@ void output(const float* m, const winograd_out& o) {
             static_for<2>([&](auto i) __attribute__((always_inline)) {
                 y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
                 y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
-                if (o.act != 0) {
+                if (o.act != 0 && !o.res) {
                     y[i][0] = activate<V>(o.act, y[i][0]);
                     y[i][1] = activate<V>(o.act, y[i][1]);
                 }
             });
-            const R z00 = zip<V>::lo(y[0][0], y[0][1]), z01 = zip<V>::hi(y[0][0], y[0][1]);
-            const R z10 = zip<V>::lo(y[1][0], y[1][1]), z11 = zip<V>::hi(y[1][0], y[1][1]);
+            R z00 = zip<V>::lo(y[0][0], y[0][1]), z01 = zip<V>::hi(y[0][0], y[0][1]);
+            R z10 = zip<V>::lo(y[1][0], y[1][1]), z11 = zip<V>::hi(y[1][0], y[1][1]);
             float* plane = o.y + r * o.ch_stride;
+            if (o.res) {
+                // The residual in output order (as the rows are stored below), then the activation.
+                const float* rplane = o.res + r * o.ch_stride;
+                if (whole) {
+                    const float* src = rplane + rs[0].img * o.img_stride + 2 * rs[0].ty * o.ow + 2 * rs[0].tx;
+                    z00 = V::add(z00, V::load(src));
+                    z01 = V::add(z01, V::load(src + W));
+                    z10 = V::add(z10, V::load(src + o.ow));
+                    z11 = V::add(z11, V::load(src + o.ow + W));
+                } else {
+                    for (int g = 0; g < count; ++g) {
+                        const run& u = rs[g];
+                        const int n = static_cast<int>(std::min<int64_t>(2 * (u.hi - u.lo), o.ow - 2 * u.tx));
+                        const int64_t row = 2 * u.ty;
+                        const uintptr_t lane0 = run_lane0(rplane, o, u, row);
+                        add_part<V>(lane0, 2 * u.lo, 2 * u.lo + n, z00, z01);
+                        if (row + 1 < o.oh) add_part<V>(lane0 + sizeof(float) * static_cast<uintptr_t>(o.ow), 2 * u.lo, 2 * u.lo + n, z10, z11);
+                    }
+                }
+                if (o.act != 0) {
+                    z00 = activate<V>(o.act, z00);
+                    z01 = activate<V>(o.act, z01);
+                    z10 = activate<V>(o.act, z10);
+                    z11 = activate<V>(o.act, z11);
+                }
+            }
             if (whole) {
                 float* dst = plane + rs[0].img * o.img_stride + 2 * rs[0].ty * o.ow + 2 * rs[0].tx;
                 V::store(dst, z00);
@@ -256,9 +296,7 @@ void output(const float* m, const winograd_out& o) {
                 const int n = static_cast<int>(std::min<int64_t>(2 * (u.hi - u.lo), o.ow - 2 * u.tx));
                 const int64_t row = 2 * u.ty;
                 // Unsigned arithmetic: the row's lane-0 address may lie before y (see lanes<V>).
-                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(plane) +
-                                        sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) -
-                                                         static_cast<uintptr_t>(2 * u.lo));
+                const uintptr_t lane0 = run_lane0(plane, o, u, row);
                 store_part<V>(lane0, 2 * u.lo, 2 * u.lo + n, z00, z01);
                 if (row + 1 < o.oh) store_part<V>(lane0 + sizeof(float) * static_cast<uintptr_t>(o.ow), 2 * u.lo, 2 * u.lo + n, z10, z11);
             }

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "gemm/gemm_kernels.h"
+#include "gemm_mask.h"
 #include "simd.h"
 
 namespace nn::gemm {
@@ -29,19 +30,7 @@ constexpr int kSlots = V::width == 16 ? 16 : 8;
 template <class V, int N>
 constexpr int kRows = kSlots<V> / N;
 
-// p[0, count) into the low lanes, zeros above (count < width): no read past the end.
-template <class V>
-typename V::reg load_first(const float* p, int count) {
-    static_assert(V::width == 8 || V::width == 16, "x86 widths");
-    if constexpr (V::width == 8) {
-        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lanes));
-    } else {
-#if defined(__AVX512F__)
-        return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p);
-#endif
-    }
-}
+using mask_impl::load_first;
 
 // Lane sums of up to kSlots accumulators at once: out[s] = sum of acc[s]'s lanes, by the halving
 // tree x[l] += x[l + h] for h = W/2, ..., 1 (the order lane_sum used, so results are unchanged).

@@ -1,6 +1,7 @@
 // What the AVX2 and AVX-512 SGEMM micro-kernels share around their tile body: reading A's rows,
-// choosing the half- or full-width body per tile, the skinny-N dot kernel and the table. Each ISA
-// file defines, in an anonymous namespace, its vector type V, its tile (MR, NR) and
+// choosing the half- or full-width body per tile, the skinny-N dot kernel, the small-K rank-k
+// kernel and the table. Each ISA file defines, in an anonymous namespace, its vector type V, its
+// tile (MR, NR) and
 //
 //   template <int R, bool A_RS1, bool BP, bool HALF>   // R rows (1 <= R <= MR)
 //   void tile_body(const tile_args& t);
@@ -19,6 +20,7 @@
 
 #include "gemm/gemm_kernels.h"
 #include "gemm_dot.h"
+#include "gemm_rank_k.h"
 #include "gemm_table.h"
 
 namespace nn::gemm {
@@ -32,8 +34,8 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 }  // namespace
 }  // namespace nn::gemm
 
-// The table's tile for R rows (half or full width by the tile's columns) and the dot kernel
-// over the ISA file's tile_body and apply_act, registered with the blocking kc, nc.
+// The table's tile for R rows (half or full width by the tile's columns), the dot and rank-k
+// kernels over the ISA file's tile_body and apply_act, registered with the blocking kc, nc.
 #define NN_GEMM_X86_ISA_TABLE(isa, kc, nc)                                                          \
     namespace {                                                                                    \
     template <int R, bool A_RS1, bool BP>                                                          \
@@ -44,5 +46,8 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
     void dot(const dot_args& d) {                                                                  \
         dot_impl::dot<V>(d, [](int act, auto x) { return apply_act(act, x); });                    \
     }                                                                                              \
+    void rank_k(const rank_k_args& d) {                                                            \
+        rank_k_impl::rank_k<V>(d, [](int act, auto x) { return apply_act(act, x); });              \
     }                                                                                              \
-    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot)
+    }                                                                                              \
+    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot, &rank_k)

@@ -85,9 +85,11 @@ void output_ref(const float* m, const winograd_out& o) {
                 const float y0 = s[i][0] + s[i][1] + s[i][2], y1 = s[i][1] - s[i][2] - s[i][3];
                 const int64_t oh = 2 * ty + i, ow = 2 * tx;
                 if (oh >= o.oh) continue;
-                float* row = o.y + img * o.img_stride + r * o.ch_stride + oh * o.ow;
-                row[ow] = activate(o.act, y0);
-                if (ow + 1 < o.ow) row[ow + 1] = activate(o.act, y1);
+                const int64_t at = img * o.img_stride + r * o.ch_stride + oh * o.ow + ow;
+                float* row = o.y + at;
+                const float* res = o.res ? o.res + at : nullptr;
+                row[0] = activate(o.act, res ? y0 + res[0] : y0);
+                if (ow + 1 < o.ow) row[1] = activate(o.act, res ? y1 + res[1] : y1);
             }
         }
     }

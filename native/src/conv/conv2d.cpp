@@ -330,15 +330,15 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
     if (pc.a == algo::gemm) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
-    // (identity, ReLU, sigmoid, tanh, GELU). A residual comes before the
-    // activation, so with one (or another activation) both run as one pass afterwards.
-    const bool in_kernel = residual == nullptr && act <= NN_UNARY_GELU;
+    // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
+    // before it. Otherwise the residual (or another activation) is one pass afterwards.
+    const bool in_kernel = (residual == nullptr || pc.a == algo::winograd) && act <= NN_UNARY_GELU;
     const int kact = in_kernel ? act : 0;
     switch (pc.a) {
         case algo::depthwise: depthwise_forward(p, x, w, bias, kact, y); break;
         case algo::winograd:
-            if (pc.bf16) winograd_forward_packed_bf16(p, x, w, bias, kact, y);
-            else winograd_forward_packed(p, x, w, bias, kact, y);
+            if (pc.bf16) winograd_forward_packed_bf16(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
+            else winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
             break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
         default: break;  // dw3x3 and gemm returned above

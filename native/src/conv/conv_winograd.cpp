@@ -185,7 +185,7 @@ struct operands {
 };
 
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
-                    operands ops) {
+                    const float* residual, operands ops) {
     const winograd::kernels& K = *winograd::available();
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
@@ -235,6 +235,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         o.act = act;
         for (int64_t kb = kb0; kb < kb1; ++kb) {
             o.y = y + (grp * p.kg + kb * kmr) * ohw;
+            o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
             o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
             // The block's bias, kmr values (zeros past mr; kmr <= 8 in every table), as M[5]'s start.
             alignas(64) float bblock[64] = {};
@@ -271,8 +272,9 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
 
 }  // namespace
 
-void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
-    forward_packed(p, x, u, bias, act, y, operands{false, nullptr});
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                             const float* residual) {
+    forward_packed(p, x, u, bias, act, y, residual, operands{false, nullptr});
 }
 
 int64_t winograd_weights_size_bf16(const shape& p) {
@@ -296,8 +298,9 @@ void winograd_pack_weights_bf16(const shape& p, const float* w, float* u) {
         B->row_pairs(f.data() + b * p.cg * kmr, kmr, p.cg, kmr, reinterpret_cast<uint32_t*>(u) + b * pairs * kmr, kmr);
 }
 
-void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
-    forward_packed(p, x, u, bias, act, y, operands{true, bf16_products()});
+void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                                  const float* residual) {
+    forward_packed(p, x, u, bias, act, y, residual, operands{true, bf16_products()});
 }
 
 void winograd_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {

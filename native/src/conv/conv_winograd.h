@@ -34,6 +34,7 @@ struct winograd_out {
     int64_t t0;          // flat tile index of the GEMM tile's column 0
     int64_t np;          // valid tiles (<= nt)
     int64_t th, tw, oh, ow;
+    const float* res;    // residual laid out like y (same offsets from res as from y), added before act; null = none
     int act;             // nn_unary_op, IDENTITY..GELU
     int mr;              // output channels of the block (<= kmr)
 };
@@ -98,7 +99,9 @@ void winograd_forward(const shape& p, const float* x, const float* w, const floa
 // transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
 int64_t winograd_weights_size(const shape& p);
 void winograd_pack_weights(const shape& p, const float* w, float* u);
-void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
+// residual (nullable): laid out like y, added in the output transform before the activation.
+void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                             const float* residual = nullptr);
 
 // bf16 products (nn_conv2d_pack_bf16; float32 in and out, as PyTorch's CPU autocast): U rounded
 // to bf16 once when packed, each task's V rounded right after the input transform, the products
@@ -108,7 +111,8 @@ void winograd_forward_packed(const shape& p, const float* x, const float* u, con
 // any CPU gives the same values up to float32 summation order.
 int64_t winograd_weights_size_bf16(const shape& p);
 void winograd_pack_weights_bf16(const shape& p, const float* w, float* u);
-void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
+void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
+                                  const float* residual = nullptr);
 void winograd_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
 
 // Weight (and bias) gradient by the same transforms: dU[xi][c][k] = sum_t Z[xi][k][t] V[xi][c][t]

@@ -294,25 +294,49 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
     }
 }
 
-// Skinny N with row-major A: dot products along k (kernels/common/gemm_dot.h). Chosen from the
-// shape and layout alone, so the plain, pre-packed and threaded calls of one shape agree.
-bool takes_dot(const problem& pr) {
-    return pr.kt->dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1 &&
-           pr.k > 0 && pr.alpha != 0.0f;
+// B(p, j) from any of the driver's B layouts: strided, or pre-packed by pack_b_full (K block pc
+// holds panel j / NR at pc * npad + (j / NR) * kc * NR).
+float b_at(const problem& pr, int64_t p, int64_t j) {
+    if (pr.prepacked == nullptr) return pr.b[p * pr.b_rs + j * pr.b_cs];
+    const int64_t NR = pr.kt->nr, pc = p / pr.kcb * pr.kcb, kc = std::min(pr.kcb, pr.k - pc);
+    return pr.prepacked[pc * pr.npad + (j / NR) * kc * NR + (p - pc) * NR + j % NR];
+}
+
+// The kernel a call runs on. Chosen from the shape and layout alone, so the plain, pre-packed and
+// threaded calls of one shape agree (and every path's order of operations per element is the
+// micro-kernel's, so the choice never changes a bit of C):
+//   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
+//   k <= 4 (k <= 8 if n is 3 or 4)    rank-k update streaming C once (gemm_rank_k.h)
+//   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
+//   otherwise                         packed micro-tiles (run_block)
+// (Zen 5, 1 thread: at k = 5..8 the rank-k update is 1.3-2x the dot products on 3 and 4 columns,
+// 160x3x5, 3000x4x6, 2870x3x8, but 0.85x on 1 and 2, and slower than the tiles on wider N.)
+enum class path { tiles, rank_k, dot };
+path choose_path(const problem& pr) {
+    const kernels& K = *pr.kt;
+    if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
+    const bool dot = K.dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1;
+    const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, dot && pr.n >= 3 ? g_tuning.rank_k_skinny_max_k : g_tuning.rank_k_max_k);
+    if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
+    if (dot) return path::dot;
+    return path::tiles;
+}
+
+// Threads a call of this path uses (before the caller's cap). The tiles' and the dot kernel's
+// cost is the multiply-adds; the rank-k update's is writing C (k <= 8 FMAs per vector of C).
+int threads_for(const problem& pr, path p) {
+    // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
+    const double mn = static_cast<double>(pr.m) * static_cast<double>(pr.n);
+    if (p == path::rank_k) return static_cast<int>(std::clamp(mn / static_cast<double>(g_tuning.rank_k_elems_per_thread), 1.0, double(1 << 20)));
+    const double work = mn * static_cast<double>(std::max<int64_t>(pr.k, 1));
+    if (pr.small) return 1;
+    return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
 }
 
 // bt[j * k + p] = B(p, j): B's n (<= kDotMaxN) columns, each contiguous.
 void gather_b_columns(const problem& pr, float* bt) {
-    const int64_t NR = pr.kt->nr;
     for (int64_t j = 0; j < pr.n; ++j)
-        for (int64_t p = 0; p < pr.k; ++p) {
-            if (pr.prepacked) {  // K block pc holds panel j / NR at pc * npad + (j / NR) * kc * NR
-                const int64_t pc = p / pr.kcb * pr.kcb, kc = std::min(pr.kcb, pr.k - pc);
-                bt[j * pr.k + p] = pr.prepacked[pc * pr.npad + (j / NR) * kc * NR + (p - pc) * NR + j % NR];
-            } else {
-                bt[j * pr.k + p] = pr.b[p * pr.b_rs + j * pr.b_cs];
-            }
-        }
+        for (int64_t p = 0; p < pr.k; ++p) bt[j * pr.k + p] = b_at(pr, p, j);
 }
 
 // Threads split the rows evenly (any split gives the same C: rows are independent).
@@ -344,22 +368,61 @@ void run_dot(const problem& pr, int threads) {
     parallel_run(threads, [&](int tid, int nt) { rows(pr.m * tid / nt, pr.m * (tid + 1) / nt); });
 }
 
-void run(problem& pr, int max_threads) {
-    // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
-    const double work = static_cast<double>(pr.m) * static_cast<double>(pr.n) * static_cast<double>(std::max<int64_t>(pr.k, 1));
-    pr.small = work <= static_cast<double>(g_tuning.small_work);
-    int want = pr.small ? 1
-                        : static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
-    if (max_threads > 0) want = std::min(want, max_threads);
-    if (takes_dot(pr)) {
-        run_dot(pr, want);
+// Row-major B (k <= 8 rows) is read in place; transposed or pre-packed B is first gathered into
+// k rows of n (k * n floats, once per call). Threads take equal row ranges, or equal column
+// ranges of whole 16-column vectors when there are too few rows to share.
+void run_rank_k(const problem& pr, int threads) {
+    const float* b = pr.b;
+    int64_t b_rs = pr.b_rs;
+    if (pr.prepacked != nullptr || pr.b_cs != 1) {
+        float* rows = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.k * pr.n));
+        for (int64_t p = 0; p < pr.k; ++p)
+            for (int64_t j = 0; j < pr.n; ++j) rows[p * pr.n + j] = b_at(pr, p, j);
+        b = rows;
+        b_rs = pr.n;
+    }
+    auto block = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+        if (m0 >= m1 || n0 >= n1) return;
+        rank_k_args d{};
+        d.m = m1 - m0;
+        d.n = n1 - n0;
+        d.k = static_cast<int>(pr.k);
+        d.a = pr.a + m0 * pr.a_rs;
+        d.a_rs = pr.a_rs;
+        d.a_cs = pr.a_cs;
+        d.b = b + n0;
+        d.b_rs = b_rs;
+        d.c = pr.c + m0 * pr.ldc + n0;
+        d.ldc = pr.ldc;
+        d.alpha = pr.alpha;
+        d.beta = pr.beta;
+        d.bias_row = pr.ep.mode == bias_mode::per_row ? pr.ep.bias + m0 : nullptr;
+        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias + n0 : nullptr;
+        d.act = static_cast<int>(pr.ep.act);
+        pr.kt->rank_k(d);
+    };
+    if (threads <= 1) {
+        block(0, pr.m, 0, pr.n);
         return;
     }
-    if (want <= 1) {
+    constexpr int64_t kColumnUnit = 16;
+    parallel_run(threads, [&](int tid, int nt) {
+        if (pr.m >= 4 * nt) {
+            block(pr.m * tid / nt, pr.m * (tid + 1) / nt, 0, pr.n);
+        } else {
+            const int64_t units = ceil_div(pr.n, kColumnUnit);
+            block(0, pr.m, std::min(pr.n, units * tid / nt * kColumnUnit), std::min(pr.n, units * (tid + 1) / nt * kColumnUnit));
+        }
+    });
+}
+
+// Packed micro-tiles: each thread takes a rectangle of whole micro-tiles (choose_grid).
+void run_tiles(const problem& pr, int threads) {
+    if (threads <= 1) {
         run_block(pr, 0, pr.m, 0, pr.n);
         return;
     }
-    parallel_run(want, [&](int tid, int nt) {
+    parallel_run(threads, [&](int tid, int nt) {
         int tm, tn;
         choose_grid(pr, nt, tm, tn);
         const int im = tid / tn, in = tid % tn;
@@ -369,6 +432,19 @@ void run(problem& pr, int max_threads) {
         const int64_t n0 = std::min(pr.n, ntu * in / tn * nu), n1 = std::min(pr.n, ntu * (in + 1) / tn * nu);
         run_block(pr, m0, m1, n0, n1);
     });
+}
+
+void run(problem& pr, int max_threads) {
+    const double work = static_cast<double>(pr.m) * static_cast<double>(pr.n) * static_cast<double>(std::max<int64_t>(pr.k, 1));
+    pr.small = work <= static_cast<double>(g_tuning.small_work);
+    const path p = choose_path(pr);
+    int want = threads_for(pr, p);
+    if (max_threads > 0) want = std::min(want, max_threads);
+    switch (p) {
+        case path::rank_k: run_rank_k(pr, want); break;
+        case path::dot: run_dot(pr, want); break;
+        case path::tiles: run_tiles(pr, want); break;
+    }
 }
 
 problem make_problem(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,

@@ -52,6 +52,25 @@ struct dot_args {
     int act;
 };
 
+// Small-K product (kernels/common/gemm_rank_k.h): C rows [0, m) x columns [0, n) as one rank-k
+// update, k <= kRankKMaxK. A(i, p) = a[i * a_rs + p * a_cs] (read in place, any layout);
+// B(p, j) = b[p * b_rs + j] (row-major: the driver gathers transposed or pre-packed B).
+constexpr int kRankKMaxK = 8;
+struct rank_k_args {
+    int64_t m, n;
+    int k;
+    const float* a;
+    int64_t a_rs, a_cs;
+    const float* b;
+    int64_t b_rs;
+    float* c;
+    int64_t ldc;
+    float alpha, beta;
+    const float* bias_row;  // m values, or null
+    const float* bias_col;  // n values, or null
+    int act;
+};
+
 struct kernels {
     const char* isa;
     int mr, nr;      // micro-tile
@@ -64,6 +83,8 @@ struct kernels {
     void (*pack_b)(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float* dst);
     // Skinny-N dot-product kernel, or null (then every shape runs on tiles).
     void (*dot)(const dot_args& d) = nullptr;
+    // Small-K rank-k kernel, or null (then small K runs on tiles).
+    void (*rank_k)(const rank_k_args& d) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)

@@ -15,12 +15,12 @@ public sealed class BenchContext
         _out = stdout;
         _json = json;
         Kernels = KernelProvider.Current;
-        Threads = Kernels.Backend == Backend.Native ? NativeNetRuntime.Threads : ManagedKernels.Threads;
+        Threads = KernelProvider.Threads;
         Isa = Kernels.Backend == Backend.Native ? NativeNetRuntime.IsaName(NativeNetRuntime.Cpu.ChosenIsa) : "managed";
     }
 
     /// <summary>The kernels under test.</summary>
-    public IKernels Kernels { get; }
+    internal IKernels Kernels { get; }
 
     /// <summary>Thread count in effect.</summary>
     public int Threads { get; }

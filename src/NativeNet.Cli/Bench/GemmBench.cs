@@ -78,7 +78,7 @@ public static class GemmBench
         }
     }
 
-    // Through IKernels, so --backend picks native or managed; the span checks cost nothing at these sizes.
+    // Through IKernels, so --backend picks native or managed; ParseShape checked the sizes.
     private static void Multiply(BenchContext ctx, int m, int n, int k, float[] a, float[] b, float[] c) =>
         ctx.Kernels.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
 

@@ -146,8 +146,7 @@ public static class BenchCommand
             int n = Check(ranks, 2, 256), r = Check(repeats, 1, 100), s = Check(steps, 1, 100_000), mb = Check(bucket, 1, 1024);
             if (p.GetValue(worker)) return DdpBench.Work(stdout, s, mb);
             // The driver only starts workers, each with one kernel thread; its lines say so.
-            NativeNet.Kernels.ManagedKernels.Threads = 1;
-            if (NativeNet.Kernels.KernelProvider.Current.Backend == NativeNet.Backend.Native) NativeNetRuntime.Threads = 1;
+            NativeNet.Kernels.KernelProvider.Threads = 1;
             return DdpBench.Drive(new BenchContext(stdout, p.GetValue(json)), n, r, s, mb);
         });
         return ddp;

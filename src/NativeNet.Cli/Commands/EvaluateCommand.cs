@@ -11,7 +11,7 @@ public static class EvaluateCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(TextWriter stdout)
     {
-        var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
+        var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`, or its .onnx written by `nativenet export` (run by the ONNX engine)", Required = true };
         var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (docs/bf16.md)");
         var data = new Option<string>("--data") { Description = "Labelled data of the model's kind: CSV with its feature columns and target, .npz images/signals of its input shape, or (image models) a folder of class sub-folders or a CSV manifest path,label", Required = true };
         var json = new Option<bool>("--json") { Description = TrainCommand.JsonHelp.Replace(" (train: the metric of the pooled out-of-fold predictions, with fold_mean, the mean of the per-fold values, beside it)", " (the metric on all rows)").Replace(" on the pooled out-of-fold predictions", "").Replace("; then model_path and report_path", "") };
@@ -22,7 +22,7 @@ public static class EvaluateCommand
         {
             var products = CommonOptions.ParsePrecision(p.GetValue(precision));
             using var runner = ModelRunner.Load(p.GetValue(model)!);
-            runner.Module.ToPrecision(products);
+            runner.UsePrecision(products);
             string path = p.GetValue(data)!;
             float[] outputs, targets;
             if (runner.Schema.Input == InputKinds.ImageFiles)

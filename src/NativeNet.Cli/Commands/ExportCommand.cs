@@ -2,6 +2,7 @@ using System.CommandLine;
 using NativeNet.Cli.Safety;
 using NativeNet.Cli.Tabular;
 using NativeNet.Nn;
+using NativeNet.Serialization;
 using NativeNet.Serialization.Onnx;
 
 namespace NativeNet.Cli.Commands;
@@ -40,7 +41,9 @@ public static class ExportCommand
             var full = new Sequential(runner.Module, head);
             try
             {
-                var bytes = OnnxExporter.ExportToBytes(full, inputShape, standardize: standardize);
+                // The schema goes along, so `predict`/`evaluate` can read the same data files with the .onnx.
+                var bytes = OnnxExporter.ExportToBytes(full, inputShape, standardize: standardize,
+                    metadata: new Dictionary<string, string> { [Model.SchemaKey] = s.ToJson() });
                 OutputFiles.WriteTogether([OutputFiles.Bytes(path, bytes)]);
             }
             catch (NotSupportedException e)

@@ -11,7 +11,7 @@ public static class PredictCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(TextWriter stdout)
     {
-        var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`", Required = true };
+        var model = new Option<string>("--model") { Description = "Model file written by `nativenet train`, or its .onnx written by `nativenet export` (run by the ONNX engine)", Required = true };
         var precision = CommonOptions.Precision("fp32, or bf16: matrix products with bfloat16 operands (docs/bf16.md)");
         var data = new Option<string>("--data") { Description = "CSV with the model's feature columns (the target column may be present), .npz images/signals for cnn/lstm models (labels are read but not used), or for image models a folder of images, a CSV manifest or a text file listing image files", Required = true };
         var output = new Option<string>("--out") { Description = "Output CSV: row, probability_<positive class>, class (two classes); row, probability_<class> for each class, class (more); row, <target> (regression)", Required = true };
@@ -24,7 +24,7 @@ public static class PredictCommand
             OutputFiles.CheckNotInput(outPath, "--out", (modelPath, "--model"), (dataPath, "--data"));
             var products = CommonOptions.ParsePrecision(p.GetValue(precision));
             using var runner = ModelRunner.Load(modelPath);
-            runner.Module.ToPrecision(products);
+            runner.UsePrecision(products);
             var s = runner.Schema;
             IReadOnlyList<string>? files = null;
             float[] outputs;

@@ -5,21 +5,28 @@ using NativeNet.Serialization;
 
 namespace NativeNet.Cli.Tabular;
 
-/// <summary>A model file written by `nativenet train`, loaded with its schema, ready to score CSV rows.</summary>
+/// <summary>
+/// A model file written by `nativenet train` (.safetensors), or its `nativenet export` (.onnx, run
+/// by the ONNX engine), loaded with its schema, ready to score CSV rows, arrays or images.
+/// </summary>
 public sealed class ModelRunner : IDisposable
 {
-    private ModelRunner(string path, Module module, ModelSchema schema) { Path = path; Module = module; Schema = schema; }
+    private readonly Module? _module;
+    private readonly Onnx.OnnxModel? _onnx;
+
+    private ModelRunner(string path, Module? module, Onnx.OnnxModel? onnx, ModelSchema schema) { Path = path; _module = module; _onnx = onnx; Schema = schema; }
 
     /// <summary>The model file.</summary>
     public string Path { get; }
-    /// <summary>The network (evaluation mode).</summary>
-    public Module Module { get; }
+    /// <summary>The network (evaluation mode) of a .safetensors model.</summary>
+    public Module Module => _module ?? throw new CliInputException($"{Path}: an ONNX model has no NativeNet network to train or benchmark; use the .safetensors model `nativenet train` wrote.");
     /// <summary>The input schema.</summary>
     public ModelSchema Schema { get; }
 
     /// <summary>Loads and verifies <paramref name="path"/>.</summary>
     public static ModelRunner Load(string path)
     {
+        if (IsOnnx(path)) return LoadOnnx(path);
         // A `train` killed between replacing its model and its report left a commit record: carry it out first.
         if (!string.IsNullOrEmpty(path)) OutputFiles.CompletePending(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         InputFile.Model(path);
@@ -31,9 +38,45 @@ public sealed class ModelRunner : IDisposable
         try
         {
             ModelFileCheck.Network(module, schema, path);
-            return new ModelRunner(path, module, schema);
+            return new ModelRunner(path, module, null, schema);
         }
         catch { module.Dispose(); throw; }
+    }
+
+    /// <summary>Whether <paramref name="path"/> names an ONNX model (by its extension).</summary>
+    public static bool IsOnnx(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+
+    // An .onnx written by `nativenet export`: its graph takes the raw input (standardization inside)
+    // and outputs what predict writes; the schema travels in its metadata_props.
+    private static ModelRunner LoadOnnx(string path)
+    {
+        InputFile.Onnx(path);
+        var onnx = Onnx.OnnxModel.Load(path);
+        try
+        {
+            if (!onnx.Metadata.ContainsKey(Model.SchemaKey))
+                throw new CliInputException($"{path}: has no NativeNet input schema (metadata '{Model.SchemaKey}'); predict and evaluate take .onnx files written by `nativenet export` (`nativenet run` runs any other).");
+            var schema = ModelSchema.Read(path, onnx.Metadata);
+            long[] sample = schema.IsTable ? [schema.Features.Count] : [.. schema.InputShape.Select(d => (long)d)];
+            if (onnx.Inputs.Count != 1 || onnx.Outputs.Count != 1)
+                throw new CliInputException($"{path}: has {onnx.Inputs.Count} inputs and {onnx.Outputs.Count} outputs; `nativenet export` writes one of each.");
+            var dims = onnx.Inputs[0].Dims;
+            if (dims.Count != sample.Length + 1 || dims.Skip(1).Where((d, i) => d >= 0 && d != sample[i]).Any())
+                throw new CliInputException($"{path}: the graph input is [{string.Join(", ", dims)}] but the schema's samples are [{string.Join(", ", sample)}].");
+            var output = onnx.OutputShape([1, .. sample]);
+            if (output.Aggregate(1L, (p, d) => p * d) != schema.OutputWidth)
+                throw new CliInputException($"{path}: the graph output is [{string.Join(", ", output)}] per sample; the schema expects {schema.OutputWidth} value(s).");
+            return new ModelRunner(path, null, onnx, schema);
+        }
+        catch { onnx.Dispose(); throw; }
+    }
+
+    /// <summary>Products in <paramref name="precision"/> (a .safetensors network); an ONNX model runs fp32 only.</summary>
+    public void UsePrecision(Precision precision)
+    {
+        if (_module is not null) _module.ToPrecision(precision);
+        else if (precision != Precision.Float32)
+            throw new CliInputException($"{Path}: --precision bf16 applies to .safetensors models; an ONNX model runs in fp32.");
     }
 
     /// <summary>
@@ -71,6 +114,8 @@ public sealed class ModelRunner : IDisposable
     {
         var prep = Schema.Image!;
         int c = Schema.InputShape[0], h = Schema.InputShape[1], w = Schema.InputShape[2];
+        // An exported graph normalizes the decoded [0, 1] image itself.
+        if (_onnx is not null) prep = prep with { Mean = [.. prep.Mean.Select(_ => 0f)], Std = [.. prep.Std.Select(_ => 1f)] };
         var pipeline = Images.ImageInputs.Evaluation(prep, h, w);
         if (!labelled)
         {
@@ -91,18 +136,14 @@ public sealed class ModelRunner : IDisposable
         int width = Schema.OutputWidth;
         var outputs = new float[(long)data.Count * width];
         int row = 0;
-        Module.Eval();
+        _module?.Eval();
         try
         {
-            using (Autograd.NoGrad())
-                foreach (var batch in new DataLoader(data, 64, shuffle: false, workers: Environment.ProcessorCount).GetEpoch(0))
-                {
-                    using var scope = Tensor.NewDisposeScope();
-                    var y = Module.Forward(Tensor.FromArray(batch.Features, batch.Shape)).ToArray();
-                    if (width > 1) Softmax(y, width);
-                    for (int i = 0; i < y.Length; i++) outputs[row * width + i] = width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
-                    row += batch.Count;
-                }
+            foreach (var batch in new DataLoader(data, 64, shuffle: false, workers: Environment.ProcessorCount).GetEpoch(0))
+            {
+                Score(batch.Features, batch.Count, batch.Shape[1..], outputs.AsSpan(row * width, batch.Count * width));
+                row += batch.Count;
+            }
         }
         catch (InvalidOperationException e) when (e.InnerException is InvalidDataException or NotSupportedException)
         {
@@ -119,25 +160,39 @@ public sealed class ModelRunner : IDisposable
     public float[] Predict(Dataset data, string source)
     {
         var x = (float[])data.Features.Clone();
-        Schema.Scaler()?.TransformInPlace(x);
+        // An exported graph standardizes its raw input itself.
+        if (_onnx is null) Schema.Scaler()?.TransformInPlace(x);
         int width = Schema.OutputWidth;
         var outputs = new float[data.Count * width];
         const int batch = 256;
-        using (Autograd.NoGrad())
-            for (int start = 0; start < data.Count; start += batch)
-            {
-                using var scope = Tensor.NewDisposeScope();
-                int n = Math.Min(batch, data.Count - start);
-                var y = Module.Forward(Tensor.FromArray(x.AsSpan(start * data.SampleSize, n * data.SampleSize).ToArray(), [n, .. data.SampleShape])).ToArray();
-                if (width > 1) Softmax(y, width);
-                for (int i = 0; i < y.Length; i++)
-                    outputs[start * width + i] = !Schema.IsClassification ? (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value)
-                        : width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
-            }
+        for (int start = 0; start < data.Count; start += batch)
+        {
+            int n = Math.Min(batch, data.Count - start);
+            Score(x.AsSpan(start * data.SampleSize, n * data.SampleSize).ToArray(), n, data.SampleShape, outputs.AsSpan(start * width, n * width));
+        }
         int bad = Array.FindIndex(outputs, v => !float.IsFinite(v));
         if (bad >= 0)
             throw new CliInputException($"{source}: sample {bad / width + 1}: the model's output is {outputs[bad]}; the input lies far outside what the model was trained on.");
         return outputs;
+    }
+
+    // n samples in, predict's values out: the network plus the head (sigmoid, softmax, or target
+    // units), or the exported graph, which ends in that head.
+    private void Score(float[] x, int n, IReadOnlyList<int> sampleShape, Span<float> outputs)
+    {
+        if (_onnx is not null)
+        {
+            _onnx.Run(x, [n, .. sampleShape.Select(d => (long)d)], outputs);
+            return;
+        }
+        int width = Schema.OutputWidth;
+        using var noGrad = Autograd.NoGrad();
+        using var scope = Tensor.NewDisposeScope();
+        var y = _module!.Forward(Tensor.FromArray(x, [n, .. sampleShape])).ToArray();
+        if (width > 1) Softmax(y, width);
+        for (int i = 0; i < y.Length; i++)
+            outputs[i] = !Schema.IsClassification ? (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value)
+                : width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
     }
 
     // Row-wise softmax of [n, k] logits, in place.
@@ -155,5 +210,9 @@ public sealed class ModelRunner : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Module.Dispose();
+    public void Dispose()
+    {
+        _module?.Dispose();
+        _onnx?.Dispose();
+    }
 }

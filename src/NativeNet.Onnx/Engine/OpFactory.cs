@@ -591,25 +591,26 @@ internal static unsafe class OpFactory
         // ONNX gate order → PyTorch's: LSTM i,o,f,c → i,f,g,o; GRU z,r,h → r,z,n
         int[] order = lstm ? [0, 2, 3, 1] : [1, 0, 2];
         var wf = w.AsFloats(); var rf = r.AsFloats(); var bf = bias?.AsFloats();
-        var parameters = new nint[4 * dirs];
-        for (int d = 0; d < dirs; d++)
-        {
-            int dir = d;
-            parameters[4 * d] = (nint)b.Constants.Get(b.Constants.Derived(node, $"w{d}", () => Regate(wf, dir, gates, hidden, inputSize, order)));
-            parameters[4 * d + 1] = (nint)b.Constants.Get(b.Constants.Derived(node, $"r{d}", () => Regate(rf, dir, gates, hidden, hidden, order)));
-            if (bf != null)
-            {
-                parameters[4 * d + 2] = (nint)b.Constants.Get(b.Constants.Derived(node, $"wb{d}", () => Regate(bf, 2 * dir, gates, hidden, 1, order)));
-                parameters[4 * d + 3] = (nint)b.Constants.Get(b.Constants.Derived(node, $"rb{d}", () => Regate(bf, 2 * dir + 1, gates, hidden, 1, order)));
-            }
-        }
+        // One direction at a time (desc.reverse picks it): nn_rnn_infer runs a single layer and direction.
         var desc = new nn_rnn_desc
         {
             cell = lstm ? nn_rnn_cell.NN_RNN_LSTM : nn_rnn_cell.NN_RNN_GRU, batch_first = 0, seq_len = s[0], batch = s[1],
-            input_size = inputSize, hidden_size = hidden, num_layers = 1, bidirectional = dirs - 1,
+            input_size = inputSize, hidden_size = hidden, num_layers = 1, bidirectional = 0,
         };
+        var directions = new RecurrentStep.Direction[dirs];
+        var packDesc = desc;  // a copy for the lambdas: desc's address is taken below
+        for (int d = 0; d < dirs; d++)
+        {
+            int dir = d;
+            var packedR = b.Constants.Derived(node, $"r{d} packed", () => PackRecurrent(packDesc, Regate(rf, dir, gates, hidden, hidden, order)));
+            directions[d] = new RecurrentStep.Direction(
+                (nint)b.Constants.Get(b.Constants.Derived(node, $"w{d}", () => Regate(wf, dir, gates, hidden, inputSize, order))),
+                (nint)b.Constants.Get(packedR),
+                bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"wb{d}", () => Regate(bf, 2 * dir, gates, hidden, 1, order))),
+                bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"rb{d}", () => Regate(bf, 2 * dir + 1, gates, hidden, 1, order))));
+        }
         long ws;
-        Native.Check(NativeMethods.nn_rnn_stack_workspace_size(&desc, &ws));
+        Native.Check(NativeMethods.nn_rnn_infer_workspace_size(&desc, &ws));
         int x = b.Input(node, 0);
         Operand? h0 = node.Input(5) != null ? Operand(b, node, 5) : null;
         Operand? c0 = lstm && node.Input(6) != null ? Operand(b, node, 6) : null;
@@ -618,8 +619,20 @@ internal static unsafe class OpFactory
         int yh = Out(1).Length > 0 ? b.Define(Out(1), [dirs, s[1], hidden]) : -1;
         int yc = lstm && Out(2).Length > 0 ? b.Define(Out(2), [dirs, s[1], hidden]) : -1;
         int work = b.Scratch(node.Label, ws);
-        int yScratch = dirs == 2 ? b.Scratch(node.Label + " y", s[0] * s[1] * 2 * hidden) : -1;
-        b.AddStep(new RecurrentStep(node.Label, desc, parameters, x, h0, c0, y, yh, yc, work, yScratch));
+        int yScratch = dirs == 2 ? b.Scratch(node.Label + " y", s[0] * s[1] * hidden) : -1;
+        b.AddStep(new RecurrentStep(node.Label, desc, directions, x, h0, c0, y, yh, yc, work, yScratch));
+    }
+
+    /// <summary>A recurrent weight [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>
+    private static StaticTensor PackRecurrent(nn_rnn_desc desc, StaticTensor regated)
+    {
+        long floats;
+        Native.Check(NativeMethods.nn_rnn_pack_size(&desc, &floats));
+        var packed = new float[floats];
+        fixed (float* src = regated.AsFloats())
+        fixed (float* dst = packed)
+            Native.Check(NativeMethods.nn_rnn_pack(&desc, src, dst));
+        return new StaticTensor([floats], packed);
     }
 
     /// <summary>Direction <paramref name="d"/>'s [gates·hidden, cols] block of an ONNX weight, with its gate blocks reordered.</summary>

@@ -114,6 +114,7 @@ internal static class OnnxFileReader
             Outputs = outputs,
             Opset = opset,
             Source = path,
+            Metadata = model.MetadataProps.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         };
         // Constant nodes become constants now; their attribute tensors were parsed with the file.
         graph.Nodes.RemoveAll(node =>

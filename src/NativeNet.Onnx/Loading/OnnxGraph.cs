@@ -15,6 +15,8 @@ internal sealed class OnnxGraph
     public required List<string> Outputs { get; init; }
     public required int Opset { get; init; }
     public required string Source { get; init; }
+    /// <summary>The model's metadata_props (a key given twice keeps its last value).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>How many nodes read each value (graph outputs count as one reader).</summary>
     public Dictionary<string, int> ReaderCounts()

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace NativeNet.Kernels;
 
 /// <summary>Unary element-wise functions (PyTorch semantics; GELU is the exact erf form).</summary>
@@ -67,7 +69,7 @@ public enum BinaryOp
 /// (the C++ library) and <see cref="ManagedKernels"/> (pure C#), which must agree within the
 /// tolerances the tests state. Arguments are spans; lengths are checked before any work.
 /// </summary>
-public interface IKernels
+internal interface IKernels
 {
     /// <summary>Which backend this is.</summary>
     Backend Backend { get; }
@@ -270,74 +272,77 @@ public interface IKernels
                      float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize);
 }
 
-/// <summary>Shared argument checks, so both backends reject the same inputs the same way.</summary>
-internal static class KernelChecks
+/// <summary>
+/// The preconditions of every <see cref="IKernels"/> call, as debug-build assertions (compiled out
+/// of Release builds, arguments included). The backends do not check arguments: the C# boundary
+/// (<see cref="Nn.Functional"/>, <see cref="Tensor"/>, the modules and optimizers) has already
+/// checked them against the tensors' shapes and throws the user-facing exception; the native
+/// library checks again because its C ABI is public. See docs/core.md, "Who checks what".
+/// </summary>
+internal static class KernelAssert
 {
+    [Conditional("DEBUG")]
     public static void Gemm(bool ta, bool tb, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int biasLen, BiasMode biasMode, GemmActivation activation)
     {
-        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"m, n and k must be non-negative. Received: m={m}, n={n}, k={k}");
-        int aCols = ta ? m : k, aRows = ta ? k : m;
-        int bCols = tb ? k : n, bRows = tb ? n : k;
-        if (lda < Math.Max(1, aCols)) throw new ArgumentException($"lda must be at least {Math.Max(1, aCols)}. Received: lda={lda}", nameof(lda));
-        if (ldb < Math.Max(1, bCols)) throw new ArgumentException($"ldb must be at least {Math.Max(1, bCols)}. Received: ldb={ldb}", nameof(ldb));
-        if (ldc < Math.Max(1, n)) throw new ArgumentException($"ldc must be at least {Math.Max(1, n)}. Received: ldc={ldc}", nameof(ldc));
-        if (m == 0 || n == 0) return;
-        if (k > 0 && aLen < (long)(aRows - 1) * lda + aCols) throw new ArgumentException($"a is too short for a {aRows}x{aCols} matrix with lda={lda}. Received: a.Length={aLen}", "a");
-        if (k > 0 && bLen < (long)(bRows - 1) * ldb + bCols) throw new ArgumentException($"b is too short for a {bRows}x{bCols} matrix with ldb={ldb}. Received: b.Length={bLen}", "b");
-        if (cLen < (long)(m - 1) * ldc + n) throw new ArgumentException($"c is too short for a {m}x{n} matrix with ldc={ldc}. Received: c.Length={cLen}", "c");
-        if (biasMode == BiasMode.Row && biasLen < m) throw new ArgumentException($"bias must have m={m} values for BiasMode.Row. Received: bias.Length={biasLen}", "bias");
-        if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
-        if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
-        if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
-    }
-
-    /// <summary>Throws unless <paramref name="precision"/> is a defined <see cref="NativeNet.Precision"/>.</summary>
-    public static void Precision(Precision precision)
-    {
-        if (precision is not (NativeNet.Precision.Float32 or NativeNet.Precision.BFloat16))
-            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
-    }
-
-    /// <summary>
-    /// The memory-safety half of <see cref="Gemm"/>: each span must hold the matrix its sizes and
-    /// leading dimension describe. Sizes and leading dimensions themselves are left to the callee
-    /// (the native library names them); a negative value only makes a bound smaller, and the
-    /// callee rejects it before touching memory.
-    /// </summary>
-    public static void GemmBuffers(bool ta, bool tb, int m, int n, int k, int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int biasLen, BiasMode biasMode, GemmActivation activation)
-    {
-        if (biasMode < BiasMode.None || biasMode > BiasMode.Column) throw new ArgumentOutOfRangeException(nameof(biasMode), biasMode, $"biasMode is not a BiasMode. Received: {(int)biasMode}");
-        if (activation < GemmActivation.None || activation > GemmActivation.Gelu) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"activation is not a GemmActivation. Received: {(int)activation}");
-        if (m <= 0 || n <= 0) return;
+        Debug.Assert(m >= 0 && n >= 0 && k >= 0, $"gemm sizes m={m}, n={n}, k={k}");
         long aCols = ta ? m : k, aRows = ta ? k : m;
         long bCols = tb ? k : n, bRows = tb ? n : k;
-        if (k > 0 && aLen < (aRows - 1) * lda + aCols) throw new ArgumentException($"a is too short for a {aRows}x{aCols} matrix with lda={lda}. Received: a.Length={aLen}", "a");
-        if (k > 0 && bLen < (bRows - 1) * ldb + bCols) throw new ArgumentException($"b is too short for a {bRows}x{bCols} matrix with ldb={ldb}. Received: b.Length={bLen}", "b");
-        if (cLen < (long)(m - 1) * ldc + n) throw new ArgumentException($"c is too short for a {m}x{n} matrix with ldc={ldc}. Received: c.Length={cLen}", "c");
-        if (biasMode == BiasMode.Row && biasLen < m) throw new ArgumentException($"bias must have m={m} values for BiasMode.Row. Received: bias.Length={biasLen}", "bias");
-        if (biasMode == BiasMode.Column && biasLen < n) throw new ArgumentException($"bias must have n={n} values for BiasMode.Column. Received: bias.Length={biasLen}", "bias");
+        Debug.Assert(lda >= Math.Max(1, aCols) && ldb >= Math.Max(1, bCols) && ldc >= Math.Max(1, n), $"gemm lda={lda}, ldb={ldb}, ldc={ldc}");
+        Debug.Assert(biasMode is >= BiasMode.None and <= BiasMode.Column, $"biasMode={(int)biasMode}");
+        Debug.Assert(activation is >= GemmActivation.None and <= GemmActivation.Gelu, $"activation={(int)activation}");
+        if (m == 0 || n == 0) return;
+        Debug.Assert(k == 0 || aLen >= (aRows - 1) * lda + aCols, $"a.Length={aLen} for {aRows}x{aCols}, lda={lda}");
+        Debug.Assert(k == 0 || bLen >= (bRows - 1) * ldb + bCols, $"b.Length={bLen} for {bRows}x{bCols}, ldb={ldb}");
+        Debug.Assert(cLen >= (long)(m - 1) * ldc + n, $"c.Length={cLen} for {m}x{n}, ldc={ldc}");
+        Debug.Assert(biasMode != BiasMode.Row || biasLen >= m, $"bias.Length={biasLen}, m={m}");
+        Debug.Assert(biasMode != BiasMode.Column || biasLen >= n, $"bias.Length={biasLen}, n={n}");
     }
 
-    public static void AtLeast(long needed, int actual, string name)
+    /// <summary>b holds op(B) (k×n) with leading dimension ldb.</summary>
+    [Conditional("DEBUG")]
+    public static void Operand(bool transB, int k, int n, int bLen, int ldb)
     {
-        if (actual < needed) throw new ArgumentException($"{name} must have at least {needed} elements. Received: {name}.Length={actual}", name);
+        long cols = transB ? k : n, rows = transB ? n : k;
+        Debug.Assert(k >= 0 && n >= 0 && ldb >= Math.Max(1, cols), $"k={k}, n={n}, ldb={ldb}");
+        Debug.Assert(k == 0 || n == 0 || bLen >= (rows - 1) * ldb + cols, $"b.Length={bLen} for {rows}x{cols}, ldb={ldb}");
     }
 
-    public static void SameLength(int expected, int actual, string name, string reference)
-    {
-        if (actual != expected)
-            throw new ArgumentException($"{name} must have the same length as {reference} ({expected}). Received: {name}.Length={actual}", name);
-    }
+    [Conditional("DEBUG")]
+    public static void Precision(Precision precision) =>
+        Debug.Assert(precision is NativeNet.Precision.Float32 or NativeNet.Precision.BFloat16, $"precision={(int)precision}");
 
-    public static void Defined(UnaryOp op)
-    {
-        if (op < UnaryOp.Identity || op > UnaryOp.Mish)
-            throw new ArgumentOutOfRangeException(nameof(op), op, $"op is not a UnaryOp. Received: op={(int)op}");
-    }
+    [Conditional("DEBUG")]
+    public static void AtLeast(long needed, int actual, string name) =>
+        Debug.Assert(actual >= needed, $"{name}.Length={actual}, needs {needed}");
 
-    public static void Defined(BinaryOp op)
-    {
-        if (op < BinaryOp.Add || op > BinaryOp.Min)
-            throw new ArgumentOutOfRangeException(nameof(op), op, $"op is not a BinaryOp. Received: op={(int)op}");
-    }
+    [Conditional("DEBUG")]
+    public static void SameLength(int expected, int actual, string name, string reference) =>
+        Debug.Assert(actual == expected, $"{name}.Length={actual}, {reference}.Length={expected}");
+
+    [Conditional("DEBUG")]
+    public static void Defined(UnaryOp op) => Debug.Assert(op is >= UnaryOp.Identity and <= UnaryOp.Mish, $"op={(int)op}");
+
+    [Conditional("DEBUG")]
+    public static void Defined(BinaryOp op) => Debug.Assert(op is >= BinaryOp.Add and <= BinaryOp.Min, $"op={(int)op}");
+
+    /// <summary>The geometry passed <see cref="Conv2dGeometry.Validate"/>.</summary>
+    [Conditional("DEBUG")]
+    public static void Valid(in Conv2dGeometry g) => g.Validate();
+
+    /// <summary>The geometry passed <see cref="Pool2dGeometry.Validate"/>.</summary>
+    [Conditional("DEBUG")]
+    public static void Valid(in Pool2dGeometry g) => g.Validate();
+
+    /// <summary>The descriptor passed <see cref="RnnDescriptor.Validate"/>.</summary>
+    [Conditional("DEBUG")]
+    public static void Valid(in RnnDescriptor d) => d.Validate();
+
+    /// <summary>Adaptive pooling of [planes, inH, inW] to [planes, outH, outW]: every size positive (planes may be 0).</summary>
+    [Conditional("DEBUG")]
+    public static void Adaptive(int planes, int inH, int inW, int outH, int outW) =>
+        Debug.Assert(planes >= 0 && inH > 0 && inW > 0 && outH > 0 && outW > 0, $"planes={planes}, input={inH}x{inW}, output={outH}x{outW}");
+
+    /// <summary>A precondition the boundary guarantees (sizes, steps, targets).</summary>
+    [Conditional("DEBUG")]
+    public static void That(bool condition, string what) => Debug.Assert(condition, what);
 }

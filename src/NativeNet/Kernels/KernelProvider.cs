@@ -3,9 +3,13 @@ using NativeNet.Interop;
 namespace NativeNet.Kernels;
 
 /// <summary>
-/// Chooses the kernels NativeNet runs on. <see cref="Backend.Auto"/> (the default, or the
-/// NATIVENET_BACKEND environment variable: auto|native|managed) uses the native library when it
-/// loads and otherwise falls back to <see cref="ManagedKernels"/>, writing one warning.
+/// Chooses the kernels NativeNet runs on: the C++ library or the pure C# fallback.
+/// <see cref="NativeNet.Backend.Auto"/> (the default, or the NATIVENET_BACKEND environment variable:
+/// auto|native|managed) uses the native library when it loads and otherwise falls back to the
+/// managed kernels, writing one warning. The kernels themselves are internal: tensors, modules and
+/// <see cref="NativeNet.Nn.Functional"/> check every argument and call them; this class is what a
+/// user chooses (<see cref="Requested"/>, <see cref="Threads"/>) and reads back
+/// (<see cref="Backend"/>, <see cref="Description"/>, <see cref="BFloat16Native"/>).
 /// </summary>
 public static class KernelProvider
 {
@@ -32,13 +36,53 @@ public static class KernelProvider
         }
     }
 
+    /// <summary>The backend in use on this thread: <see cref="NativeNet.Backend.Native"/> or <see cref="NativeNet.Backend.Managed"/> (resolving <see cref="Requested"/> on first access).</summary>
+    public static Backend Backend => Current.Backend;
+
+    /// <summary>What runs the kernels, e.g. "native avx512" or "managed Vector512".</summary>
+    public static string Description => Current.Description;
+
+    /// <summary>
+    /// Threads one kernel call may use, on both backends (default: NATIVENET_NUM_THREADS, else all
+    /// logical processors). Setting it sizes the managed kernels and, when the native library loads,
+    /// its thread pool; a value outside 1..1024 throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public static int Threads
+    {
+        get => Backend == Backend.Native ? NativeNetRuntime.Threads : ManagedKernels.Threads;
+        set
+        {
+            ManagedKernels.Threads = value;  // validates the range first
+            lock (Gate)
+            {
+                // The native pool is sized now if the library is loaded, else when the native
+                // backend is first chosen (so choosing the managed backend never loads it).
+                if (NativeLibraryLoader.LoadedFrom is not null)
+                {
+                    NativeNetRuntime.Threads = value;
+                    _pendingNativeThreads = null;
+                }
+                else _pendingNativeThreads = value;
+            }
+        }
+    }
+
+    private static int? _pendingNativeThreads;
+
+    /// <summary>
+    /// True when <see cref="Precision.BFloat16"/> products run on the CPU's bf16 dot-product
+    /// instruction (vdpbf16ps, AVX512_BF16) in the backend in use; false when they are emulated
+    /// (both operands rounded to bf16, float32 products: the same values up to summation order).
+    /// </summary>
+    public static bool BFloat16Native => Backend == Backend.Native && Interop.NativeMethods.nn_bf16_gemm_native() != 0;
+
     [ThreadStatic] private static IKernels? _threadOverride;
 
     /// <summary>
     /// Makes <paramref name="kernels"/> the kernels of the calling thread until the returned scope is
     /// disposed (tests run both backends side by side this way); other threads are unaffected.
     /// </summary>
-    public static KernelScope Use(IKernels kernels)
+    internal static KernelScope Use(IKernels kernels)
     {
         ArgumentNullException.ThrowIfNull(kernels);
         var previous = _threadOverride;
@@ -47,7 +91,7 @@ public static class KernelProvider
     }
 
     /// <summary>Restores the previous per-thread kernels when disposed.</summary>
-    public readonly struct KernelScope : IDisposable
+    internal readonly struct KernelScope : IDisposable
     {
         private readonly IKernels? _previous;
 
@@ -58,7 +102,7 @@ public static class KernelProvider
     }
 
     /// <summary>The kernels in use on this thread: a <see cref="Use"/> override, else the process-wide choice (resolved on first access).</summary>
-    public static IKernels Current
+    internal static IKernels Current
     {
         get
         {
@@ -95,12 +139,22 @@ public static class KernelProvider
                 return ManagedKernels.Instance;
             case Backend.Native:
                 NativeLibraryLoader.Load();  // throws DllNotFoundException listing every path tried
-                return NativeKernels.Instance;
+                return UseNative();
             default:
-                if (NativeLibraryLoader.TryLoad(out string? error)) return NativeKernels.Instance;
+                if (NativeLibraryLoader.TryLoad(out string? error)) return UseNative();
                 WarningWriter.WriteLine("warning: NativeNet is using its managed kernels because the native library did not load. " +
                                         error?.Split('\n')[0]);
                 return ManagedKernels.Instance;
         }
+    }
+
+    private static NativeKernels UseNative()
+    {
+        if (_pendingNativeThreads is { } t)
+        {
+            NativeNetRuntime.Threads = t;
+            _pendingNativeThreads = null;
+        }
+        return NativeKernels.Instance;
     }
 }

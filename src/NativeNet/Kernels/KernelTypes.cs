@@ -32,11 +32,11 @@ public readonly record struct Conv2dGeometry(
     int KernelHeight, int KernelWidth, int StrideH = 1, int StrideW = 1, int PadH = 0, int PadW = 0,
     int DilationH = 1, int DilationW = 1, int Groups = 1)
 {
-    /// <summary>Output height.</summary>
-    public int OutHeight => (InHeight + 2 * PadH - DilationH * (KernelHeight - 1) - 1) / StrideH + 1;
+    /// <summary>Output height (0 when the dilated kernel does not fit the padded input).</summary>
+    public int OutHeight => Pool2dGeometry.OutSize(InHeight + 2 * PadH - DilationH * (KernelHeight - 1) - 1, StrideH);
 
-    /// <summary>Output width.</summary>
-    public int OutWidth => (InWidth + 2 * PadW - DilationW * (KernelWidth - 1) - 1) / StrideW + 1;
+    /// <summary>Output width (0 when the dilated kernel does not fit the padded input).</summary>
+    public int OutWidth => Pool2dGeometry.OutSize(InWidth + 2 * PadW - DilationW * (KernelWidth - 1) - 1, StrideW);
 
     /// <summary>Elements of the input tensor.</summary>
     public long InputSize => (long)Batch * InChannels * InHeight * InWidth;
@@ -72,11 +72,18 @@ public readonly record struct Pool2dGeometry(
     int Batch, int Channels, int InHeight, int InWidth, int KernelHeight, int KernelWidth,
     int StrideH, int StrideW, int PadH = 0, int PadW = 0, bool CountIncludePad = true)
 {
-    /// <summary>Output height.</summary>
-    public int OutHeight => (InHeight + 2 * PadH - KernelHeight) / StrideH + 1;
+    /// <summary>Output height (0 when the window does not fit the padded input).</summary>
+    public int OutHeight => OutSize(InHeight + 2 * PadH - KernelHeight, StrideH);
 
-    /// <summary>Output width.</summary>
-    public int OutWidth => (InWidth + 2 * PadW - KernelWidth) / StrideW + 1;
+    /// <summary>Output width (0 when the window does not fit the padded input).</summary>
+    public int OutWidth => OutSize(InWidth + 2 * PadW - KernelWidth, StrideW);
+
+    /// <summary>
+    /// floor(span / stride) + 1 windows, where span is the padded input minus the window's extent:
+    /// a negative span (the window does not fit) gives 0, where C#'s truncating division would give 1
+    /// for a span above −stride.
+    /// </summary>
+    internal static int OutSize(int span, int stride) => span < 0 ? 0 : span / stride + 1;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
     public void Validate()

@@ -3,19 +3,19 @@ using System.Numerics.Tensors;
 
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     /// <remarks>Computes in float32 whatever <paramref name="precision"/> says (the native backend has the bf16 convolutions).</remarks>
     public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
                               Precision precision = Precision.Float32)
     {
-        KernelChecks.Precision(precision);
-        g.Validate();
-        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
-        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
-        KernelChecks.AtLeast(g.OutputSize, output.Length, nameof(output));
-        if (!bias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, bias.Length, nameof(bias));
+        KernelAssert.Precision(precision);
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelAssert.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        KernelAssert.AtLeast(g.OutputSize, output.Length, nameof(output));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(g.OutChannels, bias.Length, nameof(bias));
         int cg = g.InChannels / g.Groups, ocg = g.OutChannels / g.Groups;
         int kk = cg * g.KernelHeight * g.KernelWidth, ohw = g.OutHeight * g.OutWidth, ihw = g.InHeight * g.InWidth;
         bool direct = IsPointwise(g);
@@ -44,11 +44,11 @@ public sealed partial class ManagedKernels
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput,
                                    Precision precision = Precision.Float32)
     {
-        KernelChecks.Precision(precision);
-        g.Validate();
-        KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
-        KernelChecks.AtLeast(g.InputSize, gradInput.Length, nameof(gradInput));
+        KernelAssert.Precision(precision);
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        KernelAssert.AtLeast(g.InputSize, gradInput.Length, nameof(gradInput));
         int cg = g.InChannels / g.Groups, ocg = g.OutChannels / g.Groups;
         int kk = cg * g.KernelHeight * g.KernelWidth, ohw = g.OutHeight * g.OutWidth, ihw = g.InHeight * g.InWidth;
         bool direct = IsPointwise(g);
@@ -80,11 +80,11 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias)
     {
-        g.Validate();
-        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
-        KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(g.WeightSize, gradWeight.Length, nameof(gradWeight));
-        if (!gradBias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, gradBias.Length, nameof(gradBias));
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelAssert.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(g.WeightSize, gradWeight.Length, nameof(gradWeight));
+        if (!gradBias.IsEmpty) KernelAssert.AtLeast(g.OutChannels, gradBias.Length, nameof(gradBias));
         int cg = g.InChannels / g.Groups, ocg = g.OutChannels / g.Groups;
         int kk = cg * g.KernelHeight * g.KernelWidth, ohw = g.OutHeight * g.OutWidth, ihw = g.InHeight * g.InWidth;
         bool direct = IsPointwise(g);

@@ -2,13 +2,13 @@ using System.Numerics.Tensors;
 
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     public void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(a.Length, y.Length, "y", "a");
         switch (op)
         {
             case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
@@ -26,8 +26,8 @@ public sealed partial class ManagedKernels
                             ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None,
                             Precision precision = Precision.Float32)
     {
-        KernelChecks.Gemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
-        KernelChecks.Precision(precision);
+        KernelAssert.Gemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
+        KernelAssert.Precision(precision);
         if (m == 0 || n == 0) return;
         if (precision == Precision.BFloat16 && k > 0)
         {
@@ -64,7 +64,7 @@ public sealed partial class ManagedKernels
     }
 }
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     // The rows x cols operand (leading dimension ld) rounded to bf16, same layout.
     private static float[] RoundedCopy(ReadOnlySpan<float> x, int rows, int cols, int ld)
@@ -77,7 +77,8 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, Precision precision = Precision.Float32)
     {
-        PackedMatrix.CheckOperand(transB, k, n, b.Length, ldb, precision);
+        KernelAssert.Operand(transB, k, n, b.Length, ldb);
+        KernelAssert.Precision(precision);
         // The managed GEMM has no packed layout of its own: "packing" makes op(B) a dense k×n
         // row-major copy, which GemmPacked multiplies without a transpose.
         var dense = new float[(long)k * n];
@@ -93,7 +94,6 @@ public sealed partial class ManagedKernels
                            float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
                            GemmActivation activation = GemmActivation.None)
     {
-        ArgumentNullException.ThrowIfNull(packedB);
         packedB.CheckUsable(typeof(ManagedKernels), k, n);
         // A bf16 B is already rounded; rounding it again changes nothing.
         Gemm(transA, false, m, n, k, alpha, a, lda, ((Packed)packedB).Dense, Math.Max(n, 1), beta, c, ldc, bias, biasMode, activation, packedB.Precision);

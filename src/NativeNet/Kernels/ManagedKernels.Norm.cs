@@ -2,22 +2,21 @@ using System.Numerics.Tensors;
 
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     public void BatchNormForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
                                  Span<float> runningMean, Span<float> runningVar, bool training, float momentum, float eps,
                                  Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
-        if (n < 0 || c <= 0 || spatial < 0) throw new ArgumentException($"batch_norm sizes must be positive. Received: n={n}, c={c}, spatial={spatial}");
+        KernelAssert.That(n >= 0 && c > 0 && spatial >= 0, $"batch_norm n={n}, c={c}, spatial={spatial}");
         long total = (long)n * c * spatial;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
-        KernelChecks.AtLeast(c, saveMean.Length, nameof(saveMean));
-        KernelChecks.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
         long count = (long)n * spatial;
-        if (training && count <= 1)
-            throw new ArgumentException($"Expected more than 1 value per channel when training. Received: batch={n}, spatial={spatial}");
+        KernelAssert.That(!training || count > 1, $"batch_norm training with batch={n}, spatial={spatial}");
         for (int ch = 0; ch < c; ch++)
         {
             float mean, invStd;
@@ -66,9 +65,9 @@ public sealed partial class ManagedKernels
                                   Span<float> dx, Span<float> dWeight, Span<float> dBias)
     {
         long total = (long)n * c * spatial;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, dy.Length, nameof(dy));
-        KernelChecks.AtLeast(total, dx.Length, nameof(dx));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        KernelAssert.AtLeast(total, dx.Length, nameof(dx));
         double count = (double)n * spatial;
         for (int ch = 0; ch < c; ch++)
         {
@@ -102,9 +101,9 @@ public sealed partial class ManagedKernels
     public void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps,
                                  Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
-        if (rows < 0 || cols <= 0) throw new ArgumentException($"layer_norm sizes must be positive. Received: rows={rows}, cols={cols}");
-        KernelChecks.AtLeast((long)rows * cols, x.Length, nameof(x));
-        KernelChecks.AtLeast((long)rows * cols, y.Length, nameof(y));
+        KernelAssert.That(rows >= 0 && cols > 0, $"layer_norm rows={rows}, cols={cols}");
+        KernelAssert.AtLeast((long)rows * cols, x.Length, nameof(x));
+        KernelAssert.AtLeast((long)rows * cols, y.Length, nameof(y));
         for (int r = 0; r < rows; r++)
         {
             var xs = x.Slice(r * cols, cols);
@@ -126,9 +125,9 @@ public sealed partial class ManagedKernels
     public void LayerNormBackward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> weight,
                                   ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, Span<float> dx, Span<float> dWeight, Span<float> dBias)
     {
-        KernelChecks.AtLeast((long)rows * cols, x.Length, nameof(x));
-        KernelChecks.AtLeast((long)rows * cols, dy.Length, nameof(dy));
-        KernelChecks.AtLeast((long)rows * cols, dx.Length, nameof(dx));
+        KernelAssert.AtLeast((long)rows * cols, x.Length, nameof(x));
+        KernelAssert.AtLeast((long)rows * cols, dy.Length, nameof(dy));
+        KernelAssert.AtLeast((long)rows * cols, dx.Length, nameof(dx));
         if (!dWeight.IsEmpty) dWeight[..cols].Clear();
         if (!dBias.IsEmpty) dBias[..cols].Clear();
         for (int r = 0; r < rows; r++)

@@ -5,14 +5,14 @@ namespace NativeNet.Kernels;
 
 // The optimizer steps, Vector<float> wide; per element the same float operations, in the same
 // order, as PyTorch's foreach=False loops.
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     public void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, float lr, float momentum, float dampening,
                         float weightDecay, bool nesterov, bool maximize, bool firstStep)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        if (momentum != 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        if (momentum != 0) KernelAssert.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
         var vLr = new Vector<float>(lr);
         var vWd = new Vector<float>(weightDecay);
         var vMom = new Vector<float>(momentum);
@@ -37,11 +37,11 @@ public sealed partial class ManagedKernels
     public void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq,
                          float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        KernelChecks.SameLength(param.Length, expAvg.Length, "expAvg", "param");
-        KernelChecks.SameLength(param.Length, expAvgSq.Length, "expAvgSq", "param");
-        if (amsgrad) KernelChecks.SameLength(param.Length, maxExpAvgSq.Length, "maxExpAvgSq", "param");
-        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, $"step counts from 1. Received: step={step}");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelAssert.SameLength(param.Length, expAvg.Length, "expAvg", "param");
+        KernelAssert.SameLength(param.Length, expAvgSq.Length, "expAvgSq", "param");
+        if (amsgrad) KernelAssert.SameLength(param.Length, maxExpAvgSq.Length, "maxExpAvgSq", "param");
+        KernelAssert.That(step >= 1, $"step={step} (counts from 1)");
         float bc1 = 1 - MathF.Pow(beta1, step);
         float bc2 = 1 - MathF.Pow(beta2, step);
         float stepSize = lr / bc1;
@@ -79,10 +79,10 @@ public sealed partial class ManagedKernels
     public void RmspropStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> squareAvg, Span<float> momentumBuffer, Span<float> gradAvg,
                             float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        KernelChecks.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
-        if (momentum > 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
-        if (centered) KernelChecks.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelAssert.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
+        if (momentum > 0) KernelAssert.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        if (centered) KernelAssert.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
         var vLr = new Vector<float>(lr);
         var vAlpha = new Vector<float>(alpha);
         var vOneMinusAlpha = new Vector<float>(1 - alpha);

@@ -1,16 +1,16 @@
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     public unsafe void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
-        KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
-        KernelChecks.AtLeast((long)planes * ohw, output.Length, nameof(output));
+        KernelAssert.AtLeast((long)planes * ihw, input.Length, nameof(input));
+        KernelAssert.AtLeast((long)planes * ohw, output.Length, nameof(output));
         bool withIndices = !argmax.IsEmpty;
-        if (withIndices) KernelChecks.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
+        if (withIndices) KernelAssert.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
         if (planes == 0 || ohw == 0) return;
         var geo = g;
         bool twoByTwo = g is { KernelHeight: 2, KernelWidth: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 };
@@ -98,11 +98,11 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> argmax, Span<float> gradInput)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, ohw = g.OutHeight * g.OutWidth;
-        KernelChecks.AtLeast((long)planes * ohw, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
-        KernelChecks.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
+        KernelAssert.AtLeast((long)planes * ohw, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast((long)planes * ohw, argmax.Length, nameof(argmax));
+        KernelAssert.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
         gradInput[..(planes * ihw)].Clear();
         for (int p = 0; p < planes; p++)
         {
@@ -110,7 +110,7 @@ public sealed partial class ManagedKernels
             for (int o = 0; o < ohw; o++)
             {
                 long i = argmax[p * ohw + o];
-                if ((ulong)i >= (ulong)ihw) throw new ArgumentException($"argmax holds an index outside the input plane. Received: argmax[{p * ohw + o}]={i}", nameof(argmax));
+                KernelAssert.That((ulong)i < (ulong)ihw, $"argmax[{p * ohw + o}]={i} outside a {ihw}-element plane");
                 dx[(int)i] += gradOutput[p * ohw + o];
             }
         }
@@ -131,10 +131,10 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public unsafe void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
-        KernelChecks.AtLeast((long)planes * ihw, input.Length, nameof(input));
-        KernelChecks.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
+        KernelAssert.AtLeast((long)planes * ihw, input.Length, nameof(input));
+        KernelAssert.AtLeast((long)planes * oh * ow, output.Length, nameof(output));
         var geo = g;
         fixed (float* px = input)
         fixed (float* py = output)
@@ -159,10 +159,10 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public unsafe void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         int planes = g.Batch * g.Channels, ihw = g.InHeight * g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
-        KernelChecks.AtLeast((long)planes * oh * ow, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
+        KernelAssert.AtLeast((long)planes * oh * ow, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast((long)planes * ihw, gradInput.Length, nameof(gradInput));
         var geo = g;
         fixed (float* pdy = gradOutput)
         fixed (float* pdx = gradInput)
@@ -184,18 +184,12 @@ public sealed partial class ManagedKernels
         }
     }
 
-    internal static void CheckAdaptive(int planes, int inH, int inW, int outH, int outW)
-    {
-        if (planes < 0 || inH <= 0 || inW <= 0 || outH <= 0 || outW <= 0)
-            throw new ArgumentException($"adaptive pooling sizes must be positive. Received: planes={planes}, input={inH}x{inW}, output={outH}x{outW}");
-    }
-
     /// <inheritdoc />
     public void AdaptiveAvgPool2dForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> input, Span<float> output)
     {
-        CheckAdaptive(planes, inH, inW, outH, outW);
-        KernelChecks.AtLeast((long)planes * inH * inW, input.Length, nameof(input));
-        KernelChecks.AtLeast((long)planes * outH * outW, output.Length, nameof(output));
+        KernelAssert.Adaptive(planes, inH, inW, outH, outW);
+        KernelAssert.AtLeast((long)planes * inH * inW, input.Length, nameof(input));
+        KernelAssert.AtLeast((long)planes * outH * outW, output.Length, nameof(output));
         for (int p = 0; p < planes; p++)
         {
             var x = input.Slice(p * inH * inW, inH * inW);
@@ -217,9 +211,9 @@ public sealed partial class ManagedKernels
     /// <inheritdoc />
     public void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        CheckAdaptive(planes, inH, inW, outH, outW);
-        KernelChecks.AtLeast((long)planes * outH * outW, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast((long)planes * inH * inW, gradInput.Length, nameof(gradInput));
+        KernelAssert.Adaptive(planes, inH, inW, outH, outW);
+        KernelAssert.AtLeast((long)planes * outH * outW, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast((long)planes * inH * inW, gradInput.Length, nameof(gradInput));
         gradInput[..(planes * inH * inW)].Clear();
         for (int p = 0; p < planes; p++)
         {

@@ -4,14 +4,14 @@ using static NativeNet.Kernels.ManagedVector;
 
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     // Workspace: gates [T,B,G·H] (activated; backward overwrites them with pre-activation gradients),
     // extra [T,B,H] (LSTM cell state c_t; GRU W_hn·h + b_hn), then scratch [B,G·H] and 3·[B,H].
     /// <inheritdoc />
     public long RnnWorkspaceSize(in RnnDescriptor d)
     {
-        d.Validate();
+        KernelAssert.Valid(d);
         long tb = (long)d.SeqLen * d.Batch;
         return tb * d.Gates * d.HiddenSize + tb * d.HiddenSize + (long)d.Batch * d.Gates * d.HiddenSize + 3L * d.Batch * d.HiddenSize;
     }
@@ -19,14 +19,14 @@ public sealed partial class ManagedKernels
     private static void RnnChecks(in RnnDescriptor d, int x, int wIh, int wHh, int bIh, int bHh, int h0, int c0, int ws, long wsNeeded)
     {
         int gh = d.Gates * d.HiddenSize;
-        KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x, "x");
-        KernelChecks.AtLeast((long)gh * d.InputSize, wIh, "wIh");
-        KernelChecks.AtLeast((long)gh * d.HiddenSize, wHh, "wHh");
-        if (bIh != 0) KernelChecks.AtLeast(gh, bIh, "bIh");
-        if (bHh != 0) KernelChecks.AtLeast(gh, bHh, "bHh");
-        if (h0 != 0) KernelChecks.AtLeast((long)d.Batch * d.HiddenSize, h0, "h0");
-        if (c0 != 0) KernelChecks.AtLeast((long)d.Batch * d.HiddenSize, c0, "c0");
-        KernelChecks.AtLeast(wsNeeded, ws, "workspace");
+        KernelAssert.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x, "x");
+        KernelAssert.AtLeast((long)gh * d.InputSize, wIh, "wIh");
+        KernelAssert.AtLeast((long)gh * d.HiddenSize, wHh, "wHh");
+        if (bIh != 0) KernelAssert.AtLeast(gh, bIh, "bIh");
+        if (bHh != 0) KernelAssert.AtLeast(gh, bHh, "bHh");
+        if (h0 != 0) KernelAssert.AtLeast((long)d.Batch * d.HiddenSize, h0, "h0");
+        if (c0 != 0) KernelAssert.AtLeast((long)d.Batch * d.HiddenSize, c0, "c0");
+        KernelAssert.AtLeast(wsNeeded, ws, "workspace");
     }
 
     /// <inheritdoc />
@@ -34,13 +34,13 @@ public sealed partial class ManagedKernels
                            ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
                            Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
     {
-        d.Validate();
+        KernelAssert.Valid(d);
         if (d.BatchFirst)
         {
             // Reference backend: run time-major on transposed copies.
             var tm = d with { BatchFirst = false };
-            KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x.Length, nameof(x));
-            KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.HiddenSize, y.Length, nameof(y));
+            KernelAssert.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x.Length, nameof(x));
+            KernelAssert.AtLeast((long)d.SeqLen * d.Batch * d.HiddenSize, y.Length, nameof(y));
             var yt = new float[d.SeqLen * d.Batch * d.HiddenSize];
             RnnForward(tm, SwapLeadingDims(x, d.Batch, d.SeqLen, d.InputSize), wIh, wHh, bIh, bHh, h0, c0, yt, hN, cN, workspace);
             SwapLeadingDims(yt, d.SeqLen, d.Batch, d.HiddenSize).CopyTo(y);
@@ -48,7 +48,7 @@ public sealed partial class ManagedKernels
         }
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, bIh.Length, bHh.Length, h0.Length, d.Cell == RnnCell.Lstm ? c0.Length : 0, workspace.Length, RnnWorkspaceSize(d));
         int T = d.SeqLen, B = d.Batch, I = d.InputSize, H = d.HiddenSize, G = d.Gates, GH = G * H, BH = B * H;
-        KernelChecks.AtLeast((long)T * BH, y.Length, nameof(y));
+        KernelAssert.AtLeast((long)T * BH, y.Length, nameof(y));
         var gates = workspace[..(T * B * GH)];
         var extra = workspace.Slice(T * B * GH, T * BH);
         var scratch = workspace.Slice(T * B * GH + T * BH, B * GH);
@@ -118,15 +118,15 @@ public sealed partial class ManagedKernels
                             ReadOnlySpan<float> dy, ReadOnlySpan<float> dhN, ReadOnlySpan<float> dcN,
                             Span<float> dx, Span<float> dh0, Span<float> dc0, Span<float> dWIh, Span<float> dWHh, Span<float> dbIh, Span<float> dbHh)
     {
-        d.Validate();
+        KernelAssert.Valid(d);
         if (d.BatchFirst)
         {
             var tm = d with { BatchFirst = false };
             int sT = d.SeqLen, sB = d.Batch, sI = d.InputSize, sH = d.HiddenSize;
-            KernelChecks.AtLeast((long)sT * sB * sI, x.Length, nameof(x));
-            KernelChecks.AtLeast((long)sT * sB * sH, y.Length, nameof(y));
-            if (!dy.IsEmpty) KernelChecks.AtLeast((long)sT * sB * sH, dy.Length, nameof(dy));
-            KernelChecks.AtLeast((long)sT * sB * sI, dx.Length, nameof(dx));
+            KernelAssert.AtLeast((long)sT * sB * sI, x.Length, nameof(x));
+            KernelAssert.AtLeast((long)sT * sB * sH, y.Length, nameof(y));
+            if (!dy.IsEmpty) KernelAssert.AtLeast((long)sT * sB * sH, dy.Length, nameof(dy));
+            KernelAssert.AtLeast((long)sT * sB * sI, dx.Length, nameof(dx));
             var dxt = new float[sT * sB * sI];
             RnnBackward(tm, SwapLeadingDims(x, sB, sT, sI), wIh, wHh, h0, c0, SwapLeadingDims(y, sB, sT, sH), workspace,
                         dy.IsEmpty ? default : SwapLeadingDims(dy, sB, sT, sH), dhN, dcN, dxt, dh0, dc0, dWIh, dWHh, dbIh, dbHh);
@@ -135,10 +135,10 @@ public sealed partial class ManagedKernels
         }
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, 0, 0, h0.Length, d.Cell == RnnCell.Lstm ? c0.Length : 0, workspace.Length, RnnWorkspaceSize(d));
         int T = d.SeqLen, B = d.Batch, I = d.InputSize, H = d.HiddenSize, G = d.Gates, GH = G * H, BH = B * H;
-        KernelChecks.AtLeast((long)T * BH, y.Length, nameof(y));
-        KernelChecks.AtLeast((long)T * B * I, dx.Length, nameof(dx));
-        KernelChecks.AtLeast((long)GH * I, dWIh.Length, nameof(dWIh));
-        KernelChecks.AtLeast((long)GH * H, dWHh.Length, nameof(dWHh));
+        KernelAssert.AtLeast((long)T * BH, y.Length, nameof(y));
+        KernelAssert.AtLeast((long)T * B * I, dx.Length, nameof(dx));
+        KernelAssert.AtLeast((long)GH * I, dWIh.Length, nameof(dWIh));
+        KernelAssert.AtLeast((long)GH * H, dWHh.Length, nameof(dWHh));
         var gates = workspace[..(T * B * GH)];
         var extra = workspace.Slice(T * B * GH, T * BH);
         var scratch = workspace.Slice(T * B * GH + T * BH, B * GH);

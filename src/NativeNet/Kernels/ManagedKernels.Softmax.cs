@@ -2,15 +2,15 @@ using System.Numerics.Tensors;
 
 namespace NativeNet.Kernels;
 
-public sealed partial class ManagedKernels
+internal sealed partial class ManagedKernels
 {
     /// <inheritdoc />
     public void Softmax(int outer, int dim, int inner, ReadOnlySpan<float> x, Span<float> y, bool log)
     {
-        if (outer < 0 || dim <= 0 || inner <= 0) throw new ArgumentException($"softmax sizes must be positive. Received: outer={outer}, dim={dim}, inner={inner}");
+        KernelAssert.That(outer >= 0 && dim > 0 && inner > 0, $"softmax outer={outer}, dim={dim}, inner={inner}");
         long total = (long)outer * dim * inner;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
         if (inner == 1 && !y.Overlaps(x))
         {
             // Contiguous rows (the usual last-axis softmax): whole-row vector passes (which would
@@ -53,9 +53,9 @@ public sealed partial class ManagedKernels
     public void SoftmaxBackward(int outer, int dim, int inner, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log)
     {
         long total = (long)outer * dim * inner;
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
-        KernelChecks.AtLeast(total, dy.Length, nameof(dy));
-        KernelChecks.AtLeast(total, dx.Length, nameof(dx));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        KernelAssert.AtLeast(total, dx.Length, nameof(dx));
         if (inner == 1 && !dx.Overlaps(y) && !dx.Overlaps(dy))
         {
             for (int o = 0; o < outer; o++)
@@ -102,13 +102,13 @@ public sealed partial class ManagedKernels
     public void CrossEntropy(int rows, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, ReadOnlySpan<float> classWeights,
                              float labelSmoothing, int ignoreIndex, Span<float> rowLoss, Span<float> rowWeight, Span<float> gradLogits)
     {
-        if (rows < 0 || classes <= 0) throw new ArgumentException($"cross_entropy sizes must be positive. Received: rows={rows}, classes={classes}");
-        KernelChecks.AtLeast((long)rows * classes, logits.Length, nameof(logits));
-        KernelChecks.AtLeast(rows, targets.Length, nameof(targets));
-        KernelChecks.AtLeast(rows, rowLoss.Length, nameof(rowLoss));
-        KernelChecks.AtLeast(rows, rowWeight.Length, nameof(rowWeight));
-        if (!classWeights.IsEmpty) KernelChecks.AtLeast(classes, classWeights.Length, nameof(classWeights));
-        if (labelSmoothing < 0f || labelSmoothing > 1f) throw new ArgumentException($"label_smoothing must be in [0, 1]. Received: label_smoothing={labelSmoothing}", nameof(labelSmoothing));
+        KernelAssert.That(rows >= 0 && classes > 0, $"cross_entropy rows={rows}, classes={classes}");
+        KernelAssert.AtLeast((long)rows * classes, logits.Length, nameof(logits));
+        KernelAssert.AtLeast(rows, targets.Length, nameof(targets));
+        KernelAssert.AtLeast(rows, rowLoss.Length, nameof(rowLoss));
+        KernelAssert.AtLeast(rows, rowWeight.Length, nameof(rowWeight));
+        if (!classWeights.IsEmpty) KernelAssert.AtLeast(classes, classWeights.Length, nameof(classWeights));
+        KernelAssert.That(labelSmoothing is >= 0f and <= 1f, $"label_smoothing={labelSmoothing}");
         float wSum = 0;
         if (!classWeights.IsEmpty) for (int c = 0; c < classes; c++) wSum += classWeights[c];
         else wSum = classes;
@@ -124,8 +124,7 @@ public sealed partial class ManagedKernels
                 if (wantGrad) grow.Clear();
                 continue;
             }
-            if ((uint)t >= (uint)classes)
-                throw new ArgumentException($"Target {t} is out of bounds for {classes} classes (row {r}).", nameof(targets));
+            KernelAssert.That((uint)t < (uint)classes, $"target {t} of {classes} classes (row {r})");
             var row = logits.Slice(r * classes, classes);
             Softmax(1, classes, 1, row, lsm, log: true);
             float wt = classWeights.IsEmpty ? 1f : classWeights[t];

@@ -10,7 +10,7 @@ namespace NativeNet.Kernels;
 /// native-vs-managed benchmark. Vectorized through System.Numerics.Tensors (which uses
 /// Vector512/256 as the CPU allows) and Vector&lt;float&gt; loops.
 /// </summary>
-public sealed partial class ManagedKernels : IKernels
+internal sealed partial class ManagedKernels : IKernels
 {
     /// <summary>The one instance.</summary>
     public static ManagedKernels Instance { get; } = new();
@@ -50,8 +50,8 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public void Unary(UnaryOp op, ReadOnlySpan<float> x, Span<float> y, float alpha = 0f)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
         if (x.IsEmpty) return;  // TensorPrimitives.Sigmoid rejects empty spans
         switch (op)
         {
@@ -81,10 +81,10 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public void UnaryBackward(UnaryOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha = 0f)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
-        KernelChecks.SameLength(x.Length, dy.Length, "dy", "x");
-        KernelChecks.SameLength(x.Length, dx.Length, "dx", "x");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.SameLength(x.Length, dy.Length, "dy", "x");
+        KernelAssert.SameLength(x.Length, dx.Length, "dx", "x");
         switch (op)
         {
             case UnaryOp.Identity: dy.CopyTo(dx); return;
@@ -116,9 +116,9 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public void Binary(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(a.Length, b.Length, "b", "a");
-        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(a.Length, b.Length, "b", "a");
+        KernelAssert.SameLength(a.Length, y.Length, "y", "a");
         switch (op)
         {
             case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
@@ -133,7 +133,7 @@ public sealed partial class ManagedKernels : IKernels
     /// <inheritdoc />
     public void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
         if (beta == 0f)
         {
             TensorPrimitives.Multiply(x, alpha, y);

@@ -2,7 +2,7 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     // Conv2dGeometry pads symmetrically; the native descriptor takes four paddings.
     private static nn_conv2d_desc ConvDesc(in Conv2dGeometry g) => new()
@@ -26,12 +26,12 @@ public sealed unsafe partial class NativeKernels
     public void Conv2dForward(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output,
                               Precision precision = Precision.Float32)
     {
-        KernelChecks.Precision(precision);
-        g.Validate();
-        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
-        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
-        KernelChecks.AtLeast(g.OutputSize, output.Length, nameof(output));
-        if (!bias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, bias.Length, nameof(bias));
+        KernelAssert.Precision(precision);
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelAssert.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        KernelAssert.AtLeast(g.OutputSize, output.Length, nameof(output));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(g.OutChannels, bias.Length, nameof(bias));
         if (g.Batch == 0) return;
         var desc = ConvDesc(g);
         fixed (float* px = input)
@@ -47,10 +47,10 @@ public sealed unsafe partial class NativeKernels
     public PackedConv2d? PackConv2d(in Conv2dGeometry g, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
                                     Precision precision = Precision.Float32)
     {
-        KernelChecks.Precision(precision);
-        g.Validate();
-        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
-        if (!bias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, bias.Length, nameof(bias));
+        KernelAssert.Precision(precision);
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(g.OutChannels, bias.Length, nameof(bias));
         var desc = ConvDesc(g with { Batch = Math.Max(1, g.Batch) });
         nint handle;
         fixed (float* pw = weight)
@@ -65,12 +65,11 @@ public sealed unsafe partial class NativeKernels
     public void Conv2dForwardPacked(in Conv2dGeometry g, ReadOnlySpan<float> input, PackedConv2d packed, Span<float> output,
                                     ReadOnlySpan<float> residual = default, UnaryOp activation = UnaryOp.Identity)
     {
-        ArgumentNullException.ThrowIfNull(packed);
-        g.Validate();
+        KernelAssert.Valid(g);
         packed.CheckUsable(typeof(NativeKernels), g);
-        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
-        KernelChecks.AtLeast(g.OutputSize, output.Length, nameof(output));
-        if (!residual.IsEmpty) KernelChecks.AtLeast(g.OutputSize, residual.Length, nameof(residual));
+        KernelAssert.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelAssert.AtLeast(g.OutputSize, output.Length, nameof(output));
+        if (!residual.IsEmpty) KernelAssert.AtLeast(g.OutputSize, residual.Length, nameof(residual));
         if (g.Batch == 0) return;
         fixed (float* px = input)
         fixed (float* pr = residual)
@@ -94,11 +93,11 @@ public sealed unsafe partial class NativeKernels
     public void Conv2dBackwardData(in Conv2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput,
                                    Precision precision = Precision.Float32)
     {
-        KernelChecks.Precision(precision);
-        g.Validate();
-        KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(g.WeightSize, weight.Length, nameof(weight));
-        KernelChecks.AtLeast(g.InputSize, gradInput.Length, nameof(gradInput));
+        KernelAssert.Precision(precision);
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(g.WeightSize, weight.Length, nameof(weight));
+        KernelAssert.AtLeast(g.InputSize, gradInput.Length, nameof(gradInput));
         if (g.Batch == 0) return;
         var desc = ConvDesc(g);
         fixed (float* pdy = gradOutput)
@@ -112,11 +111,11 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void Conv2dBackwardWeights(in Conv2dGeometry g, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias)
     {
-        g.Validate();
-        KernelChecks.AtLeast(g.InputSize, input.Length, nameof(input));
-        KernelChecks.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(g.WeightSize, gradWeight.Length, nameof(gradWeight));
-        if (!gradBias.IsEmpty) KernelChecks.AtLeast(g.OutChannels, gradBias.Length, nameof(gradBias));
+        KernelAssert.Valid(g);
+        KernelAssert.AtLeast(g.InputSize, input.Length, nameof(input));
+        KernelAssert.AtLeast(g.OutputSize, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(g.WeightSize, gradWeight.Length, nameof(gradWeight));
+        if (!gradBias.IsEmpty) KernelAssert.AtLeast(g.OutChannels, gradBias.Length, nameof(gradBias));
         if (g.Batch == 0)
         {
             // An empty batch contributes nothing; the contract is "overwritten".
@@ -135,11 +134,11 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void MaxPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output, Span<long> argmax)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         long planes = (long)g.Batch * g.Channels, outs = planes * g.OutHeight * g.OutWidth;
-        KernelChecks.AtLeast(planes * g.InHeight * g.InWidth, input.Length, nameof(input));
-        KernelChecks.AtLeast(outs, output.Length, nameof(output));
-        if (!argmax.IsEmpty) KernelChecks.AtLeast(outs, argmax.Length, nameof(argmax));  // empty: no indices (null)
+        KernelAssert.AtLeast(planes * g.InHeight * g.InWidth, input.Length, nameof(input));
+        KernelAssert.AtLeast(outs, output.Length, nameof(output));
+        if (!argmax.IsEmpty) KernelAssert.AtLeast(outs, argmax.Length, nameof(argmax));  // empty: no indices (null)
         if (planes == 0) return;
         var desc = PoolDesc(g);
         fixed (float* px = input)
@@ -151,11 +150,11 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void MaxPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, ReadOnlySpan<long> argmax, Span<float> gradInput)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         long planes = (long)g.Batch * g.Channels, outs = planes * g.OutHeight * g.OutWidth;
-        KernelChecks.AtLeast(outs, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(outs, argmax.Length, nameof(argmax));
-        KernelChecks.AtLeast(planes * g.InHeight * g.InWidth, gradInput.Length, nameof(gradInput));
+        KernelAssert.AtLeast(outs, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(outs, argmax.Length, nameof(argmax));
+        KernelAssert.AtLeast(planes * g.InHeight * g.InWidth, gradInput.Length, nameof(gradInput));
         if (planes == 0) return;
         var desc = PoolDesc(g);
         fixed (float* pdy = gradOutput)
@@ -167,10 +166,10 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void AvgPool2dForward(in Pool2dGeometry g, ReadOnlySpan<float> input, Span<float> output)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         long planes = (long)g.Batch * g.Channels;
-        KernelChecks.AtLeast(planes * g.InHeight * g.InWidth, input.Length, nameof(input));
-        KernelChecks.AtLeast(planes * g.OutHeight * g.OutWidth, output.Length, nameof(output));
+        KernelAssert.AtLeast(planes * g.InHeight * g.InWidth, input.Length, nameof(input));
+        KernelAssert.AtLeast(planes * g.OutHeight * g.OutWidth, output.Length, nameof(output));
         if (planes == 0) return;
         var desc = PoolDesc(g);
         fixed (float* px = input)
@@ -181,10 +180,10 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void AvgPool2dBackward(in Pool2dGeometry g, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        g.Validate();
+        KernelAssert.Valid(g);
         long planes = (long)g.Batch * g.Channels;
-        KernelChecks.AtLeast(planes * g.OutHeight * g.OutWidth, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast(planes * g.InHeight * g.InWidth, gradInput.Length, nameof(gradInput));
+        KernelAssert.AtLeast(planes * g.OutHeight * g.OutWidth, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast(planes * g.InHeight * g.InWidth, gradInput.Length, nameof(gradInput));
         if (planes == 0) return;
         var desc = PoolDesc(g);
         fixed (float* pdy = gradOutput)
@@ -195,9 +194,9 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void AdaptiveAvgPool2dForward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> input, Span<float> output)
     {
-        ManagedKernels.CheckAdaptive(planes, inH, inW, outH, outW);
-        KernelChecks.AtLeast((long)planes * inH * inW, input.Length, nameof(input));
-        KernelChecks.AtLeast((long)planes * outH * outW, output.Length, nameof(output));
+        KernelAssert.Adaptive(planes, inH, inW, outH, outW);
+        KernelAssert.AtLeast((long)planes * inH * inW, input.Length, nameof(input));
+        KernelAssert.AtLeast((long)planes * outH * outW, output.Length, nameof(output));
         if (planes == 0) return;
         fixed (float* px = input)
         fixed (float* py = output)
@@ -207,9 +206,9 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void AdaptiveAvgPool2dBackward(int planes, int inH, int inW, int outH, int outW, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        ManagedKernels.CheckAdaptive(planes, inH, inW, outH, outW);
-        KernelChecks.AtLeast((long)planes * outH * outW, gradOutput.Length, nameof(gradOutput));
-        KernelChecks.AtLeast((long)planes * inH * inW, gradInput.Length, nameof(gradInput));
+        KernelAssert.Adaptive(planes, inH, inW, outH, outW);
+        KernelAssert.AtLeast((long)planes * outH * outW, gradOutput.Length, nameof(gradOutput));
+        KernelAssert.AtLeast((long)planes * inH * inW, gradInput.Length, nameof(gradInput));
         if (planes == 0) return;
         fixed (float* pdy = gradOutput)
         fixed (float* pdx = gradInput)

@@ -2,15 +2,15 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     /// <inheritdoc />
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None, GemmActivation activation = GemmActivation.None, Precision precision = Precision.Float32)
     {
-        // Only what the library cannot see is checked here (span lengths, enum ranges); sizes and
-        // leading dimensions are validated by nn_sgemm_ex / nn_bf16_gemm, whose message names the argument.
-        KernelChecks.GemmBuffers(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
-        KernelChecks.Precision(precision);
+        // The C# boundary checked the arguments; nn_sgemm_ex / nn_bf16_gemm check sizes and leading
+        // dimensions again (a public C ABI), naming the argument.
+        KernelAssert.Gemm(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, bias.Length, biasMode, activation);
+        KernelAssert.Precision(precision);
         var ta = transA ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS;
         var tb = transB ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS;
         fixed (float* pa = a)
@@ -23,12 +23,13 @@ public sealed unsafe partial class NativeKernels
     }
 }
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     /// <inheritdoc />
     public PackedMatrix PackB(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb, Precision precision = Precision.Float32)
     {
-        PackedMatrix.CheckOperand(transB, k, n, b.Length, ldb, precision);
+        KernelAssert.Operand(transB, k, n, b.Length, ldb);
+        KernelAssert.Precision(precision);
         nint handle;
         var tb = transB ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS;
         fixed (float* pb = b)
@@ -43,9 +44,8 @@ public sealed unsafe partial class NativeKernels
                            float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias = default, BiasMode biasMode = BiasMode.None,
                            GemmActivation activation = GemmActivation.None)
     {
-        ArgumentNullException.ThrowIfNull(packedB);
         packedB.CheckUsable(typeof(NativeKernels), k, n);
-        KernelChecks.GemmBuffers(transA, false, m, n, k, a.Length, lda, int.MaxValue, Math.Max(n, 1), c.Length, ldc, bias.Length, biasMode, activation);
+        KernelAssert.Gemm(transA, false, m, n, k, a.Length, lda, int.MaxValue, Math.Max(n, 1), c.Length, ldc, bias.Length, biasMode, activation);
         var ta = transA ? nn_transpose.NN_TRANS : nn_transpose.NN_NO_TRANS;
         nint handle = ((Packed)packedB).Handle;
         fixed (float* pa = a)

@@ -2,26 +2,25 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     /// <inheritdoc />
     public void BatchNormForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, bool training, float momentum, float eps, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
-        if (n < 0 || c <= 0 || spatial < 0) throw new ArgumentException($"batch_norm sizes must be positive. Received: n={n}, c={c}, spatial={spatial}");
+        KernelAssert.That(n >= 0 && c > 0 && spatial >= 0, $"batch_norm n={n}, c={c}, spatial={spatial}");
         long total = (long)n * c * spatial;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
-        KernelChecks.AtLeast(c, saveMean.Length, nameof(saveMean));
-        KernelChecks.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
-        if (!weight.IsEmpty) KernelChecks.AtLeast(c, weight.Length, nameof(weight));
-        if (!bias.IsEmpty) KernelChecks.AtLeast(c, bias.Length, nameof(bias));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(c, weight.Length, nameof(weight));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(c, bias.Length, nameof(bias));
         if (!runningMean.IsEmpty || !training)
         {
-            KernelChecks.AtLeast(c, runningMean.Length, nameof(runningMean));
-            KernelChecks.AtLeast(c, runningVar.Length, nameof(runningVar));
+            KernelAssert.AtLeast(c, runningMean.Length, nameof(runningMean));
+            KernelAssert.AtLeast(c, runningVar.Length, nameof(runningVar));
         }
-        if (training && (long)n * spatial <= 1)
-            throw new ArgumentException($"Expected more than 1 value per channel when training. Received: batch={n}, spatial={spatial}");
+        KernelAssert.That(!training || (long)n * spatial > 1, $"batch_norm training with batch={n}, spatial={spatial}");
         fixed (float* px = x)
         fixed (float* pw = weight)
         fixed (float* pb = bias)
@@ -51,16 +50,16 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void BatchNormBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, bool training, Span<float> dx, Span<float> dWeight, Span<float> dBias)
     {
-        if (n < 0 || c <= 0 || spatial < 0) throw new ArgumentException($"batch_norm sizes must be positive. Received: n={n}, c={c}, spatial={spatial}");
+        KernelAssert.That(n >= 0 && c > 0 && spatial >= 0, $"batch_norm n={n}, c={c}, spatial={spatial}");
         long total = (long)n * c * spatial;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, dy.Length, nameof(dy));
-        KernelChecks.AtLeast(total, dx.Length, nameof(dx));
-        KernelChecks.AtLeast(c, saveMean.Length, nameof(saveMean));
-        KernelChecks.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
-        if (!weight.IsEmpty) KernelChecks.AtLeast(c, weight.Length, nameof(weight));
-        if (!dWeight.IsEmpty) KernelChecks.AtLeast(c, dWeight.Length, nameof(dWeight));
-        if (!dBias.IsEmpty) KernelChecks.AtLeast(c, dBias.Length, nameof(dBias));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        KernelAssert.AtLeast(total, dx.Length, nameof(dx));
+        KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(c, weight.Length, nameof(weight));
+        if (!dWeight.IsEmpty) KernelAssert.AtLeast(c, dWeight.Length, nameof(dWeight));
+        if (!dBias.IsEmpty) KernelAssert.AtLeast(c, dBias.Length, nameof(dBias));
         if (total == 0)
         {
             if (!dWeight.IsEmpty) dWeight[..c].Clear();
@@ -83,13 +82,13 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
-        if (rows < 0 || cols <= 0) throw new ArgumentException($"layer_norm sizes must be positive. Received: rows={rows}, cols={cols}");
-        KernelChecks.AtLeast((long)rows * cols, x.Length, nameof(x));
-        KernelChecks.AtLeast((long)rows * cols, y.Length, nameof(y));
-        KernelChecks.AtLeast(rows, saveMean.Length, nameof(saveMean));
-        KernelChecks.AtLeast(rows, saveInvStd.Length, nameof(saveInvStd));
-        if (!weight.IsEmpty) KernelChecks.AtLeast(cols, weight.Length, nameof(weight));
-        if (!bias.IsEmpty) KernelChecks.AtLeast(cols, bias.Length, nameof(bias));
+        KernelAssert.That(rows >= 0 && cols > 0, $"layer_norm rows={rows}, cols={cols}");
+        KernelAssert.AtLeast((long)rows * cols, x.Length, nameof(x));
+        KernelAssert.AtLeast((long)rows * cols, y.Length, nameof(y));
+        KernelAssert.AtLeast(rows, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(rows, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(cols, weight.Length, nameof(weight));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(cols, bias.Length, nameof(bias));
         if (rows == 0) return;
         fixed (float* px = x)
         fixed (float* pw = weight)
@@ -103,15 +102,15 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void LayerNormBackward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, Span<float> dx, Span<float> dWeight, Span<float> dBias)
     {
-        if (rows < 0 || cols <= 0) throw new ArgumentException($"layer_norm sizes must be positive. Received: rows={rows}, cols={cols}");
-        KernelChecks.AtLeast((long)rows * cols, x.Length, nameof(x));
-        KernelChecks.AtLeast((long)rows * cols, dy.Length, nameof(dy));
-        KernelChecks.AtLeast((long)rows * cols, dx.Length, nameof(dx));
-        KernelChecks.AtLeast(rows, saveMean.Length, nameof(saveMean));
-        KernelChecks.AtLeast(rows, saveInvStd.Length, nameof(saveInvStd));
-        if (!weight.IsEmpty) KernelChecks.AtLeast(cols, weight.Length, nameof(weight));
-        if (!dWeight.IsEmpty) KernelChecks.AtLeast(cols, dWeight.Length, nameof(dWeight));
-        if (!dBias.IsEmpty) KernelChecks.AtLeast(cols, dBias.Length, nameof(dBias));
+        KernelAssert.That(rows >= 0 && cols > 0, $"layer_norm rows={rows}, cols={cols}");
+        KernelAssert.AtLeast((long)rows * cols, x.Length, nameof(x));
+        KernelAssert.AtLeast((long)rows * cols, dy.Length, nameof(dy));
+        KernelAssert.AtLeast((long)rows * cols, dx.Length, nameof(dx));
+        KernelAssert.AtLeast(rows, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(rows, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(cols, weight.Length, nameof(weight));
+        if (!dWeight.IsEmpty) KernelAssert.AtLeast(cols, dWeight.Length, nameof(dWeight));
+        if (!dBias.IsEmpty) KernelAssert.AtLeast(cols, dBias.Length, nameof(dBias));
         if (rows == 0)
         {
             if (!dWeight.IsEmpty) dWeight[..cols].Clear();

@@ -2,13 +2,13 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     /// <inheritdoc />
     public void SgdStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool maximize, bool firstStep)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        if (momentum != 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        if (momentum != 0) KernelAssert.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
         fixed (float* pp = param)
         fixed (float* pg = grad)
         fixed (float* pb = momentumBuffer)
@@ -19,11 +19,11 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq, float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        KernelChecks.SameLength(param.Length, expAvg.Length, "expAvg", "param");
-        KernelChecks.SameLength(param.Length, expAvgSq.Length, "expAvgSq", "param");
-        if (amsgrad) KernelChecks.SameLength(param.Length, maxExpAvgSq.Length, "maxExpAvgSq", "param");
-        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, $"step counts from 1. Received: step={step}");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelAssert.SameLength(param.Length, expAvg.Length, "expAvg", "param");
+        KernelAssert.SameLength(param.Length, expAvgSq.Length, "expAvgSq", "param");
+        if (amsgrad) KernelAssert.SameLength(param.Length, maxExpAvgSq.Length, "maxExpAvgSq", "param");
+        KernelAssert.That(step >= 1, $"step={step} (counts from 1)");
         int flags = (decoupledWeightDecay ? (int)nn_adam_flags.NN_ADAM_DECOUPLED_WEIGHT_DECAY : 0)
                   | (amsgrad ? (int)nn_adam_flags.NN_ADAM_AMSGRAD : 0)
                   | (maximize ? (int)nn_adam_flags.NN_ADAM_MAXIMIZE : 0);
@@ -38,10 +38,10 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void RmspropStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> squareAvg, Span<float> momentumBuffer, Span<float> gradAvg, float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize)
     {
-        KernelChecks.SameLength(param.Length, grad.Length, "grad", "param");
-        KernelChecks.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
-        if (momentum > 0) KernelChecks.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
-        if (centered) KernelChecks.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
+        KernelAssert.SameLength(param.Length, grad.Length, "grad", "param");
+        KernelAssert.SameLength(param.Length, squareAvg.Length, "squareAvg", "param");
+        if (momentum > 0) KernelAssert.SameLength(param.Length, momentumBuffer.Length, "momentumBuffer", "param");
+        if (centered) KernelAssert.SameLength(param.Length, gradAvg.Length, "gradAvg", "param");
         fixed (float* pp = param)
         fixed (float* pg = grad)
         fixed (float* psq = squareAvg)

@@ -2,7 +2,7 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     // One layer, one direction: the single-layer primitive of the native API, which reads x and
     // writes y batch-first itself (no transposed copies on the managed side).
@@ -17,14 +17,14 @@ public sealed unsafe partial class NativeKernels
     private static void RnnChecks(in RnnDescriptor d, int x, int wIh, int wHh, int bIh, int bHh, int h0, int c0, int ws, long wsNeeded)
     {
         long gh = (long)d.Gates * d.HiddenSize, bh = (long)d.Batch * d.HiddenSize;
-        KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x, "x");
-        KernelChecks.AtLeast(gh * d.InputSize, wIh, "wIh");
-        KernelChecks.AtLeast(gh * d.HiddenSize, wHh, "wHh");
-        if (bIh != 0) KernelChecks.AtLeast(gh, bIh, "bIh");
-        if (bHh != 0) KernelChecks.AtLeast(gh, bHh, "bHh");
-        if (h0 != 0) KernelChecks.AtLeast(bh, h0, "h0");
-        if (c0 != 0) KernelChecks.AtLeast(bh, c0, "c0");
-        KernelChecks.AtLeast(wsNeeded, ws, "workspace");
+        KernelAssert.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, x, "x");
+        KernelAssert.AtLeast(gh * d.InputSize, wIh, "wIh");
+        KernelAssert.AtLeast(gh * d.HiddenSize, wHh, "wHh");
+        if (bIh != 0) KernelAssert.AtLeast(gh, bIh, "bIh");
+        if (bHh != 0) KernelAssert.AtLeast(gh, bHh, "bHh");
+        if (h0 != 0) KernelAssert.AtLeast(bh, h0, "h0");
+        if (c0 != 0) KernelAssert.AtLeast(bh, c0, "c0");
+        KernelAssert.AtLeast(wsNeeded, ws, "workspace");
     }
 
     /// <inheritdoc />
@@ -44,8 +44,8 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed)
     {
-        KernelChecks.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
-        KernelChecks.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
+        KernelAssert.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
+        KernelAssert.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
         var desc = RnnDesc(d);
         fixed (float* pw = wHh)
         fixed (float* pp = packed)
@@ -59,7 +59,7 @@ public sealed unsafe partial class NativeKernels
     public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
     {
         if (d.Cell != RnnCell.Lstm) { c0 = default; cN = default; }
-        KernelChecks.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
+        KernelAssert.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
         // The packed weight stands in for w_hh; its size was checked against the layout above.
         RnnChecks(d, x.Length, wIh.Length, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
         RunSequence(d, x, wIh, packedHh, bIh, bHh, h0, c0, y, hN, cN, workspace, &NativeMethods.nn_rnn_infer);
@@ -68,7 +68,7 @@ public sealed unsafe partial class NativeKernels
     // A size query of the recurrent C ABI (floats for a descriptor).
     private static long Floats(in RnnDescriptor d, delegate*<nn_rnn_desc*, long*, nn_status> query)
     {
-        d.Validate();
+        KernelAssert.Valid(d);
         var desc = RnnDesc(d);
         long floats;
         NativeStatus.Check(query(&desc, &floats));
@@ -80,9 +80,9 @@ public sealed unsafe partial class NativeKernels
         delegate*<nn_rnn_desc*, float*, float*, float*, float*, float*, float*, float*, long*, float*, float*, float*, float*, nn_status> run)
     {
         long bh = (long)d.Batch * d.HiddenSize;
-        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
-        KernelChecks.AtLeast(bh, hN.Length, nameof(hN));
-        if (!cN.IsEmpty) KernelChecks.AtLeast(bh, cN.Length, nameof(cN));
+        KernelAssert.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
+        KernelAssert.AtLeast(bh, hN.Length, nameof(hN));
+        if (!cN.IsEmpty) KernelAssert.AtLeast(bh, cN.Length, nameof(cN));
         var desc = RnnDesc(d);
         fixed (float* px = x)
         fixed (float* pwi = wIh)
@@ -106,17 +106,17 @@ public sealed unsafe partial class NativeKernels
         RnnChecks(d, x.Length, wIh.Length, wHh.Length, 0, 0, h0.Length, c0.Length, workspace.Length, RnnWorkspaceSize(d));
         long bh = (long)d.Batch * d.HiddenSize, gh = (long)d.Gates * d.HiddenSize;
         // y is not needed: the native workspace already holds every hidden state.
-        KernelChecks.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
-        if (!dy.IsEmpty) KernelChecks.AtLeast((long)d.SeqLen * bh, dy.Length, nameof(dy));
-        if (!dhN.IsEmpty) KernelChecks.AtLeast(bh, dhN.Length, nameof(dhN));
-        if (!dcN.IsEmpty) KernelChecks.AtLeast(bh, dcN.Length, nameof(dcN));
-        KernelChecks.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, dx.Length, nameof(dx));
-        if (!dh0.IsEmpty) KernelChecks.AtLeast(bh, dh0.Length, nameof(dh0));
-        if (!dc0.IsEmpty) KernelChecks.AtLeast(bh, dc0.Length, nameof(dc0));
-        KernelChecks.AtLeast(gh * d.InputSize, dWIh.Length, nameof(dWIh));
-        KernelChecks.AtLeast(gh * d.HiddenSize, dWHh.Length, nameof(dWHh));
-        if (!dbIh.IsEmpty) KernelChecks.AtLeast(gh, dbIh.Length, nameof(dbIh));
-        if (!dbHh.IsEmpty) KernelChecks.AtLeast(gh, dbHh.Length, nameof(dbHh));
+        KernelAssert.AtLeast((long)d.SeqLen * bh, y.Length, nameof(y));
+        if (!dy.IsEmpty) KernelAssert.AtLeast((long)d.SeqLen * bh, dy.Length, nameof(dy));
+        if (!dhN.IsEmpty) KernelAssert.AtLeast(bh, dhN.Length, nameof(dhN));
+        if (!dcN.IsEmpty) KernelAssert.AtLeast(bh, dcN.Length, nameof(dcN));
+        KernelAssert.AtLeast((long)d.SeqLen * d.Batch * d.InputSize, dx.Length, nameof(dx));
+        if (!dh0.IsEmpty) KernelAssert.AtLeast(bh, dh0.Length, nameof(dh0));
+        if (!dc0.IsEmpty) KernelAssert.AtLeast(bh, dc0.Length, nameof(dc0));
+        KernelAssert.AtLeast(gh * d.InputSize, dWIh.Length, nameof(dWIh));
+        KernelAssert.AtLeast(gh * d.HiddenSize, dWHh.Length, nameof(dWHh));
+        if (!dbIh.IsEmpty) KernelAssert.AtLeast(gh, dbIh.Length, nameof(dbIh));
+        if (!dbHh.IsEmpty) KernelAssert.AtLeast(gh, dbHh.Length, nameof(dbHh));
         var desc = RnnDesc(d);
         fixed (float* px = x)
         fixed (float* pwi = wIh)

@@ -4,15 +4,15 @@ using NativeNet.Interop;
 
 namespace NativeNet.Kernels;
 
-public sealed unsafe partial class NativeKernels
+internal sealed unsafe partial class NativeKernels
 {
     /// <inheritdoc />
     public void Softmax(int outer, int dim, int inner, ReadOnlySpan<float> x, Span<float> y, bool log)
     {
-        if (outer < 0 || dim <= 0 || inner <= 0) throw new ArgumentException($"softmax sizes must be positive. Received: outer={outer}, dim={dim}, inner={inner}");
+        KernelAssert.That(outer >= 0 && dim > 0 && inner > 0, $"softmax outer={outer}, dim={dim}, inner={inner}");
         long total = (long)outer * dim * inner;
-        KernelChecks.AtLeast(total, x.Length, nameof(x));
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
         fixed (float* px = x)
         fixed (float* py = y)
             NativeStatus.Check(NativeMethods.nn_softmax_forward(outer, dim, inner, px, py, log ? 1 : 0));
@@ -21,11 +21,11 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void SoftmaxBackward(int outer, int dim, int inner, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, bool log)
     {
-        if (outer < 0 || dim <= 0 || inner <= 0) throw new ArgumentException($"softmax sizes must be positive. Received: outer={outer}, dim={dim}, inner={inner}");
+        KernelAssert.That(outer >= 0 && dim > 0 && inner > 0, $"softmax outer={outer}, dim={dim}, inner={inner}");
         long total = (long)outer * dim * inner;
-        KernelChecks.AtLeast(total, y.Length, nameof(y));
-        KernelChecks.AtLeast(total, dy.Length, nameof(dy));
-        KernelChecks.AtLeast(total, dx.Length, nameof(dx));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        KernelAssert.AtLeast(total, dx.Length, nameof(dx));
         fixed (float* py = y)
         fixed (float* pdy = dy)
         fixed (float* pdx = dx)
@@ -35,21 +35,15 @@ public sealed unsafe partial class NativeKernels
     /// <inheritdoc />
     public void CrossEntropy(int rows, int classes, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, ReadOnlySpan<float> classWeights, float labelSmoothing, int ignoreIndex, Span<float> rowLoss, Span<float> rowWeight, Span<float> gradLogits)
     {
-        if (rows < 0 || classes <= 0) throw new ArgumentException($"cross_entropy sizes must be positive. Received: rows={rows}, classes={classes}");
+        KernelAssert.That(rows >= 0 && classes > 0, $"cross_entropy rows={rows}, classes={classes}");
         long total = (long)rows * classes;
-        KernelChecks.AtLeast(total, logits.Length, nameof(logits));
-        KernelChecks.AtLeast(rows, targets.Length, nameof(targets));
-        KernelChecks.AtLeast(rows, rowLoss.Length, nameof(rowLoss));
-        KernelChecks.AtLeast(rows, rowWeight.Length, nameof(rowWeight));
-        if (!classWeights.IsEmpty) KernelChecks.AtLeast(classes, classWeights.Length, nameof(classWeights));
-        if (!gradLogits.IsEmpty) KernelChecks.AtLeast(total, gradLogits.Length, nameof(gradLogits));
-        if (labelSmoothing < 0f || labelSmoothing > 1f) throw new ArgumentException($"label_smoothing must be in [0, 1]. Received: label_smoothing={labelSmoothing}", nameof(labelSmoothing));
-        for (int r = 0; r < rows; r++)
-        {
-            int t = targets[r];
-            if (t != ignoreIndex && (uint)t >= (uint)classes)
-                throw new ArgumentException($"Target {t} is out of bounds for {classes} classes (row {r}).", nameof(targets));
-        }
+        KernelAssert.AtLeast(total, logits.Length, nameof(logits));
+        KernelAssert.AtLeast(rows, targets.Length, nameof(targets));
+        KernelAssert.AtLeast(rows, rowLoss.Length, nameof(rowLoss));
+        KernelAssert.AtLeast(rows, rowWeight.Length, nameof(rowWeight));
+        if (!classWeights.IsEmpty) KernelAssert.AtLeast(classes, classWeights.Length, nameof(classWeights));
+        if (!gradLogits.IsEmpty) KernelAssert.AtLeast(total, gradLogits.Length, nameof(gradLogits));
+        KernelAssert.That(labelSmoothing is >= 0f and <= 1f, $"label_smoothing={labelSmoothing}");
         if (rows == 0) return;
         bool wantGrad = !gradLogits.IsEmpty;
         // The native log-softmax (and exp) do the O(rows·classes) work; the gradient lands in
@@ -64,6 +58,7 @@ public sealed unsafe partial class NativeKernels
             {
                 int t = targets[r];
                 if (t == ignoreIndex) { rowLoss[r] = 0; rowWeight[r] = 0; continue; }
+                KernelAssert.That((uint)t < (uint)classes, $"target {t} of {classes} classes (row {r})");
                 var row = lsm.Slice(r * classes, classes);
                 float wt = classWeights.IsEmpty ? 1f : classWeights[t];
                 double smooth = 0;

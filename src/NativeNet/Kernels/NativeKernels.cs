@@ -3,7 +3,7 @@ using NativeNet.Interop;
 namespace NativeNet.Kernels;
 
 /// <summary>The C++ kernels through the generated bindings. Stateless; safe from any thread.</summary>
-public sealed unsafe partial class NativeKernels : IKernels
+internal sealed unsafe partial class NativeKernels : IKernels
 {
     /// <summary>The one instance. Loading the native library happens on first use.</summary>
     public static NativeKernels Instance { get; } = new();
@@ -19,8 +19,8 @@ public sealed unsafe partial class NativeKernels : IKernels
     /// <inheritdoc />
     public void Unary(UnaryOp op, ReadOnlySpan<float> x, Span<float> y, float alpha = 0f)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
         fixed (float* px = x)
         fixed (float* py = y)
             NativeStatus.Check(NativeMethods.nn_unary((nn_unary_op)op, px, py, x.Length, alpha));
@@ -29,10 +29,10 @@ public sealed unsafe partial class NativeKernels : IKernels
     /// <inheritdoc />
     public void UnaryBackward(UnaryOp op, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float alpha = 0f)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
-        KernelChecks.SameLength(x.Length, dy.Length, "dy", "x");
-        KernelChecks.SameLength(x.Length, dx.Length, "dx", "x");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.SameLength(x.Length, dy.Length, "dy", "x");
+        KernelAssert.SameLength(x.Length, dx.Length, "dx", "x");
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (float* pdy = dy)
@@ -43,9 +43,9 @@ public sealed unsafe partial class NativeKernels : IKernels
     /// <inheritdoc />
     public void Binary(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(a.Length, b.Length, "b", "a");
-        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(a.Length, b.Length, "b", "a");
+        KernelAssert.SameLength(a.Length, y.Length, "y", "a");
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* py = y)
@@ -55,7 +55,7 @@ public sealed unsafe partial class NativeKernels : IKernels
     /// <inheritdoc />
     public void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
-        KernelChecks.SameLength(x.Length, y.Length, "y", "x");
+        KernelAssert.SameLength(x.Length, y.Length, "y", "x");
         fixed (float* px = x)
         fixed (float* py = y)
             NativeStatus.Check(NativeMethods.nn_axpby(x.Length, alpha, px, beta, py));
@@ -64,8 +64,8 @@ public sealed unsafe partial class NativeKernels : IKernels
     /// <inheritdoc />
     public void BinaryScalar(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y)
     {
-        KernelChecks.Defined(op);
-        KernelChecks.SameLength(a.Length, y.Length, "y", "a");
+        KernelAssert.Defined(op);
+        KernelAssert.SameLength(a.Length, y.Length, "y", "a");
         fixed (float* pa = a)
         fixed (float* py = y)
             NativeStatus.Check(NativeMethods.nn_binary_scalar((nn_binary_op)op, pa, b, py, a.Length));

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace NativeNet.Kernels;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace NativeNet.Kernels;
 /// weight transforms. Holds its own copy: later writes to the weights are not seen. Dispose to free
 /// it at once; the finalizer frees it otherwise.
 /// </summary>
-public abstract class PackedConv2d : IDisposable
+internal abstract class PackedConv2d : IDisposable
 {
     private int _disposed;
 
@@ -38,13 +40,15 @@ public abstract class PackedConv2d : IDisposable
         Free();
     }
 
-    /// <summary>Throws unless this handle is live, from <paramref name="owner"/>'s backend and packed for <paramref name="g"/> (any batch).</summary>
+    /// <summary>
+    /// Throws <see cref="ObjectDisposedException"/> once disposed (a forward racing a module's
+    /// Dispose must not reach freed native memory); asserts, in debug builds, that the handle is
+    /// from <paramref name="owner"/>'s backend and packed for <paramref name="g"/> (any batch).
+    /// </summary>
     internal void CheckUsable(Type owner, in Conv2dGeometry g)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (GetType().DeclaringType != owner)
-            throw new ArgumentException($"packed was made by another backend ({GetType().DeclaringType?.Name}); pack it with this backend's PackConv2d.", "packed");
-        if (Geometry != (g with { Batch = 0 }))
-            throw new ArgumentException($"packed was made for {Geometry}; the call has {g with { Batch = 0 }}.", "packed");
+        Debug.Assert(GetType().DeclaringType == owner, $"packed was made by {GetType().DeclaringType?.Name}, used with {owner.Name}");
+        Debug.Assert(Geometry == (g with { Batch = 0 }), $"packed was made for {Geometry}; the call has {g with { Batch = 0 }}");
     }
 }

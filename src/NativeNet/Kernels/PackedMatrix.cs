@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace NativeNet.Kernels;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace NativeNet.Kernels;
 /// packing. Holds its own copy: later writes to B are not seen. Dispose to free it at once; the
 /// finalizer frees it otherwise.
 /// </summary>
-public abstract class PackedMatrix : IDisposable
+internal abstract class PackedMatrix : IDisposable
 {
     private int _disposed;
 
@@ -53,25 +55,15 @@ public abstract class PackedMatrix : IDisposable
         if (Bytes > 0) GC.RemoveMemoryPressure(Bytes);
     }
 
-    /// <summary>Throws unless this handle is live, from <paramref name="owner"/>'s backend and k×n.</summary>
+    /// <summary>
+    /// Throws <see cref="ObjectDisposedException"/> once disposed (a forward racing a module's
+    /// Dispose must not reach freed native memory); asserts, in debug builds, that the handle is
+    /// from <paramref name="owner"/>'s backend and k×n (its callers key their caches on both).
+    /// </summary>
     internal void CheckUsable(Type owner, int k, int n)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (GetType().DeclaringType != owner)
-            throw new ArgumentException($"packedB was made by another backend ({GetType().DeclaringType?.Name}); pack it with this backend's PackB.", "packedB");
-        if (K != k || N != n)
-            throw new ArgumentException($"packedB is {K}x{N} but the call needs k={k}, n={n}.", "packedB");
-    }
-
-    /// <summary>Throws unless b holds op(B) (k×n) with leading dimension ldb and precision is known.</summary>
-    internal static void CheckOperand(bool transB, int k, int n, int bLen, int ldb, Precision precision = Precision.Float32)
-    {
-        if (precision is not (Precision.Float32 or Precision.BFloat16))
-            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
-        if (k < 0 || n < 0) throw new ArgumentException($"k and n must be non-negative. Received: k={k}, n={n}");
-        long cols = transB ? k : n, rows = transB ? n : k;
-        if (ldb < Math.Max(1, cols)) throw new ArgumentException($"ldb must be at least {Math.Max(1, cols)}. Received: ldb={ldb}", nameof(ldb));
-        if (k > 0 && n > 0 && bLen < (rows - 1) * ldb + cols)
-            throw new ArgumentException($"b is too short for a {rows}x{cols} matrix with ldb={ldb}. Received: b.Length={bLen}", "b");
+        Debug.Assert(GetType().DeclaringType == owner, $"packedB was made by {GetType().DeclaringType?.Name}, used with {owner.Name}");
+        Debug.Assert(K == k && N == n, $"packedB is {K}x{N}, the call has k={k}, n={n}");
     }
 }

@@ -10,6 +10,8 @@ namespace NativeNet.Tests.Cli;
 /// The ONNX file `nativenet export` writes, run by ONNX Runtime on the raw input of the data file
 /// (8-bit pixels as stored, raw signal values, raw CSV columns), gives the probabilities
 /// `nativenet predict` writes to 1e-5: every preprocessing step of the schema is in the graph.
+/// `predict` and `evaluate` given that .onnx (NativeNet's ONNX engine, the schema read from its
+/// metadata) write the same values as with the trained model.
 /// </summary>
 [Collection(NoParallel.Name)]
 public class ExportMatchesPredictTests
@@ -24,23 +26,63 @@ public class ExportMatchesPredictTests
         string model = o.GetProperty("model_path").GetString()!;
         var x = CliRun.Run("export", "--model", model, "--onnx", tmp.File("m.onnx"));
         Assert.True(x.ExitCode == 0, x.StdErr);
-        var p = CliRun.Run("predict", "--model", model, "--data", data, "--out", tmp.File("p.csv"));
-        Assert.True(p.ExitCode == 0, p.StdErr);
-        var lines = File.ReadAllLines(tmp.File("p.csv"));
-        int width = lines[0].Split(',').Count(c => c.StartsWith("probability_", StringComparison.Ordinal));
-        var expected = lines.Skip(1).SelectMany(l => l.Split(',')[1..(1 + width)].Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray();
+        var (expected, width) = Predict(model, data, tmp.File("p.csv"));
         Assert.True(expected.Count(v => v > 0.02f && v < 0.98f) >= expected.Length / 4, "most probabilities are saturated; the comparison would be blind");
+        AssertOnnxPredictsAndEvaluatesAlike(tmp, model, data, expected);
         return (model, expected, width);
     }
 
-    private static void AssertClose(float[] expected, float[] actual)
+    // predict's probability columns (and how many there are).
+    private static (float[] Values, int Width) Predict(string model, string data, string output)
+    {
+        var p = CliRun.Run("predict", "--model", model, "--data", data, "--out", output);
+        Assert.True(p.ExitCode == 0, p.StdErr);
+        var lines = File.ReadAllLines(output);
+        int width = lines[0].Split(',').Count(c => c.StartsWith("probability_", StringComparison.Ordinal));
+        return (lines.Skip(1).SelectMany(l => l.Split(',')[1..(1 + width)].Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray(), width);
+    }
+
+    // `predict` and `evaluate` on the exported m.onnx: the trained model's probabilities and metrics.
+    private static void AssertOnnxPredictsAndEvaluatesAlike(TempFolder tmp, string model, string data, float[] expected)
+    {
+        var (viaOnnx, _) = Predict(tmp.File("m.onnx"), data, tmp.File("p_onnx.csv"));
+        AssertClose(expected, viaOnnx, "NativeNet's ONNX engine");
+        var fromModel = CliRun.Run("evaluate", "--model", model, "--data", data, "--json");
+        var fromOnnx = CliRun.Run("evaluate", "--model", tmp.File("m.onnx"), "--data", data, "--json");
+        Assert.True(fromModel.ExitCode == 0 && fromOnnx.ExitCode == 0, fromModel.StdErr + fromOnnx.StdErr);
+        var a = Metrics(fromModel.Json());
+        var b = Metrics(fromOnnx.Json());
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.NotEmpty(a);
+        foreach (var (name, v) in a) Assert.True(double.IsNaN(v) ? double.IsNaN(b[name]) : Math.Abs(v - b[name]) <= 1e-4, $"{name}: {v} from the model, {b[name]} from the .onnx");
+        AssertRefused(CliRun.Run("predict", "--model", tmp.File("m.onnx"), "--data", data, "--out", tmp.File("bf16.csv"), "--precision", "bf16"), "fp32");
+        Assert.False(File.Exists(tmp.File("bf16.csv")));
+        var bytes = File.ReadAllBytes(tmp.File("m.onnx"));
+        File.WriteAllBytes(tmp.File("cut.onnx"), bytes[..(bytes.Length / 2)]);
+        AssertRefused(CliRun.Run("evaluate", "--model", tmp.File("cut.onnx"), "--data", data), "cut.onnx");
+    }
+
+    // Exit 2 and one line on stderr that names the problem.
+    private static void AssertRefused(CliRun r, string mentions)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.StdErr}");
+        Assert.Single(r.StdErr.TrimEnd().Split('\n'));
+        Assert.Contains(mentions, r.StdErr);
+    }
+
+    // evaluate --json: each metric's estimate (NaN where it is null: undefined on these rows).
+    private static Dictionary<string, double> Metrics(JsonElement json) =>
+        json.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("estimate", out _))
+            .ToDictionary(p => p.Name, p => p.Value.GetProperty("estimate") is { ValueKind: JsonValueKind.Number } e ? e.GetDouble() : double.NaN);
+
+    private static void AssertClose(float[] expected, float[] actual, string engine = "ONNX Runtime")
     {
         Assert.Equal(expected.Length, actual.Length);
         float worst = 0;
         int at = 0;
         for (int i = 0; i < expected.Length; i++)
             if (MathF.Abs(expected[i] - actual[i]) > worst) { worst = MathF.Abs(expected[i] - actual[i]); at = i; }
-        Assert.True(worst <= Tolerance, $"ONNX Runtime differs from predict by {worst} at output {at} ({actual[at]} vs {expected[at]})");
+        Assert.True(worst <= Tolerance, $"{engine} differs from predict by {worst} at output {at} ({actual[at]} vs {expected[at]})");
     }
 
     [Fact]
@@ -57,6 +99,7 @@ public class ExportMatchesPredictTests
         Assert.True(p.ExitCode == 0, p.StdErr);
         var rows = File.ReadAllLines(tmp.File("p.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         var expected = rows.Select(r => float.Parse(r[1], CultureInfo.InvariantCulture)).ToArray();
+        AssertOnnxPredictsAndEvaluatesAlike(tmp, model, data, expected);
         // Decoding and resizing stay outside the graph (as predict does them); normalization is inside.
         var resize = new NativeNet.Vision.Transforms.Resize(32, 32);
         var pixels = rows.SelectMany(r => resize.Apply(NativeNet.Vision.Imaging.ImageFile.Load(r[0], 3), new Random(0)).Data).ToArray();
@@ -92,6 +135,19 @@ public class ExportMatchesPredictTests
             ("labels", "<i8", [n], source["labels"].ToInt64Array().SelectMany(BitConverter.GetBytes).ToArray()));
         var (_, expected, _) = TrainExportPredict(tmp, data, "--model", "lstm:8");
         AssertClose(expected, OnnxRuntimeClient.Run(tmp.File("m.onnx"), x, n, t, 1));
+    }
+
+    [Fact]
+    public void An_onnx_file_without_a_schema_is_refused_by_predict_naming_the_file_and_the_way()
+    {
+        using var tmp = new TempFolder();
+        using var net = new NativeNet.Nn.Sequential(new NativeNet.Nn.Linear(3, 2));
+        NativeNet.Serialization.Onnx.OnnxExporter.Export(net, [1, 3], tmp.File("plain.onnx"));
+        string data = tmp.Write("x.csv", "a,b,c\n1,2,3\n");
+        var r = CliRun.Run("predict", "--model", tmp.File("plain.onnx"), "--data", data, "--out", tmp.File("p.csv"));
+        AssertRefused(r, "plain.onnx");
+        Assert.Contains("nativenet export", r.StdErr);
+        Assert.False(File.Exists(tmp.File("p.csv")));
     }
 
     [Fact]

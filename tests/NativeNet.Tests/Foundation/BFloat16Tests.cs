@@ -1,6 +1,8 @@
 using NativeNet.Cli;
 using NativeNet.Interop;
 using NativeNet.Kernels;
+using NativeNet.Nn;
+using NativeNet.Tests.Support;
 
 namespace NativeNet.Tests.Foundation;
 
@@ -75,16 +77,44 @@ public unsafe class BFloat16Tests
         }
     }
 
-    [Fact]
-    public void Bf16PackedMatrixIsCheckedLikeTheFloat32One()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void Bf16ArgumentsAreCheckedAtThePublicApi(string backend)
     {
-        float[] b = Data(12, 5), a = Data(12, 6), c = new float[9];
-        using var packed = N.PackB(false, 4, 3, b, 3, Precision.BFloat16);
-        var ex = Assert.Throws<ArgumentException>(() => N.GemmPacked(false, 3, 3, 5, 1f, a, 5, packed, 0f, c, 3));
-        Assert.Contains("k=5", ex.Message);
-        Assert.Throws<ArgumentException>(() => M.GemmPacked(false, 3, 3, 4, 1f, a, 4, packed, 0f, c, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => N.PackB(false, 4, 3, b, 3, (Precision)7));
-        Assert.Throws<ArgumentOutOfRangeException>(() => M.Gemm(false, false, 3, 3, 4, 1f, a, 4, b, 3, 0f, c, 3, precision: (Precision)7));
+        // The packed bf16 weight is only reached through Linear, which names a wrong input width
+        // before any product runs, packed (eval, second call) or not.
+        using var _ = Backends.Use(backend);
+        using var layer = new Linear(4, 3);
+        layer.ToPrecision(Precision.BFloat16).Eval();
+        using var x = Tensor.FromArray(Data(8, 5), 2, 4);
+        using (NativeNet.Autograd.NoGrad())
+        {
+            layer.Call(x).Dispose();
+            layer.Call(x).Dispose();  // the second call packs the weight as bf16
+            using var wrong = Tensor.FromArray(Data(10, 6), 2, 5);
+            var ex = Assert.Throws<ArgumentException>(() => layer.Call(wrong));
+            Assert.Contains("in_features=4", ex.Message);
+        }
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => layer.ToPrecision((Precision)7));
+        Assert.Equal("precision", bad.ParamName);
+        Assert.Contains("Received: 7", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.Linear(x, layer.Weight, null, (Precision)7));
+        Assert.Equal("precision", bad.ParamName);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void FunctionalLinearInBf16IsTheLayersProduct(string backend)
+    {
+        using var _ = Backends.Use(backend);
+        using var layer = new Linear(33, 5);
+        layer.ToPrecision(Precision.BFloat16);
+        using var x = Tensor.FromArray(Data(4 * 33, 8), 4, 33);
+        using var fromLayer = layer.Call(x);
+        using var bf16 = Functional.Linear(x, layer.Weight, layer.Bias, Precision.BFloat16);
+        using var fp32 = Functional.Linear(x, layer.Weight, layer.Bias, Precision.Float32);
+        Assert.Equal(fromLayer.ToArray(), bf16.ToArray());
+        Assert.NotEqual(fp32.ToArray(), bf16.ToArray());  // the operands really were rounded
     }
 
     [Fact]

@@ -1,8 +1,9 @@
 using NativeNet.Kernels;
+using NativeNet.Tests.Support;
 
 namespace NativeNet.Tests.Foundation;
 
-/// <summary>Native and managed element-wise kernels agree; both reject bad lengths the same way.</summary>
+/// <summary>Native and managed element-wise kernels agree; mismatched tensors are rejected before either runs.</summary>
 public class KernelBackendTests
 {
     public static IEnumerable<object[]> UnaryOps() =>
@@ -88,15 +89,18 @@ public class KernelBackendTests
         }
     }
 
-    [Fact]
-    public void LengthMismatchNamesTheArgument()
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void LengthMismatchIsRejectedAtTheTensorBoundary(string backend)
     {
-        foreach (IKernels k in new IKernels[] { NativeKernels.Instance, ManagedKernels.Instance })
-        {
-            var e = Assert.Throws<ArgumentException>(() => k.Unary(UnaryOp.Relu, new float[3], new float[2]));
-            Assert.Contains("y.Length=2", e.Message);
-            Assert.Throws<ArgumentOutOfRangeException>(() => k.Unary((UnaryOp)99, new float[1], new float[1]));
-        }
+        // The kernels trust their callers; the tensor op names both shapes before any kernel runs.
+        using var _ = Backends.Use(backend);
+        using var a = Tensor.FromArray(new float[3], 3);
+        using var b = Tensor.FromArray(new float[2], 2);
+        var e = Assert.Throws<ArgumentException>(() => a.Add(b));
+        Assert.Contains("[3] and [2] cannot be broadcast", e.Message);
+        e = Assert.Throws<ArgumentException>(() => a.Maximum(b));
+        Assert.Contains("[3] and [2]", e.Message);
     }
 
     private static void AssertClose(float[] want, float[] got, float rtol, float atol, string what)

@@ -27,13 +27,11 @@ public class NativeWiringTests
     [Fact]
     public void GemmBadLeadingDimensionIsRejectedByTheNativeLibrary()
     {
-        // The C# side checks only span lengths; the message is nn_sgemm_ex's ("must be >= ..."),
-        // while the managed backend words it "must be at least".
+        // NativeKernels passes arguments through unchecked (the C# boundary checks them); the C ABI
+        // is public, so nn_sgemm_ex checks again and its message names the argument.
         float[] a = new float[64], b = new float[64], c = new float[64];
         var ex = Assert.Throws<ArgumentException>(() => N.Gemm(false, false, 3, 4, 5, 1f, a, 2, b, 4, 0f, c, 4));
         Assert.Contains("lda must be >= 5. Received: lda=2", ex.Message);
-        var managed = Assert.Throws<ArgumentException>(() => M.Gemm(false, false, 3, 4, 5, 1f, a, 2, b, 4, 0f, c, 4));
-        Assert.DoesNotContain(">=", managed.Message);
         ex = Assert.Throws<ArgumentException>(() => N.Gemm(false, true, 3, 4, 5, 1f, a, 5, b, 3, 0f, c, 4));
         Assert.Contains("ldb must be >= 5. Received: ldb=3", ex.Message);
     }

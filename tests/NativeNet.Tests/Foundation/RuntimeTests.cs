@@ -1,4 +1,6 @@
 using NativeNet.Interop;
+using NativeNet.Kernels;
+using NativeNet.Tests.Support;
 
 namespace NativeNet.Tests.Foundation;
 
@@ -40,6 +42,35 @@ public unsafe class RuntimeTests
         finally
         {
             NativeNetRuntime.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void KernelProviderSetsThreadsOfBothBackendsAndReportsTheOneInUse()
+    {
+        int savedNative = NativeNetRuntime.Threads, savedManaged = ManagedKernels.Threads;
+        try
+        {
+            KernelProvider.Threads = 2;
+            Assert.Equal(2, ManagedKernels.Threads);
+            Assert.Equal(2, KernelProvider.Threads);
+            if (KernelProvider.Backend == Backend.Native) Assert.Equal(2, NativeNetRuntime.Threads);
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => KernelProvider.Threads = 1025);
+            Assert.Contains("Received: Threads=1025", e.Message);
+            Assert.Equal(2, ManagedKernels.Threads);
+        }
+        finally
+        {
+            NativeNetRuntime.Threads = savedNative;
+            ManagedKernels.Threads = savedManaged;
+        }
+        foreach (string name in new[] { "native", "managed" })
+        {
+            using var _ = Backends.Use(name);
+            Assert.Equal(name == "native" ? Backend.Native : Backend.Managed, KernelProvider.Backend);
+            Assert.StartsWith(name + " ", KernelProvider.Description);
+            // bf16 products run on vdpbf16ps only on the native backend with that path chosen.
+            Assert.Equal(name == "native" && NativeNetRuntime.Cpu.ChosenIsa == Isa.Avx512Bf16, KernelProvider.BFloat16Native);
         }
     }
 

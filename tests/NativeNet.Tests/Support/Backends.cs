@@ -3,7 +3,7 @@ using NativeNet.Kernels;
 namespace NativeNet.Tests.Support;
 
 /// <summary>Runs test bodies on a named backend (thread-local, so parallel tests do not interfere).</summary>
-public static class Backends
+internal static class Backends
 {
     public static IEnumerable<object[]> Both() => new[] { new object[] { "native" }, new object[] { "managed" } };
 

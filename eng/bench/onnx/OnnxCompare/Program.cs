@@ -1,9 +1,11 @@
 // onnx_compare: NativeNet's ONNX engine vs ONNX Runtime on the files export_models.py writes.
-//   dotnet run -c Release --project eng/bench/onnx/OnnxCompare -- DIR [--threads 1 2] [--min-time 0.3] [--model NAME]
+//   dotnet run -c Release --project eng/bench/onnx/OnnxCompare -- DIR [--threads 1 2] [--min-time 0.3] [--model NAME] [--ort-spin-after-run] [--idle-cpu]
 // Per model, batch and thread count: both outputs on one random input (max relative difference),
 // then 5 rounds alternating a timing window of each (reps doubled until a window is >= min_time/5;
 // best window, ms per call — the dotnet anchor's method). ONNX Runtime: IntraOpNumThreads = T,
-// InterOpNumThreads = 1, sequential execution, ORT_ENABLE_ALL. NativeNet: nn_set_num_threads(T).
+// InterOpNumThreads = 1, sequential execution, ORT_ENABLE_ALL, session.force_spinning_stop = 1 (its
+// workers stop spinning when Run returns; --ort-spin-after-run leaves them spinning). NativeNet: nn_set_num_threads(T).
+// --idle-cpu: per case, also the CPU time each engine's threads burn in the 200 ms after a call (stderr).
 // One JSON line per case on stdout, then the geometric mean of ort_ms / nativenet_ms per thread count.
 using System.Diagnostics;
 using System.Globalization;
@@ -13,9 +15,10 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using NativeNet;
 using NativeNet.Onnx;
 
-string dir = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : throw new ArgumentException("usage: onnx_compare DIR [--threads 1 2] [--min-time 0.3] [--model NAME]");
+string dir = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : throw new ArgumentException("usage: onnx_compare DIR [--threads 1 2] [--min-time 0.3] [--model NAME] [--ort-spin-after-run] [--idle-cpu]");
 var threads = new List<int>();
 double minTime = 0.3;
+bool ortSpinStop = true, idleCpu = false;
 var only = new List<string>();
 for (int i = 1; i < args.Length; i++)
 {
@@ -24,6 +27,8 @@ for (int i = 1; i < args.Length; i++)
         case "--threads": while (i + 1 < args.Length && int.TryParse(args[i + 1], out int t)) { threads.Add(t); i++; } break;
         case "--min-time": minTime = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--model": only.Add(args[++i]); break;
+        case "--ort-spin-after-run": ortSpinStop = false; break;
+        case "--idle-cpu": idleCpu = true; break;
         default: throw new ArgumentException($"unknown argument {args[i]}");
     }
 }
@@ -42,6 +47,11 @@ foreach (var line in File.ReadAllLines(Path.Combine(dir, "models.tsv")))
     {
         NativeNetRuntime.Threads = th;
         using var so = new SessionOptions { IntraOpNumThreads = th, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // ONNX Runtime's workers keep spinning for a while after Run returns (allow_spinning, its
+        // default, stays on: inside a run they spin between parallel sections as usual). In one
+        // process that spinning steals the cores the next NativeNet window runs on, so stop it
+        // when Run returns, as a service that shares its cores would.
+        if (ortSpinStop) so.AddSessionConfigEntry("session.force_spinning_stop", "1");
         using var session = new InferenceSession(file, so);
         foreach (int batch in batches)
         {
@@ -59,6 +69,12 @@ foreach (var line in File.ReadAllLines(Path.Combine(dir, "models.tsv")))
             for (int i = 0; i < y.Length; i++) diff = Math.Max(diff, Math.Abs(y[i] - ortY[i]));
             void Ort() { using var r = session.Run(feeds); }
             void Ours() => ours.Run(x, shape, y);
+            if (idleCpu)
+                Console.Error.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["model"] = name, ["batch"] = batch, ["threads"] = th,
+                    ["idle_cpu_ms_after_ort"] = IdleCpuMs(Ort), ["idle_cpu_ms_after_nativenet"] = IdleCpuMs(Ours),
+                }));
             var (ortMs, ourMs) = Interleaved(Ort, Ours, minTime);
             double ratio = ortMs / ourMs;
             ratios[th].Add(ratio);
@@ -77,6 +93,25 @@ foreach (var (th, list) in ratios)
             ["summary"] = "geomean", ["threads"] = th, ["cases"] = list.Count,
             ["speedup"] = Math.Round(Math.Exp(list.Average(Math.Log)), 3), ["min_speedup"] = Math.Round(list.Min(), 3),
         }));
+
+// CPU time the process burns while the calling thread sleeps 200 ms right after one call of
+// `run` (its pool threads spinning), best of 3: time taken from the cores the other engine's
+// next window runs on.
+static double IdleCpuMs(Action run)
+{
+    var proc = Process.GetCurrentProcess();
+    double best = double.MaxValue;
+    for (int i = 0; i < 3; i++)
+    {
+        run();
+        proc.Refresh();
+        var before = proc.TotalProcessorTime;
+        Thread.Sleep(200);
+        proc.Refresh();
+        best = Math.Min(best, (proc.TotalProcessorTime - before).TotalMilliseconds);
+    }
+    return Math.Round(best, 1);
+}
 
 // Best-of-5 windows per side, alternating, so both see the same machine state.
 static (double, double) Interleaved(Action a, Action b, double minTime)

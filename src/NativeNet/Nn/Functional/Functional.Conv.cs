@@ -172,6 +172,10 @@ public static partial class Functional
         if (input.Rank != 4) throw new ArgumentException($"adaptive_avg_pool2d input must be 4-D [N, C, H, W]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         var x = input.ShapeRef;
         int planes = x[0] * x[1], ih = x[2], iw = x[3], oh = outputSize.H, ow = outputSize.W;
+        if (oh <= 0 || ow <= 0)
+            throw new ArgumentException($"output_size must be positive. Received: output_size=({oh}, {ow})", nameof(outputSize));
+        if (ih <= 0 || iw <= 0)
+            throw new ArgumentException($"adaptive_avg_pool2d input must have a non-empty plane. Received: shape={Tensor.ShapeString(x)}", nameof(input));
         var y = Tensor.Empty(new[] { x[0], x[1], oh, ow });
         K.AdaptiveAvgPool2dForward(planes, ih, iw, oh, ow, input.Data, y.AsSpan());
         if (Autograd.Needs(input))

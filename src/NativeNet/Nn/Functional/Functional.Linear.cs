@@ -14,6 +14,18 @@ public static partial class Functional
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, GemmActivation.None, null);
 
     /// <summary>
+    /// <see cref="Linear(Tensor, Tensor, Tensor?)"/> with its products in <paramref name="precision"/>:
+    /// <see cref="Precision.BFloat16"/> rounds both operands of the forward and backward products to
+    /// bfloat16 and accumulates in float32 (docs/bf16.md).
+    /// </summary>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Precision precision)
+    {
+        if (precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, $"precision is not a Precision. Received: {(int)precision}");
+        return Linear(input, weight, bias, GemmActivation.None, null, precision);
+    }
+
+    /// <summary>
     /// act(x·Wᵀ + b) as one GEMM with the bias and activation fused into its epilogue and one
     /// autograd node. <paramref name="activation"/> is one that <see cref="LinearFuses"/> accepts
     /// (the fusions whose backward needs only the output). <paramref name="packedWeight"/>, when given, is Wᵀ packed by the

@@ -304,6 +304,8 @@ public static partial class Functional
         int rows = input.ShapeRef[0], classes = input.ShapeRef[1];
         if (target.Length != rows) throw new ArgumentException($"cross_entropy: expected {rows} targets (one per row). Received: {target.Length}", nameof(target));
         if (weight is not null && weight.Count != classes) throw new ArgumentException($"cross_entropy: weight must have {classes} elements. Received: shape={Tensor.ShapeString(weight.ShapeRef)}", nameof(weight));
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"label_smoothing must be in [0, 1]. Received: label_smoothing={labelSmoothing}", nameof(labelSmoothing));
+        CheckClassTargets(target, classes, ignoreIndex, input);
         var rowLoss = new float[rows];
         var rowWeight = new float[rows];
         var grad = Tensor.Empty(new[] { rows, classes }, register: false);
@@ -352,6 +354,7 @@ public static partial class Functional
         if (input.Rank != 2) throw new ArgumentException($"nll_loss input must be [N, C]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         int rows = input.ShapeRef[0], classes = input.ShapeRef[1];
         if (target.Length != rows) throw new ArgumentException($"nll_loss: expected {rows} targets. Received: {target.Length}", nameof(target));
+        CheckClassTargets(target, classes, ignoreIndex, input);
         var w = weight?.ToArray();
         var x = input.Data;
         var rowLoss = new float[rows];
@@ -361,7 +364,6 @@ public static partial class Functional
         {
             int t = target[i];
             if (t == ignoreIndex) continue;
-            if ((uint)t >= (uint)classes) throw new ArgumentException($"Target {t} is out of bounds for {classes} classes (row {i}).", nameof(target));
             rowW[i] = w is null ? 1f : w[t];
             rowLoss[i] = -rowW[i] * x[i * classes + t];
             sum += rowLoss[i];
@@ -391,5 +393,17 @@ public static partial class Functional
             });
         }
         return y;
+    }
+
+    /// <summary>Throws unless the input has a class axis and every target is a class index or <paramref name="ignoreIndex"/>, naming the first bad row.</summary>
+    private static void CheckClassTargets(int[] target, int classes, int ignoreIndex, Tensor input)
+    {
+        if (classes <= 0) throw new ArgumentException($"The input must have at least one class. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
+        for (int i = 0; i < target.Length; i++)
+        {
+            int t = target[i];
+            if (t != ignoreIndex && (uint)t >= (uint)classes)
+                throw new ArgumentException($"Target {t} is out of bounds for {classes} classes (row {i}).", nameof(target));
+        }
     }
 }

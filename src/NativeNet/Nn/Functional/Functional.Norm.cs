@@ -21,6 +21,9 @@ public static partial class Functional
         if (input.Rank < 2) throw new ArgumentException($"batch_norm input must be at least 2-D [N, C, *]. Received: shape={Tensor.ShapeString(input.ShapeRef)}", nameof(input));
         var x = input.ShapeRef;
         int n = x[0], c = x[1], spatial = n * c == 0 ? 0 : input.Count / (n * c);
+        if (c <= 0) throw new ArgumentException($"batch_norm input must have at least one channel. Received: shape={Tensor.ShapeString(x)}", nameof(input));
+        if (training && (long)n * spatial <= 1)
+            throw new ArgumentException($"Expected more than 1 value per channel when training. Received: batch={n}, spatial={spatial} (shape={Tensor.ShapeString(x)})", nameof(input));
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException("batch_norm in evaluation mode needs running_mean and running_var.");
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
@@ -68,6 +71,9 @@ public static partial class Functional
         if (normalizedSize <= 0 || input.Count % normalizedSize != 0)
             throw new ArgumentException($"normalized size {normalizedSize} does not divide the input shape {Tensor.ShapeString(input.ShapeRef)}.", nameof(normalizedSize));
         int rows = input.Count / normalizedSize, cols = normalizedSize;
+        foreach (var (t, name) in new[] { (weight, nameof(weight)), (bias, nameof(bias)) })
+            if (t is not null && t.Count != cols)
+                throw new ArgumentException($"{name} must have {cols} elements (the normalized size). Received: shape={Tensor.ShapeString(t.ShapeRef)}", name);
         var y = Tensor.Empty(input.ShapeChecked());
         var mean = new float[rows];
         var invStd = new float[rows];

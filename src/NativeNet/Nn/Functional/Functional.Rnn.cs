@@ -38,8 +38,12 @@ public static partial class Functional
             throw new ArgumentException($"weight_hh must be [{gates * H}, {H}]. Received: shape={Tensor.ShapeString(wHh.ShapeRef)}", nameof(wHh));
         if (h0 is not null && h0.Count != B * H) throw new ArgumentException($"h0 must have shape [{B}, {H}]. Received: shape={Tensor.ShapeString(h0.ShapeRef)}", nameof(h0));
         if (c0 is not null && c0.Count != B * H) throw new ArgumentException($"c0 must have shape [{B}, {H}]. Received: shape={Tensor.ShapeString(c0.ShapeRef)}", nameof(c0));
+        foreach (var (b, name) in new[] { (bIh, "bias_ih"), (bHh, "bias_hh") })
+            if (b is not null && b.Count != gates * H)
+                throw new ArgumentException($"{name} must have shape [{gates * H}]. Received: shape={Tensor.ShapeString(b.ShapeRef)}", name == "bias_ih" ? nameof(bIh) : nameof(bHh));
         bool lstm = cell == RnnCell.Lstm;
         var desc = new RnnDescriptor(cell, T, B, I, H, reverse, batchFirst);
+        desc.Validate();
         var k = K;
         var y = Tensor.Empty(batchFirst ? new[] { B, T, H } : new[] { T, B, H });
         var hN = Tensor.Empty(new[] { B, H });

@@ -3,7 +3,7 @@ using NativeNet.Kernels;
 namespace NativeNet.Nn;
 
 /// <summary>2-D convolution over NCHW. weight [out, in/groups, kh, kw], bias [out]; PyTorch init.</summary>
-public sealed class Conv2d : Module
+public sealed class Conv2d : Module, IEpilogueFusable
 {
     /// <summary>Creates the layer.</summary>
     public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null, (int H, int W)? padding = null,
@@ -78,6 +78,26 @@ public sealed class Conv2d : Module
 
     /// <summary>True while a packed copy of the present weights is cached (for tests).</summary>
     internal bool HasPackedWeights => _packs.HasPacked;
+
+    bool IEpilogueFusable.CanFuse(GemmActivation activation) => activation is GemmActivation.Relu or GemmActivation.Sigmoid or GemmActivation.Tanh;
+
+    /// <summary>
+    /// activation(conv(input) + bias) in one kernel call on the packed weights (the activation runs in
+    /// the packed convolution's epilogue), or null where that does not apply: a gradient may be
+    /// needed (the plain path has no activation epilogue), the graph is being traced for export, or
+    /// the pack is not made yet (the backend has none, or this is the first call with these weights).
+    /// </summary>
+    Tensor? IEpilogueFusable.Forward(Tensor input, GemmActivation activation)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var w = Weight;
+        var b = Bias;
+        if (Autograd.Tracing || (Autograd.IsEnabled && (input.RequiresGrad || w.RequiresGrad || b?.RequiresGrad == true)))
+            return null;
+        var g = Functional.Conv2dGeometryOf(input, w, b, Stride, Padding, Dilation, Groups);
+        var packed = PackedWeights(g, w, b);
+        return packed is null ? null : Functional.Conv2dPackedInference(g, input, packed, null, EpilogueFusion.ToUnaryOp(activation));
+    }
 
     /// <summary>
     /// Inference of this convolution followed by <paramref name="norm"/> (running statistics), plus

@@ -13,8 +13,11 @@ internal interface IEpilogueFusable
     /// <summary>Whether <see cref="Forward(Tensor, GemmActivation)"/> takes <paramref name="activation"/>.</summary>
     bool CanFuse(GemmActivation activation);
 
-    /// <summary>activation(layer(input)) in one pass.</summary>
-    Tensor Forward(Tensor input, GemmActivation activation);
+    /// <summary>
+    /// activation(layer(input)) in one pass, or null where the layer cannot fuse this call (a
+    /// convolution fuses only at inference, on packed weights); the caller then runs both modules.
+    /// </summary>
+    Tensor? Forward(Tensor input, GemmActivation activation);
 }
 
 /// <summary>Which activation modules an epilogue can apply.</summary>

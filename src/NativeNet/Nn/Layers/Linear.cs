@@ -37,7 +37,7 @@ public sealed class Linear : Module, IEpilogueFusable
 
     bool IEpilogueFusable.CanFuse(GemmActivation activation) => Functional.LinearFuses(activation);
 
-    Tensor IEpilogueFusable.Forward(Tensor input, GemmActivation activation) => Forward(input, activation);
+    Tensor? IEpilogueFusable.Forward(Tensor input, GemmActivation activation) => Forward(input, activation);
 
     /// <summary>act(x·Wᵀ + b) in one GEMM (<see cref="Sequential"/> fuses a following activation this way).</summary>
     internal Tensor Forward(Tensor input, GemmActivation activation)

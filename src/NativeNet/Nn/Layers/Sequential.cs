@@ -99,10 +99,11 @@ public sealed class Sequential : Module
         if (i + 1 >= end || _layers[i].HasForwardHooks) return null;
         var next = _layers[i + 1];
         // A layer then an activation its epilogue applies: one autograd node.
-        if (_layers[i] is IEpilogueFusable fusable && !next.HasForwardHooks && EpilogueFusion.ActivationOf(next) is { } activation && fusable.CanFuse(activation))
+        if (_layers[i] is IEpilogueFusable fusable && !next.HasForwardHooks && EpilogueFusion.ActivationOf(next) is { } activation && fusable.CanFuse(activation)
+            && fusable.Forward(x, activation) is { } fused)
         {
             consumed = 2;
-            return fusable.Forward(x, activation);
+            return fused;
         }
         // Inference: a convolution, the BatchNorm after it folded into its weights, and the activation after that.
         if (_layers[i] is Conv2d conv && next is BatchNormBase norm)

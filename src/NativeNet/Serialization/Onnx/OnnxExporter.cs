@@ -43,8 +43,14 @@ public static class OnnxExporter
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
-    /// <summary>The serialized ONNX ModelProto (see <see cref="Export"/>).</summary>
-    public static byte[] ExportToBytes(Module module, int[] inputShape, bool dynamicBatch = true, InputStandardization? standardize = null)
+    /// <summary>The serialized ONNX ModelProto (see <see cref="Export"/>; the parameters are its, plus <paramref name="metadata"/>).</summary>
+    /// <param name="module">The model (left in the training mode it was in).</param>
+    /// <param name="inputShape">A full input shape including the batch dimension.</param>
+    /// <param name="dynamicBatch">Whether dimension 0 of input and output is symbolic ("batch").</param>
+    /// <param name="standardize">Optional standardization folded into the graph before the module.</param>
+    /// <param name="metadata">Written to the model's <c>metadata_props</c> (for example the schema `nativenet predict` reads back).</param>
+    public static byte[] ExportToBytes(Module module, int[] inputShape, bool dynamicBatch = true, InputStandardization? standardize = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -80,6 +86,8 @@ public static class OnnxExporter
                 Graph = b.Graph,
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+            foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+                model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
             return model.ToByteArray();
         }
         finally

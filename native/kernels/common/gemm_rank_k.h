@@ -1,0 +1,133 @@
+// Small-K SGEMM (k <= kRankKMaxK): C = act(alpha * A B + beta * C + bias) as one rank-k update
+// that streams C once. With k this small a packed micro-tile spends its time on packing, on
+// zeroing and storing accumulators and on the call per tile, not on multiply-adds; here each row
+// of C is finished in one pass: A's k values of a few rows are broadcast once into registers, B's
+// k rows are read in place (they stay in L1: a column block of B is at most 16 KiB), and every
+// vector of C costs k FMAs, the epilogue and one store. Masked vectors take the column tail.
+// Order of operations per element, the micro-kernel's (gemm_kernels.h): acc = 0, acc += A(i,p) *
+// B(p,j) by FMA for p = 0 .. k-1, then alpha, beta, bias, activation, so the result is bitwise
+// the one the tiles give. Included by each x86 ISA's gemm file: internal linkage (see simd.h).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "gemm/gemm_kernels.h"
+#include "gemm_mask.h"
+#include "simd.h"
+
+namespace nn::gemm {
+namespace {
+namespace rank_k_impl {
+
+// Rows that share each load of B: their k broadcasts fill at most half the vector registers
+// (32 zmm, 16 ymm), and at most 4 (more rows save no loads that matter next to the stores).
+template <class V, int K>
+constexpr int kRows = std::clamp((V::width == 16 ? 16 : 8) / K, 1, 4);
+// Vectors of columns per step: enough that R * NV >= 8 accumulator chains cover the FMA latency
+// (4 cycles, 2 FMAs a cycle), as registers allow (R * K broadcasts, R * NV sums, B, alpha, beta).
+template <class V, int K>
+constexpr int kVectors = std::clamp(std::min(8 / kRows<V, K>, ((V::width == 16 ? 32 : 16) - kRows<V, K> * K - 3) / kRows<V, K>), 1, 4);
+
+// The epilogue of one call, copied out of rank_k_args so nothing is reloaded after a store to C.
+// PLAIN: alpha only (beta == 0, no bias, no activation), the common case, without the tests.
+struct epi {
+    float alpha, beta;
+    const float* bias_row;
+    const float* bias_col;
+    int act;
+};
+
+// Rows [i0, i0 + R) of C over columns [j0, j1). Each step takes NV vectors of columns (R * NV
+// accumulator chains), then single vectors; the last, partial vector is masked.
+template <class V, int K, int R, int NV, bool PLAIN, class Act>
+void row_group(const rank_k_args& d, const epi e, int64_t i0, int64_t j0, int64_t j1, Act& act) {
+    using reg = typename V::reg;
+    constexpr int W = V::width;
+    const float* const b = d.b;
+    const int64_t b_rs = d.b_rs, ldc = d.ldc;
+    float* const c = d.c + i0 * ldc;
+    reg a[R][K];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+        for (int p = 0; p < K; ++p) a[r][p] = V::set1(d.a[(i0 + r) * d.a_rs + p * d.a_cs]);
+    const reg va = V::set1(e.alpha), vb = V::set1(e.beta);
+    // NV vectors of columns from j; TAIL: one vector of `count` < W columns, masked.
+    auto step = [&](int64_t j, int count, auto nv, auto tail) {
+        constexpr int S = decltype(nv)::value;
+        constexpr bool TAIL = decltype(tail)::value;
+        auto load = [&](const float* p) { return TAIL ? mask_impl::load_first<V>(p, count) : V::load(p); };
+        reg acc[R][S];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r)
+            for (int v = 0; v < S; ++v) acc[r][v] = V::zero();
+#pragma GCC unroll 8
+        for (int p = 0; p < K; ++p)
+            for (int v = 0; v < S; ++v) {
+                const reg bv = load(b + p * b_rs + j + v * W);
+#pragma GCC unroll 4
+                for (int r = 0; r < R; ++r) acc[r][v] = V::fmadd(a[r][p], bv, acc[r][v]);
+            }
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r)
+            for (int v = 0; v < S; ++v) {
+                float* cp = c + r * ldc + j + v * W;
+                reg x = V::mul(acc[r][v], va);
+                if (!PLAIN) {
+                    if (e.beta != 0.0f) x = V::fmadd(vb, load(cp), x);
+                    if (e.bias_row) x = V::add(x, V::set1(e.bias_row[i0 + r]));
+                    if (e.bias_col) x = V::add(x, load(e.bias_col + j + v * W));
+                    if (e.act != 0) x = act(e.act, x);
+                }
+                if (TAIL) mask_impl::store_first<V>(cp, x, count);
+                else V::store(cp, x);
+            }
+    };
+    using one = std::integral_constant<int, 1>;
+    int64_t j = j0;
+    for (; j + NV * W <= j1; j += NV * W) step(j, W, std::integral_constant<int, NV>{}, std::false_type{});
+    for (; j + W <= j1; j += W) step(j, W, one{}, std::false_type{});
+    if (j < j1) step(j, static_cast<int>(j1 - j), one{}, std::true_type{});
+}
+
+template <class V, int K, bool PLAIN, class Act>
+void all_rows(const rank_k_args& d, const epi& e, Act& act) {
+    constexpr int R = kRows<V, K>, NV = kVectors<V, K>, W = V::width;
+    // Column blocks whose k rows of B take at most 32 KiB, so B stays in L1 across the rows.
+    constexpr int64_t NB = std::max<int64_t>(NV * W, 8192 / K / (NV * W) * (NV * W));
+    for (int64_t jb = 0; jb < d.n; jb += NB) {
+        const int64_t je = std::min(d.n, jb + NB);
+        int64_t i = 0;
+        for (; i + R <= d.m; i += R) row_group<V, K, R, NV, PLAIN>(d, e, i, jb, je, act);
+        for (; i < d.m; ++i) row_group<V, K, 1, NV, PLAIN>(d, e, i, jb, je, act);
+    }
+}
+
+template <class V, int K, class Act>
+void all_rows(const rank_k_args& d, Act& act) {
+    const epi e{d.alpha, d.beta, d.bias_row, d.bias_col, d.act};
+    if (e.beta == 0.0f && !e.bias_row && !e.bias_col && e.act == 0) all_rows<V, K, true>(d, e, act);
+    else all_rows<V, K, false>(d, e, act);
+}
+
+// act(int activation, V::reg) -> V::reg: the ISA's vectorized activation.
+template <class V, class Act>
+void rank_k(const rank_k_args& d, Act&& act) {
+    static_assert(kRankKMaxK == 8, "one instantiation per k");
+    switch (d.k) {
+        case 1: all_rows<V, 1>(d, act); break;
+        case 2: all_rows<V, 2>(d, act); break;
+        case 3: all_rows<V, 3>(d, act); break;
+        case 4: all_rows<V, 4>(d, act); break;
+        case 5: all_rows<V, 5>(d, act); break;
+        case 6: all_rows<V, 6>(d, act); break;
+        case 7: all_rows<V, 7>(d, act); break;
+        case 8: all_rows<V, 8>(d, act); break;
+        default: break;
+    }
+}
+
+}  // namespace rank_k_impl
+}  // namespace
+}  // namespace nn::gemm
