@@ -310,7 +310,7 @@ std::vector<float> check_threads_and_packing(const Case& c) {
 // (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
 TEST(Gemm, SkinnyNRowGroups) {
     nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
-    dot_only.rank_k_max_k = dot_only.rank_k_skinny_max_k = 0;
+    dot_only.rank_k_max_k = dot_only.rank_k_narrow_max_k = 0;
     TuningScope scope(dot_only);
     uint32_t seed = 7000;
     for (int64_t m : {1, 7, 16, 17, 37, 3000})
@@ -433,7 +433,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_major_max_rows = v.panel_rows;
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
         t.dot_max_n = v.dot_n;
-        t.rank_k_max_k = t.rank_k_skinny_max_k = v.rank_k;
+        t.rank_k_max_k = t.rank_k_narrow_max_k = v.rank_k;
         t.rank_k_elems_per_thread = v.rank_k_elems;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
@@ -475,8 +475,8 @@ TEST(Gemm, SmallKRankK) {
     nn::gemm::tuning on, off;
     on.rank_k_max_k = nn::gemm::kRankKMaxK;
     on.rank_k_elems_per_thread = 256;  // 2 threads on all but the smallest shapes
-    on.rank_k_skinny_max_k = nn::gemm::kRankKMaxK;
-    off.rank_k_max_k = off.rank_k_skinny_max_k = 0;
+    on.rank_k_narrow_max_k = nn::gemm::kRankKMaxK;
+    off.rank_k_max_k = off.rank_k_narrow_max_k = 0;
     off.dot_max_n = 0;
     uint32_t seed = 9000;
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
@@ -520,7 +520,7 @@ TEST(Gemm, SmallMRowStrips) {
     on.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
     on.small_work = 0;
     on.kc = 64;  // several K blocks at k = 130
-    on.rank_k_max_k = on.rank_k_skinny_max_k = 0;  // k = 1 and 9 on the strips too
+    on.rank_k_max_k = on.rank_k_narrow_max_k = 0;  // k = 1 and 9 on the strips too
     off = on;
     off.strip_max_rows = 0;
     uint32_t seed = 11000;

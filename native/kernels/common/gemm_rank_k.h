@@ -74,9 +74,46 @@ void row_group(const rank_k_args& d, const epi e, int64_t i0, int64_t j0, int64_
     if (j < j1) step(j, static_cast<int>(j1 - j), one{}, std::true_type{});
 }
 
+// N within one vector (n <= W): B's k rows stay in registers for the whole call, and kNarrowRows
+// rows share them, each with one accumulator: per row k FMAs on broadcast A and one store (the
+// row groups above would reload B and preload A's broadcasts for every two rows).
+template <class V>
+constexpr int kNarrowRows = V::width == 16 ? 8 : 4;
+
+template <class V, int K, int R, bool PLAIN, bool TAIL, class Act>
+__attribute__((always_inline)) inline void narrow_group(const rank_k_args& d, const epi& e, const typename V::reg (&b)[K],
+                                                        int64_t i0, Act& act) {
+    using reg = typename V::reg;
+    reg acc[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) acc[r] = V::zero();
+#pragma GCC unroll 8
+    for (int p = 0; p < K; ++p)
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) acc[r] = V::fmadd(V::set1(d.a[(i0 + r) * d.a_rs + p * d.a_cs]), b[p], acc[r]);
+    const int count = static_cast<int>(d.n);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) row_epilogue::finish<V, PLAIN, TAIL>(d.c + (i0 + r) * d.ldc, acc[r], e, i0 + r, 0, count, act);
+}
+
+template <class V, int K, bool PLAIN, bool TAIL, class Act>
+void narrow_rows(const rank_k_args& d, const epi& e, Act& act) {
+    using reg = typename V::reg;
+    constexpr int R = kNarrowRows<V>;
+    const int count = static_cast<int>(d.n);
+    reg b[K];
+#pragma GCC unroll 8
+    for (int p = 0; p < K; ++p) b[p] = TAIL ? mask_impl::load_first<V>(d.b + p * d.b_rs, count) : V::load(d.b + p * d.b_rs);
+    int64_t i = 0;
+    for (; i + R <= d.m; i += R) narrow_group<V, K, R, PLAIN, TAIL>(d, e, b, i, act);
+    for (; i < d.m; ++i) narrow_group<V, K, 1, PLAIN, TAIL>(d, e, b, i, act);
+}
+
 template <class V, int K, bool PLAIN, class Act>
 void all_rows(const rank_k_args& d, const epi& e, Act& act) {
     constexpr int R = kRows<V, K>, NV = kVectors<V, K>, W = V::width;
+    if (d.n < W) return narrow_rows<V, K, PLAIN, true>(d, e, act);
+    if (d.n == W) return narrow_rows<V, K, PLAIN, false>(d, e, act);
     // Column blocks whose k rows of B take at most 32 KiB, so B stays in L1 across the rows.
     constexpr int64_t NB = std::max<int64_t>(NV * W, 8192 / K / (NV * W) * (NV * W));
     for (int64_t jb = 0; jb < d.n; jb += NB) {

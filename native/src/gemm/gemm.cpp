@@ -307,18 +307,19 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 // threaded calls of one shape agree (and every path's order of operations per element is the
 // micro-kernel's, so the choice never changes a bit of C):
 //   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
-//   k <= 4 (k <= 8 if n is 3 or 4)    rank-k update streaming C once (gemm_rank_k.h)
+//   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
 //   otherwise                         packed micro-tiles (run_block)
-// (Zen 5, 1 thread: at k = 5..8 the rank-k update is 1.3-2x the dot products on 3 and 4 columns,
-// 160x3x5, 3000x4x6, 2870x3x8, but 0.85x on 1 and 2, and slower than the tiles on wider N.)
+// (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
+// B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
+// 2000x16x6, 417x16x7; on wider N the tiles were faster.)
 enum class path { tiles, rank_k, dot, strip };
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
     const bool dot = K.dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1;
-    const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, dot && pr.n >= 3 ? g_tuning.rank_k_skinny_max_k : g_tuning.rank_k_max_k);
+    const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
     if (K.row_strip != nullptr && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows) && pr.prepacked == nullptr &&

@@ -51,8 +51,8 @@ struct tuning {
                                          // thread: 1.5-2x the tiles at k = 3 (3517x663x3,
                                          // 363x1819x3, 2281x5x3); at k = 6..8 the tiles were faster
                                          // (1478x762x6, 417x16x7, 2394x1795x8)
-    int64_t rank_k_skinny_max_k = 8;     // ... and at or below this K where the dot products would
-                                         // run on 3 or 4 columns (at most kRankKMaxK)
+    int64_t rank_k_narrow_max_k = 8;     // ... and at or below this K where C's rows fit one
+                                         // vector, n <= NR / 2 (at most kRankKMaxK)
     int64_t rank_k_elems_per_thread = 1 << 18;  // elements of C per extra thread on that path
                                                 // (Zen 5, 2 threads under load: 512x256x4 lost
                                                 // 1.6x threaded, 3517x663x3 gained 1.6x)
