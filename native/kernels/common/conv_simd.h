@@ -352,7 +352,7 @@ void add(const float* x, float* y, int64_t n) {
 // tap: ROWS * NV FMAs for ROWS + NV loads.
 template <class V, int NV, int ROWS>
 void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
-              const float* dyt, int64_t kp, float* dwt) {
+              const float* dyt, int64_t kp, float* dwt, bool accumulate) {
     using R = typename V::reg;
     R acc[ROWS][NV];
 #pragma GCC unroll 16
@@ -380,20 +380,20 @@ void bww_tile(const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int
     for (int r = 0; r < ROWS; ++r)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) {
-            // Each block sums from zero and is then added: long reductions (many pixels, many
-            // images) lose less than one running float sum.
+            // Each block sums from zero and is then added (or stored: the reduction's first block):
+            // long reductions (many pixels, many images) lose less than one running float sum.
             float* d = dwt + r * kp + v * V::width;
-            V::store(d, V::add(V::load(d), acc[r][v]));
+            V::store(d, accumulate ? V::add(V::load(d), acc[r][v]) : acc[r][v]);
         }
 }
 
 // The last m % ROWS taps: the tile of exactly that height.
 template <class V, int NV, int ROWS>
 void bww_tail(int64_t rem, const float* xp, const int64_t* off, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
-              const float* dyt, int64_t kp, float* dwt) {
+              const float* dyt, int64_t kp, float* dwt, bool accumulate) {
     if constexpr (ROWS > 0) {
-        if (rem == ROWS) return bww_tile<V, NV, ROWS>(xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
-        bww_tail<V, NV, ROWS - 1>(rem, xp, off, oh0, oh1, ow, wp, dyt, kp, dwt);
+        if (rem == ROWS) return bww_tile<V, NV, ROWS>(xp, off, oh0, oh1, ow, wp, dyt, kp, dwt, accumulate);
+        bww_tail<V, NV, ROWS - 1>(rem, xp, off, oh0, oh1, ow, wp, dyt, kp, dwt, accumulate);
     }
 }
 
@@ -409,7 +409,7 @@ constexpr int bww_rows() {
 
 template <class V, int NV>
 void bww_columns(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
-                 const float* dyt, int64_t kp, float* dwt) {
+                 const float* dyt, int64_t kp, float* dwt, bool accumulate) {
     constexpr int ROWS = bww_rows<V, NV>();
     // Balanced tile heights (145 taps: 9 x 9 + 8 x 8, not 16 x 9 + 1): a short tile is
     // load-bound, and a one-row one waits on its own FMA chain every pixel.
@@ -417,26 +417,26 @@ void bww_columns(const float* xp, const int64_t* off, int64_t m, int64_t oh0, in
     for (int64_t t = 0, q = 0; t < tiles; ++t) {
         const int64_t q1 = m * (t + 1) / tiles;
         if (q1 - q == ROWS)
-            bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+            bww_tile<V, NV, ROWS>(xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp, accumulate);
         else
-            bww_tail<V, NV, ROWS - 1>(q1 - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp);
+            bww_tail<V, NV, ROWS - 1>(q1 - q, xp, off + q, oh0, oh1, ow, wp, dyt, kp, dwt + q * kp, accumulate);
         q = q1;
     }
 }
 
 template <class V>
 void bww_direct(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
-                const float* dyt, int64_t kp, float* dwt) {
+                const float* dyt, int64_t kp, float* dwt, bool accumulate) {
     // kp is a multiple of 16: whole vectors. Groups of up to 4 (zmm) / 2 (ymm) vectors.
     constexpr int maxv = V::width == 16 ? 4 : 2;
     const int64_t nv = kp / V::width;
     for (int64_t v0 = 0; v0 < nv; v0 += maxv) {
         const int64_t g = std::min<int64_t>(maxv, nv - v0), k0 = v0 * V::width;
         switch (g) {
-            case 4: bww_columns<V, (maxv >= 4 ? 4 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
-            case 3: bww_columns<V, (maxv >= 3 ? 3 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
-            case 2: bww_columns<V, 2>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
-            default: bww_columns<V, 1>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0); break;
+            case 4: bww_columns<V, (maxv >= 4 ? 4 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0, accumulate); break;
+            case 3: bww_columns<V, (maxv >= 3 ? 3 : 1)>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0, accumulate); break;
+            case 2: bww_columns<V, 2>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0, accumulate); break;
+            default: bww_columns<V, 1>(xp, off, m, oh0, oh1, ow, wp, dyt + k0, kp, dwt + k0, accumulate); break;
         }
     }
 }

@@ -570,8 +570,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     parallel_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part + t * tsize;
-        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(tsize));
+        float* acc = part + t * tsize;  // the chunk's first block stores, the others add
         float* xp = thread_scratch(scratch::conv_task_input, (p.cg + 1) * plane);
         if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
         float* dyt = thread_scratch(scratch::conv_task_work, rows * p.ow * kp);
@@ -608,7 +607,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
                 for (int64_t pc = 0; pc < pieces; ++pc) {
                     const int64_t q0 = m * pc / pieces, q1 = m * (pc + 1) / pieces;
                     pf.issue(share);
-                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp);
+                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp, img > i0 || b > 0);
                 }
             }
         }
@@ -616,7 +615,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
     for (int64_t grp = 0; grp < p.groups; ++grp) {
         float* total = part + grp * tsize;
-        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, tsize);
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, m * kp);  // the taps computed
         float* dst = dw + grp * p.kg * p.crs;
         for (int64_t q = 0; q < p.crs; ++q)
             for (int64_t mm = 0; mm < p.kg; ++mm) dst[mm * p.crs + q] = total[q * kp + mm];

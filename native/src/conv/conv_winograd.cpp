@@ -425,12 +425,10 @@ void backward_weights_whole_batch(const shape& p, const winograd::kernels& K, co
         });
         float* du = du_all + grp * l.usize;
         parallel_tasks(16, [&](int64_t xi) {
-            float* dui = du + xi * l.m1 * l.kp;
-            std::memset(dui, 0, sizeof(float) * static_cast<size_t>(l.m1 * l.kp));
-            // Each piece sums from zero in registers and is then added (as the chunked scheme's blocks).
+            // Each piece sums from zero in registers and is then added (the first one stored).
             for (int64_t t0 = 0; t0 < total; t0 += piece)
                 kt.bww_direct(v + xi * l.vxi + t0, off.data(), xi == 5 && db ? l.m1 : p.cg, 0, 1, std::min(piece, total - t0), 0,
-                              z + xi * l.zxi + t0 * l.kp, l.kp, dui);
+                              z + xi * l.zxi + t0 * l.kp, l.kp, du + xi * l.m1 * l.kp, t0 > 0);
         });
     }
     weights_from_transformed(p, du_all, l.usize, l.m1, l.kp, dw, db);
@@ -459,8 +457,9 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     parallel_tasks(chunks * p.groups, [&](int64_t task) {
         const int64_t chunk = task / p.groups, grp = task % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part + task * usize;
-        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(usize));
+        float* acc = part + task * usize;  // the chunk's first block stores, the others add
+        // Without the bias gradient, the ones row at xi = 5 is not computed; zero it for the reduction.
+        if (!db) std::memset(acc + (5 * m1 + p.cg) * kp, 0, sizeof(float) * static_cast<size_t>(kp));
         const int64_t xps = (p.cg * q.cstride + 15) / 16 * 16;
         float* xp = thread_scratch(scratch::conv_task_input, xps + dyt_floats);
         float* dyt = xp + xps;
@@ -495,7 +494,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
             for (int64_t xi = 0; xi < 16; ++xi) {
                 next.issue(share);
                 kt.bww_direct(v + xi * vxi, off.data(), xi == 5 && db ? m1 : p.cg, 0, 1, used, 0, z + xi * zxi, kp,
-                              acc + xi * m1 * kp);
+                              acc + xi * m1 * kp, a0 > i0 * per_img);
             }
         }
     });
