@@ -12,7 +12,6 @@
 // zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "conv/band_gemm.h"
@@ -382,16 +381,19 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
-    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first)
-    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
-    for (int64_t grp = 0; grp < p.groups; ++grp)
-        for (int64_t m = 0; m < p.kg; ++m)
-            for (int64_t c = 0; c < p.cg; ++c) {
-                const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
-                float* dst = wt.get() + ((grp * p.cg + c) * p.kg + m) * rs;
-                for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
-            }
-    forward(q, dy, wt.get(), nullptr, 0, dx, bf16);
+    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first), in
+    // tasks of (group, input channel) over the threads: ResNet's 512-channel layers flip 2.4M weights
+    // on every training step.
+    float* wt = thread_scratch(scratch::conv_data_weights, p.k * p.crs);
+    parallel_tasks(p.groups * p.cg, [&](int64_t task) {
+        const int64_t grp = task / p.cg, c = task % p.cg;
+        for (int64_t m = 0; m < p.kg; ++m) {
+            const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
+            float* dst = wt + ((grp * p.cg + c) * p.kg + m) * rs;
+            for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
+        }
+    });
+    forward(q, dy, wt, nullptr, 0, dx, bf16);
 }
 
 }  // namespace
@@ -429,12 +431,12 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
             toff[static_cast<size_t>(i * p.s + j)] = (p.r - 1 - i) * p.dh * wq + (p.s - 1 - j) * p.dw;
     // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent
     // (every element written: not zeroed first).
-    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
+    float* wt = thread_scratch(scratch::conv_data_weights, p.k * p.crs);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t c = 0; c < p.cg; ++c)
                 for (int64_t t = 0; t < rs; ++t)
-                    wt[static_cast<size_t>(grp * p.kg * p.crs + (k * rs + t) * p.cg + c)] =
+                    wt[grp * p.kg * p.crs + (k * rs + t) * p.cg + c] =
                         w[((grp * p.kg + k) * p.cg + c) * rs + t];
     // Pixel pieces of the kernel (multiples of 192), a share of the next task's dY prefetched
     // before each (see spread_prefetch).
@@ -456,7 +458,7 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
         const int64_t share = (pf.lines() + pieces - 1) / pieces;
         for (int64_t m0 = 0; m0 < mlen; m0 += piece) {
             pf.issue(share);
-            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.get() + grp * p.kg * p.crs, p.cg, m0,
+            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt + grp * p.kg * p.crs, p.cg, m0,
                                std::min(mlen, m0 + piece), dxq, cstride);
         }
         // Plain loops, not a library call a row (rows are a few dozen floats).
