@@ -203,8 +203,10 @@ TEST(Bf16, GemmEpiloguesAndScaling) {
 }
 
 TEST(Bf16, GemmThreadCountDoesNotChangeTheResult) {
-    // Large enough to split over threads by rows (tall) and by columns (wide).
-    for (GemmCase c : {GemmCase{300, 200, 600, false, false}, GemmCase{24, 700, 300, true, true}}) {
+    // Large enough to split over threads by rows (tall) and by columns (wide); the last two pack
+    // B on two threads (k * n >= 2^18), over two K blocks, with a partial last panel.
+    for (GemmCase c : {GemmCase{300, 200, 600, false, false}, GemmCase{24, 700, 300, true, true},
+                       GemmCase{40, 515, 701, false, false}, GemmCase{13, 515, 701, true, true}}) {
         std::vector<float> one, two;
         {
             nn_test::ThreadScope t(1);

@@ -57,8 +57,14 @@ const kernels* avx512_bf16_kernels() noexcept;
 // B rounded to bf16 and packed once. With a bf16 micro-kernel: K blocks of kcb (even) rows, each
 // holding ceil(n / nr) panels of pairs (block pc at data + pc * npad, panel j at + j * kce * nr,
 // kce = the block's length rounded up to even). Otherwise the rounded B packed for the SGEMM.
+// The packing is split over the thread pool (whole panels per thread; bitwise the same for any
+// thread count). `storage`: owned allocates the packed data (a layer's weights, kept); call_scratch
+// packs into the calling thread's scratch::bf16_pack_b, valid until that thread packs again, so a
+// B that changes every call (training's products) costs no allocation and no page faults.
 struct packed_b {
-    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb);
+    enum class storage { owned, call_scratch };
+    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb, storage where = storage::owned,
+             int max_threads = 0);
     ~packed_b();
     packed_b(const packed_b&) = delete;
     packed_b& operator=(const packed_b&) = delete;
@@ -67,6 +73,7 @@ struct packed_b {
     int64_t kcb = 0, npad = 0;
     const kernels* kt = nullptr;
     uint16_t* data = nullptr;
+    bool owns_data = false;
     std::unique_ptr<gemm::packed_b> f32;
 };
 

@@ -24,6 +24,9 @@ namespace {
 
 int64_t ceil_div(int64_t a, int64_t b) { return a / b + (a % b != 0); }
 
+// Values of B one thread converts and packs before a second one helps (about 0.1 ms of packing).
+constexpr double kPackPerThread = 1 << 17;
+
 // K blocks of at most kc, balanced, each of even length (a pair never straddles two blocks)
 // except a single block, which the packing pads. Depends on k and kc only.
 int64_t k_block(int64_t k, int64_t kc) {
@@ -126,7 +129,8 @@ void round_in_place(float* x, int64_t n) {
     }
 }
 
-packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb) : k(k_), n(n_) {
+packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb, storage where, int max_threads)
+    : k(k_), n(n_) {
     kt = &active();
     const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
     if (kt->tile == nullptr) {
@@ -142,13 +146,35 @@ packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t
     npad = checked_mul(ceil_div(n, NR), NR, "n rounded up to whole panels (bf16 packed B)");
     const int64_t count = std::max<int64_t>(1, checked_mul(k + 1, npad, "k * n (bf16 packed B)"));
     if (static_cast<uint64_t>(count) > SIZE_MAX / sizeof(uint16_t) - 64) throw std::bad_alloc();
-    data = static_cast<uint16_t*>(::operator new(static_cast<size_t>(count) * sizeof(uint16_t), std::align_val_t(64)));
+    if (where == storage::call_scratch) {
+        data = reinterpret_cast<uint16_t*>(nn::thread_scratch(scratch::bf16_pack_b, static_cast<size_t>(ceil_div(count, 2))));
+    } else {
+        data = static_cast<uint16_t*>(::operator new(static_cast<size_t>(count) * sizeof(uint16_t), std::align_val_t(64)));
+        owns_data = true;
+    }
     if (n == 0) return;
-    for (int64_t pc = 0; pc < k; pc += kcb) kt->pack_b(b + pc * b_rs, b_rs, b_cs, std::min(kcb, k - pc), n, data + pc * npad);
+    // Threads take whole panels (all K blocks of them): one per kPackPerThread values of B.
+    const int64_t panels = npad / NR;
+    const double values = static_cast<double>(k) * static_cast<double>(n);
+    int want = static_cast<int>(std::clamp(values / kPackPerThread, 1.0, static_cast<double>(panels)));
+    if (max_threads > 0) want = std::min(want, max_threads);
+    auto pack_panels = [&](int64_t p0, int64_t p1) {
+        const int64_t j0 = p0 * NR, cols = std::min(n, p1 * NR) - j0;
+        if (cols <= 0) return;
+        for (int64_t pc = 0; pc < k; pc += kcb) {
+            const int64_t kc = std::min(kcb, k - pc), kce = kc + (kc & 1);
+            kt->pack_b(b + pc * b_rs + j0 * b_cs, b_rs, b_cs, kc, cols, data + pc * npad + p0 * kce * NR);
+        }
+    };
+    if (want <= 1) {
+        pack_panels(0, panels);
+        return;
+    }
+    parallel_run(want, [&](int tid, int nt) { pack_panels(panels * tid / nt, panels * (tid + 1) / nt); });
 }
 
 packed_b::~packed_b() {
-    if (data) ::operator delete(data, std::align_val_t(64));
+    if (owns_data) ::operator delete(data, std::align_val_t(64));
 }
 
 void gemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -176,7 +202,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
         gemm::sgemm(false, false, m, n, 0, 0.0f, nullptr, 1, nullptr, n, beta, c, ldc, ep, max_threads);
         return;
     }
-    packed_b pb(trans_b, k, n, b, ldb);
+    const packed_b pb(trans_b, k, n, b, ldb, packed_b::storage::call_scratch, max_threads);
     gemm_packed(trans_a, m, n, k, alpha, a, lda, pb, beta, c, ldc, ep, max_threads);
 }
 
