@@ -316,9 +316,9 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
-    } else if (bf16) {  // the bf16 GEMM rounds the weights as it packs each micro-panel
+    } else if (bf16) {
         pc.bf16 = true;
-        pc.w.assign(w, w + p.k * p.crs);
+        packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
     } else {
         packed(algo::gemm, gemm_weights_size(p), gemm_pack_weights);
     }
@@ -346,7 +346,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
             else winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
             break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
-        case algo::gemm: gemm_forward_bf16(p, x, w, bias, kact, y); break;  // bf16 (float32 returned above)
+        case algo::gemm: gemm_forward_packed_bf16(p, x, w, bias, kact, y); break;  // bf16 (float32 returned above)
         default: break;  // dw3x3 returned above
     }
     if (!in_kernel) residual_activation(residual, act, alpha, p.n * p.k * p.oh * p.ow, y);

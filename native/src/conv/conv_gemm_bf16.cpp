@@ -9,24 +9,36 @@
 
 namespace nn::conv {
 
-void gemm_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+namespace {
+
+int64_t group_floats(const shape& p) { return bf16::packed_a::storage_floats(p.kg, p.crs); }
+
+}  // namespace
+
+int64_t gemm_weights_size_bf16(const shape& p) { return p.groups * group_floats(p); }
+
+void gemm_pack_weights_bf16(const shape& p, const float* w, float* wpk) {
+    for (int64_t grp = 0; grp < p.groups; ++grp)
+        bf16::packed_a(p.kg, p.crs, wpk + grp * group_floats(p)).pack(false, w + grp * p.kg * p.crs, p.crs);
+}
+
+void gemm_forward_packed_bf16(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
     const auto& kt = active();
     const geom g = geom_of(p);
     const bool pointwise = p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 &&
                            p.pr == 0;
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow;
     // A band's columns (crs floats), their bf16 pairs (crs / 2) and its block of C (kg) take
-    // twice the float32 im2col forward's L2 budget: wider bands spread the per-call conversion of
-    // the weights over more columns (ResNet's 7x7 stem: 3 rows of 112 rather than 1).
+    // twice the float32 im2col forward's L2 budget (bf16 pairs are half the bytes).
     const int64_t per_col = p.crs + p.crs / 2 + p.kg;
     const int64_t rows = std::clamp<int64_t>(2 * kt.block.fwd_band / std::max<int64_t>(1, per_col * p.ow), 1, p.oh);
     const int64_t bands = (p.oh + rows - 1) / rows;
-    // Few tasks (batch 1 at 7x7): output channels split in 16-row chunks, each repeating the
-    // band's im2col. Every output's sum runs in the same order whatever the split.
-    constexpr int64_t kChunkRows = 16;
-    const int64_t chunks = channel_chunks(p.n * p.groups * bands, (p.kg + kChunkRows - 1) / kChunkRows, 1);
-    const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + kChunkRows - 1) / kChunkRows * kChunkRows;
-    const gemm::epilogue none{};
+    // Few tasks (batch 1 at 7x7): output channels split in chunks of whole micro-panels, each
+    // repeating the band's im2col. Every output's sum runs in the same order whatever the split.
+    const int64_t align = bf16::packed_a(p.kg, p.crs, nullptr).row_align();
+    const int64_t blocks = (p.kg + align - 1) / align;
+    const int64_t chunks = channel_chunks(p.n * p.groups * bands, blocks, std::max<int64_t>(1, 16 / align));
+    const int64_t chunk_rows = (blocks + chunks - 1) / chunks * align;
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
@@ -42,12 +54,20 @@ void gemm_forward_bf16(const shape& p, const float* x, const float* w, const flo
             b = col;
             ldb = cols;
         }
-        gemm::epilogue ep = none;
+        gemm::epilogue ep;
         if (bias) ep.bias = bias + grp * p.kg + m0, ep.mode = gemm::bias_mode::per_row;
         ep.act = static_cast<gemm::activation>(act);
-        bf16::gemm(false, false, m, cols, p.crs, 1.0f, w + (grp * p.kg + m0) * p.crs, p.crs, b, ldb, 0.0f,
-                   y + (img * p.k + grp * p.kg + m0) * ohw + oh0 * p.ow, ohw, ep, /*max_threads=*/1);
+        const bf16::packed_a pa(p.kg, p.crs, const_cast<float*>(wpk) + grp * group_floats(p));
+        bf16::gemm_packed_a(pa, m0, m, false, cols, b, ldb, y + (img * p.k + grp * p.kg + m0) * ohw + oh0 * p.ow, ohw,
+                            ep, /*max_threads=*/1);
     });
+}
+
+void gemm_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    // The weights packed once per call on this thread (its conv_weights scratch; tasks only read it).
+    float* wpk = thread_scratch(scratch::conv_weights, static_cast<size_t>(gemm_weights_size_bf16(p)));
+    gemm_pack_weights_bf16(p, w, wpk);
+    gemm_forward_packed_bf16(p, x, wpk, bias, act, y);
 }
 
 }  // namespace nn::conv
