@@ -215,8 +215,8 @@ void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t co
 
 // The implicit GEMM on weights gemm_pack_weights laid out: im2col of a band of output rows (or the
 // input itself for 1x1) straight into B's panels. y = act(conv + bias + residual): bias and the
-// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU) in its epilogue, a residual or any
-// other nn_unary_op on each task's band right after (residual may be null).
+// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU, ReLU6) in its epilogue, a residual
+// or any other nn_unary_op on each task's band right after (residual may be null).
 void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
                          int act, float alpha, float* y) {
     const auto& kt = active();
@@ -229,7 +229,7 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const int64_t mp = padded_rows(K, p.kg);
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
-    const bool in_kernel = res == nullptr && act <= NN_UNARY_GELU;
+    const bool in_kernel = res == nullptr && (act <= NN_UNARY_GELU || act == NN_UNARY_RELU6);
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
