@@ -44,15 +44,16 @@ inline constexpr int64_t kMaxWeightChunks = 8;
 int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks);
 
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
-// bf16: shapes on the Winograd path take bf16 products (conv_winograd.h), the others float32;
-// backward_data's Winograd case is the flipped-weights forward.
+// bf16: shapes on the Winograd path (conv_winograd.h) and on the im2col GEMM path
+// (conv_gemm_bf16.h) take bf16 products, the direct and depthwise ones float32; backward_data
+// takes them where it is the flipped-weights forward.
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y, bool bf16 = false);
 void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16 = false);
 
 // A layer's weights prepared once for inference (nn_conv2d_pack): the algorithm forward() would
 // pick for the shape, its weights already in that algorithm's layout, and the bias. bf16
 // (nn_conv2d_pack_bf16): the algorithms with bf16 products take them (Winograd, see
-// conv_winograd.h); the others run in float32.
+// conv_winograd.h; the im2col GEMM, which keeps the float32 weights); the others run in float32.
 struct packed_conv {
     enum class algo { dw3x3, depthwise, winograd, direct, gemm };
     shape p;
@@ -135,10 +136,11 @@ struct kernels {
     // output rows [oh0, oh1) of dY transposed to pixel-major dyt (kp floats per output pixel, kp
     // a multiple of 16):
     //   dwt[q * kp + k] += sum_{oh in [oh0, oh1), o < ow} xp[off[q] + oh * wp + o] * dyt[((oh - oh0) * ow + o) * kp + k]
-    // (the block's sum formed from zero, then added)
+    // (the block's sum formed from zero, then added; with accumulate false it is stored instead,
+    // so a reduction's first block needs no zeroed dwt)
     // for q < m, k < kp; off[q] = the tap's offset (channel plane + i * dh * wp + j * dw).
     void (*bww_direct)(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow,
-                       int64_t wp, const float* dyt, int64_t kp, float* dwt);
+                       int64_t wp, const float* dyt, int64_t kp, float* dwt, bool accumulate);
     // Direct stride-1 data gradient (no dcol / col2im), on dY zero-padded per plane (kstride
     // floats a plane) and weights packed as wt[(k * taps + t) * cc + c]:
     //   dxq[c * cstride + m] = sum_{k < kk, t < taps} wt[(k * taps + t) * cc + c] * dyp[k * kstride + toff[t] + m]
