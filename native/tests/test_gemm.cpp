@@ -466,6 +466,43 @@ TEST(Gemm, BlockingVariants) {
     }
 }
 
+namespace {
+// An m x n x k case in variant tr (0..3) of A's layout, alpha, beta, bias, activation, row
+// padding and offset (each varies with tr and the sizes); B transposed when tb.
+Case varied_case(int64_t m, int64_t n, int64_t k, int tr, bool tb, uint32_t seed) {
+    Case c;
+    c.ta = tr & 1;
+    c.tb = tb;
+    c.m = m;
+    c.n = n;
+    c.k = k;
+    c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
+    c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
+    c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
+    c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
+    c.pad = tr % 2;
+    c.offset = (n + tr) % 2;
+    c.seed = seed;
+    return c;
+}
+
+// c under tuning `on` against the reference (1 and 2 threads, pre-packed B), and bitwise equal to
+// the same case under `off` (the micro-tiles) on 1 thread. False once anything failed.
+bool matches_tiles(const Case& c, const nn::gemm::tuning& on, const nn::gemm::tuning& off) {
+    std::vector<float> tiles;
+    {
+        TuningScope scope(off);
+        nn_test::ThreadScope ts(1);
+        tiles = check_case(c);
+    }
+    TuningScope scope(on);
+    const std::vector<float> one = check_threads_and_packing(c);
+    if (::testing::Test::HasFailure()) return false;
+    EXPECT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
+    return !::testing::Test::HasFailure();
+}
+}  // namespace
+
 // Small K (the rank-k kernel): every k it takes, row counts around its row groups (4, 2, 1 rows on
 // AVX-512 and AVX2) and column counts around its steps (1, 2, 4 vectors and the masked tail), every
 // layout and epilogue, against the reference; bitwise equal to the micro-tiles on the same inputs
@@ -482,31 +519,8 @@ TEST(Gemm, SmallKRankK) {
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
         for (int64_t m : {1, 3, 6, 9, 130})
             for (int64_t n : {1, 5, 16, 40, 71, 200})
-                for (int tr = 0; tr < 4; ++tr) {
-                    Case c;
-                    c.ta = tr & 1;
-                    c.tb = tr & 2;
-                    c.m = m;
-                    c.n = n;
-                    c.k = k;
-                    c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
-                    c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
-                    c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
-                    c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
-                    c.pad = tr % 2;
-                    c.offset = (n + tr) % 2;
-                    c.seed = seed++;
-                    std::vector<float> tiles;
-                    {
-                        TuningScope scope(off);
-                        nn_test::ThreadScope ts(1);
-                        tiles = check_case(c);
-                    }
-                    TuningScope scope(on);
-                    const std::vector<float> one = check_threads_and_packing(c);
-                    if (::testing::Test::HasFailure()) return;
-                    ASSERT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
-                }
+                for (int tr = 0; tr < 4; ++tr)
+                    if (!matches_tiles(varied_case(m, n, k, tr, tr & 2, seed++), on, off)) return;
 }
 
 // Small M (the row-strip kernel): every row count it takes, column counts around its strips (24,
@@ -527,29 +541,6 @@ TEST(Gemm, SmallMRowStrips) {
     for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
         for (int64_t n : {5, 8, 23, 48, 100, 397})
             for (int64_t k : {1, 9, 64, 130})
-                for (int tr = 0; tr < 4; ++tr) {
-                    Case c;
-                    c.ta = tr & 1;
-                    c.tb = false;  // transposed B is packed: the tiles' path
-                    c.m = m;
-                    c.n = n;
-                    c.k = k;
-                    c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
-                    c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
-                    c.bias = static_cast<nn_bias_mode>((m + n + tr) % 3);
-                    c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
-                    c.pad = tr % 2;
-                    c.offset = (n + tr) % 2;
-                    c.seed = seed++;
-                    std::vector<float> tiles;
-                    {
-                        TuningScope scope(off);
-                        nn_test::ThreadScope ts(1);
-                        tiles = check_case(c);
-                    }
-                    TuningScope scope(on);
-                    const std::vector<float> one = check_threads_and_packing(c);
-                    if (::testing::Test::HasFailure()) return;
-                    ASSERT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
-                }
+                for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
+                    if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
 }
