@@ -20,9 +20,9 @@ GEMM timing rule, the same on both sides (`nativenet bench gemm --batch-ms B`, `
 B`): a warm-up of 2B ms (at least 2 calls; it sizes the batches), then the best of 7 batches of
 min(floor(4e9 / flop) + 1, B ms worth) calls, as GFLOP/s. The default B = 250 ms is
 ../shared/anchors/gemm_anchor.c's rule for every shape above ~16 GFLOP/s; a sweep of 60 shapes at
-1 and 2 threads then takes ~12 min a seed. `--batch-ms 40` (min of 7 batches of 40 ms after 80 ms
-of warm-up) brings that to about 2.5 min; the best batch of a quiet machine is the same figure
-within a few percent, and each ratio still pairs two back-to-back runs.
+1 and 2 threads then takes ~12 min a seed. `--batch-ms 40` (best of 7 batches of 40 ms after 80 ms
+of warm-up, on both sides) took 3.6 min for such a sweep, build included (Zen 5, 2 cores, load
+average 5-8, 2026-12-05); each ratio still pairs two back-to-back runs timed alike.
 """
 import argparse, datetime, json, math, os, platform, re, statistics, subprocess, sys
 
