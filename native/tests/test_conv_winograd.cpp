@@ -118,6 +118,49 @@ TEST(ConvWinograd, WeightGradientsMatchReference) {
     }
 }
 
+// Late-layer shapes (few tiles, many channels), whose weight gradient builds V and Z of the whole
+// batch before the products: odd planes, the bias row, groups, channels past one V task (16), and
+// more tiles than one product call takes.
+const nn_conv2d_desc kWholeBatch[] = {
+    make(4, 64, 7, 7, 64, 1, 1, 1, 1),       // ResNet's 7x7 stage, fewer channels
+    make(8, 40, 5, 5, 24, 1, 1, 1, 1),       // odd plane, k % 16 = 8
+    make(6, 64, 6, 6, 64, 1, 1, 1, 1, 2),    // groups
+    make(7, 150, 16, 16, 150, 1, 1, 1, 1),   // 448 tiles: more than one product call (about 420)
+    make(2, 100, 9, 8, 120, 2, 0, 0, 2),     // one-sided pads, odd rows
+};
+
+TEST(ConvWinograd, WholeBatchWeightGradientMatchesReferenceAndThreads) {
+    if (!nn::conv::winograd::available()) GTEST_SKIP() << "no Winograd kernels on this target";
+    for (const auto& d : kWholeBatch) {
+        const auto p = nn::conv::validate(d);
+        const std::string ctx = nn_test::describe(d);
+        ASSERT_TRUE(nn::conv::takes_winograd(p)) << ctx;
+        ASSERT_TRUE(nn::conv::winograd_weights_whole_batch(p)) << ctx;
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow, ws = p.k * p.crs;
+        auto x = nn_test::random_vector(xs, 95), dy = nn_test::random_vector(ys, 96);
+        std::vector<float> rdw(ws), rdb(p.k);
+        nn::conv::backward_weights_ref(p, x.data(), dy.data(), rdw.data(), rdb.data());
+        std::vector<float> dw1(ws, -7.0f), db1(p.k, -7.0f), dw2(ws, -7.0f), db2(p.k, -7.0f), dw3(ws, -7.0f), db3(p.k, -7.0f);
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw1.data(), db1.data()), NN_OK) << nn_last_error();
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw3.data(), nullptr), NN_OK) << nn_last_error();
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw2.data(), db2.data()), NN_OK) << nn_last_error();
+        }
+        EXPECT_TRUE(nn_test::all_close(dw1.data(), rdw.data(), ws, 1e-4f, 5e-5f, "dW " + ctx));
+        EXPECT_TRUE(nn_test::all_close(db1.data(), rdb.data(), p.k, 1e-4f, 5e-5f, "db " + ctx));
+        EXPECT_EQ(dw1, dw2) << ctx;
+        EXPECT_EQ(db1, db2) << ctx;
+        EXPECT_EQ(dw1, dw3) << "dW without db " << ctx;
+        for (float v : db3) ASSERT_EQ(v, -7.0f) << "db written without being asked for: " << ctx;
+    }
+    // The early layers keep the chunked scheme.
+    EXPECT_FALSE(nn::conv::winograd_weights_whole_batch(nn::conv::validate(kWinograd[0])));
+}
+
 // The transforms' extra roundings: bounded against the double reference and compared with the
 // direct kernel's error on the same data (a regression in a transform shows up as a jump here).
 TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {

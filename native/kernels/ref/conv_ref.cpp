@@ -130,14 +130,14 @@ void add_ref(const float* x, float* y, int64_t n) {
 }
 
 void bww_direct_ref(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow, int64_t wp,
-                    const float* dyt, int64_t kp, float* dwt) {
+                    const float* dyt, int64_t kp, float* dwt, bool accumulate) {
     for (int64_t q = 0; q < m; ++q)
         for (int64_t k = 0; k < kp; ++k) {
             float acc = 0.0f;  // the block's sum, then added (as the SIMD kernels do)
             for (int64_t oh = oh0; oh < oh1; ++oh)
                 for (int64_t o = 0; o < ow; ++o)
                     acc = std::fma(xp[off[q] + oh * wp + o], dyt[((oh - oh0) * ow + o) * kp + k], acc);
-            dwt[q * kp + k] += acc;
+            dwt[q * kp + k] = accumulate ? dwt[q * kp + k] + acc : acc;
         }
 }
 

@@ -136,10 +136,11 @@ struct kernels {
     // output rows [oh0, oh1) of dY transposed to pixel-major dyt (kp floats per output pixel, kp
     // a multiple of 16):
     //   dwt[q * kp + k] += sum_{oh in [oh0, oh1), o < ow} xp[off[q] + oh * wp + o] * dyt[((oh - oh0) * ow + o) * kp + k]
-    // (the block's sum formed from zero, then added)
+    // (the block's sum formed from zero, then added; with accumulate false it is stored instead,
+    // so a reduction's first block needs no zeroed dwt)
     // for q < m, k < kp; off[q] = the tap's offset (channel plane + i * dh * wp + j * dw).
     void (*bww_direct)(const float* xp, const int64_t* off, int64_t m, int64_t oh0, int64_t oh1, int64_t ow,
-                       int64_t wp, const float* dyt, int64_t kp, float* dwt);
+                       int64_t wp, const float* dyt, int64_t kp, float* dwt, bool accumulate);
     // Direct stride-1 data gradient (no dcol / col2im), on dY zero-padded per plane (kstride
     // floats a plane) and weights packed as wt[(k * taps + t) * cc + c]:
     //   dxq[c * cstride + m] = sum_{k < kk, t < taps} wt[(k * taps + t) * cc + c] * dyp[k * kstride + toff[t] + m]

@@ -12,7 +12,6 @@
 // zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "conv/band_gemm.h"
@@ -216,8 +215,8 @@ void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t co
 
 // The implicit GEMM on weights gemm_pack_weights laid out: im2col of a band of output rows (or the
 // input itself for 1x1) straight into B's panels. y = act(conv + bias + residual): bias and the
-// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU) in its epilogue, a residual or any
-// other nn_unary_op on each task's band right after (residual may be null).
+// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU, ReLU6) in its epilogue, a residual
+// or any other nn_unary_op on each task's band right after (residual may be null).
 void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
                          int act, float alpha, float* y) {
     const auto& kt = active();
@@ -230,7 +229,7 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const int64_t mp = padded_rows(K, p.kg);
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
-    const bool in_kernel = res == nullptr && act <= NN_UNARY_GELU;
+    const bool in_kernel = res == nullptr && (act <= NN_UNARY_GELU || act == NN_UNARY_RELU6);
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
@@ -388,16 +387,19 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
-    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first)
-    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
-    for (int64_t grp = 0; grp < p.groups; ++grp)
-        for (int64_t m = 0; m < p.kg; ++m)
-            for (int64_t c = 0; c < p.cg; ++c) {
-                const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
-                float* dst = wt.get() + ((grp * p.cg + c) * p.kg + m) * rs;
-                for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
-            }
-    forward(q, dy, wt.get(), nullptr, 0, dx, bf16);
+    // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first), in
+    // tasks of (group, input channel) over the threads: ResNet's 512-channel layers flip 2.4M weights
+    // on every training step.
+    float* wt = thread_scratch(scratch::conv_data_weights, p.k * p.crs);
+    parallel_tasks(p.groups * p.cg, [&](int64_t task) {
+        const int64_t grp = task / p.cg, c = task % p.cg;
+        for (int64_t m = 0; m < p.kg; ++m) {
+            const float* src = w + ((grp * p.kg + m) * p.cg + c) * rs;
+            float* dst = wt + ((grp * p.cg + c) * p.kg + m) * rs;
+            for (int64_t t = 0; t < rs; ++t) dst[rs - 1 - t] = src[t];
+        }
+    });
+    forward(q, dy, wt, nullptr, 0, dx, bf16);
 }
 
 }  // namespace
@@ -435,12 +437,12 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
             toff[static_cast<size_t>(i * p.s + j)] = (p.r - 1 - i) * p.dh * wq + (p.s - 1 - j) * p.dw;
     // wt[grp][(k * rs + t) * cg + c] = w[grp * kg + k][c][t]: a tap's weights for all channels adjacent
     // (every element written: not zeroed first).
-    const std::unique_ptr<float[]> wt(new float[static_cast<size_t>(p.k * p.crs)]);
+    float* wt = thread_scratch(scratch::conv_data_weights, p.k * p.crs);
     for (int64_t grp = 0; grp < p.groups; ++grp)
         for (int64_t k = 0; k < p.kg; ++k)
             for (int64_t c = 0; c < p.cg; ++c)
                 for (int64_t t = 0; t < rs; ++t)
-                    wt[static_cast<size_t>(grp * p.kg * p.crs + (k * rs + t) * p.cg + c)] =
+                    wt[grp * p.kg * p.crs + (k * rs + t) * p.cg + c] =
                         w[((grp * p.kg + k) * p.cg + c) * rs + t];
     // Pixel pieces of the kernel (multiples of 192), a share of the next task's dY prefetched
     // before each (see spread_prefetch).
@@ -462,7 +464,7 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
         const int64_t share = (pf.lines() + pieces - 1) / pieces;
         for (int64_t m0 = 0; m0 < mlen; m0 += piece) {
             pf.issue(share);
-            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt.get() + grp * p.kg * p.crs, p.cg, m0,
+            kt.bwd_data_direct(dyp, p.kg, plane, toff.data(), rs, wt + grp * p.kg * p.crs, p.cg, m0,
                                std::min(mlen, m0 + piece), dxq, cstride);
         }
         // Plain loops, not a library call a row (rows are a few dozen floats).
@@ -577,8 +579,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     parallel_tasks(chunks * p.groups, [&](int64_t t) {
         const int64_t chunk = t / p.groups, grp = t % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part + t * tsize;
-        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(tsize));
+        float* acc = part + t * tsize;  // the chunk's first block stores, the others add
         float* xp = thread_scratch(scratch::conv_task_input, (p.cg + 1) * plane);
         if (db) std::fill(xp + p.cg * plane, xp + (p.cg + 1) * plane, 1.0f);
         float* dyt = thread_scratch(scratch::conv_task_work, rows * p.ow * kp);
@@ -615,7 +616,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
                 for (int64_t pc = 0; pc < pieces; ++pc) {
                     const int64_t q0 = m * pc / pieces, q1 = m * (pc + 1) / pieces;
                     pf.issue(share);
-                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp);
+                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp, img > i0 || b > 0);
                 }
             }
         }
@@ -623,7 +624,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     // Chunk partials summed in chunk order (the same bits for any thread count), then dW^T -> dW.
     for (int64_t grp = 0; grp < p.groups; ++grp) {
         float* total = part + grp * tsize;
-        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, tsize);
+        for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * tsize, total, m * kp);  // the taps computed
         float* dst = dw + grp * p.kg * p.crs;
         for (int64_t q = 0; q < p.crs; ++q)
             for (int64_t mm = 0; mm < p.kg; ++mm) dst[mm * p.crs + q] = total[q * kp + mm];

@@ -136,26 +136,33 @@ int64_t winograd_weights_size(const shape& p) {
 
 void winograd_pack_weights(const shape& p, const float* w, float* u) {
     const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
-    // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c).
+    // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c). Tasks of (group,
+    // block of kmr output channels) over the threads; each writes its kmr-float runs of U at every
+    // xi once (no zeroing pass first: training transforms the weights on every step).
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
-    std::memset(u, 0, sizeof(float) * static_cast<size_t>(p.groups * ugrp));
-    for (int64_t grp = 0; grp < p.groups; ++grp)
-        for (int64_t k = 0; k < p.kg; ++k)
-            for (int64_t c = 0; c < p.cg; ++c) {
-                const float* g = w + ((grp * p.kg + k) * p.cg + c) * 9;
+    constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
+    parallel_tasks(p.groups * kblocks, [&](int64_t task) {
+        const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
+        float e[16][kMaxKmr] = {};  // e[xi][r]; rows past mr stay zero
+        for (int64_t c = 0; c < p.cg; ++c) {
+            for (int64_t r = 0; r < mr; ++r) {
+                const float* g = w + ((grp * p.kg + kb * kmr + r) * p.cg + c) * 9;
                 float t[4][3];  // G g, column by column
                 for (int j = 0; j < 3; ++j) {
                     float col[4];
                     apply_g(g + j, 3, col);
                     for (int i = 0; i < 4; ++i) t[i][j] = col[i];
                 }
-                float* dst = u + grp * ugrp + ((k / kmr) * p.cg + c) * kmr + k % kmr;
                 for (int i = 0; i < 4; ++i) {  // (G g) G^T: G applied to each row of G g
-                    float e[4];
-                    apply_g(t[i], 1, e);
-                    for (int j = 0; j < 4; ++j) dst[(i * 4 + j) * uxi] = e[j];
+                    float row[4];
+                    apply_g(t[i], 1, row);
+                    for (int j = 0; j < 4; ++j) e[i * 4 + j][r] = row[j];
                 }
             }
+            float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
+            for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(kmr));
+        }
+    });
 }
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
@@ -309,17 +316,140 @@ void winograd_forward_bf16(const shape& p, const float* x, const float* w, const
     winograd_forward_packed_bf16(p, x, u, bias, act, y);
 }
 
+namespace {
+
+// dW = G^T dU G and db = dU[5]'s ones row, from dU of every group (dU[grp * usize + (xi * m1 + c) * kp + k]).
+// Tasks of (group, input channel) read dU's 16 rows of that channel contiguously, 16 output
+// channels at a time (kp is a multiple of 16), with the output channels innermost so the sums
+// vectorize; each element is summed in the same order as written out below.
+void weights_from_transformed(const shape& p, const float* du, int64_t usize, int64_t m1, int64_t kp, float* dw, float* db) {
+    constexpr auto& G = kWinogradG;
+    constexpr int64_t kLanes = 16;
+    parallel_tasks(p.groups * p.cg, [&](int64_t task) {
+        const int64_t grp = task / p.cg, c = task % p.cg;
+        const float* total = du + grp * usize;
+        for (int64_t k0 = 0; k0 < p.kg; k0 += kLanes) {
+            alignas(64) float t[4][3][kLanes];  // dU G
+            for (int i = 0; i < 4; ++i)
+                for (int b = 0; b < 3; ++b)
+                    for (int64_t l = 0; l < kLanes; ++l) {
+                        float s = 0.0f;
+                        for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k0 + l] * G[j][b];
+                        t[i][b][l] = s;
+                    }
+            alignas(64) float d[9][kLanes];  // G^T (dU G)
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)
+                    for (int64_t l = 0; l < kLanes; ++l) {
+                        float s = 0.0f;
+                        for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b][l];
+                        d[a * 3 + b][l] = s;
+                    }
+            for (int64_t l = 0; l < std::min(kLanes, p.kg - k0); ++l) {
+                float* dst = dw + ((grp * p.kg + k0 + l) * p.cg + c) * 9;
+                for (int e = 0; e < 9; ++e) dst[e] = d[e][l];
+            }
+        }
+    });
+    if (db)
+        for (int64_t grp = 0; grp < p.groups; ++grp)
+            for (int64_t k = 0; k < p.kg; ++k) db[grp * p.kg + k] = du[grp * usize + (5 * m1 + p.cg) * kp + k];
+}
+
+// The weight gradient's two ways of holding its operands (see winograd_backward_weights).
+struct weight_layout {
+    int64_t kp, m1;         // output channels padded to whole vectors; input channels + the ones row
+    int64_t usize;          // floats of one group's dU
+    int64_t chunks;         // batch chunks of the chunked scheme
+    int64_t vs, vxi, zxi;   // the whole-batch scheme's V row, V slice and Z slice (floats)
+    bool whole_batch;
+};
+
+weight_layout weight_layout_of(const shape& p, const winograd::kernels& K) {
+    weight_layout l{};
+    l.kp = (p.kg + 15) / 16 * 16;
+    l.m1 = p.cg + 1;
+    l.usize = 16 * l.m1 * l.kp;
+    l.chunks = std::min(p.n, kMaxWeightChunks);
+    const int64_t total = p.n * ((p.oh + 1) / 2) * ((p.ow + 1) / 2);
+    l.vs = total + K.lanes + 16;
+    l.vxi = odd_lines(l.m1 * l.vs);
+    l.zxi = odd_lines(total * l.kp);
+    // Whichever holds fewer floats: per-chunk partials of dU, or V and Z of the whole batch.
+    l.whole_batch = 16 * (l.vxi + l.zxi) + l.usize < l.chunks * l.usize;
+    return l;
+}
+
+// Late layers (few tiles, many channels: ResNet's 14x14 and 7x7 stages at 256 and 512 channels)
+// hold more floats in dU (16 (C + 1) K) than in the transformed operands of the whole batch, so
+// per-chunk partials of dU meant megabytes of zeroing, read-modify-write per block of tiles and a
+// reduction. Here V and Z of every tile are built first (V in tasks of input channels, each
+// walking every tile in order, so a tile row's spare lanes are overwritten by the next row's as
+// the kernel expects; Z in tasks of tile rows), then each of the 16 products is one task summing
+// over every tile into its slice of dU: dU is written once, in an order no thread count changes.
+void backward_weights_whole_batch(const shape& p, const winograd::kernels& K, const weight_layout& l, const float* x,
+                                  const float* dy, float* dw, float* db) {
+    const kernels& kt = active();
+    plan q = plan_of(p, K, 16 * (l.m1 + l.kp));  // its block: tiles per padded-rows pass
+    q.vs = l.vs;
+    const int64_t per_img = q.th * q.tw, total = p.n * per_img, ohw = p.oh * p.ow, hw = p.h * p.w;
+    // Channels per V task: enough tasks for the threads, whole tile walks for each.
+    constexpr int64_t kTaskChannels = 16;
+    const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels, ztasks = p.n * q.th;
+    // Tiles per product call: V's and Z's slices of a call (m1 + kp floats a tile) stay in L2.
+    const int64_t piece = std::max<int64_t>(K.nt, (131072 / (l.m1 + l.kp)) / K.nt * K.nt);
+    std::vector<int64_t> off(static_cast<size_t>(l.m1));
+    for (int64_t c = 0; c < l.m1; ++c) off[static_cast<size_t>(c)] = c * q.vs;
+    float* du_all = thread_scratch(scratch::conv_partials, p.groups * l.usize + 16 * (l.vxi + l.zxi));
+    float* v = du_all + p.groups * l.usize;
+    float* z = v + 16 * l.vxi;
+    for (int64_t grp = 0; grp < p.groups; ++grp) {
+        if (db) std::fill(v + 5 * l.vxi + p.cg * q.vs, v + 5 * l.vxi + p.cg * q.vs + total, 1.0f);
+        parallel_tasks(vtasks + ztasks, [&](int64_t task) {
+            if (task < vtasks) {
+                const int64_t c0 = task * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
+                shape ps = p;
+                ps.cg = c1 - c0;
+                float* xp = thread_scratch(scratch::conv_task_input, ps.cg * q.cstride);
+                for (int64_t t0 = 0; t0 < total; t0 += q.block)
+                    transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(total, t0 + q.block), xp,
+                                     v + c0 * q.vs + t0, l.vxi);
+                return;
+            }
+            // Z of one tile row: its output rows pixel-major, then the transposed output transform.
+            const int64_t img = (task - vtasks) / q.th, ty = (task - vtasks) % q.th;
+            const int64_t r0 = 2 * ty, rows = std::min<int64_t>(2, p.oh - r0), row0 = img * per_img + ty * q.tw;
+            float* dyt = thread_scratch(scratch::conv_task_work, 2 * p.ow * l.kp + 16);
+            kt.transpose_pad(dy + (img * p.k + grp * p.kg) * ohw + r0 * p.ow, ohw, p.kg, rows * p.ow, l.kp, dyt);
+            K.grad_row(dyt, p.ow, rows, 0, q.tw, l.kp, z + row0 * l.kp, l.zxi);
+        });
+        float* du = du_all + grp * l.usize;
+        parallel_tasks(16, [&](int64_t xi) {
+            // Each piece sums from zero in registers and is then added (the first one stored).
+            for (int64_t t0 = 0; t0 < total; t0 += piece)
+                kt.bww_direct(v + xi * l.vxi + t0, off.data(), xi == 5 && db ? l.m1 : p.cg, 0, 1, std::min(piece, total - t0), 0,
+                              z + xi * l.zxi + t0 * l.kp, l.kp, du + xi * l.m1 * l.kp, t0 > 0);
+        });
+    }
+    weights_from_transformed(p, du_all, l.usize, l.m1, l.kp, dw, db);
+}
+
+}  // namespace
+
+bool winograd_weights_whole_batch(const shape& p) { return weight_layout_of(p, *winograd::available()).whole_batch; }
+
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const winograd::kernels& K = *winograd::available();
     const kernels& kt = active();
+    const weight_layout l = weight_layout_of(p, K);
+    if (l.whole_batch) return backward_weights_whole_batch(p, K, l, x, dy, dw, db);
     // Output channels along dU's rows, padded to whole vectors (bww_direct's layout); V gets one
     // more row, ones, read at xi = 5 for the bias gradient.
-    const int64_t kp = (p.kg + 15) / 16 * 16, m1 = p.cg + 1;
+    const int64_t kp = l.kp, m1 = l.m1, usize = l.usize, chunks = l.chunks;
     const plan q = plan_of(p, K, 16 * (m1 + kp));
     const int64_t per_img = q.th * q.tw, ohw = p.oh * p.ow;
-    const int64_t vxi = odd_lines(m1 * q.vs), zxi = odd_lines(q.block * kp), usize = 16 * m1 * kp;
+    const int64_t vxi = odd_lines(m1 * q.vs), zxi = odd_lines(q.block * kp);
     const int64_t tile_rows = (q.rows - 2) / 2, dyt_floats = 2 * tile_rows * p.ow * kp + 16;
-    const int64_t chunks = std::min(p.n, kMaxWeightChunks);
     std::vector<int64_t> off(static_cast<size_t>(m1));
     for (int64_t c = 0; c < m1; ++c) off[static_cast<size_t>(c)] = c * q.vs;
     // Per (chunk, group) partials in the caller's scratch (slot 2, which the tasks do not use).
@@ -327,8 +457,9 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     parallel_tasks(chunks * p.groups, [&](int64_t task) {
         const int64_t chunk = task / p.groups, grp = task % p.groups;
         const int64_t i0 = p.n * chunk / chunks, i1 = p.n * (chunk + 1) / chunks;
-        float* acc = part + task * usize;
-        std::memset(acc, 0, sizeof(float) * static_cast<size_t>(usize));
+        float* acc = part + task * usize;  // the chunk's first block stores, the others add
+        // Without the bias gradient, the ones row at xi = 5 is not computed; zero it for the reduction.
+        if (!db) std::memset(acc + (5 * m1 + p.cg) * kp, 0, sizeof(float) * static_cast<size_t>(kp));
         const int64_t xps = (p.cg * q.cstride + 15) / 16 * 16;
         float* xp = thread_scratch(scratch::conv_task_input, xps + dyt_floats);
         float* dyt = xp + xps;
@@ -363,7 +494,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
             for (int64_t xi = 0; xi < 16; ++xi) {
                 next.issue(share);
                 kt.bww_direct(v + xi * vxi, off.data(), xi == 5 && db ? m1 : p.cg, 0, 1, used, 0, z + xi * zxi, kp,
-                              acc + xi * m1 * kp);
+                              acc + xi * m1 * kp, a0 > i0 * per_img);
             }
         }
     });
@@ -375,28 +506,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         const int64_t grp = t / slices, r0 = (t % slices) * kSlice, n = std::min(kSlice, usize - r0);
         for (int64_t c = 1; c < chunks; ++c) kt.add(part + (c * p.groups + grp) * usize + r0, part + grp * usize + r0, n);
     });
-    constexpr auto& G = kWinogradG;
-    parallel_tasks(p.groups * p.kg, [&](int64_t task) {
-        const int64_t grp = task / p.kg, k = task % p.kg;
-        const float* total = part + grp * usize;
-        for (int64_t c = 0; c < p.cg; ++c) {
-            float t[4][3];  // dU G
-            for (int i = 0; i < 4; ++i)
-                for (int b = 0; b < 3; ++b) {
-                    float s = 0.0f;
-                    for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k] * G[j][b];
-                    t[i][b] = s;
-                }
-            float* dst = dw + ((grp * p.kg + k) * p.cg + c) * 9;
-            for (int a = 0; a < 3; ++a)
-                for (int b = 0; b < 3; ++b) {
-                    float s = 0.0f;
-                    for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b];
-                    dst[a * 3 + b] = s;
-                }
-        }
-        if (db) db[grp * p.kg + k] = total[(5 * m1 + p.cg) * kp + k];
-    });
+    weights_from_transformed(p, part, usize, m1, kp, dw, db);
 }
 
 }  // namespace nn::conv

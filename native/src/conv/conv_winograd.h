@@ -120,7 +120,13 @@ void winograd_forward_bf16(const shape& p, const float* x, const float* w, const
 // gradient is sum_t Z[5] (Z's (1, 1) element is the sum of the tile's four outputs). The 16
 // GEMMs run on the direct weight-gradient kernel (kernels::bww_direct), V's rows as its taps.
 // Applies where takes_winograd(p) does.
+// Two schemes, by which holds fewer floats: per batch chunk, partials of dU summed in chunk order
+// (early layers: many tiles, few channels), or V and Z of the whole batch first, then each of the
+// 16 products over every tile (late layers: few tiles, many channels). Both give the same bits
+// for any thread count.
 void winograd_backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
+// Whether winograd_backward_weights(p) takes the whole-batch scheme (tests).
+bool winograd_weights_whole_batch(const shape& p);
 
 // Tests: force the path off (false) or back to its default (true); returns the previous setting.
 bool set_winograd_enabled(bool on) noexcept;

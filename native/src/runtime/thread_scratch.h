@@ -19,6 +19,7 @@ enum class scratch : int {
     conv_task_work,   // convolution task: packed B band, transformed tiles, dY^T, dX rows
     conv_partials,    // convolution: per-chunk weight-gradient partials, Winograd products
     conv_weights,     // convolution: weights packed once per call on the calling thread
+    conv_data_weights,  // convolution data gradient: the weights rearranged, before conv_weights packs them
     conv_task_pairs,  // convolution task: transformed tiles as bf16 pairs (Winograd in bf16)
     pool_row,         // pooling: one row of window results (kernels/common/pool_simd.h)
     bf16_pack_a,      // bf16 GEMM: a packed A micro-panel of bf16 pairs (bf16/bf16_gemm.cpp)
