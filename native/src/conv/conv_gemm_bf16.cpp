@@ -15,6 +15,11 @@ namespace {
 
 int64_t group_floats(const shape& p) { return bf16::packed_a::storage_floats(p.kg, p.crs); }
 
+// 1x1, stride 1, no padding: the input (dY for the data gradient) is the GEMM operand itself.
+bool is_pointwise(const shape& p) {
+    return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
+}
+
 }  // namespace
 
 int64_t gemm_weights_size_bf16(const shape& p) { return p.groups * group_floats(p); }
@@ -27,8 +32,7 @@ void gemm_pack_weights_bf16(const shape& p, const float* w, float* wpk) {
 void gemm_forward_packed_bf16(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
     const auto& kt = active();
     const geom g = geom_of(p);
-    const bool pointwise = p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 &&
-                           p.pr == 0;
+    const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow;
     // A band's columns (crs floats), their bf16 pairs (crs / 2) and its block of C (kg) take
     // twice the float32 im2col forward's L2 budget (bf16 pairs are half the bytes).
@@ -75,8 +79,7 @@ void gemm_forward_bf16(const shape& p, const float* x, const float* w, const flo
 void gemm_backward_data_bf16(const shape& p, const float* dy, const float* w, float* dx) {
     const auto& kt = active();
     const geom g = geom_of(p);
-    const bool pointwise = p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 &&
-                           p.pr == 0;
+    const bool pointwise = is_pointwise(p);
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
     // W_g^T (crs x kg) of every group packed once on this thread; tasks take rows from it.
     const int64_t per_group = bf16::packed_a::storage_floats(p.crs, p.kg);
