@@ -4,16 +4,25 @@ writes docs/benchmarks.md from the JSON lines they print.
 
 Usage (from the repository root):
   python3 eng/bench/report.py [--suites peak gemm issue sweep conv rnn models] [--sweep 60] [--seed 1]
-                              [--repeats 3] [--threads 1 2] [--chunk 1] [--no-dotnet] [--jsonl FILE] [--out FILE]
+                              [--repeats 3] [--threads 1 2] [--chunk 1] [--batch-ms 250] [--no-dotnet]
+                              [--jsonl FILE] [--out FILE]
   python3 eng/bench/report.py --render FILE.jsonl [--out FILE]      # page from an earlier run
 
 What runs: `../shared/anchors/run.sh peak` (FMA peak), OpenBLAS and oneDNN SGEMM through
-`eng/bench/sgemm_libs.c` (gemm_anchor's calls and timing rule, batches capped at ~250 ms, as `bench gemm` caps its own), `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
+`eng/bench/sgemm_libs.c`, `run.sh torch` (PyTorch 1.13) and `run.sh dotnet` (TorchSharp/LibTorch 2.10, ONNX Runtime)
 for the conv/rnn/models suites, and `nativenet bench gemm|conv|rnn|models --json`. GEMM shapes
 (the anchor's ten, the shapes issue #22 lists, and `nativenet bench gemm --sweep N --seed S`) are
 measured interleaved: for each shape and thread count NativeNet and the anchor run back to back,
 --repeats times, and the medians are compared (the machine may be shared; only same-run ratios
 mean anything). Every raw line goes to the JSONL file; the page is rendered from that file only.
+
+GEMM timing rule, the same on both sides (`nativenet bench gemm --batch-ms B`, `sgemm_libs --batch-ms
+B`): a warm-up of 2B ms (at least 2 calls; it sizes the batches), then the best of 7 batches of
+min(floor(4e9 / flop) + 1, B ms worth) calls, as GFLOP/s. The default B = 250 ms is
+../shared/anchors/gemm_anchor.c's rule for every shape above ~16 GFLOP/s; a sweep of 60 shapes at
+1 and 2 threads then takes ~12 min a seed. `--batch-ms 40` (min of 7 batches of 40 ms after 80 ms
+of warm-up) brings that to about 2.5 min; the best batch of a quiet machine is the same figure
+within a few percent, and each ratio still pairs two back-to-back runs.
 """
 import argparse, datetime, json, math, os, platform, re, statistics, subprocess, sys
 
@@ -25,7 +34,7 @@ import compare  # noqa: E402  (FLOP counts and the per-suite speed-up bars)
 
 CLI_DLL = os.path.join(ROOT, "src", "NativeNet.Cli", "bin", "Release", "net10.0", "NativeNet.Cli.dll")
 ANCHOR_DIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nativenet-anchors")
-# OpenBLAS/oneDNN SGEMM timed by the anchor's rule with each batch capped at ~250 ms (sgemm_libs.c
+# OpenBLAS/oneDNN SGEMM timed by the anchor's rule with each batch capped at --batch-ms (sgemm_libs.c
 # says why: the uncapped rule takes minutes per tiny sweep shape).
 SGEMM_LIBS = os.path.join(ANCHOR_DIR, "sgemm_libs")
 # Shapes issue #22 names (bar: >= 0.95x oneDNN each).
@@ -78,7 +87,7 @@ def sweep_shapes(count, seed):
     return run(["dotnet", CLI_DLL, "bench", "gemm", "--sweep", str(count), "--seed", str(seed), "--list"]).split()
 
 
-def measure_gemm(shapes, threads, repeats, group, log, chunk=1):
+def measure_gemm(shapes, threads, repeats, group, log, chunk=1, batch_ms=250):
     """Ours and the anchor back to back per chunk of shapes (one process each), alternating which
     goes first. chunk 1 pairs every shape on its own; a larger chunk saves a process start per
     shape (about a second of `dotnet` start-up), with each pair still seconds apart."""
@@ -87,8 +96,9 @@ def measure_gemm(shapes, threads, repeats, group, log, chunk=1):
         for th in threads:
             for r in range(repeats):
                 shape_args = [a for s in part for a in ("--shape", s)]
-                steps = [("ours", lambda: ours("gemm", *shape_args, "--threads", str(th))),
-                         ("anchor", lambda: run([SGEMM_LIBS, str(th), *part], {"OMP_NUM_THREADS": str(th)}))]
+                steps = [("ours", lambda: ours("gemm", *shape_args, "--threads", str(th), "--batch-ms", str(batch_ms))),
+                         ("anchor", lambda: run([SGEMM_LIBS, "--batch-ms", str(batch_ms), str(th), *part],
+                                                {"OMP_NUM_THREADS": str(th)}))]
                 for who, fn in (steps if r % 2 == 0 else steps[::-1]):
                     for rec in json_lines(fn()):
                         rec.update(kind="gemm", group=group, repeat=r, lib=rec.get("lib", "nativenet"), threads=th)
@@ -107,12 +117,12 @@ def measure(a, log):
              "-I/usr/include/x86_64-linux-gnu/openblas-pthread", "-lopenblas", "-ldnnl", "-lm"])
         # Bars first (the listed shapes, the sweep), then the anchor's default shapes.
         if {"gemm", "issue"} & set(a.suites):  # "issue": the listed shapes without the anchor's ten
-            measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log, a.chunk)
+            measure_gemm(ISSUE_SHAPES, a.threads, a.repeats, "issue", log, a.chunk, a.batch_ms)
         if "sweep" in a.suites:
             log({"kind": "sweep", "count": a.sweep, "seed": a.seed})
-            measure_gemm(sweep_shapes(a.sweep, a.seed), a.threads, a.repeats, "sweep", log, a.chunk)
+            measure_gemm(sweep_shapes(a.sweep, a.seed), a.threads, a.repeats, "sweep", log, a.chunk, a.batch_ms)
         if "gemm" in a.suites:
-            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log, a.chunk)
+            measure_gemm(DEFAULT_SHAPES, a.threads, a.repeats, "default", log, a.chunk, a.batch_ms)
     layer = [s for s in ("conv", "rnn", "models") if s in a.suites]
     if layer:
         modes = ["torch"] + ([] if a.no_dotnet else ["dotnet"])
@@ -284,6 +294,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--chunk", type=int, default=1, help="GEMM shapes per process (ours and the anchor alternate per chunk)")
+    ap.add_argument("--batch-ms", type=int, default=250,
+                    help="GEMM timing: cap on each of the 7 batches, ms, on both sides (the warm-up is twice it)")
     ap.add_argument("--no-dotnet", action="store_true", help="skip run.sh dotnet (TorchSharp / ONNX Runtime)")
     ap.add_argument("--jsonl", default=os.path.join(ROOT, "artifacts", "bench", "results.jsonl"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))

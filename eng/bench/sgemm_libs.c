@@ -1,19 +1,22 @@
 /* OpenBLAS and oneDNN SGEMM (row-major C = A*B) timed for shape sweeps.
  *
- * The timing rule is the one of ../shared/anchors/gemm_anchor.c — a warm-up call, then the best of
- * 7 batches of floor(4e9 / flop) + 1 calls, reported as GFLOP/s — with one difference: a batch is
- * also capped at about 250 ms of calls. Without the cap a 3x1x4 product needs 1.7e8 calls per batch,
- * minutes per library at one thread and far longer at two (a threaded call costs microseconds of
- * fork/join), so a log-uniform sweep over [1, 4096]^3 would not finish. Above about 4 GFLOP per
- * 250 ms (16 GFLOP/s) the cap never binds and the figures are the anchor's. `nativenet bench gemm`
- * applies the same rule (BenchTimer.BestBatchMs), so both sides of a ratio are timed alike.
+ * The timing rule is the one of ../shared/anchors/gemm_anchor.c — a warm-up, then the best of 7
+ * batches of floor(4e9 / flop) + 1 calls, reported as GFLOP/s — with one difference: a batch is
+ * also capped at about B ms of calls (--batch-ms, default 250), and the warm-up runs for 2B ms (at
+ * least 2 calls; its time per call sizes the batches). Without the cap a 3x1x4 product needs 1.7e8
+ * calls per batch, minutes per library at one thread and far longer at two (a threaded call costs
+ * microseconds of fork/join), so a log-uniform sweep over [1, 4096]^3 would not finish. Above about
+ * 4 GFLOP per B ms the cap never binds and the figures are the anchor's. `nativenet bench gemm
+ * --batch-ms B` applies the same rule (BenchTimer.BestBatchMs), so both sides of a ratio are timed
+ * alike.
  *
  * Build: gcc -O2 sgemm_libs.c -o sgemm_libs -I/usr/include/x86_64-linux-gnu/openblas-pthread -lopenblas -ldnnl
- * Usage: sgemm_libs THREADS MxNxK [MxNxK ...]   (one JSON line per library and shape)
+ * Usage: sgemm_libs [--batch-ms B] THREADS MxNxK [MxNxK ...]   (one JSON line per library and shape)
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <cblas.h>
 #include <dnnl.h>
@@ -21,7 +24,8 @@
 void openblas_set_num_threads(int);
 
 enum { kBatches = 7 };
-static const double kBatchFlop = 4e9, kBatchCapSeconds = 0.25, kCalibrateSeconds = 0.002;
+static const double kBatchFlop = 4e9;
+static double batch_cap_seconds = 0.25;
 
 static double seconds(void) {
     struct timespec t;
@@ -39,23 +43,24 @@ static void with_onednn(int m, int n, int k, const float *a, const float *b, flo
     dnnl_sgemm('N', 'N', m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
 }
 
-/* Calls per batch: the anchor's count, or fewer when that many would take longer than the cap. */
-static long batch_calls(sgemm_fn f, int m, int n, int k, const float *a, const float *b, float *c) {
+/* The warm-up (2 batch caps of time, at least 2 calls), then the calls per batch: the anchor's
+ * count, or fewer when that many would take longer than the cap. */
+static long warm_up(sgemm_fn f, int m, int n, int k, const float *a, const float *b, float *c) {
     double flop = 2.0 * m * n * k;
     long calls = (long)(kBatchFlop / flop) + 1, done = 0;
     double start = seconds(), elapsed = 0;
-    while (elapsed < kCalibrateSeconds && done < calls) {
+    while (done < 2 || elapsed < 2 * batch_cap_seconds) {
         f(m, n, k, a, b, c);
         done++;
         elapsed = seconds() - start;
     }
-    long fit = (long)ceil(kBatchCapSeconds / (elapsed / done));
+    long fit = (long)(batch_cap_seconds / (elapsed / done));
+    if (fit < 1) fit = 1;
     return calls < fit ? calls : fit;
 }
 
 static double best_seconds_per_call(sgemm_fn f, int m, int n, int k, const float *a, const float *b, float *c) {
-    f(m, n, k, a, b, c);
-    long calls = batch_calls(f, m, n, k, a, b, c);
+    long calls = warm_up(f, m, n, k, a, b, c);
     double best = INFINITY;
     for (int batch = 0; batch < kBatches; batch++) {
         double start = seconds();
@@ -67,17 +72,28 @@ static double best_seconds_per_call(sgemm_fn f, int m, int n, int k, const float
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s THREADS MxNxK [MxNxK ...]\n", argv[0]);
+    int first = 1;
+    if (argc > 2 && strcmp(argv[1], "--batch-ms") == 0) {
+        char *end;
+        double ms = strtod(argv[2], &end);
+        if (*end != '\0' || !(ms >= 1 && ms <= 60000)) {
+            fprintf(stderr, "--batch-ms must be in [1, 60000]: %s\n", argv[2]);
+            return 2;
+        }
+        batch_cap_seconds = ms * 1e-3;
+        first = 3;
+    }
+    if (argc < first + 2) {
+        fprintf(stderr, "usage: %s [--batch-ms B] THREADS MxNxK [MxNxK ...]\n", argv[0]);
         return 2;
     }
-    int threads = atoi(argv[1]);
+    int threads = atoi(argv[first]);
     if (threads < 1) {
-        fprintf(stderr, "THREADS must be at least 1: %s\n", argv[1]);
+        fprintf(stderr, "THREADS must be at least 1: %s\n", argv[first]);
         return 2;
     }
     openblas_set_num_threads(threads);
-    for (int s = 2; s < argc; s++) {
+    for (int s = first + 1; s < argc; s++) {
         int m, n, k;
         if (sscanf(argv[s], "%dx%dx%d", &m, &n, &k) != 3 || m < 1 || n < 1 || k < 1) {
             fprintf(stderr, "bad shape %s (want MxNxK, each at least 1)\n", argv[s]);

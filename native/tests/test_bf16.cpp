@@ -203,8 +203,10 @@ TEST(Bf16, GemmEpiloguesAndScaling) {
 }
 
 TEST(Bf16, GemmThreadCountDoesNotChangeTheResult) {
-    // Large enough to split over threads by rows (tall) and by columns (wide).
-    for (GemmCase c : {GemmCase{300, 200, 600, false, false}, GemmCase{24, 700, 300, true, true}}) {
+    // Large enough to split over threads by rows (tall) and by columns (wide); the last two pack
+    // B on two threads (k * n >= 2^18), over two K blocks, with a partial last panel.
+    for (GemmCase c : {GemmCase{300, 200, 600, false, false}, GemmCase{24, 700, 300, true, true},
+                       GemmCase{40, 515, 701, false, false}, GemmCase{13, 515, 701, true, true}}) {
         std::vector<float> one, two;
         {
             nn_test::ThreadScope t(1);
@@ -243,4 +245,29 @@ TEST(Bf16, GemmEntryPointsValidate) {
     EXPECT_NE(std::string(nn_last_error()).find("b"), std::string::npos);
     nn_bf16_matrix_destroy(pb);
     EXPECT_EQ(nn_bf16_matrix_destroy(nullptr), NN_OK);
+}
+
+TEST(Bf16, PackedAGivesTheBitsOfThePerCallPacking) {
+    // A packed once (a convolution's weights), rows taken from an offset, B transposed or not,
+    // k over one and several K blocks: bitwise equal to nn_bf16_gemm on the same operands.
+    uint32_t seed = 1200;
+    for (int64_t k : {1, 7, 64, 515, 1030})
+        for (bool tb : {false, true}) {
+            const int64_t M = 41, n = 70, ldb = tb ? k + 2 : n + 1, ldc = n + 3;
+            const std::vector<float> a = nn_test::random_vector(M * k, seed++);
+            const std::vector<float> b = nn_test::random_vector((tb ? n : k) * ldb, seed++);
+            const std::vector<float> bias = nn_test::random_vector(M, seed++);
+            std::vector<float> storage(static_cast<size_t>(nn::bf16::packed_a::storage_floats(M, k)) + 1, -3.0f);
+            nn::bf16::packed_a pa(M, k, storage.data());
+            pa.pack(false, a.data(), k);
+            const int64_t row0 = pa.row_align() * 2, m = M - row0;
+            const nn::gemm::epilogue ep{bias.data() + row0, nn::gemm::bias_mode::per_row, nn::gemm::activation::relu};
+            std::vector<float> got(static_cast<size_t>(m * ldc), -5.0f), want = got;
+            nn::bf16::gemm_packed_a(pa, row0, m, tb, n, b.data(), ldb, got.data(), ldc, ep);
+            ASSERT_EQ(nn_bf16_gemm(NN_NO_TRANS, tb ? NN_TRANS : NN_NO_TRANS, m, n, k, 1.0f, a.data() + row0 * k, k, b.data(),
+                                   ldb, 0.0f, want.data(), ldc, bias.data() + row0, NN_BIAS_ROW, NN_UNARY_RELU),
+                      NN_OK);
+            EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+                << "k=" << k << " tb=" << tb << " isa=" << nn_test::active_isa_name();
+        }
 }

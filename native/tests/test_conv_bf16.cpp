@@ -6,14 +6,18 @@
 //     layout of U and V, the bias start and the output transform, not just an error bound.
 //   - Random inputs: within a bf16 bound of the definition, and not equal to the float32 result
 //     (the operands really are rounded).
-//   - 1 and 2 threads give the same bits; shapes off the Winograd path pack as in float32.
+//   - 1 and 2 threads give the same bits; direct and depthwise shapes pack as in float32.
 //   - The unpacked forward and the data gradient (mixed-precision training) likewise.
+//   - The im2col GEMM path (strided and 1x1 layers, Bf16Im2col): the same checks, on every build.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "conv/conv.h"
+#include "conv/conv_direct.h"
+#include "conv/conv_winograd.h"
 #include "test_util.h"
 
 namespace {
@@ -142,11 +146,12 @@ TEST(Bf16Winograd, OneAndTwoThreadsGiveTheSameBits) {
 TEST(Bf16Winograd, OtherAlgorithmsPackAsFloat32) {
     const nn_conv2d_desc cases[] = {
         {2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},    // direct
-        {2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},    // pointwise GEMM
         {2, 16, 14, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16}  // depthwise
     };
     for (const auto& d : cases) {
         const auto p = nn::conv::validate(d);
+        // Without direct kernels (linux-arm64) the first shape is an im2col one: bf16 products.
+        if (d.groups == 1 && !nn::conv::takes_direct(p)) continue;
         const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 90), w = nn_test::random_vector(p.k * p.crs, 91);
         const auto bf = packed_forward(d, true, x, w, nullptr, p.n), f32 = packed_forward(d, false, x, w, nullptr, p.n);
         EXPECT_EQ(0, std::memcmp(bf.data(), f32.data(), bf.size() * 4)) << nn_test::describe(d);
@@ -211,17 +216,119 @@ TEST(Bf16Winograd, DataGradientTakesBf16Products) {
 }
 
 TEST(Bf16Winograd, TrainingCallsOffWinogradAreFloat32) {
-    const nn_conv2d_desc d{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2};  // strided, im2col
+    // Strided: the forward is on the im2col GEMM (bf16 products, Bf16Im2col below); the data
+    // gradient (dcol + col2im) stays float32.
+    const nn_conv2d_desc d{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2};
     const auto p = nn::conv::validate(d);
     const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 120), w = nn_test::random_vector(p.k * p.crs, 121);
     const auto dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 122);
-    std::vector<float> a(dy.size()), b(dy.size()), da(x.size()), db(x.size());
-    ASSERT_EQ(nn_conv2d_forward_bf16(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_OK);
-    ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, b.data()), NN_OK);
+    std::vector<float> da(x.size()), db(x.size());
     ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), da.data()), NN_OK);
     ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), db.data()), NN_OK);
-    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4));
     EXPECT_EQ(0, std::memcmp(da.data(), db.data(), da.size() * 4));
+    // Stride 1, few channels: the direct kernel, float32 where the build has it.
+    const nn_conv2d_desc dd{2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1};
+    const auto pd = nn::conv::validate(dd);
+    if (nn::conv::takes_direct(pd)) {
+        const auto xd = nn_test::random_vector(pd.n * pd.c * pd.h * pd.w, 123), wd = nn_test::random_vector(pd.k * pd.crs, 124);
+        std::vector<float> a(static_cast<size_t>(pd.n * pd.k * pd.oh * pd.ow)), b(a.size());
+        ASSERT_EQ(nn_conv2d_forward_bf16(&dd, xd.data(), wd.data(), nullptr, NN_UNARY_RELU, a.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&dd, xd.data(), wd.data(), nullptr, NN_UNARY_RELU, b.data()), NN_OK);
+        EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4));
+    }
+    std::vector<float> a(dy.size());
     EXPECT_EQ(nn_conv2d_forward_bf16(nullptr, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(nn_conv2d_backward_data_bf16(&d, nullptr, w.data(), da.data()), NN_ERR_INVALID_ARGUMENT);
+}
+
+// The im2col GEMM path in bf16 (conv/conv_gemm_bf16.h): strided layers, 1x1 layers, ResNet's stem.
+namespace {
+
+const Bf16Case kIm2colCases[] = {
+    {{2, 3, 20, 21, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, "7x7 stride 2 (ResNet's stem)"},
+    {{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "3x3 stride 2, groups"},
+    {{3, 24, 9, 9, 40, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1}, "1x1 stride 2 (ResNet's downsample)"},
+    {{2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "1x1 stride 1 (the input is the operand)"},
+    {{1, 32, 7, 7, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "batch 1, one band: output channels split"},
+};
+
+}  // namespace
+
+TEST(Bf16Im2col, ExactOperandsGiveTheDefinition) {
+    int variant = 0;
+    for (const auto& c : kIm2colCases) {
+        const auto p = nn::conv::validate(c.d);
+        ASSERT_FALSE(nn::conv::takes_winograd(p) || nn::conv::takes_direct(p)) << c.what;
+        // Integers up to 4 are exact in bf16 and their sums of products exact in float32.
+        const auto x = small_integers(p.n * p.c * p.h * p.w, 130 + variant, -4.0f, 4.0f);
+        const auto w = small_integers(p.k * p.crs, 131 + variant, -4.0f, 4.0f);
+        const auto b = small_integers(p.k, 132 + variant, -8.0f, 8.0f);
+        const auto want = reference(p, x, w, b.data());
+        const auto got = packed_forward(c.d, true, x, w, b.data(), p.n);
+        EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), static_cast<int64_t>(want.size()), 0.0f, 1e-6f, c.what));
+        std::vector<float> unpacked(want.size(), -7.0f);
+        ASSERT_EQ(nn_conv2d_forward_bf16(&c.d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, unpacked.data()), NN_OK)
+            << nn_last_error();
+        EXPECT_EQ(0, std::memcmp(unpacked.data(), got.data(), got.size() * 4)) << c.what;
+        ++variant;
+    }
+}
+
+TEST(Bf16Im2col, RandomOperandsWithinTheBf16BoundAndRounded) {
+    int variant = 0;
+    for (const auto& c : kIm2colCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 140 + variant);
+        const auto w = nn_test::random_vector(p.k * p.crs, 141 + variant);
+        const auto b = nn_test::random_vector(p.k, 142 + variant);
+        const auto got = packed_forward(c.d, true, x, w, b.data(), p.n);
+        const auto f32 = packed_forward(c.d, false, x, w, b.data(), p.n);
+        const auto want = reference(p, x, w, b.data());
+        const auto scale = reference(p, abs_of(x), abs_of(w), nullptr);
+        double differ = 0.0;
+        for (size_t i = 0; i < want.size(); ++i) {
+            // Two roundings of 2^-9 each per product, float32 sums: 2^-7 of the scale.
+            ASSERT_LE(std::fabs(static_cast<double>(got[i]) - want[i]), 0.0078125 * scale[i] + 1e-5) << c.what << " at " << i;
+            differ = std::max(differ, std::fabs(static_cast<double>(got[i]) - f32[i]) / (scale[i] + 1e-6));
+        }
+        EXPECT_GT(differ, 1e-4) << c.what << ": the bf16 pack gave the float32 result";
+        ++variant;
+    }
+}
+
+TEST(Bf16Im2col, OneAndTwoThreadsGiveTheSameBits) {
+    for (const auto& c : kIm2colCases) {
+        const auto p = nn::conv::validate(c.d);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 150), w = nn_test::random_vector(p.k * p.crs, 151);
+        const auto b = nn_test::random_vector(p.k, 152);
+        std::vector<float> one, two;
+        {
+            nn_test::ThreadScope t(1);
+            one = packed_forward(c.d, true, x, w, b.data(), p.n);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            two = packed_forward(c.d, true, x, w, b.data(), p.n);
+        }
+        EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * 4)) << c.what;
+    }
+}
+
+TEST(Bf16Im2col, PackedResidualAndActivationAfterTheProducts) {
+    const auto& c = kIm2colCases[2];
+    const auto p = nn::conv::validate(c.d);
+    const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 160), w = nn_test::random_vector(p.k * p.crs, 161);
+    const auto b = nn_test::random_vector(p.k, 162);
+    const auto res = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 163);
+    const auto plain = packed_forward(c.d, true, x, w, b.data(), p.n);
+    nn_conv2d_packed* pk = nullptr;
+    ASSERT_EQ(nn_conv2d_pack_bf16(&c.d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
+    std::vector<float> y(plain.size()), fused(plain.size());
+    ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), res.data(), NN_UNARY_RELU, 0.0f, y.data()), NN_OK);
+    ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), nullptr, NN_UNARY_SIGMOID, 0.0f, fused.data()), NN_OK);
+    nn_conv2d_packed_destroy(pk);
+    for (size_t i = 0; i < y.size(); ++i) {
+        ASSERT_EQ(y[i], std::max(0.0f, plain[i] + res[i])) << "at " << i;
+        ASSERT_NEAR(fused[i], 1.0f / (1.0f + std::exp(-plain[i])), 1e-6f) << "at " << i;
+    }
 }

@@ -37,7 +37,7 @@ TEST(Dw3x3, ActiveTableMatchesReferenceAndDefinition) {
     int variant = 0;
     for (int64_t stride : {1, 2})
         for (int64_t h : {1, 2, 5, 14})
-            for (int64_t w : {1, 2, 3, 7, 15, 16, 17, 31, 33, 56, 70}) {
+            for (int64_t w : {1, 2, 3, 7, 15, 16, 17, 31, 33, 56, 70, 112, 113}) {
                 const int64_t oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
                 const auto x = nn_test::random_vector(h * w, 20 + variant), wt = nn_test::random_vector(9, 21 + variant);
                 const auto res = nn_test::random_vector(oh * ow, 22 + variant);
@@ -120,6 +120,36 @@ TEST(Conv2dPacked, MatchesReferenceForAnyBatchWithResidualAndActivation) {
                                         " act=" + std::to_string(act) + (with_res ? " residual" : "");
                 EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f, ctx));
             }
+        nn_conv2d_packed_destroy(pk);
+    }
+}
+
+// ReLU6 runs in the GEMM micro-kernel's epilogue on 1x1 layers (MobileNet's expansions): inputs
+// scaled so that outputs fall below 0, inside [0, 6] and above 6, and a NaN that must stay NaN.
+TEST(Conv2dPacked, PointwiseReLU6InTheMicroKernelEpilogue) {
+    const nn_conv2d_desc shapes[] = {{2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                                     {1, 64, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                                     {1, 16, 13, 11, 37, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}};
+    int variant = 0;
+    for (const auto& d : shapes) {
+        const auto p = nn::conv::validate(d);
+        const auto w = nn_test::random_vector(p.k * p.crs, 80 + variant), b = nn_test::random_vector(p.k, 81 + variant);
+        auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 82 + variant++);
+        for (auto& v : x) v *= 8.0f;
+        x[5] = std::nanf("");  // column 5 of every output channel of image 0 is NaN
+        nn_conv2d_packed* pk = nullptr;
+        ASSERT_EQ(nn_conv2d_pack(&d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
+        const int64_t ys = p.n * p.k * p.oh * p.ow;
+        std::vector<float> y(static_cast<size_t>(ys), -7.0f);
+        ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), nullptr, NN_UNARY_RELU6, 0.0f, y.data()), NN_OK)
+            << nn_last_error();
+        const auto want = reference(p, x, w, b.data(), nullptr, NN_UNARY_RELU6, 0.0f);
+        int64_t low = 0, high = 0;
+        for (float v : want) low += v == 0.0f, high += v == 6.0f;
+        EXPECT_GT(low, 0);
+        EXPECT_GT(high, 0);
+        EXPECT_TRUE(std::isnan(y[5])) << nn_test::describe(d);
+        EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f, nn_test::describe(d) + " relu6"));
         nn_conv2d_packed_destroy(pk);
     }
 }

@@ -24,6 +24,7 @@ __attribute__((noinline)) __m256 apply_act(int act, __m256 x) {
         case activation::sigmoid: return vecmath::sigmoid<V>(x);
         case activation::tanh: return vecmath::tanh<V>(x);
         case activation::gelu: return vecmath::gelu<V>(x);
+        case activation::relu6: return vecmath::relu6<V>(x);
         default: return x;
     }
 }

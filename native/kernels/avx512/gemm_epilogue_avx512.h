@@ -20,6 +20,7 @@ __attribute__((noinline)) __m512 apply_act(int act, __m512 x) {
         case activation::sigmoid: return vecmath::sigmoid<nn::simd::V512>(x);
         case activation::tanh: return vecmath::tanh<nn::simd::V512>(x);
         case activation::gelu: return vecmath::gelu<nn::simd::V512>(x);
+        case activation::relu6: return vecmath::relu6<nn::simd::V512>(x);
         default: return x;
     }
 }

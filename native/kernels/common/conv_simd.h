@@ -187,15 +187,19 @@ void dw_forward(const float* xp, int64_t wp, const float* w, float bias, const g
 // The depthwise 3x3 kernel (conv.h, dw3x3_args). Each input row is copied once into a ring of
 // zero-bordered rows (pitch dw3x3_pitch), so every output vector is nine plain (stride 1) or
 // even-lane (stride 2) loads with no edge cases; rows above and below the plane point at a row
-// of zeros. Two vectors of outputs per step keep two FMA chains in flight; the last, partial
-// vector is computed in full (the ring's slack is zero).
-template <class V>
-void dw3x3(const dw3x3_args& a) {
+// of zeros. The stride, the residual and the activation (none, ReLU6, or any other through
+// apply<V>) are template parameters, so the row loop has no branches and the nine weights stay
+// in registers; each output vector sums its three kernel rows in separate registers, so two
+// vectors keep six short FMA chains in flight. The last, partial vector is computed in full (the
+// ring's slack is zero).
+enum class dw_act { none, relu6, other };
+
+template <class V, int ST, bool RES, dw_act ACT>
+void dw3x3_plane(const dw3x3_args& a) {
     using R = typename V::reg;
-    using nn::eltwise::simd_impl::apply;
     using nn::eltwise::simd_impl::load_n;
     using nn::eltwise::simd_impl::store_n;
-    const int64_t rp = dw3x3_pitch(a.w), st = a.stride;
+    const int64_t rp = dw3x3_pitch(a.w);
     float* zero = a.rows + 4 * rp;
     std::memset(a.rows, 0, sizeof(float) * static_cast<size_t>(5 * rp));
     int64_t held[4] = {-1, -1, -1, -1};  // the input row each ring slot holds
@@ -208,46 +212,47 @@ void dw3x3(const dw3x3_args& a) {
         }
         return slot;
     };
-    R wv[9];
-    for (int t = 0; t < 9; ++t) wv[t] = V::set1(a.wt[t]);
+    const R w0 = V::set1(a.wt[0]), w1 = V::set1(a.wt[1]), w2 = V::set1(a.wt[2]);
+    const R w3 = V::set1(a.wt[3]), w4 = V::set1(a.wt[4]), w5 = V::set1(a.wt[5]);
+    const R w6 = V::set1(a.wt[6]), w7 = V::set1(a.wt[7]), w8 = V::set1(a.wt[8]);
     const R vb = V::set1(a.bias), va = V::set1(a.alpha);
-    const auto act = static_cast<nn_unary_op>(a.act);
-    // Output vector at column o of padded rows r0..r2 (column c of the input is c + 1 there).
+    const auto op = static_cast<nn_unary_op>(a.act);
+    const auto tap = [](const float* p) {
+        if constexpr (ST == 1) return V::load(p);
+        else return V::load_even(p);
+    };
+    // The output vector at column o of padded rows r0..r2 (column c of the input is c + 1 there).
     const auto taps = [&](const float* r0, const float* r1, const float* r2, int64_t o) {
-        R acc = vb;
-        const float* rr[3] = {r0, r1, r2};
-        for (int i = 0; i < 3; ++i) {
-            const float* p = rr[i] + o * st;
-            if (st == 1) {
-                acc = V::fmadd(wv[i * 3], V::load(p), acc);
-                acc = V::fmadd(wv[i * 3 + 1], V::load(p + 1), acc);
-                acc = V::fmadd(wv[i * 3 + 2], V::load(p + 2), acc);
-            } else {
-                acc = V::fmadd(wv[i * 3], V::load_even(p), acc);
-                acc = V::fmadd(wv[i * 3 + 1], V::load_even(p + 1), acc);
-                acc = V::fmadd(wv[i * 3 + 2], V::load_even(p + 2), acc);
-            }
-        }
-        return acc;
+        const float *p0 = r0 + o * ST, *p1 = r1 + o * ST, *p2 = r2 + o * ST;
+        R top = V::fmadd(w0, tap(p0), vb);
+        R mid = V::mul(w3, tap(p1));
+        R bot = V::mul(w6, tap(p2));
+        top = V::fmadd(w1, tap(p0 + 1), top);
+        mid = V::fmadd(w4, tap(p1 + 1), mid);
+        bot = V::fmadd(w7, tap(p2 + 1), bot);
+        top = V::fmadd(w2, tap(p0 + 2), top);
+        mid = V::fmadd(w5, tap(p1 + 2), mid);
+        bot = V::fmadd(w8, tap(p2 + 2), bot);
+        return V::add(V::add(top, mid), bot);
     };
     const auto finish = [&](R acc, const float* res, int count) {
-        if (res) acc = V::add(acc, load_n<V>(res, count));
-        if (act == NN_UNARY_IDENTITY) return acc;
-        // MobileNet's activation in registers; apply<V> is too large to inline, a call per vector.
-        if (act == NN_UNARY_RELU6) return nn::eltwise::simd_impl::relu6<V>(acc);
-        return apply<V>(act, acc, va);
+        if constexpr (RES) acc = V::add(acc, load_n<V>(res, count));
+        if constexpr (ACT == dw_act::relu6) return vecmath::relu6<V>(acc);
+        // apply<V> is too large to inline: a call per vector, for activations MobileNet lacks.
+        else if constexpr (ACT == dw_act::other) return nn::eltwise::simd_impl::apply<V>(op, acc, va);
+        else return acc;
     };
     for (int64_t oh = 0; oh < a.oh; ++oh) {
-        const float* r0 = row(oh * st - 1);
-        const float* r1 = row(oh * st);
-        const float* r2 = row(oh * st + 1);
+        const float* r0 = row(oh * ST - 1);
+        const float* r1 = row(oh * ST);
+        const float* r2 = row(oh * ST + 1);
         float* y = a.y + oh * a.ow;
-        const float* res = a.res ? a.res + oh * a.ow : nullptr;
+        const float* res = RES ? a.res + oh * a.ow : y;  // not read without a residual
         int64_t o = 0;
         for (; o + 2 * V::width <= a.ow; o += 2 * V::width) {
             const R u0 = taps(r0, r1, r2, o), u1 = taps(r0, r1, r2, o + V::width);
-            V::store(y + o, finish(u0, res ? res + o : nullptr, V::width));
-            V::store(y + o + V::width, finish(u1, res ? res + o + V::width : nullptr, V::width));
+            V::store(y + o, finish(u0, res + o, V::width));
+            V::store(y + o + V::width, finish(u1, res + o + V::width, V::width));
         }
         // The last, partial vector: on every row but the plane's last its spare lanes fall on the
         // next row's first outputs (and residuals), which are read in range and rewritten when
@@ -255,12 +260,25 @@ void dw3x3(const dw3x3_args& a) {
         for (; o < a.ow; o += V::width) {
             const int n = static_cast<int>(std::min<int64_t>(V::width, a.ow - o));
             if (o + V::width <= (a.oh - oh) * a.ow) {
-                V::store(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, V::width));
+                V::store(y + o, finish(taps(r0, r1, r2, o), res + o, V::width));
             } else {
-                store_n<V>(y + o, finish(taps(r0, r1, r2, o), res ? res + o : nullptr, n), n);
+                store_n<V>(y + o, finish(taps(r0, r1, r2, o), res + o, n), n);
             }
         }
     }
+}
+
+template <class V, int ST, bool RES>
+void dw3x3_act(const dw3x3_args& a) {
+    if (a.act == NN_UNARY_IDENTITY) return dw3x3_plane<V, ST, RES, dw_act::none>(a);
+    if (a.act == NN_UNARY_RELU6) return dw3x3_plane<V, ST, RES, dw_act::relu6>(a);
+    dw3x3_plane<V, ST, RES, dw_act::other>(a);
+}
+
+template <class V>
+void dw3x3(const dw3x3_args& a) {
+    if (a.stride == 1) return a.res ? dw3x3_act<V, 1, true>(a) : dw3x3_act<V, 1, false>(a);
+    a.res ? dw3x3_act<V, 2, true>(a) : dw3x3_act<V, 2, false>(a);
 }
 
 template <class V>

@@ -40,13 +40,7 @@ inline void store_n(float* p, typename V::reg v, int count) {
     std::memcpy(p, tmp, sizeof(float) * static_cast<size_t>(count));
 }
 
-// min(max(x, 0), 6), NaN kept.
-template <class V>
-inline typename V::reg relu6(typename V::reg x) {
-    auto r = V::select(V::gt(x, V::zero()), x, V::zero());
-    r = V::select(V::gt(r, V::set1(6.0f)), V::set1(6.0f), r);
-    return V::select(V::is_nan(x), x, r);
-}
+using vecmath::relu6;  // min(max(x, 0), 6), NaN kept
 
 // log(1 + e^x) without threshold, as max(x, 0) + log1p(e^-|x|); log1p(u) = log(w)·u / (w − 1)
 // with w = 1 + u keeps the relative accuracy of a tiny u (the far negative tail).

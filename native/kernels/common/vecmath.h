@@ -138,6 +138,14 @@ inline typename V::reg erfc(typename V::reg z) {
     return V::select(V::lt(z, V::zero()), V::sub(V::set1(2.0f), r), r);
 }
 
+// relu6(x) = min(max(x, 0), 6), NaN kept.
+template <class V>
+inline typename V::reg relu6(typename V::reg x) {
+    auto r = V::select(V::gt(x, V::zero()), x, V::zero());
+    r = V::select(V::gt(r, V::set1(6.0f)), V::set1(6.0f), r);
+    return V::select(V::is_nan(x), x, r);
+}
+
 // gelu(x) = x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2)): accurate in relative terms for both tails.
 template <class V>
 inline typename V::reg gelu(typename V::reg x) {

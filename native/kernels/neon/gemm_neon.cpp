@@ -31,6 +31,7 @@ __attribute__((noinline)) float32x4_t apply_act(int act, float32x4_t x) {
         case activation::sigmoid: return vecmath::sigmoid<V>(x);
         case activation::tanh: return vecmath::tanh<V>(x);
         case activation::gelu: return vecmath::gelu<V>(x);
+        case activation::relu6: return vecmath::relu6<V>(x);
         default: return x;
     }
 }

@@ -57,8 +57,14 @@ const kernels* avx512_bf16_kernels() noexcept;
 // B rounded to bf16 and packed once. With a bf16 micro-kernel: K blocks of kcb (even) rows, each
 // holding ceil(n / nr) panels of pairs (block pc at data + pc * npad, panel j at + j * kce * nr,
 // kce = the block's length rounded up to even). Otherwise the rounded B packed for the SGEMM.
+// The packing is split over the thread pool (whole panels per thread; bitwise the same for any
+// thread count). `storage`: owned allocates the packed data (a layer's weights, kept); call_scratch
+// packs into the calling thread's scratch::bf16_pack_b, valid until that thread packs again, so a
+// B that changes every call (training's products) costs no allocation and no page faults.
 struct packed_b {
-    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb);
+    enum class storage { owned, call_scratch };
+    packed_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb, storage where = storage::owned,
+             int max_threads = 0);
     ~packed_b();
     packed_b(const packed_b&) = delete;
     packed_b& operator=(const packed_b&) = delete;
@@ -67,7 +73,29 @@ struct packed_b {
     int64_t kcb = 0, npad = 0;
     const kernels* kt = nullptr;
     uint16_t* data = nullptr;
+    bool owns_data = false;
     std::unique_ptr<gemm::packed_b> f32;
+};
+
+// A rounded to bf16 and packed once into caller-owned storage (a convolution's weights, shared by
+// every band of a call, or kept in a layer's pack), K blocked as packed_b for the same k. With a
+// bf16 micro-kernel: block pc at pair data + (pc / 2) * mpad, micro-panel i (rows [i * mr, ...)) at
+// + i * kpb * mr (kpb = the block's pairs), laid out as kernels::pack_a writes. Otherwise the
+// rounded op(A), dense m x k floats, for the float32 SGEMM.
+struct packed_a {
+    // Floats of storage the layout needs for an m x k operand with the active table.
+    static int64_t storage_floats(int64_t m, int64_t k);
+    // The layout over storage (storage_floats(m, k) floats), packed already or by pack().
+    packed_a(int64_t m, int64_t k, float* storage);
+    // Rounds and packs op(A) (m x k; lda as for nn_sgemm) into the storage.
+    void pack(bool trans_a, const float* a, int64_t lda);
+
+    int64_t m, k;
+    int64_t kcb = 0, mpad = 0;
+    const kernels* kt = nullptr;
+    float* data = nullptr;
+    // Row offsets a call may start at: multiples of the micro-tile (1 without bf16 products).
+    int64_t row_align() const { return kt->tile ? kt->mr : 1; }
 };
 
 // C = act(alpha * bf16(op(A)) * B + beta * C + bias). No argument validation (the API layer does).
@@ -75,6 +103,12 @@ void gemm_packed(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, con
                  const packed_b& pb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
+
+// C (m x n) = act(A[rows [a_row0, a_row0 + m)] * bf16(op(B)) + bias) (alpha 1, beta 0): A packed
+// once, B rounded and packed during the call into this thread's scratch. a_row0 is a multiple of
+// pa.row_align(). Bitwise equal to gemm on the same operands.
+void gemm_packed_a(const packed_a& pa, int64_t a_row0, int64_t m, bool trans_b, int64_t n, const float* b,
+                   int64_t ldb, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
 
 // True when this process multiplies in bf16 (the active table has a micro-kernel).
 bool native_products() noexcept;

@@ -44,15 +44,16 @@ inline constexpr int64_t kMaxWeightChunks = 8;
 int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks);
 
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
-// bf16: shapes on the Winograd path take bf16 products (conv_winograd.h), the others float32;
-// backward_data's Winograd case is the flipped-weights forward.
+// bf16: shapes on the Winograd path (conv_winograd.h) and on the im2col GEMM path
+// (conv_gemm_bf16.h) take bf16 products, the direct and depthwise ones float32; backward_data
+// takes them where it is the flipped-weights forward.
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y, bool bf16 = false);
 void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16 = false);
 
 // A layer's weights prepared once for inference (nn_conv2d_pack): the algorithm forward() would
 // pick for the shape, its weights already in that algorithm's layout, and the bias. bf16
 // (nn_conv2d_pack_bf16): the algorithms with bf16 products take them (Winograd, see
-// conv_winograd.h); the others run in float32.
+// conv_winograd.h; the im2col GEMM, which keeps the float32 weights); the others run in float32.
 struct packed_conv {
     enum class algo { dw3x3, depthwise, winograd, direct, gemm };
     shape p;

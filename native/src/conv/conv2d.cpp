@@ -17,6 +17,7 @@
 #include "conv/band_gemm.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
+#include "conv/conv_gemm_bf16.h"
 #include "conv/conv_winograd.h"
 #include "conv/prefetch.h"
 #include "runtime/thread_scratch.h"
@@ -214,8 +215,8 @@ void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t co
 
 // The implicit GEMM on weights gemm_pack_weights laid out: im2col of a band of output rows (or the
 // input itself for 1x1) straight into B's panels. y = act(conv + bias + residual): bias and the
-// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU) in its epilogue, a residual or any
-// other nn_unary_op on each task's band right after (residual may be null).
+// micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU, ReLU6) in its epilogue, a residual
+// or any other nn_unary_op on each task's band right after (residual may be null).
 void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
                          int act, float alpha, float* y) {
     const auto& kt = active();
@@ -228,7 +229,7 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const int64_t mp = padded_rows(K, p.kg);
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
-    const bool in_kernel = res == nullptr && act <= NN_UNARY_GELU;
+    const bool in_kernel = res == nullptr && (act <= NN_UNARY_GELU || act == NN_UNARY_RELU6);
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
@@ -282,6 +283,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         return winograd_forward(p, x, w, bias, act, y);
     }
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
+    if (bf16) return gemm_forward_bf16(p, x, w, bias, act, y);          // conv_gemm_bf16.h
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
     gemm_pack_weights(p, w, apack);
@@ -313,6 +315,9 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
+    } else if (bf16) {
+        pc.bf16 = true;
+        packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
     } else {
         packed(algo::gemm, gemm_weights_size(p), gemm_pack_weights);
     }
@@ -327,7 +332,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     const float* w = pc.w.data();
     const float* bias = pc.bias.empty() ? nullptr : pc.bias.data();
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
-    if (pc.a == algo::gemm) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
+    if (pc.a == algo::gemm && !pc.bf16) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
     // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
     // before it. Otherwise the residual (or another activation) is one pass afterwards.
@@ -340,7 +345,8 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
             else winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
             break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
-        default: break;  // dw3x3 and gemm returned above
+        case algo::gemm: gemm_forward_packed_bf16(p, x, w, bias, kact, y); break;  // bf16 (float32 returned above)
+        default: break;  // dw3x3 returned above
     }
     if (!in_kernel) residual_activation(residual, act, alpha, p.n * p.k * p.oh * p.ow, y);
 }

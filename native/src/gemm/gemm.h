@@ -7,7 +7,9 @@
 namespace nn::gemm {
 
 enum class bias_mode : int { none = 0, per_row = 1 /* bias[M] */, per_col = 2 /* bias[N] */ };
-enum class activation : int { none = 0, relu = 1, sigmoid = 2, tanh = 3, gelu = 4 };
+// The values are nn_unary_op's. The C ABI's GEMM entry points take the first five; relu6 is for
+// the convolution's own GEMM (MobileNet's 1x1 layers), so it needs no second pass over C.
+enum class activation : int { none = 0, relu = 1, sigmoid = 2, tanh = 3, gelu = 4, relu6 = 14 };
 
 // Applied to each tile of C while it is in cache, after alpha/beta.
 struct epilogue {

@@ -57,13 +57,25 @@ public static class GemmBench
         return z ^ (z >> 31);
     }
 
+    /// <summary>Default cap on one timed batch (ms); `--batch-ms` changes it.</summary>
+    public const int DefaultBatchMs = 250;
+
+    /// <summary>Throws CliInputException unless <paramref name="batchMs"/> is in [1, 60000].</summary>
+    public static void CheckBatchMs(int batchMs)
+    {
+        if (batchMs < 1 || batchMs > 60_000) throw new CliInputException($"--batch-ms must be in [1, 60000]. Received: {batchMs}");
+    }
+
     /// <summary>
     /// Runs every shape and reports ms and GFLOP/s, timed as the OpenBLAS/oneDNN anchor times them
-    /// (<see cref="BenchTimer.BestBatchMs"/>). bf16 (suite "gemm_bf16") packs B once outside
-    /// the timing, as a layer's weights are, and times the product with A rounded in the call.
+    /// (<see cref="BenchTimer.BestBatchMs"/>, batches capped at <paramref name="batchMs"/>, after a
+    /// warm-up of twice that). bf16 (suite "gemm_bf16") packs B once outside the timing, as a
+    /// layer's weights are, and times the product with A rounded in the call.
     /// </summary>
-    public static void Run(BenchContext ctx, IReadOnlyList<(int M, int N, int K)> shapes, Precision precision = Precision.Float32)
+    public static void Run(BenchContext ctx, IReadOnlyList<(int M, int N, int K)> shapes, Precision precision = Precision.Float32,
+                           int batchMs = DefaultBatchMs)
     {
+        CheckBatchMs(batchMs);
         foreach (var (m, n, k) in shapes)
         {
             var rnd = new Random(42);
@@ -72,7 +84,7 @@ public static class GemmBench
             Action body = packed is null
                 ? () => Multiply(ctx, m, n, k, a, b, c)
                 : () => ctx.Kernels.GemmPacked(false, m, n, k, 1f, a, k, packed, 0f, c, n);
-            double ms = BenchTimer.BestBatchMs(body, 2.0 * m * n * k);
+            double ms = BenchTimer.BestBatchMs(body, 2.0 * m * n * k, warmupMs: 2.0 * batchMs, maxBatchMs: batchMs);
             double gflops = 2.0 * m * n * k / (ms * 1e6);
             ctx.Report(packed is null ? "gemm" : "gemm_bf16", $"{m}x{n}x{k}", new Dictionary<string, double> { ["ms"] = ms, ["gflops"] = gflops });
         }

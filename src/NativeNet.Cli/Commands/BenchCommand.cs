@@ -20,6 +20,11 @@ public static class BenchCommand
         var sweep = new Option<int?>("--sweep") { Description = "N shapes with M, N, K log-uniform in [1, 4096] and M·N·K <= 2^31 (instead of --shape)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the --sweep shapes (default 1)", DefaultValueFactory = _ => 1UL };
         var listOnly = new Option<bool>("--list") { Description = "Print the shapes (MxNxK, one a line) without running them" };
+        var batchMs = new Option<int>("--batch-ms")
+        {
+            Description = "Cap on each of the 7 timed batches, in ms (the warm-up is twice it); eng/bench/sgemm_libs takes the same cap (default 250)",
+            DefaultValueFactory = _ => GemmBench.DefaultBatchMs,
+        };
         var gemmPrecision = CommonOptions.Precision("fp32 (SGEMM, B as given) or bf16 (B rounded and packed once, as a layer's weights; A rounded per call)");
         var gemm = new Command("gemm", "SGEMM C = A·B, FLOPs = 2MNK");
         gemm.Options.Add(shapes);
@@ -27,8 +32,10 @@ public static class BenchCommand
         gemm.Options.Add(sweep);
         gemm.Options.Add(seed);
         gemm.Options.Add(listOnly);
+        gemm.Options.Add(batchMs);
         gemm.SetAction(p =>
         {
+            GemmBench.CheckBatchMs(p.GetValue(batchMs));
             var given = p.GetValue(shapes) is { Length: > 0 } s ? s.Select(GemmBench.ParseShape).ToList() : null;
             if (given != null && p.GetValue(sweep) != null) throw new CliInputException("--shape and --sweep exclude each other; give one of them.");
             var list = given ?? (p.GetValue(sweep) is { } count ? GemmBench.Sweep(count, p.GetValue(seed)) : GemmBench.DefaultShapes.ToList());
@@ -38,7 +45,7 @@ public static class BenchCommand
                 return 0;
             }
             var precision = CommonOptions.ParsePrecision(p.GetValue(gemmPrecision));
-            GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list, precision);
+            GemmBench.Run(new BenchContext(stdout, p.GetValue(json)), list, precision, p.GetValue(batchMs));
             return 0;
         });
         cmd.Subcommands.Add(gemm);

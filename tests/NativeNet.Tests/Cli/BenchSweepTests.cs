@@ -45,6 +45,16 @@ public class BenchSweepTests
         Assert.Contains("--sweep", r.StdErr + r.StdOut);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("60001")]
+    public void BadBatchMsIsExitCode2NamingTheOption(string value)
+    {
+        var r = CliRun.Run("bench", "gemm", "--sweep", "3", "--batch-ms", value, "--list");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--batch-ms", r.StdErr + r.StdOut);
+    }
+
     [Fact]
     public void ShapeAndSweepTogetherIsExitCode2()
     {

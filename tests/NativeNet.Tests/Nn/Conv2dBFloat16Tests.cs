@@ -5,9 +5,9 @@ namespace NativeNet.Tests.Nn;
 
 /// <summary>
 /// Conv2d after ToPrecision(BFloat16) on the native backend: inference on packed weights, and the
-/// training forward and data gradient, take bf16 products where the geometry runs on Winograd
-/// (within a bf16 bound of float32, and not equal to it); the weight gradient and other geometries
-/// stay float32, and a change of precision repacks. Runs on bf16 products with
+/// training forward and data gradient, take bf16 products where the geometry runs on Winograd or
+/// the im2col GEMM (within a bf16 bound of float32, and not equal to it); the weight gradient and
+/// the direct and depthwise geometries stay float32, and a change of precision repacks. Runs on bf16 products with
 /// the avx512_bf16 table and on the rounding fallback below it (NATIVENET_MAX_ISA=avx512).
 /// </summary>
 public class Conv2dBFloat16Tests
@@ -29,13 +29,17 @@ public class Conv2dBFloat16Tests
     }
 
     [Theory]
-    [InlineData(16, 24, 12, 1)]  // Winograd
-    [InlineData(9, 20, 11, 1)]   // Winograd, an odd number of input channels
-    [InlineData(32, 16, 9, 2)]   // Winograd, groups
-    public void WinogradLayersTakeBf16ProductsWithinTheBound(int cin, int cout, int size, int groups)
+    [InlineData(16, 24, 3, 1, 1, 12, 1)]  // Winograd
+    [InlineData(9, 20, 3, 1, 1, 11, 1)]   // Winograd, an odd number of input channels
+    [InlineData(32, 16, 3, 1, 1, 9, 2)]   // Winograd, groups
+    [InlineData(3, 16, 7, 2, 3, 20, 1)]   // im2col GEMM: ResNet's 7x7 stride-2 stem
+    [InlineData(6, 10, 3, 2, 1, 11, 2)]   // im2col GEMM: strided, groups
+    [InlineData(24, 40, 1, 1, 0, 11, 1)]  // im2col GEMM: pointwise (the input is the operand)
+    public void WinogradAndIm2colLayersTakeBf16ProductsWithinTheBound(int cin, int cout, int kernel, int stride, int padding,
+                                                                      int size, int groups)
     {
         using var _ = Backends.Use("native");
-        using var conv = new Conv2d(cin, cout, 3, 1, 1, groups: groups, generator: new Generator(7));
+        using var conv = new Conv2d(cin, cout, kernel, stride, padding, groups: groups, generator: new Generator(7));
         using var x = Tensor.Normal(new[] { 2, cin, size, size }, generator: new Generator(8));
         using var noGrad = global::NativeNet.Autograd.NoGrad();
         var fp32 = Float32Reference(x, conv);
@@ -107,8 +111,6 @@ public class Conv2dBFloat16Tests
 
     [Theory]
     [InlineData(4, 6, 5, 1, 2)]   // direct 5x5
-    [InlineData(24, 40, 1, 1, 0)] // pointwise GEMM
-    [InlineData(6, 10, 3, 2, 1)]  // strided im2col GEMM
     public void OtherLayersStayFloat32(int cin, int cout, int kernel, int stride, int padding)
     {
         using var _ = Backends.Use("native");
