@@ -484,6 +484,7 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx, b
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx, bf16);
     if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
+    if (bf16) return gemm_backward_data_bf16(p, dy, w, dx);  // conv_gemm_bf16.h
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
