@@ -3,7 +3,7 @@
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
 //                   --panel-b-in-place-bytes=N --dot-max-n=N --rank-k-max-k=N
-//                   --rank-k-skinny-max-k=N --rank-k-per-thread=N --clock=cpu] [MxNxK ...]
+//                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
@@ -68,8 +68,9 @@ int main(int argc, char** argv) {
         else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
         else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
-        else if (opt("rank-k-skinny-max-k")) tune.rank_k_skinny_max_k = v;
+        else if (opt("rank-k-narrow-max-k")) tune.rank_k_narrow_max_k = v;
         else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;
+        else if (opt("strip-max-rows")) tune.strip_max_rows = v;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());

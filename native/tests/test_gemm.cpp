@@ -310,7 +310,7 @@ std::vector<float> check_threads_and_packing(const Case& c) {
 // (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
 TEST(Gemm, SkinnyNRowGroups) {
     nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
-    dot_only.rank_k_max_k = dot_only.rank_k_skinny_max_k = 0;
+    dot_only.rank_k_max_k = dot_only.rank_k_narrow_max_k = 0;
     TuningScope scope(dot_only);
     uint32_t seed = 7000;
     for (int64_t m : {1, 7, 16, 17, 37, 3000})
@@ -433,7 +433,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_major_max_rows = v.panel_rows;
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
         t.dot_max_n = v.dot_n;
-        t.rank_k_max_k = t.rank_k_skinny_max_k = v.rank_k;
+        t.rank_k_max_k = t.rank_k_narrow_max_k = v.rank_k;
         t.rank_k_elems_per_thread = v.rank_k_elems;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
@@ -475,8 +475,8 @@ TEST(Gemm, SmallKRankK) {
     nn::gemm::tuning on, off;
     on.rank_k_max_k = nn::gemm::kRankKMaxK;
     on.rank_k_elems_per_thread = 256;  // 2 threads on all but the smallest shapes
-    on.rank_k_skinny_max_k = nn::gemm::kRankKMaxK;
-    off.rank_k_max_k = off.rank_k_skinny_max_k = 0;
+    on.rank_k_narrow_max_k = nn::gemm::kRankKMaxK;
+    off.rank_k_max_k = off.rank_k_narrow_max_k = 0;
     off.dot_max_n = 0;
     uint32_t seed = 9000;
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
@@ -492,6 +492,51 @@ TEST(Gemm, SmallKRankK) {
                     c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
                     c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
                     c.bias = static_cast<nn_bias_mode>((m + n + k) % 3);
+                    c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
+                    c.pad = tr % 2;
+                    c.offset = (n + tr) % 2;
+                    c.seed = seed++;
+                    std::vector<float> tiles;
+                    {
+                        TuningScope scope(off);
+                        nn_test::ThreadScope ts(1);
+                        tiles = check_case(c);
+                    }
+                    TuningScope scope(on);
+                    const std::vector<float> one = check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
+                    ASSERT_EQ(0, std::memcmp(one.data(), tiles.data(), one.size() * sizeof(float))) << describe(c);
+                }
+}
+
+// Small M (the row-strip kernel): every row count it takes, column counts around its strips (24,
+// 12, 6, 3, 1 vectors on AVX-512; 12, 6, 3, 1 on AVX2) and the masked tail, K across a K block
+// boundary (later blocks accumulate onto C), every layout and epilogue, against the reference;
+// bitwise equal to the micro-tiles on the same inputs, to itself on 2 threads (column split) and
+// with pre-packed B (which runs on the tiles).
+TEST(Gemm, SmallMRowStrips) {
+    nn::gemm::tuning on, off;
+    on.strip_max_rows = nn::gemm::kStripMaxRows;
+    on.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
+    on.small_work = 0;
+    on.kc = 64;  // several K blocks at k = 130
+    on.rank_k_max_k = on.rank_k_narrow_max_k = 0;  // k = 1 and 9 on the strips too
+    off = on;
+    off.strip_max_rows = 0;
+    uint32_t seed = 11000;
+    for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
+        for (int64_t n : {5, 8, 23, 48, 100, 397})
+            for (int64_t k : {1, 9, 64, 130})
+                for (int tr = 0; tr < 4; ++tr) {
+                    Case c;
+                    c.ta = tr & 1;
+                    c.tb = false;  // transposed B is packed: the tiles' path
+                    c.m = m;
+                    c.n = n;
+                    c.k = k;
+                    c.alpha = tr == 1 ? -1.0f : tr == 3 ? 0.7f : 1.0f;
+                    c.beta = (tr + k) % 2 ? 1.3f : 0.0f;
+                    c.bias = static_cast<nn_bias_mode>((m + n + tr) % 3);
                     c.act = static_cast<nn_unary_op>((m + k + tr) % 5);
                     c.pad = tr % 2;
                     c.offset = (n + tr) % 2;

@@ -14,6 +14,7 @@
 
 #include "gemm/gemm_kernels.h"
 #include "gemm_mask.h"
+#include "gemm_row_epilogue.h"
 #include "simd.h"
 
 namespace nn::gemm {
@@ -29,14 +30,7 @@ constexpr int kRows = std::clamp((V::width == 16 ? 16 : 8) / K, 1, 4);
 template <class V, int K>
 constexpr int kVectors = std::clamp(std::min(8 / kRows<V, K>, ((V::width == 16 ? 32 : 16) - kRows<V, K> * K - 3) / kRows<V, K>), 1, 4);
 
-// The epilogue of one call, copied out of rank_k_args so nothing is reloaded after a store to C.
-// PLAIN: alpha only (beta == 0, no bias, no activation), the common case, without the tests.
-struct epi {
-    float alpha, beta;
-    const float* bias_row;
-    const float* bias_col;
-    int act;
-};
+using row_epilogue::epi;
 
 // Rows [i0, i0 + R) of C over columns [j0, j1). Each step takes NV vectors of columns (R * NV
 // accumulator chains), then single vectors; the last, partial vector is masked.
@@ -52,7 +46,6 @@ void row_group(const rank_k_args& d, const epi e, int64_t i0, int64_t j0, int64_
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
         for (int p = 0; p < K; ++p) a[r][p] = V::set1(d.a[(i0 + r) * d.a_rs + p * d.a_cs]);
-    const reg va = V::set1(e.alpha), vb = V::set1(e.beta);
     // NV vectors of columns from j; TAIL: one vector of `count` < W columns, masked.
     auto step = [&](int64_t j, int count, auto nv, auto tail) {
         constexpr int S = decltype(nv)::value;
@@ -71,18 +64,8 @@ void row_group(const rank_k_args& d, const epi e, int64_t i0, int64_t j0, int64_
             }
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r)
-            for (int v = 0; v < S; ++v) {
-                float* cp = c + r * ldc + j + v * W;
-                reg x = V::mul(acc[r][v], va);
-                if (!PLAIN) {
-                    if (e.beta != 0.0f) x = V::fmadd(vb, load(cp), x);
-                    if (e.bias_row) x = V::add(x, V::set1(e.bias_row[i0 + r]));
-                    if (e.bias_col) x = V::add(x, load(e.bias_col + j + v * W));
-                    if (e.act != 0) x = act(e.act, x);
-                }
-                if (TAIL) mask_impl::store_first<V>(cp, x, count);
-                else V::store(cp, x);
-            }
+            for (int v = 0; v < S; ++v)
+                row_epilogue::finish<V, PLAIN, TAIL>(c + r * ldc + j + v * W, acc[r][v], e, i0 + r, j + v * W, count, act);
     };
     using one = std::integral_constant<int, 1>;
     int64_t j = j0;
@@ -91,9 +74,46 @@ void row_group(const rank_k_args& d, const epi e, int64_t i0, int64_t j0, int64_
     if (j < j1) step(j, static_cast<int>(j1 - j), one{}, std::true_type{});
 }
 
+// N within one vector (n <= W): B's k rows stay in registers for the whole call, and kNarrowRows
+// rows share them, each with one accumulator: per row k FMAs on broadcast A and one store (the
+// row groups above would reload B and preload A's broadcasts for every two rows).
+template <class V>
+constexpr int kNarrowRows = V::width == 16 ? 8 : 4;
+
+template <class V, int K, int R, bool PLAIN, bool TAIL, class Act>
+__attribute__((always_inline)) inline void narrow_group(const rank_k_args& d, const epi& e, const typename V::reg (&b)[K],
+                                                        int64_t i0, Act& act) {
+    using reg = typename V::reg;
+    reg acc[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) acc[r] = V::zero();
+#pragma GCC unroll 8
+    for (int p = 0; p < K; ++p)
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) acc[r] = V::fmadd(V::set1(d.a[(i0 + r) * d.a_rs + p * d.a_cs]), b[p], acc[r]);
+    const int count = static_cast<int>(d.n);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) row_epilogue::finish<V, PLAIN, TAIL>(d.c + (i0 + r) * d.ldc, acc[r], e, i0 + r, 0, count, act);
+}
+
+template <class V, int K, bool PLAIN, bool TAIL, class Act>
+void narrow_rows(const rank_k_args& d, const epi& e, Act& act) {
+    using reg = typename V::reg;
+    constexpr int R = kNarrowRows<V>;
+    const int count = static_cast<int>(d.n);
+    reg b[K];
+#pragma GCC unroll 8
+    for (int p = 0; p < K; ++p) b[p] = TAIL ? mask_impl::load_first<V>(d.b + p * d.b_rs, count) : V::load(d.b + p * d.b_rs);
+    int64_t i = 0;
+    for (; i + R <= d.m; i += R) narrow_group<V, K, R, PLAIN, TAIL>(d, e, b, i, act);
+    for (; i < d.m; ++i) narrow_group<V, K, 1, PLAIN, TAIL>(d, e, b, i, act);
+}
+
 template <class V, int K, bool PLAIN, class Act>
 void all_rows(const rank_k_args& d, const epi& e, Act& act) {
     constexpr int R = kRows<V, K>, NV = kVectors<V, K>, W = V::width;
+    if (d.n < W) return narrow_rows<V, K, PLAIN, true>(d, e, act);
+    if (d.n == W) return narrow_rows<V, K, PLAIN, false>(d, e, act);
     // Column blocks whose k rows of B take at most 32 KiB, so B stays in L1 across the rows.
     constexpr int64_t NB = std::max<int64_t>(NV * W, 8192 / K / (NV * W) * (NV * W));
     for (int64_t jb = 0; jb < d.n; jb += NB) {
@@ -107,7 +127,7 @@ void all_rows(const rank_k_args& d, const epi& e, Act& act) {
 template <class V, int K, class Act>
 void all_rows(const rank_k_args& d, Act& act) {
     const epi e{d.alpha, d.beta, d.bias_row, d.bias_col, d.act};
-    if (e.beta == 0.0f && !e.bias_row && !e.bias_col && e.act == 0) all_rows<V, K, true>(d, e, act);
+    if (e.plain()) all_rows<V, K, true>(d, e, act);
     else all_rows<V, K, false>(d, e, act);
 }
 

@@ -137,6 +137,7 @@ struct neon_variants {
 
 }  // namespace
 
-NN_GEMM_ISA_TABLE(neon, neon_variants, /*kc=*/256, /*nc=*/384, /*dot=*/nullptr, /*rank_k=*/nullptr)
+NN_GEMM_ISA_TABLE(neon, neon_variants, /*kc=*/256, /*nc=*/384, /*dot=*/nullptr, /*rank_k=*/nullptr,
+                  /*row_strip=*/nullptr)
 
 }  // namespace nn::gemm

@@ -10,6 +10,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -306,19 +307,24 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 // threaded calls of one shape agree (and every path's order of operations per element is the
 // micro-kernel's, so the choice never changes a bit of C):
 //   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
-//   k <= 4 (k <= 8 if n is 3 or 4)    rank-k update streaming C once (gemm_rank_k.h)
+//   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
+//   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
 //   otherwise                         packed micro-tiles (run_block)
-// (Zen 5, 1 thread: at k = 5..8 the rank-k update is 1.3-2x the dot products on 3 and 4 columns,
-// 160x3x5, 3000x4x6, 2870x3x8, but 0.85x on 1 and 2, and slower than the tiles on wider N.)
-enum class path { tiles, rank_k, dot };
+// (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
+// B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
+// 2000x16x6, 417x16x7; on wider N the tiles were faster.)
+enum class path { tiles, rank_k, dot, strip };
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
     const bool dot = K.dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1;
-    const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, dot && pr.n >= 3 ? g_tuning.rank_k_skinny_max_k : g_tuning.rank_k_max_k);
+    const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
+    if (K.row_strip != nullptr && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows) && pr.prepacked == nullptr &&
+        pr.b_cs == 1 && pr.kcb <= INT32_MAX)
+        return path::strip;
     return path::tiles;
 }
 
@@ -368,6 +374,15 @@ void run_dot(const problem& pr, int threads) {
     parallel_run(threads, [&](int tid, int nt) { rows(pr.m * tid / nt, pr.m * (tid + 1) / nt); });
 }
 
+// Threads' shares of n columns: equal ranges of whole 16-column vectors (AVX-512's width, two of
+// AVX2's), so no vector of C is split between threads.
+void column_range(int64_t n, int tid, int nt, int64_t& n0, int64_t& n1) {
+    constexpr int64_t kColumnUnit = 16;
+    const int64_t units = ceil_div(n, kColumnUnit);
+    n0 = std::min(n, units * tid / nt * kColumnUnit);
+    n1 = std::min(n, units * (tid + 1) / nt * kColumnUnit);
+}
+
 // Row-major B (k <= 8 rows) is read in place; transposed or pre-packed B is first gathered into
 // k rows of n (k * n floats, once per call). Threads take equal row ranges, or equal column
 // ranges of whole 16-column vectors when there are too few rows to share.
@@ -405,14 +420,53 @@ void run_rank_k(const problem& pr, int threads) {
         block(0, pr.m, 0, pr.n);
         return;
     }
-    constexpr int64_t kColumnUnit = 16;
     parallel_run(threads, [&](int tid, int nt) {
         if (pr.m >= 4 * nt) {
             block(pr.m * tid / nt, pr.m * (tid + 1) / nt, 0, pr.n);
         } else {
-            const int64_t units = ceil_div(pr.n, kColumnUnit);
-            block(0, pr.m, std::min(pr.n, units * tid / nt * kColumnUnit), std::min(pr.n, units * (tid + 1) / nt * kColumnUnit));
+            int64_t n0, n1;
+            column_range(pr.n, tid, nt, n0, n1);
+            block(0, pr.m, n0, n1);
         }
+    });
+}
+
+// A few rows against row-major B read in place, one K block at a time with the tiles' K blocking
+// and beta handling (later blocks accumulate onto C), so the bits are the tiles'. Threads take
+// equal column ranges; each walks its own K blocks (columns are independent).
+void run_strip(const problem& pr, int threads) {
+    auto columns = [&](int64_t n0, int64_t n1) {
+        if (n0 >= n1) return;
+        rank_k_args d{};
+        d.m = pr.m;
+        d.n = n1 - n0;
+        d.a_rs = pr.a_rs;
+        d.a_cs = pr.a_cs;
+        d.b_rs = pr.b_rs;
+        d.c = pr.c + n0;
+        d.ldc = pr.ldc;
+        d.alpha = pr.alpha;
+        for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
+            const int64_t kc = std::min(pr.kcb, pr.k - pc);
+            const bool last = pc + kc == pr.k;
+            d.k = static_cast<int>(kc);
+            d.a = pr.a + pc * pr.a_cs;
+            d.b = pr.b + pc * pr.b_rs + n0;
+            d.beta = pc == 0 ? pr.beta : 1.0f;
+            d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias : nullptr;
+            d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + n0 : nullptr;
+            d.act = last ? static_cast<int>(pr.ep.act) : 0;
+            pr.kt->row_strip(d);
+        }
+    };
+    if (threads <= 1) {
+        columns(0, pr.n);
+        return;
+    }
+    parallel_run(threads, [&](int tid, int nt) {
+        int64_t n0, n1;
+        column_range(pr.n, tid, nt, n0, n1);
+        columns(n0, n1);
     });
 }
 
@@ -443,6 +497,7 @@ void run(problem& pr, int max_threads) {
     switch (p) {
         case path::rank_k: run_rank_k(pr, want); break;
         case path::dot: run_dot(pr, want); break;
+        case path::strip: run_strip(pr, want); break;
         case path::tiles: run_tiles(pr, want); break;
     }
 }

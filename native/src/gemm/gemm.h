@@ -53,11 +53,16 @@ struct tuning {
                                          // thread: 1.5-2x the tiles at k = 3 (3517x663x3,
                                          // 363x1819x3, 2281x5x3); at k = 6..8 the tiles were faster
                                          // (1478x762x6, 417x16x7, 2394x1795x8)
-    int64_t rank_k_skinny_max_k = 8;     // ... and at or below this K where the dot products would
-                                         // run on 3 or 4 columns (at most kRankKMaxK)
+    int64_t rank_k_narrow_max_k = 8;     // ... and at or below this K where C's rows fit one
+                                         // vector, n <= NR / 2 (at most kRankKMaxK)
     int64_t rank_k_elems_per_thread = 1 << 18;  // elements of C per extra thread on that path
                                                 // (Zen 5, 2 threads under load: 512x256x4 lost
                                                 // 1.6x threaded, 3517x663x3 gained 1.6x)
+    int64_t strip_max_rows = 4;          // M at or below (at most kStripMaxRows), row-major B not
+                                         // pre-packed: row strips, B read in place
+                                         // (kernels/common/gemm_row_strip.h). Zen 5, 1 thread,
+                                         // AVX-512: 1.3-3.5x the tiles at 1x4096x512, 2x1641x4078,
+                                         // 3x777x300, 4x2000x700; 1.0-1.1x at 2x453x85, 4x211x2103
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
 };
 tuning& tuning_params() noexcept;

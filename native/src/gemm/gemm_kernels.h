@@ -71,6 +71,11 @@ struct rank_k_args {
     int act;
 };
 
+// Small-M product (kernels/common/gemm_row_strip.h): one K block (k steps, at most the driver's
+// K block) of C rows [0, m) x columns [0, n), m <= kStripMaxRows, with the same arguments as the
+// rank-k kernel: A read in place in any layout, row-major B read in place.
+constexpr int kStripMaxRows = 4;
+
 struct kernels {
     const char* isa;
     int mr, nr;      // micro-tile
@@ -85,6 +90,8 @@ struct kernels {
     void (*dot)(const dot_args& d) = nullptr;
     // Small-K rank-k kernel, or null (then small K runs on tiles).
     void (*rank_k)(const rank_k_args& d) = nullptr;
+    // Small-M row-strip kernel, or null (then small M runs on tiles).
+    void (*row_strip)(const rank_k_args& d) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)
