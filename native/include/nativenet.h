@@ -359,7 +359,10 @@ NN_API nn_status nn_conv2d_backward_weights(const nn_conv2d_desc* desc, const fl
 /** nn_conv2d_forward and nn_conv2d_backward_data with bf16 products (mixed-precision training):
  *  where the shape (for the data gradient: its flipped-weights forward, stride 1) takes the
  *  Winograd algorithm, the transformed weights and inputs are rounded to bf16 and the products
- *  summed in float32, as nn_conv2d_pack_bf16; other shapes compute exactly as the float32 calls. */
+ *  summed in float32, as nn_conv2d_pack_bf16; where it takes the im2col GEMM (strided, 1x1 and
+ *  other shapes without a direct kernel; for the data gradient also dcol = W^T dY), both GEMM
+ *  operands are rounded to bf16, sums in float32. Direct and depthwise shapes compute exactly as
+ *  the float32 calls. */
 NN_API nn_status nn_conv2d_forward_bf16(const nn_conv2d_desc* desc, const float* x, const float* weight,
                                         const float* bias, nn_unary_op activation, float* y);
 NN_API nn_status nn_conv2d_backward_data_bf16(const nn_conv2d_desc* desc, const float* dy, const float* weight,
@@ -381,9 +384,10 @@ NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight,
 
 /** nn_conv2d_pack for bf16 products (float32 in and out, as the bf16 GEMM): where the shape
  *  takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once
- *  here and each transformed input tile when it is formed, products and sums in float32 (on
- *  vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the rounded values). The other
- *  algorithms keep float32 products. */
+ *  here and each transformed input tile when it is formed; where it takes the im2col GEMM, the
+ *  weights are rounded and packed once here and the im2col columns rounded per call; products
+ *  and sums in float32 (on vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the
+ *  rounded values). The direct and depthwise algorithms keep float32 products. */
 NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* weight, const float* bias,
                                      nn_conv2d_packed** out);
 

@@ -215,28 +215,22 @@ TEST(Bf16Winograd, DataGradientTakesBf16Products) {
     EXPECT_GT(differ, 1e-4) << "the bf16 data gradient gave the float32 result";
 }
 
-TEST(Bf16Winograd, TrainingCallsOffWinogradAreFloat32) {
-    // Strided: the forward is on the im2col GEMM (bf16 products, Bf16Im2col below); the data
-    // gradient (dcol + col2im) stays float32.
-    const nn_conv2d_desc d{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2};
+TEST(Bf16Winograd, TrainingCallsOnDirectKernelsAreFloat32) {
+    // Stride 1, few channels: the direct kernels (forward and data gradient), float32 where the
+    // build has them; elsewhere the im2col path's bf16 products (Bf16Im2col below).
+    const nn_conv2d_desc d{2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1};
     const auto p = nn::conv::validate(d);
     const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 120), w = nn_test::random_vector(p.k * p.crs, 121);
     const auto dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 122);
-    std::vector<float> da(x.size()), db(x.size());
-    ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), da.data()), NN_OK);
-    ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), db.data()), NN_OK);
-    EXPECT_EQ(0, std::memcmp(da.data(), db.data(), da.size() * 4));
-    // Stride 1, few channels: the direct kernel, float32 where the build has it.
-    const nn_conv2d_desc dd{2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1};
-    const auto pd = nn::conv::validate(dd);
-    if (nn::conv::takes_direct(pd)) {
-        const auto xd = nn_test::random_vector(pd.n * pd.c * pd.h * pd.w, 123), wd = nn_test::random_vector(pd.k * pd.crs, 124);
-        std::vector<float> a(static_cast<size_t>(pd.n * pd.k * pd.oh * pd.ow)), b(a.size());
-        ASSERT_EQ(nn_conv2d_forward_bf16(&dd, xd.data(), wd.data(), nullptr, NN_UNARY_RELU, a.data()), NN_OK);
-        ASSERT_EQ(nn_conv2d_forward(&dd, xd.data(), wd.data(), nullptr, NN_UNARY_RELU, b.data()), NN_OK);
+    std::vector<float> a(dy.size()), b(dy.size()), da(x.size()), db(x.size());
+    if (nn::conv::takes_direct(p)) {
+        ASSERT_EQ(nn_conv2d_forward_bf16(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_RELU, b.data()), NN_OK);
         EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4));
+        ASSERT_EQ(nn_conv2d_backward_data_bf16(&d, dy.data(), w.data(), da.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), db.data()), NN_OK);
+        EXPECT_EQ(0, std::memcmp(da.data(), db.data(), da.size() * 4));
     }
-    std::vector<float> a(dy.size());
     EXPECT_EQ(nn_conv2d_forward_bf16(nullptr, x.data(), w.data(), nullptr, NN_UNARY_RELU, a.data()), NN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(nn_conv2d_backward_data_bf16(&d, nullptr, w.data(), da.data()), NN_ERR_INVALID_ARGUMENT);
 }
@@ -330,5 +324,44 @@ TEST(Bf16Im2col, PackedResidualAndActivationAfterTheProducts) {
     for (size_t i = 0; i < y.size(); ++i) {
         ASSERT_EQ(y[i], std::max(0.0f, plain[i] + res[i])) << "at " << i;
         ASSERT_NEAR(fused[i], 1.0f / (1.0f + std::exp(-plain[i])), 1e-6f) << "at " << i;
+    }
+}
+
+TEST(Bf16Im2col, DataGradientTakesBf16Products) {
+    int variant = 0;
+    for (const auto& c : kIm2colCases) {
+        const auto p = nn::conv::validate(c.d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow;
+        // Exact operands: the definition to float32 rounding.
+        {
+            const auto dy = small_integers(ys, 170 + variant, -4.0f, 4.0f);
+            const auto w = small_integers(p.k * p.crs, 171 + variant, -4.0f, 4.0f);
+            std::vector<float> got(static_cast<size_t>(xs), -7.0f), want(got.size());
+            ASSERT_EQ(nn_conv2d_backward_data_bf16(&c.d, dy.data(), w.data(), got.data()), NN_OK) << nn_last_error();
+            nn::conv::backward_data_ref(p, dy.data(), w.data(), want.data());
+            EXPECT_TRUE(nn_test::all_close(got.data(), want.data(), xs, 0.0f, 1e-6f, c.what));
+        }
+        // Random operands: within the bound of sum |w||dy|, rounded, and 1 and 2 threads alike.
+        const auto dy = nn_test::random_vector(ys, 172 + variant), w = nn_test::random_vector(p.k * p.crs, 173 + variant);
+        std::vector<float> got(static_cast<size_t>(xs)), two(got.size()), f32(got.size()), want(got.size()), scale(got.size());
+        {
+            nn_test::ThreadScope t(1);
+            ASSERT_EQ(nn_conv2d_backward_data_bf16(&c.d, dy.data(), w.data(), got.data()), NN_OK);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            ASSERT_EQ(nn_conv2d_backward_data_bf16(&c.d, dy.data(), w.data(), two.data()), NN_OK);
+        }
+        EXPECT_EQ(0, std::memcmp(got.data(), two.data(), got.size() * 4)) << c.what;
+        ASSERT_EQ(nn_conv2d_backward_data(&c.d, dy.data(), w.data(), f32.data()), NN_OK);
+        nn::conv::backward_data_ref(p, dy.data(), w.data(), want.data());
+        nn::conv::backward_data_ref(p, abs_of(dy).data(), abs_of(w).data(), scale.data());
+        double differ = 0.0;
+        for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_LE(std::fabs(static_cast<double>(got[i]) - want[i]), 0.0078125 * scale[i] + 1e-5) << c.what << " at " << i;
+            differ = std::max(differ, std::fabs(static_cast<double>(got[i]) - f32[i]) / (scale[i] + 1e-6));
+        }
+        EXPECT_GT(differ, 1e-4) << c.what << ": the bf16 data gradient gave the float32 result";
+        ++variant;
     }
 }

@@ -104,6 +104,32 @@ void max_forward_2x2(const float* x, const geom& g, float* y, int64_t* idx) {
     }
 }
 
+// The same windows at inference (no indices) on planes whose output rows hold at least one
+// vector: the taps come straight from the two input rows, as the even and odd columns of the same
+// 2 * width floats, and a row's last vector overlaps the one before it instead of running past
+// the row. No row copies and no tap codes; same taps, order and update rule as max_forward_2x2.
+// (diabetes_cnn's 112x112 planes: the copies were a third of the pooling's memory traffic.)
+template <class V>
+void max_forward_2x2_rows(const float* x, const geom& g, float* y) {
+    using R = typename V::reg;
+    const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
+    const int64_t last = g.ow - V::width;  // >= 0; the loads of column c end at 2c + 2 * width - 1 < w
+    for (int64_t r = 0; r < g.oh; ++r) {
+        const float* e = x + 2 * r * g.w;
+        const float* o = e + g.w;
+        float* yr = y + r * g.ow;
+        for (int64_t c = 0;; c += V::width) {
+            c = std::min(c, last);
+            R best = V::load_even(e + 2 * c);
+            best = take(best, V::load_odd(e + 2 * c));
+            best = take(best, V::load_even(o + 2 * c));
+            best = take(best, V::load_odd(o + 2 * c));
+            V::store(yr + c, best);
+            if (c == last) break;
+        }
+    }
+}
+
 // Inference pooling (no indices), stride 1 or 2: each tap row is copied once into a row with
 // -inf borders and slack, so every output, edges and the partial last vector included, is the
 // same vector loop. A -inf tap never replaces a maximum (nor a NaN), so visiting the padding
@@ -159,7 +185,8 @@ void max_forward_values(const float* x, const geom& g, float* y) {
 template <class V>
 void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
     using R = typename V::reg;
-    if (is_2x2_stride_2(g)) return max_forward_2x2<V>(x, g, y, idx);
+    if (is_2x2_stride_2(g))
+        return !idx && g.ow >= V::width ? max_forward_2x2_rows<V>(x, g, y) : max_forward_2x2<V>(x, g, y, idx);
     if (!idx && takes_values_path<V>(g)) return max_forward_values<V>(x, g, y);
     int64_t lo = 0, hi = 0;
     // Indices ride in float lanes: exact below 2^24.

@@ -78,6 +78,12 @@ struct V256 {
         __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));  // a0 a2 b0 b2 | a4 a6 b4 b6
         return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
     }
+    // p[1], p[3], ..., p[15]: the odd elements of the same 16 floats.
+    static reg load_odd(const float* p) {
+        __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+        __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));  // a1 a3 b1 b3 | a5 a7 b5 b7
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
     // Horizontal sum / max of the 8 lanes (max: NaN lanes are not propagated).
     static float reduce_add(reg v) {
         __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -152,6 +158,11 @@ struct V512 {
     // p[0], p[2], ..., p[30]: the even elements of 32 floats (stride-2 windows).
     static reg load_even(const float* p) {
         const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
+    }
+    // p[1], p[3], ..., p[31]: the odd elements of the same 32 floats.
+    static reg load_odd(const float* p) {
+        const __m512i idx = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
         return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
     }
     static float reduce_add(reg v) { return _mm512_reduce_add_ps(v); }

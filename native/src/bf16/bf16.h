@@ -106,7 +106,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 // C (m x n) = act(A[rows [a_row0, a_row0 + m)] * bf16(op(B)) + bias) (alpha 1, beta 0): A packed
 // once, B rounded and packed during the call into this thread's scratch. a_row0 is a multiple of
-// pa.row_align(). Bitwise equal to gemm on the same operands.
+// pa.row_align(). With bf16 products, bitwise equal to gemm on the same operands (without, the
+// same rounded operands on the float32 SGEMM, whose path may differ in summation order).
 void gemm_packed_a(const packed_a& pa, int64_t a_row0, int64_t m, bool trans_b, int64_t n, const float* b,
                    int64_t ldb, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
 

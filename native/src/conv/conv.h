@@ -46,7 +46,7 @@ int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks);
 // The exported operations on a validated shape (src/conv/conv2d.cpp).
 // bf16: shapes on the Winograd path (conv_winograd.h) and on the im2col GEMM path
 // (conv_gemm_bf16.h) take bf16 products, the direct and depthwise ones float32; backward_data
-// takes them where it is the flipped-weights forward.
+// takes them where it is the flipped-weights forward or the dcol + col2im GEMM.
 void forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y, bool bf16 = false);
 void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16 = false);
 

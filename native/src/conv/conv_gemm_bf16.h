@@ -21,5 +21,8 @@ void gemm_forward_bf16(const shape& p, const float* x, const float* w, const flo
 int64_t gemm_weights_size_bf16(const shape& p);
 void gemm_pack_weights_bf16(const shape& p, const float* w, float* wpk);
 void gemm_forward_packed_bf16(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
+// The data gradient on the same path: dcol = W_g^T * dY per band with bf16 products (W^T rounded
+// and packed once per call), then col2im (float32 sums); for 1x1 stride 1, dcol is dx.
+void gemm_backward_data_bf16(const shape& p, const float* dy, const float* w, float* dx);
 
 }  // namespace nn::conv
