@@ -32,6 +32,10 @@ const nn_conv2d_desc kWinograd[] = {
     make(4, 32, 12, 6, 20, 1, 1, 1, 1, 2),  // groups (16 channels a group), ow = 6: 3 tiles a row
     make(1, 24, 64, 40, 9, 1, 1, 1, 1),    // several tasks per image, k = 8 + 1
     make(16, 8, 6, 6, 8, 1, 1, 1, 1),      // many tiny images: every task spans several
+    // The products with xi outermost (V of one GEMM tile at every xi past the L2 budget: 272
+    // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
+    make(4, 272, 19, 19, 20, 1, 1, 1, 1),  // 400 tiles: two tile blocks, odd planes, k % 8 = 4
+    make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
 };
 
 double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }

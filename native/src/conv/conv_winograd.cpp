@@ -191,9 +191,98 @@ struct operands {
     const bf16::kernels* pairs;
 };
 
+// The kmr bias values of output channels [k0, k0 + mr) with zeros past mr (kmr <= 8 in every
+// table), or null without bias: M[5]'s start, since M[5] enters every output of a tile once.
+const float* bias_block(const float* bias, int64_t k0, int mr, float (&out)[64]) {
+    if (!bias) return nullptr;
+    std::fill(out, out + 64, 0.0f);
+    std::copy(bias + k0, bias + k0 + mr, out);
+    return out;
+}
+
+// Whether the products run with the 16 xi outermost (forward_xi_outer): when the V of one GEMM
+// tile at every xi (16 x cg x nt floats) outgrows the L2 budget, as in ResNet's 256- and
+// 512-channel stages on AVX-512 (1.5 MB a GEMM tile at 512), the tile-by-tile order of
+// forward_packed re-reads that V from L3 for every block of output channels.
+bool xi_outer(const shape& p, const winograd::kernels& K) { return 16 * p.cg * K.nt > active().block.winograd_v; }
+
+// The forward with xi outermost, float32 operands. First, tasks of 16 input channels transform
+// every tile of the batch into one V that the next pass shares (the caller's scratch). Then each
+// task (group, block of tiles, chunk of output-channel blocks) walks xi: V[xi] of its tiles
+// (cg x block floats, plan_of's L2 budget) stays in L2 while U[xi] of its channel blocks streams
+// through once for all its tiles; the products of every (channel block, GEMM tile) are kept, and
+// the output transforms follow. Each product is the same kernel call over the same channels and
+// tiles as in forward_packed's order: the same bits, for any thread count.
+void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
+                      int act, float* y, const float* residual) {
+    plan q = plan_of(p, K, p.cg);
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow, hw = p.h * p.w;
+    const int64_t total = p.n * q.th * q.tw, whole = (total + K.nt - 1) / K.nt * K.nt;
+    q.vs = whole + K.lanes + 16;  // one row of V holds every tile of the batch
+    const int64_t vxi = odd_lines(p.cg * q.vs), vgrp = 16 * vxi;
+    const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
+    float* v = thread_scratch(scratch::conv_transformed, p.groups * vgrp);
+    constexpr int64_t kTaskChannels = 16;
+    const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels;
+    parallel_tasks(p.groups * vtasks, [&](int64_t task) {
+        const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
+        shape ps = p;
+        ps.cg = c1 - c0;
+        float* xp = thread_scratch(scratch::conv_task_input, ps.cg * q.cstride);
+        float* vc = v + grp * vgrp + c0 * q.vs;
+        // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
+        for (int64_t t0 = 0; t0 < total; t0 += q.block)
+            transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(total, t0 + q.block), xp, vc + t0, vxi);
+        // The GEMM reads whole tiles: the lanes past the last tile read zeros.
+        for (int64_t xi = 0; xi < 16; ++xi)
+            for (int64_t c = 0; c < ps.cg; ++c)
+                std::fill(vc + xi * vxi + c * q.vs + total, vc + xi * vxi + c * q.vs + whole, 0.0f);
+    });
+    const int64_t blocks = q.tasks, mtile = 16 * kmr * K.nt;  // products of one (channel block, GEMM tile)
+    const int64_t chunks = channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
+    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+    parallel_tasks(p.groups * blocks * chunks, [&](int64_t tc) {
+        const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+        if (kb0 >= kb1) return;
+        const int64_t grp = task / blocks, t0 = task % blocks * q.block, t1 = std::min(total, t0 + q.block);
+        const int64_t gemms = (t1 - t0 + K.nt - 1) / K.nt;
+        float* m = thread_scratch(scratch::conv_partials, (kb1 - kb0) * gemms * mtile);
+        const float* vb = v + grp * vgrp + t0;
+        const float* ug = u + grp * ugrp;
+        alignas(64) float bblock[64];
+        for (int64_t xi = 0; xi < 16; ++xi)
+            for (int64_t kb = kb0; kb < kb1; ++kb) {
+                const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+                const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
+                for (int64_t g = 0; g < gemms; ++g)
+                    K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
+                           m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+            }
+        winograd_out o{};
+        o.img_stride = p.k * ohw;
+        o.ch_stride = ohw;
+        o.th = q.th;
+        o.tw = q.tw;
+        o.oh = p.oh;
+        o.ow = p.ow;
+        o.act = act;
+        for (int64_t kb = kb0; kb < kb1; ++kb) {
+            o.y = y + (grp * p.kg + kb * kmr) * ohw;
+            o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
+            o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+            for (int64_t g = 0; g < gemms; ++g) {
+                o.t0 = t0 + g * K.nt;
+                o.np = std::min<int64_t>(K.nt, t1 - o.t0);
+                K.output(m + ((kb - kb0) * gemms + g) * mtile, o);
+            }
+        }
+    });
+}
+
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                     const float* residual, operands ops) {
     const winograd::kernels& K = *winograd::available();
+    if (!ops.round && !ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual);
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
@@ -244,10 +333,8 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
             o.y = y + (grp * p.kg + kb * kmr) * ohw;
             o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
             o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-            // The block's bias, kmr values (zeros past mr; kmr <= 8 in every table), as M[5]'s start.
-            alignas(64) float bblock[64] = {};
-            if (bias)
-                for (int r = 0; r < o.mr; ++r) bblock[r] = bias[grp * p.kg + kb * kmr + r];
+            alignas(64) float bblock[64];
+            const float* bb = bias_block(bias, grp * p.kg + kb * kmr, o.mr, bblock);
             const float* ub = u + grp * ugrp + kb * urows * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
                 out.clear();
@@ -262,7 +349,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     out.issue(per_xi);
                     next.issue(next_xi);
-                    const float* init = xi == 5 && bias ? bblock : nullptr;
+                    const float* init = xi == 5 ? bb : nullptr;
                     if (ops.pairs)
                         ops.pairs->winograd_gemm(reinterpret_cast<const uint32_t*>(ub + xi * uxi), v2 + xi * vxi2 + tc, q.vs,
                                                  urows, init, m + xi * kmr * K.nt);
