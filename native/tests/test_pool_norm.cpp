@@ -65,10 +65,11 @@ void check_max(const nn_pool2d_desc& d, bool with_nans) {
     ASSERT_EQ(nn_max_pool2d_backward(&d, dy.data(), idx.data(), dx.data()), NN_OK) << nn_last_error();
     nn::pool::max_backward_ref(p, dy.data(), ridx.data(), rdx.data());
     EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 0, 0, "max backward " + describe(d)));
-    // Without indices the values are the same.
+    // Without indices the values are the same, bit for bit (-0 or +0 from the first maximum).
     std::vector<float> y2(ys);
     ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y2.data(), nullptr), NN_OK);
     EXPECT_TRUE(nn_test::all_close(y2.data(), ry.data(), ys, 0, 0, "max forward no idx " + describe(d)));
+    EXPECT_EQ(std::memcmp(y2.data(), ry.data(), sizeof(float) * static_cast<size_t>(ys)), 0) << "bits, no idx " << describe(d);
 }
 
 }  // namespace

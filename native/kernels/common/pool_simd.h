@@ -182,11 +182,57 @@ void max_forward_values(const float* x, const geom& g, float* y) {
     }
 }
 
+// Inference pooling whose windows overlap vertically (stride_h < kernel_h: ResNet's 3x3/2 stem
+// pooling reads each input row for one or two output rows): the maximum of each input row over
+// every output column's taps is computed once into a row of hmax (the rows of max_forward_values,
+// -inf borders), then each output row folds the hmax rows of its tap rows. The same update rule
+// in two steps gives the same bits as the one-step scan: with a NaN in the window both keep the
+// last NaN in row-major order (the last row holding one, and that row's last), otherwise the
+// first maximum in row-major order (a row's first, then the first row reaching it), which decides
+// between -0 and +0.
+constexpr int64_t kMaxSeparableFloats = int64_t{1} << 18;  // hmax of a whole plane, in L2
+template <class V>
+bool takes_separable_path(const geom& g) {
+    return g.sh < g.kh && takes_values_path<V>(g) && g.h <= kMaxSeparableFloats / value_rows_of<V>(g).outs;
+}
+
+template <class V>
+void max_forward_separable(const float* x, const geom& g, float* y) {
+    using R = typename V::reg;
+    const value_rows vr = value_rows_of<V>(g);
+    const float ninf = -std::numeric_limits<float>::infinity();
+    const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
+    float* row = nn::thread_scratch(nn::scratch::pool_row, static_cast<size_t>(vr.padded + vr.outs * (g.h + 1)));
+    float* out = row + vr.padded;      // one output row, whole vectors
+    float* hmax = out + vr.outs;       // hmax[ih * outs + o]: input row ih's maximum over output column o's taps
+    std::fill(row, row + vr.padded, ninf);
+    const int64_t copy = std::min(g.w, vr.padded - g.pw);
+    int64_t done = 0;  // input rows whose hmax is formed (tap rows only grow with oh)
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t h0 = oh * g.sh - g.ph, h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.h);
+        for (; done < h1; ++done) {
+            std::memcpy(row + g.pw, x + done * g.w, sizeof(float) * static_cast<size_t>(copy));
+            for (int64_t o = 0; o < vr.outs; o += V::width) {
+                R b = V::set1(ninf);
+                for (int64_t j = 0; j < g.kw; ++j) b = take(b, load_s<V>(row + o * g.sw + j * g.dw, g.sw));
+                V::store(hmax + done * vr.outs + o, b);
+            }
+        }
+        for (int64_t o = 0; o < vr.outs; o += V::width) {
+            R b = V::set1(ninf);
+            for (int64_t ih = first_tap(h0, g.dh); ih < h1; ih = next_tap(ih, h1, g.dh)) b = take(b, V::load(hmax + ih * vr.outs + o));
+            V::store(out + o, b);
+        }
+        std::memcpy(y + oh * g.ow, out, sizeof(float) * static_cast<size_t>(g.ow));
+    }
+}
+
 template <class V>
 void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
     using R = typename V::reg;
     if (is_2x2_stride_2(g))
         return !idx && g.ow >= V::width ? max_forward_2x2_rows<V>(x, g, y) : max_forward_2x2<V>(x, g, y, idx);
+    if (!idx && takes_separable_path<V>(g)) return max_forward_separable<V>(x, g, y);
     if (!idx && takes_values_path<V>(g)) return max_forward_values<V>(x, g, y);
     int64_t lo = 0, hi = 0;
     // Indices ride in float lanes: exact below 2^24.
