@@ -34,11 +34,20 @@ const nn_conv2d_desc kWinograd[] = {
     make(16, 8, 6, 6, 8, 1, 1, 1, 1),      // many tiny images: every task spans several
     // The products with xi outermost (V of one GEMM tile at every xi past the L2 budget: 272
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
-    make(4, 272, 19, 19, 20, 1, 1, 1, 1),  // 400 tiles: two tile blocks, odd planes, k % 8 = 4
+    make(6, 272, 15, 15, 12, 1, 1, 1, 1),  // 384 tiles: two tile blocks, odd planes, k % 8 = 4
     make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
 };
 
 double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }
+
+// Absolute tolerance against the double-precision reference: 2e-5, or 2e-6 of the largest |want|
+// where the reduction is long enough (272 channels: outputs near 50) that an output close to zero
+// carries an absolute rounding error of the terms' scale, not of its own.
+float atol_for(const std::vector<float>& want) {
+    float scale = 0.0f;
+    for (float v : want) scale = std::max(scale, std::fabs(v));
+    return std::max(2e-5f, 2e-6f * scale);
+}
 
 // |got - want| per element, and the largest |want| (the error's scale).
 std::vector<double> errors(const std::vector<float>& got, const std::vector<float>& want) {
@@ -87,17 +96,17 @@ TEST(ConvWinograd, MatchesReferenceInsideGuards) {
             ASSERT_EQ(buf[static_cast<size_t>(i)], 123.0f) << ctx;
             ASSERT_EQ(buf[static_cast<size_t>(guard + ys + i)], 123.0f) << ctx;
         }
-        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
+        EXPECT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, atol_for(ry), "forward " + ctx));
         // No bias.
         std::vector<float> y(ys);
         ASSERT_EQ(nn_conv2d_forward(&d, x.data(), w.data(), nullptr, NN_UNARY_IDENTITY, y.data()), NN_OK) << nn_last_error();
         nn::conv::forward_ref(p, x.data(), w.data(), nullptr, 0, ry.data());
-        EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, 2e-5f, "forward, no bias " + ctx));
+        EXPECT_TRUE(nn_test::all_close(y.data(), ry.data(), ys, 1e-4f, atol_for(ry), "forward, no bias " + ctx));
         // Backward data: the flipped-weights forward (padding 2 - p) runs on the same path.
         std::vector<float> dx(xs, -7.0f), rdx(xs);
         ASSERT_EQ(nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()), NN_OK) << nn_last_error();
         nn::conv::backward_data_ref(p, dy.data(), w.data(), rdx.data());
-        EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, 2e-5f, "backward_data " + ctx));
+        EXPECT_TRUE(nn_test::all_close(dx.data(), rdx.data(), xs, 1e-4f, atol_for(rdx), "backward_data " + ctx));
     }
 }
 
