@@ -13,7 +13,10 @@
 // so a task's block of tiles is a whole number of GEMM tiles whatever the plane size; a task pads
 // the input rows its tiles read (per image it touches), transforms them into V (in L2), then per
 // block of kmr output channels and nt tiles runs the 16 GEMMs into a small M buffer and the output
-// transform straight into y. Fixed task blocks and sum order: any thread count gives the same bits.
+// transform straight into y. Layers with many input channels (V of one GEMM tile past the L2
+// budget) transform every tile first and then run the products with xi outermost, the same kernel
+// calls in another order (conv_winograd.cpp, forward_xi_outer).
+// Fixed task blocks and sum order: any thread count gives the same bits.
 //
 // Numerics: the transforms add rounding steps, so results differ from the direct kernel by a few
 // ulps of the largest terms (the tests bound it against the double-precision reference).
