@@ -34,7 +34,7 @@ const nn_conv2d_desc kWinograd[] = {
     make(16, 8, 6, 6, 8, 1, 1, 1, 1),      // many tiny images: every task spans several
     // The products with xi outermost (V of one GEMM tile at every xi past the L2 budget: 272
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
-    make(6, 272, 15, 15, 12, 1, 1, 1, 1),  // 384 tiles: two tile blocks, odd planes, k % 8 = 4
+    make(16, 272, 15, 15, 9, 1, 1, 1, 1),  // 1024 tiles: two passes of tile blocks, odd planes, k = 8 + 1
     make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
 };
 

@@ -206,77 +206,86 @@ const float* bias_block(const float* bias, int64_t k0, int mr, float (&out)[64])
 // forward_packed re-reads that V from L3 for every block of output channels.
 bool xi_outer(const shape& p, const winograd::kernels& K) { return 16 * p.cg * K.nt > active().block.winograd_v; }
 
-// The forward with xi outermost, float32 operands. First, tasks of 16 input channels transform
-// every tile of the batch into one V that the next pass shares (the caller's scratch). Then each
-// task (group, block of tiles, chunk of output-channel blocks) walks xi: V[xi] of its tiles
-// (cg x block floats, plan_of's L2 budget) stays in L2 while U[xi] of its channel blocks streams
-// through once for all its tiles; the products of every (channel block, GEMM tile) are kept, and
-// the output transforms follow. Each product is the same kernel call over the same channels and
-// tiles as in forward_packed's order: the same bits, for any thread count.
+// Most floats of V forward_xi_outer holds at once: larger batches run in passes over ranges of
+// whole tile blocks (V grows with the batch; ResNet-18's stages at batch 8 take about 1.7M).
+constexpr int64_t kMaxSharedV = int64_t{1} << 22;
+
+// The forward with xi outermost, float32 operands, over the batch's tiles in ranges of whole tile
+// blocks. First, tasks of 16 input channels transform every tile of the range into one V that the
+// next pass shares (the caller's scratch). Then each task (group, block of tiles, chunk of
+// output-channel blocks) walks xi: V[xi] of its tiles (cg x block floats, plan_of's L2 budget)
+// stays in L2 while U[xi] of its channel blocks streams through once for all its tiles; the
+// products of every (channel block, GEMM tile) are kept, and the output transforms follow. GEMM
+// tiles start at multiples of nt as in forward_packed's order, and each product is the same kernel
+// call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
                       int act, float* y, const float* residual) {
     plan q = plan_of(p, K, p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow, hw = p.h * p.w;
-    const int64_t total = p.n * q.th * q.tw, whole = (total + K.nt - 1) / K.nt * K.nt;
-    q.vs = whole + K.lanes + 16;  // one row of V holds every tile of the batch
+    const int64_t total = p.n * q.th * q.tw;
+    const int64_t range = std::max<int64_t>(1, kMaxSharedV / (16 * p.cg) / q.block) * q.block;  // tiles a pass
+    q.vs = std::min(range, (total + K.nt - 1) / K.nt * K.nt) + K.lanes + 16;  // a row of V: a pass's tiles
     const int64_t vxi = odd_lines(p.cg * q.vs), vgrp = 16 * vxi;
     const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
     float* v = thread_scratch(scratch::conv_transformed, p.groups * vgrp);
     constexpr int64_t kTaskChannels = 16;
-    const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels;
-    parallel_tasks(p.groups * vtasks, [&](int64_t task) {
-        const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
-        shape ps = p;
-        ps.cg = c1 - c0;
-        float* xp = thread_scratch(scratch::conv_task_input, ps.cg * q.cstride);
-        float* vc = v + grp * vgrp + c0 * q.vs;
-        // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
-        for (int64_t t0 = 0; t0 < total; t0 += q.block)
-            transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(total, t0 + q.block), xp, vc + t0, vxi);
-        // The GEMM reads whole tiles: the lanes past the last tile read zeros.
-        for (int64_t xi = 0; xi < 16; ++xi)
-            for (int64_t c = 0; c < ps.cg; ++c)
-                std::fill(vc + xi * vxi + c * q.vs + total, vc + xi * vxi + c * q.vs + whole, 0.0f);
-    });
-    const int64_t blocks = q.tasks, mtile = 16 * kmr * K.nt;  // products of one (channel block, GEMM tile)
-    const int64_t chunks = channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
-    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
-    parallel_tasks(p.groups * blocks * chunks, [&](int64_t tc) {
-        const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
-        if (kb0 >= kb1) return;
-        const int64_t grp = task / blocks, t0 = task % blocks * q.block, t1 = std::min(total, t0 + q.block);
-        const int64_t gemms = (t1 - t0 + K.nt - 1) / K.nt;
-        float* m = thread_scratch(scratch::conv_partials, (kb1 - kb0) * gemms * mtile);
-        const float* vb = v + grp * vgrp + t0;
-        const float* ug = u + grp * ugrp;
-        alignas(64) float bblock[64];
-        for (int64_t xi = 0; xi < 16; ++xi)
+    const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels, mtile = 16 * kmr * K.nt;
+    for (int64_t r0 = 0; r0 < total; r0 += range) {
+        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.nt - 1) / K.nt * K.nt;
+        parallel_tasks(p.groups * vtasks, [&](int64_t task) {
+            const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
+            shape ps = p;
+            ps.cg = c1 - c0;
+            float* xp = thread_scratch(scratch::conv_task_input, ps.cg * q.cstride);
+            float* vc = v + grp * vgrp + c0 * q.vs;
+            // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
+            for (int64_t t0 = r0; t0 < r1; t0 += q.block)
+                transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
+            // The GEMM reads whole tiles: the lanes past the last tile read zeros.
+            for (int64_t xi = 0; xi < 16; ++xi)
+                for (int64_t c = 0; c < ps.cg; ++c)
+                    std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
+        });
+        const int64_t blocks = (r1 - r0 + q.block - 1) / q.block;
+        const int64_t chunks = channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
+        const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+        parallel_tasks(p.groups * blocks * chunks, [&](int64_t tc) {
+            const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+            if (kb0 >= kb1) return;
+            const int64_t grp = task / blocks, t0 = r0 + task % blocks * q.block, t1 = std::min(r1, t0 + q.block);
+            const int64_t gemms = (t1 - t0 + K.nt - 1) / K.nt;
+            float* m = thread_scratch(scratch::conv_partials, (kb1 - kb0) * gemms * mtile);  // products
+            const float* vb = v + grp * vgrp + (t0 - r0);
+            const float* ug = u + grp * ugrp;
+            alignas(64) float bblock[64];
+            for (int64_t xi = 0; xi < 16; ++xi)
+                for (int64_t kb = kb0; kb < kb1; ++kb) {
+                    const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+                    const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
+                    for (int64_t g = 0; g < gemms; ++g)
+                        K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
+                               m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+                }
+            winograd_out o{};
+            o.img_stride = p.k * ohw;
+            o.ch_stride = ohw;
+            o.th = q.th;
+            o.tw = q.tw;
+            o.oh = p.oh;
+            o.ow = p.ow;
+            o.act = act;
             for (int64_t kb = kb0; kb < kb1; ++kb) {
-                const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-                const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
-                for (int64_t g = 0; g < gemms; ++g)
-                    K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
-                           m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+                o.y = y + (grp * p.kg + kb * kmr) * ohw;
+                o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
+                o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+                for (int64_t g = 0; g < gemms; ++g) {
+                    o.t0 = t0 + g * K.nt;
+                    o.np = std::min<int64_t>(K.nt, t1 - o.t0);
+                    K.output(m + ((kb - kb0) * gemms + g) * mtile, o);
+                }
             }
-        winograd_out o{};
-        o.img_stride = p.k * ohw;
-        o.ch_stride = ohw;
-        o.th = q.th;
-        o.tw = q.tw;
-        o.oh = p.oh;
-        o.ow = p.ow;
-        o.act = act;
-        for (int64_t kb = kb0; kb < kb1; ++kb) {
-            o.y = y + (grp * p.kg + kb * kmr) * ohw;
-            o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
-            o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-            for (int64_t g = 0; g < gemms; ++g) {
-                o.t0 = t0 + g * K.nt;
-                o.np = std::min<int64_t>(K.nt, t1 - o.t0);
-                K.output(m + ((kb - kb0) * gemms + g) * mtile, o);
-            }
-        }
-    });
+        });
+    }
 }
 
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
