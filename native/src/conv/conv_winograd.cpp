@@ -191,6 +191,26 @@ struct operands {
     const bf16::kernels* pairs;
 };
 
+// The output transform's arguments for a layer; aim_output points them at output-channel
+// block kb of group grp (y and residual: the whole output and residual, residual may be null).
+winograd_out output_of(const shape& p, const plan& q, int act) {
+    winograd_out o{};
+    o.img_stride = p.k * p.oh * p.ow;
+    o.ch_stride = p.oh * p.ow;
+    o.th = q.th;
+    o.tw = q.tw;
+    o.oh = p.oh;
+    o.ow = p.ow;
+    o.act = act;
+    return o;
+}
+void aim_output(winograd_out& o, const shape& p, int64_t grp, int64_t kb, int64_t kmr, float* y, const float* residual) {
+    const int64_t off = (grp * p.kg + kb * kmr) * o.ch_stride;
+    o.y = y + off;
+    o.res = residual ? residual + off : nullptr;
+    o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+}
+
 // The kmr bias values of output channels [k0, k0 + mr) with zeros past mr (kmr <= 8 in every
 // table), or null without bias: M[5]'s start, since M[5] enters every output of a tile once.
 const float* bias_block(const float* bias, int64_t k0, int mr, float (&out)[64]) {
@@ -221,7 +241,7 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
                       int act, float* y, const float* residual) {
     plan q = plan_of(p, K, p.cg);
-    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow, hw = p.h * p.w;
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
     const int64_t total = p.n * q.th * q.tw;
     const int64_t range = std::max<int64_t>(1, kMaxSharedV / (16 * p.cg) / q.block) * q.block;  // tiles a pass
     q.vs = std::min(range, (total + K.nt - 1) / K.nt * K.nt) + K.lanes + 16;  // a row of V: a pass's tiles
@@ -266,18 +286,9 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                         K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
                                m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
                 }
-            winograd_out o{};
-            o.img_stride = p.k * ohw;
-            o.ch_stride = ohw;
-            o.th = q.th;
-            o.tw = q.tw;
-            o.oh = p.oh;
-            o.ow = p.ow;
-            o.act = act;
+            winograd_out o = output_of(p, q, act);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
-                o.y = y + (grp * p.kg + kb * kmr) * ohw;
-                o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
-                o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+                aim_output(o, p, grp, kb, kmr, y, residual);
                 for (int64_t g = 0; g < gemms; ++g) {
                     o.t0 = t0 + g * K.nt;
                     o.np = std::min<int64_t>(K.nt, t1 - o.t0);
@@ -330,18 +341,9 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         if (t1 < total && (task + 1) / q.tasks == grp && kb1 == kblocks)
             add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
         const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
-        winograd_out o{};
-        o.img_stride = p.k * ohw;
-        o.ch_stride = ohw;
-        o.th = q.th;
-        o.tw = q.tw;
-        o.oh = p.oh;
-        o.ow = p.ow;
-        o.act = act;
+        winograd_out o = output_of(p, q, act);
         for (int64_t kb = kb0; kb < kb1; ++kb) {
-            o.y = y + (grp * p.kg + kb * kmr) * ohw;
-            o.res = residual ? residual + (grp * p.kg + kb * kmr) * ohw : nullptr;
-            o.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+            aim_output(o, p, grp, kb, kmr, y, residual);
             alignas(64) float bblock[64];
             const float* bb = bias_block(bias, grp * p.kg + kb * kmr, o.mr, bblock);
             const float* ub = u + grp * ugrp + kb * urows * kmr;
