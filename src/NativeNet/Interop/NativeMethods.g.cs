@@ -418,6 +418,48 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_packed_destroy(nint packed);
 
+    /// <summary>The channel-blocked layout NCHW16c, for chains of inference convolutions: [n, c, h, w] stored as [n, ceil(c / block), h, w, block], channel ch at block ch / block, lane ch % block, the lanes past c zero. A chain converts its input once (nn_nchwc_from_nchw), runs its 1x1 and depthwise 3x3 layers blocked (nn_conv2d_nchwc_forward) with no re-layout between them, and converts its output once (nn_nchwc_to_nchw). *block: channels per block in this process, 16 where the chosen instruction set has the blocked kernels (AVX-512), 0 where it has none (then every other nchwc call is NN_ERR_UNSUPPORTED and callers keep nn_conv2d_packed_forward).</summary>
+    // C: nn_status nn_nchwc_block(int64_t * block)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_block(long* block);
+
+    /// <summary>y (blocked, n * ceil(c / block) * block * hw floats) = x ([n, c, hw], NCHW).</summary>
+    // C: nn_status nn_nchwc_from_nchw(const float * x, int64_t n, int64_t c, int64_t hw, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_from_nchw(float* x, long n, long c, long hw, float* y);
+
+    /// <summary>y ([n, c, hw], NCHW) = x (blocked); the padding lanes are dropped.</summary>
+    // C: nn_status nn_nchwc_to_nchw(const float * x, int64_t n, int64_t c, int64_t hw, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_to_nchw(float* x, long n, long c, long hw, float* y);
+
+    /// <summary>*supported = 1 where *desc has a blocked kernel in this process (1x1 stride 1 without padding, or depthwise 3x3 with padding 1 and stride 1 or 2, dilation 1; and a nonzero nn_nchwc_block), else 0.</summary>
+    // C: nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc * desc, int32_t * supported)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_supported(nn_conv2d_desc* desc, int* supported);
+
+    /// <summary>Packs weight [k, c / groups, r, s] and bias [k] (NULL: none) for *desc, which must be supported (else NN_ERR_UNSUPPORTED).</summary>
+    // C: nn_status nn_conv2d_nchwc_pack(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_nchwc ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
+
+    /// <summary>y = act(conv(x) + bias + residual) for n &gt;= 1 images, x, residual (may be NULL) and y all blocked; y must not overlap x or residual. activation: any nn_unary_op. The padding lanes of y hold act(0) (0 for ReLU, ReLU6 and none).</summary>
+    // C: nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc * packed, int64_t n, const float * x, const float * residual, nn_unary_op activation, float alpha, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_forward(nint packed, long n, float* x, float* residual, nn_unary_op activation, float alpha, float* y);
+
+    /// <summary>Frees a blocked convolution. NULL is a no-op. Always NN_OK.</summary>
+    // C: nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc * packed)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_destroy(nint packed);
+
     /// <summary>Validates *desc and writes the output length.</summary>
     // C: nn_status nn_conv1d_output_size(const nn_conv1d_desc * desc, int64_t * ol)
     [LibraryImport(LibraryName)]
