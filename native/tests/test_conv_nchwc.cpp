@@ -1,7 +1,8 @@
 // The NCHW16c blocked convolutions (src/conv/nchwc, nn_conv2d_nchwc_*) against the NCHW ground
 // truth (conv::forward_ref): each case converts the input and residual to the blocked layout,
 // runs the blocked layer and converts back. Shapes cover odd planes, channel counts that are
-// not multiples of 16 (the padding lanes), several weight groups and a partial one, stride 2,
+// not multiples of 16 (the padding lanes), several weight groups and a partial one, stride 2, the
+// direct (stem) kernel from NCHW input with edge columns and asymmetric padding,
 // residuals and the activations, and 1 vs 2 threads bit for bit. CTest runs the binary under
 // every ISA cap: where the blocked kernels are absent (below AVX-512, arm64) every entry point
 // must say so with NN_ERR_UNSUPPORTED, and the callers keep the NCHW path.
@@ -56,7 +57,18 @@ const Case kCases[] = {
     {{1, 16, 1, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16}, "depthwise 3x3, 1x1 plane"},
     {{1, 20, 2, 9, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 20}, "depthwise 3x3 stride 2, two rows"},
     {{1, 48, 40, 40, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 48}, "depthwise 3x3, several row bands"},
+    {{2, 3, 19, 23, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "direct from NCHW: MobileNet's stem, odd plane"},
+    {{1, 3, 64, 40, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "direct from NCHW: stem, several row bands"},
+    {{1, 1, 9, 10, 20, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct from NCHW: 1 channel, 5x5, padded lanes"},
+    {{1, 4, 8, 7, 72, 3, 2, 1, 2, 0, 2, 1, 0, 1, 1, 1}, "direct from NCHW: 3x2, asymmetric padding, 5 blocks"},
 };
+
+// The direct (stem) kind reads NCHW input (nn_conv2d_nchwc_supported: 2); the others blocked (1).
+bool reads_nchw(const nn_conv2d_desc& d) {
+    int32_t supported = 0;
+    EXPECT_EQ(nn_conv2d_nchwc_supported(&d, &supported), NN_OK);
+    return supported == 2;
+}
 
 const nn_unary_op kActs[] = {NN_UNARY_RELU6, NN_UNARY_IDENTITY, NN_UNARY_RELU, NN_UNARY_HARDSWISH, NN_UNARY_SIGMOID};
 
@@ -90,7 +102,7 @@ TEST(Nchwc, BlockedLayersMatchTheReference) {
         const auto p = nn::conv::validate(c.d);
         int32_t supported = 0;
         ASSERT_EQ(nn_conv2d_nchwc_supported(&c.d, &supported), NN_OK);
-        ASSERT_EQ(supported, 1) << c.what;
+        ASSERT_EQ(supported, std::string(c.what).rfind("direct", 0) == 0 ? 2 : 1) << c.what;
         const auto w = nn_test::random_vector(p.k * p.crs, 130 + variant), b = nn_test::random_vector(p.k, 131 + variant);
         nn_conv2d_nchwc* pk = nullptr;
         const float* bias = variant % 3 == 2 ? nullptr : b.data();
@@ -100,7 +112,7 @@ TEST(Nchwc, BlockedLayersMatchTheReference) {
             const int64_t ohw = p.oh * p.ow;
             const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 140 + variant);
             const auto res = nn_test::random_vector(p.n * p.k * ohw, 141 + variant);
-            const auto xb = to_blocked(x, p.n, p.c, p.h * p.w), rb = to_blocked(res, p.n, p.k, ohw);
+            const auto xb = reads_nchw(c.d) ? x : to_blocked(x, p.n, p.c, p.h * p.w), rb = to_blocked(res, p.n, p.k, ohw);
             std::vector<float> yb(static_cast<size_t>(blocked_size(p.n, p.k, ohw)), -7.0f);
             ASSERT_EQ(nn_conv2d_nchwc_forward(pk, p.n, xb.data(), with_res ? rb.data() : nullptr, act, 0.0f, yb.data()),
                       NN_OK)
@@ -126,7 +138,8 @@ TEST(Nchwc, OneAndTwoThreadsAgreeBitwise) {
     for (const auto& c : kCases) {
         const auto p = nn::conv::validate(c.d);
         const auto w = nn_test::random_vector(p.k * p.crs, 150), b = nn_test::random_vector(p.k, 151);
-        const auto xb = to_blocked(nn_test::random_vector(p.n * p.c * p.h * p.w, 152), p.n, p.c, p.h * p.w);
+        const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 152);
+        const auto xb = reads_nchw(c.d) ? x : to_blocked(x, p.n, p.c, p.h * p.w);
         nn_conv2d_nchwc* pk = nullptr;
         ASSERT_EQ(nn_conv2d_nchwc_pack(&c.d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
         const size_t ys = static_cast<size_t>(blocked_size(p.n, p.k, p.oh * p.ow));
@@ -147,10 +160,11 @@ TEST(Nchwc, OneAndTwoThreadsAgreeBitwise) {
 TEST(Nchwc, UnsupportedGeometryOrIsaAndBadArgumentsAreStatuses) {
     const nn_conv2d_desc strided1x1{1, 16, 8, 8, 16, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1};
     const nn_conv2d_desc dw5x5{1, 16, 8, 8, 16, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 16};
+    const nn_conv2d_desc dense5ch{1, 5, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     const nn_conv2d_desc pointwise{1, 16, 8, 8, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
     const std::vector<float> w(16 * 25, 0.5f), x(16 * 64, 1.0f);
     std::vector<float> y(16 * 64);
-    for (const auto* d : {&strided1x1, &dw5x5}) {
+    for (const auto* d : {&strided1x1, &dw5x5, &dense5ch}) {
         int32_t supported = 7;
         ASSERT_EQ(nn_conv2d_nchwc_supported(d, &supported), NN_OK);
         EXPECT_EQ(supported, 0) << nn_test::describe(*d);

@@ -168,11 +168,71 @@ void dw3x3_rows(const dw3x3_args& a) {
 
 void dw3x3(const dw3x3_args& a) { a.stride == 1 ? dw3x3_rows<1>(a) : dw3x3_rows<2>(a); }
 
+// NB output blocks x NP pixels of output row oh from column o0 of the direct (stem) convolution:
+// per tap, NB weight vectors and one broadcast input value per pixel. EDGE: some taps of these
+// pixels fall left or right of the row and are skipped (rows above or below always are).
+template <int NB, int NP, bool EDGE>
+void direct_tile(const direct_args& a, int64_t oh, int64_t o0) {
+    R acc[NB][NP];
+    for (int b = 0; b < NB; ++b) {
+        const R bias = _mm512_loadu_ps(a.e.bias + b * kBlock);
+        for (int q = 0; q < NP; ++q) acc[b][q] = bias;
+    }
+    const int64_t row_taps = a.s * NB * kBlock;
+    const float* w = a.wt;
+    for (int64_t ci = 0; ci < a.c; ++ci)
+        for (int64_t i = 0; i < a.r; ++i, w += row_taps) {
+            const int64_t ih = oh * a.sh - a.pt + i;
+            if (ih < 0 || ih >= a.h) continue;
+            const float* xr = a.x + (ci * a.h + ih) * a.w + o0 * a.sw - a.pl;
+            for (int64_t j = 0; j < a.s; ++j) {
+                R wv[NB];
+                for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + (j * NB + b) * kBlock);
+                for (int q = 0; q < NP; ++q) {
+                    const int64_t iw = q * a.sw + j;  // relative to the tile's first tap column
+                    if (EDGE) {
+                        const int64_t col = o0 * a.sw - a.pl + iw;
+                        if (col < 0 || col >= a.w) continue;
+                    }
+                    const R xv = _mm512_set1_ps(xr[iw]);
+                    for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+                }
+            }
+        }
+    const int64_t plane = a.oh * a.ow * kBlock;
+    for (int b = 0; b < NB; ++b)
+        for (int q = 0; q < NP; ++q) finish(a.e, acc[b][q], b * plane + (oh * a.ow + o0 + q) * kBlock, a.y);
+}
+
+template <int NB>
+void direct_rows(const direct_args& a) {
+    // Columns [lo, hi) have every tap inside the row.
+    const int64_t lo = std::min(a.ow, (a.pl + a.sw - 1) / a.sw);
+    const int64_t last = a.w - a.s + a.pl;  // the largest o * sw with the last tap inside
+    const int64_t hi = std::max(lo, last >= 0 ? std::min(a.ow, last / a.sw + 1) : lo);
+    for (int64_t oh = a.oh0; oh < a.oh1; ++oh) {
+        for (int64_t o = 0; o < lo; ++o) direct_tile<NB, 1, true>(a, oh, o);
+        int64_t o = lo;
+        for (; o + kTilePixels <= hi; o += kTilePixels) direct_tile<NB, kTilePixels, false>(a, oh, o);
+        for (; o < hi; ++o) direct_tile<NB, 1, false>(a, oh, o);
+        for (; o < a.ow; ++o) direct_tile<NB, 1, true>(a, oh, o);
+    }
+}
+
+void direct(const direct_args& a) {
+    switch (a.nb) {
+        case 4: return direct_rows<4>(a);
+        case 3: return direct_rows<3>(a);
+        case 2: return direct_rows<2>(a);
+        default: return direct_rows<1>(a);
+    }
+}
+
 }  // namespace
 
 const kernels* avx512_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3};
+    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct};
     return &table;
 }
 

@@ -62,7 +62,10 @@ NN_API nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc* desc, int32_t* 
     return nn::guard(__func__, [&] {
         nn::check_not_null(desc, "desc");
         nn::check_not_null(supported, "supported");
-        *supported = nn::conv::nchwc::block() != 0 && nn::conv::nchwc::supports(nn::conv::validate(*desc)) ? 1 : 0;
+        const auto p = nn::conv::validate(*desc);
+        *supported = 0;
+        if (nn::conv::nchwc::block() != 0 && nn::conv::nchwc::supports(p))
+            *supported = nn::conv::nchwc::kind_of(p) == nn::conv::nchwc::packed_conv::kind::direct ? 2 : 1;
     });
 }
 

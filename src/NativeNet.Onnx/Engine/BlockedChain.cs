@@ -6,12 +6,13 @@ namespace NativeNet.Onnx.Engine;
 
 /// <summary>
 /// Runs chains of convolutions in the channel-blocked layout NCHW16c (MobileNet's inverted
-/// residual blocks: 1x1 expansion, depthwise 3x3, 1x1 projection, residual Add), where the
+/// residual blocks: 1x1 expansion, depthwise 3x3, 1x1 projection, residual Add, and the stem
+/// before them, which reads NCHW and writes blocked), where the
 /// native library has blocked kernels (AVX-512; <c>nn_nchwc_block</c>). A Conv joins when its
 /// geometry has a blocked kernel (<c>nn_conv2d_nchwc_supported</c>), its activation a native
 /// form and its residual the output's shape, and when its input is already blocked or one of its
 /// readers is likely to be blocked too: a lone layer would pay two conversions for nothing. The
-/// chain's input is converted once, by its first layer; its output once, by the first reader that
+/// chain's input is converted once by its first layer (or read as it is, by a stem); its output once, by the first reader that
 /// is not a blocked convolution (<see cref="PlanBuilder.SlotOf"/>), such as GlobalAveragePool.
 /// </summary>
 internal static unsafe class BlockedChain
@@ -26,8 +27,9 @@ internal static unsafe class BlockedChain
         int supported;
         Native.Check(NativeMethods.nn_conv2d_nchwc_supported(&desc, &supported));
         if (supported == 0) return false;
-        if (!b.IsBlocked(node.Inputs[0]) && !b.Readers(node.Outputs[0]).Any(r => LikelyBlocked(b, r))) return false;
-        int x = b.BlockedSlotOf(node.Label, node.Inputs[0]);
+        bool stem = supported == 2; // reads NCHW, writes blocked: a chain's first layer
+        if (!(b.IsBlocked(node.Inputs[0]) && !stem) && !b.Readers(node.Outputs[0]).Any(r => LikelyBlocked(b, r))) return false;
+        int x = stem ? b.SlotOf(node.Inputs[0]) : b.BlockedSlotOf(node.Label, node.Inputs[0]);
         int? r = res == null ? null : b.BlockedSlotOf(node.Label, res);
         int y = b.DefineBlocked(node.Outputs[0], os);
         b.AddStep(new BlockedConvStep(node.Label, b.Constants.BlockedConv(w, bias, desc), desc.n, act, x, y, r));

@@ -66,6 +66,23 @@ void forward_dw3x3(const kernels& kt, const packed_conv& pc, int64_t n, const fl
     });
 }
 
+void forward_direct(const kernels& kt, const packed_conv& pc, int64_t n, const float* x, const float* res, int act,
+                    float alpha, float* y) {
+    const shape& p = pc.p;
+    const int64_t kb = blocks(p.k), groups = (kb + kGroupBlocks - 1) / kGroupBlocks;
+    const int64_t band = dw_band(p.ow), bands = (p.oh + band - 1) / band;
+    const int64_t out_block = p.oh * p.ow * kBlock;
+    parallel_tasks(n * groups * bands, [&](int64_t t) {
+        const int64_t r0 = (t % bands) * band, g = (t / bands) % groups, i = t / (bands * groups);
+        const int64_t ob0 = g * kGroupBlocks, nb = std::min(kGroupBlocks, kb - ob0);
+        const int64_t yoff = (i * kb + ob0) * out_block;
+        kt.direct(direct_args{x + i * p.c * p.h * p.w, p.c, p.h, p.w, p.r, p.s, p.sh, p.sw, p.pt, p.pl, p.oh, p.ow,
+                              pc.w.data() + ob0 * kBlock * p.crs,
+                              epilogue{pc.bias.data() + ob0 * kBlock, res ? res + yoff : nullptr, act, alpha}, y + yoff,
+                              nb, r0, std::min(p.oh, r0 + band)});
+    });
+}
+
 }  // namespace
 
 int64_t block() noexcept { return active().pointwise != nullptr ? kBlock : 0; }
@@ -75,16 +92,26 @@ bool supports(const shape& p) {
     if (p.groups == 1 && p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 &&
         p.pr == 0 && unit)
         return true;
-    return p.groups == p.c && p.k == p.c && p.r == 3 && p.s == 3 && p.sh == p.sw && (p.sh == 1 || p.sh == 2) &&
-           p.pt == 1 && p.pb == 1 && p.pl == 1 && p.pr == 1 && unit;
+    if (p.groups == p.c && p.k == p.c && p.r == 3 && p.s == 3 && p.sh == p.sw && (p.sh == 1 || p.sh == 2) &&
+        p.pt == 1 && p.pb == 1 && p.pl == 1 && p.pr == 1 && unit)
+        return true;
+    return p.groups == 1 && p.c <= kDirectMaxChannels && p.r <= 7 && p.s <= 7 && p.pt < p.r && p.pb < p.r &&
+           p.pl < p.s && p.pr < p.s && unit;
+}
+
+packed_conv::kind kind_of(const shape& p) {
+    if (p.groups == 1 && p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 &&
+        p.pr == 0)
+        return packed_conv::kind::pointwise;
+    return p.groups == 1 ? packed_conv::kind::direct : packed_conv::kind::dw3x3;
 }
 
 packed_conv pack(const shape& p, const float* w, const float* bias) {
     if (!supports(p))
         throw status_error(NN_ERR_UNSUPPORTED,
-                           "the NCHW16c kernels take 1x1 stride-1 unpadded and depthwise 3x3 padding-1 stride-1/2 "
-                           "convolutions; this descriptor is neither");
-    packed_conv pc{p, p.groups == 1 ? packed_conv::kind::pointwise : packed_conv::kind::dw3x3, {}, {}};
+                           "the NCHW16c kernels take 1x1 stride-1 unpadded, depthwise 3x3 padding-1 stride-1/2 and "
+                           "dense convolutions of at most 4 input channels and 7x7; this descriptor is none of them");
+    packed_conv pc{p, kind_of(p), {}, {}};
     const int64_t kb = blocks(p.k);
     pc.bias.assign(static_cast<size_t>(kb * kBlock), 0.0f);
     if (bias) std::copy(bias, bias + p.k, pc.bias.begin());
@@ -96,17 +123,18 @@ packed_conv pack(const shape& p, const float* w, const float* bias) {
         return pc;
     }
     // Group after group of kGroupBlocks output blocks (the last may hold fewer); inside a group
-    // of nb blocks, input channel after input channel, nb vectors of 16 output channels.
-    const int64_t cin = blocks(p.c) * kBlock;
+    // of nb blocks, input channel (pointwise: padded to whole blocks) or tap after tap (direct:
+    // crs of them), nb vectors of 16 output channels.
+    const int64_t cin = pc.k == packed_conv::kind::pointwise ? blocks(p.c) * kBlock : p.crs;
     pc.w.assign(static_cast<size_t>(kb * kBlock * cin), 0.0f);
     for (int64_t ob0 = 0; ob0 < kb; ob0 += kGroupBlocks) {
         const int64_t nb = std::min(kGroupBlocks, kb - ob0);
         float* dst = pc.w.data() + ob0 * kBlock * cin;
-        for (int64_t ic = 0; ic < p.c; ++ic)
+        for (int64_t ic = 0; ic < p.crs; ++ic)
             for (int64_t b = 0; b < nb; ++b)
                 for (int64_t j = 0; j < kBlock; ++j) {
                     const int64_t oc = (ob0 + b) * kBlock + j;
-                    if (oc < p.k) dst[(ic * nb + b) * kBlock + j] = w[oc * p.c + ic];
+                    if (oc < p.k) dst[(ic * nb + b) * kBlock + j] = w[oc * p.crs + ic];
                 }
     }
     return pc;
@@ -114,8 +142,11 @@ packed_conv pack(const shape& p, const float* w, const float* bias) {
 
 void forward(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha, float* y) {
     const kernels& kt = blocked_kernels();
-    if (pc.k == packed_conv::kind::pointwise) forward_pointwise(kt, pc, n, x, residual, act, alpha, y);
-    else forward_dw3x3(kt, pc, n, x, residual, act, alpha, y);
+    switch (pc.k) {
+        case packed_conv::kind::pointwise: return forward_pointwise(kt, pc, n, x, residual, act, alpha, y);
+        case packed_conv::kind::dw3x3: return forward_dw3x3(kt, pc, n, x, residual, act, alpha, y);
+        case packed_conv::kind::direct: return forward_direct(kt, pc, n, x, residual, act, alpha, y);
+    }
 }
 
 void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y) {

@@ -21,6 +21,8 @@ inline constexpr int64_t kBlock = 16;
 // this many blocks are packed together, so the tile streams them from one contiguous run.
 inline constexpr int64_t kGroupBlocks = 4;
 
+inline constexpr int64_t kDirectMaxChannels = 4;
+
 inline int64_t blocks(int64_t channels) { return (channels + kBlock - 1) / kBlock; }
 
 // The element-wise epilogue the kernels apply: y = act(sum + bias + residual).
@@ -56,6 +58,20 @@ struct dw3x3_args {
     int64_t oh0, oh1;
 };
 
+// One image of a direct convolution with few input channels (a network's stem: 3 channels,
+// 3x3, stride 2) from an NCHW input into blocked output blocks [ob0, ob0 + nb) (one weight group),
+// output rows [oh0, oh1):
+//   y[ob][oh][ow][j] = act(bias + sum_{ci,i,j'} w(ob * 16 + j; ci, i, j') * x[ci][oh*sh - pt + i][ow*sw - pl + j'] + res)
+// with x = 0 outside the plane. w is the group's packed run: w[(((ci * r + i) * s + j') * nb + b) * 16 + j].
+struct direct_args {
+    const float* x;  // [c][h][w]
+    int64_t c, h, w, r, s, sh, sw, pt, pl, oh, ow;
+    const float* wt;
+    epilogue e;      // bias and res offset to the group's first block
+    float* y;        // [nb][oh][ow][16], offset likewise
+    int64_t nb, oh0, oh1;
+};
+
 struct kernels {
     const char* isa;
     // One image: y[c / 16][p][c % 16] = x[c][p] for c < channels, 0 for the padding lanes.
@@ -64,6 +80,7 @@ struct kernels {
     void (*from_blocked)(const float* x, int64_t channels, int64_t hw, float* y);
     void (*pointwise)(const pointwise_args& a);
     void (*dw3x3)(const dw3x3_args& a);
+    void (*direct)(const direct_args& a);
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -73,18 +90,23 @@ int64_t block() noexcept;
 
 // A layer prepared for the blocked layout (weights and bias padded to whole blocks).
 struct packed_conv {
-    enum class kind { pointwise, dw3x3 };
+    enum class kind { pointwise, dw3x3, direct };
     shape p;
     kind k;
     std::vector<float> w;
     std::vector<float> bias;  // blocks(p.k) * 16 values, zero past k
 };
 
-// True where the geometry has a blocked kernel: 1x1 stride 1 without padding (any channels), or
-// depthwise 3x3 with padding 1, stride 1 or 2, dilation 1.
+// True where the geometry has a blocked kernel: 1x1 stride 1 without padding (any channels),
+// depthwise 3x3 with padding 1, stride 1 or 2, dilation 1, or (kind direct, NCHW input) a dense
+// convolution of at most kDirectMaxChannels input channels and a kernel of at most 7x7 with
+// padding smaller than the kernel, dilation 1.
 bool supports(const shape& p);
 packed_conv pack(const shape& p, const float* w, const float* bias);
-// y = act(conv(x) + bias + residual) for n images, all three blocked; residual may be null.
+// The kind pack() gives the geometry (supports(p) must hold).
+packed_conv::kind kind_of(const shape& p);
+// y = act(conv(x) + bias + residual) for n images, y and residual (may be null) blocked, x
+// blocked too except for kind direct, whose input is NCHW.
 void forward(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha, float* y);
 // n images between NCHW and NCHW16c.
 void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
