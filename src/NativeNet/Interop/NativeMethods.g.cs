@@ -436,7 +436,7 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_nchwc_to_nchw(float* x, long n, long c, long hw, float* y);
 
-    /// <summary>*supported = 1 where *desc has a blocked kernel in this process (1x1 stride 1 without padding, or depthwise 3x3 with padding 1 and stride 1 or 2, dilation 1; and a nonzero nn_nchwc_block), else 0.</summary>
+    /// <summary>Where *desc has a blocked kernel in this process (a nonzero nn_nchwc_block, dilation 1, and: 1x1 stride 1 without padding; depthwise 3x3 with padding 1 and stride 1 or 2; or a network's stem, a dense convolution of at most 4 input channels, kernel at most 7x7, padding smaller than the kernel): *supported = 1 when its input is blocked, 2 when it is NCHW (the stem). Otherwise 0.</summary>
     // C: nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc * desc, int32_t * supported)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -448,7 +448,7 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_nchwc_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
 
-    /// <summary>y = act(conv(x) + bias + residual) for n &gt;= 1 images, x, residual (may be NULL) and y all blocked; y must not overlap x or residual. activation: any nn_unary_op. The padding lanes of y hold act(0) (0 for ReLU, ReLU6 and none).</summary>
+    /// <summary>y = act(conv(x) + bias + residual) for n &gt;= 1 images, residual (may be NULL) and y blocked, x blocked too except for a stem (at most 4 input channels, not 1x1), whose x is NCHW; y must not overlap x or residual. activation: any nn_unary_op. The padding lanes of y hold act(0) (0 for ReLU, ReLU6 and none).</summary>
     // C: nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc * packed, int64_t n, const float * x, const float * residual, nn_unary_op activation, float alpha, float * y)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
