@@ -77,10 +77,12 @@ void pointwise_tile(const pointwise_args& a, int64_t p) {
         const R bias = _mm512_loadu_ps(a.e.bias + b * kBlock);
         for (int q = 0; q < NP; ++q) acc[b][q] = bias;
     }
-    const float* w = a.w;
     for (int64_t ib = 0; ib < a.cb; ++ib) {
         const float* xb = a.x + (ib * a.hw + p) * kBlock;
-        for (int j = 0; j < kBlock; ++j, w += NB * kBlock) {
+        const float* w = a.w + ib * kBlock * NB * kBlock;
+        // The last block's lanes past c are zero in x and w: skipped (24 channels: 8 of 32).
+        const int lanes = static_cast<int>(std::min<int64_t>(kBlock, a.c - ib * kBlock));
+        for (int j = 0; j < lanes; ++j, w += NB * kBlock) {
             R wv[NB];
             for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * kBlock);
             for (int q = 0; q < NP; ++q) {

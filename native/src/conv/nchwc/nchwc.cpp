@@ -45,7 +45,7 @@ void forward_pointwise(const kernels& kt, const packed_conv& pc, int64_t n, cons
         for (int64_t g = chunk * per; g < g1; ++g) {
             const int64_t ob0 = g * kGroupBlocks, nb = std::min(kGroupBlocks, kb - ob0);
             const int64_t yoff = (i * kb + ob0) * hw * kBlock;
-            kt.pointwise(pointwise_args{x + i * cb * hw * kBlock, cb, hw, pc.w.data() + ob0 * kBlock * cb * kBlock,
+            kt.pointwise(pointwise_args{x + i * cb * hw * kBlock, p.c, cb, hw, pc.w.data() + ob0 * kBlock * cb * kBlock,
                                         epilogue{pc.bias.data() + ob0 * kBlock, res ? res + yoff : nullptr, act, alpha},
                                         y + yoff, nb, p0, p1});
         }

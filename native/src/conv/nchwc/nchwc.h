@@ -35,11 +35,11 @@ struct epilogue {
 
 // One image's 1x1 stride-1 convolution, output blocks [ob0, ob0 + nb) (one weight group, so
 // nb <= kGroupBlocks) and pixels [p0, p1):
-//   y[ob][p][j] = act(sum_{ic < cb * 16} w(ob * 16 + j, ic) * x[ic / 16][p][ic % 16] + bias + res)
-// w is the group's packed run: w[(ic * nb + b) * 16 + j] = weight(ob0 + b, j; ic).
+//   y[ob][p][j] = act(sum_{ic < c} w(ob * 16 + j, ic) * x[ic / 16][p][ic % 16] + bias + res)
+// w is the group's packed run: w[(ic * nb + b) * 16 + j] = weight(ob0 + b, j; ic), ic < cb * 16.
 struct pointwise_args {
     const float* x;  // [cb][hw][16]
-    int64_t cb, hw;
+    int64_t c, cb, hw;  // input channels, their blocks (the last one's lanes past c are skipped)
     const float* w;
     epilogue e;      // bias and res already offset to the group's first block
     float* y;        // [nb][hw][16], offset likewise
