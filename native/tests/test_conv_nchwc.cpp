@@ -12,6 +12,7 @@
 
 #include "conv/conv.h"
 #include "eltwise/eltwise.h"
+#include "conv_epilogue_reference.h"
 #include "test_util.h"
 
 namespace {
@@ -27,17 +28,6 @@ int64_t nchwc_block() {
 std::vector<float> to_blocked(const std::vector<float>& x, int64_t n, int64_t c, int64_t hw) {
     std::vector<float> y(static_cast<size_t>(blocked_size(n, c, hw)), 99.0f);
     EXPECT_EQ(nn_nchwc_from_nchw(x.data(), n, c, hw, y.data()), NN_OK) << nn_last_error();
-    return y;
-}
-
-std::vector<float> reference(const nn::conv::shape& p, const std::vector<float>& x, const std::vector<float>& w,
-                             const float* bias, const float* res, nn_unary_op act, float alpha) {
-    const int64_t ys = p.n * p.k * p.oh * p.ow;
-    std::vector<float> y(static_cast<size_t>(ys));
-    nn::conv::forward_ref(p, x.data(), w.data(), bias, 0, y.data());
-    if (res)
-        for (int64_t i = 0; i < ys; ++i) y[static_cast<size_t>(i)] += res[i];
-    nn::eltwise::ref_kernels.unary(act, y.data(), y.data(), ys, alpha);
     return y;
 }
 
@@ -119,7 +109,7 @@ TEST(Nchwc, BlockedLayersMatchTheReference) {
                 << nn_last_error();
             std::vector<float> y(static_cast<size_t>(p.n * p.k * ohw), -9.0f);
             ASSERT_EQ(nn_nchwc_to_nchw(yb.data(), p.n, p.k, ohw, y.data()), NN_OK);
-            const auto want = reference(p, x, w, bias, with_res ? res.data() : nullptr, act, 0.0f);
+            const auto want = nn_test::conv_epilogue_reference(p, x, w, bias, with_res ? res.data() : nullptr, act, 0.0f);
             const std::string ctx = std::string(c.what) + " " + nn_test::describe(c.d) + " act=" + std::to_string(act) +
                                     (with_res ? " residual" : "");
             EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), static_cast<int64_t>(y.size()), 1e-4f, 1e-5f, ctx));

@@ -27,6 +27,18 @@ void check_layout(int64_t n, int64_t c, int64_t hw) {
         nn::invalid_argument("n * c * hw (channels padded to blocks) overflows. Received: n=", n, ", c=", c, ", hw=", hw);
 }
 
+// nn_nchwc_from_nchw and nn_nchwc_to_nchw.
+nn_status reorder(const char* fn, void (*convert)(const float*, int64_t, int64_t, int64_t, float*), const float* x,
+                  int64_t n, int64_t c, int64_t hw, float* y) {
+    return nn::guard(fn, [&] {
+        check_layout(n, c, hw);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        check_blocked_available();
+        convert(x, n, c, hw, y);
+    });
+}
+
 }  // namespace
 
 extern "C" {
@@ -39,23 +51,11 @@ NN_API nn_status nn_nchwc_block(int64_t* block) {
 }
 
 NN_API nn_status nn_nchwc_from_nchw(const float* x, int64_t n, int64_t c, int64_t hw, float* y) {
-    return nn::guard(__func__, [&] {
-        check_layout(n, c, hw);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
-        check_blocked_available();
-        nn::conv::nchwc::to_blocked(x, n, c, hw, y);
-    });
+    return reorder(__func__, nn::conv::nchwc::to_blocked, x, n, c, hw, y);
 }
 
 NN_API nn_status nn_nchwc_to_nchw(const float* x, int64_t n, int64_t c, int64_t hw, float* y) {
-    return nn::guard(__func__, [&] {
-        check_layout(n, c, hw);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
-        check_blocked_available();
-        nn::conv::nchwc::from_blocked(x, n, c, hw, y);
-    });
+    return reorder(__func__, nn::conv::nchwc::from_blocked, x, n, c, hw, y);
 }
 
 NN_API nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc* desc, int32_t* supported) {
