@@ -495,6 +495,19 @@ NN_API nn_status nn_avg_pool2d_forward(const nn_pool2d_desc* desc, const float* 
 NN_API nn_status nn_avg_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, float* dx);
 
 /**
+ * maxpool(act(conv(x) + bias)) for a batch of n >= 1 images: the convolution followed by max
+ * pooling (CNN's Conv -> ReLU -> MaxPool), with only the pooled output written. *pool describes
+ * the pooling of the convolution's output: pool->n, c, h, w must be n, k, oh, ow;
+ * count_include_pad is ignored. y [n, k, pool oh, pool ow] must not overlap x. The values equal
+ * nn_conv2d_packed_forward followed by nn_max_pool2d_forward bit for bit: each task runs the
+ * convolution for a few whole images into a per-thread buffer that stays in cache and pools it
+ * there; a batch too small to give every thread such a task runs the two passes one after the other.
+ */
+NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed, int64_t n, const float* x,
+                                                  nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
+                                                  float* y);
+
+/**
  * Adaptive average pooling x [n, c, h, w] -> y [n, c, oh, ow], PyTorch's windows:
  * rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.
  */

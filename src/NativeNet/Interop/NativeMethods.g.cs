@@ -512,6 +512,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_avg_pool2d_backward(nn_pool2d_desc* desc, float* dy, float* dx);
 
+    /// <summary>maxpool(act(conv(x) + bias)) for a batch of n &gt;= 1 images: the convolution followed by max pooling (CNN's Conv -&gt; ReLU -&gt; MaxPool), with only the pooled output written. *pool describes the pooling of the convolution's output: pool-&gt;n, c, h, w must be n, k, oh, ow; count_include_pad is ignored. y [n, k, pool oh, pool ow] must not overlap x. The values equal nn_conv2d_packed_forward followed by nn_max_pool2d_forward bit for bit: each task runs the convolution for a few whole images into a per-thread buffer that stays in cache and pools it there; a batch too small to give every thread such a task runs the two passes one after the other.</summary>
+    // C: nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed * packed, int64_t n, const float * x, nn_unary_op activation, float alpha, const nn_pool2d_desc * pool, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_packed_forward_maxpool(nint packed, long n, float* x, nn_unary_op activation, float alpha, nn_pool2d_desc* pool, float* y);
+
     /// <summary>Adaptive average pooling x [n, c, h, w] -&gt; y [n, c, oh, ow], PyTorch's windows: rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.</summary>
     // C: nn_status nn_adaptive_avg_pool2d_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float * x, float * y)
     [LibraryImport(LibraryName)]
