@@ -98,24 +98,34 @@ void rows(const dot_args& d, int64_t i0, int nrows, Act&& act) {
     constexpr int W = V::width, R = kRows<V, N>;
     using reg = typename V::reg;
     const int64_t k = d.k, kv = k / W * W;
+    // Every loop over rows and columns is unrolled in full: a loop left rolled indexes acc at run
+    // time, which puts the accumulators in memory (a zeroing rep stos and loads per FMA).
     const float* a[R];
-    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + std::min(r, nrows - 1)) * d.lda;
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + (r < nrows ? r : nrows - 1)) * d.lda;
     reg acc[R * N];
+#pragma GCC unroll 16
     for (int s = 0; s < R * N; ++s) acc[s] = V::zero();
     for (int64_t p = 0; p < kv; p += W) {
         reg b[N];
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) b[j] = V::load(d.bt + j * k + p);
+#pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             const reg av = V::load(a[r] + p);
+#pragma GCC unroll 4
             for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
     if (kv < k) {  // the tail, zero-filled: the same FMA per lane as a full step
         const int rem = static_cast<int>(k - kv);
         reg b[N];
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) b[j] = load_first<V>(d.bt + j * k + kv, rem);
+#pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             const reg av = load_first<V>(a[r] + kv, rem);
+#pragma GCC unroll 4
             for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
