@@ -306,14 +306,17 @@ std::vector<float> check_threads_and_packing(const Case& c) {
 }  // namespace
 
 // Skinny N (the dot-product kernel): every column count it takes, row counts around its row
-// groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and K around the vector width
-// (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
+// groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and the half- and
+// quarter-size groups that finish the last rows (12 = 8 + 4, 13 = 8 + 5, 29 = 16 + 8 + 5 at
+// n = 1 on AVX-512), K around the vector width (masked tails); against the reference, and
+// bitwise equal plain vs packed and 1 vs 2 threads (the threads' row ranges cut the groups
+// elsewhere).
 TEST(Gemm, SkinnyNRowGroups) {
     nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
     dot_only.rank_k_max_k = dot_only.rank_k_narrow_max_k = 0;
     TuningScope scope(dot_only);
     uint32_t seed = 7000;
-    for (int64_t m : {1, 7, 16, 17, 37, 3000})
+    for (int64_t m : {1, 3, 7, 12, 13, 16, 17, 29, 37, 3000})
         for (int64_t n = 1; n <= 4; ++n)
             for (int64_t k : {1, 7, 16, 33})
                 for (int variant = 0; variant < 2; ++variant) {
