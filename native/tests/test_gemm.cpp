@@ -526,8 +526,9 @@ TEST(Gemm, SmallKRankK) {
                     if (!matches_tiles(varied_case(m, n, k, tr, tr & 2, seed++), on, off)) return;
 }
 
-// Small M (the row-strip kernel): every row count it takes, column counts around its strips (24,
-// 12, 6, 3, 1 vectors on AVX-512; 12, 6, 3, 1 on AVX2) and the masked tail, K across a K block
+// Small M (the row-strip kernel): every row count it takes, column counts around its strips (at
+// most 24, 12, 8, 6 vectors for 1-4 rows on AVX-512; 12, 6, 4, 2 on AVX2), the last strip of any
+// width up to that, with and without a masked last vector (33, 64, 767 = 384 + 383), K across a K block
 // boundary (later blocks accumulate onto C), every layout and epilogue, against the reference;
 // bitwise equal to the micro-tiles on the same inputs, to itself on 2 threads (column split) and
 // with pre-packed B (which runs on the tiles).
@@ -542,7 +543,7 @@ TEST(Gemm, SmallMRowStrips) {
     off.strip_max_rows = 0;
     uint32_t seed = 11000;
     for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
-        for (int64_t n : {5, 8, 23, 48, 100, 397})
+        for (int64_t n : {5, 8, 23, 33, 48, 64, 100, 397, 767})
             for (int64_t k : {1, 9, 64, 130})
                 for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
                     if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
