@@ -10,21 +10,10 @@
 
 #include "conv/conv.h"
 #include "eltwise/eltwise.h"
+#include "conv_epilogue_reference.h"
 #include "test_util.h"
 
 namespace {
-
-// Output = act(conv + bias + residual) from the double-accumulating reference.
-std::vector<float> reference(const nn::conv::shape& p, const std::vector<float>& x, const std::vector<float>& w,
-                             const float* bias, const float* res, nn_unary_op act, float alpha) {
-    const int64_t ys = p.n * p.k * p.oh * p.ow;
-    std::vector<float> y(static_cast<size_t>(ys));
-    nn::conv::forward_ref(p, x.data(), w.data(), bias, 0, y.data());
-    if (res)
-        for (int64_t i = 0; i < ys; ++i) y[static_cast<size_t>(i)] += res[i];
-    nn::eltwise::ref_kernels.unary(act, y.data(), y.data(), ys, alpha);
-    return y;
-}
 
 const nn_unary_op kActs[] = {NN_UNARY_IDENTITY, NN_UNARY_RELU, NN_UNARY_RELU6, NN_UNARY_HARDSWISH,
                              NN_UNARY_LEAKY_RELU, NN_UNARY_SIGMOID};
@@ -58,7 +47,7 @@ TEST(Dw3x3, ActiveTableMatchesReferenceAndDefinition) {
                 // The reference kernel against the convolution's definition.
                 const auto p = nn::conv::validate(nn_conv2d_desc{1, 1, h, w, 1, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1, 1});
                 const float bias = 0.25f;
-                const auto def = reference(p, x, wt, &bias, with_res ? res.data() : nullptr, act, 0.1f);
+                const auto def = nn_test::conv_epilogue_reference(p, x, wt, &bias, with_res ? res.data() : nullptr, act, 0.1f);
                 EXPECT_TRUE(nn_test::all_close(want.data(), def.data(), oh * ow, 1e-5f, 1e-6f, "reference " + ctx));
             }
 }
@@ -115,7 +104,7 @@ TEST(Conv2dPacked, MatchesReferenceForAnyBatchWithResidualAndActivation) {
                 ASSERT_EQ(nn_conv2d_packed_forward(pk, n, x.data(), with_res ? res.data() : nullptr, act, 0.05f, y.data()),
                           NN_OK)
                     << nn_last_error();
-                const auto want = reference(p, x, w, bias, with_res ? res.data() : nullptr, act, 0.05f);
+                const auto want = nn_test::conv_epilogue_reference(p, x, w, bias, with_res ? res.data() : nullptr, act, 0.05f);
                 const std::string ctx = std::string(c.algo) + " " + nn_test::describe(c.d) + " n=" + std::to_string(n) +
                                         " act=" + std::to_string(act) + (with_res ? " residual" : "");
                 EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f, ctx));
@@ -143,7 +132,7 @@ TEST(Conv2dPacked, PointwiseReLU6InTheMicroKernelEpilogue) {
         std::vector<float> y(static_cast<size_t>(ys), -7.0f);
         ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), nullptr, NN_UNARY_RELU6, 0.0f, y.data()), NN_OK)
             << nn_last_error();
-        const auto want = reference(p, x, w, b.data(), nullptr, NN_UNARY_RELU6, 0.0f);
+        const auto want = nn_test::conv_epilogue_reference(p, x, w, b.data(), nullptr, NN_UNARY_RELU6, 0.0f);
         int64_t low = 0, high = 0;
         for (float v : want) low += v == 0.0f, high += v == 6.0f;
         EXPECT_GT(low, 0);
@@ -173,7 +162,7 @@ TEST(Conv2dPacked, WinogradAddsTheResidualInItsOutputTransform) {
             const auto x = nn_test::random_vector(xs, 70 + variant), res = nn_test::random_vector(ys, 71 + variant);
             std::vector<float> y(static_cast<size_t>(ys), -7.0f);
             ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), res.data(), act, 0.0f, y.data()), NN_OK) << nn_last_error();
-            const auto want = reference(p, x, w, b.data(), res.data(), act, 0.0f);
+            const auto want = nn_test::conv_epilogue_reference(p, x, w, b.data(), res.data(), act, 0.0f);
             EXPECT_TRUE(nn_test::all_close(y.data(), want.data(), ys, 1e-4f, 1e-5f,
                                            nn_test::describe(d) + " act=" + std::to_string(act)));
         }

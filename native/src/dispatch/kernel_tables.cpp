@@ -3,6 +3,7 @@
 #include "bf16/bf16.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
+#include "conv/nchwc/nchwc.h"
 #include "conv/conv_winograd.h"
 #include "eltwise/eltwise.h"
 #include "gemm/gemm_kernels.h"
@@ -65,6 +66,12 @@ NN_X86_AREA(conv::direct)
 NN_X86_AREA(conv::winograd)
 NN_X86_PATH(conv::direct)
 NN_X86_PATH(conv::winograd)
+// The NCHW16c blocked convolutions: AVX-512 only (16 channels a register); elsewhere the
+// reference table, which has no kernels, is chosen and nchwc::block() reports 0.
+namespace nn::conv::nchwc { const kernels* avx2_kernels() noexcept { return nullptr; } }
+NN_AVX512_ABSENT(conv::nchwc)
+NN_NEON_ABSENT(conv::nchwc)
+NN_ACTIVE_TABLE(conv::nchwc)
 NN_X86_AREA(pool)
 NN_X86_AREA(norm)
 NN_X86_AREA(optim)

@@ -12,6 +12,7 @@ internal sealed unsafe class ConstantPool : IDisposable
     private readonly Dictionary<StaticTensor, nint> _copies = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(StaticTensor, bool), nint> _packed = new();
     private readonly Dictionary<(StaticTensor, StaticTensor?, string), nint> _packedConvs = new();
+    private readonly Dictionary<(StaticTensor, StaticTensor?, string), nint> _blockedConvs = new();
     private readonly Dictionary<(GraphNodeKey, string), StaticTensor> _derived = new();
     private long _bytes;
 
@@ -61,15 +62,31 @@ internal sealed unsafe class ConstantPool : IDisposable
     /// </summary>
     public nint PackedConv(StaticTensor weight, StaticTensor? bias, Interop.nn_conv2d_desc desc)
     {
-        var d = desc;
-        var key = (weight, bias, $"{d.n}x{d.c}x{d.h}x{d.w}>{d.k} {d.r}x{d.s} /{d.stride_h},{d.stride_w} " +
-            $"p{d.pad_top},{d.pad_bottom},{d.pad_left},{d.pad_right} d{d.dilation_h},{d.dilation_w} g{d.groups}");
+        var key = (weight, bias, $"{desc.n}x" + Geometry(desc));
         if (_packedConvs.TryGetValue(key, out var h)) return h;
         nint handle;
         Native.Check(Interop.NativeMethods.nn_conv2d_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));
         _packedConvs[key] = handle;
         return handle;
     }
+
+    /// <summary>
+    /// A Conv's weights and bias packed once for the NCHW16c blocked kernels (<c>nn_conv2d_nchwc_pack</c>;
+    /// the caller has checked <c>nn_conv2d_nchwc_supported</c>), shared by every plan and batch.
+    /// </summary>
+    public nint BlockedConv(StaticTensor weight, StaticTensor? bias, Interop.nn_conv2d_desc desc)
+    {
+        var key = (weight, bias, Geometry(desc));
+        if (_blockedConvs.TryGetValue(key, out var h)) return h;
+        nint handle;
+        Native.Check(Interop.NativeMethods.nn_conv2d_nchwc_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));
+        _blockedConvs[key] = handle;
+        return handle;
+    }
+
+    private static string Geometry(Interop.nn_conv2d_desc d) =>
+        $"{d.c}x{d.h}x{d.w}>{d.k} {d.r}x{d.s} /{d.stride_h},{d.stride_w} " +
+        $"p{d.pad_top},{d.pad_bottom},{d.pad_left},{d.pad_right} d{d.dilation_h},{d.dilation_w} g{d.groups}";
 
     public long Bytes => _bytes;
 
@@ -78,9 +95,11 @@ internal sealed unsafe class ConstantPool : IDisposable
         foreach (var p in _copies.Values) NativeMemory.AlignedFree((void*)p);
         foreach (var h in _packed.Values) Interop.NativeMethods.nn_packed_matrix_destroy(h);
         foreach (var h in _packedConvs.Values) Interop.NativeMethods.nn_conv2d_packed_destroy(h);
+        foreach (var h in _blockedConvs.Values) Interop.NativeMethods.nn_conv2d_nchwc_destroy(h);
         _copies.Clear();
         _packed.Clear();
         _packedConvs.Clear();
+        _blockedConvs.Clear();
         _derived.Clear();
     }
 }

@@ -258,6 +258,7 @@ internal static unsafe class OpFactory
         var bias = b.StaticOrNull(node.Input(2));
         if (node.Input(2) != null && bias == null) throw Unsupported(b, node, "a bias computed at run time");
         if (bias != null && bias.Count != w.Shape[0]) throw node.Invalid($"bias has {bias.Count} values for {w.Shape[0]} output channels");
+        if (BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
         int x = b.Input(node, 0);
         Operand? residual = null;
         var act = node.Activation;
@@ -613,10 +614,10 @@ internal static unsafe class OpFactory
         for (int d = 0; d < dirs; d++)
         {
             int dir = d;
-            var packedR = b.Constants.Derived(node, $"r{d} packed", () => PackRecurrent(packDesc, Regate(rf, dir, gates, hidden, hidden, order)));
+            var packed = b.Constants.Derived(node, $"w{d} r{d} packed", () => PackRecurrent(packDesc,
+                Regate(wf, dir, gates, hidden, inputSize, order), Regate(rf, dir, gates, hidden, hidden, order)));
             directions[d] = new RecurrentStep.Direction(
-                (nint)b.Constants.Get(b.Constants.Derived(node, $"w{d}", () => Regate(wf, dir, gates, hidden, inputSize, order))),
-                (nint)b.Constants.Get(packedR),
+                (nint)b.Constants.Get(packed),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"wb{d}", () => Regate(bf, 2 * dir, gates, hidden, 1, order))),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"rb{d}", () => Regate(bf, 2 * dir + 1, gates, hidden, 1, order))));
         }
@@ -634,15 +635,16 @@ internal static unsafe class OpFactory
         b.AddStep(new RecurrentStep(node.Label, desc, directions, x, h0, c0, y, yh, yc, work, yScratch));
     }
 
-    /// <summary>A recurrent weight [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>
-    private static StaticTensor PackRecurrent(nn_rnn_desc desc, StaticTensor regated)
+    /// <summary>A direction's input weight W [gates·hidden, input] and recurrent weight R [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>
+    private static StaticTensor PackRecurrent(nn_rnn_desc desc, StaticTensor w, StaticTensor r)
     {
         long floats;
         Native.Check(NativeMethods.nn_rnn_pack_size(&desc, &floats));
         var packed = new float[floats];
-        fixed (float* src = regated.AsFloats())
+        fixed (float* pw = w.AsFloats())
+        fixed (float* pr = r.AsFloats())
         fixed (float* dst = packed)
-            Native.Check(NativeMethods.nn_rnn_pack(&desc, src, dst));
+            Native.Check(NativeMethods.nn_rnn_pack(&desc, pw, pr, dst));
         return new StaticTensor([floats], packed);
     }
 

@@ -22,6 +22,7 @@ internal sealed unsafe class PlanBuilder
     private readonly List<int> _bufferFirst = [];
     private readonly List<int> _bufferLast = [];
     private readonly List<Step> _steps = [];
+    private readonly Dictionary<string, (int Slot, long[] Shape)> _blocked = new();
 
     public PlanBuilder(OnnxGraph graph, ConstantPool constants, long maxArenaBytes)
     {
@@ -43,16 +44,64 @@ internal sealed unsafe class PlanBuilder
         StaticOrNull(node.Input(input)) ?? throw new NotSupportedException($"{node.Label}: input {input} ('{node.Input(input)}') must be a constant or computable from shapes (opset {Opset})");
 
     public long[] ShapeOf(string name) =>
-        _statics.TryGetValue(name, out var t) ? t.Shape : _slotShapes[SlotOf(name)];
+        _statics.TryGetValue(name, out var t) ? t.Shape
+        : _blocked.TryGetValue(name, out var bl) ? bl.Shape
+        : _slotShapes[SlotOf(name)];
 
-    public int SlotOf(string name) =>
-        _slotOf.TryGetValue(name, out int s) ? s : throw new InvalidDataException($"value '{name}' is used before it is computed");
+    /// <summary>The slot of a value in NCHW; a value that so far exists only blocked is converted here, once, by its first NCHW reader.</summary>
+    public int SlotOf(string name)
+    {
+        if (_slotOf.TryGetValue(name, out int s)) return s;
+        if (!_blocked.TryGetValue(name, out var bl)) throw new InvalidDataException($"value '{name}' is used before it is computed");
+        int slot = Define(name, bl.Shape);
+        AddStep(new FromBlockedStep(name, bl.Slot, slot, bl.Shape));
+        return slot;
+    }
+
+    /// <summary>True when <paramref name="name"/> has been computed (in NCHW or blocked).</summary>
+    private bool IsComputed(string name) => _slotOf.ContainsKey(name) || _blocked.ContainsKey(name);
+
+    /// <summary>Channels per block of the NCHW16c layout in this process (0: no blocked kernels).</summary>
+    public long BlockSize { get; } = BlockedLayout.BlockSize;
+
+    /// <summary>The nodes that read <paramref name="name"/>.</summary>
+    public IEnumerable<GraphNode> Readers(string name)
+    {
+        _readers ??= _graph.Nodes.SelectMany(n => n.Inputs.Where(i => i.Length > 0).Distinct().Select(i => (i, n)))
+            .ToLookup(p => p.i, p => p.n);
+        return _readers[name];
+    }
+
+    private ILookup<string, GraphNode>? _readers;
+
+    /// <summary>True when <paramref name="name"/> exists in the blocked layout.</summary>
+    public bool IsBlocked(string name) => _blocked.ContainsKey(name);
+
+    /// <summary>The blocked slot of a 4-D value, converted from NCHW (once) when it does not exist blocked yet.</summary>
+    public int BlockedSlotOf(string label, string name)
+    {
+        if (_blocked.TryGetValue(name, out var bl)) return bl.Slot;
+        int x = SlotOf(name);
+        var shape = _slotShapes[x];
+        int slot = DefineBlocked(name, shape);
+        AddStep(new ToBlockedStep(label, x, slot, shape));
+        return slot;
+    }
+
+    /// <summary>A new value held in the blocked layout only ([n, ceil(c / block), h, w, block]); <see cref="SlotOf"/> converts it when an NCHW reader asks.</summary>
+    public int DefineBlocked(string name, long[] shape)
+    {
+        long[] blocked = [shape[0], (shape[1] + BlockSize - 1) / BlockSize, shape[2], shape[3], BlockSize];
+        int slot = NewSlot("", blocked, NewBuffer(name, blocked));
+        _blocked[name] = (slot, shape);
+        return slot;
+    }
 
     /// <summary>The slot of a runtime input; a constant used as data is first copied into the arena by a one-time step.</summary>
     public int Input(GraphNode node, int i)
     {
         string name = node.Input(i) ?? throw node.Invalid($"input {i} is missing");
-        if (_slotOf.TryGetValue(name, out int s)) return s;
+        if (IsComputed(name)) return SlotOf(name);
         if (_statics.TryGetValue(name, out var t))
         {
             int slot = Define(name, t.Shape);
@@ -63,7 +112,9 @@ internal sealed unsafe class PlanBuilder
     }
 
     /// <summary>A new value with its own buffer.</summary>
-    public int Define(string name, long[] shape)
+    public int Define(string name, long[] shape) => NewSlot(name, shape, NewBuffer(name, shape));
+
+    private int NewBuffer(string name, long[] shape)
     {
         long count = ShapeMath.Count(shape);
         long bytes = count > (long.MaxValue / 8) ? long.MaxValue : count * sizeof(float);
@@ -72,7 +123,7 @@ internal sealed unsafe class PlanBuilder
         _bufferBytes.Add((bytes + 63) & ~63L);
         _bufferFirst.Add(_steps.Count);
         _bufferLast.Add(_steps.Count);
-        return NewSlot(name, shape, _bufferBytes.Count - 1);
+        return _bufferBytes.Count - 1;
     }
 
     /// <summary>A value that shares its source's buffer (Reshape, Flatten, Squeeze, Identity…): no copy.</summary>
@@ -195,7 +246,7 @@ internal sealed unsafe class PlanBuilder
     /// <summary>Folds a node whose inputs are all known now; false when it needs runtime data.</summary>
     public bool TryFold(GraphNode node, long maxElements)
     {
-        if (node.OpType == "Shape" && node.Input(0) is { } x && _slotOf.ContainsKey(x))
+        if (node.OpType == "Shape" && node.Input(0) is { } x && IsComputed(x))
         {
             var s = StaticOps.Eval(node, [new StaticTensor(ShapeOf(x), Array.Empty<long>())], Opset, maxElements);
             _statics[node.Outputs[0]] = s[0];

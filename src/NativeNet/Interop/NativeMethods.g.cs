@@ -418,6 +418,48 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_packed_destroy(nint packed);
 
+    /// <summary>The channel-blocked layout NCHW16c, for chains of inference convolutions: [n, c, h, w] stored as [n, ceil(c / block), h, w, block], channel ch at block ch / block, lane ch % block, the lanes past c zero. A chain converts its input once (nn_nchwc_from_nchw), runs its 1x1 and depthwise 3x3 layers blocked (nn_conv2d_nchwc_forward) with no re-layout between them, and converts its output once (nn_nchwc_to_nchw). *block: channels per block in this process, 16 where the chosen instruction set has the blocked kernels (AVX-512), 0 where it has none (then every other nchwc call is NN_ERR_UNSUPPORTED and callers keep nn_conv2d_packed_forward).</summary>
+    // C: nn_status nn_nchwc_block(int64_t * block)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_block(long* block);
+
+    /// <summary>y (blocked, n * ceil(c / block) * block * hw floats) = x ([n, c, hw], NCHW).</summary>
+    // C: nn_status nn_nchwc_from_nchw(const float * x, int64_t n, int64_t c, int64_t hw, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_from_nchw(float* x, long n, long c, long hw, float* y);
+
+    /// <summary>y ([n, c, hw], NCHW) = x (blocked); the padding lanes are dropped.</summary>
+    // C: nn_status nn_nchwc_to_nchw(const float * x, int64_t n, int64_t c, int64_t hw, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_nchwc_to_nchw(float* x, long n, long c, long hw, float* y);
+
+    /// <summary>Where *desc has a blocked kernel in this process (a nonzero nn_nchwc_block, dilation 1, and: 1x1 stride 1 without padding; depthwise 3x3 with padding 1 and stride 1 or 2; or a network's stem, a dense convolution of at most 4 input channels, kernel at most 7x7, padding smaller than the kernel): *supported = 1 when its input is blocked, 2 when it is NCHW (the stem). Otherwise 0.</summary>
+    // C: nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc * desc, int32_t * supported)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_supported(nn_conv2d_desc* desc, int* supported);
+
+    /// <summary>Packs weight [k, c / groups, r, s] and bias [k] (NULL: none) for *desc, which must be supported (else NN_ERR_UNSUPPORTED).</summary>
+    // C: nn_status nn_conv2d_nchwc_pack(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_nchwc ** out)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
+
+    /// <summary>y = act(conv(x) + bias + residual) for n &gt;= 1 images, residual (may be NULL) and y blocked, x blocked too except for a stem (at most 4 input channels, not 1x1), whose x is NCHW; y must not overlap x or residual. activation: any nn_unary_op. The padding lanes of y hold act(0) (0 for ReLU, ReLU6 and none).</summary>
+    // C: nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc * packed, int64_t n, const float * x, const float * residual, nn_unary_op activation, float alpha, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_forward(nint packed, long n, float* x, float* residual, nn_unary_op activation, float alpha, float* y);
+
+    /// <summary>Frees a blocked convolution. NULL is a no-op. Always NN_OK.</summary>
+    // C: nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc * packed)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_destroy(nint packed);
+
     /// <summary>Validates *desc and writes the output length.</summary>
     // C: nn_status nn_conv1d_output_size(const nn_conv1d_desc * desc, int64_t * ol)
     [LibraryImport(LibraryName)]
@@ -548,26 +590,26 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_rnn_forward(nn_rnn_desc* desc, float* x, float* w_ih, float* w_hh, float* b_ih, float* b_hh, float* h0, float* c0, long* lengths, float* y, float* h_n, float* c_n, float* workspace);
 
-    /// <summary>Inference (no backward pass to follow): the same outputs as nn_rnn_forward from a W_hh that nn_rnn_pack laid out once, so a caller that keeps the packed copy across calls (until the weight changes) skips the packing, and from a smaller workspace that keeps nothing for backward. Each step multiplies h_{t-1} by the packed W_hh with every gate of a block of 16 hidden units in registers and applies the cell there. nn_rnn_pack_size: floats of the packed W_hh: G*H*H with H rounded up to a multiple of 16. nn_rnn_pack: writes w_hh [G*H, H] to packed in that layout (ISA-independent). nn_rnn_infer_workspace_size: 3*B*H floats (the input projection runs inside each step's tiles, from W_ih laid out per call like W_hh: G*I*H floats, so no [T*B, G*H] matrix). nn_rnn_infer: arguments as nn_rnn_forward, packed_hh in place of w_hh; y, h_n, c_n equal nn_rnn_forward's up to rounding (the input projection is summed in another order).</summary>
+    /// <summary>Inference (no backward pass to follow): the same outputs as nn_rnn_forward from W_hh and W_ih that nn_rnn_pack laid out once, so a caller that keeps the packed copy across calls (until a weight changes) skips the packing, and from a smaller workspace that keeps nothing for backward. Each step multiplies h_{t-1} by the packed W_hh and x_t by the packed W_ih with every gate of a block of 16 hidden units in registers and applies the cell there, so no [T*B, G*H] input-projection matrix is written. nn_rnn_pack_size: floats of the packed weights: G*(H+I)*H with H rounded up to a multiple of 16 (W_hh's G*H*H, then W_ih's G*I*H). nn_rnn_pack: writes w_hh [G*H, H] and w_ih [G*H, I] to packed in that layout (ISA-independent). nn_rnn_infer_workspace_size: 3*B*H floats. nn_rnn_infer: arguments as nn_rnn_forward, with packed in place of w_ih and w_hh; y, h_n, c_n equal nn_rnn_forward's up to rounding (the input projection is summed in another order).</summary>
     // C: nn_status nn_rnn_pack_size(const nn_rnn_desc * desc, int64_t * floats)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_rnn_pack_size(nn_rnn_desc* desc, long* floats);
 
-    // C: nn_status nn_rnn_pack(const nn_rnn_desc * desc, const float * w_hh, float * packed)
+    // C: nn_status nn_rnn_pack(const nn_rnn_desc * desc, const float * w_ih, const float * w_hh, float * packed)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_rnn_pack(nn_rnn_desc* desc, float* w_hh, float* packed);
+    internal static partial nn_status nn_rnn_pack(nn_rnn_desc* desc, float* w_ih, float* w_hh, float* packed);
 
     // C: nn_status nn_rnn_infer_workspace_size(const nn_rnn_desc * desc, int64_t * floats)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_rnn_infer_workspace_size(nn_rnn_desc* desc, long* floats);
 
-    // C: nn_status nn_rnn_infer(const nn_rnn_desc * desc, const float * x, const float * w_ih, const float * packed_hh, const float * b_ih, const float * b_hh, const float * h0, const float * c0, const int64_t * lengths, float * y, float * h_n, float * c_n, float * workspace)
+    // C: nn_status nn_rnn_infer(const nn_rnn_desc * desc, const float * x, const float * packed, const float * b_ih, const float * b_hh, const float * h0, const float * c0, const int64_t * lengths, float * y, float * h_n, float * c_n, float * workspace)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
-    internal static partial nn_status nn_rnn_infer(nn_rnn_desc* desc, float* x, float* w_ih, float* packed_hh, float* b_ih, float* b_hh, float* h0, float* c0, long* lengths, float* y, float* h_n, float* c_n, float* workspace);
+    internal static partial nn_status nn_rnn_infer(nn_rnn_desc* desc, float* x, float* packed, float* b_ih, float* b_hh, float* h0, float* c0, long* lengths, float* y, float* h_n, float* c_n, float* workspace);
 
     /// <summary>Backward through time of the nn_rnn_forward call that filled `workspace`, with the same desc, x, weights and lengths. h0 / c0 may be passed as given to forward or null: the values forward used are read back from the workspace. The workspace is consumed (overwritten). dy [like y], dh_n [B, H], dc_n [B, H] (LSTM): nullable = zeros. Every gradient OVERWRITES its output: dx [like x] (required; 0 at padded steps), dw_ih [G*H, I], dw_hh [G*H, H] (required), dh0, dc0 [B, H], db_ih, db_hh [G*H] (nullable = not wanted). Callers that accumulate over several calls add the results themselves.</summary>
     // C: nn_status nn_rnn_backward(const nn_rnn_desc * desc, const float * x, const float * w_ih, const float * w_hh, const float * h0, const float * c0, const int64_t * lengths, float * workspace, const float * dy, const float * dh_n, const float * dc_n, float * dx, float * dh0, float * dc0, float * dw_ih, float * dw_hh, float * db_ih, float * db_hh)

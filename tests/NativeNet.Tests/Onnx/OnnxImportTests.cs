@@ -3,6 +3,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using NativeNet.Cli;
 using NativeNet.Data;
 using NativeNet.Onnx;
+using NativeNet.Onnx.Engine;
+using NativeNet.Onnx.Engine.Steps;
 using NativeNet.Tests.Serialization;
 using NativeNet.Tests.Support;
 using Xunit.Abstractions;
@@ -30,11 +32,13 @@ public class OnnxImportTests(ITestOutputHelper output)
         Assert.True(r.ExitCode == 0, r.StdErr);
         var models = Directory.GetFiles(dir.Path, "*.onnx").Order(StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(models);
-        int cases = 0;
+        int cases = 0, blockedSteps = 0;
         foreach (var model in models)
         {
             string name = Path.GetFileNameWithoutExtension(model);
             using var ort = new InferenceSession(model);
+            var firstInput = NpyReader.ReadNpy(Directory.GetFiles(dir.Path, name + ".b*.input.npy").Order(StringComparer.Ordinal).First());
+            blockedSteps += BlockedConvSteps(model, [.. firstInput.Shape.Select(v => (long)v)]);
             foreach (var input in Directory.GetFiles(dir.Path, name + ".b*.input.npy").Order(StringComparer.Ordinal))
             {
                 string stem = input[..^".input.npy".Length];
@@ -55,8 +59,18 @@ public class OnnxImportTests(ITestOutputHelper output)
                 cases++;
             }
         }
-        output.WriteLine($"{models.Length} models, {cases} runs");
+        output.WriteLine($"{models.Length} models, {cases} runs, {blockedSteps} convolutions in the blocked layout (block {BlockedLayout.BlockSize})");
         Assert.True(cases >= 2 * models.Length);
+        // The MobileNet-style chains must have taken the NCHW16c kernels where they exist, so the
+        // comparisons above covered them; elsewhere every convolution stays NCHW.
+        if (BlockedLayout.BlockSize > 0) Assert.True(blockedSteps >= 10, $"only {blockedSteps} convolutions ran blocked");
+        else Assert.Equal(0, blockedSteps);
+    }
+
+    private static int BlockedConvSteps(string model, long[] shape)
+    {
+        using var m = OnnxModel.Load(model);
+        return m.Profile(shape, 1).Count(s => s.Step.EndsWith(nameof(BlockedConvStep), StringComparison.Ordinal));
     }
 
     /// <summary>|a - b| ≤ tol · max(|a|, scale of the output): relative, with the output's magnitude as the floor near zero.</summary>

@@ -43,6 +43,38 @@ class Cnn(nn.Module):
         return self.head(x.view(x.size(0), -1))
 
 
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block: 1x1 expansion + ReLU6, depthwise 3x3 + ReLU6, 1x1 projection, skip when shapes allow."""
+
+    def __init__(self, cin, cout, stride, expand):
+        super().__init__()
+        hidden = cin * expand
+        self.skip = stride == 1 and cin == cout
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+            nn.Conv2d(hidden, hidden, 3, stride=stride, padding=1, groups=hidden, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+            nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return x + self.body(x) if self.skip else self.body(x)
+
+
+class MobileNetLike(nn.Module):
+    """A small MobileNetV2: channel counts that are not multiples of 16, stride-2 depthwise layers, odd planes."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
+        self.blocks = nn.Sequential(InvertedResidual(16, 16, 1, 3), InvertedResidual(16, 24, 2, 3),
+                                    InvertedResidual(24, 24, 1, 6), InvertedResidual(24, 40, 2, 4))
+        self.last = nn.Sequential(nn.Conv2d(40, 72, 1, bias=False), nn.BatchNorm2d(72), nn.ReLU6())
+        self.head = nn.Linear(72, 6)
+
+    def forward(self, x):
+        x = self.last(self.blocks(self.stem(x)))
+        return self.head(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
 class Misc(nn.Module):
     """Element-wise ops, layout ops and normalization on a [B, 6, 8] input."""
 
@@ -105,6 +137,7 @@ MODELS = {
     # name: (module, input shape without the batch, opset)
     "cnn_resnet_block": (Cnn, (3, 32, 32), 13),
     "cnn_resnet_block_opset11": (Cnn, (3, 32, 32), 11),
+    "mobilenet_like": (MobileNetLike, (3, 37, 29), 13),
     "misc_ops": (Misc, (6, 8), 14),
     "misc_ops_opset17": (Misc, (6, 8), 17),
     "seq_conv1d_deconv": (Seq, (4, 16), 13),

@@ -1,0 +1,241 @@
+// AVX-512 kernels of the NCHW16c blocked convolutions (src/conv/nchwc/nchwc.h): one 16-channel
+// block is one zmm register, so a 1x1 convolution is register tiles of output vectors times
+// broadcast input pixels, and every depthwise tap is a plain vector load and FMA.
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "../common/eltwise_simd.h"
+#include "../common/simd.h"
+#include "../common/vecmath.h"
+#include "conv/nchwc/nchwc.h"
+
+namespace nn::conv::nchwc {
+namespace {
+
+using V = nn::simd::V512;
+using R = __m512;
+
+// act(v + residual), then one store. The branch is per vector of a tile and always goes the
+// same way within a call; ReLU and ReLU6 (MobileNet's) are inline, the rest a call into apply.
+inline void finish(const epilogue& e, R v, int64_t off, float* y) {
+    if (e.res) v = _mm512_add_ps(v, _mm512_loadu_ps(e.res + off));
+    if (e.act == NN_UNARY_RELU6) v = nn::vecmath::relu6<V>(v);
+    else if (e.act == NN_UNARY_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);  // NaN kept: max returns its second operand
+    else if (e.act != NN_UNARY_IDENTITY) v = nn::eltwise::simd_impl::apply<V>(static_cast<nn_unary_op>(e.act), v, _mm512_set1_ps(e.alpha));
+    _mm512_storeu_ps(y + off, v);
+}
+
+// The lane indices 0..15 times a stride (in floats).
+inline __m512i strided_lanes(int64_t stride) {
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32(static_cast<int>(stride)));
+}
+
+inline __mmask16 first_lanes(int64_t n) { return static_cast<__mmask16>((1u << std::min<int64_t>(n, 16)) - 1u); }
+
+void to_blocked(const float* x, int64_t channels, int64_t hw, float* y) {
+    for (int64_t b = 0; b * kBlock < channels; ++b) {
+        const float* xb = x + b * kBlock * hw;
+        float* yb = y + b * hw * kBlock;
+        const int64_t lanes = std::min<int64_t>(kBlock, channels - b * kBlock);
+        if (hw * kBlock < (int64_t{1} << 31)) {
+            // One gather per pixel: lane j from channel plane j (the padding lanes masked to 0).
+            const __m512i idx = strided_lanes(hw);
+            const __mmask16 m = first_lanes(lanes);
+            for (int64_t p = 0; p < hw; ++p)
+                _mm512_storeu_ps(yb + p * kBlock, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, xb + p, 4));
+        } else {
+            // Planes too large for 32-bit gather offsets.
+            for (int64_t p = 0; p < hw; ++p)
+                for (int64_t j = 0; j < kBlock; ++j) yb[p * kBlock + j] = j < lanes ? xb[j * hw + p] : 0.0f;
+        }
+    }
+}
+
+void from_blocked(const float* x, int64_t channels, int64_t hw, float* y) {
+    // 16 pixels of one channel are lanes 16 floats apart: a gather with a fixed stride.
+    const __m512i idx = strided_lanes(kBlock);
+    for (int64_t c = 0; c < channels; ++c) {
+        const float* xc = x + (c / kBlock) * hw * kBlock + c % kBlock;
+        float* yc = y + c * hw;
+        int64_t p = 0;
+        for (; p + 16 <= hw; p += 16) _mm512_storeu_ps(yc + p, _mm512_i32gather_ps(idx, xc + p * kBlock, 4));
+        if (p < hw) {
+            const __mmask16 m = first_lanes(hw - p);
+            _mm512_mask_storeu_ps(yc + p, m, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, xc + p * kBlock, 4));
+        }
+    }
+}
+
+// NB output blocks x NP pixels from pixel p: NB * NP accumulators (at most 24 of the 32 zmm),
+// NB weight vectors loaded per input channel, each input value broadcast once.
+template <int NB, int NP>
+void pointwise_tile(const pointwise_args& a, int64_t p) {
+    R acc[NB][NP];
+    for (int b = 0; b < NB; ++b) {
+        const R bias = _mm512_loadu_ps(a.e.bias + b * kBlock);
+        for (int q = 0; q < NP; ++q) acc[b][q] = bias;
+    }
+    for (int64_t ib = 0; ib < a.cb; ++ib) {
+        const float* xb = a.x + (ib * a.hw + p) * kBlock;
+        const float* w = a.w + ib * kBlock * NB * kBlock;
+        // The last block's lanes past c are zero in x and w: skipped (24 channels: 8 of 32).
+        const int lanes = static_cast<int>(std::min<int64_t>(kBlock, a.c - ib * kBlock));
+        for (int j = 0; j < lanes; ++j, w += NB * kBlock) {
+            R wv[NB];
+            for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * kBlock);
+            for (int q = 0; q < NP; ++q) {
+                const R xv = _mm512_set1_ps(xb[q * kBlock + j]);
+                for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+            }
+        }
+    }
+    for (int b = 0; b < NB; ++b)
+        for (int q = 0; q < NP; ++q) finish(a.e, acc[b][q], (b * a.hw + p + q) * kBlock, a.y);
+}
+
+constexpr int kTilePixels = 6;
+
+template <int NB>
+void pointwise_blocks(const pointwise_args& a) {
+    int64_t p = a.p0;
+    for (; p + kTilePixels <= a.p1; p += kTilePixels) pointwise_tile<NB, kTilePixels>(a, p);
+    switch (a.p1 - p) {
+        case 5: return pointwise_tile<NB, 5>(a, p);
+        case 4: return pointwise_tile<NB, 4>(a, p);
+        case 3: return pointwise_tile<NB, 3>(a, p);
+        case 2: return pointwise_tile<NB, 2>(a, p);
+        case 1: return pointwise_tile<NB, 1>(a, p);
+        default: return;
+    }
+}
+
+void pointwise(const pointwise_args& a) {
+    static_assert(kGroupBlocks == 4, "pointwise dispatches 1..4 blocks");
+    switch (a.nb) {
+        case 4: return pointwise_blocks<4>(a);
+        case 3: return pointwise_blocks<3>(a);
+        case 2: return pointwise_blocks<2>(a);
+        default: return pointwise_blocks<1>(a);
+    }
+}
+
+// Depthwise 3x3 over the rows of one channel block. Interior columns (all three taps inside the
+// row) run four output pixels at a time with no checks; the edge columns check each tap. Rows
+// above or below the plane are skipped.
+template <int ST>
+void dw3x3_rows(const dw3x3_args& a) {
+    R wt[9];
+    for (int t = 0; t < 9; ++t) wt[t] = _mm512_loadu_ps(a.wt + t * kBlock);
+    const R bias = _mm512_loadu_ps(a.e.bias);
+    // Columns [lo, hi) have taps ow*ST - 1 .. ow*ST + 1 inside [0, w).
+    int64_t hi = a.w >= 2 ? std::min(a.ow, (a.w - 2) / ST + 1) : 0;
+    const int64_t lo = std::min<int64_t>(1, hi);
+    hi = std::max(hi, lo);
+    for (int64_t oh = a.oh0; oh < a.oh1; ++oh) {
+        const float* rows[3];
+        for (int i = 0; i < 3; ++i) {
+            const int64_t ih = oh * ST - 1 + i;
+            rows[i] = ih >= 0 && ih < a.h ? a.x + ih * a.w * kBlock : nullptr;
+        }
+        const int64_t yrow = oh * a.ow * kBlock;
+        const auto edge = [&](int64_t o) {
+            R acc = bias;
+            for (int i = 0; i < 3; ++i) {
+                if (!rows[i]) continue;
+                for (int j = 0; j < 3; ++j) {
+                    const int64_t iw = o * ST - 1 + j;
+                    if (iw >= 0 && iw < a.w) acc = _mm512_fmadd_ps(wt[i * 3 + j], _mm512_loadu_ps(rows[i] + iw * kBlock), acc);
+                }
+            }
+            finish(a.e, acc, yrow + o * kBlock, a.y);
+        };
+        for (int64_t o = 0; o < lo; ++o) edge(o);
+        int64_t o = lo;
+        for (; o + 4 <= hi; o += 4) {
+            R acc[4] = {bias, bias, bias, bias};
+            for (int i = 0; i < 3; ++i) {
+                if (!rows[i]) continue;
+                const float* r = rows[i] + (o * ST - 1) * kBlock;
+                for (int j = 0; j < 3; ++j)
+                    for (int q = 0; q < 4; ++q)
+                        acc[q] = _mm512_fmadd_ps(wt[i * 3 + j], _mm512_loadu_ps(r + (q * ST + j) * kBlock), acc[q]);
+            }
+            for (int q = 0; q < 4; ++q) finish(a.e, acc[q], yrow + (o + q) * kBlock, a.y);
+        }
+        for (; o < a.ow; ++o) edge(o);
+    }
+}
+
+void dw3x3(const dw3x3_args& a) { a.stride == 1 ? dw3x3_rows<1>(a) : dw3x3_rows<2>(a); }
+
+// NB output blocks x NP pixels of output row oh from column o0 of the direct (stem) convolution:
+// per tap, NB weight vectors and one broadcast input value per pixel. EDGE: some taps of these
+// pixels fall left or right of the row and are skipped (rows above or below always are).
+template <int NB, int NP, bool EDGE>
+void direct_tile(const direct_args& a, int64_t oh, int64_t o0) {
+    R acc[NB][NP];
+    for (int b = 0; b < NB; ++b) {
+        const R bias = _mm512_loadu_ps(a.e.bias + b * kBlock);
+        for (int q = 0; q < NP; ++q) acc[b][q] = bias;
+    }
+    const int64_t row_taps = a.s * NB * kBlock;
+    const float* w = a.wt;
+    for (int64_t ci = 0; ci < a.c; ++ci)
+        for (int64_t i = 0; i < a.r; ++i, w += row_taps) {
+            const int64_t ih = oh * a.sh - a.pt + i;
+            if (ih < 0 || ih >= a.h) continue;
+            const float* xr = a.x + (ci * a.h + ih) * a.w + o0 * a.sw - a.pl;
+            for (int64_t j = 0; j < a.s; ++j) {
+                R wv[NB];
+                for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + (j * NB + b) * kBlock);
+                for (int q = 0; q < NP; ++q) {
+                    const int64_t iw = q * a.sw + j;  // relative to the tile's first tap column
+                    if (EDGE) {
+                        const int64_t col = o0 * a.sw - a.pl + iw;
+                        if (col < 0 || col >= a.w) continue;
+                    }
+                    const R xv = _mm512_set1_ps(xr[iw]);
+                    for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+                }
+            }
+        }
+    const int64_t plane = a.oh * a.ow * kBlock;
+    for (int b = 0; b < NB; ++b)
+        for (int q = 0; q < NP; ++q) finish(a.e, acc[b][q], b * plane + (oh * a.ow + o0 + q) * kBlock, a.y);
+}
+
+template <int NB>
+void direct_rows(const direct_args& a) {
+    // Columns [lo, hi) have every tap inside the row.
+    const int64_t lo = std::min(a.ow, (a.pl + a.sw - 1) / a.sw);
+    const int64_t last = a.w - a.s + a.pl;  // the largest o * sw with the last tap inside
+    const int64_t hi = std::max(lo, last >= 0 ? std::min(a.ow, last / a.sw + 1) : lo);
+    for (int64_t oh = a.oh0; oh < a.oh1; ++oh) {
+        for (int64_t o = 0; o < lo; ++o) direct_tile<NB, 1, true>(a, oh, o);
+        int64_t o = lo;
+        for (; o + kTilePixels <= hi; o += kTilePixels) direct_tile<NB, kTilePixels, false>(a, oh, o);
+        for (; o < hi; ++o) direct_tile<NB, 1, false>(a, oh, o);
+        for (; o < a.ow; ++o) direct_tile<NB, 1, true>(a, oh, o);
+    }
+}
+
+void direct(const direct_args& a) {
+    switch (a.nb) {
+        case 4: return direct_rows<4>(a);
+        case 3: return direct_rows<3>(a);
+        case 2: return direct_rows<2>(a);
+        default: return direct_rows<1>(a);
+    }
+}
+
+}  // namespace
+
+const kernels* avx512_kernels() noexcept {
+    // Built on first call, never at load (see conv_avx512.cpp).
+    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct};
+    return &table;
+}
+
+}  // namespace nn::conv::nchwc

@@ -1,0 +1,105 @@
+// Exported entry points of the NCHW16c blocked convolutions (src/conv/nchwc/): validate every
+// argument (messages name it and its value), then hand over to the drivers.
+#include "conv/nchwc/nchwc.h"
+#include "nativenet.h"
+#include "runtime/error.h"
+
+struct nn_conv2d_nchwc {
+    nn::conv::nchwc::packed_conv conv;
+};
+
+namespace {
+
+void check_blocked_available() {
+    if (nn::conv::nchwc::block() == 0)
+        throw nn::status_error(NN_ERR_UNSUPPORTED, "the NCHW16c kernels need AVX-512 (nn_nchwc_block reports 0)");
+}
+
+// n images of c channels and hw pixels: positive, and the padded blocked size addressable.
+void check_layout(int64_t n, int64_t c, int64_t hw) {
+    nn::check_positive(n, "n");
+    nn::check_positive(c, "c");
+    nn::check_positive(hw, "hw");
+    int64_t total;
+    const int64_t padded = nn::conv::nchwc::blocks(c) * nn::conv::nchwc::kBlock;
+    if (__builtin_mul_overflow(n, padded, &total) || __builtin_mul_overflow(total, hw, &total) ||
+        total > (int64_t{1} << 61))
+        nn::invalid_argument("n * c * hw (channels padded to blocks) overflows. Received: n=", n, ", c=", c, ", hw=", hw);
+}
+
+// nn_nchwc_from_nchw and nn_nchwc_to_nchw.
+nn_status reorder(const char* fn, void (*convert)(const float*, int64_t, int64_t, int64_t, float*), const float* x,
+                  int64_t n, int64_t c, int64_t hw, float* y) {
+    return nn::guard(fn, [&] {
+        check_layout(n, c, hw);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        check_blocked_available();
+        convert(x, n, c, hw, y);
+    });
+}
+
+}  // namespace
+
+extern "C" {
+
+NN_API nn_status nn_nchwc_block(int64_t* block) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(block, "block");
+        *block = nn::conv::nchwc::block();
+    });
+}
+
+NN_API nn_status nn_nchwc_from_nchw(const float* x, int64_t n, int64_t c, int64_t hw, float* y) {
+    return reorder(__func__, nn::conv::nchwc::to_blocked, x, n, c, hw, y);
+}
+
+NN_API nn_status nn_nchwc_to_nchw(const float* x, int64_t n, int64_t c, int64_t hw, float* y) {
+    return reorder(__func__, nn::conv::nchwc::from_blocked, x, n, c, hw, y);
+}
+
+NN_API nn_status nn_conv2d_nchwc_supported(const nn_conv2d_desc* desc, int32_t* supported) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(desc, "desc");
+        nn::check_not_null(supported, "supported");
+        const auto p = nn::conv::validate(*desc);
+        *supported = 0;
+        if (nn::conv::nchwc::block() != 0 && nn::conv::nchwc::supports(p))
+            *supported = nn::conv::nchwc::kind_of(p) == nn::conv::nchwc::packed_conv::kind::direct ? 2 : 1;
+    });
+}
+
+NN_API nn_status nn_conv2d_nchwc_pack(const nn_conv2d_desc* desc, const float* weight, const float* bias,
+                                      nn_conv2d_nchwc** out) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(out, "out");
+        *out = nullptr;
+        nn::check_not_null(desc, "desc");
+        auto p = nn::conv::validate(*desc);
+        nn::check_not_null(weight, "weight");
+        check_blocked_available();
+        *out = new nn_conv2d_nchwc{nn::conv::nchwc::pack(p, weight, bias)};
+    });
+}
+
+NN_API nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc* packed, int64_t n, const float* x,
+                                         const float* residual, nn_unary_op activation, float alpha, float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(packed, "packed");
+        const auto& p = packed->conv.p;
+        check_layout(n, p.c, p.h * p.w);
+        check_layout(n, p.k, p.oh * p.ow);
+        if (activation < NN_UNARY_IDENTITY || activation > NN_UNARY_MISH)
+            nn::invalid_argument("activation is not an nn_unary_op. Received: activation=", static_cast<int>(activation));
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::conv::nchwc::forward(packed->conv, n, x, residual, activation, alpha, y);
+    });
+}
+
+NN_API nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc* packed) {
+    delete packed;
+    return NN_OK;
+}
+
+}  // extern "C"

@@ -1,0 +1,115 @@
+// The channel-blocked layout NCHW16c for chains of inference convolutions (MobileNet's inverted
+// residual blocks): an activation [n, c, h, w] is stored as [n, ceil(c / 16), h, w, 16], channel
+// ch at block ch / 16, lane ch % 16, the lanes past c zero. In that layout a 1x1 convolution is
+// a product of 16-channel vectors with broadcast pixels, and a depthwise tap is one plain vector
+// FMA per pixel (no shuffles, no edge lanes), so a chain converted once at its start and once at
+// its end runs with no re-layout between its nodes.
+//
+// The blocked kernels exist where a 16-float register does (AVX-512). Elsewhere block() is 0 and
+// callers keep the NCHW convolutions (nn_conv2d_pack / nn_conv2d_packed_forward).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "conv/conv.h"
+#include "runtime/kernel_table.h"
+
+namespace nn::conv::nchwc {
+
+inline constexpr int64_t kBlock = 16;
+// Output blocks (16 channels each) one pointwise micro-tile computes: the weights of a group of
+// this many blocks are packed together, so the tile streams them from one contiguous run.
+inline constexpr int64_t kGroupBlocks = 4;
+
+inline constexpr int64_t kDirectMaxChannels = 4;
+
+inline int64_t blocks(int64_t channels) { return (channels + kBlock - 1) / kBlock; }
+
+// The element-wise epilogue the kernels apply: y = act(sum + bias + residual).
+struct epilogue {
+    const float* bias;  // one value per (padded) output channel
+    const float* res;   // y's layout, or null
+    int act;            // nn_unary_op
+    float alpha;        // its parameter
+};
+
+// One image's 1x1 stride-1 convolution, output blocks [ob0, ob0 + nb) (one weight group, so
+// nb <= kGroupBlocks) and pixels [p0, p1):
+//   y[ob][p][j] = act(sum_{ic < c} w(ob * 16 + j, ic) * x[ic / 16][p][ic % 16] + bias + res)
+// w is the group's packed run: w[(ic * nb + b) * 16 + j] = weight(ob0 + b, j; ic), ic < cb * 16.
+struct pointwise_args {
+    const float* x;  // [cb][hw][16]
+    int64_t c, cb, hw;  // input channels, their blocks (the last one's lanes past c are skipped)
+    const float* w;
+    epilogue e;      // bias and res already offset to the group's first block
+    float* y;        // [nb][hw][16], offset likewise
+    int64_t nb, p0, p1;
+};
+
+// One image and channel block of a depthwise 3x3 convolution, padding 1, stride 1 or 2, output
+// rows [oh0, oh1): y[oh][ow][j] = act(bias[j] + sum_t wt[t][j] * x[oh*s - 1 + t/3][ow*s - 1 + t%3][j] + res)
+// with x = 0 outside the h x w plane.
+struct dw3x3_args {
+    const float* x;  // [h][w][16]
+    int64_t h, w, stride, oh, ow;
+    const float* wt;  // [9][16]
+    epilogue e;
+    float* y;         // [oh][ow][16]
+    int64_t oh0, oh1;
+};
+
+// One image of a direct convolution with few input channels (a network's stem: 3 channels,
+// 3x3, stride 2) from an NCHW input into blocked output blocks [ob0, ob0 + nb) (one weight group),
+// output rows [oh0, oh1):
+//   y[ob][oh][ow][j] = act(bias + sum_{ci,i,j'} w(ob * 16 + j; ci, i, j') * x[ci][oh*sh - pt + i][ow*sw - pl + j'] + res)
+// with x = 0 outside the plane. w is the group's packed run: w[(((ci * r + i) * s + j') * nb + b) * 16 + j].
+struct direct_args {
+    const float* x;  // [c][h][w]
+    int64_t c, h, w, r, s, sh, sw, pt, pl, oh, ow;
+    const float* wt;
+    epilogue e;      // bias and res offset to the group's first block
+    float* y;        // [nb][oh][ow][16], offset likewise
+    int64_t nb, oh0, oh1;
+};
+
+struct kernels {
+    const char* isa;
+    // One image: y[c / 16][p][c % 16] = x[c][p] for c < channels, 0 for the padding lanes.
+    void (*to_blocked)(const float* x, int64_t channels, int64_t hw, float* y);
+    // The inverse: y[c][p] = x[c / 16][p][c % 16] for c < channels (padding lanes dropped).
+    void (*from_blocked)(const float* x, int64_t channels, int64_t hw, float* y);
+    void (*pointwise)(const pointwise_args& a);
+    void (*dw3x3)(const dw3x3_args& a);
+    void (*direct)(const direct_args& a);
+};
+
+NN_KERNEL_TABLES(kernels)
+
+// Channels per block in this process: kBlock where the chosen ISA has the blocked kernels, else 0.
+int64_t block() noexcept;
+
+// A layer prepared for the blocked layout (weights and bias padded to whole blocks).
+struct packed_conv {
+    enum class kind { pointwise, dw3x3, direct };
+    shape p;
+    kind k;
+    std::vector<float> w;
+    std::vector<float> bias;  // blocks(p.k) * 16 values, zero past k
+};
+
+// True where the geometry has a blocked kernel: 1x1 stride 1 without padding (any channels),
+// depthwise 3x3 with padding 1, stride 1 or 2, dilation 1, or (kind direct, NCHW input) a dense
+// convolution of at most kDirectMaxChannels input channels and a kernel of at most 7x7 with
+// padding smaller than the kernel, dilation 1.
+bool supports(const shape& p);
+packed_conv pack(const shape& p, const float* w, const float* bias);
+// The kind pack() gives the geometry (supports(p) must hold).
+packed_conv::kind kind_of(const shape& p);
+// y = act(conv(x) + bias + residual) for n images, y and residual (may be null) blocked, x
+// blocked too except for kind direct, whose input is NCHW.
+void forward(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha, float* y);
+// n images between NCHW and NCHW16c.
+void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
+void from_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
+
+}  // namespace nn::conv::nchwc
