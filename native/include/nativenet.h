@@ -495,6 +495,19 @@ NN_API nn_status nn_avg_pool2d_forward(const nn_pool2d_desc* desc, const float* 
 NN_API nn_status nn_avg_pool2d_backward(const nn_pool2d_desc* desc, const float* dy, float* dx);
 
 /**
+ * maxpool(act(conv(x) + bias)) for a batch of n >= 1 images: the convolution followed by max
+ * pooling (CNN's Conv -> ReLU -> MaxPool), with only the pooled output written. *pool describes
+ * the pooling of the convolution's output: pool->n, c, h, w must be n, k, oh, ow;
+ * count_include_pad is ignored. y [n, k, pool oh, pool ow] must not overlap x. The values equal
+ * nn_conv2d_packed_forward followed by nn_max_pool2d_forward bit for bit: each task runs the
+ * convolution for a few whole images into a per-thread buffer that stays in cache and pools it
+ * there; a batch too small to give every thread such a task runs the two passes one after the other.
+ */
+NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed, int64_t n, const float* x,
+                                                  nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
+                                                  float* y);
+
+/**
  * Adaptive average pooling x [n, c, h, w] -> y [n, c, oh, ow], PyTorch's windows:
  * rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.
  */
@@ -624,24 +637,25 @@ NN_API nn_status nn_rnn_forward(const nn_rnn_desc* desc, const float* x, const f
                                 const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace);
 
 /**
- * Inference (no backward pass to follow): the same outputs as nn_rnn_forward from a W_hh that
- * nn_rnn_pack laid out once, so a caller that keeps the packed copy across calls (until the
+ * Inference (no backward pass to follow): the same outputs as nn_rnn_forward from W_hh and W_ih
+ * that nn_rnn_pack laid out once, so a caller that keeps the packed copy across calls (until a
  * weight changes) skips the packing, and from a smaller workspace that keeps nothing for
- * backward. Each step multiplies h_{t-1} by the packed W_hh with every gate of a block of 16
- * hidden units in registers and applies the cell there.
- *   nn_rnn_pack_size: floats of the packed W_hh: G*H*H with H rounded up to a multiple of 16.
- *   nn_rnn_pack: writes w_hh [G*H, H] to packed in that layout (ISA-independent).
- *   nn_rnn_infer_workspace_size: 3*B*H floats (the input projection runs inside each step's
- *     tiles, from W_ih laid out per call like W_hh: G*I*H floats, so no [T*B, G*H] matrix).
- *   nn_rnn_infer: arguments as nn_rnn_forward, packed_hh in place of w_hh; y, h_n, c_n equal
- *     nn_rnn_forward's up to rounding (the input projection is summed in another order).
+ * backward. Each step multiplies h_{t-1} by the packed W_hh and x_t by the packed W_ih with
+ * every gate of a block of 16 hidden units in registers and applies the cell there, so no
+ * [T*B, G*H] input-projection matrix is written.
+ *   nn_rnn_pack_size: floats of the packed weights: G*(H+I)*H with H rounded up to a multiple
+ *     of 16 (W_hh's G*H*H, then W_ih's G*I*H).
+ *   nn_rnn_pack: writes w_hh [G*H, H] and w_ih [G*H, I] to packed in that layout (ISA-independent).
+ *   nn_rnn_infer_workspace_size: 3*B*H floats.
+ *   nn_rnn_infer: arguments as nn_rnn_forward, with packed in place of w_ih and w_hh; y, h_n, c_n
+ *     equal nn_rnn_forward's up to rounding (the input projection is summed in another order).
  */
 NN_API nn_status nn_rnn_pack_size(const nn_rnn_desc* desc, int64_t* floats);
-NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_hh, float* packed);
+NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_ih, const float* w_hh, float* packed);
 NN_API nn_status nn_rnn_infer_workspace_size(const nn_rnn_desc* desc, int64_t* floats);
-NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* packed_hh,
-                              const float* b_ih, const float* b_hh, const float* h0, const float* c0,
-                              const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace);
+NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const float* packed, const float* b_ih,
+                              const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y,
+                              float* h_n, float* c_n, float* workspace);
 
 /**
  * Backward through time of the nn_rnn_forward call that filled `workspace`, with the same desc,

@@ -224,3 +224,91 @@ TEST(Conv2dPacked, RejectsBadArguments) {
     EXPECT_EQ(nn_conv2d_packed_destroy(pk), NN_OK);
     EXPECT_EQ(nn_conv2d_packed_destroy(nullptr), NN_OK);
 }
+
+namespace {
+
+struct ConvPoolCase {
+    nn_conv2d_desc d;
+    int64_t kernel, stride, pad;  // the square max pooling after the convolution
+    const char* what;
+};
+
+// The CNN stages the fused call serves (smaller batches and planes, same kinds of layer).
+const ConvPoolCase kConvPoolCases[] = {
+    {{9, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "LeNet conv1: one input channel, 26x26 -> 13x13"},
+    {{9, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "LeNet conv2: Winograd, 11x11 -> 5x5 (floor)"},
+    {{5, 3, 40, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "diabetes_cnn conv1: three channels, padded"},
+    {{3, 3, 30, 30, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 2, 1, "ResNet stem: strided GEMM, 3x3/2 padded pooling"},
+};
+
+}  // namespace
+
+// Conv -> activation -> MaxPool in one call equals the two calls bit for bit, for batches that
+// give every thread whole images, for a batch of one (the two passes split over the threads),
+// with the activation in the kernel's epilogue (ReLU) or applied after it (HardSwish).
+TEST(Conv2dPackedMaxPool, EqualsConvThenPoolBitForBit) {
+    int variant = 0;
+    for (const auto& c : kConvPoolCases) {
+        const auto p0 = nn::conv::validate(c.d);
+        const auto w = nn_test::random_vector(p0.k * p0.crs, 90 + variant), b = nn_test::random_vector(p0.k, 91 + variant);
+        nn_conv2d_packed* pk = nullptr;
+        ASSERT_EQ(nn_conv2d_pack(&c.d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
+        for (int64_t n : {p0.n, int64_t{1}})
+            for (int threads : {1, 2, 3}) {
+                const nn_unary_op act = variant % 3 == 2 ? NN_UNARY_HARDSWISH : NN_UNARY_RELU;
+                const auto x = nn_test::random_vector(n * p0.c * p0.h * p0.w, 92 + variant++);
+                nn_pool2d_desc pd{n, p0.k, p0.oh, p0.ow, c.kernel, c.kernel, c.stride, c.stride, c.pad, c.pad, 1, 1, 0};
+                int64_t ph = 0, pw = 0;
+                ASSERT_EQ(nn_pool2d_output_size(&pd, &ph, &pw), NN_OK) << nn_last_error();
+                std::vector<float> conv(static_cast<size_t>(n * p0.k * p0.oh * p0.ow));
+                std::vector<float> want(static_cast<size_t>(n * p0.k * ph * pw), -7.0f), got(want.size(), -9.0f);
+                nn_test::ThreadScope scope(threads);
+                ASSERT_EQ(nn_conv2d_packed_forward(pk, n, x.data(), nullptr, act, 0.0f, conv.data()), NN_OK);
+                ASSERT_EQ(nn_max_pool2d_forward(&pd, conv.data(), want.data(), nullptr), NN_OK);
+                ASSERT_EQ(nn_conv2d_packed_forward_maxpool(pk, n, x.data(), act, 0.0f, &pd, got.data()), NN_OK)
+                    << nn_last_error();
+                EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+                    << c.what << " n=" << n << " threads=" << threads << " act=" << act;
+            }
+        nn_conv2d_packed_destroy(pk);
+    }
+}
+
+TEST(Conv2dPackedMaxPool, RejectsAPoolingThatDoesNotFitTheConvolution) {
+    const nn_conv2d_desc d{2, 2, 6, 6, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1};  // output 2 x 3 x 4 x 4
+    std::vector<float> w(3 * 2 * 9, 0.5f), x(2 * 2 * 36, 1.0f), y(2 * 3 * 4);
+    nn_conv2d_packed* pk = nullptr;
+    ASSERT_EQ(nn_conv2d_pack(&d, w.data(), nullptr, &pk), NN_OK);
+    const nn_pool2d_desc good{2, 3, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, 0};
+    ASSERT_EQ(nn_conv2d_packed_forward_maxpool(pk, 2, x.data(), NN_UNARY_RELU, 0.0f, &good, y.data()), NN_OK)
+        << nn_last_error();
+    for (float v : y) EXPECT_EQ(v, 9.0f);  // 2 channels x 9 taps x 0.5 x 1, ReLU, max of equal values
+    const auto rejects = [&](nn_pool2d_desc bad, const char* field) {
+        EXPECT_EQ(nn_conv2d_packed_forward_maxpool(pk, 2, x.data(), NN_UNARY_RELU, 0.0f, &bad, y.data()),
+                  NN_ERR_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(nn_last_error()).find(field), std::string::npos) << nn_last_error();
+    };
+    nn_pool2d_desc bad = good;
+    bad.n = 1;
+    rejects(bad, "pool->n=1");
+    bad = good;
+    bad.c = 4;
+    rejects(bad, "pool->c=4");
+    bad = good;
+    bad.h = 5;
+    rejects(bad, "pool->h=5");
+    bad = good;
+    bad.w = 3;
+    rejects(bad, "pool->w=3");
+    bad = good;
+    bad.kernel_h = 0;
+    rejects(bad, "kernel_h");
+    EXPECT_EQ(nn_conv2d_packed_forward_maxpool(pk, 2, x.data(), NN_UNARY_RELU, 0.0f, nullptr, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("pool"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_packed_forward_maxpool(pk, 0, x.data(), NN_UNARY_RELU, 0.0f, &good, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_packed_forward_maxpool(nullptr, 2, x.data(), NN_UNARY_RELU, 0.0f, &good, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    nn_conv2d_packed_destroy(pk);
+}

@@ -306,14 +306,17 @@ std::vector<float> check_threads_and_packing(const Case& c) {
 }  // namespace
 
 // Skinny N (the dot-product kernel): every column count it takes, row counts around its row
-// groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and K around the vector width
-// (masked tails); against the reference, and bitwise equal plain vs packed and 1 vs 2 threads.
+// groups (16, 8, 5, 4 rows a group on AVX-512; 8, 4, 2, 2 on AVX2) and the half- and
+// quarter-size groups that finish the last rows (12 = 8 + 4, 13 = 8 + 5, 29 = 16 + 8 + 5 at
+// n = 1 on AVX-512), K around the vector width (masked tails); against the reference, and
+// bitwise equal plain vs packed and 1 vs 2 threads (the threads' row ranges cut the groups
+// elsewhere).
 TEST(Gemm, SkinnyNRowGroups) {
     nn::gemm::tuning dot_only;  // small k too (the rank-k kernel takes it by default)
     dot_only.rank_k_max_k = dot_only.rank_k_narrow_max_k = 0;
     TuningScope scope(dot_only);
     uint32_t seed = 7000;
-    for (int64_t m : {1, 7, 16, 17, 37, 3000})
+    for (int64_t m : {1, 3, 7, 12, 13, 16, 17, 29, 37, 3000})
         for (int64_t n = 1; n <= 4; ++n)
             for (int64_t k : {1, 7, 16, 33})
                 for (int variant = 0; variant < 2; ++variant) {
@@ -523,8 +526,9 @@ TEST(Gemm, SmallKRankK) {
                     if (!matches_tiles(varied_case(m, n, k, tr, tr & 2, seed++), on, off)) return;
 }
 
-// Small M (the row-strip kernel): every row count it takes, column counts around its strips (24,
-// 12, 6, 3, 1 vectors on AVX-512; 12, 6, 3, 1 on AVX2) and the masked tail, K across a K block
+// Small M (the row-strip kernel): every row count it takes, column counts around its strips (at
+// most 24, 12, 8, 6 vectors for 1-4 rows on AVX-512; 12, 6, 4, 2 on AVX2), the last strip of any
+// width up to that, with and without a masked last vector (33, 64, 767 = 384 + 383), K across a K block
 // boundary (later blocks accumulate onto C), every layout and epilogue, against the reference;
 // bitwise equal to the micro-tiles on the same inputs, to itself on 2 threads (column split) and
 // with pre-packed B (which runs on the tiles).
@@ -539,7 +543,7 @@ TEST(Gemm, SmallMRowStrips) {
     off.strip_max_rows = 0;
     uint32_t seed = 11000;
     for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
-        for (int64_t n : {5, 8, 23, 48, 100, 397})
+        for (int64_t n : {5, 8, 23, 33, 48, 64, 100, 397, 767})
             for (int64_t k : {1, 9, 64, 130})
                 for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
                     if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;

@@ -28,15 +28,17 @@ const nn_pool2d_desc kPools[] = {
 const nn_pool2d_desc kMaxOnly[] = {pd(2, 2, 20, 45, 3, 3, 1, 2, 1, 1, 2, 2, 0), pd(1, 1, 30, 37, 2, 3, 1, 1, 1, 1, 3, 1, 0),
                                    // ResNet's stem pooling (3x3, stride 2, padding 1), and a window wider than a vector.
                                    pd(1, 3, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 0), pd(1, 2, 9, 40, 5, 19, 2, 1, 2, 9, 1, 1, 0)};
-// 2x2 stride 2 without padding (the packed even/odd-row path; without indices, output rows of
-// a vector or more read the input rows in place): LeNet's planes, odd sizes (last row / column
+// 2x2 stride 2 without padding (the packed even/odd-row path; without indices, the input rows
+// are read in place: one vector per output row where the rows are narrower): LeNet's planes, odd sizes (last row / column
 // unused), planes smaller than one vector, several vectors plus a tail, rows of exactly one
 // AVX-512 vector, diabetes_cnn's 112x112.
 const nn_pool2d_desc k2x2[] = {pd(2, 3, 26, 26, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(3, 2, 11, 11, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                pd(1, 2, 3, 2, 2, 2, 2, 2, 0, 0, 1, 1, 0),   pd(1, 1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                pd(2, 2, 17, 70, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 3, 64, 65, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                pd(1, 2, 33, 32, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 16, 33, 2, 2, 2, 2, 0, 0, 1, 1, 0),
-                               pd(2, 2, 112, 112, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
+                               pd(2, 2, 112, 112, 2, 2, 2, 2, 0, 0, 1, 1, 0),
+                               // Output rows narrower than an AVX2 / AVX-512 vector, odd and even widths.
+                               pd(2, 3, 14, 15, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 31, 30, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
 
 std::string describe(const nn_pool2d_desc& d) {
     char b[200];

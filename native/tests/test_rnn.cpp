@@ -177,7 +177,7 @@ TEST(Rnn, MatchesScalarReference) {
             }
 }
 
-// The inference call (W_hh packed by nn_rnn_pack, the input projection inside each step, a
+// The inference call (W_hh and W_ih packed by nn_rnn_pack, the input projection inside each step, a
 // small workspace) against nn_rnn_forward over every combination MatchesScalarReference covers;
 // B = 9 leaves a partial row tile at both SIMD widths. The workspace starts as NaN and
 // misaligned, as in run_api. Only the summation order of x W_ih^T differs.
@@ -196,9 +196,10 @@ TEST(Rnn, InferMatchesForward) {
                 ASSERT_EQ(nn_rnn_infer_workspace_size(&s.d, &wsz), NN_OK) << nn_last_error();
                 ASSERT_EQ(wsz, 3 * c.B * c.H);
                 fvec packed(static_cast<size_t>(psz + 1), NAN), ws(static_cast<size_t>(wsz + 1), NAN);
-                ASSERT_EQ(nn_rnn_pack(&s.d, s.w_hh.data(), packed.data() + 1), NN_OK) << nn_last_error();
+                ASSERT_EQ(psz, (c.H + 15) / 16 * 16 * (cell == NN_RNN_LSTM ? 4 : 3) * (c.H + c.I));
+                ASSERT_EQ(nn_rnn_pack(&s.d, s.w_ih.data(), s.w_hh.data(), packed.data() + 1), NN_OK) << nn_last_error();
                 const bool lstm = cell == NN_RNN_LSTM;
-                ASSERT_EQ(nn_rnn_infer(&s.d, s.x.data(), s.w_ih.data(), packed.data() + 1, s.p(s.b_ih), s.p(s.b_hh),
+                ASSERT_EQ(nn_rnn_infer(&s.d, s.x.data(), packed.data() + 1, s.p(s.b_ih), s.p(s.b_hh),
                                        s.p(s.h0), s.p(s.c0), s.len(), got.y.data(), got.h_n.data(),
                                        lstm ? got.c_n.data() : nullptr, ws.data() + 1),
                           NN_OK)
@@ -214,12 +215,14 @@ TEST(Rnn, InferMatchesForward) {
     // Bad arguments name themselves.
     nn_rnn_desc d = make_desc(NN_RNN_LSTM, 2, 1, 3, 4, false, false);
     fvec x(6), w_ih(48), w_hh(64), packed(64 * 4), y(8), ws(64);
-    EXPECT_EQ(nn_rnn_pack(&d, nullptr, packed.data()), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_rnn_pack(&d, w_ih.data(), nullptr, packed.data()), NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("w_hh"), std::string::npos) << nn_last_error();
-    EXPECT_EQ(nn_rnn_infer(&d, x.data(), w_ih.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, y.data(),
-                           nullptr, nullptr, ws.data()),
+    EXPECT_EQ(nn_rnn_pack(&d, nullptr, w_hh.data(), packed.data()), NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("w_ih"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_rnn_infer(&d, x.data(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, y.data(), nullptr,
+                           nullptr, ws.data()),
               NN_ERR_INVALID_ARGUMENT);
-    EXPECT_NE(std::string(nn_last_error()).find("packed_hh"), std::string::npos) << nn_last_error();
+    EXPECT_NE(std::string(nn_last_error()).find("packed"), std::string::npos) << nn_last_error();
     d.hidden_size = 0;
     int64_t n = 0;
     EXPECT_EQ(nn_rnn_pack_size(&d, &n), NN_ERR_INVALID_ARGUMENT);

@@ -51,16 +51,23 @@ struct lanes<nn::simd::V512> {
 };
 #endif
 
-// Out of line: activations are rare and large, the tile loop stays small.
+// Out of line: these activations are rare and large, the tile loop stays small.
 template <class V>
-__attribute__((noinline)) typename V::reg activate(int act, typename V::reg x) {
+__attribute__((noinline)) typename V::reg activate_out_of_line(int act, typename V::reg x) {
     switch (act) {
-        case NN_UNARY_RELU: return V::max(V::zero(), x);  // maxps(0, NaN) = NaN, like the reference
         case NN_UNARY_SIGMOID: return vecmath::sigmoid<V>(x);
         case NN_UNARY_TANH: return vecmath::tanh<V>(x);
         case NN_UNARY_GELU: return vecmath::gelu<V>(x);
         default: return x;
     }
+}
+
+// ReLU, the common one, inline: a call per accumulator took about a fifth of the direct tile's
+// time on LeNet's one-channel first layer (9 multiply-adds an output; perf, Zen 5).
+template <class V>
+inline typename V::reg activate(int act, typename V::reg x) {
+    // maxps(0, NaN) = NaN, like the reference
+    return act == NN_UNARY_RELU ? V::max(V::zero(), x) : activate_out_of_line<V>(act, x);
 }
 
 // One run of a vector's lanes that lands in one output row: lanes [lo, hi) go to y + dst.

@@ -90,32 +90,44 @@ __attribute__((always_inline)) inline void lane_sums(typename V::reg (&acc)[S], 
     }
 }
 
-// Rows [i0, i0 + rows) (rows <= R) against the n = N columns of bt (column j at bt + j * k,
-// contiguous). A short last group repeats its last row in the unused slots and stores only its
-// own rows: every row is computed by the same instructions wherever it falls.
-template <class V, int N, class Act>
+// Rows [i0, i0 + rows) (rows <= R <= kRows) against the n = N columns of bt (column j at
+// bt + j * k, contiguous). A short group repeats its last row in the unused slots and stores only
+// its own rows. Every row is computed by the same instructions wherever it falls and whatever R:
+// a slot's lane sum reads only its own accumulator.
+template <class V, int N, int R, class Act>
 void rows(const dot_args& d, int64_t i0, int nrows, Act&& act) {
-    constexpr int W = V::width, R = kRows<V, N>;
+    constexpr int W = V::width;
+    static_assert(R >= 1 && R <= kRows<V, N>, "one register of sums");
     using reg = typename V::reg;
     const int64_t k = d.k, kv = k / W * W;
+    // Every loop over rows and columns is unrolled in full: a loop left rolled indexes acc at run
+    // time, which puts the accumulators in memory (a zeroing rep stos and loads per FMA).
     const float* a[R];
-    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + std::min(r, nrows - 1)) * d.lda;
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) a[r] = d.a + (i0 + (r < nrows ? r : nrows - 1)) * d.lda;
     reg acc[R * N];
+#pragma GCC unroll 16
     for (int s = 0; s < R * N; ++s) acc[s] = V::zero();
     for (int64_t p = 0; p < kv; p += W) {
         reg b[N];
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) b[j] = V::load(d.bt + j * k + p);
+#pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             const reg av = V::load(a[r] + p);
+#pragma GCC unroll 4
             for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
     if (kv < k) {  // the tail, zero-filled: the same FMA per lane as a full step
         const int rem = static_cast<int>(k - kv);
         reg b[N];
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) b[j] = load_first<V>(d.bt + j * k + kv, rem);
+#pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
             const reg av = load_first<V>(a[r] + kv, rem);
+#pragma GCC unroll 4
             for (int j = 0; j < N; ++j) acc[r * N + j] = V::fmadd(av, b[j], acc[r * N + j]);
         }
     }
@@ -138,10 +150,20 @@ void rows(const dot_args& d, int64_t i0, int nrows, Act&& act) {
     for (int r = 0; r < nrows; ++r) std::memcpy(d.c + (i0 + r) * d.ldc, v + r * N, sizeof(float) * N);
 }
 
+// Full groups of R rows, then the last m % R rows in groups of R/2 and R/4 (at least one row
+// each), the smallest that holds what is left taking the remainder: 12 rows as 8 + 4 rather than
+// 16 with 4 repeated, 23 as 16 + 8 rather than 16 + 16. Each repeated row costs a group's loads
+// and FMAs over all of k.
 template <class V, int N, class Act>
 void all_rows(const dot_args& d, Act&& act) {
-    constexpr int R = kRows<V, N>;
-    for (int64_t i = 0; i < d.m; i += R) rows<V, N>(d, i, static_cast<int>(std::min<int64_t>(R, d.m - i)), act);
+    constexpr int R = kRows<V, N>, R2 = R / 2 > 0 ? R / 2 : 1, R4 = R / 4 > 0 ? R / 4 : 1;
+    int64_t i = 0;
+    for (; d.m - i >= R; i += R) rows<V, N, R>(d, i, R, act);
+    for (; d.m - i >= R2 && R2 < R; i += R2) rows<V, N, R2>(d, i, R2, act);
+    const int left = static_cast<int>(d.m - i);
+    if (left == 0) return;
+    if (left <= R4) rows<V, N, R4>(d, i, left, act);
+    else rows<V, N, R2>(d, i, left, act);
 }
 
 // act(int activation, V::reg) -> V::reg: the ISA's vectorized activation.

@@ -71,17 +71,31 @@ void strip(const rank_k_args& d, const epi& e, int64_t j, int count, Act& act) {
         }
 }
 
-// Columns [j, n) by strips of S vectors while they fit, then of S / 2, ..., 1; the last partial
-// vector joins the final strip (masked).
+// The last 0 < n - j <= S * W columns as one strip of ceil((n - j) / W) vectors, the last one
+// masked when partial. Every vector's FMA chain runs beside the others: strips of S / 2, S / 4, ...
+// would each walk the block's k steps again with fewer chains than the FMA latency needs (n = 17,
+// one row: two passes of one chain each instead of one pass of two).
+template <class V, int R, int S, bool PLAIN, class Act>
+void last_strip(const rank_k_args& d, const epi& e, int64_t j, Act& act) {
+    constexpr int W = V::width;
+    const int64_t left = d.n - j;
+    if constexpr (S > 1) {
+        if (left <= (S - 1) * W) {
+            last_strip<V, R, S - 1, PLAIN>(d, e, j, act);
+            return;
+        }
+    }
+    const int count = static_cast<int>(left - (S - 1) * W);  // columns of the last vector, 1..W
+    if (count == W) strip<V, R, S, false, PLAIN>(d, e, j, W, act);
+    else strip<V, R, S, true, PLAIN>(d, e, j, count, act);
+}
+
+// Columns [j, n) by strips of S vectors while they fit, then the rest as one strip.
 template <class V, int R, int S, bool PLAIN, class Act>
 void strips(const rank_k_args& d, const epi& e, int64_t j, Act& act) {
     constexpr int W = V::width;
     for (; j + S * W <= d.n; j += S * W) strip<V, R, S, false, PLAIN>(d, e, j, W, act);
-    if constexpr (S > 1) {
-        strips<V, R, S / 2, PLAIN>(d, e, j, act);
-    } else if (j < d.n) {
-        strip<V, R, 1, true, PLAIN>(d, e, j, static_cast<int>(d.n - j), act);
-    }
+    if (j < d.n) last_strip<V, R, S, PLAIN>(d, e, j, act);
 }
 
 template <class V, int R, class Act>

@@ -1,6 +1,7 @@
 // Exported convolution entry points (1-D and 2-D): validate every argument (messages name it
 // and its value), then hand over to the drivers in src/conv/.
 #include "conv/conv.h"
+#include "pool/pool.h"
 #include "nativenet.h"
 #include "runtime/error.h"
 
@@ -73,6 +74,24 @@ static nn_status conv_pack(const char* fn, const nn_conv2d_desc* desc, const flo
     });
 }
 
+// nn_conv2d_packed_forward and nn_conv2d_packed_forward_maxpool: the arguments they share.
+static void check_packed_call(const nn_conv2d_packed* packed, int64_t n, nn_unary_op activation, const float* x,
+                              const float* y) {
+    nn::check_not_null(packed, "packed");
+    if (n < 1) nn::invalid_argument("n must be >= 1. Received: n=", n);
+    // The batch times one image's input or output must stay addressable (the descriptor
+    // was validated for its own batch only).
+    const auto& p = packed->conv.p;
+    int64_t in, out;
+    if (__builtin_mul_overflow(n, p.c * p.h * p.w, &in) || __builtin_mul_overflow(n, p.k * p.oh * p.ow, &out) ||
+        in > (int64_t{1} << 61) || out > (int64_t{1} << 61))
+        nn::invalid_argument("n times the packed image size overflows. Received: n=", n);
+    if (activation < NN_UNARY_IDENTITY || activation > NN_UNARY_MISH)
+        nn::invalid_argument("activation is not an nn_unary_op. Received: activation=", static_cast<int>(activation));
+    nn::check_not_null(x, "x");
+    nn::check_not_null(y, "y");
+}
+
 extern "C" {
 
 NN_API nn_status nn_conv2d_output_size(const nn_conv2d_desc* desc, int64_t* oh, int64_t* ow) {
@@ -122,20 +141,31 @@ NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* we
 NN_API nn_status nn_conv2d_packed_forward(const nn_conv2d_packed* packed, int64_t n, const float* x,
                                           const float* residual, nn_unary_op activation, float alpha, float* y) {
     return nn::guard(__func__, [&] {
-        nn::check_not_null(packed, "packed");
-        if (n < 1) nn::invalid_argument("n must be >= 1. Received: n=", n);
-        // The batch times one image's input or output must stay addressable (the descriptor
-        // was validated for its own batch only).
-        const auto& p = packed->conv.p;
-        int64_t in, out;
-        if (__builtin_mul_overflow(n, p.c * p.h * p.w, &in) || __builtin_mul_overflow(n, p.k * p.oh * p.ow, &out) ||
-            in > (int64_t{1} << 61) || out > (int64_t{1} << 61))
-            nn::invalid_argument("n times the packed image size overflows. Received: n=", n);
-        if (activation < NN_UNARY_IDENTITY || activation > NN_UNARY_MISH)
-            nn::invalid_argument("activation is not an nn_unary_op. Received: activation=", static_cast<int>(activation));
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
+        check_packed_call(packed, n, activation, x, y);
         nn::conv::forward_packed(packed->conv, n, x, residual, activation, alpha, y);
+    });
+}
+
+NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed, int64_t n, const float* x,
+                                                  nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
+                                                  float* y) {
+    return nn::guard(__func__, [&] {
+        check_packed_call(packed, n, activation, x, y);
+        nn::check_not_null(pool, "pool");
+        const auto& p = packed->conv.p;
+        // The pooling reads the convolution's output: its input sizes are that output's.
+        const struct {
+            const char *field, *what;
+            int64_t want, got;
+        } dims[] = {{"pool->n", "the batch n", n, pool->n},
+                    {"pool->c", "the output channels k", p.k, pool->c},
+                    {"pool->h", "the output height oh", p.oh, pool->h},
+                    {"pool->w", "the output width ow", p.ow, pool->w}};
+        for (const auto& d : dims)
+            if (d.got != d.want)
+                nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
+        const auto ps = nn::pool::validate(*pool, false);
+        nn::conv::forward_packed_maxpool(packed->conv, n, x, activation, alpha, ps.g, y);
     });
 }
 

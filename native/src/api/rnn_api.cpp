@@ -101,20 +101,24 @@ void check_lengths(const nn_rnn_desc& d, const int64_t* lengths) {
                                  b, "]=", lengths[b]);
 }
 
-// nn_rnn_forward (train: w_hh, the workspace kept for backward) and nn_rnn_infer (packed_hh):
-// the checks, then the driver.
+// nn_rnn_forward (train: w_ih and w_hh, the workspace kept for backward) and nn_rnn_infer
+// (packed): the checks, then the driver.
 void run_forward(bool train, const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* w_hh,
-                 const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+                 const float* packed, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
                  const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
     check_desc(desc);
     nn::check_not_null(x, "x");
-    nn::check_not_null(w_ih, "w_ih");
-    if (train) nn::check_not_null(w_hh, "w_hh");
-    else nn::check_not_null(packed_hh, "packed_hh");
+    if (train) {
+        nn::check_not_null(w_ih, "w_ih");
+        nn::check_not_null(w_hh, "w_hh");
+    } else {
+        nn::check_not_null(packed, "packed");
+        nn::rnn::infer_pack_floats(*desc);  // the layout's size fits int64
+    }
     nn::check_not_null(y, "y");
     nn::check_not_null(workspace, "workspace");
     check_lengths(*desc, lengths);
-    nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, packed_hh, b_ih, b_hh, h0, c0, lengths, y,
+    nn::rnn::forward(*desc, x, desc->input_size, w_ih, w_hh, packed, b_ih, b_hh, h0, c0, lengths, y,
                      desc->hidden_size, h_n, c_n, workspace, train);
 }
 
@@ -141,17 +145,17 @@ NN_API nn_status nn_rnn_pack_size(const nn_rnn_desc* desc, int64_t* floats) {
     return nn::guard(__func__, [&] {
         nn::check_not_null(floats, "floats");
         check_desc(desc);
-        *floats = nn::rnn::gate_weight::floats(nn::rnn::gate_count(desc->cell), desc->hidden_size, desc->hidden_size);
+        *floats = nn::rnn::infer_pack_floats(*desc);
     });
 }
 
-NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_hh, float* packed) {
+NN_API nn_status nn_rnn_pack(const nn_rnn_desc* desc, const float* w_ih, const float* w_hh, float* packed) {
     return nn::guard(__func__, [&] {
         check_desc(desc);
+        nn::check_not_null(w_ih, "w_ih");
         nn::check_not_null(w_hh, "w_hh");
         nn::check_not_null(packed, "packed");
-        nn::rnn::gate_weight::pack(nn::rnn::gate_count(desc->cell), desc->hidden_size, desc->hidden_size, w_hh,
-                                   packed);
+        nn::rnn::infer_pack(*desc, w_ih, w_hh, packed);
     });
 }
 
@@ -163,11 +167,11 @@ NN_API nn_status nn_rnn_infer_workspace_size(const nn_rnn_desc* desc, int64_t* f
     });
 }
 
-NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const float* w_ih, const float* packed_hh,
-                              const float* b_ih, const float* b_hh, const float* h0, const float* c0,
-                              const int64_t* lengths, float* y, float* h_n, float* c_n, float* workspace) {
+NN_API nn_status nn_rnn_infer(const nn_rnn_desc* desc, const float* x, const float* packed, const float* b_ih,
+                              const float* b_hh, const float* h0, const float* c0, const int64_t* lengths, float* y,
+                              float* h_n, float* c_n, float* workspace) {
     return nn::guard(__func__, [&] {
-        run_forward(false, desc, x, w_ih, nullptr, packed_hh, b_ih, b_hh, h0, c0, lengths, y, h_n, c_n, workspace);
+        run_forward(false, desc, x, nullptr, nullptr, packed, b_ih, b_hh, h0, c0, lengths, y, h_n, c_n, workspace);
     });
 }
 

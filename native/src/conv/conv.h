@@ -8,6 +8,10 @@
 
 #include "runtime/kernel_table.h"
 
+namespace nn::pool {
+struct geom;
+}  // namespace nn::pool
+
 namespace nn::conv {
 
 // A validated 2-D convolution (1-D maps onto it with h = 1). Derived sizes filled by validate().
@@ -67,6 +71,11 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16 = 
 // (y's shape) may be null, act is an nn_unary_op with its parameter alpha.
 void forward_packed(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha,
                     float* y);
+// maxpool(act(conv(x) + bias)) for n images (src/conv/conv_maxpool.cpp): `pool` is the max
+// pooling of one oh x ow output plane. The values are forward_packed's, then pool::max_forward's,
+// bit for bit; only the pooled output is written.
+void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, int act, float alpha,
+                            const pool::geom& pool, float* y);
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
 
 // The cache budgets the drivers block for, in floats. They describe the target core's caches,

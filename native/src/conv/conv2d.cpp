@@ -269,7 +269,7 @@ void residual_activation(const float* res, int act, float alpha, int64_t count, 
 
 int64_t channel_chunks(int64_t base_tasks, int64_t blocks, int64_t min_blocks) {
     constexpr int64_t kTasksPerThread = 4;
-    const int64_t threads = num_threads();
+    const int64_t threads = threads_here();  // 1 inside a pool task: no chunks to redo the packing for
     if (threads <= 1 || base_tasks >= kTasksPerThread * threads) return 1;
     const int64_t want = (kTasksPerThread * threads + base_tasks - 1) / base_tasks;
     return std::clamp<int64_t>(std::min(want, blocks / std::max<int64_t>(1, min_blocks)), 1, std::max<int64_t>(1, blocks));

@@ -266,8 +266,12 @@ int64_t n_split_unit(const problem& pr) {
 
 // Chooses a tm x tn grid of threads (tm * tn = nt) minimizing the largest thread's cost in rough
 // cycles: multiply-adds over whole tiles (32 a cycle), B read (an eighth of a cycle a float in
-// place, half a cycle packed) and A packed (half a cycle a float, once per NC block, or once for
-// a panel-major range).
+// place, half a cycle packed), A packed (half a cycle a float, once per NC block, or once for
+// a panel-major range), and, where rows of C do not start on a cache line (ldc not a multiple of
+// 16 floats), a line passed between cores for every row of a column split: both neighbours write
+// the line that holds one thread's last columns and the other's first (in the same row, or at
+// the wrap to the next). On a tall, narrow product that traffic outweighs the multiply-adds of a
+// row (2857x51x61 ran at a fifth of oneDNN's speed at 2 threads split by columns, Zen 5).
 void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
     const kernels& K = *pr.kt;
     const int64_t nu = n_split_unit(pr);
@@ -287,6 +291,7 @@ void choose_grid(const problem& pr, int nt, int& tm, int& tn) {
         cost += (pm ? pr.b_cs == 1 && pr.prepacked == nullptr : reads_b_in_place(pr, irows, icols)) ? 0.125 * kk * cols : 0.5 * kk * cols;
         if (pm) cost += 0.5 * kk * rows;
         else if (!reads_a_in_place(pr, icols)) cost += 0.5 * kk * rows * std::ceil(cols / static_cast<double>(K.nc));
+        if (ctn > 1 && pr.ldc % 16 != 0) cost += static_cast<double>(g_tuning.shared_line_cycles) * static_cast<double>(irows);
         if (best < 0 || cost < best * 0.999) {
             best = cost;
             tm = ctm;

@@ -17,12 +17,14 @@
 #include "rnn/rnn.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "gemm/gemm.h"
 #include "rnn/rnn_step_gemm.h"
+#include "runtime/error.h"
 #include "runtime/threadpool.h"
 
 namespace nn::rnn {
@@ -122,21 +124,40 @@ int64_t infer_workspace_floats(const nn_rnn_desc& d) {
     return 3 * d.batch * d.hidden_size;
 }
 
+// Checked: H rounded up to whole blocks times G * (H + I) may pass INT64_MAX where each of the
+// products check_desc tests fits.
+int64_t infer_pack_floats(const nn_rnn_desc& d) {
+    const int64_t G = gate_count(d.cell), H = d.hidden_size, I = d.input_size;
+    const int64_t padded = checked_mul(H / kUnitBlock + (H % kUnitBlock != 0), kUnitBlock, "hidden_size rounded up to 16");
+    if (I > INT64_MAX - H) invalid_argument("hidden_size + input_size overflows int64. Received: ", H, " + ", I);
+    return checked_mul(checked_mul(padded, G, "gates * padded hidden_size"), H + I, "packed weights size");
+}
+
+void infer_pack(const nn_rnn_desc& d, const float* w_ih, const float* w_hh, float* packed) {
+    const int64_t G = gate_count(d.cell), H = d.hidden_size;
+    gate_weight::pack(G, H, H, w_hh, packed);
+    gate_weight::pack(G, H, d.input_size, w_ih, packed + gate_weight::floats(G, H, H));
+}
+
 void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
-             const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+             const float* packed, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
              const int64_t* lengths, float* y, int64_t ldy, float* h_n, float* c_n, float* ws, bool train) {
     const kernels& k = active();
     plan p(d, lengths, ws, train);
     const int64_t H = p.H, GH = p.GH;
     // Training: the input projection of every step at once (backward keeps its rows for the gate
-    // activations). Inference: W_ih packed like W_hh and multiplied inside each step's tiles, so
-    // no [T*B, G*H] matrix is written and read back.
-    std::unique_ptr<gate_weight> packed_ih;
+    // activations), and W_hh packed here. Inference: both weights come packed (infer_pack), and
+    // W_ih is multiplied inside each step's tiles, so no [T*B, G*H] matrix is written and read back.
+    std::unique_ptr<gate_weight> packed_here;
+    const float* packed_hh = packed;
+    const float* packed_ih = nullptr;
     if (train) {
         gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
         gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+        packed_here = std::make_unique<gate_weight>(p.G, H, H, w_hh);
+        packed_hh = packed_here->data();
     } else {
-        packed_ih = std::make_unique<gate_weight>(p.G, H, p.I, w_ih);
+        packed_ih = packed + gate_weight::floats(p.G, H, H);
     }
     const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
     if (h0) std::memcpy(p.h, h0, state_bytes); else std::memset(p.h, 0, state_bytes);
@@ -145,11 +166,6 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     }
     p.zero_padding(y, H, ldy);
     const int64_t steps = p.max_len();
-    std::unique_ptr<gate_weight> packed_here;
-    if (!packed_hh) {
-        packed_here = std::make_unique<gate_weight>(p.G, H, H, w_hh);
-        packed_hh = packed_here->data();
-    }
     void (*const step)(const step_args&) = p.lstm ? k.lstm_step : k.gru_step;
     p.batch_blocks([&](int64_t b0, int64_t b1) {
         // h_{t-1} and h_t alternate between p.h and p.hh (B*GH >= B*H floats): a step reads all
@@ -185,7 +201,7 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
                             h_out.data(), yr.data(), aux.data()};
                 if (!train) {
                     a.px = a.aux = nullptr;
-                    a.x = xr.data(), a.i = p.I, a.w_x = packed_ih->data(), a.b_ih = b_ih;
+                    a.x = xr.data(), a.i = p.I, a.w_x = packed_ih, a.b_ih = b_ih;
                 }
                 step(a);
             }

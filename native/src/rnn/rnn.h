@@ -77,13 +77,18 @@ inline int64_t gate_count(nn_rnn_cell cell) { return cell == NN_RNN_LSTM ? 4 : 3
 int64_t workspace_floats(const nn_rnn_desc& d);
 int64_t infer_workspace_floats(const nn_rnn_desc& d);
 
+// The inference weights (nn_rnn_pack): W_hh then W_ih, each in gate_weight's layout
+// (rnn_step_gemm.h), infer_pack_floats(d) floats in all.
+int64_t infer_pack_floats(const nn_rnn_desc& d);
+void infer_pack(const nn_rnn_desc& d, const float* w_ih, const float* w_hh, float* packed);
+
 // The drivers; arguments already validated (single layer, one direction). Rows of x / dx are
 // ldx floats apart, rows of y / dy ldy apart (a direction's half of a bidirectional output).
 // dx_accumulate: dx += instead of dx = (the second direction of a bidirectional layer).
-// packed_hh: W_hh already in gate_weight's layout (nn_rnn_pack), or null to pack w_hh here.
-// train: ws is nn_rnn_forward's workspace and keeps what backward needs; else nn_rnn_infer's.
+// train: w_ih and w_hh are read, and ws is nn_rnn_forward's workspace and keeps what backward
+// needs; else packed holds both weights as infer_pack laid them out, and ws is nn_rnn_infer's.
 void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
-             const float* packed_hh, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
+             const float* packed, const float* b_ih, const float* b_hh, const float* h0, const float* c0,
              const int64_t* lengths, float* y, int64_t ldy, float* h_n, float* c_n, float* ws, bool train);
 void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
               const float* h0, const float* c0, const int64_t* lengths, float* ws, const float* dy, int64_t ldy,

@@ -22,6 +22,7 @@ enum class scratch : int {
     conv_data_weights,  // convolution data gradient: the weights rearranged, before conv_weights packs them
     conv_task_pairs,  // convolution task: transformed tiles as bf16 pairs (Winograd in bf16)
     pool_row,         // pooling: one row of window results (kernels/common/pool_simd.h)
+    conv_pooled_input,  // convolution followed by pooling: the convolution output a task pools (conv/conv_maxpool.cpp)
     bf16_pack_a,      // bf16 GEMM: a packed A micro-panel of bf16 pairs (bf16/bf16_gemm.cpp)
     bf16_operand,     // bf16 GEMM without bf16 products: an operand rounded to bf16, as floats
     bf16_pack_b,      // bf16 GEMM: B packed for one call (nn_bf16_gemm), reused call after call

@@ -204,6 +204,8 @@ Pool& pool() {
 
 int num_threads() noexcept { return pool().size(); }
 
+int threads_here() noexcept { return t_inside_pool_task ? 1 : pool().size(); }
+
 void set_num_threads(int n) {
     if (n < 1 || n > 1024)
         invalid_argument("num_threads must be in [1, 1024]. Received: num_threads=", n);

@@ -15,6 +15,10 @@ namespace nn {
 // Pool size: NATIVENET_NUM_THREADS, else the number of logical processors. At least 1.
 int num_threads() noexcept;
 
+// Threads a parallel call made here would use: 1 inside a pool task (nested calls run on the
+// calling thread alone), else num_threads(). Kernels size their task splits by it.
+int threads_here() noexcept;
+
 // Resizes the pool (1..1024); waits for running work first.
 void set_num_threads(int n);
 

@@ -268,6 +268,13 @@ internal static unsafe class OpFactory
             if (b.ShapeOf(res).AsSpan().SequenceEqual(os)) residual = b.StaticOrNull(res) is { } rt ? Engine.Operand.Constant(b.Constants.Get(rt)) : Engine.Operand.Slot(b.SlotOf(res));
             else separateResidual = res; // broadcasting residual: a separate Add after the conv
         }
+        if (node.MaxPool is { } pool) // the optimizer fuses only 2-D convs without a residual, with a native activation
+        {
+            var (pd, pooled) = PoolDesc(b, pool, os);
+            int yp = b.Define(node.Outputs[0], pooled);
+            b.AddStep(new ConvMaxPoolStep($"{node.Label} + {pool.Label}", b.Constants.PackedConv(w, bias, desc), desc.n, act, pd, x, yp));
+            return;
+        }
         string convOut = separateResidual == null ? node.Outputs[0] : node.Outputs[0] + " (conv)";
         int y = b.Define(convOut, os);
         b.AddStep(new ConvStep(node.Label, b.Constants.PackedConv(w, bias, desc), desc.n,
@@ -418,7 +425,14 @@ internal static unsafe class OpFactory
 
     private static void AddPool(PlanBuilder b, GraphNode node)
     {
-        var s = b.ShapeOf(node.Inputs[0]);
+        var (desc, os) = PoolDesc(b, node, b.ShapeOf(node.Inputs[0]));
+        int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
+        b.AddStep(new PoolStep(node.Label, desc, node.OpType == "MaxPool", x, y));
+    }
+
+    /// <summary>The native descriptor and output shape of a MaxPool/AveragePool node over an input of shape <paramref name="s"/>.</summary>
+    private static (nn_pool2d_desc Desc, long[] OutShape) PoolDesc(PlanBuilder b, GraphNode node, long[] s)
+    {
         if (s.Length is not (3 or 4)) throw Unsupported(b, node, $"a {s.Length}-D input");
         int spatial = s.Length - 2;
         var kernel = node.Ints("kernel_shape")?.Select(v => (int)Math.Clamp(v, 0, int.MaxValue)).ToArray() ?? throw node.Invalid("kernel_shape missing");
@@ -429,7 +443,6 @@ internal static unsafe class OpFactory
         if (node.Outputs.Length > 1 && node.Outputs[1].Length > 0) throw Unsupported(b, node, "the indices output");
         var (pb, pe) = Pads(b, node, s[2..], kernel, stride, dil);
         if (!pb.SequenceEqual(pe)) throw Unsupported(b, node, "asymmetric padding");
-        bool max = node.OpType == "MaxPool";
         bool twoD = spatial == 2;
         var desc = new nn_pool2d_desc
         {
@@ -442,9 +455,7 @@ internal static unsafe class OpFactory
         };
         long oh, ow;
         Native.Check(NativeMethods.nn_pool2d_output_size(&desc, &oh, &ow));
-        long[] os = twoD ? [s[0], s[1], oh, ow] : [s[0], s[1], ow];
-        int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
-        b.AddStep(new PoolStep(node.Label, desc, max, x, y));
+        return (desc, twoD ? [s[0], s[1], oh, ow] : [s[0], s[1], ow]);
     }
 
     private static void AddConcat(PlanBuilder b, GraphNode node)
@@ -603,10 +614,10 @@ internal static unsafe class OpFactory
         for (int d = 0; d < dirs; d++)
         {
             int dir = d;
-            var packedR = b.Constants.Derived(node, $"r{d} packed", () => PackRecurrent(packDesc, Regate(rf, dir, gates, hidden, hidden, order)));
+            var packed = b.Constants.Derived(node, $"w{d} r{d} packed", () => PackRecurrent(packDesc,
+                Regate(wf, dir, gates, hidden, inputSize, order), Regate(rf, dir, gates, hidden, hidden, order)));
             directions[d] = new RecurrentStep.Direction(
-                (nint)b.Constants.Get(b.Constants.Derived(node, $"w{d}", () => Regate(wf, dir, gates, hidden, inputSize, order))),
-                (nint)b.Constants.Get(packedR),
+                (nint)b.Constants.Get(packed),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"wb{d}", () => Regate(bf, 2 * dir, gates, hidden, 1, order))),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"rb{d}", () => Regate(bf, 2 * dir + 1, gates, hidden, 1, order))));
         }
@@ -624,15 +635,16 @@ internal static unsafe class OpFactory
         b.AddStep(new RecurrentStep(node.Label, desc, directions, x, h0, c0, y, yh, yc, work, yScratch));
     }
 
-    /// <summary>A recurrent weight [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>
-    private static StaticTensor PackRecurrent(nn_rnn_desc desc, StaticTensor regated)
+    /// <summary>A direction's input weight W [gates·hidden, input] and recurrent weight R [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>
+    private static StaticTensor PackRecurrent(nn_rnn_desc desc, StaticTensor w, StaticTensor r)
     {
         long floats;
         Native.Check(NativeMethods.nn_rnn_pack_size(&desc, &floats));
         var packed = new float[floats];
-        fixed (float* src = regated.AsFloats())
+        fixed (float* pw = w.AsFloats())
+        fixed (float* pr = r.AsFloats())
         fixed (float* dst = packed)
-            Native.Check(NativeMethods.nn_rnn_pack(&desc, src, dst));
+            Native.Check(NativeMethods.nn_rnn_pack(&desc, pw, pr, dst));
         return new StaticTensor([floats], packed);
     }
 

@@ -8,7 +8,7 @@ namespace NativeNet.Onnx.Folding;
 /// fold an inference BatchNormalization into the Conv or Gemm before it (scaled weights, shifted
 /// bias); recognise the erf form of GELU; fuse a bias Add into MatMul; fuse a single-reader
 /// activation into the Conv/Gemm/MatMul epilogue; fuse ResNet's residual Add (+ ReLU) into the Conv
-/// that feeds it. Rewrites only apply when the intermediate value has no other reader and is not a
+/// that feeds it; run a MaxPool in the call of the Conv (+ activation) it reads. Rewrites only apply when the intermediate value has no other reader and is not a
 /// graph output.
 /// </summary>
 internal static class GraphOptimizer
@@ -21,6 +21,7 @@ internal static class GraphOptimizer
         FuseMatMulBias(g);
         FuseResidual(g);
         FuseActivations(g);
+        FuseMaxPool(g);
     }
 
     private static void FoldConstants(OnnxGraph g, long maxElements)
@@ -183,6 +184,26 @@ internal static class GraphOptimizer
             if (node.Residual != null && act.Value.Kind != ActivationKind.Relu) continue;
             node.Activation = act.Value;
             Absorb(g, node, next);
+            readers = g.ReaderCounts();
+        }
+    }
+
+    /// <summary>
+    /// Conv [→ activation] → MaxPool (2-D, floor mode, no indices): one native call convolves a few
+    /// images at a time and pools them while they are in cache (LeNet's and diabetes_cnn's stages).
+    /// Not after a residual, nor an activation that runs as a managed pass of its own.
+    /// </summary>
+    private static void FuseMaxPool(OnnxGraph g)
+    {
+        var readers = g.ReaderCounts();
+        foreach (var conv in g.Nodes.Where(n => n.OpType == "Conv" && n.Residual == null).ToList())
+        {
+            var pool = SoleReader(g, readers, conv.Outputs[0]);
+            if (pool?.OpType != "MaxPool" || pool.Int("ceil_mode", 0) != 0 || pool.Outputs.Skip(1).Any(o => o.Length > 0)) continue;
+            if (pool.Ints("kernel_shape")?.Length != 2 || !g.Constants.TryGetValue(conv.Input(1) ?? "", out var w) || w.Shape.Length != 4) continue;
+            if (conv.Activation.NativeUnary == null) continue;
+            conv.MaxPool = pool;
+            Absorb(g, conv, pool);
             readers = g.ReaderCounts();
         }
     }

@@ -52,6 +52,9 @@ internal sealed class GraphNode
     /// <summary>A value added to this node's output before the activation (a fused residual Add).</summary>
     public string? Residual { get; set; }
 
+    /// <summary>A 2-D MaxPool that reads only this Conv's output, run in the same native call (fused by the graph optimizer).</summary>
+    public GraphNode? MaxPool { get; set; }
+
     /// <summary>A constant per-column bias added in the epilogue (MatMul followed by Add).</summary>
     public string? Bias { get; set; }
 

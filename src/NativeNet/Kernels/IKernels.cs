@@ -212,14 +212,14 @@ internal interface IKernels
                     Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace);
 
     /// <summary>
-    /// Floats of the recurrent weight w_hh laid out by <see cref="RnnPack"/> for <see cref="RnnInfer"/>
-    /// (depends on the cell and hidden size only), or 0 where this backend has no inference path
+    /// Floats of the weights w_hh and w_ih laid out by <see cref="RnnPack"/> for <see cref="RnnInfer"/>
+    /// (depends on the cell, hidden and input sizes only), or 0 where this backend has no inference path
     /// (then <see cref="RnnForward"/> is the way).
     /// </summary>
     long RnnPackSize(in RnnDescriptor d) => 0;
 
-    /// <summary>Writes w_hh [G·H, H] in <see cref="RnnInfer"/>'s layout to packed (<see cref="RnnPackSize"/> floats). A copy: later writes to w_hh are not seen.</summary>
-    void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed) =>
+    /// <summary>Writes w_ih [G·H, I] and w_hh [G·H, H] in <see cref="RnnInfer"/>'s layout to packed (<see cref="RnnPackSize"/> floats). A copy: later writes to the weights are not seen.</summary>
+    void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, Span<float> packed) =>
         throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");
 
     /// <summary>Floats of workspace one <see cref="RnnInfer"/> needs (nothing is kept for a backward pass).</summary>
@@ -227,11 +227,11 @@ internal interface IKernels
         throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");
 
     /// <summary>
-    /// <see cref="RnnForward"/> for inference, from w_hh as <see cref="RnnPack"/> laid it out: the same y, hN
-    /// and cN up to rounding (the input projection is summed in another order), without the per-call
-    /// packing of w_hh, the [T·B, G·H] input-projection matrix or the state kept for backward.
+    /// <see cref="RnnForward"/> for inference, from w_ih and w_hh as <see cref="RnnPack"/> laid them out: the
+    /// same y, hN and cN up to rounding (the input projection is summed in another order), without
+    /// per-call packing of the weights, the [T·B, G·H] input-projection matrix or the state kept for backward.
     /// </summary>
-    void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh,
+    void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> packed,
                   ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
                   Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace) =>
         throw new NotSupportedException($"{GetType().Name} has no recurrent inference path (RnnPackSize returns 0)");

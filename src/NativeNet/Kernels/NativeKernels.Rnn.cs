@@ -42,28 +42,35 @@ internal sealed unsafe partial class NativeKernels
     public long RnnPackSize(in RnnDescriptor d) => Floats(d, &NativeMethods.nn_rnn_pack_size);
 
     /// <inheritdoc />
-    public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wHh, Span<float> packed)
+    public void RnnPack(in RnnDescriptor d, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, Span<float> packed)
     {
+        KernelAssert.AtLeast((long)d.Gates * d.HiddenSize * d.InputSize, wIh.Length, nameof(wIh));
         KernelAssert.AtLeast((long)d.Gates * d.HiddenSize * d.HiddenSize, wHh.Length, nameof(wHh));
         KernelAssert.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
         var desc = RnnDesc(d);
-        fixed (float* pw = wHh)
+        fixed (float* pi = wIh)
+        fixed (float* ph = wHh)
         fixed (float* pp = packed)
-            NativeStatus.Check(NativeMethods.nn_rnn_pack(&desc, pw, pp));
+            NativeStatus.Check(NativeMethods.nn_rnn_pack(&desc, pi, ph, pp));
     }
 
     /// <inheritdoc />
     public long RnnInferWorkspaceSize(in RnnDescriptor d) => Floats(d, &NativeMethods.nn_rnn_infer_workspace_size);
 
     /// <inheritdoc />
-    public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> packedHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
+    public void RnnInfer(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace)
     {
         if (d.Cell != RnnCell.Lstm) { c0 = default; cN = default; }
-        KernelAssert.AtLeast(RnnPackSize(d), packedHh.Length, nameof(packedHh));
-        // The packed weight stands in for w_hh; its size was checked against the layout above.
-        RnnChecks(d, x.Length, wIh.Length, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
-        RunSequence(d, x, wIh, packedHh, bIh, bHh, h0, c0, y, hN, cN, workspace, &NativeMethods.nn_rnn_infer);
+        KernelAssert.AtLeast(RnnPackSize(d), packed.Length, nameof(packed));
+        // The packed weights stand in for w_ih and w_hh; their size was checked against the layout above.
+        RnnChecks(d, x.Length, d.Gates * d.HiddenSize * d.InputSize, d.Gates * d.HiddenSize * d.HiddenSize, bIh.Length, bHh.Length, h0.Length, c0.Length, workspace.Length, RnnInferWorkspaceSize(d));
+        RunSequence(d, x, packed, packed, bIh, bHh, h0, c0, y, hN, cN, workspace, &Infer);
     }
+
+    // nn_rnn_infer in nn_rnn_forward's shape (RunSequence): the packed weights arrive as both w_ih and w_hh.
+    private static nn_status Infer(nn_rnn_desc* d, float* x, float* packed, float* packedAgain, float* bIh, float* bHh, float* h0, float* c0,
+                                   long* lengths, float* y, float* hN, float* cN, float* workspace) =>
+        NativeMethods.nn_rnn_infer(d, x, packed, bIh, bHh, h0, c0, lengths, y, hN, cN, workspace);
 
     // A size query of the recurrent C ABI (floats for a descriptor).
     private static long Floats(in RnnDescriptor d, delegate*<nn_rnn_desc*, long*, nn_status> query)
@@ -75,7 +82,7 @@ internal sealed unsafe partial class NativeKernels
         return floats;
     }
 
-    // nn_rnn_forward and nn_rnn_infer take the same arguments (w_hh or its packed copy); the outputs are checked here.
+    // nn_rnn_forward and nn_rnn_infer (through Infer) take the same arguments; the outputs are checked here.
     private static void RunSequence(in RnnDescriptor d, ReadOnlySpan<float> x, ReadOnlySpan<float> wIh, ReadOnlySpan<float> wHh, ReadOnlySpan<float> bIh, ReadOnlySpan<float> bHh, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hN, Span<float> cN, Span<float> workspace,
         delegate*<nn_rnn_desc*, float*, float*, float*, float*, float*, float*, float*, long*, float*, float*, float*, float*, nn_status> run)
     {

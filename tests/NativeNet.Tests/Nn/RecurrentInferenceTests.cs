@@ -50,7 +50,7 @@ public class RecurrentInferenceTests
     }
 
     [Fact]
-    public void CachedLayoutFollowsEveryChangeToTheWeight()
+    public void CachedLayoutFollowsEveryChangeToTheWeights()
     {
         using var _ = Backends.Use("native");
         using var m = Make("lstm", 3);
@@ -65,6 +65,13 @@ public class RecurrentInferenceTests
         AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
         using (var flat = w.Reshape(-1)) flat.AsSpan()[70] -= 0.25f;    // write through a view
         AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
+        // The input weights are laid out with the recurrent ones: an edit to either is seen.
+        foreach (var name in new[] { "weight_ih_l0", "weight_ih_l1_reverse" })
+        {
+            var wi = m.NamedParameters().Single(p => p.Name == name).Parameter;
+            wi.AsSpan()[3] += 0.75f;
+            AssertClose(Run(m, x, grad: true), Run(m, x, grad: false));
+        }
 
         var opt = new SGD(m.Parameters(), lr: 0.5);
         for (int step = 0; step < 2; step++)

@@ -25,6 +25,25 @@ internal sealed unsafe class ConvStep(string label, nint packed, long n, Activat
     }
 }
 
+/// <summary>
+/// Conv [→ activation] → MaxPool as one native call (<c>nn_conv2d_packed_forward_maxpool</c>): a few
+/// images at a time are convolved into a cache-sized buffer and pooled there, so only the pooled
+/// output is written; the values are those of <see cref="ConvStep"/> then <see cref="PoolStep"/>.
+/// </summary>
+internal sealed unsafe class ConvMaxPoolStep(string label, nint packed, long n, Activation act, nn_pool2d_desc pool, int x, int y)
+    : Step(label, [x], [y])
+{
+    private readonly nn_pool2d_desc _pool = pool;
+    private readonly (nn_unary_op Op, float Alpha) _native = act.NativeUnary
+        ?? throw new ArgumentException($"{label}: {act.Kind} has no native form to run before the pooling", nameof(act));
+
+    public override void Run(ExecutionPlan plan)
+    {
+        var d = _pool;
+        Native.Check(NativeMethods.nn_conv2d_packed_forward_maxpool(packed, n, plan.F(x), _native.Op, _native.Alpha, &d, plan.F(y)));
+    }
+}
+
 /// <summary>ConvTranspose as the data gradient of the matching convolution, then bias and activation.</summary>
 internal sealed unsafe class ConvTransposeStep(string label, nn_conv2d_desc desc, float* weight, float* bias, Activation act,
     int x, int y, long outCount, long planeSize)

@@ -6,14 +6,14 @@ namespace NativeNet.Onnx.Engine.Steps;
 /// ONNX LSTM / GRU (one layer, forward or bidirectional) on the native inference path
 /// (<c>nn_rnn_infer</c>), one call per direction. The weights were reordered at plan time from
 /// ONNX's gate order (LSTM i,o,f,c; GRU z,r,h) to the kernel's PyTorch order (i,f,g,o; r,z,n),
-/// and each direction's recurrent weight R was laid out once by <c>nn_rnn_pack</c>, so a call
-/// never packs it. The kernel writes one direction's y as [T, B, H]; ONNX wants [T, D, B, H], the
+/// and each direction's weights W and R were laid out once by <c>nn_rnn_pack</c>, so a call
+/// never packs them. The kernel writes one direction's y as [T, B, H]; ONNX wants [T, D, B, H], the
 /// same memory when D = 1, interleaved from a scratch buffer when bidirectional.
 /// </summary>
 internal sealed unsafe class RecurrentStep : Step
 {
-    /// <summary>One direction's weights in native memory: W [G·H, I], packed R, and the two biases (0 = none).</summary>
-    public readonly record struct Direction(nint W, nint PackedR, nint BiasW, nint BiasR);
+    /// <summary>One direction's weights in native memory: W and R packed by <c>nn_rnn_pack</c>, and the two biases (0 = none).</summary>
+    public readonly record struct Direction(nint Packed, nint BiasW, nint BiasR);
 
     private readonly nn_rnn_desc _desc;
     private readonly Direction[] _dirs;
@@ -38,7 +38,7 @@ internal sealed unsafe class RecurrentStep : Step
             desc.reverse = d;
             var w = _dirs[d];
             float* y = _yScratch >= 0 ? plan.F(_yScratch) : plan.F(_y);
-            Native.Check(NativeMethods.nn_rnn_infer(&desc, plan.F(_x), (float*)w.W, (float*)w.PackedR, (float*)w.BiasW, (float*)w.BiasR,
+            Native.Check(NativeMethods.nn_rnn_infer(&desc, plan.F(_x), (float*)w.Packed, (float*)w.BiasW, (float*)w.BiasR,
                 h0 == null ? null : h0 + d * state, c0 == null ? null : c0 + d * state, null, y,
                 yh == null ? null : yh + d * state, yc == null ? null : yc + d * state, plan.F(_workspace)));
             if (_yScratch >= 0)

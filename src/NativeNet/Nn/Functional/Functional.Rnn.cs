@@ -13,7 +13,7 @@ public static partial class Functional
     /// </summary>
     /// <remarks>
     /// Where no gradient is needed (inference, <see cref="Autograd.NoGrad"/>) and the backend has an
-    /// inference path, the layer runs <see cref="IKernels.RnnInfer"/>: w_hh laid out once for the fused
+    /// inference path, the layer runs <see cref="IKernels.RnnInfer"/>: w_ih and w_hh laid out once for the fused
     /// step kernels, the input projection inside each step and no state kept for backward; the
     /// outputs are the training path's up to rounding.
     /// </remarks>
@@ -21,7 +21,7 @@ public static partial class Functional
                                                                    Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false) =>
         RnnLayer(cell, input, wIh, wHh, bIh, bHh, h0, c0, reverse, batchFirst, pack: null);
 
-    /// <summary><see cref="RnnLayer(RnnCell, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/> with the module's cache of w_hh's inference layout (null: laid out per call).</summary>
+    /// <summary><see cref="RnnLayer(RnnCell, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/> with the module's cache of the weights' inference layout (null: laid out per call).</summary>
     internal static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
                                                                      Tensor? h0, Tensor? c0, bool reverse, bool batchFirst, RecurrentWeightPack? pack)
     {
@@ -57,14 +57,13 @@ public static partial class Functional
         if (lstm && c0 is not null) { iC0 = list.Count; list.Add(c0); }
         var inputs = list.ToArray();
         bool needsGrad = Autograd.Needs(inputs);
-        var packedHh = needsGrad ? null : pack is not null ? pack.Get(k, desc, wHh) : RecurrentWeightPack.Pack(k, desc, wHh);
-        if (packedHh is not null)
+        var packed = needsGrad ? null : pack is not null ? pack.Get(k, desc, wIh, wHh) : RecurrentWeightPack.Pack(k, desc, wIh, wHh);
+        if (packed is not null)
         {
             using var iws = Tensor.Empty(new[] { checked((int)k.RnnInferWorkspaceSize(desc)) }, register: false);
-            k.RnnInfer(desc, input.Data, wIh.Data, packedHh, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
+            k.RnnInfer(desc, input.Data, packed, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
                        h0 is null ? default : h0.Data, lstm && c0 is not null ? c0.Data : default, y.AsSpan(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), iws.AsSpan());
             GC.KeepAlive(input);
-            GC.KeepAlive(wIh);
             return (y, hN, cN);
         }
         long wsSize = k.RnnWorkspaceSize(desc);
