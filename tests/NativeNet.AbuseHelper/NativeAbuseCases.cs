@@ -40,6 +40,13 @@ internal static unsafe class NativeAbuseCases
         dilation_h = 1, dilation_w = 1,
     };
 
+    // Max pooling 2x2 / 2 of Conv2d()'s output (1 x 2 x 3 x 3).
+    private static nn_pool2d_desc PooledConv() => new()
+    {
+        n = 1, c = 2, h = 3, w = 3, kernel_h = 2, kernel_w = 2, stride_h = 2, stride_w = 2,
+        dilation_h = 1, dilation_w = 1,
+    };
+
     private static nn_rnn_desc Rnn(int layers = 1) => new()
     {
         cell = nn_rnn_cell.NN_RNN_LSTM, seq_len = 3, batch = 2, input_size = 2, hidden_size = 2, num_layers = layers,
@@ -156,6 +163,13 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_conv2d_packed_forward", "batch times the image overflows", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, long.MaxValue, F, null, nn_unary_op.NN_UNARY_IDENTITY, 0, F)), "overflows"));
         cases.Add(S("nn_conv2d_packed_forward", "activation out of range", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 1, F, null, (nn_unary_op)99, 0, F)), "activation"));
         cases.Add(S("nn_conv2d_packed_forward", "null y", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward(p, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, null)), "y"));
+        // The packed 1x2x5x5 -> 2 x 3x3 convolution, pooled 2x2 / 2 (PooledConv: its output's sizes).
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "null packed", () => { var d = PooledConv(); return NativeMethods.nn_conv2d_packed_forward_maxpool(0, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }, "packed"));
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "null pool", () => WithPackedConv(p => NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, null, F)), "pool"));
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "pool channels differ from the output's", () => WithPackedConv(p => { var d = PooledConv(); d.c = 1; return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "pool->c"));
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "pool batch differs from n", () => WithPackedConv(p => { var d = PooledConv(); return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 2, F, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "pool->n"));
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "zero pooling kernel", () => WithPackedConv(p => { var d = PooledConv(); d.kernel_w = 0; return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "kernel_w"));
+        cases.Add(S("nn_conv2d_packed_forward_maxpool", "null x", () => WithPackedConv(p => { var d = PooledConv(); return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, null, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "x"));
         cases.Add(C("nn_conv2d_packed_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_packed_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
         cases.Add(S("nn_conv2d_forward_bf16", "null weight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, null, null, 0, F); }, "weight"));

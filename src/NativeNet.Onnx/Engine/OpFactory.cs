@@ -258,7 +258,8 @@ internal static unsafe class OpFactory
         var bias = b.StaticOrNull(node.Input(2));
         if (node.Input(2) != null && bias == null) throw Unsupported(b, node, "a bias computed at run time");
         if (bias != null && bias.Count != w.Shape[0]) throw node.Invalid($"bias has {bias.Count} values for {w.Shape[0]} output channels");
-        if (BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
+        // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines.
+        if (node.MaxPool == null && BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
         int x = b.Input(node, 0);
         Operand? residual = null;
         var act = node.Activation;

@@ -8,8 +8,8 @@ namespace NativeNet.Onnx.Folding;
 /// fold an inference BatchNormalization into the Conv or Gemm before it (scaled weights, shifted
 /// bias); recognise the erf form of GELU; fuse a bias Add into MatMul; fuse a single-reader
 /// activation into the Conv/Gemm/MatMul epilogue; fuse ResNet's residual Add (+ ReLU) into the Conv
-/// that feeds it; run a MaxPool in the call of the Conv (+ activation) it reads. Rewrites only apply when the intermediate value has no other reader and is not a
-/// graph output.
+/// that feeds it; run a MaxPool in the call of the Conv (+ activation) it reads. Rewrites only
+/// apply when the intermediate value has no other reader and is not a graph output.
 /// </summary>
 internal static class GraphOptimizer
 {
