@@ -32,7 +32,11 @@ void forward_pointwise(const kernels& kt, const packed_conv& pc, int64_t n, cons
     const shape& p = pc.p;
     const int64_t hw = p.h * p.w, cb = blocks(p.c), kb = blocks(p.k);
     const int64_t groups = (kb + kGroupBlocks - 1) / kGroupBlocks;
-    const int64_t band = pointwise_band(cb * kBlock, hw);
+    int64_t band = pointwise_band(cb * kBlock, hw);
+    // Fewer than 8 tasks even with a chunk per weight group (batch 1 at 7x7 with 160 or 320
+    // output channels: 3 or 5 groups): narrower bands. Each pixel's sum is formed the same way
+    // in any tile, so the band width never changes a result.
+    while (band > 6 && n * ((hw + band - 1) / band) * groups < 8) band = std::max<int64_t>(6, (band / 2 + 5) / 6 * 6);
     const int64_t bands = (hw + band - 1) / band;
     // Few pixel bands (batch 1 at 14x14 or 7x7): the weight groups are split too, so every
     // thread gets work. Each task still loops over whole groups and bands.
