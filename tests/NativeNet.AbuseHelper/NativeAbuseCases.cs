@@ -171,6 +171,34 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_conv2d_packed_forward_maxpool", "zero pooling kernel", () => WithPackedConv(p => { var d = PooledConv(); d.kernel_w = 0; return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "kernel_w"));
         cases.Add(S("nn_conv2d_packed_forward_maxpool", "null x", () => WithPackedConv(p => { var d = PooledConv(); return NativeMethods.nn_conv2d_packed_forward_maxpool(p, 1, null, nn_unary_op.NN_UNARY_RELU, 0, &d, F); }), "x"));
         cases.Add(C("nn_conv2d_packed_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_packed_destroy(0) == NN_OK, "not NN_OK")));
+        // NCHW16c: arguments are checked before the instruction set, so these refusals hold with or
+        // without the blocked kernels; where they exist (nn_nchwc_block > 0) a 1x1 layer packs.
+        cases.Add(S("nn_nchwc_block", "null block", () => NativeMethods.nn_nchwc_block(null), "block"));
+        cases.Add(S("nn_nchwc_from_nchw", "null x", () => NativeMethods.nn_nchwc_from_nchw(null, 1, 3, 4, F), "x"));
+        cases.Add(S("nn_nchwc_from_nchw", "n * c * hw overflows", () => NativeMethods.nn_nchwc_from_nchw(F, Big, Big, 16, F), "overflows"));
+        cases.Add(S("nn_nchwc_to_nchw", "zero hw", () => NativeMethods.nn_nchwc_to_nchw(F, 1, 3, 0, F), "hw"));
+        cases.Add(S("nn_nchwc_to_nchw", "null y", () => NativeMethods.nn_nchwc_to_nchw(F, 1, 3, 4, null), "y"));
+        cases.Add(S("nn_conv2d_nchwc_supported", "null desc", () => { int s; return NativeMethods.nn_conv2d_nchwc_supported(null, &s); }, "desc"));
+        cases.Add(S("nn_conv2d_nchwc_supported", "groups does not divide c", () => { var d = Conv2d(); d.groups = 3; d.c = 4; d.k = 3; int s; return NativeMethods.nn_conv2d_nchwc_supported(&d, &s); }, "desc->groups"));
+        cases.Add(C("nn_conv2d_nchwc_supported", "dilation 2 has no blocked kernel", () => { var d = Conv2d(); d.dilation_h = d.dilation_w = 2; d.h = d.w = 7; int s = -1; return Expect(NativeMethods.nn_conv2d_nchwc_supported(&d, &s) == NN_OK && s == 0, $"supported={s}"); }));
+        cases.Add(S("nn_conv2d_nchwc_pack", "null out", () => { var d = Pointwise(); return NativeMethods.nn_conv2d_nchwc_pack(&d, F, null, null); }, "out"));
+        cases.Add(S("nn_conv2d_nchwc_pack", "null weight", () => { var d = Pointwise(); nint p; return NativeMethods.nn_conv2d_nchwc_pack(&d, null, null, &p); }, "weight"));
+        cases.Add(C("nn_conv2d_nchwc_pack", "packs where blocked kernels exist, else NN_ERR_UNSUPPORTED", () =>
+        {
+            var d = Pointwise();
+            long block;
+            NativeStatus.Check(NativeMethods.nn_nchwc_block(&block));
+            nint p = 1;
+            var st = NativeMethods.nn_conv2d_nchwc_pack(&d, F, null, &p);
+            NativeMethods.nn_conv2d_nchwc_destroy(p);
+            return block > 0 ? Expect(st == NN_OK && p != 0, $"status {st}") : Expect(st == nn_status.NN_ERR_UNSUPPORTED && p == 0, $"status {st}, out {p}");
+        }));
+        cases.Add(S("nn_conv2d_nchwc_forward", "null packed", () => NativeMethods.nn_conv2d_nchwc_forward(0, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, F), "packed"));
+        cases.Add(C("nn_conv2d_nchwc_forward", "zero batch, bad activation, null y (where blocked kernels exist)", () => WithBlockedConv(p =>
+            AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 0, F, null, nn_unary_op.NN_UNARY_RELU, 0, F), "n")
+            ?? AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 1, F, null, (nn_unary_op)99, 0, F), "activation")
+            ?? AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, null), "y"))));
+        cases.Add(C("nn_conv2d_nchwc_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_nchwc_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
         cases.Add(S("nn_conv2d_forward_bf16", "null weight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, null, null, 0, F); }, "weight"));
         cases.Add(S("nn_conv2d_forward_bf16", "activation out of range", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, F, null, (nn_unary_op)7, F); }, "activation"));
@@ -295,6 +323,26 @@ internal static unsafe class NativeAbuseCases
         NativeStatus.Check(NativeMethods.nn_conv2d_pack(&d, F, null, &p));
         try { return call(p); }
         finally { NativeMethods.nn_conv2d_packed_destroy(p); }
+    }
+
+    // A 1x1 convolution, 4 -> 8 channels on a 5 x 5 plane: a layer the blocked kernels take.
+    private static nn_conv2d_desc Pointwise() => new()
+    {
+        n = 1, c = 4, h = 5, w = 5, k = 8, r = 1, s = 1, stride_h = 1, stride_w = 1,
+        dilation_h = 1, dilation_w = 1, groups = 1,
+    };
+
+    // Runs call on a blocked Pointwise() where this process has the blocked kernels; null (passed) where it has none.
+    private static string? WithBlockedConv(Func<nint, string?> call)
+    {
+        long block;
+        NativeStatus.Check(NativeMethods.nn_nchwc_block(&block));
+        if (block == 0) return null;
+        var d = Pointwise();
+        nint p;
+        NativeStatus.Check(NativeMethods.nn_conv2d_nchwc_pack(&d, F, null, &p));
+        try { return call(p); }
+        finally { NativeMethods.nn_conv2d_nchwc_destroy(p); }
     }
 
     // A valid 2 x 2 bf16 packed B for the duration of one call.
