@@ -297,6 +297,15 @@ void Communicator::finalize() {
     require_initialized();
     if (!pending_.empty())
         fail(NN_DIST_ERR_INVALID_ARGUMENT, std::to_string(pending_.size()) + " collective(s) are still pending; wait for them before nn_dist_finalize");
+    // A timed-out collective completes once its lost rank catches up. That can happen just before
+    // this rank's last collective returns, with no test of the orphan in between (the wait loop
+    // tests its own request first), so give the orphans up to the timeout before calling them lost.
+    const auto since = Clock::now(), deadline = since + timeout_;
+    for (int64_t polls = 0; Clock::now() <= deadline; ++polls) {
+        serve_liveness_queries();
+        if (orphans_.empty()) break;
+        back_off(polls, since);
+    }
     for (auto& r : replies_) MPI_Request_free(&r.first);
     replies_.clear();
     if (!orphans_.empty()) fail(NN_DIST_ERR_PEER_LOST, std::to_string(orphans_.size()) + " timed-out collective(s) never completed; end the job with nn_dist_abort");
