@@ -323,6 +323,7 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   n <= 24, k >= 256, m >= 2n,       the same over column groups of at most 4
 //   row-major A
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
+//   k <= 64, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
 // B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
@@ -338,9 +339,9 @@ path choose_path(const problem& pr) {
     const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
-    if (K.row_strip != nullptr && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows) && pr.prepacked == nullptr &&
-        pr.b_cs == 1 && pr.kcb <= INT32_MAX)
-        return path::strip;
+    const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
+    if (strip && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows)) return path::strip;
+    if (strip && pr.k <= g_tuning.strip_small_k_max_k && pr.n >= g_tuning.strip_small_k_min_n) return path::strip;
     return path::tiles;
 }
 
@@ -499,42 +500,66 @@ void run_rank_k(const problem& pr, int threads) {
     });
 }
 
-// A few rows against row-major B read in place, one K block at a time with the tiles' K blocking
-// and beta handling (later blocks accumulate onto C), so the bits are the tiles'. Threads take
-// equal column ranges; each walks its own K blocks (columns are independent).
+// Columns of B a row group walks at a time when there are more rows than one group (small K):
+// a multiple of the strips' widths (96 = 6 vectors of AVX-512, 6 strips of 2 AVX2 vectors) whose
+// k rows of B take at most 32 KiB, so they stay in L1 while every row group passes.
+int64_t strip_columns(int64_t k) {
+    constexpr int64_t kUnit = 96, kL1Floats = 8192;
+    return std::max<int64_t>(kUnit, kL1Floats / std::max<int64_t>(k, 1) / kUnit * kUnit);
+}
+
+// Rows against row-major B read in place, in groups of kStripMaxRows, one K block at a time with
+// the tiles' K blocking and beta handling (later blocks accumulate onto C), so the bits are the
+// tiles'. A few rows (m <= kStripMaxRows): threads take equal column ranges, each walking its own
+// K blocks (columns are independent). More rows (small K, one K block): threads take equal ranges
+// of whole row groups, and each walks column blocks of B kept in L1 against all its row groups;
+// nothing is packed (a 12 x 32 tile at k = 6..30 spends about as long on its fixed costs, packing
+// and storing 24 accumulators, as on its multiply-adds).
 void run_strip(const problem& pr, int threads) {
-    auto columns = [&](int64_t n0, int64_t n1) {
-        if (n0 >= n1) return;
+    auto block = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+        if (m0 >= m1 || n0 >= n1) return;
+        const int64_t nb = m1 - m0 <= kStripMaxRows ? n1 - n0 : strip_columns(pr.kcb);
         rank_k_args d{};
-        d.m = pr.m;
-        d.n = n1 - n0;
         d.a_rs = pr.a_rs;
         d.a_cs = pr.a_cs;
         d.b_rs = pr.b_rs;
-        d.c = pr.c + n0;
         d.ldc = pr.ldc;
         d.alpha = pr.alpha;
         for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
             const int64_t kc = std::min(pr.kcb, pr.k - pc);
             const bool last = pc + kc == pr.k;
             d.k = static_cast<int>(kc);
-            d.a = pr.a + pc * pr.a_cs;
-            d.b = pr.b + pc * pr.b_rs + n0;
             d.beta = pc == 0 ? pr.beta : 1.0f;
-            d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias : nullptr;
-            d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + n0 : nullptr;
             d.act = last ? static_cast<int>(pr.ep.act) : 0;
-            pr.kt->row_strip(d);
+            for (int64_t jb = n0; jb < n1; jb += nb) {
+                d.n = std::min(nb, n1 - jb);
+                d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + jb : nullptr;
+                for (int64_t i = m0; i < m1; i += kStripMaxRows) {
+                    d.m = std::min<int64_t>(kStripMaxRows, m1 - i);
+                    d.a = pr.a + i * pr.a_rs + pc * pr.a_cs;
+                    d.b = pr.b + pc * pr.b_rs + jb;
+                    d.c = pr.c + i * pr.ldc + jb;
+                    d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + i : nullptr;
+                    pr.kt->row_strip(d);
+                }
+            }
         }
     };
     if (threads <= 1) {
-        columns(0, pr.n);
+        block(0, pr.m, 0, pr.n);
         return;
     }
+    // Rows split only where each thread gets 4 or more row groups (a group more is then at most a
+    // quarter more work); otherwise columns, every thread walking all the rows.
+    const int64_t groups = ceil_div(pr.m, kStripMaxRows);
     parallel_run(threads, [&](int tid, int nt) {
-        int64_t n0, n1;
-        column_range(pr.n, tid, nt, n0, n1);
-        columns(n0, n1);
+        if (groups < 4 * nt) {
+            int64_t n0, n1;
+            column_range(pr.n, tid, nt, n0, n1);
+            block(0, pr.m, n0, n1);
+        } else {
+            block(std::min(pr.m, groups * tid / nt * kStripMaxRows), std::min(pr.m, groups * (tid + 1) / nt * kStripMaxRows), 0, pr.n);
+        }
     });
 }
 

@@ -74,6 +74,9 @@ struct tuning {
                                          // (kernels/common/gemm_row_strip.h). Zen 5, 1 thread,
                                          // AVX-512: 1.3-3.5x the tiles at 1x4096x512, 2x1641x4078,
                                          // 3x777x300, 4x2000x700; 1.0-1.1x at 2x453x85, 4x211x2103
+    int64_t strip_small_k_max_k = 64;    // K at or below, N at or above strip_small_k_min_n, row-major
+    int64_t strip_small_k_min_n = 40;    // B not pre-packed: row strips over groups of
+                                         // kStripMaxRows rows, nothing packed
     int64_t shared_line_cycles = 128;    // cost (rough cycles, choose_grid) of a cache line of C
                                          // that two threads' column ranges share, per row
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
