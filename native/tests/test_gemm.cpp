@@ -551,32 +551,6 @@ TEST(Gemm, SmallMRowStrips) {
                     if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
 }
 
-// Skinny N wider than one dot group (5..24 columns): balanced column groups of at most kDotMaxN
-// (5 = 3 + 2, 17 = 3 + 3 + 4 + 3 + 4), row counts around the 40-row blocks the groups share and the
-// kernel's row groups, K around the 4-row transpose that gathers row-major B (k % 4 != 0) and the
-// vector width, B row-major (padded rows), transposed and pre-packed, every epilogue; against the
-// reference, bitwise equal on 2 threads (the row split cuts the blocks elsewhere) and with
-// pre-packed B. The tuning takes every such shape (any k, any m) so small cases reach the path.
-TEST(Gemm, SkinnyNColumnGroups) {
-    nn::gemm::tuning wide;
-    wide.rank_k_max_k = wide.rank_k_narrow_max_k = 0;
-    wide.dot_wide_min_k = 1;
-    wide.dot_wide_rows_per_col = 0;
-    wide.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
-    wide.small_work = 0;
-    TuningScope scope(wide);
-    uint32_t seed = 13000;
-    for (int64_t n : {5, 6, 9, 15, 17, 21, 24})
-        for (int64_t m : {1, 7, 40, 87})
-            for (int64_t k : {1, 6, 19, 300})
-                for (int tr = 0; tr < 8; ++tr) {
-                    Case c = varied_case(m, n, k, tr % 4, tr >= 4, seed++);
-                    c.ta = false;  // row-major A: the dot path
-                    check_threads_and_packing(c);
-                    if (::testing::Test::HasFailure()) return;
-                }
-}
-
 // Small K on row strips (more rows than one strip): row counts around the groups of 4 (5 = 4 + 1,
 // 130 = 32 groups + 2), column counts around the column blocks the groups share (96 wide and more,
 // 1000 crossing a block at k = 9) and the strips' masked last vectors, K across K blocks (later
@@ -590,6 +564,8 @@ TEST(Gemm, SmallKRowStrips) {
     on.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
     on.small_work = 0;
     on.kc = 24;  // two and three K blocks at k = 33 and 64
+    on.strip_small_k_max_k = 64;
+    on.strip_small_k_min_n = 40;
     off = on;
     off.strip_small_k_max_k = 0;
     uint32_t seed = 15000;

@@ -320,10 +320,8 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
 //   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
-//   n <= 24, k >= 256, m >= 2n,       the same over column groups of at most 4
-//   row-major A
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
-//   k <= 64, n >= 40, same B          row strips over groups of 4 rows, nothing packed
+//   k <= 48, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
 // B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
@@ -332,10 +330,7 @@ enum class path { tiles, rank_k, dot, strip };
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
-    const bool dot = K.dot != nullptr && pr.a_cs == 1 &&
-                     (pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) ||
-                      (pr.n <= g_tuning.dot_wide_max_n && pr.k >= g_tuning.dot_wide_min_k &&
-                       pr.m >= g_tuning.dot_wide_rows_per_col * pr.n));
+    const bool dot = K.dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1;
     const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
@@ -356,7 +351,7 @@ int threads_for(const problem& pr, path p) {
     return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
 }
 
-// bt[j * k + p] = B(p, j): B's n (<= dot_wide_max_n) columns, each contiguous. Strided B is read
+// bt[j * k + p] = B(p, j): B's n (<= kDotMaxN) columns, each contiguous. Strided B is read
 // row by row (transposed B: each column is already contiguous), so the reads are sequential.
 void gather_b_columns(const problem& pr, float* bt) {
     const int64_t n = pr.n, k = pr.k;
@@ -368,8 +363,9 @@ void gather_b_columns(const problem& pr, float* bt) {
     } else {
         int64_t p = 0;
 #if defined(NN_GEMM_DRIVER_SSE)
-        // Row-major B: 4 rows x 4 columns at a time through an in-register 4x4 transpose (one
-        // scalar store per element into n column streams cost more than the products at m < 32).
+        // Row-major B: 4 rows x 4 columns at a time through an in-register 4x4 transpose, whole
+        // vectors loaded and stored (the gather is n x k floats against m x n x k products, a
+        // large share of the call when m is small: 12x1x501).
         if (pr.b_cs == 1)
             for (; p + 4 <= k; p += 4) {
                 const float* r0 = pr.b + p * pr.b_rs;
@@ -400,41 +396,27 @@ void gather_b_columns(const problem& pr, float* bt) {
     }
 }
 
-// Rows a dot call takes at a time when C has more than kDotMaxN columns: every column group walks
-// the same rows while they are in L2 (40 rows of 2700 floats: 420 KiB). A multiple of the row
-// groups the kernel forms for 2-4 columns (8, 5, 4 rows; 4, 2, 2 on AVX2), so none is cut short.
-constexpr int64_t kDotRowBlock = 40;
-
-// Threads split the rows evenly (any split gives the same C: rows are independent, and each is
-// computed by the same instructions wherever its group starts). Wider C runs as balanced column
-// groups of at most kDotMaxN (15 = 4 + 4 + 4 + 3, 17 = 4 + 4 + 3 + 3 + 3).
+// Threads split the rows evenly (any split gives the same C: rows are independent).
 void run_dot(const problem& pr, int threads) {
     float* bt = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.n * pr.k));
     gather_b_columns(pr, bt);
-    const int64_t groups = ceil_div(pr.n, kDotMaxN);
-    auto call = [&](int64_t m0, int64_t m1, int64_t j0, int64_t j1) {
+    auto rows = [&](int64_t m0, int64_t m1) {
+        if (m0 >= m1) return;
         dot_args d{};
         d.m = m1 - m0;
         d.k = pr.k;
         d.a = pr.a + m0 * pr.a_rs;
         d.lda = pr.a_rs;
-        d.bt = bt + j0 * pr.k;
-        d.n = static_cast<int>(j1 - j0);
-        d.c = pr.c + m0 * pr.ldc + j0;
+        d.bt = bt;
+        d.n = static_cast<int>(pr.n);
+        d.c = pr.c + m0 * pr.ldc;
         d.ldc = pr.ldc;
         d.alpha = pr.alpha;
         d.beta = pr.beta;
         d.bias_row = pr.ep.mode == bias_mode::per_row ? pr.ep.bias + m0 : nullptr;
-        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j0 : nullptr;
+        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias : nullptr;
         d.act = static_cast<int>(pr.ep.act);
         pr.kt->dot(d);
-    };
-    auto rows = [&](int64_t m0, int64_t m1) {
-        if (m0 >= m1) return;
-        if (groups == 1) return call(m0, m1, 0, pr.n);
-        for (int64_t i = m0; i < m1; i += kDotRowBlock)
-            for (int64_t g = 0; g < groups; ++g)
-                call(i, std::min(m1, i + kDotRowBlock), pr.n * g / groups, pr.n * (g + 1) / groups);
     };
     if (threads <= 1) {
         rows(0, pr.m);
