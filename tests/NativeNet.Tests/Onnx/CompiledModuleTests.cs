@@ -24,7 +24,7 @@ public class CompiledModuleTests(ITestOutputHelper output)
     {
         foreach (var name in Torchvision.Names)
             yield return (name, () => Torchvision.Create(name, 5), [2, 3, 32, 32]);
-        foreach (var (kind, input, sample) in new[] { ("mlp", InputKinds.Table, new[] { 10 }), ("cnn", InputKinds.Images, new[] { 1, 28, 28 }), ("cnn", InputKinds.Images, new[] { 3, 20, 24 }) })
+        foreach (var (kind, input, sample) in new[] { ("mlp", InputKinds.Table, new[] { 10 }), ("cnn", InputKinds.Images, new[] { 1, 28, 28 }), ("cnn", InputKinds.Images, new[] { 3, 20, 24 }), ("lstm", InputKinds.Signals, new[] { 30, 4 }) })
             yield return ($"cli {kind} {string.Join("x", sample)}", () => NetworkSpec.Parse(kind, "data", input).Build(sample, 3, 7), [3, .. sample]);
         foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn"))
             yield return ($"bench {name}", create, [2, .. shape[1..]]);
@@ -105,11 +105,11 @@ public class CompiledModuleTests(ITestOutputHelper output)
     [Fact]
     public void What_the_engine_cannot_run_is_refused_by_name_and_TryCompile_leaves_it_eager()
     {
-        // The CLI's signal model (an LSTM whose outputs are averaged over time) has no traced LSTM op.
-        using var lstm = NetworkSpec.Parse("lstm", "data", InputKinds.Signals).Build([20, 4], 2, 1);
-        var e = Assert.Throws<NotSupportedException>(() => lstm.CompileForInference(2, 20, 4));
-        Assert.Contains("LSTM", e.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Null(CompiledModule.TryCompile(lstm, [2, 20, 4], out var reason));
+        // A user's module whose Forward slices its input: the exporter has no mapping for Narrow.
+        using var slicing = new FirstSteps();
+        var e = Assert.Throws<NotSupportedException>(() => slicing.CompileForInference(2, 20, 4));
+        Assert.Contains("'Narrow'", e.Message);
+        Assert.Null(CompiledModule.TryCompile(slicing, [2, 20, 4], out var reason));
         Assert.Equal(e.Message, reason);
 
         using var bf16 = new Sequential(new Linear(4, 3)).ToPrecision(Precision.BFloat16);
@@ -120,6 +120,19 @@ public class CompiledModuleTests(ITestOutputHelper output)
         using var wrong = Tensor.Zeros(2, 5);
         Assert.Contains("[batch, 4]", Assert.Throws<ArgumentException>(() => compiled.Forward(wrong)).Message);
         Assert.Throws<ArgumentException>(() => mlp.CompileForInference(4));
+    }
+
+    private sealed class FirstSteps : Module
+    {
+        private readonly Linear _fc = new(4, 2);
+
+        public FirstSteps() => RegisterModule("fc", _fc);
+
+        public override Tensor Forward(Tensor input)
+        {
+            using var first = input.Narrow(1, 0, 2);
+            return _fc.Call(first);
+        }
     }
 
     internal static Tensor Input(int[] shape, int seed)
