@@ -1,3 +1,4 @@
+using NativeNet.Kernels;
 using NativeNet.Nn;
 using NativeNet.Onnx.Loading;
 using NativeNet.Serialization.Onnx;
@@ -46,7 +47,8 @@ public sealed class CompiledModule : IDisposable
     /// plans that shape at once, so what the engine cannot run fails here.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer or an op of a traced Forward has no ONNX mapping, the engine does not run
-    /// one of the exported ops, or the module computes in bfloat16 (the engine is float32); the message names it.</exception>
+    /// one of the exported ops, the module computes in bfloat16 (the engine is float32), or the managed backend is in use
+    /// (the engine runs the native kernels); the message names it.</exception>
     /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension.</exception>
     public static CompiledModule Compile(Module module, params int[] inputShape)
     {
@@ -78,8 +80,9 @@ public sealed class CompiledModule : IDisposable
             reason = null;
             return Compile(module, inputShape);
         }
-        catch (NotSupportedException e)
+        catch (Exception e) when (e is NotSupportedException or InvalidDataException)
         {
+            // InvalidDataException: the engine refused its own export (a plan over its memory limit).
             reason = e.Message;
             return null;
         }
@@ -135,6 +138,8 @@ public sealed class CompiledModule : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Module.Precision != Precision.Float32)
             throw new NotSupportedException($"{Module.GetType().Name} computes in {Module.Precision}; compiled inference runs float32 (call ToPrecision(Precision.Float32) or run it eagerly).");
+        if (KernelProvider.Backend != Backend.Native)
+            throw new NotSupportedException($"compiled inference runs on the native kernels; the current backend is {KernelProvider.Description}.");
         if (_engine is not null && !Stale()) return _engine;
         _engine?.Dispose();
         _engine = null;

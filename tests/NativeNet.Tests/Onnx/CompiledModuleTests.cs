@@ -1,6 +1,7 @@
 using NativeNet.Cli.Bench;
 using NativeNet.Cli.Tabular;
 using NativeNet.Models;
+using NativeNet.Kernels;
 using NativeNet.Nn;
 using NativeNet.Onnx;
 using NativeNet.Optim;
@@ -114,6 +115,18 @@ public class CompiledModuleTests(ITestOutputHelper output)
 
         using var bf16 = new Sequential(new Linear(4, 3)).ToPrecision(Precision.BFloat16);
         Assert.Contains("BFloat16", Assert.Throws<NotSupportedException>(() => bf16.CompileForInference(2, 4)).Message);
+
+        var requested = KernelProvider.Requested;
+        try
+        {
+            KernelProvider.Requested = Backend.Managed;
+            using var managed = new Sequential(new Linear(4, 3));
+            Assert.Contains("native kernels", Assert.Throws<NotSupportedException>(() => managed.CompileForInference(2, 4)).Message);
+        }
+        finally
+        {
+            KernelProvider.Requested = requested;
+        }
 
         using var mlp = new Sequential(new Linear(4, 3), new ReLU());
         using var compiled = mlp.CompileForInference(2, 4);
