@@ -36,6 +36,9 @@ const nn_conv2d_desc kWinograd[] = {
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
     make(16, 272, 15, 15, 9, 1, 1, 1, 1),  // 1024 tiles: two passes of tile blocks, odd planes, k = 8 + 1
     make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
+    // Batch 1 with a partial last GEMM tile that needs fewer vectors than the tile holds:
+    make(1, 40, 14, 14, 24, 1, 1, 1, 1),   // ResNet's 14x14 stage: 49 tiles, 48 + 1 (AVX-512)
+    make(1, 160, 7, 7, 40, 1, 1, 1, 1),    // its 7x7 stage, products xi outermost: 16 tiles
 };
 
 double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }

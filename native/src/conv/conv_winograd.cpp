@@ -283,8 +283,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                     const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
                     const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
                     for (int64_t g = 0; g < gemms; ++g)
-                        K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
-                               m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
+                                            m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
             winograd_out o = output_of(p, q, act);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
@@ -365,7 +365,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                         ops.pairs->winograd_gemm(reinterpret_cast<const uint32_t*>(ub + xi * uxi), v2 + xi * vxi2 + tc, q.vs,
                                                  urows, init, m + xi * kmr * K.nt);
                     else
-                        K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt, used - tc);
                 }
                 o.t0 = t0 + tc;
                 o.np = std::min<int64_t>(K.nt, used - tc);

@@ -78,6 +78,9 @@ struct kernels {
     // xi's slices, and passes the bias, kmr values, as init at xi = 5: M[5] enters every output of
     // the tile with coefficient 1).
     void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m);
+    // The same for q < vectors * lanes only (1 <= vectors <= nt / lanes), m at the same pitch: a
+    // partial GEMM tile costs the vectors of tiles it holds (gemm_tile below picks it).
+    void (*gemm_part)(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m, int vectors);
     // The output transform of m (16 GEMM results, m + xi * kmr * nt each) for tiles [0, o.np) and
     // channels [0, o.mr).
     void (*output)(const float* m, const winograd_out& o);
@@ -89,6 +92,15 @@ struct kernels {
 };
 
 NN_KERNEL_TABLES(kernels)
+
+// One GEMM tile whose first `valid` tiles (<= nt) are used: gemm for a full tile, gemm_part over
+// the vectors holding the valid tiles for a partial one (same bits for those tiles). The choice
+// follows the tile count, never the thread count.
+inline void gemm_tile(const kernels& K, const float* u, const float* v, int64_t vs, int64_t channels, const float* init,
+                      float* m, int64_t valid) {
+    if (valid >= K.nt) return K.gemm(u, v, vs, channels, init, m);
+    K.gemm_part(u, v, vs, channels, init, m, static_cast<int>((valid + K.lanes - 1) / K.lanes));
+}
 
 // active(), or null where the path is not built (arm64).
 const kernels* available() noexcept;
