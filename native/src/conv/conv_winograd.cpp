@@ -129,6 +129,13 @@ bool takes_winograd(const shape& p) {
     return p.w <= kMaxWidth;
 }
 
+int64_t winograd_products(const shape& p) {
+    const winograd::kernels& K = *winograd::available();
+    const int64_t tiles = p.n * ((p.oh + 1) / 2) * ((p.ow + 1) / 2);
+    const int64_t full = tiles / K.nt * K.nt, rest = tiles - full;
+    return 16 * (full + (rest + K.lanes - 1) / K.lanes * K.lanes);
+}
+
 int64_t winograd_weights_size(const shape& p) {
     const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
     return p.groups * 16 * kblocks * p.cg * kmr;

@@ -110,6 +110,10 @@ const kernels* available() noexcept;
 // Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
 bool takes_winograd(const shape& p);
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// Multiply-adds of the 16 GEMMs per (input, output channel) pair: 16 per tile the GEMM tiles
+// compute (full tiles of nt, a partial last one rounded up to whole vectors). Against the direct
+// kernel's r * s per output pixel it tells which of the two does less work for a packed layer.
+int64_t winograd_products(const shape& p);
 // The same in two steps, so a layer's weights are transformed once (nn_conv2d_pack): U (the
 // transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
 int64_t winograd_weights_size(const shape& p);
