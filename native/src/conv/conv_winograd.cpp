@@ -258,7 +258,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
     constexpr int64_t kTaskChannels = 16;
     const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels, mtile = 16 * kmr * K.nt;
     for (int64_t r0 = 0; r0 < total; r0 += range) {
-        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.nt - 1) / K.nt * K.nt;
+        // gemm_tile reads a partial GEMM tile's vectors only: the lanes up to the next whole vector.
+        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.lanes - 1) / K.lanes * K.lanes;
         parallel_tasks(p.groups * vtasks, [&](int64_t task) {
             const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
             shape ps = p;
@@ -268,7 +269,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
             for (int64_t t0 = r0; t0 < r1; t0 += q.block)
                 transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
-            // The GEMM reads whole tiles: the lanes past the last tile read zeros.
+            // The lanes past the last tile read zeros.
             for (int64_t xi = 0; xi < 16; ++xi)
                 for (int64_t c = 0; c < ps.cg; ++c)
                     std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
