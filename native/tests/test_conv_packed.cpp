@@ -306,7 +306,10 @@ TEST(Conv2dPackedMaxPool, RejectsAPoolingThatDoesNotFitTheConvolution) {
     rejects(bad, "pool->w=3");
     bad = good;
     bad.kernel_h = 0;
-    rejects(bad, "kernel_h");
+    rejects(bad, "pool->kernel_h");
+    bad = good;
+    bad.pad_w = 2;
+    rejects(bad, "pool->pad_w");
     EXPECT_EQ(nn_conv2d_packed_forward_maxpool(pk, 2, x.data(), NN_UNARY_RELU, 0.0f, nullptr, y.data()),
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(nn_last_error()).find("pool"), std::string::npos) << nn_last_error();

@@ -18,8 +18,9 @@ struct shape {
     geom g;
 };
 
-// Validates a descriptor (messages name desc->field and the value). avg: dilation must be 1.
-shape validate(const nn_pool2d_desc& d, bool avg);
+// Validates a descriptor (messages name arg->field and the value: the caller's argument name).
+// avg: dilation must be 1.
+shape validate(const nn_pool2d_desc& d, bool avg, const char* arg = "desc");
 
 // Drivers over whole tensors (src/pool/pool.cpp). idx may be null in max_forward.
 void max_forward(const shape& p, const float* x, float* y, int64_t* idx);
