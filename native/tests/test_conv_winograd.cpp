@@ -234,6 +234,31 @@ TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
     }
 }
 
+// A partial GEMM tile (gemm_part, chosen by winograd::gemm_tile) gives the full kernel's bits in
+// the vectors it computes and writes nothing past them, for every vector count, with and without
+// a bias start.
+TEST(ConvWinograd, PartialGemmTileMatchesTheFullTileBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const int64_t channels = 37, vs = K->nt + 5;
+    const auto u = nn_test::random_vector(channels * K->kmr, 81), v = nn_test::random_vector(channels * vs, 82);
+    const auto init = nn_test::random_vector(64, 83);
+    for (const float* start : {static_cast<const float*>(nullptr), init.data()}) {
+        std::vector<float> full(static_cast<size_t>(K->kmr * K->nt));
+        K->gemm(u.data(), v.data(), vs, channels, start, full.data());
+        for (int vectors = 1; vectors * K->lanes <= K->nt; ++vectors) {
+            std::vector<float> part(full.size(), 12345.0f);
+            nn::conv::winograd::gemm_tile(*K, u.data(), v.data(), vs, channels, start, part.data(), (vectors - 1) * K->lanes + 1);
+            for (int64_t r = 0; r < K->kmr; ++r)
+                for (int64_t q = 0; q < K->nt; ++q) {
+                    const size_t i = static_cast<size_t>(r * K->nt + q);
+                    if (q < vectors * K->lanes) ASSERT_EQ(part[i], full[i]) << K->isa << " vectors " << vectors << " r " << r << " q " << q;
+                    else ASSERT_EQ(part[i], 12345.0f) << K->isa << " vectors " << vectors << " wrote column " << q;
+                }
+        }
+    }
+}
+
 // Random small 3x3 stride-1 shapes that take the path (the fuzzer's space, minus hostile values).
 TEST(ConvWinograd, RandomShapesMatchReference) {
     uint32_t state = 777;
