@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -199,6 +200,71 @@ TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {
         if (nn_test::active_isa_name() != "scalar")
             EXPECT_LT(we, 8.0 * de + 1e-6) << nn_test::describe(d) << " winograd " << we << " direct " << de;
         std::printf("[ winograd error ] %s: %.3g (direct %.3g, scale %.3g)\n", nn_test::describe(d).c_str(), we, de, scale);
+    }
+}
+
+// U = G g G^T per (output channel, input channel), laid out U[grp][xi][kb][c][kmr] with the
+// channels past kg zero, against G's non-zero terms summed in column order (bit for bit); and the
+// data gradient's U packed straight from the layer's weights against U of the weights flipped
+// and transposed first. Signed zeros included: a -0 weight stays -0 through both.
+TEST(ConvWinograd, PackedWeightsAreGgGtBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const auto g_times = [](const float* v, int64_t stride, float out[4]) {
+        for (int i = 0; i < 4; ++i) {
+            float s = 0.0f;
+            bool any = false;
+            for (int j = 0; j < 3; ++j) {
+                const float gij = nn::conv::kWinogradG[i][j];
+                if (gij == 0.0f) continue;
+                const float term = gij == 1.0f ? v[j * stride] : gij * v[j * stride];
+                s = any ? s + term : term;
+                any = true;
+            }
+            out[i] = s;
+        }
+    };
+    for (const auto& d : {make(1, 16, 8, 8, 13, 1, 1, 1, 1), make(1, 24, 8, 8, 40, 1, 1, 1, 1, 2), make(1, 9, 8, 8, 8, 0, 0, 0, 0)}) {
+        const auto p = nn::conv::validate(d);
+        auto w = nn_test::random_vector(p.k * p.crs, 91);
+        w[0] = -0.0f;
+        w[5] = 0.0f;
+        const int64_t kmr = K->kmr, kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr;
+        std::vector<float> want(static_cast<size_t>(nn::conv::winograd_weights_size(p)), 99.0f);
+        for (int64_t grp = 0; grp < p.groups; ++grp)
+            for (int64_t k = 0; k < kblocks * kmr; ++k)
+                for (int64_t c = 0; c < p.cg; ++c) {
+                    float gg[4][3] = {}, u[4][4] = {};
+                    if (k < p.kg) {
+                        const float* g = w.data() + ((grp * p.kg + k) * p.cg + c) * 9;
+                        for (int j = 0; j < 3; ++j) {
+                            float col[4];
+                            g_times(g + j, 3, col);
+                            for (int i = 0; i < 4; ++i) gg[i][j] = col[i];
+                        }
+                        for (int i = 0; i < 4; ++i) g_times(gg[i], 1, u[i]);
+                    }
+                    for (int xi = 0; xi < 16; ++xi)
+                        want[static_cast<size_t>(grp * 16 * uxi + xi * uxi + ((k / kmr) * p.cg + c) * kmr + k % kmr)] = u[xi / 4][xi % 4];
+                }
+        std::vector<float> got(want.size(), -5.0f);
+        nn::conv::winograd_pack_weights(p, w.data(), got.data());
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size())) << nn_test::describe(d);
+
+        // The data gradient as a forward convolution: q's weights are w flipped and transposed.
+        nn_conv2d_desc qd = d;
+        std::swap(qd.c, qd.k);
+        const auto q = nn::conv::validate(qd);
+        std::vector<float> wt(w.size());
+        for (int64_t grp = 0; grp < p.groups; ++grp)
+            for (int64_t m = 0; m < p.kg; ++m)
+                for (int64_t c = 0; c < p.cg; ++c)
+                    for (int t = 0; t < 9; ++t)
+                        wt[static_cast<size_t>(((grp * p.cg + c) * p.kg + m) * 9 + 8 - t)] = w[static_cast<size_t>(((grp * p.kg + m) * p.cg + c) * 9 + t)];
+        std::vector<float> via_copy(static_cast<size_t>(nn::conv::winograd_weights_size(q)), 1.0f), direct(via_copy.size(), -1.0f);
+        nn::conv::winograd_pack_weights(q, wt.data(), via_copy.data());
+        nn::conv::winograd_pack_flipped_weights(q, w.data(), direct.data());
+        EXPECT_EQ(0, std::memcmp(via_copy.data(), direct.data(), sizeof(float) * direct.size())) << nn_test::describe(d);
     }
 }
 

@@ -88,6 +88,30 @@ TEST(Pool, MaxMatchesReference) {
     for (const auto& d : k2x2) check_max(d, false), check_max(d, true);
 }
 
+// Windows whose every tap inside the input is -inf: the index stays at the window's first tap
+// inside the input (the reference's start), on every path, border columns included.
+TEST(Pool, MaxIndicesOfMinusInfinityWindowsMatchReference) {
+    for (const auto& set : {std::vector<nn_pool2d_desc>(std::begin(kPools), std::end(kPools)),
+                            std::vector<nn_pool2d_desc>(std::begin(kMaxOnly), std::end(kMaxOnly))})
+        for (const auto& d : set) {
+            const auto p = nn::pool::validate(d, false);
+            const int64_t xs = d.n * d.c * d.h * d.w, ys = d.n * d.c * p.g.oh * p.g.ow;
+            auto x = nn_test::random_vector(xs, 33);
+            // Whole rows and columns of -inf, and a few -0 / +0 ties.
+            for (int64_t i = 0; i < xs; ++i) {
+                const int64_t col = i % d.w, row = (i / d.w) % d.h;
+                if (row % 3 != 1 || col % 4 == 0) x[static_cast<size_t>(i)] = -std::numeric_limits<float>::infinity();
+                else if (col % 5 == 0) x[static_cast<size_t>(i)] = (i & 1) ? -0.0f : 0.0f;
+            }
+            std::vector<float> y(ys), ry(ys);
+            std::vector<int64_t> idx(ys), ridx(ys);
+            ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), idx.data()), NN_OK) << nn_last_error();
+            nn::pool::max_forward_ref(p, x.data(), ry.data(), ridx.data());
+            EXPECT_EQ(std::memcmp(y.data(), ry.data(), sizeof(float) * static_cast<size_t>(ys)), 0) << "bits " << describe(d);
+            EXPECT_EQ(idx, ridx) << "max indices " << describe(d);
+        }
+}
+
 TEST(Pool, AvgMatchesReference) {
     for (const auto& d : kPools)
         for (int32_t inc : {0, 1}) {

@@ -118,6 +118,10 @@ int64_t winograd_products(const shape& p);
 // transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
 int64_t winograd_weights_size(const shape& p);
 void winograd_pack_weights(const shape& p, const float* w, float* u);
+// U for q = the data gradient of a layer run as a forward convolution (conv2d.cpp,
+// backward_data_by_forward), straight from the layer's weights w ([groups][q.cg][q.kg][3][3]):
+// equal, bit for bit, to winograd_pack_weights(q) of the weights flipped and transposed first.
+void winograd_pack_flipped_weights(const shape& q, const float* w, float* u);
 // residual (nullable): laid out like y, added in the output transform before the activation.
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                              const float* residual = nullptr);
