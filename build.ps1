@@ -16,6 +16,8 @@ foreach ($s in $Steps) {
     if (-not $table.Contains($s)) { Write-Error "build.ps1: unknown step '$s' (steps: $($table.Keys -join ' '))"; exit 2 }
     Write-Host "== ${s}: $($table[$s])"
     # Each step is a shell command line with && chains, which PowerShell 7 runs as written.
+    $started = Get-Date
     Invoke-Expression $table[$s]
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    Write-Host ("== ${s}: done in {0:0} s" -f ((Get-Date) - $started).TotalSeconds)
 }

@@ -13,5 +13,7 @@ want=("$@"); ((${#want[@]})) || want=("${order[@]}")
 for s in "${want[@]}"; do
   [[ -n ${cmd[$s]:-} ]] || { echo "build.sh: unknown step '$s' (steps: ${order[*]})" >&2; exit 2; }
   echo "== $s: ${cmd[$s]}"
+  t=$SECONDS
   bash -c "${cmd[$s]}"
+  echo "== $s: done in $((SECONDS - t)) s"
 done

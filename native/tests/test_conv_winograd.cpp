@@ -37,6 +37,9 @@ const nn_conv2d_desc kWinograd[] = {
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
     make(16, 272, 15, 15, 9, 1, 1, 1, 1),  // 1024 tiles: two passes of tile blocks, odd planes, k = 8 + 1
     make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
+    // Batch 1 with a partial last GEMM tile that needs fewer vectors than the tile holds:
+    make(1, 40, 14, 14, 24, 1, 1, 1, 1),   // ResNet's 14x14 stage: 49 tiles, 48 + 1 (AVX-512)
+    make(1, 160, 7, 7, 40, 1, 1, 1, 1),    // its 7x7 stage, products xi outermost: 16 tiles
 };
 
 double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }
@@ -294,6 +297,31 @@ TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
         }
         EXPECT_EQ(dw1, dw2) << nn_test::describe(d);
         EXPECT_EQ(db1, db2) << nn_test::describe(d);
+    }
+}
+
+// A partial GEMM tile (gemm_part, chosen by winograd::gemm_tile) gives the full kernel's bits in
+// the vectors it computes and writes nothing past them, for every vector count, with and without
+// a bias start.
+TEST(ConvWinograd, PartialGemmTileMatchesTheFullTileBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const int64_t channels = 37, vs = K->nt + 5;
+    const auto u = nn_test::random_vector(channels * K->kmr, 81), v = nn_test::random_vector(channels * vs, 82);
+    const auto init = nn_test::random_vector(64, 83);
+    for (const float* start : {static_cast<const float*>(nullptr), init.data()}) {
+        std::vector<float> full(static_cast<size_t>(K->kmr * K->nt));
+        K->gemm(u.data(), v.data(), vs, channels, start, full.data());
+        for (int vectors = 1; vectors * K->lanes <= K->nt; ++vectors) {
+            std::vector<float> part(full.size(), 12345.0f);
+            nn::conv::winograd::gemm_tile(*K, u.data(), v.data(), vs, channels, start, part.data(), (vectors - 1) * K->lanes + 1);
+            for (int64_t r = 0; r < K->kmr; ++r)
+                for (int64_t q = 0; q < K->nt; ++q) {
+                    const size_t i = static_cast<size_t>(r * K->nt + q);
+                    if (q < vectors * K->lanes) ASSERT_EQ(part[i], full[i]) << K->isa << " vectors " << vectors << " r " << r << " q " << q;
+                    else ASSERT_EQ(part[i], 12345.0f) << K->isa << " vectors " << vectors << " wrote column " << q;
+                }
+        }
     }
 }
 

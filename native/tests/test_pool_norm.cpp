@@ -38,7 +38,10 @@ const nn_pool2d_desc k2x2[] = {pd(2, 3, 26, 26, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(3
                                pd(1, 2, 33, 32, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 16, 33, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                pd(2, 2, 112, 112, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                // Output rows narrower than an AVX2 / AVX-512 vector, odd and even widths.
-                               pd(2, 3, 14, 15, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 31, 30, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
+                               pd(2, 3, 14, 15, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 31, 30, 2, 2, 2, 2, 0, 0, 1, 1, 0),
+                               // Many narrow planes: vectors cross plane ends, and tasks of 135 planes (the last partial)
+                               // each stop at their own last plane.
+                               pd(40, 8, 11, 11, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
 
 std::string describe(const nn_pool2d_desc& d) {
     char b[200];

@@ -46,11 +46,18 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public static OnnxModel Load(string path, OnnxModelOptions? options = null)
     {
-        options ??= new OnnxModelOptions();
         var graph = OnnxFileReader.Read(path);
-        long fileBytes = new FileInfo(path).Length;
-        // folded constants may be as large as the file could justify (4 bytes per element), never more
-        long maxFold = Math.Max(fileBytes / sizeof(float), 1 << 16);
+        return FromGraph(graph, path, new FileInfo(path).Length, options ?? new OnnxModelOptions());
+    }
+
+    /// <summary>
+    /// Optimizes a read graph (from a file, or from a module's export in this process) and, with
+    /// <see cref="OnnxModelOptions.CheckAtLoad"/>, plans it once; errors are prefixed with <paramref name="source"/>.
+    /// </summary>
+    internal static OnnxModel FromGraph(OnnxGraph graph, string source, long sourceBytes, OnnxModelOptions options)
+    {
+        // folded constants may be as large as the source could justify (4 bytes per element), never more
+        long maxFold = Math.Max(sourceBytes / sizeof(float), 1 << 16);
         var model = new OnnxModel(graph, options);
         try
         {
@@ -60,11 +67,11 @@ public sealed class OnnxModel : IDisposable
                 if (options.CheckAtLoad)
                     model.GetPlan(graph.Inputs.Select(i => i.Dims.Select(d => d < 0 ? 1 : d).ToArray()).ToArray());
             }
-            catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-            catch (NotSupportedException e) { throw new NotSupportedException($"{path}: {e.Message}", e); }
-            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-            catch (OverflowException e) { throw new InvalidDataException($"{path}: a size overflows ({e.Message})", e); }
-            catch (IndexOutOfRangeException e) { throw new InvalidDataException($"{path}: an index is out of range ({e.Message})", e); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+            catch (NotSupportedException e) { throw new NotSupportedException($"{source}: {e.Message}", e); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+            catch (OverflowException e) { throw new InvalidDataException($"{source}: a size overflows ({e.Message})", e); }
+            catch (IndexOutOfRangeException e) { throw new InvalidDataException($"{source}: an index is out of range ({e.Message})", e); }
         }
         catch
         {

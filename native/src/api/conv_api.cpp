@@ -164,7 +164,7 @@ NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed
         for (const auto& d : dims)
             if (d.got != d.want)
                 nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
-        const auto ps = nn::pool::validate(*pool, false);
+        const auto ps = nn::pool::validate(*pool, false, "pool");
         nn::conv::forward_packed_maxpool(packed->conv, n, x, activation, alpha, ps.g, y);
     });
 }

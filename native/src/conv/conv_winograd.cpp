@@ -173,6 +173,13 @@ bool takes_winograd(const shape& p) {
     return p.w <= kMaxWidth;
 }
 
+int64_t winograd_products(const shape& p) {
+    const winograd::kernels& K = *winograd::available();
+    const int64_t tiles = p.n * ((p.oh + 1) / 2) * ((p.ow + 1) / 2);
+    const int64_t full = tiles / K.nt * K.nt, rest = tiles - full;
+    return 16 * (full + (rest + K.lanes - 1) / K.lanes * K.lanes);
+}
+
 int64_t winograd_weights_size(const shape& p) {
     const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
     return p.groups * 16 * kblocks * p.cg * kmr;
@@ -273,7 +280,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
     constexpr int64_t kTaskChannels = 16;
     const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels, mtile = 16 * kmr * K.nt;
     for (int64_t r0 = 0; r0 < total; r0 += range) {
-        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.nt - 1) / K.nt * K.nt;
+        // gemm_tile reads a partial GEMM tile's vectors only: the lanes up to the next whole vector.
+        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.lanes - 1) / K.lanes * K.lanes;
         parallel_tasks(p.groups * vtasks, [&](int64_t task) {
             const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
             shape ps = p;
@@ -283,7 +291,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
             for (int64_t t0 = r0; t0 < r1; t0 += q.block)
                 transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
-            // The GEMM reads whole tiles: the lanes past the last tile read zeros.
+            // The lanes past the last tile read zeros.
             for (int64_t xi = 0; xi < 16; ++xi)
                 for (int64_t c = 0; c < ps.cg; ++c)
                     std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
@@ -305,8 +313,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                     const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
                     const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
                     for (int64_t g = 0; g < gemms; ++g)
-                        K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
-                               m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
+                                            m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
             winograd_out o = output_of(p, q, act);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
@@ -387,7 +395,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                         ops.pairs->winograd_gemm(reinterpret_cast<const uint32_t*>(ub + xi * uxi), v2 + xi * vxi2 + tc, q.vs,
                                                  urows, init, m + xi * kmr * K.nt);
                     else
-                        K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt, used - tc);
                 }
                 o.t0 = t0 + tc;
                 o.np = std::min<int64_t>(K.nt, used - tc);

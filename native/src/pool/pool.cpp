@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "conv/conv.h"
 #include "runtime/thread_scratch.h"
@@ -47,27 +48,32 @@ void check_pad(int64_t pad, int64_t k, const char* p_name, const char* k_name) {
 }
 }  // namespace
 
-shape validate(const nn_pool2d_desc& d, bool avg) {
-    check_positive(d.n, "desc->n");
-    check_positive(d.c, "desc->c");
-    check_positive(d.h, "desc->h");
-    check_positive(d.w, "desc->w");
-    check_positive(d.kernel_h, "desc->kernel_h");
-    check_positive(d.kernel_w, "desc->kernel_w");
-    check_positive(d.stride_h, "desc->stride_h");
-    check_positive(d.stride_w, "desc->stride_w");
-    check_non_negative(d.pad_h, "desc->pad_h");
-    check_non_negative(d.pad_w, "desc->pad_w");
-    check_positive(d.dilation_h, "desc->dilation_h");
-    check_positive(d.dilation_w, "desc->dilation_w");
-    check_pad(d.pad_h, d.kernel_h, "desc->pad_h", "desc->kernel_h");
-    check_pad(d.pad_w, d.kernel_w, "desc->pad_w", "desc->kernel_w");
+shape validate(const nn_pool2d_desc& d, bool avg, const char* arg) {
+    // Messages name arg->field, as the caller's argument is called ("desc" or "pool").
+    const std::string prefix = std::string(arg) + "->";
+    const auto name = [&](const char* field) { return prefix + field; };
+    check_positive(d.n, name("n").c_str());
+    check_positive(d.c, name("c").c_str());
+    check_positive(d.h, name("h").c_str());
+    check_positive(d.w, name("w").c_str());
+    check_positive(d.kernel_h, name("kernel_h").c_str());
+    check_positive(d.kernel_w, name("kernel_w").c_str());
+    check_positive(d.stride_h, name("stride_h").c_str());
+    check_positive(d.stride_w, name("stride_w").c_str());
+    check_non_negative(d.pad_h, name("pad_h").c_str());
+    check_non_negative(d.pad_w, name("pad_w").c_str());
+    check_positive(d.dilation_h, name("dilation_h").c_str());
+    check_positive(d.dilation_w, name("dilation_w").c_str());
+    check_pad(d.pad_h, d.kernel_h, name("pad_h").c_str(), name("kernel_h").c_str());
+    check_pad(d.pad_w, d.kernel_w, name("pad_w").c_str(), name("kernel_w").c_str());
     if (avg && d.dilation_h != 1)
-        invalid_argument("desc->dilation_h must be 1 for average pooling. Received: desc->dilation_h=", d.dilation_h);
+        invalid_argument(name("dilation_h"), " must be 1 for average pooling. Received: ", name("dilation_h"), "=",
+                         d.dilation_h);
     if (avg && d.dilation_w != 1)
-        invalid_argument("desc->dilation_w must be 1 for average pooling. Received: desc->dilation_w=", d.dilation_w);
+        invalid_argument(name("dilation_w"), " must be 1 for average pooling. Received: ", name("dilation_w"), "=",
+                         d.dilation_w);
     if (d.count_include_pad != 0 && d.count_include_pad != 1)
-        invalid_argument("desc->count_include_pad must be 0 or 1. Received: desc->count_include_pad=",
+        invalid_argument(name("count_include_pad"), " must be 0 or 1. Received: ", name("count_include_pad"), "=",
                          d.count_include_pad);
     checked_mul(d.h, d.w, "input plane size");
     shape p{};
@@ -76,10 +82,12 @@ shape validate(const nn_pool2d_desc& d, bool avg) {
     geom& g = p.g;
     g.h = d.h, g.w = d.w, g.kh = d.kernel_h, g.kw = d.kernel_w, g.sh = d.stride_h, g.sw = d.stride_w;
     g.ph = d.pad_h, g.pw = d.pad_w, g.dh = d.dilation_h, g.dw = d.dilation_w, g.include_pad = d.count_include_pad != 0;
-    g.oh = out_len(g.h, g.kh, g.sh, g.ph, g.dh, "desc->h", "desc->kernel_h", "desc->pad_h", "desc->dilation_h");
-    g.ow = out_len(g.w, g.kw, g.sw, g.pw, g.dw, "desc->w", "desc->kernel_w", "desc->pad_w", "desc->dilation_w");
-    check_windows_touch_input(g.h, g.oh, g.kh, g.sh, g.ph, g.dh, "desc->h", "desc->dilation_h");
-    check_windows_touch_input(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, "desc->w", "desc->dilation_w");
+    g.oh = out_len(g.h, g.kh, g.sh, g.ph, g.dh, name("h").c_str(), name("kernel_h").c_str(), name("pad_h").c_str(),
+                   name("dilation_h").c_str());
+    g.ow = out_len(g.w, g.kw, g.sw, g.pw, g.dw, name("w").c_str(), name("kernel_w").c_str(), name("pad_w").c_str(),
+                   name("dilation_w").c_str());
+    check_windows_touch_input(g.h, g.oh, g.kh, g.sh, g.ph, g.dh, name("h").c_str(), name("dilation_h").c_str());
+    check_windows_touch_input(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, name("w").c_str(), name("dilation_w").c_str());
     checked_mul(checked_mul(checked_mul(p.n, p.c, "input size"), g.h, "input size"), g.w, "input size");
     checked_mul(checked_mul(p.n * p.c, g.oh, "output size"), g.ow, "output size");
     return p;
@@ -102,7 +110,14 @@ void max_forward(const shape& p, const float* x, float* y, int64_t* idx) {
     const auto& k = active();
     const geom& g = p.g;
     const int64_t ip = g.h * g.w, op = g.oh * g.ow;
-    over_planes(p.n * p.c, g, [&](int64_t pl) { k.max_forward(x + pl * ip, g, y + pl * op, idx ? idx + pl * op : nullptr); });
+    if (!idx) {  // each task's planes in one call (max_planes)
+        const int64_t planes = p.n * p.c, per = planes_per_task(g), tasks = (planes + per - 1) / per;
+        return parallel_tasks(tasks, [&](int64_t t) {
+            const int64_t pl = t * per;
+            k.max_planes(x + pl * ip, g, std::min(per, planes - pl), y + pl * op);
+        });
+    }
+    over_planes(p.n * p.c, g, [&](int64_t pl) { k.max_forward(x + pl * ip, g, y + pl * op, idx + pl * op); });
 }
 
 void max_backward(const shape& p, const float* dy, const int64_t* idx, float* dx) {

@@ -18,8 +18,9 @@ struct shape {
     geom g;
 };
 
-// Validates a descriptor (messages name desc->field and the value). avg: dilation must be 1.
-shape validate(const nn_pool2d_desc& d, bool avg);
+// Validates a descriptor (messages name arg->field and the value: the caller's argument name).
+// avg: dilation must be 1.
+shape validate(const nn_pool2d_desc& d, bool avg, const char* arg = "desc");
 
 // Drivers over whole tensors (src/pool/pool.cpp). idx may be null in max_forward.
 void max_forward(const shape& p, const float* x, float* y, int64_t* idx);
@@ -35,6 +36,10 @@ struct kernels {
     // One plane each. idx (may be null) receives ih * w + iw of the maximum (PyTorch's rule: a larger value or a
     // NaN replaces the current one, the window scanned row by row).
     void (*max_forward)(const float* x, const geom& g, float* y, int64_t* idx);
+    // Inference (no indices) over `planes` consecutive planes (x: h * w floats each, y: oh * ow
+    // each): max_forward's values plane by plane, with reads and writes inside the planes given
+    // (the narrow 2x2 path runs its vectors across plane boundaries).
+    void (*max_planes)(const float* x, const geom& g, int64_t planes, float* y);
     void (*avg_forward)(const float* x, const geom& g, float* y);
     // dx (one plane, overwritten) from dy.
     void (*avg_backward)(const float* dy, const geom& g, float* dx);

@@ -8,7 +8,8 @@ namespace NativeNet.Cli.Bench;
 /// <summary>
 /// `nativenet bench infer --model M.onnx|M.safetensors [--batch B]`: milliseconds per inference call
 /// on a fixed random input (median, <see cref="BenchTimer"/>). An .onnx model runs on the ONNX engine
-/// (planned arena, fused epilogues); a model written by `nativenet train` runs its modules in eval mode.
+/// (planned arena, fused epilogues); a model written by `nativenet train` is compiled onto the same engine
+/// (<see cref="CompiledModule"/>), or runs its modules in eval mode where the engine cannot run them.
 /// </summary>
 public static class InferBench
 {
@@ -53,12 +54,16 @@ public static class InferBench
             b = batch ?? 1;
             var x = RandomInput(b * sample.Aggregate(1L, (p, d) => p * d));
             runner.Module.Eval();
+            // As predict runs it: compiled onto the ONNX engine, or eagerly where the engine cannot run it.
+            using var compiled = CompiledModule.TryCompile(runner.Module, [b, .. sample], out _);
             ms = BenchTimer.MedianMs(() =>
             {
                 using var scope = Tensor.NewDisposeScope();
-                using (Autograd.NoGrad()) runner.Module.Forward(Tensor.FromArray(x, [b, .. sample]));
+                var input = Tensor.FromArray(x, [b, .. sample]);
+                if (compiled is not null) compiled.Forward(input);
+                else using (Autograd.NoGrad()) runner.Module.Forward(input);
             });
-            backend = "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
+            backend = compiled is not null ? "nativenet-onnx" : "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
         }
         string name = Path.GetFileNameWithoutExtension(path);
         if (json)

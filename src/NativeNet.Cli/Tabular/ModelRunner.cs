@@ -7,12 +7,15 @@ namespace NativeNet.Cli.Tabular;
 
 /// <summary>
 /// A model file written by `nativenet train` (.safetensors), or its `nativenet export` (.onnx, run
-/// by the ONNX engine), loaded with its schema, ready to score CSV rows, arrays or images.
+/// by the ONNX engine), loaded with its schema, ready to score CSV rows, arrays or images. A network
+/// is scored compiled onto the same engine (<see cref="Onnx.CompiledModule"/>) where the engine runs it.
 /// </summary>
 public sealed class ModelRunner : IDisposable
 {
     private readonly Module? _module;
     private readonly Onnx.OnnxModel? _onnx;
+    private Onnx.CompiledModule? _compiled;
+    private bool _compileTried;
 
     private ModelRunner(string path, Module? module, Onnx.OnnxModel? onnx, ModelSchema schema) { Path = path; _module = module; _onnx = onnx; Schema = schema; }
 
@@ -186,13 +189,29 @@ public sealed class ModelRunner : IDisposable
             return;
         }
         int width = Schema.OutputWidth;
+        int[] shape = [n, .. sampleShape];
+        var compiled = Compiled(shape);
         using var noGrad = Autograd.NoGrad();
         using var scope = Tensor.NewDisposeScope();
-        var y = _module!.Forward(Tensor.FromArray(x, [n, .. sampleShape])).ToArray();
+        var input = Tensor.FromArray(x, shape);
+        var y = (compiled is not null ? compiled.Forward(input) : _module!.Forward(input)).ToArray();
         if (width > 1) Softmax(y, width);
         for (int i = 0; i < y.Length; i++)
             outputs[i] = !Schema.IsClassification ? (float)(y[i] * Schema.TargetStd!.Value + Schema.TargetMean!.Value)
                 : width > 1 ? y[i] : 1f / (1f + MathF.Exp(-y[i]));
+    }
+
+    // The network compiled onto the ONNX engine (once; it recompiles itself if the parameters
+    // change), or null where the engine cannot run it (an LSTM, bf16 products): then it runs eagerly.
+    private Onnx.CompiledModule? Compiled(int[] shape)
+    {
+        if (_module!.Precision != Precision.Float32) return null;
+        if (!_compileTried)
+        {
+            _compileTried = true;
+            _compiled = Onnx.CompiledModule.TryCompile(_module!, shape, out _);
+        }
+        return _compiled;
     }
 
     // Row-wise softmax of [n, k] logits, in place.
@@ -212,6 +231,7 @@ public sealed class ModelRunner : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _compiled?.Dispose();
         _module?.Dispose();
         _onnx?.Dispose();
     }

@@ -48,7 +48,14 @@ internal static class OnnxFileReader
         }
     }
 
-    private static OnnxGraph Convert(ModelProto model, string path, string folder)
+    /// <summary>
+    /// A model built in this process (<see cref="NativeNet.Serialization.Onnx.OnnxExporter"/>'s proto of a
+    /// module): the same checks as a file, named <paramref name="source"/> in messages; it has no folder,
+    /// so external data is refused.
+    /// </summary>
+    public static OnnxGraph FromModel(ModelProto model, string source) => Convert(model, source, folder: null);
+
+    private static OnnxGraph Convert(ModelProto model, string path, string? folder)
     {
         if (model.Graph == null) throw new InvalidDataException("the model has no graph");
         int opset = -1;
@@ -127,7 +134,7 @@ internal static class OnnxFileReader
         return graph;
     }
 
-    private static StaticTensor ConstantValue(GraphNode node, string folder)
+    private static StaticTensor ConstantValue(GraphNode node, string? folder)
     {
         if (node.TensorAttr("value") is { } t) return DecodeTensor(t, folder, node.Label);
         if (node.Attr("value_float") is { } f) return new StaticTensor([], [f.F]);
@@ -184,7 +191,7 @@ internal static class OnnxFileReader
     }
 
     /// <summary>Decodes a tensor's payload after checking it holds exactly what its shape declares.</summary>
-    public static StaticTensor DecodeTensor(TensorProto t, string folder, string what)
+    public static StaticTensor DecodeTensor(TensorProto t, string? folder, string what)
     {
         var shape = t.Dims.ToArray();
         long count;
@@ -282,7 +289,7 @@ internal static class OnnxFileReader
     }
 
     /// <summary>External data: a relative path inside the model's folder, offset/length inside that file, exactly the declared size.</summary>
-    private static byte[] ReadExternal(TensorProto t, string folder, string what, long count, int size)
+    private static byte[] ReadExternal(TensorProto t, string? folder, string what, long count, int size)
     {
         string? location = null;
         long offset = 0, length = -1;
@@ -300,6 +307,7 @@ internal static class OnnxFileReader
             }
         }
         if (string.IsNullOrEmpty(location)) throw new InvalidDataException($"{what}: external data without a location");
+        if (folder is null) throw new InvalidDataException($"{what}: external data '{location}' in a model that has no folder (built in memory)");
         if (Path.IsPathRooted(location) || location.Contains('\0'))
             throw new InvalidDataException($"{what}: external data location '{location}' must be a path relative to the model's folder");
         string root = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;

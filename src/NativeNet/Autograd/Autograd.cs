@@ -38,6 +38,23 @@ public static partial class Autograd
         }
     }
 
+    /// <summary>
+    /// Records again on this thread, inside a <see cref="NoGrad"/> region too, until disposed (PyTorch's
+    /// <c>enable_grad</c>): for work that must trace ops, such as compiling a module, whoever calls it.
+    /// </summary>
+    internal static EnableGradScope EnableGrad()
+    {
+        int saved = _noGradDepth;
+        _noGradDepth = 0;
+        return new EnableGradScope(saved);
+    }
+
+    /// <summary>Restores the no-grad depth <see cref="EnableGrad"/> found.</summary>
+    internal readonly struct EnableGradScope(int saved) : IDisposable
+    {
+        public void Dispose() => _noGradDepth = saved;
+    }
+
     internal static bool Needs(Tensor a) => _noGradDepth == 0 && a.RequiresGrad;
 
     internal static bool Needs(Tensor a, Tensor b) => _noGradDepth == 0 && (a.RequiresGrad || b.RequiresGrad);

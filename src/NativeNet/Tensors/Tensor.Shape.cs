@@ -334,6 +334,7 @@ public sealed partial class Tensor
                 }
                 return grads;
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec("Concat").With("dim", d));
         }
         GC.KeepAlive(inputs);
         return y;

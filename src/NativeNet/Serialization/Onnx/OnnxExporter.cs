@@ -51,6 +51,11 @@ public static class OnnxExporter
     /// <param name="metadata">Written to the model's <c>metadata_props</c> (for example the schema `nativenet predict` reads back).</param>
     public static byte[] ExportToBytes(Module module, int[] inputShape, bool dynamicBatch = true, InputStandardization? standardize = null,
         IReadOnlyDictionary<string, string>? metadata = null)
+        => ExportToProto(module, inputShape, dynamicBatch, standardize, metadata).ToByteArray();
+
+    /// <summary>The ONNX ModelProto of <paramref name="module"/> (see <see cref="ExportToBytes"/>), for an in-process reader such as the inference engine.</summary>
+    internal static ModelProto ExportToProto(Module module, int[] inputShape, bool dynamicBatch = true, InputStandardization? standardize = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -88,7 +93,7 @@ public static class OnnxExporter
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
             foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
                 model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-            return model.ToByteArray();
+            return model;
         }
         finally
         {
@@ -107,15 +112,16 @@ public static class OnnxExporter
 
     private static (string Output, int[] Shape) Emit(OnnxGraphBuilder b, Module module, string prefix, string x, int[] shape)
     {
-        // A user's Module subclass: its Forward is arbitrary code, so it is traced.
-        if (module.GetType().Assembly != typeof(Module).Assembly)
-            return OnnxTracer.Emit(b, module, prefix, x, shape);
         if (module is Sequential)
         {
             foreach (var (name, child) in module.NamedChildren())
                 (x, shape) = Emit(b, child, prefix + name + ".", x, shape);
             return (x, shape);
         }
+        // A user's Module subclass, or a composite model of the library (the torchvision backbones
+        // and their blocks): its Forward is code wiring children together, so it is traced.
+        if (module.GetType().Assembly != typeof(Module).Assembly || module.Children().Any())
+            return OnnxTracer.Emit(b, module, prefix, x, shape);
         var spec = module.ToSpec();
         int[] outShape = OutputShape(module, shape);
         var state = module.StateDict();

@@ -1,0 +1,188 @@
+using NativeNet.Cli.Bench;
+using NativeNet.Cli.Tabular;
+using NativeNet.Models;
+using NativeNet.Kernels;
+using NativeNet.Nn;
+using NativeNet.Onnx;
+using NativeNet.Optim;
+using Xunit.Abstractions;
+
+namespace NativeNet.Tests.Onnx;
+
+/// <summary>
+/// Native modules compiled onto the ONNX engine: the same outputs as their eager eval forward (zoo
+/// backbones, the CLI's default networks, the bench models) within 1e-5 of the output's scale, the
+/// same bits at 1 and 2 threads, recompiled when parameters change, and a clear refusal for what
+/// the engine cannot run.
+/// </summary>
+[Collection(NativeNet.Tests.Support.NoParallel.Name)] // sets the native thread count
+public class CompiledModuleTests(ITestOutputHelper output)
+{
+    private const float Tolerance = 1e-5f;
+
+    // Small inputs keep the whole zoo cheap; every backbone takes 32x32.
+    private static IEnumerable<(string Name, Func<Module> Build, int[] Shape)> Networks()
+    {
+        foreach (var name in Torchvision.Names)
+            yield return (name, () => Torchvision.Create(name, 5), [2, 3, 32, 32]);
+        foreach (var (kind, input, sample) in new[] { ("mlp", InputKinds.Table, new[] { 10 }), ("cnn", InputKinds.Images, new[] { 1, 28, 28 }), ("cnn", InputKinds.Images, new[] { 3, 20, 24 }), ("lstm", InputKinds.Signals, new[] { 30, 4 }) })
+            yield return ($"cli {kind} {string.Join("x", sample)}", () => NetworkSpec.Parse(kind, "data", input).Build(sample, 3, 7), [3, .. sample]);
+        foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn"))
+            yield return ($"bench {name}", create, [2, .. shape[1..]]);
+    }
+
+    [Fact]
+    public void Compiled_forward_equals_the_eager_eval_forward_at_one_and_two_threads()
+    {
+        int saved = NativeNetRuntime.Threads;
+        try
+        {
+            foreach (var (name, build, shape) in Networks())
+            {
+                using var net = build();
+                using var x = Input(shape, 3);
+                MoveNormStatistics(net, x);
+                net.Eval();
+                var eager = Eager(net, x);
+                using var compiled = net.CompileForInference(shape);
+                NativeNetRuntime.Threads = 1;
+                var one = Compiled(compiled, x);
+                NativeNetRuntime.Threads = 2;
+                var two = Compiled(compiled, x);
+                output.WriteLine($"{name}: max |compiled - eager| / max |eager| = {RelativeError(eager, one):E2}");
+                AssertClose(eager, one, name);
+                Assert.True(one.AsSpan().SequenceEqual(two), $"{name}: 1 and 2 threads differ");
+                Assert.Equal(1, compiled.Compilations);
+            }
+        }
+        finally
+        {
+            NativeNetRuntime.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Another_batch_size_runs_on_the_same_compilation()
+    {
+        using var net = Torchvision.Create("resnet18", 4);
+        net.Eval();
+        using var compiled = net.CompileForInference(1, 3, 32, 32);
+        using var x = Input([3, 3, 32, 32], 5);
+        AssertClose(Eager(net, x), Compiled(compiled, x), "resnet18 at batch 3");
+        Assert.Equal([3, 4], compiled.OutputShape(3, 3, 32, 32));
+        Assert.Equal(1, compiled.Compilations);
+    }
+
+    [Fact]
+    public void Changed_parameters_recompile_and_unchanged_ones_do_not()
+    {
+        using var net = NetworkSpec.Parse("cnn", "data", InputKinds.Images).Build([1, 12, 12], 2, 3);
+        using var x = Input([4, 1, 12, 12], 9);
+        net.Eval();
+        using var compiled = net.CompileForInference(4, 1, 12, 12);
+        var before = Compiled(compiled, x);
+        Eager(net, x);                       // an eager forward reads, never writes, the parameters
+        Assert.Equal(before, Compiled(compiled, x));
+        Assert.Equal(1, compiled.Compilations);
+
+        // An optimizer step moves every trained parameter.
+        net.Train();
+        var opt = new SGD(net.Parameters(), lr: 0.5);
+        using (var y = net.Forward(x)) using (var loss = y.Sum()) loss.Backward();
+        opt.Step();
+        net.Eval();
+        var stepped = Compiled(compiled, x);
+        Assert.Equal(2, compiled.Compilations);
+        AssertClose(Eager(net, x), stepped, "after an optimizer step");
+        Assert.NotEqual(before, stepped);
+
+        // A loaded state dict (new tensors under the same names) too.
+        using var other = NetworkSpec.Parse("cnn", "data", InputKinds.Images).Build([1, 12, 12], 2, 4);
+        net.LoadStateDict(other.StateDict());
+        AssertClose(Eager(net, x), Compiled(compiled, x), "after LoadStateDict");
+        Assert.Equal(3, compiled.Compilations);
+    }
+
+    [Fact]
+    public void What_the_engine_cannot_run_is_refused_by_name_and_TryCompile_leaves_it_eager()
+    {
+        // A user's module whose Forward slices its input: the exporter has no mapping for Narrow.
+        using var slicing = new FirstSteps();
+        var e = Assert.Throws<NotSupportedException>(() => slicing.CompileForInference(2, 20, 4));
+        Assert.Contains("'Narrow'", e.Message);
+        Assert.Null(CompiledModule.TryCompile(slicing, [2, 20, 4], out var reason));
+        Assert.Equal(e.Message, reason);
+
+        using var bf16 = new Sequential(new Linear(4, 3)).ToPrecision(Precision.BFloat16);
+        Assert.Contains("BFloat16", Assert.Throws<NotSupportedException>(() => bf16.CompileForInference(2, 4)).Message);
+
+        var requested = KernelProvider.Requested;
+        try
+        {
+            KernelProvider.Requested = Backend.Managed;
+            using var managed = new Sequential(new Linear(4, 3));
+            Assert.Contains("native kernels", Assert.Throws<NotSupportedException>(() => managed.CompileForInference(2, 4)).Message);
+        }
+        finally
+        {
+            KernelProvider.Requested = requested;
+        }
+
+        using var mlp = new Sequential(new Linear(4, 3), new ReLU());
+        using var compiled = mlp.CompileForInference(2, 4);
+        using var wrong = Tensor.Zeros(2, 5);
+        Assert.Contains("[batch, 4]", Assert.Throws<ArgumentException>(() => compiled.Forward(wrong)).Message);
+        Assert.Throws<ArgumentException>(() => mlp.CompileForInference(4));
+    }
+
+    private sealed class FirstSteps : Module
+    {
+        private readonly Linear _fc = new(4, 2);
+
+        public FirstSteps() => RegisterModule("fc", _fc);
+
+        public override Tensor Forward(Tensor input)
+        {
+            using var first = input.Narrow(1, 0, 2);
+            return _fc.Call(first);
+        }
+    }
+
+    internal static Tensor Input(int[] shape, int seed)
+    {
+        var data = new float[shape.Aggregate(1, (a, d) => a * d)];
+        new Generator((ulong)seed).FillNormal(data, 0, 1);
+        return Tensor.FromArray(data, shape);
+    }
+
+    // A training-mode forward moves BatchNorm's running statistics away from (0, 1), so folding them matters.
+    private static void MoveNormStatistics(Module net, Tensor x)
+    {
+        net.Train();
+        using (global::NativeNet.Autograd.NoGrad()) net.Forward(x).Dispose();
+    }
+
+    private static float[] Eager(Module net, Tensor x)
+    {
+        using (global::NativeNet.Autograd.NoGrad()) using (var y = net.Forward(x)) return y.ToArray();
+    }
+
+    private static float[] Compiled(CompiledModule compiled, Tensor x)
+    {
+        using var y = compiled.Forward(x);
+        return y.ToArray();
+    }
+
+    private static float RelativeError(float[] expected, float[] actual)
+    {
+        float scale = expected.Max(MathF.Abs), worst = 0;
+        for (int i = 0; i < expected.Length; i++) worst = MathF.Max(worst, MathF.Abs(expected[i] - actual[i]));
+        return worst / Math.Max(scale, 1e-30f);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(RelativeError(expected, actual) <= Tolerance, $"{what}: compiled differs from eager by {RelativeError(expected, actual):E2} of the output's scale");
+    }
+}
