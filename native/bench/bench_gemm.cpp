@@ -2,8 +2,10 @@
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
-//                   --panel-b-in-place-bytes=N --dot-max-n=N --rank-k-max-k=N
-//                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N --clock=cpu] [MxNxK ...]
+//                   --panel-b-in-place-bytes=N --dot-max-n=N --dot-wide-max-n=N
+//                   --dot-wide-min-k=N --dot-wide-rows-per-col=N --rank-k-max-k=N
+//                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N
+//                   --strip-small-k=N --strip-small-k-min-n=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
@@ -67,10 +69,15 @@ int main(int argc, char** argv) {
         else if (opt("panel-major")) tune.panel_major_max_rows = v;
         else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
+        else if (opt("dot-wide-max-n")) tune.dot_wide_max_n = v;
+        else if (opt("dot-wide-min-k")) tune.dot_wide_min_k = v;
+        else if (opt("dot-wide-rows-per-col")) tune.dot_wide_rows_per_col = v;
         else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
         else if (opt("rank-k-narrow-max-k")) tune.rank_k_narrow_max_k = v;
         else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;
         else if (opt("strip-max-rows")) tune.strip_max_rows = v;
+        else if (opt("strip-small-k")) tune.strip_small_k_max_k = v;
+        else if (opt("strip-small-k-min-n")) tune.strip_small_k_min_n = v;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());

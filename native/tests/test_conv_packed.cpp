@@ -73,11 +73,12 @@ const PackedCase kPackedCases[] = {
     {{1, 24, 15, 15, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "im2col GEMM, strided, channels split"},
     {{1, 16, 10, 10, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one tile block, channels split"},
     {{1, 8, 9, 9, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct, one band, channels split"},
+    {{1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one 7x7 image: a partial GEMM tile"},
 };
 
 // Shapes the packed entry point runs on another algorithm than the plain call (not bitwise equal).
 const PackedCase kPackedOnlyCases[] = {
-    {{1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd shape, one 7x7 image: direct"},
+    {{1, 16, 4, 4, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd shape, one 4x4 image: direct on AVX-512"},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ const nn_conv2d_desc kWinograd[] = {
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):
     make(16, 272, 15, 15, 9, 1, 1, 1, 1),  // 1024 tiles: two passes of tile blocks, odd planes, k = 8 + 1
     make(2, 288, 9, 7, 24, 1, 1, 1, 1, 2),  // groups of 144, 40 tiles: one partial GEMM tile
+    // Batch 1 with a partial last GEMM tile that needs fewer vectors than the tile holds:
+    make(1, 40, 14, 14, 24, 1, 1, 1, 1),   // ResNet's 14x14 stage: 49 tiles, 48 + 1 (AVX-512)
+    make(1, 160, 7, 7, 40, 1, 1, 1, 1),    // its 7x7 stage, products xi outermost: 16 tiles
 };
 
 double max_abs(const std::vector<double>& e) { return e.empty() ? 0.0 : *std::max_element(e.begin(), e.end()); }
@@ -199,6 +203,71 @@ TEST(ConvWinograd, ErrorStaysNearTheDirectKernels) {
     }
 }
 
+// U = G g G^T per (output channel, input channel), laid out U[grp][xi][kb][c][kmr] with the
+// channels past kg zero, against G's non-zero terms summed in column order (bit for bit); and the
+// data gradient's U packed straight from the layer's weights against U of the weights flipped
+// and transposed first. Signed zeros included: a -0 weight stays -0 through both.
+TEST(ConvWinograd, PackedWeightsAreGgGtBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const auto g_times = [](const float* v, int64_t stride, float out[4]) {
+        for (int i = 0; i < 4; ++i) {
+            float s = 0.0f;
+            bool any = false;
+            for (int j = 0; j < 3; ++j) {
+                const float gij = nn::conv::kWinogradG[i][j];
+                if (gij == 0.0f) continue;
+                const float term = gij == 1.0f ? v[j * stride] : gij * v[j * stride];
+                s = any ? s + term : term;
+                any = true;
+            }
+            out[i] = s;
+        }
+    };
+    for (const auto& d : {make(1, 16, 8, 8, 13, 1, 1, 1, 1), make(1, 24, 8, 8, 40, 1, 1, 1, 1, 2), make(1, 9, 8, 8, 8, 0, 0, 0, 0)}) {
+        const auto p = nn::conv::validate(d);
+        auto w = nn_test::random_vector(p.k * p.crs, 91);
+        w[0] = -0.0f;
+        w[5] = 0.0f;
+        const int64_t kmr = K->kmr, kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr;
+        std::vector<float> want(static_cast<size_t>(nn::conv::winograd_weights_size(p)), 99.0f);
+        for (int64_t grp = 0; grp < p.groups; ++grp)
+            for (int64_t k = 0; k < kblocks * kmr; ++k)
+                for (int64_t c = 0; c < p.cg; ++c) {
+                    float gg[4][3] = {}, u[4][4] = {};
+                    if (k < p.kg) {
+                        const float* g = w.data() + ((grp * p.kg + k) * p.cg + c) * 9;
+                        for (int j = 0; j < 3; ++j) {
+                            float col[4];
+                            g_times(g + j, 3, col);
+                            for (int i = 0; i < 4; ++i) gg[i][j] = col[i];
+                        }
+                        for (int i = 0; i < 4; ++i) g_times(gg[i], 1, u[i]);
+                    }
+                    for (int xi = 0; xi < 16; ++xi)
+                        want[static_cast<size_t>(grp * 16 * uxi + xi * uxi + ((k / kmr) * p.cg + c) * kmr + k % kmr)] = u[xi / 4][xi % 4];
+                }
+        std::vector<float> got(want.size(), -5.0f);
+        nn::conv::winograd_pack_weights(p, w.data(), got.data());
+        EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size())) << nn_test::describe(d);
+
+        // The data gradient as a forward convolution: q's weights are w flipped and transposed.
+        nn_conv2d_desc qd = d;
+        std::swap(qd.c, qd.k);
+        const auto q = nn::conv::validate(qd);
+        std::vector<float> wt(w.size());
+        for (int64_t grp = 0; grp < p.groups; ++grp)
+            for (int64_t m = 0; m < p.kg; ++m)
+                for (int64_t c = 0; c < p.cg; ++c)
+                    for (int t = 0; t < 9; ++t)
+                        wt[static_cast<size_t>(((grp * p.cg + c) * p.kg + m) * 9 + 8 - t)] = w[static_cast<size_t>(((grp * p.kg + m) * p.cg + c) * 9 + t)];
+        std::vector<float> via_copy(static_cast<size_t>(nn::conv::winograd_weights_size(q)), 1.0f), direct(via_copy.size(), -1.0f);
+        nn::conv::winograd_pack_weights(q, wt.data(), via_copy.data());
+        nn::conv::winograd_pack_flipped_weights(q, w.data(), direct.data());
+        EXPECT_EQ(0, std::memcmp(via_copy.data(), direct.data(), sizeof(float) * direct.size())) << nn_test::describe(d);
+    }
+}
+
 TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
     for (const auto& d : kWinograd) {
         const auto p = nn::conv::validate(d);
@@ -228,6 +297,31 @@ TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
         }
         EXPECT_EQ(dw1, dw2) << nn_test::describe(d);
         EXPECT_EQ(db1, db2) << nn_test::describe(d);
+    }
+}
+
+// A partial GEMM tile (gemm_part, chosen by winograd::gemm_tile) gives the full kernel's bits in
+// the vectors it computes and writes nothing past them, for every vector count, with and without
+// a bias start.
+TEST(ConvWinograd, PartialGemmTileMatchesTheFullTileBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const int64_t channels = 37, vs = K->nt + 5;
+    const auto u = nn_test::random_vector(channels * K->kmr, 81), v = nn_test::random_vector(channels * vs, 82);
+    const auto init = nn_test::random_vector(64, 83);
+    for (const float* start : {static_cast<const float*>(nullptr), init.data()}) {
+        std::vector<float> full(static_cast<size_t>(K->kmr * K->nt));
+        K->gemm(u.data(), v.data(), vs, channels, start, full.data());
+        for (int vectors = 1; vectors * K->lanes <= K->nt; ++vectors) {
+            std::vector<float> part(full.size(), 12345.0f);
+            nn::conv::winograd::gemm_tile(*K, u.data(), v.data(), vs, channels, start, part.data(), (vectors - 1) * K->lanes + 1);
+            for (int64_t r = 0; r < K->kmr; ++r)
+                for (int64_t q = 0; q < K->nt; ++q) {
+                    const size_t i = static_cast<size_t>(r * K->nt + q);
+                    if (q < vectors * K->lanes) ASSERT_EQ(part[i], full[i]) << K->isa << " vectors " << vectors << " r " << r << " q " << q;
+                    else ASSERT_EQ(part[i], 12345.0f) << K->isa << " vectors " << vectors << " wrote column " << q;
+                }
+        }
     }
 }
 

@@ -518,6 +518,7 @@ TEST(Gemm, SmallKRankK) {
     on.rank_k_narrow_max_k = nn::gemm::kRankKMaxK;
     off.rank_k_max_k = off.rank_k_narrow_max_k = 0;
     off.dot_max_n = 0;
+    off.strip_small_k_max_k = 0;
     uint32_t seed = 9000;
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
         for (int64_t m : {1, 3, 6, 9, 130})
@@ -541,10 +542,60 @@ TEST(Gemm, SmallMRowStrips) {
     on.rank_k_max_k = on.rank_k_narrow_max_k = 0;  // k = 1 and 9 on the strips too
     off = on;
     off.strip_max_rows = 0;
+    off.strip_small_k_max_k = 0;
     uint32_t seed = 11000;
     for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
         for (int64_t n : {5, 8, 23, 33, 48, 64, 100, 397, 767})
             for (int64_t k : {1, 9, 64, 130})
+                for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
+                    if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
+}
+
+// Skinny N wider than one dot group (5..24 columns): balanced column groups of at most kDotMaxN
+// (5 = 3 + 2, 17 = 3 + 3 + 4 + 3 + 4), row counts around the 40-row blocks the groups share and the
+// kernel's row groups, K around the 4-row transpose that gathers row-major B (k % 4 != 0) and the
+// vector width, B row-major (padded rows), transposed and pre-packed, every epilogue; against the
+// reference, bitwise equal on 2 threads (the row split cuts the blocks elsewhere) and with
+// pre-packed B. The tuning takes every such shape (any k, any m) so small cases reach the path.
+TEST(Gemm, SkinnyNColumnGroups) {
+    nn::gemm::tuning wide;
+    wide.rank_k_max_k = wide.rank_k_narrow_max_k = 0;
+    wide.dot_wide_min_k = 1;
+    wide.dot_wide_rows_per_col = 0;
+    wide.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
+    wide.small_work = 0;
+    TuningScope scope(wide);
+    uint32_t seed = 13000;
+    for (int64_t n : {5, 6, 9, 15, 17, 21, 24})
+        for (int64_t m : {1, 7, 40, 87})
+            for (int64_t k : {1, 6, 19, 300})
+                for (int tr = 0; tr < 8; ++tr) {
+                    Case c = varied_case(m, n, k, tr % 4, tr >= 4, seed++);
+                    c.ta = false;  // row-major A: the dot path
+                    check_threads_and_packing(c);
+                    if (::testing::Test::HasFailure()) return;
+                }
+}
+
+// Small K on row strips (more rows than one strip): row counts around the groups of 4 (5 = 4 + 1,
+// 130 = 32 groups + 2), column counts around the column blocks the groups share (96 wide and more,
+// 1000 crossing a block at k = 9) and the strips' masked last vectors, K across K blocks (later
+// blocks accumulate onto C), A in either layout, every epilogue; against the reference, bitwise
+// equal to the micro-tiles, to itself on 2 threads (column split below 8 row groups, row split
+// above) and with pre-packed B (which runs on the tiles).
+TEST(Gemm, SmallKRowStrips) {
+    nn::gemm::tuning on, off;
+    on.rank_k_max_k = on.rank_k_narrow_max_k = 0;
+    on.dot_max_n = 0;
+    on.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
+    on.small_work = 0;
+    on.kc = 24;  // two and three K blocks at k = 33 and 64
+    off = on;
+    off.strip_small_k_max_k = 0;
+    uint32_t seed = 15000;
+    for (int64_t m : {5, 7, 9, 13, 130})
+        for (int64_t n : {40, 47, 96, 97, 300, 1000})
+            for (int64_t k : {5, 9, 33, 64})
                 for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
                     if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
 }

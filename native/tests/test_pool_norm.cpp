@@ -38,7 +38,10 @@ const nn_pool2d_desc k2x2[] = {pd(2, 3, 26, 26, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(3
                                pd(1, 2, 33, 32, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 16, 33, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                pd(2, 2, 112, 112, 2, 2, 2, 2, 0, 0, 1, 1, 0),
                                // Output rows narrower than an AVX2 / AVX-512 vector, odd and even widths.
-                               pd(2, 3, 14, 15, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 31, 30, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
+                               pd(2, 3, 14, 15, 2, 2, 2, 2, 0, 0, 1, 1, 0), pd(1, 2, 31, 30, 2, 2, 2, 2, 0, 0, 1, 1, 0),
+                               // Many narrow planes: vectors cross plane ends, and tasks of 135 planes (the last partial)
+                               // each stop at their own last plane.
+                               pd(40, 8, 11, 11, 2, 2, 2, 2, 0, 0, 1, 1, 0)};
 
 std::string describe(const nn_pool2d_desc& d) {
     char b[200];
@@ -83,6 +86,30 @@ TEST(Pool, MaxMatchesReference) {
     check_max(kPools[7], true);
     for (const auto& d : kMaxOnly) check_max(d, true);
     for (const auto& d : k2x2) check_max(d, false), check_max(d, true);
+}
+
+// Windows whose every tap inside the input is -inf: the index stays at the window's first tap
+// inside the input (the reference's start), on every path, border columns included.
+TEST(Pool, MaxIndicesOfMinusInfinityWindowsMatchReference) {
+    for (const auto& set : {std::vector<nn_pool2d_desc>(std::begin(kPools), std::end(kPools)),
+                            std::vector<nn_pool2d_desc>(std::begin(kMaxOnly), std::end(kMaxOnly))})
+        for (const auto& d : set) {
+            const auto p = nn::pool::validate(d, false);
+            const int64_t xs = d.n * d.c * d.h * d.w, ys = d.n * d.c * p.g.oh * p.g.ow;
+            auto x = nn_test::random_vector(xs, 33);
+            // Whole rows and columns of -inf, and a few -0 / +0 ties.
+            for (int64_t i = 0; i < xs; ++i) {
+                const int64_t col = i % d.w, row = (i / d.w) % d.h;
+                if (row % 3 != 1 || col % 4 == 0) x[static_cast<size_t>(i)] = -std::numeric_limits<float>::infinity();
+                else if (col % 5 == 0) x[static_cast<size_t>(i)] = (i & 1) ? -0.0f : 0.0f;
+            }
+            std::vector<float> y(ys), ry(ys);
+            std::vector<int64_t> idx(ys), ridx(ys);
+            ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), idx.data()), NN_OK) << nn_last_error();
+            nn::pool::max_forward_ref(p, x.data(), ry.data(), ridx.data());
+            EXPECT_EQ(std::memcmp(y.data(), ry.data(), sizeof(float) * static_cast<size_t>(ys)), 0) << "bits " << describe(d);
+            EXPECT_EQ(idx, ridx) << "max indices " << describe(d);
+        }
 }
 
 TEST(Pool, AvgMatchesReference) {

@@ -122,27 +122,47 @@ void pad_split(const float* x, const winograd_pad& a, float* xs) {
     }
 }
 
-// One of the 16 GEMMs of a block: KMR output channels x NV vectors of tiles (AVX-512 8 x 3: 24
-// zmm accumulators, 11 loads per 24 FMAs, as the direct tile), reduction over the channels.
-template <class V, int KMR, int NV>
-void gemm(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
+// One of the 16 GEMMs of a block: KMR output channels x NU of the NV vectors of tiles (AVX-512 8 x 3:
+// 24 zmm accumulators, 11 loads per 24 FMAs, as the direct tile), reduction over the channels; m
+// keeps the whole tile's pitch (NV vectors), so the output transform reads either the same way.
+template <class V, int KMR, int NV, int NU>
+void gemm_vectors(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
     using R = typename V::reg;
     constexpr int W = V::width, NT = NV * W;
-    R acc[NV][KMR];
+    R acc[NU][KMR];
     static_for<KMR>([&](auto r) __attribute__((always_inline)) {
         const R a0 = init ? V::set1(init[r]) : V::zero();
-        static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = a0; });
+        static_for<NU>([&](auto q) __attribute__((always_inline)) { acc[q][r] = a0; });
     });
     for (int64_t c = 0; c < channels; ++c, u += KMR, v += vs) {
-        R xv[NV];
-        static_for<NV>([&](auto q) __attribute__((always_inline)) { xv[q] = V::load(v + q * W); });
+        // With few tiles per weight (a partial tile: batch 1's late stages) the products wait on
+        // U's stream from memory; fetch it well ahead of the broadcasts.
+        if constexpr (NU < NV) __builtin_prefetch(u + 64 * KMR);
+        R xv[NU];
+        static_for<NU>([&](auto q) __attribute__((always_inline)) { xv[q] = V::load(v + q * W); });
         static_for<KMR>([&](auto r) __attribute__((always_inline)) {
             const R wv = V::set1(u[r]);
-            static_for<NV>([&](auto q) __attribute__((always_inline)) { acc[q][r] = V::fmadd(wv, xv[q], acc[q][r]); });
+            static_for<NU>([&](auto q) __attribute__((always_inline)) { acc[q][r] = V::fmadd(wv, xv[q], acc[q][r]); });
         });
     }
     static_for<KMR>([&](auto r) __attribute__((always_inline)) {
-        static_for<NV>([&](auto q) __attribute__((always_inline)) { V::store(m + r * NT + q * W, acc[q][r]); });
+        static_for<NU>([&](auto q) __attribute__((always_inline)) { V::store(m + r * NT + q * W, acc[q][r]); });
+    });
+}
+
+template <class V, int KMR, int NV>
+void gemm(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
+    gemm_vectors<V, KMR, NV, NV>(u, v, vs, channels, init, m);
+}
+
+// A GEMM tile's first `vectors` vectors of tiles only (1 <= vectors <= NV): a partial last tile
+// (ResNet's 14x14 stage at batch 1: 49 tiles, 48 + 1) costs the vectors it uses, not NV. Each
+// column's sum runs in the same order as in gemm, so the bits are the same.
+template <class V, int KMR, int NV>
+void gemm_part(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m, int vectors) {
+    static_for<NV>([&](auto q) __attribute__((always_inline)) {
+        constexpr int nu = decltype(q)::value + 1;
+        if (vectors == nu) gemm_vectors<V, KMR, NV, nu>(u, v, vs, channels, init, m);
     });
 }
 
@@ -338,7 +358,7 @@ void grad_row(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n
 template <class V, int KMR, int NV>
 winograd::kernels make_table(const char* isa) {
     return winograd::kernels{isa, KMR, NV * V::width, V::width, &input_row<V>, &pad_split<V>, &gemm<V, KMR, NV>,
-                            &output<V, KMR, NV>, &grad_row<V>};
+                            &gemm_part<V, KMR, NV>, &output<V, KMR, NV>, &grad_row<V>};
 }
 
 }  // namespace

@@ -131,41 +131,45 @@ void max_forward_2x2_rows(const float* x, const geom& g, float* y) {
 }
 
 // The same windows at inference on planes whose output rows are narrower than a vector (LeNet's
-// 26 -> 13 and 11 -> 5): each output row is one vector of the same four taps, read straight from
-// the two input rows; its lanes past ow read the following rows and land on the next output
-// row's place, which that row's store then overwrites (rows are written in order). Only the
-// last rows, whose loads would run past the plane or whose store past y, go through a row copy
-// and a partial store. Until this path every row pair was first copied out (two short memcpy
-// calls per output row, with tap codes computed and dropped): in perf (Zen 5), LeNet's two
-// poolings took about as long as its second convolution's Winograd products.
+// 26 -> 13 and 11 -> 5), over `planes` consecutive planes: each output row is one vector of the
+// same four taps, read straight from the two input rows; its lanes past ow read the following
+// rows (or the next plane's) and land on the next output row's place, which that row's store
+// then overwrites (rows and planes are written in order). Only the last rows of the last plane,
+// whose loads would run past the planes given or whose store past their output, go through a row
+// copy and a partial store. Until this path every row pair was first copied out (two short
+// memcpy calls per output row, with tap codes computed and dropped): in perf (Zen 5), LeNet's two
+// poolings took about as long as its second convolution's Winograd products; with one call per
+// plane, the copies at each plane's end were still most of the 5x5 planes' time.
 template <class V>
-void max_forward_2x2_narrow(const float* x, const geom& g, float* y) {
+void max_forward_2x2_narrow(const float* x, const geom& g, int64_t planes, float* y) {
     using R = typename V::reg;
     constexpr int W = V::width;
     const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
     alignas(64) float rows[2][2 * W] = {}, out[W];  // rows: lanes past a copied row read zeros
-    const int64_t plane = g.h * g.w, total = g.oh * g.ow;
-    for (int64_t r = 0; r < g.oh; ++r) {
-        const float* e = x + 2 * r * g.w;
-        const float* o = e + g.w;
-        // load_even/load_odd read 2 * W floats from each row start.
-        if ((2 * r + 1) * g.w + 2 * W > plane) {
-            std::memcpy(rows[0], e, sizeof(float) * static_cast<size_t>(2 * g.ow));
-            std::memcpy(rows[1], o, sizeof(float) * static_cast<size_t>(2 * g.ow));
-            e = rows[0];
-            o = rows[1];
+    const int64_t plane = g.h * g.w, inputs = planes * plane, outputs = planes * g.oh * g.ow;
+    for (int64_t pl = 0; pl < planes; ++pl)
+        for (int64_t r = 0; r < g.oh; ++r) {
+            const int64_t at = pl * plane + 2 * r * g.w, to = (pl * g.oh + r) * g.ow;
+            const float* e = x + at;
+            const float* o = e + g.w;
+            // load_even/load_odd read 2 * W floats from each row start.
+            if (at + g.w + 2 * W > inputs) {
+                std::memcpy(rows[0], e, sizeof(float) * static_cast<size_t>(2 * g.ow));
+                std::memcpy(rows[1], o, sizeof(float) * static_cast<size_t>(2 * g.ow));
+                e = rows[0];
+                o = rows[1];
+            }
+            R best = V::load_even(e);
+            best = take(best, V::load_odd(e));
+            best = take(best, V::load_even(o));
+            best = take(best, V::load_odd(o));
+            if (to + W <= outputs) {
+                V::store(y + to, best);
+            } else {
+                V::store(out, best);
+                std::memcpy(y + to, out, sizeof(float) * static_cast<size_t>(g.ow));
+            }
         }
-        R best = V::load_even(e);
-        best = take(best, V::load_odd(e));
-        best = take(best, V::load_even(o));
-        best = take(best, V::load_odd(o));
-        if (r * g.ow + W <= total) {
-            V::store(y + r * g.ow, best);
-        } else {
-            V::store(out, best);
-            std::memcpy(y + r * g.ow, out, sizeof(float) * static_cast<size_t>(g.ow));
-        }
-    }
 }
 
 // Inference pooling (no indices), stride 1 or 2: each tap row is copied once into a row with
@@ -265,13 +269,67 @@ void max_forward_separable(const float* x, const geom& g, float* y) {
     }
 }
 
+// Training pooling (with indices), stride 1 or 2: max_forward_values' -inf-bordered rows, each
+// lane's winning index riding along in a float lane (exact below 2^24). A lane's index starts at
+// its window's first tap inside the input, as max_one's; a -inf border tap never replaces the
+// maximum, so the border columns take the vector loop too. Until this path those columns took
+// max_one one by one: 8 of 56 outputs a row of ResNet's 3x3/2 stem pooling in training, most of
+// the pooling's time.
+template <class V>
+bool takes_indexed_values_path(const geom& g) {
+    return takes_values_path<V>(g) && g.h * g.w + value_rows_of<V>(g).padded < (int64_t{1} << 24);
+}
+
+template <class V>
+void max_forward_values_indexed(const float* x, const geom& g, float* y, int64_t* idx) {
+    using R = typename V::reg;
+    const value_rows vr = value_rows_of<V>(g);
+    const float ninf = -std::numeric_limits<float>::infinity();
+    float* row = nn::thread_scratch(nn::scratch::pool_row, static_cast<size_t>(vr.padded + 3 * vr.outs));
+    float* best = row + vr.padded;
+    float* bidx = best + vr.outs;   // the winning taps' indices in the plane, as floats
+    float* first = bidx + vr.outs;  // each output column's first tap column inside the input
+    std::fill(row, row + vr.padded, ninf);
+    const int64_t copy = std::min(g.w, vr.padded - g.pw);
+    for (int64_t o = 0; o < vr.outs; ++o) first[o] = static_cast<float>(std::min(first_tap(o * g.sw - g.pw, g.dw), g.w));
+    alignas(64) float iota[V::width];
+    for (int i = 0; i < V::width; ++i) iota[i] = static_cast<float>(i * g.sw);
+    const R viota = V::load(iota);
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const int64_t h0 = first_tap(oh * g.sh - g.ph, g.dh), h1 = std::min(oh * g.sh - g.ph + (g.kh - 1) * g.dh + 1, g.h);
+        const R row0 = V::set1(static_cast<float>(h0 * g.w));
+        for (int64_t o = 0; o < vr.outs; o += V::width) {
+            V::store(best + o, V::set1(ninf));
+            V::store(bidx + o, V::add(row0, V::load(first + o)));
+        }
+        for (int64_t ih = h0; ih < h1; ih = next_tap(ih, h1, g.dh)) {
+            std::memcpy(row + g.pw, x + ih * g.w, sizeof(float) * static_cast<size_t>(copy));
+            const int64_t base = ih * g.w - g.pw;  // the plane index of padded column 0 of this row
+            for (int64_t o = 0; o < vr.outs; o += V::width) {
+                R b = V::load(best + o), bi = V::load(bidx + o);
+                for (int64_t j = 0; j < g.kw; ++j) {
+                    const R v = load_s<V>(row + o * g.sw + j * g.dw, g.sw);
+                    const auto upd = V::or_mask(V::gt(v, b), V::is_nan(v));
+                    b = V::select(upd, v, b);
+                    bi = V::select(upd, V::add(V::set1(static_cast<float>(base + o * g.sw + j * g.dw)), viota), bi);
+                }
+                V::store(best + o, b);
+                V::store(bidx + o, bi);
+            }
+        }
+        std::memcpy(y + oh * g.ow, best, sizeof(float) * static_cast<size_t>(g.ow));
+        for (int64_t c = 0; c < g.ow; ++c) idx[oh * g.ow + c] = static_cast<int64_t>(bidx[c]);
+    }
+}
+
 template <class V>
 void max_forward(const float* x, const geom& g, float* y, int64_t* idx) {
     using R = typename V::reg;
     if (is_2x2_stride_2(g)) {
         if (idx) return max_forward_2x2<V>(x, g, y, idx);
-        return g.ow >= V::width ? max_forward_2x2_rows<V>(x, g, y) : max_forward_2x2_narrow<V>(x, g, y);
+        return g.ow >= V::width ? max_forward_2x2_rows<V>(x, g, y) : max_forward_2x2_narrow<V>(x, g, 1, y);
     }
+    if (idx && takes_indexed_values_path<V>(g)) return max_forward_values_indexed<V>(x, g, y, idx);
     if (!idx && takes_separable_path<V>(g)) return max_forward_separable<V>(x, g, y);
     if (!idx && takes_values_path<V>(g)) return max_forward_values<V>(x, g, y);
     int64_t lo = 0, hi = 0;
@@ -406,8 +464,14 @@ void avg_backward(const float* dy, const geom& g, float* dx) {
 }
 
 template <class V>
+void max_planes(const float* x, const geom& g, int64_t planes, float* y) {
+    if (is_2x2_stride_2(g) && g.ow < V::width) return max_forward_2x2_narrow<V>(x, g, planes, y);
+    for (int64_t pl = 0; pl < planes; ++pl) max_forward<V>(x + pl * g.h * g.w, g, y + pl * g.oh * g.ow, nullptr);
+}
+
+template <class V>
 kernels make_table(const char* isa) {
-    return kernels{isa, &max_forward<V>, &avg_forward<V>, &avg_backward<V>};
+    return kernels{isa, &max_forward<V>, &max_planes<V>, &avg_forward<V>, &avg_backward<V>};
 }
 
 }  // namespace

@@ -60,13 +60,18 @@ void pad_split_ref(const float* x, const winograd_pad& a, float* xs) {
     }
 }
 
-void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
+// The first `columns` tiles of a GEMM tile (one tile per "vector" here: lanes = 1).
+void gemm_part_ref(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m, int columns) {
     for (int r = 0; r < kMr; ++r)
-        for (int q = 0; q < kNt; ++q) {
+        for (int q = 0; q < columns; ++q) {
             float acc = init ? init[r] : 0.0f;
             for (int64_t c = 0; c < channels; ++c) acc += u[c * kMr + r] * v[c * vs + q];
             m[r * kNt + q] = acc;
         }
+}
+
+void gemm_ref(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m) {
+    gemm_part_ref(u, v, vs, channels, init, m, kNt);
 }
 
 void output_ref(const float* m, const winograd_out& o) {
@@ -117,6 +122,7 @@ void grad_row_ref(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64
 
 }  // namespace
 
-const winograd::kernels winograd::ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &output_ref, &grad_row_ref};
+const winograd::kernels winograd::ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &gemm_part_ref,
+                                                     &output_ref, &grad_row_ref};
 
 }  // namespace nn::conv

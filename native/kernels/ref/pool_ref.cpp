@@ -72,9 +72,13 @@ void avg_plane_backward(const float* dy, const geom& g, float* dx) {
         }
 }
 
+void max_planes(const float* x, const geom& g, int64_t planes, float* y) {
+    for (int64_t pl = 0; pl < planes; ++pl) max_plane(x + pl * g.h * g.w, g, y + pl * g.oh * g.ow, nullptr);
+}
+
 }  // namespace
 
-const kernels ref_kernels = {"scalar", max_plane, avg_plane, avg_plane_backward};
+const kernels ref_kernels = {"scalar", max_plane, max_planes, avg_plane, avg_plane_backward};
 
 void max_forward_ref(const shape& p, const float* x, float* y, int64_t* idx) {
     const int64_t ip = p.g.h * p.g.w, op = p.g.oh * p.g.ow;

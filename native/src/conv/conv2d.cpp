@@ -290,12 +290,16 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
     gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y);
 }
 
-// Packed layers with at most this many outputs a channel over the whole batch (ResNet's 7x7 stage
-// at batch 1) take the direct kernel rather than Winograd: each transformed weight (16/9 the
-// weights' bytes) would serve only a few tiles, so streaming U costs more than the 2.25x fewer
-// multiply-adds save (512 channels at 7x7, batch 1, one thread on Zen 5: 1.9 vs 3.0 ms; from
-// batch 2 or 14x14 on, Winograd is ahead or even).
-constexpr int64_t kPackedWinogradMinOutputs = 64;
+namespace {
+
+// A packed 3x3 layer takes Winograd unless the direct kernel does fewer multiply-adds: only the
+// smallest planes at batch 1 (AVX-512: 4x4 or 5x5 outputs, 4 or 9 tiles in a vector of 16).
+// ResNet's 7x7 stage at batch 1 (16 tiles, one vector: 256 against 441 products a channel pair)
+// stays on Winograd: 512 channels, one thread on Zen 5, 1.2-1.4 ms against 1.9-2.0 ms direct
+// (2026-12-05, machine under load; the same layer packed at batch 2 and at batch 1, run at 1).
+bool winograd_pays(const shape& p) { return winograd_products(p) < p.r * p.s * p.n * p.oh * p.ow; }
+
+}  // namespace
 
 packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
     using algo = packed_conv::algo;
@@ -309,7 +313,7 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
     if (takes_dw3x3(p) || is_depthwise(p)) {
         pc.a = takes_dw3x3(p) ? algo::dw3x3 : algo::depthwise;
         pc.w.assign(w, w + p.k * p.crs);  // read as they are
-    } else if (takes_winograd(p) && (p.n * p.oh * p.ow > kPackedWinogradMinOutputs || !takes_direct(p))) {
+    } else if (takes_winograd(p) && (winograd_pays(p) || !takes_direct(p))) {
         pc.bf16 = bf16;
         if (bf16) packed(algo::winograd, winograd_weights_size_bf16(p), winograd_pack_weights_bf16);
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
@@ -387,6 +391,13 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
+    if (!bf16 && !takes_dw3x3(q) && !is_depthwise(q) && takes_winograd(q)) {
+        // forward(q)'s Winograd path, with the flipped weights transformed straight into U: no
+        // flipped copy of the weights to write and read back on every training step.
+        float* u = thread_scratch(scratch::conv_weights, winograd_weights_size(q));
+        winograd_pack_flipped_weights(q, w, u);
+        return winograd_forward_packed(q, dy, u, nullptr, 0, dx);
+    }
     // wt[grp][c][m][r-1-i][s-1-j] = w[grp][m][c][i][j] (every element written: not zeroed first), in
     // tasks of (group, input channel) over the threads: ResNet's 512-channel layers flip 2.4M weights
     // on every training step.

@@ -44,7 +44,7 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
         // Nested: the convolution's own task split runs on this thread alone.
         forward_packed(pc, images, x + i0 * in_image, nullptr, act, alpha, out);
         float* dst = y + i0 * p.k * pooled_plane;
-        for (int64_t pl = 0; pl < images * p.k; ++pl) pk.max_forward(out + pl * plane, pool, dst + pl * pooled_plane, nullptr);
+        pk.max_planes(out, pool, images * p.k, dst);
     });
 }
 

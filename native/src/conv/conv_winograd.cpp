@@ -19,20 +19,67 @@ namespace nn::conv {
 
 namespace {
 
-// out = G v for v[0], v[stride], v[2 * stride]: G's non-zero terms summed in column order, so
-// 0.5 (a + b + c) rows round as written out by hand and a weight's sign of zero survives.
-void apply_g(const float* v, int64_t stride, float out[4]) {
-    for (int i = 0; i < 4; ++i) {
-        float s = 0.0f;
-        bool any = false;
-        for (int j = 0; j < 3; ++j) {
-            if (kWinogradG[i][j] == 0.0f) continue;
-            const float term = kWinogradG[i][j] == 1.0f ? v[j * stride] : kWinogradG[i][j] * v[j * stride];
-            s = any ? s + term : term;
-            any = true;
-        }
-        out[i] = s;
+// G g G^T of one 3x3 kernel, tap(i, j) its weight at row i, column j, stored at out[xi * stride]
+// (xi = 4 i + j). G's non-zero terms are summed in column order, so the 0.5 (a + b + c) rows
+// round as written out by hand and a weight's sign of zero survives. Branch-free and stored
+// straight into U: the weights are transformed on every training step (forward and data gradient).
+static_assert(kWinogradG[0][0] == 1.0f && kWinogradG[0][1] == 0.0f && kWinogradG[0][2] == 0.0f &&
+                  kWinogradG[1][0] == 0.5f && kWinogradG[1][1] == 0.5f && kWinogradG[1][2] == 0.5f &&
+                  kWinogradG[2][0] == 0.5f && kWinogradG[2][1] == -0.5f && kWinogradG[2][2] == 0.5f &&
+                  kWinogradG[3][0] == 0.0f && kWinogradG[3][1] == 0.0f && kWinogradG[3][2] == 1.0f,
+              "transform_kernel writes G out term by term");
+template <class Tap>
+inline void transform_kernel(Tap tap, float* out, int64_t stride) {
+    const auto g_rows = [](float a, float b, float c, float (&o)[4]) {
+        o[0] = a;
+        o[1] = (0.5f * a + 0.5f * b) + 0.5f * c;
+        o[2] = (0.5f * a + -0.5f * b) + 0.5f * c;
+        o[3] = c;
+    };
+    float t[3][4];  // column j of G g
+    for (int j = 0; j < 3; ++j) g_rows(tap(0, j), tap(1, j), tap(2, j), t[j]);
+    for (int i = 0; i < 4; ++i) {  // (G g) G^T: G applied to each row of G g
+        float row[4];
+        g_rows(t[0][i], t[1][i], t[2][i], row);
+        for (int j = 0; j < 4; ++j) out[(i * 4 + j) * stride] = row[j];
     }
+}
+
+// U[grp][xi][kb][c][kmr] of p's kernels, kernel(grp, k, c) pointing at the 9 taps of output
+// channel k, input channel c (read in reverse when flip: the kernel turned by 180 degrees);
+// output channels past kg zero. Tasks of (group, block of kmr output channels) over the threads;
+// each writes every float of its part of U once (no zeroing pass first). An input channel's kmr
+// transforms go to a local block first, then out as one run per xi: U's 16 xi slices lie a
+// multiple of 4 KB apart at 512 channels, so storing a kernel's 16 values straight into them
+// would evict each line between the kmr writes it takes.
+template <int64_t Kmr, class Kernel>
+void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip, float* u) {
+    constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
+    const int64_t kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
+    parallel_tasks(p.groups * kblocks, [&](int64_t task) {
+        const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
+        float e[16][kMaxKmr] = {};  // e[xi][r]; rows past mr stay zero
+        for (int64_t c = 0; c < p.cg; ++c) {
+            for (int64_t r = 0; r < mr; ++r) {
+                const float* g = kernel(grp, kb * kmr + r, c);
+                if (flip)
+                    transform_kernel([g](int i, int j) { return g[8 - 3 * i - j]; }, &e[0][r], kMaxKmr);
+                else
+                    transform_kernel([g](int i, int j) { return g[3 * i + j]; }, &e[0][r], kMaxKmr);
+            }
+            float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
+            // A compile-time Kmr copies in a few vector moves instead of a call per xi.
+            for (int xi = 0; xi < 16; ++xi)
+                std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(Kmr > 0 ? Kmr : kmr));
+        }
+    });
+}
+
+template <class Kernel>
+void pack_transformed(const shape& p, Kernel kernel, bool flip, float* u) {
+    const int64_t kmr = winograd::available()->kmr;
+    if (kmr == 8) return pack_transformed_kmr<8>(p, kmr, kernel, flip, u);
+    pack_transformed_kmr<0>(p, kmr, kernel, flip, u);
 }
 
 std::atomic<bool> g_enabled{[] {
@@ -129,40 +176,25 @@ bool takes_winograd(const shape& p) {
     return p.w <= kMaxWidth;
 }
 
+int64_t winograd_products(const shape& p) {
+    const winograd::kernels& K = *winograd::available();
+    const int64_t tiles = p.n * ((p.oh + 1) / 2) * ((p.ow + 1) / 2);
+    const int64_t full = tiles / K.nt * K.nt, rest = tiles - full;
+    return 16 * (full + (rest + K.lanes - 1) / K.lanes * K.lanes);
+}
+
 int64_t winograd_weights_size(const shape& p) {
     const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
     return p.groups * 16 * kblocks * p.cg * kmr;
 }
 
 void winograd_pack_weights(const shape& p, const float* w, float* u) {
-    const int64_t kmr = winograd::available()->kmr, kblocks = (p.kg + kmr - 1) / kmr;
-    // U[grp][xi][kb][c][kmr], output channels past kg zero: G g G^T per (k, c). Tasks of (group,
-    // block of kmr output channels) over the threads; each writes its kmr-float runs of U at every
-    // xi once (no zeroing pass first: training transforms the weights on every step).
-    const int64_t uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
-    constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
-    parallel_tasks(p.groups * kblocks, [&](int64_t task) {
-        const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
-        float e[16][kMaxKmr] = {};  // e[xi][r]; rows past mr stay zero
-        for (int64_t c = 0; c < p.cg; ++c) {
-            for (int64_t r = 0; r < mr; ++r) {
-                const float* g = w + ((grp * p.kg + kb * kmr + r) * p.cg + c) * 9;
-                float t[4][3];  // G g, column by column
-                for (int j = 0; j < 3; ++j) {
-                    float col[4];
-                    apply_g(g + j, 3, col);
-                    for (int i = 0; i < 4; ++i) t[i][j] = col[i];
-                }
-                for (int i = 0; i < 4; ++i) {  // (G g) G^T: G applied to each row of G g
-                    float row[4];
-                    apply_g(t[i], 1, row);
-                    for (int j = 0; j < 4; ++j) e[i * 4 + j][r] = row[j];
-                }
-            }
-            float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
-            for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(kmr));
-        }
-    });
+    pack_transformed(p, [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.kg + k) * p.cg + c) * 9; }, false, u);
+}
+
+void winograd_pack_flipped_weights(const shape& q, const float* w, float* u) {
+    // q's output channel k is the layer's input channel, q's input channel c the layer's output channel.
+    pack_transformed(q, [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * q.cg + c) * q.kg + k) * 9; }, true, u);
 }
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
@@ -251,7 +283,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
     constexpr int64_t kTaskChannels = 16;
     const int64_t vtasks = (p.cg + kTaskChannels - 1) / kTaskChannels, mtile = 16 * kmr * K.nt;
     for (int64_t r0 = 0; r0 < total; r0 += range) {
-        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.nt - 1) / K.nt * K.nt;
+        // gemm_tile reads a partial GEMM tile's vectors only: the lanes up to the next whole vector.
+        const int64_t r1 = std::min(total, r0 + range), whole = (r1 - r0 + K.lanes - 1) / K.lanes * K.lanes;
         parallel_tasks(p.groups * vtasks, [&](int64_t task) {
             const int64_t grp = task / vtasks, c0 = task % vtasks * kTaskChannels, c1 = std::min(p.cg, c0 + kTaskChannels);
             shape ps = p;
@@ -261,7 +294,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
             for (int64_t t0 = r0; t0 < r1; t0 += q.block)
                 transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
-            // The GEMM reads whole tiles: the lanes past the last tile read zeros.
+            // The lanes past the last tile read zeros.
             for (int64_t xi = 0; xi < 16; ++xi)
                 for (int64_t c = 0; c < ps.cg; ++c)
                     std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
@@ -283,8 +316,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                     const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
                     const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
                     for (int64_t g = 0; g < gemms; ++g)
-                        K.gemm(ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
-                               m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
+                                            m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
             winograd_out o = output_of(p, q, act);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
@@ -365,7 +398,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                         ops.pairs->winograd_gemm(reinterpret_cast<const uint32_t*>(ub + xi * uxi), v2 + xi * vxi2 + tc, q.vs,
                                                  urows, init, m + xi * kmr * K.nt);
                     else
-                        K.gemm(ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt);
+                        winograd::gemm_tile(K, ub + xi * uxi, v + xi * vxi + tc, q.vs, p.cg, init, m + xi * kmr * K.nt, used - tc);
                 }
                 o.t0 = t0 + tc;
                 o.np = std::min<int64_t>(K.nt, used - tc);

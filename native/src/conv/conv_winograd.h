@@ -78,6 +78,9 @@ struct kernels {
     // xi's slices, and passes the bias, kmr values, as init at xi = 5: M[5] enters every output of
     // the tile with coefficient 1).
     void (*gemm)(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m);
+    // The same for q < vectors * lanes only (1 <= vectors <= nt / lanes), m at the same pitch: a
+    // partial GEMM tile costs the vectors of tiles it holds (gemm_tile below picks it).
+    void (*gemm_part)(const float* u, const float* v, int64_t vs, int64_t channels, const float* init, float* m, int vectors);
     // The output transform of m (16 GEMM results, m + xi * kmr * nt each) for tiles [0, o.np) and
     // channels [0, o.mr).
     void (*output)(const float* m, const winograd_out& o);
@@ -90,6 +93,15 @@ struct kernels {
 
 NN_KERNEL_TABLES(kernels)
 
+// One GEMM tile whose first `valid` tiles (<= nt) are used: gemm for a full tile, gemm_part over
+// the vectors holding the valid tiles for a partial one (same bits for those tiles). The choice
+// follows the tile count, never the thread count.
+inline void gemm_tile(const kernels& K, const float* u, const float* v, int64_t vs, int64_t channels, const float* init,
+                      float* m, int64_t valid) {
+    if (valid >= K.nt) return K.gemm(u, v, vs, channels, init, m);
+    K.gemm_part(u, v, vs, channels, init, m, static_cast<int>((valid + K.lanes - 1) / K.lanes));
+}
+
 // active(), or null where the path is not built (arm64).
 const kernels* available() noexcept;
 
@@ -98,10 +110,18 @@ const kernels* available() noexcept;
 // Whether forward(p) takes the Winograd path (shape, ISA table, NATIVENET_CONV_WINOGRAD).
 bool takes_winograd(const shape& p);
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// Multiply-adds of the 16 GEMMs per (input, output channel) pair: 16 per tile the GEMM tiles
+// compute (full tiles of nt, a partial last one rounded up to whole vectors). Against the direct
+// kernel's r * s per output pixel it tells which of the two does less work for a packed layer.
+int64_t winograd_products(const shape& p);
 // The same in two steps, so a layer's weights are transformed once (nn_conv2d_pack): U (the
 // transformed weights, winograd_weights_size(p) floats) from w, then the forward pass on U.
 int64_t winograd_weights_size(const shape& p);
 void winograd_pack_weights(const shape& p, const float* w, float* u);
+// U for q = the data gradient of a layer run as a forward convolution (conv2d.cpp,
+// backward_data_by_forward), straight from the layer's weights w ([groups][q.cg][q.kg][3][3]):
+// equal, bit for bit, to winograd_pack_weights(q) of the weights flipped and transposed first.
+void winograd_pack_flipped_weights(const shape& q, const float* w, float* u);
 // residual (nullable): laid out like y, added in the output transform before the activation.
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                              const float* residual = nullptr);

@@ -14,7 +14,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
+
+#if defined(__SSE__) || defined(_M_X64)
+#  include <immintrin.h>
+#  define NN_GEMM_DRIVER_SSE 1
+#endif
 
 #include "gemm_kernels.h"
 #include "runtime/error.h"
@@ -314,7 +320,10 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   k == 0 or alpha == 0              tiles (they scale C by beta and apply the epilogue)
 //   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
+//   n <= 24, k >= 256, m >= 2n,       the same over column groups of at most 4
+//   row-major A
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
+//   k <= 64, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
 // B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
@@ -323,13 +332,16 @@ enum class path { tiles, rank_k, dot, strip };
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
-    const bool dot = K.dot != nullptr && pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) && pr.a_cs == 1;
+    const bool dot = K.dot != nullptr && pr.a_cs == 1 &&
+                     (pr.n <= std::min<int64_t>(kDotMaxN, g_tuning.dot_max_n) ||
+                      (pr.n <= g_tuning.dot_wide_max_n && pr.k >= g_tuning.dot_wide_min_k &&
+                       pr.m >= g_tuning.dot_wide_rows_per_col * pr.n));
     const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
-    if (K.row_strip != nullptr && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows) && pr.prepacked == nullptr &&
-        pr.b_cs == 1 && pr.kcb <= INT32_MAX)
-        return path::strip;
+    const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
+    if (strip && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows)) return path::strip;
+    if (strip && pr.k <= g_tuning.strip_small_k_max_k && pr.n >= g_tuning.strip_small_k_min_n) return path::strip;
     return path::tiles;
 }
 
@@ -344,33 +356,85 @@ int threads_for(const problem& pr, path p) {
     return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
 }
 
-// bt[j * k + p] = B(p, j): B's n (<= kDotMaxN) columns, each contiguous.
+// bt[j * k + p] = B(p, j): B's n (<= dot_wide_max_n) columns, each contiguous. Strided B is read
+// row by row (transposed B: each column is already contiguous), so the reads are sequential.
 void gather_b_columns(const problem& pr, float* bt) {
-    for (int64_t j = 0; j < pr.n; ++j)
-        for (int64_t p = 0; p < pr.k; ++p) bt[j * pr.k + p] = b_at(pr, p, j);
+    const int64_t n = pr.n, k = pr.k;
+    if (pr.prepacked != nullptr) {
+        for (int64_t j = 0; j < n; ++j)
+            for (int64_t p = 0; p < k; ++p) bt[j * k + p] = b_at(pr, p, j);
+    } else if (pr.b_rs == 1) {
+        for (int64_t j = 0; j < n; ++j) std::memcpy(bt + j * k, pr.b + j * pr.b_cs, sizeof(float) * static_cast<size_t>(k));
+    } else {
+        int64_t p = 0;
+#if defined(NN_GEMM_DRIVER_SSE)
+        // Row-major B: 4 rows x 4 columns at a time through an in-register 4x4 transpose (one
+        // scalar store per element into n column streams cost more than the products at m < 32).
+        if (pr.b_cs == 1)
+            for (; p + 4 <= k; p += 4) {
+                const float* r0 = pr.b + p * pr.b_rs;
+                const float* r1 = r0 + pr.b_rs;
+                const float* r2 = r1 + pr.b_rs;
+                const float* r3 = r2 + pr.b_rs;
+                int64_t j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    __m128 x0 = _mm_loadu_ps(r0 + j), x1 = _mm_loadu_ps(r1 + j), x2 = _mm_loadu_ps(r2 + j), x3 = _mm_loadu_ps(r3 + j);
+                    _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+                    _mm_storeu_ps(bt + (j + 0) * k + p, x0);
+                    _mm_storeu_ps(bt + (j + 1) * k + p, x1);
+                    _mm_storeu_ps(bt + (j + 2) * k + p, x2);
+                    _mm_storeu_ps(bt + (j + 3) * k + p, x3);
+                }
+                for (; j < n; ++j) {
+                    bt[j * k + p + 0] = r0[j];
+                    bt[j * k + p + 1] = r1[j];
+                    bt[j * k + p + 2] = r2[j];
+                    bt[j * k + p + 3] = r3[j];
+                }
+            }
+#endif
+        for (; p < k; ++p) {
+            const float* row = pr.b + p * pr.b_rs;
+            for (int64_t j = 0; j < n; ++j) bt[j * k + p] = row[j * pr.b_cs];
+        }
+    }
 }
 
-// Threads split the rows evenly (any split gives the same C: rows are independent).
+// Rows a dot call takes at a time when C has more than kDotMaxN columns: every column group walks
+// the same rows while they are in L2 (40 rows of 2700 floats: 420 KiB). A multiple of the row
+// groups the kernel forms for 2-4 columns (8, 5, 4 rows; 4, 2, 2 on AVX2), so none is cut short.
+constexpr int64_t kDotRowBlock = 40;
+
+// Threads split the rows evenly (any split gives the same C: rows are independent, and each is
+// computed by the same instructions wherever its group starts). Wider C runs as balanced column
+// groups of at most kDotMaxN (15 = 4 + 4 + 4 + 3, 17 = 4 + 4 + 3 + 3 + 3).
 void run_dot(const problem& pr, int threads) {
     float* bt = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.n * pr.k));
     gather_b_columns(pr, bt);
-    auto rows = [&](int64_t m0, int64_t m1) {
-        if (m0 >= m1) return;
+    const int64_t groups = ceil_div(pr.n, kDotMaxN);
+    auto call = [&](int64_t m0, int64_t m1, int64_t j0, int64_t j1) {
         dot_args d{};
         d.m = m1 - m0;
         d.k = pr.k;
         d.a = pr.a + m0 * pr.a_rs;
         d.lda = pr.a_rs;
-        d.bt = bt;
-        d.n = static_cast<int>(pr.n);
-        d.c = pr.c + m0 * pr.ldc;
+        d.bt = bt + j0 * pr.k;
+        d.n = static_cast<int>(j1 - j0);
+        d.c = pr.c + m0 * pr.ldc + j0;
         d.ldc = pr.ldc;
         d.alpha = pr.alpha;
         d.beta = pr.beta;
         d.bias_row = pr.ep.mode == bias_mode::per_row ? pr.ep.bias + m0 : nullptr;
-        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias : nullptr;
+        d.bias_col = pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j0 : nullptr;
         d.act = static_cast<int>(pr.ep.act);
         pr.kt->dot(d);
+    };
+    auto rows = [&](int64_t m0, int64_t m1) {
+        if (m0 >= m1) return;
+        if (groups == 1) return call(m0, m1, 0, pr.n);
+        for (int64_t i = m0; i < m1; i += kDotRowBlock)
+            for (int64_t g = 0; g < groups; ++g)
+                call(i, std::min(m1, i + kDotRowBlock), pr.n * g / groups, pr.n * (g + 1) / groups);
     };
     if (threads <= 1) {
         rows(0, pr.m);
@@ -436,42 +500,66 @@ void run_rank_k(const problem& pr, int threads) {
     });
 }
 
-// A few rows against row-major B read in place, one K block at a time with the tiles' K blocking
-// and beta handling (later blocks accumulate onto C), so the bits are the tiles'. Threads take
-// equal column ranges; each walks its own K blocks (columns are independent).
+// Columns of B a row group walks at a time when there are more rows than one group (small K):
+// a multiple of the strips' widths (96 = 6 vectors of AVX-512, 6 strips of 2 AVX2 vectors) whose
+// k rows of B take at most 32 KiB, so they stay in L1 while every row group passes.
+int64_t strip_columns(int64_t k) {
+    constexpr int64_t kUnit = 96, kL1Floats = 8192;
+    return std::max<int64_t>(kUnit, kL1Floats / std::max<int64_t>(k, 1) / kUnit * kUnit);
+}
+
+// Rows against row-major B read in place, in groups of kStripMaxRows, one K block at a time with
+// the tiles' K blocking and beta handling (later blocks accumulate onto C), so the bits are the
+// tiles'. A few rows (m <= kStripMaxRows): threads take equal column ranges, each walking its own
+// K blocks (columns are independent). More rows (small K, one K block): threads take equal ranges
+// of whole row groups, and each walks column blocks of B kept in L1 against all its row groups;
+// nothing is packed (a 12 x 32 tile at k = 6..30 spends about as long on its fixed costs, packing
+// and storing 24 accumulators, as on its multiply-adds).
 void run_strip(const problem& pr, int threads) {
-    auto columns = [&](int64_t n0, int64_t n1) {
-        if (n0 >= n1) return;
+    auto block = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+        if (m0 >= m1 || n0 >= n1) return;
+        const int64_t nb = m1 - m0 <= kStripMaxRows ? n1 - n0 : strip_columns(pr.kcb);
         rank_k_args d{};
-        d.m = pr.m;
-        d.n = n1 - n0;
         d.a_rs = pr.a_rs;
         d.a_cs = pr.a_cs;
         d.b_rs = pr.b_rs;
-        d.c = pr.c + n0;
         d.ldc = pr.ldc;
         d.alpha = pr.alpha;
         for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
             const int64_t kc = std::min(pr.kcb, pr.k - pc);
             const bool last = pc + kc == pr.k;
             d.k = static_cast<int>(kc);
-            d.a = pr.a + pc * pr.a_cs;
-            d.b = pr.b + pc * pr.b_rs + n0;
             d.beta = pc == 0 ? pr.beta : 1.0f;
-            d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias : nullptr;
-            d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + n0 : nullptr;
             d.act = last ? static_cast<int>(pr.ep.act) : 0;
-            pr.kt->row_strip(d);
+            for (int64_t jb = n0; jb < n1; jb += nb) {
+                d.n = std::min(nb, n1 - jb);
+                d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + jb : nullptr;
+                for (int64_t i = m0; i < m1; i += kStripMaxRows) {
+                    d.m = std::min<int64_t>(kStripMaxRows, m1 - i);
+                    d.a = pr.a + i * pr.a_rs + pc * pr.a_cs;
+                    d.b = pr.b + pc * pr.b_rs + jb;
+                    d.c = pr.c + i * pr.ldc + jb;
+                    d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + i : nullptr;
+                    pr.kt->row_strip(d);
+                }
+            }
         }
     };
     if (threads <= 1) {
-        columns(0, pr.n);
+        block(0, pr.m, 0, pr.n);
         return;
     }
+    // Rows split only where each thread gets 4 or more row groups (a group more is then at most a
+    // quarter more work); otherwise columns, every thread walking all the rows.
+    const int64_t groups = ceil_div(pr.m, kStripMaxRows);
     parallel_run(threads, [&](int tid, int nt) {
-        int64_t n0, n1;
-        column_range(pr.n, tid, nt, n0, n1);
-        columns(n0, n1);
+        if (groups < 4 * nt) {
+            int64_t n0, n1;
+            column_range(pr.n, tid, nt, n0, n1);
+            block(0, pr.m, n0, n1);
+        } else {
+            block(std::min(pr.m, groups * tid / nt * kStripMaxRows), std::min(pr.m, groups * (tid + 1) / nt * kStripMaxRows), 0, pr.n);
+        }
     });
 }
 

@@ -48,6 +48,17 @@ struct tuning {
     int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
                                          // instead of tiles (kernels/common/gemm_dot.h; at most
                                          // kDotMaxN)
+    int64_t dot_wide_max_n = 24;         // ... and N at or below this where K is long
+    int64_t dot_wide_min_k = 256;        // (dot_wide_min_k) and M at least dot_wide_rows_per_col
+    int64_t dot_wide_rows_per_col = 2;   // times N: the dot kernel over column groups of at most
+                                         // kDotMaxN. A 12 x 32 tile at n = 5..24 leaves lanes idle
+                                         // and loads a broadcast per useful FMA; the dot products
+                                         // use every lane, but first gather B's n columns (n x k
+                                         // floats), which only pays when A (m x k) is larger.
+                                         // Zen 5, 1 thread, under load: 1.1-2.4x the tiles at
+                                         // 95x15x2676, 400x24x512, 100x8x300, 40x12x256,
+                                         // 64x12x2000, 269x5x467, 23x6x566; 0.4-0.8x at 5x20x3795,
+                                         // 12x10x1000, 23x21x2708 (m < 2n)
     int64_t rank_k_max_k = 4;            // K at or below (at most kRankKMaxK): one rank-k update
                                          // streaming C (kernels/common/gemm_rank_k.h). Zen 5, 1
                                          // thread: 1.5-2x the tiles at k = 3 (3517x663x3,
@@ -63,6 +74,9 @@ struct tuning {
                                          // (kernels/common/gemm_row_strip.h). Zen 5, 1 thread,
                                          // AVX-512: 1.3-3.5x the tiles at 1x4096x512, 2x1641x4078,
                                          // 3x777x300, 4x2000x700; 1.0-1.1x at 2x453x85, 4x211x2103
+    int64_t strip_small_k_max_k = 64;    // K at or below, N at or above strip_small_k_min_n, row-major
+    int64_t strip_small_k_min_n = 40;    // B not pre-packed: row strips over groups of
+                                         // kStripMaxRows rows, nothing packed
     int64_t shared_line_cycles = 128;    // cost (rough cycles, choose_grid) of a cache line of C
                                          // that two threads' column ranges share, per row
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)

@@ -110,7 +110,14 @@ void max_forward(const shape& p, const float* x, float* y, int64_t* idx) {
     const auto& k = active();
     const geom& g = p.g;
     const int64_t ip = g.h * g.w, op = g.oh * g.ow;
-    over_planes(p.n * p.c, g, [&](int64_t pl) { k.max_forward(x + pl * ip, g, y + pl * op, idx ? idx + pl * op : nullptr); });
+    if (!idx) {  // each task's planes in one call (max_planes)
+        const int64_t planes = p.n * p.c, per = planes_per_task(g), tasks = (planes + per - 1) / per;
+        return parallel_tasks(tasks, [&](int64_t t) {
+            const int64_t pl = t * per;
+            k.max_planes(x + pl * ip, g, std::min(per, planes - pl), y + pl * op);
+        });
+    }
+    over_planes(p.n * p.c, g, [&](int64_t pl) { k.max_forward(x + pl * ip, g, y + pl * op, idx + pl * op); });
 }
 
 void max_backward(const shape& p, const float* dy, const int64_t* idx, float* dx) {

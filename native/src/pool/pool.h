@@ -36,6 +36,10 @@ struct kernels {
     // One plane each. idx (may be null) receives ih * w + iw of the maximum (PyTorch's rule: a larger value or a
     // NaN replaces the current one, the window scanned row by row).
     void (*max_forward)(const float* x, const geom& g, float* y, int64_t* idx);
+    // Inference (no indices) over `planes` consecutive planes (x: h * w floats each, y: oh * ow
+    // each): max_forward's values plane by plane, with reads and writes inside the planes given
+    // (the narrow 2x2 path runs its vectors across plane boundaries).
+    void (*max_planes)(const float* x, const geom& g, int64_t planes, float* y);
     void (*avg_forward)(const float* x, const geom& g, float* y);
     // dx (one plane, overwritten) from dy.
     void (*avg_backward)(const float* dy, const geom& g, float* dx);
