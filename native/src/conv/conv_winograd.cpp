@@ -19,58 +19,55 @@ namespace nn::conv {
 
 namespace {
 
-// G g G^T of one 3x3 kernel, tap(i, j) its weight at row i, column j, stored at out[xi * stride]
-// (xi = 4 i + j). G's non-zero terms are summed in column order, so the 0.5 (a + b + c) rows
-// round as written out by hand and a weight's sign of zero survives. Branch-free and stored
-// straight into U: the weights are transformed on every training step (forward and data gradient).
+// U[grp][xi][kb][c][kmr] of p's kernels, kernel(grp, k, c) pointing at the 9 taps of output
+// channel k, input channel c (read in reverse when flip: the kernel turned by 180 degrees);
+// output channels past kg zero. Tasks of (group, block of kmr output channels) over the threads;
+// each writes every float of its part of U once (no zeroing pass first). Per input channel, the
+// block's kmr kernels are gathered tap-major, transformed with the output channels along the
+// vectors (a compile-time Kmr lets the loops vectorize), and stored as one run per xi: the weights
+// are transformed on every training step (forward and data gradient), and U's 16 xi slices lie a
+// multiple of 4 KB apart at 512 channels, so a kernel's 16 values stored one by one would evict
+// each line between the kmr writes it takes.
+// G g G^T sums G's non-zero terms in column order, so the 0.5 (a + b + c) rows round as written
+// out by hand and a weight's sign of zero survives.
 static_assert(kWinogradG[0][0] == 1.0f && kWinogradG[0][1] == 0.0f && kWinogradG[0][2] == 0.0f &&
                   kWinogradG[1][0] == 0.5f && kWinogradG[1][1] == 0.5f && kWinogradG[1][2] == 0.5f &&
                   kWinogradG[2][0] == 0.5f && kWinogradG[2][1] == -0.5f && kWinogradG[2][2] == 0.5f &&
                   kWinogradG[3][0] == 0.0f && kWinogradG[3][1] == 0.0f && kWinogradG[3][2] == 1.0f,
-              "transform_kernel writes G out term by term");
-template <class Tap>
-inline void transform_kernel(Tap tap, float* out, int64_t stride) {
-    const auto g_rows = [](float a, float b, float c, float (&o)[4]) {
-        o[0] = a;
-        o[1] = (0.5f * a + 0.5f * b) + 0.5f * c;
-        o[2] = (0.5f * a + -0.5f * b) + 0.5f * c;
-        o[3] = c;
-    };
-    float t[3][4];  // column j of G g
-    for (int j = 0; j < 3; ++j) g_rows(tap(0, j), tap(1, j), tap(2, j), t[j]);
-    for (int i = 0; i < 4; ++i) {  // (G g) G^T: G applied to each row of G g
-        float row[4];
-        g_rows(t[0][i], t[1][i], t[2][i], row);
-        for (int j = 0; j < 4; ++j) out[(i * 4 + j) * stride] = row[j];
-    }
-}
-
-// U[grp][xi][kb][c][kmr] of p's kernels, kernel(grp, k, c) pointing at the 9 taps of output
-// channel k, input channel c (read in reverse when flip: the kernel turned by 180 degrees);
-// output channels past kg zero. Tasks of (group, block of kmr output channels) over the threads;
-// each writes every float of its part of U once (no zeroing pass first). An input channel's kmr
-// transforms go to a local block first, then out as one run per xi: U's 16 xi slices lie a
-// multiple of 4 KB apart at 512 channels, so storing a kernel's 16 values straight into them
-// would evict each line between the kmr writes it takes.
+              "pack_transformed_kmr writes G out term by term");
 template <int64_t Kmr, class Kernel>
 void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip, float* u) {
     constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
+    const int64_t lanes = Kmr > 0 ? Kmr : kmr;
     const int64_t kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
     parallel_tasks(p.groups * kblocks, [&](int64_t task) {
         const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
-        float e[16][kMaxKmr] = {};  // e[xi][r]; rows past mr stay zero
+        alignas(64) float g[9][kMaxKmr] = {};  // g[tap][r]; output channels past mr stay zero (so U's do)
+        alignas(64) float t[3][4][kMaxKmr];    // t[j][i][r]: column j of G g
+        alignas(64) float e[16][kMaxKmr];      // e[xi][r]: G g G^T
         for (int64_t c = 0; c < p.cg; ++c) {
             for (int64_t r = 0; r < mr; ++r) {
-                const float* g = kernel(grp, kb * kmr + r, c);
-                if (flip)
-                    transform_kernel([g](int i, int j) { return g[8 - 3 * i - j]; }, &e[0][r], kMaxKmr);
-                else
-                    transform_kernel([g](int i, int j) { return g[3 * i + j]; }, &e[0][r], kMaxKmr);
+                const float* w = kernel(grp, kb * kmr + r, c);
+                for (int tap = 0; tap < 9; ++tap) g[tap][r] = w[flip ? 8 - tap : tap];
             }
+            for (int j = 0; j < 3; ++j)
+                for (int64_t r = 0; r < lanes; ++r) {
+                    const float a = g[j][r], b = g[3 + j][r], cc = g[6 + j][r];
+                    t[j][0][r] = a;
+                    t[j][1][r] = (0.5f * a + 0.5f * b) + 0.5f * cc;
+                    t[j][2][r] = (0.5f * a + -0.5f * b) + 0.5f * cc;
+                    t[j][3][r] = cc;
+                }
+            for (int i = 0; i < 4; ++i)  // (G g) G^T: G applied to each row of G g
+                for (int64_t r = 0; r < lanes; ++r) {
+                    const float a = t[0][i][r], b = t[1][i][r], cc = t[2][i][r];
+                    e[i * 4][r] = a;
+                    e[i * 4 + 1][r] = (0.5f * a + 0.5f * b) + 0.5f * cc;
+                    e[i * 4 + 2][r] = (0.5f * a + -0.5f * b) + 0.5f * cc;
+                    e[i * 4 + 3][r] = cc;
+                }
             float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
-            // A compile-time Kmr copies in a few vector moves instead of a call per xi.
-            for (int xi = 0; xi < 16; ++xi)
-                std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(Kmr > 0 ? Kmr : kmr));
+            for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(lanes));
         }
     });
 }
