@@ -36,15 +36,7 @@ public static class InferBench
             var x = RandomInput(dims.Aggregate(1L, (p, d) => p * d));
             var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
             ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
-            if (profile)
-            {
-                var steps = model.Profile(dims, 5);
-                foreach (var (step, stepMs) in steps.OrderByDescending(p => p.Ms).Take(25))
-                    stdout.WriteLine($"  {stepMs,9:0.000} ms  {step}");
-                // Totals per op type (the label starts with it): which kind of layer to work on.
-                foreach (var g in steps.GroupBy(p => p.Step.Split(' ')[0]).OrderByDescending(g => g.Sum(p => p.Ms)))
-                    stdout.WriteLine($"  {g.Sum(p => p.Ms),9:0.000} ms  all {g.Count()} {g.Key} steps");
-            }
+            if (profile) PrintProfile(stdout, model.Profile(dims, 5));
             backend = "nativenet-onnx";
         }
         else
@@ -63,6 +55,7 @@ public static class InferBench
                 if (compiled is not null) compiled.Forward(input);
                 else using (Autograd.NoGrad()) runner.Module.Forward(input);
             });
+            if (profile && compiled is not null) PrintProfile(stdout, compiled.Profile([b, .. sample], 5));
             backend = compiled is not null ? "nativenet-onnx" : "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
         }
         string name = Path.GetFileNameWithoutExtension(path);
@@ -72,6 +65,15 @@ public static class InferBench
                 ["model"] = name, ["batch"] = b, ["threads"] = ctx.Threads, ["ms"] = Math.Round(ms, 4), ["backend"] = backend, ["isa"] = ctx.Isa,
             }));
         else stdout.WriteLine($"infer  {name,-28}batch={b}  ms={ms:0.###}  (threads={ctx.Threads}, {backend}, {ctx.Isa})");
+    }
+
+    // The slowest engine steps, then totals per op type (the label starts with it): which kind of layer to work on.
+    private static void PrintProfile(TextWriter stdout, IReadOnlyList<(string Step, double Ms)> steps)
+    {
+        foreach (var (step, stepMs) in steps.OrderByDescending(p => p.Ms).Take(25))
+            stdout.WriteLine($"  {stepMs,9:0.000} ms  {step}");
+        foreach (var g in steps.GroupBy(p => p.Step.Split(' ')[0]).OrderByDescending(g => g.Sum(p => p.Ms)))
+            stdout.WriteLine($"  {g.Sum(p => p.Ms),9:0.000} ms  all {g.Count()} {g.Key} steps");
     }
 
     private static float[] RandomInput(long n)

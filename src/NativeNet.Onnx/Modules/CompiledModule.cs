@@ -124,6 +124,13 @@ public sealed class CompiledModule : IDisposable
         lock (_lock) return Array.ConvertAll(Engine().OutputShape(shape), d => checked((int)d));
     }
 
+    /// <summary>Milliseconds per engine step for inputs of <paramref name="inputShape"/>, best of <paramref name="reps"/> runs (<c>bench infer --profile</c>).</summary>
+    internal IReadOnlyList<(string Step, double Ms)> Profile(int[] inputShape, int reps)
+    {
+        long[] shape = InputShape(inputShape, nameof(inputShape));
+        lock (_lock) return Engine().Profile(shape, reps);
+    }
+
     private long[] InputShape(int[] shape, string argument)
     {
         ArgumentNullException.ThrowIfNull(shape, argument);

@@ -70,6 +70,10 @@ public class CompiledModuleTests(ITestOutputHelper output)
         using var x = Input([3, 3, 32, 32], 5);
         AssertClose(Eager(net, x), Compiled(compiled, x), "resnet18 at batch 3");
         Assert.Equal([3, 4], compiled.OutputShape(3, 3, 32, 32));
+        // bench infer --profile of a .safetensors model: the engine's steps, ResNet's residual convolutions among them.
+        var steps = compiled.Profile([3, 3, 32, 32], 1);
+        Assert.True(steps.Count(s => s.Step.StartsWith("Conv ")) >= 8, string.Join("; ", steps.Select(s => s.Step)));
+        Assert.All(steps, s => Assert.True(s.Ms >= 0));
         Assert.Equal(1, compiled.Compilations);
     }
 
