@@ -11,14 +11,17 @@ namespace NativeNet.Tests.Onnx;
 
 /// <summary>
 /// Native modules compiled onto the ONNX engine: the same outputs as their eager eval forward (zoo
-/// backbones, the CLI's default networks, the bench models) within 1e-5 of the output's scale, the
+/// backbones, the CLI's default networks, the bench models) within 2e-5 of the output's scale, the
 /// same bits at 1 and 2 threads, recompiled when parameters change, and a clear refusal for what
 /// the engine cannot run.
 /// </summary>
 [Collection(NativeNet.Tests.Support.NoParallel.Name)] // sets the native thread count
 public class CompiledModuleTests(ITestOutputHelper output)
 {
-    private const float Tolerance = 1e-5f;
+    // Folded BatchNorm and fused epilogues round differently from the eager layers; the gap grows
+    // with depth and with the random weights (resnet50: 4.1e-6 to 6.6e-6 over several draws). A
+    // folding or layout error is of the order of the output itself.
+    private const float Tolerance = 2e-5f;
 
     // Small inputs keep the whole zoo cheap; every backbone takes 32x32.
     private static IEnumerable<(string Name, Func<Module> Build, int[] Shape)> Networks()
