@@ -156,8 +156,14 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     // 32x1024x128, Zen 5).
     const bool b_rows_in_place = pr.prepacked == nullptr && pr.b_cs == 1 &&
                                  (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
+    // Packed B is packed several panels at a time: each source row is then read as one run of
+    // chunk columns, which the hardware prefetcher streams, rather than NR columns a page apart
+    // (Emerald Rapids, 1 thread: 19x492x2809 and 37x337x760 ran 15% faster through the B block
+    // of run_block than one panel at a time).
+    const bool packs_b = pr.prepacked == nullptr && !b_rows_in_place;
+    const int64_t chunk = packs_b ? std::max(NR, g_tuning.panel_pack_cols / NR * NR) : NR;
     float* abuf = nn::thread_scratch(scratch::gemm_pack_a, static_cast<size_t>(panels * MR * pr.kcb));
-    float* bbuf = pr.prepacked != nullptr || b_rows_in_place ? nullptr : nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.kcb * NR));
+    float* bbuf = packs_b ? nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.kcb * std::min(chunk, ceil_div(n1 - n0, NR) * NR))) : nullptr;
     tile_args t = base_args(pr);
     t.a_packed = true;
     t.a_rs = 1;
@@ -180,8 +186,9 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
             } else if (b_rows_in_place) {
                 t.b = pr.b + pc * pr.b_rs + j;
             } else {
-                pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j, t.n, bbuf);
-                t.b = bbuf;
+                const int64_t j0 = n0 + (j - n0) / chunk * chunk;  // this chunk's first column
+                if (j == j0) pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j0, std::min(chunk, n1 - j0), bbuf);
+                t.b = bbuf + (j - j0) * kc;
             }
             t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j : nullptr;
             for (int ip = 0; ip < panels; ++ip) {

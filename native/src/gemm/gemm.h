@@ -45,6 +45,7 @@ struct tuning {
     int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
                                                    // place up to this size, packed a panel at a
                                                    // time above it
+    int64_t panel_pack_cols = 256;       // ... packed this many columns at a time (whole panels)
     int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
                                          // instead of tiles (kernels/common/gemm_dot.h; at most
                                          // kDotMaxN)
