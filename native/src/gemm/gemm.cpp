@@ -233,6 +233,7 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     t.a_cs = a_in_place ? pr.a_cs : MR;
     t.b_packed = !b_in_place;
     t.b_rs = b_in_place ? pr.b_rs : NR;
+    t.prefetch_b = b_in_place && m1 - m0 <= MR;  // one row of tiles: each row of B is read once
 
     for (int64_t jc = n0; jc < n1; jc += NC) {
         const int64_t nc = std::min(NC, n1 - jc);
