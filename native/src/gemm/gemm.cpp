@@ -132,11 +132,11 @@ int64_t tile_rows(int64_t left, int64_t MR) {
 }
 
 // A short M range (a few micro-tiles) against a wide B: the order of the recurrent step
-// product. Per K block all of A's rows are packed once (rows x kc, in L2), then each NR-column
-// panel of B, read in place (row-major B), taken from the pre-packed B, or packed alone into an
-// L1-sized buffer (transposed B), is used against every A micro-panel while it is hot. B is read
-// once per call instead of once per micro-panel, and no B block is packed. Same micro-kernel
-// and K blocking as run_block, so the result is bitwise the same.
+// product. Per K block all of A's rows are packed once (rows x kc, in L2; read in place instead
+// when the N range is only a few panels wide), then each NR-column panel of B, read in place
+// (row-major B), taken from the pre-packed B, or packed a chunk of panels at a time, is used
+// against every A micro-panel while it is hot. B is read once per call instead of once per
+// micro-panel. Same micro-kernel and K blocking as run_block, so the result is bitwise the same.
 constexpr int kMaxPanels = 64;
 bool panel_major(const problem& pr, int64_t rows) {
     return !pr.small && rows > pr.kt->mr && rows <= std::min<int64_t>(g_tuning.panel_major_max_rows, int64_t{kMaxPanels} * pr.kt->mr);
