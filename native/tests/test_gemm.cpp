@@ -412,6 +412,8 @@ TEST(Gemm, BlockingVariants) {
         int64_t panel_rows = 0, panel_b_bytes = 0;  // panel-major M ranges, its B read in place
         int64_t dot_n = 0;                          // skinny N on dot products
         int64_t rank_k = 0, rank_k_elems = 0;       // small K on rank-k updates, C elements a thread
+        int64_t panel_pack_cols = nn::gemm::tuning{}.panel_pack_cols;  // panel-major B packed this wide
+        int64_t panel_a_cols = nn::gemm::tuning{}.panel_a_in_place_max_cols;  // ... A in place up to
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -420,6 +422,11 @@ TEST(Gemm, BlockingVariants) {
         {"A in place, B packed", 0, big, 0, 24, 32, 1 << 10},
         {"A packed, B in place", 0, 0, big, 7, 96, 1 << 10},
         {"panel-major, B panels packed", 0, 0, 0, 16, 64, 1 << 10, big, 0},
+        {"panel-major, B packed 2 panels at a time", 0, 0, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64},
+        {"panel-major, B packed 1 panel at a time", 0, 0, 0, 7, 96, 1 << 10, big, 0, 0, 0, 0, 1},
+        {"panel-major, A packed", 0, 0, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 0},
+        {"panel-major, A packed, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big, 0, 0, 0, 64, 0},
+        {"panel-major, A in place up to 2 panels", 0, big, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 64},
         {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
         {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
         {"small K on rank-k updates", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 8, 64},
@@ -438,6 +445,8 @@ TEST(Gemm, BlockingVariants) {
         t.dot_max_n = v.dot_n;
         t.rank_k_max_k = t.rank_k_narrow_max_k = v.rank_k;
         t.rank_k_elems_per_thread = v.rank_k_elems;
+        t.panel_pack_cols = v.panel_pack_cols;
+        t.panel_a_in_place_max_cols = v.panel_a_cols;
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})

@@ -45,6 +45,13 @@ struct tuning {
     int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
                                                    // place up to this size, packed a panel at a
                                                    // time above it
+    int64_t panel_pack_cols = 256;       // ... packed this many columns at a time (whole panels)
+    int64_t panel_a_in_place_max_cols = 256;  // ... and A read in place where its N range is at
+                                              // most this wide (and reads_a_in_place allows).
+                                              // Emerald Rapids, 1 thread: 1.3-1.5x at one panel
+                                              // (95x15x2676, 27x17x2567), 1.1x at two
+                                              // (100x60x2000), 1.05x at 200-256 columns; no gain
+                                              // wider (48x2304x576 0.97x, 96x384x192 0.93x)
     int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
                                          // instead of tiles (kernels/common/gemm_dot.h; at most
                                          // kDotMaxN)
