@@ -161,6 +161,33 @@ void row_pairs(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* 
     }
 }
 
+// kernels::rate_chains: 12 independent accumulator chains (more than latency x throughput needs
+// on any core we know), `steps` instructions each. The operands come from `seed` and the sums go
+// to `out`, so the compiler can neither fold nor drop the loop.
+void rate_chains(bool dot, int64_t steps, const float* seed, float* out) {
+    constexpr int C = 12;
+    __m512 acc[C];
+#pragma GCC unroll 12
+    for (int c = 0; c < C; ++c) acc[c] = _mm512_set1_ps(seed[0] * static_cast<float>(c));
+    const __m512 x = _mm512_set1_ps(seed[1]), y = _mm512_set1_ps(seed[2]);
+    if (dot) {
+        const __m512bh xb = _mm512_cvtne2ps_pbh(x, x), yb = _mm512_cvtne2ps_pbh(y, y);
+        for (int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+            for (int c = 0; c < C; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], xb, yb);
+        }
+    } else {
+        for (int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+            for (int c = 0; c < C; ++c) acc[c] = _mm512_fmadd_ps(acc[c], x, y);
+        }
+    }
+    __m512 sum = acc[0];
+#pragma GCC unroll 12
+    for (int c = 1; c < C; ++c) sum = _mm512_add_ps(sum, acc[c]);
+    _mm512_storeu_ps(out, sum);
+}
+
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
 
@@ -168,7 +195,7 @@ void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array
 
 const kernels* avx512_bf16_kernels() noexcept {
     static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack_b,
-                               WKMR, WNT, &winograd_gemm, &row_pairs};
+                               WKMR, WNT, &winograd_gemm, &row_pairs, &rate_chains};
     return &table;
 }
 

@@ -49,6 +49,9 @@ struct kernels {
     // Adjacent rows as pairs: dst[cp * dvs + q] = bf16(src[2cp * vs + q]) | bf16(src[(2cp + 1) * vs + q]) << 16
     // for cp < (rows + 1) / 2, q < n; a missing last odd row counts as zero.
     void (*row_pairs)(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* dst, int64_t dvs) = nullptr;
+    // Throughput probe for products_choice(): `steps` rounds of 12 independent accumulator chains
+    // of vdpbf16ps (dot) or of vfmadd231ps (zmm), operands from seed[0..3), sums to out[0..16).
+    void (*rate_chains)(bool dot, int64_t steps, const float* seed, float* out) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -110,6 +113,28 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 // same rounded operands on the float32 SGEMM, whose path may differ in summation order).
 void gemm_packed_a(const packed_a& pa, int64_t a_row0, int64_t m, bool trans_b, int64_t n, const float* b,
                    int64_t ldb, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
+
+// Whether bf16 products run on vdpbf16ps or on the float32 kernels (operands rounded to bf16
+// values). Chosen once per process: never where the ISA cap or CPU lacks AVX512_BF16; else
+// NATIVENET_BF16_DOT=1 or 0 forces the answer; else a probe times vdpbf16ps against zmm FMAs and
+// takes vdpbf16ps only at >= kDotMinSpeedup its FLOP rate (2 FLOPs per bf16 pair: 64 per
+// vdpbf16ps, 32 per FMA). Measured ratios are far from the threshold: about 2.1 on AMD Zen 5,
+// 0.49 on Intel Emerald Rapids (one vdpbf16ps zmm per 2 cycles against two FMAs per cycle).
+// bf16::active() asks it, so every bf16 call site (GEMM, im2col and Winograd convolutions,
+// packed layouts) follows the one decision.
+constexpr double kDotMinSpeedup = 1.3;
+struct products_choice_t {
+    bool dot = false;      // vdpbf16ps products (the avx512_bf16 table)
+    double speedup = 0;    // measured vdpbf16ps FLOP rate / FMA FLOP rate; 0 when not measured
+    char reason[192] = {};  // one line for nn_bf16_products() / `nativenet info`
+};
+const products_choice_t& products_choice() noexcept;
+// The rule itself, for tests: `available` (the cap admits avx512_bf16 and this build has its
+// table), the NATIVENET_BF16_DOT value (may be null), and the probe (called only when needed).
+products_choice_t decide_products(bool available, const char* env, double (*measure)());
+// The probe: vdpbf16ps FLOP rate over the zmm FMA rate on this core, best of several short runs
+// (about 0.2 ms in all). Requires the avx512_bf16 table to run here.
+double measure_dot_speedup();
 
 // True when this process multiplies in bf16 (the active table has a micro-kernel).
 bool native_products() noexcept;
