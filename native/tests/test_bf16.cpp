@@ -1,7 +1,8 @@
 // bfloat16: conversions bitwise against the scalar reference on every path this CPU runs, and
 // the bf16 GEMM against the double-precision SGEMM reference computed on bf16-rounded operands.
-// Under NATIVENET_MAX_ISA=avx512 (or lower) the GEMM runs its fallback (rounded operands through
-// the float32 SGEMM); under avx512_bf16 its vdpbf16ps micro-kernel. Both must pass the same checks.
+// Under avx512_bf16 with vdpbf16ps products (NATIVENET_BF16_DOT=1, or the probe) the GEMM runs its
+// vdpbf16ps micro-kernel; on AVX-512 otherwise the float32 micro-kernel on B as bf16 pairs; under
+// avx2 or lower the rounded operands through the float32 SGEMM. All must pass the same checks.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -125,13 +126,17 @@ TEST(Bf16, GemmRunsNativeExactlyWhenTheCapAndTheChoiceAdmitBf16) {
     }
     EXPECT_EQ(choice.dot, want) << choice.reason;
     EXPECT_EQ(nn_bf16_gemm_native(), want ? 1 : 0) << "isa=" << nn_test::active_isa_name() << " " << choice.reason;
-    EXPECT_EQ(nn::bf16::active().tile != nullptr, want) << nn::bf16::active().isa;
     EXPECT_EQ(nn::bf16::active().winograd_gemm != nullptr, want) << nn::bf16::active().isa;
-    // The packed layouts ask the same table: pairs for vdpbf16ps, float32 for the float32 kernels.
+    // The bf16 micro-kernels: vdpbf16ps, or on AVX-512 float32 FMAs on B kept as bf16 pairs.
+    const bool avx512 = nn::active_isa() == NN_ISA_AVX512 || nn::active_isa() == NN_ISA_AVX512_BF16;
+    const bool pairs = avx512 && (want || nn::bf16::avx512_kernels() != nullptr);
+    EXPECT_EQ(nn::bf16::active().tile != nullptr, pairs) << nn::bf16::active().isa;
+    EXPECT_EQ(nn::bf16::active().a_words, want ? 1 : 2 - !pairs) << nn::bf16::active().isa;
+    // The packed layouts ask the same table: bf16 pairs for either micro-kernel, else rounded floats.
     const std::vector<float> w = nn_test::random_vector(64 * 48, 5);
     const nn::bf16::packed_b pb(false, 64, 48, w.data(), 48);
-    EXPECT_EQ(pb.f32 == nullptr, want);
-    EXPECT_EQ(nn::bf16::packed_a(16, 64, nullptr).row_align() > 1, want);
+    EXPECT_EQ(pb.f32 == nullptr, pairs);
+    EXPECT_EQ(nn::bf16::packed_a(16, 64, nullptr).row_align() > 1, pairs);
     const std::string reason = nn_bf16_products();
     EXPECT_EQ(reason, choice.reason);
     EXPECT_EQ(reason.rfind(want ? "vdpbf16ps" : "float32 kernels", 0), 0u) << reason;

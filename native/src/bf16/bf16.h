@@ -1,8 +1,10 @@
 // bfloat16: conversion kernels and the bf16 GEMM (C ABI: the bfloat16 section of nativenet.h).
 //
-// Kernel table (runtime/kernel_table.h): every ISA converts; only avx512_bf16 multiplies in bf16
-// (vdpbf16ps). Where `tile` is null the GEMM rounds both operands to bf16 and runs the float32
-// SGEMM on them, so bf16 storage works on any CPU and no bf16 instruction is reachable there.
+// Kernel table (runtime/kernel_table.h): every ISA converts; avx512_bf16 multiplies in bf16
+// (vdpbf16ps); avx512 multiplies B kept as bf16 pairs with float32 FMAs (widened in the
+// micro-kernel, same packing). Where `tile` is null (scalar, AVX2, NEON) the GEMM rounds both
+// operands to bf16 and runs the float32 SGEMM on them, so bf16 storage works on any CPU and no
+// bf16 instruction is reachable there.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -52,6 +54,9 @@ struct kernels {
     // Throughput probe for products_choice(): `steps` rounds of 12 independent accumulator chains
     // of vdpbf16ps (dot) or of vfmadd231ps (zmm), operands from seed[0..3), sums to out[0..16).
     void (*rate_chains)(bool dot, int64_t steps, const float* seed, float* out) = nullptr;
+    // 32-bit words of packed A per pair of k values: 1 (a bf16 pair, for vdpbf16ps) or 2 (two
+    // rounded floats, for a float32 kernel on B pairs). A panel is then a[p * mr + i] = A(i, p).
+    int a_words = 1;
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -136,7 +141,7 @@ products_choice_t decide_products(bool available, const char* env, double (*meas
 // (about 0.2 ms in all). Requires the avx512_bf16 table to run here.
 double measure_dot_speedup();
 
-// True when this process multiplies in bf16 (the active table has a micro-kernel).
+// True when this process multiplies in bf16 (vdpbf16ps: products_choice().dot).
 bool native_products() noexcept;
 
 // x[i] = bf16(x[i]) widened back to float, in place: the operands of the float32 kernels where

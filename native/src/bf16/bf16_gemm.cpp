@@ -63,7 +63,7 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const kernels& K = *pr.pb->kt;
     const int64_t MR = K.mr, NR = K.nr, kcb = pr.pb->kcb;
     uint32_t* abuf = pr.pa ? nullptr : reinterpret_cast<uint32_t*>(
-        nn::thread_scratch(scratch::bf16_pack_a, static_cast<size_t>(ceil_div(kcb, 2) * MR)));
+        nn::thread_scratch(scratch::bf16_pack_a, static_cast<size_t>(ceil_div(kcb, 2) * MR * K.a_words)));
     tile_args t{};
     t.out.alpha = pr.alpha;
     t.out.ldc = pr.ldc;
@@ -80,7 +80,8 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
             for (int64_t ic = m0; ic < m1; ic += MR) {
                 const int rows = static_cast<int>(std::min(MR, m1 - ic));
                 if (pr.pa) {
-                    t.a = reinterpret_cast<const uint32_t*>(pr.pa->data) + (pc / 2) * pr.pa->mpad + (pr.a_row0 + ic) * (kce / 2);
+                    t.a = reinterpret_cast<const uint32_t*>(pr.pa->data) +
+                          ((pc / 2) * pr.pa->mpad + (pr.a_row0 + ic) * (kce / 2)) * K.a_words;
                 } else {
                     K.pack_a(pr.a + ic * pr.a_rs + pc * pr.a_cs, pr.a_rs, pr.a_cs, rows, kc, abuf);
                     t.a = abuf;
@@ -123,7 +124,10 @@ void run_native(const problem& pr, int max_threads) {
 
 }  // namespace
 
-bool native_products() noexcept { return active().tile != nullptr; }
+bool native_products() noexcept {
+    active();  // the table is chosen with the decision
+    return products_choice().dot;
+}
 
 void round_in_place(float* x, int64_t n) {
     const kernels& K = active();
@@ -217,7 +221,8 @@ int64_t packed_a::storage_floats(int64_t m, int64_t k) {
     if (K.tile == nullptr) return std::max<int64_t>(1, checked_mul(m, k, "m * k (bf16 A)"));
     // Pairs: every block's length rounded up to even, over whole micro-panels.
     const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), k_block(k, K.kc));
-    return std::max<int64_t>(1, checked_mul(ceil_div(k, 2) + blocks, ceil_div(m, K.mr) * K.mr, "m * k (bf16 packed A)"));
+    return std::max<int64_t>(1, checked_mul(checked_mul(ceil_div(k, 2) + blocks, ceil_div(m, K.mr) * K.mr, "m * k (bf16 packed A)"),
+                                            K.a_words, "m * k (bf16 packed A)"));
 }
 
 packed_a::packed_a(int64_t m_, int64_t k_, float* storage) : m(m_), k(k_), kt(&active()), data(storage) {
@@ -242,7 +247,7 @@ void packed_a::pack(bool trans_a, const float* a, int64_t lda) {
         const int64_t kc = std::min(kcb, k - pc), kpb = (kc + 1) / 2;
         for (int64_t ic = 0; ic < m; ic += MR)
             kt->pack_a(a + ic * a_rs + pc * a_cs, a_rs, a_cs, static_cast<int>(std::min(MR, m - ic)), kc,
-                       out + (pc / 2) * mpad + ic * kpb);
+                       out + ((pc / 2) * mpad + ic * kpb) * kt->a_words);
     }
 }
 
