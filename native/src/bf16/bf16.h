@@ -62,7 +62,7 @@ struct kernels {
 NN_KERNEL_TABLES(kernels)
 const kernels* avx512_bf16_kernels() noexcept;
 
-// B rounded to bf16 and packed once. With a bf16 micro-kernel: K blocks of kcb (even) rows, each
+// B rounded to bf16 and packed once. With a micro-kernel (`tile`): K blocks of kcb (even) rows, each
 // holding ceil(n / nr) panels of pairs (block pc at data + pc * npad, panel j at + j * kce * nr,
 // kce = the block's length rounded up to even). Otherwise the rounded B packed for the SGEMM.
 // The packing is split over the thread pool (whole panels per thread; bitwise the same for any
@@ -87,8 +87,9 @@ struct packed_b {
 
 // A rounded to bf16 and packed once into caller-owned storage (a convolution's weights, shared by
 // every band of a call, or kept in a layer's pack), K blocked as packed_b for the same k. With a
-// bf16 micro-kernel: block pc at pair data + (pc / 2) * mpad, micro-panel i (rows [i * mr, ...)) at
-// + i * kpb * mr (kpb = the block's pairs), laid out as kernels::pack_a writes. Otherwise the
+// micro-kernel: block pc at pair data + (pc / 2) * mpad, micro-panel i (rows [i * mr, ...)) at
+// + i * kpb * mr (kpb = the block's pairs), laid out as kernels::pack_a writes, every offset in
+// units of kernels::a_words 32-bit words. Otherwise the
 // rounded op(A), dense m x k floats, for the float32 SGEMM.
 struct packed_a {
     // Floats of storage the layout needs for an m x k operand with the active table.

@@ -1,9 +1,10 @@
-// bf16 GEMM driver. With a bf16 micro-kernel (avx512_bf16): BLIS-style loops as in the SGEMM
+// bf16 GEMM driver. With a micro-kernel on bf16 pairs (avx512_bf16: vdpbf16ps; avx512: float32
+// FMAs widening the pairs): BLIS-style loops as in the SGEMM
 // driver (gemm/gemm.cpp), on B rounded and packed once as bf16 pairs and A rounded while each
 // micro-panel is packed:
 //   for jc over N by NC:          the B block (kc x nc bf16) stays in L2
 //     for pc over K by KC:
-//       for ic over M by MR:      A micro-panel converted to pairs, stays in L1
+//       for ic over M by MR:      A micro-panel converted (pairs, or rounded floats), stays in L1
 //         for jr over nc by NR:   micro-kernel, epilogue on the hot tile
 // Threads split M (whole micro-tiles), or N (whole panels) when M has too few tiles. K is never
 // split and the K blocking depends on k alone, so every thread count gives bitwise the same C.
