@@ -6,7 +6,8 @@
  *   are C++ with scalar, AVX2 and AVX-512 paths in one binary. The best path the CPU and OS
  *   support is chosen once, at the first call (cpuid + xgetbv).
  *   NATIVENET_MAX_ISA=scalar|avx2|avx512|avx512_bf16 caps the choice, so every path can be tested
- *   on one machine.
+ *   on one machine. NATIVENET_BF16_DOT=0|1 chooses the path of bf16 products under avx512_bf16
+ *   (nn_bf16_gemm_native).
  *
  * Conventions
  *   - Every function returns nn_status (NN_OK = 0) unless it is a pure query. On failure,
@@ -255,7 +256,7 @@ NN_API nn_status nn_packed_matrix_destroy(nn_packed_matrix* packed);
  *
  * bf16 GEMM: C = act(alpha * bf16(op(A)) * bf16(op(B)) + beta * C + bias), float32 in and out:
  * both operands are rounded to bf16 (B once, when packed; A while it is packed for the kernel),
- * products and sums are float32. With NN_ISA_AVX512_BF16 chosen, the products run on vdpbf16ps
+ * products and sums are float32. Where nn_bf16_gemm_native() is 1, the products run on vdpbf16ps
  * (two bf16 multiply-adds per float32 lane); otherwise the rounded operands go through the
  * float32 kernels, so any CPU gives the same answer up to float32 summation order (vdpbf16ps also
  * treats subnormal bf16 inputs as zero). Results do not depend on the thread count. Sizes, strides, bias and activation as for nn_sgemm_ex.
@@ -267,8 +268,17 @@ NN_API nn_status nn_f32_to_bf16(const float* x, uint16_t* y, int64_t n);
 /** y[i] = x[i] widened to float32 (exact). */
 NN_API nn_status nn_bf16_to_f32(const uint16_t* x, float* y, int64_t n);
 
-/** 1 when bf16 products run on the CPU's bf16 instructions (NN_ISA_AVX512_BF16 chosen), else 0. */
+/** 1 when bf16 products run on the CPU's bf16 instructions (vdpbf16ps), else 0. They do when
+ *  NN_ISA_AVX512_BF16 is chosen and either NATIVENET_BF16_DOT=1 or, with that variable unset, a
+ *  probe at first use measures vdpbf16ps at >= 1.3x the float32 FMA FLOP rate (AMD Zen 4/5: yes;
+ *  Intel Emerald Rapids: no, about 0.5x). NATIVENET_BF16_DOT=0 keeps them on the float32 kernels.
+ *  Fixed for the life of the process. */
 NN_API int32_t nn_bf16_gemm_native(void);
+
+/** One line saying which path bf16 products take and why (the ISA, NATIVENET_BF16_DOT or the
+ *  measured rate), e.g. "float32 kernels on bf16-rounded operands: vdpbf16ps measured at 0.49x
+ *  the float32 FMA FLOP rate (below 1.3x)". Static storage. */
+NN_API const char* nn_bf16_products(void);
 
 /** A right-hand operand rounded to bf16 and packed once (e.g. a layer's weights). */
 typedef struct nn_bf16_matrix nn_bf16_matrix;
@@ -386,8 +396,8 @@ NN_API nn_status nn_conv2d_pack(const nn_conv2d_desc* desc, const float* weight,
  *  takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once
  *  here and each transformed input tile when it is formed; where it takes the im2col GEMM, the
  *  weights are rounded and packed once here and the im2col columns rounded per call; products
- *  and sums in float32 (on vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the
- *  rounded values). The direct and depthwise algorithms keep float32 products. */
+ *  and sums in float32 (on vdpbf16ps where nn_bf16_gemm_native() is 1, else the float32 kernels
+ *  on the rounded values; the packed layout follows the same choice). The direct and depthwise algorithms keep float32 products. */
 NN_API nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc* desc, const float* weight, const float* bias,
                                      nn_conv2d_packed** out);
 

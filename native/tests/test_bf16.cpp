@@ -1,8 +1,10 @@
 // bfloat16: conversions bitwise against the scalar reference on every path this CPU runs, and
 // the bf16 GEMM against the double-precision SGEMM reference computed on bf16-rounded operands.
-// Under NATIVENET_MAX_ISA=avx512 (or lower) the GEMM runs its fallback (rounded operands through
-// the float32 SGEMM); under avx512_bf16 its vdpbf16ps micro-kernel. Both must pass the same checks.
+// Under avx512_bf16 with vdpbf16ps products (NATIVENET_BF16_DOT=1, or the probe) the GEMM runs its
+// vdpbf16ps micro-kernel; on AVX-512 otherwise the float32 micro-kernel on B as bf16 pairs; under
+// avx2 or lower the rounded operands through the float32 SGEMM. All must pass the same checks.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -109,10 +111,76 @@ TEST(Bf16, ConversionEntryPointsValidate) {
     EXPECT_EQ(nn_f32_to_bf16(nullptr, nullptr, 0), NN_OK);
 }
 
-TEST(Bf16, GemmRunsNativeExactlyWhenTheCapAdmitsBf16) {
-    const bool want = nn::active_isa() == NN_ISA_AVX512_BF16 && nn::bf16::avx512_bf16_kernels() != nullptr;
-    EXPECT_EQ(nn_bf16_gemm_native(), want ? 1 : 0) << "isa=" << nn_test::active_isa_name();
-    EXPECT_EQ(nn::bf16::active().tile != nullptr, want) << nn::bf16::active().isa;
+TEST(Bf16, GemmRunsNativeExactlyWhenTheCapAndTheChoiceAdmitBf16) {
+    const bool available = nn::active_isa() == NN_ISA_AVX512_BF16 && nn::bf16::avx512_bf16_kernels() != nullptr;
+    const nn::bf16::products_choice_t& choice = nn::bf16::products_choice();
+    const char* env = std::getenv("NATIVENET_BF16_DOT");
+    const std::string dot_env = env ? env : "";
+    bool want = false;
+    if (available && dot_env == "1") {
+        want = true;
+    } else if (available && dot_env != "0") {
+        // Measured: the choice must be the rule applied to a real measurement.
+        EXPECT_GT(choice.speedup, 0.0) << choice.reason;
+        want = choice.speedup >= nn::bf16::kDotMinSpeedup;
+    }
+    EXPECT_EQ(choice.dot, want) << choice.reason;
+    EXPECT_EQ(nn_bf16_gemm_native(), want ? 1 : 0) << "isa=" << nn_test::active_isa_name() << " " << choice.reason;
+    EXPECT_EQ(nn::bf16::active().winograd_gemm != nullptr, want) << nn::bf16::active().isa;
+    // The bf16 micro-kernels: vdpbf16ps, or on AVX-512 float32 FMAs on B kept as bf16 pairs.
+    const bool avx512 = nn::active_isa() == NN_ISA_AVX512 || nn::active_isa() == NN_ISA_AVX512_BF16;
+    const bool pairs = avx512 && (want || nn::bf16::avx512_kernels() != nullptr);
+    EXPECT_EQ(nn::bf16::active().tile != nullptr, pairs) << nn::bf16::active().isa;
+    // A as bf16 pairs for vdpbf16ps, as rounded floats for the float32 micro-kernel.
+    EXPECT_EQ(nn::bf16::active().a_words, pairs && !want ? 2 : 1) << nn::bf16::active().isa;
+    // The packed layouts ask the same table: bf16 pairs for either micro-kernel, else rounded floats.
+    const std::vector<float> w = nn_test::random_vector(64 * 48, 5);
+    const nn::bf16::packed_b pb(false, 64, 48, w.data(), 48);
+    EXPECT_EQ(pb.f32 == nullptr, pairs);
+    EXPECT_EQ(nn::bf16::packed_a(16, 64, nullptr).row_align() > 1, pairs);
+    const std::string reason = nn_bf16_products();
+    EXPECT_EQ(reason, choice.reason);
+    EXPECT_EQ(reason.rfind(want ? "vdpbf16ps" : "float32 kernels", 0), 0u) << reason;
+}
+
+namespace {
+int g_probe_calls = 0;
+double probe_twice() { return ++g_probe_calls, 2.1; }
+double probe_half() { return ++g_probe_calls, 0.49; }
+double probe_at_threshold() { return ++g_probe_calls, nn::bf16::kDotMinSpeedup; }
+double probe_just_below() { return ++g_probe_calls, nn::bf16::kDotMinSpeedup - 0.01; }
+}  // namespace
+
+TEST(Bf16Products, RuleTakesTheOverrideThenTheMeasuredRate) {
+    using nn::bf16::decide_products;
+    g_probe_calls = 0;
+    // Without the instructions nothing forces them, and nothing is measured.
+    EXPECT_FALSE(decide_products(false, "1", &probe_twice).dot);
+    EXPECT_FALSE(decide_products(false, nullptr, &probe_twice).dot);
+    // The override both ways, whatever the probe would say.
+    EXPECT_TRUE(decide_products(true, "1", &probe_half).dot);
+    EXPECT_FALSE(decide_products(true, "0", &probe_twice).dot);
+    EXPECT_EQ(g_probe_calls, 0);
+    // Unset or any other value: the measured rate against the threshold.
+    const nn::bf16::products_choice_t zen = decide_products(true, nullptr, &probe_twice);
+    EXPECT_TRUE(zen.dot);
+    EXPECT_EQ(zen.speedup, 2.1);
+    EXPECT_NE(std::string(zen.reason).find("2.10x"), std::string::npos) << zen.reason;
+    const nn::bf16::products_choice_t emr = decide_products(true, "", &probe_half);
+    EXPECT_FALSE(emr.dot);
+    EXPECT_NE(std::string(emr.reason).find("0.49x"), std::string::npos) << emr.reason;
+    EXPECT_TRUE(decide_products(true, "yes", &probe_at_threshold).dot);
+    EXPECT_FALSE(decide_products(true, nullptr, &probe_just_below).dot);
+    EXPECT_EQ(g_probe_calls, 4);
+}
+
+TEST(Bf16Products, ProbeMeasuresARateOnCpusWithVdpbf16ps) {
+    if (nn::cpu_features().best_isa != NN_ISA_AVX512_BF16 || !nn::bf16::avx512_bf16_kernels())
+        GTEST_SKIP() << "no AVX512_BF16 on this CPU or in this build";
+    // Any core we know lies between a quarter and four times the FMA rate; 0 means the probe failed.
+    const double r = nn::bf16::measure_dot_speedup();
+    EXPECT_GT(r, 0.25);
+    EXPECT_LT(r, 4.0);
 }
 
 namespace {

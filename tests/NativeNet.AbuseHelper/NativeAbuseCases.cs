@@ -133,6 +133,10 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_bf16_to_f32", "null y", () => NativeMethods.nn_bf16_to_f32(H, null, 4), "y"));
         cases.Add(S("nn_bf16_to_f32", "negative n", () => NativeMethods.nn_bf16_to_f32(H, F, long.MinValue), "n"));
         cases.Add(C("nn_bf16_gemm_native", "0 or 1", () => Expect(NativeMethods.nn_bf16_gemm_native() is 0 or 1, "not 0 or 1")));
+        cases.Add(C("nn_bf16_products", "names the path nn_bf16_gemm_native reports", () =>
+            Expect(NativeStatus.ReadString(NativeMethods.nn_bf16_products())
+                       .StartsWith(NativeMethods.nn_bf16_gemm_native() == 1 ? "vdpbf16ps" : "float32 kernels", StringComparison.Ordinal),
+                   "a reason that contradicts nn_bf16_gemm_native")));
         cases.Add(S("nn_bf16_pack_b", "null out", () => NativeMethods.nn_bf16_pack_b(N, 2, 2, F, 2, null), "out"));
         cases.Add(S("nn_bf16_pack_b", "ldb too small", () => { nint p; return NativeMethods.nn_bf16_pack_b(N, 2, 4, F, 3, &p); }, "ldb"));
         cases.Add(S("nn_bf16_pack_b", "k*ldb overflows int64", () => { nint p; return NativeMethods.nn_bf16_pack_b(N, Big, Big, F, Big, &p); }, "overflows int64"));

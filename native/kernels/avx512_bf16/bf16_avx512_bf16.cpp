@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "../avx512/bf16_pack_avx512.h"
 #include "../avx512/gemm_epilogue_avx512.h"
 #include "../common/bf16_convert.h"
 #include "bf16/bf16.h"
@@ -49,34 +50,8 @@ constexpr auto kTiles = rows_of(std::make_integer_sequence<int, MR>{});
 
 void tile(const tile_args& t) { kTiles[t.out.m - 1](t); }
 
-// One row of k values (kc of them, contiguous) as pairs down a column of a panel:
-// dst[pp * stride] = bf16(src[2pp]) | bf16(src[2pp + 1]) << 16, the last pair zero-padded.
-// 32 values at a time are converted and narrowed in order, which is already 16 pairs (little
-// endian: the even k value in the low half).
-inline void pairs_of_row(const float* src, int64_t kc, uint32_t* dst, int64_t stride) {
-    using convert_impl::to_bf16;
-    using convert_impl::to_bf16_lanes;
-    const int64_t full = kc / 2;
-    int64_t pp = 0;
-    for (; 2 * pp + 32 <= kc; pp += 16) {
-        const __m256i lo = _mm512_cvtepi32_epi16(to_bf16_lanes(_mm512_loadu_ps(src + 2 * pp)));
-        const __m256i hi = _mm512_cvtepi32_epi16(to_bf16_lanes(_mm512_loadu_ps(src + 2 * pp + 16)));
-        alignas(64) uint32_t pairs[16];
-        _mm512_store_si512(pairs, _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
-#pragma GCC unroll 16
-        for (int q = 0; q < 16; ++q) dst[(pp + q) * stride] = pairs[q];
-    }
-    for (; pp < full; ++pp) dst[pp * stride] = to_bf16(src[2 * pp]) | static_cast<uint32_t>(to_bf16(src[2 * pp + 1])) << 16;
-    if (kc & 1) dst[full * stride] = to_bf16(src[2 * full]);
-}
-
-// Up to 16 lanes of k value p and of p + 1 (null: zero) as pairs: the even run in the low halves.
-inline __m512i pairs_of_runs(const float* even, const float* odd, __mmask16 m) {
-    using convert_impl::to_bf16_lanes;
-    const __m512i lo = to_bf16_lanes(_mm512_maskz_loadu_ps(m, even));
-    if (odd == nullptr) return lo;
-    return _mm512_or_si512(lo, _mm512_slli_epi32(to_bf16_lanes(_mm512_maskz_loadu_ps(m, odd)), 16));
-}
+using pack512::pairs_of_row;
+using pack512::pairs_of_runs;
 
 // A micro-panel as pairs: dst[pp * MR + i] = bf16(A(i, 2pp)) | bf16(A(i, 2pp + 1)) << 16.
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, uint32_t* dst) {
@@ -88,35 +63,6 @@ void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, uint
     const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
     for (int64_t p = 0; p < kc; p += 2)
         _mm512_mask_storeu_epi32(dst + (p / 2) * MR, m, pairs_of_runs(src + p * cs, p + 1 < kc ? src + (p + 1) * cs : nullptr, m));
-}
-
-// A K block of B (kc rows, all n columns, B(p, j) = src[p * rs + j * cs]) as panels of pairs:
-// panel j at dst + j * kce * NR bf16 values (kce = kc rounded up to even), pair pp of column c
-// at pp * NR + c (in pairs); columns >= n zero.
-void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t n, uint16_t* dst) {
-    const int64_t kp = (kc + 1) / 2, panels = (n + NR - 1) / NR;
-    uint32_t* const out = reinterpret_cast<uint32_t*>(dst);
-    if (cs == 1) {  // row-major B: 16 columns of two adjacent rows at a time
-        for (int64_t pp = 0; pp < kp; ++pp) {
-            const float* even = src + 2 * pp * rs;
-            const float* odd = 2 * pp + 1 < kc ? even + rs : nullptr;
-            for (int64_t jp = 0; jp < panels; ++jp)
-                for (int h = 0; h < NR; h += 16) {
-                    const int64_t j = jp * NR + h, left = n - j;
-                    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1u);
-                    _mm512_storeu_si512(out + jp * kp * NR + pp * NR + h,
-                                        pairs_of_runs(even + j, odd ? odd + j : nullptr, m));
-                }
-        }
-        return;
-    }
-    // Transposed B: column j's k values are contiguous (a row of the stored matrix).
-    for (int64_t jp = 0; jp < panels; ++jp)
-        for (int c = 0; c < NR; ++c) {
-            uint32_t* col = out + jp * kp * NR + c;
-            if (jp * NR + c < n) pairs_of_row(src + (jp * NR + c) * cs, kc, col, NR);
-            else for (int64_t pp = 0; pp < kp; ++pp) col[pp * NR] = 0;
-        }
 }
 
 // Winograd's transform-domain GEMM (kernels::winograd_gemm): WKMR output channels (one 32-bit
@@ -161,14 +107,41 @@ void row_pairs(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* 
     }
 }
 
+// kernels::rate_chains: 12 independent accumulator chains (more than latency x throughput needs
+// on any core we know), `steps` instructions each. The operands come from `seed` and the sums go
+// to `out`, so the compiler can neither fold nor drop the loop.
+void rate_chains(bool dot, int64_t steps, const float* seed, float* out) {
+    constexpr int C = 12;
+    __m512 acc[C];
+#pragma GCC unroll 12
+    for (int c = 0; c < C; ++c) acc[c] = _mm512_set1_ps(seed[0] * static_cast<float>(c));
+    const __m512 x = _mm512_set1_ps(seed[1]), y = _mm512_set1_ps(seed[2]);
+    if (dot) {
+        const __m512bh xb = _mm512_cvtne2ps_pbh(x, x), yb = _mm512_cvtne2ps_pbh(y, y);
+        for (int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+            for (int c = 0; c < C; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], xb, yb);
+        }
+    } else {
+        for (int64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+            for (int c = 0; c < C; ++c) acc[c] = _mm512_fmadd_ps(acc[c], x, y);
+        }
+    }
+    __m512 sum = acc[0];
+#pragma GCC unroll 12
+    for (int c = 1; c < C; ++c) sum = _mm512_add_ps(sum, acc[c]);
+    _mm512_storeu_ps(out, sum);
+}
+
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
 
 }  // namespace
 
 const kernels* avx512_bf16_kernels() noexcept {
-    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack_b,
-                               WKMR, WNT, &winograd_gemm, &row_pairs};
+    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack512::pack_b<NR>,
+                               WKMR, WNT, &winograd_gemm, &row_pairs, &rate_chains};
     return &table;
 }
 

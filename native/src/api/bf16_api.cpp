@@ -31,6 +31,11 @@ NN_API nn_status nn_bf16_to_f32(const uint16_t* x, float* y, int64_t n) {
 
 NN_API int32_t nn_bf16_gemm_native(void) { return nn::bf16::native_products() ? 1 : 0; }
 
+NN_API const char* nn_bf16_products(void) {
+    nn::bf16::active();  // the choice is made with the table, and fixed from then on
+    return nn::bf16::products_choice().reason;
+}
+
 NN_API nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float* b, int64_t ldb,
                                 nn_bf16_matrix** out) {
     return nn::guard(__func__, [&] {

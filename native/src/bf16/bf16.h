@@ -1,8 +1,10 @@
 // bfloat16: conversion kernels and the bf16 GEMM (C ABI: the bfloat16 section of nativenet.h).
 //
-// Kernel table (runtime/kernel_table.h): every ISA converts; only avx512_bf16 multiplies in bf16
-// (vdpbf16ps). Where `tile` is null the GEMM rounds both operands to bf16 and runs the float32
-// SGEMM on them, so bf16 storage works on any CPU and no bf16 instruction is reachable there.
+// Kernel table (runtime/kernel_table.h): every ISA converts; avx512_bf16 multiplies in bf16
+// (vdpbf16ps); avx512 multiplies B kept as bf16 pairs with float32 FMAs (widened in the
+// micro-kernel, same packing). Where `tile` is null (scalar, AVX2, NEON) the GEMM rounds both
+// operands to bf16 and runs the float32 SGEMM on them, so bf16 storage works on any CPU and no
+// bf16 instruction is reachable there.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -49,12 +51,18 @@ struct kernels {
     // Adjacent rows as pairs: dst[cp * dvs + q] = bf16(src[2cp * vs + q]) | bf16(src[(2cp + 1) * vs + q]) << 16
     // for cp < (rows + 1) / 2, q < n; a missing last odd row counts as zero.
     void (*row_pairs)(const float* src, int64_t vs, int64_t rows, int64_t n, uint32_t* dst, int64_t dvs) = nullptr;
+    // Throughput probe for products_choice(): `steps` rounds of 12 independent accumulator chains
+    // of vdpbf16ps (dot) or of vfmadd231ps (zmm), operands from seed[0..3), sums to out[0..16).
+    void (*rate_chains)(bool dot, int64_t steps, const float* seed, float* out) = nullptr;
+    // 32-bit words of packed A per pair of k values: 1 (a bf16 pair, for vdpbf16ps) or 2 (two
+    // rounded floats, for a float32 kernel on B pairs). A panel is then a[p * mr + i] = A(i, p).
+    int a_words = 1;
 };
 
 NN_KERNEL_TABLES(kernels)
 const kernels* avx512_bf16_kernels() noexcept;
 
-// B rounded to bf16 and packed once. With a bf16 micro-kernel: K blocks of kcb (even) rows, each
+// B rounded to bf16 and packed once. With a micro-kernel (`tile`): K blocks of kcb (even) rows, each
 // holding ceil(n / nr) panels of pairs (block pc at data + pc * npad, panel j at + j * kce * nr,
 // kce = the block's length rounded up to even). Otherwise the rounded B packed for the SGEMM.
 // The packing is split over the thread pool (whole panels per thread; bitwise the same for any
@@ -79,8 +87,9 @@ struct packed_b {
 
 // A rounded to bf16 and packed once into caller-owned storage (a convolution's weights, shared by
 // every band of a call, or kept in a layer's pack), K blocked as packed_b for the same k. With a
-// bf16 micro-kernel: block pc at pair data + (pc / 2) * mpad, micro-panel i (rows [i * mr, ...)) at
-// + i * kpb * mr (kpb = the block's pairs), laid out as kernels::pack_a writes. Otherwise the
+// micro-kernel: block pc at pair data + (pc / 2) * mpad, micro-panel i (rows [i * mr, ...)) at
+// + i * kpb * mr (kpb = the block's pairs), laid out as kernels::pack_a writes, every offset in
+// units of kernels::a_words 32-bit words. Otherwise the
 // rounded op(A), dense m x k floats, for the float32 SGEMM.
 struct packed_a {
     // Floats of storage the layout needs for an m x k operand with the active table.
@@ -111,7 +120,29 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 void gemm_packed_a(const packed_a& pa, int64_t a_row0, int64_t m, bool trans_b, int64_t n, const float* b,
                    int64_t ldb, float* c, int64_t ldc, const gemm::epilogue& ep, int max_threads = 0);
 
-// True when this process multiplies in bf16 (the active table has a micro-kernel).
+// Whether bf16 products run on vdpbf16ps or on the float32 kernels (operands rounded to bf16
+// values). Chosen once per process: never where the ISA cap or CPU lacks AVX512_BF16; else
+// NATIVENET_BF16_DOT=1 or 0 forces the answer; else a probe times vdpbf16ps against zmm FMAs and
+// takes vdpbf16ps only at >= kDotMinSpeedup its FLOP rate (2 FLOPs per bf16 pair: 64 per
+// vdpbf16ps, 32 per FMA). Measured ratios are far from the threshold: about 2.1 on AMD Zen 5,
+// 0.49 on Intel Emerald Rapids (one vdpbf16ps zmm per 2 cycles against two FMAs per cycle).
+// bf16::active() asks it, so every bf16 call site (GEMM, im2col and Winograd convolutions,
+// packed layouts) follows the one decision.
+constexpr double kDotMinSpeedup = 1.3;
+struct products_choice_t {
+    bool dot = false;      // vdpbf16ps products (the avx512_bf16 table)
+    double speedup = 0;    // measured vdpbf16ps FLOP rate / FMA FLOP rate; 0 when not measured
+    char reason[192] = {};  // one line for nn_bf16_products() / `nativenet info`
+};
+const products_choice_t& products_choice() noexcept;
+// The rule itself, for tests: `available` (the cap admits avx512_bf16 and this build has its
+// table), the NATIVENET_BF16_DOT value (may be null), and the probe (called only when needed).
+products_choice_t decide_products(bool available, const char* env, double (*measure)());
+// The probe: vdpbf16ps FLOP rate over the zmm FMA rate on this core, best of several short runs
+// (about 0.2 ms in all). Requires the avx512_bf16 table to run here.
+double measure_dot_speedup();
+
+// True when this process multiplies in bf16 (vdpbf16ps: products_choice().dot).
 bool native_products() noexcept;
 
 // x[i] = bf16(x[i]) widened back to float, in place: the operands of the float32 kernels where

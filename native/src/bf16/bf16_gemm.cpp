@@ -1,9 +1,10 @@
-// bf16 GEMM driver. With a bf16 micro-kernel (avx512_bf16): BLIS-style loops as in the SGEMM
+// bf16 GEMM driver. With a micro-kernel on bf16 pairs (avx512_bf16: vdpbf16ps; avx512: float32
+// FMAs widening the pairs): BLIS-style loops as in the SGEMM
 // driver (gemm/gemm.cpp), on B rounded and packed once as bf16 pairs and A rounded while each
 // micro-panel is packed:
 //   for jc over N by NC:          the B block (kc x nc bf16) stays in L2
 //     for pc over K by KC:
-//       for ic over M by MR:      A micro-panel converted to pairs, stays in L1
+//       for ic over M by MR:      A micro-panel converted (pairs, or rounded floats), stays in L1
 //         for jr over nc by NR:   micro-kernel, epilogue on the hot tile
 // Threads split M (whole micro-tiles), or N (whole panels) when M has too few tiles. K is never
 // split and the K blocking depends on k alone, so every thread count gives bitwise the same C.
@@ -63,7 +64,7 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
     const kernels& K = *pr.pb->kt;
     const int64_t MR = K.mr, NR = K.nr, kcb = pr.pb->kcb;
     uint32_t* abuf = pr.pa ? nullptr : reinterpret_cast<uint32_t*>(
-        nn::thread_scratch(scratch::bf16_pack_a, static_cast<size_t>(ceil_div(kcb, 2) * MR)));
+        nn::thread_scratch(scratch::bf16_pack_a, static_cast<size_t>(ceil_div(kcb, 2) * MR * K.a_words)));
     tile_args t{};
     t.out.alpha = pr.alpha;
     t.out.ldc = pr.ldc;
@@ -80,7 +81,8 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
             for (int64_t ic = m0; ic < m1; ic += MR) {
                 const int rows = static_cast<int>(std::min(MR, m1 - ic));
                 if (pr.pa) {
-                    t.a = reinterpret_cast<const uint32_t*>(pr.pa->data) + (pc / 2) * pr.pa->mpad + (pr.a_row0 + ic) * (kce / 2);
+                    t.a = reinterpret_cast<const uint32_t*>(pr.pa->data) +
+                          ((pc / 2) * pr.pa->mpad + (pr.a_row0 + ic) * (kce / 2)) * K.a_words;
                 } else {
                     K.pack_a(pr.a + ic * pr.a_rs + pc * pr.a_cs, pr.a_rs, pr.a_cs, rows, kc, abuf);
                     t.a = abuf;
@@ -123,7 +125,10 @@ void run_native(const problem& pr, int max_threads) {
 
 }  // namespace
 
-bool native_products() noexcept { return active().tile != nullptr; }
+bool native_products() noexcept {
+    active();  // the table is chosen with the decision
+    return products_choice().dot;
+}
 
 void round_in_place(float* x, int64_t n) {
     const kernels& K = active();
@@ -217,7 +222,8 @@ int64_t packed_a::storage_floats(int64_t m, int64_t k) {
     if (K.tile == nullptr) return std::max<int64_t>(1, checked_mul(m, k, "m * k (bf16 A)"));
     // Pairs: every block's length rounded up to even, over whole micro-panels.
     const int64_t blocks = ceil_div(std::max<int64_t>(k, 1), k_block(k, K.kc));
-    return std::max<int64_t>(1, checked_mul(ceil_div(k, 2) + blocks, ceil_div(m, K.mr) * K.mr, "m * k (bf16 packed A)"));
+    return std::max<int64_t>(1, checked_mul(checked_mul(ceil_div(k, 2) + blocks, ceil_div(m, K.mr) * K.mr, "m * k (bf16 packed A)"),
+                                            K.a_words, "m * k (bf16 packed A)"));
 }
 
 packed_a::packed_a(int64_t m_, int64_t k_, float* storage) : m(m_), k(k_), kt(&active()), data(storage) {
@@ -242,7 +248,7 @@ void packed_a::pack(bool trans_a, const float* a, int64_t lda) {
         const int64_t kc = std::min(kcb, k - pc), kpb = (kc + 1) / 2;
         for (int64_t ic = 0; ic < m; ic += MR)
             kt->pack_a(a + ic * a_rs + pc * a_cs, a_rs, a_cs, static_cast<int>(std::min(MR, m - ic)), kc,
-                       out + (pc / 2) * mpad + ic * kpb);
+                       out + ((pc / 2) * mpad + ic * kpb) * kt->a_words);
     }
 }
 

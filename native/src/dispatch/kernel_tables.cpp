@@ -85,10 +85,13 @@ NN_NEON_ABSENT(bf16)
 #if !defined(NN_HAVE_AVX512_BF16_KERNELS)
 namespace nn::bf16 { const kernels* avx512_bf16_kernels() noexcept { return nullptr; } }
 #endif
+// Where the products do not take vdpbf16ps (products_choice(): the cap, NATIVENET_BF16_DOT or the
+// measured rate), the table is the one the avx512 cap takes: float32 FMAs on B as bf16 pairs
+// (AVX-512), else the rounded operands on the float32 SGEMM.
 namespace nn::bf16 {
 const kernels& active() noexcept {
-    static const kernels* chosen =
-        choose_table(&ref_kernels, &avx2_kernels, &avx512_kernels, &neon_kernels, &avx512_bf16_kernels);
+    static const kernels* chosen = choose_table(&ref_kernels, &avx2_kernels, &avx512_kernels, &neon_kernels,
+                                                products_choice().dot ? &avx512_bf16_kernels : nullptr);
     return *chosen;
 }
 }  // namespace nn::bf16

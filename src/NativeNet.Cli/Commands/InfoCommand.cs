@@ -32,6 +32,7 @@ public static class InfoCommand
                 o["cpu_features"] = cpu.FeatureNames;
                 o["best_isa"] = NativeNetRuntime.IsaName(cpu.BestIsa);
                 o["isa"] = NativeNetRuntime.IsaName(cpu.ChosenIsa);
+                o["bf16_products"] = KernelProvider.BFloat16Products;
                 o["cores"] = cpu.Cores;
                 o["threads"] = NativeNetRuntime.Threads;
             }

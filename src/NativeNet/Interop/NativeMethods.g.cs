@@ -329,11 +329,17 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_bf16_to_f32(ushort* x, float* y, long n);
 
-    /// <summary>1 when bf16 products run on the CPU's bf16 instructions (NN_ISA_AVX512_BF16 chosen), else 0.</summary>
+    /// <summary>1 when bf16 products run on the CPU's bf16 instructions (vdpbf16ps), else 0. They do when NN_ISA_AVX512_BF16 is chosen and either NATIVENET_BF16_DOT=1 or, with that variable unset, a probe at first use measures vdpbf16ps at &gt;= 1.3x the float32 FMA FLOP rate (AMD Zen 4/5: yes; Intel Emerald Rapids: no, about 0.5x). NATIVENET_BF16_DOT=0 keeps them on the float32 kernels. Fixed for the life of the process.</summary>
     // C: int32_t nn_bf16_gemm_native(void)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial int nn_bf16_gemm_native();
+
+    /// <summary>One line saying which path bf16 products take and why (the ISA, NATIVENET_BF16_DOT or the measured rate), e.g. "float32 kernels on bf16-rounded operands: vdpbf16ps measured at 0.49x the float32 FMA FLOP rate (below 1.3x)". Static storage.</summary>
+    // C: const char * nn_bf16_products(void)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial byte* nn_bf16_products();
 
     /// <summary>Rounds op(B) (k x n; see nn_sgemm for ldb) to bf16 and packs it into a new handle *out. B is not referenced after the call; the layout belongs to this process. Free with nn_bf16_matrix_destroy.</summary>
     // C: nn_status nn_bf16_pack_b(nn_transpose trans_b, int64_t k, int64_t n, const float * b, int64_t ldb, nn_bf16_matrix ** out)
@@ -400,7 +406,7 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_pack(nn_conv2d_desc* desc, float* weight, float* bias, nint* @out);
 
-    /// <summary>nn_conv2d_pack for bf16 products (float32 in and out, as the bf16 GEMM): where the shape takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once here and each transformed input tile when it is formed; where it takes the im2col GEMM, the weights are rounded and packed once here and the im2col columns rounded per call; products and sums in float32 (on vdpbf16ps with NN_ISA_AVX512_BF16, else the float32 kernels on the rounded values). The direct and depthwise algorithms keep float32 products.</summary>
+    /// <summary>nn_conv2d_pack for bf16 products (float32 in and out, as the bf16 GEMM): where the shape takes the Winograd algorithm (3x3, stride 1), its transformed weights are rounded to bf16 once here and each transformed input tile when it is formed; where it takes the im2col GEMM, the weights are rounded and packed once here and the im2col columns rounded per call; products and sums in float32 (on vdpbf16ps where nn_bf16_gemm_native() is 1, else the float32 kernels on the rounded values; the packed layout follows the same choice). The direct and depthwise algorithms keep float32 products.</summary>
     // C: nn_status nn_conv2d_pack_bf16(const nn_conv2d_desc * desc, const float * weight, const float * bias, nn_conv2d_packed ** out)
     [LibraryImport(LibraryName)]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

@@ -73,8 +73,18 @@ public static class KernelProvider
     /// True when <see cref="Precision.BFloat16"/> products run on the CPU's bf16 dot-product
     /// instruction (vdpbf16ps, AVX512_BF16) in the backend in use; false when they are emulated
     /// (both operands rounded to bf16, float32 products: the same values up to summation order).
+    /// The native backend takes vdpbf16ps only where it is measured faster than the float32 FMAs
+    /// (or NATIVENET_BF16_DOT=1 forces it); <see cref="BFloat16Products"/> says why.
     /// </summary>
     public static bool BFloat16Native => Backend == Backend.Native && Interop.NativeMethods.nn_bf16_gemm_native() != 0;
+
+    /// <summary>
+    /// One line saying which path <see cref="Precision.BFloat16"/> products take and why: on the
+    /// native backend the ISA, NATIVENET_BF16_DOT or the measured vdpbf16ps/FMA rate.
+    /// </summary>
+    public static unsafe string BFloat16Products => Backend == Backend.Native
+        ? NativeStatus.ReadString(Interop.NativeMethods.nn_bf16_products())
+        : "float32 products on bf16-rounded operands (managed backend)";
 
     [ThreadStatic] private static IKernels? _threadOverride;
 
