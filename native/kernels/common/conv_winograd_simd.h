@@ -346,10 +346,59 @@ NN_INLINE uintptr_t run_lane0(const float* base, const winograd_out& o, const ru
            sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) - static_cast<uintptr_t>(2 * u.lo));
 }
 
+// output with o.pool2: each tile's four activated outputs (computed as output does) folded by the
+// pooling's rule in its row-major order, (0,0), (0,1), (1,0), (1,1): a later value wins when
+// greater or NaN. One vector of pooled values per vector of tiles, stored run by run (a tile
+// row's tiles, cut at pool_ow; tile rows past pool_oh dropped): LeNet's 11x11 -> 5x5 layer wrote
+// four values a tile in split row pieces, then read them back to pool.
+template <class V, int KMR, int NV>
+void output_pool2(const float* m, const winograd_out& o) {
+    using R = typename V::reg;
+    constexpr int W = V::width, NT = NV * W;
+    const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
+    for (int q = 0; q < NV && q * W < o.np; ++q) {
+        const int last = static_cast<int>(std::min<int64_t>(W, o.np - q * W));
+        run rs[W + 1];
+        const int count = runs_of(o.t0 + q * W, last, o, rs);
+        for (int r = 0; r < o.mr; ++r) {
+            const float* src = m + r * NT + q * W;
+            R s[2][4];
+            static_for<4>([&](auto j) __attribute__((always_inline)) {
+                const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
+                const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
+                s[0][j] = V::add(V::add(m0, m1), m2);
+                s[1][j] = V::sub(V::sub(m1, m2), m3);
+            });
+            R y[2][2];
+            static_for<2>([&](auto i) __attribute__((always_inline)) {
+                y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
+                y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
+                if (o.act != 0) {
+                    y[i][0] = activate<V>(o.act, y[i][0]);
+                    y[i][1] = activate<V>(o.act, y[i][1]);
+                }
+            });
+            const R best = take(take(take(y[0][0], y[0][1]), y[1][0]), y[1][1]);
+            float* plane = o.y + r * o.ch_stride;
+            for (int g = 0; g < count; ++g) {
+                const run& u = rs[g];
+                const int n = static_cast<int>(std::min<int64_t>(u.hi - u.lo, o.pool_ow - u.tx));
+                if (u.ty >= o.pool_oh || n <= 0) continue;
+                // Unsigned arithmetic: lane 0's address may lie before the plane (see lanes<V>).
+                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(plane) +
+                                        sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + u.ty * o.pool_ow + u.tx) -
+                                                         static_cast<uintptr_t>(u.lo));
+                lanes<V>::store(lane0, lanes<V>::make(u.lo, u.lo + n), best);
+            }
+        }
+    }
+}
+
 template <class V, int KMR, int NV>
 void output(const float* m, const winograd_out& o) {
     using R = typename V::reg;
     constexpr int W = V::width, NT = NV * W;
+    if (o.pool2) return output_pool2<V, KMR, NV>(m, o);
     for (int q = 0; q < NV && q * W < o.np; ++q) {
         const int last = static_cast<int>(std::min<int64_t>(W, o.np - q * W));
         run rs[W + 1];

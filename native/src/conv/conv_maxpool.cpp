@@ -11,6 +11,7 @@
 
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
+#include "conv/conv_winograd.h"
 #include "pool/pool.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
@@ -26,6 +27,15 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
                             const pool::geom& pool, float* y) {
     const shape& p = pc.p;
     const int64_t in_image = p.c * p.h * p.w, plane = p.oh * p.ow, pooled_plane = pool.oh * pool.ow;
+    // Winograd with 2x2 stride-2 pooling (LeNet's second layer, diabetes_cnn's): each output tile
+    // is a pooling window, so the output transform writes the pooled value and nothing else; the
+    // driver's own task split, over the whole batch.
+    if (pc.a == packed_conv::algo::winograd && !pc.bf16 && act <= NN_UNARY_GELU && pool.kh == 2 && pool.kw == 2 &&
+        pool.sh == 2 && pool.sw == 2 && pool.ph == 0 && pool.pw == 0 && pool.dh == 1 && pool.dw == 1) {
+        shape q = p;
+        q.n = n;
+        return winograd_forward_packed_maxpool2(q, x, pc.w.data(), pc.bias.empty() ? nullptr : pc.bias.data(), act, y);
+    }
     const int64_t out_image = p.k * plane, threads = threads_here();
     int64_t per = std::clamp<int64_t>(kTaskOutputFloats / out_image, 1, n);
     // At least two tasks a thread where the batch allows: no thread waits long on another's last.
