@@ -41,6 +41,8 @@ const Case kCases[] = {
     {{1, 16, 5, 5, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, one block each side"},
     {{1, 160, 7, 7, 960, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, 15 weight groups, groups split"},
     {{1, 96, 7, 7, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, one weight group, pixel bands narrowed"},
+    {{1, 320, 7, 7, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, MobileNet's last: 20 weight groups in chunks of 2 and 3"},
+    {{1, 192, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, 3 weight groups, 49 pixels in even bands"},
     {{2, 96, 13, 11, 104, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, 7 blocks: a partial group of 3"},
     {{1, 37, 23, 29, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise, several pixel bands"},
     {{2, 32, 15, 17, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32}, "depthwise 3x3 stride 1, odd plane"},

@@ -243,6 +243,14 @@ const ConvPoolCase kConvPoolCases[] = {
     {{9, 32, 13, 13, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "LeNet conv2: Winograd, 11x11 -> 5x5 (floor)"},
     {{5, 3, 40, 40, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "diabetes_cnn conv1: three channels, padded"},
     {{3, 3, 30, 30, 8, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 2, 1, "ResNet stem: strided GEMM, 3x3/2 padded pooling"},
+    // Winograd with 2x2/2 pooling: the output transform writes the pooled values.
+    {{3, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "diabetes_cnn conv2: Winograd, padded, 20x20 -> 10x10"},
+    {{2, 8, 9, 14, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "Winograd 7x12 -> 3x6: the odd tile row dropped"},
+    {{2, 160, 8, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "Winograd, products xi outermost (160 channels), 8x9 -> 4x4"},
+    // The direct kernel's rows at the padded band's pitch, read by pools without column padding:
+    {{4, 2, 17, 23, 12, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, 3, 2, 0, "direct 5x5 padded, odd plane, 3x3/2 pooling"},
+    {{4, 4, 19, 19, 20, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "direct, 17x17 -> 8x8, a partial channel block"},
+    {{3, 3, 21, 25, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 3, 2, 1, "direct, padded 3x3/2 pooling (rows at ow)"},
 };
 
 }  // namespace

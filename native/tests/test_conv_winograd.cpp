@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -357,4 +358,47 @@ TEST(ConvWinograd, RandomShapesMatchReference) {
         ASSERT_TRUE(nn_test::all_close(buf.data() + guard, ry.data(), ys, 1e-4f, 2e-5f, "forward " + ctx));
     }
     if (nn::conv::winograd::available()) EXPECT_GE(tried, 100);
+}
+
+// The active ISA's input transform and split padding against the scalar reference, bit for bit
+// (both only add, subtract and copy): tile rows of 1 to 20 tiles starting mid-row or not (the
+// AVX-512 kernels put two rows of at most 8 tiles in one vector, and split rows of at most 16
+// floats a parity with one pair of loads), any count of tiles, and padded rows with left
+// padding 0 to 2, rows above and below the input, inputs narrower and wider than a vector.
+TEST(ConvWinograd, InputTransformAndSplitPaddingMatchTheReferenceBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    const auto& R = nn::conv::winograd::ref_kernels;
+    int variant = 0;
+    for (int64_t tw : std::initializer_list<int64_t>{1, 3, 4, 6, 7, 8, 9, 15, 20})
+        for (int64_t tx0 : std::initializer_list<int64_t>{0, tw / 2, tw - 1})
+            for (int64_t n : std::initializer_list<int64_t>{1, tw - tx0, 2 * tw + 1, 5 * tw - tx0, 23}) {
+                if (n < 1) continue;
+                const int64_t channels = 3, hp = tw + 1, rp = 2 * hp, rows = 2 * ((tx0 + n + tw - 1) / tw) + 2;
+                const int64_t cs = (rows * rp + K->lanes + 16 + 15) / 16 * 16, vs = n + K->lanes + 16, vxi = channels * vs;
+                const auto xs = nn_test::random_vector(channels * cs, 90 + variant++);
+                std::vector<float> got(static_cast<size_t>(16 * vxi), 7.0f), want(got.size(), 7.0f);
+                K->input_row(xs.data(), rp, hp, cs, channels, tx0, n, tw, got.data(), vs, vxi);
+                R.input_row(xs.data(), rp, hp, cs, channels, tx0, n, tw, want.data(), vs, vxi);
+                for (int64_t xi = 0; xi < 16; ++xi)
+                    for (int64_t c = 0; c < channels; ++c)
+                        for (int64_t q = 0; q < n; ++q) {
+                            const size_t i = static_cast<size_t>(xi * vxi + c * vs + q);
+                            ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
+                                << K->isa << " tw " << tw << " tx0 " << tx0 << " n " << n << " xi " << xi << " c " << c << " q " << q;
+                        }
+            }
+    for (int64_t w : std::initializer_list<int64_t>{3, 11, 13, 14, 16, 17, 28, 29, 40})
+        for (int64_t pl : std::initializer_list<int64_t>{0, 1, 2})
+            for (int64_t ih0 : std::initializer_list<int64_t>{-2, 0, 3}) {
+                const int64_t channels = 2, h = 9, tw = (w + 2 * pl - 2 + 1) / 2, hp = tw + 1, rows = 12;
+                const int64_t cs = (rows * 2 * hp + K->lanes + 16 + 15) / 16 * 16;
+                const auto x = nn_test::random_vector(channels * h * w, 95 + variant++);
+                std::vector<float> got(static_cast<size_t>(channels * cs + 64), 5.0f), want(got.size(), 5.0f);
+                const nn::conv::winograd_pad a{channels, h, w, ih0, rows, hp, pl, cs};
+                K->pad_split(x.data(), a, got.data());
+                R.pad_split(x.data(), a, want.data());
+                ASSERT_EQ(std::memcmp(got.data(), want.data(), sizeof(float) * static_cast<size_t>(channels * cs)), 0)
+                    << K->isa << " w " << w << " pl " << pl << " ih0 " << ih0;
+            }
 }

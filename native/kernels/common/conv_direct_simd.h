@@ -145,7 +145,21 @@ void tile(const direct_tile& t) {
     int64_t row = t.row0, col = t.col0;
     static_for<NV>([&](auto v) __attribute__((always_inline)) {
         const int last = static_cast<int>(std::min<int64_t>(W, o.np - v * W));
-        if (last == W && col + W <= o.ow) {
+        if (o.ow == o.wp) {
+            // y's rows are wp apart (direct_forward_packed_flat, or no columns to drop): flat
+            // position n is y[n], every vector one store (LeNet's 26 of 28 columns: most vectors
+            // crossed a row end and took two masked stores per channel, about half the tile's time).
+            float* dst = o.y + (row * o.ow + col);
+            if (last == W) {
+                static_for<MR>([&](auto m) __attribute__((always_inline)) { V::store(dst + m * o.ldy, acc[v][m]); });
+            } else {
+                const auto part = lanes<V>::make(0, last);
+                const uintptr_t ldy = sizeof(float) * static_cast<uintptr_t>(o.ldy);
+                static_for<MR>([&](auto m) __attribute__((always_inline)) {
+                    lanes<V>::store(reinterpret_cast<uintptr_t>(dst) + m * ldy, part, acc[v][m]);
+                });
+            }
+        } else if (last == W && col + W <= o.ow) {
             float* dst = o.y + (row * o.ow + col);
             static_for<MR>([&](auto m) __attribute__((always_inline)) { V::store(dst + m * o.ldy, acc[v][m]); });
         } else {

@@ -26,11 +26,68 @@ NN_INLINE void bt4(typename V::reg& a, typename V::reg& b, typename V::reg& c, t
     d = t3;
 }
 
+#if defined(__AVX512F__)
+// input_row for tile rows of at most 8 tiles (LeNet's 11x11 outputs: 6; ResNet's 14x14 and 7x7
+// stages: 7 and 4) on AVX-512: two tile rows a vector, the first in lanes 0-7, the next in 8-15,
+// each half a 256-bit load, so a vector of 16 lanes carries up to 16 tiles instead of one row's
+// 6 or 4 (the transform's 32 additions and 16 stores per vector were spent on a third of the
+// lanes). Every lane goes through the same operations as in input_row, so V is the same bits.
+// Each of V's rows is stored whole from t, then its upper half from the second row's first tile:
+// the lanes past each row's tiles land on later tiles' places, written after them.
+NN_INLINE __m512 two_halves(const float* lo, const float* hi) {
+    return _mm512_castpd_ps(
+        _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(lo))), _mm256_castps_pd(_mm256_loadu_ps(hi)), 1));
+}
+
+inline void input_row_pairs(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n,
+                            int64_t tw, float* v, int64_t vs, int64_t vxi) {
+    using V = nn::simd::V512;
+    using R = __m512;
+    for (int64_t c = 0; c < channels; ++c) {
+        float* dst = v + c * vs;
+        for (int64_t t = 0, tx = tx0, row = 0; t < n;) {
+            const int64_t len0 = std::min(n - t, tw - tx);
+            const float* s0 = xs + c * cs + 2 * row * rp + tx;
+            // The second half's row: the next tile row, or (past the last) the first again, its
+            // lanes then of no meaning and dropped like the others past n.
+            const bool two = t + len0 < n;
+            const int64_t len1 = two ? std::min(n - t - len0, tw) : 0;
+            const float* s1 = two ? xs + c * cs + 2 * (row + 1) * rp : s0;
+            R d[4][4];
+            static_for<4>([&](auto i) __attribute__((always_inline)) {
+                const float* r0 = s0 + i * rp;
+                const float* r1 = s1 + i * rp;
+                d[i][0] = two_halves(r0, r1);
+                d[i][1] = two_halves(r0 + hp, r1 + hp);
+                d[i][2] = two_halves(r0 + 1, r1 + 1);
+                d[i][3] = two_halves(r0 + hp + 1, r1 + hp + 1);
+            });
+            static_for<4>([&](auto j) __attribute__((always_inline)) { bt4<V>(d[0][j], d[1][j], d[2][j], d[3][j]); });
+            static_for<4>([&](auto i) __attribute__((always_inline)) {
+                bt4<V>(d[i][0], d[i][1], d[i][2], d[i][3]);
+                static_for<4>([&](auto j) __attribute__((always_inline)) {
+                    float* o = dst + (i * 4 + j) * vxi + t;
+                    V::store(o, d[i][j]);
+                    if (two) _mm256_storeu_ps(o + len0, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(d[i][j]), 1)));
+                });
+            });
+            t += len0 + len1;
+            row += two ? 2 : 1;
+            tx = 0;
+        }
+    }
+}
+#endif
+
 template <class V>
 void input_row(const float* xs, int64_t rp, int64_t hp, int64_t cs, int64_t channels, int64_t tx0, int64_t n, int64_t tw,
                float* v, int64_t vs, int64_t vxi) {
     using R = typename V::reg;
     constexpr int W = V::width;
+#if defined(__AVX512F__)
+    if constexpr (W == 16)
+        if (tw <= 8) return input_row_pairs(xs, rp, hp, cs, channels, tx0, n, tw, v, vs, vxi);
+#endif
     // Channel by channel, the tiles in order across tile rows: each of V's 16 rows is then written
     // front to back, every line completed before the next (row by row over all channels, each
     // line was written in two visits far apart, and fetched for ownership twice).
@@ -100,9 +157,55 @@ struct split_loader<nn::simd::V512> {
 
 // See winograd::kernels::pad_split. A parity's last vector may run past hp: the evens into the
 // odds (written after them), the odds into the next row (written after it) or the zeroed tail.
+#if defined(__AVX512F__)
+// pad_split for split rows of at most 16 floats a parity (outputs up to 30 wide: LeNet's 11x11,
+// ResNet's 14x14 and 7x7 stages) on AVX-512: the padded row's first 32 columns are read once,
+// two masked loads whose masks are the same for every row, and both parities are permuted out
+// of them (split_loader read them once per parity and recomputed the masks for each). The
+// values are the same: column 2e + odd of the padded row is input column 2e + odd - pl, zero
+// outside the row.
+inline void pad_split_short(const float* x, const winograd_pad& a, float* xs) {
+    const auto mask = [&](int64_t from) -> __mmask16 {
+        const int64_t lo = std::clamp<int64_t>(-from, 0, 16), hi = std::clamp<int64_t>(a.w - from, 0, 16);
+        return hi > lo ? static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+    };
+    const __mmask16 m0 = mask(-a.pl), m1 = mask(16 - a.pl);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    // Unsigned arithmetic: the padded row's start may lie before the input row (masked lanes
+    // are never read).
+    const auto at = [](const float* row, int64_t from) {
+        return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + sizeof(float) * static_cast<uintptr_t>(from));
+    };
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xs + c * a.cs;
+        const float* plane = x + c * a.h * a.w;
+        for (int64_t yy = 0; yy < a.rows; ++yy) {
+            float* ev = dst + yy * 2 * a.hp;
+            float* od = ev + a.hp;
+            const int64_t ih = a.ih0 + yy;
+            if (ih < 0 || ih >= a.h) {
+                direct_impl::zero_floats<nn::simd::V512>(ev, 2 * a.hp);
+                continue;
+            }
+            const float* row = plane + ih * a.w;
+            const __m512 lo = _mm512_maskz_loadu_ps(m0, at(row, -a.pl)), hi = _mm512_maskz_loadu_ps(m1, at(row, 16 - a.pl));
+            // Evens first, then the odds over the evens' spare lanes (as pad_split's order).
+            _mm512_storeu_ps(ev, _mm512_permutex2var_ps(lo, even, hi));
+            _mm512_storeu_ps(od, _mm512_permutex2var_ps(lo, odd, hi));
+        }
+        direct_impl::zero_floats<nn::simd::V512>(dst + a.rows * 2 * a.hp, a.cs - a.rows * 2 * a.hp);
+    }
+}
+#endif
+
 template <class V>
 void pad_split(const float* x, const winograd_pad& a, float* xs) {
     constexpr int W = V::width;
+#if defined(__AVX512F__)
+    if constexpr (W == 16)
+        if (a.hp <= 16) return pad_split_short(x, a, xs);
+#endif
     for (int64_t c = 0; c < a.channels; ++c) {
         float* dst = xs + c * a.cs;
         const float* plane = x + c * a.h * a.w;
@@ -243,10 +346,59 @@ NN_INLINE uintptr_t run_lane0(const float* base, const winograd_out& o, const ru
            sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) - static_cast<uintptr_t>(2 * u.lo));
 }
 
+// output with o.pool2: each tile's four activated outputs (computed as output does) folded by the
+// pooling's rule in its row-major order, (0,0), (0,1), (1,0), (1,1): a later value wins when
+// greater or NaN. One vector of pooled values per vector of tiles, stored run by run (a tile
+// row's tiles, cut at pool_ow; tile rows past pool_oh dropped): LeNet's 11x11 -> 5x5 layer wrote
+// four values a tile in split row pieces, then read them back to pool.
+template <class V, int KMR, int NV>
+void output_pool2(const float* m, const winograd_out& o) {
+    using R = typename V::reg;
+    constexpr int W = V::width, NT = NV * W;
+    const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
+    for (int q = 0; q < NV && q * W < o.np; ++q) {
+        const int last = static_cast<int>(std::min<int64_t>(W, o.np - q * W));
+        run rs[W + 1];
+        const int count = runs_of(o.t0 + q * W, last, o, rs);
+        for (int r = 0; r < o.mr; ++r) {
+            const float* src = m + r * NT + q * W;
+            R s[2][4];
+            static_for<4>([&](auto j) __attribute__((always_inline)) {
+                const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
+                const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
+                s[0][j] = V::add(V::add(m0, m1), m2);
+                s[1][j] = V::sub(V::sub(m1, m2), m3);
+            });
+            R y[2][2];
+            static_for<2>([&](auto i) __attribute__((always_inline)) {
+                y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
+                y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
+                if (o.act != 0) {
+                    y[i][0] = activate<V>(o.act, y[i][0]);
+                    y[i][1] = activate<V>(o.act, y[i][1]);
+                }
+            });
+            const R best = take(take(take(y[0][0], y[0][1]), y[1][0]), y[1][1]);
+            float* plane = o.y + r * o.ch_stride;
+            for (int g = 0; g < count; ++g) {
+                const run& u = rs[g];
+                const int n = static_cast<int>(std::min<int64_t>(u.hi - u.lo, o.pool_ow - u.tx));
+                if (u.ty >= o.pool_oh || n <= 0) continue;
+                // Unsigned arithmetic: lane 0's address may lie before the plane (see lanes<V>).
+                const uintptr_t lane0 = reinterpret_cast<uintptr_t>(plane) +
+                                        sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + u.ty * o.pool_ow + u.tx) -
+                                                         static_cast<uintptr_t>(u.lo));
+                lanes<V>::store(lane0, lanes<V>::make(u.lo, u.lo + n), best);
+            }
+        }
+    }
+}
+
 template <class V, int KMR, int NV>
 void output(const float* m, const winograd_out& o) {
     using R = typename V::reg;
     constexpr int W = V::width, NT = NV * W;
+    if (o.pool2) return output_pool2<V, KMR, NV>(m, o);
     for (int q = 0; q < NV && q * W < o.np; ++q) {
         const int last = static_cast<int>(std::min<int64_t>(W, o.np - q * W));
         run rs[W + 1];

@@ -86,6 +86,17 @@ void output_ref(const float* m, const winograd_out& o) {
                 s[0][j] = m0 + m1 + m2;
                 s[1][j] = m1 - m2 - m3;
             }
+            if (o.pool2) {  // the pooling's rule over the tile's outputs in row-major order
+                if (ty >= o.pool_oh || tx >= o.pool_ow) continue;
+                float best = 0.0f;
+                for (int i = 0; i < 2; ++i)
+                    for (int j = 0; j < 2; ++j) {
+                        const float v = activate(o.act, j == 0 ? s[i][0] + s[i][1] + s[i][2] : s[i][1] - s[i][2] - s[i][3]);
+                        if ((i == 0 && j == 0) || v > best || std::isnan(v)) best = v;
+                    }
+                o.y[img * o.img_stride + r * o.ch_stride + ty * o.pool_ow + tx] = best;
+                continue;
+            }
             for (int i = 0; i < 2; ++i) {  // the bias is in M[5] (see winograd::kernels::gemm)
                 const float y0 = s[i][0] + s[i][1] + s[i][2], y1 = s[i][1] - s[i][2] - s[i][3];
                 const int64_t oh = 2 * ty + i, ow = 2 * tx;

@@ -133,10 +133,14 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
 // Channel blocks (kmr output channels each) a chunk of a band holds at least (channel_chunks).
 constexpr int64_t kMinChunkBlocks = 4;
 
-void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
+namespace {
+
+// y's rows are ow apart, or (flat) the padded band's pitch wp apart with the wp - ow columns
+// past each row's outputs written with values of no meaning.
+void direct_forward_rows(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y, bool flat_out) {
     const direct::kernels& K = *direct::available();
     const flat f = flat_of(p);
-    const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t taps = p.r * p.s, hw = p.h * p.w, pitch = flat_out ? f.wp : p.ow, ohw = p.oh * pitch;
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
     std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
     for (int64_t c = 0; c < p.cg; ++c)
@@ -160,14 +164,14 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
         const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
         K.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
         const int64_t len = (oh1 - oh0 - 1) * f.wp + p.ow;  // flat positions up to the band's last output
-        float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * p.ow);
+        float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * pitch);
         direct_tile d{};
         d.channels = p.cg;
         d.off = off.data();
         d.taps = taps;
         d.act = act;
         d.wp = f.wp;
-        d.ow = p.ow;
+        d.ow = pitch;
         d.ldy = ohw;
         for (int64_t kb = kb0; kb < kb1; ++kb) {
             d.w = wpk + (grp * kblocks + kb) * blk;
@@ -187,6 +191,18 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
             }
         }
     });
+}
+
+}  // namespace
+
+int64_t direct_flat_pitch(const shape& p) { return pitch_of(p); }
+
+void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
+    direct_forward_rows(p, x, wpk, bias, act, y, false);
+}
+
+void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
+    direct_forward_rows(p, x, wpk, bias, act, y, true);
 }
 
 }  // namespace nn::conv

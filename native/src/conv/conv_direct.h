@@ -70,5 +70,11 @@ void direct_forward(const shape& p, const float* x, const float* w, const float*
 int64_t direct_weights_size(const shape& p);
 void direct_pack_weights(const shape& p, const float* w, float* wpk);
 void direct_forward_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
+// The same with y's rows direct_flat_pitch(p) floats apart (planes oh times that): the padded
+// band's pitch, so every vector of the tile is one store; the columns past ow of each row (but
+// the last row's) hold values of no meaning. For a consumer that reads only columns < ow (the
+// unpadded max pooling of forward_packed_maxpool).
+int64_t direct_flat_pitch(const shape& p);
+void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
 
 }  // namespace nn::conv

@@ -10,6 +10,8 @@
 #include <algorithm>
 
 #include "conv/conv.h"
+#include "conv/conv_direct.h"
+#include "conv/conv_winograd.h"
 #include "pool/pool.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
@@ -25,6 +27,15 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
                             const pool::geom& pool, float* y) {
     const shape& p = pc.p;
     const int64_t in_image = p.c * p.h * p.w, plane = p.oh * p.ow, pooled_plane = pool.oh * pool.ow;
+    // Winograd with 2x2 stride-2 pooling (LeNet's second layer, diabetes_cnn's): each output tile
+    // is a pooling window, so the output transform writes the pooled value and nothing else; the
+    // driver's own task split, over the whole batch.
+    if (pc.a == packed_conv::algo::winograd && !pc.bf16 && act <= NN_UNARY_GELU && pool.kh == 2 && pool.kw == 2 &&
+        pool.sh == 2 && pool.sw == 2 && pool.ph == 0 && pool.pw == 0 && pool.dh == 1 && pool.dw == 1) {
+        shape q = p;
+        q.n = n;
+        return winograd_forward_packed_maxpool2(q, x, pc.w.data(), pc.bias.empty() ? nullptr : pc.bias.data(), act, y);
+    }
     const int64_t out_image = p.k * plane, threads = threads_here();
     int64_t per = std::clamp<int64_t>(kTaskOutputFloats / out_image, 1, n);
     // At least two tasks a thread where the batch allows: no thread waits long on another's last.
@@ -38,13 +49,28 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
         return;
     }
     const auto& pk = pool::active();
+    // The direct kernel (LeNet's and diabetes_cnn's first layers) writes its rows at the padded
+    // band's pitch, whole vectors, where the pooling reads no column past ow (no left or right
+    // padding; floor windows) and the activation is in the kernel: the pooling then reads the
+    // planes at that pitch. Same values, fewer and simpler stores.
+    const bool flat = pc.a == packed_conv::algo::direct && !pc.bf16 && act <= NN_UNARY_GELU && pool.pw == 0;
+    const int64_t pitch = flat ? direct_flat_pitch(p) : p.ow;
+    pool::geom g = pool;
+    g.w = pitch;
+    const int64_t task_image = p.k * p.oh * pitch;
     parallel_tasks(tasks, [&](int64_t t) {
         const int64_t i0 = t * per, images = std::min(per, n - i0);
-        float* out = thread_scratch(scratch::conv_pooled_input, static_cast<size_t>(images * out_image));
+        float* out = thread_scratch(scratch::conv_pooled_input, static_cast<size_t>(images * task_image));
         // Nested: the convolution's own task split runs on this thread alone.
-        forward_packed(pc, images, x + i0 * in_image, nullptr, act, alpha, out);
+        if (flat) {
+            shape q = p;
+            q.n = images;
+            direct_forward_packed_flat(q, x + i0 * in_image, pc.w.data(), pc.bias.empty() ? nullptr : pc.bias.data(), act, out);
+        } else {
+            forward_packed(pc, images, x + i0 * in_image, nullptr, act, alpha, out);
+        }
         float* dst = y + i0 * p.k * pooled_plane;
-        pk.max_planes(out, pool, images * p.k, dst);
+        pk.max_planes(out, g, images * p.k, dst);
     });
 }
 

@@ -222,10 +222,13 @@ struct operands {
 
 // The output transform's arguments for a layer; aim_output points them at output-channel
 // block kb of group grp (y and residual: the whole output and residual, residual may be null).
-winograd_out output_of(const shape& p, const plan& q, int act) {
+winograd_out output_of(const shape& p, const plan& q, int act, bool pool2) {
     winograd_out o{};
-    o.img_stride = p.k * p.oh * p.ow;
-    o.ch_stride = p.oh * p.ow;
+    o.pool2 = pool2;
+    o.pool_oh = p.oh / 2;
+    o.pool_ow = p.ow / 2;
+    o.ch_stride = pool2 ? o.pool_oh * o.pool_ow : p.oh * p.ow;
+    o.img_stride = p.k * o.ch_stride;
     o.th = q.th;
     o.tw = q.tw;
     o.oh = p.oh;
@@ -268,7 +271,7 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // tiles start at multiples of nt as in forward_packed's order, and each product is the same kernel
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
-                      int act, float* y, const float* residual) {
+                      int act, float* y, const float* residual, bool pool2) {
     plan q = plan_of(p, K, p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
     const int64_t total = p.n * q.th * q.tw;
@@ -316,7 +319,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                         winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
                                             m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
-            winograd_out o = output_of(p, q, act);
+            winograd_out o = output_of(p, q, act, pool2);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
                 aim_output(o, p, grp, kb, kmr, y, residual);
                 for (int64_t g = 0; g < gemms; ++g) {
@@ -330,9 +333,9 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
 }
 
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
-                    const float* residual, operands ops) {
+                    const float* residual, operands ops, bool pool2 = false) {
     const winograd::kernels& K = *winograd::available();
-    if (!ops.round && !ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual);
+    if (!ops.round && !ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2);
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
@@ -371,7 +374,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         if (t1 < total && (task + 1) / q.tasks == grp && kb1 == kblocks)
             add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
         const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
-        winograd_out o = output_of(p, q, act);
+        winograd_out o = output_of(p, q, act, pool2);
         for (int64_t kb = kb0; kb < kb1; ++kb) {
             aim_output(o, p, grp, kb, kmr, y, residual);
             alignas(64) float bblock[64];
@@ -379,7 +382,9 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
             const float* ub = u + grp * ugrp + kb * urows * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
                 out.clear();
-                for_each_image(q, t0 + tc, std::min(t1, t0 + tc + K.nt), [&](int64_t img, int64_t a, int64_t b, int64_t, int64_t) {
+                // The pooled output (pool2) is a quarter of these lines: not fetched ahead.
+                if (!pool2)
+                    for_each_image(q, t0 + tc, std::min(t1, t0 + tc + K.nt), [&](int64_t img, int64_t a, int64_t b, int64_t, int64_t) {
                     // Outputs from the first tile's top-left to the last tile's bottom-right.
                     const int64_t fa = a - img * per_img, fb = b - 1 - img * per_img;
                     const int64_t f0 = 2 * (fa / q.tw) * p.ow + 2 * (fa % q.tw);
@@ -410,6 +415,10 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                              const float* residual) {
     forward_packed(p, x, u, bias, act, y, residual, operands{false, nullptr});
+}
+
+void winograd_forward_packed_maxpool2(const shape& p, const float* x, const float* u, const float* bias, int act, float* y) {
+    forward_packed(p, x, u, bias, act, y, nullptr, operands{false, nullptr}, true);
 }
 
 int64_t winograd_weights_size_bf16(const shape& p) {

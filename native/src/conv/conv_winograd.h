@@ -40,6 +40,11 @@ struct winograd_out {
     const float* res;    // residual laid out like y (same offsets from res as from y), added before act; null = none
     int act;             // nn_unary_op, IDENTITY..GELU
     int mr;              // output channels of the block (<= kmr)
+    // y (strides above of the pooled planes) is the 2x2 stride-2 max pooling of the output, floor
+    // mode: tile (ty, tx) with ty < pool_oh = oh / 2 and tx < pool_ow = ow / 2 writes the maximum
+    // of its four activated outputs, in row-major order with the pooling's NaN rule; no residual.
+    bool pool2;
+    int64_t pool_oh, pool_ow;
 };
 
 // G of F(2x2, 3x3): U = G g G^T (forward), dW = G^T dU G (weight gradient).
@@ -125,6 +130,9 @@ void winograd_pack_flipped_weights(const shape& q, const float* w, float* u);
 // residual (nullable): laid out like y, added in the output transform before the activation.
 void winograd_forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                              const float* residual = nullptr);
+// maxpool2x2/2(act(conv(x) + bias)) (floor mode) straight from the output transform: y is
+// [n, k, oh / 2, ow / 2]; the values of winograd_forward_packed and then the pooling, bit for bit.
+void winograd_forward_packed_maxpool2(const shape& p, const float* x, const float* u, const float* bias, int act, float* y);
 
 // bf16 products (nn_conv2d_pack_bf16; float32 in and out, as PyTorch's CPU autocast): U rounded
 // to bf16 once when packed, each task's V rounded right after the input transform, the products

@@ -34,19 +34,25 @@ void forward_pointwise(const kernels& kt, const packed_conv& pc, int64_t n, cons
     const int64_t groups = (kb + kGroupBlocks - 1) / kGroupBlocks;
     int64_t band = pointwise_band(cb * kBlock, hw);
     // Fewer than 8 tasks even with a chunk per weight group (batch 1 at 7x7 with 160 or 320
-    // output channels: 3 or 5 groups): narrower bands. Each pixel's sum is formed the same way
-    // in any tile, so the band width never changes a result.
-    while (band > 6 && n * ((hw + band - 1) / band) * groups < 8) band = std::max<int64_t>(6, (band / 2 + 5) / 6 * 6);
-    const int64_t bands = (hw + band - 1) / band;
+    // output channels: 3 or 5 groups): more bands. Bands of equal width (whole 6-pixel tiles),
+    // so no task holds a sliver (49 pixels in 24, 24 and 1 left one thread idle for a third of
+    // the layer). Each pixel's sum is formed the same way in any tile, so the band width never
+    // changes a result.
+    int64_t bands = (hw + band - 1) / band;
+    while (band > 6 && n * bands * groups < 8) ++bands, band = std::max<int64_t>(6, ((hw + bands - 1) / bands + 5) / 6 * 6);
+    band = std::max<int64_t>(6, ((hw + bands - 1) / bands + 5) / 6 * 6);
+    bands = (hw + band - 1) / band;
     // Few pixel bands (batch 1 at 14x14 or 7x7): the weight groups are split too, so every
-    // thread gets work. Each task still loops over whole groups and bands.
+    // thread gets work. Each task still loops over whole groups and bands; chunk c holds groups
+    // [c * groups / chunks, (c + 1) * groups / chunks), so chunk sizes differ by at most one
+    // group (ceil-sized chunks left 1280 channels' 20 groups as 3,3,3,3,3,3,2,0: 12 and 8 groups
+    // for two threads).
     const int64_t chunks = std::min(groups, std::max<int64_t>(1, (8 + n * bands - 1) / (n * bands)));
-    const int64_t per = (groups + chunks - 1) / chunks;
     parallel_tasks(n * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, b = (t / chunks) % bands, i = t / (chunks * bands);
         const int64_t p0 = b * band, p1 = std::min(hw, p0 + band);
-        const int64_t g1 = std::min(groups, (chunk + 1) * per);
-        for (int64_t g = chunk * per; g < g1; ++g) {
+        const int64_t g1 = (chunk + 1) * groups / chunks;
+        for (int64_t g = chunk * groups / chunks; g < g1; ++g) {
             const int64_t ob0 = g * kGroupBlocks, nb = std::min(kGroupBlocks, kb - ob0);
             const int64_t yoff = (i * kb + ob0) * hw * kBlock;
             kt.pointwise(pointwise_args{x + i * cb * hw * kBlock, p.c, cb, hw, pc.w.data() + ob0 * kBlock * cb * kBlock,
