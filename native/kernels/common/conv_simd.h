@@ -309,9 +309,88 @@ double hsum(typename V::reg v) {
     return s;
 }
 
+// The 3x3 case (MobileNet's depthwise layers: stride 1 or 2 along rows, any dilation) in one pass
+// over both planes with the nine sums in nine registers: the general loop below reads them nine
+// times and ends every row of every tap with a horizontal sum, a dependent chain of double adds
+// that costs more than the row's products on rows of 7 to 56 outputs. Each register sums at most
+// about kFlushProducts products per lane in float before they go into per-lane double totals,
+// which are added lane by lane in order at the end: one fixed order for a given shape. Columns
+// past the last full vector are gathered into zero-filled vectors, so no product pairs a dy with
+// an x its output does not see (an infinite x there would otherwise give NaN).
+template <class V>
+void dw3x3_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    constexpr int64_t kFlushProducts = 64;
+    const int64_t sw = g.sw, cd = g.dw, rd = g.dh * wp;
+    // Full vectors stop where the stride-2 load (2 * W floats from the last tap) would leave the row.
+    int64_t full = g.ow / W * W;
+    if (sw == 2)
+        while (full > 0 && 2 * full - 1 + 2 * cd >= wp) full -= W;
+    const int64_t vectors_per_row = (g.ow + W - 1) / W;
+    const int64_t flush_rows = std::max<int64_t>(1, kFlushProducts / vectors_per_row);
+    alignas(64) double total[9][W] = {};
+    alignas(64) float tail[9][W];
+    R a0 = V::zero(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+    const auto tap = [sw](const float* p) { return sw == 1 ? V::load(p) : V::load_even(p); };
+    const auto flush = [&] {
+        const R acc[9] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
+        alignas(64) float lanes[W];
+        for (int t = 0; t < 9; ++t) {
+            V::store(lanes, acc[t]);
+            for (int l = 0; l < W; ++l) total[t][l] += lanes[l];
+        }
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = V::zero();
+    };
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* x0 = xp + oh * g.sh * wp;
+        const float *x1 = x0 + rd, *x2 = x0 + 2 * rd;
+        const float* d = dy + oh * g.ow;
+        int64_t ow = 0;
+        for (; ow < full; ow += W) {
+            const R dv = V::load(d + ow);
+            const int64_t c = ow * sw;
+            a0 = V::fmadd(dv, tap(x0 + c), a0);
+            a1 = V::fmadd(dv, tap(x0 + c + cd), a1);
+            a2 = V::fmadd(dv, tap(x0 + c + 2 * cd), a2);
+            a3 = V::fmadd(dv, tap(x1 + c), a3);
+            a4 = V::fmadd(dv, tap(x1 + c + cd), a4);
+            a5 = V::fmadd(dv, tap(x1 + c + 2 * cd), a5);
+            a6 = V::fmadd(dv, tap(x2 + c), a6);
+            a7 = V::fmadd(dv, tap(x2 + c + cd), a7);
+            a8 = V::fmadd(dv, tap(x2 + c + 2 * cd), a8);
+        }
+        for (; ow < g.ow; ow += W) {
+            const int n = static_cast<int>(std::min<int64_t>(W, g.ow - ow));
+            const float* rows[3] = {x0, x1, x2};
+            for (int t = 0; t < 9; ++t) {
+                const float* src = rows[t / 3] + ow * sw + (t % 3) * cd;
+                for (int l = 0; l < W; ++l) tail[t][l] = l < n ? src[l * sw] : 0.0f;
+            }
+            const R dv = nn::eltwise::simd_impl::load_n<V>(d + ow, n);
+            a0 = V::fmadd(dv, V::load(tail[0]), a0);
+            a1 = V::fmadd(dv, V::load(tail[1]), a1);
+            a2 = V::fmadd(dv, V::load(tail[2]), a2);
+            a3 = V::fmadd(dv, V::load(tail[3]), a3);
+            a4 = V::fmadd(dv, V::load(tail[4]), a4);
+            a5 = V::fmadd(dv, V::load(tail[5]), a5);
+            a6 = V::fmadd(dv, V::load(tail[6]), a6);
+            a7 = V::fmadd(dv, V::load(tail[7]), a7);
+            a8 = V::fmadd(dv, V::load(tail[8]), a8);
+        }
+        if ((oh + 1) % flush_rows == 0 || oh + 1 == g.oh) flush();
+    }
+    for (int t = 0; t < 9; ++t) {
+        double s = 0.0;
+        for (int l = 0; l < W; ++l) s += total[t][l];
+        dw[t] = static_cast<float>(s);
+    }
+}
+
 template <class V>
 void dw_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
     using R = typename V::reg;
+    if (g.r == 3 && g.s == 3 && (g.sw == 1 || g.sw == 2)) return dw3x3_backward_weights<V>(xp, wp, dy, g, dw);
     for (int64_t i = 0; i < g.r; ++i)
         for (int64_t j = 0; j < g.s; ++j) {
             double total = 0.0;
