@@ -309,14 +309,28 @@ double hsum(typename V::reg v) {
     return s;
 }
 
+// The first n (< width) floats at p and zeros after, reading nothing past p + n: a masked load
+// where the ISA has one (as fast as a plain load on current x86 cores), else through a buffer.
+template <class V>
+inline typename V::reg load_first(const float* p, int n) {
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16) return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p);
+#endif
+#if defined(__AVX2__)
+    if constexpr (V::width == 8)
+        return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+#endif
+    return nn::eltwise::simd_impl::load_n<V>(p, n);
+}
+
 // The 3x3 case (MobileNet's depthwise layers: stride 1 or 2 along rows, any dilation) in one pass
 // over both planes with the nine sums in nine registers: the general loop below reads them nine
 // times and ends every row of every tap with a horizontal sum, a dependent chain of double adds
 // that costs more than the row's products on rows of 7 to 56 outputs. Each register sums at most
 // about kFlushProducts products per lane in float before they go into per-lane double totals,
 // which are added lane by lane in order at the end: one fixed order for a given shape. Columns
-// past the last full vector are gathered into zero-filled vectors, so no product pairs a dy with
-// an x its output does not see (an infinite x there would otherwise give NaN).
+// past the last full vector are masked loads (stride 1) or gathered into zero-filled vectors, so
+// no product pairs a dy with an x its output does not see (an infinite x would give NaN).
 template <class V>
 void dw3x3_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
     using R = typename V::reg;
@@ -362,12 +376,25 @@ void dw3x3_backward_weights(const float* xp, int64_t wp, const float* dy, const 
         }
         for (; ow < g.ow; ow += W) {
             const int n = static_cast<int>(std::min<int64_t>(W, g.ow - ow));
+            const R dv = n == W ? V::load(d + ow) : load_first<V>(d + ow, n);
+            if (sw == 1 && n < W) {  // rows of 7 to 28 outputs (MobileNet's last stages): masked loads
+                const int64_t c = ow;
+                a0 = V::fmadd(dv, load_first<V>(x0 + c, n), a0);
+                a1 = V::fmadd(dv, load_first<V>(x0 + c + cd, n), a1);
+                a2 = V::fmadd(dv, load_first<V>(x0 + c + 2 * cd, n), a2);
+                a3 = V::fmadd(dv, load_first<V>(x1 + c, n), a3);
+                a4 = V::fmadd(dv, load_first<V>(x1 + c + cd, n), a4);
+                a5 = V::fmadd(dv, load_first<V>(x1 + c + 2 * cd, n), a5);
+                a6 = V::fmadd(dv, load_first<V>(x2 + c, n), a6);
+                a7 = V::fmadd(dv, load_first<V>(x2 + c + cd, n), a7);
+                a8 = V::fmadd(dv, load_first<V>(x2 + c + 2 * cd, n), a8);
+                continue;
+            }
             const float* rows[3] = {x0, x1, x2};
             for (int t = 0; t < 9; ++t) {
                 const float* src = rows[t / 3] + ow * sw + (t % 3) * cd;
                 for (int l = 0; l < W; ++l) tail[t][l] = l < n ? src[l * sw] : 0.0f;
             }
-            const R dv = nn::eltwise::simd_impl::load_n<V>(d + ow, n);
             a0 = V::fmadd(dv, V::load(tail[0]), a0);
             a1 = V::fmadd(dv, V::load(tail[1]), a1);
             a2 = V::fmadd(dv, V::load(tail[2]), a2);
