@@ -281,8 +281,72 @@ void dw3x3(const dw3x3_args& a) {
     a.res ? dw3x3_act<V, 2, true>(a) : dw3x3_act<V, 2, false>(a);
 }
 
+// p[2i] = a[i], p[2i + 1] = b[i] for the 2 * width floats at p.
+template <class V>
+inline void store_interleaved(float* p, typename V::reg a, typename V::reg b) {
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16) {
+        const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        _mm512_storeu_ps(p, _mm512_permutex2var_ps(a, lo, b));
+        _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(a, hi, b));
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (V::width == 8) {
+        const __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+        _mm256_storeu_ps(p, _mm256_permute2f128_ps(l, h, 0x20));
+        _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(l, h, 0x31));
+        return;
+    }
+#endif
+    alignas(64) float ta[V::width], tb[V::width];
+    V::store(ta, a);
+    V::store(tb, b);
+    for (int i = 0; i < V::width; ++i) {
+        p[2 * i] = ta[i];
+        p[2 * i + 1] = tb[i];
+    }
+}
+
+// The 3x3 stride-2 data gradient (MobileNet's downsampling depthwise layers), undilated: padded
+// column 2m gets taps 0 and 2 (dy columns m and m - 1), column 2m + 1 tap 1 (column m), so each
+// padded row is updated as even and odd vectors, interleaved on store. The products are added in
+// the general loop's order (tap 0, 1, 2 per element, fused), so the result is the same bits.
+template <class V>
+void dw3x3_s2_backward_data(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    constexpr int W = V::width;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* d = dy + oh * g.ow;
+        for (int64_t i = 0; i < 3; ++i) {
+            float* row = dxp + (2 * oh + i) * wp;
+            const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
+            const auto v0 = V::set1(w0), v1 = V::set1(w1), v2 = V::set1(w2);
+            // m = 0: no column m - 1.
+            row[0] = __builtin_fmaf(w0, d[0], row[0]);
+            row[1] = __builtin_fmaf(w1, d[0], row[1]);
+            int64_t m = 1;
+            for (; m + W <= g.ow; m += W) {
+                const auto dm = V::load(d + m), dl = V::load(d + m - 1);
+                float* q = row + 2 * m;
+                const auto even = V::fmadd(v2, dl, V::fmadd(v0, dm, V::load_even(q)));
+                const auto odd = V::fmadd(v1, dm, V::load_odd(q));
+                store_interleaved<V>(q, even, odd);
+            }
+            for (; m < g.ow; ++m) {
+                row[2 * m] = __builtin_fmaf(w2, d[m - 1], __builtin_fmaf(w0, d[m], row[2 * m]));
+                row[2 * m + 1] = __builtin_fmaf(w1, d[m], row[2 * m + 1]);
+            }
+            row[2 * g.ow] = __builtin_fmaf(w2, d[g.ow - 1], row[2 * g.ow]);  // the last padded column
+        }
+    }
+}
+
 template <class V>
 void dw_backward_data(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    if (g.r == 3 && g.s == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1)
+        return dw3x3_s2_backward_data<V>(dy, w, g, dxp, wp);
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         const float* d = dy + oh * g.ow;
         for (int64_t i = 0; i < g.r; ++i)
