@@ -142,9 +142,17 @@ inline typename V::reg derivative(nn_unary_op op, typename V::reg x, typename V:
     return one;
 }
 
+template <class V, nn_unary_op OP>
+void unary_of(const float* x, float* y, int64_t n, typename V::reg va) {
+    for_vectors<V>(n, [&](int64_t i, int c) { store_n<V>(y + i, apply<V>(OP, load_n<V>(x + i, c), va), c); });
+}
+
 template <class V>
 void unary(nn_unary_op op, const float* x, float* y, int64_t n, float alpha) {
     const auto va = V::set1(alpha);
+    // ReLU and ReLU6 without the switch per vector (the same operations, so the same bits).
+    if (op == NN_UNARY_RELU) return unary_of<V, NN_UNARY_RELU>(x, y, n, va);
+    if (op == NN_UNARY_RELU6) return unary_of<V, NN_UNARY_RELU6>(x, y, n, va);
     for_vectors<V>(n, [&](int64_t i, int c) { store_n<V>(y + i, apply<V>(op, load_n<V>(x + i, c), va), c); });
 }
 
