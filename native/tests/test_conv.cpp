@@ -1,6 +1,7 @@
 // Convolution: every path (im2col + GEMM, pointwise, depthwise, banded, channel-chunked) through
 // the C ABI against the direct scalar reference, 1 vs 2 threads bitwise, bad arguments, a
 // finite-difference check of the reference itself, and PyTorch's parity fixtures.
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ const nn_conv2d_desc kCases[] = {
     make(2, 40, 13, 37, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),   // several K blocks and bands, k % 6 != 0
     make(1, 4, 6, 7, 300, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),     // dx: several K blocks (k > 256), chunks
     make(2, 64, 9, 11, 6, 3, 3, 1, 1, 2, 1, 0, 3, 2, 2, 2),     // dx as a forward conv: dilated, uneven pads
+    make(2, 5, 7, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5),       // depthwise 3x3 on rows narrower than a vector
+    make(1, 3, 70, 50, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3),     // depthwise 3x3: full vectors, tail, many rows
+    make(2, 4, 14, 48, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise 3x3 stride 2, even width
+    make(1, 2, 9, 37, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2),      // depthwise 3x3 dilated, stride 1
 };
 
 struct ConvRun {
@@ -81,6 +86,36 @@ TEST(Conv2d, MatchesReferenceOnEveryPath) {
         EXPECT_TRUE(nn_test::all_close(got.dw.data(), dw.data(), ws, 1e-4f, 2e-5f, "backward_weights " + ctx));
         EXPECT_TRUE(nn_test::all_close(got.db.data(), db.data(), p.k, 1e-4f, 2e-5f, "bias grad " + ctx));
     }
+}
+
+// An infinite input reaches only the weight-gradient taps that see it: the depthwise 3x3 kernels
+// sum in vectors, and their partial vectors must not pair a dy with an input its output does not
+// see (0 * inf would turn a finite gradient into NaN).
+TEST(Conv2d, DepthwiseWeightGradientKeepsNonFiniteInputsToTheirTaps) {
+    for (const int64_t stride : {1, 2})
+        for (const int64_t w : {7, 20, 37}) {
+            const auto d = make(1, 2, 6, w, 2, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1, 2);
+            const auto p = nn::conv::validate(d);
+            auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 12);
+            auto dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 13);
+            x[static_cast<size_t>(p.w - 1)] = INFINITY;                    // channel 0, row 0, last column
+            x[static_cast<size_t>(p.h * p.w + 2 * p.w)] = -INFINITY;       // channel 1, row 2, first column
+            std::vector<float> got(static_cast<size_t>(p.k * 9)), want(got.size());
+            ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), got.data(), nullptr), NN_OK) << nn_last_error();
+            nn::conv::backward_weights_ref(p, x.data(), dy.data(), want.data(), nullptr);
+            int finite = 0;
+            for (size_t t = 0; t < got.size(); ++t) {
+                const std::string ctx = nn_test::describe(d) + " tap " + std::to_string(t);
+                if (std::isfinite(want[t])) {
+                    ++finite;
+                    EXPECT_TRUE(std::isfinite(got[t])) << ctx << ": " << got[t];
+                    EXPECT_NEAR(got[t], want[t], 1e-4f * (1.0f + std::fabs(want[t]))) << ctx;
+                } else {
+                    EXPECT_FALSE(std::isfinite(got[t])) << ctx << ": " << got[t];
+                }
+            }
+            EXPECT_GE(finite, 6) << nn_test::describe(d);  // the taps that never see the infinite input
+        }
 }
 
 TEST(Conv2d, NullBiasAndNoBiasGrad) {

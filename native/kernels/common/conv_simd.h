@@ -281,8 +281,72 @@ void dw3x3(const dw3x3_args& a) {
     a.res ? dw3x3_act<V, 2, true>(a) : dw3x3_act<V, 2, false>(a);
 }
 
+// p[2i] = a[i], p[2i + 1] = b[i] for the 2 * width floats at p.
+template <class V>
+inline void store_interleaved(float* p, typename V::reg a, typename V::reg b) {
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16) {
+        const __m512i lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+        const __m512i hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+        _mm512_storeu_ps(p, _mm512_permutex2var_ps(a, lo, b));
+        _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(a, hi, b));
+        return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (V::width == 8) {
+        const __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+        _mm256_storeu_ps(p, _mm256_permute2f128_ps(l, h, 0x20));
+        _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(l, h, 0x31));
+        return;
+    }
+#endif
+    alignas(64) float ta[V::width], tb[V::width];
+    V::store(ta, a);
+    V::store(tb, b);
+    for (int i = 0; i < V::width; ++i) {
+        p[2 * i] = ta[i];
+        p[2 * i + 1] = tb[i];
+    }
+}
+
+// The 3x3 stride-2 data gradient (MobileNet's downsampling depthwise layers), undilated: padded
+// column 2m gets taps 0 and 2 (dy columns m and m - 1), column 2m + 1 tap 1 (column m), so each
+// padded row is updated as even and odd vectors, interleaved on store. The products are added in
+// the general loop's order (tap 0, 1, 2 per element, fused), so the result is the same bits.
+template <class V>
+void dw3x3_s2_backward_data(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    constexpr int W = V::width;
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* d = dy + oh * g.ow;
+        for (int64_t i = 0; i < 3; ++i) {
+            float* row = dxp + (2 * oh + i) * wp;
+            const float w0 = w[i * 3], w1 = w[i * 3 + 1], w2 = w[i * 3 + 2];
+            const auto v0 = V::set1(w0), v1 = V::set1(w1), v2 = V::set1(w2);
+            // m = 0: no column m - 1.
+            row[0] = __builtin_fmaf(w0, d[0], row[0]);
+            row[1] = __builtin_fmaf(w1, d[0], row[1]);
+            int64_t m = 1;
+            for (; m + W <= g.ow; m += W) {
+                const auto dm = V::load(d + m), dl = V::load(d + m - 1);
+                float* q = row + 2 * m;
+                const auto even = V::fmadd(v2, dl, V::fmadd(v0, dm, V::load_even(q)));
+                const auto odd = V::fmadd(v1, dm, V::load_odd(q));
+                store_interleaved<V>(q, even, odd);
+            }
+            for (; m < g.ow; ++m) {
+                row[2 * m] = __builtin_fmaf(w2, d[m - 1], __builtin_fmaf(w0, d[m], row[2 * m]));
+                row[2 * m + 1] = __builtin_fmaf(w1, d[m], row[2 * m + 1]);
+            }
+            row[2 * g.ow] = __builtin_fmaf(w2, d[g.ow - 1], row[2 * g.ow]);  // the last padded column
+        }
+    }
+}
+
 template <class V>
 void dw_backward_data(const float* dy, const float* w, const geom& g, float* dxp, int64_t wp) {
+    if (g.r == 3 && g.s == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1)
+        return dw3x3_s2_backward_data<V>(dy, w, g, dxp, wp);
     for (int64_t oh = 0; oh < g.oh; ++oh) {
         const float* d = dy + oh * g.ow;
         for (int64_t i = 0; i < g.r; ++i)
@@ -309,9 +373,115 @@ double hsum(typename V::reg v) {
     return s;
 }
 
+// The first n (< width) floats at p and zeros after, reading nothing past p + n: a masked load
+// where the ISA has one (as fast as a plain load on current x86 cores), else through a buffer.
+template <class V>
+inline typename V::reg load_first(const float* p, int n) {
+#if defined(__AVX512F__)
+    if constexpr (V::width == 16) return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p);
+#endif
+#if defined(__AVX2__)
+    if constexpr (V::width == 8)
+        return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+#endif
+    return nn::eltwise::simd_impl::load_n<V>(p, n);
+}
+
+// The 3x3 case (MobileNet's depthwise layers: stride 1 or 2 along rows, any dilation) in one pass
+// over both planes with the nine sums in nine registers: the general loop below reads them nine
+// times and ends every row of every tap with a horizontal sum, a dependent chain of double adds
+// that costs more than the row's products on rows of 7 to 56 outputs. Each register sums at most
+// about kFlushProducts products per lane in float before they go into per-lane double totals,
+// which are added lane by lane in order at the end: one fixed order for a given shape. Columns
+// past the last full vector are masked loads (stride 1) or gathered into zero-filled vectors, so
+// no product pairs a dy with an x its output does not see (an infinite x would give NaN).
+template <class V>
+void dw3x3_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
+    using R = typename V::reg;
+    constexpr int W = V::width;
+    constexpr int64_t kFlushProducts = 64;
+    const int64_t sw = g.sw, cd = g.dw, rd = g.dh * wp;
+    // Full vectors stop where the stride-2 load (2 * W floats from the last tap) would leave the row.
+    int64_t full = g.ow / W * W;
+    if (sw == 2)
+        while (full > 0 && 2 * full - 1 + 2 * cd >= wp) full -= W;
+    const int64_t vectors_per_row = (g.ow + W - 1) / W;
+    const int64_t flush_rows = std::max<int64_t>(1, kFlushProducts / vectors_per_row);
+    alignas(64) double total[9][W] = {};
+    alignas(64) float tail[9][W];
+    R a0 = V::zero(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+    const auto tap = [sw](const float* p) { return sw == 1 ? V::load(p) : V::load_even(p); };
+    const auto flush = [&] {
+        const R acc[9] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
+        alignas(64) float lanes[W];
+        for (int t = 0; t < 9; ++t) {
+            V::store(lanes, acc[t]);
+            for (int l = 0; l < W; ++l) total[t][l] += lanes[l];
+        }
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = V::zero();
+    };
+    for (int64_t oh = 0; oh < g.oh; ++oh) {
+        const float* x0 = xp + oh * g.sh * wp;
+        const float *x1 = x0 + rd, *x2 = x0 + 2 * rd;
+        const float* d = dy + oh * g.ow;
+        int64_t ow = 0;
+        for (; ow < full; ow += W) {
+            const R dv = V::load(d + ow);
+            const int64_t c = ow * sw;
+            a0 = V::fmadd(dv, tap(x0 + c), a0);
+            a1 = V::fmadd(dv, tap(x0 + c + cd), a1);
+            a2 = V::fmadd(dv, tap(x0 + c + 2 * cd), a2);
+            a3 = V::fmadd(dv, tap(x1 + c), a3);
+            a4 = V::fmadd(dv, tap(x1 + c + cd), a4);
+            a5 = V::fmadd(dv, tap(x1 + c + 2 * cd), a5);
+            a6 = V::fmadd(dv, tap(x2 + c), a6);
+            a7 = V::fmadd(dv, tap(x2 + c + cd), a7);
+            a8 = V::fmadd(dv, tap(x2 + c + 2 * cd), a8);
+        }
+        for (; ow < g.ow; ow += W) {
+            const int n = static_cast<int>(std::min<int64_t>(W, g.ow - ow));
+            const R dv = n == W ? V::load(d + ow) : load_first<V>(d + ow, n);
+            if (sw == 1 && n < W) {  // rows of 7 to 28 outputs (MobileNet's last stages): masked loads
+                const int64_t c = ow;
+                a0 = V::fmadd(dv, load_first<V>(x0 + c, n), a0);
+                a1 = V::fmadd(dv, load_first<V>(x0 + c + cd, n), a1);
+                a2 = V::fmadd(dv, load_first<V>(x0 + c + 2 * cd, n), a2);
+                a3 = V::fmadd(dv, load_first<V>(x1 + c, n), a3);
+                a4 = V::fmadd(dv, load_first<V>(x1 + c + cd, n), a4);
+                a5 = V::fmadd(dv, load_first<V>(x1 + c + 2 * cd, n), a5);
+                a6 = V::fmadd(dv, load_first<V>(x2 + c, n), a6);
+                a7 = V::fmadd(dv, load_first<V>(x2 + c + cd, n), a7);
+                a8 = V::fmadd(dv, load_first<V>(x2 + c + 2 * cd, n), a8);
+                continue;
+            }
+            const float* rows[3] = {x0, x1, x2};
+            for (int t = 0; t < 9; ++t) {
+                const float* src = rows[t / 3] + ow * sw + (t % 3) * cd;
+                for (int l = 0; l < W; ++l) tail[t][l] = l < n ? src[l * sw] : 0.0f;
+            }
+            a0 = V::fmadd(dv, V::load(tail[0]), a0);
+            a1 = V::fmadd(dv, V::load(tail[1]), a1);
+            a2 = V::fmadd(dv, V::load(tail[2]), a2);
+            a3 = V::fmadd(dv, V::load(tail[3]), a3);
+            a4 = V::fmadd(dv, V::load(tail[4]), a4);
+            a5 = V::fmadd(dv, V::load(tail[5]), a5);
+            a6 = V::fmadd(dv, V::load(tail[6]), a6);
+            a7 = V::fmadd(dv, V::load(tail[7]), a7);
+            a8 = V::fmadd(dv, V::load(tail[8]), a8);
+        }
+        if ((oh + 1) % flush_rows == 0 || oh + 1 == g.oh) flush();
+    }
+    for (int t = 0; t < 9; ++t) {
+        double s = 0.0;
+        for (int l = 0; l < W; ++l) s += total[t][l];
+        dw[t] = static_cast<float>(s);
+    }
+}
+
 template <class V>
 void dw_backward_weights(const float* xp, int64_t wp, const float* dy, const geom& g, float* dw) {
     using R = typename V::reg;
+    if (g.r == 3 && g.s == 3 && (g.sw == 1 || g.sw == 2)) return dw3x3_backward_weights<V>(xp, wp, dy, g, dw);
     for (int64_t i = 0; i < g.r; ++i)
         for (int64_t j = 0; j < g.s; ++j) {
             double total = 0.0;

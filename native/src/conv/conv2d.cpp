@@ -136,6 +136,15 @@ void dw3x3_forward(const shape& p, const float* x, const float* w, const float* 
 }
 
 void depthwise_backward_data(const shape& p, const float* dy, const float* w, float* dx) {
+    // At stride 1 with padding 1 the data gradient of a 3x3 depthwise layer is the same layer, its
+    // kernel turned by 180 degrees, applied to dy: the forward kernel writes each input once from
+    // registers, where the loop below adds nine products into a padded copy of every input.
+    if (takes_dw3x3(p) && p.sh == 1) {
+        std::vector<float> turned(static_cast<size_t>(p.c * 9));
+        for (int64_t k = 0; k < p.c; ++k)
+            for (int64_t t = 0; t < 9; ++t) turned[static_cast<size_t>(k * 9 + t)] = w[k * 9 + 8 - t];
+        return dw3x3_forward(p, dy, turned.data(), nullptr, nullptr, NN_UNARY_IDENTITY, 0.0f, dx);
+    }
     const auto& kt = active();
     const geom g = geom_of(p);
     const padded pd = padded_of(p);
