@@ -346,6 +346,25 @@ NN_INLINE uintptr_t run_lane0(const float* base, const winograd_out& o, const ru
            sizeof(float) * (static_cast<uintptr_t>(u.img * o.img_stride + row * o.ow + 2 * u.tx) - static_cast<uintptr_t>(2 * u.lo));
 }
 
+// One vector of tiles' 2x2 outputs, y = A^T M A (F(2,3)), from their 16 products at src (product
+// xi at src + xi * KMR * NT), before any residual or activation: shared by output and output_pool2.
+template <class V, int KMR, int NV>
+NN_INLINE void tile_outputs(const float* src, typename V::reg (&y)[2][2]) {
+    using R = typename V::reg;
+    constexpr int NT = NV * V::width;
+    R s[2][4];
+    static_for<4>([&](auto j) __attribute__((always_inline)) {
+        const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
+        const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
+        s[0][j] = V::add(V::add(m0, m1), m2);
+        s[1][j] = V::sub(V::sub(m1, m2), m3);
+    });
+    static_for<2>([&](auto i) __attribute__((always_inline)) {
+        y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
+        y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
+    });
+}
+
 // output with o.pool2: each tile's four activated outputs (computed as output does) folded by the
 // pooling's rule in its row-major order, (0,0), (0,1), (1,0), (1,1): a later value wins when
 // greater or NaN. One vector of pooled values per vector of tiles, stored run by run (a tile
@@ -361,18 +380,9 @@ void output_pool2(const float* m, const winograd_out& o) {
         run rs[W + 1];
         const int count = runs_of(o.t0 + q * W, last, o, rs);
         for (int r = 0; r < o.mr; ++r) {
-            const float* src = m + r * NT + q * W;
-            R s[2][4];
-            static_for<4>([&](auto j) __attribute__((always_inline)) {
-                const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
-                const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
-                s[0][j] = V::add(V::add(m0, m1), m2);
-                s[1][j] = V::sub(V::sub(m1, m2), m3);
-            });
             R y[2][2];
+            tile_outputs<V, KMR, NV>(m + r * NT + q * W, y);
             static_for<2>([&](auto i) __attribute__((always_inline)) {
-                y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
-                y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
                 if (o.act != 0) {
                     y[i][0] = activate<V>(o.act, y[i][0]);
                     y[i][1] = activate<V>(o.act, y[i][1]);
@@ -406,20 +416,11 @@ void output(const float* m, const winograd_out& o) {
         // The common case: every lane in one tile row with both its columns and rows inside y.
         const bool whole = count == 1 && last == W && 2 * (rs[0].tx + W) <= o.ow && 2 * rs[0].ty + 1 < o.oh;
         for (int r = 0; r < o.mr; ++r) {
-            const float* src = m + r * NT + q * W;
-            R s[2][4];
-            static_for<4>([&](auto j) __attribute__((always_inline)) {
-                const R m0 = V::load(src + (0 * 4 + j) * KMR * NT), m1 = V::load(src + (1 * 4 + j) * KMR * NT);
-                const R m2 = V::load(src + (2 * 4 + j) * KMR * NT), m3 = V::load(src + (3 * 4 + j) * KMR * NT);
-                s[0][j] = V::add(V::add(m0, m1), m2);
-                s[1][j] = V::sub(V::sub(m1, m2), m3);
-            });
             // The bias is already in M[5] (the GEMM's accumulators start at it for xi = 5), which
             // enters all four outputs with coefficient 1.
             R y[2][2];
+            tile_outputs<V, KMR, NV>(m + r * NT + q * W, y);
             static_for<2>([&](auto i) __attribute__((always_inline)) {
-                y[i][0] = V::add(V::add(s[i][0], s[i][1]), s[i][2]);
-                y[i][1] = V::sub(V::sub(s[i][1], s[i][2]), s[i][3]);
                 if (o.act != 0 && !o.res) {
                     y[i][0] = activate<V>(o.act, y[i][0]);
                     y[i][1] = activate<V>(o.act, y[i][1]);
