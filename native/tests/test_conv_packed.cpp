@@ -71,6 +71,9 @@ const PackedCase kPackedCases[] = {
     // One image, one band: with two threads the output channels are split into row chunks.
     {{1, 64, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, 7x7, channels split"},
     {{1, 24, 15, 15, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "im2col GEMM, strided, channels split"},
+    // Split channels read one B packed for all chunks (conv2d.cpp: kMaxSharedB), K block by K block.
+    {{1, 96, 12, 11, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "im2col GEMM, strided, several K blocks, channels split"},
+    {{1, 40, 14, 14, 256, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1}, "1x1 stride 2 (im2col), channels split"},
     {{1, 16, 10, 10, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one tile block, channels split"},
     {{1, 8, 9, 9, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct, one band, channels split"},
     {{1, 16, 7, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd, one 7x7 image: a partial GEMM tile"},

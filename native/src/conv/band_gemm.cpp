@@ -36,8 +36,22 @@ void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n
                function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc, bool accumulate,
                const float* bias_row, int act) {
     if (m <= 0 || n <= 0) return;
+    float* bp = thread_scratch(scratch::conv_task_work, kb.step * ceil_div(n, K.nr) * K.nr);
+    band_gemm_prepacked(
+        K, m, kb, n, a_block,
+        [&](int64_t k0, int64_t kc) -> const float* {
+            pack_b(k0, kc, bp);
+            return bp;
+        },
+        c, ldc, accumulate, bias_row, act);
+}
+
+void band_gemm_prepacked(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
+                         function_ref<a_view(int64_t k0, int64_t kc)> a_block,
+                         function_ref<const float*(int64_t k0, int64_t kc)> b_block, float* c, int64_t ldc,
+                         bool accumulate, const float* bias_row, int act) {
+    if (m <= 0 || n <= 0) return;
     const int64_t MR = K.mr, NR = K.nr;
-    float* bp = thread_scratch(scratch::conv_task_work, kb.step * ceil_div(n, NR) * NR);
     gemm::tile_args t{};
     t.alpha = 1.0f;
     t.ldc = ldc;
@@ -52,7 +66,7 @@ void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n
         t.a_rs = t.a_packed ? 1 : av.rs;
         t.a_cs = t.a_packed ? MR : 1;
         const int64_t a_step = t.a_packed ? kc : av.rs;  // from one micro-panel (mr rows) to the next
-        pack_b(k0, kc, bp);
+        const float* bp = b_block(k0, kc);
         t.k = kc;
         t.beta = b == 0 && !accumulate ? 0.0f : 1.0f;  // later K blocks accumulate onto C
         t.act = last ? act : 0;

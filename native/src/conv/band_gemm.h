@@ -50,4 +50,12 @@ void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n
                function_ref<void(int64_t k0, int64_t kc, float* dst)> pack_b, float* c, int64_t ldc, bool accumulate,
                const float* bias_row, int act);
 
+// band_gemm on B already packed: b_block(k0, kc) returns B's rows [k0, k0 + kc) as pack_b would
+// have written them. The same micro-kernel calls in the same order, so the same bits; for tasks
+// that share one packed B (chunks of output channels of one band) instead of each packing it.
+void band_gemm_prepacked(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
+                         function_ref<a_view(int64_t k0, int64_t kc)> a_block,
+                         function_ref<const float*(int64_t k0, int64_t kc)> b_block, float* c, int64_t ldc,
+                         bool accumulate, const float* bias_row, int act);
+
 }  // namespace nn::conv

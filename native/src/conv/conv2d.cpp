@@ -31,6 +31,10 @@ namespace {
 // Micro-panels of A (mr output channels each) a GEMM channel chunk holds at least.
 constexpr int64_t kMinChunkBlocks = 4;
 
+// Most floats of B the im2col GEMM packs once for all its channel chunks (16 MiB); a larger B
+// (a huge plane in one band) is packed by each chunk's task as it goes.
+constexpr int64_t kMaxSharedB = int64_t{1} << 22;
+
 bool is_pointwise(const shape& p) {
     return p.r == 1 && p.s == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pb == 0 && p.pl == 0 && p.pr == 0;
 }
@@ -239,26 +243,55 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
     const bool in_kernel = res == nullptr && (act <= NN_UNARY_GELU || act == NN_UNARY_RELU6);
+    // B's K block starting at k0 for (image and group ng, band), packed into dst.
+    const auto pack_band = [&](int64_t ng, int64_t band, int64_t k0, int64_t kc, float* dst) {
+        const int64_t img = ng / p.groups, grp = ng % p.groups;
+        const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
+        const float* xg = x + (img * p.c + grp * p.cg) * hw;
+        if (pointwise) {
+            K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
+            return;
+        }
+        // im2col of the block's channels for this band, straight into panels.
+        kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(scratch::conv_task_input, cols + K.nr), dst);
+    };
+    // Output channels split into chunks (few bands: batch 1 at ResNet's 14x14 and 7x7 strided
+    // layers): every chunk of a band multiplies the same B, so B is packed once, in tasks of K
+    // blocks, into one buffer the chunks share, instead of once per chunk (8 chunks at 2 threads
+    // packed the 2304 x 49 im2col of ResNet-18's 7x7 stride-2 layer 8 times). Same panels, same
+    // micro-kernel calls: the same bits as packing per task.
+    const int64_t colsp = (rows * p.ow + K.nr - 1) / K.nr * K.nr, per_band = p.crs * colsp;
+    const int64_t shared_floats = p.n * p.groups * bands * per_band;
+    const float* shared = nullptr;
+    if (chunks > 1 && shared_floats <= kMaxSharedB) {
+        float* b = thread_scratch(scratch::conv_transformed, static_cast<size_t>(shared_floats));
+        const int64_t kblocks = kb.count();
+        parallel_tasks(p.n * p.groups * bands * kblocks, [&](int64_t t) {
+            const int64_t blk = t % kblocks, nb = t / kblocks, band = nb % bands, ng = nb / bands;
+            pack_band(ng, band, kb.begin(blk), kb.len(blk), b + nb * per_band + kb.begin(blk) * colsp);
+        });
+        shared = b;
+    }
     parallel_tasks(p.n * p.groups * bands * chunks, [&](int64_t t) {
         const int64_t chunk = t % chunks, band = t / chunks % bands, ng = t / chunks / bands;
         const int64_t img = ng / p.groups, grp = ng % p.groups;
         const int64_t m0 = chunk * chunk_rows, m = std::min(p.kg, m0 + chunk_rows) - m0;
         if (m <= 0) return;
         const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
-        const float* xg = x + (img * p.c + grp * p.cg) * hw;
         const float* ap = apack + grp * mp * p.crs;
         const int64_t yoff = (img * p.k + grp * p.kg + m0) * ohw + oh0 * p.ow;
-        band_gemm(
-            K, m, kb, cols, [&](int64_t k0, int64_t kc) { return a_view{ap + k0 * mp + m0 * kc, 0}; },
-            [&](int64_t k0, int64_t kc, float* dst) {
-                if (pointwise) {
-                    K.pack_b(xg + k0 * hw + oh0 * p.ow, hw, 1, kc, cols, dst);
-                    return;
-                }
-                // im2col of the block's channels for this band, straight into panels.
-                kt.im2col_panels(xg + (k0 / rs) * hw, kc / rs, g, oh0, oh1, K.nr, thread_scratch(scratch::conv_task_input, cols + K.nr), dst);
-            },
-            y + yoff, ohw, false, bias ? bias + grp * p.kg + m0 : nullptr, in_kernel ? act : 0);
+        const auto a_block = [&](int64_t k0, int64_t kc) { return a_view{ap + k0 * mp + m0 * kc, 0}; };
+        const float* bias_row = bias ? bias + grp * p.kg + m0 : nullptr;
+        if (shared) {
+            const float* sb = shared + (ng * bands + band) * per_band;
+            band_gemm_prepacked(
+                K, m, kb, cols, a_block, [&](int64_t k0, int64_t) { return sb + k0 * colsp; }, y + yoff, ohw, false,
+                bias_row, in_kernel ? act : 0);
+        } else {
+            band_gemm(
+                K, m, kb, cols, a_block, [&](int64_t k0, int64_t kc, float* dst) { pack_band(ng, band, k0, kc, dst); },
+                y + yoff, ohw, false, bias_row, in_kernel ? act : 0);
+        }
         if (!in_kernel) band_epilogue(res ? res + yoff : nullptr, act, alpha, m, cols, ohw, y + yoff);
     });
 }
