@@ -454,6 +454,16 @@ NN_API nn_status nn_conv2d_nchwc_pack(const nn_conv2d_desc* desc, const float* w
 NN_API nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc* packed, int64_t n, const float* x,
                                          const float* residual, nn_unary_op activation, float alpha, float* y);
 
+/** An inverted residual block's 1x1 expansion (expand, 1x1 stride 1) and the depthwise 3x3 over
+ *  its output (depthwise) in one call: y = depthwise(act1(expand(x) + bias1)) with activation2
+ *  and depthwise's bias, the values of nn_conv2d_nchwc_forward on expand into mid then on
+ *  depthwise from mid, bit for bit. Where the shape gives enough bands of output rows for the
+ *  threads, each band's expanded rows stay in cache and mid is not written; otherwise mid (n
+ *  expanded images, blocked) holds them. x, mid and y blocked and not overlapping. */
+NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand, const nn_conv2d_nchwc* depthwise,
+                                                   int64_t n, const float* x, nn_unary_op activation1, float alpha1,
+                                                   nn_unary_op activation2, float alpha2, float* mid, float* y);
+
 /** Frees a blocked convolution. NULL is a no-op. Always NN_OK. */
 NN_API nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc* packed);
 

@@ -1,5 +1,7 @@
 // Exported entry points of the NCHW16c blocked convolutions (src/conv/nchwc/): validate every
 // argument (messages name it and its value), then hand over to the drivers.
+#include <utility>
+
 #include "conv/nchwc/nchwc.h"
 #include "nativenet.h"
 #include "runtime/error.h"
@@ -94,6 +96,35 @@ NN_API nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc* packed, int64_t 
         nn::check_not_null(x, "x");
         nn::check_not_null(y, "y");
         nn::conv::nchwc::forward(packed->conv, n, x, residual, activation, alpha, y);
+    });
+}
+
+NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand, const nn_conv2d_nchwc* depthwise,
+                                                   int64_t n, const float* x, nn_unary_op activation1, float alpha1,
+                                                   nn_unary_op activation2, float alpha2, float* mid, float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(expand, "expand");
+        nn::check_not_null(depthwise, "depthwise");
+        if (!nn::conv::nchwc::expand_dw_fusable(expand->conv, depthwise->conv))
+            nn::invalid_argument("expand must be a 1x1 layer and depthwise a depthwise 3x3 layer over its output. Received: expand ",
+                                 expand->conv.p.c, "->", expand->conv.p.k, " channels, ", expand->conv.p.r, "x",
+                                 expand->conv.p.s, "; depthwise ", depthwise->conv.p.c, " channels, ",
+                                 depthwise->conv.p.r, "x", depthwise->conv.p.s, " in ", depthwise->conv.p.h, "x",
+                                 depthwise->conv.p.w);
+        const auto& e = expand->conv.p;
+        const auto& d = depthwise->conv.p;
+        check_layout(n, e.c, e.h * e.w);
+        check_layout(n, e.k, e.oh * e.ow);
+        check_layout(n, d.k, d.oh * d.ow);
+        for (auto [act, name] : {std::pair{activation1, "activation1"}, std::pair{activation2, "activation2"}})
+            if (act < NN_UNARY_IDENTITY || act > NN_UNARY_MISH)
+                nn::invalid_argument(name, " is not an nn_unary_op. Received: ", name, "=", static_cast<int>(act));
+        nn::check_not_null(x, "x");
+        nn::check_not_null(mid, "mid");
+        nn::check_not_null(y, "y");
+        check_blocked_available();
+        nn::conv::nchwc::forward_expand_dw(expand->conv, depthwise->conv, n, x, activation1, alpha1, activation2, alpha2,
+                                           mid, y);
     });
 }
 

@@ -108,6 +108,16 @@ packed_conv::kind kind_of(const shape& p);
 // y = act(conv(x) + bias + residual) for n images, y and residual (may be null) blocked, x
 // blocked too except for kind direct, whose input is NCHW.
 void forward(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha, float* y);
+// A 1x1 expansion and the depthwise 3x3 that reads its output (an inverted residual block)
+// where the two fit together: expand is pointwise, dw depthwise 3x3 over expand's output.
+bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw);
+// y = dw(act1(expand(x) + bias1)) with act2 and dw's bias, for n images (nchwc_fused.cpp): the
+// values of forward(expand) into mid then forward(dw) from mid, bit for bit. Over bands of output
+// rows with the expanded rows a band reads kept in cache where the shape gives enough such bands
+// for the threads (mid untouched), else as those two calls (mid written; it holds n expanded
+// images).
+void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
+                       float alpha1, int act2, float alpha2, float* mid, float* y);
 // n images between NCHW and NCHW16c.
 void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
 void from_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);

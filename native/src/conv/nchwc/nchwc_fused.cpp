@@ -1,0 +1,79 @@
+// An inverted residual block's 1x1 expansion and the depthwise 3x3 after it as one pass over
+// bands of depthwise output rows (nchwc.h: forward_expand_dw). Each task expands only the input
+// rows its band reads (its rows times the stride, plus one above and below) into a per-thread
+// plane, then runs the depthwise kernel on them, so the expanded tensor (six times the block's
+// channels) is read from L2 right after it is written instead of from memory in a second pass.
+// Every expanded pixel is the pointwise kernel's sum for that pixel (the same in any pixel range)
+// and every depthwise output reads the same expanded values: the bits of the two separate calls.
+#include <algorithm>
+
+#include "conv/nchwc/nchwc.h"
+#include "runtime/thread_scratch.h"
+#include "runtime/threadpool.h"
+
+namespace nn::conv::nchwc {
+
+namespace {
+
+// Expanded input rows a band may hold: 512 KiB of them, a quarter of a 2 MiB L2 (Emerald
+// Rapids; 1 MiB on Zen 4/5 still holds them beside the expansion's weights).
+constexpr int64_t kBandBytes = 512 * 1024;
+
+// The band of depthwise output rows each task covers, or 0 where the two passes are cheaper: too
+// few tasks for the threads, or bands so thin that the rows recomputed at their edges cost more
+// than a fifth of the expansion again.
+int64_t fused_band(const shape& e, const shape& d, int64_t n, int64_t threads) {
+    const int64_t row_bytes = blocks(e.k) * kBlock * d.w * int64_t{4};
+    int64_t band = std::clamp<int64_t>((kBandBytes / row_bytes - 2) / d.sh, 1, d.oh);
+    // At least two tasks a thread where the rows allow.
+    while (band > 1 && n * ((d.oh + band - 1) / band) < 2 * threads) --band;
+    const int64_t bands = (d.oh + band - 1) / band;
+    if (threads > 1 && n * bands < 2 * threads) return 0;
+    // Expanded rows computed over the plane's: each band reads band * stride rows plus its halo.
+    int64_t computed = 0;
+    for (int64_t r0 = 0; r0 < d.oh; r0 += band) {
+        const int64_t r1 = std::min(d.oh, r0 + band);
+        computed += std::min(d.h, (r1 - 1) * d.sh + 2) - std::max<int64_t>(0, r0 * d.sh - 1);
+    }
+    return 5 * computed <= 6 * d.h ? band : 0;
+}
+
+}  // namespace
+
+bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw) {
+    const shape &e = expand.p, &d = dw.p;
+    return expand.k == packed_conv::kind::pointwise && dw.k == packed_conv::kind::dw3x3 && e.k == d.c && e.oh == d.h &&
+           e.ow == d.w;
+}
+
+void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
+                       float alpha1, int act2, float alpha2, float* mid, float* y) {
+    const kernels& kt = active();
+    const shape &e = expand.p, &d = dw.p;
+    const int64_t band = fused_band(e, d, n, threads_here());
+    if (band == 0) {  // the two passes, through mid
+        forward(expand, n, x, nullptr, act1, alpha1, mid);
+        forward(dw, n, mid, nullptr, act2, alpha2, y);
+        return;
+    }
+    const int64_t hw = d.h * d.w, cb = blocks(e.c), kb = blocks(e.k), groups = (kb + kGroupBlocks - 1) / kGroupBlocks;
+    const int64_t in_block = hw * kBlock, out_block = d.oh * d.ow * kBlock, bands = (d.oh + band - 1) / band;
+    parallel_tasks(n * bands, [&](int64_t t) {
+        const int64_t i = t / bands, r0 = t % bands * band, r1 = std::min(d.oh, r0 + band);
+        const int64_t lo = std::max<int64_t>(0, r0 * d.sh - 1), hi = std::min(d.h, (r1 - 1) * d.sh + 2);
+        // One image's expanded planes; only rows [lo, hi) are written and read.
+        float* ex = thread_scratch(scratch::conv_task_work, static_cast<size_t>(kb * in_block));
+        for (int64_t g = 0; g < groups; ++g) {
+            const int64_t ob0 = g * kGroupBlocks, nb = std::min(kGroupBlocks, kb - ob0);
+            kt.pointwise(pointwise_args{x + i * cb * in_block, e.c, cb, hw, expand.w.data() + ob0 * kBlock * cb * kBlock,
+                                        epilogue{expand.bias.data() + ob0 * kBlock, nullptr, act1, alpha1},
+                                        ex + ob0 * in_block, nb, lo * d.w, hi * d.w});
+        }
+        for (int64_t c = 0; c < kb; ++c)
+            kt.dw3x3(dw3x3_args{ex + c * in_block, d.h, d.w, d.sh, d.oh, d.ow, dw.w.data() + c * 9 * kBlock,
+                                epilogue{dw.bias.data() + c * kBlock, nullptr, act2, alpha2},
+                                y + (i * kb + c) * out_block, r0, r1});
+    });
+}
+
+}  // namespace nn::conv::nchwc

@@ -1,0 +1,113 @@
+// nn_conv2d_nchwc_forward_expand_dw (src/conv/nchwc/nchwc_fused.cpp): an inverted residual
+// block's 1x1 expansion and depthwise 3x3 in one call must give the bits of the two blocked
+// calls it replaces, whether it runs over bands (planes with enough rows) or falls back to the
+// two passes through mid (small planes at batch 1 with two threads), at 1 and 2 threads. Shapes
+// are MobileNetV2's in miniature: stride 1 and 2, channel counts off the 16-lane blocks, several
+// weight groups, planes with many bands and with one. Below AVX-512 every call is
+// NN_ERR_UNSUPPORTED (the engine keeps the NCHW path).
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace {
+
+int64_t blocked(int64_t n, int64_t c, int64_t hw) { return n * ((c + 15) / 16) * 16 * hw; }
+
+struct Pair {
+    int64_t n, c, h, w, expanded, stride;
+    const char* what;
+};
+
+const Pair kPairs[] = {
+    {1, 24, 56, 40, 144, 1, "56x40, 24 -> 144, stride 1: many bands"},
+    {1, 16, 48, 36, 96, 2, "48x36, 16 -> 96, stride 2"},
+    {2, 32, 28, 28, 200, 1, "two 28x28 images, 200 channels (padded lanes, a partial weight group)"},
+    {1, 40, 14, 14, 240, 1, "one 14x14 image: bands or the two passes, by thread count"},
+    {3, 20, 7, 9, 72, 2, "three 7x9 images, stride 2"},
+};
+
+struct Layers {
+    nn_conv2d_nchwc* expand = nullptr;
+    nn_conv2d_nchwc* dw = nullptr;
+    ~Layers() {
+        nn_conv2d_nchwc_destroy(expand);
+        nn_conv2d_nchwc_destroy(dw);
+    }
+};
+
+}  // namespace
+
+TEST(NchwcExpandDw, EqualsTheTwoBlockedCallsBitForBit) {
+    int64_t block = -1;
+    ASSERT_EQ(nn_nchwc_block(&block), NN_OK);
+    if (block == 0) GTEST_SKIP() << "no blocked kernels under " << nn_test::active_isa_name();
+    int seed = 0;
+    for (const auto& c : kPairs) {
+        ++seed;
+        const int64_t oh = (c.h - 1) / c.stride + 1, ow = (c.w - 1) / c.stride + 1;
+        const nn_conv2d_desc de{c.n, c.c, c.h, c.w, c.expanded, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+        const nn_conv2d_desc dd{c.n, c.expanded, c.h, c.w, c.expanded, 3, 3, c.stride, c.stride, 1, 1, 1, 1, 1, 1, c.expanded};
+        const auto we = nn_test::random_vector(c.expanded * c.c, 10 * seed), be = nn_test::random_vector(c.expanded, 10 * seed + 1);
+        const auto wd = nn_test::random_vector(c.expanded * 9, 10 * seed + 2), bd = nn_test::random_vector(c.expanded, 10 * seed + 3);
+        Layers l;
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&de, we.data(), be.data(), &l.expand), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&dd, wd.data(), bd.data(), &l.dw), NN_OK) << nn_last_error();
+        const auto xn = nn_test::random_vector(c.n * c.c * c.h * c.w, 10 * seed + 4);
+        std::vector<float> x(static_cast<size_t>(blocked(c.n, c.c, c.h * c.w)));
+        ASSERT_EQ(nn_nchwc_from_nchw(xn.data(), c.n, c.c, c.h * c.w, x.data()), NN_OK);
+        const size_t ms = static_cast<size_t>(blocked(c.n, c.expanded, c.h * c.w)), ys = static_cast<size_t>(blocked(c.n, c.expanded, oh * ow));
+        // ReLU6 on both (MobileNet's), and GELU then identity: an epilogue with another code path.
+        for (auto [a1, a2] : {std::pair{NN_UNARY_RELU6, NN_UNARY_RELU6}, std::pair{NN_UNARY_GELU, NN_UNARY_IDENTITY}}) {
+            std::vector<float> mid(ms), want(ys, -1.0f);
+            ASSERT_EQ(nn_conv2d_nchwc_forward(l.expand, c.n, x.data(), nullptr, a1, 0.0f, mid.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_nchwc_forward(l.dw, c.n, mid.data(), nullptr, a2, 0.0f, want.data()), NN_OK);
+            for (int threads : {1, 2}) {
+                nn_test::ThreadScope t(threads);
+                std::vector<float> scratch(ms, 5.0f), y(ys, 7.0f);
+                ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, c.n, x.data(), a1, 0.0f, a2, 0.0f, scratch.data(), y.data()),
+                          NN_OK)
+                    << nn_last_error();
+                EXPECT_EQ(y, want) << c.what << ", " << threads << " thread(s), act " << a1 << "/" << a2;
+            }
+        }
+    }
+}
+
+TEST(NchwcExpandDw, RejectsLayersThatDoNotChain) {
+    int64_t block = -1;
+    ASSERT_EQ(nn_nchwc_block(&block), NN_OK);
+    const nn_conv2d_desc de{1, 16, 8, 8, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+    const nn_conv2d_desc dd{1, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32};
+    const nn_conv2d_desc other{1, 48, 8, 8, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 48};
+    const std::vector<float> w(48 * 48, 0.5f), x(3 * 16 * 64, 1.0f);
+    std::vector<float> mid(3 * 48 * 64), y(3 * 48 * 64);
+    if (block == 0) {
+        nn_conv2d_nchwc* pk = nullptr;
+        EXPECT_EQ(nn_conv2d_nchwc_pack(&de, w.data(), nullptr, &pk), NN_ERR_UNSUPPORTED);
+        EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(nullptr, nullptr, 1, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6,
+                                                    0.0f, mid.data(), y.data()),
+                  NN_ERR_INVALID_ARGUMENT);
+        return;
+    }
+    Layers l, swapped;
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&de, w.data(), nullptr, &l.expand), NN_OK);
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&dd, w.data(), nullptr, &l.dw), NN_OK);
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&other, w.data(), nullptr, &swapped.dw), NN_OK);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, swapped.dw, 1, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6,
+                                                0.0f, mid.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("depthwise 48 channels"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.dw, l.expand, 1, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6, 0.0f,
+                                                mid.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, 1, x.data(), static_cast<nn_unary_op>(999), 0.0f,
+                                                NN_UNARY_RELU6, 0.0f, mid.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, 1, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6, 0.0f,
+                                                nullptr, y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, 0, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6, 0.0f,
+                                                mid.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+}
