@@ -32,7 +32,17 @@ internal static unsafe class BlockedChain
         int x = stem ? b.SlotOf(node.Inputs[0]) : b.BlockedSlotOf(node.Label, node.Inputs[0]);
         int? r = res == null ? null : b.BlockedSlotOf(node.Label, res);
         int y = b.DefineBlocked(node.Outputs[0], os);
-        b.AddStep(new BlockedConvStep(node.Label, b.Constants.BlockedConv(w, bias, desc), desc.n, act, x, y, r));
+        nint packed = b.Constants.BlockedConv(w, bias, desc);
+        bool pointwise = desc.r == 1 && desc.s == 1; // supported, so stride 1, unpadded, one group
+        if (r == null && !stem && desc.r == 3 && desc.s == 3 && desc.groups == desc.c
+            && b.LastStep is BlockedConvStep { Pointwise: true, HasResidual: false } expand && expand.Y == x
+            && b.Readers(node.Inputs[0]).Count() == 1 && !b.IsGraphOutput(node.Inputs[0]))
+        {
+            // The expansion just added feeds only this depthwise layer: one pass over row bands.
+            b.ReplaceLastStep(new BlockedExpandDwStep(expand.Label + " + " + node.Label, expand, packed, desc.n, act, x, y));
+            return true;
+        }
+        b.AddStep(new BlockedConvStep(node.Label, packed, desc.n, act, x, y, r, pointwise));
         return true;
     }
 

@@ -74,6 +74,22 @@ internal sealed unsafe class PlanBuilder
 
     private ILookup<string, GraphNode>? _readers;
 
+    /// <summary>True when <paramref name="name"/> is one of the graph's outputs.</summary>
+    public bool IsGraphOutput(string name) => _graph.Outputs.Contains(name);
+
+    /// <summary>The step added last, or null.</summary>
+    public Step? LastStep => _steps.Count > 0 ? _steps[^1] : null;
+
+    /// <summary>
+    /// Puts <paramref name="step"/> in place of the step added last: it must read and write at
+    /// least that step's slots, whose buffers keep the lifetimes they had (live at this index).
+    /// </summary>
+    public void ReplaceLastStep(Step step)
+    {
+        _steps.RemoveAt(_steps.Count - 1);
+        AddStep(step);
+    }
+
     /// <summary>True when <paramref name="name"/> exists in the blocked layout.</summary>
     public bool IsBlocked(string name) => _blocked.ContainsKey(name);
 

@@ -23,12 +23,42 @@ internal sealed unsafe class FromBlockedStep(string label, int x, int y, long[] 
 /// all NCHW16c, y = act(conv(x) + bias + residual) with the activation in the native epilogue.
 /// </summary>
 internal sealed unsafe class BlockedConvStep(string label, nint packed, long n, (nn_unary_op Op, float Alpha) act,
-    int x, int y, int? residual)
+    int x, int y, int? residual, bool pointwise = false)
     : Step(label, residual is { } r ? [x, r] : [x], [y])
 {
+    /// <summary>The packed layer, its activation and slots: what <see cref="BlockedExpandDwStep"/> takes over.</summary>
+    public nint Packed => packed;
+    public (nn_unary_op Op, float Alpha) Act => act;
+    public int X => x;
+    public int Y => y;
+    public bool HasResidual => residual != null;
+
+    /// <summary>A 1x1 stride-1 layer (an inverted residual block's expansion).</summary>
+    public bool Pointwise => pointwise;
+
     public override void Run(ExecutionPlan plan)
     {
         float* pr = residual is { } r ? plan.F(r) : null;
         Native.Check(NativeMethods.nn_conv2d_nchwc_forward(packed, n, plan.F(x), pr, act.Op, act.Alpha, plan.F(y)));
     }
+}
+
+/// <summary>
+/// An inverted residual block's 1x1 expansion and the depthwise 3x3 that alone reads its output,
+/// as one native call (<c>nn_conv2d_nchwc_forward_expand_dw</c>): over bands of output rows whose
+/// expanded rows stay in cache, with the values of the two <see cref="BlockedConvStep"/>s it
+/// replaces. The expanded value keeps its slot (<paramref name="mid"/>): the native call writes it
+/// only where it runs the two passes (small planes at batch 1 on several threads).
+/// </summary>
+internal sealed unsafe class BlockedExpandDwStep(string label, BlockedConvStep expand, nint depthwise, long n,
+    (nn_unary_op Op, float Alpha) act, int mid, int y)
+    : Step(label, [expand.X], [mid, y])
+{
+    private readonly nint _expand = expand.Packed;
+    private readonly (nn_unary_op Op, float Alpha) _act1 = expand.Act;
+    private readonly int _x = expand.X;
+
+    public override void Run(ExecutionPlan plan) =>
+        Native.Check(NativeMethods.nn_conv2d_nchwc_forward_expand_dw(_expand, depthwise, n, plan.F(_x), _act1.Op, _act1.Alpha,
+            act.Op, act.Alpha, plan.F(mid), plan.F(y)));
 }
