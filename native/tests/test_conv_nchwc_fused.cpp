@@ -2,12 +2,14 @@
 // block's 1x1 expansion and depthwise 3x3 in one call must give the bits of the two blocked
 // calls it replaces, whether it runs over bands (planes with enough rows) or falls back to the
 // two passes through mid (small planes at batch 1 with two threads), at 1 and 2 threads. Shapes
-// are MobileNetV2's in miniature: stride 1 and 2, channel counts off the 16-lane blocks, several
+// are MobileNetV2's in miniature (run banded whatever their size, and by the size rule): stride 1 and 2, channel counts off the 16-lane blocks, several
 // weight groups, planes with many bands and with one. Below AVX-512 every call is
 // NN_ERR_UNSUPPORTED (the engine keeps the NCHW path).
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "conv/nchwc/nchwc.h"
 #include "test_util.h"
 
 namespace {
@@ -25,6 +27,18 @@ const Pair kPairs[] = {
     {2, 32, 28, 28, 200, 1, "two 28x28 images, 200 channels (padded lanes, a partial weight group)"},
     {1, 40, 14, 14, 240, 1, "one 14x14 image: bands or the two passes, by thread count"},
     {3, 20, 7, 9, 72, 2, "three 7x9 images, stride 2"},
+    {2, 8, 96, 80, 48, 1, "two 96x80 images: 2.9 MB expanded, banded at the default size rule"},
+};
+
+// Sets the size rule (set_expand_dw_fuse_above) for a scope: 0 makes every shape with enough
+// bands for the threads take the banded path.
+class FuseAbove {
+public:
+    explicit FuseAbove(int64_t bytes) : saved_(nn::conv::nchwc::set_expand_dw_fuse_above(bytes)) {}
+    ~FuseAbove() { nn::conv::nchwc::set_expand_dw_fuse_above(saved_); }
+
+private:
+    int64_t saved_;
 };
 
 struct Layers {
@@ -62,14 +76,20 @@ TEST(NchwcExpandDw, EqualsTheTwoBlockedCallsBitForBit) {
             std::vector<float> mid(ms), want(ys, -1.0f);
             ASSERT_EQ(nn_conv2d_nchwc_forward(l.expand, c.n, x.data(), nullptr, a1, 0.0f, mid.data()), NN_OK);
             ASSERT_EQ(nn_conv2d_nchwc_forward(l.dw, c.n, mid.data(), nullptr, a2, 0.0f, want.data()), NN_OK);
-            for (int threads : {1, 2}) {
-                nn_test::ThreadScope t(threads);
-                std::vector<float> scratch(ms, 5.0f), y(ys, 7.0f);
-                ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, c.n, x.data(), a1, 0.0f, a2, 0.0f, scratch.data(), y.data()),
-                          NN_OK)
-                    << nn_last_error();
-                EXPECT_EQ(y, want) << c.what << ", " << threads << " thread(s), act " << a1 << "/" << a2;
-            }
+            // banded: every shape with enough bands for the threads takes them; else the size rule.
+            for (int threads : {1, 2})
+                for (bool banded : {true, false}) {
+                    std::optional<FuseAbove> rule;
+                    if (banded) rule.emplace(0);
+                    nn_test::ThreadScope t(threads);
+                    std::vector<float> scratch(ms, 5.0f), y(ys, 7.0f);
+                    ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, c.n, x.data(), a1, 0.0f, a2, 0.0f,
+                                                                scratch.data(), y.data()),
+                              NN_OK)
+                        << nn_last_error();
+                    EXPECT_EQ(y, want) << c.what << ", " << threads << " thread(s), act " << a1 << "/" << a2
+                                       << (banded ? ", banded" : ", size rule");
+                }
         }
     }
 }

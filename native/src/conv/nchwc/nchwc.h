@@ -118,6 +118,10 @@ bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw);
 // images).
 void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
                        float alpha1, int act2, float alpha2, float* mid, float* y);
+// The expanded tensor size (bytes, n images) at or below which forward_expand_dw runs the two
+// passes (default 2 MiB, see nchwc_fused.cpp); returns the previous value. For tests, which
+// reach the banded path on small shapes with 0.
+int64_t set_expand_dw_fuse_above(int64_t bytes);
 // n images between NCHW and NCHW16c.
 void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
 void from_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);

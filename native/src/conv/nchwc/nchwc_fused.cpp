@@ -6,6 +6,7 @@
 // Every expanded pixel is the pointwise kernel's sum for that pixel (the same in any pixel range)
 // and every depthwise output reads the same expanded values: the bits of the two separate calls.
 #include <algorithm>
+#include <atomic>
 
 #include "conv/nchwc/nchwc.h"
 #include "runtime/thread_scratch.h"
@@ -19,11 +20,20 @@ namespace {
 // Rapids; 1 MiB on Zen 4/5 still holds them beside the expansion's weights).
 constexpr int64_t kBandBytes = 512 * 1024;
 
-// The band of depthwise output rows each task covers, or 0 where the two passes are cheaper: too
-// few tasks for the threads, or bands so thin that the rows recomputed at their edges cost more
-// than a fifth of the expansion again.
+// The call's expanded tensor below which the two passes are as fast: it stays in L2 from the
+// first pass to the second. Per MobileNetV2 pair, thread CPU time, one thread, two passes over
+// fused (Emerald Rapids, 2 MiB L2, 2026-12-05, machine under load): 4.8 MB expanded 1.15,
+// 1.8 MB 0.97 and 1.05, 0.6 MB 0.96 and 1.03, 0.3-0.45 MB 0.90-0.96; at batch 8 (2.4-38 MB)
+// 1.02-1.53. Zen 4/5's L2 is 1 MiB: there this leaves some fusions that would pay unused.
+constexpr int64_t kFuseAboveBytes = int64_t{2} << 20;
+std::atomic<int64_t> g_fuse_above{kFuseAboveBytes};
+
+// The band of depthwise output rows each task covers, or 0 where the two passes are cheaper: an
+// expanded tensor that fits in L2, too few tasks for the threads, or bands so thin that the rows
+// recomputed at their edges cost more than a fifth of the expansion again.
 int64_t fused_band(const shape& e, const shape& d, int64_t n, int64_t threads) {
     const int64_t row_bytes = blocks(e.k) * kBlock * d.w * int64_t{4};
+    if (n * d.h * row_bytes <= g_fuse_above.load(std::memory_order_relaxed)) return 0;
     int64_t band = std::clamp<int64_t>((kBandBytes / row_bytes - 2) / d.sh, 1, d.oh);
     // At least two tasks a thread where the rows allow.
     while (band > 1 && n * ((d.oh + band - 1) / band) < 2 * threads) --band;
@@ -39,6 +49,8 @@ int64_t fused_band(const shape& e, const shape& d, int64_t n, int64_t threads) {
 }
 
 }  // namespace
+
+int64_t set_expand_dw_fuse_above(int64_t bytes) { return g_fuse_above.exchange(bytes); }
 
 bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw) {
     const shape &e = expand.p, &d = dw.p;
