@@ -1,5 +1,6 @@
 // Exported entry points of the NCHW16c blocked convolutions (src/conv/nchwc/): validate every
 // argument (messages name it and its value), then hand over to the drivers.
+#include <initializer_list>
 #include <utility>
 
 #include "conv/nchwc/nchwc.h"
