@@ -262,7 +262,7 @@ bool xi_outer(const shape& p, const winograd::kernels& K) { return 16 * p.cg * K
 // whole tile blocks (V grows with the batch; ResNet-18's stages at batch 8 take about 1.7M).
 constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 
-// The forward with xi outermost, float32 operands, over the batch's tiles in ranges of whole tile
+// The forward with xi outermost, float32 operands (or floats rounded to bf16 values: round), over the batch's tiles in ranges of whole tile
 // blocks. First, tasks of 16 input channels transform every tile of the range into one V that the
 // next pass shares (the caller's scratch). Then each task (group, block of tiles, chunk of
 // output-channel blocks) walks xi: V[xi] of its tiles (cg x block floats, plan_of's L2 budget)
@@ -271,7 +271,7 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // tiles start at multiples of nt as in forward_packed's order, and each product is the same kernel
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
-                      int act, float* y, const float* residual, bool pool2) {
+                      int act, float* y, const float* residual, bool pool2, bool round) {
     plan q = plan_of(p, K, p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
     const int64_t total = p.n * q.th * q.tw;
@@ -294,6 +294,10 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
             for (int64_t t0 = r0; t0 < r1; t0 += q.block)
                 transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
+            // bf16 operands: the task's rows rounded while they are still in cache.
+            if (round)
+                for (int64_t xi = 0; xi < 16; ++xi)
+                    for (int64_t c = 0; c < ps.cg; ++c) bf16::round_in_place(vc + xi * vxi + c * q.vs, r1 - r0);
             // The lanes past the last tile read zeros.
             for (int64_t xi = 0; xi < 16; ++xi)
                 for (int64_t c = 0; c < ps.cg; ++c)
@@ -335,7 +339,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                     const float* residual, operands ops, bool pool2 = false) {
     const winograd::kernels& K = *winograd::available();
-    if (!ops.round && !ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2);
+    if (!ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2, ops.round);
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
