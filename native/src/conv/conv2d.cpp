@@ -421,9 +421,14 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
-    if (!bf16 && !takes_dw3x3(q) && !is_depthwise(q) && takes_winograd(q)) {
+    if (!takes_dw3x3(q) && !is_depthwise(q) && takes_winograd(q)) {
         // forward(q)'s Winograd path, with the flipped weights transformed straight into U: no
         // flipped copy of the weights to write and read back on every training step.
+        if (bf16) {
+            float* u = thread_scratch(scratch::conv_weights, winograd_weights_size_bf16(q));
+            winograd_pack_flipped_weights_bf16(q, w, u);
+            return winograd_forward_packed_bf16(q, dy, u, nullptr, 0, dx);
+        }
         float* u = thread_scratch(scratch::conv_weights, winograd_weights_size(q));
         winograd_pack_flipped_weights(q, w, u);
         return winograd_forward_packed(q, dy, u, nullptr, 0, dx);
