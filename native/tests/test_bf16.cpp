@@ -82,6 +82,17 @@ TEST(Bf16, EveryPathConvertsBitwiseLikeTheReference) {
                 ASSERT_EQ(y[i], to_bf16(x[i])) << k->isa << " n=" << n << " i=" << i << " bits=" << std::hex << bits(x[i]);
             EXPECT_EQ(y[n], 0xABCD) << k->isa << ": wrote past n=" << n;
         }
+        // round: the same rounding as a float, in place and into another array.
+        for (int64_t n : {int64_t{1}, int64_t{15}, int64_t{17}, static_cast<int64_t>(x.size())}) {
+            std::vector<float> y(static_cast<size_t>(n) + 1, 7.0f), z(x.begin(), x.begin() + n);
+            k->round(x.data(), y.data(), n);
+            k->round(z.data(), z.data(), n);
+            for (int64_t i = 0; i < n; ++i) {
+                ASSERT_EQ(bits(y[i]), bits(to_f32(to_bf16(x[i])))) << k->isa << " n=" << n << " i=" << i;
+                ASSERT_EQ(bits(z[i]), bits(y[i])) << k->isa << " in place, n=" << n << " i=" << i;
+            }
+            EXPECT_EQ(y[n], 7.0f) << k->isa << ": rounded past n=" << n;
+        }
         // Every bf16 widens exactly and converts back to itself (a NaN comes back quiet).
         std::vector<uint16_t> all(65536), back(65536);
         for (uint32_t h = 0; h < 65536; ++h) all[h] = static_cast<uint16_t>(h);
@@ -338,4 +349,58 @@ TEST(Bf16, PackedAGivesTheBitsOfThePerCallPacking) {
             EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
                 << "k=" << k << " tb=" << tb << " isa=" << nn_test::active_isa_name();
         }
+}
+
+// The two micro-kernels on B as bf16 pairs take the same operands: the float32 one (AVX-512 without
+// vdpbf16ps products) adds the exact products in increasing k from zero with FMAs, so it equals
+// that sum written out in scalar code bit for bit; the vdpbf16ps one sums the same products in
+// another order (and pairs), so it agrees with it within float32's summation bound, 4e-7 (k + 2)
+// of sum |a||b|. Whichever kernel the probe picks, a product differs only by summation order.
+TEST(Bf16, PairKernelsAgreeAndTheFloat32OneIsTheFmaChain) {
+    const nn_isa best = nn::cpu_features().best_isa;
+    const nn::bf16::kernels* f = best == NN_ISA_AVX512 || best == NN_ISA_AVX512_BF16 ? nn::bf16::avx512_kernels() : nullptr;
+    const nn::bf16::kernels* d = best == NN_ISA_AVX512_BF16 ? nn::bf16::avx512_bf16_kernels() : nullptr;
+    if (!f) GTEST_SKIP() << "this CPU or build has no AVX-512 bf16 micro-kernel";
+    for (int64_t k : {int64_t{1}, int64_t{37}, int64_t{256}}) {
+        for (const nn::bf16::kernels* kt : {f, d}) {
+            if (!kt) continue;
+            const int mr = kt->mr, nr = kt->nr;
+            const auto a = nn_test::random_vector(mr * k, 300 + static_cast<uint32_t>(k));
+            const auto b = nn_test::random_vector(k * nr, 301 + static_cast<uint32_t>(k));
+            const int64_t kce = k + (k & 1);
+            std::vector<uint16_t> bp(static_cast<size_t>(kce * nr) + 64);
+            std::vector<uint32_t> ap(static_cast<size_t>(kce / 2 * mr * kt->a_words) + 64);
+            kt->pack_b(b.data(), nr, 1, k, nr, bp.data());
+            kt->pack_a(a.data(), k, 1, mr, k, ap.data());
+            std::vector<float> c(static_cast<size_t>(mr * nr), -7.0f);
+            nn::bf16::tile_args t{};
+            t.kp = kce / 2;
+            t.a = ap.data();
+            t.b = reinterpret_cast<const uint32_t*>(bp.data());
+            t.out.c = c.data();
+            t.out.ldc = nr;
+            t.out.m = mr;
+            t.out.n = nr;
+            t.out.a_packed = t.out.b_packed = true;
+            t.out.alpha = 1.0f;
+            t.out.beta = 0.0f;
+            kt->tile(t);
+            for (int i = 0; i < mr; ++i)
+                for (int j = 0; j < nr; ++j) {
+                    float chain = 0.0f;
+                    double scale = 0.0;
+                    for (int64_t p = 0; p < k; ++p) {
+                        const float x = to_f32(to_bf16(a[i * k + p])), y = to_f32(to_bf16(b[p * nr + j]));
+                        chain = std::fma(x, y, chain);
+                        scale += std::fabs(static_cast<double>(x) * y);
+                    }
+                    const float got = c[static_cast<size_t>(i * nr + j)];
+                    if (kt == f)
+                        ASSERT_EQ(bits(got), bits(chain)) << kt->isa << " k=" << k << " at " << i << "," << j;
+                    else
+                        ASSERT_LE(std::fabs(static_cast<double>(got) - chain), 4e-7 * static_cast<double>(k + 2) * scale + 1e-30)
+                            << kt->isa << " k=" << k << " at " << i << "," << j;
+                }
+        }
+    }
 }

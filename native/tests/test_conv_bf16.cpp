@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bf16/bf16.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
 #include "conv/conv_winograd.h"
@@ -314,6 +315,51 @@ TEST(Bf16Im2col, PackedResidualAndActivationAfterTheProducts) {
     for (size_t i = 0; i < y.size(); ++i) {
         ASSERT_EQ(y[i], std::max(0.0f, plain[i] + res[i])) << "at " << i;
         ASSERT_NEAR(fused[i], 1.0f / (1.0f + std::exp(-plain[i])), 1e-6f) << "at " << i;
+    }
+}
+
+// Without vdpbf16ps products the im2col layers run the float32 path on operands rounded once, so
+// the bf16 forward (packed and not) and data gradient equal the float32 ones on rounded x, w and
+// dY bit for bit; with vdpbf16ps they agree with them within float32's summation bound
+// (4e-7 (crs + 2) of sum |w||x|): the products are the same, only their summation order differs.
+TEST(Bf16Im2col, Float32PathsGiveTheFloat32BitsOfRoundedOperands) {
+    const bool dot = nn::bf16::native_products();
+    const auto rounded = [](std::vector<float> v) {
+        std::vector<uint16_t> h(v.size());
+        EXPECT_EQ(nn_f32_to_bf16(v.data(), h.data(), static_cast<int64_t>(v.size())), NN_OK);
+        EXPECT_EQ(nn_bf16_to_f32(h.data(), v.data(), static_cast<int64_t>(v.size())), NN_OK);
+        return v;
+    };
+    const auto expect_match = [&](const std::vector<float>& got, const std::vector<float>& want, const std::vector<float>& scale,
+                                  int64_t terms, const std::string& what) {
+        if (!dot) {
+            EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4)) << what;
+            return;
+        }
+        for (size_t i = 0; i < got.size(); ++i)
+            ASSERT_LE(std::fabs(static_cast<double>(got[i]) - want[i]), 4e-7 * static_cast<double>(terms + 2) * scale[i] + 1e-30)
+                << what << " at " << i;
+    };
+    int variant = 0;
+    for (const auto& c : kIm2colCases) {
+        const auto p = nn::conv::validate(c.d);
+        const int64_t xs = p.n * p.c * p.h * p.w, ys = p.n * p.k * p.oh * p.ow;
+        const auto x = nn_test::random_vector(xs, 180 + variant), w = nn_test::random_vector(p.k * p.crs, 181 + variant);
+        const auto b = nn_test::random_vector(p.k, 182 + variant), dy = nn_test::random_vector(ys, 183 + variant);
+        const auto xr = rounded(x), wr = rounded(w), dyr = rounded(dy);
+        const auto scale = reference(p, abs_of(xr), abs_of(wr), nullptr);
+        expect_match(packed_forward(c.d, true, x, w, b.data(), p.n), packed_forward(c.d, false, xr, wr, b.data(), p.n), scale,
+                     p.crs, std::string(c.what) + ", packed");
+        std::vector<float> got(static_cast<size_t>(ys)), want(got.size());
+        ASSERT_EQ(nn_conv2d_forward_bf16(&c.d, x.data(), w.data(), b.data(), NN_UNARY_IDENTITY, got.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_forward(&c.d, xr.data(), wr.data(), b.data(), NN_UNARY_IDENTITY, want.data()), NN_OK);
+        expect_match(got, want, scale, p.crs, c.what);
+        std::vector<float> dgot(static_cast<size_t>(xs)), dwant(dgot.size()), dscale(dgot.size());
+        ASSERT_EQ(nn_conv2d_backward_data_bf16(&c.d, dy.data(), w.data(), dgot.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_backward_data(&c.d, dyr.data(), wr.data(), dwant.data()), NN_OK);
+        nn::conv::backward_data_ref(p, abs_of(dyr).data(), abs_of(wr).data(), dscale.data());
+        expect_match(dgot, dwant, dscale, p.kg * p.r * p.s, std::string(c.what) + ", data gradient");
+        ++variant;
     }
 }
 

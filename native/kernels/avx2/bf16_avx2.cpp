@@ -7,10 +7,11 @@ namespace nn::bf16 {
 namespace {
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
+void round_values(const float* x, float* y, int64_t n) { convert_impl::round_array(x, y, n); }
 }  // namespace
 
 const kernels* avx2_kernels() noexcept {
-    static const kernels table{"avx2", &to_bf16, &to_f32};
+    static const kernels table{"avx2", &to_bf16, &to_f32, &round_values};
     return &table;
 }
 

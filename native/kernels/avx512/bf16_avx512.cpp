@@ -98,11 +98,12 @@ void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, uint
 
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
+void round_values(const float* x, float* y, int64_t n) { convert_impl::round_array(x, y, n); }
 
 }  // namespace
 
 const kernels* avx512_kernels() noexcept {
-    static const kernels table{"avx512", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a,
+    static const kernels table{"avx512", &to_bf16, &to_f32, &round_values, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a,
                                &pack512::pack_b<NR>, 0, 0, nullptr, nullptr, nullptr, /*a_words=*/2};
     return &table;
 }

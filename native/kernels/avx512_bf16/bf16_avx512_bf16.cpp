@@ -136,11 +136,12 @@ void rate_chains(bool dot, int64_t steps, const float* seed, float* out) {
 
 void to_bf16(const float* x, uint16_t* y, int64_t n) { convert_impl::to_bf16_array(x, y, n); }
 void to_f32(const uint16_t* x, float* y, int64_t n) { convert_impl::to_f32_array(x, y, n); }
+void round_values(const float* x, float* y, int64_t n) { convert_impl::round_array(x, y, n); }
 
 }  // namespace
 
 const kernels* avx512_bf16_kernels() noexcept {
-    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack512::pack_b<NR>,
+    static const kernels table{"avx512_bf16", &to_bf16, &to_f32, &round_values, MR, NR, /*kc=*/512, /*nc=*/512, &tile, &pack_a, &pack512::pack_b<NR>,
                                WKMR, WNT, &winograd_gemm, &row_pairs, &rate_chains};
     return &table;
 }

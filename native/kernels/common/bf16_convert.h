@@ -82,5 +82,24 @@ inline void to_f32_array(const uint16_t* x, float* y, int64_t n) {
     for (; i < n; ++i) y[i] = to_f32(x[i]);
 }
 
+// y[i] = bf16(x[i]) widened back to float (x == y allowed): to_f32(to_bf16(x[i])) in one pass, the
+// operands of float32 kernels on bf16-rounded values.
+inline void round_array(const float* x, float* y, int64_t n) {
+    int64_t i = 0;
+#if defined(__AVX512F__)
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_castsi512_ps(_mm512_slli_epi32(to_bf16_lanes(_mm512_loadu_ps(x + i)), 16)));
+    if (i < n) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_castsi512_ps(_mm512_slli_epi32(to_bf16_lanes(_mm512_maskz_loadu_ps(m, x + i)), 16)));
+        return;
+    }
+#elif defined(__AVX2__)
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_castsi256_ps(_mm256_slli_epi32(to_bf16_lanes(_mm256_loadu_ps(x + i)), 16)));
+#endif
+    for (; i < n; ++i) y[i] = to_f32(to_bf16(x[i]));
+}
+
 }  // namespace
 }  // namespace nn::bf16::convert_impl

@@ -32,6 +32,9 @@ struct kernels {
     const char* isa;
     void (*to_bf16)(const float* x, uint16_t* y, int64_t n);
     void (*to_f32)(const uint16_t* x, float* y, int64_t n);
+    // y[i] = bf16(x[i]) as a float (x == y allowed): one pass, where products run in float32 on
+    // rounded operands.
+    void (*round)(const float* x, float* y, int64_t n);
     // bf16 products (null: the rounded operands go through the float32 SGEMM).
     int mr = 0, nr = 0;          // micro-tile
     int64_t kc = 0, nc = 0;      // K block (even), N block (multiple of nr)
@@ -148,5 +151,8 @@ bool native_products() noexcept;
 // x[i] = bf16(x[i]) widened back to float, in place: the operands of the float32 kernels where
 // this process has no bf16 products.
 void round_in_place(float* x, int64_t n);
+// y[i] = bf16(x[i]) as a float for i < n, in pieces over the thread pool (elementwise: the same
+// bits for any thread count).
+void round_copy(const float* x, float* y, int64_t n);
 
 }  // namespace nn::bf16

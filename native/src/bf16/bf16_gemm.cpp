@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <new>
-#include <vector>
 
 #include "runtime/error.h"
 #include "runtime/thread_scratch.h"
@@ -38,11 +37,7 @@ int64_t k_block(int64_t k, int64_t kc) {
 
 // dst (rows x cols, dense) = bf16(src) widened back to float: the operand the float32 path uses.
 void round_rows(const kernels& K, const float* src, int64_t ld, int64_t rows, int64_t cols, float* dst) {
-    std::vector<uint16_t> row(static_cast<size_t>(cols));
-    for (int64_t r = 0; r < rows; ++r) {
-        K.to_bf16(src + r * ld, row.data(), cols);
-        K.to_f32(row.data(), dst + r * cols, cols);
-    }
+    for (int64_t r = 0; r < rows; ++r) K.round(src + r * ld, dst + r * cols, cols);
 }
 
 struct problem {
@@ -131,13 +126,18 @@ bool native_products() noexcept {
 }
 
 void round_in_place(float* x, int64_t n) {
+    if (n > 0) active().round(x, x, n);
+}
+
+void round_copy(const float* x, float* y, int64_t n) {
+    if (n <= 0) return;
     const kernels& K = active();
-    uint16_t h[256];
-    for (int64_t i = 0; i < n; i += 256) {
-        const int64_t len = std::min<int64_t>(256, n - i);
-        K.to_bf16(x + i, h, len);
-        K.to_f32(h, x + i, len);
-    }
+    constexpr int64_t kPiece = 1 << 16;  // floats a task rounds (256 KiB)
+    if (n <= kPiece) return K.round(x, y, n);
+    parallel_tasks((n + kPiece - 1) / kPiece, [&](int64_t t) {
+        const int64_t i0 = t * kPiece;
+        K.round(x + i0, y + i0, std::min(kPiece, n - i0));
+    });
 }
 
 packed_b::packed_b(bool trans_b, int64_t k_, int64_t n_, const float* b, int64_t ldb, storage where, int max_threads)

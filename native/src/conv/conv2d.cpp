@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bf16/bf16.h"
 #include "conv/band_gemm.h"
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
@@ -296,6 +297,17 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     });
 }
 
+// bf16 products on the float32 kernels (bf16::native_products() false, e.g. a CPU whose vdpbf16ps is
+// slower than its FMAs): the im2col GEMM's operands are the input's and the weights' own values, so
+// the float32 path on the input rounded once (this thread's bf16_operand scratch) and on rounded
+// weights multiplies bf16-rounded operands with float32's cost and float32's bits on them.
+bool rounded_gemm(bool bf16) { return bf16 && !bf16::native_products(); }
+const float* rounded_operand(const float* x, int64_t count) {
+    float* r = thread_scratch(scratch::bf16_operand, static_cast<size_t>(count));
+    bf16::round_copy(x, r, count);
+    return r;
+}
+
 // y = act(y + residual) in one pass over the output (residual may be null), in pieces over threads.
 void residual_activation(const float* res, int act, float alpha, int64_t count, float* y) {
     const auto& E = eltwise::active();
@@ -325,10 +337,14 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         return winograd_forward(p, x, w, bias, act, y);
     }
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
-    if (bf16) return gemm_forward_bf16(p, x, w, bias, act, y);          // conv_gemm_bf16.h
+    if (bf16 && !rounded_gemm(bf16)) return gemm_forward_bf16(p, x, w, bias, act, y);  // vdpbf16ps: conv_gemm_bf16.h
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
     gemm_pack_weights(p, w, apack);
+    if (rounded_gemm(bf16)) {
+        bf16::round_in_place(apack, gemm_weights_size(p));
+        x = rounded_operand(x, p.n * p.c * p.h * p.w);
+    }
     gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y);
 }
 
@@ -361,11 +377,13 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
-    } else if (bf16) {
+    } else if (bf16 && !rounded_gemm(bf16)) {
         pc.bf16 = true;
         packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
     } else {
         packed(algo::gemm, gemm_weights_size(p), gemm_pack_weights);
+        pc.bf16 = bf16;  // float32 kernels on rounded operands: the weights rounded once, here
+        if (bf16) bf16::round_in_place(pc.w.data(), static_cast<int64_t>(pc.w.size()));
     }
     return pc;
 }
@@ -378,7 +396,10 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     const float* w = pc.w.data();
     const float* bias = pc.bias.empty() ? nullptr : pc.bias.data();
     if (pc.a == algo::dw3x3) return dw3x3_forward(p, x, w, bias, residual, act, alpha, y);
-    if (pc.a == algo::gemm && !pc.bf16) return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
+    if (pc.a == algo::gemm && (!pc.bf16 || rounded_gemm(pc.bf16))) {
+        if (pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
+        return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
+    }
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
     // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
     // before it. Otherwise the residual (or another activation) is one pass afterwards.
@@ -433,9 +454,14 @@ bool backward_data_as_forward(const shape& p) {
 void backward_data_by_forward(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     const int64_t rs = p.r * p.s;
     const shape q = data_as_forward_shape(p);
-    if (!bf16 && !takes_dw3x3(q) && !is_depthwise(q) && takes_winograd(q)) {
+    if (!takes_dw3x3(q) && !is_depthwise(q) && takes_winograd(q)) {
         // forward(q)'s Winograd path, with the flipped weights transformed straight into U: no
         // flipped copy of the weights to write and read back on every training step.
+        if (bf16) {
+            float* u = thread_scratch(scratch::conv_weights, winograd_weights_size_bf16(q));
+            winograd_pack_flipped_weights_bf16(q, w, u);
+            return winograd_forward_packed_bf16(q, dy, u, nullptr, 0, dx);
+        }
         float* u = thread_scratch(scratch::conv_weights, winograd_weights_size(q));
         winograd_pack_flipped_weights(q, w, u);
         return winograd_forward_packed(q, dy, u, nullptr, 0, dx);
@@ -537,7 +563,13 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx, b
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx, bf16);
     if (backward_data_direct_ok(p)) return backward_data_direct(p, dy, w, dx);
-    if (bf16) return gemm_backward_data_bf16(p, dy, w, dx);  // conv_gemm_bf16.h
+    if (bf16 && !rounded_gemm(bf16)) return gemm_backward_data_bf16(p, dy, w, dx);  // vdpbf16ps: conv_gemm_bf16.h
+    if (rounded_gemm(bf16)) {  // float32 kernels on rounded W and dY
+        float* wr = thread_scratch(scratch::conv_data_weights, static_cast<size_t>(p.k * p.crs));
+        bf16::round_copy(w, wr, p.k * p.crs);
+        w = wr;
+        dy = rounded_operand(dy, p.n * p.k * p.oh * p.ow);
+    }
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);

@@ -4,8 +4,9 @@
 // im2col in float32 scratch (or the input itself for 1x1, stride 1, no padding), then the bf16
 // GEMM on this thread, y_band = act(W_g * col + bias): the weights rounded and packed once (per
 // call, or once for a packed layer), the columns rounded while packed into this thread's bf16
-// scratch, float32 sums (bf16/bf16.h; without bf16 products, the rounded operands on the float32
-// SGEMM).
+// scratch, float32 sums (bf16/bf16.h). Used where this process multiplies in bf16 (vdpbf16ps);
+// otherwise conv2d.cpp runs the float32 im2col path on the input rounded once and on rounded
+// weights (rounded_gemm), the same products at float32's cost.
 #pragma once
 #include <cstdint>
 

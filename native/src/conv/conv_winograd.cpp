@@ -36,7 +36,7 @@ static_assert(kWinogradG[0][0] == 1.0f && kWinogradG[0][1] == 0.0f && kWinogradG
                   kWinogradG[3][0] == 0.0f && kWinogradG[3][1] == 0.0f && kWinogradG[3][2] == 1.0f,
               "pack_transformed_kmr writes G out term by term");
 template <int64_t Kmr, class Kernel>
-void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip, float* u) {
+void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip, bool round, float* u) {
     constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
     const int64_t lanes = Kmr > 0 ? Kmr : kmr;
     const int64_t kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
@@ -44,7 +44,7 @@ void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip,
         const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
         alignas(64) float g[9][kMaxKmr] = {};  // g[tap][r]; output channels past mr stay zero (so U's do)
         alignas(64) float t[3][4][kMaxKmr];    // t[j][i][r]: column j of G g
-        alignas(64) float e[16][kMaxKmr];      // e[xi][r]: G g G^T
+        alignas(64) float e[16][kMaxKmr] = {};  // e[xi][r]: G g G^T
         for (int64_t c = 0; c < p.cg; ++c) {
             for (int64_t r = 0; r < mr; ++r) {
                 const float* w = kernel(grp, kb * kmr + r, c);
@@ -66,6 +66,7 @@ void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip,
                     e[i * 4 + 2][r] = (0.5f * a + -0.5f * b) + 0.5f * cc;
                     e[i * 4 + 3][r] = cc;
                 }
+            if (round) bf16::round_in_place(&e[0][0], 16 * kMaxKmr);  // bf16 operands: rounded as they are stored
             float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
             for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(lanes));
         }
@@ -73,10 +74,10 @@ void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip,
 }
 
 template <class Kernel>
-void pack_transformed(const shape& p, Kernel kernel, bool flip, float* u) {
+void pack_transformed(const shape& p, Kernel kernel, bool flip, float* u, bool round = false) {
     const int64_t kmr = winograd::available()->kmr;
-    if (kmr == 8) return pack_transformed_kmr<8>(p, kmr, kernel, flip, u);
-    pack_transformed_kmr<0>(p, kmr, kernel, flip, u);
+    if (kmr == 8) return pack_transformed_kmr<8>(p, kmr, kernel, flip, round, u);
+    pack_transformed_kmr<0>(p, kmr, kernel, flip, round, u);
 }
 
 std::atomic<bool> g_enabled{[] {
@@ -262,7 +263,7 @@ bool xi_outer(const shape& p, const winograd::kernels& K) { return 16 * p.cg * K
 // whole tile blocks (V grows with the batch; ResNet-18's stages at batch 8 take about 1.7M).
 constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 
-// The forward with xi outermost, float32 operands, over the batch's tiles in ranges of whole tile
+// The forward with xi outermost, float32 operands (or floats rounded to bf16 values: round), over the batch's tiles in ranges of whole tile
 // blocks. First, tasks of 16 input channels transform every tile of the range into one V that the
 // next pass shares (the caller's scratch). Then each task (group, block of tiles, chunk of
 // output-channel blocks) walks xi: V[xi] of its tiles (cg x block floats, plan_of's L2 budget)
@@ -271,7 +272,7 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // tiles start at multiples of nt as in forward_packed's order, and each product is the same kernel
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
-                      int act, float* y, const float* residual, bool pool2) {
+                      int act, float* y, const float* residual, bool pool2, bool round) {
     plan q = plan_of(p, K, p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
     const int64_t total = p.n * q.th * q.tw;
@@ -294,6 +295,10 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             // Blocks in order: a block's spare lanes past its last tile are overwritten by the next.
             for (int64_t t0 = r0; t0 < r1; t0 += q.block)
                 transform_inputs(ps, q, K, x + (grp * p.cg + c0) * hw, 0, t0, std::min(r1, t0 + q.block), xp, vc + (t0 - r0), vxi);
+            // bf16 operands: the task's rows rounded while they are still in cache.
+            if (round)
+                for (int64_t xi = 0; xi < 16; ++xi)
+                    for (int64_t c = 0; c < ps.cg; ++c) bf16::round_in_place(vc + xi * vxi + c * q.vs, r1 - r0);
             // The lanes past the last tile read zeros.
             for (int64_t xi = 0; xi < 16; ++xi)
                 for (int64_t c = 0; c < ps.cg; ++c)
@@ -335,7 +340,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
 void forward_packed(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                     const float* residual, operands ops, bool pool2 = false) {
     const winograd::kernels& K = *winograd::available();
-    if (!ops.round && !ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2);
+    if (!ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2, ops.round);
     const plan q = plan_of(p, K, 16 * p.cg);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
@@ -427,20 +432,34 @@ int64_t winograd_weights_size_bf16(const shape& p) {
     return p.groups * 16 * kblocks * ((p.cg + 1) / 2) * kmr;
 }
 
-void winograd_pack_weights_bf16(const shape& p, const float* w, float* u) {
+namespace {
+
+// U of the layer (flip false: weights w[k][c][tap]) or of its data gradient as a forward (flip:
+// q's weights are the layer's, flipped and transposed) for bf16 products: floats rounded as they
+// are stored, or, for vdpbf16ps, the float32 U turned into pairs of input channels.
+void pack_bf16(const shape& p, const float* w, bool flip, float* u) {
+    const auto weights = [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.kg + k) * p.cg + c) * 9; };
+    const auto flipped = [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.cg + c) * p.kg + k) * 9; };
     const bf16::kernels* B = bf16_products();
     if (!B) {
-        winograd_pack_weights(p, w, u);
-        bf16::round_in_place(u, winograd_weights_size(p));
+        if (flip) pack_transformed(p, flipped, true, u, true);
+        else pack_transformed(p, weights, false, u, true);
         return;
     }
     // U[grp][xi][kb][c][kmr] (float32) -> U[grp][xi][kb][cp][kmr] (pairs of input channels).
     std::vector<float> f(static_cast<size_t>(winograd_weights_size(p)));
-    winograd_pack_weights(p, w, f.data());
+    if (flip) pack_transformed(p, flipped, true, f.data());
+    else pack_transformed(p, weights, false, f.data());
     const int64_t kmr = B->wkmr, blocks = p.groups * 16 * ((p.kg + kmr - 1) / kmr), pairs = (p.cg + 1) / 2;
     for (int64_t b = 0; b < blocks; ++b)
         B->row_pairs(f.data() + b * p.cg * kmr, kmr, p.cg, kmr, reinterpret_cast<uint32_t*>(u) + b * pairs * kmr, kmr);
 }
+
+}  // namespace
+
+void winograd_pack_weights_bf16(const shape& p, const float* w, float* u) { pack_bf16(p, w, false, u); }
+
+void winograd_pack_flipped_weights_bf16(const shape& q, const float* w, float* u) { pack_bf16(q, w, true, u); }
 
 void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                                   const float* residual) {

@@ -142,6 +142,8 @@ void winograd_forward_packed_maxpool2(const shape& p, const float* x, const floa
 // any CPU gives the same values up to float32 summation order.
 int64_t winograd_weights_size_bf16(const shape& p);
 void winograd_pack_weights_bf16(const shape& p, const float* w, float* u);
+// The same for a data gradient run as forward q (winograd_pack_flipped_weights' arguments).
+void winograd_pack_flipped_weights_bf16(const shape& q, const float* w, float* u);
 void winograd_forward_packed_bf16(const shape& p, const float* x, const float* u, const float* bias, int act, float* y,
                                   const float* residual = nullptr);
 void winograd_forward_bf16(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);

@@ -29,7 +29,8 @@ public sealed class BenchContext
     public string Isa { get; }
 
     /// <summary>Prints one result: JSON line, or aligned text.</summary>
-    public void Report(string suite, string caseName, IReadOnlyDictionary<string, double> figures)
+    public void Report(string suite, string caseName, IReadOnlyDictionary<string, double> figures,
+        IReadOnlyDictionary<string, string>? labels = null)
     {
         var o = new Dictionary<string, object>
         {
@@ -40,13 +41,15 @@ public sealed class BenchContext
             ["isa"] = Isa,
         };
         foreach (var (k, v) in figures) o[k] = Math.Round(v, 4);
+        foreach (var (k, v) in labels ?? new Dictionary<string, string>()) o[k] = v;
         if (_json)
         {
             _out.WriteLine(JsonSerializer.Serialize(o));
         }
         else
         {
-            string text = string.Join("  ", figures.Select(f => $"{f.Key}={f.Value:0.###}"));
+            string text = string.Join("  ", figures.Select(f => $"{f.Key}={f.Value:0.###}")
+                .Concat((labels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}")));
             _out.WriteLine($"{suite,-12}{caseName,-28}{text}  (threads={Threads}, {o["backend"]}, {Isa})");
         }
     }

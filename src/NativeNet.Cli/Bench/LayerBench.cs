@@ -46,11 +46,18 @@ public static class LayerBench
     /// <summary>Runs the named reference models (default: all).</summary>
     /// <remarks>
     /// Each model runs once per precision, one right after the other (same-run ratios); a bf16
-    /// case reports suite "models_bf16" (<see cref="Module.ToPrecision"/>).
+    /// case reports suite "models_bf16" (<see cref="Module.ToPrecision"/>). Inference is compiled
+    /// onto the ONNX engine, which takes float32 products only; a run that includes bf16 therefore
+    /// times every precision's inference eagerly (module forward in eval mode), so the ratio compares
+    /// like with like. Each line says which in its "infer" field ("compiled" or "eager").
     /// </remarks>
-    public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null, IReadOnlyList<Precision>? precisions = null) =>
-        Run(ctx, (names ?? Models.Select(m => m.Name)).SelectMany(n => (precisions ?? new[] { Precision.Float32 })
-            .Select(p => (Func<LayerWorkload>)(() => Model(n, p)))));
+    public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null, IReadOnlyList<Precision>? precisions = null)
+    {
+        var list = precisions ?? new[] { Precision.Float32 };
+        bool compile = !list.Contains(Precision.BFloat16);
+        Run(ctx, (names ?? Models.Select(m => m.Name)).SelectMany(n => list
+            .Select(p => (Func<LayerWorkload>)(() => Model(n, p, compile)))));
+    }
 
     // One case at a time, so only one case's tensors are alive while it is timed.
     private static void Run(BenchContext ctx, IEnumerable<Func<LayerWorkload>> cases)
@@ -60,7 +67,7 @@ public static class LayerBench
             using var w = create();
             double first = Time(w.First);
             double second = Time(w.Second);
-            ctx.Report(w.Suite, w.Name, new Dictionary<string, double> { [w.FirstFigure] = first, [w.SecondFigure] = second });
+            ctx.Report(w.Suite, w.Name, new Dictionary<string, double> { [w.FirstFigure] = first, [w.SecondFigure] = second }, w.Labels);
         }
     }
 
@@ -90,7 +97,10 @@ public static class LayerBench
     }
 
     /// <summary>A reference model by name, its products in <paramref name="precision"/>; passes inference (eval, no-grad) and one Adam training step.</summary>
-    public static LayerWorkload Model(string name, Precision precision = Precision.Float32)
+    /// <param name="name">One of <see cref="Models"/>.</param>
+    /// <param name="precision">The precision of the model's products.</param>
+    /// <param name="compile">Inference compiled onto the ONNX engine where it can run the model (false: eager forward in eval mode).</param>
+    public static LayerWorkload Model(string name, Precision precision = Precision.Float32, bool compile = true)
     {
         int index = Array.FindIndex(Models, m => m.Name == name);
         if (index < 0)
@@ -104,7 +114,7 @@ public static class LayerBench
         var lossFn = new CrossEntropyLoss();
         // Inference runs as predict and evaluate run it: compiled onto the ONNX engine (folded, fused,
         // planned), eagerly where the engine cannot (lstm_ecg's LSTM, bf16 products).
-        var compiled = CompiledModule.TryCompile(model, shape, out _);
+        var compiled = compile ? CompiledModule.TryCompile(model, shape, out _) : null;
         return new LayerWorkload(precision == Precision.BFloat16 ? "models_bf16" : "models", name, model, x,
             "infer_ms", compiled is null ? () => { model.Eval(); using (Autograd.NoGrad()) model.Forward(x); } : () => compiled.Forward(x),
             "train_step_ms", () =>
@@ -113,7 +123,7 @@ public static class LayerBench
                 opt.ZeroGrad();
                 lossFn.Forward(model.Forward(x), y).Backward();
                 opt.Step();
-            }, compiled);
+            }, compiled, new Dictionary<string, string> { ["infer"] = compiled is null ? "eager" : "compiled" });
     }
 
     // Every iteration runs in its own dispose scope (see LayerWorkload), so temporaries go back to
@@ -160,9 +170,10 @@ public sealed class LayerWorkload : IDisposable
     private readonly IDisposable? _compiled;
 
     internal LayerWorkload(string suite, string name, Module module, Tensor input, string firstFigure, Action first, string secondFigure, Action second,
-        IDisposable? compiled = null)
+        IDisposable? compiled = null, IReadOnlyDictionary<string, string>? labels = null)
     {
         _compiled = compiled;
+        Labels = labels;
         Suite = suite;
         Name = name;
         _module = module;
@@ -172,6 +183,9 @@ public sealed class LayerWorkload : IDisposable
         _first = first;
         _second = second;
     }
+
+    /// <summary>Text fields the report adds to the figures (models: "infer", compiled or eager), or null.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; }
 
     /// <summary>conv, rnn or models.</summary>
     public string Suite { get; }

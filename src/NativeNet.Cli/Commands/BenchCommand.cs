@@ -77,7 +77,7 @@ public static class BenchCommand
 
         var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all seven");
         var models = new Command("models", "Seven reference models (five small ones, resnet18 and mobilenet_v2 at batch 8 of 3x224x224): inference and one Adam training step");
-        var modelPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each model runs in each, back to back); default fp32");
+        var modelPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each model runs in each, back to back; with bf16 every precision's inference runs eagerly, as the ONNX engine takes float32 products only); default fp32");
         models.Options.Add(modelNames);
         models.Options.Add(modelPrecisions);
         models.SetAction(p =>
