@@ -7,6 +7,8 @@
 // 24 KiB) stays in L1 while the tile walks the packed B block.
 #include <immintrin.h>
 
+#include <algorithm>
+
 
 #include "../common/gemm_x86_tile.h"
 #include "../common/vecmath.h"
@@ -42,6 +44,9 @@ void tile_body(const tile_args& t) {
     // Only where B is streamed once (cache-resident B read in place, e.g. the panel-major path's,
     // ran 7% slower with the prefetches at 32x1024x128).
     const int64_t prefetch_end = !BP && t.prefetch_b ? k - kPrefetchSteps : 0;
+    const float* const pf_base = t.pf;
+    const float* const pf2_base = t.pf2;
+    const int64_t pf_rs = t.pf_rs, pf_steps = std::min(k, t.pf_steps);
     epilogue512::prefetch_c<R>(t);  // the epilogue does not wait on C
 #pragma GCC unroll 4
     for (int64_t p = 0; p < k; ++p) {
@@ -53,6 +58,12 @@ void tile_body(const tile_args& t) {
             const float* ahead = b_base + (p + kPrefetchSteps) * brs;
             _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
             _mm_prefetch(reinterpret_cast<const char*>(ahead + (HALF ? 15 : 31)), _MM_HINT_T0);
+        }
+        // The driver's next B chunk, from L3 or memory into L2 while this tile computes, so that
+        // packing it reads L2 instead of waiting on memory.
+        if (p < pf_steps) {
+            _mm_prefetch(reinterpret_cast<const char*>(pf_base + p * pf_rs), _MM_HINT_T1);
+            if (pf2_base) _mm_prefetch(reinterpret_cast<const char*>(pf2_base + p * pf_rs), _MM_HINT_T1);
         }
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
         __m512 b1 = HALF ? _mm512_setzero_ps() : BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);

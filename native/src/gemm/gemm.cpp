@@ -138,6 +138,47 @@ int64_t tile_rows(int64_t left, int64_t MR) {
 // against every A micro-panel while it is hot. B is read once per call instead of once per
 // micro-panel. Same micro-kernel and K blocking as run_block, so the result is bitwise the same.
 constexpr int kMaxPanels = 64;
+
+// The source of the row-major B chunk the panel-major path packs next, as lines for the tiles of
+// the current chunk to prefetch into L2: tile call q of the chunk fetches line q of each of the
+// next chunk's rows (the last call the line of each row's last column, which the rows' offsets
+// from a line boundary may push past the others; a call takes a second line where the chunk has
+// more lines than calls), one line a k step. Packing then reads L2 rather than waiting on L3 or
+// memory between tiles. Emerald Rapids, 1 thread, interleaved, min of each call: 72x3269x471
+// 1.07x, 48x2304x576 1.06x, 57x1188x388 1.06x over packing from memory.
+struct b_lines {
+    const float* src = nullptr;  // next chunk's first element, or null
+    int64_t rs = 0, rows = 0, cols = 0;
+    // Line i of a row: i * 16 floats in, the last one at the row's last column.
+    const float* line(int64_t i) const {
+        constexpr int64_t kLineFloats = 16;
+        return src + (i < ceil_div(cols, kLineFloats) ? i * kLineFloats : cols - 1);
+    }
+    int64_t lines() const { return src == nullptr ? 0 : ceil_div(cols, 16) + 1; }
+    // Tile call q of the chunk's `calls` takes lines q and q + calls.
+    void assign(tile_args& t, int64_t q, int64_t calls) const {
+        const int64_t n = lines();
+        t.pf_steps = q < n ? rows : 0;
+        t.pf = q < n ? line(q) : nullptr;
+        t.pf2 = q + calls < n ? line(q + calls) : nullptr;
+        t.pf_rs = rs;
+    }
+};
+b_lines next_b_chunk(const problem& pr, int64_t pc, int64_t kc, int64_t j0, int64_t chunk, int64_t n0, int64_t n1) {
+    b_lines nb;
+    if (pr.b_cs != 1) return nb;  // transposed B: its chunk is not a run of rows
+    int64_t p = pc, j = j0 + chunk;
+    if (j >= n1) {
+        p = pc + kc;
+        j = n0;
+    }
+    if (p >= pr.k) return nb;
+    nb.src = pr.b + p * pr.b_rs + j;
+    nb.rs = pr.b_rs;
+    nb.rows = std::min(pr.kcb, pr.k - p);
+    nb.cols = std::min(chunk, n1 - j);
+    return nb;
+}
 bool panel_major(const problem& pr, int64_t rows) {
     return !pr.small && rows > pr.kt->mr && rows <= std::min<int64_t>(g_tuning.panel_major_max_rows, int64_t{kMaxPanels} * pr.kt->mr);
 }
@@ -154,8 +195,18 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     // to the next); a larger one is packed a panel at a time, whose row-ahead prefetch hides the
     // latency of rows a page or more apart (in place, measured 0.8x at 48x2304x576, 1.25x at
     // 32x1024x128, Zen 5).
-    const bool b_rows_in_place = pr.prepacked == nullptr && pr.b_cs == 1 &&
-                                 (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
+    const bool b_cached = pr.prepacked == nullptr && pr.b_cs == 1 &&
+                          (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
+    // A larger B is streamed in place too where few micro-panels share each of its panels and its
+    // rows are at most two pages apart: the first micro-panel requests each row ahead (prefetch_b),
+    // the others find it in L1/L2, and nothing is copied. Packing it cost as much as the tiles at
+    // 19x492x2809 (perf). Emerald Rapids, 1 thread, interleaved, min of each call: 19x492x2809
+    // 1.30x, 53x579x656 1.15x, 37x337x760 1.12x, 90x600x800 1.05x over packing; rows further
+    // apart (each k step a new page: 24x3000x1500 0.86x, 72x3269x471 0.9x, 48x2304x576 0.95x) and
+    // more micro-panels (100x1800x500 0.97x, 200x1000x700 0.95x) stay packed.
+    const bool b_streamed = !b_cached && pr.prepacked == nullptr && pr.b_cs == 1 && panels <= g_tuning.panel_b_stream_max_panels &&
+                            pr.b_rs <= g_tuning.panel_b_stream_max_row_bytes / static_cast<int64_t>(sizeof(float));
+    const bool b_rows_in_place = b_cached || b_streamed;
     // Packed B is packed several panels at a time: each source row is then read as one run of
     // chunk columns, which the hardware prefetcher streams, rather than NR columns a page apart
     // (Emerald Rapids, 1 thread: 19x492x2809 and 37x337x760 ran 15% faster through the B block
@@ -173,6 +224,8 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     t.a_cs = a_rows_in_place ? pr.a_cs : MR;
     t.b_packed = !b_rows_in_place;
     t.b_rs = b_rows_in_place ? pr.b_rs : NR;
+    b_lines next;  // the B chunk packed after this one, prefetched a line a tile call
+    int64_t line = 0, calls = 1;
     for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
         const int64_t kc = std::min(pr.kcb, pr.k - pc);
         const bool last = pc + kc == pr.k;
@@ -190,8 +243,13 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.b = pr.b + pc * pr.b_rs + j;
             } else {
                 const int64_t j0 = n0 + (j - n0) / chunk * chunk;  // this chunk's first column
-                if (j == j0) pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j0, std::min(chunk, n1 - j0), bbuf);
+                if (j == j0) {
+                    pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j0, std::min(chunk, n1 - j0), bbuf);
+                    next = next_b_chunk(pr, pc, kc, j0, chunk, n0, n1);
+                    line = 0;
+                }
                 t.b = bbuf + (j - j0) * kc;
+                calls = ceil_div(std::min(chunk, n1 - j0), NR) * panels;
             }
             t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j : nullptr;
             for (int ip = 0; ip < panels; ++ip) {
@@ -199,6 +257,8 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
+                next.assign(t, line++, calls);
+                t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
                 K.tile(t);
             }
         }
