@@ -203,8 +203,10 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     // 19x492x2809 (perf). Emerald Rapids, 1 thread, interleaved, min of each call: 19x492x2809
     // 1.30x, 53x579x656 1.15x, 37x337x760 1.12x, 90x600x800 1.05x over packing; rows further
     // apart (each k step a new page: 24x3000x1500 0.86x, 72x3269x471 0.9x, 48x2304x576 0.95x) and
-    // more micro-panels (100x1800x500 0.97x, 200x1000x700 0.95x) stay packed.
-    const bool b_streamed = !b_cached && pr.prepacked == nullptr && pr.b_cs == 1 && panels <= g_tuning.panel_b_stream_max_panels &&
+    // more micro-panels (100x1800x500 0.97x, 200x1000x700 0.95x) stay packed. The kernel table
+    // says how many micro-panels (kernels::stream_b_panels; the AVX2 kernel's is 0).
+    const int64_t stream_panels = g_tuning.panel_b_stream_max_panels >= 0 ? g_tuning.panel_b_stream_max_panels : K.stream_b_panels;
+    const bool b_streamed = !b_cached && pr.prepacked == nullptr && pr.b_cs == 1 && panels <= stream_panels &&
                             pr.b_rs <= g_tuning.panel_b_stream_max_row_bytes / static_cast<int64_t>(sizeof(float));
     const bool b_rows_in_place = b_cached || b_streamed;
     // Packed B is packed several panels at a time: each source row is then read as one run of

@@ -45,9 +45,10 @@ struct tuning {
     int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
                                                    // place up to this size, packed a panel at a
                                                    // time above it
-    int64_t panel_b_stream_max_panels = 8;       // ... and a larger B streamed in place where the
-    int64_t panel_b_stream_max_row_bytes = 8192;  // range has at most this many micro-panels and
-                                                  // B's rows are at most this far apart (two pages)
+    int64_t panel_b_stream_max_panels = -1;      // ... and a larger B streamed in place where the
+    int64_t panel_b_stream_max_row_bytes = 8192;  // range has at most this many micro-panels (-1:
+                                                  // the kernel table's stream_b_panels) and B's
+                                                  // rows are at most this far apart (two pages)
     int64_t panel_pack_cols = 256;       // ... packed this many columns at a time (whole panels)
     int64_t panel_a_in_place_max_cols = 256;  // ... and A read in place where its N range is at
                                               // most this wide (and reads_a_in_place allows).
