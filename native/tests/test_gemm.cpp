@@ -451,6 +451,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_pack_cols = v.panel_pack_cols;
         t.panel_a_in_place_max_cols = v.panel_a_cols;
         t.panel_b_stream_max_panels = v.panel_stream;
+        t.dot_a_floats_per_thread = v.per_thread / 16;  // dot products threaded on these small shapes too
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})

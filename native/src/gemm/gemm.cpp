@@ -419,6 +419,10 @@ int threads_for(const problem& pr, path p) {
     // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
     const double mn = static_cast<double>(pr.m) * static_cast<double>(pr.n);
     if (p == path::rank_k) return static_cast<int>(std::clamp(mn / static_cast<double>(g_tuning.rank_k_elems_per_thread), 1.0, double(1 << 20)));
+    if (p == path::dot) {
+        const double mk = static_cast<double>(pr.m) * static_cast<double>(pr.k);
+        return static_cast<int>(std::clamp(mk / static_cast<double>(g_tuning.dot_a_floats_per_thread), 1.0, double(1 << 20)));
+    }
     const double work = mn * static_cast<double>(std::max<int64_t>(pr.k, 1));
     if (pr.small) return 1;
     return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));
