@@ -7,8 +7,6 @@
 // 24 KiB) stays in L1 while the tile walks the packed B block.
 #include <immintrin.h>
 
-#include <algorithm>
-
 
 #include "../common/gemm_x86_tile.h"
 #include "../common/vecmath.h"
@@ -44,13 +42,18 @@ void tile_body(const tile_args& t) {
     // Only where B is streamed once (cache-resident B read in place, e.g. the panel-major path's,
     // ran 7% slower with the prefetches at 32x1024x128).
     const int64_t prefetch_end = !BP && t.prefetch_b ? k - kPrefetchSteps : 0;
-    const float* const pf_base = t.pf;
-    const float* const pf2_base = t.pf2;
-    const int64_t pf_rs = t.pf_rs, pf_steps = BP ? std::min(k, t.pf_steps) : 0;
     epilogue512::prefetch_c<R>(t);  // the epilogue does not wait on C
-    auto step = [&](int64_t p) __attribute__((always_inline)) {
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < k; ++p) {
         const float* a = a_base + p * acs;
         const float* b = b_base + p * brs;
+        // B streamed in place: its rows are a row of B apart (often a page or more), which the
+        // hardware prefetchers do not follow, so each row is requested kPrefetchSteps ahead.
+        if (!BP && p < prefetch_end) {
+            const float* ahead = b_base + (p + kPrefetchSteps) * brs;
+            _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(ahead + (HALF ? 15 : 31)), _MM_HINT_T0);
+        }
         __m512 b0 = BP ? _mm512_loadu_ps(b) : _mm512_maskz_loadu_ps(bm0, b);
         __m512 b1 = HALF ? _mm512_setzero_ps() : BP ? _mm512_loadu_ps(b + 16) : _mm512_maskz_loadu_ps(bm1, b + 16);
 #pragma GCC unroll 16
@@ -59,26 +62,6 @@ void tile_body(const tile_args& t) {
             c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
             if (!HALF) c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
         }
-    };
-    int64_t p = 0;
-    // The driver's next B chunk (given to tiles on packed B only), from L3 or memory into L2 while
-    // this tile computes, so that packing it reads L2: its own loop, so tiles without it pay nothing.
-    if (BP)
-        for (; p < pf_steps; ++p) {
-            _mm_prefetch(reinterpret_cast<const char*>(pf_base + p * pf_rs), _MM_HINT_T1);
-            if (pf2_base) _mm_prefetch(reinterpret_cast<const char*>(pf2_base + p * pf_rs), _MM_HINT_T1);
-            step(p);
-        }
-#pragma GCC unroll 4
-    for (; p < k; ++p) {
-        // B streamed in place: its rows are a row of B apart (often a page or more), which the
-        // hardware prefetchers do not follow, so each row is requested kPrefetchSteps ahead.
-        if (!BP && p < prefetch_end) {
-            const float* ahead = b_base + (p + kPrefetchSteps) * brs;
-            _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(ahead + (HALF ? 15 : 31)), _MM_HINT_T0);
-        }
-        step(p);
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
     epilogue512::store<R>(t, c0, c1);

@@ -138,47 +138,6 @@ int64_t tile_rows(int64_t left, int64_t MR) {
 // against every A micro-panel while it is hot. B is read once per call instead of once per
 // micro-panel. Same micro-kernel and K blocking as run_block, so the result is bitwise the same.
 constexpr int kMaxPanels = 64;
-
-// The source of the row-major B chunk the panel-major path packs next, as lines for the tiles of
-// the current chunk to prefetch into L2: tile call q of the chunk fetches line q of each of the
-// next chunk's rows (the last call the line of each row's last column, which the rows' offsets
-// from a line boundary may push past the others; a call takes a second line where the chunk has
-// more lines than calls), one line a k step. Packing then reads L2 rather than waiting on L3 or
-// memory between tiles. Emerald Rapids, 1 thread, interleaved, min of each call: 72x3269x471
-// 1.07x, 48x2304x576 1.06x, 57x1188x388 1.06x over packing from memory.
-struct b_lines {
-    const float* src = nullptr;  // next chunk's first element, or null
-    int64_t rs = 0, rows = 0, cols = 0;
-    // Line i of a row: i * 16 floats in, the last one at the row's last column.
-    const float* line(int64_t i) const {
-        constexpr int64_t kLineFloats = 16;
-        return src + (i < ceil_div(cols, kLineFloats) ? i * kLineFloats : cols - 1);
-    }
-    int64_t lines() const { return src == nullptr ? 0 : ceil_div(cols, 16) + 1; }
-    // Tile call q of the chunk's `calls` takes lines q and q + calls.
-    void assign(tile_args& t, int64_t q, int64_t calls) const {
-        const int64_t n = lines();
-        t.pf_steps = q < n ? rows : 0;
-        t.pf = q < n ? line(q) : nullptr;
-        t.pf2 = q + calls < n ? line(q + calls) : nullptr;
-        t.pf_rs = rs;
-    }
-};
-b_lines next_b_chunk(const problem& pr, int64_t pc, int64_t kc, int64_t j0, int64_t chunk, int64_t n0, int64_t n1) {
-    b_lines nb;
-    if (pr.b_cs != 1) return nb;  // transposed B: its chunk is not a run of rows
-    int64_t p = pc, j = j0 + chunk;
-    if (j >= n1) {
-        p = pc + kc;
-        j = n0;
-    }
-    if (p >= pr.k) return nb;
-    nb.src = pr.b + p * pr.b_rs + j;
-    nb.rs = pr.b_rs;
-    nb.rows = std::min(pr.kcb, pr.k - p);
-    nb.cols = std::min(chunk, n1 - j);
-    return nb;
-}
 bool panel_major(const problem& pr, int64_t rows) {
     return !pr.small && rows > pr.kt->mr && rows <= std::min<int64_t>(g_tuning.panel_major_max_rows, int64_t{kMaxPanels} * pr.kt->mr);
 }
@@ -226,8 +185,6 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     t.a_cs = a_rows_in_place ? pr.a_cs : MR;
     t.b_packed = !b_rows_in_place;
     t.b_rs = b_rows_in_place ? pr.b_rs : NR;
-    b_lines next;  // the B chunk packed after this one, prefetched a line a tile call
-    int64_t line = 0, calls = 1;
     for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
         const int64_t kc = std::min(pr.kcb, pr.k - pc);
         const bool last = pc + kc == pr.k;
@@ -245,13 +202,8 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.b = pr.b + pc * pr.b_rs + j;
             } else {
                 const int64_t j0 = n0 + (j - n0) / chunk * chunk;  // this chunk's first column
-                if (j == j0) {
-                    pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j0, std::min(chunk, n1 - j0), bbuf);
-                    next = next_b_chunk(pr, pc, kc, j0, chunk, n0, n1);
-                    line = 0;
-                }
+                if (j == j0) pack_b_block(K, pr.b, pr.b_rs, pr.b_cs, pc, kc, j0, std::min(chunk, n1 - j0), bbuf);
                 t.b = bbuf + (j - j0) * kc;
-                calls = ceil_div(std::min(chunk, n1 - j0), NR) * panels;
             }
             t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j : nullptr;
             for (int ip = 0; ip < panels; ++ip) {
@@ -259,7 +211,6 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
-                next.assign(t, line++, calls);
                 t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
                 K.tile(t);
             }

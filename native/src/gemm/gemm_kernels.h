@@ -33,11 +33,6 @@ struct tile_args {
     const float* bias_col;  // n values (bias per column of C), or null
     int act;                // nn::gemm::activation
     bool prefetch_b = false;  // unpacked B streamed once from memory: kernels may prefetch its rows
-    // Lines the driver reads next (the next chunk of B it packs), brought towards L2 while the
-    // tile computes: one line a k step, pf + p * pf_rs for p < pf_steps. A hint: kernels may skip it.
-    const float* pf = nullptr;
-    const float* pf2 = nullptr;  // a second line a step (pf2 + p * pf_rs), or null
-    int64_t pf_rs = 0, pf_steps = 0;
 };
 
 // Skinny-N product (kernels/common/gemm_dot.h): C rows [0, m) of n <= kDotMaxN columns, each
