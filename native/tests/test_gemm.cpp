@@ -414,6 +414,8 @@ TEST(Gemm, BlockingVariants) {
         int64_t rank_k = 0, rank_k_elems = 0;       // small K on rank-k updates, C elements a thread
         int64_t panel_pack_cols = nn::gemm::tuning{}.panel_pack_cols;  // panel-major B packed this wide
         int64_t panel_a_cols = nn::gemm::tuning{}.panel_a_in_place_max_cols;  // ... A in place up to
+        int64_t panel_stream = 0;  // panel-major B larger than panel_b_bytes streamed in place up to
+                                   // this many micro-panels
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -428,6 +430,7 @@ TEST(Gemm, BlockingVariants) {
         {"panel-major, A packed, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big, 0, 0, 0, 64, 0},
         {"panel-major, A in place up to 2 panels", 0, big, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 64},
         {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
+        {"panel-major, B streamed in place", 0, 0, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 0, big},
         {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
         {"small K on rank-k updates", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 8, 64},
     };
@@ -447,6 +450,8 @@ TEST(Gemm, BlockingVariants) {
         t.rank_k_elems_per_thread = v.rank_k_elems;
         t.panel_pack_cols = v.panel_pack_cols;
         t.panel_a_in_place_max_cols = v.panel_a_cols;
+        t.panel_b_stream_max_panels = v.panel_stream;
+        t.dot_a_floats_per_thread = v.per_thread / 16;  // dot products threaded on these small shapes too
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
         for (int64_t m : {1, 13, 40})

@@ -69,6 +69,7 @@ void tile_body(const tile_args& t) {
 
 }  // namespace
 
-NN_GEMM_X86_ISA_TABLE(avx512, /*kc=*/512, /*nc=*/1024)
+// Streamed B (stream_b_panels = 8): see run_panel_major in gemm.cpp for the measurements.
+NN_GEMM_X86_ISA_TABLE(avx512, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/8)
 
 }  // namespace nn::gemm

@@ -154,8 +154,20 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     // to the next); a larger one is packed a panel at a time, whose row-ahead prefetch hides the
     // latency of rows a page or more apart (in place, measured 0.8x at 48x2304x576, 1.25x at
     // 32x1024x128, Zen 5).
-    const bool b_rows_in_place = pr.prepacked == nullptr && pr.b_cs == 1 &&
-                                 (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
+    const bool b_cached = pr.prepacked == nullptr && pr.b_cs == 1 &&
+                          (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
+    // A larger B is streamed in place too where few micro-panels share each of its panels and its
+    // rows are at most two pages apart: the first micro-panel requests each row ahead (prefetch_b),
+    // the others find it in L1/L2, and nothing is copied. Packing it cost as much as the tiles at
+    // 19x492x2809 (perf). Emerald Rapids, 1 thread, interleaved, min of each call: 19x492x2809
+    // 1.30x, 53x579x656 1.15x, 37x337x760 1.12x, 90x600x800 1.05x over packing; rows further
+    // apart (each k step a new page: 24x3000x1500 0.86x, 72x3269x471 0.9x, 48x2304x576 0.95x) and
+    // more micro-panels (100x1800x500 0.97x, 200x1000x700 0.95x) stay packed. The kernel table
+    // says how many micro-panels (kernels::stream_b_panels; the AVX2 kernel's is 0).
+    const int64_t stream_panels = g_tuning.panel_b_stream_max_panels >= 0 ? g_tuning.panel_b_stream_max_panels : K.stream_b_panels;
+    const bool b_streamed = !b_cached && pr.prepacked == nullptr && pr.b_cs == 1 && panels <= stream_panels &&
+                            pr.b_rs <= g_tuning.panel_b_stream_max_row_bytes / static_cast<int64_t>(sizeof(float));
+    const bool b_rows_in_place = b_cached || b_streamed;
     // Packed B is packed several panels at a time: each source row is then read as one run of
     // chunk columns, which the hardware prefetcher streams, rather than NR columns a page apart
     // (Emerald Rapids, 1 thread: 19x492x2809 and 37x337x760 ran 15% faster through the B block
@@ -199,6 +211,7 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
+                t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
                 K.tile(t);
             }
         }
@@ -357,6 +370,10 @@ int threads_for(const problem& pr, path p) {
     // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
     const double mn = static_cast<double>(pr.m) * static_cast<double>(pr.n);
     if (p == path::rank_k) return static_cast<int>(std::clamp(mn / static_cast<double>(g_tuning.rank_k_elems_per_thread), 1.0, double(1 << 20)));
+    if (p == path::dot) {
+        const double mk = static_cast<double>(pr.m) * static_cast<double>(pr.k);
+        return static_cast<int>(std::clamp(mk / static_cast<double>(g_tuning.dot_a_floats_per_thread), 1.0, double(1 << 20)));
+    }
     const double work = mn * static_cast<double>(std::max<int64_t>(pr.k, 1));
     if (pr.small) return 1;
     return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.work_per_thread), 1.0, double(1 << 20)));

@@ -45,6 +45,10 @@ struct tuning {
     int64_t panel_b_in_place_max_bytes = 1 << 19;  // ... and its row-major B range is read in
                                                    // place up to this size, packed a panel at a
                                                    // time above it
+    int64_t panel_b_stream_max_panels = -1;      // ... and a larger B streamed in place where the
+    int64_t panel_b_stream_max_row_bytes = 8192;  // range has at most this many micro-panels (-1:
+                                                  // the kernel table's stream_b_panels) and B's
+                                                  // rows are at most this far apart (two pages)
     int64_t panel_pack_cols = 256;       // ... packed this many columns at a time (whole panels)
     int64_t panel_a_in_place_max_cols = 256;  // ... and A read in place where its N range is at
                                               // most this wide (and reads_a_in_place allows).
@@ -55,6 +59,10 @@ struct tuning {
     int64_t dot_max_n = 4;               // N at or below (and row-major A): dot products along K
                                          // instead of tiles (kernels/common/gemm_dot.h; at most
                                          // kDotMaxN)
+    int64_t dot_a_floats_per_thread = 1 << 15;  // floats of A (m * k) per extra thread on that path:
+                                                // it streams A once, so A's size is its cost.
+                                                // Emerald Rapids, 2 threads, interleaved, min of
+                                                // each call: 2256x1x48 1.65x (it had one thread)
     int64_t rank_k_max_k = 4;            // K at or below (at most kRankKMaxK): one rank-k update
                                          // streaming C (kernels/common/gemm_rank_k.h). Zen 5, 1
                                          // thread: 1.5-2x the tiles at k = 3 (3517x663x3,

@@ -93,6 +93,9 @@ struct kernels {
     void (*rank_k)(const rank_k_args& d) = nullptr;
     // Small-M row-strip kernel, or null (then small M runs on tiles).
     void (*row_strip)(const rank_k_args& d) = nullptr;
+    // Micro-panels of a panel-major range up to which row-major B beyond the cached size is
+    // streamed in place (the tile prefetches its rows when asked, tile_args::prefetch_b); 0: packed.
+    int64_t stream_b_panels = 0;
 };
 
 NN_KERNEL_TABLES(kernels)
