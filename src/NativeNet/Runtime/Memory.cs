@@ -14,6 +14,9 @@ public static class Memory
     /// <summary>Live tensor buffers: one per tensor, a tensor and its views (Reshape, Narrow, …) sharing one.</summary>
     public static long LiveTensors => TensorMemoryPool.LiveBlocks;
 
+    /// <summary>For each block size, the most blocks of it live at one time so far, times the size, summed: the default cap of the cache (at least 1 GiB).</summary>
+    public static long PeakBlockBytes => TensorMemoryPool.PeakBlockBytes;
+
     /// <summary>Native bytes released by tensors and kept cached for reuse.</summary>
     public static long CachedBytes => TensorMemoryPool.CachedBytes;
 

@@ -8,6 +8,17 @@ namespace NativeNet;
 /// a power of two bytes (minimum 64); a released block is kept for reuse while the cache holds less
 /// than <see cref="MaxCachedBytes"/>, otherwise it is freed at once. Thread-safe.
 /// </summary>
+/// <remarks>
+/// By default the cap is <see cref="PeakBlockBytes"/> (at least 1 GiB): for each block size, the
+/// most blocks of that size live at once so far. A cache that only keeps released blocks never
+/// holds more of a size than that, so it serves every later step of a loop that repeats its
+/// shapes, and holds no more than the process has already shown it needs. A fixed cap of 1 GiB was
+/// below one training step of MobileNetV2 (batch 8, 3x224x224: 1,160 MiB of blocks), whose released
+/// blocks were freed and allocated again every step: 136 pool misses and 900-4,600 page faults a
+/// step (steps 10-14); with the default cap no misses from the third step on and about 100 faults
+/// a step (Intel Emerald Rapids, 1 thread, 2026-12-05).
+/// Setting <see cref="MaxCachedBytes"/> fixes a cap instead.
+/// </remarks>
 public static unsafe class TensorMemoryPool
 {
     private const int MinShift = 6;  // 64 bytes
@@ -16,11 +27,42 @@ public static unsafe class TensorMemoryPool
     private static long _cachedBytes;
     private static long _liveBytes;
     private static long _liveBlocks;
+    private static readonly long[] LiveByBucket = new long[Buckets];
+    private static readonly long[] PeakByBucket = new long[Buckets];
+    private static long _peakBlockBytes;
+    private static long _fixedMaxCachedBytes = -1;  // -1: the default cap, PeakBlockBytes
     private static long _hits;
     private static long _misses;
 
-    /// <summary>The most bytes kept cached for reuse (default 1 GiB). Lowering it does not free blocks already cached; call <see cref="Trim"/>.</summary>
-    public static long MaxCachedBytes { get; set; } = 1L << 30;
+    /// <summary>The least the default cap allows (1 GiB; tests lower it).</summary>
+    internal static long MinDefaultCap { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// The most bytes kept cached for reuse: by default the larger of <see cref="PeakBlockBytes"/>
+    /// and 1 GiB, so a training loop's steady state allocates nothing; once set, that fixed value
+    /// (<see cref="UseDefaultCacheCap"/> returns to the default). Lowering it does not free blocks
+    /// already cached; call <see cref="Trim"/>. A negative value throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public static long MaxCachedBytes
+    {
+        get
+        {
+            long fixedCap = Interlocked.Read(ref _fixedMaxCachedBytes);
+            return fixedCap >= 0 ? fixedCap : Math.Max(MinDefaultCap, PeakBlockBytes);
+        }
+        set
+        {
+            if (value < 0)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxCachedBytes must be non-negative. Received: MaxCachedBytes={value}");
+            Interlocked.Exchange(ref _fixedMaxCachedBytes, value);
+        }
+    }
+
+    /// <summary>Returns <see cref="MaxCachedBytes"/> to its default: the larger of <see cref="PeakBlockBytes"/> and 1 GiB.</summary>
+    public static void UseDefaultCacheCap() => Interlocked.Exchange(ref _fixedMaxCachedBytes, -1);
+
+    /// <summary>Sum over block sizes of the most blocks of that size live at one time so far, times the size.</summary>
+    public static long PeakBlockBytes => Interlocked.Read(ref _peakBlockBytes);
 
     /// <summary>Bytes currently cached (released but kept for reuse).</summary>
     public static long CachedBytes => Interlocked.Read(ref _cachedBytes);
@@ -72,8 +114,7 @@ public static unsafe class TensorMemoryPool
             {
                 nint p = stack.Pop();
                 Interlocked.Add(ref _cachedBytes, -size);
-                Interlocked.Add(ref _liveBytes, size);
-                Interlocked.Increment(ref _liveBlocks);
+                AddLive(bucket);
                 Interlocked.Increment(ref _hits);
                 return (void*)p;
             }
@@ -89,9 +130,34 @@ public static unsafe class TensorMemoryPool
             Trim();
             mem = NativeMemory.AlignedAlloc((nuint)size, 64);
         }
+        AddLive(bucket);
+        return mem;
+    }
+
+    private static void AddLive(int bucket)
+    {
+        long size = BucketBytes(bucket);
         Interlocked.Add(ref _liveBytes, size);
         Interlocked.Increment(ref _liveBlocks);
-        return mem;
+        long live = Interlocked.Increment(ref LiveByBucket[bucket]);
+        long peak = Interlocked.Read(ref PeakByBucket[bucket]);
+        while (live > peak)
+        {
+            long seen = Interlocked.CompareExchange(ref PeakByBucket[bucket], live, peak);
+            if (seen == peak)
+            {
+                Interlocked.Add(ref _peakBlockBytes, (live - peak) * size);
+                break;
+            }
+            peak = seen;
+        }
+    }
+
+    private static void RemoveLive(int bucket)
+    {
+        Interlocked.Add(ref _liveBytes, -BucketBytes(bucket));
+        Interlocked.Decrement(ref _liveBlocks);
+        Interlocked.Decrement(ref LiveByBucket[bucket]);
     }
 
     // A per-thread cap on tensor memory while untrusted input is turned into tensors (a model
@@ -129,8 +195,7 @@ public static unsafe class TensorMemoryPool
     internal static void Return(void* p, int bucket)
     {
         long size = BucketBytes(bucket);
-        Interlocked.Add(ref _liveBytes, -size);
-        Interlocked.Decrement(ref _liveBlocks);
+        RemoveLive(bucket);
         if (Interlocked.Read(ref _cachedBytes) + size <= MaxCachedBytes)
         {
             var stack = Free[bucket];
@@ -144,8 +209,7 @@ public static unsafe class TensorMemoryPool
     /// <summary>Frees a block without caching it (finalizer path).</summary>
     internal static void FreeNow(void* p, int bucket)
     {
-        Interlocked.Add(ref _liveBytes, -BucketBytes(bucket));
-        Interlocked.Decrement(ref _liveBlocks);
+        RemoveLive(bucket);
         NativeMemory.AlignedFree(p);
     }
 

@@ -47,3 +47,59 @@ public class MemoryAccountingTests
         Assert.True(TensorMemoryPool.LiveBytes <= after10 + 64 * 1024, $"live bytes grew from {after10} to {TensorMemoryPool.LiveBytes}");
     }
 }
+
+/// <summary>The cache's default cap follows the most blocks of each size live at once, so a loop that repeats its shapes stops allocating.</summary>
+[Collection("MemoryAccounting")]
+public class TensorCacheCapTests
+{
+    // One "step": four 256 KiB blocks live together, released, then four 512 KiB blocks. At most
+    // 2 MiB is live at once, but the step needs 3 MiB of blocks (1 MiB in one size, 2 MiB in the
+    // other): a cap of the peak live bytes would free some of them every step.
+    private static void Step()
+    {
+        using (Tensor.NewDisposeScope())
+            for (int i = 0; i < 4; i++) _ = Tensor.Zeros(64 * 1024);
+        using (Tensor.NewDisposeScope())
+            for (int i = 0; i < 4; i++) _ = Tensor.Zeros(128 * 1024);
+    }
+
+    private static long MissesOver(int steps)
+    {
+        long before = TensorMemoryPool.Misses;
+        for (int i = 0; i < steps; i++) Step();
+        return TensorMemoryPool.Misses - before;
+    }
+
+    [Fact]
+    public void DefaultCapKeepsEveryBlockOfARepeatedStepAndAFixedCapIsHonoured()
+    {
+        long floor = TensorMemoryPool.MinDefaultCap;
+        try
+        {
+            TensorMemoryPool.MinDefaultCap = 0;
+            TensorMemoryPool.MaxCachedBytes = 2L << 20;
+            TensorMemoryPool.Trim();
+            Step();
+            Assert.True(MissesOver(5) >= 5, "a 2 MiB cap cannot hold a step's 3 MiB of blocks");
+            Assert.True(TensorMemoryPool.CachedBytes <= 2L << 20, $"cached {TensorMemoryPool.CachedBytes} B over a 2 MiB cap");
+
+            TensorMemoryPool.UseDefaultCacheCap();
+            Assert.True(TensorMemoryPool.PeakBlockBytes >= 3L << 20, $"peak block bytes {TensorMemoryPool.PeakBlockBytes}");
+            Assert.Equal(TensorMemoryPool.PeakBlockBytes, TensorMemoryPool.MaxCachedBytes);
+            Step();
+            Assert.Equal(0, MissesOver(20));
+        }
+        finally
+        {
+            TensorMemoryPool.MinDefaultCap = floor;
+            TensorMemoryPool.UseDefaultCacheCap();
+        }
+    }
+
+    [Fact]
+    public void NegativeCapIsRefusedNamingTheValue()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => TensorMemoryPool.MaxCachedBytes = -1);
+        Assert.Contains("MaxCachedBytes=-1", e.Message);
+    }
+}
