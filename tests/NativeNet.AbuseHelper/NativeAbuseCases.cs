@@ -202,6 +202,10 @@ internal static unsafe class NativeAbuseCases
             AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 0, F, null, nn_unary_op.NN_UNARY_RELU, 0, F), "n")
             ?? AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 1, F, null, (nn_unary_op)99, 0, F), "activation")
             ?? AbuseRunner.Refused("nn_conv2d_nchwc_forward", NativeMethods.nn_conv2d_nchwc_forward(p, 1, F, null, nn_unary_op.NN_UNARY_RELU, 0, null), "y"))));
+        cases.Add(S("nn_conv2d_nchwc_forward_expand_dw", "null expand", () => NativeMethods.nn_conv2d_nchwc_forward_expand_dw(0, 1, 1, F, nn_unary_op.NN_UNARY_RELU, 0, nn_unary_op.NN_UNARY_RELU, 0, F, F), "expand"));
+        cases.Add(C("nn_conv2d_nchwc_forward_expand_dw", "a pointwise layer as the depthwise one (where blocked kernels exist)", () => WithBlockedConv(p =>
+            AbuseRunner.Refused("nn_conv2d_nchwc_forward_expand_dw",
+                NativeMethods.nn_conv2d_nchwc_forward_expand_dw(p, p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, nn_unary_op.NN_UNARY_RELU, 0, F, F), "depthwise"))));
         cases.Add(C("nn_conv2d_nchwc_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_nchwc_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
         cases.Add(S("nn_conv2d_forward_bf16", "null weight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, null, null, 0, F); }, "weight"));
