@@ -157,6 +157,26 @@ struct split_loader<nn::simd::V512> {
 
 // See winograd::kernels::pad_split. A parity's last vector may run past hp: the evens into the
 // odds (written after them), the odds into the next row (written after it) or the zeroed tail.
+// The loop over channels and rows both pad_split paths share: split_row(row, ev, od) writes one
+// input row's even and odd columns; rows outside the input and each channel's tail are zeroed.
+template <class V, class SplitRow>
+void pad_split_rows(const float* x, const winograd_pad& a, float* xs, SplitRow split_row) {
+    for (int64_t c = 0; c < a.channels; ++c) {
+        float* dst = xs + c * a.cs;
+        const float* plane = x + c * a.h * a.w;
+        for (int64_t yy = 0; yy < a.rows; ++yy) {
+            float* ev = dst + yy * 2 * a.hp;
+            const int64_t ih = a.ih0 + yy;
+            if (ih < 0 || ih >= a.h) {
+                direct_impl::zero_floats<V>(ev, 2 * a.hp);
+                continue;
+            }
+            split_row(plane + ih * a.w, ev, ev + a.hp);
+        }
+        direct_impl::zero_floats<V>(dst + a.rows * 2 * a.hp, a.cs - a.rows * 2 * a.hp);
+    }
+}
+
 #if defined(__AVX512F__)
 // pad_split for split rows of at most 16 floats a parity (outputs up to 30 wide: LeNet's 11x11,
 // ResNet's 14x14 and 7x7 stages) on AVX-512: the padded row's first 32 columns are read once,
@@ -177,25 +197,12 @@ inline void pad_split_short(const float* x, const winograd_pad& a, float* xs) {
     const auto at = [](const float* row, int64_t from) {
         return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + sizeof(float) * static_cast<uintptr_t>(from));
     };
-    for (int64_t c = 0; c < a.channels; ++c) {
-        float* dst = xs + c * a.cs;
-        const float* plane = x + c * a.h * a.w;
-        for (int64_t yy = 0; yy < a.rows; ++yy) {
-            float* ev = dst + yy * 2 * a.hp;
-            float* od = ev + a.hp;
-            const int64_t ih = a.ih0 + yy;
-            if (ih < 0 || ih >= a.h) {
-                direct_impl::zero_floats<nn::simd::V512>(ev, 2 * a.hp);
-                continue;
-            }
-            const float* row = plane + ih * a.w;
-            const __m512 lo = _mm512_maskz_loadu_ps(m0, at(row, -a.pl)), hi = _mm512_maskz_loadu_ps(m1, at(row, 16 - a.pl));
-            // Evens first, then the odds over the evens' spare lanes (as pad_split's order).
-            _mm512_storeu_ps(ev, _mm512_permutex2var_ps(lo, even, hi));
-            _mm512_storeu_ps(od, _mm512_permutex2var_ps(lo, odd, hi));
-        }
-        direct_impl::zero_floats<nn::simd::V512>(dst + a.rows * 2 * a.hp, a.cs - a.rows * 2 * a.hp);
-    }
+    pad_split_rows<nn::simd::V512>(x, a, xs, [&](const float* row, float* ev, float* od) {
+        const __m512 lo = _mm512_maskz_loadu_ps(m0, at(row, -a.pl)), hi = _mm512_maskz_loadu_ps(m1, at(row, 16 - a.pl));
+        // Evens first, then the odds over the evens' spare lanes (as pad_split's order).
+        _mm512_storeu_ps(ev, _mm512_permutex2var_ps(lo, even, hi));
+        _mm512_storeu_ps(od, _mm512_permutex2var_ps(lo, odd, hi));
+    });
 }
 #endif
 
@@ -206,23 +213,10 @@ void pad_split(const float* x, const winograd_pad& a, float* xs) {
     if constexpr (W == 16)
         if (a.hp <= 16) return pad_split_short(x, a, xs);
 #endif
-    for (int64_t c = 0; c < a.channels; ++c) {
-        float* dst = xs + c * a.cs;
-        const float* plane = x + c * a.h * a.w;
-        for (int64_t yy = 0; yy < a.rows; ++yy) {
-            float* ev = dst + yy * 2 * a.hp;
-            float* od = ev + a.hp;
-            const int64_t ih = a.ih0 + yy;
-            if (ih < 0 || ih >= a.h) {
-                direct_impl::zero_floats<V>(ev, 2 * a.hp);
-                continue;
-            }
-            const float* row = plane + ih * a.w;
-            for (int64_t e = 0; e < a.hp; e += W) V::store(ev + e, split_loader<V>::load(row, a.w, a.pl, e, 0));
-            for (int64_t e = 0; e < a.hp; e += W) V::store(od + e, split_loader<V>::load(row, a.w, a.pl, e, 1));
-        }
-        direct_impl::zero_floats<V>(dst + a.rows * 2 * a.hp, a.cs - a.rows * 2 * a.hp);
-    }
+    pad_split_rows<V>(x, a, xs, [&](const float* row, float* ev, float* od) {
+        for (int64_t e = 0; e < a.hp; e += W) V::store(ev + e, split_loader<V>::load(row, a.w, a.pl, e, 0));
+        for (int64_t e = 0; e < a.hp; e += W) V::store(od + e, split_loader<V>::load(row, a.w, a.pl, e, 1));
+    });
 }
 
 // One of the 16 GEMMs of a block: KMR output channels x NU of the NV vectors of tiles (AVX-512 8 x 3:
