@@ -34,6 +34,11 @@ public sealed class CompiledModule : IDisposable
     private readonly int[] _sampleShape;
     private OnnxModel? _engine;
     private (Tensor Tensor, int Version)[] _snapshot = [];
+    // Forward(input, output)'s reused state: the engine's input shape, and the result shape of the last batch size.
+    private long[] _runShape = [];
+    private int[] _resultShape = [];
+    private long _resultBatch = -1;
+    private OnnxModel? _resultEngine;
     private bool _disposed;
 
     private CompiledModule(Module module, int[] sampleShape)
@@ -117,6 +122,42 @@ public sealed class CompiledModule : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs the compiled graph on <paramref name="input"/> and writes the result into
+    /// <paramref name="output"/>, whose shape must be <see cref="OutputShape"/> of the input's. Once a
+    /// batch size has run, further calls with it allocate nothing on the managed heap (the engine's
+    /// arena, the shapes and the staleness check are reused), so a serving loop can keep its tensors.
+    /// </summary>
+    /// <exception cref="ArgumentException">The input's sample dimensions differ from the compiled ones, or the output's shape is not the result's.</exception>
+    public void Forward(Tensor input, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        lock (_lock)
+        {
+            var engine = Engine();
+            long[] shape = RunShape(input.ShapeRef, nameof(input));
+            if (!ReferenceEquals(engine, _resultEngine) || _resultBatch != shape[0])
+            {
+                _resultShape = Array.ConvertAll(engine.OutputShape(shape), d => checked((int)d));
+                (_resultEngine, _resultBatch) = (engine, shape[0]);
+            }
+            if (!output.ShapeRef.AsSpan().SequenceEqual(_resultShape))
+                throw new ArgumentException($"output must have shape [{string.Join(", ", _resultShape)}] for an input of [{string.Join(", ", input.ShapeRef)}]. Received: [{string.Join(", ", output.ShapeRef)}]", nameof(output));
+            engine.Run(input.Data, shape, output.AsSpan());
+        }
+    }
+
+    // The input's shape as the engine takes it, in an array kept across calls (checked like InputShape).
+    private long[] RunShape(int[] shape, string argument)
+    {
+        if (shape.Length != _sampleShape.Length + 1 || shape[0] <= 0 || !shape.AsSpan(1).SequenceEqual(_sampleShape))
+            InputShape(shape, argument); // throws, naming the shapes
+        if (_runShape.Length != shape.Length) _runShape = new long[shape.Length];
+        for (int i = 0; i < shape.Length; i++) _runShape[i] = shape[i];
+        return _runShape;
+    }
+
     /// <summary>The output shape for inputs of <paramref name="inputShape"/>.</summary>
     public int[] OutputShape(params int[] inputShape)
     {
@@ -147,7 +188,7 @@ public sealed class CompiledModule : IDisposable
             throw new NotSupportedException($"{Module.GetType().Name} computes in {Module.Precision}; compiled inference runs float32 (call ToPrecision(Precision.Float32) or run it eagerly).");
         if (KernelProvider.Backend != Backend.Native)
             throw new NotSupportedException($"compiled inference runs on the native kernels; the current backend is {KernelProvider.Description}.");
-        if (_engine is not null && !Stale()) return _engine;
+        if (_engine is not null && Module.StateMatches(_snapshot)) return _engine;
         _engine?.Dispose();
         _engine = null;
         // Traced at batch 1 with a symbolic batch axis: one export serves every batch size.
@@ -161,19 +202,6 @@ public sealed class CompiledModule : IDisposable
         _snapshot = [.. Module.StateDict().Values.Select(t => (t, t.Version))];
         Compilations++;
         return _engine;
-    }
-
-    private bool Stale()
-    {
-        var state = Module.StateDict();
-        if (state.Count != _snapshot.Length) return true;
-        int i = 0;
-        foreach (var t in state.Values)
-        {
-            var (known, version) = _snapshot[i++];
-            if (!ReferenceEquals(t, known) || t.Version != version) return true;
-        }
-        return false;
     }
 
     /// <summary>Frees the engine's plans and packed weights (not the module).</summary>

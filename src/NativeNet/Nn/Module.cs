@@ -50,17 +50,25 @@ public abstract partial class Module : IDisposable
         {
             switch (f.Info.GetValue(this))
             {
-                case Module m when !ReferenceEquals(m, this) && !(_children.TryGetValue(f.Name, out var old) && ReferenceEquals(old, m)) && !_children.Values.Contains(m):
+                case Module m when !ReferenceEquals(m, this) && !(_children.TryGetValue(f.Name, out var old) && ReferenceEquals(old, m)) && !HoldsValue(_children, m):
                     RegisterModule(f.Name, m);
                     break;
-                case Tensor t when f.Kind == ModuleFields.Kind.Buffer && !t.IsDisposed && !_buffers.Values.Any(b => ReferenceEquals(b, t)):
+                case Tensor t when f.Kind == ModuleFields.Kind.Buffer && !t.IsDisposed && !HoldsValue(_buffers, t):
                     RegisterBuffer(f.Name, t);
                     break;
-                case Tensor t when f.Kind == ModuleFields.Kind.Parameter && !t.IsDisposed && t.IsLeaf && t.RequiresGrad && !_params.Values.Any(p => ReferenceEquals(p, t)):
+                case Tensor t when f.Kind == ModuleFields.Kind.Parameter && !t.IsDisposed && t.IsLeaf && t.RequiresGrad && !HoldsValue(_params, t):
                     RegisterParameter(f.Name, t);
                     break;
             }
         }
+    }
+
+    // By reference, without a closure: RegisterFields runs on every state walk (compiled inference checks one per call).
+    private static bool HoldsValue<T>(Dictionary<string, T> registered, object value) where T : class?
+    {
+        foreach (var v in registered.Values)
+            if (ReferenceEquals(v, value)) return true;
+        return false;
     }
 
     /// <summary>Registers (or replaces) a trainable parameter; null registers an absent optional one (e.g. no bias).</summary>
@@ -239,6 +247,33 @@ public abstract partial class Module : IDisposable
         foreach (var n in _paramNames) if (_params[n] is { } p) d.Add(prefix + n, p);
         foreach (var n in _bufferNames) if (_buffers[n] is { } b) d.Add(prefix + n, b);
         foreach (var c in _childNames) _children[c].AddState(d, prefix + c + ".");
+    }
+
+    /// <summary>
+    /// Whether the state dict's tensors are, in order, exactly <paramref name="snapshot"/>'s tensors at
+    /// their recorded write versions (<see cref="Tensor.Version"/>). Walks the module tree without
+    /// building the dictionary, so a per-call staleness check allocates nothing.
+    /// </summary>
+    internal bool StateMatches(ReadOnlySpan<(Tensor Tensor, int Version)> snapshot)
+    {
+        int next = 0;
+        return MatchState(snapshot, ref next) && next == snapshot.Length;
+    }
+
+    private bool MatchState(ReadOnlySpan<(Tensor Tensor, int Version)> snapshot, ref int next)
+    {
+        RegisterFields();
+        foreach (var n in _paramNames) if (_params[n] is { } p && !SnapshotHolds(snapshot, ref next, p)) return false;
+        foreach (var n in _bufferNames) if (_buffers[n] is { } b && !SnapshotHolds(snapshot, ref next, b)) return false;
+        foreach (var c in _childNames) if (!_children[c].MatchState(snapshot, ref next)) return false;
+        return true;
+    }
+
+    private static bool SnapshotHolds(ReadOnlySpan<(Tensor Tensor, int Version)> snapshot, ref int next, Tensor t)
+    {
+        if (next >= snapshot.Length || !ReferenceEquals(snapshot[next].Tensor, t) || snapshot[next].Version != t.Version) return false;
+        next++;
+        return true;
     }
 
     /// <summary>

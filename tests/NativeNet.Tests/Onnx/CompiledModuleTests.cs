@@ -142,6 +142,80 @@ public class CompiledModuleTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => mlp.CompileForInference(4));
     }
 
+    [Fact]
+    public void Forward_into_a_kept_output_allocates_nothing_once_the_batch_has_run()
+    {
+        // A zoo backbone (registered explicitly) and a user's module whose layers are plain fields
+        // (registered by reflection on every state walk): the per-call staleness check must not allocate.
+        foreach (var (name, build, shape) in new (string, Func<Module>, int[])[]
+                 {
+                     ("resnet18", () => Torchvision.Create("resnet18", 4), [2, 3, 32, 32]),
+                     ("user module with field layers", () => new FieldLayers(), [3, 6]),
+                 })
+        {
+            using var net = build();
+            net.Eval();
+            using var compiled = net.CompileForInference(shape);
+            using var x = Input(shape, 11);
+            using var y = Tensor.Zeros(compiled.OutputShape(shape));
+            compiled.Forward(x, y); // the batch's plan and the result shape
+            var first = y.ToArray();
+            Assert.Equal(Compiled(compiled, x), first);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) compiled.Forward(x, y);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{name}: {allocated} bytes allocated over 100 calls");
+            Assert.Equal(first, y.ToArray());
+            Assert.Equal(1, compiled.Compilations);
+
+            using var wrong = Tensor.Zeros([shape[0] + 1, .. compiled.OutputShape(shape)[1..]]);
+            var e = Assert.Throws<ArgumentException>(() => compiled.Forward(x, wrong));
+            Assert.Equal("output", e.ParamName);
+        }
+    }
+
+    [Fact]
+    public void Forward_into_a_kept_output_sees_a_changed_parameter_and_a_replaced_layer()
+    {
+        using var net = new FieldLayers();
+        net.Eval();
+        using var compiled = net.CompileForInference(3, 6);
+        using var x = Input([3, 6], 12);
+        using var y = Tensor.Zeros(3, 2);
+        compiled.Forward(x, y);
+        var before = y.ToArray();
+
+        using (global::NativeNet.Autograd.NoGrad()) net.Parameters().First().AsSpan()[0] += 1f;
+        compiled.Forward(x, y);
+        Assert.Equal(2, compiled.Compilations);
+        AssertClose(Eager(net, x), y.ToArray(), "after a parameter write");
+        Assert.NotEqual(before, y.ToArray());
+
+        net.ReplaceOutput(new Linear(5, 2));
+        compiled.Forward(x, y);
+        Assert.Equal(3, compiled.Compilations);
+        AssertClose(Eager(net, x), y.ToArray(), "after replacing a field layer");
+    }
+
+    private sealed class FieldLayers : Module
+    {
+        private readonly Linear _hidden = new(6, 5);
+        private Linear _out = new(5, 2);
+
+        public void ReplaceOutput(Linear layer)
+        {
+            _out.Dispose();
+            _out = layer;
+        }
+
+        public override Tensor Forward(Tensor input)
+        {
+            using var h = _hidden.Call(input);
+            using var a = h.Relu();
+            return _out.Call(a);
+        }
+    }
+
     private sealed class FirstSteps : Module
     {
         private readonly Linear _fc = new(4, 2);
