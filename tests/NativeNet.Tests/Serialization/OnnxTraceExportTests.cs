@@ -72,7 +72,7 @@ public class OnnxTraceExportTests
         {
             var h = _fc.Forward(x);
             var a = (h.Abs() + 1f).Log().Sqrt() - h.Neg().Exp().Mul(0.1f);
-            var b = h.Gelu() + h.Elu(0.5f) + h.Relu6() + h.Hardsigmoid() + h.Softplus() + h.Square() / 4f;
+            var b = h.Gelu() + h.Elu(0.5f) + h.Relu6() + h.Hardsigmoid() + h.Softplus() + h.Square() / 4f + h.Hardswish() - h.Mish() + h.Silu();
             var c = a.Maximum(b).MatMul(_mix).Minimum(b);
             var d = c.Reshape(-1, 2, 3).Permute(0, 2, 1).Sum(2);
             return d / (d.Abs() + 1f);
@@ -85,13 +85,19 @@ public class OnnxTraceExportTests
         public override Tensor Forward(Tensor x) => _fc.Forward(x).Narrow(1, 0, 2);
     }
 
-    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise" };
+    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers" };
+
+    // The activation layers by their specs (a Sequential of built-ins is exported layer by layer, not traced).
+    internal static Sequential ActivationLayers() => new(
+        new Linear(6, 8), new ReLU6(), new Linear(8, 8), new Hardswish(), new Linear(8, 8), new Hardsigmoid(),
+        new Linear(8, 8), new SiLU(), new Linear(8, 8), new Softplus(), new Linear(8, 8), new Mish(), new Linear(8, 3));
 
     private static (Module Model, int[] SampleShape) Build(string name) => name switch
     {
         "mlp" => (new ResidualMlp(), [6]),
         "cnn" => (new SmallCnn(), [3, 12, 12]),
         "elementwise" => (new Elementwise(), [6]),
+        "activation_layers" => (ActivationLayers(), [6]),
         _ => (new Sequential(new Linear(4, 6), new ReLU(), new Gate(6), new Linear(6, 2)), [4]),
     };
 

@@ -144,6 +144,12 @@ public static class OnnxExporter
             "LeakyReLU" => b.Node("LeakyRelu", [x], hint, Float("alpha", spec.GetFloat("negative_slope", 0.01f))),
             "ELU" => b.Node("Elu", [x], hint, Float("alpha", spec.GetFloat("alpha", 1f))),
             "GELU" => Gelu(b, x, hint),
+            "ReLU6" => Activation(b, "Relu6", x, hint),
+            "Hardsigmoid" => Activation(b, "Hardsigmoid", x, hint),
+            "Hardswish" => Activation(b, "Hardswish", x, hint),
+            "SiLU" => Activation(b, "Silu", x, hint),
+            "Softplus" => Activation(b, "Softplus", x, hint),
+            "Mish" => Activation(b, "Mish", x, hint),
             "Softmax" => b.Node("Softmax", [x], hint, Int("axis", spec.GetInt("dim", -1))),
             "LogSoftmax" => b.Node("LogSoftmax", [x], hint, Int("axis", spec.GetInt("dim", -1))),
             "Flatten" => Flatten(b, spec, x, shape, hint),
@@ -252,6 +258,24 @@ public static class OnnxExporter
     }
 
     /// <summary>Exact (erf) GELU, as PyTorch's default: 0.5 · x · (1 + erf(x / √2)).</summary>
+    /// <summary>
+    /// The activations opset 13 has no single op for, or whose op needs PyTorch's constants, by the
+    /// tensor op's name (the tracer's) — one mapping for layers and traced Forwards alike:
+    /// ReLU6 = Clip(0, 6); Hardsigmoid = HardSigmoid(1/6, 1/2); Hardswish = x·Hardsigmoid(x) (the
+    /// HardSwish op is opset 14); SiLU = x·Sigmoid(x); Softplus = Softplus (PyTorch's threshold 20
+    /// only skips the exp where log(1 + e^x) rounds to x); Mish = x·Tanh(Softplus(x)).
+    /// </summary>
+    internal static string Activation(OnnxGraphBuilder b, string op, string x, string hint) => op switch
+    {
+        "Relu6" => b.Node("Clip", [x, b.Scalar(hint + "_min", 0f), b.Scalar(hint + "_max", 6f)], hint),
+        "Hardsigmoid" => b.Node("HardSigmoid", [x], hint, Float("alpha", 1f / 6), Float("beta", 0.5f)),
+        "Hardswish" => b.Node("Mul", [x, b.Node("HardSigmoid", [x], hint + "_gate", Float("alpha", 1f / 6), Float("beta", 0.5f))], hint),
+        "Silu" => b.Node("Mul", [x, b.Node("Sigmoid", [x], hint + "_sigmoid")], hint),
+        "Softplus" => b.Node("Softplus", [x], hint),
+        "Mish" => b.Node("Mul", [x, b.Node("Tanh", [b.Node("Softplus", [x], hint + "_softplus")], hint + "_tanh")], hint),
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not an activation with an ONNX mapping"),
+    };
+
     internal static string Gelu(OnnxGraphBuilder b, string x, string hint)
     {
         string erf = b.Node("Erf", [b.Node("Div", [x, b.Scalar(hint + "_sqrt2", MathF.Sqrt(2f))], hint + "_scaled")], hint + "_erf");

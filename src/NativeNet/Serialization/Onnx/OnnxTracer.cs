@@ -21,8 +21,8 @@ internal static class OnnxTracer
     [
         "Linear", "LinearRelu", "LinearSigmoid", "LinearTanh", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm", "Softmax", "LogSoftmax",
         "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "AddScalar", "SubScalar", "MulScalar", "DivScalar", "MatMul", "Clamp",
-        "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Square", "Gelu", "LeakyRelu", "Elu", "Relu6", "Hardsigmoid", "Softplus",
-        "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat",
+        "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Square", "Gelu", "LeakyRelu", "Elu", "Relu6", "Hardsigmoid", "Hardswish",
+        "Softplus", "Mish", "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat",
     ];
 
     /// <summary>Emits the traced graph of <paramref name="module"/> reading value <paramref name="x"/> of <paramref name="shape"/>; returns the output value and shape.</summary>
@@ -126,14 +126,12 @@ internal static class OnnxTracer
                 "AddScalar" or "SubScalar" or "MulScalar" or "DivScalar" =>
                     b.Node(node.Name[..^"Scalar".Length], [X(0), b.Scalar(hint + "_value", Spec(node).GetFloat("value", 0f))], hint),
                 "Clamp" => b.Node("Clip", [X(0), b.Scalar(hint + "_min", Spec(node).GetFloat("min", 0f)), b.Scalar(hint + "_max", Spec(node).GetFloat("max", 0f))], hint),
-                "Relu" or "Sigmoid" or "Tanh" or "Exp" or "Log" or "Sqrt" or "Abs" or "Neg" or "Softplus" => b.Node(node.Name, [X(0)], hint),
+                "Relu" or "Sigmoid" or "Tanh" or "Exp" or "Log" or "Sqrt" or "Abs" or "Neg" => b.Node(node.Name, [X(0)], hint),
                 "Square" => b.Node("Mul", [X(0), X(0)], hint),
-                "Silu" => b.Node("Mul", [X(0), b.Node("Sigmoid", [X(0)], hint + "_sigmoid")], hint),
+                "Relu6" or "Hardsigmoid" or "Hardswish" or "Silu" or "Softplus" or "Mish" => OnnxExporter.Activation(b, node.Name, X(0), hint),
                 "Gelu" => OnnxExporter.Gelu(b, X(0), hint),
                 "LeakyRelu" => b.Node("LeakyRelu", [X(0)], hint, Float("alpha", Spec(node).GetFloat("alpha", 0.01f))),
                 "Elu" => b.Node("Elu", [X(0)], hint, Float("alpha", Spec(node).GetFloat("alpha", 1f))),
-                "Relu6" => b.Node("Clip", [X(0), b.Scalar(hint + "_min", 0f), b.Scalar(hint + "_max", 6f)], hint),
-                "Hardsigmoid" => b.Node("HardSigmoid", [X(0)], hint, Float("alpha", 1f / 6), Float("beta", 0.5f)),
                 "Reshape" or "View" or "Flatten" or "Squeeze" or "Unsqueeze" => Reshape(ins[0], output, hint),
                 "Permute" => b.Node("Transpose", [X(0)], hint, Ints("perm", [.. ((JsonArray)Spec(node).Config["dims"]!).Select(v => (long)v!.GetValue<int>())])),
                 "Clone" => b.Node("Identity", [X(0)], hint),
