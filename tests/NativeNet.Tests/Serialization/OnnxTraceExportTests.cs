@@ -85,12 +85,19 @@ public class OnnxTraceExportTests
         public override Tensor Forward(Tensor x) => _fc.Forward(x).Narrow(1, 0, 2);
     }
 
-    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers" };
+    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers", "decoder_layers" };
 
     // The activation layers by their specs (a Sequential of built-ins is exported layer by layer, not traced).
     internal static Sequential ActivationLayers() => new(
         new Linear(6, 8), new ReLU6(), new Linear(8, 8), new Hardswish(), new Linear(8, 8), new Hardsigmoid(),
         new Linear(8, 8), new SiLU(), new Linear(8, 8), new Softplus(), new Linear(8, 8), new Mish(), new Linear(8, 3));
+
+    // A decoder's layers by their specs: strided ConvTranspose2d with output padding, a grouped and
+    // dilated one, nearest by a scale factor, bilinear to a size (half-pixel and align_corners).
+    internal static Sequential DecoderLayers() => new(
+        new ConvTranspose2d(4, 6, (3, 3), stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)), new ReLU(),
+        new ConvTranspose2d(6, 4, (3, 2), padding: (2, 1), groups: 2, dilation: (2, 1)), new Upsample(2.0), new Conv2d(4, 3, 3, padding: 1),
+        new Upsample((17, 13), InterpolationMode.Bilinear), new Conv2d(3, 2, 1), new Upsample((9, 21), InterpolationMode.Bilinear, alignCorners: true));
 
     private static (Module Model, int[] SampleShape) Build(string name) => name switch
     {
@@ -98,6 +105,7 @@ public class OnnxTraceExportTests
         "cnn" => (new SmallCnn(), [3, 12, 12]),
         "elementwise" => (new Elementwise(), [6]),
         "activation_layers" => (ActivationLayers(), [6]),
+        "decoder_layers" => (DecoderLayers(), [4, 5, 6]),
         _ => (new Sequential(new Linear(4, 6), new ReLU(), new Gate(6), new Linear(6, 2)), [4]),
     };
 

@@ -9,7 +9,8 @@ namespace NativeNet.Serialization.Onnx;
 /// <summary>
 /// Exports a module for inference as an ONNX model (opset <see cref="OpsetVersion"/>, float32):
 /// Linear, Conv1d/Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
-/// ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
+/// ConvTranspose2d, Upsample, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, ReLU6, Hardsigmoid, Hardswish, SiLU,
+/// Softplus, Mish, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
 /// Embedding, LSTM and GRU (stacked, bidirectional, batch_first), nested in Sequential; and any
 /// user-defined Module subclass, whose Forward is traced on an example input of the given shape
 /// (see <see cref="OnnxTracer"/>: the ops it runs, as <c>torch.onnx.export</c> records them). The graph
@@ -130,6 +131,10 @@ public static class OnnxExporter
         {
             "Linear" => Linear(b, state, prefix, x, shape, hint),
             "Conv1d" or "Conv2d" => Conv(b, spec, state, prefix, x, hint),
+            "ConvTranspose2d" => b.Node("ConvTranspose", [x, Param(b, state, prefix, "weight"), OptionalParam(b, state, prefix, "bias")], hint,
+                Ints("kernel_shape", Pair(spec, "kernel_size")), Ints("strides", Pair(spec, "stride")), Ints("pads", Pads(Pair(spec, "padding"))),
+                Ints("output_padding", Pair(spec, "output_padding")), Ints("dilations", Pair(spec, "dilation")), Int("group", spec.GetInt("groups", 1))),
+            "Upsample" => Upsample(b, spec, x, hint),
             "MaxPool2d" => b.Node("MaxPool", [x], hint, Ints("kernel_shape", Pair(spec, "kernel_size")),
                 Ints("strides", Pair(spec, "stride")), Ints("pads", Pads(Pair(spec, "padding")))),
             "AvgPool2d" => b.Node("AveragePool", [x], hint, Ints("kernel_shape", Pair(spec, "kernel_size")),
@@ -218,6 +223,29 @@ public static class OnnxExporter
         return b.Node("Conv", [x, Param(b, state, prefix, "weight"), OptionalParam(b, state, prefix, "bias")], hint,
             Ints("kernel_shape", kernel), Ints("strides", stride), Ints("pads", Pads(padding)), Ints("dilations", dilation),
             Int("group", spec.GetInt("groups", 1)));
+    }
+
+    /// <summary>
+    /// Upsample as Resize the way PyTorch maps interpolate: nearest = floor of the source index
+    /// ("asymmetric", "floor"); bilinear = "pytorch_half_pixel", or "align_corners". A scale factor
+    /// becomes scales (the source index divides by it, as PyTorch's does); a size becomes sizes built
+    /// from the input's batch and channels at run time (Shape, Slice, Concat), so the batch stays symbolic.
+    /// </summary>
+    private static string Upsample(OnnxGraphBuilder b, ModuleSpec spec, string x, string hint)
+    {
+        bool nearest = !(spec.Config.TryGetValue("mode", out var m) && m is JsonValue v && v.TryGetValue<string>(out var name) && name == "bilinear");
+        var mode = nearest
+            ? new[] { String("mode", "nearest"), String("coordinate_transformation_mode", "asymmetric"), String("nearest_mode", "floor") }
+            : [String("mode", "linear"), String("coordinate_transformation_mode", spec.GetBool("align_corners", false) ? "align_corners" : "pytorch_half_pixel")];
+        if (!spec.Config.ContainsKey("size"))
+        {
+            float f = (float)spec.GetDouble("scale_factor", 2);
+            return b.Node("Resize", [x, "", b.Initializer(hint + "_scales", [1f, 1f, f, f], 4)], hint, mode);
+        }
+        var (oh, ow) = spec.GetPair("size", (1, 1));
+        string batchAndChannels = b.Node("Slice", [b.Node("Shape", [x], hint + "_shape"), b.Int64Initializer(hint + "_starts", 0), b.Int64Initializer(hint + "_ends", 2)], hint + "_nc");
+        string sizes = b.Node("Concat", [batchAndChannels, b.Int64Initializer(hint + "_hw", oh, ow)], hint + "_sizes", Int("axis", 0));
+        return b.Node("Resize", [x, "", "", sizes], hint, mode);
     }
 
     internal static string AdaptiveAvgPool(OnnxGraphBuilder b, ModuleSpec spec, string x, int[] shape, string hint)
