@@ -160,6 +160,7 @@ internal static unsafe class OpFactory
             case "Resize": case "Upsample": AddResize(b, node); return;
             case "ReduceMean": case "ReduceSum": AddReduce(b, node); return;
             case "LSTM": case "GRU": AddRecurrent(b, node); return;
+            case "RNN": AddElmanRnn(b, node); return;
         }
         if (Activation.ForOp(node.OpType, node.FloatAttr) is { } act)
         {
@@ -634,6 +635,52 @@ internal static unsafe class OpFactory
         int work = b.Scratch(node.Label, ws);
         int yScratch = dirs == 2 ? b.Scratch(node.Label + " y", s[0] * s[1] * hidden) : -1;
         b.AddStep(new RecurrentStep(node.Label, desc, directions, x, h0, c0, y, yh, yc, work, yScratch));
+    }
+
+    // ONNX RNN: W [D, H, I], R [D, H, H], B [D, 2H] (Wb then Rb), initial_h [D, B, H]; activations
+    // one per direction, Tanh (the default) or Relu: what torch.onnx.export writes for nn.RNN.
+    private static void AddElmanRnn(PlanBuilder b, GraphNode node)
+    {
+        var s = b.ShapeOf(node.Inputs[0]);
+        if (s.Length != 3) throw node.Invalid("X must be 3-D");
+        long hidden = node.Int("hidden_size", 0), steps = s[0], batch = s[1], inputSize = s[2];
+        string direction = node.Str("direction", "forward");
+        if (direction is not ("forward" or "reverse" or "bidirectional")) throw node.Invalid($"direction must be forward, reverse or bidirectional. Received: '{direction}'");
+        int dirs = direction == "bidirectional" ? 2 : 1;
+        if (node.Has("clip") || node.Int("layout", 0) != 0 || node.Has("activation_alpha") || node.Has("activation_beta"))
+            throw Unsupported(b, node, "clip, layout=1 or activation_alpha/beta");
+        if (node.Input(4) != null) throw Unsupported(b, node, "sequence_lens");
+        string[] activations = node.Attr("activations") is { } list ? [.. list.Strings.Select(v => v.ToStringUtf8())] : [.. Enumerable.Repeat("Tanh", dirs)];
+        if (activations.Length != dirs) throw node.Invalid($"activations must name {dirs} function(s). Received: {activations.Length}");
+        var w = b.Static(node, 1); var r = b.Static(node, 2); var bias = b.StaticOrNull(node.Input(3));
+        if (hidden <= 0 || !w.Shape.SequenceEqual(new[] { dirs, hidden, inputSize }) || !r.Shape.SequenceEqual(new[] { dirs, hidden, hidden })
+            || (bias != null && !bias.Shape.SequenceEqual(new[] { dirs, 2 * hidden })))
+            throw node.Invalid($"weights W {ShapeMath.Format(w.Shape)}, R {ShapeMath.Format(r.Shape)} do not match hidden_size {hidden}, input size {inputSize}, {dirs} direction(s)");
+        var wf = w.AsFloats(); var rf = r.AsFloats(); var bf = bias?.AsFloats();
+        var directions = new ElmanRnnStep.Direction[dirs];
+        for (int d = 0; d < dirs; d++)
+        {
+            int dir = d;
+            var act = activations[d] switch
+            {
+                "Tanh" => nn_unary_op.NN_UNARY_TANH,
+                "Relu" => nn_unary_op.NN_UNARY_RELU,
+                var other => throw Unsupported(b, node, $"the activation '{other}' (Tanh and Relu are)"),
+            };
+            var wd = b.Constants.Derived(node, $"w{d}", () => Regate(wf, dir, 1, hidden, inputSize, [0]));
+            var rd = b.Constants.Derived(node, $"r{d}", () => Regate(rf, dir, 1, hidden, hidden, [0]));
+            nint summed = bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"b{d}", () =>
+                new StaticTensor([hidden], [.. Enumerable.Range(0, (int)hidden).Select(i => bf[2 * dir * hidden + i] + bf[(2 * dir + 1) * hidden + i])])));
+            directions[d] = new ElmanRnnStep.Direction(b.Constants.Packed(wd, true, inputSize, hidden), b.Constants.Packed(rd, true, hidden, hidden),
+                summed, act, direction == "reverse" || d == 1);
+        }
+        int x = b.Input(node, 0);
+        Operand? h0 = node.Input(5) != null ? Operand(b, node, 5) : null;
+        string Out(int i) => i < node.Outputs.Length ? node.Outputs[i] : "";
+        int y = b.Define(Out(0), [steps, dirs, batch, hidden]);
+        int yh = Out(1).Length > 0 ? b.Define(Out(1), [dirs, batch, hidden]) : -1;
+        int projection = b.Scratch(node.Label, checked(steps * batch * hidden));
+        b.AddStep(new ElmanRnnStep(node.Label, steps, batch, inputSize, hidden, directions, x, h0, y, yh, projection));
     }
 
     /// <summary>A direction's input weight W [gates·hidden, input] and recurrent weight R [gates·hidden, hidden] in <c>nn_rnn_pack</c>'s layout (independent of the ISA, the batch and the sequence length).</summary>

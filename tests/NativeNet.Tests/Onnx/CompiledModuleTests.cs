@@ -32,6 +32,7 @@ public class CompiledModuleTests(ITestOutputHelper output)
             yield return ($"cli {kind} {string.Join("x", sample)}", () => NetworkSpec.Parse(kind, "data", input).Build(sample, 3, 7), [3, .. sample]);
         yield return ("activation layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.ActivationLayers(), [3, 6]);
         yield return ("decoder layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.DecoderLayers(), [2, 4, 5, 6]);
+        yield return ("rnn layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.RnnLayers(), [3, 7, 5]);
         foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn"))
             yield return ($"bench {name}", create, [2, .. shape[1..]]);
     }

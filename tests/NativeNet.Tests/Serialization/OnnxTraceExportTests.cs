@@ -85,7 +85,11 @@ public class OnnxTraceExportTests
         public override Tensor Forward(Tensor x) => _fc.Forward(x).Narrow(1, 0, 2);
     }
 
-    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers", "decoder_layers" };
+    public static TheoryData<string> Models => new() { "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers", "decoder_layers", "rnn_layers" };
+
+    // Elman RNN layers (ONNX RNN): stacked bidirectional tanh, then relu, batch first.
+    internal static Sequential RnnLayers() => new(
+        new RNN(5, 6, numLayers: 2, batchFirst: true, bidirectional: true), new RNN(12, 4, nonlinearity: RnnNonlinearity.Relu, batchFirst: true));
 
     // The activation layers by their specs (a Sequential of built-ins is exported layer by layer, not traced).
     internal static Sequential ActivationLayers() => new(
@@ -106,6 +110,7 @@ public class OnnxTraceExportTests
         "elementwise" => (new Elementwise(), [6]),
         "activation_layers" => (ActivationLayers(), [6]),
         "decoder_layers" => (DecoderLayers(), [4, 5, 6]),
+        "rnn_layers" => (RnnLayers(), [7, 5]),
         _ => (new Sequential(new Linear(4, 6), new ReLU(), new Gate(6), new Linear(6, 2)), [4]),
     };
 
@@ -133,9 +138,10 @@ public class OnnxTraceExportTests
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"{name}: output {i}: Forward {expected[i]}, ONNX Runtime {actual[i]}");
 
-        // Parameters and buffers keep their state-dict names as initializers.
+        // Parameters and buffers keep their state-dict names as initializers, except a recurrent
+        // layer's, which ONNX wants stacked per layer (W, R, B over directions and gates).
         var initializers = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer.Select(t => t.Name).ToHashSet();
-        foreach (var key in model.StateDict().Keys.Where(k => !k.Contains("num_batches_tracked")))
+        foreach (var key in model.StateDict().Keys.Where(k => !k.Contains("num_batches_tracked") && !k.Contains("_ih_l") && !k.Contains("_hh_l")))
             Assert.Contains(key, initializers);
     }
 

@@ -52,3 +52,56 @@ internal sealed unsafe class RecurrentStep : Step
         }
     }
 }
+
+/// <summary>
+/// ONNX RNN (Elman): H_t = f(X_t·Wᵀ + H_{t−1}·Rᵀ + Wb + Rb) with f Tanh or Relu per direction, one
+/// layer, forward, reverse or bidirectional. Per direction, all time steps' input projections run as
+/// one GEMM (both biases in its epilogue) into a [T, B, H] scratch; then each step copies its rows
+/// into Y[t, d] and adds H_{t−1}·Rᵀ there with f in the epilogue (beta = 1). W and R are packed once at
+/// load. The previous state is read where the last step wrote it, so Y_h is the last step's rows.
+/// </summary>
+internal sealed unsafe class ElmanRnnStep : Step
+{
+    /// <summary>One direction: W and R packed for the GEMM (op(B) = Wᵀ, Rᵀ), the summed bias (0 = none), and f as a GEMM epilogue code.</summary>
+    public readonly record struct Direction(nint PackedW, nint PackedR, nint Bias, nn_unary_op Activation, bool Reverse);
+
+    private readonly long _steps, _batch, _input, _hidden;
+    private readonly Direction[] _dirs;
+    private readonly Operand? _h0;
+    private readonly int _x, _y, _yh, _projection;
+
+    public ElmanRnnStep(string label, long steps, long batch, long input, long hidden, Direction[] dirs, int x, Operand? h0, int y, int yh, int projection)
+        : base(label, [.. new[] { (Operand?)Operand.Slot(x), h0 }.Where(o => o is { IsSlot: true }).Select(o => o!.Value.SlotIndex)],
+            [.. new[] { y, yh, projection }.Where(s => s >= 0)])
+    {
+        _steps = steps; _batch = batch; _input = input; _hidden = hidden; _dirs = dirs; _x = x; _h0 = h0; _y = y; _yh = yh; _projection = projection;
+    }
+
+    public override void Run(ExecutionPlan plan)
+    {
+        long state = _batch * _hidden, rows = _steps * _batch, bytes = state * sizeof(float);
+        int dirs = _dirs.Length;
+        float* h0 = _h0 is { } h0o ? h0o.Get(plan) : null, y = plan.F(_y), p = plan.F(_projection);
+        for (int d = 0; d < dirs; d++)
+        {
+            var w = _dirs[d];
+            Native.Check(NativeMethods.nn_sgemm_packed(nn_transpose.NN_NO_TRANS, rows, _hidden, _input, 1f, plan.F(_x), _input, w.PackedW, 0f,
+                p, _hidden, (float*)w.Bias, w.Bias == 0 ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, nn_unary_op.NN_UNARY_IDENTITY));
+            float* previous = h0 == null ? null : h0 + d * state;
+            for (long i = 0; i < _steps; i++)
+            {
+                long t = w.Reverse ? _steps - 1 - i : i;
+                float* yt = y + (t * dirs + d) * state;
+                Buffer.MemoryCopy(p + t * state, yt, bytes, bytes);
+                if (previous != null)
+                    Native.Check(NativeMethods.nn_sgemm_packed(nn_transpose.NN_NO_TRANS, _batch, _hidden, _hidden, 1f, previous, _hidden, w.PackedR, 1f,
+                        yt, _hidden, null, nn_bias_mode.NN_BIAS_NONE, w.Activation));
+                else // a zero initial state: H_1 = f(X_1·Wᵀ + biases)
+                    Native.Check(NativeMethods.nn_sgemm_ex(nn_transpose.NN_NO_TRANS, nn_transpose.NN_NO_TRANS, _batch, _hidden, 0, 1f, null, 1, null, _hidden, 1f,
+                        yt, _hidden, null, nn_bias_mode.NN_BIAS_NONE, w.Activation));
+                previous = yt;
+            }
+            if (_yh >= 0) Buffer.MemoryCopy(previous, plan.F(_yh) + d * state, bytes, bytes);
+        }
+    }
+}

@@ -11,7 +11,7 @@ namespace NativeNet.Serialization.Onnx;
 /// Linear, Conv1d/Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
 /// ConvTranspose2d, Upsample, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, ReLU6, Hardsigmoid, Hardswish, SiLU,
 /// Softplus, Mish, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
-/// Embedding, LSTM and GRU (stacked, bidirectional, batch_first), nested in Sequential; and any
+/// Embedding, LSTM, GRU and RNN (stacked, bidirectional, batch_first), nested in Sequential; and any
 /// user-defined Module subclass, whose Forward is traced on an example input of the given shape
 /// (see <see cref="OnnxTracer"/>: the ops it runs, as <c>torch.onnx.export</c> records them). The graph
 /// has one input "input" and one output "output"; dimension 0 is symbolic ("batch") by default.
@@ -161,7 +161,7 @@ public static class OnnxExporter
             "ReduceMean" => b.Node("ReduceMean", [x], hint, Ints("axes", spec.GetInt("dim")), Int("keepdims", 0)),
             "Dropout" or "Identity" => b.Node("Identity", [x], hint),
             "Embedding" => b.Node("Gather", [Param(b, state, prefix, "weight"), b.Node("Cast", [x], hint + "_indices", Int("to", (int)TensorProto.Types.DataType.Int64))], hint, Int("axis", 0)),
-            "LSTM" or "GRU" => Recurrent(b, spec, state, prefix, x, hint),
+            "LSTM" or "GRU" or "RNN" => Recurrent(b, spec, state, prefix, x, hint),
             _ => throw new NotSupportedException($"ONNX export does not support module type '{spec.Type}' (at '{prefix.TrimEnd('.')}').")
         };
         return (y, outShape);
@@ -333,10 +333,11 @@ public static class OnnxExporter
     /// </summary>
     private static string Recurrent(OnnxGraphBuilder b, ModuleSpec spec, IReadOnlyDictionary<string, Tensor> state, string prefix, string x, string hint)
     {
-        bool lstm = spec.Type == "LSTM";
+        bool lstm = spec.Type == "LSTM", elman = spec.Type == "RNN";
         int hidden = spec.GetInt("hidden_size"), layers = spec.GetInt("num_layers", 1);
         bool bidirectional = spec.GetBool("bidirectional", false), batchFirst = spec.GetBool("batch_first", false), hasBias = spec.GetBool("bias", true);
-        int[] order = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+        int[] order = lstm ? [0, 3, 1, 2] : elman ? [0] : [1, 0, 2];
+        string activation = elman && spec.Config.TryGetValue("nonlinearity", out var nl) && nl is JsonValue nv && nv.TryGetValue<string>(out var nls) && nls == "relu" ? "Relu" : "Tanh";
         string[] suffixes = bidirectional ? ["", "_reverse"] : [""];
         if (batchFirst) x = b.Node("Transpose", [x], hint + "_time_major", Ints("perm", 1, 0, 2));
         for (int l = 0; l < layers; l++)
@@ -361,8 +362,14 @@ public static class OnnxExporter
             string rName = b.Initializer($"{prefix}R_l{l}", r.ToArray(), dirs, gates * hidden, hidden);
             string bName = hasBias ? b.Initializer($"{prefix}B_l{l}", bias.ToArray(), dirs, 2 * gates * hidden) : "";
             var attrs = new List<AttributeProto> { Int("hidden_size", hidden), String("direction", bidirectional ? "bidirectional" : "forward") };
-            if (!lstm) attrs.Add(Int("linear_before_reset", 1));
-            string y = b.Node(lstm ? "LSTM" : "GRU", [x, wName, rName, bName], layerHint + "_y", [.. attrs]);
+            if (elman)
+            {
+                var names = new AttributeProto { Name = "activations", Type = AttributeProto.Types.AttributeType.Strings };
+                for (int d = 0; d < dirs; d++) names.Strings.Add(ByteString.CopyFromUtf8(activation));
+                attrs.Add(names);
+            }
+            else if (!lstm) attrs.Add(Int("linear_before_reset", 1));
+            string y = b.Node(spec.Type, [x, wName, rName, bName], layerHint + "_y", [.. attrs]);
             string tbdh = b.Node("Transpose", [y], layerHint + "_tbdh", Ints("perm", 0, 2, 1, 3));
             x = b.Node("Reshape", [tbdh, b.Int64Initializer(layerHint + "_shape", 0, 0, -1)], batchFirst || l < layers - 1 ? layerHint : hint);
         }

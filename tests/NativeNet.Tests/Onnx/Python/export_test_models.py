@@ -133,6 +133,24 @@ class Rnn(nn.Module):
         return self.fc(y[:, -1, :])
 
 
+class Elman(nn.Module):
+    """Elman RNNs (ONNX RNN): a 2-layer bidirectional tanh one, then a relu one whose initial state
+    comes from the input and whose final state (Y_h) feeds the head."""
+
+    def __init__(self):
+        super().__init__()
+        self.tanh = nn.RNN(5, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.init = nn.Linear(5, 6)
+        self.relu = nn.RNN(16, 6, nonlinearity="relu", batch_first=True)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        y, _ = self.tanh(x)
+        h0 = torch.tanh(self.init(x[:, 0, :])).unsqueeze(0)
+        _, h = self.relu(y, h0)
+        return self.fc(h[0])
+
+
 MODELS = {
     # name: (module, input shape without the batch, opset)
     "cnn_resnet_block": (Cnn, (3, 32, 32), 13),
@@ -142,6 +160,7 @@ MODELS = {
     "misc_ops_opset17": (Misc, (6, 8), 17),
     "seq_conv1d_deconv": (Seq, (4, 16), 13),
     "rnn_lstm_gru": (Rnn, (9, 5), 14),
+    "rnn_elman": (Elman, (7, 5), 14),
     "mlp": (lambda: nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 16), nn.Sigmoid(),
                                   nn.Linear(16, 4), nn.Softmax(dim=1)), (10,), 12),
 }
