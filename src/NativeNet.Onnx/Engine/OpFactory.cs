@@ -508,12 +508,23 @@ internal static unsafe class OpFactory
     private static void AddPad(PlanBuilder b, GraphNode node)
     {
         var s = b.ShapeOf(node.Inputs[0]);
-        if (node.Str("mode", "constant") != "constant") throw Unsupported(b, node, $"mode '{node.Str("mode", "")}'");
+        string mode = node.Str("mode", "constant");
+        if (mode is not ("constant" or "reflect" or "edge")) throw Unsupported(b, node, $"mode '{mode}'");
         var pads = b.Opset >= 11 ? b.Static(node, 1).AsLongs() : node.Ints("pads") ?? throw node.Invalid("pads missing");
         float value = b.Opset >= 11 ? (node.Input(2) != null ? (float)b.Static(node, 2)[0] : 0f) : node.Float("value", 0f);
         if (pads.Length != 2 * s.Length) throw node.Invalid($"pads has {pads.Length} values for rank {s.Length}");
         if (pads.Any(p => p < 0)) throw Unsupported(b, node, "negative padding (cropping)");
         var os = s.Select((d, i) => checked(d + pads[i] + pads[i + s.Length])).ToArray();
+        if (mode != "constant")
+        {
+            // reflect mirrors without repeating the border, so a pad must be shorter than its dimension (as in PyTorch)
+            for (int d = 0; d < s.Length; d++)
+                if ((pads[d] > 0 || pads[d + s.Length] > 0) && (s[d] == 0 || (mode == "reflect" && Math.Max(pads[d], pads[d + s.Length]) >= s[d])))
+                    throw node.Invalid($"{mode} padding of {Math.Max(pads[d], pads[d + s.Length])} on dimension {d} of size {s[d]}");
+            int xm = b.Input(node, 0), ym = b.Define(node.Outputs[0], os);
+            b.AddStep(new MappedPadStep(node.Label, xm, ym, s, pads[..s.Length], os, mode == "reflect"));
+            return;
+        }
         int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
         var dst = ShapeMath.Strides(os);
         long dstBase = 0;

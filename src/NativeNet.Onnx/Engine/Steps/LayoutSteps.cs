@@ -128,3 +128,57 @@ internal sealed unsafe class ResizeStep(string label, int x, int y, long planes,
         return Math.Clamp(c, 0, inSize - 1);
     }
 }
+
+/// <summary>
+/// Pad in mode "reflect" or "edge" (PyTorch's ReflectionPad / ReplicationPad): each output element
+/// reads the input at coordinates mapped per dimension — mirrored about the border without
+/// repeating it, or clamped to it. The maps are built at plan time; a run gathers one output row
+/// (the last dimension) at a time.
+/// </summary>
+internal sealed unsafe class MappedPadStep : Step
+{
+    private readonly int _x, _y;
+    private readonly long[][] _maps;      // per dimension: output coordinate -> input coordinate
+    private readonly long[] _srcStride, _outShape, _counter;
+    private readonly long _rows;
+
+    public MappedPadStep(string label, int x, int y, long[] inShape, long[] padsBegin, long[] outShape, bool reflect)
+        : base(label, [x], [y])
+    {
+        _x = x; _y = y; _outShape = outShape;
+        _srcStride = ShapeMath.Strides(inShape);
+        _maps = new long[inShape.Length][];
+        for (int d = 0; d < inShape.Length; d++)
+        {
+            long n = inShape[d];
+            _maps[d] = new long[outShape[d]];
+            for (long o = 0; o < outShape[d]; o++)
+            {
+                long i = o - padsBegin[d];
+                _maps[d][o] = reflect
+                    ? (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i)
+                    : Math.Clamp(i, 0, n - 1);
+            }
+        }
+        _counter = new long[outShape.Length];
+        _rows = outShape.Length == 0 || outShape[^1] == 0 ? 0 : ShapeMath.Count(outShape) / outShape[^1];
+    }
+
+    public override void Run(ExecutionPlan plan)
+    {
+        float* src = plan.F(_x), dst = plan.F(_y);
+        int last = _outShape.Length - 1;
+        long width = _outShape[last];
+        long[] lastMap = _maps[last];
+        Array.Clear(_counter);
+        for (long r = 0; r < _rows; r++)
+        {
+            long rowBase = 0;
+            for (int d = 0; d < last; d++) rowBase += _maps[d][_counter[d]] * _srcStride[d];
+            float* row = src + rowBase;
+            for (long o = 0; o < width; o++) dst[o] = row[lastMap[o]];
+            dst += width;
+            for (int d = last - 1; d >= 0 && ++_counter[d] == _outShape[d]; d--) _counter[d] = 0;
+        }
+    }
+}

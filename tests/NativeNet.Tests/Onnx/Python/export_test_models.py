@@ -151,6 +151,21 @@ class Elman(nn.Module):
         return self.fc(h[0])
 
 
+class PadModes(nn.Module):
+    """Pad in its three modes: reflect and replicate (edge) around convolutions, constant last."""
+
+    def __init__(self):
+        super().__init__()
+        self.reflect = nn.ReflectionPad2d((1, 2, 3, 0))
+        self.conv1 = nn.Conv2d(3, 4, 3)
+        self.edge = nn.ReplicationPad2d((0, 2, 1, 1))
+        self.conv2 = nn.Conv2d(4, 2, 3)
+        self.constant = nn.ConstantPad2d((2, 0, 0, 1), 0.5)
+
+    def forward(self, x):
+        return self.constant(self.conv2(self.edge(self.conv1(self.reflect(x)))))
+
+
 MODELS = {
     # name: (module, input shape without the batch, opset)
     "cnn_resnet_block": (Cnn, (3, 32, 32), 13),
@@ -161,6 +176,7 @@ MODELS = {
     "seq_conv1d_deconv": (Seq, (4, 16), 13),
     "rnn_lstm_gru": (Rnn, (9, 5), 14),
     "rnn_elman": (Elman, (7, 5), 14),
+    "pad_modes": (PadModes, (3, 9, 8), 13),
     "mlp": (lambda: nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 16), nn.Sigmoid(),
                                   nn.Linear(16, 4), nn.Softmax(dim=1)), (10,), 12),
 }
