@@ -427,9 +427,45 @@ internal static unsafe class OpFactory
 
     private static void AddPool(PlanBuilder b, GraphNode node)
     {
-        var (desc, os) = PoolDesc(b, node, b.ShapeOf(node.Inputs[0]));
+        var s = b.ShapeOf(node.Inputs[0]);
+        bool max = node.OpType == "MaxPool";
+        var (desc, os) = PoolDesc(b, node, s);
         int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
-        b.AddStep(new PoolStep(node.Label, desc, node.OpType == "MaxPool", x, y));
+        var extra = CeilModeExtra(node, s, desc, os);
+        if (extra.Any(e => e > 0))
+        {
+            // ceil_mode: the last windows run past the end padding. Max pooling ignores padding, so
+            // the input is copied into a plane that much larger, filled with -inf, and pooled in floor mode.
+            if (!max) throw Unsupported(b, node, "ceil_mode=1 average pooling whose last window runs past the padding");
+            long[] padded = [s[0], s[1], .. s[2..].Select((d, i) => d + extra[i])];
+            int xp = b.Scratch(node.Label + " ceil", ShapeMath.Count(padded));
+            b.AddStep(new FillStep(node.Label, xp, ShapeMath.Count(padded), float.NegativeInfinity));
+            b.AddStep(new StridedCopyStep(node.Label, x, xp, s, ShapeMath.Strides(s), 0, ShapeMath.Strides(padded), 0));
+            if (s.Length == 4) (desc.h, desc.w) = (padded[2], padded[3]);
+            else desc.w = padded[2];
+            long oh, ow;
+            Native.Check(NativeMethods.nn_pool2d_output_size(&desc, &oh, &ow));
+            if (ow != os[^1] || (s.Length == 4 && oh != os[2])) throw node.Invalid("ceil_mode output size disagrees with the padded plane's"); // a bug guard, not input
+            x = xp;
+        }
+        b.AddStep(new PoolStep(node.Label, desc, max, x, y));
+    }
+
+    // Per spatial dimension, how far the last ceil_mode window reaches past the end padding (0 in floor mode).
+    private static long[] CeilModeExtra(GraphNode node, long[] s, nn_pool2d_desc desc, long[] os)
+    {
+        int spatial = s.Length - 2;
+        var extra = new long[spatial];
+        if (node.Int("ceil_mode", 0) == 0) return extra;
+        bool twoD = spatial == 2;
+        for (int i = 0; i < spatial; i++)
+        {
+            bool h = twoD && i == 0;
+            long k = h ? desc.kernel_h : desc.kernel_w, st = h ? desc.stride_h : desc.stride_w, dil = h ? desc.dilation_h : desc.dilation_w;
+            long p = h ? desc.pad_h : desc.pad_w;
+            extra[i] = Math.Max(0, (os[2 + i] - 1) * st + dil * (k - 1) + 1 - (s[2 + i] + 2 * p));
+        }
+        return extra;
     }
 
     /// <summary>The native descriptor and output shape of a MaxPool/AveragePool node over an input of shape <paramref name="s"/>.</summary>
@@ -441,7 +477,6 @@ internal static unsafe class OpFactory
         if (kernel.Length != spatial) throw node.Invalid("kernel_shape rank differs from the input's");
         var stride = Ints2(node, "strides", spatial, 1);
         var dil = Ints2(node, "dilations", spatial, 1);
-        if (node.Int("ceil_mode", 0) != 0) throw Unsupported(b, node, "ceil_mode=1");
         if (node.Outputs.Length > 1 && node.Outputs[1].Length > 0) throw Unsupported(b, node, "the indices output");
         var (pb, pe) = Pads(b, node, s[2..], kernel, stride, dil);
         if (!pb.SequenceEqual(pe)) throw Unsupported(b, node, "asymmetric padding");
@@ -457,6 +492,17 @@ internal static unsafe class OpFactory
         };
         long oh, ow;
         Native.Check(NativeMethods.nn_pool2d_output_size(&desc, &oh, &ow));
+        if (node.Int("ceil_mode", 0) != 0)
+        {
+            // ONNX and PyTorch: round the window count up, but the last window must start inside the input or its begin padding
+            static long Ceil(long n, long pad, long k, long stride, long dil)
+            {
+                long span = n + 2 * pad - dil * (k - 1) - 1, o = (span + stride - 1) / stride + 1;
+                return (o - 1) * stride >= n + pad ? o - 1 : o;
+            }
+            ow = Ceil(desc.w, desc.pad_w, desc.kernel_w, desc.stride_w, desc.dilation_w);
+            if (twoD) oh = Ceil(desc.h, desc.pad_h, desc.kernel_h, desc.stride_h, desc.dilation_h);
+        }
         return (desc, twoD ? [s[0], s[1], oh, ow] : [s[0], s[1], ow]);
     }
 

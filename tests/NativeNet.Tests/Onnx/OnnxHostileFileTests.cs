@@ -202,6 +202,33 @@ public class OnnxHostileFileTests
     }
 
     [Fact]
+    public void Ceil_mode_max_pooling_runs_and_ceil_mode_average_pooling_past_the_padding_is_refused()
+    {
+        using var dir = new TempDir();
+        static ModelProto Pool(string op)
+        {
+            var m = new ModelProto { IrVersion = 7, Graph = new GraphProto { Name = "g" } };
+            m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+            m.Graph.Input.Add(Info("x", -1, 1, 3, 3));
+            m.Graph.Output.Add(Info("y", -1, 1, 2, 2));
+            var n = Node(op, "pool", ["x"], ["y"]);
+            n.Attribute.Add(new AttributeProto { Name = "kernel_shape", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } });
+            n.Attribute.Add(new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 2, 2 } });
+            n.Attribute.Add(new AttributeProto { Name = "ceil_mode", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+            m.Graph.Node.Add(n);
+            return m;
+        }
+        // 3x3 in 2x2 windows of stride 2: floor mode gives one window, ceil mode four, the last ones cut by the edge.
+        using (var model = OnnxModel.Load(Save(dir, Pool("MaxPool"), "max.onnx")))
+        {
+            var y = new float[4];
+            model.Run([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3], y);
+            Assert.Equal([5f, 6f, 8f, 9f], y);
+        }
+        Refused<NotSupportedException>(Save(dir, Pool("AveragePool"), "avg.onnx"), "ceil_mode=1 average pooling", "'pool'");
+    }
+
+    [Fact]
     public void An_opset_outside_11_to_17_is_refused()
     {
         using var dir = new TempDir();

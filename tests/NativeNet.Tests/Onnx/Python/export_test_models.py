@@ -166,6 +166,20 @@ class PadModes(nn.Module):
         return self.constant(self.conv2(self.edge(self.conv1(self.reflect(x)))))
 
 
+class CeilPools(nn.Module):
+    """Max pooling with ceil_mode (GoogLeNet's and SqueezeNet's), after a convolution and on padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.pool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.conv = nn.Conv2d(3, 5, 3, padding=1)
+        self.pool2 = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.pool3 = nn.MaxPool2d((3, 2), stride=(2, 3), ceil_mode=True)
+
+    def forward(self, x):
+        return self.pool3(self.pool2(torch.relu(self.conv(self.pool1(x)))))
+
+
 MODELS = {
     # name: (module, input shape without the batch, opset)
     "cnn_resnet_block": (Cnn, (3, 32, 32), 13),
@@ -177,6 +191,7 @@ MODELS = {
     "rnn_lstm_gru": (Rnn, (9, 5), 14),
     "rnn_elman": (Elman, (7, 5), 14),
     "pad_modes": (PadModes, (3, 9, 8), 13),
+    "pool_ceil_mode": (CeilPools, (3, 17, 20), 13),
     "mlp": (lambda: nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 16), nn.Sigmoid(),
                                   nn.Linear(16, 4), nn.Softmax(dim=1)), (10,), 12),
 }
