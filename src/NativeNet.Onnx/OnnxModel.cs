@@ -23,7 +23,7 @@ public sealed class OnnxModel : IDisposable
 {
     private const int MaxPlans = 4;
     private readonly OnnxGraph _graph;
-    private readonly ConstantPool _constants = new();
+    private readonly ConstantPool _constants;
     private readonly List<ExecutionPlan> _plans = [];
     private readonly long[][] _shapeScratch;
     private readonly OnnxModelOptions _options;
@@ -33,6 +33,9 @@ public sealed class OnnxModel : IDisposable
     {
         _graph = graph;
         _options = options;
+        if (options.Precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentException($"Precision must be Float32 or BFloat16. Received: {options.Precision}", nameof(options));
+        _constants = new ConstantPool(options.Precision == Precision.BFloat16);
         _shapeScratch = new long[graph.Inputs.Count][];
         Inputs = graph.Inputs.Select(i => new OnnxValueInfo(i.Name, i.Dims)).ToArray();
         Outputs = graph.Outputs.ToArray();
@@ -89,6 +92,9 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>The graph output names, in order.</summary>
     public IReadOnlyList<string> Outputs { get; }
+
+    /// <summary>The precision of the products (<see cref="OnnxModelOptions.Precision"/>).</summary>
+    public Precision Precision => _options.Precision;
 
     /// <summary>The opset the file imports.</summary>
     public int Opset => _graph.Opset;
@@ -255,4 +261,12 @@ public sealed class OnnxModelOptions
 
     /// <summary>Make a plan for the declared input shapes at load, so unsupported ops fail there (default true).</summary>
     public bool CheckAtLoad { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="Precision.BFloat16"/>: the products of every Gemm/MatMul by a constant weight and of
+    /// every Conv are products of bf16-rounded operands with float32 sums (the weights rounded once
+    /// as they are packed, as <c>ToPrecision(Precision.BFloat16)</c> does for modules); inputs, outputs
+    /// and everything else stay float32. Float32 (the default) runs every product in float32.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 }

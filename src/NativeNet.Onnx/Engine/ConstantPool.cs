@@ -7,9 +7,16 @@ namespace NativeNet.Onnx.Engine;
 /// Native, 64-byte-aligned copies of the constants steps read (weights, biases, folded tensors),
 /// made once per model and shared by every plan; also owns the packed GEMM and convolution weight handles.
 /// </summary>
-internal sealed unsafe class ConstantPool : IDisposable
+internal sealed unsafe class ConstantPool(bool bf16 = false) : IDisposable
 {
+    /// <summary>
+    /// Products in bf16 (<see cref="NativeNet.Precision.BFloat16"/>): weight operands of GEMMs and
+    /// convolutions are rounded to bf16 as they are packed (<c>nn_bf16_pack_b</c>, <c>nn_conv2d_pack_bf16</c>).
+    /// </summary>
+    public bool Bf16 { get; } = bf16;
+
     private readonly Dictionary<StaticTensor, nint> _copies = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(StaticTensor, bool), nint> _bf16Packed = new();
     private readonly Dictionary<(StaticTensor, bool), nint> _packed = new();
     private readonly Dictionary<(StaticTensor, StaticTensor?, string), nint> _packedConvs = new();
     private readonly Dictionary<(StaticTensor, StaticTensor?, string), nint> _blockedConvs = new();
@@ -56,6 +63,22 @@ internal sealed unsafe class ConstantPool : IDisposable
     }
 
     /// <summary>
+    /// The GEMM right operand op(B) of a constant weight, packed once: rounded to bf16 for
+    /// <c>nn_bf16_gemm_packed</c> when <see cref="Bf16"/>, else as float32 for <c>nn_sgemm_packed</c>.
+    /// </summary>
+    public PackedWeight Weight(StaticTensor weight, bool transposed, long k, long n)
+    {
+        if (!Bf16) return new PackedWeight(Packed(weight, transposed, k, n), false);
+        if (_bf16Packed.TryGetValue((weight, transposed), out var h)) return new PackedWeight(h, true);
+        float* b = Get(weight);
+        nint handle;
+        Native.Check(Interop.NativeMethods.nn_bf16_pack_b(transposed ? Interop.nn_transpose.NN_TRANS : Interop.nn_transpose.NN_NO_TRANS,
+            k, n, b, transposed ? k : n, &handle));
+        _bf16Packed[(weight, transposed)] = handle;
+        return new PackedWeight(handle, true);
+    }
+
+    /// <summary>
     /// A Conv's weights and bias packed once for the algorithm the native library picks for its
     /// geometry and batch (<c>nn_conv2d_pack</c>: a batch of one small plane takes another algorithm
     /// than a large batch), shared by every plan with the same geometry and batch.
@@ -65,7 +88,8 @@ internal sealed unsafe class ConstantPool : IDisposable
         var key = (weight, bias, $"{desc.n}x" + Geometry(desc));
         if (_packedConvs.TryGetValue(key, out var h)) return h;
         nint handle;
-        Native.Check(Interop.NativeMethods.nn_conv2d_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));
+        Native.Check(Bf16 ? Interop.NativeMethods.nn_conv2d_pack_bf16(&desc, Get(weight), bias == null ? null : Get(bias), &handle)
+                          : Interop.NativeMethods.nn_conv2d_pack(&desc, Get(weight), bias == null ? null : Get(bias), &handle));
         _packedConvs[key] = handle;
         return handle;
     }
@@ -94,15 +118,20 @@ internal sealed unsafe class ConstantPool : IDisposable
     {
         foreach (var p in _copies.Values) NativeMemory.AlignedFree((void*)p);
         foreach (var h in _packed.Values) Interop.NativeMethods.nn_packed_matrix_destroy(h);
+        foreach (var h in _bf16Packed.Values) Interop.NativeMethods.nn_bf16_matrix_destroy(h);
         foreach (var h in _packedConvs.Values) Interop.NativeMethods.nn_conv2d_packed_destroy(h);
         foreach (var h in _blockedConvs.Values) Interop.NativeMethods.nn_conv2d_nchwc_destroy(h);
         _copies.Clear();
         _packed.Clear();
+        _bf16Packed.Clear();
         _packedConvs.Clear();
         _blockedConvs.Clear();
         _derived.Clear();
     }
 }
+
+/// <summary>A packed GEMM weight: an <c>nn_packed_matrix</c>, or an <c>nn_bf16_matrix</c> when <paramref name="Bf16"/>.</summary>
+internal readonly record struct PackedWeight(nint Handle, bool Bf16);
 
 /// <summary>A step input: an arena slot or a constant's native copy.</summary>
 internal readonly unsafe struct Operand

@@ -260,7 +260,8 @@ internal static unsafe class OpFactory
         if (node.Input(2) != null && bias == null) throw Unsupported(b, node, "a bias computed at run time");
         if (bias != null && bias.Count != w.Shape[0]) throw node.Invalid($"bias has {bias.Count} values for {w.Shape[0]} output channels");
         // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines.
-        if (node.MaxPool == null && BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
+        // The blocked NCHW16c kernels multiply in float32: bf16 products take the packed path.
+        if (node.MaxPool == null && !b.Constants.Bf16 && BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
         int x = b.Input(node, 0);
         Operand? residual = null;
         var act = node.Activation;
@@ -362,7 +363,7 @@ internal static unsafe class OpFactory
             }
             int a = b.Input(node, 0);
             y = b.Define(node.Outputs[0], [m, n]);
-            b.AddStep(new PackedGemmStep(node.Label, m, n, k, b.Constants.Packed(w, tb, k, n), bias == null ? null : b.Constants.Get(bias), node.Activation, a, y));
+            b.AddStep(new PackedGemmStep(node.Label, m, n, k, b.Constants.Weight(w, tb, k, n), bias == null ? null : b.Constants.Get(bias), node.Activation, a, y));
             return;
         }
         var opA = Operand(b, node, 0);
@@ -394,7 +395,7 @@ internal static unsafe class OpFactory
             // every row of every batch entry times one constant matrix: one packed GEMM with m = all rows
             int a = b.Input(node, 0);
             int y = b.Define(node.Outputs[0], [.. os]);
-            b.AddStep(new PackedGemmStep(node.Label, ShapeMath.Count(a2[..^1]), n, k, b.Constants.Packed(w, false, k, n), pbias, node.Activation, a, y));
+            b.AddStep(new PackedGemmStep(node.Label, ShapeMath.Count(a2[..^1]), n, k, b.Constants.Weight(w, false, k, n), pbias, node.Activation, a, y));
             return;
         }
         long count = ShapeMath.Count(batch);

@@ -12,7 +12,9 @@ namespace NativeNet.Onnx;
 /// tracing Forward) and planned like a loaded .onnx file, so it gets the engine's BatchNorm folding,
 /// fused bias/activation/residual epilogues, Conv→MaxPool steps, channel-blocked chains, prepacked
 /// weights and static memory plan. Evaluation semantics (dropout off, running statistics), float32,
-/// no gradients. Each input shape gets its own plan (the batch dimension may vary).
+/// no gradients. Each input shape gets its own plan (the batch dimension may vary). A module in
+/// <see cref="Precision.BFloat16"/> compiles with bf16 products (<see cref="OnnxModelOptions.Precision"/>),
+/// and changing the module's precision recompiles.
 /// </summary>
 /// <remarks>
 /// The compiled graph is a snapshot of the parameters and buffers: before each call the module's
@@ -52,7 +54,7 @@ public sealed class CompiledModule : IDisposable
     /// plans that shape at once, so what the engine cannot run fails here.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer or an op of a traced Forward has no ONNX mapping, the engine does not run
-    /// one of the exported ops, the module computes in bfloat16 (the engine is float32), or the managed backend is in use
+    /// one of the exported ops, or the managed backend is in use
     /// (the engine runs the native kernels); the message names it.</exception>
     /// <exception cref="ArgumentException">The input shape is empty or has a non-positive dimension.</exception>
     public static CompiledModule Compile(Module module, params int[] inputShape)
@@ -184,11 +186,9 @@ public sealed class CompiledModule : IDisposable
     private OnnxModel Engine()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (Module.Precision != Precision.Float32)
-            throw new NotSupportedException($"{Module.GetType().Name} computes in {Module.Precision}; compiled inference runs float32 (call ToPrecision(Precision.Float32) or run it eagerly).");
         if (KernelProvider.Backend != Backend.Native)
             throw new NotSupportedException($"compiled inference runs on the native kernels; the current backend is {KernelProvider.Description}.");
-        if (_engine is not null && Module.StateMatches(_snapshot)) return _engine;
+        if (_engine is not null && _engine.Precision == Module.Precision && Module.StateMatches(_snapshot)) return _engine;
         _engine?.Dispose();
         _engine = null;
         // Traced at batch 1 with a symbolic batch axis: one export serves every batch size.
@@ -197,7 +197,7 @@ public sealed class CompiledModule : IDisposable
             proto = OnnxExporter.ExportToProto(Module, [1, .. _sampleShape]);
         string source = $"compiled {Module.GetType().Name}";
         var graph = OnnxFileReader.FromModel(proto, source);
-        _engine = OnnxModel.FromGraph(graph, source, proto.CalculateSize(), new OnnxModelOptions { CheckAtLoad = false });
+        _engine = OnnxModel.FromGraph(graph, source, proto.CalculateSize(), new OnnxModelOptions { CheckAtLoad = false, Precision = Module.Precision });
         // After the export, which read every tensor (and so bumped its write version).
         _snapshot = [.. Module.StateDict().Values.Select(t => (t, t.Version))];
         Compilations++;

@@ -123,9 +123,6 @@ public class CompiledModuleTests(ITestOutputHelper output)
         Assert.Null(CompiledModule.TryCompile(slicing, [2, 20, 4], out var reason));
         Assert.Equal(e.Message, reason);
 
-        using var bf16 = new Sequential(new Linear(4, 3)).ToPrecision(Precision.BFloat16);
-        Assert.Contains("BFloat16", Assert.Throws<NotSupportedException>(() => bf16.CompileForInference(2, 4)).Message);
-
         var requested = KernelProvider.Requested;
         try
         {
@@ -143,6 +140,48 @@ public class CompiledModuleTests(ITestOutputHelper output)
         using var wrong = Tensor.Zeros(2, 5);
         Assert.Contains("[batch, 4]", Assert.Throws<ArgumentException>(() => compiled.Forward(wrong)).Message);
         Assert.Throws<ArgumentException>(() => mlp.CompileForInference(4));
+    }
+
+    [Fact]
+    public void A_bf16_module_compiles_with_bf16_products_and_a_precision_change_recompiles()
+    {
+        int saved = NativeNetRuntime.Threads;
+        try
+        {
+            foreach (var (name, build, shape) in Networks().Where(n => n.Name is "resnet18" or "mobilenet_v2" or "cli mlp 10" or "bench lenet"))
+            {
+                using var net = build();
+                using var x = Input(shape, 21);
+                MoveNormStatistics(net, x);
+                net.Eval();
+                var fp32 = Eager(net, x);
+                using var compiled = net.CompileForInference(shape);
+                var compiledFp32 = Compiled(compiled, x);
+
+                net.ToPrecision(Precision.BFloat16);
+                var eagerBf16 = Eager(net, x);
+                NativeNetRuntime.Threads = 1;
+                var one = Compiled(compiled, x);
+                NativeNetRuntime.Threads = 2;
+                var two = Compiled(compiled, x);
+                Assert.Equal(2, compiled.Compilations);
+                Assert.True(one.AsSpan().SequenceEqual(two), $"{name}: 1 and 2 threads differ in bf16");
+                // bf16 products round every weight and activation to 8 bits of mantissa: the output
+                // moves off float32's (so the products did change) but stays within the fixtures' 2e-2.
+                Assert.NotEqual(compiledFp32, one);
+                output.WriteLine($"{name}: bf16 compiled vs float32 eager {RelativeError(fp32, one):E2}, vs bf16 eager {RelativeError(eagerBf16, one):E2}");
+                Assert.True(RelativeError(fp32, one) <= 2e-2f, $"{name}: bf16 compiled differs from float32 by {RelativeError(fp32, one):E2}");
+                Assert.True(RelativeError(eagerBf16, one) <= 2e-2f, $"{name}: bf16 compiled differs from bf16 eager by {RelativeError(eagerBf16, one):E2}");
+
+                net.ToPrecision(Precision.Float32);
+                Assert.Equal(compiledFp32, Compiled(compiled, x));
+                Assert.Equal(3, compiled.Compilations);
+            }
+        }
+        finally
+        {
+            NativeNetRuntime.Threads = saved;
+        }
     }
 
     [Fact]

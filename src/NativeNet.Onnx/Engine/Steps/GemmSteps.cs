@@ -5,17 +5,21 @@ namespace NativeNet.Onnx.Engine.Steps;
 /// <summary>
 /// Y[m×n] = act(A[m×k] · W + bias) with W a constant packed once at load for the chosen ISA (Gemm,
 /// and MatMul by a constant over any number of leading dimensions). Bias and ReLU/sigmoid/tanh/GELU
-/// run in the GEMM epilogue.
+/// run in the GEMM epilogue. A bf16-packed W runs the bf16 GEMM (products of bf16-rounded operands,
+/// float32 sums) with the same epilogue.
 /// </summary>
-internal sealed unsafe class PackedGemmStep(string label, long m, long n, long k, nint packed, float* bias, Activation act, int a, int y)
+internal sealed unsafe class PackedGemmStep(string label, long m, long n, long k, PackedWeight packed, float* bias, Activation act, int a, int y)
     : Step(label, [a], [y])
 {
     public override void Run(ExecutionPlan plan)
     {
         float* py = plan.F(y);
         bool fused = act.EpilogueCode >= 0;
-        Native.Check(NativeMethods.nn_sgemm_packed(nn_transpose.NN_NO_TRANS, m, n, k, 1f, plan.F(a), k, packed, 0f, py, n,
-            bias, bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL, fused ? (nn_unary_op)act.EpilogueCode : nn_unary_op.NN_UNARY_IDENTITY));
+        var biasMode = bias == null ? nn_bias_mode.NN_BIAS_NONE : nn_bias_mode.NN_BIAS_COL;
+        var epilogue = fused ? (nn_unary_op)act.EpilogueCode : nn_unary_op.NN_UNARY_IDENTITY;
+        Native.Check(packed.Bf16
+            ? NativeMethods.nn_bf16_gemm_packed(nn_transpose.NN_NO_TRANS, m, n, k, 1f, plan.F(a), k, packed.Handle, 0f, py, n, bias, biasMode, epilogue)
+            : NativeMethods.nn_sgemm_packed(nn_transpose.NN_NO_TRANS, m, n, k, 1f, plan.F(a), k, packed.Handle, 0f, py, n, bias, biasMode, epilogue));
         if (!fused) act.Apply(py, py, m * n);
     }
 }
