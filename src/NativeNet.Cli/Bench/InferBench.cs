@@ -13,8 +13,8 @@ namespace NativeNet.Cli.Bench;
 /// </summary>
 public static class InferBench
 {
-    /// <summary>Times one model and prints {"model","batch","threads","ms","backend"} (JSON) or a text line.</summary>
-    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch, bool profile = false)
+    /// <summary>Times one model with products in <paramref name="precision"/> and prints {"model","batch","threads","ms","backend","isa","precision"} (JSON) or a text line.</summary>
+    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch, bool profile = false, Precision precision = Precision.Float32)
     {
         if (!File.Exists(path)) throw new CliInputException($"--model: file not found: {path}");
         if (batch is < 1 or > 1 << 20) throw new CliInputException($"--batch must be in [1, 1048576]. Received: {batch}");
@@ -24,7 +24,7 @@ public static class InferBench
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             InputFile.Onnx(path);
-            using var model = OnnxModel.Load(path);
+            using var model = OnnxModel.Load(path, new OnnxModelOptions { Precision = precision });
             if (model.Inputs.Count != 1) throw new CliInputException($"{path}: bench infer times single-input models; this one has {model.Inputs.Count}");
             var dims = model.Inputs[0].Dims.ToArray();
             if (dims.Length == 0) throw new CliInputException($"{path}: the input is a scalar");
@@ -42,6 +42,7 @@ public static class InferBench
         else
         {
             using var runner = ModelRunner.Load(path);
+            runner.UsePrecision(precision);
             int[] sample = runner.Schema.IsTable ? [runner.Schema.Features.Count] : [.. runner.Schema.InputShape];
             b = batch ?? 1;
             var x = RandomInput(b * sample.Aggregate(1L, (p, d) => p * d));
@@ -63,8 +64,9 @@ public static class InferBench
             stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["model"] = name, ["batch"] = b, ["threads"] = ctx.Threads, ["ms"] = Math.Round(ms, 4), ["backend"] = backend, ["isa"] = ctx.Isa,
+                ["precision"] = precision == Precision.BFloat16 ? "bf16" : "fp32",
             }));
-        else stdout.WriteLine($"infer  {name,-28}batch={b}  ms={ms:0.###}  (threads={ctx.Threads}, {backend}, {ctx.Isa})");
+        else stdout.WriteLine($"infer  {name,-28}batch={b}  ms={ms:0.###}  (threads={ctx.Threads}, {backend}, {ctx.Isa}, {(precision == Precision.BFloat16 ? "bf16" : "fp32")})");
     }
 
     // The slowest engine steps, then totals per op type (the label starts with it): which kind of layer to work on.

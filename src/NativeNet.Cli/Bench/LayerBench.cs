@@ -47,16 +47,14 @@ public static class LayerBench
     /// <remarks>
     /// Each model runs once per precision, one right after the other (same-run ratios); a bf16
     /// case reports suite "models_bf16" (<see cref="Module.ToPrecision"/>). Inference is compiled
-    /// onto the ONNX engine, which takes float32 products only; a run that includes bf16 therefore
-    /// times every precision's inference eagerly (module forward in eval mode), so the ratio compares
-    /// like with like. Each line says which in its "infer" field ("compiled" or "eager").
+    /// onto the ONNX engine in the model's precision (bf16 products there too), eagerly where the
+    /// engine cannot run the model; each line says which in its "infer" field ("compiled" or "eager").
     /// </remarks>
     public static void RunModels(BenchContext ctx, IEnumerable<string>? names = null, IReadOnlyList<Precision>? precisions = null)
     {
         var list = precisions ?? new[] { Precision.Float32 };
-        bool compile = !list.Contains(Precision.BFloat16);
         Run(ctx, (names ?? Models.Select(m => m.Name)).SelectMany(n => list
-            .Select(p => (Func<LayerWorkload>)(() => Model(n, p, compile)))));
+            .Select(p => (Func<LayerWorkload>)(() => Model(n, p)))));
     }
 
     // One case at a time, so only one case's tensors are alive while it is timed.
@@ -113,7 +111,7 @@ public static class LayerBench
         var opt = new Adam(model.Parameters(), lr: 1e-3);
         var lossFn = new CrossEntropyLoss();
         // Inference runs as predict and evaluate run it: compiled onto the ONNX engine (folded, fused,
-        // planned), eagerly where the engine cannot (lstm_ecg's LSTM, bf16 products).
+        // planned) in the model's precision, eagerly where the engine cannot (lstm_ecg's LSTM).
         var compiled = compile ? CompiledModule.TryCompile(model, shape, out _) : null;
         return new LayerWorkload(precision == Precision.BFloat16 ? "models_bf16" : "models", name, model, x,
             "infer_ms", compiled is null ? () => { model.Eval(); using (Autograd.NoGrad()) model.Forward(x); } : () => compiled.Forward(x),

@@ -77,7 +77,7 @@ public static class BenchCommand
 
         var modelNames = Repeatable("--model", "Reference models to run (repeatable); default: all seven");
         var models = new Command("models", "Seven reference models (five small ones, resnet18 and mobilenet_v2 at batch 8 of 3x224x224): inference and one Adam training step");
-        var modelPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each model runs in each, back to back; with bf16 every precision's inference runs eagerly, as the ONNX engine takes float32 products only); default fp32");
+        var modelPrecisions = Repeatable("--precision", "fp32 and/or bf16 (repeatable: each model runs in each, back to back, inference compiled in that precision where the engine runs the model); default fp32");
         models.Options.Add(modelNames);
         models.Options.Add(modelPrecisions);
         models.SetAction(p =>
@@ -96,10 +96,13 @@ public static class BenchCommand
         infer.Options.Add(inferBatch);
         var inferProfile = new Option<bool>("--profile") { Description = "Also print the slowest steps of an .onnx model (best of 5 runs each)" };
         infer.Options.Add(inferProfile);
+        var inferPrecision = CommonOptions.Precision("fp32, or bf16: Conv and Gemm/MatMul-by-weight products with bfloat16 operands (docs/bf16.md)");
+        infer.Options.Add(inferPrecision);
         infer.SetAction(p =>
         {
             bool asJson = p.GetValue(json);
-            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch), p.GetValue(inferProfile));
+            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch), p.GetValue(inferProfile),
+                CommonOptions.ParsePrecision(p.GetValue(inferPrecision)));
             return 0;
         });
         cmd.Subcommands.Add(infer);

@@ -13,7 +13,7 @@ namespace NativeNet.Cli.Tabular;
 public sealed class ModelRunner : IDisposable
 {
     private readonly Module? _module;
-    private readonly Onnx.OnnxModel? _onnx;
+    private Onnx.OnnxModel? _onnx;
     private Onnx.CompiledModule? _compiled;
     private bool _compileTried;
 
@@ -74,12 +74,16 @@ public sealed class ModelRunner : IDisposable
         catch { onnx.Dispose(); throw; }
     }
 
-    /// <summary>Products in <paramref name="precision"/> (a .safetensors network); an ONNX model runs fp32 only.</summary>
+    /// <summary>Products in <paramref name="precision"/>: the network's (a compiled one recompiles), or an ONNX model loaded again with them.</summary>
     public void UsePrecision(Precision precision)
     {
         if (_module is not null) _module.ToPrecision(precision);
-        else if (precision != Precision.Float32)
-            throw new CliInputException($"{Path}: --precision bf16 applies to .safetensors models; an ONNX model runs in fp32.");
+        else if (_onnx is not null && _onnx.Precision != precision)
+        {
+            var reloaded = Onnx.OnnxModel.Load(Path, new Onnx.OnnxModelOptions { Precision = precision });
+            _onnx.Dispose();
+            _onnx = reloaded;
+        }
     }
 
     /// <summary>

@@ -33,9 +33,9 @@ public class ExportMatchesPredictTests
     }
 
     // predict's probability columns (and how many there are).
-    private static (float[] Values, int Width) Predict(string model, string data, string output)
+    private static (float[] Values, int Width) Predict(string model, string data, string output, params string[] options)
     {
-        var p = CliRun.Run("predict", "--model", model, "--data", data, "--out", output);
+        var p = CliRun.Run(["predict", "--model", model, "--data", data, "--out", output, .. options]);
         Assert.True(p.ExitCode == 0, p.StdErr);
         var lines = File.ReadAllLines(output);
         int width = lines[0].Split(',').Count(c => c.StartsWith("probability_", StringComparison.Ordinal));
@@ -55,8 +55,11 @@ public class ExportMatchesPredictTests
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         Assert.NotEmpty(a);
         foreach (var (name, v) in a) Assert.True(double.IsNaN(v) ? double.IsNaN(b[name]) : Math.Abs(v - b[name]) <= 1e-4, $"{name}: {v} from the model, {b[name]} from the .onnx");
-        AssertRefused(CliRun.Run("predict", "--model", tmp.File("m.onnx"), "--data", data, "--out", tmp.File("bf16.csv"), "--precision", "bf16"), "fp32");
-        Assert.False(File.Exists(tmp.File("bf16.csv")));
+        // bf16 products on the engine: probabilities move by the rounding of operands to 8-bit mantissas, no more.
+        var (viaBf16, _) = Predict(tmp.File("m.onnx"), data, tmp.File("bf16.csv"), "--precision", "bf16");
+        Assert.Equal(viaOnnx.Length, viaBf16.Length);
+        float moved = viaOnnx.Zip(viaBf16, (x, y) => MathF.Abs(x - y)).Max();
+        Assert.True(moved is > 0f and <= 2e-2f, $"bf16 moved the probabilities by {moved} (0: not applied; over 2e-2: more than rounding)");
         var bytes = File.ReadAllBytes(tmp.File("m.onnx"));
         File.WriteAllBytes(tmp.File("cut.onnx"), bytes[..(bytes.Length / 2)]);
         AssertRefused(CliRun.Run("evaluate", "--model", tmp.File("cut.onnx"), "--data", data), "cut.onnx");
