@@ -5,6 +5,8 @@
 // channels) is read from L2 right after it is written instead of from memory in a second pass.
 // Every expanded pixel is the pointwise kernel's sum for that pixel (the same in any pixel range)
 // and every depthwise output reads the same expanded values: the bits of the two separate calls.
+// With the block's 1x1 projection (forward_expand_dw_project) the band's depthwise rows go to a
+// per-thread plane and are projected from there, the same way: the bits of three calls.
 #include <algorithm>
 #include <atomic>
 
