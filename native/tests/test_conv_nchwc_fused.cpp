@@ -1,6 +1,6 @@
 // nn_conv2d_nchwc_forward_expand_dw (src/conv/nchwc/nchwc_fused.cpp): an inverted residual
-// block's 1x1 expansion and depthwise 3x3 in one call must give the bits of the two blocked
-// calls it replaces, whether it runs over bands (planes with enough rows) or falls back to the
+// block's 1x1 expansion and depthwise 3x3 in one call (and with the 1x1 projection,
+// nn_conv2d_nchwc_forward_expand_dw_project) must give the bits of the blocked calls it replaces, whether it runs over bands (planes with enough rows) or falls back to the
 // two passes through mid (small planes at batch 1 with two threads), at 1 and 2 threads. Shapes
 // are MobileNetV2's in miniature (run banded whatever their size, and by the size rule): stride 1 and 2, channel counts off the 16-lane blocks, several
 // weight groups, planes with many bands and with one. Below AVX-512 every call is
@@ -44,9 +44,11 @@ private:
 struct Layers {
     nn_conv2d_nchwc* expand = nullptr;
     nn_conv2d_nchwc* dw = nullptr;
+    nn_conv2d_nchwc* project = nullptr;
     ~Layers() {
         nn_conv2d_nchwc_destroy(expand);
         nn_conv2d_nchwc_destroy(dw);
+        nn_conv2d_nchwc_destroy(project);
     }
 };
 
@@ -129,5 +131,107 @@ TEST(NchwcExpandDw, RejectsLayersThatDoNotChain) {
               NN_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, 0, x.data(), NN_UNARY_RELU6, 0.0f, NN_UNARY_RELU6, 0.0f,
                                                 mid.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+}
+
+// The whole block: expansion, depthwise, projection (to the block's input channels, or to 40:
+// channel counts off the blocks, one or two weight groups) with and without a residual, against
+// the three blocked calls, banded or by the size rule, at 1 and 2 threads.
+TEST(NchwcExpandDwProject, EqualsTheThreeBlockedCallsBitForBit) {
+    int64_t block = -1;
+    ASSERT_EQ(nn_nchwc_block(&block), NN_OK);
+    if (block == 0) GTEST_SKIP() << "no blocked kernels under " << nn_test::active_isa_name();
+    int seed = 100;
+    for (const auto& c : kPairs) {
+        ++seed;
+        const int64_t oh = (c.h - 1) / c.stride + 1, ow = (c.w - 1) / c.stride + 1, out = seed % 2 ? c.c : 40;
+        const nn_conv2d_desc de{c.n, c.c, c.h, c.w, c.expanded, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+        const nn_conv2d_desc dd{c.n, c.expanded, c.h, c.w, c.expanded, 3, 3, c.stride, c.stride, 1, 1, 1, 1, 1, 1, c.expanded};
+        const nn_conv2d_desc dp{c.n, c.expanded, oh, ow, out, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+        const auto we = nn_test::random_vector(c.expanded * c.c, 10 * seed), be = nn_test::random_vector(c.expanded, 10 * seed + 1);
+        const auto wd = nn_test::random_vector(c.expanded * 9, 10 * seed + 2), bd = nn_test::random_vector(c.expanded, 10 * seed + 3);
+        const auto wp = nn_test::random_vector(out * c.expanded, 10 * seed + 5), bp = nn_test::random_vector(out, 10 * seed + 6);
+        Layers l;
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&de, we.data(), be.data(), &l.expand), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&dd, wd.data(), bd.data(), &l.dw), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&dp, wp.data(), bp.data(), &l.project), NN_OK) << nn_last_error();
+        const auto xn = nn_test::random_vector(c.n * c.c * c.h * c.w, 10 * seed + 4);
+        std::vector<float> x(static_cast<size_t>(blocked(c.n, c.c, c.h * c.w)));
+        ASSERT_EQ(nn_nchwc_from_nchw(xn.data(), c.n, c.c, c.h * c.w, x.data()), NN_OK);
+        const auto rn = nn_test::random_vector(c.n * out * oh * ow, 10 * seed + 7);
+        std::vector<float> res(static_cast<size_t>(blocked(c.n, out, oh * ow)));
+        ASSERT_EQ(nn_nchwc_from_nchw(rn.data(), c.n, out, oh * ow, res.data()), NN_OK);
+        const size_t ms = static_cast<size_t>(blocked(c.n, c.expanded, c.h * c.w));
+        const size_t ds = static_cast<size_t>(blocked(c.n, c.expanded, oh * ow)), ys = static_cast<size_t>(blocked(c.n, out, oh * ow));
+        for (bool residual : {false, true}) {
+            const float* r = residual ? res.data() : nullptr;
+            // MobileNet's ReLU6, ReLU6, none; and GELU, none, HardSwish: other epilogue paths.
+            const nn_unary_op a3 = residual ? NN_UNARY_HARDSWISH : NN_UNARY_IDENTITY;
+            const nn_unary_op a1 = residual ? NN_UNARY_GELU : NN_UNARY_RELU6, a2 = residual ? NN_UNARY_IDENTITY : NN_UNARY_RELU6;
+            std::vector<float> mid(ms), dwo(ds), want(ys, -1.0f);
+            ASSERT_EQ(nn_conv2d_nchwc_forward(l.expand, c.n, x.data(), nullptr, a1, 0.0f, mid.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_nchwc_forward(l.dw, c.n, mid.data(), nullptr, a2, 0.0f, dwo.data()), NN_OK);
+            ASSERT_EQ(nn_conv2d_nchwc_forward(l.project, c.n, dwo.data(), r, a3, 0.0f, want.data()), NN_OK);
+            for (int threads : {1, 2})
+                for (bool banded : {true, false}) {
+                    std::optional<FuseAbove> rule;
+                    if (banded) rule.emplace(0);
+                    nn_test::ThreadScope t(threads);
+                    std::vector<float> s1(ms, 5.0f), s2(ds, 6.0f), y(ys, 7.0f);
+                    ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, l.project, c.n, x.data(), a1, 0.0f,
+                                                                        a2, 0.0f, r, a3, 0.0f, s1.data(), s2.data(),
+                                                                        y.data()),
+                              NN_OK)
+                        << nn_last_error();
+                    EXPECT_EQ(y, want) << c.what << " -> " << out << ", " << threads << " thread(s)"
+                                       << (residual ? ", residual" : "") << (banded ? ", banded" : ", size rule");
+                }
+        }
+    }
+}
+
+TEST(NchwcExpandDwProject, RejectsAProjectionThatDoesNotChain) {
+    int64_t block = -1;
+    ASSERT_EQ(nn_nchwc_block(&block), NN_OK);
+    const std::vector<float> w(48 * 48, 0.5f), x(16 * 64, 1.0f);
+    std::vector<float> mid(48 * 64), mid2(48 * 64), y(48 * 64);
+    if (block == 0) {
+        EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(nullptr, nullptr, nullptr, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                            NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
+                                                            mid.data(), mid2.data(), y.data()),
+                  NN_ERR_INVALID_ARGUMENT);
+        return;
+    }
+    const nn_conv2d_desc de{1, 16, 8, 8, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+    const nn_conv2d_desc dd{1, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32};
+    const nn_conv2d_desc dp{1, 32, 8, 8, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+    const nn_conv2d_desc wrong{1, 48, 8, 8, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+    Layers l, other;
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&de, w.data(), nullptr, &l.expand), NN_OK);
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&dd, w.data(), nullptr, &l.dw), NN_OK);
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&dp, w.data(), nullptr, &l.project), NN_OK);
+    ASSERT_EQ(nn_conv2d_nchwc_pack(&wrong, w.data(), nullptr, &other.project), NN_OK);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, other.project, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                        NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
+                                                        mid.data(), mid2.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("project 48->16"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, l.dw, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                        NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
+                                                        mid.data(), mid2.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, nullptr, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                        NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
+                                                        mid.data(), mid2.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("project"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, l.project, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                        NN_UNARY_RELU6, 0.0f, nullptr, static_cast<nn_unary_op>(999),
+                                                        0.0f, mid.data(), mid2.data(), y.data()),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("activation3"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, l.project, 1, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                        NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
+                                                        mid.data(), nullptr, y.data()),
               NN_ERR_INVALID_ARGUMENT);
 }

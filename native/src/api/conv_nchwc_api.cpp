@@ -129,6 +129,48 @@ NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand
     });
 }
 
+NN_API nn_status nn_conv2d_nchwc_forward_expand_dw_project(const nn_conv2d_nchwc* expand,
+                                                           const nn_conv2d_nchwc* depthwise,
+                                                           const nn_conv2d_nchwc* project, int64_t n, const float* x,
+                                                           nn_unary_op activation1, float alpha1,
+                                                           nn_unary_op activation2, float alpha2,
+                                                           const float* residual, nn_unary_op activation3,
+                                                           float alpha3, float* mid, float* mid2, float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(expand, "expand");
+        nn::check_not_null(depthwise, "depthwise");
+        nn::check_not_null(project, "project");
+        if (!nn::conv::nchwc::expand_dw_project_fusable(expand->conv, depthwise->conv, project->conv))
+            nn::invalid_argument("expand must be a 1x1 layer, depthwise a depthwise 3x3 layer over its output and project a "
+                                 "1x1 layer over depthwise's output. Received: expand ",
+                                 expand->conv.p.c, "->", expand->conv.p.k, " channels, ", expand->conv.p.r, "x",
+                                 expand->conv.p.s, "; depthwise ", depthwise->conv.p.c, " channels, ",
+                                 depthwise->conv.p.r, "x", depthwise->conv.p.s, " in ", depthwise->conv.p.h, "x",
+                                 depthwise->conv.p.w, "; project ", project->conv.p.c, "->", project->conv.p.k,
+                                 " channels, ", project->conv.p.r, "x", project->conv.p.s, " in ", project->conv.p.h,
+                                 "x", project->conv.p.w);
+        const auto& e = expand->conv.p;
+        const auto& d = depthwise->conv.p;
+        const auto& q = project->conv.p;
+        check_layout(n, e.c, e.h * e.w);
+        check_layout(n, e.k, e.oh * e.ow);
+        check_layout(n, d.k, d.oh * d.ow);
+        check_layout(n, q.k, q.oh * q.ow);
+        for (auto [act, name] : {std::pair{activation1, "activation1"}, std::pair{activation2, "activation2"},
+                                 std::pair{activation3, "activation3"}})
+            if (act < NN_UNARY_IDENTITY || act > NN_UNARY_MISH)
+                nn::invalid_argument(name, " is not an nn_unary_op. Received: ", name, "=", static_cast<int>(act));
+        nn::check_not_null(x, "x");
+        nn::check_not_null(mid, "mid");
+        nn::check_not_null(mid2, "mid2");
+        nn::check_not_null(y, "y");
+        check_blocked_available();
+        nn::conv::nchwc::forward_expand_dw_project(expand->conv, depthwise->conv, project->conv, n, x, activation1,
+                                                   alpha1, activation2, alpha2, residual, activation3, alpha3, mid,
+                                                   mid2, y);
+    });
+}
+
 NN_API nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc* packed) {
     delete packed;
     return NN_OK;

@@ -42,6 +42,13 @@ internal static unsafe class BlockedChain
             b.ReplaceLastStep(new BlockedExpandDwStep(expand.Label + " + " + node.Label, expand, packed, desc.n, act, x, y));
             return true;
         }
+        if (pointwise && !stem && b.LastStep is BlockedExpandDwStep expandDw && expandDw.Y == x
+            && b.Readers(node.Inputs[0]).Count() == 1 && !b.IsGraphOutput(node.Inputs[0]))
+        {
+            // The projection of the block whose expansion and depthwise layers were just added.
+            b.ReplaceLastStep(new BlockedBlockStep(expandDw.Label + " + " + node.Label, expandDw, packed, desc.n, act, r, y));
+            return true;
+        }
         b.AddStep(new BlockedConvStep(node.Label, packed, desc.n, act, x, y, r, pointwise));
         return true;
     }

@@ -466,6 +466,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_nchwc_forward_expand_dw(nint expand, nint depthwise, long n, float* x, nn_unary_op activation1, float alpha1, nn_unary_op activation2, float alpha2, float* mid, float* y);
 
+    /// <summary>The whole inverted residual block: nn_conv2d_nchwc_forward_expand_dw, then the 1x1 projection (project, 1x1 stride 1 over depthwise's output) with residual (y's shape, may be NULL) and activation3: y = act3(project(dw) + bias3 + residual), the values of the three nn_conv2d_nchwc_forward calls bit for bit. Where the bands pay, each band's depthwise rows are projected while in cache and neither mid nor mid2 is written; otherwise mid (n expanded images) and mid2 (n depthwise outputs) hold them. All blocked; y must not overlap the others.</summary>
+    // C: nn_status nn_conv2d_nchwc_forward_expand_dw_project(const nn_conv2d_nchwc * expand, const nn_conv2d_nchwc * depthwise, const nn_conv2d_nchwc * project, int64_t n, const float * x, nn_unary_op activation1, float alpha1, nn_unary_op activation2, float alpha2, const float * residual, nn_unary_op activation3, float alpha3, float * mid, float * mid2, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_forward_expand_dw_project(nint expand, nint depthwise, nint project, long n, float* x, nn_unary_op activation1, float alpha1, nn_unary_op activation2, float alpha2, float* residual, nn_unary_op activation3, float alpha3, float* mid, float* mid2, float* y);
+
     /// <summary>Frees a blocked convolution. NULL is a no-op. Always NN_OK.</summary>
     // C: nn_status nn_conv2d_nchwc_destroy(nn_conv2d_nchwc * packed)
     [LibraryImport(LibraryName)]

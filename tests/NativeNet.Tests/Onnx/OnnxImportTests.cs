@@ -70,10 +70,11 @@ public class OnnxImportTests(ITestOutputHelper output)
     private static int BlockedConvSteps(string model, long[] shape)
     {
         using var m = OnnxModel.Load(model);
-        // An expansion and its depthwise layer in one step are two convolutions.
+        // An expansion and its depthwise layer in one step are two convolutions; with the projection, three.
         var steps = m.Profile(shape, 1);
         return steps.Count(s => s.Step.EndsWith(nameof(BlockedConvStep), StringComparison.Ordinal))
-            + 2 * steps.Count(s => s.Step.EndsWith(nameof(BlockedExpandDwStep), StringComparison.Ordinal));
+            + 2 * steps.Count(s => s.Step.EndsWith(nameof(BlockedExpandDwStep), StringComparison.Ordinal))
+            + 3 * steps.Count(s => s.Step.EndsWith(nameof(BlockedBlockStep), StringComparison.Ordinal));
     }
 
     /// <summary>|a - b| ≤ tol · max(|a|, scale of the output): relative, with the output's magnitude as the floor near zero.</summary>

@@ -118,6 +118,15 @@ bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw);
 // images).
 void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
                        float alpha1, int act2, float alpha2, float* mid, float* y);
+// The whole inverted residual block: forward_expand_dw, then the 1x1 projection (pointwise, over
+// dw's output) with its residual (y's layout, may be null) and act3, in the same band tasks: each
+// band's depthwise rows go to a per-thread plane and are projected from there. The values of the
+// three forward calls bit for bit; where the bands do not pay (as forward_expand_dw) those calls
+// run through mid (expanded) and mid2 (depthwise output, n images each).
+bool expand_dw_project_fusable(const packed_conv& expand, const packed_conv& dw, const packed_conv& project);
+void forward_expand_dw_project(const packed_conv& expand, const packed_conv& dw, const packed_conv& project, int64_t n,
+                               const float* x, int act1, float alpha1, int act2, float alpha2, const float* residual,
+                               int act3, float alpha3, float* mid, float* mid2, float* y);
 // The expanded tensor size (bytes, n images) at or below which forward_expand_dw runs the two
 // passes (default 2 MiB, see nchwc_fused.cpp); returns the previous value. For tests, which
 // reach the banded path on small shapes with 0.

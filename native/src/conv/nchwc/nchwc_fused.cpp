@@ -5,6 +5,8 @@
 // channels) is read from L2 right after it is written instead of from memory in a second pass.
 // Every expanded pixel is the pointwise kernel's sum for that pixel (the same in any pixel range)
 // and every depthwise output reads the same expanded values: the bits of the two separate calls.
+// With the block's 1x1 projection (forward_expand_dw_project) the band's depthwise rows go to a
+// per-thread plane and are projected from there, the same way: the bits of three calls.
 #include <algorithm>
 #include <atomic>
 
@@ -58,18 +60,32 @@ bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw) {
            e.ow == d.w;
 }
 
-void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
-                       float alpha1, int act2, float alpha2, float* mid, float* y) {
+bool expand_dw_project_fusable(const packed_conv& expand, const packed_conv& dw, const packed_conv& project) {
+    const shape &d = dw.p, &q = project.p;
+    return expand_dw_fusable(expand, dw) && project.k == packed_conv::kind::pointwise && q.c == d.k && q.h == d.oh &&
+           q.w == d.ow;
+}
+
+namespace {
+
+// The expansion and depthwise layers, and the projection where `project` is given: over bands of
+// depthwise output rows where fused_band finds them, else as separate calls through mid (and
+// mid2, the depthwise output, with a projection).
+void expand_dw_bands(const packed_conv& expand, const packed_conv& dw, const packed_conv* project, int64_t n,
+                     const float* x, int act1, float alpha1, int act2, float alpha2, const float* residual, int act3,
+                     float alpha3, float* mid, float* mid2, float* y) {
     const kernels& kt = active();
     const shape &e = expand.p, &d = dw.p;
     const int64_t band = fused_band(e, d, n, threads_here());
-    if (band == 0) {  // the two passes, through mid
+    if (band == 0) {  // the separate passes, through mid (and mid2)
         forward(expand, n, x, nullptr, act1, alpha1, mid);
-        forward(dw, n, mid, nullptr, act2, alpha2, y);
-        return;
+        if (!project) return forward(dw, n, mid, nullptr, act2, alpha2, y);
+        forward(dw, n, mid, nullptr, act2, alpha2, mid2);
+        return forward(*project, n, mid2, residual, act3, alpha3, y);
     }
     const int64_t hw = d.h * d.w, cb = blocks(e.c), kb = blocks(e.k), groups = (kb + kGroupBlocks - 1) / kGroupBlocks;
     const int64_t in_block = hw * kBlock, out_block = d.oh * d.ow * kBlock, bands = (d.oh + band - 1) / band;
+    const int64_t pkb = project ? blocks(project->p.k) : 0, pgroups = (pkb + kGroupBlocks - 1) / kGroupBlocks;
     parallel_tasks(n * bands, [&](int64_t t) {
         const int64_t i = t / bands, r0 = t % bands * band, r1 = std::min(d.oh, r0 + band);
         const int64_t lo = std::max<int64_t>(0, r0 * d.sh - 1), hi = std::min(d.h, (r1 - 1) * d.sh + 2);
@@ -81,11 +97,36 @@ void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t
                                         epilogue{expand.bias.data() + ob0 * kBlock, nullptr, act1, alpha1},
                                         ex + ob0 * in_block, nb, lo * d.w, hi * d.w});
         }
+        // With a projection the band's depthwise rows go to one image's planes of this thread's
+        // own (only rows [r0, r1) written), read back by the projection from cache.
+        float* dwo = project ? thread_scratch(scratch::conv_task_input, static_cast<size_t>(kb * out_block))
+                             : y + i * kb * out_block;
         for (int64_t c = 0; c < kb; ++c)
             kt.dw3x3(dw3x3_args{ex + c * in_block, d.h, d.w, d.sh, d.oh, d.ow, dw.w.data() + c * 9 * kBlock,
-                                epilogue{dw.bias.data() + c * kBlock, nullptr, act2, alpha2},
-                                y + (i * kb + c) * out_block, r0, r1});
+                                epilogue{dw.bias.data() + c * kBlock, nullptr, act2, alpha2}, dwo + c * out_block, r0,
+                                r1});
+        for (int64_t g = 0; g < pgroups; ++g) {
+            const int64_t ob0 = g * kGroupBlocks, nb = std::min(kGroupBlocks, pkb - ob0);
+            const int64_t yoff = (i * pkb + ob0) * out_block;
+            kt.pointwise(pointwise_args{dwo, project->p.c, kb, d.oh * d.ow, project->w.data() + ob0 * kBlock * kb * kBlock,
+                                        epilogue{project->bias.data() + ob0 * kBlock, residual ? residual + yoff : nullptr,
+                                                 act3, alpha3},
+                                        y + yoff, nb, r0 * d.ow, r1 * d.ow});
+        }
     });
+}
+
+}  // namespace
+
+void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
+                       float alpha1, int act2, float alpha2, float* mid, float* y) {
+    expand_dw_bands(expand, dw, nullptr, n, x, act1, alpha1, act2, alpha2, nullptr, 0, 0.0f, mid, nullptr, y);
+}
+
+void forward_expand_dw_project(const packed_conv& expand, const packed_conv& dw, const packed_conv& project, int64_t n,
+                               const float* x, int act1, float alpha1, int act2, float alpha2, const float* residual,
+                               int act3, float alpha3, float* mid, float* mid2, float* y) {
+    expand_dw_bands(expand, dw, &project, n, x, act1, alpha1, act2, alpha2, residual, act3, alpha3, mid, mid2, y);
 }
 
 }  // namespace nn::conv::nchwc

@@ -58,7 +58,40 @@ internal sealed unsafe class BlockedExpandDwStep(string label, BlockedConvStep e
     private readonly (nn_unary_op Op, float Alpha) _act1 = expand.Act;
     private readonly int _x = expand.X;
 
+    /// <summary>What <see cref="BlockedBlockStep"/> takes over when the projection follows.</summary>
+    public nint Expand => _expand;
+    public nint Depthwise => depthwise;
+    public (nn_unary_op Op, float Alpha) Act1 => _act1;
+    public (nn_unary_op Op, float Alpha) Act2 => act;
+    public int X => _x;
+    public int Mid => mid;
+    public int Y => y;
+
     public override void Run(ExecutionPlan plan) =>
         Native.Check(NativeMethods.nn_conv2d_nchwc_forward_expand_dw(_expand, depthwise, n, plan.F(_x), _act1.Op, _act1.Alpha,
             act.Op, act.Alpha, plan.F(mid), plan.F(y)));
+}
+
+/// <summary>
+/// A whole inverted residual block: the expansion and depthwise layers of a
+/// <see cref="BlockedExpandDwStep"/> and the 1x1 projection that alone reads the depthwise output,
+/// with its residual, as one native call (<c>nn_conv2d_nchwc_forward_expand_dw_project</c>): each
+/// band's depthwise rows are projected while in cache, the values of the three blocked calls it
+/// replaces. The expanded and depthwise values keep their slots, written only where the native
+/// call runs the separate passes.
+/// </summary>
+internal sealed unsafe class BlockedBlockStep(string label, BlockedExpandDwStep expandDw, nint project, long n,
+    (nn_unary_op Op, float Alpha) act, int? residual, int y)
+    : Step(label, residual is { } r ? [expandDw.X, r] : [expandDw.X], [expandDw.Mid, expandDw.Y, y])
+{
+    private readonly nint _expand = expandDw.Expand, _depthwise = expandDw.Depthwise;
+    private readonly (nn_unary_op Op, float Alpha) _act1 = expandDw.Act1, _act2 = expandDw.Act2;
+    private readonly int _x = expandDw.X, _mid = expandDw.Mid, _mid2 = expandDw.Y;
+
+    public override void Run(ExecutionPlan plan)
+    {
+        float* pr = residual is { } r ? plan.F(r) : null;
+        Native.Check(NativeMethods.nn_conv2d_nchwc_forward_expand_dw_project(_expand, _depthwise, project, n, plan.F(_x),
+            _act1.Op, _act1.Alpha, _act2.Op, _act2.Alpha, pr, act.Op, act.Alpha, plan.F(_mid), plan.F(_mid2), plan.F(y)));
+    }
 }
