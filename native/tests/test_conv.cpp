@@ -134,7 +134,9 @@ TEST(Conv2d, NullBiasAndNoBiasGrad) {
 
 TEST(Conv2d, OneAndTwoThreadsAreBitwiseEqual) {
     const nn_conv2d_desc cases[] = {kCases[0], kCases[2], kCases[4], kCases[5], kCases[9], kCases[10],
-                                    make(11, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1)};
+                                    make(11, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                                    // weights large enough that their packing splits over the threads
+                                    make(4, 128, 6, 6, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)};
     for (const auto& d : cases) {
         const auto p = nn::conv::validate(d);
         auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 8), w = nn_test::random_vector(p.k * p.crs, 9);

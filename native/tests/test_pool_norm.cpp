@@ -227,6 +227,27 @@ TEST(Pool, RejectsBadArguments) {
     expect_error(nn_max_pool2d_forward(nullptr, f.data(), f.data(), nullptr), {"desc"});
 }
 
+// max_backward checks its indices over the threads: the message names the first bad index of
+// the whole tensor whichever range finds one first, and nothing is written before the check.
+TEST(Pool, MaxBackwardNamesTheFirstBadIndexAtAnyThreadCount) {
+    auto d = pd(2, 16, 128, 128, 2, 2, 2, 2, 0, 0, 1, 1, 1);  // 131072 indices: two ranges or more
+    const size_t count = 2 * 16 * 64 * 64;
+    std::vector<float> dy(count, 1.0f), dx(2 * 16 * 128 * 128, 7.0f);
+    std::vector<int64_t> idx(count, 0);
+    const int saved = nn_get_num_threads();
+    for (int threads : {1, 2, 3}) {
+        nn_set_num_threads(threads);
+        idx.assign(count, 0);
+        idx[120000] = -1;
+        idx[70000] = 1 << 20;
+        expect_error(nn_max_pool2d_backward(&d, dy.data(), idx.data(), dx.data()), {"indices[70000]=1048576"});
+        idx[30000] = 16384;
+        expect_error(nn_max_pool2d_backward(&d, dy.data(), idx.data(), dx.data()), {"indices[30000]=16384"});
+        for (float v : dx) ASSERT_EQ(v, 7.0f);
+    }
+    nn_set_num_threads(saved);
+}
+
 TEST(Pool, MatchesPyTorchFixtures) {
     auto all = nn_test::fixtures("maxpool2d_");
     for (auto& f : nn_test::fixtures("avgpool2d_")) all.push_back(f);

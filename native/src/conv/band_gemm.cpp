@@ -9,6 +9,8 @@ namespace nn::conv {
 
 namespace {
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+// Floats of packed A per range when pack_a_blocks splits over the threads (tens of microseconds).
+constexpr int64_t kPackGrainFloats = 1 << 16;
 }  // namespace
 
 kblocking make_kblocking(int64_t k, int64_t unit, int64_t max_block) {
@@ -22,13 +24,19 @@ int64_t padded_rows(const gemm::kernels& K, int64_t m) { return ceil_div(m, K.mr
 
 void pack_a_blocks(const gemm::kernels& K, const float* a, int64_t rs, int64_t cs, int64_t m, const kblocking& kb,
                    float* dst) {
-    const int64_t mp = padded_rows(K, m);
-    for (int64_t b = 0; b < kb.count(); ++b) {
-        const int64_t k0 = kb.begin(b), kc = kb.len(b);
-        for (int64_t i = 0; i < m; i += K.mr)
+    const int64_t mp = padded_rows(K, m), panels = ceil_div(m, K.mr), units = kb.count() * panels;
+    // Over the threads when large: the callers pack a convolution's weights on the calling thread
+    // before its tasks start (ResNet-18's 512x256x3x3 stride-2 weights: 1.2M floats, transposed
+    // for the data gradient), a serial phase otherwise. Each micro-panel is a plain copy to its
+    // own place, so the result does not depend on the split.
+    const int64_t grain = std::max<int64_t>(1, kPackGrainFloats / (K.mr * kb.step));
+    parallel_for(units, grain, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+            const int64_t b = u / panels, i = u % panels * K.mr, k0 = kb.begin(b), kc = kb.len(b);
             K.pack_a(a + i * rs + k0 * cs, rs, cs, static_cast<int>(std::min<int64_t>(K.mr, m - i)), kc,
                      dst + k0 * mp + i * kc);
-    }
+        }
+    });
 }
 
 void band_gemm(const gemm::kernels& K, int64_t m, const kblocking& kb, int64_t n,
