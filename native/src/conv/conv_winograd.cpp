@@ -88,6 +88,27 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
     return q;
 }
 
+// The chunked weight gradient's blocks: whole tile rows of one image (its products take any
+// number of tiles, so blocks need not be whole GEMM tiles), as many as the L2 budget holds of V
+// and Z (per_tile floats a tile), at least two. A block spanning partial tile rows padded up to
+// two more tile rows of input than it used: at 48 tiles of 28 a row (C = K = 64 at 56x56) the
+// padding copied each input row twice. The budget is the table's, or 3/8 of this core's L2 where
+// the CPU reports a larger one: on Emerald Rapids (2 MiB) 3 tile rows at C = K = 64 (56x56) and
+// C = K = 128 (28x28); 1, 3 and 5 rows there took 10.9, 9.5 and 9.8 ms at 64 and 9.9, 9.2 and
+// 8.9 ms at 128 (batch 8, 1 thread, process CPU time, medians of 3, 2026-12-05), the old
+// partial-row blocks 10.5 and 9.5 ms.
+plan weight_plan(const shape& p, const winograd::kernels& K, int64_t per_tile) {
+    plan q = plan_of(p, K, per_tile);
+    const int64_t budget = std::max(active().block.winograd_v, l2_cache_bytes() / 4 * 3 / 8);
+    const int64_t rows = std::min(q.th, std::max<int64_t>(2, budget / per_tile / q.tw));
+    q.block = rows * q.tw;
+    q.tasks = 0;  // blocks restart at each image: not a fixed count per group
+    q.rows = 2 * rows + 2;
+    q.cstride = (q.rows * 2 * q.hp + K.lanes + 16 + 15) / 16 * 16;
+    q.vs = q.block + K.lanes + 16;
+    return q;
+}
+
 // Calls f(img, a, b, ty0, ty1) for each image's part [a, b) of the flat tiles [t0, t1): its tiles
 // lie in tile rows [ty0, ty1) of image img (the first and last possibly partial).
 template <class F>
@@ -538,7 +559,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     // Output channels along dU's rows, padded to whole vectors (bww_direct's layout); V gets one
     // more row, ones, read at xi = 5 for the bias gradient.
     const int64_t kp = l.kp, m1 = l.m1, usize = l.usize, chunks = l.chunks;
-    const plan q = plan_of(p, K, 16 * (m1 + kp));
+    const plan q = weight_plan(p, K, 16 * (m1 + kp));
     const int64_t per_img = q.th * q.tw, ohw = p.oh * p.ow;
     const int64_t vxi = odd_lines(m1 * q.vs), zxi = odd_lines(q.block * kp);
     const int64_t tile_rows = (q.rows - 2) / 2, dyt_floats = 2 * tile_rows * p.ow * kp + 16;
@@ -561,11 +582,13 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         // The next block's input and output-gradient rows, fetched over this block's GEMMs (as the
         // forward's next task): both transforms then read from cache.
         spread_prefetch next;
-        for (int64_t a0 = i0 * per_img, end = i1 * per_img; a0 < end; a0 += q.block) {
-            const int64_t a1 = std::min(end, a0 + q.block), used = a1 - a0;
+        // Blocks of whole tile rows of one image (weight_plan): the last of an image may be shorter.
+        for (int64_t a0 = i0 * per_img, end = i1 * per_img, a1 = 0; a0 < end; a0 = a1) {
+            a1 = std::min({end, a0 + q.block, (a0 / per_img + 1) * per_img});
+            const int64_t used = a1 - a0;
             transform_inputs(p, q, K, x, grp, a0, a1, xp, v, vxi);
             next.clear();
-            const int64_t e = std::min(end, a1 + q.block);
+            const int64_t e = std::min({end, a1 + q.block, (a1 / per_img + 1) * per_img});
             add_input_rows(next, p, q, x, grp, a1, e);
             for_each_image(q, a1, e, [&](int64_t img, int64_t, int64_t, int64_t ty0, int64_t ty1) {
                 const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);
