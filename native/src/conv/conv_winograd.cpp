@@ -94,7 +94,7 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
 // two more tile rows of input than it used: at 48 tiles of 28 a row (C = K = 64 at 56x56) the
 // padding copied each input row twice. The budget is the table's, or 3/8 of this core's L2 where
 // the CPU reports a larger one: on Emerald Rapids (2 MiB) 3 tile rows at C = K = 64 (56x56) and
-// C = K = 128 (28x28); 1, 3 and 5 rows there took 10.9, 9.5 and 9.8 ms at 64 and 9.9, 9.2 and
+// C = K = 128 (28x28); 1, 3 and 5 rows there took 11.2, 9.5 and 9.8 ms at 64 and 9.9, 9.2 and
 // 8.9 ms at 128 (batch 8, 1 thread, process CPU time, medians of 3, 2026-12-05), the old
 // partial-row blocks 10.5 and 9.5 ms.
 plan weight_plan(const shape& p, const winograd::kernels& K, int64_t per_tile) {
