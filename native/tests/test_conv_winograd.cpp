@@ -269,6 +269,38 @@ TEST(ConvWinograd, PackedWeightsAreGgGtBitwise) {
     }
 }
 
+// The weight gradient's last step (winograd::kernels::weights_grad), dW = G^T D G, against its
+// sums written out (each from +0, G's four terms in order, zeros included), bit for bit: output
+// channels past a whole vector (kn = 21), fewer input channels than a call takes (cn = 7), a
+// strided dU and dW whose other floats stay untouched, and a -0 in D.
+TEST(ConvWinograd, WeightsGradIsGtDGBitwise) {
+    const auto* K = nn::conv::winograd::available();
+    if (!K) GTEST_SKIP() << "no Winograd kernels on this target";
+    constexpr auto& G = nn::conv::kWinogradG;
+    const int64_t kn = 21, kp = 32, cn = 7, cs = kp + 16, xs = 9 * cs + 3, ks = 13 * 9;  // dW of 13 input channels, 7 written
+    auto du = nn_test::random_vector(16 * xs, 17);
+    du[static_cast<size_t>(5 * xs + 2 * cs + 4)] = -0.0f;
+    std::vector<float> want(static_cast<size_t>(kn * ks), 42.0f), got(want);
+    for (int64_t k = 0; k < kn; ++k)
+        for (int64_t c = 0; c < cn; ++c) {
+            float t[4][3];
+            for (int i = 0; i < 4; ++i)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int j = 0; j < 4; ++j) s = s + du[static_cast<size_t>((i * 4 + j) * xs + c * cs + k)] * G[j][b];
+                    t[i][b] = s;
+                }
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int i = 0; i < 4; ++i) s = s + G[i][a] * t[i][b];
+                    want[static_cast<size_t>(k * ks + c * 9 + a * 3 + b)] = s;
+                }
+        }
+    K->weights_grad(du.data(), xs, cs, kn, cn, got.data(), ks);
+    EXPECT_EQ(0, std::memcmp(got.data(), want.data(), sizeof(float) * got.size())) << K->isa;
+}
+
 TEST(ConvWinograd, OneAndTwoThreadsAreBitwiseEqual) {
     for (const auto& d : kWinograd) {
         const auto p = nn::conv::validate(d);

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/cpu.h"
 #include "runtime/threadpool.h"
 #include "test_util.h"
 
@@ -33,6 +34,17 @@ TEST(Core, CpuInfoHonoursIsaCap) {
     if (info.chosen_isa != NN_ISA_NEON && info.best_isa != NN_ISA_NEON)
         EXPECT_LE(static_cast<int>(info.chosen_isa), static_cast<int>(info.best_isa));
     EXPECT_STREQ(nn_isa_name(info.chosen_isa), nn::isa_name(info.chosen_isa));
+}
+
+// The L2 size blocking reads (Winograd's weight gradient): whole KiB in the range of real cores
+// (a misread cpuid register would give bytes of flags), or 0 where the CPU does not say.
+TEST(Core, L2CacheSizeIsPlausibleOrUnknown) {
+    const int64_t l2 = nn::l2_cache_bytes();
+    EXPECT_EQ(l2, nn::l2_cache_bytes());
+    if (l2 == 0) return;
+    EXPECT_EQ(l2 % 1024, 0);
+    EXPECT_GE(l2, int64_t{64} << 10);
+    EXPECT_LE(l2, int64_t{64} << 20);
 }
 
 TEST(Core, NullInfoIsAnInvalidArgumentNamingIt) {

@@ -131,9 +131,55 @@ void grad_row_ref(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64
     }
 }
 
+void weights_ref(const float* w, int64_t rs, int64_t cs, int64_t mr, int64_t channels, bool flip, float* u, int64_t uxi) {
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t r = 0; r < kMr; ++r) {
+            float g[9] = {};
+            if (r < mr)
+                for (int tap = 0; tap < 9; ++tap) g[tap] = w[r * rs + c * cs + (flip ? 8 - tap : tap)];
+            float t[3][4];  // t[j][i]: column j of G g
+            for (int j = 0; j < 3; ++j) {
+                const float a = g[j], b = g[3 + j], cc = g[6 + j];
+                t[j][0] = a;
+                t[j][1] = (0.5f * a + 0.5f * b) + 0.5f * cc;
+                t[j][2] = (0.5f * a + -0.5f * b) + 0.5f * cc;
+                t[j][3] = cc;
+            }
+            for (int i = 0; i < 4; ++i) {
+                const float a = t[0][i], b = t[1][i], cc = t[2][i];
+                float* o = u + c * kMr + r;
+                o[(i * 4) * uxi] = a;
+                o[(i * 4 + 1) * uxi] = (0.5f * a + 0.5f * b) + 0.5f * cc;
+                o[(i * 4 + 2) * uxi] = (0.5f * a + -0.5f * b) + 0.5f * cc;
+                o[(i * 4 + 3) * uxi] = cc;
+            }
+        }
+}
+
+void weights_grad_ref(const float* du, int64_t xs, int64_t cs, int64_t kn, int64_t cn, float* dw, int64_t ks) {
+    constexpr auto& G = kWinogradG;
+    for (int64_t k = 0; k < kn; ++k)
+        for (int64_t c = 0; c < cn; ++c) {
+            float t[4][3];  // D G
+            for (int i = 0; i < 4; ++i)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int j = 0; j < 4; ++j) s += du[(i * 4 + j) * xs + c * cs + k] * G[j][b];
+                    t[i][b] = s;
+                }
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) {
+                    float s = 0.0f;
+                    for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b];
+                    dw[k * ks + c * 9 + a * 3 + b] = s;
+                }
+        }
+}
+
 }  // namespace
 
-const winograd::kernels winograd::ref_kernels = {"scalar", kMr, kNt, 1, &input_row_ref, &pad_split_ref, &gemm_ref, &gemm_part_ref,
-                                                     &output_ref, &grad_row_ref};
+const winograd::kernels winograd::ref_kernels = {"scalar",      kMr,           kNt,         1,
+                                                 &input_row_ref, &pad_split_ref, &gemm_ref,   &gemm_part_ref,
+                                                 &output_ref,    &grad_row_ref,  &weights_ref, &weights_grad_ref};
 
 }  // namespace nn::conv

@@ -19,75 +19,30 @@ namespace nn::conv {
 
 namespace {
 
-// U[grp][xi][kb][c][kmr] of p's kernels, kernel(grp, k, c) pointing at the 9 taps of output
-// channel k, input channel c (read in reverse when flip: the kernel turned by 180 degrees);
-// output channels past kg zero. Tasks of (group, block of kmr output channels) over the threads;
-// each writes every float of its part of U once (no zeroing pass first). Per input channel, the
-// block's kmr kernels are gathered tap-major, transformed with the output channels along the
-// vectors (a compile-time Kmr lets the loops vectorize), and stored as one run per xi: the weights
-// are transformed on every training step (forward and data gradient), and U's 16 xi slices lie a
-// multiple of 4 KB apart at 512 channels, so a kernel's 16 values stored one by one would evict
-// each line between the kmr writes it takes.
-// G g G^T sums G's non-zero terms in column order, so the 0.5 (a + b + c) rows round as written
-// out by hand and a weight's sign of zero survives.
-static_assert(kWinogradG[0][0] == 1.0f && kWinogradG[0][1] == 0.0f && kWinogradG[0][2] == 0.0f &&
-                  kWinogradG[1][0] == 0.5f && kWinogradG[1][1] == 0.5f && kWinogradG[1][2] == 0.5f &&
-                  kWinogradG[2][0] == 0.5f && kWinogradG[2][1] == -0.5f && kWinogradG[2][2] == 0.5f &&
-                  kWinogradG[3][0] == 0.0f && kWinogradG[3][1] == 0.0f && kWinogradG[3][2] == 1.0f,
-              "pack_transformed_kmr writes G out term by term");
-template <int64_t Kmr, class Kernel>
-void pack_transformed_kmr(const shape& p, int64_t kmr, Kernel kernel, bool flip, bool round, float* u) {
-    constexpr int64_t kMaxKmr = 16;  // every table's kmr is at most 8
-    constexpr int64_t kAhead = 8;    // input channels the weight loads are fetched ahead
-    const int64_t lanes = Kmr > 0 ? Kmr : kmr;
-    const int64_t kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
+// Where a layer's 3x3 kernels lie: kernel (grp, k, c) at w + grp * gs + k * ks + c * cs.
+struct kernel_strides {
+    int64_t gs, ks, cs;
+};
+// The layer's weights w[grp][k][c][3][3] as the kernels of p.
+kernel_strides layer_kernels(const shape& p) { return {p.kg * p.cg * 9, p.cg * 9, 9}; }
+// The data gradient run as forward q: q's output channel k is the layer's input channel, q's
+// input channel c the layer's output channel (weights [grp][q.cg][q.kg][3][3], read flipped).
+kernel_strides flipped_kernels(const shape& q) { return {q.cg * q.kg * 9, 9, q.kg * 9}; }
+
+// U[grp][xi][kb][c][kmr] of p's kernels (read in reverse when flip: the kernel turned by 180
+// degrees), output channels past kg zero: tasks of (group, block of kmr output channels) over
+// the threads, each one weights kernel call writing every float of its part of U once (no
+// zeroing pass first). round: bf16 operands, each value rounded as it is stored.
+void pack_transformed(const shape& p, const float* w, kernel_strides s, bool flip, float* u, bool round = false) {
+    const winograd::kernels& K = *winograd::available();
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, uxi = kblocks * p.cg * kmr, ugrp = 16 * uxi;
     parallel_tasks(p.groups * kblocks, [&](int64_t task) {
         const int64_t grp = task / kblocks, kb = task % kblocks, mr = std::min(kmr, p.kg - kb * kmr);
-        alignas(64) float g[9][kMaxKmr] = {};  // g[tap][r]; output channels past mr stay zero (so U's do)
-        alignas(64) float t[3][4][kMaxKmr];    // t[j][i][r]: column j of G g
-        alignas(64) float e[16][kMaxKmr] = {};  // e[xi][r]: G g G^T
-        for (int64_t c = 0; c < p.cg; ++c) {
-            // The kernels of channel c + kAhead, fetched now: the data gradient's (flip) lie one
-            // output channel's kernels apart (18 KB at 512), a stride the prefetchers miss, and
-            // the loads then waited on memory (a third of the pack of a C = K = 512 layer).
-            if (c + kAhead < p.cg)
-                for (int64_t r = 0; r < mr; ++r) {
-                    const float* w = kernel(grp, kb * kmr + r, c + kAhead);
-                    __builtin_prefetch(w);
-                    __builtin_prefetch(w + 8);
-                }
-            for (int64_t r = 0; r < mr; ++r) {
-                const float* w = kernel(grp, kb * kmr + r, c);
-                for (int tap = 0; tap < 9; ++tap) g[tap][r] = w[flip ? 8 - tap : tap];
-            }
-            for (int j = 0; j < 3; ++j)
-                for (int64_t r = 0; r < lanes; ++r) {
-                    const float a = g[j][r], b = g[3 + j][r], cc = g[6 + j][r];
-                    t[j][0][r] = a;
-                    t[j][1][r] = (0.5f * a + 0.5f * b) + 0.5f * cc;
-                    t[j][2][r] = (0.5f * a + -0.5f * b) + 0.5f * cc;
-                    t[j][3][r] = cc;
-                }
-            for (int i = 0; i < 4; ++i)  // (G g) G^T: G applied to each row of G g
-                for (int64_t r = 0; r < lanes; ++r) {
-                    const float a = t[0][i][r], b = t[1][i][r], cc = t[2][i][r];
-                    e[i * 4][r] = a;
-                    e[i * 4 + 1][r] = (0.5f * a + 0.5f * b) + 0.5f * cc;
-                    e[i * 4 + 2][r] = (0.5f * a + -0.5f * b) + 0.5f * cc;
-                    e[i * 4 + 3][r] = cc;
-                }
-            if (round) bf16::round_in_place(&e[0][0], 16 * kMaxKmr);  // bf16 operands: rounded as they are stored
-            float* dst = u + grp * ugrp + (kb * p.cg + c) * kmr;
-            for (int xi = 0; xi < 16; ++xi) std::memcpy(dst + xi * uxi, e[xi], sizeof(float) * static_cast<size_t>(lanes));
-        }
+        float* dst = u + grp * ugrp + kb * p.cg * kmr;
+        K.weights(w + grp * s.gs + kb * kmr * s.ks, s.ks, s.cs, mr, p.cg, flip, dst, uxi);
+        if (round)
+            for (int64_t xi = 0; xi < 16; ++xi) bf16::round_in_place(dst + xi * uxi, p.cg * kmr);
     });
-}
-
-template <class Kernel>
-void pack_transformed(const shape& p, Kernel kernel, bool flip, float* u, bool round = false) {
-    const int64_t kmr = winograd::available()->kmr;
-    if (kmr == 8) return pack_transformed_kmr<8>(p, kmr, kernel, flip, round, u);
-    pack_transformed_kmr<0>(p, kmr, kernel, flip, round, u);
 }
 
 std::atomic<bool> g_enabled{[] {
@@ -128,6 +83,27 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
     const int64_t tile_rows = std::min(q.th, q.block / q.tw + 2);
     q.rows = 2 * tile_rows + 2;
     // input_row reads up to lanes + 1 floats past a row's last patch.
+    q.cstride = (q.rows * 2 * q.hp + K.lanes + 16 + 15) / 16 * 16;
+    q.vs = q.block + K.lanes + 16;
+    return q;
+}
+
+// The chunked weight gradient's blocks: whole tile rows of one image (its products take any
+// number of tiles, so blocks need not be whole GEMM tiles), as many as the L2 budget holds of V
+// and Z (per_tile floats a tile), at least two. A block spanning partial tile rows padded up to
+// two more tile rows of input than it used: at 48 tiles of 28 a row (C = K = 64 at 56x56) the
+// padding copied each input row twice. The budget is the table's, or 3/8 of this core's L2 where
+// the CPU reports a larger one: on Emerald Rapids (2 MiB) 3 tile rows at C = K = 64 (56x56) and
+// C = K = 128 (28x28); 1, 3 and 5 rows there took 11.2, 9.5 and 9.8 ms at 64 and 9.9, 9.2 and
+// 8.9 ms at 128 (batch 8, 1 thread, process CPU time, medians of 3, 2026-12-05), the old
+// partial-row blocks 10.5 and 9.5 ms.
+plan weight_plan(const shape& p, const winograd::kernels& K, int64_t per_tile) {
+    plan q = plan_of(p, K, per_tile);
+    const int64_t budget = std::max(active().block.winograd_v, l2_cache_bytes() / 4 * 3 / 8);
+    const int64_t rows = std::min(q.th, std::max<int64_t>(2, budget / per_tile / q.tw));
+    q.block = rows * q.tw;
+    q.tasks = 0;  // blocks restart at each image: not a fixed count per group
+    q.rows = 2 * rows + 2;
     q.cstride = (q.rows * 2 * q.hp + K.lanes + 16 + 15) / 16 * 16;
     q.vs = q.block + K.lanes + 16;
     return q;
@@ -197,12 +173,11 @@ int64_t winograd_weights_size(const shape& p) {
 }
 
 void winograd_pack_weights(const shape& p, const float* w, float* u) {
-    pack_transformed(p, [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.kg + k) * p.cg + c) * 9; }, false, u);
+    pack_transformed(p, w, layer_kernels(p), false, u);
 }
 
 void winograd_pack_flipped_weights(const shape& q, const float* w, float* u) {
-    // q's output channel k is the layer's input channel, q's input channel c the layer's output channel.
-    pack_transformed(q, [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * q.cg + c) * q.kg + k) * 9; }, true, u);
+    pack_transformed(q, w, flipped_kernels(q), true, u);
 }
 
 void winograd_forward(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
@@ -448,18 +423,12 @@ namespace {
 // q's weights are the layer's, flipped and transposed) for bf16 products: floats rounded as they
 // are stored, or, for vdpbf16ps, the float32 U turned into pairs of input channels.
 void pack_bf16(const shape& p, const float* w, bool flip, float* u) {
-    const auto weights = [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.kg + k) * p.cg + c) * 9; };
-    const auto flipped = [&](int64_t grp, int64_t k, int64_t c) { return w + ((grp * p.cg + c) * p.kg + k) * 9; };
+    const kernel_strides s = flip ? flipped_kernels(p) : layer_kernels(p);
     const bf16::kernels* B = bf16_products();
-    if (!B) {
-        if (flip) pack_transformed(p, flipped, true, u, true);
-        else pack_transformed(p, weights, false, u, true);
-        return;
-    }
+    if (!B) return pack_transformed(p, w, s, flip, u, true);
     // U[grp][xi][kb][c][kmr] (float32) -> U[grp][xi][kb][cp][kmr] (pairs of input channels).
     std::vector<float> f(static_cast<size_t>(winograd_weights_size(p)));
-    if (flip) pack_transformed(p, flipped, true, f.data());
-    else pack_transformed(p, weights, false, f.data());
+    pack_transformed(p, w, s, flip, f.data());
     const int64_t kmr = B->wkmr, blocks = p.groups * 16 * ((p.kg + kmr - 1) / kmr), pairs = (p.cg + 1) / 2;
     for (int64_t b = 0; b < blocks; ++b)
         B->row_pairs(f.data() + b * p.cg * kmr, kmr, p.cg, kmr, reinterpret_cast<uint32_t*>(u) + b * pairs * kmr, kmr);
@@ -484,50 +453,16 @@ void winograd_forward_bf16(const shape& p, const float* x, const float* w, const
 
 namespace {
 
-// dW = G^T dU G and db = dU[5]'s ones row, from dU of every group (dU[grp * usize + (xi * m1 + c) * kp + k]).
-// Tasks of (group, block of kCb input channels): per 16 output channels, each channel's 16 rows
-// of dU are read as vectors (output channels innermost, so the sums vectorize; each element is
-// summed in the same order as written out below), and the block's 3x3 kernels are gathered in a
-// small buffer so dW ([k][c][9]) is stored in whole runs of kCb * 9 floats a kernel row. Storing
-// each kernel's 9 values straight to dW (one task per input channel) touched a new cache line
-// per output channel and ran at 86 cycles per kernel (C = K = 512 at batch 8, Emerald Rapids,
-// 7.5 of the weight gradient's 21 ms; `bench_conv_bww 8x512x7x512`, 2026-12-05).
+// dW = G^T dU G and db = dU[5]'s ones row, from dU of every group (dU[grp * usize + (xi * m1 + c) * kp + k]):
+// tasks of (group, block of kWinogradGradChannels input channels), one weights_grad call each,
+// which stores dW ([k][c][9]) in runs of a block's kernels per output channel.
 void weights_from_transformed(const shape& p, const float* du, int64_t usize, int64_t m1, int64_t kp, float* dw, float* db) {
-    constexpr auto& G = kWinogradG;
-    constexpr int64_t kLanes = 16, kCb = 16, kAhead = 2;
+    const winograd::kernels& K = *winograd::available();
+    constexpr int64_t kCb = kWinogradGradChannels;
     const int64_t cblocks = (p.cg + kCb - 1) / kCb;
     parallel_tasks(p.groups * cblocks, [&](int64_t task) {
         const int64_t grp = task / cblocks, c0 = task % cblocks * kCb, cn = std::min(kCb, p.cg - c0);
-        const float* total = du + grp * usize;
-        alignas(64) float out[kLanes][kCb * 9];  // out[l][(c - c0) * 9 + e]: the block's kernels, row by row
-        for (int64_t k0 = 0; k0 < p.kg; k0 += kLanes) {
-            for (int64_t c = c0; c < c0 + cn; ++c) {
-                // The block walks 16 x kCb rows of dU a line at a time, more streams than the
-                // prefetchers follow: fetch the line kAhead steps ahead in each.
-                if (k0 + kAhead * kLanes < p.kg)
-                    for (int xi = 0; xi < 16; ++xi) __builtin_prefetch(total + (xi * m1 + c) * kp + k0 + kAhead * kLanes);
-                alignas(64) float t[4][3][kLanes];  // dU G
-                for (int i = 0; i < 4; ++i)
-                    for (int b = 0; b < 3; ++b)
-                        for (int64_t l = 0; l < kLanes; ++l) {
-                            float s = 0.0f;
-                            for (int j = 0; j < 4; ++j) s += total[((i * 4 + j) * m1 + c) * kp + k0 + l] * G[j][b];
-                            t[i][b][l] = s;
-                        }
-                alignas(64) float d[9][kLanes];  // G^T (dU G)
-                for (int a = 0; a < 3; ++a)
-                    for (int b = 0; b < 3; ++b)
-                        for (int64_t l = 0; l < kLanes; ++l) {
-                            float s = 0.0f;
-                            for (int i = 0; i < 4; ++i) s += G[i][a] * t[i][b][l];
-                            d[a * 3 + b][l] = s;
-                        }
-                for (int64_t l = 0; l < kLanes; ++l)
-                    for (int e = 0; e < 9; ++e) out[l][(c - c0) * 9 + e] = d[e][l];
-            }
-            for (int64_t l = 0; l < std::min(kLanes, p.kg - k0); ++l)
-                std::memcpy(dw + ((grp * p.kg + k0 + l) * p.cg + c0) * 9, out[l], sizeof(float) * static_cast<size_t>(cn * 9));
-        }
+        K.weights_grad(du + grp * usize + c0 * kp, m1 * kp, kp, p.kg, cn, dw + (grp * p.kg * p.cg + c0) * 9, p.cg * 9);
     });
     if (db)
         for (int64_t grp = 0; grp < p.groups; ++grp)
@@ -624,7 +559,7 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
     // Output channels along dU's rows, padded to whole vectors (bww_direct's layout); V gets one
     // more row, ones, read at xi = 5 for the bias gradient.
     const int64_t kp = l.kp, m1 = l.m1, usize = l.usize, chunks = l.chunks;
-    const plan q = plan_of(p, K, 16 * (m1 + kp));
+    const plan q = weight_plan(p, K, 16 * (m1 + kp));
     const int64_t per_img = q.th * q.tw, ohw = p.oh * p.ow;
     const int64_t vxi = odd_lines(m1 * q.vs), zxi = odd_lines(q.block * kp);
     const int64_t tile_rows = (q.rows - 2) / 2, dyt_floats = 2 * tile_rows * p.ow * kp + 16;
@@ -647,11 +582,13 @@ void winograd_backward_weights(const shape& p, const float* x, const float* dy, 
         // The next block's input and output-gradient rows, fetched over this block's GEMMs (as the
         // forward's next task): both transforms then read from cache.
         spread_prefetch next;
-        for (int64_t a0 = i0 * per_img, end = i1 * per_img; a0 < end; a0 += q.block) {
-            const int64_t a1 = std::min(end, a0 + q.block), used = a1 - a0;
+        // Blocks of whole tile rows of one image (weight_plan): the last of an image may be shorter.
+        for (int64_t a0 = i0 * per_img, end = i1 * per_img, a1 = 0; a0 < end; a0 = a1) {
+            a1 = std::min({end, a0 + q.block, (a0 / per_img + 1) * per_img});
+            const int64_t used = a1 - a0;
             transform_inputs(p, q, K, x, grp, a0, a1, xp, v, vxi);
             next.clear();
-            const int64_t e = std::min(end, a1 + q.block);
+            const int64_t e = std::min({end, a1 + q.block, (a1 / per_img + 1) * per_img});
             add_input_rows(next, p, q, x, grp, a1, e);
             for_each_image(q, a1, e, [&](int64_t img, int64_t, int64_t, int64_t ty0, int64_t ty1) {
                 const int64_t r0 = 2 * ty0, r1 = std::min(p.oh, 2 * ty1);

@@ -49,9 +49,19 @@ struct winograd_out {
 
 // G of F(2x2, 3x3): U = G g G^T (forward), dW = G^T dU G (weight gradient).
 inline constexpr float kWinogradG[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+// The weights kernels write G g G^T out term by term, (0.5 a + 0.5 b) + 0.5 c for the middle rows.
+static_assert(kWinogradG[0][0] == 1.0f && kWinogradG[0][1] == 0.0f && kWinogradG[0][2] == 0.0f && kWinogradG[1][0] == 0.5f &&
+                  kWinogradG[1][1] == 0.5f && kWinogradG[1][2] == 0.5f && kWinogradG[2][0] == 0.5f &&
+                  kWinogradG[2][1] == -0.5f && kWinogradG[2][2] == 0.5f && kWinogradG[3][0] == 0.0f &&
+                  kWinogradG[3][1] == 0.0f && kWinogradG[3][2] == 1.0f,
+              "winograd::kernels::weights writes G out term by term");
 
 // Widest input plane the path takes (takes_winograd): bounds the kernels' row buffers.
 inline constexpr int64_t kWinogradMaxWidth = 1024;
+
+// Most input channels one weights_grad call takes (winograd::kernels: its kernels are gathered in
+// a stack buffer so dW is stored in whole runs of cn * 9 floats per output channel).
+inline constexpr int64_t kWinogradGradChannels = 16;
 
 // The arguments of pad_split: `channels` planes h x w (plane stride h * w).
 struct winograd_pad {
@@ -94,7 +104,21 @@ struct kernels {
     // (i, j) at dyt[(i * ow + j) * kp], kp a multiple of 16) and `rows` (1 or 2) of them exist;
     // the column past ow (odd ow) counts as zero.
     void (*grad_row)(const float* dyt, int64_t ow, int64_t rows, int64_t tx0, int64_t n, int64_t kp, float* z, int64_t zxi);
+    // The weight transform of one block of output channels (U is rebuilt from the weights on every
+    // training step, forward and data gradient): for c < channels and r < kmr,
+    // u[xi * uxi + c * kmr + r] = (G g G^T)[xi] of the 3x3 kernel g at w + r * rs + c * cs (its 9
+    // taps row-major, read in reverse when flip: the kernel turned by 180 degrees), zero for
+    // r >= mr. G g G^T sums G's non-zero terms in column order, (0.5 a + 0.5 b) + 0.5 c, so every
+    // table gives the same bits and a weight's sign of zero survives.
+    void (*weights)(const float* w, int64_t rs, int64_t cs, int64_t mr, int64_t channels, bool flip, float* u, int64_t uxi);
+    // The weight gradient's last step, dW = G^T D G of the summed products D: for k < kn and
+    // c < cn (cn <= kWinogradGradChannels), dw[k * ks + c * 9 + e] = (G^T D G)[e] with
+    // D[xi] = du[xi * xs + c * cs + k]. Reads du up to the next multiple of 16 past kn (dU's rows
+    // are padded to whole vectors). Each of the 12 + 9 sums starts from +0 and adds G's four
+    // terms in order, zeros included: the same bits on every table.
+    void (*weights_grad)(const float* du, int64_t xs, int64_t cs, int64_t kn, int64_t cn, float* dw, int64_t ks);
 };
+
 
 NN_KERNEL_TABLES(kernels)
 

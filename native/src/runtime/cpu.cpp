@@ -101,6 +101,21 @@ const nn_cpu_info_t& cpu_features() noexcept {
 
 nn_isa active_isa() noexcept { return cpu_features().chosen_isa; }
 
+int64_t l2_cache_bytes() noexcept {
+    static const int64_t bytes = [] {
+#if NN_X86
+        unsigned r[4];
+        cpuid(0x80000000u, 0, r);
+        if (r[0] < 0x80000006u) return int64_t{0};
+        cpuid(0x80000006u, 0, r);
+        return static_cast<int64_t>(r[2] >> 16) * 1024;  // ECX[31:16]: KiB
+#else
+        return int64_t{0};
+#endif
+    }();
+    return bytes;
+}
+
 const char* isa_name(nn_isa isa) noexcept {
     switch (isa) {
         case NN_ISA_SCALAR: return "scalar";

@@ -1,5 +1,7 @@
 // CPU feature detection and the one-time choice of instruction set.
 #pragma once
+#include <cstdint>
+
 #include "nativenet.h"
 
 namespace nn {
@@ -21,6 +23,11 @@ inline bool isa_enabled(nn_isa isa) noexcept {
 }
 
 const char* isa_name(nn_isa isa) noexcept;
+
+// This core's L2 cache in bytes, as the CPU reports it (x86: cpuid 0x80000006, the same leaf on
+// Intel and AMD), or 0 where it does not say (arm64 and older CPUs): blocking that sizes a working
+// set for L2 takes it over a table's fixed budget only where it is known and larger.
+int64_t l2_cache_bytes() noexcept;
 
 // An area's kernel table for this process: the best of the ISA tables this CPU runs (an accessor
 // may be null, and may return null where this build lacks that path), else `ref`. Takes the
