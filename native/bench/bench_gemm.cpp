@@ -2,12 +2,13 @@
 // (C = A * B, no transposes, best of 7 timed batches after a warm-up) so numbers compare 1:1.
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
-//                   --panel-b-in-place-bytes=N --panel-pack-cols=N --panel-a-in-place=N --dot-max-n=N --rank-k-max-k=N
+//                   --panel-b-in-place-bytes=N --panel-b-in-place-panels=N --panel-pack-cols=N --panel-a-in-place=N --dot-max-n=N --rank-k-max-k=N
 //                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N
-//                   --strip-small-k=N --strip-small-k-min-n=N --clock=cpu] [MxNxK ...]
+//                   --strip-small-k=N --strip-small-k-min-n=N --batch-ms=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
-// (single-thread A/B comparisons on a loaded machine). Prints one JSON line per shape.
+// (single-thread A/B comparisons on a loaded machine); --batch-ms=N caps each timed batch at N ms
+// (default 250, as sgemm_libs --batch-ms). Prints one JSON line per shape.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@ const char* kDefaults[] = {"64x64x64",       "128x128x128",    "256x256x256", "5
                            "2048x2048x2048", "64x256x784",     "256x512x512", "32x1024x128", "128x4096x1024"};
 
 bool g_cpu_clock = false;  // --clock=cpu: process CPU time, for A/B tuning on a loaded machine
+double g_batch_s = 0.25;   // --batch-ms=N: cap on each timed batch (sgemm_libs --batch-ms)
 
 double now() {
     if (g_cpu_clock) {
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
         else if (opt("b-in-place-bytes")) tune.b_in_place_max_bytes = v;
         else if (opt("panel-major")) tune.panel_major_max_rows = v;
         else if (opt("panel-b-in-place-bytes")) tune.panel_b_in_place_max_bytes = v;
+        else if (opt("panel-b-in-place-panels")) tune.panel_b_in_place_max_panels = v;
         else if (opt("panel-pack-cols")) tune.panel_pack_cols = v;
         else if (opt("panel-a-in-place")) tune.panel_a_in_place_max_cols = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
         else if (opt("strip-max-rows")) tune.strip_max_rows = v;
         else if (opt("strip-small-k")) tune.strip_small_k_max_k = v;
         else if (opt("strip-small-k-min-n")) tune.strip_small_k_min_n = v;
+        else if (opt("batch-ms")) g_batch_s = static_cast<double>(v) * 1e-3;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
@@ -115,7 +119,7 @@ int main(int argc, char** argv) {
             double t0 = now();
             for (long long i = 0; i < calibrated; ++i) gemm();
             const double per_call = (now() - t0) / static_cast<double>(calibrated);
-            if (per_call > 0) reps = std::min(reps, static_cast<long long>(0.25 / per_call) + 1);
+            if (per_call > 0) reps = std::min(reps, static_cast<long long>(g_batch_s / per_call) + 1);
         }
         double best = 1e30;
         for (int r = 0; r < 7; ++r) {

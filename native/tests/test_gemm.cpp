@@ -416,6 +416,8 @@ TEST(Gemm, BlockingVariants) {
         int64_t panel_a_cols = nn::gemm::tuning{}.panel_a_in_place_max_cols;  // ... A in place up to
         int64_t panel_stream = 0;  // panel-major B larger than panel_b_bytes streamed in place up to
                                    // this many micro-panels
+        int64_t panel_b_panels = nn::gemm::tuning{}.panel_b_in_place_max_panels;  // ... B within
+                                   // panel_b_bytes read in place up to this many micro-panels
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -431,6 +433,7 @@ TEST(Gemm, BlockingVariants) {
         {"panel-major, A in place up to 2 panels", 0, big, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 64},
         {"panel-major, B in place", 0, 0, 0, 7, 96, 1 << 10, big, big},
         {"panel-major, B streamed in place", 0, 0, 0, 16, 64, 1 << 10, big, 0, 0, 0, 0, 64, 0, big},
+        {"panel-major, cached B in place up to 2 micro-panels", 0, 0, 0, 7, 96, 1 << 10, big, big, 0, 0, 0, 64, 0, 0, 2},
         {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
         {"small K on rank-k updates", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 8, 64},
     };
@@ -451,6 +454,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_pack_cols = v.panel_pack_cols;
         t.panel_a_in_place_max_cols = v.panel_a_cols;
         t.panel_b_stream_max_panels = v.panel_stream;
+        t.panel_b_in_place_max_panels = v.panel_b_panels;
         t.dot_a_floats_per_thread = v.per_thread / 16;  // dot products threaded on these small shapes too
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);

@@ -151,10 +151,11 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     for (int64_t ic = m0; ic < m1; ic += tile_rows(m1 - ic, MR)) starts[panels++] = ic;
     starts[panels] = m1;
     // Row-major B is read in place when the range is cache-sized (then it stays in L2 from one call
-    // to the next); a larger one is packed a panel at a time, whose row-ahead prefetch hides the
-    // latency of rows a page or more apart (in place, measured 0.8x at 48x2304x576, 1.25x at
-    // 32x1024x128, Zen 5).
-    const bool b_cached = pr.prepacked == nullptr && pr.b_cs == 1 &&
+    // to the next) and few micro-panels share each of its panels (tuning::panel_b_in_place_max_panels:
+    // more reuse pays for a contiguous copy); a larger one is packed a panel at a time, whose
+    // row-ahead prefetch hides the latency of rows a page or more apart (in place, measured 0.8x at
+    // 48x2304x576, 1.25x at 32x1024x128, Zen 5).
+    const bool b_cached = pr.prepacked == nullptr && pr.b_cs == 1 && panels <= g_tuning.panel_b_in_place_max_panels &&
                           (n1 - n0 == 0 || pr.k <= g_tuning.panel_b_in_place_max_bytes / static_cast<int64_t>(sizeof(float)) / (n1 - n0));
     // A larger B is streamed in place too where few micro-panels share each of its panels and its
     // rows are at most two pages apart: the first micro-panel requests each row ahead (prefetch_b),
