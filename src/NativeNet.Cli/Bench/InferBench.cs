@@ -14,8 +14,9 @@ namespace NativeNet.Cli.Bench;
 public static class InferBench
 {
     /// <summary>Times one model with products in <paramref name="precision"/> and prints {"model","batch","threads","ms","backend","isa","precision"} (JSON) or a text line.</summary>
-    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch, bool profile = false, Precision precision = Precision.Float32)
+    public static void Run(BenchContext ctx, TextWriter stdout, bool json, string path, int? batch, bool profile = false, int profileReps = 5, Precision precision = Precision.Float32)
     {
+        if (profileReps is < 1 or > 100_000) throw new CliInputException($"--profile-reps must be in [1, 100000]. Received: {profileReps}");
         if (!File.Exists(path)) throw new CliInputException($"--model: file not found: {path}");
         if (batch is < 1 or > 1 << 20) throw new CliInputException($"--batch must be in [1, 1048576]. Received: {batch}");
         double ms;
@@ -36,7 +37,7 @@ public static class InferBench
             var x = RandomInput(dims.Aggregate(1L, (p, d) => p * d));
             var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
             ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
-            if (profile) PrintProfile(stdout, model.Profile(dims, 5));
+            if (profile) PrintProfile(stdout, model.Profile(dims, profileReps));
             backend = "nativenet-onnx";
         }
         else
@@ -56,7 +57,7 @@ public static class InferBench
                 if (compiled is not null) compiled.Forward(input);
                 else using (Autograd.NoGrad()) runner.Module.Forward(input);
             });
-            if (profile && compiled is not null) PrintProfile(stdout, compiled.Profile([b, .. sample], 5));
+            if (profile && compiled is not null) PrintProfile(stdout, compiled.Profile([b, .. sample], profileReps));
             backend = compiled is not null ? "nativenet-onnx" : "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
         }
         string name = Path.GetFileNameWithoutExtension(path);

@@ -94,14 +94,16 @@ public static class BenchCommand
         var infer = new Command("infer", "Milliseconds per inference call of one model (compare with ONNX Runtime: eng/bench/onnx)");
         infer.Options.Add(inferModel);
         infer.Options.Add(inferBatch);
-        var inferProfile = new Option<bool>("--profile") { Description = "Also print the slowest steps of an .onnx model (best of 5 runs each)" };
+        var inferProfile = new Option<bool>("--profile") { Description = "Also print the slowest steps of an .onnx model (best of --profile-reps runs each)" };
         infer.Options.Add(inferProfile);
+        var inferProfileReps = new Option<int>("--profile-reps") { Description = "Runs per step for --profile, best taken (default 5; 100 or more on a loaded machine)", DefaultValueFactory = _ => 5 };
+        infer.Options.Add(inferProfileReps);
         var inferPrecision = CommonOptions.Precision("fp32, or bf16: Conv and Gemm/MatMul-by-weight products with bfloat16 operands (docs/bf16.md)");
         infer.Options.Add(inferPrecision);
         infer.SetAction(p =>
         {
             bool asJson = p.GetValue(json);
-            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch), p.GetValue(inferProfile),
+            InferBench.Run(new BenchContext(stdout, asJson), stdout, asJson, p.GetValue(inferModel)!, p.GetValue(inferBatch), p.GetValue(inferProfile), p.GetValue(inferProfileReps),
                 CommonOptions.ParsePrecision(p.GetValue(inferPrecision)));
             return 0;
         });

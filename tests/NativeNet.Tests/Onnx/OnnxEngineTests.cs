@@ -113,6 +113,20 @@ public class OnnxEngineTests
     }
 
     [Fact]
+    public void Bench_infer_profile_reps_is_checked_and_used()
+    {
+        using var dir = new TempDir();
+        var (model, _, _, _) = SmallCnn(dir);
+        model.Dispose();
+        var stdout = new StringWriter();
+        Assert.Equal(0, NativeNet.Cli.CliApp.Run(["bench", "infer", "--model", dir.File("cnn.onnx"), "--profile", "--profile-reps", "3"], stdout, new StringWriter()));
+        Assert.Equal(2, stdout.ToString().Split('\n').Count(l => l.Contains(" ms  Conv node ")));
+        var stderr = new StringWriter();
+        Assert.Equal(2, NativeNet.Cli.CliApp.Run(["bench", "infer", "--model", dir.File("cnn.onnx"), "--profile", "--profile-reps", "0"], new StringWriter(), stderr));
+        Assert.Contains("--profile-reps must be in [1, 100000]. Received: 0", stderr.ToString());
+    }
+
+    [Fact]
     public void Run_allocates_nothing_after_the_first_call()
     {
         using var dir = new TempDir();
