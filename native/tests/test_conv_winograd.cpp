@@ -225,7 +225,10 @@ TEST(ConvWinograd, PackedWeightsAreGgGtBitwise) {
             out[i] = s;
         }
     };
-    for (const auto& d : {make(1, 16, 8, 8, 13, 1, 1, 1, 1), make(1, 24, 8, 8, 40, 1, 1, 1, 1, 2), make(1, 9, 8, 8, 8, 0, 0, 0, 0)}) {
+    // (44 -> 67 channels: the flipped pack's tasks of 32 output channels, the last one partial,
+    // its chunks of 64 input channels, the last one of 3, odd.)
+    for (const auto& d : {make(1, 16, 8, 8, 13, 1, 1, 1, 1), make(1, 24, 8, 8, 40, 1, 1, 1, 1, 2), make(1, 9, 8, 8, 8, 0, 0, 0, 0),
+                          make(1, 44, 4, 4, 67, 1, 1, 1, 1), make(1, 88, 4, 4, 134, 1, 1, 1, 1, 2)}) {
         const auto p = nn::conv::validate(d);
         auto w = nn_test::random_vector(p.k * p.crs, 91);
         w[0] = -0.0f;
