@@ -45,11 +45,8 @@ public class CompiledModuleTests(ITestOutputHelper output)
         {
             foreach (var (name, build, shape) in Networks())
             {
-                using var net = build();
-                using var x = Input(shape, 3);
-                MoveNormStatistics(net, x);
-                net.Eval();
-                var eager = Eager(net, x);
+                using var prepared = Prepare(build, shape, 3);
+                var (net, x, eager) = (prepared.Net, prepared.X, prepared.Eager);
                 using var compiled = net.CompileForInference(shape);
                 NativeNetRuntime.Threads = 1;
                 var one = Compiled(compiled, x);
@@ -150,11 +147,8 @@ public class CompiledModuleTests(ITestOutputHelper output)
         {
             foreach (var (name, build, shape) in Networks().Where(n => n.Name is "resnet18" or "mobilenet_v2" or "cli mlp 10" or "bench lenet"))
             {
-                using var net = build();
-                using var x = Input(shape, 21);
-                MoveNormStatistics(net, x);
-                net.Eval();
-                var fp32 = Eager(net, x);
+                using var prepared = Prepare(build, shape, 21);
+                var (net, x, fp32) = (prepared.Net, prepared.X, prepared.Eager);
                 using var compiled = net.CompileForInference(shape);
                 var compiledFp32 = Compiled(compiled, x);
 
@@ -276,6 +270,25 @@ public class CompiledModuleTests(ITestOutputHelper output)
         var data = new float[shape.Aggregate(1, (a, d) => a * d)];
         new Generator((ulong)seed).FillNormal(data, 0, 1);
         return Tensor.FromArray(data, shape);
+    }
+
+    // A network in eval mode whose norm statistics moved, its input, and its eager eval output.
+    private sealed record Prepared(Module Net, Tensor X, float[] Eager) : IDisposable
+    {
+        public void Dispose()
+        {
+            Net.Dispose();
+            X.Dispose();
+        }
+    }
+
+    private static Prepared Prepare(Func<Module> build, int[] shape, int seed)
+    {
+        var net = build();
+        var x = Input(shape, seed);
+        MoveNormStatistics(net, x);
+        net.Eval();
+        return new Prepared(net, x, Eager(net, x));
     }
 
     // A training-mode forward moves BatchNorm's running statistics away from (0, 1), so folding them matters.
