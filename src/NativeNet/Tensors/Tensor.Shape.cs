@@ -234,6 +234,7 @@ public sealed partial class Tensor
                     gs.Slice(o * length * inner, length * inner).CopyTo(dst.Slice((o * full + start) * inner, length * inner));
                 return new Tensor?[] { gx };
             });
+            if (Autograd.Tracing) Autograd.Annotate(y, new Nn.ModuleSpec("Narrow").With("dim", d).With("start", start).With("length", length));
         }
         GC.KeepAlive(this);
         return y;

@@ -33,6 +33,10 @@ public class CompiledModuleTests(ITestOutputHelper output)
         yield return ("activation layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.ActivationLayers(), [3, 6]);
         yield return ("decoder layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.DecoderLayers(), [2, 4, 5, 6]);
         yield return ("rnn layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.RnnLayers(), [3, 7, 5]);
+        yield return ("pool1d layers", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.Pool1dLayers(), [3, 2, 23]);
+        yield return ("attention", NativeNet.Tests.Serialization.OnnxTraceExportTests.Attention, [3, 6, 5]);
+        yield return ("transformer pre-norm", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.Transformer(true, TransformerActivation.Gelu, true), [3, 6, 5]);
+        yield return ("transformer sequence-first", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.Transformer(false, TransformerActivation.Relu, false), [4, 3, 5]);
         foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn"))
             yield return ($"bench {name}", create, [2, .. shape[1..]]);
     }
@@ -113,11 +117,11 @@ public class CompiledModuleTests(ITestOutputHelper output)
     [Fact]
     public void What_the_engine_cannot_run_is_refused_by_name_and_TryCompile_leaves_it_eager()
     {
-        // A user's module whose Forward slices its input: the exporter has no mapping for Narrow.
-        using var slicing = new FirstSteps();
-        var e = Assert.Throws<NotSupportedException>(() => slicing.CompileForInference(2, 20, 4));
-        Assert.Contains("'Narrow'", e.Message);
-        Assert.Null(CompiledModule.TryCompile(slicing, [2, 20, 4], out var reason));
+        // A user's module whose Forward takes a maximum over time: the exporter has no mapping for Max.
+        using var peaks = new PeakSteps();
+        var e = Assert.Throws<NotSupportedException>(() => peaks.CompileForInference(2, 20, 4));
+        Assert.Contains("'Max'", e.Message);
+        Assert.Null(CompiledModule.TryCompile(peaks, [2, 20, 4], out var reason));
         Assert.Equal(e.Message, reason);
 
         var requested = KernelProvider.Requested;
@@ -252,16 +256,16 @@ public class CompiledModuleTests(ITestOutputHelper output)
         }
     }
 
-    private sealed class FirstSteps : Module
+    private sealed class PeakSteps : Module
     {
         private readonly Linear _fc = new(4, 2);
 
-        public FirstSteps() => RegisterModule("fc", _fc);
+        public PeakSteps() => RegisterModule("fc", _fc);
 
         public override Tensor Forward(Tensor input)
         {
-            using var first = input.Narrow(1, 0, 2);
-            return _fc.Call(first);
+            using var peak = input.Max(1);
+            return _fc.Call(peak);
         }
     }
 

@@ -98,6 +98,9 @@ public static partial class Functional
                 if (bias is not null) r[i] = gb;
                 return r;
             });
+            if (Autograd.Tracing)
+                Autograd.Annotate(y, new ModuleSpec("LayerNorm").With("normalized_size", cols).With("eps", eps),
+                    new Dictionary<string, Tensor?> { ["weight"] = weight, ["bias"] = bias });
         }
         GC.KeepAlive(input);
         return y;

@@ -8,12 +8,13 @@ namespace NativeNet.Serialization.Onnx;
 
 /// <summary>
 /// Exports a module for inference as an ONNX model (opset <see cref="OpsetVersion"/>, float32):
-/// Linear, Conv1d/Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
+/// Linear, Conv1d/Conv2d, MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d, BatchNorm1d/2d, LayerNorm,
 /// ConvTranspose2d, Upsample, ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, ReLU6, Hardsigmoid, Hardswish, SiLU,
-/// Softplus, Mish, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, Identity,
+/// Softplus, Mish, Softmax, LogSoftmax, Flatten, ReduceMean, Dropout, StochasticDepth, Identity,
 /// Embedding, LSTM, GRU and RNN (stacked, bidirectional, batch_first), nested in Sequential; and any
 /// user-defined Module subclass, whose Forward is traced on an example input of the given shape
-/// (see <see cref="OnnxTracer"/>: the ops it runs, as <c>torch.onnx.export</c> records them). The graph
+/// (see <see cref="OnnxTracer"/>: the ops it runs, as <c>torch.onnx.export</c> records them), which
+/// covers MultiheadAttention (self-attention) and TransformerEncoderLayer. The graph
 /// has one input "input" and one output "output"; dimension 0 is symbolic ("batch") by default.
 /// Evaluation-mode semantics: dropout is the identity, batch norm uses the running statistics.
 /// </summary>
@@ -140,6 +141,11 @@ public static class OnnxExporter
             "AvgPool2d" => b.Node("AveragePool", [x], hint, Ints("kernel_shape", Pair(spec, "kernel_size")),
                 Ints("strides", Pair(spec, "stride")), Ints("pads", Pads(Pair(spec, "padding"))),
                 Int("count_include_pad", spec.GetBool("count_include_pad", true) ? 1 : 0)),
+            "MaxPool1d" => b.Node("MaxPool", [x], hint, Ints("kernel_shape", spec.GetInt("kernel_size")),
+                Ints("strides", spec.GetInt("stride")), Ints("pads", spec.GetInt("padding"), spec.GetInt("padding"))),
+            "AvgPool1d" => b.Node("AveragePool", [x], hint, Ints("kernel_shape", spec.GetInt("kernel_size")),
+                Ints("strides", spec.GetInt("stride")), Ints("pads", spec.GetInt("padding"), spec.GetInt("padding")),
+                Int("count_include_pad", spec.GetBool("count_include_pad", true) ? 1 : 0)),
             "AdaptiveAvgPool2d" => AdaptiveAvgPool(b, spec, x, shape, hint),
             "BatchNorm1d" or "BatchNorm2d" => BatchNorm(b, spec, state, prefix, x, hint),
             "LayerNorm" => LayerNorm(b, spec, state, prefix, x, hint),
@@ -159,7 +165,7 @@ public static class OnnxExporter
             "LogSoftmax" => b.Node("LogSoftmax", [x], hint, Int("axis", spec.GetInt("dim", -1))),
             "Flatten" => Flatten(b, spec, x, shape, hint),
             "ReduceMean" => b.Node("ReduceMean", [x], hint, Ints("axes", spec.GetInt("dim")), Int("keepdims", 0)),
-            "Dropout" or "Identity" => b.Node("Identity", [x], hint),
+            "Dropout" or "Identity" or "StochasticDepth" => b.Node("Identity", [x], hint),
             "Embedding" => b.Node("Gather", [Param(b, state, prefix, "weight"), b.Node("Cast", [x], hint + "_indices", Int("to", (int)TensorProto.Types.DataType.Int64))], hint, Int("axis", 0)),
             "LSTM" or "GRU" or "RNN" => Recurrent(b, spec, state, prefix, x, hint),
             _ => throw new NotSupportedException($"ONNX export does not support module type '{spec.Type}' (at '{prefix.TrimEnd('.')}').")
@@ -273,19 +279,28 @@ public static class OnnxExporter
     private static string LayerNorm(OnnxGraphBuilder b, ModuleSpec spec, IReadOnlyDictionary<string, Tensor> state, string prefix, string x, string hint)
     {
         int k = spec.Config.TryGetValue("normalized_shape", out var ns) && ns is JsonArray arr ? arr.Count : 1;
-        long[] axes = Enumerable.Range(-k, k).Select(a => (long)a).ToArray();
-        string mean = b.Node("ReduceMean", [x], hint + "_mean", Ints("axes", axes), Int("keepdims", 1));
-        string centered = b.Node("Sub", [x, mean], hint + "_centered");
-        string variance = b.Node("ReduceMean", [b.Node("Mul", [centered, centered], hint + "_sq")], hint + "_var", Ints("axes", axes), Int("keepdims", 1));
-        string std = b.Node("Sqrt", [b.Node("Add", [variance, b.Scalar(prefix + "eps", (float)spec.GetDouble("eps", 1e-5))], hint + "_var_eps")], hint + "_std");
-        bool affine = state.ContainsKey("weight");
-        string y = b.Node("Div", [centered, std], hint + (affine ? "_normalized" : ""));
-        if (!affine) return y;
-        y = b.Node("Mul", [y, Param(b, state, prefix, "weight")], hint + "_scaled");
-        return state.ContainsKey("bias") ? b.Node("Add", [y, Param(b, state, prefix, "bias")], hint) : y;
+        return LayerNorm(b, x, k, (float)spec.GetDouble("eps", 1e-5), prefix + "eps", OptionalParam(b, state, prefix, "weight"),
+            OptionalParam(b, state, prefix, "bias"), hint);
     }
 
-    /// <summary>Exact (erf) GELU, as PyTorch's default: 0.5 · x · (1 + erf(x / √2)).</summary>
+    /// <summary>
+    /// LayerNorm over the last <paramref name="axes"/> dimensions as its opset-13 decomposition (what
+    /// torch.onnx.export writes below opset 17): mean, centred, mean of squares, √(var + eps), divide,
+    /// then weight and bias (each optional: "" for none), for layers and traced Forwards alike.
+    /// </summary>
+    internal static string LayerNorm(OnnxGraphBuilder b, string x, int axes, float eps, string epsName, string weight, string bias, string hint)
+    {
+        long[] dims = Enumerable.Range(-axes, axes).Select(a => (long)a).ToArray();
+        string mean = b.Node("ReduceMean", [x], hint + "_mean", Ints("axes", dims), Int("keepdims", 1));
+        string centered = b.Node("Sub", [x, mean], hint + "_centered");
+        string variance = b.Node("ReduceMean", [b.Node("Mul", [centered, centered], hint + "_sq")], hint + "_var", Ints("axes", dims), Int("keepdims", 1));
+        string std = b.Node("Sqrt", [b.Node("Add", [variance, b.Scalar(epsName, eps)], hint + "_var_eps")], hint + "_std");
+        bool affine = weight.Length > 0, shifted = bias.Length > 0;
+        string y = b.Node("Div", [centered, std], hint + (affine || shifted ? "_normalized" : ""));
+        if (affine) y = b.Node("Mul", [y, weight], hint + (shifted ? "_scaled" : ""));
+        return shifted ? b.Node("Add", [y, bias], hint) : y;
+    }
+
     /// <summary>
     /// The activations opset 13 has no single op for, or whose op needs PyTorch's constants, by the
     /// tensor op's name (the tracer's) — one mapping for layers and traced Forwards alike:
@@ -304,6 +319,7 @@ public static class OnnxExporter
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not an activation with an ONNX mapping"),
     };
 
+    /// <summary>Exact (erf) GELU, as PyTorch's default: 0.5 · x · (1 + erf(x / √2)).</summary>
     internal static string Gelu(OnnxGraphBuilder b, string x, string hint)
     {
         string erf = b.Node("Erf", [b.Node("Div", [x, b.Scalar(hint + "_sqrt2", MathF.Sqrt(2f))], hint + "_scaled")], hint + "_erf");

@@ -20,9 +20,9 @@ internal static class OnnxTracer
     private static readonly string[] Supported =
     [
         "Linear", "LinearRelu", "LinearSigmoid", "LinearTanh", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm", "Softmax", "LogSoftmax",
-        "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "AddScalar", "SubScalar", "MulScalar", "DivScalar", "MatMul", "Clamp",
+        "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "AddScalar", "SubScalar", "MulScalar", "DivScalar", "MatMul", "BatchMatMul", "Clamp",
         "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Square", "Gelu", "LeakyRelu", "Elu", "Relu6", "Hardsigmoid", "Hardswish",
-        "Softplus", "Mish", "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat",
+        "Softplus", "Mish", "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat", "Narrow", "LayerNorm",
     ];
 
     /// <summary>Emits the traced graph of <paramref name="module"/> reading value <paramref name="x"/> of <paramref name="shape"/>; returns the output value and shape.</summary>
@@ -30,6 +30,17 @@ internal static class OnnxTracer
     {
         if (!Autograd.IsEnabled)
             throw new InvalidOperationException($"ONNX export of {module.GetType().Name} traces Forward through autograd: call it outside Autograd.NoGrad().");
+        // A batch of 1 hides where the batch dimension goes (a view can put a 1 anywhere), so a
+        // batch-1 export is traced at batch 2 when the output then keeps the batch first.
+        if (shape[0] == 1 && TryEmit(b, module, prefix, x, [2, .. shape[1..]], batchFirstOutput: true) is { } two)
+            return (two.Output, [1, .. two.Shape[1..]]);
+        return TryEmit(b, module, prefix, x, shape, batchFirstOutput: false)!.Value;
+    }
+
+    // Traces Forward at the given shape and emits its graph; null, with nothing emitted, when
+    // batchFirstOutput is asked and the output does not hold the batch as its own first dimension.
+    private static (string Output, int[] Shape)? TryEmit(OnnxGraphBuilder b, Module module, string prefix, string x, int[] shape, bool batchFirstOutput)
+    {
         var stateNames = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, t) in module.StateDict()) stateNames.TryAdd(t, prefix + name);
         var values = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
@@ -48,8 +59,11 @@ internal static class OnnxTracer
         {
             if (output.GradFn is null)
                 throw new NotSupportedException($"ONNX export of {module.GetType().Name}: the output of Forward was not computed from its input by recorded ops (was it detached, or computed under Autograd.NoGrad()?).");
-            var context = new Context(b, values, stateNames, module.GetType().Name, prefix);
-            foreach (var node in TopologicalOrder(output.GradFn)) context.EmitNode(node);
+            var context = new Context(b, values, input, stateNames, module.GetType().Name, prefix);
+            var order = TopologicalOrder(output.GradFn);
+            foreach (var node in order) context.Track(node);
+            if (batchFirstOutput && context.BatchAxisOf(output) != new BatchAxis(0, 1, 1)) return null;
+            foreach (var node in order) context.EmitNode(node);
             return (context.Value(output), output.Shape);
         }
         finally
@@ -82,8 +96,27 @@ internal static class OnnxTracer
         return order;
     }
 
-    private sealed class Context(OnnxGraphBuilder b, Dictionary<Tensor, string> values, Dictionary<Tensor, string> stateNames, string typeName, string prefix)
+    // Where a traced value carries the input's dimension 0 (the symbolic batch B): dimension Axis,
+    // of size Outer · B · Inner (views fold fixed dimensions into it, as attention folds its heads:
+    // [B, h, T, d] -> [B·h, T, d] -> [B, h, T, d]).
+    private readonly record struct BatchAxis(int Axis, long Outer, long Inner);
+
+    // The batch axes let a view keep the batch symbolic (-1 where it lands) wherever the ops moved
+    // it; they are tracked only when the traced batch is above 1 (see Emit).
+    private sealed class Context(OnnxGraphBuilder b, Dictionary<Tensor, string> values, Tensor input,
+        Dictionary<Tensor, string> stateNames, string typeName, string prefix)
     {
+        private readonly long _batch = input.Shape[0];
+        private readonly Dictionary<Tensor, BatchAxis> _batchAxes = new(ReferenceEqualityComparer.Instance) { [input] = new BatchAxis(0, 1, 1) };
+
+        public BatchAxis? BatchAxisOf(Tensor t) => _batchAxes.TryGetValue(t, out var a) ? a : null;
+
+        /// <summary>Records where the node's output holds the batch; call in topological order before emitting.</summary>
+        public void Track(Node node)
+        {
+            if (_batch > 1 && node.Outputs.Count == 1 && BatchAxisOf(node, node.Outputs[0]) is { } a) _batchAxes[node.Outputs[0]] = a;
+        }
+
         private int _constants;
 
         /// <summary>The ONNX value of a tensor: an op's output already emitted, a parameter or buffer, or a constant.</summary>
@@ -121,6 +154,7 @@ internal static class OnnxTracer
                 "BatchNorm" => BatchNorm(node, hint),
                 "Softmax" or "LogSoftmax" => b.Node(node.Name, [X(0)], hint, Int("axis", Spec(node).GetInt("dim"))),
                 "Add" or "Sub" or "Mul" or "Div" or "MatMul" => b.Node(node.Name, [X(0), X(1)], hint),
+                "BatchMatMul" => b.Node("MatMul", [X(0), X(1)], hint),
                 "Maximum" => b.Node("Max", [X(0), X(1)], hint),
                 "Minimum" => b.Node("Min", [X(0), X(1)], hint),
                 "AddScalar" or "SubScalar" or "MulScalar" or "DivScalar" =>
@@ -138,8 +172,53 @@ internal static class OnnxTracer
                 "Concat" => b.Node("Concat", [.. ins.Select(Value)], hint, Int("axis", Spec(node).GetInt("dim"))),
                 "SumDim" => b.Node("ReduceSum", [X(0), b.Int64Initializer(hint + "_axes", Spec(node).GetInt("dim"))], hint,
                     Int("keepdims", Spec(node).GetBool("keepdim", false) ? 1 : 0)),
+                "Narrow" => Slice(Spec(node), X(0), hint),
+                "LayerNorm" => LayerNorm(node, ins[0], hint),
                 _ => throw Unsupported(node),
             };
+        }
+
+        // The output's batch axis from its inputs': element-wise ops align shapes at the end (numpy
+        // broadcasting), a permutation moves it, a reduction over it or a view that splits it loses it
+        // (null: that value's shape is then fixed at the traced one).
+        private BatchAxis? BatchAxisOf(Node node, Tensor output)
+        {
+            var (source, axis) = (default(Tensor), default(BatchAxis));
+            foreach (var t in node.Inputs)
+                if (_batchAxes.TryGetValue(t, out var a)) { (source, axis) = (t, a); break; }
+            if (source is null) return null;
+            switch (node.Name)
+            {
+                case "Permute":
+                    var dims = ((JsonArray)Spec(node).Config["dims"]!).Select(v => v!.GetValue<int>()).ToList();
+                    return axis with { Axis = dims.IndexOf(axis.Axis) };
+                case "Reshape" or "View" or "Flatten" or "Squeeze" or "Unsqueeze":
+                    return ViewAxis(source.Shape, axis, output.Shape);
+                case "SumDim" or "Narrow":
+                    int d = Spec(node).GetInt("dim");
+                    if (d == axis.Axis) return null;
+                    return node.Name == "SumDim" && d < axis.Axis && !Spec(node).GetBool("keepdim", false) ? axis with { Axis = axis.Axis - 1 } : axis;
+                default:
+                    int at = axis.Axis + output.Rank - source.Rank;
+                    return at >= 0 && at < output.Rank && output.Shape[at] == source.Shape[axis.Axis] ? axis with { Axis = at } : null;
+            }
+        }
+
+        // The view's dimension that holds the whole batch (with fixed neighbours merged in), or null
+        // when the view splits it. In flat element order the batch spans [before, through) of
+        // the leading dimensions' product; dimension j holds it when its span covers that one.
+        private BatchAxis? ViewAxis(int[] from, BatchAxis axis, int[] to)
+        {
+            long before = axis.Outer;
+            for (int i = 0; i < axis.Axis; i++) before *= from[i];
+            long through = before * _batch, p = 1;
+            for (int j = 0; j < to.Length; j++)
+            {
+                long next = p * to[j];
+                if (p <= before && next >= through && before % p == 0 && next % through == 0) return new BatchAxis(j, before / p, next / through);
+                p = next;
+            }
+            return null;
         }
 
         private NotSupportedException Unsupported(Node node) => new(
@@ -182,12 +261,38 @@ internal static class OnnxTracer
                 Float("epsilon", spec.GetFloat("eps", 1e-5f)));
         }
 
-        // A view to the traced output shape; 0 keeps the batch dimension symbolic when the view keeps it.
+        // A view to the traced output shape with the batch dimension symbolic where it lands: 0
+        // (copy the input's) when it stays first, else -1 (every other dimension is fixed).
         private string Reshape(Tensor input, Tensor output, string hint)
         {
             var target = Array.ConvertAll(output.Shape, d => (long)d);
-            if (target.Length > 0 && input.Rank > 0 && output.Shape[0] == input.Shape[0]) target[0] = 0;
+            if (BatchAxisOf(output) is { } to && BatchAxisOf(input) is { } from)
+            {
+                if (to.Axis == 0 && from.Axis == 0 && output.Shape[0] == input.Shape[0]) target[0] = 0;
+                else if (output.Shape.All(d => d > 0)) target[to.Axis] = -1;
+            }
+            else if (_batch == 1 && target.Length > 0 && input.Rank > 0 && output.Shape[0] == input.Shape[0]) target[0] = 0; // untracked: keep dimension 0 as it was
             return b.Node("Reshape", [Value(input), b.Int64Initializer(hint + "_shape", target)], hint);
+        }
+
+        // Narrow(dim, start, length) as Slice with constant starts/ends/axes.
+        private string Slice(ModuleSpec spec, string x, string hint)
+        {
+            int start = spec.GetInt("start");
+            return b.Node("Slice", [x, b.Int64Initializer(hint + "_starts", start), b.Int64Initializer(hint + "_ends", start + spec.GetInt("length")),
+                b.Int64Initializer(hint + "_axes", spec.GetInt("dim"))], hint);
+        }
+
+        // LayerNorm over the trailing dimensions whose product is the normalized size.
+        private string LayerNorm(Node node, Tensor input, string hint)
+        {
+            var spec = Spec(node);
+            var state = node.Attributes!.State!;
+            int size = spec.GetInt("normalized_size"), axes = 0;
+            for (long p = 1; p < size && axes < input.Rank;) p *= input.Shape[input.Rank - 1 - axes++];
+            if (axes == 0) axes = 1;
+            return OnnxExporter.LayerNorm(b, Value(input), axes, spec.GetFloat("eps", 1e-5f), hint + "_eps",
+                state["weight"] is { } w ? Value(w) : "", state["bias"] is { } bb ? Value(bb) : "", hint);
         }
     }
 }

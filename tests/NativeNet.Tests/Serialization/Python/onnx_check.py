@@ -104,10 +104,12 @@ def evaluate(model, x):
             y = conv(i[0], i[1], i[2] if len(i) > 2 else None, stride=tuple(a["strides"]), padding=pads2(a["pads"]),
                      dilation=tuple(a["dilations"]), groups=a["group"])
         elif op == "MaxPool":
-            y = F.max_pool2d(i[0], tuple(a["kernel_shape"]), tuple(a["strides"]), pads2(a["pads"]))
+            pool = F.max_pool2d if i[0].dim() == 4 else F.max_pool1d
+            y = pool(i[0], tuple(a["kernel_shape"]), tuple(a["strides"]), pads2(a["pads"]))
         elif op == "AveragePool":
-            y = F.avg_pool2d(i[0], tuple(a["kernel_shape"]), tuple(a["strides"]), pads2(a.get("pads", [0, 0, 0, 0])),
-                             count_include_pad=bool(a.get("count_include_pad", 0)))
+            pool = F.avg_pool2d if i[0].dim() == 4 else F.avg_pool1d
+            y = pool(i[0], tuple(a["kernel_shape"]), tuple(a["strides"]), pads2(a.get("pads", [0] * (2 * (i[0].dim() - 2)))),
+                     count_include_pad=bool(a.get("count_include_pad", 0)))
         elif op == "GlobalAveragePool": y = i[0].mean(dim=(2, 3), keepdim=True)
         elif op == "BatchNormalization":
             y = F.batch_norm(i[0], i[3], i[4], i[1], i[2], training=False, eps=a.get("epsilon", 1e-5))
