@@ -111,7 +111,7 @@ public static class LayerBench
         var opt = new Adam(model.Parameters(), lr: 1e-3);
         var lossFn = new CrossEntropyLoss();
         // Inference runs as predict and evaluate run it: compiled onto the ONNX engine (folded, fused,
-        // planned) in the model's precision, eagerly where the engine cannot (lstm_ecg's LSTM).
+        // planned) in the model's precision, eagerly where the engine cannot.
         var compiled = compile ? CompiledModule.TryCompile(model, shape, out _) : null;
         return new LayerWorkload(precision == Precision.BFloat16 ? "models_bf16" : "models", name, model, x,
             "infer_ms", compiled is null ? () => { model.Eval(); using (Autograd.NoGrad()) model.Forward(x); } : () => compiled.Forward(x),

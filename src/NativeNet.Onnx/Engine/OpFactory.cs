@@ -647,8 +647,8 @@ internal static unsafe class OpFactory
         if (s.Length != 3) throw node.Invalid("X must be 3-D");
         long hidden = node.Int("hidden_size", 0);
         string direction = node.Str("direction", "forward");
+        if (direction is not ("forward" or "reverse" or "bidirectional")) throw node.Invalid($"direction must be forward, reverse or bidirectional. Received: '{direction}'");
         int dirs = direction == "bidirectional" ? 2 : 1;
-        if (direction == "reverse") throw Unsupported(b, node, "direction 'reverse'");
         if (node.Has("clip") || node.Int("input_forget", 0) != 0 || node.Int("layout", 0) != 0 || node.Has("activations"))
             throw Unsupported(b, node, "clip, input_forget, layout=1 or custom activations");
         if (!lstm && node.Int("linear_before_reset", 0) == 0) throw Unsupported(b, node, "linear_before_reset=0 (PyTorch exports 1)");
@@ -677,6 +677,7 @@ internal static unsafe class OpFactory
             var packed = b.Constants.Derived(node, $"w{d} r{d} packed", () => PackRecurrent(packDesc,
                 Regate(wf, dir, gates, hidden, inputSize, order), Regate(rf, dir, gates, hidden, hidden, order)));
             directions[d] = new RecurrentStep.Direction(
+                direction == "reverse" || d == 1,
                 (nint)b.Constants.Get(packed),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"wb{d}", () => Regate(bf, 2 * dir, gates, hidden, 1, order))),
                 bf == null ? 0 : (nint)b.Constants.Get(b.Constants.Derived(node, $"rb{d}", () => Regate(bf, 2 * dir + 1, gates, hidden, 1, order))));

@@ -37,7 +37,8 @@ public class CompiledModuleTests(ITestOutputHelper output)
         yield return ("attention", NativeNet.Tests.Serialization.OnnxTraceExportTests.Attention, [3, 6, 5]);
         yield return ("transformer pre-norm", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.Transformer(true, TransformerActivation.Gelu, true), [3, 6, 5]);
         yield return ("transformer sequence-first", () => NativeNet.Tests.Serialization.OnnxTraceExportTests.Transformer(false, TransformerActivation.Relu, false), [4, 3, 5]);
-        foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn"))
+        yield return ("recurrent module", () => new NativeNet.Tests.Serialization.OnnxTraceExportTests.RecurrentModule(), [3, 7, 5]);
+        foreach (var (name, create, shape, _) in LayerBench.Models.Where(m => m.Name is "mlp_small" or "lenet" or "diabetes_cnn" or "lstm_ecg"))
             yield return ($"bench {name}", create, [2, .. shape[1..]]);
     }
 

@@ -79,6 +79,25 @@ public class OnnxTraceExportTests
         }
     }
 
+    // Recurrent layers inside a user module: a stacked bidirectional batch-first LSTM (each layer and
+    // direction one op: reverse LSTMs), its states, then a time-major GRU started from the LSTM's
+    // last hidden states; the classifier reads the last step and the final state.
+    public sealed class RecurrentModule : Module
+    {
+        private readonly LSTM _lstm = new(5, 6, numLayers: 2, batchFirst: true, bidirectional: true);
+        private readonly GRU _gru = new(12, 6);
+        private readonly Linear _fc = new(12, 3);
+
+        public override Tensor Forward(Tensor x)
+        {
+            var lstm = _lstm.ForwardWithState(x);                    // [B, T, 12], h_n [4, B, 6]
+            var timeMajor = lstm.Output.Permute(1, 0, 2);             // [T, B, 12]
+            var gru = _gru.ForwardWithState(timeMajor, lstm.HN.Narrow(0, 3, 1));
+            var last = gru.Output.Select(0, gru.Output.Shape[0] - 1);  // [B, 6]
+            return _fc.Forward(Tensor.Concat([last, gru.HN.Select(0, 0) + lstm.CN!.Select(0, 2)], 1));
+        }
+    }
+
     public sealed class RowMax : Module
     {
         private readonly Linear _fc = new(4, 4);
@@ -88,7 +107,7 @@ public class OnnxTraceExportTests
     public static TheoryData<string> Models => new()
     {
         "mlp", "cnn", "sequential_with_user_module", "elementwise", "activation_layers", "decoder_layers", "rnn_layers", "pool1d_layers",
-        "attention", "transformer_post_norm", "transformer_pre_norm_gelu", "transformer_sequence_first",
+        "attention", "transformer_post_norm", "transformer_pre_norm_gelu", "transformer_sequence_first", "recurrent_module",
     };
 
     // A signal model's layers by their specs: 1-D convolution with max and average pooling (ONNX 1-D MaxPool/AveragePool).
@@ -129,6 +148,7 @@ public class OnnxTraceExportTests
         "decoder_layers" => (DecoderLayers(), [4, 5, 6]),
         "rnn_layers" => (RnnLayers(), [7, 5]),
         "pool1d_layers" => (Pool1dLayers(), [2, 23]),
+        "recurrent_module" => (new RecurrentModule(), [7, 5]),
         "attention" => (Attention(), [6, 5]),
         "transformer_post_norm" => (Transformer(false, TransformerActivation.Relu, true), [6, 5]),
         "transformer_pre_norm_gelu" => (Transformer(true, TransformerActivation.Gelu, true), [6, 5]),

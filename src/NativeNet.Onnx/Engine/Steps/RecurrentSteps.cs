@@ -3,7 +3,7 @@ using NativeNet.Interop;
 namespace NativeNet.Onnx.Engine.Steps;
 
 /// <summary>
-/// ONNX LSTM / GRU (one layer, forward or bidirectional) on the native inference path
+/// ONNX LSTM / GRU (one layer, forward, reverse or bidirectional) on the native inference path
 /// (<c>nn_rnn_infer</c>), one call per direction. The weights were reordered at plan time from
 /// ONNX's gate order (LSTM i,o,f,c; GRU z,r,h) to the kernel's PyTorch order (i,f,g,o; r,z,n),
 /// and each direction's weights W and R were laid out once by <c>nn_rnn_pack</c>, so a call
@@ -12,8 +12,8 @@ namespace NativeNet.Onnx.Engine.Steps;
 /// </summary>
 internal sealed unsafe class RecurrentStep : Step
 {
-    /// <summary>One direction's weights in native memory: W and R packed by <c>nn_rnn_pack</c>, and the two biases (0 = none).</summary>
-    public readonly record struct Direction(nint Packed, nint BiasW, nint BiasR);
+    /// <summary>One direction (Reverse: from the last time step) and its weights in native memory: W and R packed by <c>nn_rnn_pack</c>, and the two biases (0 = none).</summary>
+    public readonly record struct Direction(bool Reverse, nint Packed, nint BiasW, nint BiasR);
 
     private readonly nn_rnn_desc _desc;
     private readonly Direction[] _dirs;
@@ -35,8 +35,8 @@ internal sealed unsafe class RecurrentStep : Step
         for (int d = 0; d < _dirs.Length; d++)
         {
             var desc = _desc;
-            desc.reverse = d;
             var w = _dirs[d];
+            desc.reverse = w.Reverse ? 1 : 0;
             float* y = _yScratch >= 0 ? plan.F(_yScratch) : plan.F(_y);
             Native.Check(NativeMethods.nn_rnn_infer(&desc, plan.F(_x), (float*)w.Packed, (float*)w.BiasW, (float*)w.BiasR,
                 h0 == null ? null : h0 + d * state, c0 == null ? null : c0 + d * state, null, y,

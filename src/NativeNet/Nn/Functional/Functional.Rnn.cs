@@ -96,6 +96,9 @@ public static partial class Functional
                 return r;
             });
             node.OnRelease = ws.Dispose;
+            if (Autograd.Tracing)
+                node.Attributes = new OpAttributes(new ModuleSpec(lstm ? "LSTM" : "GRU").With("hidden_size", H).With("reverse", reverse).With("batch_first", batchFirst),
+                    new Dictionary<string, Tensor?> { ["weight_ih"] = wIh, ["weight_hh"] = wHh, ["bias_ih"] = bIh, ["bias_hh"] = bHh, ["h0"] = h0, ["c0"] = lstm ? c0 : null });
         }
         else ws.Dispose();
         GC.KeepAlive(input);

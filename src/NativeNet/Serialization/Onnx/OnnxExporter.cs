@@ -352,7 +352,7 @@ public static class OnnxExporter
         bool lstm = spec.Type == "LSTM", elman = spec.Type == "RNN";
         int hidden = spec.GetInt("hidden_size"), layers = spec.GetInt("num_layers", 1);
         bool bidirectional = spec.GetBool("bidirectional", false), batchFirst = spec.GetBool("batch_first", false), hasBias = spec.GetBool("bias", true);
-        int[] order = lstm ? [0, 3, 1, 2] : elman ? [0] : [1, 0, 2];
+        int[] order = elman ? [0] : OnnxGateOrder(lstm);
         string activation = elman && spec.Config.TryGetValue("nonlinearity", out var nl) && nl is JsonValue nv && nv.TryGetValue<string>(out var nls) && nls == "relu" ? "Relu" : "Tanh";
         string[] suffixes = bidirectional ? ["", "_reverse"] : [""];
         if (batchFirst) x = b.Node("Transpose", [x], hint + "_time_major", Ints("perm", 1, 0, 2));
@@ -392,7 +392,10 @@ public static class OnnxExporter
         return batchFirst ? b.Node("Transpose", [x], hint, Ints("perm", 1, 0, 2)) : x;
     }
 
-    private static float[] Reorder(ReadOnlySpan<float> source, int[] order, int hidden)
+    /// <summary>PyTorch's gate blocks in ONNX's order (LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h).</summary>
+    internal static int[] OnnxGateOrder(bool lstm) => lstm ? [0, 3, 1, 2] : [1, 0, 2];
+
+    internal static float[] Reorder(ReadOnlySpan<float> source, int[] order, int hidden)
     {
         int block = source.Length / order.Length;
         var result = new float[source.Length];

@@ -45,14 +45,18 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>Adds a node with one output and returns the output's name. Empty input names mark omitted optional inputs.</summary>
     public string Node(string opType, string[] inputs, string outputHint, params AttributeProto[] attributes)
+        => Node(opType, inputs, [outputHint], attributes)[0];
+
+    /// <summary>Adds a node with several outputs (an LSTM's Y, Y_h, Y_c) and returns their names.</summary>
+    public string[] Node(string opType, string[] inputs, string[] outputHints, params AttributeProto[] attributes)
     {
-        string output = Fresh(outputHint);
-        var node = new NodeProto { OpType = opType, Name = Fresh("node_" + outputHint) };
+        var outputs = Array.ConvertAll(outputHints, Fresh);
+        var node = new NodeProto { OpType = opType, Name = Fresh("node_" + outputHints[0]) };
         node.Input.AddRange(TrimTrailingEmpty(inputs));
-        node.Output.Add(output);
+        node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);
         Graph.Node.Add(node);
-        return output;
+        return outputs;
     }
 
     private static IEnumerable<string> TrimTrailingEmpty(string[] inputs)

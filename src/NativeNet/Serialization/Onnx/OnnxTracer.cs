@@ -22,7 +22,7 @@ internal static class OnnxTracer
         "Linear", "LinearRelu", "LinearSigmoid", "LinearTanh", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm", "Softmax", "LogSoftmax",
         "Add", "Sub", "Mul", "Div", "Maximum", "Minimum", "AddScalar", "SubScalar", "MulScalar", "DivScalar", "MatMul", "BatchMatMul", "Clamp",
         "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Neg", "Square", "Gelu", "LeakyRelu", "Elu", "Relu6", "Hardsigmoid", "Hardswish",
-        "Softplus", "Mish", "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat", "Narrow", "LayerNorm",
+        "Softplus", "Mish", "Silu", "Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Permute", "Clone", "SumDim", "Concat", "Narrow", "LayerNorm", "LSTM", "GRU",
     ];
 
     /// <summary>Emits the traced graph of <paramref name="module"/> reading value <paramref name="x"/> of <paramref name="shape"/>; returns the output value and shape.</summary>
@@ -114,7 +114,17 @@ internal static class OnnxTracer
         /// <summary>Records where the node's output holds the batch; call in topological order before emitting.</summary>
         public void Track(Node node)
         {
-            if (_batch > 1 && node.Outputs.Count == 1 && BatchAxisOf(node, node.Outputs[0]) is { } a) _batchAxes[node.Outputs[0]] = a;
+            if (_batch <= 1) return;
+            if (node.Name is "LSTM" or "GRU")
+            {
+                // y keeps the input's layout; h_n and c_n are [B, H]: they hold the batch when the input's batch dimension is B.
+                if (BatchAxisOf(node.Inputs[0]) is not { } x) return;
+                _batchAxes[node.Outputs[0]] = x;
+                if (x.Axis == (Spec(node).GetBool("batch_first", false) ? 0 : 1))
+                    for (int i = 1; i < node.Outputs.Count; i++) _batchAxes[node.Outputs[i]] = x with { Axis = 0 };
+                return;
+            }
+            if (node.Outputs.Count == 1 && BatchAxisOf(node, node.Outputs[0]) is { } a) _batchAxes[node.Outputs[0]] = a;
         }
 
         private int _constants;
@@ -136,6 +146,11 @@ internal static class OnnxTracer
 
         public void EmitNode(Node node)
         {
+            if (node.Name is "LSTM" or "GRU")
+            {
+                Recurrent(node);
+                return;
+            }
             if (node.Outputs.Count != 1)
                 throw Unsupported(node);
             var output = node.Outputs[0];
@@ -281,6 +296,49 @@ internal static class OnnxTracer
             int start = spec.GetInt("start");
             return b.Node("Slice", [x, b.Int64Initializer(hint + "_starts", start), b.Int64Initializer(hint + "_ends", start + spec.GetInt("length")),
                 b.Int64Initializer(hint + "_axes", spec.GetInt("dim"))], hint);
+        }
+
+        // One layer and direction of an LSTM/GRU (Functional.RnnLayer) as an ONNX LSTM/GRU of one
+        // direction: W, R and B from the weights in ONNX's gate order, the initial states given
+        // [1, B, H], and the outputs back in the op's layouts (y [T, B, H] or [B, T, H], h_n and c_n [B, H]).
+        private void Recurrent(Node node)
+        {
+            var spec = Spec(node);
+            var state = node.Attributes!.State!;
+            bool lstm = node.Name == "LSTM", batchFirst = spec.GetBool("batch_first", false);
+            int hidden = spec.GetInt("hidden_size");
+            string hint = $"{prefix}{node.Name.ToLowerInvariant()}";
+            int[] order = OnnxExporter.OnnxGateOrder(lstm);
+            float[] Weights(string key)
+            {
+                var t = state[key]!;
+                if (t.GradFn is not null)
+                    throw new NotSupportedException($"ONNX export of {typeName}: the {node.Name} op's {key} is computed in Forward; export needs it to be a parameter or constant.");
+                return OnnxExporter.Reorder(t.AsSpan(), order, hidden);
+            }
+            var wih = state["weight_ih"]!;
+            int gates = order.Length, inputSize = wih.Shape[1];
+            string w = b.Initializer(hint + "_W", Weights("weight_ih"), 1, gates * hidden, inputSize);
+            string r = b.Initializer(hint + "_R", Weights("weight_hh"), 1, gates * hidden, hidden);
+            string bias = "";
+            if (state["bias_ih"] is not null || state["bias_hh"] is not null)
+            {
+                float[] Bias(string key) => state[key] is null ? new float[gates * hidden] : Weights(key);
+                bias = b.Initializer(hint + "_B", [.. Bias("bias_ih"), .. Bias("bias_hh")], 1, 2 * gates * hidden);
+            }
+            string State(string key) => state[key] is { } t
+                ? b.Node("Unsqueeze", [Value(t), b.Int64Initializer(hint + "_" + key + "_axes", 0)], hint + "_" + key) : "";
+            string x = Value(node.Inputs[0]);
+            if (batchFirst) x = b.Node("Transpose", [x], hint + "_time_major", Ints("perm", 1, 0, 2));
+            var attrs = new List<AttributeProto> { Int("hidden_size", hidden), String("direction", spec.GetBool("reverse", false) ? "reverse" : "forward") };
+            if (!lstm) attrs.Add(Int("linear_before_reset", 1));
+            string[] inputs = lstm ? [x, w, r, bias, "", State("h0"), State("c0")] : [x, w, r, bias, "", State("h0")];
+            var names = b.Node(node.Name, inputs, lstm ? [hint + "_y", hint + "_y_h", hint + "_y_c"] : [hint + "_y", hint + "_y_h"], [.. attrs]);
+            // Y [T, 1, B, H] -> [T, B, H] (-> [B, T, H]); Y_h, Y_c [1, B, H] -> [B, H].
+            string y = b.Node("Squeeze", [names[0], b.Int64Initializer(hint + "_y_axes", 1)], hint + "_y_tbh");
+            values[node.Outputs[0]] = batchFirst ? b.Node("Transpose", [y], hint + "_output", Ints("perm", 1, 0, 2)) : y;
+            for (int i = 1; i < node.Outputs.Count; i++)
+                values[node.Outputs[i]] = b.Node("Squeeze", [names[i], b.Int64Initializer(hint + "_state_axes", 0)], hint + (i == 1 ? "_h_n" : "_c_n"));
         }
 
         // LayerNorm over the trailing dimensions whose product is the normalized size.
