@@ -116,6 +116,13 @@ internal static unsafe class OpFactory
                 var s = b.ShapeOf(node.Inputs[0]);
                 var perm = StaticOps.Permutation(node, s.Length);
                 var os = perm.Select(p => s[p]).ToArray();
+                // moving only dimensions of size 1 keeps the memory order: a view
+                var moved = perm.Where(p => s[p] != 1).ToArray();
+                if (moved.Zip(moved.Skip(1)).All(pair => pair.First < pair.Second))
+                {
+                    b.Alias(node.Outputs[0], node.Inputs[0], os);
+                    return;
+                }
                 var inStrides = ShapeMath.Strides(s);
                 int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
                 b.AddStep(new StridedCopyStep(node.Label, x, y, os, perm.Select(p => inStrides[p]).ToArray(), 0, ShapeMath.Strides(os), 0));

@@ -16,6 +16,7 @@ internal static class GraphOptimizer
     public static void Optimize(OnnxGraph g, long maxFoldElements)
     {
         FoldConstants(g, maxFoldElements);
+        SelectBeforeTranspose(g);
         FoldBatchNorm(g);
         FuseGelu(g);
         FuseMatMulBias(g);
@@ -41,6 +42,76 @@ internal static class GraphOptimizer
                 if (node.Outputs[i].Length > 0) g.Constants[node.Outputs[i]] = results[i];
             return true;
         });
+    }
+
+    /// <summary>
+    /// A Gather of one index or a constant Slice that reads a Transpose (its only reader) selects
+    /// from the Transpose's input instead, along the axis the permutation maps it to, and the
+    /// Transpose then moves only the selection (kept when it still permutes something). The
+    /// last time step of a batch-first recurrent output, [T, B, H] → [B, T, H] → [B, H], is then one
+    /// row block of [T, B, H] rather than a copy of the whole sequence.
+    /// </summary>
+    private static void SelectBeforeTranspose(OnnxGraph g)
+    {
+        var readers = g.ReaderCounts();
+        foreach (var select in g.Nodes.Where(n => n.OpType is "Gather" or "Slice").ToList())
+        {
+            var transpose = g.Nodes.FirstOrDefault(n => n.OpType == "Transpose" && n.Outputs[0] == select.Inputs[0]);
+            if (transpose?.Ints("perm") is not { } perm || SoleReader(g, readers, select.Inputs[0]) != select) continue;
+            int rank = perm.Length;
+            GraphNode moved;
+            long[]? after;   // the permutation left to apply to the selection, or null when it is the identity
+            if (select.OpType == "Gather")
+            {
+                if (select.Input(1) is not { } iname || !g.Constants.TryGetValue(iname, out var idx) || idx.Shape.Length != 0) continue;
+                long axis = select.Int("axis", 0);
+                if (axis < -rank || axis >= rank) continue;
+                if (axis < 0) axis += rank;
+                // gathering one index drops that axis: the remaining permutation, renumbered
+                long gone = perm[axis];
+                after = perm.Where((_, i) => i != axis).Select(p => p > gone ? p - 1 : p).ToArray();
+                moved = new GraphNode(select.Name, "Gather", [transpose.Inputs[0], iname], [""], new() { ["axis"] = IntAttribute("axis", gone) });
+            }
+            else
+            {
+                if (g.Opset < 10 || select.Input(3) is not { } axesName || !g.Constants.TryGetValue(axesName, out var axes) || axes.L == null) continue;
+                if (select.Inputs.Skip(1).Where(i => i.Length > 0).Any(i => !g.Constants.ContainsKey(i))) continue;
+                if (axes.L.Any(a => a < -rank || a >= rank)) continue;
+                string mapped = axesName + " (before " + transpose.Name + ")";
+                if (g.Constants.ContainsKey(mapped)) continue;
+                g.Constants[mapped] = new StaticTensor(axes.Shape, axes.L.Select(a => perm[a < 0 ? a + rank : a]).ToArray());
+                after = perm;
+                var inputs = (string[])select.Inputs.Clone();
+                inputs[0] = transpose.Inputs[0];
+                inputs[3] = mapped;
+                moved = new GraphNode(select.Name, "Slice", inputs, [""], new());
+            }
+            bool identity = after.Select((p, i) => p == i).All(b => b);
+            int at = g.Nodes.IndexOf(select);
+            if (identity)
+            {
+                moved.Outputs[0] = select.Outputs[0];
+                g.Nodes[at] = moved;
+                g.Nodes.Remove(transpose);
+                continue;
+            }
+            string selected = select.Outputs[0] + " (before " + transpose.Name + ")";
+            if (readers.ContainsKey(selected)) continue;
+            moved.Outputs[0] = selected;
+            g.Nodes[at] = moved;
+            g.Nodes.Insert(at + 1, new GraphNode(transpose.Name, "Transpose", [selected], [select.Outputs[0]], new() { ["perm"] = IntsAttribute("perm", after) }));
+            g.Nodes.Remove(transpose);
+        }
+    }
+
+    private static NativeNet.Serialization.Onnx.Proto.AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = NativeNet.Serialization.Onnx.Proto.AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static NativeNet.Serialization.Onnx.Proto.AttributeProto IntsAttribute(string name, long[] values)
+    {
+        var a = new NativeNet.Serialization.Onnx.Proto.AttributeProto { Name = name, Type = NativeNet.Serialization.Onnx.Proto.AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
     }
 
     /// <summary>The single node reading <paramref name="value"/>, if exactly one does and it is not a graph output.</summary>

@@ -97,6 +97,84 @@ public class OnnxEngineTests
     }
 
     [Fact]
+    public void A_selection_after_a_transpose_selects_first_with_the_same_values()
+    {
+        // A batch-first LSTM read at its last step: [T, B, H] -> Transpose -> [B, T, H] -> Slice/Squeeze
+        // (our tracer) or Gather (torch.onnx.export) of step T-1. Selecting before the transpose
+        // leaves no transpose of the whole sequence; the graph with every Transpose output also a
+        // graph output keeps them.
+        using var dir = new TempDir();
+        Generator.ManualSeed(31);
+        using var net = new LastStep();
+        net.Eval();
+        string movedPath = dir.File("moved.onnx"), keptPath = dir.File("kept.onnx"), gatherPath = dir.File("gather.onnx");
+        OnnxExporter.Export(net, [2, 7, 5], movedPath);
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(movedPath));
+        var kept = proto.Clone();
+        foreach (var t in kept.Graph.Node.Where(n => n.OpType == "Transpose").ToList())
+            kept.Graph.Output.Add(new ValueInfoProto { Name = t.Output[0] });
+        File.WriteAllBytes(keptPath, kept.ToByteArray());
+        // The torch form: the Slice + Squeeze of the GRU's last step as one Gather of a scalar index.
+        var gather = proto.Clone();
+        var slice = gather.Graph.Node.First(n => n.OpType == "Slice" && gather.Graph.Node.Any(t => t.OpType == "Transpose" && t.Output[0] == n.Input[0]));
+        var squeeze = gather.Graph.Node.Single(n => n.Input.Count > 0 && n.Input[0] == slice.Output[0]);
+        var index = gather.Graph.Initializer.Single(i => i.Name == slice.Input[1]).Clone();
+        index.Name = "last_step";
+        index.Dims.Clear();
+        gather.Graph.Initializer.Add(index);
+        var axes = gather.Graph.Initializer.Single(i => i.Name == slice.Input[3]);
+        var node = new NodeProto { OpType = "Gather", Name = "last_step_gather" };
+        node.Input.AddRange([slice.Input[0], "last_step"]);
+        node.Output.Add(squeeze.Output[0]);
+        node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = BitConverter.ToInt64(axes.RawData.Span) });
+        int at = gather.Graph.Node.IndexOf(slice);
+        gather.Graph.Node.Remove(slice);
+        gather.Graph.Node.Remove(squeeze);
+        gather.Graph.Node.Insert(at, node);
+        File.WriteAllBytes(gatherPath, gather.ToByteArray());
+
+        long[] shape = [3, 7, 5];
+        var x = Enumerable.Range(0, 3 * 7 * 5).Select(i => MathF.Cos(i * 0.29f)).ToArray();
+        using var movedModel = OnnxModel.Load(movedPath);
+        using var keptModel = OnnxModel.Load(keptPath);
+        using var gatherModel = OnnxModel.Load(gatherPath);
+        int Transposes(OnnxModel m) => m.Profile(shape, 1).Count(s => s.Step.StartsWith("Transpose "));
+        Assert.True(Transposes(movedModel) < Transposes(keptModel), $"{Transposes(movedModel)} transposes against {Transposes(keptModel)}");
+        Assert.True(Transposes(gatherModel) < Transposes(keptModel), $"{Transposes(gatherModel)} transposes against {Transposes(keptModel)}");
+        int saved = NativeNetRuntime.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                NativeNetRuntime.Threads = threads;
+                float[] want = new float[3 * 3], got = new float[want.Length], viaGather = new float[want.Length];
+                keptModel.Run(x, shape, want);
+                movedModel.Run(x, shape, got);
+                gatherModel.Run(x, shape, viaGather);
+                Assert.Equal(want, got);   // the same copies in another order: the same bits
+                Assert.Equal(want, viaGather);
+            }
+        }
+        finally
+        {
+            NativeNetRuntime.Threads = saved;
+        }
+    }
+
+    // lstm_ecg's shape of model: a batch-first LSTM read at its last step.
+    private sealed class LastStep : Module
+    {
+        private readonly LSTM _lstm = new(5, 6, batchFirst: true);
+        private readonly Linear _fc = new(6, 3);
+
+        public override Tensor Forward(Tensor x)
+        {
+            var y = _lstm.Forward(x);
+            return _fc.Forward(y.Select(1, y.Shape[1] - 1));
+        }
+    }
+
+    [Fact]
     public void Bench_infer_profile_lists_steps_and_totals_per_op_type()
     {
         using var dir = new TempDir();
