@@ -1,5 +1,6 @@
 // The C ABI's core: errors never escape as exceptions, CPU info honours the ISA cap, threads.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -9,6 +10,10 @@
 #include "runtime/cpu.h"
 #include "runtime/threadpool.h"
 #include "test_util.h"
+
+#if defined(__linux__)
+#  include <time.h>
+#endif
 
 TEST(Core, VersionMatchesProject) {
     EXPECT_STREQ(nn_version(), NN_VERSION_STRING);
@@ -142,3 +147,24 @@ TEST(ThreadPool, ConcurrentCallersAndNestedCallsAreSafe) {
     for (auto& t : callers) t.join();
     EXPECT_EQ(total.load(), 4 * 200 * 1000);
 }
+
+#if defined(__linux__)
+// Workers and caller spin only for a bounded time: once the calls stop, the pool sleeps and the
+// process uses (next to) no processor time.
+TEST(ThreadPool, IdlePoolStopsSpinning) {
+    nn_test::ThreadScope threads(2);
+    const auto cpu_seconds = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    };
+    std::atomic<int> pieces{0};
+    for (int rep = 0; rep < 50; ++rep) nn::parallel_run(0, [&](int, int) { pieces++; });
+    EXPECT_EQ(pieces.load(), 100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // longer than any spin
+    const double before = cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double used = cpu_seconds() - before;
+    EXPECT_LT(used, 0.02) << "the idle pool used " << used * 1e3 << " ms of processor time in 200 ms";
+}
+#endif

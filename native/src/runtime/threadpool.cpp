@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -26,9 +27,48 @@ namespace {
 
 thread_local bool t_inside_pool_task = false;
 
-// Workers spin briefly after each task (kernels often come back to back, e.g. one GEMM per
-// recurrent time step), then sleep on a condition variable so an idle pool costs nothing.
-constexpr int kSpinIterations = 20000;
+// Waits spin first, then sleep on a condition variable so an idle pool costs nothing. Spins are
+// timed, not counted: `pause` takes from ~10 to ~140 cycles depending on the core (20,000 of them
+// were 0.33 ms on an Intel Emerald Rapids), so a count gives spins of very different lengths.
+//
+// A worker spins this long for the next region after its last piece. Kernels often come back to
+// back (one GEMM per recurrent time step, ~50 regions per MobileNetV2 inference), and a worker that
+// sleeps costs ~50-70 us to wake under KVM. The spin is short because a spinning worker takes
+// processor time from the caller when the processors are shared: MobileNetV2 batch 1 at 2 threads
+// on 2 loaded cores (load 15-20, 2026-12-05) ran 18-22 ms with a 30-100 us spin, 25-29 ms with
+// ~330 us, 35-38 ms with 1 ms (1 thread: 17 ms), while with the cores to itself (SCHED_FIFO) it
+// ran 3.75 ms with 100 us against 3.73 with ~330 us (median of 3 each, interleaved).
+// NATIVENET_POOL_SPIN_US overrides it (0..1000000).
+constexpr int kWorkerSpinUs = 100;
+// The caller spins this long for the pieces workers have claimed (about what 20,000 `pause` gave
+// on the Emerald Rapids above): their results are on the way, and a caller that sleeps puts a
+// wake-up on the critical path.
+constexpr int kCallerSpinUs = 300;
+// Clock reads are spaced out: a few us of spin between reads is precise enough.
+constexpr int kPausesPerClockRead = 64;
+
+std::chrono::steady_clock::duration worker_spin_time() {
+    long us = kWorkerSpinUs;
+    if (const char* env = std::getenv("NATIVENET_POOL_SPIN_US")) {
+        char* end = nullptr;
+        long v = std::strtol(env, &end, 10);
+        if (end != env && *end == '\0' && v >= 0 && v <= 1000000) us = v;
+    }
+    return std::chrono::microseconds(us);
+}
+
+// Spins until done() or until `spin` has passed; returns done().
+template <class Done>
+bool spin_until(Done done, std::chrono::steady_clock::duration spin) {
+    const auto deadline = std::chrono::steady_clock::now() + spin;
+    for (;;) {
+        for (int i = 0; i < kPausesPerClockRead; ++i) {
+            if (done()) return true;
+            NN_PAUSE();
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+    }
+}
 
 class Pool {
 public:
@@ -73,13 +113,10 @@ public:
         for (int tid; (tid = claim(generation_.load(std::memory_order_relaxed))) >= 0;) finish_piece(tid);
         t_inside_pool_task = false;
         // Wait for the pieces workers did claim: spin first, then sleep.
-        for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
-            if (i < kSpinIterations) {
-                NN_PAUSE();
-            } else {
-                std::unique_lock<std::mutex> lk(done_mutex_);
-                done_cv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-            }
+        const auto all_done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+        if (!spin_until(all_done, std::chrono::microseconds(kCallerSpinUs))) {
+            std::unique_lock<std::mutex> lk(done_mutex_);
+            done_cv_.wait(lk, all_done);
         }
         task_ = nullptr;
         if (error_) std::rethrow_exception(error_);
@@ -117,16 +154,12 @@ private:
         t_inside_pool_task = true;
         for (;;) {
             // Wait for a new generation: spin, then sleep.
-            uint64_t g;
-            int spins = 0;
-            while ((g = generation_.load(std::memory_order_acquire)) == seen) {
-                if (++spins < kSpinIterations) {
-                    NN_PAUSE();
-                    continue;
-                }
+            const auto new_run = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+            if (!spin_until(new_run, spin_)) {
                 std::unique_lock<std::mutex> lk(wake_mutex_);
-                wake_cv_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+                wake_cv_.wait(lk, new_run);
             }
+            const uint64_t g = generation_.load(std::memory_order_acquire);
             seen = g;
             if (quit_) return;
             for (int t; (t = claim(g)) >= 0;) finish_piece(t);
@@ -180,6 +213,7 @@ private:
     function_ref<void(int, int)>* task_ = nullptr;
     int task_threads_ = 1;
     std::atomic<bool> quit_{false};
+    const std::chrono::steady_clock::duration spin_ = worker_spin_time();
     std::exception_ptr error_;
 };
 
