@@ -429,6 +429,71 @@ TEST(Norm, OneAndTwoThreadsAreBitwiseEqual) {
     for (int i = 0; i < 5; ++i) EXPECT_EQ(0, std::memcmp(r[0][i].data(), r[1][i].data(), r[0][i].size() * 4)) << i;
 }
 
+// Fused batch norm + ReLU (and + residual) against the three separate calls: the same operations
+// in the same order, so the same bits, forward and backward. Includes NaN, zeros at the ReLU's
+// kink and tails shorter than a vector; sp == 1 takes the driver's [n, c] path.
+TEST(BatchNorm, ReluFusedMatchesSeparateStepsBitwise) {
+    struct C { int64_t n, c, sp; };
+    for (int with_residual = 0; with_residual < 2; ++with_residual)
+        for (C t : {C{6, 4, 1}, C{3, 5, 19}, C{2, 3, 200}}) {
+            const int64_t total = t.n * t.c * t.sp;
+            auto x = nn_test::random_vector(total, 70, -2.0f, 3.0f), dy = nn_test::random_vector(total, 71);
+            auto res = nn_test::random_vector(total, 72);
+            auto gamma = nn_test::random_vector(t.c, 73), beta = nn_test::random_vector(t.c, 74);
+            const float* r = with_residual ? res.data() : nullptr;
+            if (with_residual) res[5] = std::nanf("");
+            // Separate: bn, (+ residual), relu; backward: relu from its input, bn.
+            std::vector<float> rm(t.c, 0.5f), rv(t.c, 2.0f), sm(t.c), si(t.c), pre(total), y(total);
+            ASSERT_EQ(nn_batch_norm_forward_training(t.n, t.c, t.sp, x.data(), gamma.data(), beta.data(), rm.data(),
+                                                     rv.data(), 0.1f, 1e-5f, pre.data(), sm.data(), si.data()), NN_OK);
+            if (r) ASSERT_EQ(nn_binary(NN_BINARY_ADD, pre.data(), r, pre.data(), total), NN_OK);
+            ASSERT_EQ(nn_unary(NN_UNARY_RELU, pre.data(), y.data(), total, 0.0f), NN_OK);
+            std::vector<float> g(total), dx(total), dg(t.c), db(t.c);
+            ASSERT_EQ(nn_unary_backward(NN_UNARY_RELU, pre.data(), y.data(), dy.data(), g.data(), total, 0.0f), NN_OK);
+            ASSERT_EQ(nn_batch_norm_backward(t.n, t.c, t.sp, x.data(), g.data(), gamma.data(), sm.data(), si.data(),
+                                             dx.data(), dg.data(), db.data()), NN_OK);
+            // Fused.
+            std::vector<float> frm(t.c, 0.5f), frv(t.c, 2.0f), fsm(t.c), fsi(t.c), fy(total);
+            ASSERT_EQ(nn_batch_norm_relu_forward_training(t.n, t.c, t.sp, x.data(), r, gamma.data(), beta.data(),
+                                                          frm.data(), frv.data(), 0.1f, 1e-5f, fy.data(), fsm.data(),
+                                                          fsi.data()), NN_OK) << nn_last_error();
+            std::vector<float> fdx(total), fdg(t.c), fdb(t.c), fg(total, -1.0f);
+            ASSERT_EQ(nn_batch_norm_relu_backward(t.n, t.c, t.sp, x.data(), fy.data(), dy.data(), gamma.data(),
+                                                  fsm.data(), fsi.data(), fdx.data(), fdg.data(), fdb.data(),
+                                                  r ? fg.data() : nullptr), NN_OK) << nn_last_error();
+            const std::string ctx = "n" + std::to_string(t.n) + "c" + std::to_string(t.c) + "sp" +
+                                    std::to_string(t.sp) + (r ? " residual" : "") + " isa=" + nn_test::active_isa_name();
+            const auto same = [&](const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+                EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4)) << what << " " << ctx;
+            };
+            same(fy, y, "y");
+            same(frm, rm, "running_mean");
+            same(frv, rv, "running_var");
+            same(fdx, dx, "dx");
+            same(fdg, dg, "dgamma");
+            same(fdb, db, "dbeta");
+            if (r) same(fg, g, "dresidual");
+            if (r) EXPECT_TRUE(std::isnan(fy[5])) << "NaN kept by the ReLU " << ctx;
+        }
+}
+
+TEST(BatchNorm, ReluFusedOneAndTwoThreadsAreBitwiseEqual) {
+    const int64_t n = 4, c = 6, sp = 300, total = n * c * sp;
+    auto x = nn_test::random_vector(total, 80), dy = nn_test::random_vector(total, 81), res = nn_test::random_vector(total, 82);
+    std::vector<float> r[2][4];
+    for (int t = 0; t < 2; ++t) {
+        nn_test::ThreadScope scope(t + 1);
+        for (auto& v : r[t]) v.assign(static_cast<size_t>(total), 0.0f);
+        std::vector<float> sm(c), si(c);
+        ASSERT_EQ(nn_batch_norm_relu_forward_training(n, c, sp, x.data(), res.data(), nullptr, nullptr, nullptr,
+                                                      nullptr, 0.1f, 1e-5f, r[t][0].data(), sm.data(), si.data()), NN_OK);
+        ASSERT_EQ(nn_batch_norm_relu_backward(n, c, sp, x.data(), r[t][0].data(), dy.data(), nullptr, sm.data(),
+                                              si.data(), r[t][1].data(), r[t][2].data(), r[t][2].data() + c,
+                                              r[t][3].data()), NN_OK);
+    }
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(0, std::memcmp(r[0][i].data(), r[1][i].data(), r[0][i].size() * 4)) << i;
+}
+
 TEST(Norm, RejectsBadArguments) {
     std::vector<float> f(64);
     expect_error(nn_batch_norm_forward_training(0, 2, 1, f.data(), nullptr, nullptr, nullptr, nullptr, 0.1f, 1e-5f,
@@ -443,6 +508,10 @@ TEST(Norm, RejectsBadArguments) {
                  {"running_mean"});
     expect_error(nn_batch_norm_backward(2, 2, 1, f.data(), f.data(), nullptr, nullptr, f.data(), f.data(), nullptr, nullptr),
                  {"save_mean"});
+    expect_error(nn_batch_norm_relu_forward_training(2, 2, 1, f.data(), nullptr, nullptr, nullptr, f.data(), nullptr,
+                                                     0.1f, 1e-5f, f.data(), nullptr, nullptr), {"running_var=NULL"});
+    expect_error(nn_batch_norm_relu_backward(2, 2, 1, f.data(), nullptr, f.data(), nullptr, f.data(), f.data(), f.data(),
+                                             nullptr, nullptr, nullptr), {"y must not be null"});
     expect_error(nn_layer_norm_forward(2, 0, f.data(), nullptr, nullptr, 1e-5f, f.data(), nullptr, nullptr), {"d=0"});
     expect_error(nn_layer_norm_forward(2, 2, f.data(), nullptr, nullptr, -1.0f, f.data(), nullptr, nullptr), {"eps=-1"});
     expect_error(nn_dropout_forward(f.data(), f.data(), nullptr, 4, 1.5f, 1, 0), {"p=1.5"});

@@ -67,8 +67,17 @@ double sum_sq_dev(const float* x, int64_t n, float mean) {
     return total;
 }
 
+// ReLU backward from its output: dy * (y > 0 ? 1 : 0), the eltwise kernel's product.
 template <class V>
-void sum_dy_dyxc(const float* dy, const float* x, int64_t n, float mean, double* sdy, double* sdyx) {
+typename V::reg relu_masked(typename V::reg d, typename V::reg y) {
+    return V::mul(d, V::select(V::gt(y, V::zero()), V::set1(1.0f), V::zero()));
+}
+inline float relu_masked1(float d, float y) { return d * (y > 0.0f ? 1.0f : 0.0f); }
+
+// One loop for both: the masked form sums exactly what the plain one sums over a masked dy.
+template <class V, bool Masked>
+void sum_dy_dyxc_impl(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
+                      double* sdyx, float* g) {
     using R = typename V::reg;
     const R m = V::set1(mean);
     double t0 = 0.0, t1 = 0.0;
@@ -77,19 +86,39 @@ void sum_dy_dyxc(const float* dy, const float* x, int64_t n, float mean, double*
         R a = V::zero(), q = V::zero();
         int64_t i = b;
         for (; i + V::width <= e; i += V::width) {
-            const R d = V::load(dy + i);
+            R d = V::load(dy + i);
+            if constexpr (Masked) {
+                d = relu_masked<V>(d, V::load(y + i));
+                if (g) V::store(g + i, d);
+            }
             a = V::add(a, d);
             q = V::fmadd(d, V::sub(V::load(x + i), m), q);
         }
         t0 += hsum<V>(a);
         t1 += hsum<V>(q);
         for (; i < e; ++i) {
-            t0 += dy[i];
-            t1 += static_cast<double>(dy[i]) * (static_cast<double>(x[i]) - mean);
+            float d = dy[i];
+            if constexpr (Masked) {
+                d = relu_masked1(d, y[i]);
+                if (g) g[i] = d;
+            }
+            t0 += d;
+            t1 += static_cast<double>(d) * (static_cast<double>(x[i]) - mean);
         }
     }
     *sdy = t0;
     *sdyx = t1;
+}
+
+template <class V>
+void sum_dy_dyxc(const float* dy, const float* x, int64_t n, float mean, double* sdy, double* sdyx) {
+    sum_dy_dyxc_impl<V, false>(dy, nullptr, x, n, mean, sdy, sdyx, nullptr);
+}
+
+template <class V>
+void sum_dy_dyxc_relu(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
+                      double* sdyx, float* g) {
+    sum_dy_dyxc_impl<V, true>(dy, y, x, n, mean, sdy, sdyx, g);
 }
 
 template <class V>
@@ -107,6 +136,41 @@ void affine2(const float* dy, const float* x, int64_t n, float a, float b, float
     for (; i + V::width <= n; i += V::width)
         V::store(dx + i, V::fmadd(V::load(dy + i), va, V::fmadd(V::load(x + i), vb, vc)));
     for (; i < n; ++i) dx[i] = __builtin_fmaf(dy[i], a, __builtin_fmaf(x[i], b, c));
+}
+
+// ReLU as the eltwise kernel: x if x > 0, NaN kept, else 0.
+template <class V>
+typename V::reg relu(typename V::reg v) {
+    const auto zero = V::zero();
+    return V::select(V::gt(v, zero), v, V::select(V::is_nan(v), v, zero));
+}
+inline float relu1(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+
+template <class V>
+void affine_relu(const float* x, const float* r, int64_t n, float a, float b, float* y) {
+    const auto va = V::set1(a), vb = V::set1(b);
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) {
+        auto v = V::fmadd(V::load(x + i), va, vb);
+        if (r) v = V::add(v, V::load(r + i));
+        V::store(y + i, relu<V>(v));
+    }
+    for (; i < n; ++i) {
+        float v = __builtin_fmaf(x[i], a, b);
+        if (r) v += r[i];
+        y[i] = relu1(v);
+    }
+}
+
+template <class V>
+void affine2_relu(const float* dy, const float* y, const float* x, int64_t n, float a, float b, float c, float* dx) {
+    const auto va = V::set1(a), vb = V::set1(b), vc = V::set1(c);
+    int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) {
+        const auto g = relu_masked<V>(V::load(dy + i), V::load(y + i));
+        V::store(dx + i, V::fmadd(g, va, V::fmadd(V::load(x + i), vb, vc)));
+    }
+    for (; i < n; ++i) dx[i] = __builtin_fmaf(relu_masked1(dy[i], y[i]), a, __builtin_fmaf(x[i], b, c));
 }
 
 template <class V>
@@ -186,7 +250,8 @@ kernels make_table(const char* isa,
                    void (*dropout)(const float*, float*, uint8_t*, int64_t, float, uint64_t, uint64_t)) {
     return kernels{isa,          &sum<V>,     &sum_sq_dev<V>,        &sum_dy_dyxc<V>,
                    &affine<V>,   &affine2<V>, &ln_row<V>,            &ln_row_backward<V>,
-                   &ln_row_param_grad<V>,     dropout,               &dropout_backward<V>};
+                   &ln_row_param_grad<V>,     dropout,               &dropout_backward<V>,
+                   &affine_relu<V>,           &sum_dy_dyxc_relu<V>,  &affine2_relu<V>};
 }
 
 }  // namespace

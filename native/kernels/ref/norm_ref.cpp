@@ -42,6 +42,35 @@ void affine2_ref(const float* dy, const float* x, int64_t n, float a, float b, f
     for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * a + x[i] * b + c;
 }
 
+float relu_ref(float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); }
+float relu_masked_ref(float d, float y) { return d * (y > 0.0f ? 1.0f : 0.0f); }
+
+void affine_relu_ref(const float* x, const float* r, int64_t n, float a, float b, float* y) {
+    for (int64_t i = 0; i < n; ++i) {
+        float v = x[i] * a + b;
+        if (r) v += r[i];
+        y[i] = relu_ref(v);
+    }
+}
+
+void sum_dy_dyxc_relu_ref(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
+                          double* sdyx, float* g) {
+    double a = 0.0, b = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float d = relu_masked_ref(dy[i], y[i]);
+        if (g) g[i] = d;
+        a += d;
+        b += static_cast<double>(d) * (static_cast<double>(x[i]) - mean);
+    }
+    *sdy = a;
+    *sdyx = b;
+}
+
+void affine2_relu_ref(const float* dy, const float* y, const float* x, int64_t n, float a, float b, float c,
+                      float* dx) {
+    for (int64_t i = 0; i < n; ++i) dx[i] = relu_masked_ref(dy[i], y[i]) * a + x[i] * b + c;
+}
+
 void ln_row_ref(const float* x, int64_t d, float mean, float invstd, const float* gamma, const float* beta, float* y) {
     for (int64_t j = 0; j < d; ++j) {
         float v = (x[j] - mean) * invstd;
@@ -95,7 +124,8 @@ void dropout_backward_ref(const float* dy, const uint8_t* mask, float* dx, int64
 
 const kernels ref_kernels = {"scalar",       sum_ref,     sum_sq_dev_ref,        sum_dy_dyxc_ref,
                              affine_ref,     affine2_ref, ln_row_ref,            ln_row_backward_ref,
-                             ln_row_param_grad_ref,       dropout_kernel_ref,    dropout_backward_ref};
+                             ln_row_param_grad_ref,       dropout_kernel_ref,    dropout_backward_ref,
+                             affine_relu_ref,             sum_dy_dyxc_relu_ref,  affine2_relu_ref};
 
 void dropout_ref(const float* x, float* y, uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset) {
     dropout_kernel_ref(x, y, mask, n, p, seed, offset);

@@ -19,6 +19,24 @@ void check_norm_sizes(int64_t n, int64_t c, int64_t spatial) {
     nn::checked_mul(nn::checked_mul(n, c, "n * c * spatial"), spatial, "n * c * spatial");
 }
 
+// The arguments every training-mode forward shares.
+void check_training_arguments(int64_t n, int64_t spatial, const float* x, const float* y, const float* running_mean,
+                              const float* running_var, float momentum, float eps) {
+    nn::check_not_null(x, "x");
+    nn::check_not_null(y, "y");
+    check_finite_eps(eps);
+    if ((running_mean == nullptr) != (running_var == nullptr))
+        nn::invalid_argument("running_mean and running_var must both be given or both be NULL. Received: ",
+                             running_mean ? "running_var=NULL" : "running_mean=NULL");
+    if (running_mean) {
+        if (!(momentum >= 0.0f && momentum <= 1.0f))
+            nn::invalid_argument("momentum must be in [0, 1]. Received: momentum=", momentum);
+        if (n * spatial < 2)
+            nn::invalid_argument("the unbiased running variance needs n * spatial >= 2. Received: n=", n,
+                                 ", spatial=", spatial);
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -29,21 +47,21 @@ NN_API nn_status nn_batch_norm_forward_training(int64_t n, int64_t c, int64_t sp
                                                 float* save_mean, float* save_invstd) {
     return nn::guard(__func__, [&] {
         check_norm_sizes(n, c, spatial);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
-        check_finite_eps(eps);
-        if ((running_mean == nullptr) != (running_var == nullptr))
-            nn::invalid_argument("running_mean and running_var must both be given or both be NULL. Received: ",
-                                 running_mean ? "running_var=NULL" : "running_mean=NULL");
-        if (running_mean) {
-            if (!(momentum >= 0.0f && momentum <= 1.0f))
-                nn::invalid_argument("momentum must be in [0, 1]. Received: momentum=", momentum);
-            if (n * spatial < 2)
-                nn::invalid_argument("the unbiased running variance needs n * spatial >= 2. Received: n=", n,
-                                     ", spatial=", spatial);
-        }
+        check_training_arguments(n, spatial, x, y, running_mean, running_var, momentum, eps);
         nn::norm::batch_norm_training(n, c, spatial, x, gamma, beta, running_mean, running_var, momentum, eps, y,
                                       save_mean, save_invstd);
+    });
+}
+
+NN_API nn_status nn_batch_norm_relu_forward_training(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                     const float* residual, const float* gamma, const float* beta,
+                                                     float* running_mean, float* running_var, float momentum,
+                                                     float eps, float* y, float* save_mean, float* save_invstd) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        check_training_arguments(n, spatial, x, y, running_mean, running_var, momentum, eps);
+        nn::norm::batch_norm_training(n, c, spatial, x, gamma, beta, running_mean, running_var, momentum, eps, y,
+                                      save_mean, save_invstd, residual, true);
     });
 }
 
@@ -72,6 +90,23 @@ NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, c
         nn::check_not_null(save_invstd, "save_invstd");
         nn::check_not_null(dx, "dx");
         nn::norm::batch_norm_backward(n, c, spatial, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+    });
+}
+
+NN_API nn_status nn_batch_norm_relu_backward(int64_t n, int64_t c, int64_t spatial, const float* x, const float* y,
+                                             const float* dy, const float* gamma, const float* save_mean,
+                                             const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                                             float* dresidual) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::check_not_null(dy, "dy");
+        nn::check_not_null(save_mean, "save_mean");
+        nn::check_not_null(save_invstd, "save_invstd");
+        nn::check_not_null(dx, "dx");
+        nn::norm::batch_norm_backward(n, c, spatial, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, true, y,
+                                      dresidual);
     });
 }
 

@@ -780,12 +780,15 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
         }
     });
     // Chunk partials summed in chunk order (the same bits for any thread count), in slices over the
-    // threads, then laid out as dW a row per task: ResNet-18's stride-2 3x3 into 512 channels sums 8
-    // partials of 1.2M floats, a serial tail of several milliseconds at 2 threads when done in one.
-    float* total = part;
+    // threads: ResNet-18's stride-2 3x3 into 512 channels sums 8 partials of 1.2M floats, a serial
+    // tail of several milliseconds at 2 threads when done in one. Untransposed, the sum goes
+    // straight into dW (the first partial copied, the others added: no serial copy after it);
+    // transposed, it stays in the first partial and is then laid out as dW a row per task.
+    float* total = transposed ? part : dw;
     constexpr int64_t kSlice = 4096;
     parallel_tasks((wsize + kSlice - 1) / kSlice, [&](int64_t t) {
         const int64_t r0 = t * kSlice, n = std::min(kSlice, wsize - r0);
+        if (total != part) std::memcpy(total + r0, part + r0, sizeof(float) * static_cast<size_t>(n));
         for (int64_t c = 1; c < chunks; ++c) kt.add(part + c * wsize + r0, total + r0, n);
     });
     if (transposed) {
@@ -795,8 +798,6 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
             float* dst = dw + (grp * p.kg + m) * p.crs;
             for (int64_t q = 0; q < p.crs; ++q) dst[q] = src[q * p.kg + m];
         });
-    } else {
-        std::memcpy(dw, total, sizeof(float) * static_cast<size_t>(wsize));
     }
     if (db)
         for (int64_t k = 0; k < p.k; ++k) {

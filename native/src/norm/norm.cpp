@@ -33,7 +33,7 @@ void bn_stats_nc(int64_t n, int64_t c, const float* x, std::vector<double>& mean
 
 void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const float* gamma, const float* beta,
                          float* running_mean, float* running_var, float momentum, float eps, float* y,
-                         float* save_mean, float* save_invstd) {
+                         float* save_mean, float* save_invstd, const float* residual, bool relu) {
     const auto& k = active();
     const int64_t m = n * sp;
     std::vector<double> mean(static_cast<size_t>(c)), var(static_cast<size_t>(c));
@@ -58,8 +58,11 @@ void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const
         bn_stats_nc(n, c, x, mean, var);
         for (int64_t ci = 0; ci < c; ++ci) coefficients(ci);
         for (int64_t i = 0; i < n; ++i)
-            for (int64_t ci = 0; ci < c; ++ci)
-                y[i * c + ci] = x[i * c + ci] * a[static_cast<size_t>(ci)] + b[static_cast<size_t>(ci)];
+            for (int64_t ci = 0; ci < c; ++ci) {
+                float v = x[i * c + ci] * a[static_cast<size_t>(ci)] + b[static_cast<size_t>(ci)];
+                if (residual) v += residual[i * c + ci];
+                y[i * c + ci] = relu ? (v > 0.0f ? v : (v != v ? v : 0.0f)) : v;
+            }
         return;
     }
     // One task per channel does its three passes back to back, so the second and third read the
@@ -75,7 +78,11 @@ void batch_norm_training(int64_t n, int64_t c, int64_t sp, const float* x, const
         mean[u] = s / static_cast<double>(m);
         var[u] = q / static_cast<double>(m);
         coefficients(ci);
-        for (int64_t i = 0; i < n; ++i) k.affine(x + (i * c + ci) * sp, sp, a[u], b[u], y + (i * c + ci) * sp);
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t o = (i * c + ci) * sp;
+            if (relu) k.affine_relu(x + o, residual ? residual + o : nullptr, sp, a[u], b[u], y + o);
+            else k.affine(x + o, sp, a[u], b[u], y + o);
+        }
     });
 }
 
@@ -103,7 +110,7 @@ void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, cons
 
 void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const float* dy, const float* gamma,
                          const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                         bool training) {
+                         bool training, const float* relu_y, float* dresidual) {
     const auto& k = active();
     const double m = static_cast<double>(n * sp);
     std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0);
@@ -120,10 +127,14 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
         if (dbeta) dbeta[ci] = static_cast<float>(sdy[u]);
         if (dgamma) dgamma[ci] = static_cast<float>(sdyx[u] * inv);
     };
+    // The ReLU's gradient dy * (relu_y > 0): the eltwise backward's product, so the same bits.
+    const auto masked = [&](int64_t j) { return relu_y ? dy[j] * (relu_y[j] > 0.0f ? 1.0f : 0.0f) : dy[j]; };
     if (sp == 1) {
         for (int64_t i = 0; i < n; ++i)
             for (int64_t ci = 0; ci < c; ++ci) {
-                const double d = dy[i * c + ci];
+                const float g = masked(i * c + ci);
+                if (dresidual) dresidual[i * c + ci] = g;
+                const double d = g;
                 sdy[static_cast<size_t>(ci)] += d;
                 sdyx[static_cast<size_t>(ci)] += d * (x[i * c + ci] - save_mean[ci]);
             }
@@ -131,7 +142,7 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
         for (int64_t i = 0; i < n; ++i)
             for (int64_t ci = 0; ci < c; ++ci) {
                 const size_t u = static_cast<size_t>(ci);
-                dx[i * c + ci] = dy[i * c + ci] * ca[u] + x[i * c + ci] * cb[u] + cc[u];
+                dx[i * c + ci] = masked(i * c + ci) * ca[u] + x[i * c + ci] * cb[u] + cc[u];
             }
         return;
     }
@@ -141,16 +152,25 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
         const size_t u = static_cast<size_t>(ci);
         double s = 0.0, q = 0.0;
         for (int64_t i = 0; i < n; ++i) {
+            const int64_t o = (i * c + ci) * sp;
             double a, b;
-            k.sum_dy_dyxc(dy + (i * c + ci) * sp, x + (i * c + ci) * sp, sp, save_mean[ci], &a, &b);
+            if (relu_y)
+                k.sum_dy_dyxc_relu(dy + o, relu_y + o, x + o, sp, save_mean[ci], &a, &b, dresidual ? dresidual + o : nullptr);
+            else
+                k.sum_dy_dyxc(dy + o, x + o, sp, save_mean[ci], &a, &b);
             s += a;
             q += b;
         }
         sdy[u] = s;
         sdyx[u] = q;
         coefficients(ci);
-        for (int64_t i = 0; i < n; ++i)
-            k.affine2(dy + (i * c + ci) * sp, x + (i * c + ci) * sp, sp, ca[u], cb[u], cc[u], dx + (i * c + ci) * sp);
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t o = (i * c + ci) * sp;
+            // With dresidual the masked gradient was just stored: read it instead of masking again.
+            if (relu_y && dresidual) k.affine2(dresidual + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
+            else if (relu_y) k.affine2_relu(dy + o, relu_y + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
+            else k.affine2(dy + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
+        }
     });
 }
 

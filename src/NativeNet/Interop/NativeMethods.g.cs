@@ -566,6 +566,18 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_batch_norm_backward(long n, long c, long spatial, float* x, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta);
 
+    /// <summary>Batch normalization, training mode, fused with the ReLU after it (and a residual added before that ReLU, as in a ResNet block): y = relu(bn(x) + residual), one pass over memory instead of three. residual [n, c, spatial] may be NULL (y = relu(bn(x))). Statistics and the other arguments as nn_batch_norm_forward_training; y's bits are those of the three separate steps (NaN kept by the ReLU). nn_batch_norm_relu_backward takes this y.</summary>
+    // C: nn_status nn_batch_norm_relu_forward_training(int64_t n, int64_t c, int64_t spatial, const float * x, const float * residual, const float * gamma, const float * beta, float * running_mean, float * running_var, float momentum, float eps, float * y, float * save_mean, float * save_invstd)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_relu_forward_training(long n, long c, long spatial, float* x, float* residual, float* gamma, float* beta, float* running_mean, float* running_var, float momentum, float eps, float* y, float* save_mean, float* save_invstd);
+
+    /// <summary>Backward of nn_batch_norm_relu_forward_training from its x, y, save_mean and save_invstd: the ReLU's gradient g = dy * (y &gt; 0 ? 1 : 0) goes into the batch-norm backward without being stored, except into dresidual [n, c, spatial] (overwritten; may be NULL) when a residual was added. dx (overwritten), dgamma and dbeta (as nn_batch_norm_backward). Same bits as the separate steps.</summary>
+    // C: nn_status nn_batch_norm_relu_backward(int64_t n, int64_t c, int64_t spatial, const float * x, const float * y, const float * dy, const float * gamma, const float * save_mean, const float * save_invstd, float * dx, float * dgamma, float * dbeta, float * dresidual)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_relu_backward(long n, long c, long spatial, float* x, float* y, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta, float* dresidual);
+
     /// <summary>Inference-mode backward (the statistics are constants, e.g. a frozen layer): mean / invstd [c] are what normalized the forward pass (running_mean and 1 / sqrt(running_var + eps)). dx = dy * gamma * invstd (overwritten); dgamma = sum dy * (x - mean) * invstd and dbeta = sum dy [c] (overwritten; each may be NULL). gamma may be NULL (1).</summary>
     // C: nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float * x, const float * dy, const float * gamma, const float * mean, const float * invstd, float * dx, float * dgamma, float * dbeta)
     [LibraryImport(LibraryName)]

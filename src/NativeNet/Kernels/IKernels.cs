@@ -192,6 +192,24 @@ internal interface IKernels
                            ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd, bool training,
                            Span<float> dx, Span<float> dWeight, Span<float> dBias);
 
+    /// <summary>
+    /// Training-mode batch normalization fused with the ReLU after it: y = relu(bn(x) + residual)
+    /// (residual empty: y = relu(bn(x))), with the bits of BatchNormForward, Binary(Add) and Unary(Relu)
+    /// run one after the other. Statistics saved and updated as BatchNormForward in training.
+    /// </summary>
+    void BatchNormReluForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight,
+                              ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, float momentum, float eps,
+                              Span<float> y, Span<float> saveMean, Span<float> saveInvStd);
+
+    /// <summary>
+    /// Gradients of <see cref="BatchNormReluForward"/> from its output y: the ReLU's gradient
+    /// dy·(y &gt; 0) is written to dResidual (when not empty) and fed to the batch-norm backward.
+    /// Same bits as UnaryBackward(Relu) then BatchNormBackward. dWeight/dBias may be empty.
+    /// </summary>
+    void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+                               ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
+                               Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual);
+
     /// <summary>Layer normalization over the last <paramref name="cols"/> elements of each row (weight/bias may be empty).</summary>
     void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps,
                           Span<float> y, Span<float> saveMean, Span<float> saveInvStd);

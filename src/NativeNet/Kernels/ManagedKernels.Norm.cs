@@ -98,6 +98,44 @@ internal sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
+    public void BatchNormReluForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight,
+                                     ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, float momentum, float eps,
+                                     Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
+    {
+        // The reference backend runs the three steps in turn: the bits the fused native kernel matches.
+        BatchNormForward(n, c, spatial, x, weight, bias, runningMean, runningVar, true, momentum, eps, y, saveMean, saveInvStd);
+        long total = (long)n * c * spatial;
+        if (!residual.IsEmpty)
+        {
+            KernelAssert.AtLeast(total, residual.Length, nameof(residual));
+            Binary(BinaryOp.Add, y[..(int)total], residual[..(int)total], y[..(int)total]);
+        }
+        Unary(UnaryOp.Relu, y[..(int)total], y[..(int)total]);
+    }
+
+    /// <inheritdoc />
+    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+                                      ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
+                                      Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual)
+    {
+        int total = checked(n * c * spatial);
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        // ReLU's derivative from its output: y > 0 exactly where its input was.
+        float[]? rented = dResidual.IsEmpty ? System.Buffers.ArrayPool<float>.Shared.Rent(total) : null;
+        var g = rented is null ? dResidual[..total] : rented.AsSpan(0, total);
+        try
+        {
+            UnaryBackward(UnaryOp.Relu, y[..total], y[..total], dy[..total], g);
+            BatchNormBackward(n, c, spatial, x, g, weight, saveMean, saveInvStd, true, dx, dWeight, dBias);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <inheritdoc />
     public void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps,
                                  Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {

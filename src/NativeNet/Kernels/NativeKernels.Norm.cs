@@ -80,6 +80,67 @@ internal sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
+    public void BatchNormReluForward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight,
+                                     ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, float momentum, float eps,
+                                     Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
+    {
+        KernelAssert.That(n > 0 && c > 0 && spatial > 0 && (long)n * spatial > 1, $"batch_norm_relu n={n}, c={c}, spatial={spatial}");
+        long total = (long)n * c * spatial;
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        if (!residual.IsEmpty) KernelAssert.AtLeast(total, residual.Length, nameof(residual));
+        KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(c, weight.Length, nameof(weight));
+        if (!bias.IsEmpty) KernelAssert.AtLeast(c, bias.Length, nameof(bias));
+        if (!runningMean.IsEmpty)
+        {
+            KernelAssert.AtLeast(c, runningMean.Length, nameof(runningMean));
+            KernelAssert.AtLeast(c, runningVar.Length, nameof(runningVar));
+        }
+        fixed (float* px = x)
+        fixed (float* pr = residual)
+        fixed (float* pw = weight)
+        fixed (float* pb = bias)
+        fixed (float* prm = runningMean)
+        fixed (float* prv = runningVar)
+        fixed (float* py = y)
+        fixed (float* psm = saveMean)
+        fixed (float* psi = saveInvStd)
+            NativeStatus.Check(NativeMethods.nn_batch_norm_relu_forward_training(n, c, spatial, px, pr, pw, pb, prm, prv, momentum, eps, py, psm, psi));
+    }
+
+    /// <inheritdoc />
+    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+                                      ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
+                                      Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual)
+    {
+        KernelAssert.That(n > 0 && c > 0 && spatial > 0, $"batch_norm_relu n={n}, c={c}, spatial={spatial}");
+        long total = (long)n * c * spatial;
+        KernelAssert.AtLeast(total, x.Length, nameof(x));
+        KernelAssert.AtLeast(total, y.Length, nameof(y));
+        KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        KernelAssert.AtLeast(total, dx.Length, nameof(dx));
+        if (!dResidual.IsEmpty) KernelAssert.AtLeast(total, dResidual.Length, nameof(dResidual));
+        KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
+        KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
+        if (!weight.IsEmpty) KernelAssert.AtLeast(c, weight.Length, nameof(weight));
+        if (!dWeight.IsEmpty) KernelAssert.AtLeast(c, dWeight.Length, nameof(dWeight));
+        if (!dBias.IsEmpty) KernelAssert.AtLeast(c, dBias.Length, nameof(dBias));
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (float* pdy = dy)
+        fixed (float* pw = weight)
+        fixed (float* psm = saveMean)
+        fixed (float* psi = saveInvStd)
+        fixed (float* pdx = dx)
+        fixed (float* pdw = dWeight)
+        fixed (float* pdb = dBias)
+        fixed (float* pdr = dResidual)
+            NativeStatus.Check(NativeMethods.nn_batch_norm_relu_backward(n, c, spatial, px, py, pdy, pw, psm, psi, pdx, pdw, pdb, pdr));
+    }
+
+    /// <inheritdoc />
     public void LayerNormForward(int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float eps, Span<float> y, Span<float> saveMean, Span<float> saveInvStd)
     {
         KernelAssert.That(rows >= 0 && cols > 0, $"layer_norm rows={rows}, cols={cols}");

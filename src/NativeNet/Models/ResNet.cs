@@ -36,12 +36,14 @@ public sealed class BasicBlock : Module
 
     /// <summary>
     /// relu(bn(conv(x)) + residual): in inference one convolution with the normalization folded into
-    /// its weights and the residual and ReLU in its epilogue, otherwise layer by layer.
+    /// its weights and the residual and ReLU in its epilogue; in training the convolution, then the
+    /// normalization, residual and ReLU in one pass; otherwise layer by layer.
     /// </summary>
     internal static Tensor ConvNormRelu(Conv2d conv, BatchNorm2d bn, Tensor x, Tensor? residual)
     {
         if (conv.ForwardFoldingNorm(x, bn, residual, Kernels.UnaryOp.Relu) is { } fused) return fused;
         using var c = conv.Call(x);
+        if (bn.ForwardRelu(c, residual) is { } normalized) return normalized;
         using var b = bn.Call(c);
         if (residual is null) return b.Relu();
         using var sum = b.Add(residual);

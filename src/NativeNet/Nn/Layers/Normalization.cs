@@ -6,7 +6,7 @@ namespace NativeNet.Nn;
 /// 0-d float32 tensor (PyTorch uses int64; loading accepts any one-element tensor).
 /// momentum null = cumulative moving average (as PyTorch).
 /// </summary>
-public abstract class BatchNormBase : Module
+public abstract class BatchNormBase : Module, IEpilogueFusable
 {
     private protected BatchNormBase(int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats)
     {
@@ -67,6 +67,15 @@ public abstract class BatchNormBase : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
+        var (training, useBatch, momentum) = BeginForward(input);
+        return Functional.BatchNorm(input, useBatch && !training ? null : RunningMean, useBatch && !training ? null : RunningVar,
+                                    Weight, Bias, useBatch, momentum, (float)Eps);
+    }
+
+    // Checks the input and picks the statistics of this call; in training, counts the batch (the
+    // counter and the cumulative-average momentum, as PyTorch).
+    private (bool Training, bool UseBatch, float Momentum) BeginForward(Tensor input)
+    {
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
         if (input.Size(1) != NumFeatures)
@@ -81,9 +90,30 @@ public abstract class BatchNormBase : Module
             n.AsSpan()[0] += 1;
             if (Momentum is null) momentum = 1f / n.AsSpan()[0];
         }
-        return Functional.BatchNorm(input, useBatch && !training ? null : RunningMean, useBatch && !training ? null : RunningVar,
-                                    Weight, Bias, useBatch, momentum, (float)Eps);
+        return (training, useBatch, momentum);
     }
+
+    /// <summary>
+    /// relu(this(input) + residual) (residual may be null) as one fused kernel and autograd node, where
+    /// the layer normalizes with batch statistics that it also records (training); null otherwise (the
+    /// caller runs the layers one by one): running statistics (a preceding convolution folds those),
+    /// forward hooks (they must see this layer's own output) and ONNX tracing (the exporter maps the
+    /// layers one by one).
+    /// </summary>
+    internal Tensor? ForwardRelu(Tensor input, Tensor? residual)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (HasForwardHooks || Autograd.Tracing || !Training || StatisticsFrozen) return null;
+        if (residual is not null && !residual.ShapeRef.SequenceEqual(input.ShapeRef)) return null;
+        if (input.Rank < 2 || input.Count == 0 || input.Count / input.Size(1) <= 1) return null;  // BatchNorm's own errors
+        var (_, _, momentum) = BeginForward(input);
+        return Functional.BatchNormRelu(input, residual, RunningMean, RunningVar, Weight, Bias, momentum, (float)Eps);
+    }
+
+    bool IEpilogueFusable.CanFuse(Kernels.GemmActivation activation) => activation == Kernels.GemmActivation.Relu;
+
+    Tensor? IEpilogueFusable.Forward(Tensor input, Kernels.GemmActivation activation) =>
+        activation == Kernels.GemmActivation.Relu ? ForwardRelu(input, null) : null;
 
     /// <inheritdoc />
     public override ModuleSpec ToSpec()
