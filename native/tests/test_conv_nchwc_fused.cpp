@@ -1,7 +1,8 @@
 // nn_conv2d_nchwc_forward_expand_dw (src/conv/nchwc/nchwc_fused.cpp): an inverted residual
 // block's 1x1 expansion and depthwise 3x3 in one call (and with the 1x1 projection,
-// nn_conv2d_nchwc_forward_expand_dw_project) must give the bits of the blocked calls it replaces, whether it runs over bands (planes with enough rows) or falls back to the
-// two passes through mid (small planes at batch 1 with two threads), at 1 and 2 threads. Shapes
+// nn_conv2d_nchwc_forward_expand_dw_project) must give the bits of the blocked calls it replaces, whether it runs over bands (large
+// planes; small ones with one task per thread) or falls back to the passes through mid (small planes at one thread, 7x7 at
+// batch 1), at 1 and 2 threads. Shapes
 // are MobileNetV2's in miniature (run banded whatever their size, and by the size rule): stride 1 and 2, channel counts off the 16-lane blocks, several
 // weight groups, planes with many bands and with one. Below AVX-512 every call is
 // NN_ERR_UNSUPPORTED (the engine keeps the NCHW path).
@@ -25,8 +26,9 @@ const Pair kPairs[] = {
     {1, 24, 56, 40, 144, 1, "56x40, 24 -> 144, stride 1: many bands"},
     {1, 16, 48, 36, 96, 2, "48x36, 16 -> 96, stride 2"},
     {2, 32, 28, 28, 200, 1, "two 28x28 images, 200 channels (padded lanes, a partial weight group)"},
-    {1, 40, 14, 14, 240, 1, "one 14x14 image: bands or the two passes, by thread count"},
-    {3, 20, 7, 9, 72, 2, "three 7x9 images, stride 2"},
+    {1, 40, 14, 14, 240, 1, "one 14x14 image: one band a thread or the two passes, by thread count"},
+    {3, 20, 7, 9, 72, 2, "three 7x9 images, stride 2: two bands an image at two threads"},
+    {1, 24, 7, 7, 144, 1, "one 7x7 image: the passes at any thread count by the size rule (edge rows cost too much)"},
     {2, 8, 96, 80, 48, 1, "two 96x80 images: 2.9 MB expanded, banded at the default size rule"},
 };
 

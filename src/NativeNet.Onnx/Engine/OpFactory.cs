@@ -125,7 +125,7 @@ internal static unsafe class OpFactory
                 }
                 var inStrides = ShapeMath.Strides(s);
                 int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
-                b.AddStep(new StridedCopyStep(node.Label, x, y, os, perm.Select(p => inStrides[p]).ToArray(), 0, ShapeMath.Strides(os), 0));
+                b.AddStep(new TransposeStep(node.Label, x, y, s, perm));
                 return;
             }
             case "Concat": AddConcat(b, node); return;
@@ -160,6 +160,14 @@ internal static unsafe class OpFactory
                 if (ind.Any(v => v < 0 || v >= dim)) throw node.Invalid($"an index is out of range for dimension {dim}");
                 long[] os = [.. s[..axis], .. idx.Shape, .. s[(axis + 1)..]];
                 int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
+                if (idx.Shape.Length == 0 && b.LastStep is TransposeStep t && t.Y == x && b.Readers(node.Inputs[0]).Count() == 1
+                    && !b.IsGraphOutput(node.Inputs[0]))
+                {
+                    // One index of a transpose that only this Gather reads (an LSTM's last time
+                    // step, PyTorch's o[:, -1]): one strided copy from the transpose's input.
+                    b.ReplaceLastStep(t.Gathered(node.Label, axis, ind[0], y));
+                    return;
+                }
                 b.AddStep(new GatherStep(node.Label, x, y, ShapeMath.Count(s.AsSpan(0, axis)), dim, ShapeMath.Count(s.AsSpan(axis + 1)), ind));
                 return;
             }

@@ -96,6 +96,68 @@ public class OnnxEngineTests
         }
     }
 
+    /// <summary>x [batch, 3, 4, 5] -> Transpose(perm) -> Gather(axis, index) -> y; the transposed value also an output where asked.</summary>
+    private static string TransposeGather(TempDir dir, string file, long[] perm, long axis, long index, bool transposedIsOutput)
+    {
+        var m = new ModelProto { IrVersion = 7, Graph = new GraphProto { Name = "g" } };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        var g = m.Graph;
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        foreach (long d in new long[] { 3, 4, 5 }) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        g.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } });
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        if (transposedIsOutput) g.Output.Add(new ValueInfoProto { Name = "t" });
+        var i = new TensorProto { Name = "i", DataType = 7 }; // a scalar int64: Gather drops the axis
+        i.Int64Data.Add(index);
+        g.Initializer.Add(i);
+        var tr = new NodeProto { OpType = "Transpose", Name = "tr", Input = { "x" }, Output = { "t" } };
+        tr.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { perm } });
+        var ga = new NodeProto { OpType = "Gather", Name = "ga", Input = { "t", "i" }, Output = { "y" } };
+        ga.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = axis });
+        g.Node.Add(tr);
+        g.Node.Add(ga);
+        string path = dir.File(file);
+        File.WriteAllBytes(path, m.ToByteArray());
+        return path;
+    }
+
+    [Fact]
+    public void Gather_of_one_index_of_a_transpose_copies_straight_from_the_transpose_input()
+    {
+        // PyTorch's o[:, -1] after an LSTM (Transpose to batch-first, Gather of the last step),
+        // and a permutation that moves every axis, gathered on an inner axis.
+        using var dir = new TempDir();
+        var cases = new (long[] Perm, long Axis, long Index, Func<long, long, long, float[], float> Want)[]
+        {
+            ([0, 2, 1, 3], 1, -1, (a, b, c, x) => x[((a * 3 + b) * 4 + 3) * 5 + c]),  // y[a][b][c] = x[a][b][3][c]
+            ([2, 0, 3, 1], 2, 1, (a, b, c, x) => x[((b * 3 + c) * 4 + a) * 5 + 1]),   // y[a][b][c] = x[b][c][a][1]
+        };
+        foreach (var (perm, axis, index, want) in cases)
+        {
+            using var fused = OnnxModel.Load(TransposeGather(dir, "fused.onnx", perm, axis, index, false));
+            using var split = OnnxModel.Load(TransposeGather(dir, "split.onnx", perm, axis, index, true));
+            foreach (long batch in new long[] { 2, 1 })
+            {
+                long[] shape = [batch, 3, 4, 5];
+                Assert.Single(fused.Profile(shape, 1), s => s.Step.StartsWith("Transpose node 'tr' + Gather node 'ga' "));
+                Assert.DoesNotContain(split.Profile(shape, 1), s => s.Step.Contains(" + "));
+                var x = Enumerable.Range(0, (int)(batch * 60)).Select(v => v * 0.5f - 7).ToArray();
+                var os = fused.OutputShape(shape);
+                Assert.Equal(3, os.Length);
+                var y = new float[os[0] * os[1] * os[2]];
+                fused.Run(x, shape, y);
+                var expected = new float[y.Length];
+                for (long a = 0; a < os[0]; a++)
+                    for (long b = 0; b < os[1]; b++)
+                        for (long c = 0; c < os[2]; c++)
+                            expected[(a * os[1] + b) * os[2] + c] = want(a, b, c, x);
+                Assert.Equal(expected, y);
+                Assert.Equal(expected, split.Run(new Dictionary<string, (float[], long[])> { ["x"] = (x, shape) })["y"].Data);
+            }
+        }
+    }
+
     [Fact]
     public void A_selection_after_a_transpose_selects_first_with_the_same_values()
     {

@@ -9,6 +9,7 @@
 // per-thread plane and are projected from there, the same way: the bits of three calls.
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 
 #include "conv/nchwc/nchwc.h"
 #include "runtime/thread_scratch.h"
@@ -30,24 +31,43 @@ constexpr int64_t kBandBytes = 512 * 1024;
 constexpr int64_t kFuseAboveBytes = int64_t{2} << 20;
 std::atomic<int64_t> g_fuse_above{kFuseAboveBytes};
 
-// The band of depthwise output rows each task covers, or 0 where the two passes are cheaper: an
-// expanded tensor that fits in L2, too few tasks for the threads, or bands so thin that the rows
-// recomputed at their edges cost more than a fifth of the expansion again.
-int64_t fused_band(const shape& e, const shape& d, int64_t n, int64_t threads) {
-    const int64_t row_bytes = blocks(e.k) * kBlock * d.w * int64_t{4};
-    if (n * d.h * row_bytes <= g_fuse_above.load(std::memory_order_relaxed)) return 0;
-    int64_t band = std::clamp<int64_t>((kBandBytes / row_bytes - 2) / d.sh, 1, d.oh);
-    // At least two tasks a thread where the rows allow.
-    while (band > 1 && n * ((d.oh + band - 1) / band) < 2 * threads) --band;
-    const int64_t bands = (d.oh + band - 1) / band;
-    if (threads > 1 && n * bands < 2 * threads) return 0;
-    // Expanded rows computed over the plane's: each band reads band * stride rows plus its halo.
+// True where bands of `band` output rows recompute at most a fifth of the expansion again: each
+// band expands the rows it reads (its rows times the stride, plus one above and below).
+bool halo_pays(const shape& d, int64_t band) {
     int64_t computed = 0;
     for (int64_t r0 = 0; r0 < d.oh; r0 += band) {
         const int64_t r1 = std::min(d.oh, r0 + band);
         computed += std::min(d.h, (r1 - 1) * d.sh + 2) - std::max<int64_t>(0, r0 * d.sh - 1);
     }
-    return 5 * computed <= 6 * d.h ? band : 0;
+    return 5 * computed <= 6 * d.h;
+}
+
+// An expanded tensor that fits in L2 on several threads: one task per thread (whole images, or
+// the fewest bands per image that give every thread as many), so the block is one parallel region
+// instead of two or three, and each band's expanded and depthwise rows stay in the L2 of the core
+// that wrote them (the separate passes split the planes one way for the expansion and another
+// for the depthwise layer, so their values cross between cores). 0 where the rows recomputed at
+// the bands' edges cost too much (7x7 planes at batch 1) or the rows are too few.
+int64_t region_band(const shape& d, int64_t n, int64_t threads) {
+    const int64_t per_image = threads / std::gcd(n, threads);
+    if (per_image > d.oh) return 0;
+    const int64_t band = (d.oh + per_image - 1) / per_image;
+    return halo_pays(d, band) ? band : 0;
+}
+
+// The band of depthwise output rows each task covers, or 0 where the separate passes are cheaper:
+// an expanded tensor that fits in L2 at one thread, too few tasks for the threads, or bands so
+// thin that the rows recomputed at their edges cost more than a fifth of the expansion again.
+int64_t fused_band(const shape& e, const shape& d, int64_t n, int64_t threads) {
+    const int64_t row_bytes = blocks(e.k) * kBlock * d.w * int64_t{4};
+    if (n * d.h * row_bytes <= g_fuse_above.load(std::memory_order_relaxed))
+        return threads > 1 ? region_band(d, n, threads) : 0;
+    int64_t band = std::clamp<int64_t>((kBandBytes / row_bytes - 2) / d.sh, 1, d.oh);
+    // At least two tasks a thread where the rows allow.
+    while (band > 1 && n * ((d.oh + band - 1) / band) < 2 * threads) --band;
+    const int64_t bands = (d.oh + band - 1) / band;
+    if (threads > 1 && n * bands < 2 * threads) return 0;
+    return halo_pays(d, band) ? band : 0;
 }
 
 }  // namespace

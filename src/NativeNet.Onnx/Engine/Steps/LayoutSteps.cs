@@ -64,6 +64,40 @@ internal sealed unsafe class StridedCopyStep : Step
 }
 
 /// <summary>Gather along an axis with constant indices: one block copy per (outer, index).</summary>
+/// <summary>Transpose: a <see cref="StridedCopyStep"/> that keeps its geometry, so a Gather of one index can take it over.</summary>
+internal sealed class TransposeStep : Step
+{
+    private readonly long[] _inShape;
+    private readonly int[] _perm;
+    private readonly StridedCopyStep _copy;
+
+    public TransposeStep(string label, int x, int y, long[] inShape, int[] perm) : base(label, [x], [y])
+    {
+        X = x; Y = y; _inShape = inShape; _perm = perm;
+        var st = ShapeMath.Strides(inShape);
+        var os = perm.Select(p => inShape[p]).ToArray();
+        _copy = new StridedCopyStep(label, x, y, os, perm.Select(p => st[p]).ToArray(), 0, ShapeMath.Strides(os), 0);
+    }
+
+    public int X { get; }
+    public int Y { get; }
+
+    /// <summary>
+    /// This transpose followed by a Gather of the single <paramref name="index"/> on output axis
+    /// <paramref name="axis"/> into <paramref name="y"/>: the elements of that index, copied once
+    /// straight from the transpose's input (the same values; the transposed tensor is not written).
+    /// </summary>
+    public StridedCopyStep Gathered(string label, int axis, long index, int y)
+    {
+        var st = ShapeMath.Strides(_inShape);
+        var src = _perm.Select(p => st[p]).Where((_, d) => d != axis).ToArray();
+        var os = _perm.Select(p => _inShape[p]).Where((_, d) => d != axis).ToArray();
+        return new StridedCopyStep(Label + " + " + label, X, y, os, src, index * st[_perm[axis]], ShapeMath.Strides(os), 0);
+    }
+
+    public override void Run(ExecutionPlan plan) => _copy.Run(plan);
+}
+
 internal sealed unsafe class GatherStep(string label, int x, int y, long outer, long dim, long inner, long[] indices) : Step(label, [x], [y])
 {
     public override void Run(ExecutionPlan plan)
