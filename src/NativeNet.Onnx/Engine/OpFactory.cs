@@ -123,7 +123,6 @@ internal static unsafe class OpFactory
                     b.Alias(node.Outputs[0], node.Inputs[0], os);
                     return;
                 }
-                var inStrides = ShapeMath.Strides(s);
                 int x = b.Input(node, 0), y = b.Define(node.Outputs[0], os);
                 b.AddStep(new TransposeStep(node.Label, x, y, s, perm));
                 return;

@@ -6,7 +6,7 @@ namespace NativeNet.Onnx.Folding;
 /// <summary>
 /// Load-time rewrites, each one semantics-preserving: fold nodes whose inputs are all constants;
 /// fold an inference BatchNormalization into the Conv or Gemm before it (scaled weights, shifted
-/// bias); recognise the erf form of GELU; fuse a bias Add into MatMul; fuse a single-reader
+/// bias); move a Slice before the Transpose it reads; recognise the erf form of GELU; fuse a bias Add into MatMul; fuse a single-reader
 /// activation into the Conv/Gemm/MatMul epilogue; fuse ResNet's residual Add (+ ReLU) into the Conv
 /// that feeds it; run a MaxPool in the call of the Conv (+ activation) it reads. Rewrites only
 /// apply when the intermediate value has no other reader and is not a graph output.
@@ -16,7 +16,7 @@ internal static class GraphOptimizer
     public static void Optimize(OnnxGraph g, long maxFoldElements)
     {
         FoldConstants(g, maxFoldElements);
-        SelectBeforeTranspose(g);
+        SliceBeforeTranspose(g);
         FoldBatchNorm(g);
         FuseGelu(g);
         FuseMatMulBias(g);
@@ -45,67 +45,37 @@ internal static class GraphOptimizer
     }
 
     /// <summary>
-    /// A Gather of one index or a constant Slice that reads a Transpose (its only reader) selects
-    /// from the Transpose's input instead, along the axis the permutation maps it to, and the
-    /// Transpose then moves only the selection (kept when it still permutes something). The
-    /// last time step of a batch-first recurrent output, [T, B, H] → [B, T, H] → [B, H], is then one
-    /// row block of [T, B, H] rather than a copy of the whole sequence.
+    /// A constant Slice that reads a Transpose (its only reader) slices the Transpose's input
+    /// instead, along the axes the permutation maps its axes to, and the Transpose then moves only
+    /// the slice. The last time step of a batch-first recurrent output as our tracer writes it
+    /// (Transpose [T, B, H] → [B, T, H], Slice of step T-1) is then one row block of [T, B, H], and
+    /// the transpose of [1, B, H] a view. (torch.onnx.export writes a Gather there: the plan merges a
+    /// Gather of one index into the Transpose it reads, see TransposeStep.Gathered.)
     /// </summary>
-    private static void SelectBeforeTranspose(OnnxGraph g)
+    private static void SliceBeforeTranspose(OnnxGraph g)
     {
+        if (g.Opset < 10) return; // Slice's starts/ends/axes are inputs from opset 10
         var readers = g.ReaderCounts();
-        foreach (var select in g.Nodes.Where(n => n.OpType is "Gather" or "Slice").ToList())
+        foreach (var slice in g.Nodes.Where(n => n.OpType == "Slice").ToList())
         {
-            var transpose = g.Nodes.FirstOrDefault(n => n.OpType == "Transpose" && n.Outputs[0] == select.Inputs[0]);
-            if (transpose?.Ints("perm") is not { } perm || SoleReader(g, readers, select.Inputs[0]) != select) continue;
+            var transpose = g.Nodes.FirstOrDefault(n => n.OpType == "Transpose" && n.Outputs[0] == slice.Inputs[0]);
+            if (transpose?.Ints("perm") is not { } perm || SoleReader(g, readers, slice.Inputs[0]) != slice) continue;
             int rank = perm.Length;
-            GraphNode moved;
-            long[]? after;   // the permutation left to apply to the selection, or null when it is the identity
-            if (select.OpType == "Gather")
-            {
-                if (select.Input(1) is not { } iname || !g.Constants.TryGetValue(iname, out var idx) || idx.Shape.Length != 0) continue;
-                long axis = select.Int("axis", 0);
-                if (axis < -rank || axis >= rank) continue;
-                if (axis < 0) axis += rank;
-                // gathering one index drops that axis: the remaining permutation, renumbered
-                long gone = perm[axis];
-                after = perm.Where((_, i) => i != axis).Select(p => p > gone ? p - 1 : p).ToArray();
-                moved = new GraphNode(select.Name, "Gather", [transpose.Inputs[0], iname], [""], new() { ["axis"] = IntAttribute("axis", gone) });
-            }
-            else
-            {
-                if (g.Opset < 10 || select.Input(3) is not { } axesName || !g.Constants.TryGetValue(axesName, out var axes) || axes.L == null) continue;
-                if (select.Inputs.Skip(1).Where(i => i.Length > 0).Any(i => !g.Constants.ContainsKey(i))) continue;
-                if (axes.L.Any(a => a < -rank || a >= rank)) continue;
-                string mapped = axesName + " (before " + transpose.Name + ")";
-                if (g.Constants.ContainsKey(mapped)) continue;
-                g.Constants[mapped] = new StaticTensor(axes.Shape, axes.L.Select(a => perm[a < 0 ? a + rank : a]).ToArray());
-                after = perm;
-                var inputs = (string[])select.Inputs.Clone();
-                inputs[0] = transpose.Inputs[0];
-                inputs[3] = mapped;
-                moved = new GraphNode(select.Name, "Slice", inputs, [""], new());
-            }
-            bool identity = after.Select((p, i) => p == i).All(b => b);
-            int at = g.Nodes.IndexOf(select);
-            if (identity)
-            {
-                moved.Outputs[0] = select.Outputs[0];
-                g.Nodes[at] = moved;
-                g.Nodes.Remove(transpose);
-                continue;
-            }
-            string selected = select.Outputs[0] + " (before " + transpose.Name + ")";
-            if (readers.ContainsKey(selected)) continue;
-            moved.Outputs[0] = selected;
-            g.Nodes[at] = moved;
-            g.Nodes.Insert(at + 1, new GraphNode(transpose.Name, "Transpose", [selected], [select.Outputs[0]], new() { ["perm"] = IntsAttribute("perm", after) }));
+            if (slice.Input(3) is not { } axesName || !g.Constants.TryGetValue(axesName, out var axes) || axes.L == null) continue;
+            if (slice.Inputs.Skip(1).Where(i => i.Length > 0).Any(i => !g.Constants.ContainsKey(i))) continue;
+            if (axes.L.Any(a => a < -rank || a >= rank)) continue;
+            string mappedAxes = axesName + " (before " + transpose.Name + ")", sliced = slice.Outputs[0] + " (before " + transpose.Name + ")";
+            if (g.Constants.ContainsKey(mappedAxes) || readers.ContainsKey(sliced)) continue;
+            g.Constants[mappedAxes] = new StaticTensor(axes.Shape, axes.L.Select(a => perm[a < 0 ? a + rank : a]).ToArray());
+            var inputs = (string[])slice.Inputs.Clone();
+            inputs[0] = transpose.Inputs[0];
+            inputs[3] = mappedAxes;
+            int at = g.Nodes.IndexOf(slice);
+            g.Nodes[at] = new GraphNode(slice.Name, "Slice", inputs, [sliced], new());
+            g.Nodes.Insert(at + 1, new GraphNode(transpose.Name, "Transpose", [sliced], [slice.Outputs[0]], new() { ["perm"] = IntsAttribute("perm", perm) }));
             g.Nodes.Remove(transpose);
         }
     }
-
-    private static NativeNet.Serialization.Onnx.Proto.AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = NativeNet.Serialization.Onnx.Proto.AttributeProto.Types.AttributeType.Int, I = value };
 
     private static NativeNet.Serialization.Onnx.Proto.AttributeProto IntsAttribute(string name, long[] values)
     {

@@ -63,7 +63,6 @@ internal sealed unsafe class StridedCopyStep : Step
     }
 }
 
-/// <summary>Gather along an axis with constant indices: one block copy per (outer, index).</summary>
 /// <summary>Transpose: a <see cref="StridedCopyStep"/> that keeps its geometry, so a Gather of one index can take it over.</summary>
 internal sealed class TransposeStep : Step
 {
@@ -98,6 +97,7 @@ internal sealed class TransposeStep : Step
     public override void Run(ExecutionPlan plan) => _copy.Run(plan);
 }
 
+/// <summary>Gather along an axis with constant indices: one block copy per (outer, index).</summary>
 internal sealed unsafe class GatherStep(string label, int x, int y, long outer, long dim, long inner, long[] indices) : Step(label, [x], [y])
 {
     public override void Run(ExecutionPlan plan)
