@@ -792,6 +792,19 @@ NN_API nn_status nn_adam_update(int64_t n, float* param, const float* grad, floa
                                 float weight_decay, int64_t step, int32_t flags);
 
 /**
+ * nn_adam_update over `count` tensors in one call: tensor i has sizes[i] elements at params[i],
+ * grads[i], exp_avgs[i], exp_avg_sqs[i] (and max_exp_avg_sqs[i] with NN_ADAM_AMSGRAD; the array
+ * may be NULL without) and its own step count steps[i] (>= 1). One parallel region over all the
+ * tensors, so a model's small parameters (biases, norm scales) no longer run one call each on
+ * the calling thread. Each element gets the same operations as with nn_adam_update: the same bits.
+ * The tensors must not overlap. Nothing is written unless every argument is valid.
+ */
+NN_API nn_status nn_adam_update_multi(int64_t count, const int64_t* sizes, float* const* params,
+                                      const float* const* grads, float* const* exp_avgs, float* const* exp_avg_sqs,
+                                      float* const* max_exp_avg_sqs, float lr, float beta1, float beta2, float eps,
+                                      float weight_decay, const int64_t* steps, int32_t flags);
+
+/**
  * RMSprop: square_avg = alpha * square_avg + (1 - alpha) * g^2; centered also tracks grad_avg and
  * uses sqrt(square_avg - grad_avg^2) + eps as the denominator; momentum > 0 accumulates
  * g / denom in momentum_buf. momentum_buf (momentum > 0) and grad_avg (centered) are required

@@ -141,6 +141,81 @@ TEST(Optim, OneAndTwoThreadsAgreeBitwise) {
     expect_bitwise(one.p, two.p, "adam 1 vs 2 threads");
 }
 
+// Several tensors (sizes around the chunk size, an empty one, different step counts) in one
+// nn_adam_update_multi call give the bits of one nn_adam_update call each, at 1 and 2 threads.
+TEST(Optim, AdamMultiMatchesOneCallPerTensorBitwise) {
+    const std::vector<int64_t> sizes = {17, 0, 16384, 40000, 1, 333};
+    const std::vector<int64_t> steps = {1, 3, 2, 5, 1, 7};
+    const size_t count = sizes.size();
+    for (int32_t flags = 0; flags < 8; ++flags)
+        for (int threads = 1; threads <= 2; ++threads) {
+            nn_test::ThreadScope scope(threads);
+            std::vector<State> got, want;
+            std::vector<std::vector<float>> grads;
+            for (size_t i = 0; i < count; ++i) {
+                got.push_back(make_state(sizes[i], 50 + static_cast<uint32_t>(i) * 4));
+                want.push_back(got.back());
+                grads.push_back(random_vector(sizes[i], 90 + static_cast<uint32_t>(i)));
+            }
+            std::vector<float*> p, m, v, vmax;
+            std::vector<const float*> g;
+            for (size_t i = 0; i < count; ++i) {
+                p.push_back(got[i].p.data());
+                m.push_back(got[i].a.data());
+                v.push_back(got[i].b.data());
+                vmax.push_back(got[i].c.data());
+                g.push_back(grads[i].data());
+            }
+            ASSERT_EQ(nn_adam_update_multi(static_cast<int64_t>(count), sizes.data(), p.data(), g.data(), m.data(),
+                                           v.data(), (flags & NN_ADAM_AMSGRAD) ? vmax.data() : nullptr, 1e-3f, 0.9f,
+                                           0.999f, 1e-8f, 0.01f, steps.data(), flags),
+                      NN_OK)
+                << nn_last_error();
+            for (size_t i = 0; i < count; ++i) {
+                State& w = want[i];
+                ASSERT_EQ(nn_adam_update(sizes[i], w.p.data(), grads[i].data(), w.a.data(), w.b.data(), w.c.data(),
+                                         1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, steps[i], flags),
+                          NN_OK)
+                    << nn_last_error();
+                const std::string ctx = "adam multi tensor " + std::to_string(i) + " flags=" + std::to_string(flags) +
+                                        " threads=" + std::to_string(threads);
+                expect_bitwise(got[i].p, w.p, ctx);
+                expect_bitwise(got[i].a, w.a, ctx + " m");
+                expect_bitwise(got[i].b, w.b, ctx + " v");
+                expect_bitwise(got[i].c, w.c, ctx + " vmax");
+            }
+        }
+}
+
+TEST(Optim, AdamMultiBadArgumentsNameTheTensorAndWriteNothing) {
+    std::vector<float> p0(4, 1.0f), p1(4, 1.0f), g(4, 0.5f), m(4), v(4);
+    const int64_t sizes[] = {4, 4}, steps[] = {1, 1}, bad_steps[] = {1, 0}, bad_sizes[] = {4, -1};
+    float* p[] = {p0.data(), p1.data()};
+    const float* gs[] = {g.data(), g.data()};
+    float* ms[] = {m.data(), m.data()};
+    float* vs[] = {v.data(), nullptr};
+    float* vs_ok[] = {v.data(), v.data()};
+    EXPECT_EQ(nn_adam_update_multi(2, sizes, p, gs, ms, vs, nullptr, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, steps, 0),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("exp_avg_sqs[1]"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(p0[0], 1.0f) << "tensor 0 was written before tensor 1 was checked";
+    EXPECT_EQ(nn_adam_update_multi(2, sizes, p, gs, ms, vs_ok, nullptr, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, bad_steps, 0),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("steps[1]=0"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_adam_update_multi(2, bad_sizes, p, gs, ms, vs_ok, nullptr, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, steps, 0),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("sizes[1]=-1"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_adam_update_multi(2, sizes, p, gs, ms, vs_ok, nullptr, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, steps,
+                                   NN_ADAM_AMSGRAD),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("max_exp_avg_sqs"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(nn_adam_update_multi(-1, sizes, p, gs, ms, vs_ok, nullptr, 0.1f, 0.9f, 0.999f, 1e-8f, 0.0f, steps, 0),
+              NN_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(nn_last_error()).find("count=-1"), std::string::npos) << nn_last_error();
+    EXPECT_EQ(p0[0], 1.0f);
+    EXPECT_EQ(p1[0], 1.0f);
+}
+
 TEST(Optim, BadArgumentsNameTheArgument) {
     std::vector<float> p(4), g(4), m(4), v(4);
     EXPECT_EQ(nn_sgd_update(4, p.data(), g.data(), nullptr, 0.1f, 0.9f, 0.0f, 0.0f, 0, 0, 0), NN_ERR_INVALID_ARGUMENT);

@@ -309,6 +309,20 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_adam_update", "unknown flag bits", () => NativeMethods.nn_adam_update(4, F, F, F, F, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, 1, 8), "flags"));
         cases.Add(S("nn_adam_update", "amsgrad without max_exp_avg_sq", () => NativeMethods.nn_adam_update(4, F, F, F, F, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, 1, (int)nn_adam_flags.NN_ADAM_AMSGRAD), "max_exp_avg_sq"));
         cases.Add(S("nn_adam_update", "null exp_avg", () => NativeMethods.nn_adam_update(4, F, F, null, F, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, 1, 0), "exp_avg"));
+        cases.Add(S("nn_adam_update_multi", "null sizes", () => NativeMethods.nn_adam_update_multi(2, null, null, null, null, null, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, L, 0), "sizes"));
+        cases.Add(S("nn_adam_update_multi", "negative count", () => NativeMethods.nn_adam_update_multi(-1, L, null, null, null, null, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, L, 0), "count"));
+        cases.Add(S("nn_adam_update_multi", "step zero", () => WithParams(2, -1, p =>
+        {
+            long* n = stackalloc long[] { 4, 4 };
+            long* step = stackalloc long[] { 0, 1 };
+            return NativeMethods.nn_adam_update_multi(2, n, (float**)p, (float**)p, (float**)p, (float**)p, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, step, 0);
+        }), "steps[0]"));
+        cases.Add(S("nn_adam_update_multi", "null exp_avg_sq of tensor 1", () => WithParams(2, 1, p =>
+        {
+            long* n = stackalloc long[] { 4, 4 };
+            long* step = stackalloc long[] { 1, 1 };
+            return WithParams(2, -1, q => NativeMethods.nn_adam_update_multi(2, n, (float**)q, (float**)q, (float**)q, (float**)p, null, 1e-3f, 0.9f, 0.999f, 1e-8f, 0, step, 0));
+        }), "exp_avg_sqs[1]"));
         cases.Add(S("nn_rmsprop_update", "centered without grad_avg", () => NativeMethods.nn_rmsprop_update(4, F, F, F, null, null, 0.01f, 0.99f, 1e-8f, 0, 0, 1, 0), "grad_avg"));
         cases.Add(S("nn_rmsprop_update", "momentum without momentum_buf", () => NativeMethods.nn_rmsprop_update(4, F, F, F, null, null, 0.01f, 0.99f, 1e-8f, 0, 0.9f, 0, 0), "momentum_buf"));
         cases.Add(S("nn_rmsprop_update", "infinite alpha", () => NativeMethods.nn_rmsprop_update(4, F, F, F, null, null, 0.01f, float.PositiveInfinity, 1e-8f, 0, 0, 0, 0), "alpha"));

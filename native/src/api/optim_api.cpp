@@ -1,5 +1,6 @@
 // Exported optimizer-update and softmax entry points: validate, precompute, run the driver.
 #include <cmath>
+#include <vector>
 
 #include "nativenet.h"
 #include "optim/optim.h"
@@ -73,6 +74,55 @@ NN_API nn_status nn_adam_update(int64_t n, float* param, const float* grad, floa
                                        (flags & NN_ADAM_DECOUPLED_WEIGHT_DECAY) != 0, amsgrad,
                                        (flags & NN_ADAM_MAXIMIZE) != 0};
         nn::optim::adam(q, n, param, grad, exp_avg, exp_avg_sq, amsgrad ? max_exp_avg_sq : nullptr);
+    });
+}
+
+NN_API nn_status nn_adam_update_multi(int64_t count, const int64_t* sizes, float* const* params,
+                                      const float* const* grads, float* const* exp_avgs, float* const* exp_avg_sqs,
+                                      float* const* max_exp_avg_sqs, float lr, float beta1, float beta2, float eps,
+                                      float weight_decay, const int64_t* steps, int32_t flags) {
+    return nn::guard(__func__, [&] {
+        nn::check_non_negative(count, "count");
+        nn::check_buffer(sizes, count, "sizes");
+        nn::check_buffer(params, count, "params");
+        nn::check_buffer(grads, count, "grads");
+        nn::check_buffer(exp_avgs, count, "exp_avgs");
+        nn::check_buffer(exp_avg_sqs, count, "exp_avg_sqs");
+        nn::check_buffer(steps, count, "steps");
+        check_finite(lr, "lr");
+        check_finite(eps, "eps");
+        check_finite(weight_decay, "weight_decay");
+        if (!(beta1 >= 0.0f && beta1 < 1.0f)) nn::invalid_argument("beta1 must be in [0, 1). Received: beta1=", beta1);
+        if (!(beta2 >= 0.0f && beta2 < 1.0f)) nn::invalid_argument("beta2 must be in [0, 1). Received: beta2=", beta2);
+        constexpr int32_t all = NN_ADAM_DECOUPLED_WEIGHT_DECAY | NN_ADAM_AMSGRAD | NN_ADAM_MAXIMIZE;
+        if ((flags & ~all) != 0) nn::invalid_argument("flags has bits outside nn_adam_flags. Received: flags=", flags);
+        const bool amsgrad = (flags & NN_ADAM_AMSGRAD) != 0;
+        if (amsgrad) nn::check_buffer(max_exp_avg_sqs, count, "max_exp_avg_sqs");
+        // Every tensor is checked before any is written.
+        for (int64_t i = 0; i < count; ++i) {
+            const int64_t n = sizes[i];
+            if (n < 0) nn::invalid_argument("sizes[", i, "] must be >= 0. Received: sizes[", i, "]=", n);
+            if (steps[i] <= 0) nn::invalid_argument("steps[", i, "] must be > 0. Received: steps[", i, "]=", steps[i]);
+            if (n == 0) continue;
+            if (!params[i]) nn::invalid_argument("params[", i, "] must not be null when it holds ", n, " elements");
+            if (!grads[i]) nn::invalid_argument("grads[", i, "] must not be null when it holds ", n, " elements");
+            if (!exp_avgs[i]) nn::invalid_argument("exp_avgs[", i, "] must not be null when it holds ", n, " elements");
+            if (!exp_avg_sqs[i]) nn::invalid_argument("exp_avg_sqs[", i, "] must not be null when it holds ", n, " elements");
+            if (amsgrad && !max_exp_avg_sqs[i])
+                nn::invalid_argument("max_exp_avg_sqs[", i, "] must not be null when it holds ", n, " elements");
+        }
+        std::vector<nn::optim::adam_tensor> tensors(static_cast<size_t>(count));
+        for (int64_t i = 0; i < count; ++i) {
+            // The bias corrections of nn_adam_update, per tensor (each has its own step count).
+            const float t = static_cast<float>(steps[i]);
+            const float bc1 = 1.0f - std::pow(beta1, t), bc2 = 1.0f - std::pow(beta2, t);
+            tensors[static_cast<size_t>(i)] = {
+                nn::optim::adam_params{lr, beta1, beta2, eps, weight_decay, lr / bc1, std::sqrt(bc2),
+                                       (flags & NN_ADAM_DECOUPLED_WEIGHT_DECAY) != 0, amsgrad,
+                                       (flags & NN_ADAM_MAXIMIZE) != 0},
+                sizes[i], params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], amsgrad ? max_exp_avg_sqs[i] : nullptr};
+        }
+        nn::optim::adam_multi(tensors.data(), count);
     });
 }
 

@@ -3,6 +3,7 @@
 #include "optim/optim.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "runtime/threadpool.h"
 
@@ -22,6 +23,24 @@ void adam(const adam_params& q, int64_t n, float* p, const float* g, float* m, f
     const auto& k = active();
     parallel_for(n, kUpdateGrain, [&](int64_t b, int64_t e) {
         k.adam(q, e - b, p + b, g + b, m + b, v + b, vmax ? vmax + b : nullptr);
+    });
+}
+
+void adam_multi(const adam_tensor* tensors, int64_t count) {
+    const auto& k = active();
+    // Chunk c covers [first[c], first[c] + kUpdateGrain) of tensor owner[c]. The update is
+    // element-wise and the kernels' vector body and tail agree bitwise, so how the elements are
+    // cut into calls never changes a result.
+    std::vector<int64_t> owner, first;
+    for (int64_t i = 0; i < count; ++i)
+        for (int64_t b = 0; b < tensors[i].n; b += kUpdateGrain) {
+            owner.push_back(i);
+            first.push_back(b);
+        }
+    parallel_tasks(static_cast<int64_t>(owner.size()), [&](int64_t c) {
+        const adam_tensor& t = tensors[owner[static_cast<size_t>(c)]];
+        const int64_t b = first[static_cast<size_t>(c)], e = std::min(t.n, b + kUpdateGrain);
+        k.adam(t.q, e - b, t.p + b, t.g + b, t.m + b, t.v + b, t.vmax ? t.vmax + b : nullptr);
     });
 }
 

@@ -94,6 +94,17 @@ NN_KERNEL_TABLES(kernels)
 // Drivers (src/optim/optim.cpp): split the work over the pool; arguments already validated.
 void sgd(const sgd_params& q, int64_t n, float* p, const float* g, float* buf);
 void adam(const adam_params& q, int64_t n, float* p, const float* g, float* m, float* v, float* vmax);
+// One tensor of a multi-tensor Adam step: its parameters and buffers (vmax null without amsgrad).
+struct adam_tensor {
+    adam_params q;
+    int64_t n;
+    float* p;
+    const float* g;
+    float *m, *v, *vmax;
+};
+// adam() over every tensor in one parallel region of fixed-size chunks: the same bits as adam()
+// per tensor (element-wise), and one pool dispatch instead of one per tensor.
+void adam_multi(const adam_tensor* tensors, int64_t count);
 void rmsprop(const rmsprop_params& q, int64_t n, float* p, const float* g, float* sq, float* buf, float* gavg);
 void softmax(int64_t outer, int64_t d, int64_t inner, const float* x, float* y, bool log);
 void softmax_backward(int64_t outer, int64_t d, int64_t inner, const float* y, const float* dy, float* dx, bool log);

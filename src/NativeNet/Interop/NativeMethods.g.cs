@@ -677,6 +677,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_adam_update(long n, float* param, float* grad, float* exp_avg, float* exp_avg_sq, float* max_exp_avg_sq, float lr, float beta1, float beta2, float eps, float weight_decay, long step, int flags);
 
+    /// <summary>nn_adam_update over `count` tensors in one call: tensor i has sizes[i] elements at params[i], grads[i], exp_avgs[i], exp_avg_sqs[i] (and max_exp_avg_sqs[i] with NN_ADAM_AMSGRAD; the array may be NULL without) and its own step count steps[i] (&gt;= 1). One parallel region over all the tensors, so a model's small parameters (biases, norm scales) no longer run one call each on the calling thread. Each element gets the same operations as with nn_adam_update: the same bits. The tensors must not overlap. Nothing is written unless every argument is valid.</summary>
+    // C: nn_status nn_adam_update_multi(int64_t count, const int64_t * sizes, float *const * params, const float *const * grads, float *const * exp_avgs, float *const * exp_avg_sqs, float *const * max_exp_avg_sqs, float lr, float beta1, float beta2, float eps, float weight_decay, const int64_t * steps, int32_t flags)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_adam_update_multi(long count, long* sizes, float** @params, float** grads, float** exp_avgs, float** exp_avg_sqs, float** max_exp_avg_sqs, float lr, float beta1, float beta2, float eps, float weight_decay, long* steps, int flags);
+
     /// <summary>RMSprop: square_avg = alpha * square_avg + (1 - alpha) * g^2; centered also tracks grad_avg and uses sqrt(square_avg - grad_avg^2) + eps as the denominator; momentum &gt; 0 accumulates g / denom in momentum_buf. momentum_buf (momentum &gt; 0) and grad_avg (centered) are required exactly when used, else may be NULL. Flags are 0 or 1.</summary>
     // C: nn_status nn_rmsprop_update(int64_t n, float * param, const float * grad, float * square_avg, float * momentum_buf, float * grad_avg, float lr, float alpha, float eps, float weight_decay, float momentum, int32_t centered, int32_t maximize)
     [LibraryImport(LibraryName)]

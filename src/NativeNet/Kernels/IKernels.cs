@@ -285,6 +285,14 @@ internal interface IKernels
     void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq,
                   float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step);
 
+    /// <summary>
+    /// <see cref="AdamStep"/> on several tensors in one call, each with its own step count: the same
+    /// results as one AdamStep per tensor (the native backend runs them in one parallel region).
+    /// The tensors must not overlap.
+    /// </summary>
+    void AdamSteps(ReadOnlySpan<AdamTensor> tensors, float lr, float beta1, float beta2, float eps, float weightDecay,
+                   bool decoupledWeightDecay, bool amsgrad, bool maximize);
+
     /// <summary>One PyTorch RMSprop step (momentumBuffer used when momentum &gt; 0, gradAvg when centered).</summary>
     void RmspropStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> squareAvg, Span<float> momentumBuffer, Span<float> gradAvg,
                      float lr, float alpha, float eps, float weightDecay, float momentum, bool centered, bool maximize);

@@ -124,3 +124,9 @@ public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch,
         if (HiddenSize <= 0) throw new ArgumentException($"hidden_size must be positive. Received: hidden_size={HiddenSize}");
     }
 }
+
+/// <summary>
+/// One parameter of <see cref="IKernels.AdamSteps"/>: its value, gradient and moment buffers (all
+/// of the same element count; MaxExpAvgSq only with amsgrad) and its step number (from 1).
+/// </summary>
+internal readonly record struct AdamTensor(Tensor Param, Tensor Grad, Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq, long Step);

@@ -34,6 +34,15 @@ internal sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
+    public void AdamSteps(ReadOnlySpan<AdamTensor> tensors, float lr, float beta1, float beta2, float eps, float weightDecay,
+                          bool decoupledWeightDecay, bool amsgrad, bool maximize)
+    {
+        foreach (var t in tensors)
+            AdamStep(t.Param.AsSpan(), t.Grad.Data, t.ExpAvg.AsSpan(), t.ExpAvgSq.AsSpan(), amsgrad ? t.MaxExpAvgSq!.AsSpan() : default,
+                     lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, amsgrad, maximize, t.Step);
+    }
+
+    /// <inheritdoc />
     public void AdamStep(Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq, Span<float> maxExpAvgSq,
                          float lr, float beta1, float beta2, float eps, float weightDecay, bool decoupledWeightDecay, bool amsgrad, bool maximize, long step)
     {

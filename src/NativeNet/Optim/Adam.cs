@@ -39,6 +39,40 @@ public class Adam : Optimizer
         k.AdamStep(param.AsSpan(), grad, m.AsSpan(), v.AsSpan(), vmax, (float)group.LearningRate, (float)Beta1, (float)Beta2, (float)Eps,
                    (float)group.WeightDecay, _decoupled, Amsgrad, Maximize, step);
     }
+
+    // All of a group's parameters in one call (one parallel region in the native backend) when
+    // no two share memory (views of one tensor passed as parameters); otherwise one call each, in
+    // order, as the updates would then interact.
+    private protected override void UpdateGroup(IKernels k, ParamGroup group, IReadOnlyList<ParamUpdate> updates)
+    {
+        if (updates.Count < 2 || Overlap(updates))
+        {
+            base.UpdateGroup(k, group, updates);
+            return;
+        }
+        var tensors = new AdamTensor[updates.Count];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            var u = updates[i];
+            tensors[i] = new AdamTensor(u.Param, u.Grad, StateBuffer(u.State, "exp_avg", u.Param), StateBuffer(u.State, "exp_avg_sq", u.Param),
+                                        Amsgrad ? StateBuffer(u.State, "max_exp_avg_sq", u.Param) : null, u.Step);
+        }
+        k.AdamSteps(tensors, (float)group.LearningRate, (float)Beta1, (float)Beta2, (float)Eps, (float)group.WeightDecay, _decoupled, Amsgrad, Maximize);
+    }
+
+    private static unsafe bool Overlap(IReadOnlyList<ParamUpdate> updates)
+    {
+        var ranges = new (nuint Start, nuint End)[updates.Count];
+        for (int i = 0; i < ranges.Length; i++)
+        {
+            var d = updates[i].Param.Data;
+            fixed (float* p = d) ranges[i] = ((nuint)p, (nuint)(p + d.Length));
+        }
+        Array.Sort(ranges);
+        for (int i = 1; i < ranges.Length; i++)
+            if (ranges[i].Start < ranges[i - 1].End) return true;
+        return false;
+    }
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (default 0.01, as PyTorch).</summary>

@@ -100,37 +100,55 @@ public abstract class Optimizer
     public void Step()
     {
         var k = KernelProvider.Current;
+        // Checked before anything is written: a bad gradient leaves every parameter as it was.
         foreach (var g in _groups)
             foreach (var p in g.Params)
-            {
-                var grad = p.Grad;
-                if (grad is null || !p.RequiresGrad) continue;
-                if (grad.Count != p.Count)
+                if (p.Grad is { } grad && p.RequiresGrad && grad.Count != p.Count)
                     throw new InvalidOperationException($"A gradient has {grad.Count} elements but its parameter has {p.Count}.");
-                Tensor? penalized = null;
-                try
+        var updates = new List<ParamUpdate>();
+        var penalized = new List<Tensor>();
+        try
+        {
+            foreach (var g in _groups)
+            {
+                updates.Clear();
+                foreach (var p in g.Params)
                 {
-                    ReadOnlySpan<float> gs = grad.AsSpan();
+                    var grad = p.Grad;
+                    if (grad is null || !p.RequiresGrad) continue;
                     if (L1 != 0)
                     {
-                        penalized = Tensor.Empty(p.ShapeChecked(), register: false);
-                        var dst = penalized.AsSpan();
-                        var pv = p.AsSpan();
+                        var pen = Tensor.Empty(p.ShapeChecked(), register: false);
+                        penalized.Add(pen);
+                        var dst = pen.AsSpan();
+                        var gs = grad.Data;
+                        var pv = p.Data;
                         float l1 = (float)L1;
                         for (int i = 0; i < dst.Length; i++) dst[i] = gs[i] + l1 * MathF.Sign(pv[i]);
-                        gs = dst;
+                        grad = pen;
                     }
                     Steps.TryGetValue(p, out long step);
                     step++;
                     Steps[p] = step;
                     if (!State.TryGetValue(p, out var st)) State[p] = st = new Dictionary<string, Tensor>();
-                    Update(k, g, p, gs, st, step);
+                    updates.Add(new ParamUpdate(p, grad, st, step));
                 }
-                finally
-                {
-                    penalized?.Dispose();
-                }
+                UpdateGroup(k, g, updates);
             }
+        }
+        finally
+        {
+            foreach (var t in penalized) t.Dispose();
+        }
+    }
+
+    /// <summary>One parameter's update in <see cref="UpdateGroup"/>: the gradient to apply (L1 penalty included), its state and step number.</summary>
+    private protected readonly record struct ParamUpdate(Tensor Param, Tensor Grad, Dictionary<string, Tensor> State, long Step);
+
+    /// <summary>The updates of one group; by default one <see cref="Update"/> per parameter (an optimizer may run them in one kernel call).</summary>
+    private protected virtual void UpdateGroup(IKernels k, ParamGroup group, IReadOnlyList<ParamUpdate> updates)
+    {
+        foreach (var u in updates) Update(k, group, u.Param, u.Grad.Data, u.State, u.Step);
     }
 
     private protected abstract void Update(IKernels k, ParamGroup group, Tensor param, ReadOnlySpan<float> grad, Dictionary<string, Tensor> state, long step);
