@@ -33,6 +33,9 @@ const nn_conv2d_desc kWinograd[] = {
     make(1, 33, 13, 21, 17, 0, 2, 1, 0),   // one-sided pads, odd everything
     make(4, 32, 12, 6, 20, 1, 1, 1, 1, 2),  // groups (16 channels a group), ow = 6: 3 tiles a row
     make(1, 24, 64, 40, 9, 1, 1, 1, 1),    // several tasks per image, k = 8 + 1
+    // Batch 1, 300 tiles in 4 blocks (64 channels): at 2 threads on AVX-512 one contiguous range a
+    // thread (144 and 156 tiles, cut at a whole GEMM tile), each in two blocks, the last partial.
+    make(1, 64, 20, 60, 16, 1, 1, 1, 1),
     make(16, 8, 6, 6, 8, 1, 1, 1, 1),      // many tiny images: every task spans several
     // The products with xi outermost (V of one GEMM tile at every xi past the L2 budget: 272
     // channels on AVX2 and AVX-512, 144 on AVX-512; the scalar table's tile stays under it):

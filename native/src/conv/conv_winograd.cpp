@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) forward driver (see conv_winograd.h): weights transformed once per call,
-// then tasks of (group, block of flat tiles), each padding the input rows it reads, building its
-// V block and running the GEMM + output transform per (channel block, GEMM tile).
+// then tasks of (group, block of flat tiles) (with few blocks, one contiguous range of tiles a
+// thread), each padding the input rows it reads, building its V block and running the GEMM +
+// output transform per (channel block, GEMM tile).
 #include "conv/conv_winograd.h"
 
 #include <algorithm>
@@ -363,13 +364,9 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
     const int64_t urows = ops.pairs ? (p.cg + 1) / 2 : p.cg;
     const int64_t uxi = kblocks * urows * kmr, ugrp = 16 * uxi;
     const int64_t vxi = odd_lines(p.cg * q.vs), vxi2 = odd_lines(urows * q.vs);
-    // ResNet's 14x14 stage at batch 1 is one tile block: its channel blocks are split over the threads.
-    const int64_t chunks = channel_chunks(p.groups * q.tasks, kblocks, kMinChunkBlocks);
-    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
-    parallel_tasks(p.groups * q.tasks * chunks, [&](int64_t tc) {
-        const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
-        if (kb0 >= kb1) return;
-        const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
+    // One block: tiles [t0, t1) of group grp, output-channel blocks [kb0, kb1); [t1, t2) is the
+    // block this thread runs next (its input rows are fetched ahead), empty when none.
+    const auto run_block = [&](int64_t grp, int64_t t0, int64_t t1, int64_t kb0, int64_t kb1, int64_t t2) {
         float* xp = thread_scratch(scratch::conv_task_input, p.cg * q.cstride);
         float* v = thread_scratch(scratch::conv_task_work, 16 * vxi);
         float* m = thread_scratch(scratch::conv_partials, 16 * kmr * K.nt);
@@ -391,8 +388,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         // so its padding copies from cache; and each GEMM tile's output lines, fetched for writing
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
         spread_prefetch next, out;
-        if (t1 < total && (task + 1) / q.tasks == grp && kb1 == kblocks)
-            add_input_rows(next, p, q, x, grp, t1, std::min(total, t1 + q.block));
+        if (t2 > t1) add_input_rows(next, p, q, x, grp, t1, t2);
         const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
         winograd_out o = output_of(p, q, act, pool2);
         for (int64_t kb = kb0; kb < kb1; ++kb) {
@@ -427,6 +423,44 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                 K.output(m, o);
             }
         }
+    };
+    constexpr int64_t kFewBlocksPerThread = 8;
+    const int64_t threads = threads_here();
+    if (threads > 1 && p.groups == 1 && q.tasks < kFewBlocksPerThread * threads && total >= threads * K.nt) {
+        // Few blocks (ResNet's 56x56 and 28x28 stages at batch 1: 9 and 5): each thread takes one
+        // contiguous range of the tiles, cut at whole GEMM tiles, in blocks of at most q.block.
+        // Handing out the blocks as threads come free left one thread idle for most of a block at
+        // the end (73 and 87 us of 740 at 2 threads, 2026-12-05, Emerald Rapids), and the range a
+        // thread reads is the rows it wrote in the layer before (same plane size), still in its
+        // own L2: these layers now take 0.86-0.89 of the time at 2 threads (best of 150 per step,
+        // real-time priority). The GEMM tiles are the same as in the blocks below (starts at
+        // multiples of nt): the same bits at any thread count.
+        const int64_t gemm_tiles = (total + K.nt - 1) / K.nt;
+        parallel_run(static_cast<int>(threads), [&](int tid, int nthreads) {
+            for (int64_t r = tid; r < threads; r += nthreads) {
+                const int64_t a = std::min(total, gemm_tiles * r / threads * K.nt);
+                const int64_t b = std::min(total, gemm_tiles * (r + 1) / threads * K.nt);
+                if (a >= b) continue;
+                const int64_t nb = (b - a + q.block - 1) / q.block;
+                const int64_t blk = ((b - a + nb - 1) / nb + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
+                for (int64_t t0 = a; t0 < b; t0 += blk) {
+                    const int64_t t1 = std::min(b, t0 + blk);
+                    run_block(0, t0, t1, 0, kblocks, std::min(b, t1 + blk));
+                }
+            }
+        });
+        return;
+    }
+    // ResNet's 14x14 stage at batch 1 is one tile block: its channel blocks are split over the threads.
+    const int64_t chunks = channel_chunks(p.groups * q.tasks, kblocks, kMinChunkBlocks);
+    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+    parallel_tasks(p.groups * q.tasks * chunks, [&](int64_t tc) {
+        const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+        if (kb0 >= kb1) return;
+        const int64_t grp = task / q.tasks, t0 = (task % q.tasks) * q.block, t1 = std::min(total, t0 + q.block);
+        // The next block is fetched when it is this group's and this task ends the block's channels.
+        const bool next = t1 < total && (task + 1) / q.tasks == grp && kb1 == kblocks;
+        run_block(grp, t0, t1, kb0, kb1, next ? std::min(total, t1 + q.block) : t1);
     });
 }
 
