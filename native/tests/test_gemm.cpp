@@ -593,3 +593,65 @@ TEST(Gemm, SmallKRowStrips) {
                 for (int tr = 0; tr < 4; ++tr)  // B row-major: transposed B is packed, the tiles' path
                     if (!matches_tiles(varied_case(m, n, k, tr, false, seed++), on, off)) return;
 }
+
+// The kernel table's tile run (tile_run_args): a row of tiles (B a panel apart, C NR columns
+// apart) and a column of micro-panels (A a micro-panel apart, C its rows apart), every row count,
+// packed and in-place A and B, full- and half-width tiles, with beta, both biases and an
+// activation, bitwise equal to one tile call per tile, and nothing outside the tiles written.
+TEST(Gemm, TileRunEqualsTiles) {
+    const nn::gemm::kernels& K = nn::gemm::active();
+    if (K.tile_run == nullptr) GTEST_SKIP() << "no tile run on " << K.isa;
+    const int64_t k = 21, count = 3, MR = K.mr, NR = K.nr;
+    const int64_t ldc = count * NR + 5;
+    const std::vector<float> a = nn_test::random_vector(count * MR * k, 71), b = nn_test::random_vector(count * NR * k, 72);
+    const std::vector<float> c0 = nn_test::random_vector(count * MR * ldc, 73);
+    const std::vector<float> bias_r = nn_test::random_vector(count * MR, 74), bias_c = nn_test::random_vector(count * NR, 75);
+    for (int rows = 1; rows <= MR; ++rows)
+        for (int variant = 0; variant < 16; ++variant) {
+            const bool a_packed = variant & 1, b_packed = variant & 2, column = variant & 4, half = variant & 8;
+            nn::gemm::tile_args t{};
+            t.k = k;
+            t.a = a.data();
+            t.a_packed = a_packed;
+            t.a_rs = a_packed ? 1 : k;
+            t.a_cs = a_packed ? MR : 1;
+            t.b = b.data();
+            t.b_packed = b_packed;
+            t.b_rs = b_packed ? NR : count * NR;
+            t.ldc = ldc;
+            t.m = rows;
+            t.n = static_cast<int>(half ? NR / 2 - 1 : NR);
+            t.alpha = 0.75f;
+            t.beta = 1.25f;
+            t.bias_row = column ? bias_r.data() : nullptr;
+            t.bias_col = bias_c.data();
+            t.act = static_cast<int>(activation::tanh);
+            const int64_t a_step = column ? (a_packed ? MR * k : rows * k) : 0;
+            const int64_t b_step = column ? 0 : (b_packed ? NR * k : NR);
+            const int64_t c_step = column ? rows * ldc : NR;
+            const int64_t bias_row_step = column ? rows : 0, bias_col_step = column ? 0 : NR;
+            std::vector<float> want = c0, got = c0;
+            nn::gemm::tile_args ti = t;
+            for (int64_t i = 0; i < count; ++i) {
+                ti.a = t.a + i * a_step;
+                ti.b = t.b + i * b_step;
+                ti.c = want.data() + i * c_step;
+                ti.bias_row = t.bias_row ? t.bias_row + i * bias_row_step : nullptr;
+                ti.bias_col = t.bias_col + i * bias_col_step;
+                K.tile(ti);
+            }
+            nn::gemm::tile_run_args r{};
+            r.t = t;
+            r.t.c = got.data();
+            r.count = count;
+            r.a_step = a_step;
+            r.b_step = b_step;
+            r.c_step = c_step;
+            r.bias_row_step = bias_row_step;
+            r.bias_col_step = bias_col_step;
+            K.tile_run(r);
+            ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+                << K.isa << " rows=" << rows << " variant=" << variant;
+            ASSERT_NE(0, std::memcmp(want.data(), c0.data(), want.size() * sizeof(float)));
+        }
+}

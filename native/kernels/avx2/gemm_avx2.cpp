@@ -36,7 +36,7 @@ inline __m256i first_n(int n) {
 
 // R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
 template <int R, bool A_RS1, bool BP, bool HALF>
-void tile_body(const tile_args& t) {
+[[gnu::always_inline]] inline void tile_body(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();

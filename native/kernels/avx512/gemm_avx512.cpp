@@ -36,7 +36,7 @@ using epilogue512::first_n;
 
 // R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
 template <int R, bool A_RS1, bool BP, bool HALF>
-void tile_body(const tile_args& t) {
+[[gnu::always_inline]] inline void tile_body(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();

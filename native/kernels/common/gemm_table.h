@@ -48,6 +48,47 @@ void tile(const tile_args& t) {
     }
 }
 
+// A run of tiles: one dispatch, then the R-row instance called directly in a loop (where the
+// ISA file inlines its tile body, the loop holds the body itself).
+template <class U, bool F0, bool F1, int R>
+void run_rows(const tile_run_args& r) {
+    tile_args t = r.t;
+    for (int64_t i = 0; i < r.count; ++i) {
+        if (i > 0) {  // stepped before a tile, never past the last one
+            t.a += r.a_step;
+            t.b += r.b_step;
+            t.c += r.c_step;
+            if (t.bias_row) t.bias_row += r.bias_row_step;
+            if (t.bias_col) t.bias_col += r.bias_col_step;
+        }
+        U::template tile<R, F0, F1>(t);
+    }
+}
+
+using run_fn = void (*)(const tile_run_args&);
+
+template <class U, bool F0, bool F1, int... R>
+constexpr std::array<run_fn, sizeof...(R)> runs_of(std::integer_sequence<int, R...>) {
+    return {&run_rows<U, F0, F1, R + 1>...};
+}
+
+template <class U, bool F0, bool F1>
+constexpr std::array<run_fn, U::mr> kRuns = runs_of<U, F0, F1>(std::make_integer_sequence<int, U::mr>{});
+
+template <class U>
+void tile_run(const tile_run_args& r) {
+    if (r.count <= 0) return;
+    const tile_args& t = r.t;
+    const int i = t.m - 1;
+    if (U::f0(t)) {
+        if (U::f1(t)) kRuns<U, true, true>[i](r);
+        else kRuns<U, true, false>[i](r);
+    } else {
+        if (U::f1(t)) kRuns<U, false, true>[i](r);
+        else kRuns<U, false, false>[i](r);
+    }
+}
+
 template <class U>
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
     pack_impl::pack_a<U::mr>(src, rs, cs, rows, kc, dst);
@@ -62,7 +103,7 @@ template <class U>
 constexpr kernels make_table(const char* isa, int64_t kc, int64_t nc, void (*dot)(const dot_args&),
                              void (*rank_k)(const rank_k_args&), void (*row_strip)(const rank_k_args&),
                              int64_t stream_b_panels) {
-    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels};
+    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels, &tile_run<U>};
 }
 
 // The variants the x86 micro-kernels specialise on: A's rows adjacent (a packed panel or A^T read
@@ -84,7 +125,7 @@ struct x86_variants {
     struct isa##_ukernel : variants {                                                             \
         static constexpr int mr = MR, nr = NR;                                                    \
         template <int R, bool F0, bool F1>                                                        \
-        static void tile(const tile_args& t) { tile_impl<R, F0, F1>(t); }                         \
+        [[gnu::always_inline]] static void tile(const tile_args& t) { tile_impl<R, F0, F1>(t); }                         \
     };                                                                                            \
     }                                                                                             \
     const kernels* isa##_kernels() noexcept {                                                     \

@@ -41,7 +41,7 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 #define NN_GEMM_X86_ISA_TABLE(isa, kc, nc, stream_b_panels)                                         \
     namespace {                                                                                    \
     template <int R, bool A_RS1, bool BP>                                                          \
-    void tile_impl(const tile_args& t) {                                                           \
+    [[gnu::always_inline]] inline void tile_impl(const tile_args& t) {                                                           \
         if (t.n <= NR / 2) tile_body<R, A_RS1, BP, true>(t);                                       \
         else tile_body<R, A_RS1, BP, false>(t);                                                    \
     }                                                                                              \
