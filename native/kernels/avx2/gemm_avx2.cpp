@@ -36,7 +36,7 @@ inline __m256i first_n(int n) {
 
 // R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
 template <int R, bool A_RS1, bool BP, bool HALF>
-[[gnu::always_inline]] inline void tile_body(const tile_args& t) {
+void tile_body(const tile_args& t) {
     __m256 c0[R], c1[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
@@ -126,6 +126,8 @@ template <int R, bool A_RS1, bool BP, bool HALF>
 
 // B is never streamed in place: with rows prefetched ahead as the AVX-512 kernel does, 37x337x760
 // ran at 0.9x and 40x2000x900 at 0.83x of packed B (Emerald Rapids under the AVX2 cap, 1 thread).
-NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0)
+// No tile runs: under the AVX2 cap on Emerald Rapids they ran at 0.98-0.99x of one call per
+// tile (64x256x784, 96x384x192, 32x1024x128; 1 thread, CPU time, interleaved, medians of 3).
+NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0, /*tile_runs=*/false)
 
 }  // namespace nn::gemm
