@@ -126,8 +126,6 @@ void tile_body(const tile_args& t) {
 
 // B is never streamed in place: with rows prefetched ahead as the AVX-512 kernel does, 37x337x760
 // ran at 0.9x and 40x2000x900 at 0.83x of packed B (Emerald Rapids under the AVX2 cap, 1 thread).
-// No tile runs: under the AVX2 cap on Emerald Rapids they ran at 0.98-0.99x of one call per
-// tile (64x256x784, 96x384x192, 32x1024x128; 1 thread, CPU time, interleaved, medians of 3).
-NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0, /*tile_runs=*/false)
+NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0)
 
 }  // namespace nn::gemm

@@ -36,7 +36,7 @@ using epilogue512::first_n;
 
 // R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
 template <int R, bool A_RS1, bool BP, bool HALF>
-[[gnu::always_inline]] inline void tile_body(const tile_args& t) {
+void tile_body(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -84,9 +84,7 @@ template <int R, bool A_RS1, bool BP, bool HALF>
 
 }  // namespace
 
-// Streamed B (stream_b_panels = 8): see run_panel_major in gemm.cpp for the measurements. Tile
-// runs (the body inlined into the run's loop): Emerald Rapids, 1 thread, CPU time, interleaved,
-// medians of 3: 64x256x784 1.07x, 256^3 1.03x, 96x384x192 1.03x over one call per tile.
-NN_GEMM_X86_ISA_TABLE(avx512, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/8, /*tile_runs=*/true)
+// Streamed B (stream_b_panels = 8): see run_panel_major in gemm.cpp for the measurements.
+NN_GEMM_X86_ISA_TABLE(avx512, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/8)
 
 }  // namespace nn::gemm

@@ -7,15 +7,13 @@
 //   void tile_impl(const tile_args& t);
 //
 // then registers its table with NN_GEMM_ISA_TABLE(avx2, x86_variants, kc, nc, dot, rank_k, row_strip,
-// stream_b_panels, tile_runs): the variant
+// stream_b_panels): the variant
 // selector (which F0/F1 a call takes), the blocking, which belongs to the core the kernel was
 // tuned on and so is set there, beside the tile (BLIS's config/<arch>), and the skinny-N
 // dot-product kernel (kernels/common/gemm_dot.h), the small-K rank-k kernel
 // (kernels/common/gemm_rank_k.h) and the small-M row-strip kernel (kernels/common/gemm_row_strip.h),
 // each nullptr where the ISA has none, and how many micro-panels may share a streamed row-major B
-// (kernels::stream_b_panels; 0 where the kernel was not measured faster on it than on packed B),
-// and whether the table has a tile run (kernels::tile_run; false where one dispatch per tile
-// measured as fast).
+// (kernels::stream_b_panels; 0 where the kernel was not measured faster on it than on packed B).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -50,47 +48,6 @@ void tile(const tile_args& t) {
     }
 }
 
-// A run of tiles: one dispatch, then the R-row instance called directly in a loop (where the
-// ISA file inlines its tile body, the loop holds the body itself).
-template <class U, bool F0, bool F1, int R>
-void run_rows(const tile_run_args& r) {
-    tile_args t = r.t;
-    for (int64_t i = 0; i < r.count; ++i) {
-        if (i > 0) {  // stepped before a tile, never past the last one
-            t.a += r.a_step;
-            t.b += r.b_step;
-            t.c += r.c_step;
-            if (t.bias_row) t.bias_row += r.bias_row_step;
-            if (t.bias_col) t.bias_col += r.bias_col_step;
-        }
-        U::template tile<R, F0, F1>(t);
-    }
-}
-
-using run_fn = void (*)(const tile_run_args&);
-
-template <class U, bool F0, bool F1, int... R>
-constexpr std::array<run_fn, sizeof...(R)> runs_of(std::integer_sequence<int, R...>) {
-    return {&run_rows<U, F0, F1, R + 1>...};
-}
-
-template <class U, bool F0, bool F1>
-constexpr std::array<run_fn, U::mr> kRuns = runs_of<U, F0, F1>(std::make_integer_sequence<int, U::mr>{});
-
-template <class U>
-void tile_run(const tile_run_args& r) {
-    if (r.count <= 0) return;
-    const tile_args& t = r.t;
-    const int i = t.m - 1;
-    if (U::f0(t)) {
-        if (U::f1(t)) kRuns<U, true, true>[i](r);
-        else kRuns<U, true, false>[i](r);
-    } else {
-        if (U::f1(t)) kRuns<U, false, true>[i](r);
-        else kRuns<U, false, false>[i](r);
-    }
-}
-
 template <class U>
 void pack_a(const float* src, int64_t rs, int64_t cs, int rows, int64_t kc, float* dst) {
     pack_impl::pack_a<U::mr>(src, rs, cs, rows, kc, dst);
@@ -101,14 +58,11 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
     pack_impl::pack_b<U::nr>(src, rs, cs, kc, nc, dst);
 }
 
-// TileRuns: the table has tile_run (instantiated only then).
-template <class U, bool TileRuns>
+template <class U>
 constexpr kernels make_table(const char* isa, int64_t kc, int64_t nc, void (*dot)(const dot_args&),
                              void (*rank_k)(const rank_k_args&), void (*row_strip)(const rank_k_args&),
                              int64_t stream_b_panels) {
-    run_fn runs = nullptr;
-    if constexpr (TileRuns) runs = &tile_run<U>;
-    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels, runs};
+    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels};
 }
 
 // The variants the x86 micro-kernels specialise on: A's rows adjacent (a packed panel or A^T read
@@ -125,16 +79,16 @@ struct x86_variants {
 // tile_impl. Use at namespace nn::gemm scope. The table is built on the accessor's first call,
 // never at load: a namespace-scope initializer here would be compiled with this ISA's flags and
 // run on every CPU when the library is loaded.
-#define NN_GEMM_ISA_TABLE(isa, variants, kc, nc, dot, rank_k, row_strip, stream_b_panels, tile_runs)       \
+#define NN_GEMM_ISA_TABLE(isa, variants, kc, nc, dot, rank_k, row_strip, stream_b_panels)                  \
     namespace {                                                                                   \
     struct isa##_ukernel : variants {                                                             \
         static constexpr int mr = MR, nr = NR;                                                    \
         template <int R, bool F0, bool F1>                                                        \
-        [[gnu::always_inline]] static void tile(const tile_args& t) { tile_impl<R, F0, F1>(t); }                         \
+        static void tile(const tile_args& t) { tile_impl<R, F0, F1>(t); }                         \
     };                                                                                            \
     }                                                                                             \
     const kernels* isa##_kernels() noexcept {                                                     \
         static const kernels table =                                                              \
-            table_impl::make_table<isa##_ukernel, tile_runs>(#isa, kc, nc, dot, rank_k, row_strip, stream_b_panels); \
+            table_impl::make_table<isa##_ukernel>(#isa, kc, nc, dot, rank_k, row_strip, stream_b_panels); \
         return &table;                                                                            \
     }

@@ -122,36 +122,6 @@ void pack_b_block(const kernels& K, const float* b, int64_t b_rs, int64_t b_cs, 
     K.pack_b(b + p0 * b_rs + j0 * b_cs, b_rs, b_cs, kc, nc, dst);
 }
 
-// `count` tiles of t's shape in one kernel call (tile_run_args): tile i at t's pointers advanced
-// i times by the steps; bias pointers advance only where set.
-void run_tiles_of(const kernels& K, const tile_args& t, int64_t count, int64_t a_step, int64_t b_step, int64_t c_step,
-                  int64_t bias_row_step, int64_t bias_col_step) {
-    if (count <= 0) return;
-    if (count == 1 || K.tile_run == nullptr) {
-        tile_args ti = t;
-        for (int64_t i = 0; i < count; ++i) {
-            if (i > 0) {
-                ti.a += a_step;
-                ti.b += b_step;
-                ti.c += c_step;
-                if (ti.bias_row) ti.bias_row += bias_row_step;
-                if (ti.bias_col) ti.bias_col += bias_col_step;
-            }
-            K.tile(ti);
-        }
-        return;
-    }
-    tile_run_args r;
-    r.t = t;
-    r.count = count;
-    r.a_step = a_step;
-    r.b_step = b_step;
-    r.c_step = c_step;
-    r.bias_row_step = bias_row_step;
-    r.bias_col_step = bias_col_step;
-    K.tile_run(r);
-}
-
 // Rows of the next micro-tile when `left` rows remain. A last tile of 1..MR/2 rows has too few
 // accumulators to hide the FMA latency (it costs about as much as a 4-row tile), so the last
 // MR + r rows are split into two near-equal tiles instead: M = 32 with MR = 6 runs as
@@ -237,19 +207,13 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.b = bbuf + (j - j0) * kc;
             }
             t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + j : nullptr;
-            // The micro-panels against this B panel, as runs of equal row counts (all but the
-            // last one or two have MR rows); a streamed B's first micro-panel runs on its own.
-            for (int ip = 0, jp; ip < panels; ip = jp) {
-                const int64_t rows = starts[ip + 1] - starts[ip];
-                jp = ip + 1;
-                if (!(b_streamed && ip == 0))
-                    while (jp < panels && starts[jp + 1] - starts[jp] == rows) ++jp;
-                t.m = static_cast<int>(rows);
+            for (int ip = 0; ip < panels; ++ip) {
+                t.m = static_cast<int>(starts[ip + 1] - starts[ip]);
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
                 t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
-                run_tiles_of(K, t, jp - ip, a_rows_in_place ? rows * pr.a_rs : MR * kc, 0, rows * pr.ldc, rows, 0);
+                K.tile(t);
             }
         }
     }
@@ -313,14 +277,12 @@ void run_block(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int64_t n1
                 }
                 t.m = static_cast<int>(mr);
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + ic : nullptr;
-                // The row of tiles: the whole-width ones in one run, then the edge tile.
-                const int64_t full = nc / NR;
-                for (int64_t jr = 0; jr < nc; jr += jr < full * NR ? full * NR : NR) {
+                for (int64_t jr = 0; jr < nc; jr += NR) {
                     t.n = static_cast<int>(std::min(NR, nc - jr));
                     t.b = b_in_place ? bblk + jr : bblk + jr * kc;
                     t.c = pr.c + ic * pr.ldc + jc + jr;
                     t.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias + jc + jr : nullptr;
-                    run_tiles_of(K, t, jr < full * NR ? full : 1, 0, b_in_place ? NR : NR * kc, NR, 0, NR);
+                    K.tile(t);
                 }
             }
         }

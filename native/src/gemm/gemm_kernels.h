@@ -35,19 +35,6 @@ struct tile_args {
     bool prefetch_b = false;  // unpacked B streamed once from memory: kernels may prefetch its rows
 };
 
-// A run of tiles of one shape in one call: tile i is `t` with a, b and c advanced i times by
-// their steps (floats) and bias_row / bias_col (where set) by theirs. A row of tiles (B stepping
-// by a panel, C by NR columns) and a column of micro-panels against one B panel (A stepping by a
-// micro-panel, C by MR rows) each take one dispatch instead of one per tile, and each tile's
-// k loop follows the previous tile's stores in one instruction stream. Every tile's arithmetic
-// is tile(t)'s, so C's bits are the per-tile calls'.
-struct tile_run_args {
-    tile_args t;
-    int64_t count;
-    int64_t a_step, b_step, c_step;
-    int64_t bias_row_step, bias_col_step;
-};
-
 // Skinny-N product (kernels/common/gemm_dot.h): C rows [0, m) of n <= kDotMaxN columns, each
 // element one dot product over all of k. A(i, p) = a[i * lda + p] (row-major A, read in place);
 // B(p, j) = bt[j * k + p] (the driver gathers B's n columns, k floats each).
@@ -109,8 +96,6 @@ struct kernels {
     // Micro-panels of a panel-major range up to which row-major B beyond the cached size is
     // streamed in place (the tile prefetches its rows when asked, tile_args::prefetch_b); 0: packed.
     int64_t stream_b_panels = 0;
-    // `count` tiles of one shape (tile_run_args; gemm_table.h), or null: the driver calls tile per tile.
-    void (*tile_run)(const tile_run_args& r) = nullptr;
 };
 
 NN_KERNEL_TABLES(kernels)
