@@ -543,6 +543,10 @@ TEST(Gemm, SmallKRankK) {
             for (int64_t n : {1, 5, 16, 40, 71, 200})
                 for (int tr = 0; tr < 4; ++tr)
                     if (!matches_tiles(varied_case(m, n, k, tr, tr & 2, seed++), on, off)) return;
+    // Rows longer than one column block (1024 columns at k = 8) with C off the vector grid: each
+    // row's blocks shifted by its masked head.
+    for (int tr = 0; tr < 4; ++tr)
+        if (!matches_tiles(varied_case(3, 1100, 8, tr, tr & 2, seed++), on, off)) return;
 }
 
 // Small M (the row-strip kernel): every row count it takes, column counts around its strips (at
