@@ -3,6 +3,7 @@
 // per-sequence lengths, optional h0/c0/biases/gradients) against the scalar reference, and the
 // stack (layers, bidirectional) forward + backward on exactly-sized buffers. Hostile
 // descriptors, lengths outside [0, T] and NULL weights must be refused.
+#include <cstring>
 #include <vector>
 
 #include "fuzz_input.h"
@@ -25,7 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     d.num_layers = stack ? static_cast<int32_t>(int64_t{in.code(3)} + (in.choice(8) ? 1 : 0)) : (in.choice(16) ? 1 : 2);
     d.bidirectional = stack ? in.code(2) : (in.choice(16) ? 0 : 1);
     d.reverse = stack ? (in.choice(16) ? 0 : 1) : in.code(2);
-    d.reserved = in.choice(32) ? 0 : 7;
+    // float32 (the results are checked against the float32 reference below) or invalid.
+    const int32_t precision = in.choice(32) ? int32_t{NN_RNN_FLOAT32} : 7;
+    std::memcpy(&d.precision, &precision, sizeof precision);  // as a C# caller could store it
     const bool with_lengths = in.flag(), bias_on = in.flag(), h0_on = in.flag(), out_state_on = in.flag();
     const bool grads_on = in.flag();
     const int bad_length = in.choice(8);  // 1: one length outside [0, T]
@@ -43,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else if (stack && d.reverse != 0) why = "reverse in a stack";
     else if (!stack && (d.num_layers != 1 || d.bidirectional != 0)) why = "layers / bidirectional in a single-layer call";
     else if (!stack && d.reverse != 0 && d.reverse != 1) why = "reverse";
-    else if (d.reserved != 0) why = "reserved";
+    else if (precision != NN_RNN_FLOAT32 && precision != NN_RNN_BF16) why = "precision";
     const int64_t G = d.cell == NN_RNN_LSTM ? 4 : 3, T = d.seq_len, B = d.batch, I = d.input_size, H = d.hidden_size;
     const int64_t D = d.bidirectional ? 2 : 1, L = d.num_layers;
     count x_n, y_n, state_n, ws_n, w_in_max;

@@ -648,13 +648,20 @@ NN_API nn_status nn_dropout_backward(const float* dy, const uint8_t* mask, float
  */
 typedef NN_ENUM(nn_rnn_cell) { NN_RNN_LSTM = 0, NN_RNN_GRU = 1 } nn_rnn_cell;
 
+/** Products of a recurrent layer. NN_RNN_BF16: every gate product (x W_ih^T, h W_hh^T, and in
+ *  backward dG W_ih, dG W_hh, dG^T x, dG^T h) takes bf16-rounded operands with float32 sums, as
+ *  the bf16 GEMM does (nn_bf16_products); the gates, the cell and hidden state, biases and the
+ *  bias gradients stay float32 (PyTorch's CPU autocast). nn_rnn_pack rounds the packed weights. */
+typedef NN_ENUM(nn_rnn_precision) { NN_RNN_FLOAT32 = 0, NN_RNN_BF16 = 1 } nn_rnn_precision;
+
 /**
  * Shape of one recurrent layer run (56 bytes, blittable).
  *   x [T, B, I] (batch_first = 0) or [B, T, I] (batch_first = 1); y likewise with H for I.
  *   h0 / h_n / c0 / c_n: [B, H] for the single-layer primitives; [L * D, B, H] (D = 2 when
  *   bidirectional, PyTorch order: layer-major, forward before reverse) for the stack functions.
  *   num_layers and bidirectional must be 1 and 0 for the single-layer primitives, which run the
- *   direction `reverse` says; the stack functions require reverse = 0. reserved must be 0.
+ *   direction `reverse` says; the stack functions require reverse = 0. precision: 0 (float32, the
+ *   value of a zeroed struct) or NN_RNN_BF16.
  */
 typedef struct nn_rnn_desc {
     nn_rnn_cell cell;
@@ -666,7 +673,7 @@ typedef struct nn_rnn_desc {
     int32_t num_layers;    /* L >= 1 */
     int32_t bidirectional; /* 0 or 1 */
     int32_t reverse;       /* 0 or 1: process each sequence from its last valid step back to 0 */
-    int32_t reserved;      /* must be 0 */
+    nn_rnn_precision precision; /* NN_RNN_FLOAT32 (0) or NN_RNN_BF16 (1): the gate products */
 } nn_rnn_desc;
 
 /**

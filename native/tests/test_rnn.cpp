@@ -654,7 +654,11 @@ TEST(Rnn, BadArgumentsReportTheArgument) {
         {[](nn_rnn_desc& d) { d.reverse = -1; }, "desc->reverse=-1"},
         {[](nn_rnn_desc& d) { d.num_layers = 2; }, "desc->num_layers=2"},
         {[](nn_rnn_desc& d) { d.bidirectional = 1; }, "desc->bidirectional=1"},
-        {[](nn_rnn_desc& d) { d.reserved = 3; }, "desc->reserved=3"},
+        {[](nn_rnn_desc& d) {
+             const int32_t three = 3;
+             std::memcpy(&d.precision, &three, sizeof three);
+         },
+         "desc->precision=3"},
         {[](nn_rnn_desc& d) { d.seq_len = INT64_MAX / 2; d.batch = 4; }, "overflows"},
     };
     for (const auto& b : bads) {
@@ -882,4 +886,141 @@ TEST(Rnn, PyTorchParityFixtures) {
     }
     if (checked == 0) GTEST_SKIP() << "no lstm/gru fixtures in /work/shared/parity or NATIVENET_PARITY_DIR";
     std::printf("[ rnn ] %d PyTorch lstm/gru fixtures checked\n", checked);
+}
+
+// ----------------------------------------------------------------------------------- bf16 ----
+// NN_RNN_BF16: the gate products take bf16-rounded operands (weights, x, the h_{t-1} a step
+// multiplies), float32 sums; the cell and the state stay float32.
+namespace {
+
+fvec rounded(const fvec& v) {
+    if (v.empty()) return v;
+    std::vector<uint16_t> h(v.size());
+    fvec out(v.size());
+    EXPECT_EQ(nn_f32_to_bf16(v.data(), h.data(), static_cast<int64_t>(v.size())), NN_OK);
+    EXPECT_EQ(nn_bf16_to_f32(h.data(), out.data(), static_cast<int64_t>(v.size())), NN_OK);
+    return out;
+}
+
+// nn_rnn_pack + nn_rnn_infer; h0 / c0 as given.
+Result run_infer(const Data& s, const fvec& h0, const fvec& c0) {
+    Result r = sized(s.d);
+    int64_t psz = 0, wsz = 0;
+    EXPECT_EQ(nn_rnn_pack_size(&s.d, &psz), NN_OK) << nn_last_error();
+    EXPECT_EQ(nn_rnn_infer_workspace_size(&s.d, &wsz), NN_OK) << nn_last_error();
+    fvec packed(static_cast<size_t>(psz)), ws(static_cast<size_t>(wsz), NAN);
+    EXPECT_EQ(nn_rnn_pack(&s.d, s.w_ih.data(), s.w_hh.data(), packed.data()), NN_OK) << nn_last_error();
+    const bool lstm = s.d.cell == NN_RNN_LSTM;
+    EXPECT_EQ(nn_rnn_infer(&s.d, s.x.data(), packed.data(), s.p(s.b_ih), s.p(s.b_hh), s.p(h0), s.p(c0), s.len(),
+                           r.y.data(), r.h_n.data(), lstm ? r.c_n.data() : nullptr, ws.data()),
+              NN_OK)
+        << nn_last_error();
+    return r;
+}
+
+// The largest |a - b| over max |b|.
+double rel_diff(const fvec& a, const fvec& b) {
+    double d = 0, m = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+        d = std::max(d, std::fabs(static_cast<double>(a[i]) - b[i]));
+        m = std::max(m, std::fabs(static_cast<double>(b[i])));
+    }
+    return m > 0 ? d / m : d;
+}
+
+}  // namespace
+
+// Inference always multiplies on the float32 step kernels: bf16 must equal float32 inference of
+// the rounded operands bit for bit. One step from a bf16-exact h0 (both cells), and for LSTM every
+// step of a sequence, restarted each step from round(h_{t-1}) and the float32 c_{t-1}.
+TEST(RnnBf16, InferIsTheFloat32StepOnRoundedOperands) {
+    uint32_t seed = 9100;
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int64_t H : {5, 16, 37}) {
+            const bool lstm = cell == NN_RNN_LSTM;
+            Case c{cell, 1, 7, 9, H, false, false, false, true, true};
+            Data s = make_data(c, seed += 20);
+            s.h0 = rounded(s.h0);
+            Data f = s;
+            f.x = rounded(s.x), f.w_ih = rounded(s.w_ih), f.w_hh = rounded(s.w_hh);
+            s.d.precision = NN_RNN_BF16;
+            const Result got = run_infer(s, s.h0, s.c0), want = run_infer(f, f.h0, f.c0);
+            EXPECT_TRUE(bitwise_equal(got.y, want.y)) << describe(c);
+            EXPECT_TRUE(bitwise_equal(got.h_n, want.h_n)) << describe(c);
+            if (lstm) EXPECT_TRUE(bitwise_equal(got.c_n, want.c_n)) << describe(c);
+        }
+    for (int64_t H : {16, 37}) {
+        const int64_t T = 5, B = 6, I = 11;
+        Case c{NN_RNN_LSTM, T, B, I, H, false, false, false, true, true};
+        Data s = make_data(c, seed += 20);
+        s.d.precision = NN_RNN_BF16;
+        const Result got = run_infer(s, s.h0, s.c0);
+        Data f = make_data(Case{NN_RNN_LSTM, 1, B, I, H, false, false, false, true, true}, seed);
+        f.w_ih = rounded(s.w_ih), f.w_hh = rounded(s.w_hh), f.b_ih = s.b_ih, f.b_hh = s.b_hh;
+        fvec h = s.h0, cs = s.c0;
+        for (int64_t t = 0; t < T; ++t) {
+            f.x = rounded(fvec(s.x.begin() + t * B * I, s.x.begin() + (t + 1) * B * I));
+            const Result step = run_infer(f, rounded(h), cs);
+            EXPECT_EQ(std::memcmp(step.y.data(), got.y.data() + t * B * H, sizeof(float) * B * H), 0)
+                << describe(c) << " step " << t;
+            h = step.h_n, cs = step.c_n;
+        }
+        EXPECT_TRUE(bitwise_equal(h, got.h_n) && bitwise_equal(cs, got.c_n)) << describe(c);
+    }
+}
+
+// Training (nn_rnn_forward + nn_rnn_backward) in bf16 against the float32 scalar reference on the
+// rounded operands: the only differences left are the rounding of each step's h_{t-1} and of the
+// backward's gate gradients and states, and the order of the sums. Also: the rounding is real
+// (bf16 differs from float32), training's forward equals inference up to summation order, and 1
+// and 2 threads give the same bits.
+TEST(RnnBf16, TrainingMatchesFloat32OnRoundedOperands) {
+    uint32_t seed = 9500;
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int mask = 0; mask < 4; ++mask) {
+            const bool lstm = cell == NN_RNN_LSTM;
+            Case c{cell, 4, 5, 13, mask & 1 ? 37 : 16, (mask & 2) != 0, (mask & 1) != 0, (mask & 2) != 0, true, true};
+            Data s = make_data(c, seed += 20);
+            Data f = s;
+            f.x = rounded(s.x), f.w_ih = rounded(s.w_ih), f.w_hh = rounded(s.w_hh);
+            const Result want = run_ref(f), plain = run_api(s);
+            s.d.precision = NN_RNN_BF16;
+            const Result got = run_api(s);
+            const std::string ctx = describe(c);
+            auto near = [&](const fvec& g, const fvec& w, const char* name, double tol) {
+                EXPECT_LE(rel_diff(g, w), tol) << ctx << " " << name;
+            };
+            // bf16's relative rounding is 2^-9 per operand; sums of a few dozen terms.
+            for (auto [m, name] : {std::pair{&Result::y, "y"}, {&Result::h_n, "h_n"}, {&Result::dx, "dx"},
+                                   {&Result::dh0, "dh0"}, {&Result::dw_ih, "dw_ih"}, {&Result::dw_hh, "dw_hh"},
+                                   {&Result::db_ih, "db_ih"}, {&Result::db_hh, "db_hh"}})
+                near(got.*m, want.*m, name, 2e-2);
+            if (lstm) near(got.c_n, want.c_n, "c_n", 2e-2), near(got.dc0, want.dc0, "dc0", 2e-2);
+            EXPECT_FALSE(bitwise_equal(got.y, plain.y)) << ctx;
+            EXPECT_FALSE(bitwise_equal(got.dw_hh, plain.dw_hh)) << ctx;
+            const Result inf = run_infer(s, s.h0, s.c0);
+            near(inf.y, got.y, "infer y", 1e-5);
+        }
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU}) {
+        // Enough work per step that the time loop splits the batch across both threads.
+        Case c{cell, 3, 24, 5, cell == NN_RNN_LSTM ? 96 : 112, true, false, true, true, true};
+        Data s = make_data(c, 78);
+        s.d.precision = NN_RNN_BF16;
+        Result one, two, inf1, inf2;
+        {
+            nn_test::ThreadScope t(1);
+            one = run_api(s);
+            inf1 = run_infer(s, s.h0, s.c0);
+        }
+        {
+            nn_test::ThreadScope t(2);
+            two = run_api(s);
+            inf2 = run_infer(s, s.h0, s.c0);
+        }
+        for (auto m : {&Result::y, &Result::h_n, &Result::dx, &Result::dh0, &Result::dw_ih, &Result::dw_hh,
+                       &Result::db_ih, &Result::db_hh})
+            EXPECT_TRUE(bitwise_equal(one.*m, two.*m)) << describe(c);
+        EXPECT_TRUE(bitwise_equal(inf1.y, inf2.y) && bitwise_equal(inf1.h_n, inf2.h_n)) << describe(c);
+        if (cell == NN_RNN_LSTM) EXPECT_TRUE(bitwise_equal(one.c_n, two.c_n) && bitwise_equal(one.dc0, two.dc0));
+    }
 }

@@ -272,7 +272,7 @@ internal static unsafe class NativeAbuseCases
         // ---- recurrent
         cases.Add(S("nn_rnn_workspace_size", "null floats", () => { var d = Rnn(); return NativeMethods.nn_rnn_workspace_size(&d, null); }, "floats"));
         cases.Add(S("nn_rnn_workspace_size", "cell out of range", () => { var d = Rnn(); d.cell = (nn_rnn_cell)5; long f; return NativeMethods.nn_rnn_workspace_size(&d, &f); }, "desc->cell"));
-        cases.Add(S("nn_rnn_workspace_size", "reserved set", () => { var d = Rnn(); d.reserved = 1; long f; return NativeMethods.nn_rnn_workspace_size(&d, &f); }, "desc->reserved"));
+        cases.Add(S("nn_rnn_workspace_size", "precision out of range", () => { var d = Rnn(); d.precision = (nn_rnn_precision)2; long f; return NativeMethods.nn_rnn_workspace_size(&d, &f); }, "desc->precision"));
         cases.Add(S("nn_rnn_workspace_size", "two layers in a single-layer call", () => { var d = Rnn(2); long f; return NativeMethods.nn_rnn_workspace_size(&d, &f); }, "desc->num_layers"));
         cases.Add(S("nn_rnn_workspace_size", "sizes overflow int64", () => { var d = Rnn(); d.seq_len = d.batch = d.hidden_size = Big; long f; return NativeMethods.nn_rnn_workspace_size(&d, &f); }, "overflows int64"));
         cases.Add(S("nn_rnn_forward", "length past seq_len", () => { var d = Rnn(); L[0] = 4; L[1] = 1; return NativeMethods.nn_rnn_forward(&d, F, F, F, null, null, null, null, L, F, null, null, F); }, "lengths[0]"));

@@ -218,7 +218,7 @@ inline void step_tile(const step_args& a, int64_t r0, int64_t j, int n) {
             for (int g = 0; g < 2; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), input(g));
             const reg hn = V::add(acc[2][r], bias[2]);
             const reg in_n = a.x ? V::add(V::load(xn[r]), bias_x[2]) : input(2);
-            hv = gru_cell<V>(q, in_n, hn, load_n<V>(hin[r] + j, n));
+            hv = gru_cell<V>(q, in_n, hn, load_n<V>((a.h_cell ? a.h_cell[r0 + r] : hin[r]) + j, n));
             if (train) {
                 for (int g = 0; g < 3; ++g) store_n<V>(px + g * h + j, q[g], n);
                 store_n<V>(a.aux[r0 + r] + j, hn, n);

@@ -96,7 +96,7 @@ void fused_step(const step_args& a) {
         float* aout = train ? a.aux[r] : aux.data();
         float* y = a.y ? a.y[r] : nullptr;
         if (G == 4) lstm_forward(px, ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h);
-        else gru_forward(px, ph.data(), hin, gout, aout, a.h_out[r], y, h);
+        else gru_forward(px, ph.data(), a.h_cell ? a.h_cell[r] : hin, gout, aout, a.h_out[r], y, h);
     }
 }
 

@@ -52,7 +52,12 @@ int64_t check_desc(const nn_rnn_desc* d, bool stack = false) {
                 "desc->bidirectional=",
                 d->bidirectional);
     }
-    if (d->reserved != 0) nn::invalid_argument("desc->reserved must be 0. Received: desc->reserved=", d->reserved);
+    int32_t precision = 0;
+    static_assert(sizeof(d->precision) == sizeof(precision), "nn_rnn_precision must be 32-bit");
+    std::memcpy(&precision, &d->precision, sizeof precision);
+    if (precision != NN_RNN_FLOAT32 && precision != NN_RNN_BF16)
+        nn::invalid_argument("desc->precision must be NN_RNN_FLOAT32 (0) or NN_RNN_BF16 (1). Received: desc->precision=",
+                             precision);
     // Every product the driver forms, checked once so indexing cannot overflow.
     const int64_t G = nn::rnn::gate_count(d->cell);
     const int64_t rows = nn::checked_mul(d->seq_len, d->batch, "desc->seq_len * desc->batch");

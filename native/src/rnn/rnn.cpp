@@ -7,6 +7,10 @@
 //   backward: per step the fused gate-gradient kernel, then one GEMM dh_{t-1} = dG_h W_hh;
 //             after the loop dx, dW_ih, dW_hh are each one GEMM over all T*B rows (the gate
 //             gradients overwrite the stored activations row by row) and db a column sum.
+// bf16 (desc.precision): the same products on bf16-rounded operands through the bf16 GEMM
+// (bf16/bf16.h), float32 sums; in the time loop the step kernels multiply weights rounded once
+// when packed by a rounded copy of each step's h_{t-1} (and x_t at inference), while the cell
+// reads the float32 state. Everything else (gates, c, h, biases, reductions) stays float32.
 // Threads: sequences are independent through time, so the time loop runs once per thread on a
 // contiguous block of batch rows, with no barrier per step (a per-step fork/join costs more
 // than a step of a small layer, and stalls badly when another process holds a core). Each
@@ -22,6 +26,7 @@
 #include <memory>
 #include <vector>
 
+#include "bf16/bf16.h"
 #include "gemm/gemm.h"
 #include "rnn/rnn_step_gemm.h"
 #include "runtime/error.h"
@@ -102,6 +107,16 @@ struct plan {
     }
 };
 
+bool is_bf16(const nn_rnn_desc& d) { return d.precision == NN_RNN_BF16; }
+
+// C = op(A) op(B) + beta C (+ epilogue) over the pool: the float32 SGEMM, or with bf16 the bf16
+// GEMM (both operands rounded, float32 sums; its product path follows bf16::products_choice()).
+void product(bool bf16, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+             const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const gemm::epilogue& ep = gemm::epilogue{}) {
+    if (bf16) bf16::gemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
+    else gemm::sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc, ep);
+}
+
 // out[j] = sum over rows r of m[r * ld + j], j < cols; fixed summation order, any thread count.
 void column_sum(const float* m, int64_t rows, int64_t cols, int64_t ld, float* out) {
     nn::parallel_for(cols, 256, [&](int64_t lo, int64_t hi) {
@@ -135,8 +150,8 @@ int64_t infer_pack_floats(const nn_rnn_desc& d) {
 
 void infer_pack(const nn_rnn_desc& d, const float* w_ih, const float* w_hh, float* packed) {
     const int64_t G = gate_count(d.cell), H = d.hidden_size;
-    gate_weight::pack(G, H, H, w_hh, packed);
-    gate_weight::pack(G, H, d.input_size, w_ih, packed + gate_weight::floats(G, H, H));
+    gate_weight::pack(G, H, H, w_hh, packed, is_bf16(d));
+    gate_weight::pack(G, H, d.input_size, w_ih, packed + gate_weight::floats(G, H, H), is_bf16(d));
 }
 
 void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_ih, const float* w_hh,
@@ -145,6 +160,7 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     const kernels& k = active();
     plan p(d, lengths, ws, train);
     const int64_t H = p.H, GH = p.GH;
+    const bool bf = is_bf16(d);
     // Training: the input projection of every step at once (backward keeps its rows for the gate
     // activations), and W_hh packed here. Inference: both weights come packed (infer_pack), and
     // W_ih is multiplied inside each step's tiles, so no [T*B, G*H] matrix is written and read back.
@@ -153,8 +169,8 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
     const float* packed_ih = nullptr;
     if (train) {
         gemm::epilogue ep_ih{b_ih, b_ih ? gemm::bias_mode::per_col : gemm::bias_mode::none};
-        gemm::sgemm(false, true, p.R, GH, p.I, 1.0f, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
-        packed_here = std::make_unique<gate_weight>(p.G, H, H, w_hh);
+        product(bf, false, true, p.R, GH, p.I, x, ldx, w_ih, p.I, 0.0f, p.gates, GH, ep_ih);
+        packed_here = std::make_unique<gate_weight>(p.G, H, H, w_hh, bf);
         packed_hh = packed_here->data();
     } else {
         packed_ih = packed + gate_weight::floats(p.G, H, H);
@@ -175,6 +191,12 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
         const size_t rows = static_cast<size_t>(b1 - b0);
         std::vector<const float*> h_in(rows), xr(rows);
         std::vector<float*> px(rows), c(rows), h_out(rows), yr(rows), aux(rows);
+        // bf16: the products' operands h_{t-1} (and x_t at inference) rounded row by row; the
+        // cell keeps reading the float32 h_{t-1} (h_cell).
+        std::vector<const float*> h_cell(bf ? rows : 0);
+        std::vector<float> h_round(bf ? rows * static_cast<size_t>(H) : 0),
+            x_round(bf && !train ? rows * static_cast<size_t>(p.I) : 0);
+        const bf16::kernels* rk = bf ? &bf16::active() : nullptr;
         for (int64_t s = 0; s < steps; ++s) {
             size_t m = 0;
             for (int64_t b = b0; b < b1; ++b) {
@@ -191,6 +213,17 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
                 h_in[m] = h_cur + b * H;
                 if (train) px[m] = p.gates + r * GH;
                 else xr[m] = x + r * ldx;
+                if (bf) {
+                    h_cell[m] = h_in[m];
+                    float* hr = h_round.data() + m * static_cast<size_t>(H);
+                    rk->round(h_in[m], hr, H);
+                    h_in[m] = hr;
+                    if (!train) {
+                        float* xq = x_round.data() + m * static_cast<size_t>(p.I);
+                        rk->round(xr[m], xq, p.I);
+                        xr[m] = xq;
+                    }
+                }
                 c[m] = p.c + b * H;
                 h_out[m] = h_next + b * H;
                 yr[m] = y + r * ldy;
@@ -203,6 +236,7 @@ void forward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_i
                     a.px = a.aux = nullptr;
                     a.x = xr.data(), a.i = p.I, a.w_x = packed_ih, a.b_ih = b_ih;
                 }
+                if (bf) a.h_cell = h_cell.data();
                 step(a);
             }
             std::swap(h_cur, h_next);
@@ -221,12 +255,13 @@ void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_
     const kernels& k = active();
     plan p(d, lengths, ws);
     const int64_t H = p.H, GH = p.GH;
+    const bool bf = is_bf16(d);
     const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.B * H);
     if (dh_n) std::memcpy(p.dh, dh_n, state_bytes); else std::memset(p.dh, 0, state_bytes);
     if (p.lstm) {
         if (dc_n) std::memcpy(p.dc, dc_n, state_bytes); else std::memset(p.dc, 0, state_bytes);
     }
-    const step_weight w(false, GH, H, w_hh, H);
+    const step_weight w(false, GH, H, w_hh, H, bf);
     const int64_t steps = p.max_len();
     // Per block, dh / dh2 alternate as the carried gradient; after an odd number of steps the
     // result sits in dh2 (same parity for every block, steps is global).
@@ -267,10 +302,10 @@ void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_
     p.zero_padding(p.gates, GH, GH);
     p.zero_padding(p.h_prev, H, H);
     if (!p.lstm) p.zero_padding(p.aux, H, H);
-    gemm::sgemm(false, false, p.R, p.I, GH, 1.0f, p.gates, GH, w_ih, p.I, dx_accumulate ? 1.0f : 0.0f, dx, ldx);
-    gemm::sgemm(true, false, GH, p.I, p.R, 1.0f, p.gates, GH, x, ldx, 0.0f, dw_ih, p.I);
+    product(bf, false, false, p.R, p.I, GH, p.gates, GH, w_ih, p.I, dx_accumulate ? 1.0f : 0.0f, dx, ldx);
+    product(bf, true, false, GH, p.I, p.R, p.gates, GH, x, ldx, 0.0f, dw_ih, p.I);
     if (p.lstm) {
-        gemm::sgemm(true, false, GH, H, p.R, 1.0f, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
+        product(bf, true, false, GH, H, p.R, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
         if (db_ih) column_sum(p.gates, p.R, GH, GH, db_ih);
         if (db_hh) {
             if (db_ih) std::memcpy(db_hh, db_ih, sizeof(float) * GH);
@@ -278,8 +313,8 @@ void backward(const nn_rnn_desc& d, const float* x, int64_t ldx, const float* w_
         }
     } else {
         // Hidden side: r and z gradients equal the input side's; the n block is dn * r (in aux).
-        gemm::sgemm(true, false, 2 * H, H, p.R, 1.0f, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
-        gemm::sgemm(true, false, H, H, p.R, 1.0f, p.aux, H, p.h_prev, H, 0.0f, dw_hh + 2 * H * H, H);
+        product(bf, true, false, 2 * H, H, p.R, p.gates, GH, p.h_prev, H, 0.0f, dw_hh, H);
+        product(bf, true, false, H, H, p.R, p.aux, H, p.h_prev, H, 0.0f, dw_hh + 2 * H * H, H);
         if (db_ih) column_sum(p.gates, p.R, GH, GH, db_ih);
         if (db_hh) {
             if (db_ih) std::memcpy(db_hh, db_ih, sizeof(float) * 2 * H);

@@ -36,6 +36,9 @@ struct step_args {
     int64_t i = 0;                    // input size (with x)
     const float* w_x = nullptr;       // W_ih in gate_weight's layout (with x)
     const float* b_ih = nullptr;      // G*h floats or null (with x)
+    // GRU: h_{t-1} for the cell's z * h term, where h_in holds its bf16-rounded copy (the
+    // product's operand); null: h_in.
+    const float* const* h_cell = nullptr;
 };
 
 // Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a

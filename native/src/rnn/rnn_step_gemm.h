@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "bf16/bf16.h"
 #include "gemm/gemm.h"
 
 namespace nn::rnn {
@@ -17,10 +18,12 @@ namespace nn::rnn {
 // past h). G*k*h floats with h rounded up to whole blocks.
 class gate_weight {
 public:
-    gate_weight(int64_t gates, int64_t h, int64_t k, const float* w);
+    // bf16: the weights rounded to bf16 values (the operands of bf16 products on the float32
+    // step kernels).
+    gate_weight(int64_t gates, int64_t h, int64_t k, const float* w, bool bf16 = false);
     static int64_t floats(int64_t gates, int64_t h, int64_t k);
     // Writes the layout to out (floats(gates, h, k) floats): what nn_rnn_pack hands to its caller.
-    static void pack(int64_t gates, int64_t h, int64_t k, const float* w, float* out);
+    static void pack(int64_t gates, int64_t h, int64_t k, const float* w, float* out, bool bf16 = false);
     const float* data() const { return data_; }
 
 private:
@@ -30,16 +33,19 @@ private:
 
 class step_weight {
 public:
-    // op(W) is [k, n]; trans: W is stored [n, k] (row-major, leading dimension ldw).
-    step_weight(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw) : packed_(trans, k, n, w, ldw) {}
+    // op(W) is [k, n]; trans: W is stored [n, k] (row-major, leading dimension ldw). bf16: W
+    // rounded and packed for the bf16 GEMM (bf16::packed_b), A rounded as it is packed.
+    step_weight(bool trans, int64_t k, int64_t n, const float* w, int64_t ldw, bool bf16 = false);
 
     // C[m, n] = A[m, k] op(W) + beta C (+ epilogue), on the calling thread: the time loop is
-    // already split across the pool by batch rows. Bitwise equal to gemm::sgemm.
+    // already split across the pool by batch rows. Bitwise equal to gemm::sgemm (bf16:
+    // bf16::gemm on the same operands).
     void multiply(int64_t m, const float* a, int64_t lda, float beta, float* c, int64_t ldc,
                   const gemm::epilogue& ep = gemm::epilogue{}) const;
 
 private:
-    gemm::packed_b packed_;
+    std::unique_ptr<gemm::packed_b> packed_;
+    std::unique_ptr<bf16::packed_b> packed_bf16_;
 };
 
 }  // namespace nn::rnn

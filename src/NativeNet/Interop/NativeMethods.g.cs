@@ -86,6 +86,13 @@ internal enum nn_rnn_cell : int
     NN_RNN_GRU = 1,
 }
 
+/// <summary>Products of a recurrent layer. NN_RNN_BF16: every gate product (x W_ih^T, h W_hh^T, and in backward dG W_ih, dG W_hh, dG^T x, dG^T h) takes bf16-rounded operands with float32 sums, as the bf16 GEMM does (nn_bf16_products); the gates, the cell and hidden state, biases and the bias gradients stay float32 (PyTorch's CPU autocast). nn_rnn_pack rounds the packed weights.</summary>
+internal enum nn_rnn_precision : int
+{
+    NN_RNN_FLOAT32 = 0,
+    NN_RNN_BF16 = 1,
+}
+
 /// <summary>Options of nn_adam_update, OR-ed together.</summary>
 internal enum nn_adam_flags : int
 {
@@ -171,7 +178,7 @@ internal struct nn_pool2d_desc
     public int count_include_pad;
 }
 
-/// <summary>Shape of one recurrent layer run (56 bytes, blittable). x [T, B, I] (batch_first = 0) or [B, T, I] (batch_first = 1); y likewise with H for I. h0 / h_n / c0 / c_n: [B, H] for the single-layer primitives; [L * D, B, H] (D = 2 when bidirectional, PyTorch order: layer-major, forward before reverse) for the stack functions. num_layers and bidirectional must be 1 and 0 for the single-layer primitives, which run the direction `reverse` says; the stack functions require reverse = 0. reserved must be 0.</summary>
+/// <summary>Shape of one recurrent layer run (56 bytes, blittable). x [T, B, I] (batch_first = 0) or [B, T, I] (batch_first = 1); y likewise with H for I. h0 / h_n / c0 / c_n: [B, H] for the single-layer primitives; [L * D, B, H] (D = 2 when bidirectional, PyTorch order: layer-major, forward before reverse) for the stack functions. num_layers and bidirectional must be 1 and 0 for the single-layer primitives, which run the direction `reverse` says; the stack functions require reverse = 0. precision: 0 (float32, the value of a zeroed struct) or NN_RNN_BF16.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct nn_rnn_desc
 {
@@ -184,7 +191,7 @@ internal struct nn_rnn_desc
     public int num_layers;
     public int bidirectional;
     public int reverse;
-    public int reserved;
+    public nn_rnn_precision precision;
 }
 
 /// <summary>Every exported function of nativenet.h, one blittable import each.</summary>

@@ -109,8 +109,11 @@ public enum RnnCell
 /// <summary>
 /// One recurrent layer in one direction over x [SeqLen, Batch, InputSize] (time-major), or
 /// [Batch, SeqLen, InputSize] with <c>BatchFirst</c>; y, dy and dx follow the same layout.
+/// <c>Precision</c>: <see cref="Precision.BFloat16"/> takes every gate product (forward and backward)
+/// on bf16-rounded operands with float32 sums; the cell, state and biases stay float32.
 /// </summary>
-public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch, int InputSize, int HiddenSize, bool Reverse = false, bool BatchFirst = false)
+public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch, int InputSize, int HiddenSize, bool Reverse = false, bool BatchFirst = false,
+                                            Precision Precision = Precision.Float32)
 {
     /// <summary>Gates per cell: 4 for LSTM, 3 for GRU.</summary>
     public int Gates => Cell == RnnCell.Lstm ? 4 : 3;
@@ -122,6 +125,8 @@ public readonly record struct RnnDescriptor(RnnCell Cell, int SeqLen, int Batch,
         if (Batch <= 0) throw new ArgumentException($"batch must be positive. Received: batch={Batch}");
         if (InputSize <= 0) throw new ArgumentException($"input_size must be positive. Received: input_size={InputSize}");
         if (HiddenSize <= 0) throw new ArgumentException($"hidden_size must be positive. Received: hidden_size={HiddenSize}");
+        if (Precision is not (Precision.Float32 or Precision.BFloat16))
+            throw new ArgumentException($"precision must be Float32 or BFloat16. Received: precision={(int)Precision}");
     }
 }
 

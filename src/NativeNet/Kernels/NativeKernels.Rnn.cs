@@ -11,7 +11,8 @@ internal sealed unsafe partial class NativeKernels
         cell = d.Cell == RnnCell.Lstm ? nn_rnn_cell.NN_RNN_LSTM : nn_rnn_cell.NN_RNN_GRU,
         batch_first = d.BatchFirst ? 1 : 0,
         seq_len = d.SeqLen, batch = d.Batch, input_size = d.InputSize, hidden_size = d.HiddenSize,
-        num_layers = 1, bidirectional = 0, reverse = d.Reverse ? 1 : 0, reserved = 0,
+        num_layers = 1, bidirectional = 0, reverse = d.Reverse ? 1 : 0,
+        precision = d.Precision == Precision.BFloat16 ? nn_rnn_precision.NN_RNN_BF16 : nn_rnn_precision.NN_RNN_FLOAT32,
     };
 
     private static void RnnChecks(in RnnDescriptor d, int x, int wIh, int wHh, int bIh, int bHh, int h0, int c0, int ws, long wsNeeded)

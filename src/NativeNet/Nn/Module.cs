@@ -204,7 +204,8 @@ public abstract partial class Module : IDisposable
     /// updates) and are packed as bfloat16 for inference. <see cref="Nn.Conv2d"/> takes bfloat16 products
     /// where its geometry runs on the Winograd algorithm (3×3, stride 1: the transformed weights and
     /// inputs rounded), in inference and in training's forward and data gradient; its weight gradient
-    /// stays float32.
+    /// stays float32. <see cref="Nn.LSTM"/> and <see cref="Nn.GRU"/> (native backend) take every gate product on
+    /// bfloat16-rounded operands, forward and backward; their cell, state and biases stay float32.
     /// Every other computation stays float32.
     /// </summary>
     public Module ToPrecision(Precision precision)

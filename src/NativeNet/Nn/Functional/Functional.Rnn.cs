@@ -19,11 +19,23 @@ public static partial class Functional
     /// </remarks>
     public static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
                                                                    Tensor? h0, Tensor? c0, bool reverse, bool batchFirst = false) =>
-        RnnLayer(cell, input, wIh, wHh, bIh, bHh, h0, c0, reverse, batchFirst, pack: null);
+        RnnLayer(cell, input, wIh, wHh, bIh, bHh, h0, c0, reverse, batchFirst, Precision.Float32, pack: null);
+
+    /// <summary>
+    /// <see cref="RnnLayer(RnnCell, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/> with the
+    /// products in <paramref name="precision"/>: <see cref="Precision.BFloat16"/> rounds the operands of every gate
+    /// product (x·W_ihᵀ, h·W_hhᵀ, and in backward the products of the gate gradients) to bfloat16 and sums in float32;
+    /// gates, cell and hidden state, biases and their gradients stay float32 (PyTorch's CPU autocast). The native
+    /// backend only: the managed backend runs float32 whatever the precision.
+    /// </summary>
+    public static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
+                                                                   Tensor? h0, Tensor? c0, bool reverse, bool batchFirst, Precision precision) =>
+        RnnLayer(cell, input, wIh, wHh, bIh, bHh, h0, c0, reverse, batchFirst, precision, pack: null);
 
     /// <summary><see cref="RnnLayer(RnnCell, Tensor, Tensor, Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, bool)"/> with the module's cache of the weights' inference layout (null: laid out per call).</summary>
     internal static (Tensor Output, Tensor HN, Tensor? CN) RnnLayer(RnnCell cell, Tensor input, Tensor wIh, Tensor wHh, Tensor? bIh, Tensor? bHh,
-                                                                     Tensor? h0, Tensor? c0, bool reverse, bool batchFirst, RecurrentWeightPack? pack)
+                                                                     Tensor? h0, Tensor? c0, bool reverse, bool batchFirst, Precision precision,
+                                                                     RecurrentWeightPack? pack)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(wIh);
@@ -42,7 +54,7 @@ public static partial class Functional
             if (b is not null && b.Count != gates * H)
                 throw new ArgumentException($"{name} must have shape [{gates * H}]. Received: shape={Tensor.ShapeString(b.ShapeRef)}", name == "bias_ih" ? nameof(bIh) : nameof(bHh));
         bool lstm = cell == RnnCell.Lstm;
-        var desc = new RnnDescriptor(cell, T, B, I, H, reverse, batchFirst);
+        var desc = new RnnDescriptor(cell, T, B, I, H, reverse, batchFirst, precision);
         desc.Validate();
         var k = K;
         var y = Tensor.Empty(batchFirst ? new[] { B, T, H } : new[] { T, B, H });

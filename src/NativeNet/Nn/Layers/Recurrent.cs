@@ -90,7 +90,7 @@ public abstract class RecurrentBase : Module
                 using var c0i = c0?.Select(0, idx);
                 var (y, hn, cn) = Functional.RnnLayer(_cell, x, GetParameter("weight_ih" + sfx)!, GetParameter("weight_hh" + sfx)!,
                                                       GetParameter("bias_ih" + sfx), GetParameter("bias_hh" + sfx), h0i, c0i, reverse: d == 1, batchFirst: BatchFirst,
-                                                      pack: _packs[idx]);
+                                                      Precision, pack: _packs[idx]);
                 outs[d] = y;
                 hs.Add(hn);
                 if (cn is not null) cs.Add(cn);

@@ -6,7 +6,7 @@ namespace NativeNet.Nn;
 /// One recurrent layer-direction's w_ih and w_hh laid out for <see cref="IKernels.RnnInfer"/>, kept
 /// across inference calls. Inference runs the same weights through every step of every call, and
 /// laying them out costs a pass over G·H·(H + I) floats, so the copy is reused while both weights stay
-/// the same tensors, storage <see cref="Tensor.Version"/>s and backend; a training step writes the
+/// the same tensors, storage <see cref="Tensor.Version"/>s, backend and precision (bf16 packs the weights rounded); a training step writes the
 /// weights, which bumps their versions, and the next inference lays them out again. Training
 /// (autograd) never asks for it.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class RecurrentWeightPack
     private readonly object _lock = new();
     private Tensor? _wIh, _wHh;
     private int _versionIh, _versionHh;
+    private Precision _precision;
     private IKernels? _kernels;
     private float[]? _packed;
 
@@ -25,7 +26,7 @@ internal sealed class RecurrentWeightPack
         lock (_lock)
         {
             if (_packed is not null && ReferenceEquals(wIh, _wIh) && ReferenceEquals(wHh, _wHh) && versionIh == _versionIh
-                && versionHh == _versionHh && ReferenceEquals(kernels, _kernels))
+                && versionHh == _versionHh && ReferenceEquals(kernels, _kernels) && d.Precision == _precision)
                 return _packed;
             var packed = Pack(kernels, d, wIh, wHh);
             _wIh = wIh;
@@ -33,6 +34,7 @@ internal sealed class RecurrentWeightPack
             _versionIh = versionIh;
             _versionHh = versionHh;
             _kernels = kernels;
+            _precision = d.Precision;
             _packed = packed;
             return packed;
         }
