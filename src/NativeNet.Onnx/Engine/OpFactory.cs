@@ -682,6 +682,8 @@ internal static unsafe class OpFactory
         {
             cell = lstm ? nn_rnn_cell.NN_RNN_LSTM : nn_rnn_cell.NN_RNN_GRU, batch_first = 0, seq_len = s[0], batch = s[1],
             input_size = inputSize, hidden_size = hidden, num_layers = 1, bidirectional = 0,
+            // bf16 products as every other weight product of a bf16 plan (the packed weights rounded once)
+            precision = b.Constants.Bf16 ? nn_rnn_precision.NN_RNN_BF16 : nn_rnn_precision.NN_RNN_FLOAT32,
         };
         var directions = new RecurrentStep.Direction[dirs];
         var packDesc = desc;  // a copy for the lambdas: desc's address is taken below
