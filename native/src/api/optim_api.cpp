@@ -23,6 +23,28 @@ void check_softmax_shape(int64_t outer, int64_t dim, int64_t inner) {
     nn::checked_mul(nn::checked_mul(outer, dim, "outer * dim * inner"), inner, "outer * dim * inner");
 }
 
+// Adam's hyper-parameters, checked once for the single and the multi-tensor entry.
+void check_adam(float lr, float beta1, float beta2, float eps, float weight_decay, int32_t flags) {
+    check_finite(lr, "lr");
+    check_finite(eps, "eps");
+    check_finite(weight_decay, "weight_decay");
+    if (!(beta1 >= 0.0f && beta1 < 1.0f)) nn::invalid_argument("beta1 must be in [0, 1). Received: beta1=", beta1);
+    if (!(beta2 >= 0.0f && beta2 < 1.0f)) nn::invalid_argument("beta2 must be in [0, 1). Received: beta2=", beta2);
+    constexpr int32_t all = NN_ADAM_DECOUPLED_WEIGHT_DECAY | NN_ADAM_AMSGRAD | NN_ADAM_MAXIMIZE;
+    if ((flags & ~all) != 0) nn::invalid_argument("flags has bits outside nn_adam_flags. Received: flags=", flags);
+}
+
+// One tensor's update parameters at its step count: the bias corrections in float, as
+// torch.optim computes them for a float step count.
+nn::optim::adam_params adam_at_step(float lr, float beta1, float beta2, float eps, float weight_decay, int64_t step,
+                                    int32_t flags) {
+    const float t = static_cast<float>(step);
+    const float bc1 = 1.0f - std::pow(beta1, t), bc2 = 1.0f - std::pow(beta2, t);
+    return nn::optim::adam_params{lr, beta1, beta2, eps, weight_decay, lr / bc1, std::sqrt(bc2),
+                                  (flags & NN_ADAM_DECOUPLED_WEIGHT_DECAY) != 0, (flags & NN_ADAM_AMSGRAD) != 0,
+                                  (flags & NN_ADAM_MAXIMIZE) != 0};
+}
+
 }  // namespace
 
 extern "C" {
@@ -57,23 +79,12 @@ NN_API nn_status nn_adam_update(int64_t n, float* param, const float* grad, floa
         nn::check_buffer(grad, n, "grad");
         nn::check_buffer(exp_avg, n, "exp_avg");
         nn::check_buffer(exp_avg_sq, n, "exp_avg_sq");
-        check_finite(lr, "lr");
-        check_finite(eps, "eps");
-        check_finite(weight_decay, "weight_decay");
-        if (!(beta1 >= 0.0f && beta1 < 1.0f)) nn::invalid_argument("beta1 must be in [0, 1). Received: beta1=", beta1);
-        if (!(beta2 >= 0.0f && beta2 < 1.0f)) nn::invalid_argument("beta2 must be in [0, 1). Received: beta2=", beta2);
+        check_adam(lr, beta1, beta2, eps, weight_decay, flags);
         nn::check_positive(step, "step");
-        constexpr int32_t all = NN_ADAM_DECOUPLED_WEIGHT_DECAY | NN_ADAM_AMSGRAD | NN_ADAM_MAXIMIZE;
-        if ((flags & ~all) != 0) nn::invalid_argument("flags has bits outside nn_adam_flags. Received: flags=", flags);
         const bool amsgrad = (flags & NN_ADAM_AMSGRAD) != 0;
         if (amsgrad) nn::check_buffer(max_exp_avg_sq, n, "max_exp_avg_sq");
-        // Bias corrections in float, as torch.optim computes them for a float step count.
-        const float t = static_cast<float>(step);
-        const float bc1 = 1.0f - std::pow(beta1, t), bc2 = 1.0f - std::pow(beta2, t);
-        const nn::optim::adam_params q{lr, beta1, beta2, eps, weight_decay, lr / bc1, std::sqrt(bc2),
-                                       (flags & NN_ADAM_DECOUPLED_WEIGHT_DECAY) != 0, amsgrad,
-                                       (flags & NN_ADAM_MAXIMIZE) != 0};
-        nn::optim::adam(q, n, param, grad, exp_avg, exp_avg_sq, amsgrad ? max_exp_avg_sq : nullptr);
+        nn::optim::adam(adam_at_step(lr, beta1, beta2, eps, weight_decay, step, flags), n, param, grad, exp_avg, exp_avg_sq,
+                        amsgrad ? max_exp_avg_sq : nullptr);
     });
 }
 
@@ -89,13 +100,7 @@ NN_API nn_status nn_adam_update_multi(int64_t count, const int64_t* sizes, float
         nn::check_buffer(exp_avgs, count, "exp_avgs");
         nn::check_buffer(exp_avg_sqs, count, "exp_avg_sqs");
         nn::check_buffer(steps, count, "steps");
-        check_finite(lr, "lr");
-        check_finite(eps, "eps");
-        check_finite(weight_decay, "weight_decay");
-        if (!(beta1 >= 0.0f && beta1 < 1.0f)) nn::invalid_argument("beta1 must be in [0, 1). Received: beta1=", beta1);
-        if (!(beta2 >= 0.0f && beta2 < 1.0f)) nn::invalid_argument("beta2 must be in [0, 1). Received: beta2=", beta2);
-        constexpr int32_t all = NN_ADAM_DECOUPLED_WEIGHT_DECAY | NN_ADAM_AMSGRAD | NN_ADAM_MAXIMIZE;
-        if ((flags & ~all) != 0) nn::invalid_argument("flags has bits outside nn_adam_flags. Received: flags=", flags);
+        check_adam(lr, beta1, beta2, eps, weight_decay, flags);
         const bool amsgrad = (flags & NN_ADAM_AMSGRAD) != 0;
         if (amsgrad) nn::check_buffer(max_exp_avg_sqs, count, "max_exp_avg_sqs");
         // Every tensor is checked before any is written.
@@ -112,16 +117,10 @@ NN_API nn_status nn_adam_update_multi(int64_t count, const int64_t* sizes, float
                 nn::invalid_argument("max_exp_avg_sqs[", i, "] must not be null when it holds ", n, " elements");
         }
         std::vector<nn::optim::adam_tensor> tensors(static_cast<size_t>(count));
-        for (int64_t i = 0; i < count; ++i) {
-            // The bias corrections of nn_adam_update, per tensor (each has its own step count).
-            const float t = static_cast<float>(steps[i]);
-            const float bc1 = 1.0f - std::pow(beta1, t), bc2 = 1.0f - std::pow(beta2, t);
-            tensors[static_cast<size_t>(i)] = {
-                nn::optim::adam_params{lr, beta1, beta2, eps, weight_decay, lr / bc1, std::sqrt(bc2),
-                                       (flags & NN_ADAM_DECOUPLED_WEIGHT_DECAY) != 0, amsgrad,
-                                       (flags & NN_ADAM_MAXIMIZE) != 0},
-                sizes[i], params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], amsgrad ? max_exp_avg_sqs[i] : nullptr};
-        }
+        for (int64_t i = 0; i < count; ++i)  // each tensor at its own step count
+            tensors[static_cast<size_t>(i)] = {adam_at_step(lr, beta1, beta2, eps, weight_decay, steps[i], flags), sizes[i],
+                                               params[i], grads[i], exp_avgs[i], exp_avg_sqs[i],
+                                               amsgrad ? max_exp_avg_sqs[i] : nullptr};
         nn::optim::adam_multi(tensors.data(), count);
     });
 }
