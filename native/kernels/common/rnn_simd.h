@@ -36,40 +36,45 @@ inline void for_lanes(int64_t n, Body&& body) {
     if (j < n) body(j, static_cast<int>(n - j));
 }
 
-// The LSTM cell on pre-activations i, f, g, o (in place: activations out) and c_{t-1}: c_t, h_t.
-template <class V>
-inline void lstm_cell(typename V::reg (&q)[4], typename V::reg c_prev, typename V::reg& c, typename V::reg& hv) {
-    q[0] = gate_sigmoid<V>(q[0]);
-    q[1] = gate_sigmoid<V>(q[1]);
-    q[2] = gate_tanh<V>(q[2]);
-    q[3] = gate_sigmoid<V>(q[3]);
-    c = V::fmadd(q[1], c_prev, V::mul(q[0], q[2]));
-    hv = V::mul(q[3], gate_tanh<V>(c));
+// The LSTM cell on N independent sets of pre-activations i, f, g, o (in place: activations out)
+// and c_{t-1}: c_t, h_t. Each activation runs over all N sets before the next one starts, so N
+// dependency chains interleave: a fused step tile hands over its R rows at once, where row by
+// row each row's chain of about a hundred dependent operations left the FMA ports waiting.
+template <class V, int N>
+inline void lstm_cells(typename V::reg (&q)[4][N], const typename V::reg (&c_prev)[N], typename V::reg (&c)[N],
+                       typename V::reg (&hv)[N]) {
+    for (int r = 0; r < N; ++r) q[0][r] = gate_sigmoid<V>(q[0][r]);
+    for (int r = 0; r < N; ++r) q[1][r] = gate_sigmoid<V>(q[1][r]);
+    for (int r = 0; r < N; ++r) q[2][r] = gate_tanh<V>(q[2][r]);
+    for (int r = 0; r < N; ++r) q[3][r] = gate_sigmoid<V>(q[3][r]);
+    for (int r = 0; r < N; ++r) c[r] = V::fmadd(q[1][r], c_prev[r], V::mul(q[0][r], q[2][r]));
+    for (int r = 0; r < N; ++r) hv[r] = V::mul(q[3][r], gate_tanh<V>(c[r]));
 }
 
-// The GRU cell on pre-activations (r, z: input + hidden side; xn, hn: the n gate's two sides
-// apart, r scales hn) and h_{t-1}: r, z, n activated in place, h_t = (1 - z) n + z h_{t-1}.
-template <class V>
-inline typename V::reg gru_cell(typename V::reg (&q)[3], typename V::reg xn, typename V::reg hn,
-                                typename V::reg h_prev) {
-    q[0] = gate_sigmoid<V>(q[0]);
-    q[1] = gate_sigmoid<V>(q[1]);
-    q[2] = gate_tanh<V>(V::fmadd(q[0], hn, xn));
-    return V::fmadd(q[1], V::sub(h_prev, q[2]), q[2]);  // n + z (h - n)
+// The GRU cell on N independent sets of pre-activations (r, z: input + hidden side; xn, hn: the
+// n gate's two sides apart, r scales hn) and h_{t-1}: r, z, n activated in place,
+// h_t = (1 - z) n + z h_{t-1}. Gate by gate over the N sets, as lstm_cells.
+template <class V, int N>
+inline void gru_cells(typename V::reg (&q)[3][N], const typename V::reg (&xn)[N], const typename V::reg (&hn)[N],
+                      const typename V::reg (&h_prev)[N], typename V::reg (&hv)[N]) {
+    for (int r = 0; r < N; ++r) q[0][r] = gate_sigmoid<V>(q[0][r]);
+    for (int r = 0; r < N; ++r) q[1][r] = gate_sigmoid<V>(q[1][r]);
+    for (int r = 0; r < N; ++r) q[2][r] = gate_tanh<V>(V::fmadd(q[0][r], hn[r], xn[r]));
+    for (int r = 0; r < N; ++r) hv[r] = V::fmadd(q[1][r], V::sub(h_prev[r], q[2][r]), q[2][r]);  // n + z (h - n)
 }
 
 template <class V>
 void lstm_forward(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
                   float* h_state, float* y, int64_t h) {
     for_lanes<V>(h, [&](int64_t j, int n) {
-        typename V::reg q[4], c, hv;
-        for (int g = 0; g < 4; ++g) q[g] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
-        lstm_cell<V>(q, load_n<V>(c_prev + j, n), c, hv);
-        for (int g = 0; g < 4; ++g) store_n<V>(gates + g * h + j, q[g], n);
-        store_n<V>(c_out + j, c, n);
-        store_n<V>(c_state + j, c, n);
-        store_n<V>(h_state + j, hv, n);
-        if (y) store_n<V>(y + j, hv, n);
+        typename V::reg q[4][1], c[1], hv[1];
+        for (int g = 0; g < 4; ++g) q[g][0] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
+        lstm_cells<V, 1>(q, {load_n<V>(c_prev + j, n)}, c, hv);
+        for (int g = 0; g < 4; ++g) store_n<V>(gates + g * h + j, q[g][0], n);
+        store_n<V>(c_out + j, c[0], n);
+        store_n<V>(c_state + j, c[0], n);
+        store_n<V>(h_state + j, hv[0], n);
+        if (y) store_n<V>(y + j, hv[0], n);
     });
 }
 
@@ -105,14 +110,14 @@ template <class V>
 void gru_forward(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
                  float* y, int64_t h) {
     for_lanes<V>(h, [&](int64_t j, int n) {
-        typename V::reg q[3];
-        for (int g = 0; g < 2; ++g) q[g] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
-        auto phn = load_n<V>(ph + 2 * h + j, n);
-        auto hv = gru_cell<V>(q, load_n<V>(px + 2 * h + j, n), phn, load_n<V>(h_prev + j, n));
-        for (int g = 0; g < 3; ++g) store_n<V>(gates + g * h + j, q[g], n);
-        store_n<V>(hn + j, phn, n);
-        store_n<V>(h_state + j, hv, n);
-        if (y) store_n<V>(y + j, hv, n);
+        typename V::reg q[3][1], hv[1];
+        for (int g = 0; g < 2; ++g) q[g][0] = V::add(load_n<V>(px + g * h + j, n), load_n<V>(ph + g * h + j, n));
+        const typename V::reg phn[1] = {load_n<V>(ph + 2 * h + j, n)};
+        gru_cells<V, 1>(q, {load_n<V>(px + 2 * h + j, n)}, phn, {load_n<V>(h_prev + j, n)}, hv);
+        for (int g = 0; g < 3; ++g) store_n<V>(gates + g * h + j, q[g][0], n);
+        store_n<V>(hn + j, phn[0], n);
+        store_n<V>(h_state + j, hv[0], n);
+        if (y) store_n<V>(y + j, hv[0], n);
     });
 }
 
@@ -198,34 +203,43 @@ inline void step_tile(const step_args& a, int64_t r0, int64_t j, int n) {
         bias_x[g] = a.b_ih ? load_n<V>(a.b_ih + g * h + j, n) : V::zero();
     }
     const bool train = a.aux != nullptr;
-    for (int r = 0; r < R; ++r) {
-        float* px = a.px ? a.px[r0 + r] : nullptr;
-        // The input side of gate g: precomputed, or the bias b_ih (the product is in acc / xn).
-        auto input = [&](int g) { return px ? load_n<V>(px + g * h + j, n) : bias_x[g]; };
-        reg hv;
-        if constexpr (G == 4) {
-            reg q[4], c;
-            for (int g = 0; g < 4; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), input(g));
-            float* cr = a.c[r0 + r];
-            lstm_cell<V>(q, load_n<V>(cr + j, n), c, hv);
-            store_n<V>(cr + j, c, n);
+    float* px[R];
+    for (int r = 0; r < R; ++r) px[r] = a.px ? a.px[r0 + r] : nullptr;
+    // The input side of gate g for row r: precomputed, or the bias b_ih (the product is in acc / xn).
+    auto input = [&](int g, int r) { return px[r] ? load_n<V>(px[r] + g * h + j, n) : bias_x[g]; };
+    reg hv[R];
+    if constexpr (G == 4) {
+        reg q[4][R], c_prev[R], c[R];
+        for (int r = 0; r < R; ++r) {
+            for (int g = 0; g < 4; ++g) q[g][r] = V::add(V::add(acc[g][r], bias[g]), input(g, r));
+            c_prev[r] = load_n<V>(a.c[r0 + r] + j, n);
+        }
+        lstm_cells<V, R>(q, c_prev, c, hv);
+        for (int r = 0; r < R; ++r) {
+            store_n<V>(a.c[r0 + r] + j, c[r], n);
             if (train) {
-                for (int g = 0; g < 4; ++g) store_n<V>(px + g * h + j, q[g], n);
-                store_n<V>(a.aux[r0 + r] + j, c, n);
-            }
-        } else {
-            reg q[3];
-            for (int g = 0; g < 2; ++g) q[g] = V::add(V::add(acc[g][r], bias[g]), input(g));
-            const reg hn = V::add(acc[2][r], bias[2]);
-            const reg in_n = a.x ? V::add(V::load(xn[r]), bias_x[2]) : input(2);
-            hv = gru_cell<V>(q, in_n, hn, load_n<V>((a.h_cell ? a.h_cell[r0 + r] : hin[r]) + j, n));
-            if (train) {
-                for (int g = 0; g < 3; ++g) store_n<V>(px + g * h + j, q[g], n);
-                store_n<V>(a.aux[r0 + r] + j, hn, n);
+                for (int g = 0; g < 4; ++g) store_n<V>(px[r] + g * h + j, q[g][r], n);
+                store_n<V>(a.aux[r0 + r] + j, c[r], n);
             }
         }
-        store_n<V>(a.h_out[r0 + r] + j, hv, n);
-        if (a.y) store_n<V>(a.y[r0 + r] + j, hv, n);
+    } else {
+        reg q[3][R], in_n[R], hn[R], h_prev[R];
+        for (int r = 0; r < R; ++r) {
+            for (int g = 0; g < 2; ++g) q[g][r] = V::add(V::add(acc[g][r], bias[g]), input(g, r));
+            hn[r] = V::add(acc[2][r], bias[2]);
+            in_n[r] = a.x ? V::add(V::load(xn[r]), bias_x[2]) : input(2, r);
+            h_prev[r] = load_n<V>((a.h_cell ? a.h_cell[r0 + r] : hin[r]) + j, n);
+        }
+        gru_cells<V, R>(q, in_n, hn, h_prev, hv);
+        if (train)
+            for (int r = 0; r < R; ++r) {
+                for (int g = 0; g < 3; ++g) store_n<V>(px[r] + g * h + j, q[g][r], n);
+                store_n<V>(a.aux[r0 + r] + j, hn[r], n);
+            }
+    }
+    for (int r = 0; r < R; ++r) {
+        store_n<V>(a.h_out[r0 + r] + j, hv[r], n);
+        if (a.y) store_n<V>(a.y[r0 + r] + j, hv[r], n);
     }
 }
 

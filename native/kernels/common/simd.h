@@ -63,6 +63,8 @@ struct V256 {
     static reg pow2i(ireg n) {
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
     }
+    // p * 2^n for integer-valued n in [-126, 127] (exact but for rounding of a subnormal result).
+    static reg scale2(reg p, reg n) { return _mm256_mul_ps(p, pow2i(to_int(n))); }
     static ireg as_int(reg a) { return _mm256_castps_si256(a); }
     static reg as_float(ireg a) { return _mm256_castsi256_ps(a); }
     static ireg srli(ireg a, int s) { return _mm256_srli_epi32(a, s); }
@@ -146,6 +148,9 @@ struct V512 {
     static reg pow2i(ireg n) {
         return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23));
     }
+    // p * 2^n as V256::scale2, in one vscalefps: the same product (a multiplication by a power
+    // of two, rounded alike) without the conversion and the exponent arithmetic.
+    static reg scale2(reg p, reg n) { return _mm512_scalef_ps(p, n); }
     static ireg as_int(reg a) { return _mm512_castps_si512(a); }
     static reg as_float(ireg a) { return _mm512_castsi512_ps(a); }
     static ireg srli(ireg a, int s) { return _mm512_srli_epi32(a, static_cast<unsigned>(s)); }
@@ -209,6 +214,7 @@ struct V128 {
     static reg select(mask m, reg if_true, reg if_false) { return vbslq_f32(m, if_true, if_false); }
     static ireg to_int(reg a) { return vcvtnq_s32_f32(a); }
     static reg pow2i(ireg n) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n, vdupq_n_s32(127)), 23)); }
+    static reg scale2(reg p, reg n) { return vmulq_f32(p, pow2i(to_int(n))); }
     static ireg as_int(reg a) { return vreinterpretq_s32_f32(a); }
     static reg as_float(ireg a) { return vreinterpretq_f32_s32(a); }
     // Logical shift right by a run-time count: USHL shifts right for negative counts.

@@ -53,7 +53,7 @@ inline typename V::reg exp_clamped(typename V::reg x) {
     x = V::min(V::set1(88.0f), V::max(V::set1(-87.0f), x));
     typename V::reg n;
     typename V::reg p = exp_reduced<V>(x, n);
-    return V::mul(p, V::pow2i(V::to_int(n)));
+    return V::scale2(p, n);
 }
 
 // log(x) for x > 0 (NaN for x < 0, -inf for 0): mantissa in [sqrt(1/2), sqrt(2)), Cephes-style polynomial.
