@@ -386,7 +386,26 @@ TEST(Rnn, FusedStepMatchesProductThenCell) {
                     nn::rnn::step_args a{h,         m,         packed.data(), b_hh.data(), hi.data(), pp.data(),
                                          cp.data(), hp.data(), yp.data(),     train ? ap.data() : nullptr};
                     if (with_x) a.px = nullptr, a.x = xp.data(), a.i = I, a.w_x = packed_ih.data(), a.b_ih = b_ih.data();
-                    (cell == NN_RNN_LSTM ? k.lstm_step : k.gru_step)(a);
+                    // The step in two unit ranges (as a step split across threads) gives the bits
+                    // of one call over all units.
+                    fvec px_whole = px, c_whole = c, h_whole(m * h);
+                    {
+                        std::vector<float*> cw(m), hw(m), pw(m);
+                        for (int64_t r = 0; r < m; ++r)
+                            cw[r] = c_whole.data() + r * h, hw[r] = h_whole.data() + r * h, pw[r] = px_whole.data() + r * GH;
+                        // Inference form (aux null): the same h_t and c_t, nothing else written.
+                        nn::rnn::step_args whole = a;
+                        whole.c = cw.data(), whole.h_out = hw.data(), whole.y = nullptr, whole.aux = nullptr;
+                        if (whole.px) whole.px = pw.data();
+                        (cell == NN_RNN_LSTM ? k.lstm_step : k.gru_step)(whole);
+                    }
+                    for (auto [j0, j1] : {std::pair<int64_t, int64_t>{0, 16}, {16, INT64_MAX}}) {
+                        nn::rnn::step_args part = a;
+                        part.j0 = j0, part.j1 = j1;
+                        (cell == NN_RNN_LSTM ? k.lstm_step : k.gru_step)(part);
+                    }
+                    ASSERT_TRUE(bitwise_equal(hout, h_whole)) << "unit ranges, h=" << h << " m=" << m << " mode=" << mode;
+                    if (cell == NN_RNN_LSTM) ASSERT_TRUE(bitwise_equal(c, c_whole)) << "unit ranges, c, h=" << h;
                     // Want: ph = h W_hh^T + b_hh in double, then the scalar cell.
                     fvec wpx = px0, wc = c0, wh(m * h), wy(m * h), waux(m * h), ph(GH);
                     for (int64_t r = 0; r < m; ++r) {
@@ -427,26 +446,51 @@ TEST(Rnn, FusedStepMatchesProductThenCell) {
                 }
 }
 
-// Element-wise work split over the pool and SGEMM's threads must not change a single bit.
+// nn_rnn_infer's outputs (y, h_n, c_n) for a case.
+Result run_infer(const Data& s) {
+    Result got = sized(s.d);
+    int64_t psz = 0, wsz = 0;
+    EXPECT_EQ(nn_rnn_pack_size(&s.d, &psz), NN_OK) << nn_last_error();
+    EXPECT_EQ(nn_rnn_infer_workspace_size(&s.d, &wsz), NN_OK) << nn_last_error();
+    fvec packed(static_cast<size_t>(psz)), ws(static_cast<size_t>(wsz));
+    EXPECT_EQ(nn_rnn_pack(&s.d, s.w_ih.data(), s.w_hh.data(), packed.data()), NN_OK) << nn_last_error();
+    const bool lstm = s.d.cell == NN_RNN_LSTM;
+    EXPECT_EQ(nn_rnn_infer(&s.d, s.x.data(), packed.data(), s.p(s.b_ih), s.p(s.b_hh), s.p(s.h0), s.p(s.c0), s.len(),
+                           got.y.data(), got.h_n.data(), lstm ? got.c_n.data() : nullptr, ws.data()),
+              NN_OK)
+        << nn_last_error();
+    return got;
+}
+
+// Element-wise work split over the pool and SGEMM's threads must not change a single bit, nor
+// the time loop's split at 2 threads: by units (1 and 3 rows; with lengths, rows drop out
+// mid-sequence) or by rows (9 rows).
 TEST(Rnn, OneAndTwoThreadsAreBitwiseEqual) {
-    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU}) {
-        // Enough work per step that the time loop splits the batch across both threads.
-        Case c{cell, 3, 64, 5, cell == NN_RNN_LSTM ? 256 : 352, true, false, true, true, true};
-        Data s = make_data(c, 77);
-        Result one, two;
-        {
-            nn_test::ThreadScope t(1);
-            one = run_api(s);
+    for (nn_rnn_cell cell : {NN_RNN_LSTM, NN_RNN_GRU})
+        for (int64_t B : {1, 3, 9}) {
+            Case c{cell, B, 24, 5, cell == NN_RNN_LSTM ? 256 : 352, true, false, true, true, true};
+            Data s = make_data(c, 77);
+            Result one, two, infer_one, infer_two;
+            {
+                nn_test::ThreadScope t(1);
+                one = run_api(s);
+                infer_one = run_infer(s);
+            }
+            {
+                nn_test::ThreadScope t(2);
+                two = run_api(s);
+                infer_two = run_infer(s);
+            }
+            for (auto m : {&Result::y, &Result::h_n, &Result::dx, &Result::dh0, &Result::dw_ih, &Result::dw_hh,
+                           &Result::db_ih, &Result::db_hh})
+                EXPECT_TRUE(bitwise_equal(one.*m, two.*m)) << describe(c);
+            EXPECT_TRUE(bitwise_equal(infer_one.y, infer_two.y) && bitwise_equal(infer_one.h_n, infer_two.h_n))
+                << describe(c) << " infer";
+            if (cell == NN_RNN_LSTM) {
+                EXPECT_TRUE(bitwise_equal(one.c_n, two.c_n) && bitwise_equal(one.dc0, two.dc0)) << describe(c);
+                EXPECT_TRUE(bitwise_equal(infer_one.c_n, infer_two.c_n)) << describe(c) << " infer";
+            }
         }
-        {
-            nn_test::ThreadScope t(2);
-            two = run_api(s);
-        }
-        for (auto m : {&Result::y, &Result::h_n, &Result::dx, &Result::dh0, &Result::dw_ih, &Result::dw_hh,
-                       &Result::db_ih, &Result::db_hh})
-            EXPECT_TRUE(bitwise_equal(one.*m, two.*m)) << describe(c);
-        if (cell == NN_RNN_LSTM) EXPECT_TRUE(bitwise_equal(one.c_n, two.c_n) && bitwise_equal(one.dc0, two.dc0));
-    }
 }
 
 // The per-step product (rnn_step_gemm.cpp: its own loop order over SGEMM's micro-kernel and

@@ -255,8 +255,8 @@ inline void step_rest(const step_args& a, int64_t r0, int64_t rows, int64_t j, i
 template <class V, int G>
 void fused_step(const step_args& a) {
     constexpr int R = tile_rows<V, G>();
-    const int64_t h = a.h;
-    for (int64_t j = 0; j < h; j += V::width) {
+    const int64_t h = a.h, end = a.j1 < h ? a.j1 : h;
+    for (int64_t j = a.j0; j < end; j += V::width) {
         const int n = static_cast<int>(h - j < V::width ? h - j : V::width);
         // Rows in tiles of near-equal size (32 rows at R = 6: 6+6+5+5+5+5, not 6*5+2): a tile
         // of one or two rows has too few accumulators to hide the FMA latency.

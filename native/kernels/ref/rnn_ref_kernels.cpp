@@ -1,5 +1,6 @@
 // Scalar reference of the recurrent gate kernels (<cmath> in float): the fallback path and
 // the ground truth the SIMD tables are compared with. Same in-place contract as rnn.h.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -10,9 +11,10 @@ namespace {
 
 float sigm(float v) { return 1.0f / (1.0f + std::exp(-v)); }
 
-void lstm_forward(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
-                  float* h_state, float* y, int64_t h) {
-    for (int64_t j = 0; j < h; ++j) {
+// The LSTM cell on units [j0, j1) of h (lstm_forward: all of them).
+void lstm_units(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
+                float* h_state, float* y, int64_t h, int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
         float i = sigm(px[j] + ph[j]);
         float f = sigm(px[h + j] + ph[h + j]);
         float g = std::tanh(px[2 * h + j] + ph[2 * h + j]);
@@ -23,6 +25,11 @@ void lstm_forward(const float* px, const float* ph, const float* c_prev, float* 
         c_out[j] = c, c_state[j] = c, h_state[j] = hv;
         if (y) y[j] = hv;
     }
+}
+
+void lstm_forward(const float* px, const float* ph, const float* c_prev, float* gates, float* c_out, float* c_state,
+                  float* h_state, float* y, int64_t h) {
+    lstm_units(px, ph, c_prev, gates, c_out, c_state, h_state, y, h, 0, h);
 }
 
 void lstm_backward(const float* gates, const float* c_prev, const float* c, const float* dh_carry, const float* dy,
@@ -39,9 +46,10 @@ void lstm_backward(const float* gates, const float* c_prev, const float* c, cons
     }
 }
 
-void gru_forward(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
-                 float* y, int64_t h) {
-    for (int64_t j = 0; j < h; ++j) {
+// The GRU cell on units [j0, j1) of h (gru_forward: all of them).
+void gru_units(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
+               float* y, int64_t h, int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
         float r = sigm(px[j] + ph[j]);
         float z = sigm(px[h + j] + ph[h + j]);
         float phn = ph[2 * h + j];
@@ -51,6 +59,11 @@ void gru_forward(const float* px, const float* ph, const float* h_prev, float* g
         hn[j] = phn, h_state[j] = hv;
         if (y) y[j] = hv;
     }
+}
+
+void gru_forward(const float* px, const float* ph, const float* h_prev, float* gates, float* hn, float* h_state,
+                 float* y, int64_t h) {
+    gru_units(px, ph, h_prev, gates, hn, h_state, y, h, 0, h);
 }
 
 void gru_backward(const float* gates, const float* hn, const float* h_prev, const float* dh_carry, const float* dy,
@@ -83,7 +96,7 @@ void packed_product(const float* w, int64_t G, int64_t h, int64_t k, const float
 
 template <int64_t G>
 void fused_step(const step_args& a) {
-    const int64_t h = a.h;
+    const int64_t h = a.h, j1 = std::min(h, a.j1);
     std::vector<float> ph(static_cast<size_t>(G * h)), pxv(static_cast<size_t>(G * h)),
         gates(static_cast<size_t>(G * h)), aux(static_cast<size_t>(h));
     for (int64_t r = 0; r < a.m; ++r) {
@@ -95,8 +108,8 @@ void fused_step(const step_args& a) {
         float* gout = train ? px : gates.data();
         float* aout = train ? a.aux[r] : aux.data();
         float* y = a.y ? a.y[r] : nullptr;
-        if (G == 4) lstm_forward(px, ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h);
-        else gru_forward(px, ph.data(), a.h_cell ? a.h_cell[r] : hin, gout, aout, a.h_out[r], y, h);
+        if (G == 4) lstm_units(px, ph.data(), a.c[r], gout, aout, a.c[r], a.h_out[r], y, h, a.j0, j1);
+        else gru_units(px, ph.data(), a.h_cell ? a.h_cell[r] : hin, gout, aout, a.h_out[r], y, h, a.j0, j1);
     }
 }
 

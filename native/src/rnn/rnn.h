@@ -39,6 +39,10 @@ struct step_args {
     // GRU: h_{t-1} for the cell's z * h term, where h_in holds its bf16-rounded copy (the
     // product's operand); null: h_in.
     const float* const* h_cell = nullptr;
+    // The units [j0, j1) this call computes (j0 a multiple of kUnitBlock; j1 past h: to h): a
+    // step split across threads by units, where the batch is too small to split by rows.
+    int64_t j0 = 0;
+    int64_t j1 = INT64_MAX;
 };
 
 // Gate kernels for one batch row of one step, hidden size h. Every pointer names h floats (a
