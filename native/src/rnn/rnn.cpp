@@ -13,8 +13,10 @@
 // reads the float32 state. Everything else (gates, c, h, biases, reductions) stays float32.
 // Threads: sequences are independent through time, so the time loop runs once per thread on a
 // contiguous block of batch rows, with no barrier per step (a per-step fork/join costs more
-// than a step of a small layer, and stalls badly when another process holds a core). Each
-// GEMM row depends only on its own inputs and K, so any split gives bitwise equal results.
+// than a step of a small layer, and stalls badly when another process holds a core). Where
+// that leaves each thread few rows, or a step's weights exceed L2, each step is split by unit
+// blocks instead, one fork/join a step (plan::unit_threads). Each GEMM row and each unit
+// depends only on its own inputs and K, so any split gives bitwise equal results.
 // The whole-sequence GEMMs before and after the loop use the pool as usual.
 // Rows of every [T*B, *] matrix follow x's layout (time-major or batch-first), so x, y and the
 // workspace matrices share one row index and the weight gradients need no reordering.
