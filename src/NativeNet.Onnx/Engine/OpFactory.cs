@@ -273,7 +273,8 @@ internal static unsafe class OpFactory
         var bias = b.StaticOrNull(node.Input(2));
         if (node.Input(2) != null && bias == null) throw Unsupported(b, node, "a bias computed at run time");
         if (bias != null && bias.Count != w.Shape[0]) throw node.Invalid($"bias has {bias.Count} values for {w.Shape[0]} output channels");
-        // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines.
+        // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines
+        // (a strided stem still runs on the blocked stem kernel, with its pooling: BlockedStemPays below).
         // The blocked NCHW16c kernels multiply in float32: bf16 products take the packed path.
         if (node.MaxPool == null && !b.Constants.Bf16 && BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
         int x = b.Input(node, 0);
