@@ -541,6 +541,16 @@ NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed
                                                   nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
                                                   float* y);
 
+/** A stem (packed with NCHW input: nn_conv2d_nchwc_supported gave 2) and the max pooling of its
+ *  output in one call, x and y NCHW: y = maxpool(act(conv(x) + bias)) for n >= 1 images. *pool
+ *  describes the pooling of one output plane (n, c = k, h = oh, w = ow of the convolution;
+ *  dilation 1; count_include_pad ignored); y holds n x k x pooled oh x pooled ow. The values of
+ *  nn_conv2d_nchwc_forward, nn_nchwc_to_nchw and nn_max_pool2d_forward, bit for bit; the
+ *  convolution's output is pooled band by band from cache, never written whole. */
+NN_API nn_status nn_conv2d_nchwc_forward_maxpool(const nn_conv2d_nchwc* packed, int64_t n, const float* x,
+                                                 nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
+                                                 float* y);
+
 /**
  * Adaptive average pooling x [n, c, h, w] -> y [n, c, oh, ow], PyTorch's windows:
  * rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.

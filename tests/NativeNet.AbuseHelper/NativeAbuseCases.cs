@@ -210,6 +210,13 @@ internal static unsafe class NativeAbuseCases
         cases.Add(C("nn_conv2d_nchwc_forward_expand_dw_project", "a pointwise layer as the depthwise one (where blocked kernels exist)", () => WithBlockedConv(p =>
             AbuseRunner.Refused("nn_conv2d_nchwc_forward_expand_dw_project",
                 NativeMethods.nn_conv2d_nchwc_forward_expand_dw_project(p, p, p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, nn_unary_op.NN_UNARY_RELU, 0, null, nn_unary_op.NN_UNARY_IDENTITY, 0, F, F, F), "depthwise"))));
+        cases.Add(S("nn_conv2d_nchwc_forward_maxpool", "null packed", () => { var pd = PooledConv(); return NativeMethods.nn_conv2d_nchwc_forward_maxpool(0, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &pd, F); }, "packed"));
+        cases.Add(C("nn_conv2d_nchwc_forward_maxpool", "a pointwise layer, not a stem (where blocked kernels exist)", () => WithBlockedConv(p =>
+        {
+            var pd = PooledConv();
+            return AbuseRunner.Refused("nn_conv2d_nchwc_forward_maxpool",
+                NativeMethods.nn_conv2d_nchwc_forward_maxpool(p, 1, F, nn_unary_op.NN_UNARY_RELU, 0, &pd, F), "stem");
+        })));
         cases.Add(C("nn_conv2d_nchwc_destroy", "null is a no-op", () => Expect(NativeMethods.nn_conv2d_nchwc_destroy(0) == NN_OK, "not NN_OK")));
         cases.Add(S("nn_conv2d_backward_data", "null dx", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_backward_data(&d, F, F, null); }, "dx"));
         cases.Add(S("nn_conv2d_forward_bf16", "null weight", () => { var d = Conv2d(); return NativeMethods.nn_conv2d_forward_bf16(&d, F, null, null, 0, F); }, "weight"));

@@ -201,9 +201,9 @@ void direct_tile(const direct_args& a, int64_t oh, int64_t o0) {
                 }
             }
         }
-    const int64_t plane = a.oh * a.ow * kBlock;
+    const int64_t plane = (a.yrows ? a.yrows : a.oh) * a.ow * kBlock;
     for (int b = 0; b < NB; ++b)
-        for (int q = 0; q < NP; ++q) finish(a.e, acc[b][q], b * plane + (oh * a.ow + o0 + q) * kBlock, a.y);
+        for (int q = 0; q < NP; ++q) finish(a.e, acc[b][q], b * plane + ((oh - a.y0) * a.ow + o0 + q) * kBlock, a.y);
 }
 
 template <int NB>
@@ -230,11 +230,48 @@ void direct(const direct_args& a) {
     }
 }
 
+// One pooled row of 16 channels at a time, every window's taps in row-major order with PyTorch's
+// rule (a tap replaces the maximum when greater or NaN), then the row's lanes gathered out to
+// their channel planes.
+void maxpool(const maxpool_args& a) {
+    const __m512i idx = strided_lanes(kBlock);
+    for (int64_t b = 0; b * kBlock < a.channels; ++b) {
+        const float* xb = a.x + b * a.xrows * a.ow * kBlock;
+        const int64_t lanes = std::min<int64_t>(kBlock, a.channels - b * kBlock);
+        for (int64_t r = a.r0; r < a.r1; ++r) {
+            const int64_t ih0 = std::max<int64_t>(0, r * a.sh - a.ph), ih1 = std::min(a.oh, r * a.sh - a.ph + a.kh);
+            for (int64_t q = 0; q < a.pw_out; ++q) {
+                const int64_t iw0 = std::max<int64_t>(0, q * a.sw - a.pw), iw1 = std::min(a.ow, q * a.sw - a.pw + a.kw);
+                R m = _mm512_set1_ps(-__builtin_inff());
+                for (int64_t ih = ih0; ih < ih1; ++ih) {
+                    const float* xr = xb + (ih - a.x0) * a.ow * kBlock;
+                    for (int64_t iw = iw0; iw < iw1; ++iw) {
+                        const R v = _mm512_loadu_ps(xr + iw * kBlock);
+                        const __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+                        m = _mm512_mask_mov_ps(m, take, v);
+                    }
+                }
+                _mm512_storeu_ps(a.row + q * kBlock, m);
+            }
+            for (int64_t j = 0; j < lanes; ++j) {
+                float* yc = a.y + (b * kBlock + j) * a.plane + r * a.pw_out;
+                const float* xc = a.row + j;
+                int64_t q = 0;
+                for (; q + 16 <= a.pw_out; q += 16) _mm512_storeu_ps(yc + q, _mm512_i32gather_ps(idx, xc + q * kBlock, 4));
+                if (q < a.pw_out) {
+                    const __mmask16 mk = first_lanes(a.pw_out - q);
+                    _mm512_mask_storeu_ps(yc + q, mk, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, idx, xc + q * kBlock, 4));
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 const kernels* avx512_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct};
+    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct, maxpool};
     return &table;
 }
 

@@ -5,6 +5,7 @@
 
 #include "conv/nchwc/nchwc.h"
 #include "nativenet.h"
+#include "pool/pool.h"
 #include "runtime/error.h"
 
 struct nn_conv2d_nchwc {
@@ -97,6 +98,42 @@ NN_API nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc* packed, int64_t 
         nn::check_not_null(x, "x");
         nn::check_not_null(y, "y");
         nn::conv::nchwc::forward(packed->conv, n, x, residual, activation, alpha, y);
+    });
+}
+
+NN_API nn_status nn_conv2d_nchwc_forward_maxpool(const nn_conv2d_nchwc* packed, int64_t n, const float* x,
+                                                 nn_unary_op activation, float alpha, const nn_pool2d_desc* pool,
+                                                 float* y) {
+    return nn::guard(__func__, [&] {
+        nn::check_not_null(packed, "packed");
+        nn::check_not_null(pool, "pool");
+        const auto& p = packed->conv.p;
+        if (packed->conv.k != nn::conv::nchwc::packed_conv::kind::direct)
+            nn::invalid_argument("packed must be a stem (NCHW input: nn_conv2d_nchwc_supported gives 2). Received a ",
+                                 p.c, "->", p.k, " channel ", p.r, "x", p.s, " layer");
+        check_layout(n, p.c, p.h * p.w);
+        check_layout(n, p.k, p.oh * p.ow);
+        // The pooling reads the convolution's output: its input sizes are that output's.
+        const struct {
+            const char *field, *what;
+            int64_t want, got;
+        } dims[] = {{"pool->n", "the batch n", n, pool->n},
+                    {"pool->c", "the output channels k", p.k, pool->c},
+                    {"pool->h", "the output height oh", p.oh, pool->h},
+                    {"pool->w", "the output width ow", p.ow, pool->w}};
+        for (const auto& d : dims)
+            if (d.got != d.want)
+                nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
+        const auto ps = nn::pool::validate(*pool, false, "pool");
+        if (ps.g.dh != 1 || ps.g.dw != 1)
+            nn::invalid_argument("pool dilation must be 1. Received: pool->dilation_h=", ps.g.dh,
+                                 ", pool->dilation_w=", ps.g.dw);
+        if (activation < NN_UNARY_IDENTITY || activation > NN_UNARY_MISH)
+            nn::invalid_argument("activation is not an nn_unary_op. Received: activation=", static_cast<int>(activation));
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        check_blocked_available();
+        nn::conv::nchwc::forward_direct_maxpool(packed->conv, n, x, activation, alpha, ps.g, y);
     });
 }
 

@@ -37,7 +37,11 @@ public static class InferBench
             var x = RandomInput(dims.Aggregate(1L, (p, d) => p * d));
             var y = new float[model.OutputShape(dims).Aggregate(1L, (p, d) => p * d)];
             ms = BenchTimer.MedianMs(() => model.Run(x, dims, y));
-            if (profile) PrintProfile(stdout, model.Profile(dims, profileReps));
+            if (profile)
+            {
+                var steps = model.Profile(dims, profileReps, out double whole);
+                PrintProfile(stdout, steps, whole);
+            }
             backend = "nativenet-onnx";
         }
         else
@@ -57,7 +61,11 @@ public static class InferBench
                 if (compiled is not null) compiled.Forward(input);
                 else using (Autograd.NoGrad()) runner.Module.Forward(input);
             });
-            if (profile && compiled is not null) PrintProfile(stdout, compiled.Profile([b, .. sample], profileReps));
+            if (profile && compiled is not null)
+            {
+                var steps = compiled.Profile([b, .. sample], profileReps, out double whole);
+                PrintProfile(stdout, steps, whole);
+            }
             backend = compiled is not null ? "nativenet-onnx" : "nativenet-" + ctx.Kernels.Backend.ToString().ToLowerInvariant();
         }
         string name = Path.GetFileNameWithoutExtension(path);
@@ -70,13 +78,17 @@ public static class InferBench
         else stdout.WriteLine($"infer  {name,-28}batch={b}  ms={ms:0.###}  (threads={ctx.Threads}, {backend}, {ctx.Isa}, {(precision == Precision.BFloat16 ? "bf16" : "fp32")})");
     }
 
-    // The slowest engine steps, then totals per op type (the label starts with it): which kind of layer to work on.
-    private static void PrintProfile(TextWriter stdout, IReadOnlyList<(string Step, double Ms)> steps)
+    // The slowest engine steps, then totals per op type (the label starts with it): which kind of layer to work on;
+    // last, the best whole inference against the sum of the step bests: what runs between the steps.
+    private static void PrintProfile(TextWriter stdout, IReadOnlyList<(string Step, double Ms)> steps, double wholeMs)
     {
         foreach (var (step, stepMs) in steps.OrderByDescending(p => p.Ms).Take(25))
             stdout.WriteLine($"  {stepMs,9:0.000} ms  {step}");
         foreach (var g in steps.GroupBy(p => p.Step.Split(' ')[0]).OrderByDescending(g => g.Sum(p => p.Ms)))
             stdout.WriteLine($"  {g.Sum(p => p.Ms),9:0.000} ms  all {g.Count()} {g.Key} steps");
+        double sum = steps.Sum(p => p.Ms);
+        stdout.WriteLine($"  {sum,9:0.000} ms  sum of the step bests");
+        stdout.WriteLine($"  {wholeMs,9:0.000} ms  whole inference, best of the same runs ({wholeMs - sum:+0.000;-0.000} ms between steps)");
     }
 
     private static float[] RandomInput(long n)

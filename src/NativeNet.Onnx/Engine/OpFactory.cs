@@ -273,7 +273,8 @@ internal static unsafe class OpFactory
         var bias = b.StaticOrNull(node.Input(2));
         if (node.Input(2) != null && bias == null) throw Unsupported(b, node, "a bias computed at run time");
         if (bias != null && bias.Count != w.Shape[0]) throw node.Invalid($"bias has {bias.Count} values for {w.Shape[0]} output channels");
-        // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines.
+        // A conv with a fused pooling stays NCHW: its pooled output is not what the blocked chain defines
+        // (a strided stem still runs on the blocked stem kernel, with its pooling: BlockedStemPays below).
         // The blocked NCHW16c kernels multiply in float32: bf16 products take the packed path.
         if (node.MaxPool == null && !b.Constants.Bf16 && BlockedChain.TryAdd(b, node, desc, w, bias, os)) return;
         int x = b.Input(node, 0);
@@ -289,6 +290,12 @@ internal static unsafe class OpFactory
         {
             var (pd, pooled) = PoolDesc(b, pool, os);
             int yp = b.Define(node.Outputs[0], pooled);
+            if (BlockedStemPays(b, desc, pd) && act.NativeUnary is { } native)
+            {
+                b.AddStep(new BlockedStemMaxPoolStep($"{node.Label} + {pool.Label}", b.Constants.BlockedConv(w, bias, desc), desc.n,
+                    native, pd, x, yp));
+                return;
+            }
             b.AddStep(new ConvMaxPoolStep($"{node.Label} + {pool.Label}", b.Constants.PackedConv(w, bias, desc), desc.n, act, pd, x, yp));
             return;
         }
@@ -481,6 +488,24 @@ internal static unsafe class OpFactory
             extra[i] = Math.Max(0, (os[2 + i] - 1) * st + dil * (k - 1) + 1 - (s[2 + i] + 2 * p));
         }
         return extra;
+    }
+
+    /// <summary>
+    /// Whether a Conv → MaxPool runs on the blocked stem kernel (<see cref="BlockedStemMaxPoolStep"/>):
+    /// float32, a stem the blocked kernels take from NCHW input (at most 4 input channels, up to 7×7),
+    /// whole 16-channel blocks (no padding lanes computed for nothing), a stride above 1 (stride-1
+    /// stems, LeNet's and diabetes_cnn's, have the NCHW direct kernel; strided ones took the im2col
+    /// GEMM) and a pooling without dilation. ResNet-18's stem at batch 1, per-step best of 300 under
+    /// real-time priority, Emerald Rapids, 2026-12-05: see docs/onnx.md.
+    /// </summary>
+    private static bool BlockedStemPays(PlanBuilder b, nn_conv2d_desc desc, nn_pool2d_desc pool)
+    {
+        if (b.BlockSize == 0 || b.Constants.Bf16 || desc.k % b.BlockSize != 0) return false;
+        if (desc.stride_h == 1 && desc.stride_w == 1) return false;
+        if (pool.dilation_h != 1 || pool.dilation_w != 1) return false;
+        int supported;
+        Native.Check(NativeMethods.nn_conv2d_nchwc_supported(&desc, &supported));
+        return supported == 2;
     }
 
     /// <summary>The native descriptor and output shape of a MaxPool/AveragePool node over an input of shape <paramref name="s"/>.</summary>

@@ -168,10 +168,13 @@ public sealed class CompiledModule : IDisposable
     }
 
     /// <summary>Milliseconds per engine step for inputs of <paramref name="inputShape"/>, best of <paramref name="reps"/> runs (<c>bench infer --profile</c>).</summary>
-    internal IReadOnlyList<(string Step, double Ms)> Profile(int[] inputShape, int reps)
+    internal IReadOnlyList<(string Step, double Ms)> Profile(int[] inputShape, int reps) => Profile(inputShape, reps, out _);
+
+    /// <inheritdoc cref="OnnxModel.Profile(long[], int, out double)"/>
+    internal IReadOnlyList<(string Step, double Ms)> Profile(int[] inputShape, int reps, out double wholeMs)
     {
         long[] shape = InputShape(inputShape, nameof(inputShape));
-        lock (_lock) return Engine().Profile(shape, reps);
+        lock (_lock) return Engine().Profile(shape, reps, out wholeMs);
     }
 
     private long[] InputShape(int[] shape, string argument)

@@ -543,6 +543,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_conv2d_packed_forward_maxpool(nint packed, long n, float* x, nn_unary_op activation, float alpha, nn_pool2d_desc* pool, float* y);
 
+    /// <summary>A stem (packed with NCHW input: nn_conv2d_nchwc_supported gave 2) and the max pooling of its output in one call, x and y NCHW: y = maxpool(act(conv(x) + bias)) for n &gt;= 1 images. *pool describes the pooling of one output plane (n, c = k, h = oh, w = ow of the convolution; dilation 1; count_include_pad ignored); y holds n x k x pooled oh x pooled ow. The values of nn_conv2d_nchwc_forward, nn_nchwc_to_nchw and nn_max_pool2d_forward, bit for bit; the convolution's output is pooled band by band from cache, never written whole.</summary>
+    // C: nn_status nn_conv2d_nchwc_forward_maxpool(const nn_conv2d_nchwc * packed, int64_t n, const float * x, nn_unary_op activation, float alpha, const nn_pool2d_desc * pool, float * y)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_conv2d_nchwc_forward_maxpool(nint packed, long n, float* x, nn_unary_op activation, float alpha, nn_pool2d_desc* pool, float* y);
+
     /// <summary>Adaptive average pooling x [n, c, h, w] -&gt; y [n, c, oh, ow], PyTorch's windows: rows floor(i * h / oh) .. ceil((i + 1) * h / oh) (columns alike). oh = ow = 1 is global pooling.</summary>
     // C: nn_status nn_adaptive_avg_pool2d_forward(int64_t n, int64_t c, int64_t h, int64_t w, int64_t oh, int64_t ow, const float * x, float * y)
     [LibraryImport(LibraryName)]

@@ -70,6 +70,23 @@ struct direct_args {
     epilogue e;      // bias and res offset to the group's first block
     float* y;        // [nb][oh][ow][16], offset likewise
     int64_t nb, oh0, oh1;
+    // A band buffer instead of whole planes (forward_direct_maxpool): y holds output rows
+    // [y0, y0 + yrows) of each block; yrows 0 for the whole plane (y0 then 0).
+    int64_t y0 = 0, yrows = 0;
+};
+// One image's max pooling (dilation 1, PyTorch's tap order and NaN rule) of a band of a blocked
+// convolution output into NCHW planes, pooled rows [r0, r1):
+//   y[ch * plane + r * pw_out + q] = max over the window's taps inside the oh x ow plane of
+//   x[ch / 16][ih - x0][iw][ch % 16], for ch < channels (the band's blocks, padding lanes dropped).
+struct maxpool_args {
+    const float* x;           // [blocks][xrows][ow][16]: the convolution's rows [x0, x0 + xrows)
+    int64_t x0, xrows, oh, ow;
+    int64_t kh, kw, sh, sw, ph, pw;
+    int64_t channels;         // channels to write (at most 16 a block of x)
+    float* y;                 // the first channel's pooled plane
+    int64_t plane, pw_out;    // pooled plane size, pooled width
+    int64_t r0, r1;           // pooled rows
+    float* row;               // scratch: pw_out * 16 floats
 };
 
 struct kernels {
@@ -81,6 +98,7 @@ struct kernels {
     void (*pointwise)(const pointwise_args& a);
     void (*dw3x3)(const dw3x3_args& a);
     void (*direct)(const direct_args& a);
+    void (*maxpool)(const maxpool_args& a);
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -131,6 +149,15 @@ void forward_expand_dw_project(const packed_conv& expand, const packed_conv& dw,
 // passes (default 2 MiB, see nchwc_fused.cpp); returns the previous value. For tests, which
 // reach the banded path on small shapes with 0.
 int64_t set_expand_dw_fuse_above(int64_t bytes);
+// maxpool(act(conv(x) + bias)) of a direct (stem) convolution for n images, x and y NCHW
+// (nchwc_pool.cpp): tasks of (image, weight group, band of pooled rows) convolve the rows their
+// band's windows read into a per-thread blocked buffer and pool it from cache into y, so the
+// convolution's output is never written out (ResNet's 7x7/2 stem and 3x3/2 pooling). pool: the
+// max pooling of one oh x ow output plane, dilation 1. Each output is computed the same way for
+// any band split, so the values equal forward() then to-NCHW then max pooling, bit for bit.
+bool direct_maxpool_supported(const packed_conv& pc, const pool::geom& pool);
+void forward_direct_maxpool(const packed_conv& pc, int64_t n, const float* x, int act, float alpha,
+                            const pool::geom& pool, float* y);
 // n images between NCHW and NCHW16c.
 void to_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);
 void from_blocked(const float* x, int64_t n, int64_t channels, int64_t hw, float* y);

@@ -19,6 +19,25 @@ internal sealed unsafe class FromBlockedStep(string label, int x, int y, long[] 
 }
 
 /// <summary>
+/// A strided stem Conv [→ activation] → MaxPool with NCHW input and output (ResNet's 7×7/2 and 3×3/2),
+/// <c>nn_conv2d_nchwc_forward_maxpool</c>: the blocked stem kernel convolves bands of rows into a
+/// per-thread buffer and pools them from there, instead of the im2col GEMM and a pooling pass. The
+/// values are those of the blocked stem, its conversion to NCHW and <see cref="PoolStep"/>, bit for bit.
+/// </summary>
+internal sealed unsafe class BlockedStemMaxPoolStep(string label, nint packed, long n, (nn_unary_op Op, float Alpha) act,
+    nn_pool2d_desc pool, int x, int y)
+    : Step(label, [x], [y])
+{
+    private readonly nn_pool2d_desc _pool = pool;
+
+    public override void Run(ExecutionPlan plan)
+    {
+        var d = _pool;
+        Native.Check(NativeMethods.nn_conv2d_nchwc_forward_maxpool(packed, n, plan.F(x), act.Op, act.Alpha, &d, plan.F(y)));
+    }
+}
+
+/// <summary>
 /// A Conv in the blocked layout (<c>nn_conv2d_nchwc_forward</c>): input, residual and output are
 /// all NCHW16c, y = act(conv(x) + bias + residual) with the activation in the native epilogue.
 /// </summary>
