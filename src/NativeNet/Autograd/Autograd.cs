@@ -232,7 +232,7 @@ public static partial class Autograd
     /// new buffer costs a block from the pool and a write-allocate of every line (ResNet-18 at
     /// batch 8: eight sums a step, 6.0 M elements in all).
     /// </summary>
-    private static Tensor SumGradients(Tensor first, Tensor second)
+    internal static Tensor SumGradients(Tensor first, Tensor second)
     {
         if (!ReferenceEquals(first, second))
         {

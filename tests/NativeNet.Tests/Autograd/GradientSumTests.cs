@@ -78,6 +78,58 @@ public class GradientSumTests
         AssertSameBits(ws.Select(x => 1f * x).ToArray(), q.Grad!.ToArray(), $"q.Grad ({backend})");
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void EachWayWritesOnlyAnUnsharedBufferAndGivesTheSameBits(string backend)
+    {
+        using var _ = Backends.Use(backend);
+        var xs = new[] { 0.1f, -2.5f, 3.75f, 1e-7f, -1e6f, 0.3f };
+        var ys = new[] { 0.2f, 2.5f, -1.25f, 3e-7f, 1f, 0.7f };
+        var expected = xs.Zip(ys, (x, y) => x + y).ToArray();
+        Tensor Owned(float[] v) => Tensor.FromArray(v, 2, 3);
+        var ways = global::NativeNet.Autograd.SumsIntoFirst;
+        // Both owned: written over the first.
+        var first = Owned(xs);
+        using (var sum = global::NativeNet.Autograd.SumGradients(first, Owned(ys)))
+        {
+            Assert.Same(first, sum);
+            AssertSameBits(expected, sum.ToArray(), $"into first ({backend})");
+        }
+        Assert.Equal(ways + 1, global::NativeNet.Autograd.SumsIntoFirst);
+
+        // The first is a view another tensor shares: written over the second, the view untouched.
+        using var shared = Owned(xs);
+        var view = shared.ViewAs(new[] { 2, 3 });
+        var second = Owned(ys);
+        int intoSecond = global::NativeNet.Autograd.SumsIntoSecond;
+        using (var sum = global::NativeNet.Autograd.SumGradients(view, second))
+        {
+            Assert.Same(second, sum);
+            AssertSameBits(expected, sum.ToArray(), $"into second ({backend})");
+        }
+        Assert.Equal(intoSecond + 1, global::NativeNet.Autograd.SumsIntoSecond);
+        AssertSameBits(xs, shared.ToArray(), $"shared first unchanged ({backend})");
+
+        // Both shared: a new tensor, neither input written.
+        using var sharedY = Owned(ys);
+        int outOfPlace = global::NativeNet.Autograd.SumsOutOfPlace;
+        using (var sum = global::NativeNet.Autograd.SumGradients(shared.ViewAs(new[] { 2, 3 }), sharedY.ViewAs(new[] { 2, 3 })))
+            AssertSameBits(expected, sum.ToArray(), $"out of place ({backend})");
+        Assert.Equal(outOfPlace + 1, global::NativeNet.Autograd.SumsOutOfPlace);
+        AssertSameBits(xs, shared.ToArray(), $"shared first unchanged ({backend})");
+        AssertSameBits(ys, sharedY.ToArray(), $"shared second unchanged ({backend})");
+
+        // A second of another shape (same count) is not written: the sum keeps the first's shape.
+        using var sharedZ = Owned(xs);
+        int outOfPlace2 = global::NativeNet.Autograd.SumsOutOfPlace;
+        using (var sum = global::NativeNet.Autograd.SumGradients(sharedZ.ViewAs(new[] { 2, 3 }), Tensor.FromArray(ys, 6)))
+        {
+            Assert.Equal(new[] { 2, 3 }, sum.Shape);
+            AssertSameBits(expected, sum.ToArray(), $"other shape ({backend})");
+        }
+        Assert.Equal(outOfPlace2 + 1, global::NativeNet.Autograd.SumsOutOfPlace);
+    }
+
     [Fact]
     public void ResNetBlocksGiveTheSameGradientsAtOneAndTwoThreads()
     {
