@@ -207,15 +207,7 @@ public static partial class Autograd
                     producer.OutGrads ??= new Tensor?[producer.OutputCount];
                     ref var slot = ref producer.OutGrads[input.OutputIndex];
                     if (slot is null) slot = g;
-                    else
-                    {
-                        // Out of place: either gradient may be a view shared with another consumer.
-                        var sum = Tensor.Empty(slot.ShapeChecked(), register: false);
-                        Tensor.K.Binary(Kernels.BinaryOp.Add, slot.Data, g.Data, sum.AsSpan());
-                        slot.Dispose();
-                        g.Dispose();
-                        slot = sum;
-                    }
+                    else slot = SumGradients(slot, g);
                 }
                 if (!retainGraph) node.Release();
             }
@@ -226,6 +218,45 @@ public static partial class Autograd
             _noGradDepth--;
             DisposeScope.Resume();
         }
+    }
+
+    /// <summary>Counts of <see cref="SumGradients"/>'s three ways on this thread (tests read them).</summary>
+    [ThreadStatic] internal static int SumsIntoFirst, SumsIntoSecond, SumsOutOfPlace;
+
+    /// <summary>
+    /// first + second, for two gradients of one output: written over whichever of the two owns
+    /// its memory alone (the second only where it has the first's shape, the shape the sum
+    /// keeps), else into a new tensor (either may be a view another consumer still
+    /// reads). Always computed as first + second, so the result has the same bits whichever
+    /// buffer receives it. In place, the sum reads and writes lines it has just loaded, where a
+    /// new buffer costs a block from the pool and a write-allocate of every line (ResNet-18 at
+    /// batch 8: eight sums a step, 6.0 M elements in all).
+    /// </summary>
+    internal static Tensor SumGradients(Tensor first, Tensor second)
+    {
+        if (!ReferenceEquals(first, second))
+        {
+            if (first.OwnsStorageExclusively)
+            {
+                Tensor.K.Binary(Kernels.BinaryOp.Add, first.Data, second.Data, first.AsSpan());
+                second.Dispose();
+                SumsIntoFirst++;
+                return first;
+            }
+            if (second.OwnsStorageExclusively && second.ShapeRef.SequenceEqual(first.ShapeRef))
+            {
+                Tensor.K.Binary(Kernels.BinaryOp.Add, first.Data, second.Data, second.AsSpan());
+                first.Dispose();
+                SumsIntoSecond++;
+                return second;
+            }
+        }
+        var sum = Tensor.Empty(first.ShapeChecked(), register: false);
+        Tensor.K.Binary(Kernels.BinaryOp.Add, first.Data, second.Data, sum.AsSpan());
+        first.Dispose();
+        second.Dispose();
+        SumsOutOfPlace++;
+        return sum;
     }
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
