@@ -1,6 +1,6 @@
 // What the AVX2 and AVX-512 SGEMM micro-kernels share around their tile body: reading A's rows,
 // choosing the half- or full-width body per tile, the skinny-N dot kernel, the small-K rank-k
-// kernel, the small-M row-strip kernel and the table. Each ISA file defines, in an anonymous namespace, its vector type V, its
+// kernel, the small-M row-strip kernel, the narrow-N kernel and the table. Each ISA file defines, in an anonymous namespace, its vector type V, its
 // tile (MR, NR) and
 //
 //   template <int R, bool A_RS1, bool BP, bool HALF>   // R rows (1 <= R <= MR)
@@ -21,6 +21,7 @@
 
 #include "gemm/gemm_kernels.h"
 #include "gemm_dot.h"
+#include "gemm_narrow.h"
 #include "gemm_rank_k.h"
 #include "gemm_row_strip.h"
 #include "gemm_table.h"
@@ -54,5 +55,8 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
     void row_strip(const rank_k_args& d) {                                                         \
         strip_impl::row_strip<V>(d, [](int act, auto x) { return apply_act(act, x); });            \
     }                                                                                              \
+    void narrow(const rank_k_args& d) {                                                            \
+        narrow_impl::narrow<V>(d, [](int act, auto x) { return apply_act(act, x); });              \
     }                                                                                              \
-    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot, &rank_k, &row_strip, stream_b_panels)
+    }                                                                                              \
+    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot, &rank_k, &row_strip, stream_b_panels, &narrow)
