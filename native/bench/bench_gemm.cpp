@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
         else if (opt("panel-a-in-place")) tune.panel_a_in_place_max_cols = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
         else if (opt("narrow-max-k")) tune.narrow_max_k = v;
+        else if (opt("narrow-wide-max-k")) tune.narrow_wide_max_k = v;
         else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
         else if (opt("rank-k-narrow-max-k")) tune.rank_k_narrow_max_k = v;
         else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;

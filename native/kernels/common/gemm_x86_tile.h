@@ -7,7 +7,7 @@
 //   void tile_body(const tile_args& t);
 //   vector apply_act(int act, vector x);               // the epilogue's activation
 //
-// then registers its table with NN_GEMM_X86_ISA_TABLE(isa, kc, nc, stream_b_panels) at namespace
+// then registers its table with NN_GEMM_X86_ISA_TABLE(isa, kc, nc, stream_b_panels, narrow_wide_max_k) at namespace
 // nn::gemm scope.
 //
 // A_RS1: A's rows are adjacent (packed panel, or transposed A read in place), so the R
@@ -39,7 +39,7 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
 
 // The table's tile for R rows (half or full width by the tile's columns), the dot, rank-k and
 // row-strip kernels over the ISA file's tile_body and apply_act, registered with the blocking kc, nc.
-#define NN_GEMM_X86_ISA_TABLE(isa, kc, nc, stream_b_panels)                                         \
+#define NN_GEMM_X86_ISA_TABLE(isa, kc, nc, stream_b_panels, narrow_wide_max_k)                      \
     namespace {                                                                                    \
     template <int R, bool A_RS1, bool BP>                                                          \
     void tile_impl(const tile_args& t) {                                                           \
@@ -59,4 +59,5 @@ inline const float& a_at(const float* a, int r, int64_t rs) {
         narrow_impl::narrow<V>(d, [](int act, auto x) { return apply_act(act, x); });              \
     }                                                                                              \
     }                                                                                              \
-    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot, &rank_k, &row_strip, stream_b_panels, &narrow)
+    NN_GEMM_ISA_TABLE(isa, table_impl::x86_variants, kc, nc, &dot, &rank_k, &row_strip, stream_b_panels, &narrow, \
+                      narrow_wide_max_k)

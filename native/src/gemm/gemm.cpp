@@ -347,7 +347,8 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
 //   n <= NR / 2, m > 4, k <= 256      rows in groups against one vector of B, nothing packed
-//                                     (kernels/common/gemm_narrow.h)
+//                                     (kernels/common/gemm_narrow.h); n <= NR (two vectors) up to
+//                                     the table's narrow_wide_max_k (AVX-512: 400, AVX2: none)
 //   k <= 48, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
@@ -361,7 +362,9 @@ path choose_path(const problem& pr) {
     const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
-    if (K.narrow != nullptr && pr.n <= K.nr / 2 && pr.m > kStripMaxRows && pr.k <= g_tuning.narrow_max_k && pr.kcb <= INT32_MAX)
+    const int64_t narrow_wide_max_k = g_tuning.narrow_wide_max_k >= 0 ? g_tuning.narrow_wide_max_k : K.narrow_wide_max_k;
+    if (K.narrow != nullptr && pr.m > kStripMaxRows && pr.kcb <= INT32_MAX &&
+        ((pr.n <= K.nr / 2 && pr.k <= g_tuning.narrow_max_k) || (pr.n > K.nr / 2 && pr.n <= K.nr && pr.k <= narrow_wide_max_k)))
         return path::narrow;
     const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
     if (strip && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows)) return path::strip;
@@ -578,7 +581,7 @@ void run_strip(const problem& pr, int threads) {
     });
 }
 
-// N within one vector: row-major B is read in place; transposed or pre-packed B is first
+// N within one or two vectors: row-major B is read in place; transposed or pre-packed B is first
 // gathered into k rows of n (k * n floats, at most k vectors). One K block at a time with the
 // tiles' K blocking and beta handling (later blocks accumulate onto C), so the bits are the
 // tiles'. Threads take equal row ranges (rows are independent: any split gives the same C).

@@ -98,6 +98,8 @@ struct tuning {
                                          // (kernels/common/gemm_narrow.h) instead of half-width
                                          // tiles (1.0x the tiles at k = 256 on AVX-512,
                                          // 1.1-1.3x below; gemm_narrow.h has the figures)
+    int64_t narrow_wide_max_k = -1;      // ... and where N fits two vectors (n <= NR), two a row,
+                                         // up to this K (-1: the kernel table's narrow_wide_max_k)
     int64_t shared_line_cycles = 128;    // cost (rough cycles, choose_grid) of a cache line of C
                                          // that two threads' column ranges share, per row
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)
