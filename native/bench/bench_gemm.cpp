@@ -3,7 +3,7 @@
 // Usage: bench_gemm [THREADS] [--kc=N --nc=N --small=N --per-thread=N --a-in-place=N
 //                   --b-in-place=N --b-in-place-bytes=N --panel-major=N
 //                   --panel-b-in-place-bytes=N --panel-b-in-place-panels=N --panel-pack-cols=N
-//                   --panel-stream-panels=N --panel-stream-row-bytes=N --panel-a-in-place=N --dot-max-n=N --rank-k-max-k=N
+//                   --panel-stream-panels=N --panel-stream-row-bytes=N --panel-a-in-place=N --dot-max-n=N --narrow-max-k=N --rank-k-max-k=N
 //                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N
 //                   --strip-small-k=N --strip-small-k-min-n=N --batch-ms=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
         else if (opt("panel-stream-row-bytes")) tune.panel_b_stream_max_row_bytes = v;
         else if (opt("panel-a-in-place")) tune.panel_a_in_place_max_cols = v;
         else if (opt("dot-max-n")) tune.dot_max_n = v;
+        else if (opt("narrow-max-k")) tune.narrow_max_k = v;
+        else if (opt("narrow-wide-max-k")) tune.narrow_wide_max_k = v;
         else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
         else if (opt("rank-k-narrow-max-k")) tune.rank_k_narrow_max_k = v;
         else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;

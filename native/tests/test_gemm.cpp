@@ -418,6 +418,7 @@ TEST(Gemm, BlockingVariants) {
                                    // this many micro-panels
         int64_t panel_b_panels = nn::gemm::tuning{}.panel_b_in_place_max_panels;  // ... B within
                                    // panel_b_bytes read in place up to this many micro-panels
+        int64_t narrow_k = 0;      // narrow N (n <= NR) on row groups up to this K
     };
     const int64_t big = int64_t{1} << 40;
     const Variant variants[] = {
@@ -436,6 +437,8 @@ TEST(Gemm, BlockingVariants) {
         {"panel-major, cached B in place up to 2 micro-panels", 0, 0, 0, 7, 96, 1 << 10, big, big, 0, 0, 0, 64, 0, 0, 2},
         {"skinny N on dot products", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 4},
         {"small K on rank-k updates", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 8, 64},
+        {"narrow N on row groups", 0, 0, 0, 16, 64, 1 << 10, 0, 0, 0, 0, 0, nn::gemm::tuning{}.panel_pack_cols,
+         nn::gemm::tuning{}.panel_a_in_place_max_cols, 0, nn::gemm::tuning{}.panel_b_in_place_max_panels, big},
     };
     uint32_t seed = 6000;
     for (const auto& v : variants) {
@@ -455,6 +458,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_a_in_place_max_cols = v.panel_a_cols;
         t.panel_b_stream_max_panels = v.panel_stream;
         t.panel_b_in_place_max_panels = v.panel_b_panels;
+        t.narrow_max_k = t.narrow_wide_max_k = v.narrow_k;
         t.dot_a_floats_per_thread = v.per_thread / 16;  // dot products threaded on these small shapes too
         TuningScope scope(t);
         nn_test::ThreadScope threads(2);
@@ -537,6 +541,7 @@ TEST(Gemm, SmallKRankK) {
     off.rank_k_max_k = off.rank_k_narrow_max_k = 0;
     off.dot_max_n = 0;
     off.strip_small_k_max_k = 0;
+    off.narrow_max_k = off.narrow_wide_max_k = 0;
     uint32_t seed = 9000;
     for (int64_t k = 1; k <= nn::gemm::kRankKMaxK; ++k)
         for (int64_t m : {1, 3, 6, 9, 130})
@@ -547,6 +552,29 @@ TEST(Gemm, SmallKRankK) {
     // row's blocks shifted by its masked head.
     for (int tr = 0; tr < 4; ++tr)
         if (!matches_tiles(varied_case(3, 1100, 8, tr, tr & 2, seed++), on, off)) return;
+}
+
+// Narrow N (the narrow-N kernel, n <= NR): column counts up to one vector (AVX-512 16, AVX2 8)
+// and up to two (32, 16), with and without the masked tail, row counts around its groups of 8
+// (4 for two vectors on AVX2; 5 = 4 + 1, 15 = 8 + 4 + 2 + 1, 130 = 16 groups + 2), K from just
+// above the rank-k update's to several K blocks (later blocks accumulate onto C), every A and B
+// layout and epilogue, against the reference; bitwise equal to the micro-tiles on the same
+// inputs, to itself on 2 threads (row split) and with pre-packed B (gathered into rows).
+TEST(Gemm, NarrowNRowGroups) {
+    nn::gemm::tuning on, off;
+    on.narrow_max_k = on.narrow_wide_max_k = int64_t{1} << 40;
+    on.work_per_thread = 1 << 10;  // 2 threads on all but the smallest shapes
+    on.small_work = 0;
+    on.kc = 24;  // two and three K blocks at k = 33 and 64
+    on.dot_max_n = 0;  // n <= 4 on the narrow kernel too
+    off = on;
+    off.narrow_max_k = off.narrow_wide_max_k = 0;
+    uint32_t seed = 17000;
+    for (int64_t m : {5, 8, 15, 130})
+        for (int64_t n : {1, 3, 7, 8, 13, 16, 17, 24, 31, 32})
+            for (int64_t k : {9, 24, 33, 64})
+                for (int tr = 0; tr < 4; ++tr)
+                    if (!matches_tiles(varied_case(m, n, k, tr, tr & 2, seed++), on, off)) return;
 }
 
 // Small M (the row-strip kernel): every row count it takes, column counts around its strips (at
@@ -565,6 +593,7 @@ TEST(Gemm, SmallMRowStrips) {
     off = on;
     off.strip_max_rows = 0;
     off.strip_small_k_max_k = 0;
+    off.narrow_max_k = off.narrow_wide_max_k = 0;
     uint32_t seed = 11000;
     for (int64_t m = 1; m <= nn::gemm::kStripMaxRows; ++m)
         for (int64_t n : {5, 8, 23, 33, 48, 64, 100, 397, 767})
@@ -590,6 +619,7 @@ TEST(Gemm, SmallKRowStrips) {
     on.strip_small_k_min_n = 40;
     off = on;
     off.strip_small_k_max_k = 0;
+    off.narrow_max_k = off.narrow_wide_max_k = 0;
     uint32_t seed = 15000;
     for (int64_t m : {5, 7, 9, 13, 130})
         for (int64_t n : {40, 47, 96, 97, 300, 1000})

@@ -126,6 +126,9 @@ void tile_body(const tile_args& t) {
 
 // B is never streamed in place: with rows prefetched ahead as the AVX-512 kernel does, 37x337x760
 // ran at 0.9x and 40x2000x900 at 0.83x of packed B (Emerald Rapids under the AVX2 cap, 1 thread).
-NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0)
+// Narrow N in two vectors a row (9-16 columns) stays on the tiles: the narrow kernel with 4 rows a
+// group ran at 0.94-1.02x of them (1092x11x20, 500x12x30, 1000x16x64, 800x14x128, 1000x12x256;
+// Emerald Rapids under the AVX2 cap, 1 thread, CPU time, medians of 3).
+NN_GEMM_X86_ISA_TABLE(avx2, /*kc=*/512, /*nc=*/1024, /*stream_b_panels=*/0, /*narrow_wide_max_k=*/0)
 
 }  // namespace nn::gemm

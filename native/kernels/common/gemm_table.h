@@ -7,13 +7,15 @@
 //   void tile_impl(const tile_args& t);
 //
 // then registers its table with NN_GEMM_ISA_TABLE(avx2, x86_variants, kc, nc, dot, rank_k, row_strip,
-// stream_b_panels): the variant
+// stream_b_panels, narrow, narrow_wide_max_k): the variant
 // selector (which F0/F1 a call takes), the blocking, which belongs to the core the kernel was
 // tuned on and so is set there, beside the tile (BLIS's config/<arch>), and the skinny-N
 // dot-product kernel (kernels/common/gemm_dot.h), the small-K rank-k kernel
 // (kernels/common/gemm_rank_k.h) and the small-M row-strip kernel (kernels/common/gemm_row_strip.h),
 // each nullptr where the ISA has none, and how many micro-panels may share a streamed row-major B
-// (kernels::stream_b_panels; 0 where the kernel was not measured faster on it than on packed B).
+// (kernels::stream_b_panels; 0 where the kernel was not measured faster on it than on packed B),
+// and the narrow-N kernel (kernels/common/gemm_narrow.h), nullptr where the ISA has none, with the K
+// up to which it takes two vectors a row (0 where it was not measured faster than the tiles there).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -61,8 +63,9 @@ void pack_b(const float* src, int64_t rs, int64_t cs, int64_t kc, int64_t nc, fl
 template <class U>
 constexpr kernels make_table(const char* isa, int64_t kc, int64_t nc, void (*dot)(const dot_args&),
                              void (*rank_k)(const rank_k_args&), void (*row_strip)(const rank_k_args&),
-                             int64_t stream_b_panels) {
-    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels};
+                             int64_t stream_b_panels, void (*narrow)(const rank_k_args&), int64_t narrow_wide_max_k) {
+    return kernels{isa, U::mr, U::nr, kc, nc, &tile<U>, &pack_a<U>, &pack_b<U>, dot, rank_k, row_strip, stream_b_panels, narrow,
+                   narrow_wide_max_k};
 }
 
 // The variants the x86 micro-kernels specialise on: A's rows adjacent (a packed panel or A^T read
@@ -79,7 +82,7 @@ struct x86_variants {
 // tile_impl. Use at namespace nn::gemm scope. The table is built on the accessor's first call,
 // never at load: a namespace-scope initializer here would be compiled with this ISA's flags and
 // run on every CPU when the library is loaded.
-#define NN_GEMM_ISA_TABLE(isa, variants, kc, nc, dot, rank_k, row_strip, stream_b_panels)                  \
+#define NN_GEMM_ISA_TABLE(isa, variants, kc, nc, dot, rank_k, row_strip, stream_b_panels, narrow, narrow_wide_max_k) \
     namespace {                                                                                   \
     struct isa##_ukernel : variants {                                                             \
         static constexpr int mr = MR, nr = NR;                                                    \
@@ -89,6 +92,7 @@ struct x86_variants {
     }                                                                                             \
     const kernels* isa##_kernels() noexcept {                                                     \
         static const kernels table =                                                              \
-            table_impl::make_table<isa##_ukernel>(#isa, kc, nc, dot, rank_k, row_strip, stream_b_panels); \
+            table_impl::make_table<isa##_ukernel>(#isa, kc, nc, dot, rank_k, row_strip, stream_b_panels, narrow, \
+                                                  narrow_wide_max_k);                                         \
         return &table;                                                                            \
     }

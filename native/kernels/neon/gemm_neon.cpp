@@ -138,6 +138,7 @@ struct neon_variants {
 }  // namespace
 
 NN_GEMM_ISA_TABLE(neon, neon_variants, /*kc=*/256, /*nc=*/384, /*dot=*/nullptr, /*rank_k=*/nullptr,
-                  /*row_strip=*/nullptr, /*stream_b_panels=*/0)
+                  /*row_strip=*/nullptr, /*stream_b_panels=*/0, /*narrow=*/nullptr,
+                  /*narrow_wide_max_k=*/0)
 
 }  // namespace nn::gemm

@@ -346,12 +346,15 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
+//   n <= NR / 2, m > 4, k <= 256      rows in groups against one vector of B, nothing packed
+//                                     (kernels/common/gemm_narrow.h); n <= NR (two vectors) up to
+//                                     the table's narrow_wide_max_k (AVX-512: 400, AVX2: none)
 //   k <= 48, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
 // B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
 // 2000x16x6, 417x16x7; on wider N the tiles were faster.)
-enum class path { tiles, rank_k, dot, strip };
+enum class path { tiles, rank_k, dot, strip, narrow };
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
@@ -359,6 +362,10 @@ path choose_path(const problem& pr) {
     const int64_t rank_k_max = std::min<int64_t>(kRankKMaxK, pr.n <= K.nr / 2 ? g_tuning.rank_k_narrow_max_k : g_tuning.rank_k_max_k);
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
+    const int64_t narrow_wide_max_k = g_tuning.narrow_wide_max_k >= 0 ? g_tuning.narrow_wide_max_k : K.narrow_wide_max_k;
+    if (K.narrow != nullptr && pr.m > kStripMaxRows && pr.kcb <= INT32_MAX &&
+        ((pr.n <= K.nr / 2 && pr.k <= g_tuning.narrow_max_k) || (pr.n > K.nr / 2 && pr.n <= K.nr && pr.k <= narrow_wide_max_k)))
+        return path::narrow;
     const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
     if (strip && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows)) return path::strip;
     if (strip && pr.k <= g_tuning.strip_small_k_max_k && pr.n >= g_tuning.strip_small_k_min_n) return path::strip;
@@ -574,6 +581,51 @@ void run_strip(const problem& pr, int threads) {
     });
 }
 
+// N within one or two vectors: row-major B is read in place; transposed or pre-packed B is first
+// gathered into k rows of n (k * n floats, at most k vectors). One K block at a time with the
+// tiles' K blocking and beta handling (later blocks accumulate onto C), so the bits are the
+// tiles'. Threads take equal row ranges (rows are independent: any split gives the same C).
+void run_narrow(const problem& pr, int threads) {
+    const float* b = pr.b;
+    int64_t b_rs = pr.b_rs;
+    if (pr.prepacked != nullptr || pr.b_cs != 1) {
+        float* rows = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.k * pr.n));
+        for (int64_t p = 0; p < pr.k; ++p)
+            for (int64_t j = 0; j < pr.n; ++j) rows[p * pr.n + j] = b_at(pr, p, j);
+        b = rows;
+        b_rs = pr.n;
+    }
+    auto block = [&](int64_t m0, int64_t m1) {
+        if (m0 >= m1) return;
+        rank_k_args d{};
+        d.m = m1 - m0;
+        d.n = pr.n;
+        d.a_rs = pr.a_rs;
+        d.a_cs = pr.a_cs;
+        d.b_rs = b_rs;
+        d.c = pr.c + m0 * pr.ldc;
+        d.ldc = pr.ldc;
+        d.alpha = pr.alpha;
+        for (int64_t pc = 0; pc < pr.k; pc += pr.kcb) {
+            const int64_t kc = std::min(pr.kcb, pr.k - pc);
+            const bool last = pc + kc == pr.k;
+            d.k = static_cast<int>(kc);
+            d.a = pr.a + m0 * pr.a_rs + pc * pr.a_cs;
+            d.b = b + pc * b_rs;
+            d.beta = pc == 0 ? pr.beta : 1.0f;
+            d.act = last ? static_cast<int>(pr.ep.act) : 0;
+            d.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + m0 : nullptr;
+            d.bias_col = last && pr.ep.mode == bias_mode::per_col ? pr.ep.bias : nullptr;
+            pr.kt->narrow(d);
+        }
+    };
+    if (threads <= 1) {
+        block(0, pr.m);
+        return;
+    }
+    parallel_run(threads, [&](int tid, int nt) { block(pr.m * tid / nt, pr.m * (tid + 1) / nt); });
+}
+
 // Packed micro-tiles: each thread takes a rectangle of whole micro-tiles (choose_grid).
 void run_tiles(const problem& pr, int threads) {
     if (threads <= 1) {
@@ -602,6 +654,7 @@ void run(problem& pr, int max_threads) {
         case path::rank_k: run_rank_k(pr, want); break;
         case path::dot: run_dot(pr, want); break;
         case path::strip: run_strip(pr, want); break;
+        case path::narrow: run_narrow(pr, want); break;
         case path::tiles: run_tiles(pr, want); break;
     }
 }

@@ -92,6 +92,14 @@ struct tuning {
                                          // 136x194x6, 2394x1795x8, 161x2677x15, 1000x40x12,
                                          // 2728x688x40, 3000x300x48; 0.9x at 2728x688x53, 0.9-1.0x
                                          // at 400x32x16, below them at k = 128
+    int64_t narrow_max_k = 256;          // K at or below (and above the rank-k update's, m > kStripMaxRows):
+                                         // where N fits one vector (n <= NR / 2), rows in groups
+                                         // sharing each load of B, nothing packed
+                                         // (kernels/common/gemm_narrow.h) instead of half-width
+                                         // tiles (1.0x the tiles at k = 256 on AVX-512,
+                                         // 1.1-1.3x below; gemm_narrow.h has the figures)
+    int64_t narrow_wide_max_k = -1;      // ... and where N fits two vectors (n <= NR), two a row,
+                                         // up to this K (-1: the kernel table's narrow_wide_max_k)
     int64_t shared_line_cycles = 128;    // cost (rough cycles, choose_grid) of a cache line of C
                                          // that two threads' column ranges share, per row
     int64_t kc = 0, nc = 0;              // > 0: override the ISA table's blocking (bench only)

@@ -96,6 +96,11 @@ struct kernels {
     // Micro-panels of a panel-major range up to which row-major B beyond the cached size is
     // streamed in place (the tile prefetches its rows when asked, tile_args::prefetch_b); 0: packed.
     int64_t stream_b_panels = 0;
+    // Narrow-N kernel (n <= nr / 2: one vector a row, or n <= nr: two; one K block, same arguments
+    // as the rank-k kernel), or null (then narrow N runs on the tiles).
+    void (*narrow)(const rank_k_args& d) = nullptr;
+    // K up to which the narrow kernel takes n in (nr / 2, nr] (two vectors a row); 0: the tiles.
+    int64_t narrow_wide_max_k = 0;
 };
 
 NN_KERNEL_TABLES(kernels)
