@@ -250,6 +250,7 @@ const ConvPoolCase kConvPoolCases[] = {
     {{3, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "diabetes_cnn conv2: Winograd, padded, 20x20 -> 10x10"},
     {{2, 8, 9, 14, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "Winograd 7x12 -> 3x6: the odd tile row dropped"},
     {{2, 160, 8, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "Winograd, products xi outermost (160 channels), 8x9 -> 4x4"},
+    {{2, 160, 9, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, 2, 0, "Winograd, xi outermost, 9x7 -> 4x3: odd row and column dropped"},
     // The direct kernel's rows at the padded band's pitch, read by pools without column padding:
     {{4, 2, 17, 23, 12, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, 3, 2, 0, "direct 5x5 padded, odd plane, 3x3/2 pooling"},
     {{4, 4, 19, 19, 20, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1}, 2, 2, 0, "direct, 17x17 -> 8x8, a partial channel block"},

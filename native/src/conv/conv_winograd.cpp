@@ -98,10 +98,14 @@ struct plan {
 };
 
 // per_tile: floats a tile takes in the task's transformed buffers (V; V and Z for the weights).
-plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile) {
+// pool2 (2x2/2 max pooling in the output transform, floor windows): only the tiles the pooled
+// output reads, oh / 2 x ow / 2; an odd last output row or column belongs to no window. Tiles
+// are independent lanes of the same operations, so the kept ones keep their bits (LeNet's
+// 11x11 layer: 25 tiles an image instead of 36).
+plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool pool2 = false) {
     plan q{};
-    q.th = (p.oh + 1) / 2;
-    q.tw = (p.ow + 1) / 2;
+    q.th = pool2 ? p.oh / 2 : (p.oh + 1) / 2;
+    q.tw = pool2 ? p.ow / 2 : (p.ow + 1) / 2;
     q.hp = q.tw + 1;  // columns 0 .. 2 tw + 1
     const int64_t total = p.n * q.th * q.tw;
     // V floats per task (blocking::winograd_v): the block's transformed input stays in L2 next
@@ -289,7 +293,7 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
                       int act, float* y, const float* residual, bool pool2, bool round) {
-    plan q = plan_of(p, K, p.cg);
+    plan q = plan_of(p, K, p.cg, pool2);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
     const int64_t total = p.n * q.th * q.tw;
     const int64_t range = std::max<int64_t>(1, kMaxSharedV / (16 * p.cg) / q.block) * q.block;  // tiles a pass
@@ -357,7 +361,7 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
                     const float* residual, operands ops, bool pool2 = false) {
     const winograd::kernels& K = *winograd::available();
     if (!ops.pairs && xi_outer(p, K)) return forward_xi_outer(p, K, x, u, bias, act, y, residual, pool2, ops.round);
-    const plan q = plan_of(p, K, 16 * p.cg);
+    const plan q = plan_of(p, K, 16 * p.cg, pool2);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, ohw = p.oh * p.ow;
     const int64_t per_img = q.th * q.tw, total = p.n * per_img;
     // U's rows (input channels, or pairs of them) and V's as bf16 pairs.
