@@ -46,6 +46,7 @@ const nn_conv2d_desc kCases[] = {
     make(1, 3, 70, 50, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3),     // depthwise 3x3: full vectors, tail, many rows
     make(2, 4, 14, 48, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise 3x3 stride 2, even width
     make(1, 2, 9, 37, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2),      // depthwise 3x3 dilated, stride 1
+    make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),   // stride 2: bands refitted to whole panels (12 -> 8 rows)
 };
 
 struct ConvRun {
@@ -156,6 +157,7 @@ TEST(Conv2d, NullBiasAndNoBiasGrad) {
 TEST(Conv2d, OneAndTwoThreadsAreBitwiseEqual) {
     const nn_conv2d_desc cases[] = {kCases[0], kCases[2], kCases[4], kCases[5], kCases[9], kCases[10],
                                     make(11, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                                    make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),  // refitted bands
                                     // weights large enough that their packing splits over the threads
                                     make(4, 128, 6, 6, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                                     // dW by slices of taps, uneven last slice, bias gradient

@@ -48,6 +48,23 @@ int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
     return std::clamp<int64_t>(rows, 1, p.oh);
 }
 
+// Output rows per band among band counts from half of `rows`' count up to it (bands of at most twice
+// the budget's rows) whose bands take the fewest GEMM columns once each band's columns round up to
+// nr (the micro-kernel's panel width); the most bands among equals. ResNet-18's stride-2 3x3 into
+// 256 channels (14x14 outputs) in bands of 7 rows took 2 x 128 columns for 2 x 98 pixels; as one
+// band of 196, 224. The bands decide which tile computes an output, never its sum: same bits.
+int64_t fitted_band_rows(const shape& p, int64_t rows, int64_t nr) {
+    const int64_t bands = (p.oh + rows - 1) / rows;
+    int64_t best = rows, best_cols = -1;
+    for (int64_t b = bands; b >= (bands + 1) / 2; --b) {
+        const int64_t r = (p.oh + b - 1) / b;
+        int64_t cols = 0;
+        for (int64_t oh0 = 0; oh0 < p.oh; oh0 += r) cols += ((std::min(p.oh, oh0 + r) - oh0) * p.ow + nr - 1) / nr * nr;
+        if (best_cols < 0 || cols < best_cols) best_cols = cols, best = r;
+    }
+    return best;
+}
+
 // Padded-plane geometry for the depthwise kernels: enough rows/cols for every tap read.
 struct padded {
     int64_t hp, wp;
@@ -233,14 +250,16 @@ void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t co
 // micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU, ReLU6) in its epilogue, a residual
 // or any other nn_unary_op on each task's band right after (residual may be null).
 void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
-                         int act, float alpha, float* y) {
+                         int act, float alpha, float* y, bool fit_bands = false) {
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const kblocking kb = gemm_kblocking(p);
-    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
+    int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band);
+    if (fit_bands) rows = fitted_band_rows(p, rows, K.nr);
+    const int64_t bands = (p.oh + rows - 1) / rows;
     const int64_t mp = padded_rows(K, p.kg);
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
@@ -346,7 +365,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         bf16::round_in_place(apack, gemm_weights_size(p));
         x = rounded_operand(x, p.n * p.c * p.h * p.w);
     }
-    gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y);
+    gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y, true);
 }
 
 namespace {
