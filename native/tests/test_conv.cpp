@@ -46,6 +46,7 @@ const nn_conv2d_desc kCases[] = {
     make(1, 3, 70, 50, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3),     // depthwise 3x3: full vectors, tail, many rows
     make(2, 4, 14, 48, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise 3x3 stride 2, even width
     make(1, 2, 9, 37, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2),      // depthwise 3x3 dilated, stride 1
+    make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),   // stride 2: bands refitted to whole panels (12 -> 8 rows)
 };
 
 struct ConvRun {
@@ -118,6 +119,27 @@ TEST(Conv2d, DepthwiseWeightGradientKeepsNonFiniteInputsToTheirTaps) {
         }
 }
 
+// Few pixels, many channels (ResNet's stride-2 layers into 256 and 512 channels): the weight
+// gradient by slices of taps over the whole batch. Only the weight and bias gradients: the data
+// gradient's 2304-term sums would need a looser tolerance than the cases above.
+TEST(Conv2d, WeightGradientBySlicesMatchesReference) {
+    // Channel counts whose taps and outputs are multiples of 96, so every table's tiles (mr and nr
+    // up to 32) waste nothing either way and the transposed orientation, which slices need, is taken.
+    for (const auto& d : {make(4, 192, 6, 6, 384, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2),     // groups
+                          make(3, 160, 5, 5, 480, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)}) {  // uneven last slice
+        const auto p = nn::conv::validate(d);
+        const std::string ctx = nn_test::describe(d);
+        ASSERT_TRUE(nn::conv::weights_by_slices(p)) << ctx;
+        auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 21), dy = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 22);
+        std::vector<float> dw(static_cast<size_t>(p.k * p.crs), -7.0f), db(static_cast<size_t>(p.k), -7.0f);
+        std::vector<float> want_dw(dw.size()), want_db(db.size());
+        ASSERT_EQ(nn_conv2d_backward_weights(&d, x.data(), dy.data(), dw.data(), db.data()), NN_OK) << nn_last_error();
+        nn::conv::backward_weights_ref(p, x.data(), dy.data(), want_dw.data(), want_db.data());
+        EXPECT_TRUE(nn_test::all_close(dw.data(), want_dw.data(), (int64_t)dw.size(), 1e-4f, 2e-5f, "backward_weights " + ctx));
+        EXPECT_TRUE(nn_test::all_close(db.data(), want_db.data(), p.k, 1e-4f, 2e-5f, "bias grad " + ctx));
+    }
+}
+
 TEST(Conv2d, NullBiasAndNoBiasGrad) {
     const auto d = make(2, 4, 7, 7, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
     const auto p = nn::conv::validate(d);
@@ -135,8 +157,11 @@ TEST(Conv2d, NullBiasAndNoBiasGrad) {
 TEST(Conv2d, OneAndTwoThreadsAreBitwiseEqual) {
     const nn_conv2d_desc cases[] = {kCases[0], kCases[2], kCases[4], kCases[5], kCases[9], kCases[10],
                                     make(11, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+                                    make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),  // refitted bands
                                     // weights large enough that their packing splits over the threads
-                                    make(4, 128, 6, 6, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)};
+                                    make(4, 128, 6, 6, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
+                                    // dW by slices of taps, uneven last slice, bias gradient
+                                    make(3, 160, 5, 5, 480, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1)};
     for (const auto& d : cases) {
         const auto p = nn::conv::validate(d);
         auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 8), w = nn_test::random_vector(p.k * p.crs, 9);

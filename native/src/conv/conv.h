@@ -77,6 +77,8 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
 void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, int act, float alpha,
                             const pool::geom& pool, float* y);
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db);
+// Whether backward_weights takes the im2col GEMM by slices of taps over the whole batch (no per-chunk partials).
+bool weights_by_slices(const shape& p);
 
 // The cache budgets the drivers block for, in floats. They describe the target core's caches,
 // not an algorithm, so each ISA table carries its own (BLIS's config/<arch>).

@@ -7,7 +7,8 @@
 //   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
 //   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
-// chunk and the chunks summed in order, so 1 and 2 threads give the same bits. With stride 1 both
+// chunk and the chunks summed in order, so 1 and 2 threads give the same bits (where those partials
+// would be megabytes, tasks own slices of dW's taps and sum the whole batch in order instead). With stride 1 both
 // gradients skip the col matrix where they can: register-tiled kernels read shifted views of a
 // zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
@@ -45,6 +46,23 @@ bool is_pointwise(const shape& p) {
 int64_t gemm_band_rows(const shape& p, int64_t per_col, int64_t budget) {
     int64_t rows = budget / std::max<int64_t>(1, per_col * p.ow);
     return std::clamp<int64_t>(rows, 1, p.oh);
+}
+
+// Output rows per band among band counts from half of `rows`' count up to it (bands of at most twice
+// the budget's rows) whose bands take the fewest GEMM columns once each band's columns round up to
+// nr (the micro-kernel's panel width); the most bands among equals. ResNet-18's stride-2 3x3 into
+// 256 channels (14x14 outputs) in bands of 7 rows took 2 x 128 columns for 2 x 98 pixels; as one
+// band of 196, 224. The bands decide which tile computes an output, never its sum: same bits.
+int64_t fitted_band_rows(const shape& p, int64_t rows, int64_t nr) {
+    const int64_t bands = (p.oh + rows - 1) / rows;
+    int64_t best = rows, best_cols = -1;
+    for (int64_t b = bands; b >= (bands + 1) / 2; --b) {
+        const int64_t r = (p.oh + b - 1) / b;
+        int64_t cols = 0;
+        for (int64_t oh0 = 0; oh0 < p.oh; oh0 += r) cols += ((std::min(p.oh, oh0 + r) - oh0) * p.ow + nr - 1) / nr * nr;
+        if (best_cols < 0 || cols < best_cols) best_cols = cols, best = r;
+    }
+    return best;
 }
 
 // Padded-plane geometry for the depthwise kernels: enough rows/cols for every tap read.
@@ -232,14 +250,16 @@ void band_epilogue(const float* res, int act, float alpha, int64_t m, int64_t co
 // micro-kernel's activations (none, ReLU, sigmoid, tanh, GELU, ReLU6) in its epilogue, a residual
 // or any other nn_unary_op on each task's band right after (residual may be null).
 void gemm_forward_packed(const shape& p, const float* x, const float* apack, const float* bias, const float* res,
-                         int act, float alpha, float* y) {
+                         int act, float alpha, float* y, bool fit_bands = false) {
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const kblocking kb = gemm_kblocking(p);
-    const int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band), bands = (p.oh + rows - 1) / rows;
+    int64_t rows = gemm_band_rows(p, kb.step + p.kg, kt.block.fwd_band);
+    if (fit_bands) rows = fitted_band_rows(p, rows, K.nr);
+    const int64_t bands = (p.oh + rows - 1) / rows;
     const int64_t mp = padded_rows(K, p.kg);
     const int64_t chunks = channel_chunks(p.n * p.groups * bands, mp / K.mr, kMinChunkBlocks);
     const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
@@ -345,7 +365,7 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         bf16::round_in_place(apack, gemm_weights_size(p));
         x = rounded_operand(x, p.n * p.c * p.h * p.w);
     }
-    gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y);
+    gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y, true);
 }
 
 namespace {
@@ -718,7 +738,101 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     }
 }
 
+// The im2col weight gradient by slices of taps over the whole batch, for layers whose per-chunk
+// partials would be megabytes (few pixels, many channels: ResNet-18's stride-2 layers into 256
+// and 512 channels at 14x14 and 7x7, 8 partials of 1.2M floats at 512 x 256 x 3 x 3): each task
+// owns the rows of dW^T [crs, kg] of a slice of input channels (kWeightSliceFloats of them, in
+// L2) and sums every image's products into them in image order, then lays its rows out as dW.
+// dY^T is packed once for every (image, band) and shared by the tasks. No partials, no
+// reduction pass; the sums' order is fixed by the shape (images, bands, K blocks in order),
+// never by the slices or the thread count.
+constexpr int64_t kMaxWeightPartials = int64_t{1} << 20;  // floats of partials past which slices pay
+constexpr int64_t kWeightSliceFloats = int64_t{1} << 15;  // dW^T floats a slice task accumulates
+
+// dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so either can
+// be A; the orientation whose tiles waste less (M rounds up to mr, N to nr). Transposed: dW^T
+// [crs, kg] per group = col * dY^T.
+bool weights_transposed(const shape& p) {
+    const auto& K = gemm::active();
+    const auto tiles = [&](int64_t m, int64_t n) { return padded_rows(K, m) * ((n + K.nr - 1) / K.nr * K.nr); };
+    return tiles(p.crs, p.kg) <= tiles(p.kg, p.crs);
+}
+
+bool backward_weights_by_slices_ok(const shape& p) {
+    const int64_t chunks = std::min(p.n, kMaxWeightChunks);
+    const int64_t kgp = (p.kg + gemm::active().nr - 1) / gemm::active().nr * gemm::active().nr;
+    return weights_transposed(p) && chunks > 1 && chunks * p.k * p.crs > kMaxWeightPartials &&
+           p.n * p.groups * p.oh * p.ow * kgp <= kMaxSharedB;
+}
+
+void backward_weights_by_slices(const shape& p, const float* x, const float* dy, float* dw, float* db) {
+    const auto& kt = active();
+    const auto& K = gemm::active();
+    const geom g = geom_of(p);
+    const bool pointwise = is_pointwise(p);
+    const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t kgp = (p.kg + K.nr - 1) / K.nr * K.nr;
+    const int64_t most = std::max<int64_t>(1, kWeightSliceFloats / (rs * kgp));
+    const int64_t slices = (p.cg + most - 1) / most, per = (p.cg + slices - 1) / slices;  // balanced
+    const int64_t rows = gemm_band_rows(p, per * rs + p.kg, kt.block.bwd_wgt_band), bands = (p.oh + rows - 1) / rows;
+    const int64_t colsp = rows * p.ow * kgp;  // packed dY^T floats of one (image, group, band)
+    // dY^T of every (image, group, band), K block by K block, as pack_b lays it out.
+    float* bpack = thread_scratch(scratch::conv_transformed, static_cast<size_t>(p.n * p.groups * bands * colsp));
+    parallel_tasks(p.n * p.groups * bands, [&](int64_t t) {
+        const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
+        const int64_t oh0 = band * rows, cols = (std::min(p.oh, oh0 + rows) - oh0) * p.ow;
+        const float* dyb = dy + (img * p.k + grp * p.kg) * ohw + oh0 * p.ow;
+        const kblocking kb = make_kblocking(cols, 1, kt.block.k_block);
+        for (int64_t b = 0; b < kb.count(); ++b)
+            K.pack_b(dyb + kb.begin(b), 1, ohw, kb.len(b), p.kg, bpack + t * colsp + kb.begin(b) * kgp);
+    });
+    float* total = thread_scratch(scratch::conv_partials, static_cast<size_t>(p.groups * p.kg * p.crs));
+    parallel_tasks(p.groups * slices, [&](int64_t t) {
+        const int64_t grp = t / slices, c0 = t % slices * per, c1 = std::min(p.cg, c0 + per);
+        if (c0 >= c1) return;
+        const int64_t q0 = c0 * rs, q1 = c1 * rs, m = q1 - q0;
+        float* acc = total + grp * p.kg * p.crs + q0 * p.kg;  // rows [q0, q1) of the group's dW^T
+        for (int64_t img = 0; img < p.n; ++img) {
+            const float* xg = x + (img * p.c + grp * p.cg) * hw;
+            for (int64_t band = 0; band < bands; ++band) {
+                const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows), cols = (oh1 - oh0) * p.ow;
+                const float* colp = xg + c0 * hw + oh0 * p.ow;  // 1x1 stride 1: the input is col
+                int64_t col_rs = hw;
+                if (!pointwise) {
+                    float* col = thread_scratch(scratch::conv_task_input, m * cols);
+                    kt.im2col(xg + c0 * hw, c1 - c0, g, oh0, oh1, col);
+                    colp = col;
+                    col_rs = cols;
+                }
+                const float* bp = bpack + ((img * p.groups + grp) * bands + band) * colsp;
+                band_gemm_prepacked(
+                    K, m, make_kblocking(cols, 1, kt.block.k_block), p.kg,
+                    [&](int64_t k0, int64_t) { return a_view{colp + k0, col_rs}; },
+                    [&](int64_t k0, int64_t) { return bp + k0 * kgp; }, acc, p.kg, img > 0 || band > 0, nullptr, 0);
+            }
+        }
+        // dW^T's rows [q0, q1) as dW, 16 taps x 16 output channels at a time (see backward_weights).
+        float* dst = dw + grp * p.kg * p.crs;
+        for (int64_t r0 = q0; r0 < q1; r0 += 16)
+            for (int64_t m0 = 0; m0 < p.kg; m0 += 16)
+                for (int64_t mm = m0; mm < std::min(p.kg, m0 + 16); ++mm)
+                    for (int64_t q = r0; q < std::min(q1, r0 + 16); ++q) dst[mm * p.crs + q] = acc[(q - q0) * p.kg + mm];
+    });
+    if (db)
+        parallel_tasks(p.k, [&](int64_t k) {
+            double s = 0.0;
+            for (int64_t img = 0; img < p.n; ++img)
+                for (int64_t oh0 = 0; oh0 < p.oh; oh0 += rows)
+                    s += kt.sum(dy + (img * p.k + k) * ohw + oh0 * p.ow, (std::min(p.oh, oh0 + rows) - oh0) * p.ow);
+            db[k] = static_cast<float>(s);
+        });
+}
+
 }  // namespace
+
+bool weights_by_slices(const shape& p) {
+    return !is_depthwise(p) && !takes_winograd(p) && !backward_weights_direct_ok(p) && backward_weights_by_slices_ok(p);
+}
 
 void backward_weights(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     if (is_depthwise(p)) return depthwise_backward_weights(p, x, dy, dw, db);
@@ -731,11 +845,9 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
     const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, wsize = p.k * p.crs;
     const int64_t chunks = std::min(p.n, kMaxWeightChunks);
     const int64_t rows = gemm_band_rows(p, p.crs + p.kg, kt.block.bwd_wgt_band);
-    // dW = dY col^T, the reduction over pixels. Both operands hold pixels contiguously, so
-    // either can be A; pick the orientation whose tiles waste less (M rounds up to mr, N to
-    // nr). Transposed: each chunk accumulates dW^T [crs, kg] per group = col * dY^T.
-    const auto tiles = [&](int64_t m, int64_t n) { return padded_rows(K, m) * ((n + K.nr - 1) / K.nr * K.nr); };
-    const bool transposed = tiles(p.crs, p.kg) <= tiles(p.kg, p.crs);
+    if (backward_weights_by_slices_ok(p)) return backward_weights_by_slices(p, x, dy, dw, db);
+    // Transposed (weights_transposed): each chunk accumulates dW^T [crs, kg] per group.
+    const bool transposed = weights_transposed(p);
     const int64_t m = transposed ? p.crs : p.kg, ncols = transposed ? p.kg : p.crs;
     // Per-chunk partials in the caller's scratch (the tasks do not use that slot), not a fresh
     // zeroed vector: every chunk's first band overwrites its partial, and a new vector of this
@@ -779,24 +891,34 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
             }
         }
     });
-    // Chunk partials summed in chunk order (the same bits for any thread count), in slices over the
-    // threads: ResNet-18's stride-2 3x3 into 512 channels sums 8 partials of 1.2M floats, a serial
-    // tail of several milliseconds at 2 threads when done in one. Untransposed, the sum goes
-    // straight into dW (the first partial copied, the others added: no serial copy after it);
-    // transposed, it stays in the first partial and is then laid out as dW a row per task.
-    float* total = transposed ? part : dw;
-    constexpr int64_t kSlice = 4096;
-    parallel_tasks((wsize + kSlice - 1) / kSlice, [&](int64_t t) {
-        const int64_t r0 = t * kSlice, n = std::min(kSlice, wsize - r0);
-        if (total != part) std::memcpy(total + r0, part + r0, sizeof(float) * static_cast<size_t>(n));
-        for (int64_t c = 1; c < chunks; ++c) kt.add(part + c * wsize + r0, total + r0, n);
-    });
+    // Chunk partials summed in chunk order (the same bits for any thread count), over the threads:
+    // ResNet-18's stride-2 3x3 into 512 channels sums 8 partials of 1.2M floats, a serial tail of
+    // several milliseconds at 2 threads when done in one.
     if (transposed) {
-        parallel_tasks(p.groups * p.kg, [&](int64_t t) {
-            const int64_t grp = t / p.kg, m = t % p.kg;
-            const float* src = total + grp * p.kg * p.crs;
-            float* dst = dw + (grp * p.kg + m) * p.crs;
-            for (int64_t q = 0; q < p.crs; ++q) dst[q] = src[q * p.kg + m];
+        // dW^T's rows summed into the first partial and laid out as dW by the same task, kRows rows
+        // at a time: the summed rows are still in L1 when read back kRows output channels at a time,
+        // each channel's kRows taps one run of dW. A task per output channel reading its column of
+        // the whole sum (crs rows kg floats apart) touched a new cache line per element: at 512 x 256
+        // x 3 x 3, batch 8, 2 threads, 12% of the call's samples on each thread (perf, Emerald
+        // Rapids, 2026-12-05). Each element's adds are those of the sliced pass: same bits.
+        constexpr int64_t kRows = 16;
+        const int64_t rblocks = (p.crs + kRows - 1) / kRows;
+        parallel_tasks(p.groups * rblocks, [&](int64_t t) {
+            const int64_t grp = t / rblocks, q0 = t % rblocks * kRows, q1 = std::min(p.crs, q0 + kRows);
+            float* sum = part + grp * p.kg * p.crs + q0 * p.kg;  // rows [q0, q1) of the group's dW^T
+            for (int64_t c = 1; c < chunks; ++c) kt.add(sum + c * wsize, sum, (q1 - q0) * p.kg);
+            float* dst = dw + grp * p.kg * p.crs;
+            for (int64_t m0 = 0; m0 < p.kg; m0 += kRows)
+                for (int64_t m = m0; m < std::min(p.kg, m0 + kRows); ++m)
+                    for (int64_t q = q0; q < q1; ++q) dst[m * p.crs + q] = sum[(q - q0) * p.kg + m];
+        });
+    } else {
+        // Straight into dW: the first partial copied, the others added (no serial copy after it).
+        constexpr int64_t kSlice = 4096;
+        parallel_tasks((wsize + kSlice - 1) / kSlice, [&](int64_t t) {
+            const int64_t r0 = t * kSlice, n = std::min(kSlice, wsize - r0);
+            std::memcpy(dw + r0, part + r0, sizeof(float) * static_cast<size_t>(n));
+            for (int64_t c = 1; c < chunks; ++c) kt.add(part + c * wsize + r0, dw + r0, n);
         });
     }
     if (db)
