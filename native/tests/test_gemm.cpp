@@ -559,7 +559,7 @@ TEST(Gemm, SmallKRankK) {
 // (4 for two vectors on AVX2; 5 = 4 + 1, 15 = 8 + 4 + 2 + 1, 130 = 16 groups + 2), K from just
 // above the rank-k update's to several K blocks (later blocks accumulate onto C), every A and B
 // layout and epilogue, against the reference; bitwise equal to the micro-tiles on the same
-// inputs, to itself on 2 threads (row split) and with pre-packed B (gathered into rows).
+// inputs, to itself on 2 threads (row split) and with pre-packed B (which runs on the tiles).
 TEST(Gemm, NarrowNRowGroups) {
     nn::gemm::tuning on, off;
     on.narrow_max_k = on.narrow_wide_max_k = int64_t{1} << 40;

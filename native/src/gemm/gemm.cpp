@@ -346,8 +346,8 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   k <= 4 (k <= 8 if n <= NR / 2)    rank-k update streaming C once (gemm_rank_k.h)
 //   n <= 4, row-major A               dot products along k (kernels/common/gemm_dot.h)
 //   m <= 4, row-major B (not packed)  row strips, B read in place (kernels/common/gemm_row_strip.h)
-//   n <= NR / 2, m > 4, k <= 256      rows in groups against one vector of B, nothing packed
-//                                     (kernels/common/gemm_narrow.h); n <= NR (two vectors) up to
+//   n <= NR / 2, m > 4, k <= 256,     rows in groups against one vector of B, nothing packed
+//   B not pre-packed                  (kernels/common/gemm_narrow.h); n <= NR (two vectors) up to
 //                                     the table's narrow_wide_max_k (AVX-512: 400, AVX2: none)
 //   k <= 48, n >= 40, same B          row strips over groups of 4 rows, nothing packed
 //   otherwise                         packed micro-tiles (run_block)
@@ -363,7 +363,9 @@ path choose_path(const problem& pr) {
     if (K.rank_k != nullptr && pr.k <= rank_k_max) return path::rank_k;
     if (dot) return path::dot;
     const int64_t narrow_wide_max_k = g_tuning.narrow_wide_max_k >= 0 ? g_tuning.narrow_wide_max_k : K.narrow_wide_max_k;
-    if (K.narrow != nullptr && pr.m > kStripMaxRows && pr.kcb <= INT32_MAX &&
+    // Pre-packed B stays on the tiles: its packing is paid once, where the narrow kernel would
+    // gather it into rows on every call (mlp_small's 32x10x64 output layer: 5.9 -> 8.7 µs).
+    if (K.narrow != nullptr && pr.prepacked == nullptr && pr.m > kStripMaxRows && pr.kcb <= INT32_MAX &&
         ((pr.n <= K.nr / 2 && pr.k <= g_tuning.narrow_max_k) || (pr.n > K.nr / 2 && pr.n <= K.nr && pr.k <= narrow_wide_max_k)))
         return path::narrow;
     const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
@@ -581,14 +583,14 @@ void run_strip(const problem& pr, int threads) {
     });
 }
 
-// N within one or two vectors: row-major B is read in place; transposed or pre-packed B is first
-// gathered into k rows of n (k * n floats, at most k vectors). One K block at a time with the
+// N within one or two vectors: row-major B is read in place; transposed B is first gathered into
+// k rows of n (k * n floats, at most k vectors), as the tiles would pack it. One K block at a time with the
 // tiles' K blocking and beta handling (later blocks accumulate onto C), so the bits are the
 // tiles'. Threads take equal row ranges (rows are independent: any split gives the same C).
 void run_narrow(const problem& pr, int threads) {
     const float* b = pr.b;
     int64_t b_rs = pr.b_rs;
-    if (pr.prepacked != nullptr || pr.b_cs != 1) {
+    if (pr.b_cs != 1) {
         float* rows = nn::thread_scratch(scratch::gemm_pack_b, static_cast<size_t>(pr.k * pr.n));
         for (int64_t p = 0; p < pr.k; ++p)
             for (int64_t j = 0; j < pr.n; ++j) rows[p * pr.n + j] = b_at(pr, p, j);
