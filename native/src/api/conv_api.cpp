@@ -153,18 +153,7 @@ NN_API nn_status nn_conv2d_packed_forward_maxpool(const nn_conv2d_packed* packed
         check_packed_call(packed, n, activation, x, y);
         nn::check_not_null(pool, "pool");
         const auto& p = packed->conv.p;
-        // The pooling reads the convolution's output: its input sizes are that output's.
-        const struct {
-            const char *field, *what;
-            int64_t want, got;
-        } dims[] = {{"pool->n", "the batch n", n, pool->n},
-                    {"pool->c", "the output channels k", p.k, pool->c},
-                    {"pool->h", "the output height oh", p.oh, pool->h},
-                    {"pool->w", "the output width ow", p.ow, pool->w}};
-        for (const auto& d : dims)
-            if (d.got != d.want)
-                nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
-        const auto ps = nn::pool::validate(*pool, false, "pool");
+        const auto ps = nn::conv::validate_pool_of(p, n, *pool);
         nn::conv::forward_packed_maxpool(packed->conv, n, x, activation, alpha, ps.g, y);
     });
 }

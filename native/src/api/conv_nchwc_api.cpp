@@ -113,18 +113,7 @@ NN_API nn_status nn_conv2d_nchwc_forward_maxpool(const nn_conv2d_nchwc* packed, 
                                  p.c, "->", p.k, " channel ", p.r, "x", p.s, " layer");
         check_layout(n, p.c, p.h * p.w);
         check_layout(n, p.k, p.oh * p.ow);
-        // The pooling reads the convolution's output: its input sizes are that output's.
-        const struct {
-            const char *field, *what;
-            int64_t want, got;
-        } dims[] = {{"pool->n", "the batch n", n, pool->n},
-                    {"pool->c", "the output channels k", p.k, pool->c},
-                    {"pool->h", "the output height oh", p.oh, pool->h},
-                    {"pool->w", "the output width ow", p.ow, pool->w}};
-        for (const auto& d : dims)
-            if (d.got != d.want)
-                nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
-        const auto ps = nn::pool::validate(*pool, false, "pool");
+        const auto ps = nn::conv::validate_pool_of(p, n, *pool);
         if (ps.g.dh != 1 || ps.g.dw != 1)
             nn::invalid_argument("pool dilation must be 1. Received: pool->dilation_h=", ps.g.dh,
                                  ", pool->dilation_w=", ps.g.dw);

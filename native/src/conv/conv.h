@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "pool/pool.h"
 #include "runtime/kernel_table.h"
 
 namespace nn::pool {
@@ -34,6 +35,9 @@ inline geom geom_of(const shape& p) {
 // derived sizes.
 shape validate(const nn_conv2d_desc& d);
 shape validate(const nn_conv1d_desc& d);
+// A max pooling over this convolution's output for a batch of n: pool's n, c, h and w must be n
+// and the output's k, oh and ow (messages name pool->field). Returns the validated window.
+nn::pool::shape validate_pool_of(const shape& p, int64_t n, const nn_pool2d_desc& pool);
 
 // Weight-gradient partials: the batch is cut into at most this many chunks, each summed into its
 // own partial, the partials then added in chunk order. Fixed by the shape, never by the thread

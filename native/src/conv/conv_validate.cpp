@@ -91,4 +91,19 @@ shape validate(const nn_conv1d_desc& d) {
     return p;
 }
 
+nn::pool::shape validate_pool_of(const shape& p, int64_t n, const nn_pool2d_desc& pool) {
+    // The pooling reads the convolution's output: its input sizes are that output's.
+    const struct {
+        const char *field, *what;
+        int64_t want, got;
+    } dims[] = {{"pool->n", "the batch n", n, pool.n},
+                {"pool->c", "the output channels k", p.k, pool.c},
+                {"pool->h", "the output height oh", p.oh, pool.h},
+                {"pool->w", "the output width ow", p.ow, pool.w}};
+    for (const auto& d : dims)
+        if (d.got != d.want)
+            nn::invalid_argument(d.field, " must be ", d.what, "=", d.want, ". Received: ", d.field, "=", d.got);
+    return nn::pool::validate(pool, false, "pool");
+}
+
 }  // namespace nn::conv
