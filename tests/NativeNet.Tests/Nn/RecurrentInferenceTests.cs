@@ -50,6 +50,30 @@ public class RecurrentInferenceTests
     }
 
     [Fact]
+    public unsafe void LayoutStartsOnACacheLine()
+    {
+        // The step kernels read the layout as whole vectors; one that straddles two cache lines
+        // costs two loads, so every length must start on a 64-byte boundary and hold its floats.
+        for (int length = 1; length <= 70; length += 3)
+        {
+            var packed = RecurrentWeightPack.AlignedFloats(length);
+            Assert.Equal(length, packed.Length);
+            fixed (float* p = packed.Span)
+                Assert.Equal(0ul, (ulong)p % 64);
+            packed.Span.Fill(1.5f);
+            Assert.All(packed.ToArray(), v => Assert.Equal(1.5f, v));
+        }
+        using var _ = Backends.Use("native");
+        var d = new global::NativeNet.Kernels.RnnDescriptor(global::NativeNet.Kernels.RnnCell.Lstm, 3, 2, 5, 17, BatchFirst: true);
+        using var wIh = Tensor.Normal(new[] { 4 * 17, 5 }, generator: new Generator(1));
+        using var wHh = Tensor.Normal(new[] { 4 * 17, 17 }, generator: new Generator(2));
+        var pack = RecurrentWeightPack.Pack(global::NativeNet.Kernels.KernelProvider.Current, d, wIh, wHh);
+        Assert.NotNull(pack);
+        fixed (float* p = pack!.Value.Span)
+            Assert.Equal(0ul, (ulong)p % 64);
+    }
+
+    [Fact]
     public void CachedLayoutFollowsEveryChangeToTheWeights()
     {
         using var _ = Backends.Use("native");

@@ -73,7 +73,7 @@ public static partial class Functional
         if (packed is not null)
         {
             using var iws = Tensor.Empty(new[] { checked((int)k.RnnInferWorkspaceSize(desc)) }, register: false);
-            k.RnnInfer(desc, input.Data, packed, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
+            k.RnnInfer(desc, input.Data, packed.Value.Span, bIh is null ? default : bIh.Data, bHh is null ? default : bHh.Data,
                        h0 is null ? default : h0.Data, lstm && c0 is not null ? c0.Data : default, y.AsSpan(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), iws.AsSpan());
             GC.KeepAlive(input);
             return (y, hN, cN);

@@ -17,10 +17,10 @@ internal sealed class RecurrentWeightPack
     private int _versionIh, _versionHh;
     private Precision _precision;
     private IKernels? _kernels;
-    private float[]? _packed;
+    private Memory<float>? _packed;
 
     /// <summary>The layout of <paramref name="wIh"/> and <paramref name="wHh"/> for <paramref name="kernels"/>, made now if the cached one is stale; null where the backend has none.</summary>
-    public float[]? Get(IKernels kernels, in RnnDescriptor d, Tensor wIh, Tensor wHh)
+    public Memory<float>? Get(IKernels kernels, in RnnDescriptor d, Tensor wIh, Tensor wHh)
     {
         int versionIh = wIh.Version, versionHh = wHh.Version;
         lock (_lock)
@@ -57,15 +57,30 @@ internal sealed class RecurrentWeightPack
         }
     }
 
-    /// <summary>A fresh layout of <paramref name="wIh"/> and <paramref name="wHh"/>, or null where <paramref name="kernels"/> has no inference path.</summary>
-    public static float[]? Pack(IKernels kernels, in RnnDescriptor d, Tensor wIh, Tensor wHh)
+    /// <summary>
+    /// A fresh layout of <paramref name="wIh"/> and <paramref name="wHh"/>, or null where <paramref name="kernels"/> has no inference path.
+    /// It starts on a 64-byte boundary: the step kernels read its rows as whole vectors, and a vector that straddles two
+    /// cache lines costs two loads (nn_rnn_infer LSTM, batch 64, 50 steps, input 64, hidden 256, 1 thread, Emerald Rapids:
+    /// 15.1 ms with the layout aligned, 16.6-17.9 ms with it 8 or 16 bytes off, as an ordinary array may start).
+    /// </summary>
+    public static Memory<float>? Pack(IKernels kernels, in RnnDescriptor d, Tensor wIh, Tensor wHh)
     {
         long size = kernels.RnnPackSize(d);
         if (size == 0) return null;
-        var packed = GC.AllocateUninitializedArray<float>(checked((int)size));
-        kernels.RnnPack(d, wIh.Data, wHh.Data, packed);
+        var packed = AlignedFloats(checked((int)size));
+        kernels.RnnPack(d, wIh.Data, wHh.Data, packed.Span);
         GC.KeepAlive(wIh);
         GC.KeepAlive(wHh);
         return packed;
+    }
+
+    /// <summary>length floats starting on a 64-byte boundary, in an array on the pinned heap (it never moves, so the offset holds).</summary>
+    internal static unsafe Memory<float> AlignedFloats(int length)
+    {
+        const int alignFloats = 64 / sizeof(float);
+        var buffer = GC.AllocateUninitializedArray<float>(checked(length + alignFloats - 1), pinned: true);
+        nuint address = (nuint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref buffer[0]);
+        int offset = (int)((64 - address % 64) % 64) / sizeof(float);
+        return buffer.AsMemory(offset, length);
     }
 }
