@@ -360,12 +360,20 @@ void parallel_tasks(int64_t ntasks, function_ref<void(int64_t)> task) {
     int max_threads = static_cast<int>(std::min<int64_t>(ntasks, 1024));
     // Runs of consecutive tasks handed out as threads come free: a thread slowed by the machine
     // (or started late) does not hold up the others at the end, and a task's successor is still
-    // usually run by the same thread (the kernels prefetch its inputs).
+    // usually run by the same thread (the kernels prefetch its inputs). Runs are ntasks / (8 nt)
+    // long until fewer than 4 nt runs' worth is left, then shrink with what is left (a quarter of
+    // an equal share) down to one task, so the threads finish within about one task of each
+    // other rather than one run (a sixteenth of the region at 2 threads).
     std::atomic<int64_t> next{0};
     parallel_run(max_threads, [&](int, int nt) {
-        const int64_t run = std::max<int64_t>(1, ntasks / (8 * static_cast<int64_t>(nt)));
-        for (int64_t b; (b = next.fetch_add(run, std::memory_order_relaxed)) < ntasks;)
-            for (int64_t t = b, e = std::min(ntasks, b + run); t < e; ++t) task(t);
+        const int64_t threads = nt, run = std::max<int64_t>(1, ntasks / (8 * threads));
+        for (int64_t b = next.load(std::memory_order_relaxed);;) {
+            if (b >= ntasks) return;
+            const int64_t len = std::clamp<int64_t>((ntasks - b) / (4 * threads), 1, run);
+            if (!next.compare_exchange_weak(b, b + len, std::memory_order_relaxed)) continue;
+            for (int64_t t = b, e = std::min(ntasks, b + len); t < e; ++t) task(t);
+            b = next.load(std::memory_order_relaxed);
+        }
     });
 }
 
