@@ -132,6 +132,26 @@ TEST(ThreadPool, ParallelForCoversTheRangeOnce) {
     }
 }
 
+// parallel_tasks hands out runs that shrink towards the end: every task still runs exactly once,
+// for counts below, at and above the thread count and the run length, and when one thread is held
+// up inside a task (the others take what is left).
+TEST(ThreadPool, ParallelTasksRunsEveryTaskOnce) {
+    for (int threads : {1, 2, 3}) {
+        nn_test::ThreadScope scope(threads);
+        for (int64_t n : {1, 2, 3, 5, 16, 17, 63, 64, 65, 1000, 4099}) {
+            for (bool stall : {false, true}) {
+                std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
+                nn::parallel_tasks(n, [&](int64_t t) {
+                    if (stall && t == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    seen[static_cast<size_t>(t)]++;
+                });
+                for (int64_t t = 0; t < n; ++t)
+                    ASSERT_EQ(seen[static_cast<size_t>(t)].load(), 1) << "threads " << threads << " n=" << n << " t=" << t;
+            }
+        }
+    }
+}
+
 TEST(ThreadPool, ConcurrentCallersAndNestedCallsAreSafe) {
     nn_test::ThreadScope threads(2);
     std::atomic<int64_t> total{0};
