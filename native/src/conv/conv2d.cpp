@@ -408,6 +408,10 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
+    } else if ((!bf16 || rounded_gemm(bf16)) && takes_direct_phased(p)) {  // as forward()
+        packed(algo::direct_phased, direct_weights_size(p), direct_pack_weights);
+        pc.bf16 = bf16;  // float32 kernels on rounded operands: the weights rounded once, here
+        if (bf16) bf16::round_in_place(pc.w.data(), static_cast<int64_t>(pc.w.size()));
     } else if (bf16 && !rounded_gemm(bf16)) {
         pc.bf16 = true;
         packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
@@ -431,6 +435,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
         if (pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
         return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     }
+    if (pc.a == algo::direct_phased && pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
     // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
     // before it. Otherwise the residual (or another activation) is one pass afterwards.
@@ -443,6 +448,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
             else winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
             break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
+        case algo::direct_phased: direct_forward_phased_packed(p, x, w, bias, kact, y); break;
         case algo::gemm: gemm_forward_packed_bf16(p, x, w, bias, kact, y); break;  // bf16 (float32 returned above)
         default: break;  // dw3x3 returned above
     }

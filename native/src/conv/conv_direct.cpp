@@ -263,6 +263,12 @@ bool takes_direct_phased(const shape& p) {
 // each band's phase planes built once into the task's scratch. Every output is summed in one tile
 // call over (channel, tap) in order: the same bits at any thread count and band height.
 void direct_forward_phased(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    float* wpk = thread_scratch(scratch::conv_weights, direct_weights_size(p));
+    direct_pack_weights(p, w, wpk);
+    direct_forward_phased_packed(p, x, wpk, bias, act, y);
+}
+
+void direct_forward_phased_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
     const direct::kernels& K = *direct::available();
     const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
@@ -277,8 +283,6 @@ void direct_forward_phased(const shape& p, const float* x, const float* w, const
     for (int64_t c = 0; c < p.cg; ++c)
         for (int64_t i = 0; i < p.r; ++i)
             for (int64_t j = 0; j < p.s; ++j) off[static_cast<size_t>((c * p.r + i) * p.s + j)] = phase_offset(p, f, c, i, j);
-    float* wpk = thread_scratch(scratch::conv_weights, direct_weights_size(p));
-    direct_pack_weights(p, w, wpk);
     const int64_t ntasks = p.n * p.groups * bands;
     const int64_t chunks = channel_chunks(ntasks, kblocks, kMinChunkBlocks);
     const int64_t per_chunk = (kblocks + chunks - 1) / chunks;

@@ -104,5 +104,7 @@ bool takes_phases(const shape& p);
 // Whether forward(p) takes the direct kernel on phase planes (takes_phases and x86 kernels).
 bool takes_direct_phased(const shape& p);
 void direct_forward_phased(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// The same on weights direct_pack_weights laid out (nn_conv2d_pack): the same bits.
+void direct_forward_phased_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
 
 }  // namespace nn::conv
