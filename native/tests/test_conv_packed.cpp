@@ -66,7 +66,9 @@ const PackedCase kPackedCases[] = {
     {{2, 16, 12, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, "Winograd"},
     {{2, 4, 10, 12, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct"},
     {{2, 24, 9, 9, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM"},
-    {{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "im2col GEMM, strided, groups"},
+    {{2, 12, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "im2col GEMM, strided, groups"},
+    {{2, 6, 13, 13, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2}, "direct on phase planes, strided, 3 channels a group"},
+    {{2, 3, 21, 19, 20, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, "direct on phase planes, a strided 7x7 stem"},
     {{1, 300, 4, 5, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, several K blocks"},
     // One image, one band: with two threads the output channels are split into row chunks.
     {{1, 64, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, "pointwise GEMM, 7x7, channels split"},

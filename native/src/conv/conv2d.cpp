@@ -4,6 +4,8 @@
 //
 //   depthwise (one input channel per group, few outputs each): direct SIMD kernel per plane.
 //   1x1, stride 1, no padding: the input already is the GEMM operand (no im2col).
+//   strided with few input channels (a stem on RGB): the direct tile on the input's phase planes
+//   (conv_direct.h: takes_phases), and the direct weight gradient on the same planes.
 //   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
 //   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch
@@ -357,6 +359,15 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         return winograd_forward(p, x, w, bias, act, y);
     }
     if (takes_direct(p)) return direct_forward(p, x, w, bias, act, y);  // stride 1: conv_direct.h
+    if ((!bf16 || rounded_gemm(bf16)) && takes_direct_phased(p)) {  // strided stems: conv_direct.h
+        if (bf16) {  // float32 kernels on operands rounded once, as the im2col path below
+            float* wr = thread_scratch(scratch::conv_data_weights, static_cast<size_t>(p.k * p.crs));
+            bf16::round_copy(w, wr, p.k * p.crs);
+            w = wr;
+            x = rounded_operand(x, p.n * p.c * p.h * p.w);
+        }
+        return direct_forward_phased(p, x, w, bias, act, y);
+    }
     if (bf16 && !rounded_gemm(bf16)) return gemm_forward_bf16(p, x, w, bias, act, y);  // vdpbf16ps: conv_gemm_bf16.h
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
@@ -397,6 +408,10 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         else packed(algo::winograd, winograd_weights_size(p), winograd_pack_weights);
     } else if (takes_direct(p)) {
         packed(algo::direct, direct_weights_size(p), direct_pack_weights);
+    } else if ((!bf16 || rounded_gemm(bf16)) && takes_direct_phased(p)) {  // as forward()
+        packed(algo::direct_phased, direct_weights_size(p), direct_pack_weights);
+        pc.bf16 = bf16;  // float32 kernels on rounded operands: the weights rounded once, here
+        if (bf16) bf16::round_in_place(pc.w.data(), static_cast<int64_t>(pc.w.size()));
     } else if (bf16 && !rounded_gemm(bf16)) {
         pc.bf16 = true;
         packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
@@ -420,6 +435,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
         if (pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
         return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
     }
+    if (pc.a == algo::direct_phased && pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
     // (identity, ReLU, sigmoid, tanh, GELU); Winograd's output transform also adds a residual
     // before it. Otherwise the residual (or another activation) is one pass afterwards.
@@ -432,6 +448,7 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
             else winograd_forward_packed(p, x, w, bias, kact, y, in_kernel ? residual : nullptr);
             break;
         case algo::direct: direct_forward_packed(p, x, w, bias, kact, y); break;
+        case algo::direct_phased: direct_forward_phased_packed(p, x, w, bias, kact, y); break;
         case algo::gemm: gemm_forward_packed_bf16(p, x, w, bias, kact, y); break;  // bf16 (float32 returned above)
         default: break;  // dw3x3 returned above
     }
@@ -651,7 +668,15 @@ constexpr int64_t kMinDirectWeightChannels = 12;
 // input in place and accumulates dW^T over whole vectors of output channels (dY transposed once
 // per image). The padded copy must stay small: huge paddings or dilations keep the im2col path,
 // as in is_depthwise.
+// Strided layers with few input channels (takes_phases) take the same kernel on phase planes
+// (conv_direct.h), whose shifted views are again the rows of col, from 64 output channels (four
+// AVX-512 vectors a pixel). ResNet's 7x7/2 stem, 3 -> 64, batch 8 at 224x224, 1 thread, best of 7:
+// 18.1 -> 15.3 ms (AVX2 cap 43.8 -> 27.6); MobileNetV2's 3x3/2 3 -> 32 took 2.3 -> 2.7 ms (AVX2
+// 3.4 -> 4.3) and keeps im2col (Emerald Rapids, 2026-12-06, loaded machine, interleaved).
+constexpr int64_t kMinPhasedWeightChannels = 64;
+
 bool backward_weights_direct_ok(const shape& p) {
+    if (takes_phases(p)) return p.kg >= kMinPhasedWeightChannels;
     if (p.sh != 1 || p.sw != 1 || is_pointwise(p) || p.kg < kMinDirectWeightChannels) return false;
     const padded pd = padded_of(p);
     int64_t area, all;
@@ -661,8 +686,15 @@ bool backward_weights_direct_ok(const shape& p) {
 
 void backward_weights_direct(const shape& p, const float* x, const float* dy, float* dw, float* db) {
     const auto& kt = active();
+    // The taps' rows: stride 1, shifted views of each zero-padded plane (pitch wp, a block reads
+    // ext rows past its own); strided, of each channel's phase planes (pitch wq, extq rows).
+    const bool phased = p.sh > 1 || p.sw > 1;
     const padded pd = padded_of(p);
-    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, plane = pd.hp * pd.wp, ext = (p.r - 1) * p.dh;
+    const phases f = phases_of(p, p.oh, 0);
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t wp = phased ? f.wq : pd.wp, plane = phased ? f.cstride : pd.hp * pd.wp;
+    const int64_t ext = phased ? f.extq : (p.r - 1) * p.dh, last_row = phased ? p.oh + f.extq : pd.hp;
+    const auto input_row = [&](int64_t row) { return row * (phased ? p.sh : 1) - p.pt; };  // a source row's first input row
     // dW^T of one group, rows padded to kp, and one more row: the bias gradient, as the weight
     // gradient of a tap that reads an input of ones (plane cg of xp), fused into the same pass.
     const int64_t kp = (p.kg + 15) / 16 * 16, taps = p.crs + 1, tsize = taps * kp;
@@ -671,7 +703,8 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
     for (int64_t c = 0; c < p.cg; ++c)
         for (int64_t i = 0; i < p.r; ++i)
             for (int64_t j = 0; j < p.s; ++j)
-                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * plane + i * p.dh * pd.wp + j * p.dw;
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] =
+                    phased ? phase_offset(p, f, c, i, j) : c * plane + i * p.dh * wp + j * p.dw;
     off[static_cast<size_t>(p.crs)] = p.cg * plane;
     // Output rows per block: the block's dY^T (ow * kp floats a row, L2-resident) is read once per
     // tile of taps; longer blocks amortize loading and storing the tiles' accumulators.
@@ -696,8 +729,8 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
             const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows);
             for (int64_t mm = 0; mm < p.kg; ++mm)
                 pf.add(dy + ((img * p.k + grp * p.kg + mm) * ohw + oh0 * p.ow), (oh1 - oh0) * p.ow);
-            const int64_t ih0 = std::max<int64_t>(0, (b == 0 ? 0 : oh0 + ext) - p.pt);
-            const int64_t ih1 = std::min(p.h, (b + 1 == blocks ? pd.hp : oh1 + ext) - p.pt);
+            const int64_t ih0 = std::max<int64_t>(0, b == 0 ? 0 : input_row(oh0 + ext));
+            const int64_t ih1 = std::min(p.h, input_row(b + 1 == blocks ? last_row : oh1 + ext));
             if (ih0 < ih1)
                 for (int64_t c = 0; c < p.cg; ++c)
                     pf.add(x + ((img * p.c + grp * p.cg + c) * hw + ih0 * p.w), (ih1 - ih0) * p.w);
@@ -711,8 +744,9 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
             int64_t done = 0;  // padded rows built so far
             for (int64_t b = 0; b < blocks; ++b) {
                 const int64_t oh0 = b * rows, oh1 = std::min(p.oh, oh0 + rows), npx = (oh1 - oh0) * p.ow;
-                const int64_t hi = b + 1 == blocks ? pd.hp : oh1 + ext;
-                kt.pad_rows(xg, p.cg, p.h, p.w, p.pt, p.pl, pd.wp, plane, done, hi, xp);
+                const int64_t hi = b + 1 == blocks ? last_row : oh1 + ext;
+                if (phased) phase_rows(xg, p, f, 0, done, hi, xp);
+                else kt.pad_rows(xg, p.cg, p.h, p.w, p.pt, p.pl, pd.wp, plane, done, hi, xp);
                 done = hi;
                 kt.transpose_pad(dyg + oh0 * p.ow, ohw, p.kg, npx, kp, dyt);
                 if (b + 1 < blocks) next_inputs(img, b + 1);
@@ -721,7 +755,7 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
                 for (int64_t pc = 0; pc < pieces; ++pc) {
                     const int64_t q0 = m * pc / pieces, q1 = m * (pc + 1) / pieces;
                     pf.issue(share);
-                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, pd.wp, dyt, kp, acc + q0 * kp, img > i0 || b > 0);
+                    kt.bww_direct(xp, off.data() + q0, q1 - q0, oh0, oh1, p.ow, wp, dyt, kp, acc + q0 * kp, img > i0 || b > 0);
                 }
             }
         }
@@ -746,6 +780,19 @@ void backward_weights_direct(const shape& p, const float* x, const float* dy, fl
 // dY^T is packed once for every (image, band) and shared by the tasks. No partials, no
 // reduction pass; the sums' order is fixed by the shape (images, bands, K blocks in order),
 // never by the slices or the thread count.
+// Rows [q0, q1) of a group's dW^T (src: row q0, rows ld floats apart) laid out as dW (kg rows of
+// crs taps): the ISA's block transpose into tmp (kg rows of nq rounded up to 16), then one copy a
+// output channel. Element by element (a stride-kg read a tap) it took 29% of the weight gradient
+// of ResNet-18's stride-2 3x3 into 512 channels (perf, batch 8, 1 thread, Emerald Rapids,
+// 2026-12-06). A copy either way: the same bits.
+void rows_to_weights(const kernels& kt, const float* src, int64_t ld, int64_t q0, int64_t q1, int64_t kg, int64_t crs,
+                     float* tmp, float* dw) {
+    const int64_t nq = q1 - q0, kp = (nq + 15) / 16 * 16;
+    kt.transpose_pad(src, ld, nq, kg, kp, tmp);  // tmp[m * kp + q - q0] = src[(q - q0) * ld + m]
+    for (int64_t m = 0; m < kg; ++m)
+        std::memcpy(dw + m * crs + q0, tmp + m * kp, sizeof(float) * static_cast<size_t>(nq));
+}
+
 constexpr int64_t kMaxWeightPartials = int64_t{1} << 20;  // floats of partials past which slices pay
 constexpr int64_t kWeightSliceFloats = int64_t{1} << 15;  // dW^T floats a slice task accumulates
 
@@ -811,12 +858,10 @@ void backward_weights_by_slices(const shape& p, const float* x, const float* dy,
                     [&](int64_t k0, int64_t) { return bp + k0 * kgp; }, acc, p.kg, img > 0 || band > 0, nullptr, 0);
             }
         }
-        // dW^T's rows [q0, q1) as dW, 16 taps x 16 output channels at a time (see backward_weights).
-        float* dst = dw + grp * p.kg * p.crs;
-        for (int64_t r0 = q0; r0 < q1; r0 += 16)
-            for (int64_t m0 = 0; m0 < p.kg; m0 += 16)
-                for (int64_t mm = m0; mm < std::min(p.kg, m0 + 16); ++mm)
-                    for (int64_t q = r0; q < std::min(q1, r0 + 16); ++q) dst[mm * p.crs + q] = acc[(q - q0) * p.kg + mm];
+        // dW^T's rows [q0, q1) as dW.
+        rows_to_weights(kt, acc, p.kg, q0, q1, p.kg, p.crs,
+                        thread_scratch(scratch::conv_task_work, static_cast<size_t>(p.kg * ((m + 15) / 16 * 16))),
+                        dw + grp * p.kg * p.crs);
     });
     if (db)
         parallel_tasks(p.k, [&](int64_t k) {
@@ -907,10 +952,8 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
             const int64_t grp = t / rblocks, q0 = t % rblocks * kRows, q1 = std::min(p.crs, q0 + kRows);
             float* sum = part + grp * p.kg * p.crs + q0 * p.kg;  // rows [q0, q1) of the group's dW^T
             for (int64_t c = 1; c < chunks; ++c) kt.add(sum + c * wsize, sum, (q1 - q0) * p.kg);
-            float* dst = dw + grp * p.kg * p.crs;
-            for (int64_t m0 = 0; m0 < p.kg; m0 += kRows)
-                for (int64_t m = m0; m < std::min(p.kg, m0 + kRows); ++m)
-                    for (int64_t q = q0; q < q1; ++q) dst[m * p.crs + q] = sum[(q - q0) * p.kg + m];
+            rows_to_weights(kt, sum, p.kg, q0, q1, p.kg, p.crs, thread_scratch(scratch::conv_task_work, p.kg * kRows),
+                            dw + grp * p.kg * p.crs);
         });
     } else {
         // Straight into dW: the first partial copied, the others added (no serial copy after it).

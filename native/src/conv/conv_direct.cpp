@@ -205,4 +205,123 @@ void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk
     direct_forward_rows(p, x, wpk, bias, act, y, true);
 }
 
+// Input channels up to which a strided layer takes phase planes (takes_phases). ResNet's and
+// MobileNetV2's stems (3 channels, 7x7/2 and 3x3/2): as im2col GEMMs their reductions are 147 and
+// 27 long, and packing the columns cost as much as a third of the call.
+constexpr int64_t kMaxPhasedChannels = 4;
+
+phases phases_of(const shape& p, int64_t rows, int64_t slack) {
+    phases f{};
+    f.wq = p.ow + (p.s - 1) / p.sw;
+    f.extq = (p.r - 1) / p.sh;
+    f.pstride = ((rows + f.extq) * f.wq + slack + 15) / 16 * 16;
+    f.cstride = p.sh * p.sw * f.pstride;
+    return f;
+}
+
+void phase_rows(const float* x, const shape& p, const phases& f, int64_t q0, int64_t y0, int64_t y1, float* xp) {
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t a = 0; a < p.sh; ++a)
+            for (int64_t b = 0; b < p.sw; ++b) {
+                float* plane = xp + c * f.cstride + (a * p.sw + b) * f.pstride;
+                // Columns xq whose input column xq * sw + b - pl lies in [0, w): [lo, hi).
+                const int64_t lo = std::min(f.wq, p.pl > b ? (p.pl - b + p.sw - 1) / p.sw : 0);
+                const int64_t hi = std::clamp<int64_t>((p.w + p.pl - b + p.sw - 1) / p.sw, lo, f.wq);
+                for (int64_t y = y0; y < y1; ++y) {
+                    float* row = plane + y * f.wq;
+                    const int64_t ih = (q0 + y) * p.sh + a - p.pt;
+                    if (ih < 0 || ih >= p.h) {
+                        std::fill(row, row + f.wq, 0.0f);
+                        continue;
+                    }
+                    const float* src = x + (c * p.h + ih) * p.w;
+                    std::fill(row, row + lo, 0.0f);
+                    for (int64_t xq = lo; xq < hi; ++xq) row[xq] = src[xq * p.sw + b - p.pl];
+                    std::fill(row + hi, row + f.wq, 0.0f);
+                }
+            }
+}
+
+bool takes_phases(const shape& p) {
+    if ((p.sh == 1 && p.sw == 1) || p.sh > 4 || p.sw > 4 || p.dh != 1 || p.dw != 1 || p.cg > kMaxPhasedChannels ||
+        p.r * p.s < 9)
+        return false;
+    // The planes must stay near the input's size: huge paddings (valid, found by fuzzing) keep im2col.
+    if (p.pl > p.w + 64 || p.pr > p.w + 64 || p.pt > p.h + 64 || p.pb > p.h + 64) return false;
+    const int64_t wq = p.ow + (p.s - 1) / p.sw, hq = p.oh + (p.r - 1) / p.sh;
+    int64_t area;
+    if (__builtin_mul_overflow(wq, hq, &area) || __builtin_mul_overflow(area, p.sh * p.sw, &area)) return false;
+    return area / 4 <= p.h * p.w + 1024;
+}
+
+bool takes_direct_phased(const shape& p) {
+    const direct::kernels* K = direct::available();
+    return K && takes_phases(p) && p.crs >= K->min_crs;
+}
+
+// Tasks of (image, group, band of output rows, chunk of channel blocks) as direct_forward_rows,
+// each band's phase planes built once into the task's scratch. Every output is summed in one tile
+// call over (channel, tap) in order: the same bits at any thread count and band height.
+void direct_forward_phased(const shape& p, const float* x, const float* w, const float* bias, int act, float* y) {
+    float* wpk = thread_scratch(scratch::conv_weights, direct_weights_size(p));
+    direct_pack_weights(p, w, wpk);
+    direct_forward_phased_packed(p, x, wpk, bias, act, y);
+}
+
+void direct_forward_phased_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
+    const direct::kernels& K = *direct::available();
+    const int64_t taps = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
+    // Phase planes of a band within blocking::direct_band floats, as the stride-1 bands.
+    const int64_t wq = p.ow + (p.s - 1) / p.sw, extq = (p.r - 1) / p.sh;
+    int64_t rows = std::clamp<int64_t>(active().block.direct_band / (p.cg * p.sh * p.sw * wq) - extq, 1, p.oh);
+    const int64_t bands = (p.oh + rows - 1) / rows;
+    rows = (p.oh + bands - 1) / bands;  // balanced: no sliver band
+    // A tile's discarded lanes read up to 15 floats past the band's last kept position.
+    const phases f = phases_of(p, rows, 16);
+    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j) off[static_cast<size_t>((c * p.r + i) * p.s + j)] = phase_offset(p, f, c, i, j);
+    const int64_t ntasks = p.n * p.groups * bands;
+    const int64_t chunks = channel_chunks(ntasks, kblocks, kMinChunkBlocks);
+    const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
+    parallel_tasks(ntasks * chunks, [&](int64_t tc) {
+        const int64_t t = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
+        if (kb0 >= kb1) return;
+        const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
+        const int64_t oh0 = band * rows, oh1 = std::min(p.oh, oh0 + rows);
+        float* xp = thread_scratch(scratch::conv_task_input, p.cg * f.cstride);
+        phase_rows(x + (img * p.c + grp * p.cg) * hw, p, f, oh0, 0, rows + extq, xp);
+        for (int64_t pl = 0; pl < p.cg * p.sh * p.sw; ++pl)
+            std::fill(xp + pl * f.pstride + (rows + extq) * wq, xp + (pl + 1) * f.pstride, 0.0f);
+        const int64_t len = (oh1 - oh0 - 1) * wq + p.ow;  // flat positions up to the band's last output
+        float* yb = y + ((img * p.k + grp * p.kg) * ohw + oh0 * p.ow);
+        direct_tile d{};
+        d.channels = p.cg;
+        d.off = off.data();
+        d.taps = taps;
+        d.act = act;
+        d.wp = wq;
+        d.ow = p.ow;
+        d.ldy = ohw;
+        for (int64_t kb = kb0; kb < kb1; ++kb) {
+            d.w = wpk + (grp * kblocks + kb) * blk;
+            d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+            d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
+            d.y = yb + kb * kmr * ohw;
+            d.row0 = 0;
+            d.col0 = 0;
+            const auto full = K.pick(d.mr, K.nr);
+            for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
+                d.x = xp + n0;
+                d.n0 = n0;
+                d.np = std::min<int64_t>(K.nr, len - n0);
+                (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
+                for (d.col0 += K.nr; d.col0 >= wq; d.col0 -= wq) ++d.row0;
+            }
+        }
+    });
+}
+
 }  // namespace nn::conv

@@ -77,4 +77,34 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
 int64_t direct_flat_pitch(const shape& p);
 void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
 
+// Strides above 1 on the same kernels: the zero-padded input split into sh * sw phase planes per
+// channel, phase (a, b)[y][x] = padded[y * sh + a][x * sw + b]. Tap (i, j) of output (oh, ow) then
+// reads phase (i % sh, j % sw) at (oh + i / sh, ow + j / sw): consecutive outputs read consecutive
+// floats again, as at stride 1 (row pitch wq). Dilation 1.
+struct phases {
+    int64_t wq;       // row pitch of a phase plane: ow + (s - 1) / sw
+    int64_t extq;     // extra phase rows a band of output rows reads: (r - 1) / sh
+    int64_t pstride;  // floats a phase plane holds (rows + extq rows of wq, then zero slack)
+    int64_t cstride;  // floats a channel's sh * sw phase planes hold
+};
+// The planes for bands of `rows` output rows; slack: zero floats past each plane's rows (reads
+// of discarded lanes), the planes kept 64-byte aligned.
+phases phases_of(const shape& p, int64_t rows, int64_t slack);
+// Offset of tap (i, j) of channel c in a band's phase planes.
+inline int64_t phase_offset(const shape& p, const phases& f, int64_t c, int64_t i, int64_t j) {
+    return c * f.cstride + ((i % p.sh) * p.sw + j % p.sw) * f.pstride + (i / p.sh) * f.wq + j / p.sw;
+}
+// Rows [y0, y1) of every phase plane of the group's cg channels (x: the group's first input
+// plane), row y holding phase row q0 + y (q0: the band's first output row).
+void phase_rows(const float* x, const shape& p, const phases& f, int64_t q0, int64_t y0, int64_t y1, float* xp);
+// Whether a strided layer takes the phase planes: few input channels (a stem on RGB), where the
+// im2col GEMM's reduction (cg * r * s) is too short for its tiles and its column packing is a
+// large share of the time; the planes must stay near the input's size.
+bool takes_phases(const shape& p);
+// Whether forward(p) takes the direct kernel on phase planes (takes_phases and x86 kernels).
+bool takes_direct_phased(const shape& p);
+void direct_forward_phased(const shape& p, const float* x, const float* w, const float* bias, int act, float* y);
+// The same on weights direct_pack_weights laid out (nn_conv2d_pack): the same bits.
+void direct_forward_phased_packed(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
+
 }  // namespace nn::conv
