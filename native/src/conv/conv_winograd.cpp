@@ -3,6 +3,7 @@
 // thread), each padding the input rows it reads, building its V block and running the GEMM +
 // output transform per (channel block, GEMM tile).
 #include "conv/conv_winograd.h"
+#include "conv/conv_winograd_few.h"
 
 #include <algorithm>
 #include <vector>
@@ -80,6 +81,7 @@ std::atomic<bool> g_enabled{[] {
     const char* e = std::getenv("NATIVENET_CONV_WINOGRAD");
     return !(e && std::strcmp(e, "0") == 0);
 }()};
+std::atomic<bool> g_few_enabled{true};  // winograd_few::set_enabled
 
 // Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
@@ -182,6 +184,7 @@ int64_t odd_lines(int64_t floats) { return (((floats + 15) / 16) | 1) * 16; }
 }  // namespace
 
 bool set_winograd_enabled(bool on) noexcept { return g_enabled.exchange(on); }
+bool winograd_few::set_enabled(bool on) noexcept { return g_few_enabled.exchange(on); }
 
 bool takes_winograd(const shape& p) {
     if (!g_enabled.load(std::memory_order_relaxed) || !winograd::available()) return false;
@@ -273,6 +276,21 @@ const float* bias_block(const float* bias, int64_t k0, int mr, float (&out)[64])
     return out;
 }
 
+// The few-tiles kernel for a GEMM tile of `valid` tiles, or null where gemm_part takes it: more
+// tiles than the kernel's max_tiles, or a table of another kmr. Either gives the same bits.
+const winograd_few::kernels* few_tiles(const winograd::kernels& K, int64_t valid) {
+    const winograd_few::kernels* F = g_few_enabled.load(std::memory_order_relaxed) ? winograd_few::available() : nullptr;
+    return F && F->kmr == K.kmr && valid <= F->max_tiles ? F : nullptr;
+}
+
+// bias_block's values for output-channel blocks [kb0, kb1) of group grp, block after block, into
+// out (kMaxChannels + kmr floats), or null without bias.
+const float* bias_blocks(const float* bias, const shape& p, int64_t grp, int64_t kb0, int64_t kb1, int64_t kmr, float* out) {
+    if (!bias) return nullptr;
+    for (int64_t k = kb0 * kmr; k < kb1 * kmr; ++k) out[k - kb0 * kmr] = k < p.kg ? bias[grp * p.kg + k] : 0.0f;
+    return out;
+}
+
 // Whether the products run with the 16 xi outermost (forward_xi_outer): when the V of one GEMM
 // tile at every xi (16 x cg x nt floats) outgrows the L2 budget, as in ResNet's 256- and
 // 512-channel stages on AVX-512 (1.5 MB a GEMM tile at 512), the tile-by-tile order of
@@ -336,14 +354,26 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             const float* vb = v + grp * vgrp + (t0 - r0);
             const float* ug = u + grp * ugrp;
             alignas(64) float bblock[64];
-            for (int64_t xi = 0; xi < 16; ++xi)
+            // A last GEMM tile of a few tiles (ResNet's 14x14 stage at batch 1: 49 = 48 + 1) runs for
+            // all the chunk's channel blocks at once on the few-tiles kernel.
+            const int64_t last = t1 - t0 - (gemms - 1) * K.nt;
+            const winograd_few::kernels* F = few_tiles(K, last);
+            const int64_t whole = F ? gemms - 1 : gemms;
+            alignas(64) float brange[kMaxChannels + 16];
+            const float* binit = F ? bias_blocks(bias, p, grp, kb0, kb1, kmr, brange) : nullptr;
+            for (int64_t xi = 0; xi < 16; ++xi) {
                 for (int64_t kb = kb0; kb < kb1; ++kb) {
                     const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
                     const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
-                    for (int64_t g = 0; g < gemms; ++g)
+                    for (int64_t g = 0; g < whole; ++g)
                         winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
                                             m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
+                if (F)
+                    F->gemm(ug + xi * uxi + kb0 * p.cg * kmr, p.cg * kmr, kb1 - kb0, vb + xi * vxi + whole * K.nt, q.vs, p.cg,
+                            xi == 5 ? binit : nullptr, m + whole * mtile + xi * kmr * K.nt, gemms * mtile, K.nt,
+                            static_cast<int>(last));
+            }
             winograd_out o = output_of(p, q, act, pool2);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
                 aim_output(o, p, grp, kb, kmr, y, residual);
@@ -373,10 +403,19 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
     const auto run_block = [&](int64_t grp, int64_t t0, int64_t t1, int64_t kb0, int64_t kb1, int64_t t2) {
         float* xp = thread_scratch(scratch::conv_task_input, p.cg * q.cstride);
         float* v = thread_scratch(scratch::conv_task_work, 16 * vxi);
-        float* m = thread_scratch(scratch::conv_partials, 16 * kmr * K.nt);
         // The GEMM reads whole tiles: the lanes past the block's last tile read defined values (zeros,
         // or the spare lanes input_row writes), never stale memory.
         const int64_t used = t1 - t0, whole = (used + K.nt - 1) / K.nt * K.nt;
+        // A last GEMM tile of a few tiles (a thread's range of ResNet's 28x28 stage at batch 1 and 2
+        // threads: 100 = 2 x 48 + 4) runs on the few-tiles kernel, kFewBlocks channel blocks a call,
+        // into mf (16 products a block) before those blocks' output transforms.
+        const int64_t few_tc = whole - K.nt;
+        const winograd_few::kernels* F = ops.pairs ? nullptr : few_tiles(K, used - few_tc);
+        constexpr int64_t kFewBlocks = 8;
+        const int64_t mtile = 16 * kmr * K.nt;
+        float* m = thread_scratch(scratch::conv_partials, mtile * (F ? 1 + kFewBlocks : 1));
+        float* mf = m + mtile;
+        alignas(64) float brange[kMaxChannels + 16];
         if (whole > used)
             for (int64_t r = 0; r < 16 * p.cg; ++r) std::memset(v + r * q.vs + used, 0, sizeof(float) * static_cast<size_t>(whole - used));
         transform_inputs(p, q, K, x, grp, t0, t1, xp, v, vxi);
@@ -393,14 +432,27 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
         spread_prefetch next, out;
         if (t2 > t1) add_input_rows(next, p, q, x, grp, t1, t2);
-        const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
+        const int64_t gemms = std::max<int64_t>(1, (kb1 - kb0) * (whole / K.nt - (F ? 1 : 0))), share = (next.lines() + gemms - 1) / gemms;
         winograd_out o = output_of(p, q, act, pool2);
         for (int64_t kb = kb0; kb < kb1; ++kb) {
+            if (F && (kb - kb0) % kFewBlocks == 0) {
+                const int64_t kc1 = std::min(kb1, kb + kFewBlocks);
+                const float* binit = bias_blocks(bias, p, grp, kb, kc1, kmr, brange);
+                for (int64_t xi = 0; xi < 16; ++xi)
+                    F->gemm(u + grp * ugrp + xi * uxi + kb * urows * kmr, urows * kmr, kc1 - kb, v + xi * vxi + few_tc, q.vs,
+                            p.cg, xi == 5 ? binit : nullptr, mf + xi * kmr * K.nt, mtile, K.nt, static_cast<int>(used - few_tc));
+            }
             aim_output(o, p, grp, kb, kmr, y, residual);
             alignas(64) float bblock[64];
             const float* bb = bias_block(bias, grp * p.kg + kb * kmr, o.mr, bblock);
             const float* ub = u + grp * ugrp + kb * urows * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
+                if (F && tc == few_tc) {
+                    o.t0 = t0 + tc;
+                    o.np = used - tc;
+                    K.output(mf + (kb - kb0) % kFewBlocks * mtile, o);
+                    continue;
+                }
                 out.clear();
                 // The pooled output (pool2) is a quarter of these lines: not fetched ahead.
                 if (!pool2)
