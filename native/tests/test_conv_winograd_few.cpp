@@ -98,3 +98,28 @@ TEST(WinogradFew, PackedForwardEqualsGemmPartAndOneVsTwoThreads) {
         nn_conv2d_packed_destroy(pk);
     }
 }
+
+// The xi-outer order (more than 128 input channels on AVX-512) at 2 and 3 threads takes the batch's
+// tiles as one block and splits the output channels one chunk a thread; at 1 thread it keeps the
+// L2 budget's blocks. Every split gives the bits of one thread: 3 x 36 tiles (2 x 48 + 12), 44
+// output channels (5.5 blocks of 8, so the chunks differ), with a residual.
+TEST(WinogradFew, XiOuterChunkPerThreadEqualsOneThread) {
+    const nn_conv2d_desc d{3, 160, 12, 12, 44, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const auto p = nn::conv::validate(d);
+    const auto w = nn_test::random_vector(p.k * p.crs, 120), b = nn_test::random_vector(p.k, 121);
+    const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 122), res = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 123);
+    nn_conv2d_packed* pk = nullptr;
+    ASSERT_EQ(nn_conv2d_pack(&d, w.data(), b.data(), &pk), NN_OK) << nn_last_error();
+    std::vector<float> want(res.size());
+    {
+        nn_test::ThreadScope t(1);
+        ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), res.data(), NN_UNARY_RELU, 0.0f, want.data()), NN_OK);
+    }
+    for (int threads : {2, 3}) {
+        std::vector<float> got(res.size());
+        nn_test::ThreadScope t(threads);
+        ASSERT_EQ(nn_conv2d_packed_forward(pk, p.n, x.data(), res.data(), NN_UNARY_RELU, 0.0f, got.data()), NN_OK);
+        EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * 4)) << threads << " threads";
+    }
+    nn_conv2d_packed_destroy(pk);
+}

@@ -104,7 +104,8 @@ struct plan {
 // output reads, oh / 2 x ow / 2; an odd last output row or column belongs to no window. Tiles
 // are independent lanes of the same operations, so the kept ones keep their bits (LeNet's
 // 11x11 layer: 25 tiles an image instead of 36).
-plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool pool2 = false) {
+// most: tiles a task may take (0: the L2 budget's count below).
+plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool pool2 = false, int64_t most_tiles = 0) {
     plan q{};
     q.th = pool2 ? p.oh / 2 : (p.oh + 1) / 2;
     q.tw = pool2 ? p.ow / 2 : (p.ow + 1) / 2;
@@ -112,7 +113,8 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool 
     const int64_t total = p.n * q.th * q.tw;
     // V floats per task (blocking::winograd_v): the block's transformed input stays in L2 next
     // to U's slice and the padded rows while every channel block reads it.
-    const int64_t most = std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
+    const int64_t most = most_tiles > 0 ? (most_tiles + K.nt - 1) / K.nt * K.nt
+                                        : std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
     q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
     q.tasks = (total + q.block - 1) / q.block;
@@ -311,9 +313,21 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
                       int act, float* y, const float* residual, bool pool2, bool round) {
-    plan q = plan_of(p, K, p.cg, pool2);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
-    const int64_t total = p.n * q.th * q.tw;
+    const int64_t total = p.n * (pool2 ? p.oh / 2 : (p.oh + 1) / 2) * (pool2 ? p.ow / 2 : (p.ow + 1) / 2);
+    // With several threads, where the V of all the tiles at one xi fits twice the L2 budget, the
+    // tiles are one block and the output-channel blocks split into one chunk a thread: V is read
+    // once a thread, U once in all, and the threads' shares are equal. The budget's blocks (two of
+    // 240 and 152 tiles for ResNet-18's 14x14 stage at batch 8) split 4 ways by channels read V 4
+    // times and a chunk of the smaller block takes two thirds of the time of the larger's. 2
+    // threads, per call, best of 20-100 (Emerald Rapids, 2026-12-06, chrt -f 10, load ~7):
+    // batch 8 256 -> 256 at 14x14 4.3-4.9 -> 3.65 ms, 512 -> 512 at 7x7 4.5-4.6 -> 4.1 ms; batch
+    // 1 (one block of 49 and 16 tiles, 8 chunks before) 0.55 -> 0.51 ms and 0.68 -> 0.61 ms. One
+    // thread keeps the budget's blocks. Blocks and chunks decide which task computes a product,
+    // never how: the same bits.
+    const int64_t threads = threads_here();
+    const bool one_block = threads > 1 && p.groups == 1 && total * p.cg <= 2 * active().block.winograd_v;
+    plan q = plan_of(p, K, p.cg, pool2, one_block ? total : 0);
     const int64_t range = std::max<int64_t>(1, kMaxSharedV / (16 * p.cg) / q.block) * q.block;  // tiles a pass
     q.vs = std::min(range, (total + K.nt - 1) / K.nt * K.nt) + K.lanes + 16;  // a row of V: a pass's tiles
     const int64_t vxi = odd_lines(p.cg * q.vs), vgrp = 16 * vxi;
@@ -343,7 +357,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                     std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
         });
         const int64_t blocks = (r1 - r0 + q.block - 1) / q.block;
-        const int64_t chunks = channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
+        const int64_t chunks = one_block ? std::min(threads, kblocks) : channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
         const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
         parallel_tasks(p.groups * blocks * chunks, [&](int64_t tc) {
             const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
