@@ -99,12 +99,13 @@ TEST(WinogradFew, PackedForwardEqualsGemmPartAndOneVsTwoThreads) {
     }
 }
 
-// The xi-outer order (more than 128 input channels on AVX-512) at 2 and 3 threads takes the batch's
-// tiles as one block and splits the output channels one chunk a thread; at 1 thread it keeps the
-// L2 budget's blocks. Every split gives the bits of one thread: 3 x 36 tiles (2 x 48 + 12), 44
-// output channels (5.5 blocks of 8, so the chunks differ), with a residual.
+// The xi-outer order (more than 128 input channels on AVX-512) at 2 threads takes the batch's tiles
+// as one block and splits the output channels one chunk a thread; at 1 thread, and at 3 where a
+// thread would get fewer than 4 channel blocks, it keeps the L2 budget's blocks. Every split gives
+// the bits of one thread: 3 x 36 tiles (2 x 48 + 12), 68 output channels (8.5 blocks of 8, chunks
+// of 5 and 4 blocks at 2 threads), with a residual.
 TEST(WinogradFew, XiOuterChunkPerThreadEqualsOneThread) {
-    const nn_conv2d_desc d{3, 160, 12, 12, 44, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const nn_conv2d_desc d{3, 160, 12, 12, 68, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     const auto p = nn::conv::validate(d);
     const auto w = nn_test::random_vector(p.k * p.crs, 120), b = nn_test::random_vector(p.k, 121);
     const auto x = nn_test::random_vector(p.n * p.c * p.h * p.w, 122), res = nn_test::random_vector(p.n * p.k * p.oh * p.ow, 123);
