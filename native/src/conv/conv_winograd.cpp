@@ -3,6 +3,7 @@
 // thread), each padding the input rows it reads, building its V block and running the GEMM +
 // output transform per (channel block, GEMM tile).
 #include "conv/conv_winograd.h"
+#include "conv/conv_winograd_few.h"
 
 #include <algorithm>
 #include <vector>
@@ -80,6 +81,7 @@ std::atomic<bool> g_enabled{[] {
     const char* e = std::getenv("NATIVENET_CONV_WINOGRAD");
     return !(e && std::strcmp(e, "0") == 0);
 }()};
+std::atomic<bool> g_few_enabled{true};  // winograd_few::set_enabled
 
 // Channel counts the 16 GEMMs use well: fewer input channels make the reduction too short for a
 // register tile (its stores and the transforms dominate), fewer output channels waste the tile.
@@ -102,7 +104,8 @@ struct plan {
 // output reads, oh / 2 x ow / 2; an odd last output row or column belongs to no window. Tiles
 // are independent lanes of the same operations, so the kept ones keep their bits (LeNet's
 // 11x11 layer: 25 tiles an image instead of 36).
-plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool pool2 = false) {
+// most: tiles a task may take (0: the L2 budget's count below).
+plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool pool2 = false, int64_t most_tiles = 0) {
     plan q{};
     q.th = pool2 ? p.oh / 2 : (p.oh + 1) / 2;
     q.tw = pool2 ? p.ow / 2 : (p.ow + 1) / 2;
@@ -110,7 +113,8 @@ plan plan_of(const shape& p, const winograd::kernels& K, int64_t per_tile, bool 
     const int64_t total = p.n * q.th * q.tw;
     // V floats per task (blocking::winograd_v): the block's transformed input stays in L2 next
     // to U's slice and the padded rows while every channel block reads it.
-    const int64_t most = std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
+    const int64_t most = most_tiles > 0 ? (most_tiles + K.nt - 1) / K.nt * K.nt
+                                        : std::max<int64_t>(K.nt, active().block.winograd_v / per_tile / K.nt * K.nt);
     q.tasks = (total + most - 1) / most;
     q.block = ((total + q.tasks - 1) / q.tasks + K.nt - 1) / K.nt * K.nt;  // balanced, whole GEMM tiles
     q.tasks = (total + q.block - 1) / q.block;
@@ -182,6 +186,7 @@ int64_t odd_lines(int64_t floats) { return (((floats + 15) / 16) | 1) * 16; }
 }  // namespace
 
 bool set_winograd_enabled(bool on) noexcept { return g_enabled.exchange(on); }
+bool winograd_few::set_enabled(bool on) noexcept { return g_few_enabled.exchange(on); }
 
 bool takes_winograd(const shape& p) {
     if (!g_enabled.load(std::memory_order_relaxed) || !winograd::available()) return false;
@@ -273,6 +278,21 @@ const float* bias_block(const float* bias, int64_t k0, int mr, float (&out)[64])
     return out;
 }
 
+// The few-tiles kernel for a GEMM tile of `valid` tiles, or null where gemm_part takes it: more
+// tiles than the kernel's max_tiles, or a table of another kmr. Either gives the same bits.
+const winograd_few::kernels* few_tiles(const winograd::kernels& K, int64_t valid) {
+    const winograd_few::kernels* F = g_few_enabled.load(std::memory_order_relaxed) ? winograd_few::available() : nullptr;
+    return F && F->kmr == K.kmr && valid <= F->max_tiles ? F : nullptr;
+}
+
+// bias_block's values for output-channel blocks [kb0, kb1) of group grp, block after block, into
+// out (kMaxChannels + kmr floats), or null without bias.
+const float* bias_blocks(const float* bias, const shape& p, int64_t grp, int64_t kb0, int64_t kb1, int64_t kmr, float* out) {
+    if (!bias) return nullptr;
+    for (int64_t k = kb0 * kmr; k < kb1 * kmr; ++k) out[k - kb0 * kmr] = k < p.kg ? bias[grp * p.kg + k] : 0.0f;
+    return out;
+}
+
 // Whether the products run with the 16 xi outermost (forward_xi_outer): when the V of one GEMM
 // tile at every xi (16 x cg x nt floats) outgrows the L2 budget, as in ResNet's 256- and
 // 512-channel stages on AVX-512 (1.5 MB a GEMM tile at 512), the tile-by-tile order of
@@ -293,9 +313,23 @@ constexpr int64_t kMaxSharedV = int64_t{1} << 22;
 // call over the same channels and tiles: the same bits, for any thread count.
 void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x, const float* u, const float* bias,
                       int act, float* y, const float* residual, bool pool2, bool round) {
-    plan q = plan_of(p, K, p.cg, pool2);
     const int64_t kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, hw = p.h * p.w;
-    const int64_t total = p.n * q.th * q.tw;
+    const int64_t total = p.n * (pool2 ? p.oh / 2 : (p.oh + 1) / 2) * (pool2 ? p.ow / 2 : (p.ow + 1) / 2);
+    // With several threads, where the V of all the tiles at one xi fits twice the L2 budget, the
+    // tiles are one block and the output-channel blocks split into one chunk a thread: V is read
+    // once a thread, U once in all, and the threads' shares are equal. The budget's blocks (two of
+    // 240 and 152 tiles for ResNet-18's 14x14 stage at batch 8) split 4 ways by channels read V 4
+    // times and a chunk of the smaller block takes two thirds of the time of the larger's. 2
+    // threads, per call, best of 20-100 (Emerald Rapids, 2026-12-06, chrt -f 10, load ~7):
+    // batch 8 256 -> 256 at 14x14 4.3-4.9 -> 3.65 ms, 512 -> 512 at 7x7 4.5-4.6 -> 4.1 ms; batch
+    // 1 (one block of 49 and 16 tiles, 8 chunks before) 0.55 -> 0.51 ms and 0.68 -> 0.61 ms. One
+    // thread keeps the budget's blocks, and so do threads that would get fewer than
+    // kMinChunkBlocks channel blocks each (many threads: every one would read all of V). Blocks and chunks decide which task computes a product,
+    // never how: the same bits.
+    const int64_t threads = threads_here();
+    const bool one_block = threads > 1 && p.groups == 1 && total * p.cg <= 2 * active().block.winograd_v &&
+                           kblocks >= kMinChunkBlocks * threads;
+    plan q = plan_of(p, K, p.cg, pool2, one_block ? total : 0);
     const int64_t range = std::max<int64_t>(1, kMaxSharedV / (16 * p.cg) / q.block) * q.block;  // tiles a pass
     q.vs = std::min(range, (total + K.nt - 1) / K.nt * K.nt) + K.lanes + 16;  // a row of V: a pass's tiles
     const int64_t vxi = odd_lines(p.cg * q.vs), vgrp = 16 * vxi;
@@ -325,7 +359,7 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
                     std::fill(vc + xi * vxi + c * q.vs + (r1 - r0), vc + xi * vxi + c * q.vs + whole, 0.0f);
         });
         const int64_t blocks = (r1 - r0 + q.block - 1) / q.block;
-        const int64_t chunks = channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
+        const int64_t chunks = one_block ? std::min(threads, kblocks) : channel_chunks(p.groups * blocks, kblocks, kMinChunkBlocks);
         const int64_t per_chunk = (kblocks + chunks - 1) / chunks;
         parallel_tasks(p.groups * blocks * chunks, [&](int64_t tc) {
             const int64_t task = tc / chunks, kb0 = tc % chunks * per_chunk, kb1 = std::min(kblocks, kb0 + per_chunk);
@@ -336,14 +370,26 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
             const float* vb = v + grp * vgrp + (t0 - r0);
             const float* ug = u + grp * ugrp;
             alignas(64) float bblock[64];
-            for (int64_t xi = 0; xi < 16; ++xi)
+            // A last GEMM tile of a few tiles (ResNet's 14x14 stage at batch 1: 49 = 48 + 1) runs for
+            // all the chunk's channel blocks at once on the few-tiles kernel.
+            const int64_t last = t1 - t0 - (gemms - 1) * K.nt;
+            const winograd_few::kernels* F = few_tiles(K, last);
+            const int64_t whole = F ? gemms - 1 : gemms;
+            alignas(64) float brange[kMaxChannels + 16];
+            const float* binit = F ? bias_blocks(bias, p, grp, kb0, kb1, kmr, brange) : nullptr;
+            for (int64_t xi = 0; xi < 16; ++xi) {
                 for (int64_t kb = kb0; kb < kb1; ++kb) {
                     const int mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
                     const float* init = xi == 5 ? bias_block(bias, grp * p.kg + kb * kmr, mr, bblock) : nullptr;
-                    for (int64_t g = 0; g < gemms; ++g)
+                    for (int64_t g = 0; g < whole; ++g)
                         winograd::gemm_tile(K, ug + xi * uxi + kb * p.cg * kmr, vb + xi * vxi + g * K.nt, q.vs, p.cg, init,
                                             m + ((kb - kb0) * gemms + g) * mtile + xi * kmr * K.nt, t1 - t0 - g * K.nt);
                 }
+                if (F)
+                    F->gemm(ug + xi * uxi + kb0 * p.cg * kmr, p.cg * kmr, kb1 - kb0, vb + xi * vxi + whole * K.nt, q.vs, p.cg,
+                            xi == 5 ? binit : nullptr, m + whole * mtile + xi * kmr * K.nt, gemms * mtile, K.nt,
+                            static_cast<int>(last));
+            }
             winograd_out o = output_of(p, q, act, pool2);
             for (int64_t kb = kb0; kb < kb1; ++kb) {
                 aim_output(o, p, grp, kb, kmr, y, residual);
@@ -373,10 +419,19 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
     const auto run_block = [&](int64_t grp, int64_t t0, int64_t t1, int64_t kb0, int64_t kb1, int64_t t2) {
         float* xp = thread_scratch(scratch::conv_task_input, p.cg * q.cstride);
         float* v = thread_scratch(scratch::conv_task_work, 16 * vxi);
-        float* m = thread_scratch(scratch::conv_partials, 16 * kmr * K.nt);
         // The GEMM reads whole tiles: the lanes past the block's last tile read defined values (zeros,
         // or the spare lanes input_row writes), never stale memory.
         const int64_t used = t1 - t0, whole = (used + K.nt - 1) / K.nt * K.nt;
+        // A last GEMM tile of a few tiles (a thread's range of ResNet's 28x28 stage at batch 1 and 2
+        // threads: 100 = 2 x 48 + 4) runs on the few-tiles kernel, kFewBlocks channel blocks a call,
+        // into mf (16 products a block) before those blocks' output transforms.
+        const int64_t few_tc = whole - K.nt;
+        const winograd_few::kernels* F = ops.pairs ? nullptr : few_tiles(K, used - few_tc);
+        constexpr int64_t kFewBlocks = 8;
+        const int64_t mtile = 16 * kmr * K.nt;
+        float* m = thread_scratch(scratch::conv_partials, mtile * (F ? 1 + kFewBlocks : 1));
+        float* mf = m + mtile;
+        alignas(64) float brange[kMaxChannels + 16];
         if (whole > used)
             for (int64_t r = 0; r < 16 * p.cg; ++r) std::memset(v + r * q.vs + used, 0, sizeof(float) * static_cast<size_t>(whole - used));
         transform_inputs(p, q, K, x, grp, t0, t1, xp, v, vxi);
@@ -393,14 +448,27 @@ void forward_packed(const shape& p, const float* x, const float* u, const float*
         // while its GEMMs run (the output transform's stores otherwise wait on memory).
         spread_prefetch next, out;
         if (t2 > t1) add_input_rows(next, p, q, x, grp, t1, t2);
-        const int64_t gemms = (kb1 - kb0) * ((used + K.nt - 1) / K.nt), share = (next.lines() + gemms - 1) / gemms;
+        const int64_t gemms = std::max<int64_t>(1, (kb1 - kb0) * (whole / K.nt - (F ? 1 : 0))), share = (next.lines() + gemms - 1) / gemms;
         winograd_out o = output_of(p, q, act, pool2);
         for (int64_t kb = kb0; kb < kb1; ++kb) {
+            if (F && (kb - kb0) % kFewBlocks == 0) {
+                const int64_t kc1 = std::min(kb1, kb + kFewBlocks);
+                const float* binit = bias_blocks(bias, p, grp, kb, kc1, kmr, brange);
+                for (int64_t xi = 0; xi < 16; ++xi)
+                    F->gemm(u + grp * ugrp + xi * uxi + kb * urows * kmr, urows * kmr, kc1 - kb, v + xi * vxi + few_tc, q.vs,
+                            p.cg, xi == 5 ? binit : nullptr, mf + xi * kmr * K.nt, mtile, K.nt, static_cast<int>(used - few_tc));
+            }
             aim_output(o, p, grp, kb, kmr, y, residual);
             alignas(64) float bblock[64];
             const float* bb = bias_block(bias, grp * p.kg + kb * kmr, o.mr, bblock);
             const float* ub = u + grp * ugrp + kb * urows * kmr;
             for (int64_t tc = 0; tc < used; tc += K.nt) {
+                if (F && tc == few_tc) {
+                    o.t0 = t0 + tc;
+                    o.np = used - tc;
+                    K.output(mf + (kb - kb0) % kFewBlocks * mtile, o);
+                    continue;
+                }
                 out.clear();
                 // The pooled output (pool2) is a quarter of these lines: not fetched ahead.
                 if (!pool2)

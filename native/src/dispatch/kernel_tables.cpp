@@ -5,6 +5,7 @@
 #include "conv/conv_direct.h"
 #include "conv/nchwc/nchwc.h"
 #include "conv/conv_winograd.h"
+#include "conv/conv_winograd_few.h"
 #include "eltwise/eltwise.h"
 #include "gemm/gemm_kernels.h"
 #include "norm/norm.h"
@@ -66,6 +67,8 @@ NN_X86_AREA(conv::direct)
 NN_X86_AREA(conv::winograd)
 NN_X86_PATH(conv::direct)
 NN_X86_PATH(conv::winograd)
+NN_X86_AREA(conv::winograd_few)
+NN_X86_PATH(conv::winograd_few)
 // The NCHW16c blocked convolutions: AVX-512 only (16 channels a register); elsewhere the
 // reference table, which has no kernels, is chosen and nchwc::block() reports 0.
 namespace nn::conv::nchwc { const kernels* avx2_kernels() noexcept { return nullptr; } }
