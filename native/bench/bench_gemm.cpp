@@ -80,10 +80,11 @@ int main(int argc, char** argv) {
         else if (opt("narrow-wide-max-k")) tune.narrow_wide_max_k = v;
         else if (opt("rank-k-max-k")) tune.rank_k_max_k = v;
         else if (opt("rank-k-narrow-max-k")) tune.rank_k_narrow_max_k = v;
-        else if (opt("rank-k-per-thread")) tune.rank_k_elems_per_thread = v;
+        else if (opt("rank-k-per-thread")) tune.rank_k_work_per_thread = v;
         else if (opt("strip-max-rows")) tune.strip_max_rows = v;
         else if (opt("strip-small-k")) tune.strip_small_k_max_k = v;
         else if (opt("strip-small-k-min-n")) tune.strip_small_k_min_n = v;
+        else if (opt("strip-b-block-bytes")) tune.strip_b_block_bytes = v;
         else if (opt("batch-ms")) g_batch_s = static_cast<double>(v) * 1e-3;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {

@@ -411,7 +411,7 @@ TEST(Gemm, BlockingVariants) {
         int64_t small, a_cols, b_rows, kc, nc, per_thread;
         int64_t panel_rows = 0, panel_b_bytes = 0;  // panel-major M ranges, its B read in place
         int64_t dot_n = 0;                          // skinny N on dot products
-        int64_t rank_k = 0, rank_k_elems = 0;       // small K on rank-k updates, C elements a thread
+        int64_t rank_k = 0, rank_k_elems = 0;       // small K on rank-k updates, work a thread
         int64_t panel_pack_cols = nn::gemm::tuning{}.panel_pack_cols;  // panel-major B packed this wide
         int64_t panel_a_cols = nn::gemm::tuning{}.panel_a_in_place_max_cols;  // ... A in place up to
         int64_t panel_stream = 0;  // panel-major B larger than panel_b_bytes streamed in place up to
@@ -453,7 +453,7 @@ TEST(Gemm, BlockingVariants) {
         t.panel_b_in_place_max_bytes = v.panel_b_bytes;
         t.dot_max_n = v.dot_n;
         t.rank_k_max_k = t.rank_k_narrow_max_k = v.rank_k;
-        t.rank_k_elems_per_thread = v.rank_k_elems;
+        t.rank_k_work_per_thread = v.rank_k_elems;
         t.panel_pack_cols = v.panel_pack_cols;
         t.panel_a_in_place_max_cols = v.panel_a_cols;
         t.panel_b_stream_max_panels = v.panel_stream;
@@ -536,7 +536,7 @@ bool matches_tiles(const Case& c, const nn::gemm::tuning& on, const nn::gemm::tu
 TEST(Gemm, SmallKRankK) {
     nn::gemm::tuning on, off;
     on.rank_k_max_k = nn::gemm::kRankKMaxK;
-    on.rank_k_elems_per_thread = 256;  // 2 threads on all but the smallest shapes
+    on.rank_k_work_per_thread = 64;  // 2 threads on all but the smallest shapes
     on.rank_k_narrow_max_k = nn::gemm::kRankKMaxK;
     off.rank_k_max_k = off.rank_k_narrow_max_k = 0;
     off.dot_max_n = 0;

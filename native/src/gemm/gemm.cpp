@@ -375,11 +375,16 @@ path choose_path(const problem& pr) {
 }
 
 // Threads a call of this path uses (before the caller's cap). The tiles' and the dot kernel's
-// cost is the multiply-adds; the rank-k update's is writing C (k <= 8 FMAs per vector of C).
+// cost is the multiply-adds; the rank-k update's is its vectors of C, k FMAs and a store each,
+// and at least one a row (a row of 3 columns costs its k broadcasts and FMAs as one of 16 does).
 int threads_for(const problem& pr, path p) {
     // In double: m * n * k of a valid call can pass INT64_MAX (each factor fits, the product not).
     const double mn = static_cast<double>(pr.m) * static_cast<double>(pr.n);
-    if (p == path::rank_k) return static_cast<int>(std::clamp(mn / static_cast<double>(g_tuning.rank_k_elems_per_thread), 1.0, double(1 << 20)));
+    if (p == path::rank_k) {
+        const double vectors = static_cast<double>(pr.m) * static_cast<double>(ceil_div(pr.n, 16));
+        const double work = vectors * static_cast<double>(pr.k + 4);
+        return static_cast<int>(std::clamp(work / static_cast<double>(g_tuning.rank_k_work_per_thread), 1.0, double(1 << 20)));
+    }
     if (p == path::dot) {
         const double mk = static_cast<double>(pr.m) * static_cast<double>(pr.k);
         return static_cast<int>(std::clamp(mk / static_cast<double>(g_tuning.dot_a_floats_per_thread), 1.0, double(1 << 20)));
@@ -524,8 +529,9 @@ void run_rank_k(const problem& pr, int threads) {
 // a multiple of the strips' widths (96 = 6 vectors of AVX-512, 6 strips of 2 AVX2 vectors) whose
 // k rows of B take at most 32 KiB, so they stay in L1 while every row group passes.
 int64_t strip_columns(int64_t k) {
-    constexpr int64_t kUnit = 96, kL1Floats = 8192;
-    return std::max<int64_t>(kUnit, kL1Floats / std::max<int64_t>(k, 1) / kUnit * kUnit);
+    constexpr int64_t kUnit = 96;
+    const int64_t floats = g_tuning.strip_b_block_bytes / static_cast<int64_t>(sizeof(float));
+    return std::max<int64_t>(kUnit, floats / std::max<int64_t>(k, 1) / kUnit * kUnit);
 }
 
 // Rows against row-major B read in place, in groups of kStripMaxRows, one K block at a time with

@@ -77,9 +77,16 @@ struct tuning {
                                          // (1478x762x6, 417x16x7, 2394x1795x8)
     int64_t rank_k_narrow_max_k = 8;     // ... and at or below this K where C's rows fit one
                                          // vector, n <= NR / 2 (at most kRankKMaxK)
-    int64_t rank_k_elems_per_thread = 1 << 18;  // elements of C per extra thread on that path
-                                                // (Zen 5, 2 threads under load: 512x256x4 lost
-                                                // 1.6x threaded, 3517x663x3 gained 1.6x)
+    int64_t rank_k_work_per_thread = 3584;  // work per extra thread on that path, in units of
+                                            // m * ceil(n / 16) * (k + 4): each vector of C costs
+                                            // k FMAs and its store, a row at least one vector
+                                            // (n = 3 costs what n = 16 does). About 0.25 ns a unit
+                                            // at 1 thread; 2 threads from ~7K units (~1.8 us).
+                                            // Emerald Rapids, 2 threads against 1, interleaved,
+                                            // chrt -f 10, medians of 3: 500x3x8 (6K) 0.85x,
+                                            // 1000x16x4 (8K) 1.29x, 1000x3x8 1.15x, 1500x3x4
+                                            // 1.15x, 200x200x4 1.49x, 2995x3x8 1.59x, 2000x100x2
+                                            // 1.79x, 512x256x4 1.85x
     int64_t strip_max_rows = 4;          // M at or below (at most kStripMaxRows), row-major B not
                                          // pre-packed: row strips, B read in place
                                          // (kernels/common/gemm_row_strip.h). Zen 5, 1 thread,
@@ -92,6 +99,8 @@ struct tuning {
                                          // 136x194x6, 2394x1795x8, 161x2677x15, 1000x40x12,
                                          // 2728x688x40, 3000x300x48; 0.9x at 2728x688x53, 0.9-1.0x
                                          // at 400x32x16, below them at k = 128
+    int64_t strip_b_block_bytes = 32768;  // ... each row group walking column blocks of B of at
+                                          // most this size (k rows), kept in L1 across the groups
     int64_t narrow_max_k = 256;          // K at or below (and above the rank-k update's, m > kStripMaxRows):
                                          // where N fits one vector (n <= NR / 2), rows in groups
                                          // sharing each load of B, nothing packed
