@@ -324,8 +324,8 @@ void forward_xi_outer(const shape& p, const winograd::kernels& K, const float* x
     // batch 8 256 -> 256 at 14x14 4.3-4.9 -> 3.65 ms, 512 -> 512 at 7x7 4.5-4.6 -> 4.1 ms; batch
     // 1 (one block of 49 and 16 tiles, 8 chunks before) 0.55 -> 0.51 ms and 0.68 -> 0.61 ms. One
     // thread keeps the budget's blocks, and so do threads that would get fewer than
-    // kMinChunkBlocks channel blocks each (many threads: every one would read all of V). Blocks and chunks decide which task computes a product,
-    // never how: the same bits.
+    // kMinChunkBlocks channel blocks each (with many threads every one would read all of V).
+    // Blocks and chunks decide which task computes a product, never how: the same bits.
     const int64_t threads = threads_here();
     const bool one_block = threads > 1 && p.groups == 1 && total * p.cg <= 2 * active().block.winograd_v &&
                            kblocks >= kMinChunkBlocks * threads;
