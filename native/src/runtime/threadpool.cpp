@@ -45,6 +45,7 @@ constexpr size_t kStatsCap = size_t{1} << 21;
 RegionStats* g_stats = new RegionStats[kStatsCap];
 std::atomic<uint64_t> g_stats_n{0};
 thread_local void* t_site = nullptr;  // the kernel that called parallel_for/_tasks/_run
+thread_local int t_serial_depth = 0;  // inside a logged one-thread region
 int64_t site_offset(void* a) {
     Dl_info info;
     return a && dladdr(a, &info) ? static_cast<int64_t>(static_cast<char*>(a) - static_cast<char*>(info.dli_fbase)) : 0;
@@ -137,19 +138,26 @@ public:
         int want = max_threads <= 0 ? size_ : std::min(max_threads, size_);
         if (want <= 1 || t_inside_pool_task) {
 #if defined(NN_POOL_STATS) && NN_POOL_STATS
-            if (!t_inside_pool_task) {
+            // A one-thread pool's regions too (calls nested in them are not logged again).
+            if (!t_inside_pool_task && t_serial_depth == 0) {
                 RegionStats* st = &g_stats[g_stats_n.fetch_add(1) % kStatsCap];
                 *st = RegionStats{};
                 st->threads = 1;
                 st->site = site_offset(t_site);
-                st->pub = now_ns();
-                t_inside_pool_task = true;
-                fn(0, 1);
-                t_inside_pool_task = false;
-                st->cdone = st->join = now_ns();
                 t_site = nullptr;
+                st->pub = now_ns();
+                struct depth {
+                    depth() { ++t_serial_depth; }
+                    ~depth() { --t_serial_depth; }
+                };
+                {
+                    depth inside;
+                    fn(0, 1);
+                }
+                st->cdone = st->join = now_ns();
                 return 1;
             }
+            t_site = nullptr;
 #endif
             fn(0, 1);
             return 1;
