@@ -100,9 +100,11 @@ struct tuning {
                                          // 2728x688x40, 3000x300x48; 0.9x at 2728x688x53, 0.9-1.0x
                                          // at 400x32x16, below them at k = 128
     int64_t strip_small_k_max_bytes = 0;  // ... and where A, B and C together take at most this
-                                          // many bytes (0: the L2 size, 1 MiB where unknown).
-                                          // Past it C streams from L3 or memory, where the tiles
-                                          // ran faster. Emerald Rapids (L2 2 MiB), 1
+                                          // many bytes (0: the L2 size, 1 MiB where unknown) or N
+                                          // fits one column block of the strips. Past it C
+                                          // streams from L3 or memory, and the strips' column
+                                          // blocks each rewalk all rows, where the tiles ran
+                                          // faster. Emerald Rapids (L2 2 MiB), 1
                                           // thread, CPU time, interleaved, chrt -f 10, medians of
                                           // 3, tiles against strips: past L2 968x1021x46 1.48x,
                                           // 508x1019x18 (2.2 MB) 1.30x, 3000x300x48 1.14x,
