@@ -5,7 +5,8 @@
 //                   --panel-b-in-place-bytes=N --panel-b-in-place-panels=N --panel-pack-cols=N
 //                   --panel-stream-panels=N --panel-stream-row-bytes=N --panel-a-in-place=N --dot-max-n=N --narrow-max-k=N --rank-k-max-k=N
 //                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N
-//                   --strip-small-k=N --strip-small-k-min-n=N --batch-ms=N --clock=cpu] [MxNxK ...]
+//                   --strip-small-k=N --strip-small-k-min-n=N --strip-small-k-max-bytes=N
+//                   --strip-b-block-bytes=N --batch-ms=N --clock=cpu] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine); --batch-ms=N caps each timed batch at N ms
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
         else if (opt("strip-small-k")) tune.strip_small_k_max_k = v;
         else if (opt("strip-small-k-min-n")) tune.strip_small_k_min_n = v;
         else if (opt("strip-b-block-bytes")) tune.strip_b_block_bytes = v;
+        else if (opt("strip-small-k-max-bytes")) tune.strip_small_k_max_bytes = v;
         else if (opt("batch-ms")) g_batch_s = static_cast<double>(v) * 1e-3;
         else if (a == "--clock=cpu") g_cpu_clock = true;
         else if (a.rfind("--", 0) == 0) {

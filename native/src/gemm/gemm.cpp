@@ -23,6 +23,7 @@
 #endif
 
 #include "gemm_kernels.h"
+#include "runtime/cpu.h"
 #include "runtime/error.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
@@ -349,12 +350,29 @@ float b_at(const problem& pr, int64_t p, int64_t j) {
 //   n <= NR / 2, m > 4, k <= 256,     rows in groups against one vector of B, nothing packed
 //   B not pre-packed                  (kernels/common/gemm_narrow.h); n <= NR (two vectors) up to
 //                                     the table's narrow_wide_max_k (AVX-512: 400, AVX2: none)
-//   k <= 48, n >= 40, same B          row strips over groups of 4 rows, nothing packed
+//   k <= 48, n >= 40, same B, A, B   row strips over groups of 4 rows, nothing packed
+//   and C within the L2 or N within
+//   one column block of the strips
 //   otherwise                         packed micro-tiles (run_block)
 // (Zen 5, 1 thread, AVX-512: at k = 5..8 with rows of C within one vector, the rank-k update keeps
 // B in registers and is 1.2-2x the dot products and the tiles, 2000x2x6, 3000x1x8, 500x10x5,
 // 2000x16x6, 417x16x7; on wider N the tiles were faster.)
 enum class path { tiles, rank_k, dot, strip, narrow };
+
+int64_t strip_columns(int64_t k);
+
+// Whether the small-K row strips take a product (tuning::strip_small_k_max_bytes): where A, B and
+// C fit the budget, or where one column block of the strips spans all of N, so each pass writes
+// whole rows of C in order (2821x332x20, C 3.7 MB, ran 0.88x on the tiles). Past the budget with
+// several column blocks, every block rewalks all rows with short runs of each row of C.
+bool strip_small_k_pays(const problem& pr) {
+    if (pr.n <= strip_columns(pr.kcb)) return true;
+    int64_t budget = g_tuning.strip_small_k_max_bytes;
+    if (budget <= 0) budget = nn::l2_cache_bytes() > 0 ? nn::l2_cache_bytes() : int64_t{1} << 20;
+    // In double: m * n of a valid call can pass INT64_MAX.
+    const double m = static_cast<double>(pr.m), n = static_cast<double>(pr.n), k = static_cast<double>(pr.k);
+    return (m * n + m * k + k * n) * static_cast<double>(sizeof(float)) <= static_cast<double>(budget);
+}
 path choose_path(const problem& pr) {
     const kernels& K = *pr.kt;
     if (pr.k == 0 || pr.alpha == 0.0f) return path::tiles;
@@ -370,7 +388,8 @@ path choose_path(const problem& pr) {
         return path::narrow;
     const bool strip = K.row_strip != nullptr && pr.prepacked == nullptr && pr.b_cs == 1 && pr.kcb <= INT32_MAX;
     if (strip && pr.m <= std::min<int64_t>(kStripMaxRows, g_tuning.strip_max_rows)) return path::strip;
-    if (strip && pr.k <= g_tuning.strip_small_k_max_k && pr.n >= g_tuning.strip_small_k_min_n) return path::strip;
+    if (strip && pr.k <= g_tuning.strip_small_k_max_k && pr.n >= g_tuning.strip_small_k_min_n && strip_small_k_pays(pr))
+        return path::strip;
     return path::tiles;
 }
 

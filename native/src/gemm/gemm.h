@@ -99,6 +99,22 @@ struct tuning {
                                          // 136x194x6, 2394x1795x8, 161x2677x15, 1000x40x12,
                                          // 2728x688x40, 3000x300x48; 0.9x at 2728x688x53, 0.9-1.0x
                                          // at 400x32x16, below them at k = 128
+    int64_t strip_small_k_max_bytes = 0;  // ... and where A, B and C together take at most this
+                                          // many bytes (0: the L2 size, 1 MiB where unknown) or N
+                                          // fits one column block of the strips. Past it C
+                                          // streams from L3 or memory, and the strips' column
+                                          // blocks each rewalk all rows, where the tiles ran
+                                          // faster. Emerald Rapids (L2 2 MiB), 1
+                                          // thread, CPU time, interleaved, chrt -f 10, medians of
+                                          // 3, tiles against strips: past L2 968x1021x46 1.48x,
+                                          // 508x1019x18 (2.2 MB) 1.30x, 3000x300x48 1.14x,
+                                          // 2728x688x40 1.12x, 1696x599x27 1.09x, 2508x354x40
+                                          // 1.01x; within it 161x2677x15 (1.9 MB) 0.95x,
+                                          // 398x951x27 0.99x, 2941x68x17 0.96x, 136x194x6 0.77x.
+                                          // The same at 2 threads (968x1021x46 1.67x,
+                                          // 161x2677x15 0.91x). The Zen 5 figures above (a
+                                          // loaded machine) had the strips ahead at 2728x688x40
+                                          // and 3000x300x48; this limit is unmeasured on Zen.
     int64_t strip_b_block_bytes = 32768;  // ... each row group walking column blocks of B of at
                                           // most this size (k rows), kept in L1 across the groups
     int64_t narrow_max_k = 256;          // K at or below (and above the rank-k update's, m > kStripMaxRows):
