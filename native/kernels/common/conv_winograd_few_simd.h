@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "conv/conv_winograd_few.h"
+#include "conv_direct_simd.h"
 #include "simd.h"
 
 #ifndef NN_INLINE
@@ -17,14 +18,7 @@
 namespace nn::conv::winograd_few_impl {
 namespace {  // internal linkage: each ISA's object has its own copy
 
-template <class F, int... I>
-NN_INLINE void static_for_impl(F& f, std::integer_sequence<int, I...>) {
-    (f(std::integral_constant<int, I>{}), ...);
-}
-template <int N, class F>
-NN_INLINE void static_for(F&& f) {
-    static_for_impl(f, std::make_integer_sequence<int, N>{});
-}
+using nn::conv::direct_impl::static_for;
 
 // Four floats (AVX2's kmr = 4): an xmm register.
 struct X128 {

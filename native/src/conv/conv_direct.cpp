@@ -135,6 +135,33 @@ constexpr int64_t kMinChunkBlocks = 4;
 
 namespace {
 
+// Output-channel blocks kb0 .. kb1 - 1 of one band: tiles of K.nr flat positions over the first len
+// positions of xp (rows d.wp apart), block kb's weights at wpk + kb * (its size), its bias at
+// bias + kb * kmr, its outputs at yb + kb * kmr * d.ldy. on_last_block_tile runs after each tile of
+// the last block. d carries the band's fixed fields (channels, off, taps, act, wp, ow, ldy).
+template <class OnTile>
+void run_blocks(const direct::kernels& K, direct_tile& d, const shape& p, const float* wpk, const float* bias,
+                const float* xp, float* yb, int64_t kb0, int64_t kb1, int64_t len, OnTile&& on_last_block_tile) {
+    const int64_t kmr = K.kmr, blk = p.cg * d.taps * kmr;
+    for (int64_t kb = kb0; kb < kb1; ++kb) {
+        d.w = wpk + kb * blk;
+        d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
+        d.bias = bias ? bias + kb * kmr : nullptr;
+        d.y = yb + kb * kmr * d.ldy;
+        d.row0 = 0;
+        d.col0 = 0;
+        const auto full = K.pick(d.mr, K.nr);
+        for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
+            d.x = xp + n0;
+            d.n0 = n0;
+            d.np = std::min<int64_t>(K.nr, len - n0);
+            (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
+            if (kb + 1 == kb1) on_last_block_tile();
+            for (d.col0 += K.nr; d.col0 >= d.wp; d.col0 -= d.wp) ++d.row0;
+        }
+    }
+}
+
 // y's rows are ow apart, or (flat) the padded band's pitch wp apart with the wp - ow columns
 // past each row's outputs written with values of no meaning.
 void direct_forward_rows(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y, bool flat_out) {
@@ -173,23 +200,9 @@ void direct_forward_rows(const shape& p, const float* x, const float* wpk, const
         d.wp = f.wp;
         d.ow = pitch;
         d.ldy = ohw;
-        for (int64_t kb = kb0; kb < kb1; ++kb) {
-            d.w = wpk + (grp * kblocks + kb) * blk;
-            d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-            d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
-            d.y = yb + kb * kmr * ohw;
-            d.row0 = 0;
-            d.col0 = 0;
-            const auto full = K.pick(d.mr, K.nr);
-            for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
-                d.x = xp + n0;
-                d.n0 = n0;
-                d.np = std::min<int64_t>(K.nr, len - n0);
-                (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
-                if (kb + 1 == kb1) next.step();  // late: earlier lines would leave the L2 again
-                for (d.col0 += K.nr; d.col0 >= f.wp; d.col0 -= f.wp) ++d.row0;
-            }
-        }
+        // next.step() late, on the last block's tiles: earlier lines would leave the L2 again.
+        run_blocks(K, d, p, wpk + grp * kblocks * blk, bias ? bias + grp * p.kg : nullptr, xp, yb, kb0, kb1, len,
+                   [&] { next.step(); });
     });
 }
 
@@ -305,22 +318,7 @@ void direct_forward_phased_packed(const shape& p, const float* x, const float* w
         d.wp = wq;
         d.ow = p.ow;
         d.ldy = ohw;
-        for (int64_t kb = kb0; kb < kb1; ++kb) {
-            d.w = wpk + (grp * kblocks + kb) * blk;
-            d.mr = static_cast<int>(std::min(kmr, p.kg - kb * kmr));
-            d.bias = bias ? bias + (grp * p.kg + kb * kmr) : nullptr;
-            d.y = yb + kb * kmr * ohw;
-            d.row0 = 0;
-            d.col0 = 0;
-            const auto full = K.pick(d.mr, K.nr);
-            for (int64_t n0 = 0; n0 < len; n0 += K.nr) {
-                d.x = xp + n0;
-                d.n0 = n0;
-                d.np = std::min<int64_t>(K.nr, len - n0);
-                (d.np == K.nr ? full : K.pick(d.mr, d.np))(d);
-                for (d.col0 += K.nr; d.col0 >= wq; d.col0 -= wq) ++d.row0;
-            }
-        }
+        run_blocks(K, d, p, wpk + grp * kblocks * blk, bias ? bias + grp * p.kg : nullptr, xp, yb, kb0, kb1, len, [] {});
     });
 }
 
