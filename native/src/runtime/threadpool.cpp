@@ -7,10 +7,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
-#if defined(NN_POOL_STATS) && NN_POOL_STATS
-#  include <dlfcn.h>
-#endif
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -30,53 +26,6 @@ namespace nn {
 namespace {
 
 thread_local bool t_inside_pool_task = false;
-
-// Region log for measuring the pool's own cost: built only with -DNN_POOL_STATS=1 (never by
-// default). Each region records when it was published, when the first worker started and
-// finished its piece (and whether it had been asleep), when the caller finished its share and
-// when it saw the join. NATIVENET_POOL_LOG names the file written at exit (one line a region,
-// steady-clock nanoseconds, the clock .NET's Stopwatch reads on Linux).
-#if defined(NN_POOL_STATS) && NN_POOL_STATS
-struct RegionStats {
-    int64_t pub = 0, wstart = 0, wend = 0, cdone = 0, join = 0, site = 0;
-    int threads = 0, stolen = 0, woke = 0, caller_slept = 0;
-};
-constexpr size_t kStatsCap = size_t{1} << 21;
-RegionStats* g_stats = new RegionStats[kStatsCap];
-std::atomic<uint64_t> g_stats_n{0};
-thread_local void* t_site = nullptr;  // the kernel that called parallel_for/_tasks/_run
-thread_local int t_serial_depth = 0;  // inside a logged one-thread region
-int64_t site_offset(void* a) {
-    Dl_info info;
-    return a && dladdr(a, &info) ? static_cast<int64_t>(static_cast<char*>(a) - static_cast<char*>(info.dli_fbase)) : 0;
-}
-thread_local bool t_woke = false;
-int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-struct StatsDump {
-    ~StatsDump() {
-        const char* path = std::getenv("NATIVENET_POOL_LOG");
-        if (!path) return;
-        if (FILE* f = std::fopen(path, "w")) {
-            const uint64_t n = std::min<uint64_t>(g_stats_n.load(), kStatsCap);
-            for (uint64_t i = 0; i < n; ++i) {
-                const RegionStats& r = g_stats[i];
-                std::fprintf(f, "%lld %lld %lld %lld %lld %d %d %d %d %llx\n", (long long)r.pub, (long long)r.wstart,
-                             (long long)r.wend, (long long)r.cdone, (long long)r.join, r.threads, r.stolen, r.woke,
-                             r.caller_slept, (unsigned long long)r.site);
-            }
-            std::fclose(f);
-        }
-    }
-} g_stats_dump;
-#  define NN_STATS(x) x
-#  define NN_STATS_SITE() \
-      if (!t_site) t_site = __builtin_return_address(0)
-#else
-#  define NN_STATS_SITE() ((void)0)
-#  define NN_STATS(x) ((void)0)
-#endif
 
 // Waits spin first, then sleep on a condition variable so an idle pool costs nothing. Spins are
 // timed, not counted: `pause` takes from ~10 to ~140 cycles depending on the core (20,000 of them
@@ -137,28 +86,6 @@ public:
     int run(int max_threads, function_ref<void(int, int)> fn) {
         int want = max_threads <= 0 ? size_ : std::min(max_threads, size_);
         if (want <= 1 || t_inside_pool_task) {
-#if defined(NN_POOL_STATS) && NN_POOL_STATS
-            // A one-thread pool's regions too (calls nested in them are not logged again).
-            if (!t_inside_pool_task && t_serial_depth == 0) {
-                RegionStats* st = &g_stats[g_stats_n.fetch_add(1) % kStatsCap];
-                *st = RegionStats{};
-                st->threads = 1;
-                st->site = site_offset(t_site);
-                t_site = nullptr;
-                st->pub = now_ns();
-                struct depth {
-                    depth() { ++t_serial_depth; }
-                    ~depth() { --t_serial_depth; }
-                };
-                {
-                    depth inside;
-                    fn(0, 1);
-                }
-                st->cdone = st->join = now_ns();
-                return 1;
-            }
-            t_site = nullptr;
-#endif
             fn(0, 1);
             return 1;
         }
@@ -167,9 +94,6 @@ public:
             fn(0, 1);
             return 1;
         }
-        NN_STATS(const uint64_t stat_index = g_stats_n.fetch_add(1) % kStatsCap; stats_ = &g_stats[stat_index];
-                 *stats_ = RegionStats{}; stats_->threads = want; stats_->site = site_offset(t_site); t_site = nullptr;
-                 stats_->pub = now_ns());
         task_ = &fn;
         task_threads_ = want;
         error_ = nullptr;
@@ -186,20 +110,14 @@ public:
         run_piece(0, want);
         // Then whatever no worker has started: a worker that is descheduled or still waking
         // never holds the caller up for more than the piece it has already begun.
-        for (int tid; (tid = claim(generation_.load(std::memory_order_relaxed))) >= 0;) {
-            NN_STATS(++stats_->stolen);
-            finish_piece(tid);
-        }
+        for (int tid; (tid = claim(generation_.load(std::memory_order_relaxed))) >= 0;) finish_piece(tid);
         t_inside_pool_task = false;
-        NN_STATS(stats_->cdone = now_ns());
         // Wait for the pieces workers did claim: spin first, then sleep.
         const auto all_done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
         if (!spin_until(all_done, std::chrono::microseconds(kCallerSpinUs))) {
-            NN_STATS(stats_->caller_slept = 1);
             std::unique_lock<std::mutex> lk(done_mutex_);
             done_cv_.wait(lk, all_done);
         }
-        NN_STATS(stats_->join = now_ns());
         task_ = nullptr;
         if (error_) std::rethrow_exception(error_);
         return want;
@@ -237,20 +155,14 @@ private:
         for (;;) {
             // Wait for a new generation: spin, then sleep.
             const auto new_run = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-            NN_STATS(t_woke = false);
             if (!spin_until(new_run, spin_)) {
-                NN_STATS(t_woke = true);
                 std::unique_lock<std::mutex> lk(wake_mutex_);
                 wake_cv_.wait(lk, new_run);
             }
             const uint64_t g = generation_.load(std::memory_order_acquire);
             seen = g;
             if (quit_) return;
-            for (int t; (t = claim(g)) >= 0;) {
-                NN_STATS(RegionStats* st = stats_; if (!st->wstart) { st->wstart = now_ns(); st->woke = t_woke; });
-                finish_piece(t);
-                NN_STATS(if (!st->wend) st->wend = now_ns());
-            }
+            for (int t; (t = claim(g)) >= 0;) finish_piece(t);
         }
     }
 
@@ -303,9 +215,6 @@ private:
     std::atomic<bool> quit_{false};
     const std::chrono::steady_clock::duration spin_ = worker_spin_time();
     std::exception_ptr error_;
-#if defined(NN_POOL_STATS) && NN_POOL_STATS
-    RegionStats* stats_ = nullptr;
-#endif
 };
 
 int default_threads() noexcept {
@@ -340,18 +249,13 @@ void set_num_threads(int n) {
     if (pool().size() != n) pool().resize(n);
 }
 
-int parallel_run(int max_threads, function_ref<void(int, int)> fn) {
-    NN_STATS_SITE();
-    return pool().run(max_threads, fn);
-}
+int parallel_run(int max_threads, function_ref<void(int, int)> fn) { return pool().run(max_threads, fn); }
 
 void parallel_for(int64_t n, int64_t grain, function_ref<void(int64_t, int64_t)> fn) {
     if (n <= 0) return;
-    NN_STATS_SITE();
     grain = std::max<int64_t>(1, grain);
     int64_t max_chunks = n / grain;
     if (max_chunks < 2) {
-        NN_STATS(t_site = nullptr);
         fn(0, n);
         return;
     }
@@ -364,7 +268,6 @@ void parallel_for(int64_t n, int64_t grain, function_ref<void(int64_t, int64_t)>
 
 void parallel_tasks(int64_t ntasks, function_ref<void(int64_t)> task) {
     if (ntasks <= 0) return;
-    NN_STATS_SITE();
     int max_threads = static_cast<int>(std::min<int64_t>(ntasks, 1024));
     // Runs of consecutive tasks handed out as threads come free: a thread slowed by the machine
     // (or started late) does not hold up the others at the end, and a task's successor is still
