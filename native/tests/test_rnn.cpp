@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -348,6 +349,29 @@ TEST(Rnn, GateKernelsMatchScalarKernels) {
         track(dp1, dp2, "gru dh_prev");
     }
     std::printf("[ rnn ] gate kernels %s vs scalar std::exp/std::tanh: max abs error %.3g\n", k.isa, max_err);
+}
+
+// The gate activations where they saturate, past the exponential's clamp, and on NaN: near 0
+// or 1 (sigmoid), -1 or 1 (tanh), and NaN in is NaN out (the clamp must not turn it into a
+// number).
+TEST(Rnn, GateKernelsSaturateAndKeepNaN) {
+    const auto& k = nn::rnn::active();
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const fvec pre = {-inf, -1e30f, -1e4f, -200.0f, -88.5f, -87.0f, -60.0f, 60.0f, 87.0f, 88.5f, 200.0f, 1e4f, 1e30f, inf, nan, 0.0f, 1.0f};
+    const int64_t h = static_cast<int64_t>(pre.size());
+    fvec px(4 * h), ph(4 * h, 0.0f), c0(h, 0.0f), gates(4 * h), c(h), cs(h), hs(h);
+    for (int g = 0; g < 4; ++g) std::copy(pre.begin(), pre.end(), px.begin() + g * h);
+    k.lstm_forward(px.data(), ph.data(), c0.data(), gates.data(), c.data(), cs.data(), hs.data(), nullptr, h);
+    for (int64_t j = 0; j < h; ++j) {
+        const float x = pre[j], sig = gates[j], th = gates[2 * h + j];
+        if (std::isnan(x)) {
+            EXPECT_TRUE(std::isnan(sig) && std::isnan(th)) << "sigmoid and tanh of NaN: " << sig << ", " << th << " isa=" << k.isa;
+            continue;
+        }
+        const double xd = x;
+        EXPECT_NEAR(sig, 1.0 / (1.0 + std::exp(-xd)), 3e-7) << "sigmoid(" << x << ") isa=" << k.isa;
+        EXPECT_NEAR(th, std::tanh(xd), 6e-7) << "tanh(" << x << ") isa=" << k.isa;
+    }
 }
 
 // The fused step kernels (packed W_hh, the cell on the product's accumulators) of the active

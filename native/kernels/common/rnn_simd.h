@@ -14,18 +14,40 @@ namespace {  // internal linkage: see simd.h
 using nn::eltwise::simd_impl::load_n;
 using nn::eltwise::simd_impl::store_n;
 
-// Gate activations, the bulk of the gate kernels' arithmetic (5 per LSTM unit and step): over
-// exp_clamped and V::recip (no division), about a third of vecmath's sigmoid / tanh cost.
-// sigmoid within ~4 ulp; tanh = 2 sigmoid(2x) - 1 within ~5e-7 absolute (no small-|x| branch: the gates' consumers
-// add and multiply, so absolute error is what propagates). Max error vs std:: is printed by
-// test_rnn's gate kernel test.
+// Gate activations, the bulk of the gate kernels' arithmetic (5 per LSTM unit and step), over
+// gate_exp_neg and V::recip (no division). sigmoid within ~3e-7 relative; tanh = 2 sigmoid(2x) - 1
+// within ~5e-7 absolute (no small-|x| branch: the gates' consumers add and multiply, so
+// absolute error is what propagates). Max error vs std:: is printed by test_rnn's gate kernel test.
+//
+// exp(-x) for x clamped to [-87, 87] (beyond, the sigmoid is 0 or 1 in float either way), in
+// 11 vector operations where vecmath's exp_clamped takes 16: n = round(-x log2 e) by the
+// 1.5 * 2^23 rounding constant (one FMA and a subtraction, not a multiply and a round), one
+// FMA for the reduction with ln 2 in float (its 1.9e-9 error times |n| <= 126 stays under
+// 2.4e-7 relative), and a degree-5 polynomial with exp's first two coefficients (relative
+// minimax fit on |s| <= 0.35: 1.7e-7 in float32 Horner evaluation).
+template <class V>
+inline typename V::reg gate_exp_neg(typename V::reg x) {
+    using reg = typename V::reg;
+    x = V::min(V::set1(87.0f), V::max(V::set1(-87.0f), x));  // NaN stays NaN (x86 min/max return the second operand)
+    const reg round = V::set1(12582912.0f);  // 1.5 * 2^23: the sum's last bit is the units
+    const reg n = V::sub(round, V::fmadd(x, V::set1(1.44269504088896341f), round));  // round(-x log2 e)
+    const reg s = V::fmadd(n, V::set1(0.693147182464599609f), x);  // x + n ln 2 = -(-x - n ln 2), |s| <= ln2/2
+    // exp(-s) = 1 - s + s^2/2 - ...: the fitted coefficients with alternating signs.
+    reg p = V::set1(-0.008312046f);
+    p = V::fmadd(p, s, V::set1(0.041894533f));
+    p = V::fmadd(p, s, V::set1(-0.16667134f));
+    p = V::fmadd(p, s, V::set1(0.499992f));
+    p = V::fmadd(p, s, V::set1(-1.0f));
+    p = V::fmadd(p, s, V::set1(1.0f));
+    return V::scale2(p, n);
+}
 template <class V>
 inline typename V::reg gate_sigmoid(typename V::reg x) {
-    return V::recip(V::add(V::set1(1.0f), nn::vecmath::exp_clamped<V>(V::neg(x))));
+    return V::recip(V::add(V::set1(1.0f), gate_exp_neg<V>(x)));
 }
 template <class V>
 inline typename V::reg gate_tanh(typename V::reg x) {
-    auto e = nn::vecmath::exp_clamped<V>(V::mul(x, V::set1(-2.0f)));
+    auto e = gate_exp_neg<V>(V::add(x, x));
     return V::fmadd(V::set1(2.0f), V::recip(V::add(V::set1(1.0f), e)), V::set1(-1.0f));
 }
 
