@@ -12,34 +12,18 @@
 #
 # So this run leaves out the tests whose cost under emulation is reference arithmetic and large
 # sweeps rather than reach: thread-count equality (the same kernels as their suite's other
-# tests, split over threads) and reference sweeps, listed below. Every suite keeps tests that call
-# its kernels through the dispatched tables. TCG's speed differs ~15x between hosts: the whole
+# tests, split over threads) and reference sweeps, listed in eng/emulated-left-out.txt. Every
+# suite keeps tests that call its kernels through the dispatched tables. TCG's speed differs ~15x between hosts: the whole
 # suite took 64 s on a 2-core Zen 5 (2026-12-04) and 977 s on a 2-core Emerald Rapids
-# (2026-12-05); the tests below were 90% of the host suite's time under the avx2 cap, and the
+# (2026-12-05); the tests left out were 90% of the host suite's time under the avx2 cap, and the
 # longest under TCG (Conv2dBackwardDirect.MatchesReference 131 s, ConvWinograd's thread test
 # 254 s, on a loaded Emerald Rapids). NATIVENET_HASWELL_ALL=1 runs everything.
 # Usage: eng/native-tests-haswell.sh [test binary]
 set -uo pipefail
 bin=${1:-artifacts/native-tests/host/native/tests/nativenet_tests}
 [[ -x $bin ]] || { echo "native-tests-haswell: no test binary at $bin (run ./build.sh native first)" >&2; exit 2; }
-left_out=(
-  # reference sweeps and large shapes
-  Bf16.GemmMatchesReferenceOnRoundedOperands Conv2d.MatchesReferenceOnEveryPath
-  Conv2d.WeightGradientBySlicesMatchesReference
-  Conv2dBackwardDirect.MatchesReference ConvDirect.RandomShapesMatchReference ConvDirect.MatchesReference
-  Conv2dPacked.WinogradAddsTheResidualInItsOutputTransform
-  Conv2dPacked.MatchesReferenceForAnyBatchWithResidualAndActivation Conv2dPackedMaxPool.EqualsConvThenPoolBitForBit
-  ConvWinograd.MatchesReferenceInsideGuards ConvWinograd.WholeBatchWeightGradientMatchesReferenceAndThreads
-  ConvWinograd.RandomShapesMatchReference ConvWinograd.ErrorStaysNearTheDirectKernels
-  ConvWinograd.WeightGradientsMatchReference Eltwise.UnaryMatchesReference
-  Gemm.SmallKRowStrips Gemm.BlockingVariants Gemm.SweepMN Gemm.SmallMRowStrips Gemm.AlphaBeta Gemm.SmallKRankK
-  Gemm.Epilogues Gemm.PackedEqualsUnpacked Optim.RmspropMatchesReferenceBitwise Optim.AdamMatchesReferenceBitwise
-  # thread-count equality
-  Bf16.GemmThreadCountDoesNotChangeTheResult Conv2d.OneAndTwoThreadsAreBitwiseEqual
-  Conv2dBackwardDirect.OneAndTwoThreadsAreBitwiseEqual
-  ConvDirect.OneAndTwoThreadsAreBitwiseEqual ConvWinograd.OneAndTwoThreadsAreBitwiseEqual
-  Eltwise.ResultsAreBitwiseEqualForOneAndTwoThreads Gemm.ThreadsBitwiseEqual Rnn.OneAndTwoThreadsAreBitwiseEqual
-)
+# The list is shared with the arm64 scalar run (see the file's header).
+mapfile -t left_out < <(grep -E '^[A-Za-z]' "$(dirname "$0")/emulated-left-out.txt")
 filter="-$(IFS=:; echo "${left_out[*]}")"
 [[ ${NATIVENET_HASWELL_ALL:-0} == 1 ]] && filter='*'
 # A renamed test would quietly come back into the emulated run: every name must still exist.
