@@ -71,7 +71,7 @@ internal sealed unsafe class BlockedConvStep(string label, nint packed, long n, 
 /// depthwise 3x3 that alone reads its output, as one native call (<c>nn_conv2d_nchwc_forward_expand_dw</c>): over bands of output rows whose
 /// expanded rows stay in cache, with the values of the two <see cref="BlockedConvStep"/>s it
 /// replaces. The expanded value keeps its slot (<paramref name="mid"/>): the native call writes it
-/// only where it runs the two passes (small planes at one thread, 7x7 planes at batch 1).
+/// only where it runs the two passes (neither bands nor groups of expanded channels pay).
 /// </summary>
 internal sealed unsafe class BlockedExpandDwStep(string label, BlockedConvStep expand, nint depthwise, long n,
     (nn_unary_op Op, float Alpha) act, int mid, int y)
