@@ -454,12 +454,13 @@ NN_API nn_status nn_conv2d_nchwc_pack(const nn_conv2d_desc* desc, const float* w
 NN_API nn_status nn_conv2d_nchwc_forward(const nn_conv2d_nchwc* packed, int64_t n, const float* x,
                                          const float* residual, nn_unary_op activation, float alpha, float* y);
 
-/** An inverted residual block's 1x1 expansion (expand, 1x1 stride 1) and the depthwise 3x3 over
- *  its output (depthwise) in one call: y = depthwise(act1(expand(x) + bias1)) with activation2
- *  and depthwise's bias, the values of nn_conv2d_nchwc_forward on expand into mid then on
- *  depthwise from mid, bit for bit. Where the shape gives enough bands of output rows for the
- *  threads, each band's expanded rows stay in cache and mid is not written; otherwise mid (n
- *  expanded images, blocked) holds them. x, mid and y blocked and not overlapping. */
+/** An inverted residual block's 1x1 expansion (expand, 1x1 stride 1; or a stem, whose x is NCHW)
+ *  and the depthwise 3x3 over its output (depthwise) in one call: y = depthwise(act1(expand(x) +
+ *  bias1)) with activation2 and depthwise's bias, the values of nn_conv2d_nchwc_forward on expand
+ *  into mid then on depthwise from mid, bit for bit. Where the shape gives enough bands of output
+ *  rows or groups of expanded channels for the threads, each band's or group's expanded values
+ *  stay in cache and mid is not written; otherwise mid (n expanded images, blocked) holds them.
+ *  x (but a stem's), mid and y blocked, not overlapping. */
 NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand, const nn_conv2d_nchwc* depthwise,
                                                    int64_t n, const float* x, nn_unary_op activation1, float alpha1,
                                                    nn_unary_op activation2, float alpha2, float* mid, float* y);
@@ -468,8 +469,9 @@ NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand
  *  (project, 1x1 stride 1 over depthwise's output) with residual (y's shape, may be NULL) and
  *  activation3: y = act3(project(dw) + bias3 + residual), the values of the three
  *  nn_conv2d_nchwc_forward calls bit for bit. Where the bands pay, each band's depthwise rows are
- *  projected while in cache and neither mid nor mid2 is written; otherwise mid (n expanded
- *  images) and mid2 (n depthwise outputs) hold them. All blocked; y must not overlap the others. */
+ *  projected while in cache and neither mid nor mid2 is written; by groups of expanded channels,
+ *  mid2 (n depthwise outputs) holds them; otherwise mid (n expanded images) and mid2 do. All
+ *  blocked (x as for nn_conv2d_nchwc_forward_expand_dw); y must not overlap the others. */
 NN_API nn_status nn_conv2d_nchwc_forward_expand_dw_project(const nn_conv2d_nchwc* expand,
                                                            const nn_conv2d_nchwc* depthwise,
                                                            const nn_conv2d_nchwc* project, int64_t n, const float* x,

@@ -1,8 +1,8 @@
 // nn_conv2d_nchwc_forward_expand_dw (src/conv/nchwc/nchwc_fused.cpp): an inverted residual
 // block's 1x1 expansion and depthwise 3x3 in one call (and with the 1x1 projection,
 // nn_conv2d_nchwc_forward_expand_dw_project) must give the bits of the blocked calls it replaces, whether it runs over bands (large
-// planes; small ones with one task per thread) or falls back to the passes through mid (small planes at one thread, 7x7 at
-// batch 1), at 1 and 2 threads. Shapes
+// planes; small ones with one task per thread), by groups of expanded channels (small planes where bands do not pay) or falls
+// back to the passes through mid, at 1 and 2 threads; so must a stem (NCHW input) in the expansion's place. Shapes
 // are MobileNetV2's in miniature (run banded whatever their size, and by the size rule): stride 1 and 2, channel counts off the 16-lane blocks, several
 // weight groups, planes with many bands and with one. Below AVX-512 every call is
 // NN_ERR_UNSUPPORTED (the engine keeps the NCHW path).
@@ -28,7 +28,8 @@ const Pair kPairs[] = {
     {2, 32, 28, 28, 200, 1, "two 28x28 images, 200 channels (padded lanes, a partial weight group)"},
     {1, 40, 14, 14, 240, 1, "one 14x14 image: one band a thread or the two passes, by thread count"},
     {3, 20, 7, 9, 72, 2, "three 7x9 images, stride 2: two bands an image at two threads"},
-    {1, 24, 7, 7, 144, 1, "one 7x7 image: the passes at any thread count by the size rule (edge rows cost too much)"},
+    {1, 24, 7, 7, 144, 1, "one 7x7 image: by channel groups at one thread (3 groups), the passes at two"},
+    {1, 32, 7, 7, 328, 1, "one 7x7 image, 21 channel blocks: by channel groups (6, the last of one block) at 1 and 2 threads"},
     {2, 8, 96, 80, 48, 1, "two 96x80 images: 2.9 MB expanded, banded at the default size rule"},
 };
 
@@ -236,4 +237,66 @@ TEST(NchwcExpandDwProject, RejectsAProjectionThatDoesNotChain) {
                                                         NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY, 0.0f,
                                                         mid.data(), nullptr, y.data()),
               NN_ERR_INVALID_ARGUMENT);
+}
+
+// A stem (dense, few input channels, NCHW input) in the expansion's place: MobileNetV2's first
+// block has no expansion, its depthwise layer reads the stem's output. With and without the
+// projection, banded or by the size rule, at 1 and 2 threads, against the blocked calls.
+TEST(NchwcStemDw, EqualsTheBlockedCallsBitForBit) {
+    int64_t block = -1;
+    ASSERT_EQ(nn_nchwc_block(&block), NN_OK);
+    if (block == 0) GTEST_SKIP() << "no blocked kernels under " << nn_test::active_isa_name();
+    struct Stem {
+        int64_t n, c, h, w, k, r, stride, pad, dw_stride;
+        const char* what;
+    };
+    const Stem stems[] = {
+        {1, 3, 64, 60, 32, 3, 2, 1, 1, "3 -> 32, 3x3/2 on 64x60 (MobileNetV2's stem in miniature), depthwise stride 1"},
+        {2, 4, 23, 17, 72, 5, 1, 2, 2, "two images, 4 -> 72, 5x5/1: a partial weight group, depthwise stride 2"},
+        {1, 3, 14, 14, 136, 3, 2, 1, 1, "3 -> 136 on 7x7 outputs: by channel groups (3)"},
+    };
+    int seed = 300;
+    for (const auto& c : stems) {
+        ++seed;
+        const int64_t sh = (c.h + 2 * c.pad - c.r) / c.stride + 1, sw = (c.w + 2 * c.pad - c.r) / c.stride + 1;
+        const int64_t oh = (sh - 1) / c.dw_stride + 1, ow = (sw - 1) / c.dw_stride + 1, out = 24;
+        const nn_conv2d_desc ds{c.n, c.c, c.h, c.w, c.k, c.r, c.r, c.stride, c.stride, c.pad, c.pad, c.pad, c.pad, 1, 1, 1};
+        const nn_conv2d_desc dd{c.n, c.k, sh, sw, c.k, 3, 3, c.dw_stride, c.dw_stride, 1, 1, 1, 1, 1, 1, c.k};
+        const nn_conv2d_desc dp{c.n, c.k, oh, ow, out, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
+        const auto ws = nn_test::random_vector(c.k * c.c * c.r * c.r, 10 * seed), bs = nn_test::random_vector(c.k, 10 * seed + 1);
+        const auto wd = nn_test::random_vector(c.k * 9, 10 * seed + 2), bd = nn_test::random_vector(c.k, 10 * seed + 3);
+        const auto wp = nn_test::random_vector(out * c.k, 10 * seed + 5), bp = nn_test::random_vector(out, 10 * seed + 6);
+        Layers l;
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&ds, ws.data(), bs.data(), &l.expand), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&dd, wd.data(), bd.data(), &l.dw), NN_OK) << nn_last_error();
+        ASSERT_EQ(nn_conv2d_nchwc_pack(&dp, wp.data(), bp.data(), &l.project), NN_OK) << nn_last_error();
+        const auto x = nn_test::random_vector(c.n * c.c * c.h * c.w, 10 * seed + 4);  // NCHW
+        const size_t ms = static_cast<size_t>(blocked(c.n, c.k, sh * sw)), ds2 = static_cast<size_t>(blocked(c.n, c.k, oh * ow));
+        const size_t ys = static_cast<size_t>(blocked(c.n, out, oh * ow));
+        std::vector<float> mid(ms), dwo(ds2), want(ys, -1.0f);
+        ASSERT_EQ(nn_conv2d_nchwc_forward(l.expand, c.n, x.data(), nullptr, NN_UNARY_RELU6, 0.0f, mid.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_nchwc_forward(l.dw, c.n, mid.data(), nullptr, NN_UNARY_RELU6, 0.0f, dwo.data()), NN_OK);
+        ASSERT_EQ(nn_conv2d_nchwc_forward(l.project, c.n, dwo.data(), nullptr, NN_UNARY_IDENTITY, 0.0f, want.data()), NN_OK);
+        for (int threads : {1, 2})
+            for (bool banded : {true, false}) {
+                std::optional<FuseAbove> rule;
+                if (banded) rule.emplace(0);
+                nn_test::ThreadScope t(threads);
+                const std::string where = std::string(c.what) + ", " + std::to_string(threads) + " thread(s)" +
+                                          (banded ? ", banded" : ", size rule");
+                std::vector<float> s1(ms, 5.0f), y(ds2, 7.0f);
+                ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw(l.expand, l.dw, c.n, x.data(), NN_UNARY_RELU6, 0.0f,
+                                                            NN_UNARY_RELU6, 0.0f, s1.data(), y.data()),
+                          NN_OK)
+                    << nn_last_error();
+                EXPECT_EQ(y, dwo) << where;
+                std::vector<float> s2(ds2, 6.0f), yp(ys, 8.0f);
+                ASSERT_EQ(nn_conv2d_nchwc_forward_expand_dw_project(l.expand, l.dw, l.project, c.n, x.data(), NN_UNARY_RELU6,
+                                                                    0.0f, NN_UNARY_RELU6, 0.0f, nullptr, NN_UNARY_IDENTITY,
+                                                                    0.0f, s1.data(), s2.data(), yp.data()),
+                          NN_OK)
+                    << nn_last_error();
+                EXPECT_EQ(yp, want) << where << ", projected";
+            }
+    }
 }

@@ -133,7 +133,7 @@ NN_API nn_status nn_conv2d_nchwc_forward_expand_dw(const nn_conv2d_nchwc* expand
         nn::check_not_null(expand, "expand");
         nn::check_not_null(depthwise, "depthwise");
         if (!nn::conv::nchwc::expand_dw_fusable(expand->conv, depthwise->conv))
-            nn::invalid_argument("expand must be a 1x1 layer and depthwise a depthwise 3x3 layer over its output. Received: expand ",
+            nn::invalid_argument("expand must be a 1x1 layer or a stem and depthwise a depthwise 3x3 layer over its output. Received: expand ",
                                  expand->conv.p.c, "->", expand->conv.p.k, " channels, ", expand->conv.p.r, "x",
                                  expand->conv.p.s, "; depthwise ", depthwise->conv.p.c, " channels, ",
                                  depthwise->conv.p.r, "x", depthwise->conv.p.s, " in ", depthwise->conv.p.h, "x",
@@ -167,7 +167,7 @@ NN_API nn_status nn_conv2d_nchwc_forward_expand_dw_project(const nn_conv2d_nchwc
         nn::check_not_null(depthwise, "depthwise");
         nn::check_not_null(project, "project");
         if (!nn::conv::nchwc::expand_dw_project_fusable(expand->conv, depthwise->conv, project->conv))
-            nn::invalid_argument("expand must be a 1x1 layer, depthwise a depthwise 3x3 layer over its output and project a "
+            nn::invalid_argument("expand must be a 1x1 layer or a stem, depthwise a depthwise 3x3 layer over its output and project a "
                                  "1x1 layer over depthwise's output. Received: expand ",
                                  expand->conv.p.c, "->", expand->conv.p.k, " channels, ", expand->conv.p.r, "x",
                                  expand->conv.p.s, "; depthwise ", depthwise->conv.p.c, " channels, ",

@@ -35,10 +35,11 @@ internal static unsafe class BlockedChain
         nint packed = b.Constants.BlockedConv(w, bias, desc);
         bool pointwise = desc.r == 1 && desc.s == 1; // supported, so stride 1, unpadded, one group
         if (r == null && !stem && desc.r == 3 && desc.s == 3 && desc.groups == desc.c
-            && b.LastStep is BlockedConvStep { Pointwise: true, HasResidual: false } expand && expand.Y == x
+            && b.LastStep is BlockedConvStep { HasResidual: false } expand && (expand.Pointwise || expand.Stem) && expand.Y == x
             && b.Readers(node.Inputs[0]).Count() == 1 && !b.IsGraphOutput(node.Inputs[0]))
         {
-            // The expansion just added feeds only this depthwise layer: one pass over row bands.
+            // The expansion (or the stem: MobileNetV2's first block has none) just added feeds only
+            // this depthwise layer: one pass over row bands or channel groups.
             b.ReplaceLastStep(new BlockedExpandDwStep(expand.Label + " + " + node.Label, expand, packed, desc.n, act, x, y));
             return true;
         }
@@ -49,7 +50,7 @@ internal static unsafe class BlockedChain
             b.ReplaceLastStep(new BlockedBlockStep(expandDw.Label + " + " + node.Label, expandDw, packed, desc.n, act, r, y));
             return true;
         }
-        b.AddStep(new BlockedConvStep(node.Label, packed, desc.n, act, x, y, r, pointwise));
+        b.AddStep(new BlockedConvStep(node.Label, packed, desc.n, act, x, y, r, pointwise, stem));
         return true;
     }
 

@@ -127,20 +127,23 @@ packed_conv::kind kind_of(const shape& p);
 // blocked too except for kind direct, whose input is NCHW.
 void forward(const packed_conv& pc, int64_t n, const float* x, const float* residual, int act, float alpha, float* y);
 // A 1x1 expansion and the depthwise 3x3 that reads its output (an inverted residual block)
-// where the two fit together: expand is pointwise, dw depthwise 3x3 over expand's output.
+// where the two fit together: expand is pointwise (or a stem, kind direct, whose x is NCHW:
+// MobileNetV2's first block has no expansion), dw depthwise 3x3 over expand's output.
 bool expand_dw_fusable(const packed_conv& expand, const packed_conv& dw);
 // y = dw(act1(expand(x) + bias1)) with act2 and dw's bias, for n images (nchwc_fused.cpp): the
 // values of forward(expand) into mid then forward(dw) from mid, bit for bit. Over bands of output
 // rows with the expanded rows a band reads kept in cache where the shape gives enough such bands
-// for the threads (mid untouched), else as those two calls (mid written; it holds n expanded
-// images).
+// for the threads (mid untouched); else over groups of expanded channels, each group's planes kept
+// in cache, where a group's planes are small and the groups enough for the threads (mid
+// untouched); else as those two calls (mid written; it holds n expanded images).
 void forward_expand_dw(const packed_conv& expand, const packed_conv& dw, int64_t n, const float* x, int act1,
                        float alpha1, int act2, float alpha2, float* mid, float* y);
 // The whole inverted residual block: forward_expand_dw, then the 1x1 projection (pointwise, over
 // dw's output) with its residual (y's layout, may be null) and act3, in the same band tasks: each
 // band's depthwise rows go to a per-thread plane and are projected from there. The values of the
-// three forward calls bit for bit; where the bands do not pay (as forward_expand_dw) those calls
-// run through mid (expanded) and mid2 (depthwise output, n images each).
+// three forward calls bit for bit; by groups of expanded channels (as forward_expand_dw) the
+// depthwise output goes to mid2 and is projected in a second region; where neither pays those
+// calls run through mid (expanded) and mid2 (depthwise output, n images each).
 bool expand_dw_project_fusable(const packed_conv& expand, const packed_conv& dw, const packed_conv& project);
 void forward_expand_dw_project(const packed_conv& expand, const packed_conv& dw, const packed_conv& project, int64_t n,
                                const float* x, int act1, float alpha1, int act2, float alpha2, const float* residual,

@@ -42,7 +42,7 @@ internal sealed unsafe class BlockedStemMaxPoolStep(string label, nint packed, l
 /// all NCHW16c, y = act(conv(x) + bias + residual) with the activation in the native epilogue.
 /// </summary>
 internal sealed unsafe class BlockedConvStep(string label, nint packed, long n, (nn_unary_op Op, float Alpha) act,
-    int x, int y, int? residual, bool pointwise = false)
+    int x, int y, int? residual, bool pointwise = false, bool stem = false)
     : Step(label, residual is { } r ? [x, r] : [x], [y])
 {
     /// <summary>The packed layer, its activation and slots: what <see cref="BlockedExpandDwStep"/> takes over.</summary>
@@ -55,6 +55,10 @@ internal sealed unsafe class BlockedConvStep(string label, nint packed, long n, 
     /// <summary>A 1x1 stride-1 layer (an inverted residual block's expansion).</summary>
     public bool Pointwise => pointwise;
 
+    /// <summary>A dense layer of few input channels reading NCHW (a network's stem), which the
+    /// native call also takes as the first layer before a depthwise 3x3 (MobileNetV2's first block).</summary>
+    public bool Stem => stem;
+
     public override void Run(ExecutionPlan plan)
     {
         float* pr = residual is { } r ? plan.F(r) : null;
@@ -63,11 +67,11 @@ internal sealed unsafe class BlockedConvStep(string label, nint packed, long n, 
 }
 
 /// <summary>
-/// An inverted residual block's 1x1 expansion and the depthwise 3x3 that alone reads its output,
-/// as one native call (<c>nn_conv2d_nchwc_forward_expand_dw</c>): over bands of output rows whose
+/// An inverted residual block's 1x1 expansion (or the stem before a block without one) and the
+/// depthwise 3x3 that alone reads its output, as one native call (<c>nn_conv2d_nchwc_forward_expand_dw</c>): over bands of output rows whose
 /// expanded rows stay in cache, with the values of the two <see cref="BlockedConvStep"/>s it
 /// replaces. The expanded value keeps its slot (<paramref name="mid"/>): the native call writes it
-/// only where it runs the two passes (small planes at one thread, 7x7 planes at batch 1).
+/// only where it runs the two passes (neither bands nor groups of expanded channels pay).
 /// </summary>
 internal sealed unsafe class BlockedExpandDwStep(string label, BlockedConvStep expand, nint depthwise, long n,
     (nn_unary_op Op, float Alpha) act, int mid, int y)
