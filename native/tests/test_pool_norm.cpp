@@ -494,6 +494,45 @@ TEST(BatchNorm, ReluFusedOneAndTwoThreadsAreBitwiseEqual) {
     for (int i = 0; i < 4; ++i) EXPECT_EQ(0, std::memcmp(r[0][i].data(), r[1][i].data(), r[0][i].size() * 4)) << i;
 }
 
+// The gradient of y in two parts: nn_batch_norm_relu_backward_sum against nn_binary's add into one
+// tensor followed by nn_batch_norm_relu_backward, bitwise, with and without dresidual (without it
+// the masked sum goes through dx), NaN and signed zeros in the parts, tails shorter than a vector,
+// sp == 1 (the driver's [n, c] path), and 1 vs 2 threads.
+TEST(BatchNorm, ReluBackwardOfTwoGradientPartsMatchesTheirSumBitwise) {
+    struct C { int64_t n, c, sp; };
+    for (int threads = 1; threads <= 2; ++threads)
+        for (int with_residual = 0; with_residual < 2; ++with_residual)
+            for (C t : {C{6, 4, 1}, C{3, 5, 19}, C{2, 3, 200}}) {
+                nn_test::ThreadScope scope(threads);
+                const int64_t total = t.n * t.c * t.sp;
+                auto x = nn_test::random_vector(total, 90, -2.0f, 3.0f), res = nn_test::random_vector(total, 91);
+                auto da = nn_test::random_vector(total, 92), db = nn_test::random_vector(total, 93);
+                auto gamma = nn_test::random_vector(t.c, 94), beta = nn_test::random_vector(t.c, 95);
+                da[3] = std::nanf(""), da[7] = -0.0f, db[7] = 0.0f, db[11] = -da[11];
+                std::vector<float> sm(t.c), si(t.c), y(total);
+                ASSERT_EQ(nn_batch_norm_relu_forward_training(t.n, t.c, t.sp, x.data(), with_residual ? res.data() : nullptr,
+                                                              gamma.data(), beta.data(), nullptr, nullptr, 0.1f, 1e-5f,
+                                                              y.data(), sm.data(), si.data()), NN_OK) << nn_last_error();
+                std::vector<float> sum(total), dx(total), dg(t.c), dbeta(t.c), dr(total, -1.0f);
+                ASSERT_EQ(nn_binary(NN_BINARY_ADD, da.data(), db.data(), sum.data(), total), NN_OK);
+                ASSERT_EQ(nn_batch_norm_relu_backward(t.n, t.c, t.sp, x.data(), y.data(), sum.data(), gamma.data(),
+                                                      sm.data(), si.data(), dx.data(), dg.data(), dbeta.data(),
+                                                      with_residual ? dr.data() : nullptr), NN_OK) << nn_last_error();
+                std::vector<float> fdx(total, -2.0f), fdg(t.c), fdbeta(t.c), fdr(total, -1.0f);
+                ASSERT_EQ(nn_batch_norm_relu_backward_sum(t.n, t.c, t.sp, x.data(), y.data(), da.data(), db.data(),
+                                                          gamma.data(), sm.data(), si.data(), fdx.data(), fdg.data(),
+                                                          fdbeta.data(), with_residual ? fdr.data() : nullptr), NN_OK)
+                    << nn_last_error();
+                const std::string ctx = "n" + std::to_string(t.n) + "c" + std::to_string(t.c) + "sp" +
+                                        std::to_string(t.sp) + (with_residual ? " residual" : "") + " threads=" +
+                                        std::to_string(threads) + " isa=" + nn_test::active_isa_name();
+                EXPECT_EQ(0, std::memcmp(fdx.data(), dx.data(), dx.size() * 4)) << "dx " << ctx;
+                EXPECT_EQ(0, std::memcmp(fdg.data(), dg.data(), dg.size() * 4)) << "dgamma " << ctx;
+                EXPECT_EQ(0, std::memcmp(fdbeta.data(), dbeta.data(), dbeta.size() * 4)) << "dbeta " << ctx;
+                EXPECT_EQ(0, std::memcmp(fdr.data(), dr.data(), dr.size() * 4)) << "dresidual " << ctx;
+            }
+}
+
 TEST(Norm, RejectsBadArguments) {
     std::vector<float> f(64);
     expect_error(nn_batch_norm_forward_training(0, 2, 1, f.data(), nullptr, nullptr, nullptr, nullptr, 0.1f, 1e-5f,
@@ -512,6 +551,11 @@ TEST(Norm, RejectsBadArguments) {
                                                      0.1f, 1e-5f, f.data(), nullptr, nullptr), {"running_var=NULL"});
     expect_error(nn_batch_norm_relu_backward(2, 2, 1, f.data(), nullptr, f.data(), nullptr, f.data(), f.data(), f.data(),
                                              nullptr, nullptr, nullptr), {"y must not be null"});
+    expect_error(nn_batch_norm_relu_backward_sum(2, 2, 1, f.data(), f.data(), f.data(), nullptr, nullptr, f.data(),
+                                                 f.data(), f.data() + 8, nullptr, nullptr, nullptr), {"dy_b must not be null"});
+    expect_error(nn_batch_norm_relu_backward_sum(2, 2, 1, f.data(), f.data() + 8, f.data() + 16, f.data() + 24, nullptr,
+                                                 f.data(), f.data(), f.data() + 16, nullptr, nullptr, nullptr),
+                 {"dx must not alias"});
     expect_error(nn_layer_norm_forward(2, 0, f.data(), nullptr, nullptr, 1e-5f, f.data(), nullptr, nullptr), {"d=0"});
     expect_error(nn_layer_norm_forward(2, 2, f.data(), nullptr, nullptr, -1.0f, f.data(), nullptr, nullptr), {"eps=-1"});
     expect_error(nn_dropout_forward(f.data(), f.data(), nullptr, 4, 1.5f, 1, 0), {"p=1.5"});

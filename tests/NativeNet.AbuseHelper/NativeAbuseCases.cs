@@ -266,6 +266,8 @@ internal static unsafe class NativeAbuseCases
         cases.Add(S("nn_batch_norm_relu_forward_training", "null y", () => NativeMethods.nn_batch_norm_relu_forward_training(2, 2, 2, F, F, null, null, null, null, 0.1f, 1e-5f, null, null, null), "y"));
         cases.Add(S("nn_batch_norm_relu_backward", "null y", () => NativeMethods.nn_batch_norm_relu_backward(2, 2, 2, F, null, F, null, F, F, F, null, null, null), "y"));
         cases.Add(S("nn_batch_norm_relu_backward", "zero spatial", () => NativeMethods.nn_batch_norm_relu_backward(2, 2, 0, F, F, F, null, F, F, F, null, null, F), "spatial"));
+        cases.Add(S("nn_batch_norm_relu_backward_sum", "null dy_b", () => NativeMethods.nn_batch_norm_relu_backward_sum(2, 2, 2, F, F, F, null, null, F, F, F, null, null, null), "dy_b"));
+        cases.Add(S("nn_batch_norm_relu_backward_sum", "zero spatial", () => NativeMethods.nn_batch_norm_relu_backward_sum(2, 2, 0, F, F, F, F, null, F, F, F, null, null, F), "spatial"));
         cases.Add(S("nn_batch_norm_backward_inference", "null invstd", () => NativeMethods.nn_batch_norm_backward_inference(2, 2, 2, F, F, null, F, null, F, null, null), "invstd"));
         cases.Add(S("nn_layer_norm_forward", "zero d", () => NativeMethods.nn_layer_norm_forward(2, 0, F, null, null, 1e-5f, F, null, null), "d"));
         cases.Add(S("nn_layer_norm_forward", "rows*d overflows int64", () => NativeMethods.nn_layer_norm_forward(Big, Big, F, null, null, 1e-5f, F, null, null), "rows * d"));

@@ -75,9 +75,10 @@ typename V::reg relu_masked(typename V::reg d, typename V::reg y) {
 inline float relu_masked1(float d, float y) { return d * (y > 0.0f ? 1.0f : 0.0f); }
 
 // One loop for both: the masked form sums exactly what the plain one sums over a masked dy.
-template <class V, bool Masked>
-void sum_dy_dyxc_impl(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
-                      double* sdyx, float* g) {
+// Two: the gradient comes as dy + dy2 (the eltwise add's bits), added before the mask.
+template <class V, bool Masked, bool Two = false>
+void sum_dy_dyxc_impl(const float* dy, const float* dy2, const float* y, const float* x, int64_t n, float mean,
+                      double* sdy, double* sdyx, float* g) {
     using R = typename V::reg;
     const R m = V::set1(mean);
     double t0 = 0.0, t1 = 0.0;
@@ -87,6 +88,7 @@ void sum_dy_dyxc_impl(const float* dy, const float* y, const float* x, int64_t n
         int64_t i = b;
         for (; i + V::width <= e; i += V::width) {
             R d = V::load(dy + i);
+            if constexpr (Two) d = V::add(d, V::load(dy2 + i));
             if constexpr (Masked) {
                 d = relu_masked<V>(d, V::load(y + i));
                 if (g) V::store(g + i, d);
@@ -98,6 +100,7 @@ void sum_dy_dyxc_impl(const float* dy, const float* y, const float* x, int64_t n
         t1 += hsum<V>(q);
         for (; i < e; ++i) {
             float d = dy[i];
+            if constexpr (Two) d += dy2[i];
             if constexpr (Masked) {
                 d = relu_masked1(d, y[i]);
                 if (g) g[i] = d;
@@ -112,13 +115,14 @@ void sum_dy_dyxc_impl(const float* dy, const float* y, const float* x, int64_t n
 
 template <class V>
 void sum_dy_dyxc(const float* dy, const float* x, int64_t n, float mean, double* sdy, double* sdyx) {
-    sum_dy_dyxc_impl<V, false>(dy, nullptr, x, n, mean, sdy, sdyx, nullptr);
+    sum_dy_dyxc_impl<V, false>(dy, nullptr, nullptr, x, n, mean, sdy, sdyx, nullptr);
 }
 
 template <class V>
-void sum_dy_dyxc_relu(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
-                      double* sdyx, float* g) {
-    sum_dy_dyxc_impl<V, true>(dy, y, x, n, mean, sdy, sdyx, g);
+void sum_dy_dyxc_relu(const float* dy, const float* dy2, const float* y, const float* x, int64_t n, float mean,
+                      double* sdy, double* sdyx, float* g) {
+    if (dy2) sum_dy_dyxc_impl<V, true, true>(dy, dy2, y, x, n, mean, sdy, sdyx, g);
+    else sum_dy_dyxc_impl<V, true>(dy, nullptr, y, x, n, mean, sdy, sdyx, g);
 }
 
 template <class V>

@@ -53,11 +53,11 @@ void affine_relu_ref(const float* x, const float* r, int64_t n, float a, float b
     }
 }
 
-void sum_dy_dyxc_relu_ref(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
-                          double* sdyx, float* g) {
+void sum_dy_dyxc_relu_ref(const float* dy, const float* dy2, const float* y, const float* x, int64_t n, float mean,
+                          double* sdy, double* sdyx, float* g) {
     double a = 0.0, b = 0.0;
     for (int64_t i = 0; i < n; ++i) {
-        const float d = relu_masked_ref(dy[i], y[i]);
+        const float d = relu_masked_ref(dy2 ? dy[i] + dy2[i] : dy[i], y[i]);
         if (g) g[i] = d;
         a += d;
         b += static_cast<double>(d) * (static_cast<double>(x[i]) - mean);

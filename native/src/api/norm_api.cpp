@@ -110,6 +110,27 @@ NN_API nn_status nn_batch_norm_relu_backward(int64_t n, int64_t c, int64_t spati
     });
 }
 
+NN_API nn_status nn_batch_norm_relu_backward_sum(int64_t n, int64_t c, int64_t spatial, const float* x,
+                                                 const float* y, const float* dy_a, const float* dy_b,
+                                                 const float* gamma, const float* save_mean,
+                                                 const float* save_invstd, float* dx, float* dgamma, float* dbeta,
+                                                 float* dresidual) {
+    return nn::guard(__func__, [&] {
+        check_norm_sizes(n, c, spatial);
+        nn::check_not_null(x, "x");
+        nn::check_not_null(y, "y");
+        nn::check_not_null(dy_a, "dy_a");
+        nn::check_not_null(dy_b, "dy_b");
+        nn::check_not_null(save_mean, "save_mean");
+        nn::check_not_null(save_invstd, "save_invstd");
+        nn::check_not_null(dx, "dx");
+        if (dx == dy_a || dx == dy_b || dx == x || dx == y)
+            nn::invalid_argument("dx must not alias dy_a, dy_b, x or y (the second pass reads them after dx is written)");
+        nn::norm::batch_norm_backward(n, c, spatial, x, dy_a, gamma, save_mean, save_invstd, dx, dgamma, dbeta, true, y,
+                                      dresidual, dy_b);
+    });
+}
+
 NN_API nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float* x,
                                                   const float* dy, const float* gamma, const float* mean,
                                                   const float* invstd, float* dx, float* dgamma, float* dbeta) {

@@ -110,7 +110,7 @@ void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, cons
 
 void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const float* dy, const float* gamma,
                          const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                         bool training, const float* relu_y, float* dresidual) {
+                         bool training, const float* relu_y, float* dresidual, const float* dy2) {
     const auto& k = active();
     const double m = static_cast<double>(n * sp);
     std::vector<double> sdy(static_cast<size_t>(c), 0.0), sdyx(static_cast<size_t>(c), 0.0);
@@ -128,7 +128,8 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
         if (dgamma) dgamma[ci] = static_cast<float>(sdyx[u] * inv);
     };
     // The ReLU's gradient dy * (relu_y > 0): the eltwise backward's product, so the same bits.
-    const auto masked = [&](int64_t j) { return relu_y ? dy[j] * (relu_y[j] > 0.0f ? 1.0f : 0.0f) : dy[j]; };
+    const auto grad = [&](int64_t j) { return dy2 ? dy[j] + dy2[j] : dy[j]; };
+    const auto masked = [&](int64_t j) { return relu_y ? grad(j) * (relu_y[j] > 0.0f ? 1.0f : 0.0f) : grad(j); };
     if (sp == 1) {
         for (int64_t i = 0; i < n; ++i)
             for (int64_t ci = 0; ci < c; ++ci) {
@@ -148,6 +149,9 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
     }
     // One task per channel: its sums, then dx from the planes the sums just brought into L2
     // (dy and x of a 112x112 channel at batch 8: 800 KB), not a second pass from L3 or memory.
+    // With two gradient parts the masked sum is stored (into dresidual, else into dx, which the
+    // second pass then overwrites element by element) so the second pass reads one plane, not two.
+    float* g_store = dresidual ? dresidual : (dy2 ? dx : nullptr);
     parallel_tasks(c, [&](int64_t ci) {
         const size_t u = static_cast<size_t>(ci);
         double s = 0.0, q = 0.0;
@@ -155,7 +159,8 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
             const int64_t o = (i * c + ci) * sp;
             double a, b;
             if (relu_y)
-                k.sum_dy_dyxc_relu(dy + o, relu_y + o, x + o, sp, save_mean[ci], &a, &b, dresidual ? dresidual + o : nullptr);
+                k.sum_dy_dyxc_relu(dy + o, dy2 ? dy2 + o : nullptr, relu_y + o, x + o, sp, save_mean[ci], &a, &b,
+                                   g_store ? g_store + o : nullptr);
             else
                 k.sum_dy_dyxc(dy + o, x + o, sp, save_mean[ci], &a, &b);
             s += a;
@@ -166,8 +171,9 @@ void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const
         coefficients(ci);
         for (int64_t i = 0; i < n; ++i) {
             const int64_t o = (i * c + ci) * sp;
-            // With dresidual the masked gradient was just stored: read it instead of masking again.
-            if (relu_y && dresidual) k.affine2(dresidual + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
+            // With g_store the masked gradient was just stored: read it instead of masking again
+            // (affine2 reads each element before it writes it, so g_store may be dx).
+            if (relu_y && g_store) k.affine2(g_store + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
             else if (relu_y) k.affine2_relu(dy + o, relu_y + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
             else k.affine2(dy + o, x + o, sp, ca[u], cb[u], cc[u], dx + o);
         }

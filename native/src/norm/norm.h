@@ -15,10 +15,13 @@ void batch_norm_inference(int64_t n, int64_t c, int64_t sp, const float* x, cons
 // training = false: mean / invstd are constants (running statistics), so dx = dy * gamma * invstd.
 // relu_y non-null: the forward ran fused with a ReLU (batch_norm_training's relu) whose output was
 // relu_y, so dy is first masked by relu_y > 0; dresidual non-null receives that masked gradient
-// (the gradient of the residual added before the ReLU).
+// (the gradient of the residual added before the ReLU). dy2 non-null (with relu_y only): the
+// output's gradient comes in two parts, dy + dy2, added element by element before the mask (the
+// bits of summing them first), so the sum is never stored on its own.
 void batch_norm_backward(int64_t n, int64_t c, int64_t sp, const float* x, const float* dy, const float* gamma,
                          const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                         bool training = true, const float* relu_y = nullptr, float* dresidual = nullptr);
+                         bool training = true, const float* relu_y = nullptr, float* dresidual = nullptr,
+                         const float* dy2 = nullptr);
 void layer_norm(int64_t rows, int64_t d, const float* x, const float* gamma, const float* beta, float eps, float* y,
                 float* save_mean, float* save_invstd);
 void layer_norm_backward(int64_t rows, int64_t d, const float* x, const float* dy, const float* gamma,
@@ -55,9 +58,9 @@ struct kernels {
     // same bits): y[i] = relu(x[i] * a + b + r[i]) (r may be null; NaN kept, as the eltwise ReLU).
     void (*affine_relu)(const float* x, const float* r, int64_t n, float a, float b, float* y);
     // g[i] = dy[i] * (y[i] > 0 ? 1 : 0) (the ReLU's backward read from its output y), stored when g
-    // is non-null; sums as sum_dy_dyxc over g.
-    void (*sum_dy_dyxc_relu)(const float* dy, const float* y, const float* x, int64_t n, float mean, double* sdy,
-                             double* sdyx, float* g);
+    // is non-null; sums as sum_dy_dyxc over g. dy2 non-null: dy[i] + dy2[i] in place of dy[i].
+    void (*sum_dy_dyxc_relu)(const float* dy, const float* dy2, const float* y, const float* x, int64_t n,
+                             float mean, double* sdy, double* sdyx, float* g);
     // dx[i] = g[i] * a + x[i] * b + c with g as in sum_dy_dyxc_relu.
     void (*affine2_relu)(const float* dy, const float* y, const float* x, int64_t n, float a, float b, float c,
                          float* dx);

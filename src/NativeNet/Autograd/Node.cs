@@ -30,6 +30,16 @@ internal sealed class Node
     /// <summary>Gradients of the outputs collected during one backward pass.</summary>
     public Tensor?[]? OutGrads { get; set; }
 
+    /// <summary>
+    /// Optional backward of a one-output op that takes its output's gradient in two parts
+    /// (g + g2, summed inside its kernel with the bits of summing first): the engine then holds a
+    /// second gradient in <see cref="PendingAddend"/> instead of summing it into a tensor of its own.
+    /// </summary>
+    public Func<Tensor, Tensor, Tensor?[]>? BackwardOfSum { get; set; }
+
+    /// <summary>The second part of OutGrads[0], held for <see cref="BackwardOfSum"/>.</summary>
+    public Tensor? PendingAddend { get; set; }
+
     public bool Freed => BackwardFn is null;
 
     /// <summary>The op's hyper-parameters, set only while tracing for export (<see cref="Autograd.Tracing"/>).</summary>
@@ -67,6 +77,9 @@ internal sealed class Node
     {
         if (BackwardFn is null) return;
         BackwardFn = null;
+        BackwardOfSum = null;
+        PendingAddend?.Dispose();
+        PendingAddend = null;
         foreach (var t in Inputs) t.Unpin();
         foreach (var t in _outputs) t.Unpin();
         _outputs = Array.Empty<Tensor>();

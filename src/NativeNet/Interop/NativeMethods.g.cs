@@ -591,6 +591,12 @@ internal static unsafe partial class NativeMethods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static partial nn_status nn_batch_norm_relu_backward(long n, long c, long spatial, float* x, float* y, float* dy, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta, float* dresidual);
 
+    /// <summary>nn_batch_norm_relu_backward with the gradient of y given in two parts, dy = dy_a + dy_b (y feeds two consumers, as a ResNet block's output feeds the next block's convolution and its shortcut). The parts are added element by element as the kernel reads them, in that order, so the results have the bits of nn_eltwise's add into one tensor followed by nn_batch_norm_relu_backward, without that tensor's write and two reads. dx must not alias dy_a, dy_b, x or y.</summary>
+    // C: nn_status nn_batch_norm_relu_backward_sum(int64_t n, int64_t c, int64_t spatial, const float * x, const float * y, const float * dy_a, const float * dy_b, const float * gamma, const float * save_mean, const float * save_invstd, float * dx, float * dgamma, float * dbeta, float * dresidual)
+    [LibraryImport(LibraryName)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static partial nn_status nn_batch_norm_relu_backward_sum(long n, long c, long spatial, float* x, float* y, float* dy_a, float* dy_b, float* gamma, float* save_mean, float* save_invstd, float* dx, float* dgamma, float* dbeta, float* dresidual);
+
     /// <summary>Inference-mode backward (the statistics are constants, e.g. a frozen layer): mean / invstd [c] are what normalized the forward pass (running_mean and 1 / sqrt(running_var + eps)). dx = dy * gamma * invstd (overwritten); dgamma = sum dy * (x - mean) * invstd and dbeta = sum dy [c] (overwritten; each may be NULL). gamma may be NULL (1).</summary>
     // C: nn_status nn_batch_norm_backward_inference(int64_t n, int64_t c, int64_t spatial, const float * x, const float * dy, const float * gamma, const float * mean, const float * invstd, float * dx, float * dgamma, float * dbeta)
     [LibraryImport(LibraryName)]

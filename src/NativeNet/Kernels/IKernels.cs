@@ -205,8 +205,10 @@ internal interface IKernels
     /// Gradients of <see cref="BatchNormReluForward"/> from its output y: the ReLU's gradient
     /// dy·(y &gt; 0) is written to dResidual (when not empty) and fed to the batch-norm backward.
     /// Same bits as UnaryBackward(Relu) then BatchNormBackward. dWeight/dBias may be empty.
+    /// dy2 not empty: y's gradient is dy + dy2 (two consumers' parts), added as they are read, with
+    /// the bits of Binary(Add, dy, dy2) into one buffer first; dx must then not overlap dy or dy2.
     /// </summary>
-    void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+    void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dy2,
                                ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
                                Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual);
 

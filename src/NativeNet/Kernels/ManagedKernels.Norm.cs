@@ -114,19 +114,26 @@ internal sealed partial class ManagedKernels
     }
 
     /// <inheritdoc />
-    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dy2,
                                       ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
                                       Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual)
     {
         int total = checked(n * c * spatial);
         KernelAssert.AtLeast(total, y.Length, nameof(y));
         KernelAssert.AtLeast(total, dy.Length, nameof(dy));
+        if (!dy2.IsEmpty) KernelAssert.AtLeast(total, dy2.Length, nameof(dy2));
         // ReLU's derivative from its output: y > 0 exactly where its input was.
         float[]? rented = dResidual.IsEmpty ? System.Buffers.ArrayPool<float>.Shared.Rent(total) : null;
         var g = rented is null ? dResidual[..total] : rented.AsSpan(0, total);
         try
         {
-            UnaryBackward(UnaryOp.Relu, y[..total], y[..total], dy[..total], g);
+            if (dy2.IsEmpty) UnaryBackward(UnaryOp.Relu, y[..total], y[..total], dy[..total], g);
+            else
+            {
+                // The two parts summed first (g as the buffer), as the separate steps would.
+                Binary(BinaryOp.Add, dy[..total], dy2[..total], g);
+                UnaryBackward(UnaryOp.Relu, y[..total], y[..total], g, g);
+            }
             BatchNormBackward(n, c, spatial, x, g, weight, saveMean, saveInvStd, true, dx, dWeight, dBias);
         }
         finally

@@ -111,7 +111,7 @@ internal sealed unsafe partial class NativeKernels
     }
 
     /// <inheritdoc />
-    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy,
+    public void BatchNormReluBackward(int n, int c, int spatial, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dy2,
                                       ReadOnlySpan<float> weight, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveInvStd,
                                       Span<float> dx, Span<float> dWeight, Span<float> dBias, Span<float> dResidual)
     {
@@ -121,6 +121,7 @@ internal sealed unsafe partial class NativeKernels
         KernelAssert.AtLeast(total, y.Length, nameof(y));
         KernelAssert.AtLeast(total, dy.Length, nameof(dy));
         KernelAssert.AtLeast(total, dx.Length, nameof(dx));
+        if (!dy2.IsEmpty) KernelAssert.AtLeast(total, dy2.Length, nameof(dy2));
         if (!dResidual.IsEmpty) KernelAssert.AtLeast(total, dResidual.Length, nameof(dResidual));
         KernelAssert.AtLeast(c, saveMean.Length, nameof(saveMean));
         KernelAssert.AtLeast(c, saveInvStd.Length, nameof(saveInvStd));
@@ -137,7 +138,10 @@ internal sealed unsafe partial class NativeKernels
         fixed (float* pdw = dWeight)
         fixed (float* pdb = dBias)
         fixed (float* pdr = dResidual)
-            NativeStatus.Check(NativeMethods.nn_batch_norm_relu_backward(n, c, spatial, px, py, pdy, pw, psm, psi, pdx, pdw, pdb, pdr));
+        fixed (float* pdy2 = dy2)
+            NativeStatus.Check(pdy2 is null
+                ? NativeMethods.nn_batch_norm_relu_backward(n, c, spatial, px, py, pdy, pw, psm, psi, pdx, pdw, pdb, pdr)
+                : NativeMethods.nn_batch_norm_relu_backward_sum(n, c, spatial, px, py, pdy, pdy2, pw, psm, psi, pdx, pdw, pdb, pdr));
     }
 
     /// <inheritdoc />

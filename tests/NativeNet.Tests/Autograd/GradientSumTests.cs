@@ -130,43 +130,70 @@ public class GradientSumTests
         Assert.Equal(outOfPlace2 + 1, global::NativeNet.Autograd.SumsOutOfPlace);
     }
 
+    private static Module ResNetBlocks() => new Sequential(
+        new Conv2d(3, 8, 3, 1, 1, bias: false), new BatchNorm2d(8), new ReLU(),
+        new BasicBlock(8, 8),
+        new BasicBlock(8, 16, 2, new Sequential(new Conv2d(8, 16, 1, 2, bias: false), new BatchNorm2d(16))));
+
+    // Parameter and input gradients of ResNetBlocks() from `initial`, at `threads` threads, with
+    // the block inputs' two gradients folded into the BatchNorm+ReLU backward that consumes them
+    // or summed into one tensor first; asserts which way the three sums took (the two block inputs,
+    // and the output, which y·y reads twice).
+    private static float[] ResNetBlockGrads(IReadOnlyDictionary<string, Tensor> initial, Tensor x, int threads, bool fold)
+    {
+        int savedThreads = NativeNetRuntime.Threads;
+        NativeNetRuntime.Threads = threads;
+        global::NativeNet.Autograd.NoFoldedGradientSums = !fold;
+        try
+        {
+            var m = ResNetBlocks();
+            m.LoadStateDict(initial);
+            m.Train();
+            x.Grad?.Dispose();
+            x.Grad = null;
+            using var y = m.Call(x);
+            using var loss = y.Mul(y).Sum();
+            int inPlace = global::NativeNet.Autograd.SumsIntoFirst + global::NativeNet.Autograd.SumsIntoSecond;
+            int folded = global::NativeNet.Autograd.SumsFolded;
+            loss.Backward();
+            inPlace = global::NativeNet.Autograd.SumsIntoFirst + global::NativeNet.Autograd.SumsIntoSecond - inPlace;
+            folded = global::NativeNet.Autograd.SumsFolded - folded;
+            if (fold) Assert.True(folded == 3 && inPlace == 0, $"the three sums folded (folded {folded}, in place {inPlace})");
+            else Assert.True(folded == 0 && inPlace == 3, $"the three sums ran in place (folded {folded}, in place {inPlace})");
+            return m.Parameters().SelectMany(p => p.Grad!.ToArray()).Concat(x.Grad!.ToArray()).ToArray();
+        }
+        finally
+        {
+            NativeNetRuntime.Threads = savedThreads;
+            global::NativeNet.Autograd.NoFoldedGradientSums = false;
+        }
+    }
+
     [Fact]
     public void ResNetBlocksGiveTheSameGradientsAtOneAndTwoThreads()
     {
         // Residual blocks sum two gradients at every block input; at 2 threads the sums split.
+        // 2x8x64x64: the block inputs' sums (32,768 elements a thread at least) split at 2 threads.
         using var _ = Backends.Use("native");
-        int threads = NativeNetRuntime.Threads;
-        try
-        {
-            Module Build() => new Sequential(
-                new Conv2d(3, 8, 3, 1, 1, bias: false), new BatchNorm2d(8), new ReLU(),
-                new BasicBlock(8, 8),
-                new BasicBlock(8, 16, 2, new Sequential(new Conv2d(8, 16, 1, 2, bias: false), new BatchNorm2d(16))));
-            var initial = Build().StateDict();
-            // 2x8x64x64: the block inputs' sums (32,768 elements a thread at least) split at 2 threads.
-            using var x = Tensor.Normal(new[] { 2, 3, 64, 64 }, 0f, 1f, new Generator(3));
-            x.RequiresGrad = true;
-            float[] Grads(int t)
-            {
-                NativeNetRuntime.Threads = t;
-                var m = Build();
-                m.LoadStateDict(initial);
-                m.Train();
-                x.Grad?.Dispose();
-                x.Grad = null;
-                using var y = m.Call(x);
-                using var loss = y.Mul(y).Sum();
-                int before = global::NativeNet.Autograd.SumsIntoFirst + global::NativeNet.Autograd.SumsIntoSecond;
-                loss.Backward();
-                Assert.True(global::NativeNet.Autograd.SumsIntoFirst + global::NativeNet.Autograd.SumsIntoSecond - before >= 2,
-                    "the block inputs' gradient sums ran in place");
-                return m.Parameters().SelectMany(p => p.Grad!.ToArray()).Concat(x.Grad!.ToArray()).ToArray();
-            }
-            AssertSameBits(Grads(1), Grads(2), "parameter and input gradients, 1 vs 2 threads");
-        }
-        finally
-        {
-            NativeNetRuntime.Threads = threads;
-        }
+        var initial = ResNetBlocks().StateDict();
+        using var x = Tensor.Normal(new[] { 2, 3, 64, 64 }, 0f, 1f, new Generator(3));
+        x.RequiresGrad = true;
+        foreach (bool fold in new[] { true, false })
+            AssertSameBits(ResNetBlockGrads(initial, x, 1, fold), ResNetBlockGrads(initial, x, 2, fold),
+                $"parameter and input gradients, 1 vs 2 threads, sums {(fold ? "folded" : "in place")}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.Both), MemberType = typeof(Backends))]
+    public void ResNetBlockSumsFoldedIntoTheirBatchNormReluBackwardGiveTheSumsBits(string backend)
+    {
+        // The two gradients of each block input go to the BatchNorm+ReLU backward that produced it
+        // as two parts (nn_batch_norm_relu_backward_sum): the same bits as summing them first.
+        using var _ = Backends.Use(backend);
+        var initial = ResNetBlocks().StateDict();
+        using var x = Tensor.Normal(new[] { 2, 3, 20, 20 }, 0f, 1f, new Generator(4));
+        x.RequiresGrad = true;
+        AssertSameBits(ResNetBlockGrads(initial, x, 1, fold: false), ResNetBlockGrads(initial, x, 1, fold: true),
+            $"parameter and input gradients, summed first vs folded ({backend})");
     }
 }

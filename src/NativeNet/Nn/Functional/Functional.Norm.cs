@@ -100,13 +100,15 @@ public static partial class Functional
         var inputs = list.ToArray();
         if (Autograd.Needs(inputs))
         {
-            Autograd.Record("BatchNormRelu", y, inputs, g =>
+            // g2: a second part of y's gradient (y feeds two consumers), added inside the kernel.
+            Tensor?[] Backward(Tensor g, Tensor? g2)
             {
                 var gx = Tensor.Empty(input.ShapeChecked(), register: false);
                 var gr = residual is null || !residual.RequiresGrad ? null : Tensor.Empty(input.ShapeChecked(), register: false);
                 var gw = weight is null ? null : Tensor.Empty(new[] { c }, register: false);
                 var gb = bias is null ? null : Tensor.Empty(new[] { c }, register: false);
-                K.BatchNormReluBackward(n, c, spatial, input.Data, y.Data, g.Data, weight is null ? default : weight.Data, mean, invStd,
+                K.BatchNormReluBackward(n, c, spatial, input.Data, y.Data, g.Data, g2 is null ? default : g2.Data,
+                                        weight is null ? default : weight.Data, mean, invStd,
                                         gx.AsSpan(), gw is null ? default : gw.AsSpan(), gb is null ? default : gb.AsSpan(),
                                         gr is null ? default : gr.AsSpan());
                 var r = new Tensor?[inputs.Length];
@@ -116,7 +118,8 @@ public static partial class Functional
                 if (weight is not null) r[i++] = gw;
                 if (bias is not null) r[i] = gb;
                 return r;
-            });
+            }
+            Autograd.Record("BatchNormRelu", y, inputs, g => Backward(g, null)).BackwardOfSum = Backward;
         }
         GC.KeepAlive(input);
         GC.KeepAlive(residual);
