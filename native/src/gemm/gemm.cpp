@@ -213,7 +213,9 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
-                t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
+                // The first micro-panel brings B's rows in: streamed in place, or pre-packed (its
+                // tile requests the panel's lines ahead where A is read in place).
+                t.prefetch_b = (b_streamed || pr.prepacked != nullptr) && ip == 0;
                 K.tile(t);
             }
         }
