@@ -31,8 +31,9 @@ constexpr int64_t kPrefetchSteps = 16;  // 32 was no faster at 6x1275x1088 (Emer
 // of their own) it cost 3-4% at 778x213x1468 and 1415x146x593, so it is left out there.
 constexpr int64_t kPackedPrefetchSteps = 16;
 // Packed B streamed from memory or L3 by the first of a few micro-panels whose A is read in place
-// (tile_args::prefetch_b: a pre-packed weight in a panel-major range, diabetes_cnn's fc1,
-// 16x128x25088 against 12.8 MB): its lines requested this many k steps (4 KiB) ahead. The hardware
+// (tile_args::prefetch_b: a pre-packed weight larger than the L2 in a panel-major range,
+// diabetes_cnn's fc1, 16x128x25088 against 12.8 MB): its lines requested this many k steps
+// (4 KiB) ahead. The hardware
 // prefetcher alone left that tile waiting on the stream while the next micro-panel, reading the
 // panel from L2, ran near the peak. Emerald Rapids, bench_gemm --packed 16x128x25088, interleaved,
 // chrt -f 10, under load (load average ~19), 5 pairs: 0.94-0.97 -> 0.89-0.91 ms at 1 thread,
