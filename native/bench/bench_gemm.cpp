@@ -6,16 +6,19 @@
 //                   --panel-stream-panels=N --panel-stream-row-bytes=N --panel-a-in-place=N --dot-max-n=N --narrow-max-k=N --rank-k-max-k=N
 //                   --rank-k-narrow-max-k=N --rank-k-per-thread=N --strip-max-rows=N
 //                   --strip-small-k=N --strip-small-k-min-n=N --strip-small-k-max-bytes=N
-//                   --strip-b-block-bytes=N --batch-ms=N --clock=cpu] [MxNxK ...]
+//                   --strip-b-block-bytes=N --batch-ms=N --clock=cpu --packed] [MxNxK ...]
 // THREADS defaults to NATIVENET_NUM_THREADS or the pool size; the --options override the
 // driver's tuning (nn::gemm::tuning) for experiments; --clock=cpu times with process CPU time
 // (single-thread A/B comparisons on a loaded machine); --batch-ms=N caps each timed batch at N ms
-// (default 250, as sgemm_libs --batch-ms). Prints one JSON line per shape.
+// (default 250, as sgemm_libs --batch-ms); --packed multiplies against B packed once beforehand
+// (nn::gemm::packed_b, as the ONNX engine's and compiled models' weights are). Prints one JSON
+// line per shape.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,7 @@ namespace {
 const char* kDefaults[] = {"64x64x64",       "128x128x128",    "256x256x256", "512x512x512", "1024x1024x1024",
                            "2048x2048x2048", "64x256x784",     "256x512x512", "32x1024x128", "128x4096x1024"};
 
+bool g_packed = false;     // --packed: B pre-packed (sgemm_packed)
 bool g_cpu_clock = false;  // --clock=cpu: process CPU time, for A/B tuning on a loaded machine
 double g_batch_s = 0.25;   // --batch-ms=N: cap on each timed batch (sgemm_libs --batch-ms)
 
@@ -89,6 +93,7 @@ int main(int argc, char** argv) {
         else if (opt("strip-small-k-max-bytes")) tune.strip_small_k_max_bytes = v;
         else if (opt("batch-ms")) g_batch_s = static_cast<double>(v) * 1e-3;
         else if (a == "--clock=cpu") g_cpu_clock = true;
+        else if (a == "--packed") g_packed = true;
         else if (a.rfind("--", 0) == 0) {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -108,7 +113,13 @@ int main(int argc, char** argv) {
         std::vector<float> A(M * K), B(K * N), C(M * N);
         for (long long i = 0; i < M * K; ++i) A[i] = static_cast<float>(i % 7) * 0.1f;
         for (long long i = 0; i < K * N; ++i) B[i] = static_cast<float>(i % 5) * 0.1f;
+        std::unique_ptr<nn::gemm::packed_b> pb;
+        if (g_packed) pb = std::make_unique<nn::gemm::packed_b>(false, K, N, B.data(), N);
         auto gemm = [&] {
+            if (pb) {
+                nn::gemm::sgemm_packed(false, M, N, K, 1.0f, A.data(), K, *pb, 0.0f, C.data(), N);
+                return;
+            }
             if (nn_sgemm(NN_NO_TRANS, NN_NO_TRANS, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N) != NN_OK) {
                 std::fprintf(stderr, "nn_sgemm failed: %s\n", nn_last_error());
                 std::exit(1);
@@ -136,8 +147,8 @@ int main(int argc, char** argv) {
             double t = (now() - t0) / reps;
             if (t < best) best = t;
         }
-        std::printf("{\"suite\":\"gemm\",\"case\":\"%s\",\"threads\":%d,\"isa\":\"%s\",\"ms\":%.4f,\"gflops\":%.2f}\n",
-                    s.c_str(), nn_get_num_threads(), isa, best * 1e3, flop / best / 1e9);
+        std::printf("{\"suite\":\"gemm\",\"case\":\"%s\",\"threads\":%d,\"isa\":\"%s\",\"packed\":%s,\"ms\":%.4f,\"gflops\":%.2f}\n",
+                    s.c_str(), nn_get_num_threads(), isa, g_packed ? "true" : "false", best * 1e3, flop / best / 1e9);
         std::fflush(stdout);
     }
     return 0;

@@ -217,8 +217,10 @@ TEST(Gemm, PackedEqualsUnpacked) {
         int64_t m, n, k;
     };
     uint32_t seed = 4000;
+    // 16x128x1100: a fully connected layer's shape (a few rows, a narrow weight over several K
+    // blocks), panel-major with A read in place (diabetes_cnn's fc1 at a smaller K).
     for (Shape s : {Shape{1, 1, 1}, Shape{5, 30, 64}, Shape{64, 30, 64}, Shape{97, 131, 385}, Shape{33, 600, 70},
-                    Shape{8, 9, 0}})
+                    Shape{8, 9, 0}, Shape{16, 128, 1100}})
         for (int t = 0; t < 4; ++t)
             for (int epi = 0; epi < 2; ++epi) {
                 Case c;

@@ -2,6 +2,7 @@
 // references, 1 vs 2 threads bitwise, bad arguments, finite differences of the batch-norm
 // reference, and PyTorch's parity fixtures.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -114,30 +115,50 @@ TEST(Pool, MaxIndicesOfMinusInfinityWindowsMatchReference) {
 
 // Without indices (inference) every vector path keeps the reference's rule bit for bit: windows
 // of -0 / +0 ties, +inf beside -inf, and NaNs in some windows only (2x2 narrow and row planes,
-// the separable 3x3/2, the others). A maxps chain without the NaN rule fails it.
+// the separable 3x3/2, the others). A maxps chain without the NaN rule fails it. Three data sets:
+// all of these; the zero ties and infinities of one sign only, no NaN (the 2x2 row planes' maxps
+// pass keeps its result); NaNs of distinct payloads side by side, so a window holds two and the
+// last one must win.
 TEST(Pool, MaxWithoutIndicesKeepsTheReferencesTiesInfinitiesAndNaNs) {
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-    for (const auto& set : {std::vector<nn_pool2d_desc>(std::begin(kPools), std::end(kPools)),
-                            std::vector<nn_pool2d_desc>(std::begin(kMaxOnly), std::end(kMaxOnly)),
-                            std::vector<nn_pool2d_desc>(std::begin(k2x2), std::end(k2x2))})
-        for (const auto& d : set) {
-            const auto p = nn::pool::validate(d, false);
-            const int64_t xs = d.n * d.c * d.h * d.w, ys = d.n * d.c * p.g.oh * p.g.ow;
-            auto x = nn_test::random_vector(xs, 39);
-            for (int64_t i = 0; i < xs; ++i) {
-                const int64_t col = i % d.w, row = (i / d.w) % d.h;
-                if (row % 4 == 0) x[static_cast<size_t>(i)] = (i & 1) ? -0.0f : 0.0f;  // ties of zeros
-                else if (row % 4 == 1 && col % 3 == 0) x[static_cast<size_t>(i)] = -inf;
-                else if (row % 4 == 1 && col % 7 == 1) x[static_cast<size_t>(i)] = inf;
-                else if (row % 4 == 1) x[static_cast<size_t>(i)] = -0.0f;
-                else if (i % 97 == 5) x[static_cast<size_t>(i)] = nan;
+    const auto nan_payload = [](int64_t i) {
+        const uint32_t bits = 0x7FC00000u | static_cast<uint32_t>(i & 0x3FFFFF);
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return f;
+    };
+    for (int data = 0; data < 3; ++data)
+        for (const auto& set : {std::vector<nn_pool2d_desc>(std::begin(kPools), std::end(kPools)),
+                                std::vector<nn_pool2d_desc>(std::begin(kMaxOnly), std::end(kMaxOnly)),
+                                std::vector<nn_pool2d_desc>(std::begin(k2x2), std::end(k2x2))})
+            for (const auto& d : set) {
+                const auto p = nn::pool::validate(d, false);
+                const int64_t xs = d.n * d.c * d.h * d.w, ys = d.n * d.c * p.g.oh * p.g.ow;
+                auto x = nn_test::random_vector(xs, 39);
+                for (int64_t i = 0; i < xs; ++i) {
+                    const int64_t col = i % d.w, row = (i / d.w) % d.h;
+                    float& v = x[static_cast<size_t>(i)];
+                    if (data == 2) {
+                        if (i % 61 == 7 || i % 61 == 8 || i % 61 == 7 + d.w % 61) v = nan_payload(i);
+                    } else if (row % 4 == 0) {
+                        v = (i & 1) ? -0.0f : 0.0f;  // ties of zeros
+                    } else if (row % 4 == 1 && col % 3 == 0) {
+                        v = data == 0 ? -inf : -0.0f;
+                    } else if (row % 4 == 1 && col % 7 == 1) {
+                        v = inf;
+                    } else if (row % 4 == 1) {
+                        v = -0.0f;
+                    } else if (data == 0 && i % 97 == 5) {
+                        v = nan;
+                    }
+                }
+                std::vector<float> y(ys), ry(ys);
+                std::vector<int64_t> ridx(ys);
+                ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), nullptr), NN_OK) << nn_last_error();
+                nn::pool::max_forward_ref(p, x.data(), ry.data(), ridx.data());
+                EXPECT_EQ(std::memcmp(y.data(), ry.data(), sizeof(float) * static_cast<size_t>(ys)), 0)
+                    << "bits, data set " << data << ", " << describe(d);
             }
-            std::vector<float> y(ys), ry(ys);
-            std::vector<int64_t> ridx(ys);
-            ASSERT_EQ(nn_max_pool2d_forward(&d, x.data(), y.data(), nullptr), NN_OK) << nn_last_error();
-            nn::pool::max_forward_ref(p, x.data(), ry.data(), ridx.data());
-            EXPECT_EQ(std::memcmp(y.data(), ry.data(), sizeof(float) * static_cast<size_t>(ys)), 0) << "bits " << describe(d);
-        }
 }
 
 TEST(Pool, AvgMatchesReference) {

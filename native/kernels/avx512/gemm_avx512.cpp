@@ -30,6 +30,15 @@ constexpr int64_t kPrefetchSteps = 16;  // 32 was no faster at 6x1275x1088 (Emer
 // of 5: 1024^3 1.16x, 2048^3 1.08x; with A read in place (row-major A, its 12 rows are streams
 // of their own) it cost 3-4% at 778x213x1468 and 1415x146x593, so it is left out there.
 constexpr int64_t kPackedPrefetchSteps = 16;
+// Packed B streamed from memory or L3 by the first of a few micro-panels whose A is read in place
+// (tile_args::prefetch_b: a pre-packed weight larger than the L2 in a panel-major range,
+// diabetes_cnn's fc1, 16x128x25088 against 12.8 MB): its lines requested this many k steps
+// (4 KiB) ahead. The hardware
+// prefetcher alone left that tile waiting on the stream while the next micro-panel, reading the
+// panel from L2, ran near the peak. Emerald Rapids, bench_gemm --packed 16x128x25088, interleaved,
+// chrt -f 10, under load (load average ~19), 5 pairs: 0.94-0.97 -> 0.89-0.91 ms at 1 thread,
+// 0.49-0.53 -> 0.48-0.50 ms at 2; 64 steps measured the same as 32.
+constexpr int64_t kStreamPrefetchSteps = 32;
 
 using epilogue512::apply_act;
 using epilogue512::first_n;
@@ -61,6 +70,11 @@ void tile_body(const tile_args& t) {
             const float* ahead = b_base + (p + kPrefetchSteps) * brs;
             _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
             _mm_prefetch(reinterpret_cast<const char*>(ahead + (HALF ? 15 : 31)), _MM_HINT_T0);
+        }
+        if (BP && !A_RS1 && t.prefetch_b) {  // an integer address, as below
+            const auto ahead = reinterpret_cast<uintptr_t>(b_base) + static_cast<uintptr_t>(p + kStreamPrefetchSteps) * (NR * sizeof(float));
+            _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+            if (!HALF) _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);
         }
         if (BP && A_RS1) {
             // Formed from the address as an integer: the last steps' lines lie past the panel

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "pool/pool.h"
@@ -104,6 +105,16 @@ void max_forward_2x2(const float* x, const geom& g, float* y, int64_t* idx) {
     }
 }
 
+// Whether a lane of v is NaN (once a plane or a call: the lanes through memory).
+template <class V>
+bool any_nan(typename V::reg v) {
+    alignas(64) float lanes[V::width];
+    V::store(lanes, v);
+    bool nan = false;
+    for (float f : lanes) nan |= std::isnan(f);
+    return nan;
+}
+
 // The same windows at inference (no indices) on planes whose output rows hold at least one
 // vector: the taps come straight from the two input rows, as the even and odd columns of the same
 // 2 * width floats, and a row's last vector overlaps the one before it instead of running past
@@ -114,6 +125,32 @@ void max_forward_2x2_rows(const float* x, const geom& g, float* y) {
     using R = typename V::reg;
     const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
     const int64_t last = g.ow - V::width;  // >= 0; the loads of column c end at 2c + 2 * width - 1 < w
+    // First pass: V::max(v, best) is (v > best ? v : best) on every ISA, which is take(best, v)
+    // wherever v is not NaN (a NaN best stays, ties keep the first tap). One FMA a window
+    // watches the three later taps: (t1 + t2 + t3) * 0 added to `seen` leaves it zero unless one
+    // of them is NaN (or the sum infinite). Then the plane is pooled again by take, so the values
+    // are take's bit for bit whatever the data; a finite plane costs max, add and FMA where take
+    // spends two compares, a mask or and a blend a tap (the compares share the shuffles' port on
+    // Intel).
+    const R zero = V::zero();
+    R seen = zero;
+    for (int64_t r = 0; r < g.oh; ++r) {
+        const float* e = x + 2 * r * g.w;
+        const float* o = e + g.w;
+        float* yr = y + r * g.ow;
+        for (int64_t c = 0;; c += V::width) {
+            c = std::min(c, last);
+            const R t1 = V::load_odd(e + 2 * c), t2 = V::load_even(o + 2 * c), t3 = V::load_odd(o + 2 * c);
+            R best = V::load_even(e + 2 * c);
+            best = V::max(t1, best);
+            best = V::max(t2, best);
+            best = V::max(t3, best);
+            seen = V::fmadd(V::add(V::add(t1, t2), t3), zero, seen);
+            V::store(yr + c, best);
+            if (c == last) break;
+        }
+    }
+    if (!any_nan<V>(seen)) return;
     for (int64_t r = 0; r < g.oh; ++r) {
         const float* e = x + 2 * r * g.w;
         const float* o = e + g.w;
@@ -147,29 +184,46 @@ void max_forward_2x2_narrow(const float* x, const geom& g, int64_t planes, float
     const auto take = [](R best, R v) { return V::select(V::or_mask(V::gt(v, best), V::is_nan(v)), v, best); };
     alignas(64) float rows[2][2 * W] = {}, out[W];  // rows: lanes past a copied row read zeros
     const int64_t plane = g.h * g.w, inputs = planes * plane, outputs = planes * g.oh * g.ow;
-    for (int64_t pl = 0; pl < planes; ++pl)
-        for (int64_t r = 0; r < g.oh; ++r) {
-            const int64_t at = pl * plane + 2 * r * g.w, to = (pl * g.oh + r) * g.ow;
-            const float* e = x + at;
-            const float* o = e + g.w;
-            // load_even/load_odd read 2 * W floats from each row start.
-            if (at + g.w + 2 * W > inputs) {
-                std::memcpy(rows[0], e, sizeof(float) * static_cast<size_t>(2 * g.ow));
-                std::memcpy(rows[1], o, sizeof(float) * static_cast<size_t>(2 * g.ow));
-                e = rows[0];
-                o = rows[1];
+    // As max_forward_2x2_rows: a maxps pass watching the later taps for NaN, then take's pass over
+    // the planes where one was seen. The lanes past ow (the next row's taps) are watched too: a NaN
+    // there only costs the second pass.
+    const R zero = V::zero();
+    R seen = zero;
+    const auto pass = [&](auto exact) {
+        for (int64_t pl = 0; pl < planes; ++pl)
+            for (int64_t r = 0; r < g.oh; ++r) {
+                const int64_t at = pl * plane + 2 * r * g.w, to = (pl * g.oh + r) * g.ow;
+                const float* e = x + at;
+                const float* o = e + g.w;
+                // load_even/load_odd read 2 * W floats from each row start.
+                if (at + g.w + 2 * W > inputs) {
+                    std::memcpy(rows[0], e, sizeof(float) * static_cast<size_t>(2 * g.ow));
+                    std::memcpy(rows[1], o, sizeof(float) * static_cast<size_t>(2 * g.ow));
+                    e = rows[0];
+                    o = rows[1];
+                }
+                R best = V::load_even(e);
+                const R t1 = V::load_odd(e), t2 = V::load_even(o), t3 = V::load_odd(o);
+                if constexpr (decltype(exact)::value) {
+                    best = take(best, t1);
+                    best = take(best, t2);
+                    best = take(best, t3);
+                } else {
+                    best = V::max(t1, best);
+                    best = V::max(t2, best);
+                    best = V::max(t3, best);
+                    seen = V::fmadd(V::add(V::add(t1, t2), t3), zero, seen);
+                }
+                if (to + W <= outputs) {
+                    V::store(y + to, best);
+                } else {
+                    V::store(out, best);
+                    std::memcpy(y + to, out, sizeof(float) * static_cast<size_t>(g.ow));
+                }
             }
-            R best = V::load_even(e);
-            best = take(best, V::load_odd(e));
-            best = take(best, V::load_even(o));
-            best = take(best, V::load_odd(o));
-            if (to + W <= outputs) {
-                V::store(y + to, best);
-            } else {
-                V::store(out, best);
-                std::memcpy(y + to, out, sizeof(float) * static_cast<size_t>(g.ow));
-            }
-        }
+    };
+    pass(std::false_type{});
+    if (any_nan<V>(seen)) pass(std::true_type{});
 }
 
 // Inference pooling (no indices), stride 1 or 2: each tap row is copied once into a row with

@@ -170,6 +170,13 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
     const bool b_streamed = !b_cached && pr.prepacked == nullptr && pr.b_cs == 1 && panels <= stream_panels &&
                             pr.b_rs <= g_tuning.panel_b_stream_max_row_bytes / static_cast<int64_t>(sizeof(float));
     const bool b_rows_in_place = b_cached || b_streamed;
+    // A pre-packed B larger than the L2 comes from L3 or memory on every call: the first
+    // micro-panel's tile requests its lines ahead (where A is read in place; see the AVX-512
+    // kernel's kStreamPrefetchSteps). A smaller one stays cached between calls, where the
+    // requests only cost issue slots (LeNet's 64x10x400 output layer: about 3%).
+    const int64_t l2 = nn::l2_cache_bytes() > 0 ? nn::l2_cache_bytes() : int64_t{1} << 20;
+    const bool prepacked_streamed = pr.prepacked != nullptr &&
+                                    static_cast<double>(pr.k) * static_cast<double>(pr.npad) * sizeof(float) > static_cast<double>(l2);
     // Packed B is packed several panels at a time: each source row is then read as one run of
     // chunk columns, which the hardware prefetcher streams, rather than NR columns a page apart
     // (Emerald Rapids, 1 thread: 19x492x2809 and 37x337x760 ran 15% faster through the B block
@@ -213,7 +220,7 @@ void run_panel_major(const problem& pr, int64_t m0, int64_t m1, int64_t n0, int6
                 t.a = a_rows_in_place ? pr.a + starts[ip] * pr.a_rs + pc * pr.a_cs : abuf + ip * MR * kc;
                 t.c = pr.c + starts[ip] * pr.ldc + j;
                 t.bias_row = last && pr.ep.mode == bias_mode::per_row ? pr.ep.bias + starts[ip] : nullptr;
-                t.prefetch_b = b_streamed && ip == 0;  // the first micro-panel brings B's rows in
+                t.prefetch_b = (b_streamed || prepacked_streamed) && ip == 0;  // the first micro-panel brings B's rows in
                 K.tile(t);
             }
         }

@@ -32,7 +32,8 @@ struct tile_args {
     const float* bias_row;  // m values (bias per row of C), or null
     const float* bias_col;  // n values (bias per column of C), or null
     int act;                // nn::gemm::activation
-    bool prefetch_b = false;  // unpacked B streamed once from memory: kernels may prefetch its rows
+    bool prefetch_b = false;  // B streamed once from memory (unpacked, or a pre-packed panel this
+                              // tile reads first): kernels may prefetch its rows
 };
 
 // Skinny-N product (kernels/common/gemm_dot.h): C rows [0, m) of n <= kDotMaxN columns, each
