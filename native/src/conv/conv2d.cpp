@@ -334,9 +334,14 @@ int64_t batched_budget() {
     return std::max<int64_t>(active().block.fwd_band, l2_cache_bytes() / static_cast<int64_t>(sizeof(float)) * 3 / 8);
 }
 
+// Taken where an image's columns fill less than 80% of their panels (ResNet-18's 7x7 outputs: 49
+// of 64). At 14x14 (196 of 224) it measured no faster: 128 -> 256 3x3 7.19 vs 7.25 ms, 1x1 0.83
+// vs 0.93 ms (batch 8, 1 thread, Emerald Rapids, 2026-12-06, best of 5 interleaved): the column
+// matrix and the C block's copy cost what the panels gain.
 bool takes_batched_columns(const shape& p, int64_t budget) {
+    const int64_t nr = gemm::active().nr, ohw = p.oh * p.ow, padded_cols = (ohw + nr - 1) / nr * nr;
     const int64_t per_col = gemm_kblocking(p).step + p.kg;  // a column's B block and C block
-    return p.groups == 1 && !is_pointwise(p) && p.n > 1 && p.oh * p.ow * per_col * 2 <= budget;
+    return p.groups == 1 && !is_pointwise(p) && p.n > 1 && ohw * 5 < padded_cols * 4 && ohw * per_col * 2 <= budget;
 }
 
 void gemm_forward_batched(const shape& p, const float* x, const float* apack, const float* bias, int act, float* y,
@@ -985,9 +990,17 @@ void backward_weights_by_slices(const shape& p, const float* x, const float* dy,
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const int64_t kgp = (p.kg + K.nr - 1) / K.nr * K.nr;
+    // Channels a slice: a multiple of `unit`, so a slice's rows of dW^T (per * rs) are whole
+    // micro-tiles (ResNet-18's 3x3 into 512 channels: slices of 7 channels were 63 rows, 6 tiles
+    // of 12 with 9 rows of padding; 8 channels are 72 rows). A row's sum is the same in any slice.
+    int64_t a = K.mr, b = rs;
+    while (b != 0) a = std::exchange(b, a % b);
+    const int64_t unit = std::min<int64_t>(K.mr / a, p.cg);
     const int64_t most = std::max<int64_t>(1, kWeightSliceFloats / (rs * kgp));
-    const int64_t slices = (p.cg + most - 1) / most, per = (p.cg + slices - 1) / slices;  // balanced
-    const int64_t rows = gemm_band_rows(p, per * rs + p.kg, kt.block.bwd_wgt_band), bands = (p.oh + rows - 1) / rows;
+    const int64_t slices0 = (p.cg + most - 1) / most, per0 = (p.cg + slices0 - 1) / slices0;  // balanced
+    const int64_t per = (per0 + unit - 1) / unit * unit, slices = (p.cg + per - 1) / per;
+    // The bands (and so the sums' K blocks) as sized from the balanced slice, as before the rounding.
+    const int64_t rows = gemm_band_rows(p, per0 * rs + p.kg, kt.block.bwd_wgt_band), bands = (p.oh + rows - 1) / rows;
     const int64_t colsp = rows * p.ow * kgp;  // packed dY^T floats of one (image, group, band)
     // dY^T of every (image, group, band), K block by K block, as pack_b lays it out.
     float* bpack = thread_scratch(scratch::conv_transformed, static_cast<size_t>(p.n * p.groups * bands * colsp));
