@@ -321,11 +321,11 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     });
 }
 
-// The training forward of layers with small output planes (ResNet's stride-2 layers into 256 and
-// 512 channels: 14x14 and 7x7 outputs, batch 8): the GEMM's columns run over the batch's output
-// rows one image after another, in bands that may span images, instead of one GEMM an image. An
-// image's 49 columns took two 32-wide panels (a quarter of the products wasted), 196 took 224,
-// and the 512 x 256 x 3 x 3 weights (4.7 MB) streamed from L3 once an image. A band's columns
+// The training forward of layers with small output planes (ResNet's stride-2 3x3 and 1x1 layers
+// into 512 channels: 7x7 outputs, batch 8): the GEMM's columns run over the batch's output rows
+// one image after another, in bands that may span images, instead of one GEMM an image. An
+// image's 49 columns took two 32-wide panels (a quarter of the products wasted), and the
+// 512 x 256 x 3 x 3 weights (4.7 MB) streamed from L3 once an image. A band's columns
 // are im2col'd image by image into one column matrix (rows `cols` floats apart) and packed; its
 // product lands in a C block copied out to each image's planes. The bands are sized to the L2
 // measured (`budget`), not to the Zen 3 table's, and decide which tile computes an output, never
