@@ -50,12 +50,12 @@ int main() {
         auto im2col = [&] {
             nn::parallel_tasks(p.n, [&](int64_t i) {
                 float* c = nn::thread_scratch(nn::scratch::conv_task_work, p.crs * p.oh * p.ow);
-                kt.im2col(x.data() + i * p.c * p.h * p.w, p.c, g, 0, p.oh, c);
+                kt.im2col(x.data() + i * p.c * p.h * p.w, p.c, g, 0, p.oh, c, p.oh * p.ow);
             });
         };
         auto col2im = [&] {
             nn::parallel_tasks(p.n, [&](int64_t i) {
-                kt.col2im(col.data(), p.c, g, 0, p.oh, dx.data() + i * p.c * p.h * p.w);
+                kt.col2im(col.data(), p.c, g, 0, p.oh, dx.data() + i * p.c * p.h * p.w, p.oh * p.ow);
             });
         };
         auto bwd_data = [&] { nn_conv2d_backward_data(&d, dy.data(), w.data(), dx.data()); };

@@ -47,6 +47,7 @@ const nn_conv2d_desc kCases[] = {
     make(2, 4, 14, 48, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4),     // depthwise 3x3 stride 2, even width
     make(1, 2, 9, 37, 2, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2),      // depthwise 3x3 dilated, stride 1
     make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),   // stride 2: bands refitted to whole panels (12 -> 8 rows)
+    make(5, 8, 20, 19, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),    // stride 2, small planes: the batch's columns in one GEMM, dx in image groups of 3 and 2
 };
 
 struct ConvRun {
@@ -158,6 +159,7 @@ TEST(Conv2d, OneAndTwoThreadsAreBitwiseEqual) {
     const nn_conv2d_desc cases[] = {kCases[0], kCases[2], kCases[4], kCases[5], kCases[9], kCases[10],
                                     make(11, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
                                     make(2, 64, 30, 30, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),  // refitted bands
+                                    make(5, 8, 20, 19, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),   // batched columns, image groups
                                     // weights large enough that their packing splits over the threads
                                     make(4, 128, 6, 6, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1),
                                     // dW by slices of taps, uneven last slice, bias gradient

@@ -80,6 +80,33 @@ struct V256 {
         __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));  // a0 a2 b0 b2 | a4 a6 b4 b6
         return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
     }
+    // p[0], p[2], ..., p[2n - 2] for n in [1, 8], reading only p[0, 2n - 1) (a short row's
+    // last stride-2 window); lanes from n on are 0.
+    static reg load_even_n(const float* p, int n) {
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i len = _mm256_set1_epi32(2 * n - 1);
+        __m256 a = _mm256_maskload_ps(p, _mm256_cmpgt_epi32(len, lane));
+        __m256 b = _mm256_maskload_ps(p + 8, _mm256_cmpgt_epi32(_mm256_sub_epi32(len, _mm256_set1_epi32(8)), lane));
+        __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    static __m256i first_n(int n) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    // p[0, n) = v's first n lanes (n in [0, 8]); nothing past them is written.
+    static void store_n(float* p, reg v, int n) { _mm256_maskstore_ps(p, first_n(n), v); }
+    // p[0, n) in the first n lanes, 0 in the others; nothing past p[n - 1] is read.
+    static reg load_n(const float* p, int n) { return _mm256_maskload_ps(p, first_n(n)); }
+    // p[2i] += v[i] for i < n (n in [1, 8]): the adjoint of load_even_n, touching only p[0, 2n - 1).
+    static void add_even_n(float* p, reg v, int n) {
+        const __m256i even = _mm256_setr_epi32(-1, 0, -1, 0, -1, 0, -1, 0);
+        const __m256i ma = _mm256_and_si256(first_n(2 * n - 1), even);
+        const __m256i mb = _mm256_and_si256(first_n(2 * n - 9), even);
+        const reg a = _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+        const reg b = _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+        _mm256_maskstore_ps(p, ma, _mm256_add_ps(_mm256_maskload_ps(p, ma), a));
+        _mm256_maskstore_ps(p + 8, mb, _mm256_add_ps(_mm256_maskload_ps(p + 8, mb), b));
+    }
     // p[1], p[3], ..., p[15]: the odd elements of the same 16 floats.
     static reg load_odd(const float* p) {
         __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
@@ -164,6 +191,32 @@ struct V512 {
     static reg load_even(const float* p) {
         const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
         return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
+    }
+    // p[0], p[2], ..., p[2n - 2] for n in [1, 16], reading only p[0, 2n - 1) (a short row's
+    // last stride-2 window); lanes from n on are 0.
+    static reg load_even_n(const float* p, int n) {
+        const int len = 2 * n - 1;  // 1..31
+        const __mmask16 m0 = static_cast<__mmask16>(len >= 16 ? 0xFFFFu : (1u << len) - 1);
+        const __mmask16 m1 = static_cast<__mmask16>(len > 16 ? (1u << (len - 16)) - 1 : 0u);
+        const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, p), idx, _mm512_maskz_loadu_ps(m1, p + 16));
+        return _mm512_maskz_mov_ps(static_cast<__mmask16>((1u << n) - 1), v);
+    }
+    // p[0, n) = v's first n lanes (n in [0, 16]); nothing past them is written.
+    static void store_n(float* p, reg v, int n) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+    }
+    // p[0, n) in the first n lanes, 0 in the others; nothing past p[n - 1] is read.
+    static reg load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
+    // p[2i] += v[i] for i < n (n in [1, 16]): the adjoint of load_even_n, touching only p[0, 2n - 1).
+    static void add_even_n(float* p, reg v, int n) {
+        const int len = 2 * n - 1;  // 1..31
+        const __mmask16 ma = static_cast<__mmask16>((len >= 16 ? 0xFFFFu : (1u << len) - 1) & 0x5555u);
+        const __mmask16 mb = static_cast<__mmask16>((len > 16 ? (1u << (len - 16)) - 1 : 0u) & 0x5555u);
+        const reg a = _mm512_permutexvar_ps(_mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0), v);
+        const reg b = _mm512_permutexvar_ps(_mm512_set_epi32(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8), v);
+        _mm512_mask_storeu_ps(p, ma, _mm512_add_ps(_mm512_maskz_loadu_ps(ma, p), a));
+        _mm512_mask_storeu_ps(p + 16, mb, _mm512_add_ps(_mm512_maskz_loadu_ps(mb, p + 16), b));
     }
     // p[1], p[3], ..., p[31]: the odd elements of the same 32 floats.
     static reg load_odd(const float* p) {

@@ -21,12 +21,11 @@ inline int64_t in_coord(int64_t o, int64_t t, int64_t stride, int64_t pad, int64
     return (i >= 0 && i < n) ? i : -1;
 }
 
-void im2col_ref(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col) {
-    const int64_t L = (oh1 - oh0) * g.ow;
+void im2col_ref(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col, int64_t ld) {
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t i = 0; i < g.r; ++i)
             for (int64_t j = 0; j < g.s; ++j) {
-                float* row = col + ((c * g.r + i) * g.s + j) * L;
+                float* row = col + ((c * g.r + i) * g.s + j) * ld;
                 for (int64_t oh = oh0; oh < oh1; ++oh) {
                     int64_t ih = in_coord(oh, i, g.sh, g.pt, g.dh, g.h);
                     for (int64_t ow = 0; ow < g.ow; ++ow) {
@@ -54,12 +53,11 @@ void im2col_panels_ref(const float* x, int64_t channels, const geom& g, int64_t 
     }
 }
 
-void col2im_ref(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx) {
-    const int64_t L = (oh1 - oh0) * g.ow;
+void col2im_ref(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx, int64_t ld) {
     for (int64_t c = 0; c < channels; ++c)
         for (int64_t i = 0; i < g.r; ++i)
             for (int64_t j = 0; j < g.s; ++j) {
-                const float* row = col + ((c * g.r + i) * g.s + j) * L;
+                const float* row = col + ((c * g.r + i) * g.s + j) * ld;
                 for (int64_t oh = oh0; oh < oh1; ++oh) {
                     int64_t ih = in_coord(oh, i, g.sh, g.pt, g.dh, g.h);
                     for (int64_t ow = 0; ow < g.ow; ++ow, ++row) {

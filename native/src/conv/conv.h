@@ -124,14 +124,17 @@ struct kernels {
     blocking block;
     // col[((ci * r + i) * s + j) * L + (oh - oh0) * ow + ow] = x[ci, oh*sh - pt + i*dh, ow*sw - pl + j*dw]
     // (0 outside the input) for ci < channels and output rows [oh0, oh1); L = (oh1 - oh0) * ow.
-    void (*im2col)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col);
+    // With ld > L the rows are ld floats apart (col[q * ld + ...]): one image's band of a GEMM
+    // whose columns run over several images.
+    void (*im2col)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* col, int64_t ld);
     // The same values in the SGEMM's packed-B layout (panels of nr columns, zero past L):
     // dst[(p / nr) * kc * nr + q * nr + p % nr] = col[q * L + p], kc = channels * r * s.
     // tmp: scratch for L + nr floats.
     void (*im2col_panels)(const float* x, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, int64_t nr,
                           float* tmp, float* dst);
-    // The adjoint: dx[ci, ...] += col[...] for the same index map (dx accumulated, not cleared).
-    void (*col2im)(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx);
+    // The adjoint: dx[ci, ...] += col[...] for the same index map and row stride ld (dx
+    // accumulated, not cleared).
+    void (*col2im)(const float* col, int64_t channels, const geom& g, int64_t oh0, int64_t oh1, float* dx, int64_t ld);
     // Depthwise (one input plane per output plane) on a zero-padded input xp with row pitch wp
     // ((h + pt + pb) rows): y[oh, ow] = bias + sum_ij w[i*s + j] * xp[oh*sh + i*dh, ow*sw + j*dw].
     void (*dw_forward)(const float* xp, int64_t wp, const float* w, float bias, const geom& g, float* y);

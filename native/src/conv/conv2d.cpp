@@ -15,6 +15,7 @@
 // zero-padded copy of each plane (backward_weights_direct, backward_data_direct).
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "bf16/bf16.h"
@@ -24,6 +25,7 @@
 #include "conv/conv_gemm_bf16.h"
 #include "conv/conv_winograd.h"
 #include "conv/prefetch.h"
+#include "runtime/cpu.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"
 #include "eltwise/eltwise.h"
@@ -319,6 +321,100 @@ void gemm_forward_packed(const shape& p, const float* x, const float* apack, con
     });
 }
 
+// The training forward of layers with small output planes (ResNet's stride-2 3x3 and 1x1 layers
+// into 512 channels: 7x7 outputs, batch 8): the GEMM's columns run over the batch's output rows
+// one image after another, in bands that may span images, instead of one GEMM an image. An
+// image's 49 columns took two 32-wide panels (a quarter of the products wasted), and the
+// 512 x 256 x 3 x 3 weights (4.7 MB) streamed from L3 once an image. A band's columns
+// are im2col'd image by image into one column matrix (rows `cols` floats apart) and packed; its
+// product lands in a C block copied out to each image's planes. The bands are sized to the L2
+// measured (`budget`), not to the Zen 3 table's, and decide which tile computes an output, never
+// its sum: the same K blocks, the same tile calls on each column, the same bits as an image a GEMM.
+int64_t batched_budget() {
+    return std::max<int64_t>(active().block.fwd_band, l2_cache_bytes() / static_cast<int64_t>(sizeof(float)) * 3 / 8);
+}
+
+// Taken where an image's columns fill less than 80% of their panels (ResNet-18's 7x7 outputs: 49
+// of 64). At 14x14 (196 of 224) it measured no faster: 128 -> 256 3x3 7.19 vs 7.25 ms, 1x1 0.83
+// vs 0.93 ms (batch 8, 1 thread, Emerald Rapids, 2026-12-06, best of 5 interleaved): the column
+// matrix and the C block's copy cost what the panels gain.
+bool takes_batched_columns(const shape& p, int64_t budget) {
+    const int64_t nr = gemm::active().nr, ohw = p.oh * p.ow, padded_cols = (ohw + nr - 1) / nr * nr;
+    const int64_t per_col = gemm_kblocking(p).step + p.kg;  // a column's B block and C block
+    return p.groups == 1 && !is_pointwise(p) && p.n > 1 && ohw * 5 < padded_cols * 4 && ohw * per_col * 2 <= budget;
+}
+
+void gemm_forward_batched(const shape& p, const float* x, const float* apack, const float* bias, int act, float* y,
+                          int64_t budget) {
+    const auto& kt = active();
+    const auto& K = gemm::active();
+    const geom g = geom_of(p);
+    const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
+    const kblocking kb = gemm_kblocking(p);
+    shape all = p;
+    all.oh = p.n * p.oh;  // the batch's output rows, image after image
+    const int64_t rows = fitted_band_rows(all, gemm_band_rows(all, kb.step + p.kg, budget), K.nr);
+    const int64_t bands = (all.oh + rows - 1) / rows;
+    const int64_t mp = padded_rows(K, p.kg);
+    const int64_t chunks = channel_chunks(bands, mp / K.mr, kMinChunkBlocks);
+    const int64_t chunk_rows = ((p.kg + chunks - 1) / chunks + K.mr - 1) / K.mr * K.mr;
+    const bool in_kernel = act <= NN_UNARY_GELU || act == NN_UNARY_RELU6;
+    // Each image's piece of band rows [r0, r1): fn(image, its rows [oh0, oh1), the piece's first column).
+    const auto pieces = [&](int64_t r0, int64_t r1, auto&& fn) {
+        for (int64_t r = r0; r < r1;) {
+            const int64_t img = r / p.oh, oh0 = r % p.oh, oh1 = std::min(p.oh, oh0 + (r1 - r));
+            fn(img, oh0, oh1, (r - r0) * p.ow);
+            r += oh1 - oh0;
+        }
+    };
+    const auto pack_band = [&](int64_t band, int64_t k0, int64_t kc, float* dst) {
+        const int64_t r0 = band * rows, r1 = std::min(all.oh, r0 + rows), cols = (r1 - r0) * p.ow;
+        float* col = thread_scratch(scratch::conv_task_input, kc * cols);
+        pieces(r0, r1, [&](int64_t img, int64_t oh0, int64_t oh1, int64_t j0) {
+            kt.im2col(x + img * p.c * hw + (k0 / rs) * hw, kc / rs, g, oh0, oh1, col + j0, cols);
+        });
+        K.pack_b(col, cols, 1, kc, cols, dst);
+    };
+    // B packed once for every chunk where the output channels split (as gemm_forward_packed).
+    const int64_t colsp = (rows * p.ow + K.nr - 1) / K.nr * K.nr, per_band = p.crs * colsp;
+    const float* shared = nullptr;
+    if (chunks > 1 && bands * per_band <= kMaxSharedB) {
+        float* b = thread_scratch(scratch::conv_transformed, static_cast<size_t>(bands * per_band));
+        const int64_t kblocks = kb.count();
+        parallel_tasks(bands * kblocks, [&](int64_t t) {
+            const int64_t blk = t % kblocks, band = t / kblocks;
+            pack_band(band, kb.begin(blk), kb.len(blk), b + band * per_band + kb.begin(blk) * colsp);
+        });
+        shared = b;
+    }
+    parallel_tasks(bands * chunks, [&](int64_t t) {
+        const int64_t chunk = t % chunks, band = t / chunks;
+        const int64_t m0 = chunk * chunk_rows, m = std::min(p.kg, m0 + chunk_rows) - m0;
+        if (m <= 0) return;
+        const int64_t r0 = band * rows, r1 = std::min(all.oh, r0 + rows), cols = (r1 - r0) * p.ow;
+        float* c = thread_scratch(scratch::conv_partials, static_cast<size_t>(m * cols));
+        const auto a_block = [&](int64_t k0, int64_t kc) { return a_view{apack + k0 * mp + m0 * kc, 0}; };
+        const float* bias_row = bias ? bias + m0 : nullptr;
+        if (shared) {
+            const float* sb = shared + band * per_band;
+            band_gemm_prepacked(
+                K, m, kb, cols, a_block, [&](int64_t k0, int64_t) { return sb + k0 * colsp; }, c, cols, false,
+                bias_row, in_kernel ? act : 0);
+        } else {
+            band_gemm(
+                K, m, kb, cols, a_block, [&](int64_t k0, int64_t kc, float* dst) { pack_band(band, k0, kc, dst); }, c,
+                cols, false, bias_row, in_kernel ? act : 0);
+        }
+        pieces(r0, r1, [&](int64_t img, int64_t oh0, int64_t oh1, int64_t j0) {
+            float* yp = y + (img * p.k + m0) * ohw + oh0 * p.ow;
+            const int64_t len = (oh1 - oh0) * p.ow;
+            for (int64_t mm = 0; mm < m; ++mm)
+                std::memcpy(yp + mm * ohw, c + mm * cols + j0, sizeof(float) * static_cast<size_t>(len));
+            if (!in_kernel) band_epilogue(nullptr, act, 0.0f, m, len, ohw, yp);
+        });
+    });
+}
+
 // bf16 products on the float32 kernels (bf16::native_products() false, e.g. a CPU whose vdpbf16ps is
 // slower than its FMAs): the im2col GEMM's operands are the input's and the weights' own values, so
 // the float32 path on the input rounded once (this thread's bf16_operand scratch) and on rounded
@@ -376,6 +472,8 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         bf16::round_in_place(apack, gemm_weights_size(p));
         x = rounded_operand(x, p.n * p.c * p.h * p.w);
     }
+    const int64_t budget = batched_budget();
+    if (takes_batched_columns(p, budget)) return gemm_forward_batched(p, x, apack, bias, act, y, budget);
     gemm_forward_packed(p, x, apack, bias, nullptr, act, 0.0f, y, true);
 }
 
@@ -596,6 +694,78 @@ void backward_data_direct(const shape& p, const float* dy, const float* w, float
 
 }  // namespace
 
+namespace {
+
+// The dcol + col2im data gradient of strided layers with small output planes (ResNet's stride-2
+// layers into 256 and 512 channels, batch 8), with the batch's images side by side in the
+// GEMM's columns: kBatchedDataCols of them at most, whole images only, so every dx plane is one
+// task's. An image a GEMM cut 49 columns into bands of 35 and 14 (96 columns of panels: half the
+// products wasted) and streamed W^T (4.7 MB) once a band. dY is packed once per image group and
+// shared; W^T once per call; tasks are (image group, chunk of input channels), the chunks sized
+// so a task's dcol stays in the L2 (batched_budget) and cut at whole micro-panels of W^T.
+// Chunks split dx's channels and never an element's sum, so the thread count does not change the
+// bits. Against the banded path the col2im adds of dx rows at a band's edge come in tap order
+// instead of band order: those bits change, alike at every thread count.
+constexpr int64_t kBatchedDataCols = 448;
+
+bool takes_batched_data(const shape& p) {
+    return p.groups == 1 && !is_pointwise(p) && (p.sh > 1 || p.sw > 1) && p.n > 1 && 2 * p.oh * p.ow <= kBatchedDataCols;
+}
+
+void backward_data_batched(const shape& p, const float* dy, const float* w, float* dx) {
+    const auto& kt = active();
+    const auto& K = gemm::active();
+    const geom g = geom_of(p);
+    const int64_t hw = p.h * p.w, ohw = p.oh * p.ow, rs = p.r * p.s;
+    const kblocking kb = make_kblocking(p.kg, 1, kt.block.k_block);
+    const int64_t per = std::min(p.n, kBatchedDataCols / ohw), groups = (p.n + per - 1) / per;
+    const int64_t imgs = (p.n + groups - 1) / groups;  // balanced image groups
+    const int64_t cols_most = imgs * ohw, colsp = (cols_most + K.nr - 1) / K.nr * K.nr;
+    // Input channels a chunk: its dcol (cc * rs rows) and the shared B block in the budget, a
+    // multiple of `unit` channels so a chunk starts on a micro-panel of W^T; and at least 4 tasks a thread.
+    int64_t a = K.mr, b = rs;
+    while (b != 0) a = std::exchange(b, a % b);
+    const int64_t unit = K.mr / a;
+    const int64_t fit = std::max<int64_t>(1, (batched_budget() - colsp * kb.step) / (colsp * rs));
+    int64_t chunks = std::max<int64_t>((p.cg + fit - 1) / fit, (4 * threads_here() + groups - 1) / groups);
+    const int64_t cc = std::max<int64_t>(unit, ((p.cg + chunks - 1) / chunks + unit - 1) / unit * unit);
+    chunks = (p.cg + cc - 1) / cc;
+    // W^T [crs x kg] packed once: A(q, k) = w[k * crs + q].
+    const int64_t mp = padded_rows(K, p.crs);
+    float* apack = thread_scratch(scratch::conv_weights, mp * p.kg);
+    pack_a_blocks(K, w, 1, p.crs, p.crs, kb, apack);
+    // dY of each image group, K block by K block, its images' planes side by side, as pack_b lays it out.
+    const int64_t per_group = p.kg * colsp, kblocks = kb.count();
+    float* bpack = thread_scratch(scratch::conv_transformed, static_cast<size_t>(groups * per_group));
+    parallel_tasks(groups * kblocks, [&](int64_t t) {
+        const int64_t blk = t % kblocks, grp = t / kblocks, k0 = kb.begin(blk), kc = kb.len(blk);
+        const int64_t i0 = grp * imgs, i1 = std::min(p.n, i0 + imgs), cols = (i1 - i0) * ohw;
+        float* tmp = thread_scratch(scratch::conv_task_input, kc * cols);
+        for (int64_t k = 0; k < kc; ++k)
+            for (int64_t img = i0; img < i1; ++img)
+                std::memcpy(tmp + k * cols + (img - i0) * ohw, dy + (img * p.k + k0 + k) * ohw,
+                            sizeof(float) * static_cast<size_t>(ohw));
+        K.pack_b(tmp, cols, 1, kc, cols, bpack + grp * per_group + k0 * colsp);
+    });
+    parallel_tasks(groups * chunks, [&](int64_t t) {
+        const int64_t chunk = t % chunks, grp = t / chunks;
+        const int64_t c0 = chunk * cc, c1 = std::min(p.cg, c0 + cc), m = (c1 - c0) * rs;
+        const int64_t i0 = grp * imgs, i1 = std::min(p.n, i0 + imgs), cols = (i1 - i0) * ohw;
+        float* dcol = thread_scratch(scratch::conv_task_input, m * cols);
+        const float* bp = bpack + grp * per_group;
+        band_gemm_prepacked(
+            K, m, kb, cols, [&](int64_t k0, int64_t kc) { return a_view{apack + k0 * mp + c0 * rs * kc, 0}; },
+            [&](int64_t k0, int64_t) { return bp + k0 * colsp; }, dcol, cols, false, nullptr, 0);
+        for (int64_t img = i0; img < i1; ++img) {
+            float* dxg = dx + (img * p.c + c0) * hw;
+            std::memset(dxg, 0, sizeof(float) * static_cast<size_t>((c1 - c0) * hw));
+            kt.col2im(dcol + (img - i0) * ohw, c1 - c0, g, 0, p.oh, dxg, cols);
+        }
+    });
+}
+
+}  // namespace
+
 void backward_data(const shape& p, const float* dy, const float* w, float* dx, bool bf16) {
     if (is_depthwise(p)) return depthwise_backward_data(p, dy, w, dx);
     if (backward_data_as_forward(p)) return backward_data_by_forward(p, dy, w, dx, bf16);
@@ -607,6 +777,7 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx, b
         w = wr;
         dy = rounded_operand(dy, p.n * p.k * p.oh * p.ow);
     }
+    if (takes_batched_data(p)) return backward_data_batched(p, dy, w, dx);
     const auto& kt = active();
     const auto& K = gemm::active();
     const geom g = geom_of(p);
@@ -650,7 +821,7 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx, b
             } else {
                 float* dcol = thread_scratch(scratch::conv_task_input, m * cols);
                 band_gemm(K, m, kb, cols, a_block, pack_dy, dcol, cols, false, nullptr, 0);
-                kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+                kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg, cols);
             }
         }
     });
@@ -819,9 +990,17 @@ void backward_weights_by_slices(const shape& p, const float* x, const float* dy,
     const bool pointwise = is_pointwise(p);
     const int64_t rs = p.r * p.s, hw = p.h * p.w, ohw = p.oh * p.ow;
     const int64_t kgp = (p.kg + K.nr - 1) / K.nr * K.nr;
+    // Channels a slice: a multiple of `unit`, so a slice's rows of dW^T (per * rs) are whole
+    // micro-tiles (ResNet-18's 3x3 into 512 channels: slices of 7 channels were 63 rows, 6 tiles
+    // of 12 with 9 rows of padding; 8 channels are 72 rows). A row's sum is the same in any slice.
+    int64_t a = K.mr, b = rs;
+    while (b != 0) a = std::exchange(b, a % b);
+    const int64_t unit = std::min<int64_t>(K.mr / a, p.cg);
     const int64_t most = std::max<int64_t>(1, kWeightSliceFloats / (rs * kgp));
-    const int64_t slices = (p.cg + most - 1) / most, per = (p.cg + slices - 1) / slices;  // balanced
-    const int64_t rows = gemm_band_rows(p, per * rs + p.kg, kt.block.bwd_wgt_band), bands = (p.oh + rows - 1) / rows;
+    const int64_t slices0 = (p.cg + most - 1) / most, per0 = (p.cg + slices0 - 1) / slices0;  // balanced
+    const int64_t per = (per0 + unit - 1) / unit * unit, slices = (p.cg + per - 1) / per;
+    // The bands (and so the sums' K blocks) as sized from the balanced slice, as before the rounding.
+    const int64_t rows = gemm_band_rows(p, per0 * rs + p.kg, kt.block.bwd_wgt_band), bands = (p.oh + rows - 1) / rows;
     const int64_t colsp = rows * p.ow * kgp;  // packed dY^T floats of one (image, group, band)
     // dY^T of every (image, group, band), K block by K block, as pack_b lays it out.
     float* bpack = thread_scratch(scratch::conv_transformed, static_cast<size_t>(p.n * p.groups * bands * colsp));
@@ -847,7 +1026,7 @@ void backward_weights_by_slices(const shape& p, const float* x, const float* dy,
                 int64_t col_rs = hw;
                 if (!pointwise) {
                     float* col = thread_scratch(scratch::conv_task_input, m * cols);
-                    kt.im2col(xg + c0 * hw, c1 - c0, g, oh0, oh1, col);
+                    kt.im2col(xg + c0 * hw, c1 - c0, g, oh0, oh1, col, cols);
                     colp = col;
                     col_rs = cols;
                 }
@@ -914,7 +1093,7 @@ void backward_weights(const shape& p, const float* x, const float* dy, float* dw
                 int64_t col_rs = hw;
                 if (!pointwise) {
                     float* col = thread_scratch(scratch::conv_task_input, p.crs * cols);
-                    kt.im2col(xg, p.cg, g, oh0, oh1, col);
+                    kt.im2col(xg, p.cg, g, oh0, oh1, col, cols);
                     colp = col;
                     col_rs = cols;
                 }

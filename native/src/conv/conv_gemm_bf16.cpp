@@ -56,7 +56,7 @@ void gemm_forward_packed_bf16(const shape& p, const float* x, const float* wpk, 
         int64_t ldb = hw;
         if (!pointwise) {
             float* col = thread_scratch(scratch::conv_task_input, static_cast<size_t>(p.crs * cols));
-            kt.im2col(xg, p.cg, g, oh0, oh1, col);
+            kt.im2col(xg, p.cg, g, oh0, oh1, col, (oh1 - oh0) * p.ow);
             b = col;
             ldb = cols;
         }
@@ -115,7 +115,7 @@ void gemm_backward_data_bf16(const shape& p, const float* dy, const float* w, fl
             }
             float* dcol = thread_scratch(scratch::conv_task_input, static_cast<size_t>(m * cols));
             bf16::gemm_packed_a(pa, c0 * rs, m, false, cols, dyg + oh0 * p.ow, ohw, dcol, cols, {}, 1);
-            kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg);
+            kt.col2im(dcol, c1 - c0, g, oh0, oh1, dxg, (oh1 - oh0) * p.ow);
         }
     });
 }

@@ -17,7 +17,7 @@ enum class scratch : int {
     gemm_pack_b,      // SGEMM: the packed B block
     conv_task_input,  // convolution task: padded input, im2col columns or padded dY
     conv_task_work,   // convolution task: packed B band, transformed tiles, dY^T, dX rows
-    conv_partials,    // convolution: per-chunk weight-gradient partials, Winograd products
+    conv_partials,    // convolution: per-chunk weight-gradient partials, Winograd products, a batched GEMM task's C block
     conv_weights,     // convolution: weights packed once per call on the calling thread
     conv_data_weights,  // convolution data gradient: the weights rearranged, before conv_weights packs them
     conv_task_pairs,  // convolution task: transformed tiles as bf16 pairs (Winograd in bf16)
