@@ -43,9 +43,11 @@ constexpr int64_t kStreamPrefetchSteps = 32;
 using epilogue512::apply_act;
 using epilogue512::first_n;
 
-// R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h.
-template <int R, bool A_RS1, bool BP, bool HALF>
-void tile_body(const tile_args& t) {
+// R rows of the tile; A_RS1 and HALF as in gemm_x86_tile.h. STREAM: the packed-B stream
+// prefetch (kStreamPrefetchSteps) is compiled in; tile_body below takes it only where the call
+// asks for it, so the other pre-packed tiles' k loops carry no test for it.
+template <int R, bool A_RS1, bool BP, bool HALF, bool STREAM>
+void tile_loop(const tile_args& t) {
     __m512 c0[R], c1[R];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -71,7 +73,7 @@ void tile_body(const tile_args& t) {
             _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
             _mm_prefetch(reinterpret_cast<const char*>(ahead + (HALF ? 15 : 31)), _MM_HINT_T0);
         }
-        if (BP && !A_RS1 && t.prefetch_b) {  // an integer address, as below
+        if constexpr (STREAM) {  // an integer address, as below
             const auto ahead = reinterpret_cast<uintptr_t>(b_base) + static_cast<uintptr_t>(p + kStreamPrefetchSteps) * (NR * sizeof(float));
             _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
             if (!HALF) _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);
@@ -94,6 +96,15 @@ void tile_body(const tile_args& t) {
     }
     // Epilogue on the hot tile: alpha, beta, bias, activation, masked stores for edge columns.
     epilogue512::store<R>(t, c0, c1);
+}
+
+template <int R, bool A_RS1, bool BP, bool HALF>
+void tile_body(const tile_args& t) {
+    // The stream prefetch serves a pre-packed weight larger than the L2 read against few rows of
+    // A in place (full-width panels: fc1's 128 columns).
+    if constexpr (BP && !A_RS1 && !HALF)
+        if (t.prefetch_b) return tile_loop<R, A_RS1, BP, HALF, true>(t);
+    tile_loop<R, A_RS1, BP, HALF, false>(t);
 }
 
 }  // namespace
