@@ -93,18 +93,24 @@ NN_API nn_status nn_batch_norm_backward(int64_t n, int64_t c, int64_t spatial, c
     });
 }
 
+// The arguments both BatchNorm+ReLU backward entries take; dy_name: how the call names dy.
+static void check_relu_backward(int64_t n, int64_t c, int64_t spatial, const float* x, const float* y, const float* dy,
+                                const char* dy_name, const float* save_mean, const float* save_invstd, const float* dx) {
+    check_norm_sizes(n, c, spatial);
+    nn::check_not_null(x, "x");
+    nn::check_not_null(y, "y");
+    nn::check_not_null(dy, dy_name);
+    nn::check_not_null(save_mean, "save_mean");
+    nn::check_not_null(save_invstd, "save_invstd");
+    nn::check_not_null(dx, "dx");
+}
+
 NN_API nn_status nn_batch_norm_relu_backward(int64_t n, int64_t c, int64_t spatial, const float* x, const float* y,
                                              const float* dy, const float* gamma, const float* save_mean,
                                              const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                                              float* dresidual) {
     return nn::guard(__func__, [&] {
-        check_norm_sizes(n, c, spatial);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
-        nn::check_not_null(dy, "dy");
-        nn::check_not_null(save_mean, "save_mean");
-        nn::check_not_null(save_invstd, "save_invstd");
-        nn::check_not_null(dx, "dx");
+        check_relu_backward(n, c, spatial, x, y, dy, "dy", save_mean, save_invstd, dx);
         nn::norm::batch_norm_backward(n, c, spatial, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, true, y,
                                       dresidual);
     });
@@ -116,14 +122,8 @@ NN_API nn_status nn_batch_norm_relu_backward_sum(int64_t n, int64_t c, int64_t s
                                                  const float* save_invstd, float* dx, float* dgamma, float* dbeta,
                                                  float* dresidual) {
     return nn::guard(__func__, [&] {
-        check_norm_sizes(n, c, spatial);
-        nn::check_not_null(x, "x");
-        nn::check_not_null(y, "y");
-        nn::check_not_null(dy_a, "dy_a");
+        check_relu_backward(n, c, spatial, x, y, dy_a, "dy_a", save_mean, save_invstd, dx);
         nn::check_not_null(dy_b, "dy_b");
-        nn::check_not_null(save_mean, "save_mean");
-        nn::check_not_null(save_invstd, "save_invstd");
-        nn::check_not_null(dx, "dx");
         if (dx == dy_a || dx == dy_b || dx == x || dx == y)
             nn::invalid_argument("dx must not alias dy_a, dy_b, x or y (the second pass reads them after dx is written)");
         nn::norm::batch_norm_backward(n, c, spatial, x, dy_a, gamma, save_mean, save_invstd, dx, dgamma, dbeta, true, y,
