@@ -86,8 +86,11 @@ struct maxpool_args {
     float* y;                 // the first channel's pooled plane
     int64_t plane, pw_out;    // pooled plane size, pooled width
     int64_t r0, r1;           // pooled rows
-    float* row;               // scratch: pw_out * 16 floats
+    float* row;               // scratch: maxpool_scratch_floats(kh, pw_out) floats
 };
+// The scratch a maxpool call takes: the row maxima of kh convolution rows, each rounded up to
+// whole 16-pixel tiles.
+inline int64_t maxpool_scratch_floats(int64_t kh, int64_t pw_out) { return kh * ((pw_out + 15) / 16 * 16) * kBlock; }
 
 struct kernels {
     const char* isa;
