@@ -54,6 +54,10 @@ const Case kCases[] = {
     {{1, 3, 64, 40, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "direct from NCHW: stem, several row bands"},
     {{1, 1, 9, 10, 20, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct from NCHW: 1 channel, 5x5, padded lanes"},
     {{1, 4, 8, 7, 72, 3, 2, 1, 2, 0, 2, 1, 0, 1, 1, 1}, "direct from NCHW: 3x2, asymmetric padding, 5 blocks"},
+    {{2, 3, 15, 34, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},
+     "direct from NCHW: ResNet's 7x7/2 stem, 17 columns (masked tiles at both edges, a 5-pixel last tile)"},
+    {{1, 3, 9, 5, 40, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},
+     "direct from NCHW: 7x7/2 on 5 columns (every pixel has taps outside both sides), 3 blocks"},
 };
 
 // The direct (stem) kind reads NCHW input (nn_conv2d_nchwc_supported: 2); the others blocked (1).
