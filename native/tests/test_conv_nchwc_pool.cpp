@@ -46,6 +46,8 @@ const PoolCase kPoolCases[] = {
      "ResNet's stem 7x7/2 and 3x3/2 pooling, 42x38 input"},
     {{1, 3, 230, 222, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 3, 2, 2, 1, 1, NN_UNARY_RELU, false, false,
      "stem, 230x222 input: several bands (kept rows), 56 pooled columns (three 16-pixel tiles and a tail)"},
+    {{1, 3, 20, 800, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 3, 2, 2, 1, 1, NN_UNARY_RELU, false, false,
+     "stem on a 20x800 input: bands of two pooled rows (1 MiB L2), 5 pooled rows in chunks of 3 and 2"},
     {{1, 3, 40, 70, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 3, 2, 2, 1, 1, NN_UNARY_RELU, false, true,
      "stem over zeros: +0 and -0 ties in the windows (the first tap's sign wins)"},
     {{2, 3, 30, 26, 128, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1}, 3, 3, 2, 2, 1, 1, NN_UNARY_RELU, false, false,

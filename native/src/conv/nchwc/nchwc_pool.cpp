@@ -56,17 +56,11 @@ void forward_direct_maxpool(const packed_conv& pc, int64_t n, const float* x, in
     const int64_t threads = threads_here();
     const int64_t row_floats = std::min(kb, kGroupBlocks) * kBlock * p.ow;
     const int64_t budget = std::max<int64_t>(row_floats * g.kh, static_cast<int64_t>(l2_cache_bytes() / 2 / sizeof(float)));
-    int64_t per = g.oh;
-    while (per > 1) {
-        const row_range rr = conv_rows(g, 0, per);
-        if ((rr.hi - rr.lo) * row_floats <= budget) break;
-        --per;
-    }
-    int64_t cap = 0;  // the most convolution rows a band holds (any band, with its kept rows)
-    for (int64_t r0 = 0; r0 < g.oh; r0 += per) {
-        const row_range rr = conv_rows(g, r0, std::min(g.oh, r0 + per));
-        cap = std::max(cap, rr.hi - rr.lo);
-    }
+    // The most convolution rows the windows of `rows` pooled rows read, wherever they start.
+    const auto span = [&](int64_t rows) { return std::min((rows - 1) * g.sh + g.kh, g.h); };
+    int64_t per = g.oh;  // pooled rows per band
+    while (per > 1 && span(per) * row_floats > budget) --per;
+    const int64_t cap = span(per);  // buffer rows: any band's, kept rows included
     const int64_t jobs = n * groups;
     const int64_t chunks = std::min(g.oh, threads / std::gcd(jobs, threads));
     const int64_t chunk_rows = (g.oh + chunks - 1) / chunks;
