@@ -156,9 +156,10 @@ void forward_expand_dw_project(const packed_conv& expand, const packed_conv& dw,
 // reach the banded path on small shapes with 0.
 int64_t set_expand_dw_fuse_above(int64_t bytes);
 // maxpool(act(conv(x) + bias)) of a direct (stem) convolution for n images, x and y NCHW
-// (nchwc_pool.cpp): tasks of (image, weight group, band of pooled rows) convolve the rows their
-// band's windows read into a per-thread blocked buffer and pool it from cache into y, so the
-// convolution's output is never written out (ResNet's 7x7/2 stem and 3x3/2 pooling). pool: the
+// (nchwc_pool.cpp): tasks of (image, weight group, run of pooled rows) walk their rows in bands,
+// convolving the rows each band's windows read into a per-thread blocked buffer (the rows shared
+// with the previous band kept) and pooling it from cache into y, so the convolution's output is
+// never written out (ResNet's 7x7/2 stem and 3x3/2 pooling). pool: the
 // max pooling of one oh x ow output plane, dilation 1. Each output is computed the same way for
 // any band split, so the values equal forward() then to-NCHW then max pooling, bit for bit.
 bool direct_maxpool_supported(const packed_conv& pc, const pool::geom& pool);
