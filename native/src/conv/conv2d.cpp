@@ -23,6 +23,7 @@
 #include "conv/conv.h"
 #include "conv/conv_direct.h"
 #include "conv/conv_gemm_bf16.h"
+#include "conv/conv_strided.h"
 #include "conv/conv_winograd.h"
 #include "conv/prefetch.h"
 #include "runtime/cpu.h"
@@ -464,6 +465,15 @@ void forward(const shape& p, const float* x, const float* w, const float* bias, 
         }
         return direct_forward_phased(p, x, w, bias, act, y);
     }
+    if ((!bf16 || rounded_gemm(bf16)) && takes_strided_direct(p)) {  // many channels, strided: conv_strided.h
+        float* wpk = thread_scratch(scratch::conv_weights, strided_weights_size(p));
+        strided_pack_weights(p, w, bias, wpk);
+        if (bf16) {  // float32 kernel on operands rounded once, as the im2col path below
+            bf16::round_in_place(wpk, strided_bias_offset(p));
+            x = rounded_operand(x, p.n * p.c * p.h * p.w);
+        }
+        return strided_forward_packed(p, x, wpk, nullptr, act, 0.0f, y);
+    }
     if (bf16 && !rounded_gemm(bf16)) return gemm_forward_bf16(p, x, w, bias, act, y);  // vdpbf16ps: conv_gemm_bf16.h
     // Weights packed once for every band (the caller's scratch; the tasks only read it).
     float* apack = thread_scratch(scratch::conv_weights, gemm_weights_size(p));
@@ -510,6 +520,12 @@ packed_conv pack(const shape& p, const float* w, const float* bias, bool bf16) {
         packed(algo::direct_phased, direct_weights_size(p), direct_pack_weights);
         pc.bf16 = bf16;  // float32 kernels on rounded operands: the weights rounded once, here
         if (bf16) bf16::round_in_place(pc.w.data(), static_cast<int64_t>(pc.w.size()));
+    } else if ((!bf16 || rounded_gemm(bf16)) && takes_strided_direct(p)) {  // as forward()
+        pc.a = algo::strided_direct;
+        pc.w.resize(static_cast<size_t>(strided_weights_size(p)));
+        strided_pack_weights(p, w, bias, pc.w.data());
+        pc.bf16 = bf16;  // float32 kernel on rounded operands: the weights (not the bias after them) rounded once, here
+        if (bf16) bf16::round_in_place(pc.w.data(), strided_bias_offset(p));
     } else if (bf16 && !rounded_gemm(bf16)) {
         pc.bf16 = true;
         packed(algo::gemm, gemm_weights_size_bf16(p), gemm_pack_weights_bf16);
@@ -532,6 +548,10 @@ void forward_packed(const packed_conv& pc, int64_t n, const float* x, const floa
     if (pc.a == algo::gemm && (!pc.bf16 || rounded_gemm(pc.bf16))) {
         if (pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
         return gemm_forward_packed(p, x, w, bias, residual, act, alpha, y);
+    }
+    if (pc.a == algo::strided_direct) {
+        if (pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
+        return strided_forward_packed(p, x, w, residual, act, alpha, y);
     }
     if (pc.a == algo::direct_phased && pc.bf16) x = rounded_operand(x, p.n * p.c * p.h * p.w);
     // The other kernels' epilogues apply bias and then the fused subset of nn_unary_op
