@@ -327,7 +327,7 @@ void maxpool(const maxpool_args& a) {
 // ldb floats a block), and go back to buf.
 template <int NB, int NP, int TAPS>
 void strided_tile(const strided_args& a, int64_t p, int64_t c0, int64_t c1, bool first, float* buf, int64_t ldb) {
-    const int64_t taps = TAPS > 0 ? TAPS : a.taps;  // 9 and 1 (3x3, 1x1) compiled in: no tap loop to run
+    const int64_t taps = TAPS > 0 ? TAPS : a.taps;  // 9 and 1 (3x3, 1x1) compiled in
     R acc[NB][NP];
     int64_t base[NP];
     for (int q = 0; q < NP; ++q) {
@@ -339,16 +339,27 @@ void strided_tile(const strided_args& a, int64_t p, int64_t c0, int64_t c1, bool
         for (int q = 0; q < NP; ++q)
             acc[b][q] = first ? _mm512_loadu_ps(a.e.bias + b * kBlock) : _mm512_loadu_ps(bq + b * ldb + q * kBlock);
     const float* w = a.w + c0 * taps * NB * kBlock;
+    // One (channel, tap) step: NB weight vectors, NP broadcasts from xt, NB * NP FMAs.
+    const auto step = [&](const float* xt) {
+        R wv[NB];
+        for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * kBlock);
+        w += NB * kBlock;
+        for (int q = 0; q < NP; ++q) {
+            const R xv = _mm512_set1_ps(xt[base[q]]);
+            for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+        }
+    };
     for (int64_t ci = c0; ci < c1; ++ci) {
         const float* xc = a.x + ci * a.plane;
-        for (int64_t t = 0; t < taps; ++t, w += NB * kBlock) {
-            const float* xt = xc + a.toff[t];
-            R wv[NB];
-            for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * kBlock);
-            for (int q = 0; q < NP; ++q) {
-                const R xv = _mm512_set1_ps(xt[base[q]]);
-                for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+        if constexpr (TAPS == 9) {  // 3x3: the row's three taps at constant offsets
+            for (int i = 0; i < 3; ++i) {
+                const float* xr = xc + i * a.wp;
+                step(xr);
+                step(xr + 1);
+                step(xr + 2);
             }
+        } else {
+            for (int64_t t = 0; t < taps; ++t) step(xc + a.toff[t]);
         }
     }
     for (int b = 0; b < NB; ++b)
@@ -436,8 +447,8 @@ void strided(const strided_args& a) {
             default: return strided_band<1, T>(a);
         }
     };
-    if (a.taps == 9) run(std::integral_constant<int, 9>{});
-    else if (a.taps == 1) run(std::integral_constant<int, 1>{});
+    if (a.r == 3 && a.s == 3) run(std::integral_constant<int, 9>{});
+    else if (a.r == 1 && a.s == 1) run(std::integral_constant<int, 1>{});
     else run(std::integral_constant<int, 0>{});
 }
 }  // namespace

@@ -6,6 +6,8 @@
 //   1x1, stride 1, no padding: the input already is the GEMM operand (no im2col).
 //   strided with few input channels (a stem on RGB): the direct tile on the input's phase planes
 //   (conv_direct.h: takes_phases), and the direct weight gradient on the same planes.
+//   strided with more input channels (ResNet's 3x3/2 and 1x1/2), forward on AVX-512: a direct
+//   kernel vectorized over output channels (conv_strided.h).
 //   otherwise: im2col of a band of output rows and a block of channels into per-thread scratch,
 //   packed into the micro-kernel's panels.
 // Backward data is W^T * dY then col2im; backward weights dY * col^T accumulated per fixed batch

@@ -100,8 +100,8 @@ struct maxpool_args {
 struct strided_args {
     const float* x;       // the image's (padded) input planes, plane floats apart, rows wp floats apart
     int64_t c, plane, wp, sh, sw, ow, ohw;
-    const int64_t* toff;  // taps offsets: i * wp + j for tap (i, j)
-    int64_t taps, cblock;
+    const int64_t* toff;  // taps offsets: i * wp + j for tap (i, j) of the r x s kernel
+    int64_t r, s, taps, cblock;
     const float* w;       // the group's packed run
     epilogue e;           // bias (nb * 16 values) and res at the group's first output plane
     float* y;             // the group's first output plane of the image
