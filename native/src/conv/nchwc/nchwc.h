@@ -95,8 +95,8 @@ struct maxpool_args {
 //   y[m * ohw + p] = act(bias[m] + sum_{ci < c, t < taps} w[(ci * taps + t) * nb * 16 + m] * x[ci * plane + base(p) + toff[t]] + res[m * ohw + p])
 // with base(p) = (p / ow) * sh * wp + (p % ow) * sw: x is zero-padded, every read lies inside it.
 // The sum runs over input channels in passes of cblock (the pass's weights stay in L1), each
-// pass adding to the partial sums of the previous one in buf, so each output is summed in one
-// fixed order whatever the band.
+// pass summed from zero and then added to the bias or to the previous passes' sums in buf, so
+// each output is summed in one fixed order whatever the band.
 struct strided_args {
     const float* x;       // the image's (padded) input planes, plane floats apart, rows wp floats apart
     int64_t c, plane, wp, sh, sw, ow, ohw;
