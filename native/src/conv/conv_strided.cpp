@@ -1,14 +1,13 @@
-// Driver of the strided direct convolution (conv_strided.h): the input zero-padded once per
-// image where the layer pads, then tasks of (weight group, image, band of output pixels). Each
-// output is summed by one kernel call over the input channels in fixed passes, so the bands and
-// the thread count never change a bit.
+// Driver of the strided direct convolution (conv_strided.h): images in L2-sized chunks, each
+// chunk's input zero-padded once where the layer pads, then tasks of (weight group, image, band
+// of output pixels). Each output is summed by one kernel call over the input channels in fixed
+// passes, so the chunks, the bands and the thread count never change a bit.
 #include "conv/conv_strided.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "conv/conv_direct.h"
 #include "conv/nchwc/nchwc.h"
 #include "runtime/thread_scratch.h"
 #include "runtime/threadpool.h"

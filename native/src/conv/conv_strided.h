@@ -4,7 +4,9 @@
 // the NCHW input and 24 FMAs. Any stride costs the same (the input is only broadcast), there is
 // no im2col, and the output is transposed to NCHW through a small per-band buffer.
 //
-// AVX-512 only (the nchwc kernel table's `strided`), float32 only; elsewhere the im2col GEMM.
+// Taken by nn_conv2d_pack (forward() keeps the im2col GEMM, see pack() in conv2d.cpp) on AVX-512
+// only (the nchwc kernel table's `strided`), in float32 (bf16 packs: on operands rounded to bf16
+// where the CPU has no bf16 products, else the bf16 GEMM); elsewhere the im2col GEMM.
 #pragma once
 #include <cstdint>
 
