@@ -329,13 +329,14 @@ void maxpool(const maxpool_args& a) {
 // ResNet-18's train step on 32 x 32 images (batch statistics over 4 values at 1 x 1) amplified
 // past the PyTorch parity fixture's tolerance.
 template <int NB, int NP, int TAPS>
-void strided_tile(const strided_args& a, int64_t p, int64_t c0, int64_t c1, bool first, float* buf, int64_t ldb) {
+void strided_tile(const strided_args& a, int64_t p, int64_t oh, int64_t o, int64_t c0, int64_t c1, bool first, float* buf,
+                  int64_t ldb) {
     const int64_t taps = TAPS > 0 ? TAPS : a.taps;  // 9 and 1 (3x3, 1x1) compiled in
     R acc[NB][NP];
     int64_t base[NP];
-    for (int q = 0; q < NP; ++q) {
-        const int64_t oh = (p + q) / a.ow, o = (p + q) - oh * a.ow;
+    for (int q = 0; q < NP; ++q) {  // pixel p is output (oh, o); no division per tile
         base[q] = oh * a.sh * a.wp + o * a.sw;
+        if (++o == a.ow) o = 0, ++oh;
     }
     float* bq = buf + (p - a.p0) * kBlock;
     for (int b = 0; b < NB; ++b)
@@ -430,14 +431,17 @@ void strided_band(const strided_args& a) {
     for (int64_t c0 = 0; c0 < a.c; c0 += a.cblock) {
         const int64_t c1 = std::min(a.c, c0 + a.cblock);
         const bool first = c0 == 0;
-        int64_t p = a.p0;
-        for (; p + kStridedPixels <= a.p1; p += kStridedPixels) strided_tile<NB, kStridedPixels, TAPS>(a, p, c0, c1, first, a.buf, ldb);
+        int64_t p = a.p0, oh = a.p0 / a.ow, o = a.p0 - oh * a.ow;
+        for (; p + kStridedPixels <= a.p1; p += kStridedPixels) {
+            strided_tile<NB, kStridedPixels, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb);
+            for (o += kStridedPixels; o >= a.ow; o -= a.ow) ++oh;
+        }
         switch (a.p1 - p) {
-            case 5: strided_tile<NB, 5, TAPS>(a, p, c0, c1, first, a.buf, ldb); break;
-            case 4: strided_tile<NB, 4, TAPS>(a, p, c0, c1, first, a.buf, ldb); break;
-            case 3: strided_tile<NB, 3, TAPS>(a, p, c0, c1, first, a.buf, ldb); break;
-            case 2: strided_tile<NB, 2, TAPS>(a, p, c0, c1, first, a.buf, ldb); break;
-            case 1: strided_tile<NB, 1, TAPS>(a, p, c0, c1, first, a.buf, ldb); break;
+            case 5: strided_tile<NB, 5, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 4: strided_tile<NB, 4, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 3: strided_tile<NB, 3, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 2: strided_tile<NB, 2, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 1: strided_tile<NB, 1, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
             default: break;
         }
     }
