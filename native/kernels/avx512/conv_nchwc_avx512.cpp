@@ -412,11 +412,153 @@ void maxpool(const maxpool_args& a) {
     }
 }
 
+
+// NB output blocks x NP pixels from flat pixel p of a strided band (strided_args), input channels
+// [c0, c1): per (channel, tap) NB weight vectors and NP broadcast input values. The pass's sum
+// starts from zero and is then added to the bias (first pass) or to the previous passes' sums in
+// buf ([NB][pixels][16], ldb floats a block): blocked summation, as the im2col GEMM's K blocks.
+// One chain over all of 256 -> 512 3x3's 2304 products had 4x the GEMM's rounding error, which
+// ResNet-18's train step on 32 x 32 images (batch statistics over 4 values at 1 x 1) amplified
+// past the PyTorch parity fixture's tolerance.
+template <int NB, int NP, int TAPS>
+void strided_tile(const strided_args& a, int64_t p, int64_t oh, int64_t o, int64_t c0, int64_t c1, bool first, float* buf,
+                  int64_t ldb) {
+    const int64_t taps = TAPS > 0 ? TAPS : a.taps;  // 9 and 1 (3x3, 1x1) compiled in
+    R acc[NB][NP];
+    int64_t base[NP];
+    for (int q = 0; q < NP; ++q) {  // pixel p is output (oh, o); no division per tile
+        base[q] = oh * a.sh * a.wp + o * a.sw;
+        if (++o == a.ow) o = 0, ++oh;
+    }
+    float* bq = buf + (p - a.p0) * kBlock;
+    for (int b = 0; b < NB; ++b)
+        for (int q = 0; q < NP; ++q) acc[b][q] = _mm512_setzero_ps();
+    const float* w = a.w + c0 * taps * NB * kBlock;
+    // One (channel, tap) step: NB weight vectors, NP broadcasts from xt, NB * NP FMAs.
+    const auto step = [&](const float* xt) {
+        R wv[NB];
+        for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(w + b * kBlock);
+        w += NB * kBlock;
+        for (int q = 0; q < NP; ++q) {
+            const R xv = _mm512_set1_ps(xt[base[q]]);
+            for (int b = 0; b < NB; ++b) acc[b][q] = _mm512_fmadd_ps(wv[b], xv, acc[b][q]);
+        }
+    };
+    for (int64_t ci = c0; ci < c1; ++ci) {
+        const float* xc = a.x + ci * a.plane;
+        if constexpr (TAPS == 9) {  // 3x3: the row's three taps at constant offsets
+            for (int i = 0; i < 3; ++i) {
+                const float* xr = xc + i * a.wp;
+                step(xr);
+                step(xr + 1);
+                step(xr + 2);
+            }
+        } else {
+            for (int64_t t = 0; t < taps; ++t) step(xc + a.toff[t]);
+        }
+    }
+    for (int b = 0; b < NB; ++b) {
+        const R bias = _mm512_loadu_ps(a.e.bias + b * kBlock);
+        for (int q = 0; q < NP; ++q) {
+            float* dst = bq + b * ldb + q * kBlock;
+            _mm512_storeu_ps(dst, _mm512_add_ps(first ? bias : _mm512_loadu_ps(dst), acc[b][q]));
+        }
+    }
+}
+
+// r[i] (row i: 16 values) -> r[j] holding column j of the 16 x 16 block: unpacks within 64-bit
+// pairs, shuffles within 128-bit lanes, then two rounds of 128-bit lane shuffles.
+inline void transpose16(R r[16]) {
+    R t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {
+        u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int k = 0; k < 4; ++k) {
+        const R v0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88), v1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);
+        const R v2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
+        r[k] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[4 + k] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[8 + k] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[12 + k] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
+// The band's sums in buf to NCHW: 16 pixels x 16 channels transposed in registers, then
+// act(v + residual) and one (masked, at the band's end) store per channel and 16 pixels.
+void strided_store(const strided_args& a, const float* buf, int64_t ldb) {
+    const int64_t np = a.p1 - a.p0;
+    for (int64_t b = 0; b * kBlock < a.mr; ++b) {
+        const int64_t lanes = std::min<int64_t>(kBlock, a.mr - b * kBlock);
+        for (int64_t p = 0; p < np; p += 16) {
+            R r[16];
+            for (int q = 0; q < 16; ++q) r[q] = _mm512_loadu_ps(buf + b * ldb + (p + q) * kBlock);
+            transpose16(r);
+            const __mmask16 m = first_lanes(np - p);
+            for (int64_t j = 0; j < lanes; ++j) {
+                const int64_t off = (b * kBlock + j) * a.ohw + a.p0 + p;
+                R v = r[j];
+                if (a.e.res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, a.e.res + off));
+                if (a.e.act == NN_UNARY_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+                else if (a.e.act == NN_UNARY_RELU6) v = nn::vecmath::relu6<V>(v);
+                else if (a.e.act != NN_UNARY_IDENTITY)
+                    v = nn::eltwise::simd_impl::apply<V>(static_cast<nn_unary_op>(a.e.act), v, _mm512_set1_ps(a.e.alpha));
+                _mm512_mask_storeu_ps(a.y + off, m, v);
+            }
+        }
+    }
+}
+
+constexpr int kStridedPixels = 6;
+
+template <int NB, int TAPS>
+void strided_band(const strided_args& a) {
+    const int64_t ldb = (a.p1 - a.p0 + 15) / 16 * 16 * kBlock;
+    for (int64_t c0 = 0; c0 < a.c; c0 += a.cblock) {
+        const int64_t c1 = std::min(a.c, c0 + a.cblock);
+        const bool first = c0 == 0;
+        int64_t p = a.p0, oh = a.p0 / a.ow, o = a.p0 - oh * a.ow;
+        for (; p + kStridedPixels <= a.p1; p += kStridedPixels) {
+            strided_tile<NB, kStridedPixels, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb);
+            for (o += kStridedPixels; o >= a.ow; o -= a.ow) ++oh;
+        }
+        switch (a.p1 - p) {
+            case 5: strided_tile<NB, 5, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 4: strided_tile<NB, 4, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 3: strided_tile<NB, 3, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 2: strided_tile<NB, 2, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            case 1: strided_tile<NB, 1, TAPS>(a, p, oh, o, c0, c1, first, a.buf, ldb); break;
+            default: break;
+        }
+    }
+    strided_store(a, a.buf, ldb);
+}
+
+void strided(const strided_args& a) {
+    const auto run = [&](auto taps) {
+        constexpr int T = decltype(taps)::value;
+        switch (a.nb) {
+            case 4: return strided_band<4, T>(a);
+            case 3: return strided_band<3, T>(a);
+            case 2: return strided_band<2, T>(a);
+            default: return strided_band<1, T>(a);
+        }
+    };
+    if (a.r == 3 && a.s == 3) run(std::integral_constant<int, 9>{});
+    else if (a.r == 1 && a.s == 1) run(std::integral_constant<int, 1>{});
+    else run(std::integral_constant<int, 0>{});
+}
 }  // namespace
 
 const kernels* avx512_kernels() noexcept {
     // Built on first call, never at load (see conv_avx512.cpp).
-    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct, maxpool};
+    static const kernels table = {"avx512", to_blocked, from_blocked, pointwise, dw3x3, direct, maxpool, strided};
     return &table;
 }
 

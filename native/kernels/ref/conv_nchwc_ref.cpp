@@ -4,5 +4,5 @@
 #include "conv/nchwc/nchwc.h"
 
 namespace nn::conv::nchwc {
-const kernels ref_kernels = {"scalar", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+const kernels ref_kernels = {"scalar", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }  // namespace nn::conv::nchwc

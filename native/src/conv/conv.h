@@ -63,7 +63,7 @@ void backward_data(const shape& p, const float* dy, const float* w, float* dx, b
 // (nn_conv2d_pack_bf16): the algorithms with bf16 products take them (Winograd, see
 // conv_winograd.h; the im2col GEMM, which keeps the float32 weights); the others run in float32.
 struct packed_conv {
-    enum class algo { dw3x3, depthwise, winograd, direct, direct_phased, gemm };
+    enum class algo { dw3x3, depthwise, winograd, direct, direct_phased, strided_direct, gemm };
     shape p;
     algo a;
     std::vector<float> w;     // the algorithm's layout

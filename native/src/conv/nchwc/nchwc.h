@@ -92,6 +92,26 @@ struct maxpool_args {
 // whole 16-pixel tiles.
 inline int64_t maxpool_scratch_floats(int64_t kh, int64_t pw_out) { return kh * ((pw_out + 15) / 16 * 16) * kBlock; }
 
+// One band of a strided convolution with many input channels (conv/conv_strided.h), NCHW in and
+// out: output channels [0, mr) of one weight group (nb blocks of 16, mr <= nb * 16) for the flat
+// output pixels [p0, p1) of one image,
+//   y[m * ohw + p] = act(bias[m] + sum_{ci < c, t < taps} w[(ci * taps + t) * nb * 16 + m] * x[ci * plane + base(p) + toff[t]] + res[m * ohw + p])
+// with base(p) = (p / ow) * sh * wp + (p % ow) * sw: x is zero-padded, every read lies inside it.
+// The sum runs over input channels in passes of cblock (the pass's weights stay in L1), each
+// pass summed from zero and then added to the bias or to the previous passes' sums in buf, so
+// each output is summed in one fixed order whatever the band.
+struct strided_args {
+    const float* x;       // the image's (padded) input planes, plane floats apart, rows wp floats apart
+    int64_t c, plane, wp, sh, sw, ow, ohw;
+    const int64_t* toff;  // taps offsets: i * wp + j for tap (i, j) of the r x s kernel
+    int64_t r, s, taps, cblock;
+    const float* w;       // the group's packed run
+    epilogue e;           // bias (nb * 16 values) and res at the group's first output plane
+    float* y;             // the group's first output plane of the image
+    int64_t nb, mr, p0, p1;
+    float* buf;           // scratch: nb * 16 * (p1 - p0 rounded up to 16) floats
+};
+
 struct kernels {
     const char* isa;
     // One image: y[c / 16][p][c % 16] = x[c][p] for c < channels, 0 for the padding lanes.
@@ -102,6 +122,7 @@ struct kernels {
     void (*dw3x3)(const dw3x3_args& a);
     void (*direct)(const direct_args& a);
     void (*maxpool)(const maxpool_args& a);
+    void (*strided)(const strided_args& a);
 };
 
 NN_KERNEL_TABLES(kernels)
