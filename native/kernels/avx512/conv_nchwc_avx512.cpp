@@ -466,30 +466,6 @@ void strided_tile(const strided_args& a, int64_t p, int64_t oh, int64_t o, int64
     }
 }
 
-// r[i] (row i: 16 values) -> r[j] holding column j of the 16 x 16 block: unpacks within 64-bit
-// pairs, shuffles within 128-bit lanes, then two rounds of 128-bit lane shuffles.
-inline void transpose16(R r[16]) {
-    R t[16], u[16];
-    for (int i = 0; i < 8; ++i) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; ++i) {
-        u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int k = 0; k < 4; ++k) {
-        const R v0 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88), v1 = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);
-        const R v2 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
-        r[k] = _mm512_shuffle_f32x4(v0, v2, 0x88);
-        r[4 + k] = _mm512_shuffle_f32x4(v1, v3, 0x88);
-        r[8 + k] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
-        r[12 + k] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
-    }
-}
-
 // The band's sums in buf to NCHW: 16 pixels x 16 channels transposed in registers, then
 // act(v + residual) and one (masked, at the band's end) store per channel and 16 pixels.
 void strided_store(const strided_args& a, const float* buf, int64_t ldb) {
