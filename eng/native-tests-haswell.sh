@@ -8,7 +8,7 @@
 # proof (no function compiled for one ISA can be reached from another's objects) is static and
 # complete over every object: ctest's native.isa_objects_no_shared_symbols and
 # native.isa_objects_no_load_time_code. The AVX2 kernels' results are checked on the host under
-# NATIVENET_MAX_ISA=avx2 (ctest native.avx2), on the same tests.
+# NATIVENET_MAX_ISA=avx2 (ctest native.avx2.0 and .1), on the same tests.
 #
 # So this run leaves out the tests whose cost under emulation is reference arithmetic and large
 # sweeps rather than reach: thread-count equality (the same kernels as their suite's other
