@@ -170,12 +170,16 @@ void gru_backward(const float* gates, const float* hn, const float* h_prev, cons
 // ---- Fused forward step (step_args in rnn.h) ----
 // A tile is R batch rows x one vector of units x all G gates: G*R accumulators, fed per k by G
 // weight vectors and R broadcasts of h_{t-1}[k]. R fills the register file (AVX-512: 32 zmm,
-// LSTM 24 accumulators; AVX2: 16 ymm, LSTM 8), which keeps the FMA ports busy with two loads a
-// cycle. AVX2 covers a 16-unit block as two 8-lane halves.
+// LSTM 24 accumulators and 4 weight vectors; AVX2: 16 ymm, LSTM 12 and GRU 12 accumulators, the
+// weights read as FMA memory operands), which keeps the FMA ports busy with two loads a cycle.
+// AVX2 covers a 16-unit block as two 8-lane halves. With 8 accumulators (LSTM at R = 2) the
+// AVX2 step waited on FMA latency: an LSTM layer 12 -> 128, batch 32, 100 steps under the avx2
+// cap took 8.8 ms at R = 2 and 6.0 at R = 3; the GRU 4.3 at R = 3, 3.8 at R = 4, 5.8 at R = 5
+// (spills) (1 thread, Zen 5, 2026-12-06).
 template <class V, int G>
 constexpr int tile_rows() {
     if constexpr (V::width >= 16) return G == 4 ? 6 : 8;
-    else return G == 4 ? 2 : 3;
+    else return G == 4 ? 3 : 4;
 }
 
 // acc[g][r] += sum over c < k of w[c][g][lanes] * rows[r][c]: the tile's inner loop.
