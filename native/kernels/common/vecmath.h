@@ -138,12 +138,14 @@ inline typename V::reg erfc(typename V::reg z) {
     return V::select(V::lt(z, V::zero()), V::sub(V::set1(2.0f), r), r);
 }
 
-// relu6(x) = min(max(x, 0), 6), NaN kept.
+// relu6(x) = min(max(x, 0), 6), NaN kept, -0 to +0. Three operations on V::max / V::min's rule
+// (a > b ? a : b, a < b ? a : b: the second operand on NaN or a tie): max(0, x) keeps NaN and
+// -0, adding +0 turns -0 into +0, min(6, .) keeps NaN. The same values as three compares and
+// three blends, in half the operations: in MobileNetV2's 16 -> 96 expansion (16 products a
+// value) the epilogue was a third of the tile's work.
 template <class V>
 inline typename V::reg relu6(typename V::reg x) {
-    auto r = V::select(V::gt(x, V::zero()), x, V::zero());
-    r = V::select(V::gt(r, V::set1(6.0f)), V::set1(6.0f), r);
-    return V::select(V::is_nan(x), x, r);
+    return V::min(V::set1(6.0f), V::add(V::max(V::zero(), x), V::zero()));
 }
 
 // gelu(x) = x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2)): accurate in relative terms for both tails.
