@@ -50,6 +50,7 @@ const Case kCases[] = {
     {{1, 16, 1, 1, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16}, "depthwise 3x3, 1x1 plane"},
     {{1, 20, 2, 9, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 20}, "depthwise 3x3 stride 2, two rows"},
     {{1, 48, 40, 40, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 48}, "depthwise 3x3, several row bands"},
+    {{1, 32, 9, 37, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 32}, "depthwise 3x3 stride 2, 8-, 4-pixel and edge columns"},
     {{2, 3, 19, 23, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "direct from NCHW: MobileNet's stem, odd plane"},
     {{1, 3, 64, 40, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1}, "direct from NCHW: stem, several row bands"},
     {{1, 1, 9, 10, 20, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1}, "direct from NCHW: 1 channel, 5x5, padded lanes"},

@@ -209,18 +209,29 @@ void dw3x3_rows(const dw3x3_args& a) {
             finish_as<A, RES>(a.e, acc, yrow + o * kBlock, a.y);
         };
         for (int64_t o = 0; o < lo; ++o) edge(o);
-        int64_t o = lo;
-        for (; o + 4 <= hi; o += 4) {
-            R acc[4] = {bias, bias, bias, bias};
+        // NP interior pixels at once: each accumulator takes 9 dependent FMAs, so 4 of them left
+        // the FMA ports waiting on latency; 8 fill them.
+        const auto interior = [&](int64_t o, auto np) {
+            constexpr int NP = decltype(np)::value;
+            R acc[NP];
+#pragma GCC unroll 8
+            for (int q = 0; q < NP; ++q) acc[q] = bias;
+#pragma GCC unroll 3
             for (int i = 0; i < 3; ++i) {
                 if (!rows[i]) continue;
                 const float* r = rows[i] + (o * ST - 1) * kBlock;
+#pragma GCC unroll 3
                 for (int j = 0; j < 3; ++j)
-                    for (int q = 0; q < 4; ++q)
+#pragma GCC unroll 8
+                    for (int q = 0; q < NP; ++q)
                         acc[q] = _mm512_fmadd_ps(wt[i * 3 + j], _mm512_loadu_ps(r + (q * ST + j) * kBlock), acc[q]);
             }
-            for (int q = 0; q < 4; ++q) finish_as<A, RES>(a.e, acc[q], yrow + (o + q) * kBlock, a.y);
-        }
+#pragma GCC unroll 8
+            for (int q = 0; q < NP; ++q) finish_as<A, RES>(a.e, acc[q], yrow + (o + q) * kBlock, a.y);
+        };
+        int64_t o = lo;
+        for (; o + 8 <= hi; o += 8) interior(o, std::integral_constant<int, 8>{});
+        for (; o + 4 <= hi; o += 4) interior(o, std::integral_constant<int, 4>{});
         for (; o < a.ow; ++o) edge(o);
     }
 }
