@@ -35,21 +35,26 @@ struct flat {
 int64_t shared_zeros(const shape& p) { return std::min({p.pl, p.pr, (p.s - 1) * p.dw}); }
 int64_t pitch_of(const shape& p) { return p.w + p.pl + p.pr - shared_zeros(p); }
 
-flat flat_of(const shape& p) {
+// Bands of `rows` output rows (the last one may be shorter). Reads for kept outputs stay below
+// (rows + ext) * wp + shared zeros (a row's last taps wrap into the next row's left padding);
+// discarded lanes of a tile's last vector read up to 15 floats further. Rounded to 16 floats so
+// every channel starts 64-byte aligned.
+flat flat_of(const shape& p, int64_t rows) {
     flat f{};
     f.wp = pitch_of(p);
     f.ext = (p.r - 1) * p.dh;
-    const int64_t per_row = p.cg * f.wp;
-    // Padded input floats per band (blocking::direct_band): a band's rows of every channel of
-    // the group stay in L2 next to the weights while all its output-channel blocks read them.
-    int64_t rows = std::clamp<int64_t>(active().block.direct_band / per_row - f.ext, 1, p.oh);
-    f.bands = (p.oh + rows - 1) / rows;
-    f.rows = (p.oh + f.bands - 1) / f.bands;  // balanced: no sliver band
-    // Reads for kept outputs stay below (rows + ext) * wp + shared zeros (a row's last taps wrap
-    // into the next row's left padding); discarded lanes of a tile's last vector read up to 15
-    // floats further. Rounded to 16 floats so every channel starts 64-byte aligned.
+    f.rows = std::clamp<int64_t>(rows, 1, p.oh);
+    f.bands = (p.oh + f.rows - 1) / f.rows;
     f.cstride = ((f.rows + f.ext) * f.wp + shared_zeros(p) + 16 + 15) / 16 * 16;
     return f;
+}
+
+flat flat_of(const shape& p) {
+    // Padded input floats per band (blocking::direct_band): a band's rows of every channel of
+    // the group stay in L2 next to the weights while all its output-channel blocks read them.
+    const int64_t rows = std::clamp<int64_t>(active().block.direct_band / (p.cg * pitch_of(p)) - (p.r - 1) * p.dh, 1, p.oh);
+    const int64_t bands = (p.oh + rows - 1) / rows;
+    return flat_of(p, (p.oh + bands - 1) / bands);  // balanced: no sliver band
 }
 
 // The input the next task (usually this thread's next) pads, fetched into L2 a few lines per
@@ -216,6 +221,91 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
 
 void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y) {
     direct_forward_rows(p, x, wpk, bias, act, y, true);
+}
+
+// A pooled band's padded input (its channels' rows, the kernel's extra rows included) fits in
+// this many floats (24 KiB): it stays in L1 while every channel group's tiles read it.
+constexpr int64_t kPooledBandFloats = 6 * 1024;
+
+// Tasks (image, group, band of output row pairs), each band padded once; per row pair, channel
+// groups of pool_mr (inside the packed blocks of kmr), per group tiles of pool_nr columns. Every
+// pooled value comes from one tile call: the same bits at any thread count and band height.
+void direct_forward_packed_maxpool2(const shape& p, const float* x, const float* wpk, const float* bias, int act,
+                                    float* y) {
+    const direct::kernels& K = *direct::available();
+    const int64_t poh = p.oh / 2, pow = p.ow / 2, plane = poh * pow, conv_rows = 2 * poh, conv_cols = 2 * pow;
+    if (plane == 0) return;
+    const int64_t wp = pitch_of(p), ext = (p.r - 1) * p.dh;
+    int64_t rows = std::max<int64_t>(2, (kPooledBandFloats / (p.cg * wp) - ext) / 2 * 2);
+    int64_t bands = (conv_rows + rows - 1) / rows;
+    // Batch 1 on several threads: bands enough for two tasks a thread, where the rows allow.
+    const int64_t per_band_set = p.n * p.groups, want = 2 * threads_here();
+    if (per_band_set * bands < want) bands = std::min(poh, (want + per_band_set - 1) / per_band_set);
+    rows = 2 * ((poh + bands - 1) / bands);  // balanced, whole row pairs
+    flat f = flat_of(p, rows);
+    // Bands over the pooled rows only (an odd oh's last row is never computed); input_prefetch
+    // reads the count from f.
+    f.bands = bands = (conv_rows + f.rows - 1) / f.rows;
+    const int64_t taps = p.r * p.s, hw = p.h * p.w, kmr = K.kmr, kblocks = (p.kg + kmr - 1) / kmr, blk = p.cg * taps * kmr;
+    std::vector<int64_t> off(static_cast<size_t>(p.cg * taps));
+    for (int64_t c = 0; c < p.cg; ++c)
+        for (int64_t i = 0; i < p.r; ++i)
+            for (int64_t j = 0; j < p.s; ++j)
+                off[static_cast<size_t>((c * p.r + i) * p.s + j)] = c * f.cstride + i * p.dh * f.wp + j * p.dw;
+    // A row's columns in tiles of as even a count of vectors as the widest tile allows: 112
+    // columns (7 vectors of 16) as 3 + 2 + 2, not 3 + 3 + 1, whose one-vector tile ran at about
+    // half the others' rate (8 accumulators a tap: perf, Zen 5, 2026-12-06).
+    struct col_tile {
+        int64_t c0, cols;
+        void (*tile)(const direct_pool_tile&);  // for pool_mr channels
+    };
+    std::vector<col_tile> col_tiles;
+    {
+        const int64_t vec = K.pool_vec, vectors = (conv_cols + vec - 1) / vec, per = K.pool_nr / vec;
+        const int64_t count = (vectors + per - 1) / per;
+        for (int64_t i = 0, c0 = 0; i < count; ++i) {
+            const int64_t cols = std::min(conv_cols - c0, (vectors / count + (i < vectors % count)) * vec);
+            col_tiles.push_back({c0, cols, K.pick_pool2(K.pool_mr, cols)});
+            c0 += cols;
+        }
+    }
+    const int64_t ntasks = p.n * p.groups * bands;
+    const int64_t groups_of_channels = kblocks * ((kmr + K.pool_mr - 1) / K.pool_mr);
+    const int64_t tiles = (f.rows / 2) * groups_of_channels * static_cast<int64_t>(col_tiles.size());
+    parallel_tasks(ntasks, [&](int64_t t) {
+        const int64_t band = t % bands, ng = t / bands, img = ng / p.groups, grp = ng % p.groups;
+        const int64_t oh0 = band * f.rows, oh1 = std::min(conv_rows, oh0 + f.rows);
+        input_prefetch next{};
+        if (t + 1 < ntasks) next = input_prefetch::of(p, f, x, t + 1, tiles);
+        float* xp = thread_scratch(scratch::conv_task_input, p.cg * f.cstride);
+        const direct_pad pa{p.cg, p.h, p.w, oh0 - p.pt, oh1 - oh0 + f.ext, f.wp, p.pl, f.cstride};
+        K.pad(x + (img * p.c + grp * p.cg) * hw, pa, xp);
+        direct_pool_tile d{};
+        d.channels = p.cg;
+        d.off = off.data();
+        d.taps = taps;
+        d.act = act;
+        d.wp = f.wp;
+        d.ldy = plane;
+        for (int64_t r = oh0; r < oh1; r += 2)
+            for (int64_t kb = 0; kb < kblocks; ++kb) {
+                const int64_t in_block = std::min(kmr, p.kg - kb * kmr);
+                for (int64_t m0 = 0; m0 < in_block; m0 += K.pool_mr) {
+                    const int64_t k0 = grp * p.kg + kb * kmr + m0;  // the tile's first output channel
+                    d.mr = static_cast<int>(std::min<int64_t>(K.pool_mr, in_block - m0));
+                    d.w = wpk + (grp * kblocks + kb) * blk + m0;
+                    d.bias = bias ? bias + k0 : nullptr;
+                    float* yr = y + (img * p.k + k0) * plane + (r / 2) * pow;
+                    for (const col_tile& c : col_tiles) {
+                        d.x = xp + (r - oh0) * f.wp + c.c0;
+                        d.pooled = c.cols / 2;
+                        d.y = yr + c.c0 / 2;
+                        (d.mr == K.pool_mr ? c.tile : K.pick_pool2(d.mr, c.cols))(d);
+                        next.step();
+                    }
+                }
+            }
+    });
 }
 
 // Input channels up to which a strided layer takes phase planes (takes_phases). ResNet's and

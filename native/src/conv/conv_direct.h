@@ -34,6 +34,27 @@ struct direct_tile {
     int64_t ldy;
 };
 
+// One tile of the direct kernel followed by a 2x2 stride-2 max pooling: output channels
+// [0, mr) x output rows (2q, 2q + 1) x output columns [c0, c0 + 2 * pooled), pooled in registers:
+//   y[m * ldy + j] = max of act(bias[m] + sum_c sum_t w[(c * taps + t) * kmr + m] * x[n + off[c * taps + t]])
+// over n in {2j, 2j + 1, wp + 2j, wp + 2j + 1} (positions relative to x, the band at (2q, c0)),
+// the window's taps taken in that order by the max pooling's rule (a larger value or a NaN
+// replaces the current one), for j < pooled. Each output's sum is direct_tile's, bit for bit.
+struct direct_pool_tile {
+    const float* x;
+    int64_t channels;
+    const int64_t* off;
+    int64_t taps;
+    const float* w;     // [channels][taps][kmr]: the tile's first channel's column
+    const float* bias;  // mr values, or null
+    int act;            // nn_unary_op, IDENTITY..GELU
+    int mr;             // 1..pool_mr: the picked function's
+    int64_t pooled;     // <= the tile's columns / 2
+    int64_t wp;
+    float* y;  // pooled output of channel 0 at (q, c0 / 2)
+    int64_t ldy;
+};
+
 // Padded band of `channels` planes (h x w each, x[c * h * w]): for yy < rows, xp[c * cstride +
 // yy * wp + pl + iw] = x[c, ih0 + yy, iw], zero elsewhere in [0, cstride) (rows outside the input,
 // the pl columns before and the wp - pl - w after each row, the tail past rows * wp).
@@ -53,6 +74,13 @@ struct kernels {
     // The tile function for mr output channels and np positions (chosen once per run of tiles).
     void (*(*pick)(int mr, int64_t np))(const direct_tile& t);
     void (*pad)(const float* x, const direct_pad& a, float* xp);
+    // The pooled tile: up to pool_mr output channels and pool_nr output columns (of two rows) a
+    // call; pick_pool2(mr, columns) gives the function for a tile of mr channels and that many
+    // columns (rounded up to whole vectors: it pools the first 2 * pooled).
+    int pool_mr;
+    int pool_nr;   // a whole number of vectors
+    int pool_vec;  // floats a vector (even: tiles start at window boundaries)
+    void (*(*pick_pool2)(int mr, int64_t columns))(const direct_pool_tile& t);
 };
 
 NN_KERNEL_TABLES(kernels)
@@ -76,6 +104,13 @@ void direct_forward_packed(const shape& p, const float* x, const float* wpk, con
 // unpadded max pooling of forward_packed_maxpool).
 int64_t direct_flat_pitch(const shape& p);
 void direct_forward_packed_flat(const shape& p, const float* x, const float* wpk, const float* bias, int act, float* y);
+
+// maxpool2x2/2(act(conv(x) + bias)) for the p.n images, pooled in the tile (direct_pool_tile):
+// y holds the pooled planes, (oh / 2) x (ow / 2) each (floor windows, no padding). The values are
+// direct_forward_packed's, then pool::max_forward's, bit for bit; any thread count gives the
+// same bits. For forward_packed_maxpool on a layer takes_direct accepts.
+void direct_forward_packed_maxpool2(const shape& p, const float* x, const float* wpk, const float* bias, int act,
+                                    float* y);
 
 // Strides above 1 on the same kernels: the zero-padded input split into sh * sw phase planes per
 // channel, phase (a, b)[y][x] = padded[y * sh + a][x * sw + b]. Tap (i, j) of output (oh, ow) then

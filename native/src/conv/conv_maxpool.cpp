@@ -36,6 +36,15 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
         q.n = n;
         return winograd_forward_packed_maxpool2(q, x, pc.w.data(), pc.bias.empty() ? nullptr : pc.bias.data(), act, y);
     }
+    // The direct kernel with 2x2 stride-2 pooling (diabetes_cnn's and LeNet-5's first layers):
+    // pooled in the tile's registers, only the pooled values written; its own task split, over
+    // the whole batch.
+    if (pc.a == packed_conv::algo::direct && !pc.bf16 && act <= NN_UNARY_GELU && pool.kh == 2 && pool.kw == 2 &&
+        pool.sh == 2 && pool.sw == 2 && pool.ph == 0 && pool.pw == 0 && pool.dh == 1 && pool.dw == 1) {
+        shape q = p;
+        q.n = n;
+        return direct_forward_packed_maxpool2(q, x, pc.w.data(), pc.bias.empty() ? nullptr : pc.bias.data(), act, y);
+    }
     const int64_t out_image = p.k * plane, threads = threads_here();
     int64_t per = std::clamp<int64_t>(kTaskOutputFloats / out_image, 1, n);
     // At least two tasks a thread where the batch allows: no thread waits long on another's last.
@@ -49,7 +58,7 @@ void forward_packed_maxpool(const packed_conv& pc, int64_t n, const float* x, in
         return;
     }
     const auto& pk = pool::active();
-    // The direct kernel (LeNet's and diabetes_cnn's first layers) writes its rows at the padded
+    // The direct kernel under other poolings (a 3x3 stride-2 one) writes its rows at the padded
     // band's pitch, whole vectors, where the pooling reads no column past ow (no left or right
     // padding; floor windows) and the activation is in the kernel: the pooling then reads the
     // planes at that pitch. Same values, fewer and simpler stores.
