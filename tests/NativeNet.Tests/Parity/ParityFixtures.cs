@@ -45,8 +45,11 @@ public sealed class Fixture : IDisposable
     public Fixture(string path)
     {
         _file = SafetensorsFile.Open(path);
+        FilePath = path;
         Name = Path.GetFileName(path);
     }
+
+    public string FilePath { get; }
 
     public string Name { get; }
 

@@ -434,7 +434,17 @@ public class ParityTests
         }
     }
 
-    /// <summary>One SGD-momentum step in training mode: the loss, then every parameter and running statistic after the step.</summary>
+    /// <summary>
+    /// One SGD-momentum step in training mode. The loss and the BN running statistics (forward only,
+    /// continuous) must match the fixture's float32 step; every tensor after the step must match the
+    /// float64 step (<see cref="TrainStepReference"/>) with each element's tolerance widened by what
+    /// flipping the ReLU and max-pool decisions that sit within float32 error of a tie could move it.
+    /// Why not the fixture's float32 parameters: one such flip (there are a dozen or more per seed)
+    /// moves most of conv1.weight by hundreds of tolerances, so which ISA matches PyTorch's float32
+    /// result is luck (ResNet-18, seeds 1-9, Zen 5, 2026-12-06: seed 1 failed at the avx2 cap only,
+    /// seed 3 at avx2, avx512 and on the managed backend, seed 6 at scalar). Elements no near-tie
+    /// reaches keep the plain tolerance.
+    /// </summary>
     private static void ModelTrainStep(Fixture f)
     {
         Assert.Equal("cross_entropy", f.M("loss"));
@@ -450,12 +460,16 @@ public class ParityTests
         var after = f.Names.Where(n => n.StartsWith("after.", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(after);
         var state = model.StateDict();
+        var parameters = model.NamedParameters().Select(p => p.Name).ToHashSet();
+        using var reference = TrainStepReference.For(f);
         foreach (var n in after)
         {
             string key = n["after.".Length..];
             Assert.True(state.ContainsKey(key), $"{f.Name}: the model has no '{key}'");
+            if (!parameters.Contains(key)) Same(f, n, state[key], 1e-3, 1e-4);  // running statistics: forward only
             // A step through 20 layers of batch statistics: gradients are long reductions.
-            Same(f, n, state[key], 1e-3, 1e-4);
+            Close.Assert(reference.Tensors.F(n), state[key].ToArray(), 1e-3, 1e-4,
+                         $"{f.Name} {n} against the float64 step ({reference.NearTies})", reference.Tensors.F("slack." + key));
         }
     }
 
